@@ -1,0 +1,34 @@
+# wqm-workbench: `make demo` and `make test` bootstrap .venv from a fresh clone.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DEMO_OUT ?= build/demo
+
+.PHONY: venv test demo sample lab voila clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	# rfc3987-syntax (pulled in by jsonschema[format-nongpl]) adds ~2.7 s to every
+	# nbformat import; jsonschema works without it, so drop it.
+	$(BIN)/pip uninstall --quiet --yes rfc3987-syntax
+	touch $@
+
+venv: $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+demo: $(STAMP)
+	$(BIN)/wqm batch --data sample_data --out $(DEMO_OUT)
+
+# Regenerate the committed sample data (seeded, reproducible).
+sample: $(STAMP)
+	$(BIN)/wqm sample --out sample_data
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+clean:
+	rm -rf build reports .pytest_cache
