@@ -32,7 +32,9 @@ def execute(notebook: Path, output: Path, parameters: dict, kernel_name: str | N
     import papermill
 
     output.parent.mkdir(parents=True, exist_ok=True)
-    papermill.execute_notebook(str(notebook), str(output), parameters=parameters, cwd=str(notebook.parent),
+    # No `cwd=`: papermill implements it with a process-wide chdir, which races
+    # between batch threads. The notebooks use no relative paths.
+    papermill.execute_notebook(str(notebook), str(output), parameters=parameters,
                                kernel_name=kernel_name, progress_bar=False, log_output=False)
     return output
 
@@ -69,7 +71,7 @@ def to_pdf(html: Path, pdf: Path) -> Path:
 
 def render(notebook: Path, out_dir: Path, stem: str, parameters: dict, html: bool = True,
            pdf: bool = True) -> ReportFiles:
-    out_dir = Path(out_dir)
+    out_dir = Path(out_dir).resolve()
     files = ReportFiles(notebook=execute(notebook, out_dir / f"{stem}.ipynb", parameters))
     if html or pdf:
         files.html = to_html(files.notebook, out_dir / f"{stem}.html")

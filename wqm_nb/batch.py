@@ -1,0 +1,139 @@
+"""Batch generation: every school of a group in parallel, then a group overview.
+
+One school's failure is recorded and reported; the others carry on.
+"""
+from __future__ import annotations
+
+import csv
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .render import ReportFiles, render_group, render_school
+from .store import Store, build_database
+
+EXECUTORS = {"thread": ThreadPoolExecutor, "process": ProcessPoolExecutor}
+
+
+@dataclass
+class SchoolResult:
+    school_id: str
+    name: str = ""
+    academic_year: str = ""
+    ok: bool = False
+    files: ReportFiles | None = None
+    error: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class BatchResult:
+    out_dir: Path
+    database: Path
+    results: list[SchoolResult] = field(default_factory=list)
+    overview: ReportFiles | None = None
+    overview_error: str = ""
+
+    @property
+    def failed(self) -> list[SchoolResult]:
+        return [r for r in self.results if not r.ok]
+
+    @property
+    def succeeded(self) -> list[SchoolResult]:
+        return [r for r in self.results if r.ok]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.overview_error
+
+
+def describe_error(exc: BaseException) -> str:
+    """A one-line account of why a report failed."""
+    ename, evalue = getattr(exc, "ename", None), getattr(exc, "evalue", None)
+    if ename:  # papermill.PapermillExecutionError: the error raised inside the notebook
+        return f"{ename}: {evalue} (notebook cell {getattr(exc, 'exec_count', '?')})"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _render_one(school_id: str, name: str, year: str, database: str, out_dir: str, min_group_size: int,
+                pdf: bool) -> SchoolResult:
+    start = time.perf_counter()
+    try:
+        files = render_school(school_id, year, database, out_dir, min_group_size=min_group_size, pdf=pdf)
+        return SchoolResult(school_id, name, year, True, files, seconds=time.perf_counter() - start)
+    except Exception as exc:  # noqa: BLE001 - reported per school, the batch goes on
+        return SchoolResult(school_id, name, year, False, error=describe_error(exc),
+                            seconds=time.perf_counter() - start)
+
+
+def run_batch(data: str | Path, out_dir: str | Path, cycle: str = "", trust: str = "",
+              schools: list[str] | None = None, workers: int = 2, executor: str = "thread",
+              pdf: bool = True, min_group_size: int = 5, progress: bool = True,
+              overview: bool = True) -> BatchResult:
+    """Render the report of every school (of ``trust``, or the ids in ``schools``).
+
+    ``data`` is a CSV folder (imported once into ``out_dir/wqm.sqlite``) or a
+    SQLite store. ``cycle`` empty means each school's latest year.
+    """
+    from tqdm.auto import tqdm
+
+    if executor not in EXECUTORS:
+        raise ValueError(f"executor must be one of {', '.join(EXECUTORS)}")
+    out_dir = Path(out_dir).resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    data = Path(data).resolve()
+    database = build_database(data, out_dir / "wqm.sqlite") if data.is_dir() else data
+    batch = BatchResult(out_dir=out_dir, database=database)
+
+    jobs = []
+    with Store.open(database) as store:
+        known = store.schools(trust or None)
+        wanted = list(schools) if schools else list(known["school_id"])
+        names = dict(zip(known["school_id"], known["name"]))
+        for school_id in wanted:
+            if school_id not in names:
+                batch.results.append(SchoolResult(school_id, error=f"unknown school {school_id!r}"
+                                                  + (f" in trust {trust!r}" if trust else "")))
+                continue
+            try:
+                year = store.cycle(school_id, cycle or None)["academic_year"]
+            except KeyError as exc:
+                batch.results.append(SchoolResult(school_id, names[school_id], cycle, error=str(exc.args[0])))
+                continue
+            jobs.append((school_id, names[school_id], year))
+
+    with EXECUTORS[executor](max_workers=max(1, int(workers))) as pool:
+        futures = [pool.submit(_render_one, sid, name, year, str(database), str(out_dir), min_group_size, pdf)
+                   for sid, name, year in jobs]
+        bar = tqdm(as_completed(futures), total=len(futures), desc="School reports", unit="school",
+                   file=sys.stderr, disable=not progress)
+        for future in bar:
+            result = future.result()
+            batch.results.append(result)
+            bar.set_postfix_str(f"{result.school_id} {'ok' if result.ok else 'FAILED'}")
+    batch.results.sort(key=lambda r: r.school_id)
+
+    if overview:
+        links = {r.school_id: (r.files.pdf or r.files.html or r.files.notebook).name
+                 for r in batch.succeeded}
+        try:
+            batch.overview = render_group(database, out_dir, cycle, trust, min_group_size, pdf, links)
+        except Exception as exc:  # noqa: BLE001
+            batch.overview_error = describe_error(exc)
+    write_summary(batch)
+    return batch
+
+
+def write_summary(batch: BatchResult) -> Path:
+    path = batch.out_dir / "batch_summary.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(["school_id", "name", "academic_year", "status", "pdf", "html", "seconds", "error"])
+        for r in batch.results:
+            writer.writerow([r.school_id, r.name, r.academic_year, "ok" if r.ok else "failed",
+                             r.files.pdf.name if r.files and r.files.pdf else "",
+                             r.files.html.name if r.files and r.files.html else "",
+                             f"{r.seconds:.1f}", r.error])
+    return path
