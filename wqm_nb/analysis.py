@@ -173,7 +173,7 @@ def principle_gaps(criteria: Criteria, principle_id: str, cycle: CycleData, fram
     if criteria.min_principle_mean is not None:
         mean = sub["rating"].mean()
         if not mean >= criteria.min_principle_mean:
-            gaps.append(f"mean maturity {mean:.1f} below {criteria.min_principle_mean:g}")
+            gaps.append(f"mean maturity {round(mean, 2):g} below {criteria.min_principle_mean:g}")
     if criteria.min_element_rating is not None:
         low = rated[rated["rating"] < criteria.min_element_rating]
         gaps += [f"{r.element_id} rated {r.rating:.0f} (needs {criteria.min_element_rating})"

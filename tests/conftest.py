@@ -1,0 +1,22 @@
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "sample_data"
+
+
+@pytest.fixture(scope="session")
+def sample_db(tmp_path_factory):
+    """The committed sample trust imported into a SQLite file."""
+    from wqm_nb.store import build_database
+
+    return build_database(SAMPLE, tmp_path_factory.mktemp("db") / "wqm.sqlite")
+
+
+@pytest.fixture
+def store():
+    from wqm_nb.store import Store
+
+    with Store(":memory:") as s:
+        yield s

@@ -1,0 +1,146 @@
+from pathlib import Path
+
+import pytest
+import yaml
+
+from wqm_nb.frameworks import (DataFileError, available_frameworks, load_framework, load_question_bank,
+                               load_scales, parse_framework, parse_question_bank, validate_file)
+
+WQM_FILE = Path(__file__).resolve().parent.parent / "wqm_nb" / "data" / "frameworks" / "wqm.yaml"
+
+
+def wqm_doc():
+    return yaml.safe_load(WQM_FILE.read_text())
+
+
+def test_wqm_has_the_seven_ncb_framing_principles_and_their_elements():
+    fw = load_framework("wqm")
+    assert [p.name for p in fw.principles] == [
+        "Adopt whole-school thinking",
+        "Engage the whole community",
+        "Prioritise professional learning and staff development",
+        "Implement targeted programmes and interventions (including curriculum)",
+        "Develop supportive policy",
+        "Connect appropriately with approaches to behaviour management",
+        "Implement targeted responses and identify specialist pathways",
+    ]
+    assert [len(p.elements) for p in fw.principles] == [6, 2, 4, 2, 1, 1, 4]
+    assert fw.principle("P7").elements[2].text == "Provide clear pathways of help and referral including CAMHS"
+    assert fw.principle_of("P1.6").id == "P1"
+
+
+def test_wqm_levels_in_order_with_configurable_rules():
+    fw = load_framework("wqm")
+    assert [lv.name for lv in fw.levels] == ["Approved School", "Champion School", "Beacon School"]
+    assert fw.level("champion").requires == "approved"
+    assert fw.level("champion").criteria.consecutive_cycles == 3
+    assert fw.level("approved").criteria.min_principle_mean == 3.0
+
+
+def test_maturity_scale_has_descriptors():
+    scale = load_framework("wqm").scale
+    assert scale.values == (1, 2, 3, 4)
+    assert all(level.descriptor for level in scale.levels)
+    assert scale.label(3.6) == "Developing practice"
+    assert scale.label(4) == "Embedded and evaluated"
+    assert scale.label(None) == ""
+
+
+def test_vbe_has_six_aspects_and_final_reflections():
+    fw = load_framework("vbe")
+    assert [p.name for p in fw.principles] == ["Wellbeing", "Compassionate Leadership",
+                                               "Behaviour and Relationships", "Teaching and Learning",
+                                               "Reflection", "Values into Action"]
+    assert [r.id for r in fw.reflections] == ["stand_out", "next_steps", "conclusion"]
+    assert {r.id: r.author for r in fw.reflections}["next_steps"] == "adviser"
+
+
+def test_leadership_and_management_checklist():
+    fw = load_framework("leadership_management")
+    assert fw.kind == "checklist"
+    area = fw.principles[0]
+    assert len(area.elements) == 8
+    assert area.key_question.startswith("How is the school providing visible senior leadership")
+    assert len(area.activities) == 5
+    assert "Ofsted" in area.guidance
+    assert fw.scale.id == "checklist"
+
+
+def test_every_bundled_file_validates():
+    assert set(available_frameworks()) >= {"wqm", "vbe", "leadership_management"}
+    for name in available_frameworks():
+        assert "elements" in validate_file(WQM_FILE.parent / f"{name}.yaml")
+
+
+def test_question_bank_maps_every_item_to_a_wqm_principle():
+    bank = load_question_bank()
+    fw = load_framework("wqm")
+    assert set(bank.surveys) == {"staff", "pupil", "parent"}
+    for survey in bank.surveys.values():
+        assert {i.principle for i in survey.items} <= set(fw.principle_ids)
+    # staff are asked about every principle
+    assert {i.principle for i in bank.surveys["staff"].items} == set(fw.principle_ids)
+    assert bank.likert_values == (1, 2, 3, 4, 5) and bank.agree_min == 4
+
+
+@pytest.mark.parametrize("mutate, field, words", [
+    (lambda d: d["principles"][2]["elements"][0].pop("text"), "principles[2].elements[0].text", "required"),
+    (lambda d: d["principles"][0].update(name=""), "principles[0].name", "must not be empty"),
+    (lambda d: d.update(scale="stars"), "scale", "unknown scale"),
+    (lambda d: d.update(kind="badge"), "kind", "must be one of"),
+    (lambda d: d["principles"][1].update(id="P1"), "principles[1].id", "duplicate"),
+    (lambda d: d["principles"][1]["elements"][0].update(id="P1.1"), "principles[1].elements[0].id", "duplicate"),
+    (lambda d: d["levels"][0]["criteria"].update(min_principle_mean=7), "levels[0].criteria.min_principle_mean",
+     "within the maturity scale"),
+    (lambda d: d["levels"][1]["criteria"].update(min_stakeholder_agreement=70),
+     "levels[1].criteria.min_stakeholder_agreement", "proportion"),
+    (lambda d: d["levels"][0]["criteria"].update(min_principle_men=3), "levels[0].criteria.min_principle_men",
+     "unknown field"),
+    (lambda d: d["levels"][0].update(requires="beacon"), "levels[0].requires", "earlier level"),
+    (lambda d: d["levels"][2]["criteria"].update(consecutive_cycles="three"),
+     "levels[2].criteria.consecutive_cycles", "whole number"),
+    (lambda d: d.update(principles="none"), "principles", "expected a list"),
+])
+def test_invalid_framework_names_file_and_field(mutate, field, words):
+    doc = wqm_doc()
+    mutate(doc)
+    with pytest.raises(DataFileError) as err:
+        parse_framework(doc, "custom/wqm.yaml")
+    assert err.value.file == "wqm.yaml"
+    assert err.value.field == field
+    assert words in err.value.message
+    assert str(err.value).startswith(f"wqm.yaml: {field}: ")
+
+
+def test_invalid_yaml_file_names_file_and_line(tmp_path):
+    bad = tmp_path / "broken.yaml"
+    bad.write_text("id: wqm\nprinciples: [\n  - {id: P1\n")
+    with pytest.raises(DataFileError) as err:
+        load_framework(bad)
+    assert "broken.yaml" in str(err.value) and "line" in str(err.value) and "invalid YAML" in str(err.value)
+
+
+def test_framework_loads_from_a_custom_path(tmp_path):
+    doc = wqm_doc()
+    doc["levels"][0]["criteria"]["min_principle_mean"] = 2.5
+    path = tmp_path / "wqm_custom.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    assert load_framework(path).level("approved").criteria.min_principle_mean == 2.5
+
+
+def test_question_bank_rejects_unknown_principle():
+    doc = yaml.safe_load((WQM_FILE.parent.parent / "surveys.yaml").read_text())
+    doc["surveys"]["pupil"]["items"][3]["principle"] = "P9"
+    with pytest.raises(DataFileError) as err:
+        parse_question_bank(doc, "surveys.yaml")
+    assert err.value.field == "surveys.pupil.items[3].principle"
+    assert "P9" in err.value.message
+
+
+def test_scales_reject_unordered_values():
+    from wqm_nb.frameworks import parse_scales
+    with pytest.raises(DataFileError) as err:
+        parse_scales({"m": {"name": "M", "levels": [{"value": 2, "label": "b"}, {"value": 1, "label": "a"}]}},
+                     "scales.yaml")
+    assert err.value.field == "m.levels"
+    assert set(load_scales()) == {"maturity", "checklist"}

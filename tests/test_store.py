@@ -1,0 +1,157 @@
+import sqlite3
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from wqm_nb.store import Store, StoreError, academic_year_of, build_database, check_academic_year
+
+
+@pytest.fixture
+def cycle(store):
+    store.add_school("S1", "Test Primary", "primary", trust="Test Trust", pupils=200)
+    return store.ensure_cycle("S1", "2024-25")
+
+
+def test_schools_and_cycles(store, cycle):
+    assert store.school("S1")["name"] == "Test Primary"
+    assert store.ensure_cycle("S1", "2024-25") == cycle  # idempotent
+    later = store.ensure_cycle("S1", "2025-26")
+    assert store.cycle("S1")["cycle_id"] == later  # latest by default
+    assert store.cycle("S1", "2024-25")["cycle_id"] == cycle
+    assert list(store.cycles("S1")["academic_year"]) == ["2024-25", "2025-26"]
+    with pytest.raises(KeyError, match="unknown school 'S9'"):
+        store.school("S9")
+    with pytest.raises(KeyError, match="no wqm cycle for 2019-20"):
+        store.cycle("S1", "2019-20")
+
+
+@pytest.mark.parametrize("year", ["2024/25", "2024-26", "24-25", "2024-2025"])
+def test_academic_year_is_checked(store, year):
+    store.add_school("S1", "Test Primary", "primary")
+    with pytest.raises(StoreError, match="academic year"):
+        store.ensure_cycle("S1", year)
+
+
+def test_academic_year_helpers():
+    from datetime import datetime
+    assert check_academic_year("2099-00") == "2099-00"
+    assert academic_year_of(datetime(2026, 11, 23)) == "2026-27"
+    assert academic_year_of(datetime(2026, 7, 1)) == "2025-26"
+
+
+def test_school_phase_is_checked(store):
+    with pytest.raises(StoreError, match="phase"):
+        store.add_school("S2", "X", "nursery")
+    with pytest.raises(StoreError, match="S3"):
+        store.add_school("S3", "Y", "primary")
+        store.add_school("S3", "Y again", "primary")
+
+
+def test_ratings_history_is_append_only_and_latest_counts(store, cycle):
+    store.record_rating(cycle, "P1.1", 2, "Draft plan", recorded_by="head")
+    store.record_rating(cycle, "P1.1", 3, "Plan agreed with governors", recorded_by="head")
+    store.record_rating(cycle, "P2.1", 1)
+    current = store.current_ratings(cycle).set_index("element_id")
+    assert current.loc["P1.1", "rating"] == 3
+    assert current.loc["P1.1", "evidence"] == "Plan agreed with governors"
+    assert len(current) == 2
+    history = store.rating_history(cycle, "P1.1")
+    assert list(history["rating"]) == [2, 3]
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        store.conn.execute("UPDATE sef_history SET rating = 4")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        store.conn.execute("DELETE FROM sef_history")
+    assert list(store.rating_history(cycle, "P1.1")["rating"]) == [2, 3]
+
+
+def test_a_bad_rating_writes_nothing(store, cycle):
+    batch = [dict(element_id="P1.1", rating=3, evidence="ok"),
+             dict(element_id="P1.2", rating=4, evidence="ok"),
+             dict(element_id="P1.3", rating=9, evidence="off the scale")]
+    with pytest.raises(StoreError, match="rating 9 is not on the maturity scale"):
+        store.record_ratings(cycle, batch)
+    assert store.rating_history(cycle).empty
+    with pytest.raises(StoreError, match="not in framework"):
+        store.record_ratings(cycle, [dict(element_id="P1.1", rating=3), dict(element_id="X9", rating=3)])
+    with pytest.raises(StoreError, match="whole number"):
+        store.record_rating(cycle, "P1.1", "three")
+    assert store.rating_history(cycle).empty
+
+
+def test_transaction_rolls_back_everything_inside(store, cycle):
+    with pytest.raises(RuntimeError):
+        with store.transaction():
+            store.record_rating(cycle, "P1.1", 3)
+            store.add_note(cycle, "Visit went well", author="AR")
+            raise RuntimeError("power cut")
+    assert store.rating_history(cycle).empty
+    assert store.notes(cycle).empty
+    # and a later write still works
+    store.record_rating(cycle, "P1.1", 3)
+    assert len(store.rating_history(cycle)) == 1
+
+
+def test_transactions_persist_to_file(tmp_path):
+    path = tmp_path / "w.sqlite"
+    with Store(path) as s:
+        s.add_school("S1", "Test", "secondary")
+        s.record_rating(s.ensure_cycle("S1", "2025-26"), "P5.1", 4, "policy")
+    with Store.open(path) as s:
+        assert s.current_ratings(s.cycle("S1")["cycle_id"])["rating"].tolist() == [4]
+
+
+def test_adviser_notes(store, cycle):
+    store.add_note(cycle, "Strong pupil voice", author="AR", principle_id="P2", created_at="2025-01-01T10:00:00")
+    store.add_note(cycle, "Whole school point", author="AR", created_at="2025-02-01T10:00:00")
+    notes = store.notes(cycle)
+    assert notes["note"].tolist() == ["Strong pupil voice", "Whole school point"]
+    assert notes["principle_id"].tolist() == ["P2", ""]
+    with pytest.raises(StoreError, match="P8"):
+        store.add_note(cycle, "x", principle_id="P8")
+    with pytest.raises(StoreError, match="text"):
+        store.add_note(cycle, "   ")
+
+
+def test_survey_responses_are_validated_and_stored_long(store, cycle):
+    wide = pd.DataFrame([dict(respondent="a", role="teaching", S01=5, S02=None),
+                         dict(respondent="b", role="support", S01="4", S02=2)])
+    assert store.add_survey_responses(cycle, "staff", wide) == 3
+    long = store.survey_responses(cycle, "staff")
+    assert sorted(zip(long["respondent"], long["item_id"], long["value"])) == [
+        ("a", "S01", 5), ("b", "S01", 4), ("b", "S02", 2)]
+    assert set(long["subgroup"]) == {"teaching", "support"}
+    with pytest.raises(StoreError, match="Likert"):
+        store.add_survey_responses(cycle, "staff", pd.DataFrame([dict(respondent="c", S01=6)]))
+    with pytest.raises(StoreError, match="unknown item"):
+        store.add_survey_responses(cycle, "staff", pd.DataFrame([dict(respondent="c", U01=3)]))
+    with pytest.raises(StoreError, match="unknown survey"):
+        store.add_survey_responses(cycle, "governor", wide)
+    with pytest.raises(StoreError, match="role"):
+        store.add_survey_responses(cycle, "staff", pd.DataFrame([dict(respondent="c", role="head", S01=3)]))
+    assert len(store.survey_responses(cycle)) == 3
+
+
+def test_sample_data_imports(sample_db):
+    with Store.open(sample_db) as s:
+        schools = s.schools()
+        assert len(schools) == 7
+        cycles = s.cycles()
+        assert len(cycles) == 21
+        c = s.cycle("NLT01", "2025-26")["cycle_id"]
+        assert len(s.current_ratings(c)) == 20  # every WQM element rated
+        assert set(s.survey_responses(c)["survey"]) == {"staff", "pupil", "parent"}
+        assert len(s.notes(c)) == 2
+
+
+def test_build_database_replaces_target(tmp_path, sample_db):
+    target = tmp_path / "copy.sqlite"
+    target.write_text("not a database")
+    build_database(Path(__file__).resolve().parent.parent / "sample_data", target)
+    with Store.open(target) as s:
+        assert len(s.schools()) == 7
+
+
+def test_open_missing_location(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no data"):
+        Store.open(tmp_path / "nothing.sqlite")
