@@ -1,0 +1,59 @@
+import csv
+
+import pytest
+
+from wqm_nb import batch
+from wqm_nb.batch import describe_error, run_batch
+from wqm_nb.render import render_school
+
+
+def test_batch_reports_one_failure_without_stopping_the_others(sample_db, tmp_path, monkeypatch):
+    real = batch.render_school
+
+    def flaky(school_id, *args, **kwargs):
+        if school_id == "NLT07":
+            raise RuntimeError("kernel died")
+        return real(school_id, *args, **kwargs)
+
+    monkeypatch.setattr(batch, "render_school", flaky)
+    result = run_batch(sample_db, tmp_path, schools=["NLT02", "NLT07", "NLT03", "NOPE"], workers=2,
+                       pdf=False, progress=False)
+    by_id = {r.school_id: r for r in result.results}
+    assert [r.school_id for r in result.succeeded] == ["NLT02", "NLT03"]
+    assert by_id["NLT07"].error == "RuntimeError: kernel died"
+    assert by_id["NOPE"].error == "unknown school 'NOPE'"
+    assert not result.ok
+    for sid in ("NLT02", "NLT03"):
+        assert (tmp_path / f"{sid}_2025-26.html").exists()
+        assert "Northbrook Learning Trust" in (tmp_path / f"{sid}_2025-26.html").read_text()
+    assert not (tmp_path / "NLT07_2025-26.ipynb").exists()
+    overview = (tmp_path / "group_overview.html").read_text()
+    assert "NLT02_2025-26.html" in overview and "NLT07_2025-26.html" not in overview
+    with open(tmp_path / "batch_summary.csv") as fh:
+        summary = {row["school_id"]: row for row in csv.DictReader(fh)}
+    assert summary["NLT07"]["status"] == "failed" and summary["NLT02"]["status"] == "ok"
+
+
+def test_batch_from_a_csv_folder_reports_a_missing_year_for_every_school(tmp_path, capsys):
+    from pathlib import Path
+
+    from wqm_nb.cli import main
+
+    sample = Path(__file__).resolve().parent.parent / "sample_data"
+    code = main(["batch", "--data", str(sample), "--out", str(tmp_path), "--cycle", "2019-20", "--no-progress",
+                 "--no-pdf"])
+    assert code == 1
+    out = capsys.readouterr().out
+    assert out.count("FAILED") >= 7 and "no wqm cycle for 2019-20" in out
+    assert (tmp_path / "wqm.sqlite").exists()  # the CSV folder was imported once for all schools
+
+
+def test_a_notebook_error_is_described_in_one_line(sample_db, tmp_path):
+    with pytest.raises(Exception) as err:
+        render_school("NLT01", "2025-26", sample_db, tmp_path, min_group_size=0, pdf=False)
+    assert describe_error(err.value).startswith("ValueError: min_group_size must be at least 1 (notebook cell")
+
+
+def test_unknown_executor_is_refused(sample_db, tmp_path):
+    with pytest.raises(ValueError, match="executor"):
+        run_batch(sample_db, tmp_path, executor="gpu")
