@@ -44,3 +44,23 @@ def test_unknown_school_is_a_clear_error(sample_db, tmp_path, capsys):
     assert main(["report", "NOPE", "--data", str(sample_db), "--out", str(tmp_path)]) == 2
     assert "unknown school 'NOPE'" in capsys.readouterr().err
     assert not any(tmp_path.iterdir())
+
+
+def test_report_applies_rules_from_a_custom_framework_file(sample_db, tmp_path):
+    import yaml
+
+    from wqm_nb.frameworks import FRAMEWORK_DIR
+
+    default = (tmp_path / "default")
+    assert main(["report", "NLT03", "--data", str(sample_db), "--out", str(default), "--no-pdf"]) == 0
+    assert "Does not yet meet the criteria for Approved School" in (default / "NLT03_2025-26.html").read_text()
+
+    doc = yaml.safe_load((FRAMEWORK_DIR / "wqm.yaml").read_text())
+    doc["levels"][0]["criteria"].update(min_principle_mean=1.0, min_element_rating=1,
+                                        min_stakeholder_agreement=0.0)
+    relaxed = tmp_path / "relaxed.yaml"
+    relaxed.write_text(yaml.safe_dump(doc))
+    out = tmp_path / "relaxed"
+    assert main(["report", "NLT03", "--data", str(sample_db), "--out", str(out), "--no-pdf",
+                 "--framework", str(relaxed)]) == 0
+    assert "Meets the criteria for <strong>Approved School</strong>" in (out / "NLT03_2025-26.html").read_text()

@@ -9,12 +9,14 @@ from .report import default_data
 
 
 def _cmd_report(args) -> int:
+    from .frameworks import load_framework
     from .render import render_school
     from .report import open_data
 
+    framework = load_framework(args.framework)
     with open_data(args.data) as store:
         name = store.school(args.school)["name"]
-        year = store.cycle(args.school, args.cycle or None, args.framework)["academic_year"]
+        year = store.cycle(args.school, args.cycle or None, framework.id)["academic_year"]
     files = render_school(args.school, year, args.data or default_data(), args.out,
                           min_group_size=args.min_group_size, pdf=not args.no_pdf, framework=args.framework)
     print(f"{name} ({args.school}), {year}")
@@ -99,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("report", help="render one school's report (notebook, HTML, PDF)")
     p.add_argument("school", help="school id, e.g. NLT01")
-    p.add_argument("--framework", default="wqm")
+    p.add_argument("--framework", default="wqm", help="framework id or YAML file with your own rules")
     common(p, "reports")
     p.set_defaults(func=_cmd_report)
 

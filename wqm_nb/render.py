@@ -87,6 +87,7 @@ def school_stem(school_id: str, academic_year: str) -> str:
 def render_school(school_id: str, academic_year: str, data: str | Path, out_dir: str | Path,
                   min_group_size: int = 5, pdf: bool = True, framework: str = "wqm") -> ReportFiles:
     """The school report for one cycle: ``{school}_{year}.ipynb/.html/.pdf`` in ``out_dir``."""
+    framework = str(Path(framework).resolve()) if Path(framework).suffix in (".yaml", ".yml") else framework
     params = dict(school_id=school_id, cycle=academic_year, data=str(Path(data).resolve()),
                   min_group_size=int(min_group_size), framework=framework)
     return render(SCHOOL_NOTEBOOK, Path(out_dir), school_stem(school_id, academic_year), params, pdf=pdf)
