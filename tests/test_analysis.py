@@ -96,8 +96,11 @@ def test_readiness_approved_in_one_year():
 def test_readiness_champion_needs_three_consecutive_years():
     three = [cycle("2023-24"), cycle("2024-25"), cycle("2025-26")]
     assert analysis.readiness(FW, three).achieved.id == "champion"
-    gap = [cycle("2022-23"), cycle("2024-25"), cycle("2025-26")]
-    assert analysis.readiness(FW, gap).achieved.id == "approved"
+    gap = [cycle("2021-22"), cycle("2024-25"), cycle("2025-26")]
+    rd = analysis.readiness(FW, gap)
+    assert rd.achieved.id == "approved"
+    assert rd.gaps["champion"]["P1"] == ["needs 3 consecutive years of evidence (has 2)"]
+    assert rd.history["approved"] == {"2021-22": True, "2024-25": True, "2025-26": True}
     weak_first = [cycle("2023-24", {"P3.2": 2}), cycle("2024-25"), cycle("2025-26")]
     rd = analysis.readiness(FW, weak_first)
     assert rd.achieved.id == "approved"

@@ -193,9 +193,13 @@ def principle_gaps(criteria: Criteria, principle_id: str, cycle: CycleData, fram
     return gaps
 
 
-def _consecutive(years: list[str]) -> bool:
-    starts = [int(y[:4]) for y in years]
-    return all(b - a == 1 for a, b in zip(starts, starts[1:]))
+def _streak(cycles: list[CycleData], i: int) -> int:
+    """How many consecutive academic years end with cycle ``i``."""
+    streak = 1
+    while i - streak >= 0 and (int(cycles[i - streak + 1].academic_year[:4])
+                               - int(cycles[i - streak].academic_year[:4])) == 1:
+        streak += 1
+    return streak
 
 
 @dataclass
@@ -247,14 +251,14 @@ def readiness(framework: Framework, cycles: list[CycleData]) -> Readiness:
         n = lv.criteria.consecutive_cycles
         met_history[lv.id] = {}
         for i, cyc in enumerate(cycles):
-            window = cycles[max(0, i - n + 1): i + 1]
+            streak = _streak(cycles, i)
+            window = range(i - min(streak, n) + 1, i + 1)
             per_principle = {}
             for p in framework.principles:
                 reasons = []
-                if len(window) < n or not _consecutive([c.academic_year for c in window]):
-                    have = len(window) if _consecutive([c.academic_year for c in window]) else 1
-                    reasons.append(f"needs {n} consecutive years of evidence (has {have})")
-                for j in range(max(0, i - n + 1), i + 1):
+                if streak < n:
+                    reasons.append(f"needs {n} consecutive years of evidence (has {streak})")
+                for j in window:
                     prefix = f"{cycles[j].academic_year}: " if n > 1 else ""
                     reasons += [prefix + g for g in own[lv.id][j][p.id]]
                 per_principle[p.id] = reasons

@@ -10,7 +10,7 @@ from IPython.display import HTML
 
 from . import analysis, charts
 from .frameworks import Framework, QuestionBank, load_framework, load_question_bank
-from .report import _section, _table, open_data, school_history
+from .report import html_section, html_table, open_data, school_history
 
 
 @dataclass
@@ -36,7 +36,7 @@ class GroupOverview:
         svg = charts.heatmap(self.sef, "Mean self-evaluated maturity", vmin=self.framework.scale.min,
                              vmax=self.framework.scale.max, cbar_label="maturity")
         key = "; ".join(f"{p.id} {p.name}" for p in self.framework.principles)
-        return _section("Schools by framing principle", svg, key)
+        return html_section("Schools by framing principle", svg, key)
 
     def survey_section(self) -> HTML:
         body = ""
@@ -44,17 +44,17 @@ class GroupOverview:
             if matrix.notna().any().any():
                 body += charts.heatmap(matrix * 100, f"{self.bank.surveys[survey_id].name}: % agreeing",
                                        vmin=0, vmax=100, fmt=".0f", cmap="RdYlGn", cbar_label="% agree")
-        return _section("What stakeholders say", body,
+        return html_section("What stakeholders say", body,
                         f"Blank cells: fewer than {self.min_group_size} respondents (suppressed) or not asked.")
 
     def awards_section(self) -> HTML:
         table = self.awards.copy()
         if self.report_links:
             table["Report"] = table["school_id"].map(lambda s: self.report_links.get(s, ""))
-        html = _table(table.rename(columns={"school_id": "School id"}))
+        html = html_table(table.rename(columns={"school_id": "School id"}))
         for school_id, link in self.report_links.items():
             html = html.replace(f"<td>{escape(link)}</td>", f"<td><a href='{escape(link)}'>{escape(link)}</a></td>")
-        return _section("Award readiness", html, "Highest level met and what the next level still needs.")
+        return html_section("Award readiness", html, "Highest level met and what the next level still needs.")
 
 
 def load_group_overview(data: str | Path | None = None, cycle: str = "", trust: str = "",

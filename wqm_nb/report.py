@@ -72,11 +72,11 @@ def school_history(store: Store, school_id: str, framework: Framework, bank: Que
 # HTML helpers
 
 
-def _table(frame: pd.DataFrame, css: str = "wqm-table") -> str:
+def html_table(frame: pd.DataFrame, css: str = "wqm-table") -> str:
     return frame.to_html(index=False, escape=True, classes=css, border=0, na_rep="")
 
 
-def _section(title: str, body: str, intro: str = "") -> HTML:
+def html_section(title: str, body: str, intro: str = "") -> HTML:
     intro_html = f"<p class='wqm-intro'>{escape(intro)}</p>" if intro else ""
     return HTML(f"<section class='wqm-section'><h2>{escape(title)}</h2>{intro_html}{body}</section>")
 
@@ -152,7 +152,7 @@ class SchoolReport:
                               "With evidence": p["with_evidence"].astype(str) + "/" + p["elements"].astype(str)})
         summary = summary.rename(columns={"principle_id": "", "principle": self.framework.section_label,
                                           "level": "Stage"})
-        body += _table(summary[["", self.framework.section_label, "Mean maturity", "Stage", "Rated",
+        body += html_table(summary[["", self.framework.section_label, "Mean maturity", "Stage", "Rated",
                                 "With evidence"]])
         if len(self.history) > 1:
             trend = pd.concat([c.principles.assign(academic_year=c.academic_year) for c in self.history])
@@ -162,8 +162,8 @@ class SchoolReport:
                                "Rating": e["rating"].map(lambda x: "" if pd.isna(x) else f"{x:.0f}"),
                                "Stage": e["level"],
                                "Evidence": e["evidence"].where(e["has_evidence"], "(none recorded)")})
-        body += "<h3>Ratings and evidence by element</h3>" + _table(detail, "wqm-table wqm-detail")
-        return _section("Self-evaluation by framing principle", body,
+        body += "<h3>Ratings and evidence by element</h3>" + html_table(detail, "wqm-table wqm-detail")
+        return html_section("Self-evaluation by framing principle", body,
                         f"Current ratings on the {self.framework.scale.name.lower()} "
                         f"({self.framework.scale.min} to {self.framework.scale.max}); the latest entry for "
                         f"each element counts.")
@@ -171,7 +171,7 @@ class SchoolReport:
     def survey_section(self) -> HTML:
         scores = self.current.scores
         body = charts.survey_chart(scores, self.min_group_size)
-        body += _table(survey_matrix(scores))
+        body += html_table(survey_matrix(scores))
         for survey_id, survey in self.bank.surveys.items():
             if not survey.subgroup:
                 continue
@@ -180,8 +180,8 @@ class SchoolReport:
             sub = sub[sub["survey"] == survey_id]
             if len(sub):
                 body += (f"<h3>{escape(survey.name)} by {escape(survey.subgroup.label.lower())}</h3>"
-                         + _table(survey_matrix(sub, by="subgroup")))
-        return _section("What stakeholders say", body,
+                         + html_table(survey_matrix(sub, by="subgroup")))
+        return html_section("What stakeholders say", body,
                         f"Share of respondents agreeing or strongly agreeing with the statements for each "
                         f"principle, with the number of respondents. Groups with fewer than "
                         f"{self.min_group_size} respondents are suppressed to protect anonymity.")
@@ -194,7 +194,7 @@ class SchoolReport:
                                     f"{escape(r.statement)}.</li>" for r in frame.itertuples()) + "</ul>"
         body = ("<h3>Strengths</h3>" + listing(self.strengths, "No principle stands out yet.")
                 + "<h3>Areas for development</h3>" + listing(self.areas, "No areas for development found."))
-        return _section("Strengths and areas for development", body)
+        return html_section("Strengths and areas for development", body)
 
     def readiness_section(self) -> HTML:
         r = self.readiness
@@ -202,13 +202,13 @@ class SchoolReport:
         for lv in self.framework.levels:
             table[lv.name] = table[lv.name].map({True: "✓ Met", False: "✗ Not yet"})
         table = table.rename(columns={"principle_id": "", "principle": self.framework.section_label})
-        html_table = _table(table, "wqm-table wqm-readiness")
-        html_table = html_table.replace("<td>✓ Met</td>", "<td class='met'>✓ Met</td>").replace(
+        levels_table = html_table(table, "wqm-table wqm-readiness")
+        levels_table = levels_table.replace("<td>✓ Met</td>", "<td class='met'>✓ Met</td>").replace(
             "<td>✗ Not yet</td>", "<td class='notmet'>✗ Not yet</td>")
         achieved, nxt = r.achieved, r.next_level
         lead = (f"Highest level met in {r.academic_year}: <strong>{escape(achieved.name)}</strong>."
                 if achieved else f"No award level is met yet in {r.academic_year}.")
-        body = f"<p>{lead}</p>" + html_table
+        body = f"<p>{lead}</p>" + levels_table
         if nxt is not None:
             items = "".join(f"<li><strong>{escape(pid)} {escape(self.framework.principle(pid).name)}</strong>"
                             f"<ul>{''.join(f'<li>{escape(g)}</li>' for g in gaps)}</ul></li>"
@@ -219,22 +219,22 @@ class SchoolReport:
         levels = "".join(f"<li><strong>{escape(lv.name)}</strong>: {escape(lv.summary)}</li>"
                          for lv in self.framework.levels)
         body += f"<h3>Award levels</h3><ul>{levels}</ul>"
-        return _section("Readiness against the award levels", body,
+        return html_section("Readiness against the award levels", body,
                         "Each principle is checked against every level's criteria (maturity, evidence, "
                         "stakeholder agreement and how many consecutive years they have held).")
 
     def notes_section(self) -> HTML:
         if not len(self.notes):
-            return _section("Adviser notes", "<p>No adviser notes for this cycle.</p>")
+            return html_section("Adviser notes", "<p>No adviser notes for this cycle.</p>")
         notes = self.notes.assign(Date=self.notes["created_at"].str[:10],
                                   Principle=self.notes["principle_id"].replace("", "Whole school"))
         notes = notes.rename(columns={"author": "Adviser", "note": "Note"})
-        return _section("Adviser notes", _table(notes[["Date", "Principle", "Adviser", "Note"]]))
+        return html_section("Adviser notes", html_table(notes[["Date", "Principle", "Adviser", "Note"]]))
 
     def scale_section(self) -> HTML:
         levels = pd.DataFrame([dict(Rating=lv.value, Stage=lv.label, Descriptor=lv.descriptor)
                                for lv in self.framework.scale.levels])
-        return _section(f"About the {self.framework.scale.name.lower()}", _table(levels),
+        return html_section(f"About the {self.framework.scale.name.lower()}", html_table(levels),
                         self.framework.scale.description)
 
 

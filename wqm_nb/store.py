@@ -181,6 +181,14 @@ class Store:
         cols = [d[0] for d in cur.description]
         return pd.DataFrame([tuple(row) for row in cur.fetchall()], columns=cols)
 
+    def _select(self, sql: str, params: tuple, order: str, **filters) -> pd.DataFrame:
+        """``sql`` (ending in a WHERE clause) narrowed by the filters that are set."""
+        for column, value in filters.items():
+            if value:
+                sql += f" AND {column} = ?"
+                params += (value,)
+        return self._frame(f"{sql} ORDER BY {order}", params)
+
     # -- schools and cycles ---------------------------------------------
 
     def add_school(self, school_id: str, name: str, phase: str, trust: str = "",
@@ -235,12 +243,8 @@ class Store:
         return dict(row)
 
     def cycles(self, school_id: str | None = None, framework: str = "wqm") -> pd.DataFrame:
-        sql = "SELECT * FROM cycles WHERE framework = ?"
-        params: tuple = (framework,)
-        if school_id:
-            sql += " AND school_id = ?"
-            params += (school_id,)
-        return self._frame(sql + " ORDER BY school_id, academic_year", params)
+        return self._select("SELECT * FROM cycles WHERE framework = ?", (framework,),
+                            "school_id, academic_year", school_id=school_id)
 
     def _cycle_framework(self, cycle_id: int) -> Framework:
         row = self.conn.execute("SELECT framework FROM cycles WHERE cycle_id = ?", (cycle_id,)).fetchone()
@@ -288,12 +292,8 @@ class Store:
                            "FROM sef_current WHERE cycle_id = ? ORDER BY entry_id", (cycle_id,))
 
     def rating_history(self, cycle_id: int, element_id: str | None = None) -> pd.DataFrame:
-        sql = "SELECT * FROM sef_history WHERE cycle_id = ?"
-        params: tuple = (cycle_id,)
-        if element_id:
-            sql += " AND element_id = ?"
-            params += (element_id,)
-        return self._frame(sql + " ORDER BY entry_id", params)
+        return self._select("SELECT * FROM sef_history WHERE cycle_id = ?", (cycle_id,), "entry_id",
+                            element_id=element_id)
 
     # -- adviser notes ---------------------------------------------------
 
@@ -356,12 +356,8 @@ class Store:
 
     def survey_responses(self, cycle_id: int, survey: str | None = None) -> pd.DataFrame:
         """Long form: survey, respondent, subgroup, item_id, value."""
-        sql = "SELECT survey, respondent, subgroup, item_id, value FROM survey_responses WHERE cycle_id = ?"
-        params: tuple = (cycle_id,)
-        if survey:
-            sql += " AND survey = ?"
-            params += (survey,)
-        return self._frame(sql + " ORDER BY survey, respondent, item_id", params)
+        return self._select("SELECT survey, respondent, subgroup, item_id, value FROM survey_responses "
+                            "WHERE cycle_id = ?", (cycle_id,), "survey, respondent, item_id", survey=survey)
 
 
 def _whole_number(value) -> int | None:
