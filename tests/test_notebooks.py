@@ -9,7 +9,7 @@ from wqm_nb.render import NOTEBOOK_DIR, execute
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 EXPECTED = {
     "school_report": ["Fellside Primary School", "Readiness against the award levels", "suppressed (n=3)",
-                      "Strengths and areas for development", "<svg"],
+                      "Strengths and areas for development", "Staff survey by role", "<svg"],
     "group_overview": ["Northbrook Learning Trust", "Champion School", "<svg"],
 }
 

@@ -118,8 +118,9 @@ def strengths_and_areas(framework: Framework, elements: pd.DataFrame, principles
     framework's ``report`` section)."""
     t = framework.report
     strengths, areas = [], []
+    by_id = principles.set_index("principle_id")
     for p in framework.principles:
-        prow = principles.set_index("principle_id").loc[p.id]
+        prow = by_id.loc[p.id]
         reported = scores[(scores["principle_id"] == p.id) & ~scores["suppressed"] & scores["agree"].notna()]
         good, weak = [], []
         if prow["mean_rating"] >= t.strength_min_mean:

@@ -172,13 +172,11 @@ class SchoolReport:
         scores = self.current.scores
         body = charts.survey_chart(scores, self.min_group_size)
         body += html_table(survey_matrix(scores))
+        by_subgroup = analysis.survey_scores(self.current.responses, self.bank, self.framework,
+                                             self.min_group_size, by_subgroup=True)
         for survey_id, survey in self.bank.surveys.items():
-            if not survey.subgroup:
-                continue
-            sub = analysis.survey_scores(self.current.responses[self.current.responses["survey"] == survey_id],
-                                         self.bank, self.framework, self.min_group_size, by_subgroup=True)
-            sub = sub[sub["survey"] == survey_id]
-            if len(sub):
+            sub = by_subgroup[by_subgroup["survey"] == survey_id]
+            if survey.subgroup and len(sub):
                 body += (f"<h3>{escape(survey.name)} by {escape(survey.subgroup.label.lower())}</h3>"
                          + html_table(survey_matrix(sub, by="subgroup")))
         return html_section("What stakeholders say", body,
