@@ -25,11 +25,12 @@ def outputs_text(nb) -> str:
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs_on_sample_data(notebook: Path, sample_db, tmp_path):
+def test_notebook_runs_on_sample_data(notebook: Path, sample_db, tmp_path, capfd):
     params = {"data": str(sample_db)}
     if notebook.stem == "school_report":
         params.update(school_id="NLT03", cycle="2025-26")
     out = execute(notebook, tmp_path / notebook.name, params)
+    assert "WARNING" not in capfd.readouterr().err  # the kernel's start-up noise stays off the terminal
     nb = nbformat.read(out, as_version=4)
     text = outputs_text(nb)
     for expected in EXPECTED.get(notebook.stem, []):

@@ -35,7 +35,9 @@ def execute(notebook: Path, output: Path, parameters: dict, kernel_name: str | N
     # No `cwd=`: papermill implements it with a process-wide chdir, which races
     # between batch threads. The notebooks use no relative paths.
     papermill.execute_notebook(str(notebook), str(output), parameters=parameters,
-                               kernel_name=kernel_name, progress_bar=False, log_output=False)
+                               kernel_name=kernel_name, progress_bar=False, log_output=False,
+                               # the kernel is local and short-lived; its TCP warning is noise
+                               extra_arguments=["--IPKernelApp.log_level=ERROR"])
     return output
 
 
