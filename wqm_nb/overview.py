@@ -52,7 +52,7 @@ class GroupOverview:
         if self.report_links:
             table["Report"] = table["school_id"].map(lambda s: self.report_links.get(s, ""))
         html = html_table(table.rename(columns={"school_id": "School id"}))
-        for school_id, link in self.report_links.items():
+        for link in self.report_links.values():
             html = html.replace(f"<td>{escape(link)}</td>", f"<td><a href='{escape(link)}'>{escape(link)}</a></td>")
         return html_section("Award readiness", html, "Highest level met and what the next level still needs.")
 
