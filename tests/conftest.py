@@ -7,6 +7,18 @@ SAMPLE = REPO / "sample_data"
 
 
 @pytest.fixture(scope="session")
+def sample_dir() -> Path:
+    """The committed sample trust (CSV exchange format)."""
+    return SAMPLE
+
+
+@pytest.fixture(scope="session")
+def repo() -> Path:
+    """The repository checkout."""
+    return REPO
+
+
+@pytest.fixture(scope="session")
 def sample_db(tmp_path_factory):
     """The committed sample trust imported into a SQLite file."""
     from wqm_nb.store import build_database

@@ -4,16 +4,20 @@ import pytest
 
 from wqm_nb import batch
 from wqm_nb.batch import describe_error, run_batch
-from wqm_nb.render import render_school
+from wqm_nb.errors import WqmError
+from wqm_nb.export import render_school
+from wqm_nb.settings import ReportSettings
+
+pytestmark = pytest.mark.slow
 
 
 def test_batch_reports_one_failure_without_stopping_the_others(sample_db, tmp_path, monkeypatch):
     real = batch.render_school
 
-    def flaky(school_id, *args, **kwargs):
-        if school_id == "NLT07":
+    def flaky(settings, *args, **kwargs):
+        if settings.school_id == "NLT07":
             raise RuntimeError("kernel died")
-        return real(school_id, *args, **kwargs)
+        return real(settings, *args, **kwargs)
 
     monkeypatch.setattr(batch, "render_school", flaky)
     result = run_batch(sample_db, tmp_path, schools=["NLT02", "NLT07", "NLT03", "NOPE"], workers=2,
@@ -34,26 +38,33 @@ def test_batch_reports_one_failure_without_stopping_the_others(sample_db, tmp_pa
     assert summary["NLT07"]["status"] == "failed" and summary["NLT02"]["status"] == "ok"
 
 
-def test_batch_from_a_csv_folder_reports_a_missing_year_for_every_school(tmp_path, capsys):
-    from pathlib import Path
-
+def test_batch_from_a_csv_folder_reports_a_missing_year_for_every_school(tmp_path, capsys, sample_dir):
     from wqm_nb.cli import main
 
-    sample = Path(__file__).resolve().parent.parent / "sample_data"
-    code = main(["batch", "--data", str(sample), "--out", str(tmp_path), "--cycle", "2019-20", "--no-progress",
+    code = main(["batch", "--data", str(sample_dir), "--out", str(tmp_path), "--cycle", "2019-20", "--no-progress",
                  "--no-pdf"])
     assert code == 1
     out = capsys.readouterr().out
-    assert out.count("FAILED") >= 7 and "no wqm cycle for 2019-20" in out
+    assert out.count("FAILED") >= 7 and "no data for 2019-20" in out
     assert (tmp_path / "wqm.sqlite").exists()  # the CSV folder was imported once for all schools
 
 
 def test_a_notebook_error_is_described_in_one_line(sample_db, tmp_path):
-    with pytest.raises(Exception) as err:
-        render_school("NLT01", "2025-26", sample_db, tmp_path, min_group_size=0, pdf=False)
-    assert describe_error(err.value).startswith("ValueError: min_group_size must be at least 1 (notebook cell")
+    with pytest.raises(WqmError) as err:
+        render_school(ReportSettings(school_id="NLT99", year="2025-26", data=str(sample_db), output=str(tmp_path)),
+                      pdf=False)
+    assert describe_error(err.value).startswith("UnknownSchoolError: unknown school 'NLT99'")
+    assert "(notebook school_report.ipynb, cell" in describe_error(err.value)
+    assert describe_error(RuntimeError("boom")) == "RuntimeError: boom"
 
 
 def test_unknown_executor_is_refused(sample_db, tmp_path):
-    with pytest.raises(ValueError, match="executor"):
+    with pytest.raises(WqmError, match="executor"):
         run_batch(sample_db, tmp_path, executor="gpu")
+
+
+def test_batch_renders_another_framework(sample_db, tmp_path):
+    result = run_batch(sample_db, tmp_path, schools=["NLT01"], pdf=False, progress=False, framework="vbe")
+    assert result.ok, result.failed
+    assert (tmp_path / "NLT01_2025-26_vbe.html").exists()
+    assert "Values-based Education Quality Mark" in (tmp_path / "group_overview.html").read_text()

@@ -6,7 +6,7 @@ from pathlib import Path
 import yaml
 
 from wqm_nb.cli import main
-from wqm_nb.frameworks import FRAMEWORK_DIR
+from wqm_nb.data import FRAMEWORK_DIR
 
 
 def test_console_script_is_installed():
@@ -21,7 +21,9 @@ def test_validate_bundled_files(capsys):
     assert main(["validate"]) == 0
     out = capsys.readouterr().out
     assert "wqm.yaml: Wellbeing Quality Mark, 7 framing principles, 20 elements, 3 levels" in out
+    assert "leadership_management.yaml: Leadership and Management, 1 areas, 8 elements, checklist" in out
     assert "surveys.yaml: question bank, 3 surveys" in out
+    assert "leadership_management.yaml: survey mapping for leadership_management, 2 surveys" in out
 
 
 def test_validate_reports_file_and_field(tmp_path, capsys):
@@ -33,16 +35,45 @@ def test_validate_reports_file_and_field(tmp_path, capsys):
     assert "INVALID mine.yaml: principles[3].name: required field is missing" in capsys.readouterr().err
 
 
-def test_schools_and_import(sample_db, tmp_path, capsys):
+def test_schools_and_import(sample_db, sample_dir, tmp_path, capsys):
     assert main(["schools", "--data", str(sample_db)]) == 0
     out = capsys.readouterr().out
     assert out.count("Northbrook Learning Trust") == 7 and "2023-24, 2024-25, 2025-26" in out
-    sample = Path(__file__).resolve().parent.parent / "sample_data"
-    assert main(["import", str(sample), "--db", str(tmp_path / "x.sqlite")]) == 0
-    assert "7 schools, 21 cycles" in capsys.readouterr().out
+    for option in ("--data", "--db"):  # --db stays as an alias
+        assert main(["import", str(sample_dir), option, str(tmp_path / f"x{option}.sqlite")]) == 0
+        assert "7 schools, 21 school years, 31 cycles" in capsys.readouterr().out
 
 
-def test_sample_command_writes_the_committed_files(tmp_path):
+def test_sample_command_writes_the_committed_files(tmp_path, sample_dir):
     assert main(["sample", "--out", str(tmp_path)]) == 0
-    sample = Path(__file__).resolve().parent.parent / "sample_data"
-    assert (tmp_path / "schools.csv").read_bytes() == (sample / "schools.csv").read_bytes()
+    assert (tmp_path / "schools.csv").read_bytes() == (sample_dir / "schools.csv").read_bytes()
+
+
+def test_wqm_errors_are_one_line_with_status_2(tmp_path, sample_dir, capsys):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for f in sample_dir.iterdir():
+        (bad / f.name).write_bytes(f.read_bytes())
+    rows = (bad / "sef_ratings.csv").read_text().splitlines()
+    rows[3] = rows[3].replace(",wqm,2023-24,", ",wqm,2019-20,")
+    (bad / "sef_ratings.csv").write_text("\n".join(rows) + "\n")
+    assert main(["schools", "--data", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err == "wqm: error: sef_ratings.csv, row 4: NLT01 wqm 2019-20 is not listed in cycles.csv\n"
+    assert main(["report", "NLT01", "--data", str(sample_dir), "--year", "2024/25"]) == 2
+    assert "academic year must look like 2024-25" in capsys.readouterr().err
+    assert main(["report", "NLT01", "--data", str(sample_dir), "--framework", "nope"]) == 2
+    assert "unknown framework 'nope'" in capsys.readouterr().err
+
+
+def test_unexpected_errors_keep_their_traceback(monkeypatch):
+    import pytest
+
+    from wqm_nb import cli
+
+    def boom(args):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(cli, "_cmd_schools", boom)  # build_parser picks up the patched command
+    with pytest.raises(ZeroDivisionError):
+        cli.main(["schools"])

@@ -1,7 +1,7 @@
 import csv
 from pathlib import Path
 
-from wqm_nb.frameworks import load_question_bank
+from wqm_nb.data import load_question_bank
 from wqm_nb.sample import SAMPLE_SEED, generate, write_sample
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
@@ -50,6 +50,13 @@ def test_sample_includes_a_group_below_the_reporting_minimum():
     for r in parents:
         counts[(r["school_id"], r["academic_year"])] = counts.get((r["school_id"], r["academic_year"]), 0) + 1
     assert min(counts.values()) < 5 <= max(counts.values())
+
+
+def test_sample_has_every_framework_and_reflections():
+    frameworks = {(c["framework"], c["academic_year"]) for c in rows("cycles.csv")}
+    assert {("vbe", "2025-26"), ("leadership_management", "2025-26")} <= frameworks
+    written = {(r["school_id"], r["reflection_id"]) for r in rows("reflections.csv")}
+    assert ("NLT01", "conclusion") in written and not any(s == "NLT06" for s, _ in written)
 
 
 def test_sample_history_has_revised_ratings():

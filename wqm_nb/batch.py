@@ -1,6 +1,8 @@
 """Batch generation: every school of a group in parallel, then a group overview.
 
-One school's failure is recorded and reported; the others carry on.
+One school's failure is recorded and reported; the others carry on. A CSV
+folder is imported once into ``wqm.sqlite`` in the output folder, and every
+report reads that store.
 """
 from __future__ import annotations
 
@@ -11,7 +13,9 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_compl
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .render import ReportFiles, render_group, render_school
+from .errors import UnknownYearError, WqmError
+from .export import ReportFiles, render_group, render_school
+from .settings import DEFAULT_FRAMEWORK, DEFAULT_MIN_GROUP_SIZE, GroupSettings, ReportSettings
 from .store import Store, build_database
 
 EXECUTORS = {"thread": ThreadPoolExecutor, "process": ProcessPoolExecutor}
@@ -51,62 +55,66 @@ class BatchResult:
 
 def describe_error(exc: BaseException) -> str:
     """A one-line account of why a report failed."""
-    ename, evalue = getattr(exc, "ename", None), getattr(exc, "evalue", None)
-    if ename:  # papermill.PapermillExecutionError: the error raised inside the notebook
-        return f"{ename}: {evalue} (notebook cell {getattr(exc, 'exec_count', '?')})"
+    if isinstance(exc, WqmError):
+        return str(exc)
     return f"{type(exc).__name__}: {exc}"
 
 
-def _render_one(school_id: str, name: str, year: str, database: str, out_dir: str, min_group_size: int,
-                pdf: bool) -> SchoolResult:
+def _render_one(settings: ReportSettings, name: str, pdf: bool) -> SchoolResult:
     start = time.perf_counter()
+    school_id, year = settings.school_id, settings.year
     try:
-        files = render_school(school_id, year, database, out_dir, min_group_size=min_group_size, pdf=pdf)
+        files = render_school(settings, pdf=pdf)
         return SchoolResult(school_id, name, year, True, files, seconds=time.perf_counter() - start)
     except Exception as exc:  # noqa: BLE001 - reported per school, the batch goes on
         return SchoolResult(school_id, name, year, False, error=describe_error(exc),
                             seconds=time.perf_counter() - start)
 
 
-def run_batch(data: str | Path, out_dir: str | Path, cycle: str = "", trust: str = "",
+def run_batch(data: str | Path, out_dir: str | Path, year: str = "", trust: str = "",
               schools: list[str] | None = None, workers: int = 2, executor: str = "thread",
-              pdf: bool = True, min_group_size: int = 5, progress: bool = True,
-              overview: bool = True) -> BatchResult:
+              pdf: bool = True, min_group_size: int = DEFAULT_MIN_GROUP_SIZE, progress: bool = True,
+              overview: bool = True, framework: str = DEFAULT_FRAMEWORK) -> BatchResult:
     """Render the report of every school (of ``trust``, or the ids in ``schools``).
 
     ``data`` is a CSV folder (imported once into ``out_dir/wqm.sqlite``) or a
-    SQLite store. ``cycle`` empty means each school's latest year.
+    store file; empty means the default data. ``year`` empty means each
+    school's latest year.
     """
     from tqdm.auto import tqdm
 
     if executor not in EXECUTORS:
-        raise ValueError(f"executor must be one of {', '.join(EXECUTORS)}")
+        raise WqmError(f"executor must be one of {', '.join(EXECUTORS)}, got {executor!r}")
+    group = GroupSettings(year=year, data=str(data), trust=trust, framework=framework,
+                          min_group_size=min_group_size, output=str(out_dir))
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
-    data = Path(data).resolve()
+    data = group.data_path
+    framework = group.framework_ref
     database = build_database(data, out_dir / "wqm.sqlite") if data.is_dir() else data
     batch = BatchResult(out_dir=out_dir, database=database)
 
     jobs = []
     with Store.open(database) as store:
         known = store.schools(trust or None)
-        wanted = list(schools) if schools else list(known["school_id"])
-        names = dict(zip(known["school_id"], known["name"]))
+        names = {s["school_id"]: s["name"] for s in known}
+        wanted = list(schools) if schools else list(names)
         for school_id in wanted:
             if school_id not in names:
                 batch.results.append(SchoolResult(school_id, error=f"unknown school {school_id!r}"
                                                   + (f" in trust {trust!r}" if trust else "")))
                 continue
             try:
-                year = store.cycle(school_id, cycle or None)["academic_year"]
-            except KeyError as exc:
-                batch.results.append(SchoolResult(school_id, names[school_id], cycle, error=str(exc.args[0])))
+                school_year = store.school_year(school_id, year or None)["academic_year"]
+            except UnknownYearError as exc:
+                batch.results.append(SchoolResult(school_id, names[school_id], year, error=str(exc)))
                 continue
-            jobs.append((school_id, names[school_id], year))
+            jobs.append((ReportSettings(school_id=school_id, year=school_year, data=str(database),
+                                        framework=framework, min_group_size=min_group_size,
+                                        output=str(out_dir)), names[school_id]))
 
     with EXECUTORS[executor](max_workers=max(1, int(workers))) as pool:
-        futures = [pool.submit(_render_one, sid, name, year, str(database), str(out_dir), min_group_size, pdf)
-                   for sid, name, year in jobs]
+        futures = [pool.submit(_render_one, settings, name, pdf) for settings, name in jobs]
         bar = tqdm(as_completed(futures), total=len(futures), desc="School reports", unit="school",
                    file=sys.stderr, disable=not progress)
         for future in bar:
@@ -119,14 +127,16 @@ def run_batch(data: str | Path, out_dir: str | Path, cycle: str = "", trust: str
         links = {r.school_id: (r.files.pdf or r.files.html or r.files.notebook).name
                  for r in batch.succeeded}
         try:
-            batch.overview = render_group(database, out_dir, cycle, trust, min_group_size, pdf, links)
-        except Exception as exc:  # noqa: BLE001
+            batch.overview = render_group(group.replace(data=str(database), framework=framework,
+                                                        report_links=links), pdf=pdf)
+        except Exception as exc:  # noqa: BLE001 - reported like a school's failure
             batch.overview_error = describe_error(exc)
     write_summary(batch)
     return batch
 
 
 def write_summary(batch: BatchResult) -> Path:
+    """``batch_summary.csv``: one row per school with its status, files and error."""
     path = batch.out_dir / "batch_summary.csv"
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh, lineterminator="\n")

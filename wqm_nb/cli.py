@@ -1,25 +1,34 @@
-"""The ``wqm`` command."""
+"""The ``wqm`` command.
+
+Every command names the data location ``--data PATH`` (a store file or a CSV
+folder) and the academic year ``--year`` (``--db`` and ``--cycle`` are kept as
+aliases). Only the standard library is imported here: each command imports
+what it needs when it runs, so ``wqm --help`` is instant. A
+:class:`~wqm_nb.errors.WqmError` is printed as one line and exits with status
+2; any other exception is a bug and keeps its traceback.
+"""
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
 
-from .report import default_data
+from .errors import WqmError
+from .settings import (DEFAULT_BATCH_DIR, DEFAULT_FRAMEWORK, DEFAULT_MIN_GROUP_SIZE, DEFAULT_REPORT_DIR,
+                       ReportSettings)
 
 
 def _cmd_report(args) -> int:
-    from .frameworks import load_framework
-    from .render import render_school
-    from .report import open_data
+    from .export import render_school
+    from .store import Store
 
-    framework = load_framework(args.framework)
-    with open_data(args.data) as store:
-        name = store.school(args.school)["name"]
-        year = store.cycle(args.school, args.cycle or None, framework.id)["academic_year"]
-    files = render_school(args.school, year, args.data or default_data(), args.out,
-                          min_group_size=args.min_group_size, pdf=not args.no_pdf, framework=args.framework)
-    print(f"{name} ({args.school}), {year}")
+    settings = ReportSettings(school_id=args.school, year=args.year, data=args.data, framework=args.framework,
+                              min_group_size=args.min_group_size, output=args.out)
+    with Store.open(settings.data_path) as store:
+        name = store.school(settings.school_id)["name"]
+        year = store.school_year(settings.school_id, settings.year or None)["academic_year"]
+    files = render_school(settings.replace(year=year), pdf=not args.no_pdf)
+    print(f"{name} ({settings.school_id}), {year}")
     for label, path in (("notebook", files.notebook), ("html", files.html), ("pdf", files.pdf)):
         if path:
             print(f"  {label:8} {path}")
@@ -29,9 +38,9 @@ def _cmd_report(args) -> int:
 def _cmd_batch(args) -> int:
     from .batch import run_batch
 
-    batch = run_batch(args.data or default_data(), args.out, cycle=args.cycle, trust=args.trust,
-                      schools=args.schools, workers=args.workers, executor=args.executor, pdf=not args.no_pdf,
-                      min_group_size=args.min_group_size, progress=not args.no_progress)
+    batch = run_batch(args.data, args.out, year=args.year, trust=args.trust, schools=args.schools,
+                      workers=args.workers, executor=args.executor, pdf=not args.no_pdf,
+                      min_group_size=args.min_group_size, progress=not args.no_progress, framework=args.framework)
     for r in batch.results:
         status = f"ok  {r.seconds:5.1f}s" if r.ok else "FAILED"
         print(f"{r.school_id:8} {status:10} {r.name or ''} {r.academic_year}" + (f"  {r.error}" if r.error else ""))
@@ -56,57 +65,70 @@ def _cmd_sample(args) -> int:
 def _cmd_import(args) -> int:
     from .store import Store, build_database
 
-    target = build_database(args.source, args.db)
+    target = build_database(args.source, args.data)
     with Store.open(target) as store:
-        print(f"{target}: {len(store.schools())} schools, {len(store.cycles())} cycles")
+        print(f"{target}: {len(store.schools())} schools, {len(store.school_years())} school years, "
+              f"{len(store.cycles())} cycles")
     return 0
 
 
 def _cmd_validate(args) -> int:
-    from .frameworks import FRAMEWORK_DIR, QUESTION_BANK_FILE, SCALES_FILE, DataFileError, validate_file
+    from .data import bundled_files, validate_file
 
-    files = args.files or [SCALES_FILE, *sorted(FRAMEWORK_DIR.glob("*.yaml")), QUESTION_BANK_FILE]
     failed = 0
-    for path in files:
+    for path in args.files or bundled_files():
         try:
             print(validate_file(path))
-        except DataFileError as exc:
+        except WqmError as exc:
             print(f"INVALID {exc}", file=sys.stderr)
             failed += 1
     return 1 if failed else 0
 
 
 def _cmd_schools(args) -> int:
-    from .report import open_data
+    from .settings import GroupSettings
+    from .store import Store
 
-    with open_data(args.data) as store:
-        cycles = store.cycles()
-        for s in store.schools(args.trust or None).to_dict("records"):
-            years = ", ".join(cycles.loc[cycles["school_id"] == s["school_id"], "academic_year"])
-            print(f"{s['school_id']:8} {s['name']:32} {s['phase']:10} {s['trust']:28} {years}")
+    with Store.open(GroupSettings(data=args.data).data_path) as store:
+        years: dict[str, list[str]] = {}
+        for y in store.school_years():
+            years.setdefault(y["school_id"], []).append(y["academic_year"])
+        for s in store.schools(args.trust or None):
+            print(f"{s['school_id']:8} {s['name']:32} {s['phase']:10} {s['trust']:28} "
+                  f"{', '.join(years.get(s['school_id'], []))}")
     return 0
 
 
+def _data_option(p: argparse.ArgumentParser, *aliases: str, required: bool = False) -> None:
+    p.add_argument("--data", *aliases, dest="data", default="", required=required, metavar="PATH",
+                   help="store file or CSV folder" + ("" if required else
+                                                      " (default: $WQM_DATA, or sample_data in a checkout)"))
+
+
+def _report_options(p: argparse.ArgumentParser, out_default: str) -> None:
+    _data_option(p)
+    p.add_argument("--out", default=out_default, help=f"output folder (default: {out_default})")
+    p.add_argument("--year", "--cycle", dest="year", default="",
+                   help="academic year such as 2025-26 (default: the latest)")
+    p.add_argument("--framework", default=DEFAULT_FRAMEWORK,
+                   help="framework id (wqm, vbe, leadership_management) or a YAML file with your own rules")
+    p.add_argument("--min-group-size", type=int, default=DEFAULT_MIN_GROUP_SIZE,
+                   help=f"do not show survey groups smaller than this (default: {DEFAULT_MIN_GROUP_SIZE})")
+    p.add_argument("--no-pdf", action="store_true", help="write notebook and HTML only")
+
+
 def build_parser() -> argparse.ArgumentParser:
+    """The ``wqm`` argument parser."""
     parser = argparse.ArgumentParser(prog="wqm", description="Wellbeing quality-mark consultant workbench.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def common(p, out_default):
-        p.add_argument("--data", default="", help="SQLite store or CSV folder (default: sample_data)")
-        p.add_argument("--out", default=out_default, help=f"output folder (default: {out_default})")
-        p.add_argument("--cycle", default="", help="academic year such as 2025-26 (default: latest)")
-        p.add_argument("--min-group-size", type=int, default=5,
-                       help="suppress survey groups smaller than this (default: 5)")
-        p.add_argument("--no-pdf", action="store_true", help="write notebook and HTML only")
-
     p = sub.add_parser("report", help="render one school's report (notebook, HTML, PDF)")
     p.add_argument("school", help="school id, e.g. NLT01")
-    p.add_argument("--framework", default="wqm", help="framework id or YAML file with your own rules")
-    common(p, "reports")
+    _report_options(p, DEFAULT_REPORT_DIR)
     p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("batch", help="render every school of a group in parallel, plus a group overview")
-    common(p, "build/reports")
+    _report_options(p, DEFAULT_BATCH_DIR)
     p.add_argument("--trust", default="", help="only this trust's schools")
     p.add_argument("--schools", nargs="+", help="only these school ids")
     p.add_argument("--workers", type=int, default=2)
@@ -119,29 +141,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=None, help="default: the seed of the committed sample")
     p.set_defaults(func=_cmd_sample)
 
-    p = sub.add_parser("import", help="import a CSV folder into a SQLite store")
-    p.add_argument("source")
-    p.add_argument("--db", required=True)
+    p = sub.add_parser("import", help="import a CSV folder into a store file")
+    p.add_argument("source", help="CSV folder")
+    _data_option(p, "--db", required=True)
     p.set_defaults(func=_cmd_import)
 
-    p = sub.add_parser("validate", help="validate framework, scale and question-bank files")
+    p = sub.add_parser("validate", help="validate framework, scale, question-bank and mapping files")
     p.add_argument("files", nargs="*", type=Path)
     p.set_defaults(func=_cmd_validate)
 
-    p = sub.add_parser("schools", help="list schools and their cycles")
-    p.add_argument("--data", default="")
+    p = sub.add_parser("schools", help="list schools and their academic years")
+    _data_option(p)
     p.add_argument("--trust", default="")
     p.set_defaults(func=_cmd_schools)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run ``wqm``; returns the exit status."""
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (KeyError, FileNotFoundError, ValueError) as exc:
-        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        print(f"wqm: error: {message}", file=sys.stderr)
+    except WqmError as exc:
+        print(f"wqm: error: {exc}", file=sys.stderr)
         return 2
 
 

@@ -1,5 +1,7 @@
-"""Seeded generator of a sample trust: schools, SEF ratings, adviser notes and
-staff, pupil and parent survey responses over three academic years.
+"""Seeded generator of a sample trust: schools, WQM self-evaluations, adviser
+notes and staff, pupil and parent survey responses over three academic years;
+in the latest year also Leadership and Management checklists for every school
+and VbE Quality Mark self-evaluations (with their reflections) for some.
 
 Uses :mod:`random` (its sequences are stable across Python versions) and the
 :mod:`csv` module, so the same seed writes byte-identical files; the committed
@@ -12,7 +14,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from .frameworks import Framework, QuestionBank, load_framework, load_question_bank
+from .data import Framework, QuestionBank, load_framework, load_mapping, load_question_bank
 from .store import CSV_FILES, SURVEY_CSV, SURVEY_ID_COLUMNS
 
 SAMPLE_SEED = 20261125
@@ -132,7 +134,56 @@ def generate(seed: int = SAMPLE_SEED, framework: Framework | None = None,
                 author=CONSULTANT, created_at=_date(year, 5, 20 - y) + "T14:00:00",
                 note=f"Follow-up: agreed next steps for '{weak.name}'; "
                      f"{rng.choice(EVIDENCE[weak.id]).lower()} to be reviewed at the next visit."))
+    _other_frameworks(random.Random(seed + 1), files)
     return files
+
+
+# VbE Quality Mark self-evaluations in the latest year, and how much of the
+# assessment's final part (reflections) each school has written so far.
+VBE_SCHOOLS = {"NLT01": ("stand_out", "next_steps", "conclusion"), "NLT02": ("stand_out",), "NLT06": ()}
+VBE_EVIDENCE = {
+    "A1": "Values assemblies and wellbeing check-ins recorded weekly",
+    "A2": "Leadership team models the values in staff briefings and appraisal",
+    "A3": "Restorative conversations framed by the school's values",
+    "A4": "Values vocabulary planned into every unit of work",
+    "A5": "Daily reflection time; pupils' reflection journals",
+    "A6": "Pupil-led community projects putting the values into action",
+}
+REFLECTIONS = {
+    "stand_out": ("Headteacher", "Reflection: every class begins the day with a short, calm reflection "
+                                 "on the value of the month, and pupils lead it."),
+    "next_steps": (CONSULTANT, "Extend values-based language into written feedback, and involve parents "
+                               "in the choice of next year's values."),
+    "conclusion": (CONSULTANT, "The school meets the conditions of the Quality Mark: values are lived "
+                               "by pupils and adults alike and are visible across the curriculum."),
+}
+LM_EVIDENCE = ["Wellbeing mission statement agreed with governors", "Wellbeing Action Group minutes",
+               "Wellbeing policy review", "Lead governor for wellbeing appointed", "CPD log for wellbeing champions"]
+
+
+def _other_frameworks(rng: random.Random, files: dict[str, list[dict]]) -> None:
+    """Latest-year VbE and Leadership and Management self-evaluations."""
+    year = YEARS[-1]
+    vbe, lm = load_framework("vbe"), load_framework("leadership_management")
+    for school in SCHOOLS:
+        for fw, rated in ((lm, True), (vbe, school.school_id in VBE_SCHOOLS)):
+            if not rated:
+                continue
+            files["cycles.csv"].append(dict(school_id=school.school_id, framework=fw.id, academic_year=year))
+            for k, (p, element) in enumerate(fw.elements):
+                level = school.strength + school.growth * 2 + rng.gauss(0, 0.5)
+                rating = _clamp(level * fw.scale.max / 4, fw.scale.min, fw.scale.max)
+                evidence = (VBE_EVIDENCE.get(p.id, "") if fw is vbe else rng.choice(LM_EVIDENCE)) \
+                    if rating > fw.scale.min else ""
+                files["sef_ratings.csv"].append(dict(
+                    school_id=school.school_id, framework=fw.id, academic_year=year, element_id=element.id,
+                    rating=rating, evidence=evidence, recorded_by="Headteacher",
+                    recorded_at=_date(year, 4, 1 + k) + "T10:00:00"))
+        for reflection in VBE_SCHOOLS.get(school.school_id, ()):
+            author, text = REFLECTIONS[reflection]
+            files["reflections.csv"].append(dict(
+                school_id=school.school_id, framework=vbe.id, academic_year=year, reflection_id=reflection,
+                text=text, author=author, recorded_at=_date(year, 6, 10) + "T12:00:00"))
 
 
 def _respondent_count(rng: random.Random, survey: str, school: SampleSchool, y: int) -> int:
@@ -147,6 +198,7 @@ def _respondent_count(rng: random.Random, survey: str, school: SampleSchool, y: 
 
 
 def _survey_rows(rng, files, bank, school, y, year, principle_means, survey_bias):
+    sections = load_mapping(load_framework("wqm"), bank).item_sections()
     for survey_id, survey in bank.surveys.items():
         n = _respondent_count(rng, survey_id, school, y)
         bias = survey_bias + (school.parent_bias if survey_id == "parent" else 0.0)
@@ -167,7 +219,7 @@ def _survey_rows(rng, files, bank, school, y, year, principle_means, survey_bias
                 if rng.random() < 0.04:
                     row[item.id] = ""
                     continue
-                latent = 1.9 + 0.75 * principle_means[item.principle] + bias + person + rng.gauss(0, 0.7)
+                latent = 1.9 + 0.75 * principle_means[sections[(survey_id, item.id)]] + bias + person + rng.gauss(0, 0.7)
                 row[item.id] = _clamp(latent, bank.likert_values[0], bank.likert_values[-1])
             files[SURVEY_CSV.format(survey=survey_id)].append(row)
 
@@ -178,7 +230,7 @@ def columns(bank: QuestionBank | None = None) -> dict[str, list[str]]:
     cols = {name: list(cols) for name, cols in CSV_FILES.values()}
     for survey_id, survey in bank.surveys.items():
         sub = [survey.subgroup.field] if survey.subgroup else []
-        cols[SURVEY_CSV.format(survey=survey_id)] = SURVEY_ID_COLUMNS + sub + list(survey.item_ids)
+        cols[SURVEY_CSV.format(survey=survey_id)] = [*SURVEY_ID_COLUMNS, *sub, *survey.item_ids]
     return cols
 
 

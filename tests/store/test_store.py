@@ -4,7 +4,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from wqm_nb.store import Store, StoreError, academic_year_of, build_database, check_academic_year
+from wqm_nb.errors import StoreError, UnknownSchoolError, UnknownYearError
+from wqm_nb.settings import check_academic_year
+from wqm_nb.store import Store, academic_year_of, build_database
 
 
 @pytest.fixture
@@ -13,21 +15,27 @@ def cycle(store):
     return store.ensure_cycle("S1", "2024-25")
 
 
-def test_schools_and_cycles(store, cycle):
+def test_schools_years_and_cycles(store, cycle):
     assert store.school("S1")["name"] == "Test Primary"
     assert store.ensure_cycle("S1", "2024-25") == cycle  # idempotent
     later = store.ensure_cycle("S1", "2025-26")
-    assert store.cycle("S1")["cycle_id"] == later  # latest by default
+    vbe = store.ensure_cycle("S1", "2025-26", "vbe")
+    assert store.school_year("S1")["academic_year"] == "2025-26"  # latest by default
     assert store.cycle("S1", "2024-25")["cycle_id"] == cycle
-    assert list(store.cycles("S1")["academic_year"]) == ["2024-25", "2025-26"]
-    with pytest.raises(KeyError, match="unknown school 'S9'"):
+    assert store.cycle("S1", "2025-26", "vbe")["cycle_id"] == vbe != later
+    assert store.cycle("S1", "2024-25", "vbe") is None  # no VbE self-evaluation that year
+    assert [c["academic_year"] for c in store.cycles("S1", "wqm")] == ["2024-25", "2025-26"]
+    # one school year carries both frameworks' cycles
+    assert [y["academic_year"] for y in store.school_years("S1")] == ["2024-25", "2025-26"]
+    with pytest.raises(UnknownSchoolError, match="unknown school 'S9' \\(known: S1\\)"):
         store.school("S9")
-    with pytest.raises(KeyError, match="no wqm cycle for 2019-20"):
-        store.cycle("S1", "2019-20")
+    with pytest.raises(UnknownYearError, match="no data for 2019-20 \\(years: 2024-25, 2025-26\\)"):
+        store.school_year("S1", "2019-20")
 
 
 @pytest.mark.parametrize("year", ["2024/25", "2024-26", "24-25", "2024-2025"])
 def test_academic_year_is_checked(store, year):
+    """Store writes refuse a malformed academic year."""
     store.add_school("S1", "Test Primary", "primary")
     with pytest.raises(StoreError, match="academic year"):
         store.ensure_cycle("S1", year)
@@ -43,6 +51,8 @@ def test_academic_year_helpers():
 def test_school_phase_is_checked(store):
     with pytest.raises(StoreError, match="phase"):
         store.add_school("S2", "X", "nursery")
+    with pytest.raises(StoreError, match="not a valid school id"):
+        store.add_school("../x", "X", "primary")
     with pytest.raises(StoreError, match="S3"):
         store.add_school("S3", "Y", "primary")
         store.add_school("S3", "Y again", "primary")
@@ -63,6 +73,24 @@ def test_ratings_history_is_append_only_and_latest_counts(store, cycle):
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
         store.conn.execute("DELETE FROM sef_history")
     assert list(store.rating_history(cycle, "P1.1")["rating"]) == [2, 3]
+
+
+def test_current_rating_is_the_latest_recorded_not_the_last_entered(store, cycle):
+    store.record_rating(cycle, "P1.1", 3, "March", recorded_at="2025-03-01T10:00:00")
+    store.record_rating(cycle, "P1.1", 2, "November draft", recorded_at="2024-11-01T10:00:00")
+    assert store.current_ratings(cycle).set_index("element_id").loc["P1.1", "evidence"] == "March"
+
+
+def test_reflections_keep_history_and_check_the_framework(store):
+    store.add_school("S2", "Values Primary", "primary")
+    vbe = store.ensure_cycle("S2", "2025-26", "vbe")
+    store.record_reflection(vbe, "next_steps", "First draft", author="AR", recorded_at="2025-06-01T10:00:00")
+    store.record_reflection(vbe, "next_steps", "Agreed", author="AR", recorded_at="2025-06-02T10:00:00")
+    assert store.reflections(vbe)["next_steps"]["text"] == "Agreed"
+    with pytest.raises(StoreError, match="reflection 'summary' is not in framework 'vbe'"):
+        store.record_reflection(vbe, "summary", "x")
+    with pytest.raises(StoreError, match="not in framework 'wqm'"):
+        store.record_reflection(store.ensure_cycle("S2", "2025-26"), "next_steps", "x")
 
 
 def test_a_bad_rating_writes_nothing(store, cycle):
@@ -98,7 +126,7 @@ def test_transactions_persist_to_file(tmp_path):
         s.add_school("S1", "Test", "secondary")
         s.record_rating(s.ensure_cycle("S1", "2025-26"), "P5.1", 4, "policy")
     with Store.open(path) as s:
-        assert s.current_ratings(s.cycle("S1")["cycle_id"])["rating"].tolist() == [4]
+        assert s.current_ratings(s.cycle("S1", "2025-26")["cycle_id"])["rating"].tolist() == [4]
 
 
 def test_adviser_notes(store, cycle):
@@ -114,44 +142,68 @@ def test_adviser_notes(store, cycle):
 
 
 def test_survey_responses_are_validated_and_stored_long(store, cycle):
+    year = store.school_year("S1", "2024-25")["school_year_id"]
     wide = pd.DataFrame([dict(respondent="a", role="teaching", S01=5, S02=None),
                          dict(respondent="b", role="support", S01="4", S02=2)])
-    assert store.add_survey_responses(cycle, "staff", wide) == 3
-    long = store.survey_responses(cycle, "staff")
+    assert store.add_survey_responses(year, "staff", wide) == 3
+    long = store.survey_responses(year, "staff")
     assert sorted(zip(long["respondent"], long["item_id"], long["value"])) == [
         ("a", "S01", 5), ("b", "S01", 4), ("b", "S02", 2)]
     assert set(long["subgroup"]) == {"teaching", "support"}
     with pytest.raises(StoreError, match="Likert"):
-        store.add_survey_responses(cycle, "staff", pd.DataFrame([dict(respondent="c", S01=6)]))
+        store.add_survey_responses(year, "staff", pd.DataFrame([dict(respondent="c", S01=6)]))
     with pytest.raises(StoreError, match="unknown item"):
-        store.add_survey_responses(cycle, "staff", pd.DataFrame([dict(respondent="c", U01=3)]))
+        store.add_survey_responses(year, "staff", pd.DataFrame([dict(respondent="c", U01=3)]))
     with pytest.raises(StoreError, match="unknown survey"):
-        store.add_survey_responses(cycle, "governor", wide)
+        store.add_survey_responses(year, "governor", wide)
     with pytest.raises(StoreError, match="role"):
-        store.add_survey_responses(cycle, "staff", pd.DataFrame([dict(respondent="c", role="head", S01=3)]))
-    assert len(store.survey_responses(cycle)) == 3
+        store.add_survey_responses(year, "staff", pd.DataFrame([dict(respondent="c", role="head", S01=3)]))
+    assert len(store.survey_responses(year)) == 3
 
 
 def test_sample_data_imports(sample_db):
     with Store.open(sample_db) as s:
-        schools = s.schools()
-        assert len(schools) == 7
-        cycles = s.cycles()
-        assert len(cycles) == 21
+        assert len(s.schools()) == 7
+        assert len(s.school_years()) == 21
+        assert len(s.cycles(framework="wqm")) == 21
         c = s.cycle("NLT01", "2025-26")["cycle_id"]
         assert len(s.current_ratings(c)) == 20  # every WQM element rated
-        assert set(s.survey_responses(c)["survey"]) == {"staff", "pupil", "parent"}
+        year = s.school_year("NLT01", "2025-26")["school_year_id"]
+        assert set(s.survey_responses(year)["survey"]) == {"staff", "pupil", "parent"}
         assert len(s.notes(c)) == 2
 
 
-def test_build_database_replaces_target(tmp_path, sample_db):
+def test_build_database_replaces_target(tmp_path, sample_dir):
     target = tmp_path / "copy.sqlite"
     target.write_text("not a database")
-    build_database(Path(__file__).resolve().parent.parent / "sample_data", target)
+    build_database(sample_dir, target)
     with Store.open(target) as s:
         assert len(s.schools()) == 7
 
 
 def test_open_missing_location(tmp_path):
-    with pytest.raises(FileNotFoundError, match="no data"):
+    with pytest.raises(StoreError, match="no data"):
         Store.open(tmp_path / "nothing.sqlite")
+
+
+def test_a_file_that_is_not_a_wqm_store_is_a_clear_error(tmp_path):
+    text = tmp_path / "notes.csv"
+    text.write_text("school_id,name\nX,Y\n" * 50)
+    with pytest.raises(StoreError, match="not a wqm store"):
+        Store(text)
+    other = tmp_path / "other.sqlite"
+    sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.commit()
+    with pytest.raises(StoreError, match="not a wqm store"):
+        Store(other)
+
+
+def test_an_older_schema_says_what_to_do(tmp_path):
+    path = tmp_path / "old.sqlite"
+    with Store(path):
+        pass
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match="schema version 1.*wqm import"):
+        Store(path)

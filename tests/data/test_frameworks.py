@@ -3,10 +3,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from wqm_nb.frameworks import (DataFileError, available_frameworks, load_framework, load_question_bank,
-                               load_scales, parse_framework, parse_question_bank, validate_file)
+from wqm_nb.data import (FRAMEWORK_DIR, available_frameworks, load_framework, load_scales, parse_framework,
+                         validate_file)
+from wqm_nb.errors import DataFileError, SettingsError
 
-WQM_FILE = Path(__file__).resolve().parent.parent / "wqm_nb" / "data" / "frameworks" / "wqm.yaml"
+WQM_FILE = FRAMEWORK_DIR / "wqm.yaml"
 
 
 def wqm_doc():
@@ -72,17 +73,6 @@ def test_every_bundled_file_validates():
         assert "elements" in validate_file(WQM_FILE.parent / f"{name}.yaml")
 
 
-def test_question_bank_maps_every_item_to_a_wqm_principle():
-    bank = load_question_bank()
-    fw = load_framework("wqm")
-    assert set(bank.surveys) == {"staff", "pupil", "parent"}
-    for survey in bank.surveys.values():
-        assert {i.principle for i in survey.items} <= set(fw.principle_ids)
-    # staff are asked about every principle
-    assert {i.principle for i in bank.surveys["staff"].items} == set(fw.principle_ids)
-    assert bank.likert_values == (1, 2, 3, 4, 5) and bank.agree_min == 4
-
-
 @pytest.mark.parametrize("mutate, field, words", [
     (lambda d: d["principles"][2]["elements"][0].pop("text"), "principles[2].elements[0].text", "required"),
     (lambda d: d["principles"][0].update(name=""), "principles[0].name", "must not be empty"),
@@ -128,19 +118,22 @@ def test_framework_loads_from_a_custom_path(tmp_path):
     assert load_framework(path).level("approved").criteria.min_principle_mean == 2.5
 
 
-def test_question_bank_rejects_unknown_principle():
-    doc = yaml.safe_load((WQM_FILE.parent.parent / "surveys.yaml").read_text())
-    doc["surveys"]["pupil"]["items"][3]["principle"] = "P9"
-    with pytest.raises(DataFileError) as err:
-        parse_question_bank(doc, "surveys.yaml")
-    assert err.value.field == "surveys.pupil.items[3].principle"
-    assert "P9" in err.value.message
-
-
 def test_scales_reject_unordered_values():
-    from wqm_nb.frameworks import parse_scales
+    from wqm_nb.data import parse_scales
     with pytest.raises(DataFileError) as err:
         parse_scales({"m": {"name": "M", "levels": [{"value": 2, "label": "b"}, {"value": 1, "label": "a"}]}},
                      "scales.yaml")
     assert err.value.field == "m.levels"
     assert set(load_scales()) == {"maturity", "checklist"}
+
+
+def test_checklist_has_no_levels_and_quality_marks_do():
+    assert not load_framework("leadership_management").has_levels
+    assert load_framework("wqm").has_levels and load_framework("vbe").has_levels
+
+
+def test_unknown_framework_id_and_missing_file_are_clear_errors(tmp_path):
+    with pytest.raises(SettingsError, match="unknown framework 'wqmm'.*bundled: leadership_management, vbe, wqm"):
+        load_framework("wqmm")
+    with pytest.raises(DataFileError, match="no such framework file"):
+        load_framework(tmp_path / "missing.yaml")

@@ -1,7 +1,11 @@
-"""Frameworks, rating scales and survey question banks.
+"""Frameworks and rating scales: YAML data validated on load.
 
-All three are YAML data files validated on load. A malformed file raises
-:class:`DataFileError` whose message names the file and the field, e.g.
+A framework (``frameworks/*.yaml``) lists its sections (WQM framing principles,
+VbE aspects, the Leadership and Management key question) with their
+elements, the rating scale it uses (``scales.yaml``), its award levels and
+their criteria, the reflections an adviser writes, and the report's
+thresholds. A malformed file raises :class:`~wqm_nb.errors.DataFileError`
+naming the file and the field, e.g.
 ``wqm.yaml: principles[2].elements[0].text: required field is missing``.
 """
 from __future__ import annotations
@@ -11,26 +15,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from ..errors import DataFileError, SettingsError
+from ..settings import DEFAULT_FRAMEWORK
+from .schema import Reader, join, read_yaml
 
-DATA_DIR = Path(__file__).parent / "data"
+DATA_DIR = Path(__file__).parent
 FRAMEWORK_DIR = DATA_DIR / "frameworks"
 SCALES_FILE = DATA_DIR / "scales.yaml"
-QUESTION_BANK_FILE = DATA_DIR / "surveys.yaml"
 
 FRAMEWORK_KINDS = ("quality_mark", "checklist")
 REFLECTION_AUTHORS = ("school", "adviser")
-
-
-class DataFileError(ValueError):
-    """A data file is malformed. ``file`` and ``field`` say where."""
-
-    def __init__(self, file: str | Path, field: str, message: str):
-        self.file = str(file)
-        self.field = field
-        self.message = message
-        where = f"{self.file}: {field}" if field else self.file
-        super().__init__(f"{where}: {message}")
 
 
 # --------------------------------------------------------------------------
@@ -136,6 +130,13 @@ class Framework:
     report: ReportThresholds = field(default_factory=ReportThresholds)
     source: str = ""
     path: str = ""
+    #: an inline survey mapping (``survey_mapping:`` in the file), parsed by :mod:`wqm_nb.data.surveys`
+    survey_mapping: dict | None = field(default=None, compare=False, hash=False, repr=False)
+
+    @property
+    def has_levels(self) -> bool:
+        """Whether the framework awards levels (a checklist does not)."""
+        return bool(self.levels)
 
     def principle(self, principle_id: str) -> Principle:
         for p in self.principles:
@@ -168,140 +169,13 @@ class Framework:
         raise KeyError(f"{self.id}: no element {element_id!r}")
 
 
-@dataclass(frozen=True)
-class SurveyItem:
-    id: str
-    principle: str
-    text: str
-
-
-@dataclass(frozen=True)
-class Subgroup:
-    field: str
-    label: str
-    values: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Survey:
-    id: str
-    name: str
-    respondents: str
-    items: tuple[SurveyItem, ...]
-    subgroup: Subgroup | None = None
-
-    @property
-    def item_ids(self) -> tuple[str, ...]:
-        return tuple(i.id for i in self.items)
-
-
-@dataclass(frozen=True)
-class QuestionBank:
-    framework: str
-    likert: tuple[ScaleLevel, ...]
-    agree_min: int
-    surveys: dict[str, Survey]
-    path: str = ""
-
-    def item(self, item_id: str) -> SurveyItem:
-        for survey in self.surveys.values():
-            for item in survey.items:
-                if item.id == item_id:
-                    return item
-        raise KeyError(f"no survey item {item_id!r}")
-
-    @property
-    def likert_values(self) -> tuple[int, ...]:
-        return tuple(level.value for level in self.likert)
-
-
-# --------------------------------------------------------------------------
-# validation helpers
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    return {dict: "a mapping", list: "a list", str: "text", bool: "true/false",
-            int: "a whole number", float: "a number"}.get(type(value), type(value).__name__)
-
-
-_TYPE_NAMES = {str: "text", int: "a whole number", float: "a number",
-               bool: "true/false", list: "a list", dict: "a mapping"}
-
-
-class _Reader:
-    """Reads one parsed YAML document, failing with file and field path."""
-
-    def __init__(self, file: str | Path):
-        self.file = Path(file).name if file else "<data>"
-        self.full = str(file)
-
-    def fail(self, path: str, message: str):
-        raise DataFileError(self.file, path, message)
-
-    def mapping(self, value: Any, path: str, allowed: tuple[str, ...] | None = None) -> dict:
-        if not isinstance(value, dict):
-            self.fail(path, f"expected a mapping, got {_kind(value)}")
-        if allowed is not None:
-            unknown = sorted(set(map(str, value)) - set(allowed))
-            if unknown:
-                self.fail(_join(path, unknown[0]),
-                          f"unknown field (allowed: {', '.join(allowed)})")
-        return value
-
-    def get(self, mapping: dict, key: str, path: str, kind: type,
-            required: bool = True, default: Any = None) -> Any:
-        where = _join(path, key)
-        value = mapping.get(key)
-        if value is None:
-            if required:
-                self.fail(where, "required field is missing")
-            return default
-        if kind is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if kind is str and isinstance(value, (int, float)) and not isinstance(value, bool):
-            value = str(value)
-        bad_bool = isinstance(value, bool) and kind in (int, float)
-        if not isinstance(value, kind) or bad_bool:
-            self.fail(where, f"expected {_TYPE_NAMES.get(kind, kind.__name__)}, got {_kind(value)}")
-        if kind is str and not value.strip():
-            self.fail(where, "must not be empty")
-        if kind is list and required and not value:
-            self.fail(where, "must not be empty")
-        return value
-
-    def unique(self, ids: list[str], path: str, what: str = "id"):
-        seen: set[str] = set()
-        for i, ident in enumerate(ids):
-            if ident in seen:
-                self.fail(f"{path}[{i}].{what}", f"duplicate {what} {ident!r}")
-            seen.add(ident)
-
-
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
-
-
-def _read_yaml(path: Path) -> Any:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise DataFileError(Path(path).name, "", f"cannot read file: {exc.strerror}") from exc
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else ""
-        raise DataFileError(Path(path).name, where, f"invalid YAML: {getattr(exc, 'problem', exc)}") from exc
-
-
 # --------------------------------------------------------------------------
 # scales
 
 
 def parse_scales(doc: Any, file: str | Path = "scales.yaml") -> dict[str, Scale]:
-    r = _Reader(file)
+    """Validate a parsed scales document."""
+    r = Reader(file)
     r.mapping(doc, "")
     if not doc:
         r.fail("", "no scales defined")
@@ -333,10 +207,11 @@ def parse_scales(doc: Any, file: str | Path = "scales.yaml") -> dict[str, Scale]
 
 @lru_cache(maxsize=None)
 def _load_scales_cached(path: str) -> dict[str, Scale]:
-    return parse_scales(_read_yaml(Path(path)), path)
+    return parse_scales(read_yaml(Path(path)), path)
 
 
 def load_scales(path: str | Path | None = None) -> dict[str, Scale]:
+    """The rating scales (bundled ``scales.yaml`` unless ``path`` is given)."""
     return _load_scales_cached(str(path or SCALES_FILE))
 
 
@@ -347,7 +222,7 @@ _CRITERIA_FIELDS = ("min_principle_mean", "min_element_rating", "evidence_requir
                     "min_stakeholder_agreement", "consecutive_cycles")
 
 
-def _parse_criteria(r: _Reader, raw: Any, path: str, scale: Scale) -> Criteria:
+def _parse_criteria(r: Reader, raw: Any, path: str, scale: Scale) -> Criteria:
     r.mapping(raw, path, _CRITERIA_FIELDS)
     mean = r.get(raw, "min_principle_mean", path, float, required=False)
     elem = r.get(raw, "min_element_rating", path, int, required=False)
@@ -355,11 +230,11 @@ def _parse_criteria(r: _Reader, raw: Any, path: str, scale: Scale) -> Criteria:
     cycles = r.get(raw, "consecutive_cycles", path, int, required=False, default=1)
     for key, value in (("min_principle_mean", mean), ("min_element_rating", elem)):
         if value is not None and not scale.min <= value <= scale.max:
-            r.fail(_join(path, key), f"must be within the {scale.id} scale ({scale.min} to {scale.max})")
+            r.fail(join(path, key), f"must be within the {scale.id} scale ({scale.min} to {scale.max})")
     if agree is not None and not 0 <= agree <= 1:
-        r.fail(_join(path, "min_stakeholder_agreement"), "must be a proportion between 0 and 1")
+        r.fail(join(path, "min_stakeholder_agreement"), "must be a proportion between 0 and 1")
     if cycles < 1:
-        r.fail(_join(path, "consecutive_cycles"), "must be at least 1")
+        r.fail(join(path, "consecutive_cycles"), "must be at least 1")
     return Criteria(
         min_principle_mean=mean,
         min_element_rating=elem,
@@ -372,9 +247,9 @@ def _parse_criteria(r: _Reader, raw: Any, path: str, scale: Scale) -> Criteria:
 def parse_framework(doc: Any, file: str | Path, scales: dict[str, Scale] | None = None) -> Framework:
     """Validate a parsed framework document and build a :class:`Framework`."""
     scales = scales if scales is not None else load_scales()
-    r = _Reader(file)
+    r = Reader(file)
     r.mapping(doc, "", ("id", "name", "kind", "section_label", "scale", "source",
-                        "principles", "levels", "reflections", "report"))
+                        "principles", "levels", "reflections", "report", "survey_mapping"))
     fid = r.get(doc, "id", "", str)
     kind = r.get(doc, "kind", "", str)
     if kind not in FRAMEWORK_KINDS:
@@ -419,13 +294,13 @@ def parse_framework(doc: Any, file: str | Path, scales: dict[str, Scale] | None 
         r.mapping(raw, path, ("id", "name", "summary", "requires", "criteria"))
         requires = r.get(raw, "requires", path, str, required=False)
         if requires is not None and requires not in [lv.id for lv in levels]:
-            r.fail(_join(path, "requires"), f"must name an earlier level, got {requires!r}")
+            r.fail(join(path, "requires"), f"must name an earlier level, got {requires!r}")
         levels.append(Level(
             id=r.get(raw, "id", path, str),
             name=r.get(raw, "name", path, str),
             summary=r.get(raw, "summary", path, str, required=False, default="").strip(),
             requires=requires,
-            criteria=_parse_criteria(r, r.get(raw, "criteria", path, dict), _join(path, "criteria"), scale),
+            criteria=_parse_criteria(r, r.get(raw, "criteria", path, dict), join(path, "criteria"), scale),
         ))
     r.unique([lv.id for lv in levels], "levels")
     if kind == "quality_mark" and not levels:
@@ -437,7 +312,7 @@ def parse_framework(doc: Any, file: str | Path, scales: dict[str, Scale] | None 
         r.mapping(raw, path, ("id", "title", "author"))
         author = r.get(raw, "author", path, str)
         if author not in REFLECTION_AUTHORS:
-            r.fail(_join(path, "author"), f"must be one of {', '.join(REFLECTION_AUTHORS)}")
+            r.fail(join(path, "author"), f"must be one of {', '.join(REFLECTION_AUTHORS)}")
         reflections.append(Reflection(id=r.get(raw, "id", path, str), title=r.get(raw, "title", path, str),
                                       author=author))
     r.unique([x.id for x in reflections], "reflections")
@@ -463,6 +338,8 @@ def parse_framework(doc: Any, file: str | Path, scales: dict[str, Scale] | None 
         report=report,
         source=(r.get(doc, "source", "", str, required=False) or "").strip(),
         path=str(file),
+        survey_mapping=r.mapping(doc["survey_mapping"], "survey_mapping")
+        if doc.get("survey_mapping") is not None else None,
     )
 
 
@@ -472,106 +349,26 @@ def available_frameworks() -> list[str]:
 
 
 def framework_path(name_or_path: str | Path) -> Path:
+    """The YAML file of a bundled framework id, or ``name_or_path`` itself if it is a file."""
     candidate = Path(name_or_path)
-    if candidate.suffix in (".yaml", ".yml") or candidate.exists():
+    if candidate.suffix.lower() in (".yaml", ".yml"):
+        if not candidate.is_file():
+            raise DataFileError(candidate, "", "no such framework file")
         return candidate
     bundled = FRAMEWORK_DIR / f"{name_or_path}.yaml"
-    if not bundled.exists():
-        raise KeyError(f"unknown framework {str(name_or_path)!r} (bundled: {', '.join(available_frameworks())})")
+    if str(name_or_path) not in available_frameworks():
+        raise SettingsError(f"unknown framework {str(name_or_path)!r} (bundled: "
+                            f"{', '.join(available_frameworks())}; or give a framework YAML file)")
     return bundled
 
 
 @lru_cache(maxsize=None)
 def _load_framework_cached(path: str) -> Framework:
-    return parse_framework(_read_yaml(Path(path)), path)
+    return parse_framework(read_yaml(Path(path)), path)
 
 
-def load_framework(name_or_path: str | Path = "wqm") -> Framework:
+def load_framework(name_or_path: str | Path = DEFAULT_FRAMEWORK) -> Framework:
     """Load a bundled framework by id (``wqm``, ``vbe``, ...) or a YAML file by path."""
     return _load_framework_cached(str(framework_path(name_or_path)))
 
 
-# --------------------------------------------------------------------------
-# survey question banks
-
-
-def parse_question_bank(doc: Any, file: str | Path, framework: Framework | None = None) -> QuestionBank:
-    r = _Reader(file)
-    r.mapping(doc, "", ("framework", "likert", "agree_min", "surveys"))
-    fw_id = r.get(doc, "framework", "", str)
-    if framework is None:
-        try:
-            framework = load_framework(fw_id)
-        except KeyError:
-            r.fail("framework", f"unknown framework {fw_id!r}")
-    likert = []
-    for i, raw in enumerate(r.get(doc, "likert", "", list)):
-        path = f"likert[{i}]"
-        r.mapping(raw, path, ("value", "label"))
-        likert.append(ScaleLevel(value=r.get(raw, "value", path, int), label=r.get(raw, "label", path, str),
-                                 descriptor=""))
-    values = [lv.value for lv in likert]
-    if values != sorted(set(values)):
-        r.fail("likert", "values must be unique and in increasing order")
-    agree_min = r.get(doc, "agree_min", "", int)
-    if agree_min not in values:
-        r.fail("agree_min", f"must be one of the likert values {values}")
-
-    surveys = {}
-    item_ids: list[str] = []
-    raw_surveys = r.mapping(r.get(doc, "surveys", "", dict), "surveys")
-    for sid, raw in raw_surveys.items():
-        path = f"surveys.{sid}"
-        r.mapping(raw, path, ("name", "respondents", "subgroup", "items"))
-        subgroup = None
-        if raw.get("subgroup") is not None:
-            sp = _join(path, "subgroup")
-            sg = r.mapping(raw["subgroup"], sp, ("field", "label", "values"))
-            sg_values = r.get(sg, "values", sp, list)
-            subgroup = Subgroup(field=r.get(sg, "field", sp, str), label=r.get(sg, "label", sp, str),
-                                values=tuple(str(v) for v in sg_values))
-        items = []
-        for i, raw_item in enumerate(r.get(raw, "items", path, list)):
-            ip = f"{path}.items[{i}]"
-            r.mapping(raw_item, ip, ("id", "principle", "text"))
-            principle = r.get(raw_item, "principle", ip, str)
-            if principle not in framework.principle_ids:
-                r.fail(_join(ip, "principle"),
-                       f"unknown principle {principle!r} for framework {framework.id!r}")
-            item_id = r.get(raw_item, "id", ip, str)
-            if item_id in item_ids:
-                r.fail(_join(ip, "id"), f"duplicate item id {item_id!r}")
-            item_ids.append(item_id)
-            items.append(SurveyItem(id=item_id, principle=principle, text=r.get(raw_item, "text", ip, str)))
-        surveys[str(sid)] = Survey(id=str(sid), name=r.get(raw, "name", path, str),
-                                   respondents=r.get(raw, "respondents", path, str, required=False,
-                                                     default=str(sid)),
-                                   items=tuple(items), subgroup=subgroup)
-    if not surveys:
-        r.fail("surveys", "no surveys defined")
-    return QuestionBank(framework=fw_id, likert=tuple(likert), agree_min=agree_min, surveys=surveys,
-                        path=str(file))
-
-
-@lru_cache(maxsize=None)
-def _load_question_bank_cached(path: str) -> QuestionBank:
-    return parse_question_bank(_read_yaml(Path(path)), path)
-
-
-def load_question_bank(path: str | Path | None = None) -> QuestionBank:
-    return _load_question_bank_cached(str(path or QUESTION_BANK_FILE))
-
-
-def validate_file(path: str | Path) -> str:
-    """Validate any of the three kinds of data file; return a one-line summary."""
-    doc = _read_yaml(Path(path))
-    if isinstance(doc, dict) and "surveys" in doc:
-        bank = parse_question_bank(doc, path)
-        n = sum(len(s.items) for s in bank.surveys.values())
-        return f"{Path(path).name}: question bank, {len(bank.surveys)} surveys, {n} items"
-    if isinstance(doc, dict) and "principles" in doc:
-        fw = parse_framework(doc, path)
-        return (f"{Path(path).name}: {fw.name}, {len(fw.principles)} {fw.section_label.lower()}s, "
-                f"{len(fw.element_ids)} elements, {len(fw.levels)} levels")
-    scales = parse_scales(doc, path)
-    return f"{Path(path).name}: {len(scales)} scales"

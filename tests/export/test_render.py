@@ -1,0 +1,117 @@
+"""`wqm report` end to end: executed notebook, HTML without code, A4 PDF, all or nothing."""
+import re
+
+import nbformat
+import pytest
+import yaml
+from pypdf import PdfReader
+
+from wqm_nb.cli import main
+from wqm_nb.data import FRAMEWORK_DIR
+from wqm_nb.export import render_school, school_stem, slug
+from wqm_nb.errors import NotebookExecutionError, NotebookParameterError
+from wqm_nb.export.notebooks import execute, notebook_path
+from wqm_nb.settings import ReportSettings
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def rendered(sample_db, tmp_path_factory):
+    out = tmp_path_factory.mktemp("report")
+    assert main(["report", "NLT03", "--data", str(sample_db), "--out", str(out)]) == 0
+    return out
+
+
+def test_report_writes_notebook_html_and_pdf(rendered):
+    assert sorted(p.name for p in rendered.iterdir()) == [
+        "NLT03_2025-26.html", "NLT03_2025-26.ipynb", "NLT03_2025-26.pdf"]
+    nb = nbformat.read(rendered / "NLT03_2025-26.ipynb", as_version=4)
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert injected and 'school_id = "NLT03"' in injected[0].source and 'year = "2025-26"' in injected[0].source
+
+
+def test_html_has_no_code_and_unique_ids(rendered):
+    html = (rendered / "NLT03_2025-26.html").read_text()
+    assert "Fellside Primary School" in html and "<svg" in html
+    assert "load_school_report" not in html and "import" not in html
+    assert "Consultant notebook" not in html  # markdown notes are for consultants only
+    assert "require.js" not in html
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), "duplicate ids: " + ", ".join(sorted({i for i in ids if ids.count(i) > 1}))
+
+
+def test_pdf_is_a4_and_names_the_school(rendered):
+    reader = PdfReader(rendered / "NLT03_2025-26.pdf")
+    assert len(reader.pages) >= 3
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4 in points
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert "Fellside Primary School" in text
+    assert "fewer than 5 responses" in text
+    assert "Readiness against the award levels" in text
+
+
+@pytest.mark.parametrize("framework, present, absent", [
+    ("vbe", ["Assessment conclusion", "Adviser's suggestions for next steps", "Not written yet",
+             "No self-evaluation recorded yet"], []),
+    ("leadership_management", ["Key question", "Ofsted expectations", "pupil survey is not mapped"],
+     ["Readiness against the award levels"]),
+])
+def test_every_framework_renders_html_and_pdf(sample_db, tmp_path, framework, present, absent):
+    assert main(["report", "NLT03", "--data", str(sample_db), "--out", str(tmp_path), "--framework", framework]) == 0
+    stem = f"NLT03_2025-26_{framework}"
+    assert (tmp_path / f"{stem}.pdf").stat().st_size > 10_000
+    text = "\n".join(p.extract_text() for p in PdfReader(tmp_path / f"{stem}.pdf").pages)
+    html = (tmp_path / f"{stem}.html").read_text()
+    for words in present:
+        assert words in html and words.split()[0] in text
+    for words in absent:
+        assert words not in html
+
+
+def test_unknown_school_is_a_one_line_error(sample_db, tmp_path, capsys):
+    assert main(["report", "NOPE", "--data", str(sample_db), "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("wqm: error: unknown school 'NOPE' (known: NLT01,") and err.count("\n") == 1
+    assert not any(tmp_path.iterdir())
+
+
+def test_a_failed_report_leaves_the_older_good_one_alone(sample_db, tmp_path):
+    good = ReportSettings(school_id="NLT03", year="2025-26", data=str(sample_db), output=str(tmp_path))
+    render_school(good, pdf=False)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    with pytest.raises(NotebookExecutionError, match="UnknownSchoolError: unknown school 'NLT99'"):
+        # the notebook fails inside, after the run has started writing its output
+        render_school(good.replace(school_id="NLT99"), pdf=False)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_a_misspelt_parameter_is_refused(tmp_path):
+    with pytest.raises(NotebookParameterError, match="no parameter\\(s\\) school .*its parameters: school_id"):
+        execute(notebook_path("school_report.ipynb"), tmp_path / "x.ipynb", {"school": "NLT03"})
+    assert not (tmp_path / "x.ipynb").exists()
+
+
+def test_report_applies_rules_from_a_custom_framework_file(sample_db, tmp_path):
+    default = tmp_path / "default"
+    assert main(["report", "NLT03", "--data", str(sample_db), "--out", str(default), "--no-pdf"]) == 0
+    assert "Does not yet meet the criteria for Approved School" in (default / "NLT03_2025-26.html").read_text()
+
+    doc = yaml.safe_load((FRAMEWORK_DIR / "wqm.yaml").read_text())
+    doc["levels"][0]["criteria"].update(min_principle_mean=1.0, min_element_rating=1,
+                                        min_stakeholder_agreement=0.0)
+    relaxed = tmp_path / "relaxed.yaml"
+    relaxed.write_text(yaml.safe_dump(doc))
+    out = tmp_path / "relaxed"
+    assert main(["report", "NLT03", "--data", str(sample_db), "--out", str(out), "--no-pdf",
+                 "--framework", str(relaxed)]) == 0
+    html = (out / "NLT03_2025-26_relaxed.html").read_text()
+    assert "Meets the criteria for Approved School" in html and "Rules from relaxed.yaml" in html
+
+
+def test_output_names_cannot_leave_the_output_folder():
+    assert school_stem("NLT03", "2025-26") == "NLT03_2025-26"
+    assert school_stem("NLT03", "2025-26", "vbe") == "NLT03_2025-26_vbe"
+    assert "/" not in school_stem("../../x", "2025-26") and not school_stem("../../x", "..").startswith(".")
+    assert slug("../..") == "report" and slug("Northbrook Learning Trust") == "northbrook-learning-trust"

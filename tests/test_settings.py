@@ -1,0 +1,121 @@
+from pathlib import Path
+
+import pytest
+
+from wqm_nb.errors import SettingsError
+from wqm_nb.settings import DATA_ENV, GroupSettings, ReportSettings
+
+CHECKOUT_SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
+
+
+def test_empty_school_id_is_refused_with_a_clear_message():
+    with pytest.raises(SettingsError) as err:
+        ReportSettings()
+    assert str(err.value) == 'school_id is empty: name a school, e.g. school_id="NLT01"'
+    with pytest.raises(SettingsError, match="school_id is empty"):
+        ReportSettings(school_id="   ")
+
+
+@pytest.mark.parametrize("school_id", ["../x", "NLT 01", "javascript:alert(1)", ".hidden", "a/b", "S" * 65])
+def test_bad_school_id_characters_are_refused(school_id):
+    with pytest.raises(SettingsError) as err:
+        ReportSettings(school_id=school_id)
+    assert f"school_id {school_id!r} is not a valid school id" in str(err.value)
+
+
+def test_valid_settings_keep_their_values():
+    s = ReportSettings(school_id="NLT-01.a_b", year="2099-00", min_group_size=1, framework=Path("vbe"))
+    assert (s.school_id, s.year, s.min_group_size, s.framework) == ("NLT-01.a_b", "2099-00", 1, "vbe")
+    assert ReportSettings(school_id="S1").framework == "wqm"
+
+
+@pytest.mark.parametrize("year", ["2024/25", "2024-26", "24-25", "2024-2025"])
+def test_bad_academic_year_is_refused(year):
+    with pytest.raises(SettingsError, match=f"academic year must look like 2024-25, got '{year}'"):
+        ReportSettings(school_id="S1", year=year)
+
+
+@pytest.mark.parametrize("value", [0, -3, True, "5", 2.0, None])
+def test_min_group_size_must_be_a_whole_number_of_at_least_one(value):
+    with pytest.raises(SettingsError, match="min_group_size must be a whole number of at least 1"):
+        ReportSettings(school_id="S1", min_group_size=value)
+
+
+@pytest.mark.parametrize("framework", ["", "  "])
+def test_empty_framework_is_refused(framework):
+    with pytest.raises(SettingsError, match="framework is empty"):
+        ReportSettings(school_id="S1", framework=framework)
+
+
+def test_to_parameters_returns_the_notebook_fields_with_absolute_paths(tmp_path, monkeypatch):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "fw").mkdir()
+    (tmp_path / "fw" / "custom.yaml").write_text("id: custom\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    s = ReportSettings(school_id="S1", year="2024-25", data="data", framework="fw/custom.yaml",
+                       min_group_size=3, output="elsewhere")
+    params = s.to_parameters()
+    assert set(params) == set(ReportSettings.NOTEBOOK_FIELDS)
+    assert params == {"school_id": "S1", "year": "2024-25", "data": str((tmp_path / "data").resolve()),
+                      "framework": str((tmp_path / "fw" / "custom.yaml").resolve()), "min_group_size": 3}
+    assert Path(params["data"]).is_absolute() and Path(params["framework"]).is_absolute()
+    # a framework id passes through as it is
+    assert ReportSettings(school_id="S1", data="data", framework="vbe").to_parameters()["framework"] == "vbe"
+
+
+def test_missing_data_or_framework_file_is_a_settings_error(tmp_path):
+    with pytest.raises(SettingsError, match="no data at"):
+        ReportSettings(school_id="S1", data=str(tmp_path / "nowhere")).to_parameters()
+    with pytest.raises(SettingsError, match="no framework file at"):
+        ReportSettings(school_id="S1", data=str(tmp_path), framework=str(tmp_path / "x.yaml")).to_parameters()
+
+
+def test_empty_data_resolves_to_the_environment_then_the_sample(tmp_path, monkeypatch):
+    monkeypatch.setenv(DATA_ENV, str(tmp_path))
+    assert ReportSettings(school_id="S1").to_parameters()["data"] == str(tmp_path.resolve())
+    monkeypatch.delenv(DATA_ENV)
+    assert ReportSettings(school_id="S1").data_path == CHECKOUT_SAMPLE.resolve()
+    # an explicit data location wins over the environment
+    monkeypatch.setenv(DATA_ENV, str(tmp_path))
+    assert ReportSettings(school_id="S1", data=str(CHECKOUT_SAMPLE)).data_path == CHECKOUT_SAMPLE.resolve()
+
+
+def test_replace_validates_again():
+    s = ReportSettings(school_id="S1", year="2024-25")
+    t = s.replace(year="2025-26", min_group_size=10)
+    assert (t.school_id, t.year, t.min_group_size) == ("S1", "2025-26", 10)
+    assert s.year == "2024-25"
+    with pytest.raises(SettingsError, match="academic year"):
+        s.replace(year="2024/25")
+    with pytest.raises(SettingsError, match="not a valid school id"):
+        s.replace(school_id="../etc")
+    with pytest.raises(SettingsError, match="min_group_size"):
+        s.replace(min_group_size=0)
+
+
+def test_group_settings_report_links_keys_are_validated(tmp_path):
+    g = GroupSettings(data=str(tmp_path), report_links={"S1": Path("S1_2024-25.html")})
+    assert g.report_links == {"S1": "S1_2024-25.html"}
+    params = g.to_parameters()
+    assert set(params) == set(GroupSettings.NOTEBOOK_FIELDS)
+    assert params["report_links"] == {"S1": "S1_2024-25.html"} and params["data"] == str(tmp_path.resolve())
+    with pytest.raises(SettingsError, match="report_links key '../S1' is not a valid school id"):
+        GroupSettings(report_links={"../S1": "x.html"})
+    with pytest.raises(SettingsError, match="report_links key is empty"):
+        GroupSettings(report_links={"": "x.html"})
+    with pytest.raises(SettingsError, match="report_links must be a mapping"):
+        GroupSettings(report_links=[("S1", "x.html")])
+    with pytest.raises(SettingsError, match="report_links key"):
+        g.replace(report_links={"a b": "x.html"})
+
+
+def test_a_trailing_newline_is_not_a_valid_id_or_year():
+    import pytest
+
+    from wqm_nb.errors import SettingsError
+    from wqm_nb.settings import check_academic_year, check_school_id
+
+    with pytest.raises(SettingsError):
+        check_school_id("NLT01\n")
+    with pytest.raises(SettingsError):
+        check_academic_year("2024-25\n")

@@ -1,0 +1,53 @@
+"""Data layer: frameworks, rating scales, question banks and survey mappings.
+
+Everything here is YAML shipped with the package and validated when it is
+loaded; nothing imports from a layer above. ``validate_file`` checks any of
+these files and is what ``wqm validate`` runs.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import DataFileError
+from .frameworks import (FRAMEWORK_DIR, SCALES_FILE, Framework, available_frameworks, load_framework,
+                         load_scales, parse_framework, parse_scales)
+from .schema import read_yaml
+from .surveys import (MAPPING_DIR, QUESTION_BANK_FILE, QuestionBank, SurveyMapping, load_mapping,
+                      load_question_bank, parse_mapping, parse_question_bank)
+
+__all__ = ["FRAMEWORK_DIR", "MAPPING_DIR", "QUESTION_BANK_FILE", "SCALES_FILE", "Framework", "QuestionBank",
+           "SurveyMapping", "available_frameworks", "bundled_files", "load_framework", "load_mapping",
+           "load_question_bank", "load_scales", "parse_framework", "parse_mapping", "parse_question_bank",
+           "parse_scales", "validate_file"]
+
+
+def bundled_files() -> list[Path]:
+    """Every data file shipped with the package, in the order they depend on each other."""
+    return [SCALES_FILE, *sorted(FRAMEWORK_DIR.glob("*.yaml")), QUESTION_BANK_FILE,
+            *sorted(MAPPING_DIR.glob("*.yaml"))]
+
+
+def validate_file(path: str | Path) -> str:
+    """Validate a scales, framework, question bank or mapping file; return a one-line summary."""
+    path = Path(path)
+    doc = read_yaml(path)
+    if isinstance(doc, dict) and "principles" in doc:
+        fw = parse_framework(doc, path)
+        levels = f"{len(fw.levels)} levels" if fw.levels else "checklist, no award levels"
+        return (f"{path.name}: {fw.name}, {len(fw.principles)} {fw.section_label.lower()}s, "
+                f"{len(fw.element_ids)} elements, {levels}")
+    if isinstance(doc, dict) and "surveys" in doc and "framework" in doc:
+        if doc["framework"] not in available_frameworks():
+            raise DataFileError(path.name, "framework", f"unknown framework {doc['framework']!r} (bundled: "
+                                f"{', '.join(available_frameworks())}); map a custom framework inside its "
+                                f"own file under survey_mapping:")
+        fw = load_framework(doc["framework"])
+        mapping = parse_mapping(doc, path, fw, load_question_bank())
+        n = sum(len(items) for items in mapping.surveys.values())
+        return f"{path.name}: survey mapping for {fw.id}, {len(mapping.surveys)} surveys, {n} items"
+    if isinstance(doc, dict) and "surveys" in doc:
+        bank = parse_question_bank(doc, path)
+        n = sum(len(s.items) for s in bank.surveys.values())
+        return f"{path.name}: question bank, {len(bank.surveys)} surveys, {n} items"
+    scales = parse_scales(doc, path)
+    return f"{path.name}: {len(scales)} scales"

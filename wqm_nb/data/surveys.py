@@ -1,0 +1,222 @@
+"""Survey question banks and the mapping of survey items to framework sections.
+
+A school's staff, pupil and parent surveys belong to the school and the
+academic year, not to one framework. The question bank (``surveys.yaml``)
+holds the surveys: their Likert scale, subgroup question and items. Which
+framework section each item informs is a *mapping* per framework, kept as data
+(``mappings/<framework id>.yaml``, or a ``survey_mapping:`` block inside a
+custom framework file), so one staff survey informs the WQM principles, the
+VbE aspects and the Leadership and Management key question alike. A survey
+that a framework's mapping leaves out is reported as "not mapped" rather than
+silently showing nothing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .frameworks import DATA_DIR, Framework, ScaleLevel
+from .schema import Reader, join, read_yaml
+
+QUESTION_BANK_FILE = DATA_DIR / "surveys.yaml"
+MAPPING_DIR = DATA_DIR / "mappings"
+
+
+@dataclass(frozen=True)
+class SurveyItem:
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Subgroup:
+    """The question that splits respondents into groups (staff role, year group)."""
+    field: str
+    label: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Survey:
+    id: str
+    name: str
+    respondents: str
+    items: tuple[SurveyItem, ...]
+    subgroup: Subgroup | None = None
+
+    @property
+    def item_ids(self) -> tuple[str, ...]:
+        return tuple(i.id for i in self.items)
+
+
+@dataclass(frozen=True)
+class QuestionBank:
+    """Every survey a school can run, with the Likert scale they share."""
+    likert: tuple[ScaleLevel, ...]
+    agree_min: int
+    surveys: dict[str, Survey]
+    path: str = ""
+
+    def item(self, item_id: str) -> SurveyItem:
+        for survey in self.surveys.values():
+            for item in survey.items:
+                if item.id == item_id:
+                    return item
+        raise KeyError(f"no survey item {item_id!r}")
+
+    def survey_of(self, item_id: str) -> Survey:
+        for survey in self.surveys.values():
+            if item_id in survey.item_ids:
+                return survey
+        raise KeyError(f"no survey item {item_id!r}")
+
+    @property
+    def likert_values(self) -> tuple[int, ...]:
+        return tuple(level.value for level in self.likert)
+
+
+@dataclass(frozen=True)
+class SurveyMapping:
+    """Which section of one framework each survey item informs.
+
+    ``surveys`` maps a survey id to ``{item id: section id}``; a survey absent
+    from it is not mapped to this framework at all.
+    """
+    framework: str
+    surveys: dict[str, dict[str, str]] = field(default_factory=dict)
+    path: str = ""
+
+    def is_mapped(self, survey_id: str) -> bool:
+        return bool(self.surveys.get(survey_id))
+
+    def section_of(self, survey_id: str, item_id: str) -> str | None:
+        return self.surveys.get(survey_id, {}).get(item_id)
+
+    def item_sections(self) -> dict[tuple[str, str], str]:
+        """``(survey id, item id) -> section id`` for every mapped item."""
+        return {(s, i): sec for s, items in self.surveys.items() for i, sec in items.items()}
+
+    def sections(self, survey_id: str, framework: Framework) -> list[str]:
+        """Section ids a survey informs, in framework order."""
+        used = set(self.surveys.get(survey_id, {}).values())
+        return [p.id for p in framework.principles if p.id in used]
+
+
+# --------------------------------------------------------------------------
+# question bank
+
+
+def parse_question_bank(doc: Any, file: str | Path) -> QuestionBank:
+    """Validate a parsed question bank document."""
+    r = Reader(file)
+    r.mapping(doc, "", ("likert", "agree_min", "surveys"))
+    likert = []
+    for i, raw in enumerate(r.get(doc, "likert", "", list)):
+        path = f"likert[{i}]"
+        r.mapping(raw, path, ("value", "label"))
+        likert.append(ScaleLevel(value=r.get(raw, "value", path, int), label=r.get(raw, "label", path, str),
+                                 descriptor=""))
+    values = [lv.value for lv in likert]
+    if values != sorted(set(values)):
+        r.fail("likert", "values must be unique and in increasing order")
+    agree_min = r.get(doc, "agree_min", "", int)
+    if agree_min not in values:
+        r.fail("agree_min", f"must be one of the likert values {values}")
+
+    surveys = {}
+    item_ids: set[str] = set()
+    raw_surveys = r.mapping(r.get(doc, "surveys", "", dict), "surveys")
+    for sid, raw in raw_surveys.items():
+        path = f"surveys.{sid}"
+        r.mapping(raw, path, ("name", "respondents", "subgroup", "items"))
+        subgroup = None
+        if raw.get("subgroup") is not None:
+            sp = join(path, "subgroup")
+            sg = r.mapping(raw["subgroup"], sp, ("field", "label", "values"))
+            sg_values = r.get(sg, "values", sp, list)
+            subgroup = Subgroup(field=r.get(sg, "field", sp, str), label=r.get(sg, "label", sp, str),
+                                values=tuple(str(v) for v in sg_values))
+        items = []
+        for i, raw_item in enumerate(r.get(raw, "items", path, list)):
+            ip = f"{path}.items[{i}]"
+            r.mapping(raw_item, ip, ("id", "text"))
+            item_id = r.get(raw_item, "id", ip, str)
+            if item_id in item_ids:
+                r.fail(join(ip, "id"), f"duplicate item id {item_id!r}")
+            item_ids.add(item_id)
+            items.append(SurveyItem(id=item_id, text=r.get(raw_item, "text", ip, str)))
+        surveys[str(sid)] = Survey(id=str(sid), name=r.get(raw, "name", path, str),
+                                   respondents=r.get(raw, "respondents", path, str, required=False,
+                                                     default=str(sid)),
+                                   items=tuple(items), subgroup=subgroup)
+    if not surveys:
+        r.fail("surveys", "no surveys defined")
+    return QuestionBank(likert=tuple(likert), agree_min=agree_min, surveys=surveys, path=str(file))
+
+
+@lru_cache(maxsize=None)
+def _load_question_bank_cached(path: str) -> QuestionBank:
+    return parse_question_bank(read_yaml(Path(path)), path)
+
+
+def load_question_bank(path: str | Path | None = None) -> QuestionBank:
+    """The question bank (bundled ``surveys.yaml`` unless ``path`` is given)."""
+    return _load_question_bank_cached(str(path or QUESTION_BANK_FILE))
+
+
+# --------------------------------------------------------------------------
+# mappings
+
+
+def parse_mapping(doc: Any, file: str | Path, framework: Framework, bank: QuestionBank,
+                  field_prefix: str = "") -> SurveyMapping:
+    """Validate a mapping document: ``{framework: id, surveys: {survey: {item: section}}}``.
+
+    ``field_prefix`` places the fields inside a larger document (an inline
+    ``survey_mapping:`` block of a framework file).
+    """
+    r = Reader(file)
+    r.mapping(doc, field_prefix, ("framework", "surveys"))
+    fw_id = r.get(doc, "framework", field_prefix, str, required=False, default=framework.id)
+    if fw_id != framework.id:
+        r.fail(join(field_prefix, "framework"), f"maps framework {fw_id!r}, not {framework.id!r}")
+    surveys: dict[str, dict[str, str]] = {}
+    raw_surveys = r.mapping(r.get(doc, "surveys", field_prefix, dict), join(field_prefix, "surveys"))
+    for sid, raw_items in raw_surveys.items():
+        sp = join(join(field_prefix, "surveys"), str(sid))
+        if str(sid) not in bank.surveys:
+            r.fail(sp, f"unknown survey {sid!r} (question bank: {', '.join(bank.surveys)})")
+        items = r.mapping(raw_items, sp)
+        known_items = bank.surveys[str(sid)].item_ids
+        mapped = {}
+        for item_id, section in items.items():
+            ip = join(sp, str(item_id))
+            if str(item_id) not in known_items:
+                r.fail(ip, f"unknown item {item_id!r} of the {sid} survey")
+            if not isinstance(section, str) or section not in framework.principle_ids:
+                r.fail(ip, f"unknown {framework.section_label.lower()} {section!r} for framework "
+                           f"{framework.id!r} (known: {', '.join(framework.principle_ids)})")
+            mapped[str(item_id)] = section
+        surveys[str(sid)] = mapped
+    return SurveyMapping(framework=framework.id, surveys=surveys, path=str(file))
+
+
+@lru_cache(maxsize=None)
+def _read_mapping_file(path: str) -> Any:
+    return read_yaml(Path(path))
+
+
+def load_mapping(framework: Framework, bank: QuestionBank | None = None) -> SurveyMapping:
+    """The survey mapping of ``framework``: its inline ``survey_mapping`` block if
+    it has one, else the bundled ``mappings/<id>.yaml``, else an empty mapping
+    (no survey informs this framework)."""
+    bank = bank or load_question_bank()
+    if framework.survey_mapping is not None:
+        return parse_mapping(framework.survey_mapping, framework.path or framework.id, framework, bank,
+                             "survey_mapping")
+    bundled = MAPPING_DIR / f"{framework.id}.yaml"
+    if bundled.exists():
+        return parse_mapping(_read_mapping_file(str(bundled)), str(bundled), framework, bank)
+    return SurveyMapping(framework=framework.id)

@@ -1,0 +1,116 @@
+"""Reports as files: executed notebook, HTML without code, A4 PDF.
+
+:func:`render_school` and :func:`render_group` run the packaged notebooks
+with papermill, convert the result to HTML with the ``wqm_report`` nbconvert
+template and print it to PDF with WeasyPrint. Everything is written under a
+temporary name inside the output folder and renamed into place only when the
+whole report succeeded, so a failed run never leaves a half-written file next
+to an older good report.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import RenderError
+from ..settings import DEFAULT_FRAMEWORK, GroupSettings, ReportSettings
+from .notebooks import GROUP_NOTEBOOK, SCHOOL_NOTEBOOK, TEMPLATE_NAME, execute, notebook_path, resource_dir
+
+
+@dataclass
+class ReportFiles:
+    notebook: Path
+    html: Path | None = None
+    pdf: Path | None = None
+
+
+def slug(text: str) -> str:
+    """A file-name-safe slug: letters, digits and '-' only, never empty."""
+    return re.sub(r"[^A-Za-z0-9]+", "-", str(text)).strip("-").lower() or "report"
+
+
+def school_stem(school_id: str, year: str, framework: str = DEFAULT_FRAMEWORK) -> str:
+    """``NLT03_2025-26`` (``NLT03_2025-26_vbe`` for another framework): a slug that cannot leave the output folder."""
+    suffix = "" if framework == DEFAULT_FRAMEWORK else f"_{_safe_name(Path(framework).stem)}"
+    return f"{_safe_name(school_id)}_{slug(year)}{suffix}"
+
+
+def _safe_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", str(text)).strip("-") or "report"
+
+
+def to_html(ipynb: Path, html: Path) -> Path:
+    """HTML without code, markdown notes or prompts, with the report template."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(str(ipynb), as_version=4)
+    for cell in nb.cells:  # warnings on stderr are for the analyst, not the reader
+        if cell.get("outputs"):
+            cell.outputs = [o for o in cell.outputs if not (o.get("output_type") == "stream"
+                                                            and o.get("name") == "stderr")]
+    exporter = HTMLExporter(template_name=TEMPLATE_NAME, extra_template_basedirs=[str(resource_dir("templates"))],
+                            exclude_input=True, exclude_markdown=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": ipynb.stem}})
+    html.write_text(body, encoding="utf-8")
+    return html
+
+
+def to_pdf(html: Path, pdf: Path) -> Path:
+    """Render the report HTML to an A4 PDF (page size comes from the CSS)."""
+    from weasyprint import HTML
+
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    try:
+        HTML(filename=str(html), base_url=str(html.parent)).write_pdf(str(pdf))
+    except Exception as exc:  # noqa: BLE001 - WeasyPrint raises many kinds; report them as one
+        raise RenderError(f"{html.name}: PDF rendering failed: {type(exc).__name__}: {exc}") from exc
+    return pdf
+
+
+def render(notebook: Path, out_dir: Path, stem: str, parameters: dict, html: bool = True,
+           pdf: bool = True) -> ReportFiles:
+    """Execute, convert and print one report into ``out_dir`` as ``stem.*``, all or nothing."""
+    out_dir = Path(out_dir).resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{stem}.", dir=out_dir))
+    try:
+        files = ReportFiles(notebook=execute(notebook, work / f"{stem}.ipynb", parameters))
+        if html or pdf:
+            files.html = to_html(files.notebook, work / f"{stem}.html")
+        if pdf:
+            files.pdf = to_pdf(files.html, work / f"{stem}.pdf")
+        final = ReportFiles(notebook=out_dir / files.notebook.name)
+        for attr in ("notebook", "html", "pdf"):
+            made = getattr(files, attr)
+            if made is not None:
+                target = out_dir / made.name
+                os.replace(made, target)
+                setattr(final, attr, target)
+        return final
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def render_school(settings: ReportSettings, pdf: bool = True) -> ReportFiles:
+    """One school's report: ``{school}_{year}.ipynb/.html/.pdf`` in ``settings.output``.
+
+    ``settings.year`` must be set (the CLI and batch resolve "latest" first).
+    """
+    if not settings.year:
+        raise RenderError("render_school needs the academic year; resolve the latest year first")
+    stem = school_stem(settings.school_id, settings.year, settings.framework)
+    return render(notebook_path(SCHOOL_NOTEBOOK), Path(settings.output), stem, settings.to_parameters(), pdf=pdf)
+
+
+def render_group(settings: GroupSettings, pdf: bool = True) -> ReportFiles:
+    """The group overview: ``group_overview[_{trust}].*`` in ``settings.output``."""
+    stem = f"group_overview_{slug(settings.trust)}" if settings.trust else "group_overview"
+    return render(notebook_path(GROUP_NOTEBOOK), Path(settings.output), stem, settings.to_parameters(), pdf=pdf)

@@ -1,0 +1,95 @@
+"""One school's assessment against one framework: :class:`SchoolAssessment`.
+
+:func:`assess_school` is the one place where a report's data is read: it
+opens the store named by the settings, reads the school's years up to the one
+asked for, and computes every year's :class:`~wqm_nb.model.year.YearResult`
+(self-evaluation summaries and published survey figures), the award
+readiness and the strengths and areas. Everything above this layer reads the
+resulting object and nothing else.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..data import Framework, QuestionBank, SurveyMapping, load_framework, load_mapping, load_question_bank
+from ..settings import ReportSettings
+from ..store import Store
+from .awards import Readiness, readiness
+from .figures import publish_figures
+from .judgements import strengths_and_areas
+from .sef import sef_elements, sef_principles
+from .year import YearResult
+
+
+@dataclass(frozen=True)
+class SchoolAssessment:
+    """A school's assessment in one academic year, with its history."""
+    settings: ReportSettings
+    school: dict
+    framework: Framework
+    bank: QuestionBank
+    mapping: SurveyMapping
+    current: YearResult
+    history: tuple[YearResult, ...]          # oldest first, ending with ``current``
+    readiness: Readiness | None              # None for a framework without award levels
+    strengths: pd.DataFrame
+    areas: pd.DataFrame
+
+    @property
+    def name(self) -> str:
+        return self.school["name"]
+
+    @property
+    def year(self) -> str:
+        return self.current.year
+
+    @property
+    def min_group_size(self) -> int:
+        return self.settings.min_group_size
+
+
+def year_result(store: Store, school_year: dict, framework: Framework, bank: QuestionBank,
+                mapping: SurveyMapping, min_group_size: int) -> YearResult:
+    """Compute one school year against one framework."""
+    cycle = store.cycle(school_year["school_id"], school_year["academic_year"], framework.id)
+    cycle_id = cycle["cycle_id"] if cycle else None
+    ratings = store.current_ratings(cycle_id) if cycle_id else pd.DataFrame(columns=["element_id", "rating",
+                                                                                      "evidence"])
+    elements = sef_elements(framework, ratings)
+    responses = store.survey_responses(school_year["school_year_id"])
+    return YearResult(
+        year=school_year["academic_year"], school_year_id=school_year["school_year_id"], cycle_id=cycle_id,
+        elements=elements, principles=sef_principles(framework, elements),
+        figures=publish_figures(responses, bank, mapping, framework, min_group_size),
+        notes=store.notes(cycle_id) if cycle_id else pd.DataFrame(columns=["principle_id", "author", "note",
+                                                                           "created_at"]),
+        reflections=store.reflections(cycle_id) if cycle_id else {},
+    )
+
+
+def assess_store(store: Store, settings: ReportSettings, framework: Framework | None = None) -> SchoolAssessment:
+    """Assess the school named by ``settings`` from an open store."""
+    fw = framework or load_framework(settings.framework)
+    bank = load_question_bank()
+    mapping = load_mapping(fw, bank)
+    school = store.school(settings.school_id)
+    target = store.school_year(settings.school_id, settings.year or None)
+    years = [y for y in store.school_years(settings.school_id) if y["academic_year"] <= target["academic_year"]]
+    history = tuple(year_result(store, y, fw, bank, mapping, settings.min_group_size) for y in years)
+    current = history[-1]
+    strengths, areas = strengths_and_areas(fw, current.elements, current.principles, current.figures)
+    return SchoolAssessment(
+        settings=settings.replace(year=current.year), school=school, framework=fw, bank=bank, mapping=mapping,
+        current=current, history=history,
+        readiness=readiness(fw, list(history)) if fw.has_levels else None,
+        strengths=strengths, areas=areas,
+    )
+
+
+def assess_school(settings: ReportSettings) -> SchoolAssessment:
+    """Open the settings' data and assess its school (the latest year when ``year`` is empty)."""
+    fw = load_framework(settings.framework)
+    with Store.open(settings.data_path) as store:
+        return assess_store(store, settings, fw)

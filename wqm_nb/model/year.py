@@ -1,0 +1,30 @@
+"""One school year seen through one framework: the :class:`YearResult`."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .figures import PublishedFigures
+
+
+@dataclass(frozen=True)
+class YearResult:
+    """Everything computed for one school in one academic year against one framework.
+
+    ``cycle_id`` is None when the school has recorded no self-evaluation
+    against this framework that year (it may still have run surveys).
+    """
+    year: str
+    school_year_id: int
+    cycle_id: int | None
+    elements: pd.DataFrame            # model.sef.sef_elements
+    principles: pd.DataFrame          # model.sef.sef_principles
+    figures: PublishedFigures
+    notes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    reflections: dict[str, dict] = field(default_factory=dict)
+
+    @property
+    def has_self_evaluation(self) -> bool:
+        """Whether any element is rated this year."""
+        return bool(self.elements["rating"].notna().any())

@@ -1,0 +1,214 @@
+"""The school report: a :class:`~wqm_nb.model.SchoolAssessment` as sections.
+
+``notebooks/school_report.ipynb`` calls :func:`load_school_report` and then
+one method per section, each in its own cell. Every section is a
+:class:`~wqm_nb.present.html.Fragment` (Jinja template under ``fragments/``
+with inline SVG charts), so it looks the same in JupyterLab, in Voila, in the
+exported HTML and in the PDF. Sections fit the framework: a checklist shows
+its key question, items and guidance instead of award levels; a framework
+with reflections (VbE) shows them, empty or not; a framework without a
+survey mapping says so.
+"""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..model import SchoolAssessment, assess_school
+from ..settings import ReportSettings
+from . import charts
+from .html import Fragment, Table, cell, render
+
+
+def _cell(row) -> str:
+    """A survey table cell: '84% (n=12)', or why it is not shown."""
+    if row.suppressed:
+        return row.reason
+    return f"{row.agree_share:.0%} (n={row.n})"
+
+
+def survey_matrix(rows: pd.DataFrame, by: str, first: str) -> Table:
+    """Sections x groups table of published figures ('% agree (n)' or the reason a cell is hidden)."""
+    cells = rows.assign(cell=[_cell(r) for r in rows.itertuples()],
+                        label=rows["section_id"] + " " + rows["section"])
+    groups = list(dict.fromkeys(cells[by]))
+    labels = list(dict.fromkeys(cells["label"]))
+    lookup = {(r.label, getattr(r, by)): r.cell for r in cells.itertuples()}
+    return Table([first, *groups], [[label, *(lookup.get((label, g), "not asked") for g in groups)]
+                                    for label in labels])
+
+
+class SchoolReport:
+    """The report sections of one school's assessment."""
+
+    def __init__(self, assessment: SchoolAssessment, report_date: date | None = None):
+        self.assessment = assessment
+        self.report_date = report_date or date.today()
+
+    @property
+    def framework(self):
+        return self.assessment.framework
+
+    @property
+    def name(self) -> str:
+        return self.assessment.name
+
+    # -- sections ------------------------------------------------------------
+
+    def header(self) -> Fragment:
+        """Title, school facts and the headline status."""
+        a, s = self.assessment, self.assessment.school
+        totals = a.current.figures.totals
+        responses = ", ".join(f"{r.survey_name}: {r.reason or r.n}" for r in totals.itertuples())
+        facts = [("School", s["name"]), ("Trust", s["trust"] or "-"), ("Phase", s["phase"].capitalize()),
+                 ("Pupils", s["pupils"] if s["pupils"] is not None else "-"), ("Academic year", a.year),
+                 ("Responses", responses), ("Report date", self.report_date.isoformat())]
+        status = ""
+        if a.readiness is not None:
+            achieved = a.readiness.achieved
+            status = (f"Meets the criteria for {achieved.name} in {a.year}." if achieved else
+                      f"Does not yet meet the criteria for {self.framework.levels[0].name} in {a.year}.")
+        elif not a.current.has_self_evaluation:
+            status = f"No self-evaluation recorded yet for {a.year}."
+        return render("school_header.html.j2", "header", framework=self.framework, school=s, year=a.year,
+                      facts=facts, status=status)
+
+    def sef_section(self) -> Fragment:
+        """Self-evaluation per section and element, with the trend across years."""
+        a, fw = self.assessment, self.framework
+        p = a.current.principles
+        summary = Table(["", fw.section_label, "Mean rating", "Stage", "Rated", "With evidence"],
+                        [[r.principle_id, r.principle, "" if pd.isna(r.mean_rating) else f"{r.mean_rating:.1f}",
+                          r.level, f"{r.rated}/{r.elements}", f"{r.with_evidence}/{r.elements}"]
+                         for r in p.itertuples()])
+        rated_years = [y for y in a.history if y.has_self_evaluation]
+        trend = None
+        if len(rated_years) > 1:
+            frame = pd.concat([y.principles.assign(year=y.year) for y in rated_years])
+            trend = charts.trend_chart(frame, fw.scale)
+        e = a.current.elements
+        detail = Table(["Element", "Rating", "Stage", "Evidence"],
+                       [[f"{r.element_id} {r.element}", "" if pd.isna(r.rating) else f"{r.rating:.0f}", r.level,
+                         r.evidence if r.has_evidence else "(none recorded)"] for r in e.itertuples()],
+                       css="wqm-table wqm-detail")
+        return render("sef.html.j2", "self-evaluation", title=f"Self-evaluation by {fw.section_label.lower()}",
+                      intro=f"Current ratings on the {fw.scale.name.lower()} ({fw.scale.min} to {fw.scale.max}); "
+                            f"the latest entry for each element counts.",
+                      framework=fw, year=a.year, rated=a.current.has_self_evaluation,
+                      chart=charts.sef_chart(p, fw.scale, f"Self-evaluation by {fw.section_label.lower()}"),
+                      summary=summary, trend=trend, detail=detail)
+
+    def survey_section(self) -> Fragment:
+        """What stakeholders say: published figures per section, then per subgroup."""
+        a, fw = self.assessment, self.framework
+        figures = a.current.figures
+        whole = figures.whole
+        chart = charts.survey_chart(whole, figures.min_group_size,
+                                    f"Stakeholders agreeing, by {fw.section_label.lower()}") if len(whole) else None
+        subgroups = []
+        for survey_id, survey in a.bank.surveys.items():
+            rows = figures.subgroups(survey_id)
+            if survey.subgroup and len(rows):
+                subgroups.append(dict(title=f"{survey.name} by {survey.subgroup.label.lower()}",
+                                      table=survey_matrix(rows, "subgroup", fw.section_label)))
+        return render("surveys.html.j2", "surveys", framework=fw, mapped_any=bool(len(whole)), chart=chart,
+                      matrix=survey_matrix(whole, "survey_name", fw.section_label) if len(whole) else None,
+                      subgroups=subgroups, unmapped=figures.unmapped,
+                      intro=f"Share of respondents agreeing or strongly agreeing with the statements for each "
+                            f"{fw.section_label.lower()}, with the number of respondents. Groups with fewer than "
+                            f"{figures.min_group_size} respondents are not shown, to protect anonymity.")
+
+    def strengths_section(self) -> Fragment:
+        """Strengths and areas for development."""
+        a = self.assessment
+        return render("strengths.html.j2", "strengths", strengths=list(a.strengths.itertuples()),
+                      areas=list(a.areas.itertuples()), section_label=self.framework.section_label)
+
+    def award_section(self) -> Fragment:
+        """Readiness against the award levels; a checklist's key question, items and guidance instead."""
+        return self.readiness_section() if self.framework.has_levels else self.checklist_section()
+
+    def readiness_section(self) -> Fragment:
+        """Each section against every award level, and what the next level still needs."""
+        a, fw = self.assessment, self.framework
+        r = a.readiness
+        table = Table(["", fw.section_label, *(lv.name for lv in fw.levels)],
+                      [[pid, row["principle"], *(cell("✓ Met", "met") if row[lv.name] else cell("✗ Not yet", "notmet")
+                                                 for lv in fw.levels)]
+                       for pid, row in r.table.iterrows()], css="wqm-table wqm-readiness")
+        nxt = r.next_level
+        next_gaps = [(pid, fw.principle(pid).name, gaps) for pid, gaps in r.gaps[nxt.id].items() if gaps] if nxt else []
+        return render("readiness.html.j2", "readiness", framework=fw, year=a.year, achieved=r.achieved,
+                      levels_table=table, next_level=nxt, next_gaps=next_gaps,
+                      requires=fw.level(nxt.requires).name if nxt and nxt.requires else "",
+                      section_label=fw.section_label, rules_file=Path(fw.path).name or fw.id)
+
+    def checklist_section(self) -> Fragment:
+        """A checklist framework: key question, each item's status, activities and guidance."""
+        a, fw = self.assessment, self.framework
+        e = a.current.elements
+        tables = {p.id: Table(["Checklist item", "Status", "Evidence"],
+                              [[r.element, r.level or "not rated", r.evidence if r.has_evidence else "(none recorded)"]
+                               for r in e[e["principle_id"] == p.id].itertuples()], css="wqm-table wqm-detail")
+                  for p in fw.principles}
+        return render("checklist.html.j2", "checklist", framework=fw, tables=tables)
+
+    def reflections_section(self) -> Fragment:
+        """The framework's reflections (VbE: stand-out area, next steps, audit conclusion), shown even when empty.
+        Nothing for a framework without reflections."""
+        fw, current = self.framework, self.assessment.current
+        if not fw.reflections:
+            return Fragment("reflections", "")
+        items = []
+        for r in fw.reflections:
+            entry = current.reflections.get(r.id, {})
+            by = ", ".join(x for x in (entry.get("author", ""), str(entry.get("recorded_at", ""))[:10]) if x)
+            items.append(dict(title=r.title, author="the school" if r.author == "school" else "the adviser",
+                              text=entry.get("text", ""), by=by))
+        return render("reflections.html.j2", "reflections", framework=fw, items=items)
+
+    def notes_section(self) -> Fragment:
+        """Adviser notes of the year."""
+        a = self.assessment
+        notes = a.current.notes
+        table = None
+        if len(notes):
+            table = Table(["Date", self.framework.section_label, "Adviser", "Note"],
+                          [[str(r.created_at)[:10], r.principle_id or "Whole school", r.author, r.note]
+                           for r in notes.itertuples()])
+        return render("notes.html.j2", "notes", notes=table, year=a.year)
+
+    def scale_section(self) -> Fragment:
+        """The rating scale and its descriptors."""
+        scale = self.framework.scale
+        return render("scale.html.j2", "scale", scale=scale,
+                      levels=Table(["Rating", "Stage", "Descriptor"],
+                                   [[lv.value, lv.label, lv.descriptor] for lv in scale.levels]))
+
+    def sections(self) -> list[Fragment]:
+        """Every section in report order (empty ones left out)."""
+        parts = [self.header(), self.sef_section(), self.survey_section(), self.strengths_section(),
+                 self.award_section(), self.reflections_section(), self.notes_section(), self.scale_section()]
+        return [p for p in parts if p]
+
+
+def load_school_report(*, school_id: str, year: str = "", data: str = "", framework: str = "",
+                       min_group_size: int | None = None, **unknown: Any) -> SchoolReport:
+    """Validate the settings once, assess the school, and return its report.
+
+    Keyword arguments only: they are the notebook's parameters, checked
+    against :class:`~wqm_nb.settings.ReportSettings`.
+    """
+    if unknown:
+        from ..errors import SettingsError
+        raise SettingsError(f"unknown report setting(s): {', '.join(sorted(unknown))}")
+    settings = ReportSettings(school_id=school_id, year=year, data=data,
+                              **({"framework": framework} if framework else {}),
+                              **({"min_group_size": min_group_size} if min_group_size is not None else {}))
+    return SchoolReport(assess_school(settings))
+
+
+__all__ = ["SchoolReport", "load_school_report", "survey_matrix"]

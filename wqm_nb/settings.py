@@ -1,0 +1,167 @@
+"""One typed settings object per kind of run, validated once.
+
+:class:`ReportSettings` describes one school's report (school, academic year,
+data location, framework, minimum group size, output folder);
+:class:`GroupSettings` a group overview. Both are built by the CLI, the batch
+runner and the notebooks alike, validated in ``__post_init__``, and turned
+into notebook parameters by :meth:`to_parameters`. The names of the notebook
+parameters are the field names listed in ``NOTEBOOK_FIELDS``; a contract test
+checks them against every notebook's parameters cell.
+
+Defaults that used to be repeated across modules live here and only here.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, ClassVar
+
+from .errors import SettingsError
+
+DEFAULT_FRAMEWORK = "wqm"
+DEFAULT_MIN_GROUP_SIZE = 5
+DEFAULT_REPORT_DIR = "reports"
+DEFAULT_BATCH_DIR = "build/reports"
+DATA_ENV = "WQM_DATA"
+
+#: School ids: letters, digits, "-", "_" and "."; starting with a letter or digit.
+SCHOOL_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_YEAR = re.compile(r"^(\d{4})-(\d{2})$")
+
+_CHECKOUT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def check_school_id(school_id: str, what: str = "school_id") -> str:
+    """Return ``school_id`` if it matches :data:`SCHOOL_ID_PATTERN`, else raise."""
+    text = str(school_id)
+    if not text.strip():
+        raise SettingsError(f"{what} is empty: name a school, e.g. {what}=\"NLT01\"")
+    if not SCHOOL_ID_PATTERN.fullmatch(text):
+        raise SettingsError(f"{what} {text!r} is not a valid school id (letters, digits, '.', '_' and '-', "
+                            f"starting with a letter or digit, at most 64 characters)")
+    return text
+
+
+def check_academic_year(year: str) -> str:
+    """Return ``year`` if it is an academic year like ``2024-25``, else raise."""
+    m = _YEAR.fullmatch(str(year))
+    if not m or (int(m.group(1)) + 1) % 100 != int(m.group(2)):
+        raise SettingsError(f"academic year must look like 2024-25, got {year!r}")
+    return str(year)
+
+
+def default_data() -> Path:
+    """``$WQM_DATA`` if set; in a source checkout its ``sample_data/``; else an error."""
+    env = os.environ.get(DATA_ENV)
+    if env:
+        return Path(env)
+    sample = _CHECKOUT_ROOT / "sample_data"
+    if (sample / "schools.csv").exists():
+        return sample
+    raise SettingsError(f"no data location: pass --data PATH (a store or a CSV folder) or set {DATA_ENV}; "
+                        f"`wqm sample --out DIR` writes a demo trust")
+
+
+def _check_min_group_size(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise SettingsError(f"min_group_size must be a whole number of at least 1, got {value!r}")
+    return value
+
+
+def _check_text(name: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise SettingsError(f"{name} must be text, got {type(value).__name__} {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class _RunSettings:
+    """Fields every run shares."""
+    year: str = ""
+    data: str = ""
+    framework: str = DEFAULT_FRAMEWORK
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE
+
+    NOTEBOOK_FIELDS: ClassVar[tuple[str, ...]] = ()
+
+    def __post_init__(self) -> None:
+        _check_text("year", self.year)
+        if self.year:
+            check_academic_year(self.year)
+        _check_text("data", str(self.data) if isinstance(self.data, Path) else self.data)
+        if isinstance(self.data, Path):
+            object.__setattr__(self, "data", str(self.data))
+        if not _check_text("framework", str(self.framework) if isinstance(self.framework, Path)
+                           else self.framework).strip():
+            raise SettingsError("framework is empty: name a framework id (wqm, vbe, leadership_management) "
+                                "or a framework YAML file")
+        if isinstance(self.framework, Path):
+            object.__setattr__(self, "framework", str(self.framework))
+        _check_min_group_size(self.min_group_size)
+
+    @property
+    def data_path(self) -> Path:
+        """The data location: ``data`` if set, else :func:`default_data`."""
+        path = Path(self.data) if self.data else default_data()
+        if not path.exists():
+            raise SettingsError(f"no data at {path} (expected a store file or a CSV folder)")
+        return path.resolve()
+
+    @property
+    def framework_ref(self) -> str:
+        """The framework as a notebook running elsewhere can load it: an id, or an absolute file path."""
+        if Path(self.framework).suffix.lower() in (".yaml", ".yml"):
+            path = Path(self.framework)
+            if not path.exists():
+                raise SettingsError(f"no framework file at {path}")
+            return str(path.resolve())
+        return self.framework
+
+    def to_parameters(self) -> dict[str, Any]:
+        """The notebook parameters of this run, with paths made absolute."""
+        values = {f.name: getattr(self, f.name) for f in fields(self) if f.name in self.NOTEBOOK_FIELDS}
+        values["data"] = str(self.data_path)
+        values["framework"] = self.framework_ref
+        return values
+
+    def replace(self, **changes: Any):
+        """A copy with some fields changed (validated again)."""
+        return type(self)(**{**asdict(self), **changes})
+
+
+@dataclass(frozen=True)
+class ReportSettings(_RunSettings):
+    """One school's report. ``year`` empty means the school's latest year."""
+    school_id: str = ""
+    output: str = DEFAULT_REPORT_DIR
+
+    NOTEBOOK_FIELDS: ClassVar[tuple[str, ...]] = ("school_id", "year", "data", "framework", "min_group_size")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_school_id(_check_text("school_id", self.school_id))
+        _check_text("output", str(self.output))
+
+
+@dataclass(frozen=True)
+class GroupSettings(_RunSettings):
+    """A group overview: every school of ``trust`` (all schools if empty) in one year
+    (the latest year in the data if empty). ``report_links`` maps school ids to the
+    file names of their reports, for links from the overview."""
+    trust: str = ""
+    output: str = DEFAULT_BATCH_DIR
+    report_links: dict[str, str] = field(default_factory=dict)
+
+    NOTEBOOK_FIELDS: ClassVar[tuple[str, ...]] = ("year", "data", "trust", "framework", "min_group_size",
+                                                  "report_links")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_text("trust", self.trust)
+        if not isinstance(self.report_links, dict):
+            raise SettingsError(f"report_links must be a mapping of school id to file name, "
+                                f"got {type(self.report_links).__name__}")
+        object.__setattr__(self, "report_links", {check_school_id(k, "report_links key"): str(v)
+                                                  for k, v in self.report_links.items()})

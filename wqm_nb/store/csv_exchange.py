@@ -1,0 +1,179 @@
+"""The CSV exchange format: a folder of CSV files in, a store out.
+
+A data folder (like ``sample_data/``) holds ``schools.csv``, ``cycles.csv``
+(one row per school, framework and academic year), ``sef_ratings.csv``
+(every row a history entry), ``adviser_notes.csv``, ``reflections.csv`` and
+one wide file per survey (``staff_survey.csv``: one row per respondent, one
+column per item, blank = not answered). Every year named by a rating, note,
+reflection or survey row must be listed in ``cycles.csv``; a row that names
+another year is refused with the file and row, not silently given a new year.
+"""
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from pathlib import Path
+
+from ..data import QuestionBank, load_framework, load_question_bank
+from ..errors import DataFileError, SettingsError, StoreError
+from .store import Store
+
+CSV_FILES = {
+    "schools": ("schools.csv", ["school_id", "name", "phase", "trust", "local_authority", "pupils"]),
+    "cycles": ("cycles.csv", ["school_id", "framework", "academic_year"]),
+    "sef": ("sef_ratings.csv", ["school_id", "framework", "academic_year", "element_id", "rating",
+                                "evidence", "recorded_by", "recorded_at"]),
+    "notes": ("adviser_notes.csv", ["school_id", "framework", "academic_year", "principle_id", "author",
+                                    "note", "created_at"]),
+    "reflections": ("reflections.csv", ["school_id", "framework", "academic_year", "reflection_id", "text",
+                                        "author", "recorded_at"]),
+}
+SURVEY_CSV = "{survey}_survey.csv"          # one wide file per survey
+REQUIRED_COLUMNS = {
+    "schools": ["school_id", "name", "phase"],
+    "cycles": ["school_id", "framework", "academic_year"],
+    "sef": ["school_id", "framework", "academic_year", "element_id", "rating"],
+    "notes": ["school_id", "framework", "academic_year", "note"],
+    "reflections": ["school_id", "framework", "academic_year", "reflection_id", "text"],
+}
+
+
+def read_rows(path: Path, required: list[str]) -> list[tuple[int, dict[str, str]]]:
+    """``(spreadsheet row number, record)`` for each data row of a CSV file."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            reader = csv.DictReader(fh)
+            header = reader.fieldnames or []
+            missing = [c for c in required if c not in header]
+            if missing:
+                raise DataFileError(path.name, "", f"missing column(s) {', '.join(missing)} "
+                                                   f"(has: {', '.join(header) or 'no header'})")
+            return [(i + 2, {k: (v or "") for k, v in rec.items() if k is not None})
+                    for i, rec in enumerate(reader)]
+    except UnicodeDecodeError as exc:
+        raise DataFileError(path.name, "", f"not UTF-8 text (byte {exc.start}); save it as CSV UTF-8") from None
+
+
+class _Importer:
+    """Imports one folder into a store; knows which cycles ``cycles.csv`` lists."""
+
+    def __init__(self, store: Store, directory: Path, bank: QuestionBank):
+        self.store, self.directory, self.bank = store, directory, bank
+        self.cycle_ids: dict[tuple[str, str, str], int] = {}
+        self.year_ids: dict[tuple[str, str], int] = {}
+        self.counts = dict.fromkeys(["schools", "cycles", "ratings", "notes", "reflections", "answers"], 0)
+
+    def rows(self, kind: str) -> tuple[Path, list[tuple[int, dict[str, str]]]]:
+        name = CSV_FILES[kind][0]
+        path = self.directory / name
+        return path, (read_rows(path, REQUIRED_COLUMNS[kind]) if path.exists() else [])
+
+    def cycle_of(self, path: Path, row: int, rec: dict) -> int:
+        key = (rec["school_id"], rec["framework"], rec["academic_year"])
+        if key not in self.cycle_ids:
+            raise DataFileError(path.name, "", f"{key[0]} {key[1]} {key[2]} is not listed in cycles.csv", row=row)
+        return self.cycle_ids[key]
+
+    def run(self) -> dict[str, int]:
+        schools_file = self.directory / CSV_FILES["schools"][0]
+        if not schools_file.exists():
+            raise DataFileError(self.directory, "", f"no {schools_file.name}")
+        with self.store.transaction():
+            self._guarded("schools", self._school)
+            self._guarded("cycles", self._cycle)
+            self._guarded("sef", self._rating)
+            self._guarded("notes", self._note)
+            self._guarded("reflections", self._reflection)
+            for survey in self.bank.surveys:
+                self._survey(survey)
+        self.counts["cycles"] = len(self.cycle_ids)
+        return self.counts
+
+    def _guarded(self, kind: str, handle) -> None:
+        path, rows = self.rows(kind)
+        for row, rec in rows:
+            try:
+                handle(path, row, rec)
+            except (StoreError, SettingsError) as exc:
+                raise DataFileError(path.name, "", str(exc), row=row) from None
+
+    def _school(self, path: Path, row: int, rec: dict) -> None:
+        pupils = rec.get("pupils", "").strip()
+        if pupils and not pupils.isdigit():
+            raise DataFileError(path.name, "", f"pupils must be a whole number, got {pupils!r}", row=row,
+                                column="pupils")
+        self.store.add_school(rec["school_id"], rec["name"], rec["phase"], rec.get("trust", ""),
+                              rec.get("local_authority", ""), int(pupils) if pupils else None)
+        self.counts["schools"] += 1
+
+    def _cycle(self, path: Path, row: int, rec: dict) -> None:
+        load_framework(rec["framework"])  # an unknown framework id fails here, with the row
+        cid = self.store.ensure_cycle(rec["school_id"], rec["academic_year"], rec["framework"])
+        self.cycle_ids[(rec["school_id"], rec["framework"], rec["academic_year"])] = cid
+        self.year_ids[(rec["school_id"], rec["academic_year"])] = self.store.ensure_school_year(
+            rec["school_id"], rec["academic_year"])
+
+    def _rating(self, path: Path, row: int, rec: dict) -> None:
+        self.store.record_ratings(self.cycle_of(path, row, rec), [rec])
+        self.counts["ratings"] += 1
+
+    def _note(self, path: Path, row: int, rec: dict) -> None:
+        self.store.add_note(self.cycle_of(path, row, rec), rec["note"], rec.get("author", ""),
+                            rec.get("principle_id", ""), rec.get("created_at") or None)
+        self.counts["notes"] += 1
+
+    def _reflection(self, path: Path, row: int, rec: dict) -> None:
+        self.store.record_reflection(self.cycle_of(path, row, rec), rec["reflection_id"], rec["text"],
+                                     rec.get("author", ""), rec.get("recorded_at") or None)
+        self.counts["reflections"] += 1
+
+    def _survey(self, survey: str) -> None:
+        import pandas as pd
+
+        path = self.directory / SURVEY_CSV.format(survey=survey)
+        if not path.exists():
+            return
+        rows = read_rows(path, ["school_id", "academic_year", "respondent"])
+        groups: dict[tuple[str, str], list[tuple[int, dict]]] = {}
+        for row, rec in rows:
+            groups.setdefault((rec["school_id"], rec["academic_year"]), []).append((row, rec))
+        for key, members in groups.items():
+            if key not in self.year_ids:
+                raise DataFileError(path.name, "", f"{key[0]} {key[1]} is not listed in cycles.csv",
+                                    row=members[0][0])
+            frame = pd.DataFrame([rec for _, rec in members]).replace("", None)
+            try:
+                self.counts["answers"] += self.store.add_survey_responses(self.year_ids[key], survey, frame,
+                                                                         self.bank)
+            except StoreError as exc:
+                raise DataFileError(path.name, "", f"{key[0]} {key[1]}: {exc}") from None
+
+
+def import_csv_dir(store: Store, directory: str | Path, bank: QuestionBank | None = None) -> dict[str, int]:
+    """Load a folder in the CSV exchange format into ``store`` in one transaction."""
+    return _Importer(store, Path(directory), bank or load_question_bank()).run()
+
+
+def build_database(source: str | Path, target: str | Path) -> Path:
+    """Import a CSV folder into a new store file at ``target`` (replacing any old one).
+
+    The store is built beside the target under a unique temporary name and
+    renamed into place only when the import succeeded.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        tmp.unlink()
+        with Store(tmp) as store:
+            import_csv_dir(store, source)
+        tmp.replace(target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
+
+
+__all__ = ["CSV_FILES", "SURVEY_CSV", "build_database", "import_csv_dir", "read_rows"]

@@ -1,0 +1,397 @@
+"""The :class:`Store`: one SQLite database holding schools, their academic
+years, self-evaluation cycles (SEF rating history, adviser notes,
+reflections) and survey responses.
+
+No server is needed: a store is one SQLite file, or an in-memory database
+filled from a folder of CSV files (:mod:`wqm_nb.store.csv_exchange`). Every
+public write runs in one transaction: it is all written or not at all.
+Listings return plain dicts; bulk reads return pandas frames, and pandas is
+imported only when one is asked for, so commands such as ``wqm schools`` stay
+fast.
+"""
+from __future__ import annotations
+
+import sqlite3
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
+
+from ..data import Framework, QuestionBank, load_framework, load_question_bank
+from ..errors import SettingsError, StoreError, UnknownSchoolError, UnknownYearError
+from ..settings import DEFAULT_FRAMEWORK, check_academic_year, check_school_id
+from .schema import APPLICATION_ID, PHASES, SCHEMA_VERSION, statements
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+SURVEY_ID_COLUMNS = ("school_id", "academic_year", "respondent")
+
+
+def academic_year_of(day: datetime) -> str:
+    """Academic year (September to August) that a date falls in."""
+    start = day.year if day.month >= 9 else day.year - 1
+    return f"{start}-{(start + 1) % 100:02d}"
+
+
+def now() -> str:
+    """The current UTC time as the store records it."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _year(year: str) -> str:
+    try:
+        return check_academic_year(year)
+    except SettingsError as exc:
+        raise StoreError(str(exc)) from None
+
+
+class Store:
+    """A wqm data store in one SQLite database (``":memory:"`` for a scratch store)."""
+
+    def __init__(self, path: str | Path = ":memory:"):
+        self.path = str(path)
+        try:
+            self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            self.conn.row_factory = sqlite3.Row
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            self._depth = 0
+            self._check_schema()
+            with self.transaction():
+                for statement in statements():
+                    self.conn.execute(statement)
+                self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+                self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: not a wqm store ({exc})") from None
+
+    def _check_schema(self) -> None:
+        tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not tables:
+            return  # a new store
+        if "meta" not in tables:
+            raise StoreError(f"{self.path}: not a wqm store (an SQLite file with other tables)")
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        version = int(row[0]) if row else 0
+        if version != SCHEMA_VERSION:
+            raise StoreError(f"{self.path}: store schema version {version}, this wqm reads version "
+                             f"{SCHEMA_VERSION}; re-import its CSV export with `wqm import`")
+
+    # -- opening ---------------------------------------------------------
+
+    @classmethod
+    def open(cls, location: str | Path) -> "Store":
+        """Open a store file, or load a folder of CSV files into memory."""
+        from .csv_exchange import import_csv_dir
+
+        location = Path(location)
+        if location.is_dir():
+            store = cls(":memory:")
+            import_csv_dir(store, location)
+            return store
+        if not location.exists():
+            raise StoreError(f"no data at {location} (expected a store file or a CSV folder)")
+        return cls(location)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All writes inside succeed together or are rolled back together."""
+        name = f"sp{self._depth}"
+        if self._depth == 0:
+            self.conn.execute("BEGIN IMMEDIATE")
+        else:
+            self.conn.execute(f"SAVEPOINT {name}")
+        self._depth += 1
+        try:
+            yield self.conn
+        except BaseException:
+            self._depth -= 1
+            if self._depth == 0:
+                self.conn.execute("ROLLBACK")
+            else:
+                self.conn.execute(f"ROLLBACK TO {name}")
+                self.conn.execute(f"RELEASE {name}")
+            raise
+        else:
+            self._depth -= 1
+            self.conn.execute("COMMIT" if self._depth == 0 else f"RELEASE {name}")
+
+    def _rows(self, sql: str, params: tuple = ()) -> list[dict]:
+        return [dict(r) for r in self.conn.execute(sql, params)]
+
+    def _frame(self, sql: str, params: tuple = ()) -> "pd.DataFrame":
+        import pandas as pd
+
+        cur = self.conn.execute(sql, params)
+        cols = [d[0] for d in cur.description]
+        return pd.DataFrame([tuple(row) for row in cur.fetchall()], columns=cols)
+
+    @staticmethod
+    def _where(sql: str, params: tuple, **filters: Any) -> tuple[str, tuple]:
+        """``sql`` (ending in a WHERE clause) narrowed by the filters that are set."""
+        for column, value in filters.items():
+            if value:
+                sql += f" AND {column} = ?"
+                params += (value,)
+        return sql, params
+
+    # -- schools -----------------------------------------------------------
+
+    def add_school(self, school_id: str, name: str, phase: str, trust: str = "",
+                   local_authority: str = "", pupils: int | None = None) -> None:
+        """Add a school; its id must match :data:`wqm_nb.settings.SCHOOL_ID_PATTERN`."""
+        try:
+            check_school_id(school_id, "school id")
+        except SettingsError as exc:
+            raise StoreError(str(exc)) from None
+        if phase not in PHASES:
+            raise StoreError(f"school {school_id}: phase must be one of {', '.join(PHASES)}, got {phase!r}")
+        if not str(name).strip():
+            raise StoreError(f"school {school_id}: a school needs a name")
+        with self.transaction() as c:
+            try:
+                c.execute("INSERT INTO schools VALUES (?, ?, ?, ?, ?, ?)",
+                          (school_id, name, phase, trust or "", local_authority or "", pupils))
+            except sqlite3.IntegrityError as exc:
+                raise StoreError(f"school {school_id}: {exc}") from None
+
+    def schools(self, trust: str | None = None) -> list[dict]:
+        """Schools (of one trust if given), by id."""
+        sql, params = self._where("SELECT * FROM schools WHERE 1", (), trust=trust)
+        return self._rows(sql + " ORDER BY school_id", params)
+
+    def school(self, school_id: str) -> dict:
+        """One school; :class:`UnknownSchoolError` if there is none."""
+        row = self.conn.execute("SELECT * FROM schools WHERE school_id = ?", (school_id,)).fetchone()
+        if row is None:
+            raise UnknownSchoolError(school_id, [s["school_id"] for s in self.schools()])
+        return dict(row)
+
+    # -- school years --------------------------------------------------------
+
+    def ensure_school_year(self, school_id: str, year: str) -> int:
+        """The id of the school's year, created if needed."""
+        _year(year)
+        self.school(school_id)
+        with self.transaction() as c:
+            c.execute("INSERT OR IGNORE INTO school_years (school_id, academic_year) VALUES (?, ?)",
+                      (school_id, year))
+            return c.execute("SELECT school_year_id FROM school_years WHERE school_id = ? AND academic_year = ?",
+                             (school_id, year)).fetchone()[0]
+
+    def school_years(self, school_id: str | None = None) -> list[dict]:
+        """``school_year_id``, ``school_id``, ``academic_year`` rows, oldest first."""
+        sql, params = self._where("SELECT * FROM school_years WHERE 1", (), school_id=school_id)
+        return self._rows(sql + " ORDER BY school_id, academic_year", params)
+
+    def school_year(self, school_id: str, year: str | None = None) -> dict:
+        """A school's year; the latest one when ``year`` is empty."""
+        self.school(school_id)
+        years = self.school_years(school_id)
+        if year:
+            found = [y for y in years if y["academic_year"] == year]
+        else:
+            found = years[-1:]
+        if not found:
+            raise UnknownYearError(school_id, year or "", [y["academic_year"] for y in years])
+        return found[0]
+
+    # -- cycles --------------------------------------------------------------
+
+    def ensure_cycle(self, school_id: str, year: str, framework: str = DEFAULT_FRAMEWORK) -> int:
+        """The id of the school's cycle for that framework and year, created if needed."""
+        school_year_id = self.ensure_school_year(school_id, year)
+        with self.transaction() as c:
+            c.execute("INSERT OR IGNORE INTO cycles (school_year_id, framework) VALUES (?, ?)",
+                      (school_year_id, framework))
+            return c.execute("SELECT cycle_id FROM cycles WHERE school_year_id = ? AND framework = ?",
+                             (school_year_id, framework)).fetchone()[0]
+
+    _CYCLES = ("SELECT c.cycle_id, c.framework, y.school_year_id, y.school_id, y.academic_year "
+               "FROM cycles c JOIN school_years y USING (school_year_id) WHERE 1")
+
+    def cycles(self, school_id: str | None = None, framework: str | None = None) -> list[dict]:
+        """Cycles, oldest first: ``cycle_id``, ``framework``, ``school_year_id``, ``school_id``, ``academic_year``."""
+        sql, params = self._where(self._CYCLES, (), **{"y.school_id": school_id, "c.framework": framework})
+        return self._rows(sql + " ORDER BY y.school_id, y.academic_year, c.framework", params)
+
+    def cycle(self, school_id: str, year: str, framework: str = DEFAULT_FRAMEWORK) -> dict | None:
+        """The school's cycle for that framework and year, or None if it has none."""
+        found = [c for c in self.cycles(school_id, framework) if c["academic_year"] == year]
+        return found[0] if found else None
+
+    def _cycle_framework(self, cycle_id: int, framework: Framework | None) -> Framework:
+        row = self.conn.execute("SELECT framework FROM cycles WHERE cycle_id = ?", (cycle_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"no cycle {cycle_id}")
+        if framework is not None:
+            if framework.id != row[0]:
+                raise StoreError(f"cycle {cycle_id} is a {row[0]} cycle, not {framework.id}")
+            return framework
+        try:
+            return load_framework(row[0])
+        except SettingsError as exc:
+            raise StoreError(f"cycle {cycle_id}: {exc}") from None
+
+    # -- SEF ratings -----------------------------------------------------
+
+    def record_ratings(self, cycle_id: int, ratings: Iterable[Mapping], recorded_by: str = "",
+                       framework: Framework | None = None) -> list[int]:
+        """Append ratings (mappings with element_id, rating, evidence[, recorded_by, recorded_at]).
+
+        All are validated against the cycle's framework (``framework`` for a
+        custom framework file) and written in one transaction; if any is
+        invalid nothing is written.
+        """
+        fw = self._cycle_framework(cycle_id, framework)
+        valid_elements = set(fw.element_ids)
+        ids = []
+        with self.transaction() as c:
+            for r in ratings:
+                element_id = r["element_id"]
+                if element_id not in valid_elements:
+                    raise StoreError(f"element {element_id!r} is not in framework {fw.id!r}")
+                rating = whole_number(r["rating"])
+                if rating is None:
+                    raise StoreError(f"element {element_id}: rating must be a whole number, got {r['rating']!r}")
+                if rating not in fw.scale.values:
+                    raise StoreError(f"element {element_id}: rating {rating} is not on the "
+                                     f"{fw.scale.id} scale {list(fw.scale.values)}")
+                cur = c.execute(
+                    "INSERT INTO sef_history (cycle_id, element_id, rating, evidence, recorded_by, recorded_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (cycle_id, element_id, rating, text(r.get("evidence")),
+                     text(r.get("recorded_by")) or recorded_by, text(r.get("recorded_at")) or now()))
+                ids.append(cur.lastrowid)
+        return ids
+
+    def record_rating(self, cycle_id: int, element_id: str, rating: int, evidence: str = "",
+                      recorded_by: str = "", recorded_at: str | None = None,
+                      framework: Framework | None = None) -> int:
+        """Append one rating; see :meth:`record_ratings`."""
+        return self.record_ratings(cycle_id, [dict(element_id=element_id, rating=rating, evidence=evidence,
+                                                   recorded_by=recorded_by, recorded_at=recorded_at)],
+                                   framework=framework)[0]
+
+    def current_ratings(self, cycle_id: int) -> "pd.DataFrame":
+        """The current rating of every rated element (latest ``recorded_at``, ties by entry order)."""
+        return self._frame("SELECT element_id, rating, evidence, recorded_by, recorded_at, entry_id "
+                           "FROM sef_current WHERE cycle_id = ? ORDER BY entry_id", (cycle_id,))
+
+    def rating_history(self, cycle_id: int, element_id: str | None = None) -> "pd.DataFrame":
+        """Every rating entry of a cycle (of one element if given), in entry order."""
+        sql, params = self._where("SELECT * FROM sef_history WHERE cycle_id = ?", (cycle_id,),
+                                  element_id=element_id)
+        return self._frame(sql + " ORDER BY entry_id", params)
+
+    # -- reflections ---------------------------------------------------------
+
+    def record_reflection(self, cycle_id: int, reflection_id: str, body: str, author: str = "",
+                          recorded_at: str | None = None, framework: Framework | None = None) -> int:
+        """Append a new version of one of the framework's reflections (e.g. VbE ``next_steps``)."""
+        fw = self._cycle_framework(cycle_id, framework)
+        if reflection_id not in {r.id for r in fw.reflections}:
+            known = ", ".join(r.id for r in fw.reflections) or "none"
+            raise StoreError(f"reflection {reflection_id!r} is not in framework {fw.id!r} (known: {known})")
+        with self.transaction() as c:
+            return c.execute("INSERT INTO reflections (cycle_id, reflection_id, text, author, recorded_at) "
+                             "VALUES (?, ?, ?, ?, ?)",
+                             (cycle_id, reflection_id, text(body), author or "", recorded_at or now())).lastrowid
+
+    def reflections(self, cycle_id: int) -> dict[str, dict]:
+        """The current text of each reflection recorded for a cycle: ``{id: {text, author, recorded_at}}``."""
+        rows = self._rows("SELECT reflection_id, text, author, recorded_at FROM reflections WHERE cycle_id = ? "
+                          "ORDER BY recorded_at, entry_id", (cycle_id,))
+        return {r["reflection_id"]: r for r in rows}
+
+    # -- adviser notes ---------------------------------------------------
+
+    def add_note(self, cycle_id: int, note: str, author: str = "", principle_id: str = "",
+                 created_at: str | None = None, framework: Framework | None = None) -> int:
+        """Add an adviser note to a cycle, for the whole school or one section."""
+        fw = self._cycle_framework(cycle_id, framework)
+        if principle_id and principle_id not in fw.principle_ids:
+            raise StoreError(f"principle {principle_id!r} is not in framework {fw.id!r}")
+        if not text(note).strip():
+            raise StoreError("a note needs some text")
+        with self.transaction() as c:
+            return c.execute("INSERT INTO adviser_notes (cycle_id, principle_id, author, note, created_at) "
+                             "VALUES (?, ?, ?, ?, ?)",
+                             (cycle_id, principle_id or "", author or "", note, created_at or now())).lastrowid
+
+    def notes(self, cycle_id: int) -> "pd.DataFrame":
+        """A cycle's adviser notes, oldest first."""
+        return self._frame("SELECT principle_id, author, note, created_at FROM adviser_notes "
+                           "WHERE cycle_id = ? ORDER BY created_at, note_id", (cycle_id,))
+
+    # -- surveys -----------------------------------------------------------
+
+    def add_survey_responses(self, school_year_id: int, survey: str, responses: "pd.DataFrame",
+                             bank: QuestionBank | None = None) -> int:
+        """Add one survey's responses in wide form: a ``respondent`` column, the
+        survey's subgroup column if it has one, and one column per item (blank =
+        not answered). Returns the number of answers written."""
+        bank = bank or load_question_bank()
+        if survey not in bank.surveys:
+            raise StoreError(f"unknown survey {survey!r} (known: {', '.join(bank.surveys)})")
+        spec = bank.surveys[survey]
+        if "respondent" not in responses.columns:
+            raise StoreError(f"{survey} survey: a 'respondent' column is required")
+        sub_field = spec.subgroup.field if spec.subgroup else None
+        item_cols = [c for c in responses.columns if c not in ("respondent", sub_field, *SURVEY_ID_COLUMNS)]
+        unknown = sorted(set(item_cols) - set(spec.item_ids))
+        if unknown:
+            raise StoreError(f"{survey} survey: unknown item column(s) {', '.join(unknown)}")
+        allowed = set(bank.likert_values)
+        rows = []
+        for rec in responses.to_dict("records"):
+            subgroup = text(rec.get(sub_field)) if sub_field else ""
+            if sub_field and subgroup and subgroup not in spec.subgroup.values:
+                raise StoreError(f"{survey} survey, respondent {rec['respondent']}: unknown "
+                                 f"{spec.subgroup.field} {subgroup!r}")
+            for item in item_cols:
+                value = rec[item]
+                if value is None or value != value or value == "":
+                    continue
+                number = whole_number(value)
+                if number not in allowed:
+                    raise StoreError(f"{survey} survey, respondent {rec['respondent']}, item {item}: "
+                                     f"{value!r} is not on the Likert scale {sorted(allowed)}")
+                rows.append((school_year_id, survey, str(rec["respondent"]), subgroup, item, number))
+        with self.transaction() as c:
+            try:
+                c.executemany("INSERT INTO survey_responses VALUES (?, ?, ?, ?, ?, ?)", rows)
+            except sqlite3.IntegrityError as exc:
+                raise StoreError(f"{survey} survey: {exc}") from None
+        return len(rows)
+
+    def survey_responses(self, school_year_id: int, survey: str | None = None) -> "pd.DataFrame":
+        """Long form: survey, respondent, subgroup, item_id, value."""
+        sql, params = self._where("SELECT survey, respondent, subgroup, item_id, value FROM survey_responses "
+                                  "WHERE school_year_id = ?", (school_year_id,), survey=survey)
+        return self._frame(sql + " ORDER BY survey, respondent, item_id", params)
+
+
+def whole_number(value: Any) -> int | None:
+    """``value`` as an int if it is a whole number (4, 4.0 or "4"), else None."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return int(number) if number.is_integer() else None
+
+
+def text(value: Any) -> str:
+    """``value`` as text; None and NaN become ''."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return str(value)
