@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_OUT ?= build/demo
 
-.PHONY: venv test demo sample lab voila clean
+.PHONY: venv test demo sample reference lab clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ demo: $(STAMP)
 # Regenerate the committed sample data (seeded, reproducible).
 sample: $(STAMP)
 	$(BIN)/wqm sample --out sample_data
+
+# Regenerate the reference outputs nbval compares against (after a deliberate change to the report).
+reference: $(STAMP)
+	$(BIN)/python tests/reference/make_reference.py
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/

@@ -54,3 +54,12 @@ def test_group_notebook_runs_on_sample_data(sample_db, tmp_path, capfd):
     assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     for expected in ("Northbrook Learning Trust", "Champion School", "<svg", "Blank cells: fewer than 5"):
         assert expected in text
+
+
+def test_the_nbval_reference_runs_the_current_notebook(repo):
+    """tests/reference holds outputs of notebooks/school_report.ipynb: regenerate with `make reference`."""
+    reference = nbformat.read(repo / "tests" / "reference" / "school_report_NLT03.ipynb", as_version=4)
+    source = nbformat.read(notebook_path(SCHOOL_NOTEBOOK), as_version=4)
+    ref_code = [c.source for c in reference.cells if c.cell_type == "code"
+                and "injected-parameters" not in c.metadata.get("tags", [])]
+    assert ref_code == [c.source for c in source.cells if c.cell_type == "code"], "run `make reference`"

@@ -74,14 +74,23 @@ class GroupRollup:
     summaries: tuple[SchoolSummary, ...]
 
     @property
+    def labels(self) -> dict[str, str]:
+        """School id -> row label: the name, with the id added where two schools share a name."""
+        names = [s.name for s in self.summaries]
+        return {s.school_id: s.name if names.count(s.name) == 1 else f"{s.name} ({s.school_id})"
+                for s in self.summaries}
+
+    @property
     def sef(self) -> pd.DataFrame:
-        """School name x section: mean self-evaluated rating."""
-        rows = {s.name: s.sef_means for s in self.summaries if s.has_data}
+        """School x section: mean self-evaluated rating (rows labelled by :attr:`labels`)."""
+        labels = self.labels
+        rows = {labels[s.school_id]: s.sef_means for s in self.summaries if s.has_data}
         return pd.DataFrame(rows, dtype=float).T.reindex(columns=list(self.framework.principle_ids))
 
     def agreement(self, survey: str) -> pd.DataFrame:
-        """School name x section: published share agreeing (blank when suppressed or not asked)."""
-        rows = {s.name: s.agreement.get(survey, {}) for s in self.summaries if s.has_data}
+        """School x section: published share agreeing (blank when suppressed or not asked)."""
+        labels = self.labels
+        rows = {labels[s.school_id]: s.agreement.get(survey, {}) for s in self.summaries if s.has_data}
         return pd.DataFrame(rows, dtype=float).T.reindex(columns=list(self.framework.principle_ids))
 
     @property

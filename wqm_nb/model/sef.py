@@ -23,7 +23,9 @@ def sef_elements(framework: Framework, ratings: pd.DataFrame) -> pd.DataFrame:
     for p, e in framework.elements:
         r = current.get(e.id, {})
         rating = r.get("rating")
-        evidence = str(r.get("evidence") or "").strip()
+        rating = None if rating is None or pd.isna(rating) else rating
+        raw = r.get("evidence")
+        evidence = "" if raw is None or pd.isna(raw) else str(raw).strip()
         rows.append(dict(principle_id=p.id, principle=p.name, element_id=e.id, element=e.text,
                          rating=float(rating) if rating is not None else np.nan,
                          level=framework.scale.label(rating), evidence=evidence,

@@ -1,0 +1,139 @@
+"""The school report's sections, for each framework, on the sample trust and on small stores."""
+import re
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from wqm_nb.errors import SettingsError
+from wqm_nb.model import assess_store
+from wqm_nb.present import SchoolReport, load_school_report
+from wqm_nb.present.school_report import survey_matrix
+from wqm_nb.settings import ReportSettings
+from wqm_nb.store import Store, build_database
+
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
+SIZE = re.compile(r"\(n=(\d+)\)")
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    """load_school_report on the sample trust (imported once into a store file), cached per arguments."""
+    db = build_database(SAMPLE, tmp_path_factory.mktemp("report") / "wqm.sqlite")
+    cache = {}
+
+    def get(school_id, framework="wqm", year=""):
+        key = (school_id, framework, year)
+        if key not in cache:
+            cache[key] = load_school_report(school_id=school_id, framework=framework, year=year, data=str(db))
+        return cache[key]
+    return get
+
+
+def whole(r: SchoolReport) -> str:
+    return "".join(f.html for f in r.sections())
+
+
+def test_wqm_sections_in_order(report):
+    r = report("NLT01")
+    assert [f.name for f in r.sections()] == ["header", "self-evaluation", "surveys", "strengths", "readiness",
+                                              "notes", "scale"]
+    html = whole(r)
+    assert "<h1>Ashgrove Primary School</h1>" in html and "Self-evaluation and stakeholder report, 2025-26" in html
+    assert "Readiness against the award levels" in html and "Key question" not in html
+    assert "Self-evaluation over time" in r.sef_section().html           # three rated years: a trend
+    assert "Staff survey by role" in r.survey_section().html
+    dated = SchoolReport(r.assessment, report_date=date(2026, 7, 1)).header().html
+    assert "<td>2026-07-01</td>" in dated
+
+
+def test_checklist_shows_key_question_not_award_levels(report):
+    r = report("NLT01", "leadership_management")
+    award = r.award_section()
+    assert award.name == "checklist"
+    assert "Key question" in award.html and "visible senior leadership" in award.html
+    assert "Ofsted expectations" in award.html
+    html = whole(r)
+    assert "Readiness against the award levels" not in html
+    assert "Ratings and evidence by element" not in html                  # the checklist table replaces it
+
+
+def test_checklist_says_the_pupil_survey_is_not_mapped(report):
+    html = report("NLT01", "leadership_management").survey_section().html
+    assert "The pupil survey is not mapped to the Leadership and Management" in html
+    assert "Staff survey" in html and "Parent and carer survey" in html
+    assert "Pupil survey by year group" not in html
+    assert "The pupil survey is not mapped" not in report("NLT01").survey_section().html
+
+
+def test_vbe_reflections_shown_written_or_not(report):
+    titles = ['The school&#39;s &#34;stand out&#34; area of excellence in VbE',
+              "Adviser&#39;s suggestions for next steps", "Audit conclusion"]
+    empty = report("NLT06", "vbe").reflections_section().html
+    assert all(t in empty for t in titles)
+    assert empty.count("Not written yet") == 3
+    assert "Not written yet (the school to complete)" in empty
+    written = report("NLT01", "vbe").reflections_section().html
+    assert all(t in written for t in titles)
+    assert "Not written yet" not in written
+    assert "pupils lead it" in written and "Headteacher, 2026-06-10" in written
+    assert not report("NLT01").reflections_section()                    # WQM has no reflections
+
+
+def test_year_without_ratings(report):
+    vbe = report("NLT03", "vbe", "2025-26")
+    assert "No self-evaluation recorded yet for 2025-26" in vbe.sef_section().html
+    assert "<td>" in vbe.survey_section().html and SIZE.search(vbe.survey_section().html)   # surveys still shown
+    lm = report("NLT01", "leadership_management", "2024-25")
+    assert "No self-evaluation recorded yet for 2024-25." in lm.header().html
+    assert "No self-evaluation recorded yet" not in whole(report("NLT01", "leadership_management"))
+
+
+def test_suppressed_groups_show_the_reason_never_a_size():
+    # straight from the CSV folder: NLT03 has three parent responses in 2025-26
+    r = load_school_report(school_id="NLT03", year="2025-26", data=str(SAMPLE))
+    surveys = r.survey_section().html
+    assert "fewer than 5 responses" in surveys
+    assert "Parent and carer survey: fewer than 5 responses" in r.header().html
+    html = whole(r)
+    sizes = [int(n) for n in SIZE.findall(html)]
+    assert sizes and min(sizes) >= 5
+    assert "n=3" not in html and "(n=<NA>)" not in html
+
+
+@pytest.mark.parametrize("school_id, framework", [("NLT01", "wqm"), ("NLT03", "wqm"), ("NLT06", "vbe"),
+                                                  ("NLT03", "vbe"), ("NLT02", "leadership_management")])
+def test_every_id_in_a_report_is_unique(report, school_id, framework):
+    ids = re.findall(r'\bid="([^"]+)"', whole(report(school_id, framework)))
+    assert ids
+    assert [i for i, n in Counter(ids).items() if n > 1] == []
+
+
+def test_school_name_is_escaped():
+    with Store(":memory:") as store:
+        store.add_school("X1", "<script>alert('x')</script> Academy", "secondary", trust="A & B <Trust>")
+        store.record_rating(store.ensure_cycle("X1", "2025-26"), "P1.1", 3, "<b>evidence</b>")
+        r = SchoolReport(assess_store(store, ReportSettings(school_id="X1")))
+    html = whole(r)
+    assert "<script>" not in html and "<b>evidence" not in html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; Academy" in html
+    assert "A &amp; B &lt;Trust&gt;" in html and "&lt;b&gt;evidence&lt;/b&gt;" in html
+
+
+def test_survey_matrix():
+    rows = pd.DataFrame(dict(
+        section_id=["P1", "P1", "P2"], section=["One", "One", "Two"], subgroup=["teaching", "support", "teaching"],
+        suppressed=[False, True, False], reason=["", "fewer than 5 responses", ""],
+        n=pd.array([12, pd.NA, 8], dtype="Int64"), agree_share=[0.75, np.nan, 0.5]))
+    t = survey_matrix(rows, "subgroup", "Framing principle")
+    assert list(t.columns) == ["Framing principle", "teaching", "support"]
+    assert [list(r) for r in t.rows] == [["P1 One", "75% (n=12)", "fewer than 5 responses"],
+                                         ["P2 Two", "50% (n=8)", "not asked"]]
+
+
+def test_unknown_setting_is_refused():
+    with pytest.raises(SettingsError, match="colour"):
+        load_school_report(school_id="NLT01", data=str(SAMPLE), colour="red")
