@@ -115,3 +115,13 @@ def test_output_names_cannot_leave_the_output_folder():
     assert school_stem("NLT03", "2025-26", "vbe") == "NLT03_2025-26_vbe"
     assert "/" not in school_stem("../../x", "2025-26") and not school_stem("../../x", "..").startswith(".")
     assert slug("../..") == "report" and slug("Northbrook Learning Trust") == "northbrook-learning-trust"
+
+
+def test_weasyprint_finds_no_duplicate_anchors(rendered, tmp_path, caplog):
+    import logging
+
+    from weasyprint import HTML
+
+    with caplog.at_level(logging.WARNING, logger="weasyprint"):
+        HTML(filename=str(rendered / "NLT03_2025-26.html")).write_pdf(str(tmp_path / "check.pdf"))
+    assert "Anchor defined twice" not in caplog.text
