@@ -121,11 +121,13 @@ def test_every_mapped_survey_section_appears_even_without_answers(fw_id):
 
 def test_subgroup_rows():
     rows = (people("staff", 2, {"S01": 2}, "support") + people("staff", 6, {"S01": 5}, "teaching")
-            + people("staff", 1, {"S01": 5}, ""))            # no role given: whole group only
+            + people("staff", 1, {"S01": 5}, ""))            # no role given
     f = publish(rows)
     sub = f.subgroups("staff")
     p1 = sub[sub.section_id == "P1"]
-    assert p1["subgroup"].tolist() == ["teaching", "support"]      # bank order, only roles present
+    # bank order, only roles present, then those who gave no role: the parts add up to the whole
+    assert p1["subgroup"].tolist() == ["teaching", "support", ""]
+    assert row(f, "staff", "P1", "")["reason"] == "fewer than 5 responses"
     assert set(sub["subgroup_field"]) == {"role"}
     teaching = row(f, "staff", "P1", "teaching")
     assert teaching["n"] == 6 and teaching["agree_share"] == 1.0 and not teaching["suppressed"]

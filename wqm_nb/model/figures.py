@@ -14,18 +14,25 @@ Columns (one record each, the shape of ``wqm export``):
 ``section_id``      framework section (WQM principle, VbE aspect, L&M key question)
 ``section``         its name
 ``subgroup_field``  ``None`` for the whole group, else the subgroup question (``role``)
-``subgroup``        ``None`` for the whole group, else its value (``teaching``)
+``subgroup``        ``None`` for the whole group, else its value (``teaching``); ``""`` for
+                    those who did not answer the subgroup question, so the parts add up
+                    to the whole
 ``measure``         what the numbers measure (``agreement``)
 ``n``               respondents who answered at least one of the section's items
 ``answers``         answers counted
 ``agree_share``     share of answers at or above the bank's ``agree_min`` (0..1)
 ``mean``            mean answer on the Likert scale
 ``suppressed``      True when the group is too small to publish
-``reason``          why it is suppressed (``fewer than 5 responses``, ``no responses``), else ``""``
+``reason``          why it is not shown: ``fewer than 5 responses``; ``not shown, so that a
+                    smaller group cannot be worked out`` (complementary suppression);
+                    ``no responses``; else ``""``
 ==================  ============================================================
 
 For a suppressed row ``n``, ``answers``, ``agree_share`` and ``mean`` are
-missing: the exact size of a small group is not published either.
+missing: the exact size of a small group is not published either. Which
+cells are hidden is decided per family (a whole group and its subgroups in
+one section) by :func:`wqm_nb.model.suppression.protect`, so no hidden count
+can be worked out from the shown ones.
 """
 from __future__ import annotations
 
@@ -35,9 +42,12 @@ import numpy as np
 import pandas as pd
 
 from ..data import Framework, QuestionBank, SurveyMapping
+from .suppression import COMPLEMENTARY, PRIMARY, Cell, protect
 
 MEASURE_AGREEMENT = "agreement"
 NO_RESPONSES = "no responses"
+PROTECTS_SMALLER = "not shown, so that a smaller group cannot be worked out"
+NOT_GIVEN = ""   # the subgroup of respondents who did not answer the subgroup question
 COLUMNS = ["survey", "survey_name", "section_id", "section", "subgroup_field", "subgroup", "measure", "n",
            "answers", "agree_share", "mean", "suppressed", "reason"]
 TOTAL_COLUMNS = ["survey", "survey_name", "mapped", "n", "suppressed", "reason"]
@@ -88,16 +98,17 @@ class PublishedFigures:
 
 def _aggregate(data: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     if not len(data):
-        return pd.DataFrame(columns=keys + ["n", "answers", "mean", "agree_share"])
+        return pd.DataFrame(columns=keys + ["n", "answers", "mean", "agree_share", "agree"])
     return data.groupby(keys, sort=False).agg(
-        n=("respondent", "nunique"), answers=("value", "size"),
-        mean=("value", "mean"), agree_share=("agree", "mean")).reset_index()
+        n=("respondent", "nunique"), answers=("value", "size"), mean=("value", "mean"),
+        agree_share=("agree", "mean"), agree=("agree", "sum")).reset_index()
 
 
 def publish_figures(responses: pd.DataFrame, bank: QuestionBank, mapping: SurveyMapping, framework: Framework,
                     min_group_size: int) -> PublishedFigures:
     """Compute the published figures from long-form responses
-    (columns survey, respondent, subgroup, item_id, value)."""
+    (columns survey, respondent, subgroup, item_id, value), with primary and
+    complementary suppression (:mod:`wqm_nb.model.suppression`)."""
     sections = mapping.item_sections()
     data = responses.assign(section_id=[sections.get((s, i)) for s, i in
                                         zip(responses["survey"], responses["item_id"])])
@@ -108,31 +119,35 @@ def publish_figures(responses: pd.DataFrame, bank: QuestionBank, mapping: Survey
     for survey_id, survey in bank.surveys.items():
         if not mapping.is_mapped(survey_id):
             continue
-        informs = mapping.sections(survey_id, framework)
+        items = {sec: sum(1 for s in mapping.surveys[survey_id].values() if s == sec)
+                 for sec in mapping.sections(survey_id, framework)}
         own = data[data["survey"] == survey_id]
         whole = _aggregate(own, ["section_id"]).set_index("section_id")
-        for sec in informs:
-            rows.append(dict(survey=survey_id, subgroup_field=None, subgroup=None, section_id=sec,
-                             **_stats(whole, sec)))
-        if survey.subgroup is None:
-            continue
-        by_group = _aggregate(own[own["subgroup"] != ""], ["section_id", "subgroup"]).set_index(
-            ["section_id", "subgroup"])
-        present = [v for v in survey.subgroup.values if v in set(own["subgroup"])]
-        for sec in informs:
-            for value in present:
-                rows.append(dict(survey=survey_id, subgroup_field=survey.subgroup.field, subgroup=value,
-                                 section_id=sec, **_stats(by_group, (sec, value))))
+        by_group = _aggregate(own, ["section_id", "subgroup"]).set_index(["section_id", "subgroup"])
+        given = set(own["subgroup"])
+        # the parts of each whole: every subgroup value present, then those who did not say
+        parts = ([v for v in survey.subgroup.values if v in given] + ([NOT_GIVEN] if NOT_GIVEN in given else [])
+                 if survey.subgroup else [])
+        for sec, n_items in items.items():
+            family = [dict(survey=survey_id, subgroup_field=None, subgroup=None, section_id=sec,
+                           **_stats(whole, sec))]
+            family += [dict(survey=survey_id, subgroup_field=survey.subgroup.field, subgroup=value, section_id=sec,
+                            **_stats(by_group, (sec, value))) for value in parts]
+            cells = [Cell(r["n"], r["answers"], r["agree"]) for r in family]
+            protect(cells[0], cells[1:], min_group_size, n_items)
+            for row, cell in zip(family, cells):
+                row["reason"] = (too_few(min_group_size) if cell.hidden == PRIMARY else
+                                 PROTECTS_SMALLER if cell.hidden == COMPLEMENTARY else
+                                 NO_RESPONSES if cell.n == 0 else "")
+            rows += family
     table = pd.DataFrame(rows, columns=[c for c in COLUMNS if c not in ("survey_name", "section", "measure",
-                                                                        "suppressed", "reason")])
+                                                                        "suppressed")] + ["agree"])
     table["survey_name"] = table["survey"].map({k: s.name for k, s in bank.surveys.items()})
     table["section"] = table["section_id"].map(names)
     table["measure"] = MEASURE_AGREEMENT
-    table["n"] = table["n"].fillna(0).astype(int)
-    table["answers"] = table["answers"].fillna(0).astype(int)
-    table["suppressed"] = table["n"] < min_group_size
-    table["reason"] = np.where(table["n"] == 0, NO_RESPONSES,
-                               np.where(table["suppressed"], too_few(min_group_size), ""))
+    table["n"] = table["n"].astype(int)
+    table["answers"] = table["answers"].astype(int)
+    table["suppressed"] = table["reason"] != ""
     table = _blank_suppressed(table)
 
     totals = []
@@ -151,8 +166,8 @@ def _stats(grouped: pd.DataFrame, key) -> dict:
     if key in grouped.index:
         r = grouped.loc[key]
         return dict(n=int(r["n"]), answers=int(r["answers"]), mean=float(r["mean"]),
-                    agree_share=float(r["agree_share"]))
-    return dict(n=0, answers=0, mean=np.nan, agree_share=np.nan)
+                    agree_share=float(r["agree_share"]), agree=int(r["agree"]))
+    return dict(n=0, answers=0, mean=np.nan, agree_share=np.nan, agree=0)
 
 
 def _blank_suppressed(table: pd.DataFrame) -> pd.DataFrame:

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from ..model import SchoolAssessment, assess_school
+from ..model.figures import NOT_GIVEN
 from ..settings import ReportSettings
 from . import charts
 from .html import Fragment, Table, cell, render
@@ -34,6 +35,8 @@ def survey_matrix(rows: pd.DataFrame, by: str, first: str) -> Table:
     """Sections x groups table of published figures ('% agree (n)' or the reason a cell is hidden)."""
     cells = rows.assign(cell=[_cell(r) for r in rows.itertuples()],
                         label=rows["section_id"] + " " + rows["section"])
+    if by == "subgroup":
+        cells[by] = cells[by].replace(NOT_GIVEN, "not given")
     groups = list(dict.fromkeys(cells[by]))
     labels = list(dict.fromkeys(cells["label"]))
     lookup = {(r.label, getattr(r, by)): r.cell for r in cells.itertuples()}
