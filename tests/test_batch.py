@@ -68,3 +68,15 @@ def test_batch_renders_another_framework(sample_db, tmp_path):
     assert result.ok, result.failed
     assert (tmp_path / "NLT01_2025-26_vbe.html").exists()
     assert "Values-based Education Quality Mark" in (tmp_path / "group_overview.html").read_text()
+
+
+def test_batch_summary_neutralises_formulas(tmp_path):
+    import csv as csv_module
+
+    from wqm_nb.batch import BatchResult, SchoolResult, write_summary
+
+    batch = BatchResult(out_dir=tmp_path, database=tmp_path / "x.sqlite",
+                        results=[SchoolResult("S1", '=HYPERLINK("http://evil","x")', "2025-26", error="-boom")])
+    with write_summary(batch).open(newline="") as fh:
+        row = list(csv_module.DictReader(fh))[0]
+    assert row["name"] == '\'=HYPERLINK("http://evil","x")' and row["error"] == "'-boom"

@@ -6,7 +6,6 @@ report reads that store.
 """
 from __future__ import annotations
 
-import csv
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
@@ -15,6 +14,7 @@ from pathlib import Path
 
 from .errors import UnknownYearError, WqmError
 from .export import ReportFiles, render_group, render_school
+from .spreadsheet import write_csv
 from .settings import DEFAULT_FRAMEWORK, DEFAULT_MIN_GROUP_SIZE, GroupSettings, ReportSettings
 from .store import Store, build_database
 
@@ -136,14 +136,10 @@ def run_batch(data: str | Path, out_dir: str | Path, year: str = "", trust: str 
 
 
 def write_summary(batch: BatchResult) -> Path:
-    """``batch_summary.csv``: one row per school with its status, files and error."""
-    path = batch.out_dir / "batch_summary.csv"
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(["school_id", "name", "academic_year", "status", "pdf", "html", "seconds", "error"])
-        for r in batch.results:
-            writer.writerow([r.school_id, r.name, r.academic_year, "ok" if r.ok else "failed",
-                             r.files.pdf.name if r.files and r.files.pdf else "",
-                             r.files.html.name if r.files and r.files.html else "",
-                             f"{r.seconds:.1f}", r.error])
-    return path
+    """``batch_summary.csv``: one row per school with its status, files and error (spreadsheet-safe)."""
+    return write_csv(batch.out_dir / "batch_summary.csv",
+                     ["school_id", "name", "academic_year", "status", "pdf", "html", "seconds", "error"],
+                     [[r.school_id, r.name, r.academic_year, "ok" if r.ok else "failed",
+                       r.files.pdf.name if r.files and r.files.pdf else "",
+                       r.files.html.name if r.files and r.files.html else "", round(r.seconds, 1), r.error]
+                      for r in batch.results])

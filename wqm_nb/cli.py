@@ -54,6 +54,20 @@ def _cmd_batch(args) -> int:
     return 0 if batch.ok else 1
 
 
+def _cmd_export(args) -> int:
+    from .export.figures import figure_records, write_records
+    from .model import assess_school
+
+    settings = ReportSettings(school_id=args.school, year=args.year, data=args.data, framework=args.framework,
+                              min_group_size=args.min_group_size)
+    text = write_records(figure_records(assess_school(settings)), args.format, args.out)
+    if args.out:
+        print(f"{args.out}: published figures of {settings.school_id}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def _cmd_sample(args) -> int:
     from .sample import SAMPLE_SEED, write_sample
 
@@ -135,6 +149,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--executor", choices=["thread", "process"], default="thread")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_batch)
+
+    p = sub.add_parser("export", help="write a school's published survey figures as JSON or CSV")
+    p.add_argument("school", help="school id, e.g. NLT01")
+    _data_option(p)
+    p.add_argument("--year", "--cycle", dest="year", default="", help="academic year (default: the latest)")
+    p.add_argument("--framework", default=DEFAULT_FRAMEWORK, help="framework id or YAML file")
+    p.add_argument("--min-group-size", type=int, default=DEFAULT_MIN_GROUP_SIZE,
+                   help=f"do not show survey groups smaller than this (default: {DEFAULT_MIN_GROUP_SIZE})")
+    p.add_argument("--format", choices=["json", "csv"], required=True)
+    p.add_argument("--out", default="", help="file to write (default: standard output)")
+    p.set_defaults(func=_cmd_export)
 
     p = sub.add_parser("sample", help="regenerate the seeded sample trust")
     p.add_argument("--out", default="sample_data")

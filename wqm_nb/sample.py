@@ -9,12 +9,12 @@ Uses :mod:`random` (its sequences are stable across Python versions) and the
 """
 from __future__ import annotations
 
-import csv
 import random
 from dataclasses import dataclass
 from pathlib import Path
 
 from .data import Framework, QuestionBank, load_framework, load_mapping, load_question_bank
+from .spreadsheet import write_csv
 from .store import CSV_FILES, SURVEY_CSV, SURVEY_ID_COLUMNS
 
 SAMPLE_SEED = 20261125
@@ -242,9 +242,5 @@ def write_sample(out_dir: str | Path, seed: int = SAMPLE_SEED) -> list[Path]:
     written = []
     for name, cols in columns().items():
         path = out_dir / name
-        with path.open("w", newline="", encoding="utf-8") as fh:
-            writer = csv.DictWriter(fh, fieldnames=cols, lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(files[name])
-        written.append(path)
+        written.append(write_csv(path, cols, ([row.get(c, "") for c in cols] for row in files[name])))
     return written

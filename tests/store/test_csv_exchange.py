@@ -94,13 +94,20 @@ def test_missing_column_is_named(tmp_path):
     assert "has: school_id, framework, academic_year, element_id" in err.message
 
 
-def test_non_utf8_file_gives_a_clear_error(tmp_path):
+def test_a_cp1252_file_from_excel_is_decoded(tmp_path):
     folder = write_folder(tmp_path)
-    (folder / "schools.csv").write_bytes(
-        "school_id,name,phase\nS1,École Sainte-Thérèse,primary\n".encode("cp1252"))
+    schools = MINIMAL["schools.csv"].replace("S2,Test Academy", "S2,École Sainte-Thérèse – Academy")
+    (folder / "schools.csv").write_bytes(schools.encode("cp1252"))
+    store = Store(":memory:")
+    import_csv_dir(store, folder)
+    assert store.school("S2")["name"] == "École Sainte-Thérèse – Academy"
+
+
+def test_a_binary_file_is_a_clear_error(tmp_path):
+    folder = write_folder(tmp_path)
+    (folder / "schools.csv").write_bytes(b"PK\x03\x04\x00\x00\xff\xfe" * 20)
     err = import_error(folder)
-    assert err.file == "schools.csv"
-    assert "not UTF-8" in err.message and "CSV UTF-8" in err.message
+    assert err.file == "schools.csv" and "not a text file" in err.message
 
 
 def test_bad_school_phase_names_the_row(tmp_path):

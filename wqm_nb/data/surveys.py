@@ -23,6 +23,14 @@ from .schema import Reader, join, read_yaml
 QUESTION_BANK_FILE = DATA_DIR / "surveys.yaml"
 MAPPING_DIR = DATA_DIR / "mappings"
 
+#: Answers that mean "not answered" (compared case- and space-insensitively).
+NOT_ANSWERED = ("", "don't know", "dont know", "do not know", "n/a", "na", "not applicable",
+                "prefer not to say")
+
+
+def _fold(text: str) -> str:
+    return " ".join(str(text).replace("\u2019", "'").split()).casefold()
+
 
 @dataclass(frozen=True)
 class SurveyItem:
@@ -75,6 +83,32 @@ class QuestionBank:
     @property
     def likert_values(self) -> tuple[int, ...]:
         return tuple(level.value for level in self.likert)
+
+    def answer_value(self, raw: object) -> int | None:
+        """An answer as its Likert value; None when not answered.
+
+        Accepted: a whole number on the scale, with spaces or a ``.0`` (``" 5 "``,
+        ``"4.0"``); a scale label in any case and spacing (``"strongly agree"``);
+        blank, "Don't know", "N/A" and "Prefer not to say" mean not answered.
+        Anything else raises ValueError naming what is accepted.
+        """
+        if raw is None or (isinstance(raw, float) and raw != raw):
+            return None
+        text = _fold(raw)
+        if text in NOT_ANSWERED:
+            return None
+        try:
+            number = float(text)
+        except ValueError:
+            number = None
+        if number is not None and number.is_integer() and int(number) in self.likert_values:
+            return int(number)
+        for level in self.likert:
+            if _fold(level.label) == text:
+                return level.value
+        raise ValueError(f"{str(raw)!r} is not an answer on the scale (use {self.likert[0].value}-"
+                         f"{self.likert[-1].value} or {', '.join(repr(lv.label) for lv in self.likert)}; "
+                         f"blank or \"Don't know\" for no answer)")
 
 
 @dataclass(frozen=True)

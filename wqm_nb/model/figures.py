@@ -22,6 +22,8 @@ Columns (one record each, the shape of ``wqm export``):
 ``answers``         answers counted
 ``agree_share``     share of answers at or above the bank's ``agree_min`` (0..1)
 ``mean``            mean answer on the Likert scale
+``ci_low``,         95% Wilson interval of ``agree_share`` with ``n`` respondents
+``ci_high``
 ``suppressed``      True when the group is too small to publish
 ``reason``          why it is not shown: ``fewer than 5 responses``; ``not shown, so that a
                     smaller group cannot be worked out`` (complementary suppression);
@@ -42,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from ..data import Framework, QuestionBank, SurveyMapping
+from .stats import wilson_interval
 from .suppression import COMPLEMENTARY, PRIMARY, Cell, protect
 
 MEASURE_AGREEMENT = "agreement"
@@ -49,7 +52,7 @@ NO_RESPONSES = "no responses"
 PROTECTS_SMALLER = "not shown, so that a smaller group cannot be worked out"
 NOT_GIVEN = ""   # the subgroup of respondents who did not answer the subgroup question
 COLUMNS = ["survey", "survey_name", "section_id", "section", "subgroup_field", "subgroup", "measure", "n",
-           "answers", "agree_share", "mean", "suppressed", "reason"]
+           "answers", "agree_share", "mean", "ci_low", "ci_high", "suppressed", "reason"]
 TOTAL_COLUMNS = ["survey", "survey_name", "mapped", "n", "suppressed", "reason"]
 
 
@@ -141,13 +144,17 @@ def publish_figures(responses: pd.DataFrame, bank: QuestionBank, mapping: Survey
                                  NO_RESPONSES if cell.n == 0 else "")
             rows += family
     table = pd.DataFrame(rows, columns=[c for c in COLUMNS if c not in ("survey_name", "section", "measure",
-                                                                        "suppressed")] + ["agree"])
+                                                                        "ci_low", "ci_high", "suppressed")]
+                         + ["agree"])
     table["survey_name"] = table["survey"].map({k: s.name for k, s in bank.surveys.items()})
     table["section"] = table["section_id"].map(names)
     table["measure"] = MEASURE_AGREEMENT
     table["n"] = table["n"].astype(int)
     table["answers"] = table["answers"].astype(int)
     table["suppressed"] = table["reason"] != ""
+    intervals = [wilson_interval(share, n) for share, n in zip(table["agree_share"], table["n"])]
+    table["ci_low"] = [lo for lo, _ in intervals]
+    table["ci_high"] = [hi for _, hi in intervals]
     table = _blank_suppressed(table)
 
     totals = []
@@ -175,7 +182,7 @@ def _blank_suppressed(table: pd.DataFrame) -> pd.DataFrame:
     out = table.copy()
     out["n"] = out["n"].astype("Int64").mask(out["suppressed"])
     out["answers"] = out["answers"].astype("Int64").mask(out["suppressed"])
-    out.loc[out["suppressed"], ["agree_share", "mean"]] = np.nan
-    out["agree_share"] = out["agree_share"].astype(float)
-    out["mean"] = out["mean"].astype(float)
+    numbers = ["agree_share", "mean", "ci_low", "ci_high"]
+    out[numbers] = out[numbers].astype(float)
+    out.loc[out["suppressed"], numbers] = np.nan
     return out

@@ -11,12 +11,14 @@ another year is refused with the file and row, not silently given a new year.
 from __future__ import annotations
 
 import csv
+import io
 import os
 import tempfile
 from pathlib import Path
 
 from ..data import QuestionBank, load_framework, load_question_bank
 from ..errors import DataFileError, SettingsError, StoreError
+from ..spreadsheet import restore
 from .store import Store
 
 CSV_FILES = {
@@ -39,20 +41,60 @@ REQUIRED_COLUMNS = {
 }
 
 
-def read_rows(path: Path, required: list[str]) -> list[tuple[int, dict[str, str]]]:
-    """``(spreadsheet row number, record)`` for each data row of a CSV file."""
+def decode(path: Path, data: bytes) -> str:
+    """File bytes as text: UTF-8 (with or without BOM); else Windows-1252 (what
+    Excel writes for "CSV" on a UK Windows machine) when charset-normalizer finds
+    it plausible; else charset-normalizer's best guess."""
     try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            reader = csv.DictReader(fh)
-            header = reader.fieldnames or []
-            missing = [c for c in required if c not in header]
-            if missing:
-                raise DataFileError(path.name, "", f"missing column(s) {', '.join(missing)} "
-                                                   f"(has: {', '.join(header) or 'no header'})")
-            return [(i + 2, {k: (v or "") for k, v in rec.items() if k is not None})
-                    for i, rec in enumerate(reader)]
-    except UnicodeDecodeError as exc:
-        raise DataFileError(path.name, "", f"not UTF-8 text (byte {exc.start}); save it as CSV UTF-8") from None
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    candidates = from_bytes(data)
+    if b"\x00" in data or not len(candidates):
+        raise DataFileError(path.name, "", "not a text file; save it as CSV UTF-8") from None
+    plausible = [match.encoding for match in candidates]
+    return data.decode("cp1252" if "cp1252" in plausible else candidates.best().encoding)
+
+
+def read_rows(path: Path, required: list[str]) -> list[tuple[int, dict[str, str]]]:
+    """``(spreadsheet row number, record)`` for each data row of a CSV file.
+
+    Header names are stripped of spaces; cell text that the workbench
+    neutralised against formula injection is restored (:mod:`wqm_nb.spreadsheet`).
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DataFileError(path.name, "", f"cannot read file: {exc.strerror}") from None
+    text = decode(path, data)
+    if not text.strip():
+        raise DataFileError(path.name, "", "the file is empty (expected a header row and data rows)")
+    if text.lstrip().startswith("<"):
+        raise DataFileError(path.name, "", "this is a web page (HTML), not a CSV file: download the export again")
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""))
+        header = [h.strip() for h in next(reader)]
+        missing = [c for c in required if c not in header]
+        if missing:
+            raise DataFileError(path.name, "", f"missing column(s) {', '.join(missing)} "
+                                               f"(has: {', '.join(header) or 'no header'})")
+        duplicated = sorted({h for h in header if header.count(h) > 1 and h})
+        if duplicated:
+            raise DataFileError(path.name, "", f"column(s) {', '.join(duplicated)} appear more than once")
+        rows = []
+        for i, cells in enumerate(reader):
+            if not any(c.strip() for c in cells):
+                continue  # blank line
+            if len(cells) > len(header):
+                raise DataFileError(path.name, "", f"{len(cells)} cells but {len(header)} column names",
+                                    row=i + 2)
+            rows.append((i + 2, {h: restore(c) for h, c in zip(header, cells) if h}
+                         | {h: "" for h in header[len(cells):] if h}))
+        return rows
+    except csv.Error as exc:
+        raise DataFileError(path.name, "", f"not a readable CSV file ({exc})") from None
 
 
 class _Importer:
@@ -134,15 +176,45 @@ class _Importer:
         path = self.directory / SURVEY_CSV.format(survey=survey)
         if not path.exists():
             return
+        spec = self.bank.surveys[survey]
+        sub_field = spec.subgroup.field if spec.subgroup else None
         rows = read_rows(path, ["school_id", "academic_year", "respondent"])
-        groups: dict[tuple[str, str], list[tuple[int, dict]]] = {}
+        known = {"school_id", "academic_year", "respondent", sub_field}
+        header = list(rows[0][1]) if rows else []
+        unknown = [c for c in header if c not in known and c not in spec.item_ids]
+        if unknown:
+            raise DataFileError(path.name, "", f"column(s) {', '.join(unknown)} are not items of the {survey} "
+                                               f"survey (its items: {', '.join(spec.item_ids)})")
+        groups: dict[tuple[str, str], list[dict]] = {}
+        seen: dict[tuple[str, str, str], int] = {}
         for row, rec in rows:
-            groups.setdefault((rec["school_id"], rec["academic_year"]), []).append((row, rec))
-        for key, members in groups.items():
+            key = (rec["school_id"].strip(), rec["academic_year"].strip())
             if key not in self.year_ids:
-                raise DataFileError(path.name, "", f"{key[0]} {key[1]} is not listed in cycles.csv",
-                                    row=members[0][0])
-            frame = pd.DataFrame([rec for _, rec in members]).replace("", None)
+                raise DataFileError(path.name, "", f"{key[0]} {key[1]} is not listed in cycles.csv", row=row)
+            respondent = rec["respondent"].strip()
+            if not respondent:
+                raise DataFileError(path.name, "", "no respondent id", row=row, column="respondent")
+            if (*key, respondent) in seen:
+                raise DataFileError(path.name, "", f"respondent {respondent!r} of {key[0]} {key[1]} appears twice "
+                                                   f"(rows {seen[(*key, respondent)]} and {row})", row=row)
+            seen[(*key, respondent)] = row
+            clean = {"respondent": respondent}
+            if sub_field:
+                value = rec.get(sub_field, "").strip()
+                if value and value not in spec.subgroup.values:
+                    raise DataFileError(path.name, "", f"unknown {sub_field} {value!r} (known: "
+                                                       f"{', '.join(spec.subgroup.values)})", row=row, column=sub_field)
+                clean[sub_field] = value
+            for item in spec.item_ids:
+                if item in rec:
+                    try:
+                        clean[item] = self.bank.answer_value(rec[item])
+                    except ValueError as exc:
+                        raise DataFileError(path.name, "", str(exc), row=row, column=item) from None
+            groups.setdefault(key, []).append(clean)
+        for key, members in groups.items():
+            frame = pd.DataFrame(members).astype(object)
+            frame = frame.where(frame.notna(), None)
             try:
                 self.counts["answers"] += self.store.add_survey_responses(self.year_ids[key], survey, frame,
                                                                          self.bank)

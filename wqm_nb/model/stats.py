@@ -1,0 +1,29 @@
+"""Statistics used by the figures: the Wilson score interval for a share.
+
+The Wilson interval (Wilson 1927; recommended over the normal approximation by
+Brown, Cai and DasGupta 2001) stays within 0..1 and behaves at 0% and 100%:
+
+    centre = (p + z²/2n) / (1 + z²/n)
+    half   = z / (1 + z²/n) * sqrt(p(1-p)/n + z²/4n²)
+
+``n`` is the number of respondents, not of answers: answers of one person
+are not independent.
+"""
+from __future__ import annotations
+
+import math
+
+Z_95 = 1.959963984540054
+
+
+def wilson_interval(share: float, n: int, z: float = Z_95) -> tuple[float, float]:
+    """95% Wilson score interval for a share observed among ``n`` respondents ((nan, nan) when n is 0)."""
+    if n <= 0 or share != share:
+        return math.nan, math.nan
+    z2 = z * z
+    denominator = 1 + z2 / n
+    centre = (share + z2 / (2 * n)) / denominator
+    half = z / denominator * math.sqrt(share * (1 - share) / n + z2 / (4 * n * n))
+    low = 0.0 if share <= 0 else max(0.0, centre - half)     # exact at the ends: no rounding residue
+    high = 1.0 if share >= 1 else min(1.0, centre + half)
+    return low, high
