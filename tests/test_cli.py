@@ -77,3 +77,11 @@ def test_unexpected_errors_keep_their_traceback(monkeypatch):
     monkeypatch.setattr(cli, "_cmd_schools", boom)  # build_parser picks up the patched command
     with pytest.raises(ZeroDivisionError):
         cli.main(["schools"])
+
+
+def test_school_ids_cannot_steer_output_paths(sample_dir, tmp_path, capsys):
+    out = tmp_path / "a" / "b" / "reports"
+    for bad in ("../../x", str(tmp_path / "abs"), "javascript:alert(1)", "NLT 01"):
+        assert main(["report", bad, "--data", str(sample_dir), "--out", str(out)]) == 2
+        assert "is not a valid school id" in capsys.readouterr().err
+    assert not any(tmp_path.rglob("*.html"))

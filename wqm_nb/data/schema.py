@@ -79,10 +79,13 @@ def join(path: str, key: str) -> str:
 
 
 def read_yaml(path: Path) -> Any:
+    """Parse a YAML file; a missing, unreadable, non-UTF-8 or invalid file is a DataFileError."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise DataFileError(Path(path).name, "", f"cannot read file: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise DataFileError(Path(path).name, "", f"not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
