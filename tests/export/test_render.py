@@ -125,3 +125,36 @@ def test_weasyprint_finds_no_duplicate_anchors(rendered, tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="weasyprint"):
         HTML(filename=str(rendered / "NLT03_2025-26.html")).write_pdf(str(tmp_path / "check.pdf"))
     assert "Anchor defined twice" not in caplog.text
+
+
+def _structure_figures(node, found):
+    node = node.get_object()
+    if hasattr(node, "get"):
+        if node.get("/S") == "/Figure":
+            found.append(node.get("/Alt"))
+        kids = node.get("/K")
+        for kid in kids if isinstance(kids, list) else [kids] if kids is not None else []:
+            try:
+                _structure_figures(kid, found)
+            except AttributeError:
+                pass  # marked-content ids
+    return found
+
+
+def test_pdf_is_tagged_with_language_title_and_chart_alt_text(rendered):
+    reader = PdfReader(rendered / "NLT03_2025-26.pdf")
+    root = reader.trailer["/Root"]
+    assert root["/MarkInfo"]["/Marked"] and root["/Lang"] == "en"
+    assert reader.metadata.title == ("Fellside Primary School: Self-evaluation and stakeholder report, 2025-26 "
+                                     "(Wellbeing Quality Mark)")
+    alts = _structure_figures(root["/StructTreeRoot"], [])
+    assert len(alts) >= 3 and all(alts)
+    assert any(a.startswith("Self-evaluation by framing principle: bar chart") and "P7 2.0" in a for a in alts)
+
+
+def test_html_has_one_h1_and_headings_in_order(rendered):
+    html = (rendered / "NLT03_2025-26.html").read_text()
+    levels = [int(n) for n in re.findall(r"<h([1-6])[ >]", html)]
+    assert levels.count(1) == 1 and levels[0] == 1
+    assert all(b <= a + 1 for a, b in zip(levels, levels[1:])), levels   # never skips a level
+    assert '<html lang="en">' in html and "<title>Fellside Primary School:" in html

@@ -66,3 +66,10 @@ def test_names_with_mathtext_characters_render_literally():
     matrix = pd.DataFrame({"P1": [3.0]}, index=["St $ave's_^\\ School"])
     chart = charts.heatmap(matrix, "Price $5", 1, 4)
     assert "St $ave's_^\\ School" in chart.svg and "Price $5" in chart.svg
+
+
+def test_svg_is_an_image_whose_title_is_the_alt_text():
+    chart = charts.sef_chart(_principles(), FW.scale)
+    head = chart.svg[:chart.svg.index(">") + 1]
+    assert 'role="img"' in head
+    assert chart.svg[len(head):].startswith(f"<title>{chart.alt}</title>")

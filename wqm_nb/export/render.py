@@ -44,6 +44,23 @@ def _safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", str(text)).strip("-") or "report"
 
 
+_HEADER = re.compile(r'<p class="wqm-kicker">(?P<kicker>[^<]*)</p>\s*<h1>(?P<title>[^<]*)</h1>\s*'
+                     r'<p class="wqm-subtitle">(?P<subtitle>[^<]*)</p>')
+
+
+def document_title(nb) -> str:
+    """The report's title from its header section: "School: subtitle (framework)"; '' if none."""
+    import html as html_lib
+
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            m = _HEADER.search(str(out.get("data", {}).get("text/html", "")))
+            if m:
+                parts = {k: html_lib.unescape(v) for k, v in m.groupdict().items()}
+                return f"{parts['title']}: {parts['subtitle']} ({parts['kicker']})"
+    return ""
+
+
 def to_html(ipynb: Path, html: Path) -> Path:
     """HTML without code, markdown notes or prompts, with the report template."""
     import nbformat
@@ -54,6 +71,7 @@ def to_html(ipynb: Path, html: Path) -> Path:
         if cell.get("outputs"):
             cell.outputs = [o for o in cell.outputs if not (o.get("output_type") == "stream"
                                                             and o.get("name") == "stderr")]
+    nb.metadata["title"] = document_title(nb) or ipynb.stem
     exporter = HTMLExporter(template_name=TEMPLATE_NAME, extra_template_basedirs=[str(resource_dir("templates"))],
                             exclude_input=True, exclude_markdown=True, exclude_input_prompt=True,
                             exclude_output_prompt=True)
@@ -63,13 +81,15 @@ def to_html(ipynb: Path, html: Path) -> Path:
 
 
 def to_pdf(html: Path, pdf: Path) -> Path:
-    """Render the report HTML to an A4 PDF (page size comes from the CSS)."""
+    """Render the report HTML to a tagged (PDF/UA-1) A4 PDF (page size comes from the CSS)."""
     from weasyprint import HTML
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     try:
-        HTML(filename=str(html), base_url=str(html.parent)).write_pdf(str(pdf))
+        # PDF/UA: a tagged PDF with a structure tree, the document language and title,
+        # and each chart's <title> as its alternative text
+        HTML(filename=str(html), base_url=str(html.parent)).write_pdf(str(pdf), pdf_variant="pdf/ua-1")
     except Exception as exc:  # noqa: BLE001 - WeasyPrint raises many kinds; report them as one
         raise RenderError(f"{html.name}: PDF rendering failed: {type(exc).__name__}: {exc}") from exc
     return pdf

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from html import escape
 import re
 import textwrap
 from dataclasses import dataclass
@@ -81,15 +82,21 @@ def unique_ids(svg: str, prefix: str) -> str:
     return pattern.sub(lambda m: f"{m.group(1)}{prefix}-{m.group(2)}", svg)
 
 
-def figure_svg(fig: Figure, name: str) -> str:
-    """The figure as standalone SVG text with ids unique to this chart."""
+def figure_svg(fig: Figure, name: str, alt: str) -> str:
+    """The figure as standalone SVG text with ids unique to this chart, marked as
+    an image whose ``<title>`` is ``alt`` (screen readers read it, and a tagged
+    PDF takes it as the figure's alternative text)."""
     buf = io.StringIO()
     with matplotlib.rc_context(theme_rc()):
         fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     svg = buf.getvalue()
     svg = svg[svg.index("<svg"):]
     digest = hashlib.sha1(svg.encode("utf-8")).hexdigest()[:8]
-    return Markup(unique_ids(svg, f"{re.sub(r'[^a-z0-9]+', '-', name.lower()).strip('-')}-{digest}"))
+    svg = unique_ids(svg, f"{re.sub(r'[^a-z0-9]+', '-', name.lower()).strip('-')}-{digest}")
+    head_end = svg.index(">") + 1
+    svg = svg[:head_end - 1] + ' role="img"' + svg[head_end - 1:head_end] + f"<title>{escape(alt)}</title>" \
+        + svg[head_end:]
+    return Markup(svg)
 
 
 def _themed(draw: Callable[..., Chart]) -> Callable[..., Chart]:
@@ -128,7 +135,7 @@ def sef_chart(principles: pd.DataFrame, scale: Scale, title: str = "Self-evaluat
         ax.text(max(r.value, 0) + 0.05, y, text, va="center", fontsize=8)
         parts.append(f"{r.principle_id} {text}")
     alt = f"{title}: bar chart of mean rating on a {scale.min} to {scale.max} scale. " + "; ".join(parts) + "."
-    return Chart(figure_svg(fig, "sef"), alt, f"{title} (mean rating, {scale.min} to {scale.max}).")
+    return Chart(figure_svg(fig, "sef", alt), alt, f"{title} (mean rating, {scale.min} to {scale.max}).")
 
 
 @_themed
@@ -159,7 +166,7 @@ def survey_chart(whole: pd.DataFrame, min_group_size: int,
     parts = [f"{r.section_id} {r.survey_name.lower()} "
              + (r.reason if r.suppressed else f"{r.agree_share:.0%}") for r in data.itertuples()]
     alt = f"{title}: bar chart of the share agreeing. " + "; ".join(parts) + "."
-    return Chart(figure_svg(fig, "survey"), alt,
+    return Chart(figure_svg(fig, "survey", alt), alt,
                  f"{title}. Groups of fewer than {min_group_size} respondents are not shown.")
 
 
@@ -181,7 +188,7 @@ def trend_chart(trend: pd.DataFrame, scale: Scale, title: str = "Self-evaluation
                            zip(g["year"], g["mean_rating"]))
         parts.append(f"{pid}: {values}")
     alt = f"{title}: line chart of mean rating per year. " + "; ".join(parts) + "."
-    return Chart(figure_svg(fig, "trend"), alt, f"{title} (mean rating per year).")
+    return Chart(figure_svg(fig, "trend", alt), alt, f"{title} (mean rating per year).")
 
 
 @_themed
@@ -202,4 +209,4 @@ def heatmap(matrix: pd.DataFrame, title: str, vmin: float, vmax: float, fmt: str
         values = ", ".join(f"{col} {'blank' if pd.isna(v) else format(v, fmt)}" for col, v in row.items())
         parts.append(f"{school}: {values}")
     alt = f"{title}: table of {len(matrix)} rows. " + "; ".join(parts) + "."
-    return Chart(figure_svg(fig, name), alt, title)
+    return Chart(figure_svg(fig, name, alt), alt, title)
