@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_OUT ?= build/demo
 
-.PHONY: venv test demo sample reference lab clean
+.PHONY: venv test demo sample reference lab serve clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ sample: $(STAMP)
 # Regenerate the reference outputs nbval compares against (after a deliberate change to the report).
 reference: $(STAMP)
 	$(BIN)/python tests/reference/make_reference.py
+
+# The leaders' report app on the sample data: http://127.0.0.1:8866/?token=... (printed)
+serve: $(STAMP)
+	$(BIN)/wqm serve --data sample_data
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/

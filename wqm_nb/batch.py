@@ -95,7 +95,7 @@ def run_batch(data: str | Path, out_dir: str | Path, year: str = "", trust: str 
     batch = BatchResult(out_dir=out_dir, database=database)
 
     jobs = []
-    with Store.open(database) as store:
+    with Store.open(database, read_only=True) as store:
         known = store.schools(trust or None)
         names = {s["school_id"]: s["name"] for s in known}
         wanted = list(schools) if schools else list(names)

@@ -24,7 +24,7 @@ def _cmd_report(args) -> int:
 
     settings = ReportSettings(school_id=args.school, year=args.year, data=args.data, framework=args.framework,
                               min_group_size=args.min_group_size, output=args.out)
-    with Store.open(settings.data_path) as store:
+    with Store.open(settings.data_path, read_only=True) as store:
         name = store.school(settings.school_id)["name"]
         year = store.school_year(settings.school_id, settings.year or None)["academic_year"]
     files = render_school(settings.replace(year=year), pdf=not args.no_pdf)
@@ -68,6 +68,43 @@ def _cmd_export(args) -> int:
     return 0
 
 
+def _cmd_serve(args) -> int:
+    from .serve.app import serve
+    from .settings import GroupSettings
+
+    serve(GroupSettings(data=args.data).data_path, port=args.port, token=args.token, max_kernels=args.max_kernels,
+          preheat=not args.no_preheat, cull_idle=args.cull_idle)
+    return 0
+
+
+def _cmd_links(args) -> int:
+    from .serve.links import load_secret, make_link, parse_duration
+    from .settings import GroupSettings
+    from .spreadsheet import write_csv
+    from .store import Store
+
+    data = GroupSettings(data=args.data).data_path
+    with Store.open(data, read_only=True) as store:
+        schools = {s["school_id"]: s for s in store.schools()}
+        wanted = args.schools or list(schools)
+        for school_id in wanted:
+            store.school(school_id)                     # an unknown id is a clear error
+            if args.year:
+                store.school_year(school_id, args.year)
+    secret = load_secret(data)
+    valid_for = parse_duration(args.expires)
+    rows = []
+    for school_id in wanted:
+        link = make_link(secret, school_id, args.year, valid_for)
+        url = link.url(args.base_url)
+        rows.append([school_id, schools[school_id]["name"], args.year or "any", link.expires, url])
+        print(f"{school_id:8} {url}")
+    if args.out:
+        write_csv(args.out, ["school_id", "name", "year", "expires", "link"], rows)
+        print(f"{len(rows)} links written to {args.out}", file=sys.stderr)
+    return 0
+
+
 def _cmd_sample(args) -> int:
     from .sample import SAMPLE_SEED, write_sample
 
@@ -77,12 +114,36 @@ def _cmd_sample(args) -> int:
 
 
 def _cmd_import(args) -> int:
-    from .store import Store, build_database
+    from .store import Store, import_folder
 
-    target = build_database(args.source, args.data)
-    with Store.open(target) as store:
-        print(f"{target}: {len(store.schools())} schools, {len(store.school_years())} school years, "
+    mode = "replace" if args.replace else "merge" if args.merge else "new"
+    report = import_folder(args.source, args.data, mode)
+    print(report.summary())
+    with Store.open(report.target, read_only=True) as store:
+        print(f"{report.target}: {len(store.schools())} schools, {len(store.school_years())} school years, "
               f"{len(store.cycles())} cycles")
+    return 0
+
+
+def _cmd_migrate(args) -> int:
+    from .store import migrate
+
+    old, new = migrate(args.data)
+    print(f"{args.data}: schema version {old}" + (f" upgraded to {new} (a backup copy was kept)" if old != new
+                                                  else ", already current"))
+    return 0
+
+
+def _cmd_school_remove(args) -> int:
+    from .store import remove_school
+
+    if not args.confirm:
+        print(f"wqm: error: this erases every record of {args.school} from {args.data}, history included; "
+              f"add --confirm to do it", file=sys.stderr)
+        return 2
+    counts = remove_school(args.data, args.school)
+    print(f"removed {args.school} from {args.data}: " + ", ".join(f"{v} {k}" for k, v in counts.items())
+          + " (logged in the store's erasure log)")
     return 0
 
 
@@ -103,7 +164,7 @@ def _cmd_schools(args) -> int:
     from .settings import GroupSettings
     from .store import Store
 
-    with Store.open(GroupSettings(data=args.data).data_path) as store:
+    with Store.open(GroupSettings(data=args.data).data_path, read_only=True) as store:
         years: dict[str, list[str]] = {}
         for y in store.school_years():
             years.setdefault(y["school_id"], []).append(y["academic_year"])
@@ -161,6 +222,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="", help="file to write (default: standard output)")
     p.set_defaults(func=_cmd_export)
 
+    p = sub.add_parser("serve", help="serve the leaders' report app (Voila) on 127.0.0.1")
+    _data_option(p)
+    p.add_argument("--port", type=int, default=8866)
+    p.add_argument("--token", default="", help="the consultant's token (default: a random one, printed)")
+    p.add_argument("--max-kernels", type=int, default=None,
+                   help="live report kernels at most; more viewers are asked to retry (default: sized for "
+                        "this machine)")
+    p.add_argument("--cull-idle", type=int, default=900, help="shut a report down after this many idle seconds")
+    p.add_argument("--no-preheat", action="store_true", help="no kernel kept ready (slower first page)")
+    p.set_defaults(func=_cmd_serve)
+
+    p = sub.add_parser("links", help="print (and write as CSV) one signed link per school for `wqm serve`")
+    _data_option(p)
+    p.add_argument("--schools", nargs="+", help="only these school ids (default: every school)")
+    p.add_argument("--year", default="", help="academic year the link opens (default: any year of the school)")
+    p.add_argument("--expires", default="30d", help="how long links stay valid: 30d, 12h, 90m (default: 30d)")
+    p.add_argument("--base-url", default="http://127.0.0.1:8866", help="the address viewers use")
+    p.add_argument("--out", default="", help="CSV file for a mail merge")
+    p.set_defaults(func=_cmd_links)
+
     p = sub.add_parser("sample", help="regenerate the seeded sample trust")
     p.add_argument("--out", default="sample_data")
     p.add_argument("--seed", type=int, default=None, help="default: the seed of the committed sample")
@@ -169,7 +250,25 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", help="import a CSV folder into a store file")
     p.add_argument("source", help="CSV folder")
     _data_option(p, "--db", required=True)
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--replace", action="store_true",
+                      help="replace an existing store's content (a timestamped backup copy is kept first)")
+    mode.add_argument("--merge", action="store_true",
+                      help="add what is new to an existing store, keeping every history row")
     p.set_defaults(func=_cmd_import)
+
+    p = sub.add_parser("migrate", help="upgrade a store made by an older wqm (a backup copy is kept)")
+    _data_option(p, required=True)
+    p.set_defaults(func=_cmd_migrate)
+
+    p = sub.add_parser("school", help="school records in a store")
+    school_sub = p.add_subparsers(dest="school_command", required=True)
+    p = school_sub.add_parser("remove", help="erase one school's data whole (retention or a data-subject "
+                                             "request); logged")
+    p.add_argument("school", help="school id")
+    _data_option(p, required=True)
+    p.add_argument("--confirm", action="store_true", help="really erase it")
+    p.set_defaults(func=_cmd_school_remove)
 
     p = sub.add_parser("validate", help="validate framework, scale, question-bank and mapping files")
     p.add_argument("files", nargs="*", type=Path)

@@ -137,3 +137,11 @@ def test_survey_matrix():
 def test_unknown_setting_is_refused():
     with pytest.raises(SettingsError, match="colour"):
         load_school_report(school_id="NLT01", data=str(SAMPLE), colour="red")
+
+
+def test_trend_section_has_a_chart_and_a_table_of_every_year(sample_db):
+    from wqm_nb.present import load_school_report
+
+    html = load_school_report(school_id="NLT03", data=str(sample_db)).trend_section().html
+    assert "<svg" in html and "<td>2.5</td>" in html
+    assert html.count("<th scope=\"col\">20") == 3        # one column per year with a self-evaluation

@@ -1,4 +1,8 @@
 import sqlite3
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -186,24 +190,183 @@ def test_open_missing_location(tmp_path):
         Store.open(tmp_path / "nothing.sqlite")
 
 
-def test_a_file_that_is_not_a_wqm_store_is_a_clear_error(tmp_path):
+def foreign_sqlite(path: Path) -> Path:
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE t (x)")
+    conn.execute("INSERT INTO t VALUES (1)")
+    conn.commit()
+    conn.close()
+    return path
+
+
+@pytest.mark.parametrize("read_only", [False, True], ids=["write open", "read-only open"])
+def test_a_file_that_is_not_a_wqm_store_is_a_clear_error_and_is_not_written(tmp_path, read_only):
     text = tmp_path / "notes.csv"
     text.write_text("school_id,name\nX,Y\n" * 50)
-    with pytest.raises(StoreError, match="not a wqm store"):
-        Store(text)
-    other = tmp_path / "other.sqlite"
-    sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.commit()
-    with pytest.raises(StoreError, match="not a wqm store"):
-        Store(other)
+    other = foreign_sqlite(tmp_path / "other.sqlite")
+    app = tmp_path / "app.sqlite"
+    conn = sqlite3.connect(app)
+    conn.execute("PRAGMA application_id = 42")
+    conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    conn.execute("INSERT INTO meta VALUES ('schema_version', '2')")
+    conn.commit()
+    conn.close()
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    for path in (text, other, app):
+        with pytest.raises(StoreError, match="not a wqm store"):
+            Store(path, read_only=read_only)
+        with pytest.raises(StoreError, match="not a wqm store"):
+            Store.open(path, read_only=read_only)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # no -wal, -shm or journal either
+    assert sqlite3.connect(other).execute("SELECT name FROM sqlite_master").fetchall() == [("t",)]
 
 
 def test_an_older_schema_says_what_to_do(tmp_path):
+    """A read-only open names the command that migrates; a write open that cannot migrate changes nothing."""
     path = tmp_path / "old.sqlite"
     with Store(path):
         pass
     conn = sqlite3.connect(path)
-    conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")  # a version 3 store labelled 2
     conn.commit()
     conn.close()
-    with pytest.raises(StoreError, match="schema version 1.*wqm import"):
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match=f"schema version 2.*run `wqm migrate --data {path}` to upgrade it"):
+        Store(path, read_only=True)
+    with pytest.raises(StoreError, match="migration from schema version 2 failed.*the store is unchanged"):
         Store(path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["old.sqlite"]  # the backup of a failed migration goes
+
+
+def test_read_only_open_writes_nothing(tmp_path):
+    path = tmp_path / "wqm.sqlite"
+    with Store(path) as store:
+        store.add_school("S1", "Test Primary", "primary")
+    before = path.read_bytes()
+    with Store(path, read_only=True) as store:
+        assert [s["school_id"] for s in store.schools()] == ["S1"]
+        with pytest.raises(StoreError, match="opened read-only; nothing was written"):
+            store.add_school("S2", "Other", "primary")
+        with pytest.raises(sqlite3.OperationalError, match="readonly|read-only|query_only"):
+            store.conn.execute("CREATE TABLE t (x)")
+    assert path.read_bytes() == before
+    with pytest.raises(StoreError):
+        Store(tmp_path / "absent.sqlite", read_only=True)
+    assert not (tmp_path / "absent.sqlite").exists()
+    empty = tmp_path / "empty.sqlite"
+    empty.touch()
+    with pytest.raises(StoreError, match="not a wqm store \\(an empty file\\)"):
+        Store(empty, read_only=True)
+    assert empty.read_bytes() == b""
+
+
+def test_a_folder_opened_read_only_refuses_writes(sample_dir):
+    with Store.open(sample_dir, read_only=True) as store:
+        assert len(store.schools()) == 7
+        with pytest.raises(StoreError, match="read-only"):
+            store.add_school("S9", "X", "primary")
+
+
+def test_write_opens_use_wal_so_readers_do_not_wait(tmp_path):
+    path = tmp_path / "wqm.sqlite"
+    with Store(path) as store:
+        assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        store.conn.execute("PRAGMA journal_mode = DELETE")  # as a store made by an older wqm
+        store.add_school("S1", "Test Primary", "primary")
+    with Store(path, read_only=True) as reader:
+        assert reader.conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"  # read-only changes nothing
+    with Store(path) as writer:
+        assert writer.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        with writer.transaction():
+            writer.add_school("S2", "Test Academy", "secondary")
+            start = time.monotonic()
+            with Store(path, read_only=True, timeout=5) as reader:
+                assert [s["school_id"] for s in reader.schools()] == ["S1"]  # the last committed state
+            assert time.monotonic() - start < 1
+    with Store(path, read_only=True) as reader:
+        assert [s["school_id"] for s in reader.schools()] == ["S1", "S2"]
+
+
+def test_a_second_writer_waits_for_the_first(tmp_path):
+    path = tmp_path / "wqm.sqlite"
+    with Store(path) as first, Store(path, timeout=0.2) as impatient:
+        first.add_school("S1", "Test Primary", "primary")
+        done = threading.Event()
+        with first.transaction():
+            first.add_school("S2", "Test Academy", "secondary")
+            with pytest.raises(StoreError) as err:
+                impatient.add_school("S3", "Third", "primary")
+            assert str(err.value) == (f"the store {path} is busy: another wqm command is writing to it; "
+                                      "try again")
+
+            def wait_then_write() -> None:
+                with Store(path, timeout=10) as patient:  # a connection belongs to its thread
+                    patient.add_school("S4", "Fourth", "special")
+                done.set()
+
+            thread = threading.Thread(target=wait_then_write)
+            thread.start()
+            time.sleep(0.3)
+            assert not done.is_set()  # still waiting for the lock
+        thread.join(10)
+        assert done.is_set()
+        assert [s["school_id"] for s in first.schools()] == ["S1", "S2", "S4"]
+
+
+WRITER = """
+import sys
+from wqm_nb.store import Store
+with Store(sys.argv[1]) as store, store.transaction():
+    store.add_school("P1", "Process Primary", "primary")
+    print("locked", flush=True)
+    sys.stdin.readline()
+"""
+
+
+def test_a_writer_in_another_process_makes_a_clear_busy_error(tmp_path):
+    path = tmp_path / "wqm.sqlite"
+    with Store(path) as store:
+        store.add_school("S1", "Test Primary", "primary")
+    child = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2])
+    try:
+        assert child.stdout.readline().strip() == "locked"
+        with Store(path, timeout=0.2) as store:
+            with pytest.raises(StoreError, match="is busy: another wqm command is writing to it; try again"):
+                store.add_school("S2", "Other", "primary")
+        with Store(path, read_only=True, timeout=0.2) as reader:
+            assert [s["school_id"] for s in reader.schools()] == ["S1"]
+        child.stdin.write("\n")
+        child.stdin.flush()
+        assert child.wait(30) == 0
+    finally:
+        child.kill()
+        child.wait()
+    with Store(path, read_only=True) as reader:
+        assert [s["school_id"] for s in reader.schools()] == ["P1", "S1"]
+
+
+def test_write_opens_at_once_all_succeed_and_leave_wal(tmp_path):
+    """SQLite refuses one of two simultaneous journal-mode switches outright; the open retries."""
+    path = tmp_path / "wqm.sqlite"
+    for _ in range(5):
+        with Store(path) as store:
+            store.conn.execute("PRAGMA journal_mode = DELETE")
+        barrier, errors = threading.Barrier(4), []
+
+        def open_for_writing() -> None:
+            barrier.wait()
+            try:
+                Store(path).close()
+            except StoreError as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=open_for_writing) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert errors == []
+        with Store(path, read_only=True) as store:
+            assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

@@ -21,10 +21,21 @@ from ..errors import NotebookExecutionError, NotebookParameterError
 SCHOOL_NOTEBOOK = "school_report.ipynb"
 GROUP_NOTEBOOK = "group_overview.ipynb"
 TEMPLATE_NAME = "wqm_report"
+#: cells shown only in the printed report, and only in the app (Voila, JupyterLab)
+STATIC_TAG, INTERACTIVE_TAG = "static", "interactive"
+
+
+def nbconvert_template_dir() -> Path:
+    """The folder holding the nbconvert report template (``wqm_report``)."""
+    return resource_dir("templates") / "nbconvert" / "templates"
 
 
 def resource_dir(kind: str) -> Path:
-    """The packaged ``notebooks`` or ``templates`` folder as a real path."""
+    """The packaged ``notebooks`` or ``templates`` folder as a real path.
+
+    ``templates`` is laid out as a Jupyter data folder: nbconvert templates
+    under ``nbconvert/templates/``, Voila templates under ``voila/templates/``.
+    """
     if kind not in ("notebooks", "templates"):
         raise ValueError(f"no resource folder {kind!r}")
     with as_file(files("wqm_nb") / kind) as path:  # a real folder: the package is never zipped

@@ -19,7 +19,8 @@ from pathlib import Path
 
 from ..errors import RenderError
 from ..settings import DEFAULT_FRAMEWORK, GroupSettings, ReportSettings
-from .notebooks import GROUP_NOTEBOOK, SCHOOL_NOTEBOOK, TEMPLATE_NAME, execute, notebook_path, resource_dir
+from .notebooks import (GROUP_NOTEBOOK, INTERACTIVE_TAG, SCHOOL_NOTEBOOK, TEMPLATE_NAME, execute,
+                        nbconvert_template_dir, notebook_path)
 
 
 @dataclass
@@ -72,9 +73,13 @@ def to_html(ipynb: Path, html: Path) -> Path:
             cell.outputs = [o for o in cell.outputs if not (o.get("output_type") == "stream"
                                                             and o.get("name") == "stderr")]
     nb.metadata["title"] = document_title(nb) or ipynb.stem
-    exporter = HTMLExporter(template_name=TEMPLATE_NAME, extra_template_basedirs=[str(resource_dir("templates"))],
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    exporter = HTMLExporter(template_name=TEMPLATE_NAME, extra_template_basedirs=[str(nbconvert_template_dir())],
                             exclude_input=True, exclude_markdown=True, exclude_input_prompt=True,
                             exclude_output_prompt=True)
+    # the interactive app is for Voila and JupyterLab; the printed report is the static cells
+    exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={INTERACTIVE_TAG}), enabled=True)
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": ipynb.stem}})
     html.write_text(body, encoding="utf-8")
     return html

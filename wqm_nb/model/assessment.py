@@ -91,5 +91,5 @@ def assess_store(store: Store, settings: ReportSettings, framework: Framework | 
 def assess_school(settings: ReportSettings) -> SchoolAssessment:
     """Open the settings' data and assess its school (the latest year when ``year`` is empty)."""
     fw = load_framework(settings.framework)
-    with Store.open(settings.data_path) as store:
+    with Store.open(settings.data_path, read_only=True) as store:
         return assess_store(store, settings, fw)

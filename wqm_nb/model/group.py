@@ -114,7 +114,7 @@ def rollup_group(settings: GroupSettings) -> GroupRollup:
     """Assess every school of the settings' trust (all schools if empty) in the
     settings' year (the latest year in the data if empty) and roll them up."""
     fw = load_framework(settings.framework)
-    with Store.open(settings.data_path) as store:
+    with Store.open(settings.data_path, read_only=True) as store:
         schools = store.schools(settings.trust or None)
         if not schools:
             trusts = sorted({s["trust"] for s in store.schools()})

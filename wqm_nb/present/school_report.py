@@ -50,6 +50,13 @@ class SchoolReport:
     def __init__(self, assessment: SchoolAssessment, report_date: date | None = None):
         self.assessment = assessment
         self.report_date = report_date or date.today()
+        self._cache: dict[str, Fragment] = {}
+
+    def _cached(self, name: str, build) -> Fragment:
+        """Each section is built once per report (the app and the printed cells share them)."""
+        if name not in self._cache:
+            self._cache[name] = build()
+        return self._cache[name]
 
     @property
     def framework(self):
@@ -62,6 +69,9 @@ class SchoolReport:
     # -- sections ------------------------------------------------------------
 
     def header(self) -> Fragment:
+        return self._cached('header', self._build_header)
+
+    def _build_header(self) -> Fragment:
         """Title, school facts and the headline status."""
         a, s = self.assessment, self.assessment.school
         totals = a.current.figures.totals
@@ -80,6 +90,9 @@ class SchoolReport:
                       facts=facts, status=status)
 
     def sef_section(self) -> Fragment:
+        return self._cached('sef_section', self._build_sef_section)
+
+    def _build_sef_section(self) -> Fragment:
         """Self-evaluation per section and element, with the trend across years."""
         a, fw = self.assessment, self.framework
         p = a.current.principles
@@ -105,6 +118,9 @@ class SchoolReport:
                       summary=summary, trend=trend, detail=detail)
 
     def survey_section(self) -> Fragment:
+        return self._cached('survey_section', self._build_survey_section)
+
+    def _build_survey_section(self) -> Fragment:
         """What stakeholders say: published figures per section, then per subgroup."""
         a, fw = self.assessment, self.framework
         figures = a.current.figures
@@ -125,16 +141,39 @@ class SchoolReport:
                             f"{figures.min_group_size} respondents are not shown, to protect anonymity.")
 
     def strengths_section(self) -> Fragment:
+        return self._cached('strengths_section', self._build_strengths_section)
+
+    def _build_strengths_section(self) -> Fragment:
         """Strengths and areas for development."""
         a = self.assessment
         return render("strengths.html.j2", "strengths", strengths=list(a.strengths.itertuples()),
                       areas=list(a.areas.itertuples()), section_label=self.framework.section_label)
+
+    def trend_section(self) -> Fragment:
+        """Mean rating per section across every year with a self-evaluation, as a chart and a table."""
+        return self._cached("trend_section", self._build_trend_section)
+
+    def _build_trend_section(self) -> Fragment:
+        a, fw = self.assessment, self.framework
+        rated = [y for y in a.history if y.has_self_evaluation]
+        chart = None
+        if len(rated) > 1:
+            chart = charts.trend_chart(pd.concat([y.principles.assign(year=y.year) for y in rated]), fw.scale)
+        table = Table(["", fw.section_label, *(y.year for y in rated)],
+                      [[p.id, p.name, *("" if pd.isna(m) else f"{m:.1f}" for m in
+                                        (y.principles.set_index("principle_id").loc[p.id, "mean_rating"]
+                                         for y in rated))] for p in fw.principles])
+        return render("trends.html.j2", "trends", chart=chart, by_year=table, years=len(rated),
+                      label=fw.section_label.lower())
 
     def award_section(self) -> Fragment:
         """Readiness against the award levels; a checklist's key question, items and guidance instead."""
         return self.readiness_section() if self.framework.has_levels else self.checklist_section()
 
     def readiness_section(self) -> Fragment:
+        return self._cached('readiness_section', self._build_readiness_section)
+
+    def _build_readiness_section(self) -> Fragment:
         """Each section against every award level, and what the next level still needs."""
         a, fw = self.assessment, self.framework
         r = a.readiness
@@ -150,6 +189,9 @@ class SchoolReport:
                       section_label=fw.section_label, rules_file=Path(fw.path).name or fw.id)
 
     def checklist_section(self) -> Fragment:
+        return self._cached('checklist_section', self._build_checklist_section)
+
+    def _build_checklist_section(self) -> Fragment:
         """A checklist framework: key question, each item's status, activities and guidance."""
         a, fw = self.assessment, self.framework
         e = a.current.elements
@@ -160,6 +202,9 @@ class SchoolReport:
         return render("checklist.html.j2", "checklist", framework=fw, tables=tables)
 
     def reflections_section(self) -> Fragment:
+        return self._cached('reflections_section', self._build_reflections_section)
+
+    def _build_reflections_section(self) -> Fragment:
         """The framework's reflections (VbE: stand-out area, next steps, audit conclusion), shown even when empty.
         Nothing for a framework without reflections."""
         fw, current = self.framework, self.assessment.current
@@ -174,6 +219,9 @@ class SchoolReport:
         return render("reflections.html.j2", "reflections", framework=fw, items=items)
 
     def notes_section(self) -> Fragment:
+        return self._cached('notes_section', self._build_notes_section)
+
+    def _build_notes_section(self) -> Fragment:
         """Adviser notes of the year."""
         a = self.assessment
         notes = a.current.notes
@@ -185,6 +233,9 @@ class SchoolReport:
         return render("notes.html.j2", "notes", notes=table, year=a.year)
 
     def scale_section(self) -> Fragment:
+        return self._cached('scale_section', self._build_scale_section)
+
+    def _build_scale_section(self) -> Fragment:
         """The rating scale and its descriptors."""
         scale = self.framework.scale
         return render("scale.html.j2", "scale", scale=scale,

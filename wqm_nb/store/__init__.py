@@ -1,12 +1,15 @@
-"""Store layer: the SQLite store and the CSV exchange format.
+"""Store layer: the SQLite store, the CSV exchange format and store maintenance.
 
 Imports only the data layer (and the base modules ``errors`` and
 ``settings``). See :mod:`wqm_nb.store.schema` for the vocabulary: school
-years, cycles and their history tables.
+years, cycles and their history tables; :mod:`wqm_nb.store.maintenance` for
+importing into an existing store, migrating and erasing a school.
 """
 from .csv_exchange import CSV_FILES, SURVEY_CSV, build_database, import_csv_dir
+from .maintenance import ImportMode, ImportReport, erasure_log, import_folder, migrate, remove_school
 from .schema import PHASES, SCHEMA_VERSION
-from .store import SURVEY_ID_COLUMNS, Store, academic_year_of
+from .store import DEFAULT_TIMEOUT, SURVEY_ID_COLUMNS, Store, academic_year_of, backup_copy
 
-__all__ = ["CSV_FILES", "PHASES", "SCHEMA_VERSION", "SURVEY_CSV", "SURVEY_ID_COLUMNS", "Store",
-           "academic_year_of", "build_database", "import_csv_dir"]
+__all__ = ["CSV_FILES", "DEFAULT_TIMEOUT", "ImportMode", "ImportReport", "PHASES", "SCHEMA_VERSION", "SURVEY_CSV",
+           "SURVEY_ID_COLUMNS", "Store", "academic_year_of", "backup_copy", "build_database", "erasure_log",
+           "import_csv_dir", "import_folder", "migrate", "remove_school"]

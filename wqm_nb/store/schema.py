@@ -9,15 +9,53 @@ Vocabulary, used the same way everywhere in the package:
   against one framework in one academic year. SEF ratings, adviser notes and
   reflections belong to a cycle.
 
-History tables (``sef_history``, ``reflections``) are append-only: triggers
-refuse UPDATE and DELETE. The current value is the latest by ``recorded_at``
-(ties broken by entry order).
+History tables (``sef_history``, ``reflections``, ``adviser_notes``) are
+append-only. Triggers refuse, whoever runs the SQL:
+
+* UPDATE of a history row;
+* INSERT of a row whose primary key exists (``INSERT OR REPLACE`` would
+  otherwise delete the old row first);
+* DELETE, except of the rows of a school listed in ``erasures``. That table is
+  empty but for the one transaction of
+  :func:`wqm_nb.store.maintenance.remove_school` (erasing a school whole, for
+  retention or a data-subject request), which also appends counts (no personal
+  data) to ``erasure_log``, itself append-only.
+
+Every connection the store opens sets ``PRAGMA recursive_triggers = ON``, so
+the implicit delete of ``INSERT OR REPLACE`` meets the DELETE triggers too.
+The current value is the latest by ``recorded_at`` (ties broken by entry
+order).
+
+Version history (each step is a function in :mod:`wqm_nb.store.migrations`):
+
+1. cycles per school, framework and year; survey responses hang off a cycle;
+2. ``school_years`` (surveys belong to the school year) and ``reflections``;
+3. INSERT guards on history tables, append-only adviser notes, ``erasures``
+   and ``erasure_log``.
 """
 from __future__ import annotations
 
 PHASES = ("primary", "secondary", "all-through", "special")
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 APPLICATION_ID = 0x77716D31  # "wqm1": marks an SQLite file as a wqm store
+
+#: The WHEN clause of a history table's DELETE trigger: the row's cycle is not
+#: one of a school being erased (listed in ``erasures``).
+NOT_ERASING = ("NOT EXISTS (SELECT 1 FROM cycles c JOIN school_years y ON y.school_year_id = c.school_year_id "
+               "JOIN erasures e ON e.school_id = y.school_id WHERE c.cycle_id = OLD.cycle_id)")
+
+
+def _guards(table: str, key: str, message: str) -> str:
+    """The three append-only triggers of a history table keyed by ``key``."""
+    return f"""CREATE TRIGGER IF NOT EXISTS {table}_no_update BEFORE UPDATE ON {table}
+BEGIN SELECT RAISE(ABORT, '{message}'); END;
+CREATE TRIGGER IF NOT EXISTS {table}_no_delete BEFORE DELETE ON {table}
+WHEN {NOT_ERASING}
+BEGIN SELECT RAISE(ABORT, '{message}'); END;
+CREATE TRIGGER IF NOT EXISTS {table}_no_replace BEFORE INSERT ON {table}
+WHEN EXISTS (SELECT 1 FROM {table} WHERE {key} = NEW.{key})
+BEGIN SELECT RAISE(ABORT, '{message}: that row exists'); END;"""
+
 
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -51,10 +89,7 @@ CREATE TABLE IF NOT EXISTS sef_history (
     recorded_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS sef_history_cycle ON sef_history (cycle_id, element_id, recorded_at, entry_id);
-CREATE TRIGGER IF NOT EXISTS sef_history_no_update BEFORE UPDATE ON sef_history
-BEGIN SELECT RAISE(ABORT, 'sef_history is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS sef_history_no_delete BEFORE DELETE ON sef_history
-BEGIN SELECT RAISE(ABORT, 'sef_history is append-only'); END;
+{_guards('sef_history', 'entry_id', 'sef_history is append-only')}
 CREATE VIEW IF NOT EXISTS sef_current AS
     SELECT entry_id, cycle_id, element_id, rating, evidence, recorded_by, recorded_at FROM (
         SELECT h.*, row_number() OVER (PARTITION BY cycle_id, element_id
@@ -69,10 +104,7 @@ CREATE TABLE IF NOT EXISTS reflections (
     author TEXT NOT NULL DEFAULT '',
     recorded_at TEXT NOT NULL
 );
-CREATE TRIGGER IF NOT EXISTS reflections_no_update BEFORE UPDATE ON reflections
-BEGIN SELECT RAISE(ABORT, 'reflections are append-only'); END;
-CREATE TRIGGER IF NOT EXISTS reflections_no_delete BEFORE DELETE ON reflections
-BEGIN SELECT RAISE(ABORT, 'reflections are append-only'); END;
+{_guards('reflections', 'entry_id', 'reflections are append-only')}
 CREATE TABLE IF NOT EXISTS adviser_notes (
     note_id INTEGER PRIMARY KEY AUTOINCREMENT,
     cycle_id INTEGER NOT NULL REFERENCES cycles(cycle_id),
@@ -81,6 +113,7 @@ CREATE TABLE IF NOT EXISTS adviser_notes (
     note TEXT NOT NULL CHECK (length(trim(note)) > 0),
     created_at TEXT NOT NULL
 );
+{_guards('adviser_notes', 'note_id', 'adviser notes are append-only')}
 CREATE TABLE IF NOT EXISTS survey_responses (
     school_year_id INTEGER NOT NULL REFERENCES school_years(school_year_id),
     survey TEXT NOT NULL,
@@ -90,6 +123,17 @@ CREATE TABLE IF NOT EXISTS survey_responses (
     value INTEGER NOT NULL,
     PRIMARY KEY (school_year_id, survey, respondent, item_id)
 );
+CREATE TABLE IF NOT EXISTS erasures (school_id TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS erasure_log (
+    erasure_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    school_id TEXT NOT NULL,
+    removed_at TEXT NOT NULL,
+    counts TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS erasure_log_no_update BEFORE UPDATE ON erasure_log
+BEGIN SELECT RAISE(ABORT, 'erasure_log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS erasure_log_no_delete BEFORE DELETE ON erasure_log
+BEGIN SELECT RAISE(ABORT, 'erasure_log is append-only'); END;
 """
 
 

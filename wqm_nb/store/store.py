@@ -8,24 +8,47 @@ public write runs in one transaction: it is all written or not at all.
 Listings return plain dicts; bulk reads return pandas frames, and pandas is
 imported only when one is asked for, so commands such as ``wqm schools`` stay
 fast.
+
+Opening, locking and versions:
+
+* ``Store(path)`` opens for writing. A new (absent or empty) file gets the
+  schema; a store of an older schema version is migrated forward in one
+  transaction after a backup copy is kept beside it (:func:`backup_copy`).
+  The journal is set to WAL so that readers never wait for a writer.
+* ``Store(path, read_only=True)`` opens with SQLite's ``mode=ro``: it writes
+  nothing, creates nothing and refuses an older store, naming the command
+  that migrates it.
+* A file that is not a wqm store is refused with :class:`StoreError` before
+  anything is written to it.
+* Writes take SQLite's write lock when their transaction begins
+  (``BEGIN IMMEDIATE``), so two writers never interleave: the second waits up
+  to ``timeout`` seconds, then fails with a :class:`StoreError` saying the
+  store is busy.
 """
 from __future__ import annotations
 
+import os
 import sqlite3
+import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 
 from ..data import Framework, QuestionBank, load_framework, load_question_bank
 from ..errors import SettingsError, StoreError, UnknownSchoolError, UnknownYearError
 from ..settings import DEFAULT_FRAMEWORK, check_academic_year, check_school_id
+from .migrations import upgrade
 from .schema import APPLICATION_ID, PHASES, SCHEMA_VERSION, statements
 
 if TYPE_CHECKING:
     import pandas as pd
 
 SURVEY_ID_COLUMNS = ("school_id", "academic_year", "respondent")
+#: Seconds a write waits for another writer's lock before giving up.
+DEFAULT_TIMEOUT = 30.0
+#: The tables a version 1 store has (it had no application id to recognise it by).
+V1_TABLES = frozenset({"meta", "schools", "cycles", "sef_history", "adviser_notes", "survey_responses"})
 
 
 def academic_year_of(day: datetime) -> str:
@@ -46,54 +69,259 @@ def _year(year: str) -> str:
         raise StoreError(str(exc)) from None
 
 
-class Store:
-    """A wqm data store in one SQLite database (``":memory:"`` for a scratch store)."""
+def is_busy(exc: BaseException) -> bool:
+    """Whether an SQLite error means another connection holds the lock."""
+    return isinstance(exc, sqlite3.OperationalError) and any(
+        word in str(exc).lower() for word in ("database is locked", "database table is locked", "busy"))
 
-    def __init__(self, path: str | Path = ":memory:"):
-        self.path = str(path)
-        try:
-            self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-            self.conn.row_factory = sqlite3.Row
-            self.conn.execute("PRAGMA foreign_keys = ON")
-            self._depth = 0
-            self._check_schema()
-            with self.transaction():
-                for statement in statements():
-                    self.conn.execute(statement)
-                self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-                self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path}: not a wqm store ({exc})") from None
 
-    def _check_schema(self) -> None:
-        tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if not tables:
-            return  # a new store
+def connect(path: str | Path, read_only: bool = False, timeout: float = DEFAULT_TIMEOUT) -> sqlite3.Connection:
+    """An SQLite connection set up the way every store connection is.
+
+    Autocommit (transactions are explicit), rows as :class:`sqlite3.Row`,
+    foreign keys and recursive triggers on (so ``INSERT OR REPLACE`` meets the
+    history tables' DELETE triggers), a busy timeout of ``timeout`` seconds.
+    ``read_only`` opens the file with the URI ``mode=ro`` and sets
+    ``query_only``: nothing can be written through it and a missing file is
+    not created.
+    """
+    if read_only:
+        conn = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True, isolation_level=None,
+                               timeout=timeout)
+    else:
+        conn = sqlite3.connect(str(path), isolation_level=None, timeout=timeout)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA recursive_triggers = ON")
+    if read_only:
+        conn.execute("PRAGMA query_only = ON")
+    return conn
+
+
+def store_version(conn: sqlite3.Connection, path: str) -> int | None:
+    """The schema version of the wqm store on ``conn``; None for an empty database.
+
+    Only reads. Raises :class:`StoreError` if the file is not a wqm store (not
+    SQLite, another application's database) or was written by a newer wqm.
+    """
+    def foreign(why: str) -> StoreError:
+        """The error for a file that is not a wqm store."""
+        return StoreError(f"{path}: not a wqm store ({why})")
+
+    try:
+        application_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not tables and application_id == 0:
+            objects = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            if objects == 0:
+                return None
+        if application_id not in (0, APPLICATION_ID):
+            raise foreign(f"an SQLite file of another application, id {application_id:#x}")
         if "meta" not in tables:
-            raise StoreError(f"{self.path}: not a wqm store (an SQLite file with other tables)")
-        row = self.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        version = int(row[0]) if row else 0
-        if version != SCHEMA_VERSION:
-            raise StoreError(f"{self.path}: store schema version {version}, this wqm reads version "
-                             f"{SCHEMA_VERSION}; re-import its CSV export with `wqm import`")
+            raise foreign("an SQLite file with other tables")
+        row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    except sqlite3.DatabaseError as exc:
+        if is_busy(exc):
+            raise
+        raise foreign(str(exc)) from None
+    if row is None or not str(row[0]).isdigit():
+        raise foreign("no schema version")
+    version = int(row[0])
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"{path}: store schema version {version} was written by a newer wqm; this wqm reads "
+                         f"version {SCHEMA_VERSION}: upgrade wqm")
+    if version == 1 and not (application_id == 0 and V1_TABLES <= tables):
+        raise foreign("a version 1 store lacks its tables")
+    if version >= 2 and application_id != APPLICATION_ID:
+        raise foreign("no wqm application id")
+    return version
+
+
+def backup_copy(path: str | Path, timeout: float = DEFAULT_TIMEOUT) -> Path:
+    """Copy the store at ``path`` to ``<name>.backup-<UTC time>`` beside it; return the copy's path.
+
+    The copy is made with SQLite's backup API through a read-only connection,
+    so it is a consistent snapshot of the last committed state even while
+    another connection holds the write lock (as the store's own writes do when
+    they back up first). A second backup in the same second gets ``-2``,
+    ``-3``, ... after the time.
+    """
+    source = Path(path)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    copy, n = source.with_name(f"{source.name}.backup-{stamp}"), 1
+    while True:
+        try:
+            os.close(os.open(copy, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            break
+        except FileExistsError:
+            n += 1
+            copy = source.with_name(f"{source.name}.backup-{stamp}-{n}")
+    try:
+        src = connect(source, read_only=True, timeout=timeout)
+        try:
+            dst = sqlite3.connect(copy)
+            try:
+                src.backup(dst)
+            finally:
+                dst.close()
+        finally:
+            src.close()
+    except BaseException as exc:
+        copy.unlink(missing_ok=True)
+        if isinstance(exc, sqlite3.Error):
+            raise StoreError(f"{source}: could not make a backup copy ({exc}); nothing was changed") from None
+        raise
+    return copy
+
+
+class Store:
+    """A wqm data store in one SQLite database (``":memory:"`` for a scratch store).
+
+    ``read_only`` opens an existing store without writing to it (see the
+    module notes); ``timeout`` is how many seconds a write waits for another
+    writer. After a write open migrated an older store, ``migrated_from`` is
+    its old version and ``backup`` the copy kept beside it (else both None).
+    ``clock`` gives the time recorded for a rating, note or reflection that
+    comes without one.
+    """
+
+    def __init__(self, path: str | Path = ":memory:", *, read_only: bool = False,
+                 timeout: float = DEFAULT_TIMEOUT):
+        self.path = str(path)
+        self.read_only = read_only
+        self.migrated_from: int | None = None
+        self.backup: Path | None = None
+        self.clock: Callable[[], str] = now
+        self._depth = 0
+        if read_only and self.path == ":memory:":
+            raise StoreError("a scratch store in memory cannot be opened read-only")
+        try:
+            self.conn = connect(self.path, read_only, timeout)
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: cannot open the store ({exc})") from None
+        try:
+            self._prepare()
+        except BaseException:
+            self.conn.close()
+            raise
+
+    def _prepare(self) -> None:
+        """Check the file is a wqm store of this version; on a write open create or migrate it."""
+        try:
+            version = store_version(self.conn, self.path)
+            if self.read_only:
+                if version is None:
+                    raise StoreError(f"{self.path}: not a wqm store (an empty file)")
+                if version < SCHEMA_VERSION:
+                    raise StoreError(f"{self.path}: store schema version {version}, this wqm reads version "
+                                     f"{SCHEMA_VERSION}; run `wqm migrate --data {self.path}` to upgrade it")
+                return
+            if version is None:
+                self._create()
+            elif version < SCHEMA_VERSION:
+                self._migrate()
+            self._use_wal()
+        except sqlite3.DatabaseError as exc:  # store_version has vetted the file: this is a write that failed
+            if is_busy(exc):
+                raise self.busy() from None
+            raise StoreError(f"{self.path}: cannot write to the store ({exc}); "
+                             "a read-only open may still read it") from None
+
+    def _use_wal(self) -> None:
+        """Put a file store in WAL journal mode (persistent), so readers never wait for a writer.
+
+        Two connections switching at once make SQLite refuse one at once
+        (rather than deadlock); it retries briefly, and if other connections
+        keep the store busy it leaves the switch to the next write open.
+        """
+        if self.path == ":memory:":
+            return
+        for attempt in range(1, 6):
+            try:
+                if self.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+                    return
+                self.conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if not is_busy(exc):
+                    raise
+                time.sleep(0.05 * attempt)
+
+    def _create(self) -> None:
+        """Give an empty database the current schema, version and application id."""
+        with self.transaction():
+            for statement in statements():
+                self.conn.execute(statement)
+            self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+    def _migrate(self) -> None:
+        """Migrate an older store to :data:`SCHEMA_VERSION` in one transaction, after a backup copy.
+
+        Foreign keys are off while tables are rebuilt (SQLite ignores the
+        pragma inside a transaction) and checked before the commit.
+        """
+        self.conn.execute("PRAGMA foreign_keys = OFF")
+        try:
+            with self.transaction() as c:
+                version = store_version(c, self.path)  # again, under the lock: another process may have done it
+                if version is None or version >= SCHEMA_VERSION:
+                    return
+                backup = backup_copy(self.path)
+                try:
+                    upgrade(c, version)
+                    broken = c.execute("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise StoreError(f"{self.path}: migration from version {version} left "
+                                         f"{len(broken)} rows without their parent (first in {broken[0][0]}); "
+                                         "the store is unchanged")
+                except sqlite3.DatabaseError as exc:
+                    backup.unlink(missing_ok=True)
+                    if is_busy(exc):
+                        raise
+                    raise StoreError(f"{self.path}: migration from schema version {version} failed ({exc}); "
+                                     "the store is unchanged") from None
+                except BaseException:
+                    backup.unlink(missing_ok=True)
+                    raise
+                self.migrated_from, self.backup = version, backup
+        finally:
+            self.conn.execute("PRAGMA foreign_keys = ON")
+
+    @property
+    def version(self) -> int:
+        """The store's schema version (:data:`SCHEMA_VERSION` once open)."""
+        return int(self.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0])
+
+    def busy(self) -> StoreError:
+        """The error for a write that could not get the store's lock in time."""
+        return StoreError(f"the store {self.path} is busy: another wqm command is writing to it; try again")
 
     # -- opening ---------------------------------------------------------
 
     @classmethod
-    def open(cls, location: str | Path) -> "Store":
-        """Open a store file, or load a folder of CSV files into memory."""
+    def open(cls, location: str | Path, read_only: bool = False, timeout: float = DEFAULT_TIMEOUT) -> "Store":
+        """Open a store file, or load a folder of CSV files into memory.
+
+        ``read_only`` opens a file with ``mode=ro`` (see :class:`Store`); a
+        folder is loaded into a scratch store that then refuses writes.
+        """
         from .csv_exchange import import_csv_dir
 
         location = Path(location)
         if location.is_dir():
             store = cls(":memory:")
             import_csv_dir(store, location)
+            if read_only:
+                store.read_only = True
+                store.conn.execute("PRAGMA query_only = ON")
             return store
         if not location.exists():
             raise StoreError(f"no data at {location} (expected a store file or a CSV folder)")
-        return cls(location)
+        return cls(location, read_only=read_only, timeout=timeout)
 
     def close(self) -> None:
+        """Close the connection (a file store in WAL mode is checkpointed by the last one to close)."""
         self.conn.close()
 
     def __enter__(self) -> "Store":
@@ -104,26 +332,45 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """All writes inside succeed together or are rolled back together."""
+        """All writes inside succeed together or are rolled back together.
+
+        The outermost transaction takes the store's write lock at once
+        (``BEGIN IMMEDIATE``), waiting up to the store's timeout for another
+        writer; if it cannot, or a statement inside meets a lock, it raises the
+        :meth:`busy` :class:`StoreError` and nothing is written. Nested
+        transactions are savepoints. A read-only store refuses to begin one.
+        """
+        if self.read_only:
+            raise StoreError(f"the store {self.path} was opened read-only; nothing was written")
         name = f"sp{self._depth}"
-        if self._depth == 0:
-            self.conn.execute("BEGIN IMMEDIATE")
-        else:
-            self.conn.execute(f"SAVEPOINT {name}")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE" if self._depth == 0 else f"SAVEPOINT {name}")
+        except sqlite3.OperationalError as exc:
+            if is_busy(exc):
+                raise self.busy() from None
+            raise
         self._depth += 1
         try:
             yield self.conn
-        except BaseException:
+        except BaseException as exc:
             self._depth -= 1
             if self._depth == 0:
                 self.conn.execute("ROLLBACK")
             else:
                 self.conn.execute(f"ROLLBACK TO {name}")
                 self.conn.execute(f"RELEASE {name}")
+            if is_busy(exc):
+                raise self.busy() from None
             raise
-        else:
-            self._depth -= 1
+        self._depth -= 1
+        try:
             self.conn.execute("COMMIT" if self._depth == 0 else f"RELEASE {name}")
+        except sqlite3.OperationalError as exc:
+            if self._depth == 0 and self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            if is_busy(exc):
+                raise self.busy() from None
+            raise
 
     def _rows(self, sql: str, params: tuple = ()) -> list[dict]:
         return [dict(r) for r in self.conn.execute(sql, params)]
@@ -270,7 +517,7 @@ class Store:
                     "INSERT INTO sef_history (cycle_id, element_id, rating, evidence, recorded_by, recorded_at)"
                     " VALUES (?, ?, ?, ?, ?, ?)",
                     (cycle_id, element_id, rating, text(r.get("evidence")),
-                     text(r.get("recorded_by")) or recorded_by, text(r.get("recorded_at")) or now()))
+                     text(r.get("recorded_by")) or recorded_by, text(r.get("recorded_at")) or self.clock()))
                 ids.append(cur.lastrowid)
         return ids
 
@@ -305,7 +552,7 @@ class Store:
         with self.transaction() as c:
             return c.execute("INSERT INTO reflections (cycle_id, reflection_id, text, author, recorded_at) "
                              "VALUES (?, ?, ?, ?, ?)",
-                             (cycle_id, reflection_id, text(body), author or "", recorded_at or now())).lastrowid
+                             (cycle_id, reflection_id, text(body), author or "", recorded_at or self.clock())).lastrowid
 
     def reflections(self, cycle_id: int) -> dict[str, dict]:
         """The current text of each reflection recorded for a cycle: ``{id: {text, author, recorded_at}}``."""
@@ -326,7 +573,7 @@ class Store:
         with self.transaction() as c:
             return c.execute("INSERT INTO adviser_notes (cycle_id, principle_id, author, note, created_at) "
                              "VALUES (?, ?, ?, ?, ?)",
-                             (cycle_id, principle_id or "", author or "", note, created_at or now())).lastrowid
+                             (cycle_id, principle_id or "", author or "", note, created_at or self.clock())).lastrowid
 
     def notes(self, cycle_id: int) -> "pd.DataFrame":
         """A cycle's adviser notes, oldest first."""

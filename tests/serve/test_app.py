@@ -1,0 +1,101 @@
+"""`wqm serve` over plain HTTP: token, Host check, signed links, clear refusals, no files, the PDF, busy."""
+import socket
+import time
+
+import pytest
+
+from wqm_nb.serve.app import PdfCache, default_max_kernels, page
+
+pytestmark = pytest.mark.slow
+
+
+def test_without_the_token_nothing_is_shown(server):
+    for path in ("/", "/?school=NLT03", "/login", "/?token=wrong"):
+        status, _, body = server.get(path)
+        assert status == 403 and b"Fellside" not in body and b"Password" not in body, path
+
+
+def test_a_foreign_host_is_refused_on_every_route(server):
+    for path in (f"/?token={server.token}", "/voila/static/voila.js", "/voila/templates/wqm_app/static/app.css",
+                 "/api/kernels/x/channels", "/voila/query/x"):
+        for host in ("evil.example", f"evil.example:{server.port}", f"localhost:{server.port + 1}"):
+            status, _, body = server.get(path, headers={"Host": host})
+            assert status == 403, (path, host)
+    assert server.get("/voila/static/voila.js")[0] == 200     # the same route for localhost
+
+
+def test_a_websocket_upgrade_with_a_foreign_host_is_refused(server):
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+        s.sendall(b"GET /api/kernels/x/channels HTTP/1.1\r\nHost: evil.example\r\nUpgrade: websocket\r\n"
+                  b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                  b"Sec-WebSocket-Version: 13\r\n\r\n")
+        assert s.recv(100).startswith(b"HTTP/1.1 403")
+
+
+def test_the_token_opens_any_school_and_year(server):
+    status, _, body = server.get(f"/?token={server.token}&school=NLT03&year=2024-25")
+    assert status == 200 and b"Fellside Primary School" in body and b"2024-25" in body
+
+
+def test_a_signed_link_opens_its_school_only(server):
+    link = server.links("--schools", "NLT03", "--year", "2025-26")[0]
+    query = link.split("?", 1)[1]
+    status, _, body = server.get("/?" + query)
+    assert status == 200 and b"Fellside Primary School" in body
+    for bad in (query.replace("NLT03", "NLT04"), query.replace("2025-26", "2024-25"), query + "&school=NLT04",
+                query.replace("sig=", "sig=1")):
+        status, _, body = server.get("/?" + bad)
+        assert status == 403 and b"Fellside" not in body and b"Beckside" not in body
+
+
+def test_an_expired_link_is_refused(server):
+    link = server.links("--schools", "NLT03", "--expires", "0m")[0]
+    time.sleep(1.1)
+    assert server.get("/?" + link.split("?", 1)[1])[0] == 403
+
+
+def test_unknown_school_or_year_is_a_clear_page(server):
+    status, _, body = server.get(f"/?token={server.token}&school=NLT99")
+    assert status == 404 and b"There is no school NLT99 in this data." in body and b"Traceback" not in body
+    status, _, body = server.get(f"/?token={server.token}&school=NLT03&year=2019-20")
+    assert status == 404 and b"NLT03 has no data for 2019-20." in body
+    assert server.get(f"/?token={server.token}&school=../x")[0] == 400
+
+
+def test_no_file_is_served(server):
+    for path in ("/voila/files/wqm.sqlite", "/files/wqm.sqlite", "/wqm.sqlite", "/serve.log",
+                 "/voila/files/school_report.ipynb", "/api/contents", "/tree", "/wqm.sqlite.wqm-secret"):
+        status, _, body = server.get(f"{path}?token={server.token}")
+        assert status == 404, path
+        assert b"SQLite format" not in body
+
+
+def test_download_pdf_gives_the_report_pdf_for_the_linked_school_only(server):
+    query = server.links("--schools", "NLT03", "--year", "2025-26")[0].split("?", 1)[1]
+    status, headers, body = server.get("/wqm/pdf?" + query, timeout=300)
+    assert status == 200 and headers["Content-Type"] == "application/pdf" and body.startswith(b"%PDF")
+    assert 'filename="NLT03_2025-26.pdf"' in headers["Content-Disposition"]
+    assert server.get("/wqm/pdf?" + query.replace("NLT03", "NLT04"))[0] == 403
+    assert server.get("/wqm/pdf?school=NLT03")[0] == 403          # no token, no link
+
+
+def test_refusal_pages_and_helpers():
+    assert "<h1>Busy</h1>" in page("Busy", "x") and "&lt;b&gt;" in page("T", "<b>")
+    cache = PdfCache(size=2)
+    for i in range(3):
+        cache.put((i,), bytes([i]))
+    assert cache.get((0,)) is None and cache.get((2,)) == b"\x02"
+    assert default_max_kernels() >= 2
+
+
+def test_a_full_server_says_busy_instead_of_starting_more(tmp_path):
+    from .conftest import start_server, stop_server
+
+    server = start_server(tmp_path, "--max-kernels", "1", "--no-preheat")
+    try:
+        first = server.get(f"/?token={server.token}&school=NLT01")
+        busy = server.get(f"/?token={server.token}&school=NLT02")
+        assert first[0] == 200
+        assert busy[0] == 503 and busy[1]["Retry-After"] == "30" and b"try again" in busy[2]
+    finally:
+        stop_server(server)

@@ -1,0 +1,67 @@
+"""The interactive report in plain pytest: set widget values, check what the tabs show."""
+import pytest
+
+from wqm_nb.present import load_school_report
+from wqm_nb.ui import ViewerScope, report_app, viewer_scope
+from wqm_nb.ui.report_app import TABS
+
+
+@pytest.fixture
+def app(sample_db):
+    report = load_school_report(school_id="NLT03", data=str(sample_db))
+    return report_app(report, viewer_scope(school_id="NLT03", year="", data=str(sample_db)), data=str(sample_db))
+
+
+def test_outside_voila_the_scope_is_the_parameters(monkeypatch):
+    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
+    scope = viewer_scope(school_id="NLT03", year="2024-25")
+    assert (scope.school_id, scope.year, scope.locked_school) == ("NLT03", "2024-25", False)
+
+
+def test_app_has_the_controls_and_tabs(app):
+    assert [t for t in app.tabs.titles] == list(TABS)
+    assert app.school.value == "NLT03" and len(app.school.options) == 7
+    assert app.year.options == ("2025-26", "2024-25", "2023-24")
+    assert "Fellside Primary School" in app.widget.children[0].value
+    assert "Self-evaluation by framing principle" in app.pages[0].value
+    assert "<details class=\"wqm-principle\">" in app.pages[0].value     # rows expand to elements
+    assert app.download.value == ""                                       # no PDF route outside Voila
+
+
+def test_switching_school_year_and_framework(app):
+    app.school.value = "NLT01"
+    assert "Ashgrove Primary School" in app.widget.children[0].value and app.year.value == "2025-26"
+    app.year.value = "2023-24"
+    assert app.report.assessment.year == "2023-24"
+    app.framework.value = "leadership_management"
+    app.tabs.selected_index = 2
+    assert "Key question" in app.pages[2].value and "Readiness against" not in app.pages[2].value
+
+
+def test_survey_breakdown_reads_the_published_figures(app):
+    app.tabs.selected_index = 1
+    assert "What stakeholders say" in app.pages[1].value
+    app.breakdown.value = "staff"
+    shown = app.pages[1].value
+    assert "Staff survey by role" in shown and "fewer than 5 responses" in shown
+    figures = app.report.assessment.current.figures
+    for r in figures.subgroups("staff").itertuples():
+        if r.suppressed:
+            assert f"(n={r.n})" not in shown
+
+
+def test_a_signed_link_limits_the_app_to_its_school(sample_db, monkeypatch):
+    report = load_school_report(school_id="NLT03", year="2025-26", data=str(sample_db))
+    scope = ViewerScope("NLT03", "2025-26", "", True, True, {"school": "NLT03", "year": "2025-26",
+                                                              "expires": "1", "sig": "x"})
+    monkeypatch.setenv("VOILA_PREHEAT", "False")
+    monkeypatch.setenv("VOILA_BASE_URL", "/")
+    app = report_app(report, scope, data=str(sample_db))
+    assert [v for _, v in app.school.options] == ["NLT03"] and app.year.options == ("2025-26",)
+    assert "wqm/pdf?school=NLT03&amp;year=2025-26&amp;expires=1&amp;sig=x" in app.download.value
+
+
+def test_an_unknown_choice_shows_a_message_not_a_traceback(app):
+    app.years["NLT01"] = ["2019-20"]       # a year the store does not have
+    app.school.value = "NLT01"
+    assert "no data for 2019-20" in app.message.value

@@ -1,0 +1,450 @@
+"""``wqm serve``: the leaders' report app, Voila on 127.0.0.1, safely served.
+
+Built on Voila 0.5.13 (:class:`WqmVoila`, a ``Voila`` subclass started from a
+``Config``). What it adds, each before any kernel starts:
+
+* **Host check** on every route (pages, static files, websockets), in
+  :meth:`HostCheckedApplication.find_handler`: only ``localhost`` and
+  ``127.0.0.1`` on the server's own port are answered. Voila turns
+  jupyter_server's own check off, and its static routes never had one.
+* **Who may see what** (:class:`LinkIdentityProvider`): the server token (or
+  the login cookie it leaves) makes the viewer a consultant, who may open any
+  school; a signed link (:mod:`wqm_nb.serve.links`), or the cookie it leaves for
+  the page's websocket, makes the viewer a link holder, who may open only the
+  school (and year) the link names. Anything else gets 403, never a login form.
+* **Clear refusals**: an unknown school or year in the URL gets a page that
+  says so; more live kernels than ``max_kernels`` gets a "busy, try again
+  shortly" page (503, ``Retry-After``).
+* **No files**: Voila's ``/voila/files/`` route is removed and any other path
+  is 404, so nothing under the data folder (or anywhere) is served.
+* ``/wqm/pdf``: the same PDF as ``wqm report``, rendered by that command in a
+  subprocess (at most two at once) and kept in memory per school, year,
+  framework and store version.
+
+Culling (idle kernels after ``cull_idle`` seconds), a preheated kernel pool
+and the ``wqm_app`` Voila template come from Voila's own configuration. Cells
+tagged ``static`` (the printed report's sections) are removed before the
+notebook runs in Voila; the interactive app cell is tagged ``interactive``
+and left out of the printed report instead.
+"""
+from __future__ import annotations
+
+import asyncio
+import html
+import os
+import subprocess
+import sys
+import tempfile
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import tornado.web
+from jupyter_server.auth.identity import PasswordIdentityProvider, User
+from tornado.httputil import split_host_and_port
+
+from ..data import available_frameworks
+from ..errors import SettingsError
+from ..export.notebooks import SCHOOL_NOTEBOOK, STATIC_TAG, notebook_path, resource_dir
+from ..settings import SCHOOL_ID_PATTERN, check_academic_year
+from .links import LinkError, check_link, load_secret
+
+ALLOWED_HOSTS = ("localhost", "127.0.0.1")
+LINK_COOKIE = "wqm-link"
+LINK_USER = "link:"
+TEMPLATE = "wqm_app"
+PAGE_PARAMS = ("school", "year", "framework", "token")
+
+
+@dataclass
+class ServerState:
+    """What the handlers need to know about this server (set once by :func:`serve`)."""
+    secret: bytes = b""
+    store: str = ""
+    max_kernels: int = 4
+    port: int = 0
+    pdf_limit: int = 2
+
+
+STATE = ServerState()
+
+
+def page(title: str, message: str, status_hint: str = "") -> str:
+    """A small, accessible HTML page for refusals and errors."""
+    return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+            f"<meta name='viewport' content='width=device-width, initial-scale=1'></head>"
+            f"<body style='font-family:DejaVu Sans,Arial,sans-serif;max-width:40em;margin:4em auto;line-height:1.5'>"
+            f"<h1>{html.escape(title)}</h1><p>{html.escape(message)}</p>"
+            f"{f'<p>{html.escape(status_hint)}</p>' if status_hint else ''}</body></html>")
+
+
+# --------------------------------------------------------------------------
+# Host check on every route
+
+
+class ForbiddenHostHandler(tornado.web.RequestHandler):
+    """Answers every request with a foreign Host header: 403."""
+
+    def prepare(self) -> None:
+        self.set_status(403)
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish(page("Forbidden", "This server only answers requests addressed to localhost."))
+
+
+class HostCheckedApplication(tornado.web.Application):
+    """Tornado application that refuses foreign Host headers before routing."""
+
+    def find_handler(self, request, **kwargs):
+        host, port = split_host_and_port(request.host.lower())
+        expected = self.settings.get("wqm_port")
+        if host not in ALLOWED_HOSTS or (port is not None and expected and port != expected):
+            return self.get_handler_delegate(request, ForbiddenHostHandler)
+        return super().find_handler(request, **kwargs)
+
+
+# --------------------------------------------------------------------------
+# who may see what
+
+
+def _link_from(arguments: dict[str, list[bytes]]):
+    try:
+        return check_link(STATE.secret, arguments)
+    except LinkError:
+        return None
+
+
+class LinkIdentityProvider(PasswordIdentityProvider):
+    """Token holders are consultants; holders of a valid signed link are link users."""
+
+    async def _get_user(self, handler: tornado.web.RequestHandler) -> User | None:
+        user = await super()._get_user(handler)
+        if user is not None and not user.username.startswith(LINK_USER):
+            return user
+        arguments = handler.request.query_arguments
+        if "sig" in arguments:
+            link = _link_from(arguments)
+            if link is None:
+                return None
+            handler.set_secure_cookie(LINK_COOKIE, link.query(), expires_days=None, httponly=True,
+                                      samesite="Strict")
+            return User(username=f"{LINK_USER}{link.school}")
+        cookie = handler.get_secure_cookie(LINK_COOKIE)
+        if cookie:
+            from urllib.parse import parse_qs
+
+            link = _link_from({k: [v.encode() for v in vs] for k, vs in parse_qs(cookie.decode()).items()})
+            if link is not None:
+                return User(username=f"{LINK_USER}{link.school}")
+        return None
+
+
+def is_link_user(handler: tornado.web.RequestHandler) -> bool:
+    user = handler.current_user
+    return user is not None and getattr(user, "username", "").startswith(LINK_USER)
+
+
+def requested_scope(handler: tornado.web.RequestHandler) -> tuple[str, str, str]:
+    """The (school, year, framework) a request asks for, checked: a link user
+    gets only what the link signs; a consultant any well-formed school and year.
+    Raises HTTPError 403/400."""
+    arguments = handler.request.query_arguments
+    for key, values in arguments.items():
+        if len(values) > 1:
+            raise tornado.web.HTTPError(403, f"parameter {key!r} repeated")
+    framework = arguments.get("framework", [b""])[0].decode("utf-8", "replace")
+    if framework and framework not in available_frameworks():
+        raise tornado.web.HTTPError(400, f"unknown framework {framework!r}")
+    if is_link_user(handler):
+        try:
+            link = check_link(STATE.secret, arguments)
+        except LinkError as exc:
+            raise tornado.web.HTTPError(403, str(exc)) from None
+        return link.school, link.year, framework
+    unknown = sorted(set(arguments) - set(PAGE_PARAMS) - {"sig", "expires"})
+    if unknown:
+        raise tornado.web.HTTPError(400, f"unexpected parameter(s) {', '.join(unknown)}")
+    school = arguments.get("school", [b""])[0].decode("utf-8", "replace")
+    year = arguments.get("year", [b""])[0].decode("utf-8", "replace")
+    if school and not SCHOOL_ID_PATTERN.fullmatch(school):
+        raise tornado.web.HTTPError(400, "not a school id")
+    if year:
+        try:
+            check_academic_year(year)
+        except SettingsError:
+            raise tornado.web.HTTPError(400, "not an academic year") from None
+    return school, year, framework
+
+
+def missing_in_store(school: str, year: str) -> str:
+    """Why the store cannot show that school and year ('' when it can)."""
+    import sqlite3
+
+    if not school:
+        return ""
+    conn = sqlite3.connect(f"file:{STATE.store}?mode=ro", uri=True)
+    try:
+        if conn.execute("SELECT 1 FROM schools WHERE school_id = ?", (school,)).fetchone() is None:
+            return f"There is no school {school} in this data."
+        if year and conn.execute("SELECT 1 FROM school_years WHERE school_id = ? AND academic_year = ?",
+                                 (school, year)).fetchone() is None:
+            return f"{school} has no data for {year}."
+        return ""
+    finally:
+        conn.close()
+
+
+class _Refusing:
+    """Handler mix-in: refusals as small pages, never a login form or a traceback; no token in logs."""
+
+    def get_login_url(self):
+        raise tornado.web.HTTPError(403)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        titles = {403: ("Not allowed", "This link is not valid, or has expired. Ask the consultant for a new one."),
+                  404: ("Not found", "There is nothing at this address."),
+                  400: ("Not a valid address", "The address asks for something this app does not show.")}
+        title, message = titles.get(status_code, ("Something went wrong", "Please try again later."))
+        self.finish(page(title, message))
+
+    def _request_summary(self) -> str:
+        from jupyter_server.log import _scrub_uri
+
+        return f"{self.request.method} {_scrub_uri(self.request.uri, ['sig'])} ({self.request.remote_ip})"
+
+
+def _pool_kernel_ids(kernel_manager) -> set[str]:
+    ids = set()
+    for pool in getattr(kernel_manager, "_pools", {}).values():   # private in voila 0.5.x
+        for task in pool:
+            if task.done() and not task.cancelled() and task.exception() is None:
+                ids.add(task.result()["kernel_id"])
+    return ids
+
+
+def _report_handler_base():
+    from voila.tornado.handler import TornadoVoilaHandler
+
+    return TornadoVoilaHandler
+
+
+class ReportHandler(_Refusing, _report_handler_base()):
+    """The report page: every check first, then Voila's rendering."""
+    _pending = 0
+
+    def live_kernels(self) -> int:
+        km = self.kernel_manager
+        return len(set(km.list_kernel_ids()) - _pool_kernel_ids(km)) + type(self)._pending
+
+    @tornado.web.authenticated
+    async def get(self, path: str | None = None) -> None:
+        if path:
+            raise tornado.web.HTTPError(404)
+        school, year, _ = requested_scope(self)
+        missing = missing_in_store(school, year)
+        if missing:
+            self.set_status(404)
+            self.set_header("Content-Type", "text/html; charset=utf-8")
+            return self.finish(page("Not found", missing, "Check the link, or ask the consultant for a new one."))
+        if self.live_kernels() >= STATE.max_kernels:
+            self.set_status(503)
+            self.set_header("Retry-After", "30")
+            self.set_header("Content-Type", "text/html; charset=utf-8")
+            return self.finish(page("Busy, try again shortly",
+                                    "Many reports are open right now. Please try again in a minute."))
+        self.xsrf_token  # sets the _xsrf cookie, so closing the tab shuts the kernel down
+        cls = type(self)
+        cls._pending += 1
+        released = False
+        try:
+            async for chunk in self.get_generator(path=None):
+                if not released:
+                    cls._pending -= 1
+                    released = True
+                self.write(chunk)
+                self.flush()
+        finally:
+            if not released:
+                cls._pending -= 1
+
+
+class PdfCache:
+    """Rendered PDFs in memory, newest 32, keyed by school, year, framework and store version."""
+
+    def __init__(self, size: int = 32):
+        self.size = size
+        self.items: OrderedDict[tuple, bytes] = OrderedDict()
+
+    def get(self, key: tuple) -> bytes | None:
+        if key in self.items:
+            self.items.move_to_end(key)
+        return self.items.get(key)
+
+    def put(self, key: tuple, value: bytes) -> None:
+        self.items[key] = value
+        self.items.move_to_end(key)
+        while len(self.items) > self.size:
+            self.items.popitem(last=False)
+
+
+def render_pdf(store: str, school: str, year: str, framework: str) -> bytes:
+    """The PDF exactly as ``wqm report`` makes it (the command runs in a subprocess)."""
+    with tempfile.TemporaryDirectory(prefix="wqm-pdf-") as out:
+        command = [sys.executable, "-m", "wqm_nb.cli", "report", school, "--data", store, "--out", out]
+        if year:
+            command += ["--year", year]
+        if framework:
+            command += ["--framework", framework]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+        if done.returncode != 0:
+            raise RuntimeError(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "report failed")
+        pdfs = sorted(Path(out).glob("*.pdf"))
+        return pdfs[0].read_bytes()
+
+
+def _jupyter_handler_base():
+    from jupyter_server.base.handlers import JupyterHandler
+
+    return JupyterHandler
+
+
+class PdfHandler(_Refusing, _jupyter_handler_base()):
+    """GET /wqm/pdf?school=...&year=...[&framework=...][&expires=...&sig=...]: the report as a PDF file."""
+    cache = PdfCache()
+    semaphore: asyncio.Semaphore | None = None
+
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        school, year, framework = requested_scope(self)
+        if not school:
+            raise tornado.web.HTTPError(400, "no school")
+        missing = missing_in_store(school, year)
+        if missing:
+            raise tornado.web.HTTPError(404, missing)
+        key = (school, year, framework, os.stat(STATE.store).st_mtime_ns)
+        pdf = self.cache.get(key)
+        if pdf is None:
+            if type(self).semaphore is None:
+                type(self).semaphore = asyncio.Semaphore(STATE.pdf_limit)
+            async with type(self).semaphore:
+                loop = asyncio.get_running_loop()
+                pdf = await loop.run_in_executor(None, render_pdf, STATE.store, school, year, framework)
+            self.cache.put(key, pdf)
+        name = f"{school}_{year or 'latest'}{'_' + framework if framework else ''}.pdf"
+        self.set_header("Content-Type", "application/pdf")
+        self.set_header("Content-Disposition", f'attachment; filename="{name}"')
+        self.set_header("Cache-Control", "no-store")
+        self.finish(pdf)
+
+
+class NotFoundHandler(_Refusing, tornado.web.RequestHandler):
+    """Everything that is not the app: 404."""
+
+    def prepare(self) -> None:
+        raise tornado.web.HTTPError(404)
+
+
+def _voila_class():
+    from voila.app import Voila
+
+    class WqmVoila(Voila):
+        """Voila with the wqm handlers and the Host-checked application."""
+
+        def init_handlers(self) -> list:
+            from jupyter_server.auth.login import LoginFormHandler
+            from jupyter_server.auth.logout import LogoutHandler
+            from voila.static_file_handler import AllowListFileHandler
+            from voila.tornado.handler import TornadoVoilaHandler
+
+            handlers = []
+            for spec in super().init_handlers():
+                cls = spec[1]
+                if cls is AllowListFileHandler:
+                    continue                                   # no /voila/files/
+                if isinstance(cls, type) and issubclass(cls, (LoginFormHandler, LogoutHandler)):
+                    continue                                   # no login form: 403 instead
+                if cls is TornadoVoilaHandler:
+                    handlers.append((self.server_url + "wqm/pdf", PdfHandler))
+                    handlers.append((spec[0], ReportHandler, spec[2]))
+                    continue
+                handlers.append(spec)
+            return handlers
+
+        def start(self) -> None:
+            from functools import partial
+
+            from jupyter_server.log import log_request
+
+            self.connection_dir = tempfile.mkdtemp(prefix="voila_", dir=self.connection_dir_root)
+            self.app = HostCheckedApplication(**self.init_settings())
+            self.app.settings.update(self.tornado_settings)
+            self.app.settings["wqm_port"] = self.port
+            self.app.settings["log_function"] = partial(log_request, record_prometheus_metrics=False)
+            self.app.settings["extra_log_scrub_param_keys"] = ["sig"]
+            self.app.add_handlers(".*$", self.init_handlers())
+            self.listen()
+
+    return WqmVoila
+
+
+def default_max_kernels() -> int:
+    """Live kernels a machine can hold comfortably: about 300 MB each, one per half core, at least 2."""
+    cores = os.cpu_count() or 2
+    try:
+        memory_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    except (ValueError, OSError, AttributeError):
+        memory_gb = 4
+    return max(2, min(cores * 2, int(memory_gb / 0.3 / 2)))
+
+
+def prepare_store(data: Path, work_dir: Path) -> Path:
+    """The store the app reads: the data itself, or a CSV folder imported once into ``work_dir``."""
+    from ..store import build_database
+
+    if data.is_dir():
+        return build_database(data, work_dir / "wqm.sqlite")
+    return data
+
+
+def serve(data: Path, port: int = 8866, token: str = "", max_kernels: int | None = None, preheat: bool = True,
+          pool_size: int = 1, cull_idle: int = 900, cull_interval: int = 60, open_browser: bool = False) -> None:
+    """Start the app and block until interrupted. ``token`` empty: a random one, printed in the URL."""
+    import secrets
+
+    from traitlets.config import Config
+
+    work_dir = Path(tempfile.mkdtemp(prefix="wqm-serve-"))
+    STATE.secret = load_secret(data)
+    STATE.store = str(prepare_store(data, work_dir))
+    STATE.max_kernels = max_kernels or default_max_kernels()
+    STATE.port = port
+    token = token or secrets.token_urlsafe(24)
+    os.environ["WQM_DATA"] = STATE.store          # kernels inherit the environment: the store, never the secret
+    templates = str(resource_dir("templates"))
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(p for p in (templates, os.environ.get("JUPYTER_PATH", "")) if p)
+
+    c = Config()
+    c.Voila.ip = "127.0.0.1"
+    c.Voila.port = port
+    c.Voila.port_retries = 0
+    c.Voila.open_browser = open_browser
+    c.Voila.token = token
+    c.Voila.config_file_paths = []
+    c.Voila.identity_provider_class = LinkIdentityProvider
+    c.VoilaConfiguration.template = TEMPLATE
+    c.VoilaConfiguration.allow_template_override = "NO"
+    c.VoilaConfiguration.allow_theme_override = "NO"
+    c.VoilaConfiguration.file_allowlist = []
+    c.VoilaConfiguration.show_tracebacks = False
+    c.VoilaConfiguration.preheat_kernel = preheat
+    c.VoilaConfiguration.default_pool_size = pool_size
+    c.TagRemovePreprocessor.remove_cell_tags = {STATIC_TAG}
+    c.MappingKernelManager.cull_idle_timeout = cull_idle
+    c.MappingKernelManager.cull_interval = cull_interval
+    c.MappingKernelManager.cull_connected = False
+    c.MappingKernelManager.cull_busy = False
+    print(f"wqm serve: {data} on http://127.0.0.1:{port}/?token={token}", flush=True)
+    app = _voila_class()(config=c)
+    app.initialize([str(notebook_path(SCHOOL_NOTEBOOK))])
+    app.start()

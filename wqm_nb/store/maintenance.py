@@ -1,0 +1,381 @@
+"""Store maintenance: importing a CSV folder into a store, migrating, erasing a school.
+
+These are the functions behind ``wqm import``, ``wqm migrate`` and a school's
+erasure. Each takes paths, opens the store itself and does its work in one
+transaction:
+
+* :func:`import_folder` imports a CSV folder in one of three modes: ``new``
+  builds a store where there is none (beside its target under a temporary
+  name, renamed into place when complete); ``replace`` keeps a backup copy of
+  an existing store, then replaces its content; ``merge`` adds what the folder
+  has that the store lacks and keeps every history row. Both write *in place*,
+  under the store's write lock: a form or server holding the store open sees
+  the new content, and its later saves go to the same file.
+* :func:`migrate` brings an older store to the current schema version (after
+  a backup copy).
+* :func:`remove_school` erases one school whole, history included, and logs
+  the counts removed in ``erasure_log``. It is the only way history rows go.
+
+Backup copies are named ``<store>.backup-<UTC time>`` (for instance
+``wqm.sqlite.backup-20261128T153000Z``) and sit beside the store. They keep
+what they copied, including any school erased later: delete them by hand when
+an erasure must reach them too.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import tempfile
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, Literal, get_args
+
+from ..errors import StoreError
+from .csv_exchange import import_csv_dir
+from .store import DEFAULT_TIMEOUT, Store, backup_copy, now
+
+ImportMode = Literal["new", "replace", "merge"]
+#: What an import counts, in the order a report lists them.
+COUNTED = ("schools", "school_years", "cycles", "ratings", "notes", "reflections", "answers")
+#: The time a scratch store records for a row whose CSV cell left it blank, so
+#: that a merge can tell "no time given" from a time (see :func:`import_folder`).
+UNSTAMPED = ""
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What :func:`import_folder` did.
+
+    ``mode`` is the mode that ran (``new`` when the target did not exist);
+    ``added`` counts the rows written per kind (:data:`COUNTED`); ``removed``
+    the rows a replace took out (empty otherwise); ``backup`` is the copy
+    kept beside the store, if one was (a merge that added nothing keeps none);
+    ``kept_schools`` the schools whose details (name, phase, trust, local
+    authority, pupils) differ in the folder: a merge keeps the store's.
+    """
+
+    target: Path
+    mode: ImportMode
+    added: dict[str, int]
+    removed: dict[str, int] = field(default_factory=dict)
+    backup: Path | None = None
+    kept_schools: tuple[str, ...] = ()
+
+    def summary(self) -> str:
+        """One line for a terminal, e.g. ``wqm.sqlite: merged: added 2 schools, 14 ratings; backup ...``."""
+        def listing(counts: dict[str, int]) -> str:
+            """``2 schools, 14 ratings`` (kinds with none left out)."""
+            return ", ".join(f"{counts[k]} {k.replace('_', ' ')}" for k in COUNTED if counts.get(k)) or "nothing"
+
+        verb = {"new": "built", "replace": "replaced", "merge": "merged"}[self.mode]
+        text = f"{self.target}: {verb}: added {listing(self.added)}"
+        if self.mode == "replace":
+            text += f"; removed {listing(self.removed)}"
+        if self.kept_schools:
+            text += f"; kept the store's details of {', '.join(self.kept_schools)} (the folder's differ)"
+        if self.backup:
+            text += f"; backup {self.backup}"
+        return text
+
+
+def import_folder(source: str | Path, target: str | Path, mode: ImportMode = "new", *,
+                  timeout: float = DEFAULT_TIMEOUT) -> ImportReport:
+    """Import the CSV folder ``source`` into the store file ``target``.
+
+    The folder is first read and checked whole (into a scratch store in
+    memory), so a bad folder is refused (:class:`~wqm_nb.errors.DataFileError`,
+    naming file and row) before the target is touched. Then, by ``mode``:
+
+    ``"new"``
+        ``target`` must not exist (else :class:`StoreError`: choose replace or
+        merge). The store is built beside it under a unique temporary name and
+        renamed into place when complete.
+    ``"replace"``
+        Keeps a backup copy of ``target`` (:func:`~wqm_nb.store.store.backup_copy`),
+        then, in one transaction under the write lock, removes every school
+        with its history and writes the folder's content. The erasure log and
+        the store's file stay; an open connection sees the new content.
+    ``"merge"``
+        In one transaction under the write lock, adds the schools, school
+        years and cycles the store lacks and every history row it does not
+        already hold; a backup copy is kept if anything was added. A history
+        row is already held when one with the same values is: for a rating the
+        same cycle, element, rating, evidence, recorded_by and recorded_at;
+        for a note the same cycle, principle, author, text and created_at; for
+        a reflection the same cycle, reflection id, text, author and
+        recorded_at (a row repeated n times in the folder is held when the
+        store has it n times). A row whose CSV time was blank matches any time,
+        and gets the time of the merge if it is new. So merging a folder twice
+        adds nothing the second time. Survey answers are keyed by school year,
+        survey, respondent and item: an answer the store has with another
+        value (or subgroup) is a :class:`StoreError` naming school, year,
+        survey, respondent and item, and nothing is written. A school already
+        in the store keeps its details (see ``ImportReport.kept_schools``).
+
+    ``replace`` and ``merge`` of a ``target`` that does not exist build a new
+    store, as ``new`` does. An older store is migrated on opening (after its
+    own backup copy); a file that is not a wqm store is refused untouched. A
+    writer that holds the store longer than ``timeout`` seconds makes this a
+    :class:`StoreError` saying the store is busy. Returns an
+    :class:`ImportReport`.
+    """
+    if mode not in get_args(ImportMode):
+        raise StoreError(f"import mode must be one of {', '.join(get_args(ImportMode))}, got {mode!r}")
+    target = Path(target)
+    if mode == "new" and target.exists():
+        raise StoreError(f"{target} already exists: replace its content (a backup copy is kept) "
+                         "or merge the folder into it")
+    with _scratch(source) as scratch:
+        if not target.exists():
+            return ImportReport(target, "new", _build_new(scratch, target))
+        with Store(target, timeout=timeout) as store, store.transaction():
+            backup = backup_copy(target, timeout)
+            try:
+                removed = _erase(store.conn, _school_ids(store.conn)) if mode == "replace" else {}
+                added, kept = _merge(scratch, store)
+            except BaseException:
+                backup.unlink(missing_ok=True)
+                raise
+            if mode == "merge" and not any(added.values()):
+                backup.unlink(missing_ok=True)  # nothing changed: the copy would be the store itself
+                backup = None
+        return ImportReport(target, mode, added, removed, backup, kept)
+
+
+def migrate(path: str | Path, *, timeout: float = DEFAULT_TIMEOUT) -> tuple[int, int]:
+    """Bring the store at ``path`` to the current schema version; return ``(old version, new version)``.
+
+    Runs every step of :data:`~wqm_nb.store.migrations.MIGRATIONS` in one
+    transaction after keeping a backup copy beside the store; a store already
+    current is left alone (``(3, 3)``). :class:`StoreError` if ``path`` is no
+    wqm store (nothing is written to it), was written by a newer wqm, or a
+    step cannot move its data (the store is then unchanged).
+    """
+    path = Path(path)
+    if not path.is_file() or path.stat().st_size == 0:
+        raise StoreError(f"no wqm store at {path}")
+    with Store(path, timeout=timeout) as store:  # a write open migrates
+        return (store.migrated_from or store.version, store.version)
+
+
+def remove_school(path: str | Path, school_id: str, *, timeout: float = DEFAULT_TIMEOUT) -> dict[str, int]:
+    """Erase one school whole from the store at ``path``; return the counts removed per kind.
+
+    For retention or a data-subject request. In one transaction: the school,
+    its school years, cycles, ratings, notes, reflections and survey answers
+    go, and ``erasure_log`` gets ``(school_id, removed_at, counts)``, which
+    holds no personal data and cannot be changed or deleted. The history
+    tables' DELETE triggers let the rows go only because the school is listed
+    in ``erasures`` for the length of the transaction. Deleted content is
+    overwritten in the file (``secure_delete``) and the write-ahead log is
+    checkpointed. Backup copies made earlier still hold the school.
+    :class:`~wqm_nb.errors.UnknownSchoolError` if there is no such school.
+    """
+    with Store(path, timeout=timeout) as store:
+        store.conn.execute("PRAGMA secure_delete = ON")
+        with store.transaction() as c:
+            store.school(school_id)
+            counts = _erase(c, [school_id])
+            c.execute("INSERT INTO erasure_log (school_id, removed_at, counts) VALUES (?, ?, ?)",
+                      (school_id, now(), json.dumps(counts)))
+        try:
+            store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.OperationalError:
+            pass  # a reader holds the log; SQLite checkpoints it later
+    return counts
+
+
+def erasure_log(path: str | Path) -> list[dict]:
+    """The erasures recorded in a store, oldest first: ``{erasure_id, school_id, removed_at, counts}``."""
+    with Store(path, read_only=True) as store:
+        return [dict(r, counts=json.loads(r["counts"]))
+                for r in store.conn.execute("SELECT * FROM erasure_log ORDER BY erasure_id")]
+
+
+# -- helpers -------------------------------------------------------------------
+
+
+@contextmanager
+def _scratch(source: str | Path) -> Iterator[Store]:
+    """The folder read into a store in memory (closed on leaving the ``with``).
+
+    Rows whose CSV time is blank are recorded with :data:`UNSTAMPED` so that
+    :func:`_merge` can tell them apart.
+    """
+    if not Path(source).is_dir():
+        raise StoreError(f"{source}: not a folder of CSV files")
+    with Store(":memory:") as store:
+        store.clock = lambda: UNSTAMPED
+        import_csv_dir(store, source)
+        yield store
+
+
+def _build_new(scratch: Store, target: Path) -> dict[str, int]:
+    """Write the scratch store's content to a new store file at ``target`` (built aside, then renamed)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        tmp.unlink()
+        with Store(tmp) as store, store.transaction():
+            added, _ = _merge(scratch, store)
+        if target.exists():
+            raise StoreError(f"{target} appeared while the import ran; nothing was written to it")
+        tmp.replace(target)
+    finally:
+        for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+            leftover.unlink(missing_ok=True)
+    return added
+
+
+def _school_ids(conn: sqlite3.Connection) -> list[str]:
+    return [r[0] for r in conn.execute("SELECT school_id FROM schools ORDER BY school_id")]
+
+
+_ERASING = "SELECT school_id FROM erasures"
+_ERASING_YEARS = f"SELECT school_year_id FROM school_years WHERE school_id IN ({_ERASING})"
+_ERASING_CYCLES = f"SELECT cycle_id FROM cycles WHERE school_year_id IN ({_ERASING_YEARS})"
+#: What an erasure deletes, children first: (count name, DELETE of the rows of the schools in ``erasures``).
+_ERASE = (
+    ("ratings", f"DELETE FROM sef_history WHERE cycle_id IN ({_ERASING_CYCLES})"),
+    ("notes", f"DELETE FROM adviser_notes WHERE cycle_id IN ({_ERASING_CYCLES})"),
+    ("reflections", f"DELETE FROM reflections WHERE cycle_id IN ({_ERASING_CYCLES})"),
+    ("answers", f"DELETE FROM survey_responses WHERE school_year_id IN ({_ERASING_YEARS})"),
+    ("cycles", f"DELETE FROM cycles WHERE cycle_id IN ({_ERASING_CYCLES})"),
+    ("school_years", f"DELETE FROM school_years WHERE school_id IN ({_ERASING})"),
+    ("schools", f"DELETE FROM schools WHERE school_id IN ({_ERASING})"),
+)
+
+
+def _erase(conn: sqlite3.Connection, school_ids: list[str]) -> dict[str, int]:
+    """Delete the schools and everything of theirs, inside the caller's transaction; counts per kind.
+
+    The schools are listed in ``erasures`` while their rows go (the history
+    tables' DELETE triggers allow exactly those) and the list is emptied again
+    before returning.
+    """
+    conn.executemany("INSERT INTO erasures (school_id) VALUES (?)", [(s,) for s in school_ids])
+    counts = {}
+    for kind, statement in _ERASE:
+        counts[kind] = conn.execute(statement).rowcount
+    conn.execute("DELETE FROM erasures")
+    return {kind: counts[kind] for kind in COUNTED}
+
+
+def _merge(src: Store, dst: Store) -> tuple[dict[str, int], tuple[str, ...]]:
+    """Add to ``dst`` what ``src`` has and ``dst`` lacks (see :func:`import_folder`), inside a transaction.
+
+    Returns the counts added per kind and the schools whose details differ.
+    """
+    s, d = src.conn, dst.conn
+    added = dict.fromkeys(COUNTED, 0)
+    kept = []
+    for row in s.execute("SELECT * FROM schools ORDER BY school_id"):
+        old = d.execute("SELECT * FROM schools WHERE school_id = ?", (row["school_id"],)).fetchone()
+        if old is None:
+            d.execute("INSERT INTO schools VALUES (?, ?, ?, ?, ?, ?)", tuple(row))
+            added["schools"] += 1
+        elif tuple(old) != tuple(row):
+            kept.append(row["school_id"])
+
+    year_ids: dict[int, int] = {}
+    for row in s.execute("SELECT * FROM school_years ORDER BY school_id, academic_year"):
+        year_ids[row["school_year_id"]], new = _ensure(
+            d, "school_years", "school_year_id", school_id=row["school_id"], academic_year=row["academic_year"])
+        added["school_years"] += new
+    cycle_ids: dict[int, int] = {}
+    for row in s.execute("SELECT * FROM cycles ORDER BY cycle_id"):
+        cycle_ids[row["cycle_id"]], new = _ensure(
+            d, "cycles", "cycle_id", school_year_id=year_ids[row["school_year_id"]], framework=row["framework"])
+        added["cycles"] += new
+
+    for kind, table, key, columns, stamp in (
+            ("ratings", "sef_history", "entry_id", ("element_id", "rating", "evidence", "recorded_by"),
+             "recorded_at"),
+            ("notes", "adviser_notes", "note_id", ("principle_id", "author", "note"), "created_at"),
+            ("reflections", "reflections", "entry_id", ("reflection_id", "text", "author"), "recorded_at")):
+        added[kind] = _merge_history(s, d, table, key, columns, stamp, cycle_ids)
+    added["answers"] = _merge_answers(s, d, year_ids)
+    return added, tuple(kept)
+
+
+def _ensure(conn: sqlite3.Connection, table: str, key: str, **values: object) -> tuple[int, int]:
+    """``(id, 1)`` of a row inserted into ``table`` with ``values``, or ``(id, 0)`` of the one that exists."""
+    where = " AND ".join(f"{c} = ?" for c in values)
+    row = conn.execute(f"SELECT {key} FROM {table} WHERE {where}", tuple(values.values())).fetchone()
+    if row is not None:
+        return row[0], 0
+    cur = conn.execute(f"INSERT INTO {table} ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
+                       tuple(values.values()))
+    return cur.lastrowid, 1
+
+
+def _merge_history(src: sqlite3.Connection, dst: sqlite3.Connection, table: str, key: str,
+                   columns: tuple[str, ...], stamp: str, cycle_ids: dict[int, int]) -> int:
+    """Append the rows of a history table that ``dst`` does not hold yet; return how many.
+
+    A row is held when ``dst`` has one with the same cycle, ``columns`` and
+    ``stamp``, counted with multiplicity. Rows with a time go first, then
+    those without (:data:`UNSTAMPED`) match what is left ignoring the time;
+    new rows are appended in the source's entry order.
+    """
+    names = ", ".join(("cycle_id", *columns, stamp))
+    wanted = set(cycle_ids.values())
+    full: Counter[tuple] = Counter()
+    loose: Counter[tuple] = Counter()
+    for row in dst.execute(f"SELECT {names} FROM {table}"):
+        if row[0] in wanted:
+            full[tuple(row)] += 1
+            loose[tuple(row)[:-1]] += 1
+    rows = [(cycle_ids[r[0]], *tuple(r)[1:]) for r in src.execute(f"SELECT {names} FROM {table} ORDER BY {key}")]
+    new = [False] * len(rows)
+    for i, row in enumerate(rows):
+        if row[-1] != UNSTAMPED:
+            if full[row]:
+                full[row] -= 1
+                loose[row[:-1]] -= 1
+            else:
+                new[i] = True
+    for i, row in enumerate(rows):
+        if row[-1] == UNSTAMPED:
+            if loose[row[:-1]] > 0:
+                loose[row[:-1]] -= 1
+            else:
+                new[i] = True
+    stamp_now = now()
+    chosen = [row if row[-1] != UNSTAMPED else (*row[:-1], stamp_now) for row, is_new in zip(rows, new) if is_new]
+    dst.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(names.split(', ')))})", chosen)
+    return len(chosen)
+
+
+def _merge_answers(src: sqlite3.Connection, dst: sqlite3.Connection, year_ids: dict[int, int]) -> int:
+    """Add the survey answers ``dst`` lacks; a different value or subgroup for a held key is a StoreError."""
+    wanted = set(year_ids.values())
+    held = {tuple(r[:4]): (r[4], r[5]) for r in dst.execute(
+        "SELECT school_year_id, survey, respondent, item_id, value, subgroup FROM survey_responses")
+        if r[0] in wanted}
+    rows = []
+    for r in src.execute("SELECT school_year_id, survey, respondent, item_id, value, subgroup "
+                         "FROM survey_responses ORDER BY school_year_id, survey, respondent, item_id"):
+        key = (year_ids[r[0]], r[1], r[2], r[3])
+        if key not in held:
+            rows.append((*key, r[4], r[5]))
+        elif held[key] != (r[4], r[5]):
+            school, year = dst.execute("SELECT school_id, academic_year FROM school_years WHERE school_year_id = ?",
+                                       (key[0],)).fetchone()
+            (old_value, old_sub), (new_value, new_sub) = held[key], (r[4], r[5])
+            what = (f"value {old_value} in the store, {new_value} in the folder" if old_value != new_value
+                    else f"subgroup {old_sub!r} in the store, {new_sub!r} in the folder")
+            raise StoreError(f"school {school}, year {year}, {r[1]} survey, respondent {r[2]}, item {r[3]}: "
+                             f"{what}; nothing was imported")
+    dst.executemany("INSERT INTO survey_responses (school_year_id, survey, respondent, item_id, value, subgroup) "
+                    "VALUES (?, ?, ?, ?, ?, ?)", rows)
+    return len(rows)
+
+
+__all__ = ["COUNTED", "ImportMode", "ImportReport", "erasure_log", "import_folder", "migrate",
+           "remove_school"]

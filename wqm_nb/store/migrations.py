@@ -1,0 +1,203 @@
+"""Schema migrations: one function per step, from each old version to the next.
+
+:data:`MIGRATIONS` maps a version to the function that moves a store from it
+to the next version. :func:`upgrade` runs the steps in order on a connection
+that is already inside a transaction (the :class:`~wqm_nb.store.Store` opens
+it, with foreign keys off while tables are rebuilt, after keeping a backup
+copy); a step that fails rolls the whole upgrade back.
+
+The SQL of each step is frozen: it creates what *that* version had, not what
+:mod:`wqm_nb.store.schema` holds today. A later change to the schema gets a
+new step; the old ones stay as they are.
+
+To add version N+1: change :mod:`~wqm_nb.store.schema` (bump
+``SCHEMA_VERSION``), write ``migrate_N_to_N1`` here and add it to
+:data:`MIGRATIONS`; ``tests/store/test_migrations.py`` checks that a migrated
+store has the same schema as a new one.
+"""
+from __future__ import annotations
+
+import sqlite3
+from typing import Callable
+
+from ..errors import StoreError
+from .schema import APPLICATION_ID, SCHEMA_VERSION, statements
+
+Migration = Callable[[sqlite3.Connection], None]
+
+
+def _run(conn: sqlite3.Connection, script: str) -> None:
+    """Run a script statement by statement (``executescript`` would commit the transaction)."""
+    for statement in statements(script):
+        conn.execute(statement)
+
+
+# -- 1 -> 2: school years ---------------------------------------------------
+
+_V2_TABLES = """
+CREATE TABLE school_years (
+    school_year_id INTEGER PRIMARY KEY,
+    school_id TEXT NOT NULL REFERENCES schools(school_id),
+    academic_year TEXT NOT NULL CHECK (academic_year GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]'),
+    UNIQUE (school_id, academic_year)
+);
+CREATE TABLE cycles_v2 (
+    cycle_id INTEGER PRIMARY KEY,
+    school_year_id INTEGER NOT NULL REFERENCES school_years(school_year_id),
+    framework TEXT NOT NULL,
+    UNIQUE (school_year_id, framework)
+);
+CREATE TABLE survey_responses_v2 (
+    school_year_id INTEGER NOT NULL REFERENCES school_years(school_year_id),
+    survey TEXT NOT NULL,
+    respondent TEXT NOT NULL,
+    subgroup TEXT NOT NULL DEFAULT '',
+    item_id TEXT NOT NULL,
+    value INTEGER NOT NULL,
+    PRIMARY KEY (school_year_id, survey, respondent, item_id)
+);
+"""
+
+_V2_COPY = """
+INSERT INTO school_years (school_id, academic_year)
+    SELECT DISTINCT school_id, academic_year FROM cycles ORDER BY school_id, academic_year;
+INSERT INTO cycles_v2 (cycle_id, school_year_id, framework)
+    SELECT c.cycle_id, y.school_year_id, c.framework
+    FROM cycles c JOIN school_years y ON y.school_id = c.school_id AND y.academic_year = c.academic_year
+    ORDER BY c.cycle_id;
+INSERT INTO survey_responses_v2 (school_year_id, survey, respondent, subgroup, item_id, value)
+    SELECT DISTINCT y.school_year_id, r.survey, r.respondent, r.subgroup, r.item_id, r.value
+    FROM survey_responses r JOIN cycles c ON c.cycle_id = r.cycle_id
+    JOIN school_years y ON y.school_id = c.school_id AND y.academic_year = c.academic_year;
+DROP VIEW sef_current;
+DROP INDEX sef_history_cycle;
+DROP TABLE survey_responses;
+ALTER TABLE survey_responses_v2 RENAME TO survey_responses;
+DROP TABLE cycles;
+ALTER TABLE cycles_v2 RENAME TO cycles;
+"""
+
+_V2_OBJECTS = """
+CREATE INDEX sef_history_cycle ON sef_history (cycle_id, element_id, recorded_at, entry_id);
+CREATE VIEW sef_current AS
+    SELECT entry_id, cycle_id, element_id, rating, evidence, recorded_by, recorded_at FROM (
+        SELECT h.*, row_number() OVER (PARTITION BY cycle_id, element_id
+                                       ORDER BY recorded_at DESC, entry_id DESC) AS rank
+        FROM sef_history h)
+    WHERE rank = 1;
+CREATE TABLE reflections (
+    entry_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    cycle_id INTEGER NOT NULL REFERENCES cycles(cycle_id),
+    reflection_id TEXT NOT NULL,
+    text TEXT NOT NULL DEFAULT '',
+    author TEXT NOT NULL DEFAULT '',
+    recorded_at TEXT NOT NULL
+);
+CREATE TRIGGER reflections_no_update BEFORE UPDATE ON reflections
+BEGIN SELECT RAISE(ABORT, 'reflections are append-only'); END;
+CREATE TRIGGER reflections_no_delete BEFORE DELETE ON reflections
+BEGIN SELECT RAISE(ABORT, 'reflections are append-only'); END;
+"""
+
+
+def migrate_1_to_2(conn: sqlite3.Connection) -> None:
+    """Version 1 to 2: cycles become school years plus cycles; surveys move to the school year.
+
+    A version 1 cycle was one school, framework and year; its ``cycle_id`` is
+    kept (so SEF history and adviser notes stay attached, every row of them
+    kept) and it now points at the school's year, created once per school
+    and year. Survey answers hung off a cycle; they move to that cycle's
+    school year. The same answer stored under two cycles of one school year
+    (say its ``wqm`` and ``vbe`` cycles) is kept once; two different answers
+    to one item by one respondent cannot both move, and are a
+    :class:`StoreError` naming them. The ``sef_current`` view now takes the
+    latest ``recorded_at``; an empty ``reflections`` table is added.
+    """
+    clash = conn.execute(
+        "SELECT c.school_id, c.academic_year, r.survey, r.respondent, r.item_id, "
+        "group_concat(DISTINCT r.value), group_concat(DISTINCT r.subgroup) "
+        "FROM survey_responses r JOIN cycles c ON c.cycle_id = r.cycle_id "
+        "GROUP BY c.school_id, c.academic_year, r.survey, r.respondent, r.item_id "
+        "HAVING count(DISTINCT r.value) > 1 OR count(DISTINCT r.subgroup) > 1 LIMIT 1").fetchone()
+    if clash:
+        school, year, survey, respondent, item, values, subgroups = tuple(clash)
+        raise StoreError(f"school {school} {year}, {survey} survey, respondent {respondent}, item {item}: "
+                         f"its cycles hold different answers (values {values}; subgroups {subgroups!r}), "
+                         "and from version 2 a school year holds one; the store is unchanged")
+    _run(conn, _V2_TABLES)
+    _run(conn, _V2_COPY)
+    _run(conn, _V2_OBJECTS)
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+
+# -- 2 -> 3: guarded history, erasure ---------------------------------------
+
+_V3_NOT_ERASING = ("NOT EXISTS (SELECT 1 FROM cycles c JOIN school_years y ON y.school_year_id = c.school_year_id "
+                   "JOIN erasures e ON e.school_id = y.school_id WHERE c.cycle_id = OLD.cycle_id)")
+
+
+def _v3_guards(table: str, key: str, message: str, update: bool) -> str:
+    """Version 3's DELETE and INSERT guards of a history table (and its UPDATE guard if ``update``)."""
+    no_update = (f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table}\n"
+                 f"BEGIN SELECT RAISE(ABORT, '{message}'); END;\n") if update else ""
+    return f"""{no_update}CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table}
+WHEN {_V3_NOT_ERASING}
+BEGIN SELECT RAISE(ABORT, '{message}'); END;
+CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table}
+WHEN EXISTS (SELECT 1 FROM {table} WHERE {key} = NEW.{key})
+BEGIN SELECT RAISE(ABORT, '{message}: that row exists'); END;
+"""
+
+
+_V3 = f"""
+DROP TRIGGER sef_history_no_delete;
+DROP TRIGGER reflections_no_delete;
+CREATE TABLE erasures (school_id TEXT PRIMARY KEY);
+CREATE TABLE erasure_log (
+    erasure_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    school_id TEXT NOT NULL,
+    removed_at TEXT NOT NULL,
+    counts TEXT NOT NULL
+);
+CREATE TRIGGER erasure_log_no_update BEFORE UPDATE ON erasure_log
+BEGIN SELECT RAISE(ABORT, 'erasure_log is append-only'); END;
+CREATE TRIGGER erasure_log_no_delete BEFORE DELETE ON erasure_log
+BEGIN SELECT RAISE(ABORT, 'erasure_log is append-only'); END;
+{_v3_guards("sef_history", "entry_id", "sef_history is append-only", update=False)}
+{_v3_guards("reflections", "entry_id", "reflections are append-only", update=False)}
+{_v3_guards("adviser_notes", "note_id", "adviser notes are append-only", update=True)}
+"""
+
+
+def migrate_2_to_3(conn: sqlite3.Connection) -> None:
+    """Version 2 to 3: history tables refuse INSERT OR REPLACE; adviser notes become append-only;
+    ``erasures`` (the guard a school's erasure passes) and ``erasure_log`` are added.
+
+    No row changes; the DELETE triggers of ``sef_history`` and ``reflections``
+    are replaced by ones that let :func:`~wqm_nb.store.maintenance.remove_school`
+    through.
+    """
+    _run(conn, _V3)
+
+
+#: ``{version: step to the next version}``
+MIGRATIONS: dict[int, Migration] = {1: migrate_1_to_2, 2: migrate_2_to_3}
+
+
+def upgrade(conn: sqlite3.Connection, version: int) -> int:
+    """Run every step from ``version`` to :data:`SCHEMA_VERSION` on ``conn``; return the new version.
+
+    The caller holds the transaction (and turned foreign keys off before it);
+    ``meta.schema_version`` is updated after each step.
+    """
+    while version < SCHEMA_VERSION:
+        step = MIGRATIONS.get(version)
+        if step is None:
+            raise StoreError(f"no migration from store schema version {version}")
+        step(conn)
+        version += 1
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),))
+    return version
+
+
+__all__ = ["MIGRATIONS", "migrate_1_to_2", "migrate_2_to_3", "upgrade"]

@@ -1,0 +1,244 @@
+"""The interactive report: the same sections as the printed report, in ipywidgets.
+
+``notebooks/school_report.ipynb`` runs everywhere:
+
+* under papermill (``wqm report``, ``wqm batch``) its cells tagged ``static``
+  print the report, and the cell tagged ``interactive`` is left out of the
+  HTML and PDF;
+* in Voila (``wqm serve``) the ``static`` cells are removed before the
+  notebook runs, and the ``interactive`` cell shows :class:`ReportApp`: school,
+  year and framework choices, tabs for self-evaluation, surveys, award
+  readiness, trends and notes, a subgroup breakdown, and a "Download PDF" link;
+* in JupyterLab a consultant sees both.
+
+:func:`viewer_scope` reads who is looking from the page's URL: a signed link
+limits the app to its school (and year, when the link names one). The server
+has already checked the link's signature before this kernel started.
+"""
+from __future__ import annotations
+
+import html
+import os
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urlencode
+
+from ..data import available_frameworks, load_framework
+from ..errors import WqmError
+from ..model.figures import NOT_GIVEN
+from ..present import SchoolReport, load_school_report
+from ..present.html import Fragment, Table, render
+from ..present.school_report import survey_matrix
+from ..settings import ReportSettings
+from ..store import Store
+
+TABS = ("Self-evaluation", "Surveys", "Award readiness", "Trends", "Notes")
+SIGNED = ("school", "year", "expires", "sig")
+
+
+def in_voila() -> bool:
+    """Whether this kernel was started by Voila (it sets VOILA_PREHEAT in both modes)."""
+    return "VOILA_PREHEAT" in os.environ
+
+
+@dataclass(frozen=True)
+class ViewerScope:
+    """Which school and year the viewer asked for, and what they may change."""
+    school_id: str
+    year: str
+    framework: str = ""
+    locked_school: bool = False
+    locked_year: bool = False
+    signed: dict[str, str] = field(default_factory=dict)   # the link's parameters, for the PDF link
+
+    @property
+    def pdf_query(self) -> dict[str, str]:
+        return dict(self.signed)
+
+
+def viewer_scope(*, school_id: str, year: str, data: str = "") -> ViewerScope:
+    """The school and year to show: from the page's URL in Voila (waiting for the
+    request in a preheated kernel), else the notebook's parameters."""
+    if not in_voila():
+        return ViewerScope(school_id, year)
+    from voila.utils import get_query_string
+
+    query = parse_qs(get_query_string() or "")
+    one = {k: v[-1] for k, v in query.items() if v}
+    framework = one.get("framework", "")
+    if "sig" in one:    # a signed link: the server verified it; it names one school
+        signed = {k: one[k] for k in SIGNED if k in one}
+        return ViewerScope(one.get("school", ""), one.get("year", ""), framework, True, bool(one.get("year")), signed)
+    school = one.get("school") or school_id
+    if not school:
+        with Store.open(ReportSettings(school_id="X", data=data).data_path, read_only=True) as store:
+            schools = store.schools()
+        school = schools[0]["school_id"] if schools else ""
+    return ViewerScope(school, one.get("year") or year, framework)
+
+
+def _details(report: SchoolReport) -> Fragment:
+    """Self-evaluation per section as rows that expand to their elements and evidence."""
+    a = report.assessment
+    e = a.current.elements
+    rows = []
+    for p in a.current.principles.itertuples():
+        sub = e[e["principle_id"] == p.principle_id]
+        rows.append(dict(
+            summary=f"{p.principle_id} {p.principle}: "
+                    + ("not rated" if p.rated == 0 else f"mean {p.mean_rating:.1f}, {p.level}")
+                    + f" ({p.rated}/{p.elements} rated, {p.with_evidence} with evidence)",
+            table=Table(["Element", "Rating", "Stage", "Evidence"],
+                        [[f"{r.element_id} {r.element}", "" if r.rating != r.rating else f"{r.rating:.0f}",
+                          r.level, r.evidence if r.has_evidence else "(none recorded)"] for r in sub.itertuples()],
+                        css="wqm-table wqm-detail")))
+    return render("app_sef_details.html.j2", "self-evaluation details", rows=rows,
+                  label=report.framework.section_label.lower())
+
+
+def subgroup_fragment(report: SchoolReport, choice: str) -> Fragment:
+    """The survey breakdown chosen in the app: the whole groups, or one subgroup question."""
+    figures = report.assessment.current.figures
+    if choice == "whole":
+        return report.survey_section()
+    survey = report.assessment.bank.surveys[choice]
+    rows = figures.subgroups(choice)
+    table = survey_matrix(rows, "subgroup", report.framework.section_label) if len(rows) else None
+    return render("app_subgroups.html.j2", "subgroups", title=f"{survey.name} by {survey.subgroup.label.lower()}",
+                  matrix=table, min_group_size=figures.min_group_size)
+
+
+class ReportApp:
+    """The widgets of the interactive report."""
+
+    def __init__(self, report: SchoolReport, scope: ViewerScope, data: str = "", min_group_size: int | None = None):
+        import ipywidgets as w
+
+        self.w = w
+        self._updating = False
+        self.report = report
+        self.scope = scope
+        self.data = data
+        self.min_group_size = min_group_size or report.assessment.min_group_size
+        settings = report.assessment.settings
+        with Store.open(settings.data_path, read_only=True) as store:
+            schools = store.schools()
+            self.years = {s["school_id"]: [y["academic_year"] for y in store.school_years(s["school_id"])]
+                          for s in schools}
+        names = [(f"{s['name']} ({s['school_id']})", s["school_id"]) for s in schools
+                 if not scope.locked_school or s["school_id"] == scope.school_id]
+        label = {"layout": w.Layout(width="auto"), "style": {"description_width": "initial"}}
+        self.school = w.Dropdown(options=names, value=settings.school_id, description="School", **label)
+        self.year = w.Dropdown(description="Academic year", **label)
+        self.framework = w.Dropdown(options=[(load_framework(f).name, f) for f in available_frameworks()],
+                                    value=report.framework.id if report.framework.id in available_frameworks()
+                                    else None, description="Framework", **label)
+        self._set_years(settings.school_id, report.assessment.year)
+        self.breakdown = w.ToggleButtons(description="Show", style={"description_width": "initial"})
+        self.message = w.HTML()
+        self.download = w.HTML()
+        self.pages = [w.HTML() for _ in TABS]
+        self.tabs = w.Tab(children=[w.VBox([self.breakdown, page]) if i == 1 else page
+                                    for i, page in enumerate(self.pages)], titles=TABS)
+        self.widget = w.VBox([w.HTML(report.header().html), w.HBox([self.school, self.year, self.framework]),
+                              self.message, self.download, self.tabs], layout=w.Layout(width="100%"))
+        self.widget.add_class("wqm-app")
+        self._drawn: set[int] = set()
+        self._set_breakdown()
+        self.school.observe(self._on_school, names="value")
+        self.year.observe(self._on_change, names="value")
+        self.framework.observe(self._on_change, names="value")
+        self.tabs.observe(lambda change: self._draw(change["new"]), names="selected_index")
+        self.breakdown.observe(lambda change: self._redraw(1), names="value")
+        self._refresh_download()
+        self._draw(0)
+
+    # -- state ---------------------------------------------------------------
+
+    def _set_years(self, school: str, chosen: str) -> None:
+        years = [y for y in self.years.get(school, []) if not self.scope.locked_year or y == self.scope.year]
+        self._updating = True          # setting the options must not load the report twice
+        try:
+            self.year.options = list(reversed(years))
+            self.year.value = chosen if chosen in years else (years[-1] if years else None)
+        finally:
+            self._updating = False
+
+    def _set_breakdown(self) -> None:
+        options = [("Whole groups", "whole")] + [
+            (f"{s.name} by {s.subgroup.label.lower()}", k) for k, s in self.report.assessment.bank.surveys.items()
+            if s.subgroup and len(self.report.assessment.current.figures.subgroups(k))]
+        self.breakdown.options = options
+        self.breakdown.value = "whole"
+
+    def _on_school(self, change) -> None:
+        years = self.years.get(change["new"], [])
+        self._set_years(change["new"], self.year.value if self.year.value in years else (years[-1] if years else ""))
+        self._on_change(None)
+
+    def _on_change(self, change) -> None:
+        if self._updating:
+            return
+        try:
+            report = load_school_report(school_id=self.school.value, year=self.year.value or "", data=self.data,
+                                        framework=self.framework.value or "",
+                                        min_group_size=self.min_group_size)
+        except WqmError as exc:
+            self.message.value = f"<p class='wqm-message'>{html.escape(str(exc))}</p>"
+            return
+        self.message.value = ""
+        self.report = report
+        self.widget.children[0].value = report.header().html
+        self._set_breakdown()
+        self._refresh_download()
+        self._drawn.clear()
+        self._draw(self.tabs.selected_index or 0)
+
+    def _refresh_download(self) -> None:
+        if not in_voila():
+            self.download.value = ""
+            return
+        query = dict(self.scope.pdf_query) or {"school": self.school.value, "year": self.year.value or ""}
+        if self.scope.signed and not self.scope.locked_year and self.year.value:
+            query["show_year"] = self.year.value
+        if self.framework.value:
+            query["framework"] = self.framework.value
+        href = f"{os.environ.get('VOILA_BASE_URL', '/')}wqm/pdf?{urlencode(query)}"
+        self.download.value = (f"<p><a class='wqm-download' href='{html.escape(href, quote=True)}' download>"
+                               f"Download PDF</a> <span class='wqm-note'>the printed report of this school "
+                               f"and year (takes about 15 seconds)</span></p>")
+
+    # -- drawing -------------------------------------------------------------
+
+    def tab_fragments(self, index: int) -> list[Fragment]:
+        """What tab ``index`` shows."""
+        r = self.report
+        if index == 0:
+            return [r.sef_section(), _details(r)]
+        if index == 1:
+            return [subgroup_fragment(r, self.breakdown.value or "whole")]
+        if index == 2:
+            return [r.award_section(), r.strengths_section()]
+        if index == 3:
+            return [r.trend_section()]
+        return [r.reflections_section(), r.notes_section(), r.scale_section()]
+
+    def _redraw(self, index: int) -> None:
+        self._drawn.discard(index)
+        self._draw(index)
+
+    def _draw(self, index: int) -> None:
+        if index in self._drawn:
+            return
+        self.pages[index].value = "".join(f.html for f in self.tab_fragments(index))
+        self._drawn.add(index)
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = f"<wqm report app: {self.report.name}, {self.report.assessment.year}>"
+        return bundle
+
+
+def report_app(report: SchoolReport, scope: ViewerScope, *, data: str = "",
+               min_group_size: int | None = None) -> ReportApp:
+    """The interactive report for ``report``, limited by ``scope``."""
+    return ReportApp(report, scope, data=data, min_group_size=min_group_size)
