@@ -85,3 +85,43 @@ def test_school_ids_cannot_steer_output_paths(sample_dir, tmp_path, capsys):
         assert main(["report", bad, "--data", str(sample_dir), "--out", str(out)]) == 2
         assert "is not a valid school id" in capsys.readouterr().err
     assert not any(tmp_path.rglob("*.html"))
+
+
+def test_import_into_an_existing_store_needs_replace_or_merge(sample_dir, tmp_path, capsys):
+    store = tmp_path / "wqm.sqlite"
+    assert main(["import", str(sample_dir), "--data", str(store)]) == 0
+    capsys.readouterr()
+    assert main(["import", str(sample_dir), "--data", str(store)]) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert main(["import", str(sample_dir), "--data", str(store), "--merge"]) == 0
+    out = capsys.readouterr().out
+    assert "7 schools, 21 school years, 31 cycles" in out          # merging the same folder adds nothing
+    assert main(["import", str(sample_dir), "--data", str(store), "--replace"]) == 0
+    assert "backup" in capsys.readouterr().out
+    assert list(tmp_path.glob("wqm.sqlite.backup-*"))
+
+
+def test_migrate_and_school_remove(sample_dir, tmp_path, capsys):
+    store = tmp_path / "wqm.sqlite"
+    assert main(["import", str(sample_dir), "--data", str(store)]) == 0
+    assert main(["migrate", "--data", str(store)]) == 0
+    assert "already current" in capsys.readouterr().out
+    assert main(["school", "remove", "NLT03", "--data", str(store)]) == 2
+    assert "--confirm" in capsys.readouterr().err
+    assert main(["school", "remove", "NLT03", "--data", str(store), "--confirm"]) == 0
+    assert "removed NLT03" in capsys.readouterr().out
+    assert main(["schools", "--data", str(store)]) == 0
+    listed = capsys.readouterr().out
+    assert "NLT03" not in listed and "NLT01" in listed
+    assert main(["school", "remove", "NLT03", "--data", str(store), "--confirm"]) == 2   # already gone
+
+
+def test_links_command_prints_and_writes_signed_links(sample_db, tmp_path, capsys):
+    out = tmp_path / "links.csv"
+    assert main(["links", "--data", str(sample_db), "--schools", "NLT01", "NLT03", "--year", "2025-26",
+                 "--base-url", "https://wellbeing.example.org", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert len(printed) == 2 and printed[0].split()[1].startswith("https://wellbeing.example.org/?school=NLT01&")
+    assert out.read_text().count("sig=") == 2
+    assert "wqm-secret" not in "".join(printed)
+    assert main(["links", "--data", str(sample_db), "--schools", "NOPE"]) == 2

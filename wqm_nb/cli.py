@@ -73,7 +73,7 @@ def _cmd_serve(args) -> int:
     from .settings import GroupSettings
 
     serve(GroupSettings(data=args.data).data_path, port=args.port, token=args.token, max_kernels=args.max_kernels,
-          preheat=not args.no_preheat, cull_idle=args.cull_idle)
+          preheat=not args.no_preheat, cull_idle=args.cull_idle, public_url=args.public_url)
     return 0
 
 
@@ -231,6 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "this machine)")
     p.add_argument("--cull-idle", type=int, default=900, help="shut a report down after this many idle seconds")
     p.add_argument("--no-preheat", action="store_true", help="no kernel kept ready (slower first page)")
+    p.add_argument("--public-url", default="", help="the https address viewers use through a reverse proxy")
     p.set_defaults(func=_cmd_serve)
 
     p = sub.add_parser("links", help="print (and write as CSV) one signed link per school for `wqm serve`")

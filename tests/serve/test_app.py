@@ -99,3 +99,13 @@ def test_a_full_server_says_busy_instead_of_starting_more(tmp_path):
         assert busy[0] == 503 and busy[1]["Retry-After"] == "30" and b"try again" in busy[2]
     finally:
         stop_server(server)
+
+
+def test_public_url_gives_the_origin_to_allow():
+    from wqm_nb.errors import SettingsError
+    from wqm_nb.serve.app import public_origin
+
+    assert public_origin("https://Wellbeing.Trust.example/reports/") == "https://wellbeing.trust.example"
+    assert public_origin("") == ""
+    with pytest.raises(SettingsError):
+        public_origin("wellbeing.trust.example")

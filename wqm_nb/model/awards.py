@@ -19,7 +19,7 @@ from .year import YearResult
 def principle_gaps(criteria: Criteria, principle_id: str, year: YearResult, framework: Framework) -> list[str]:
     """Why a section does not meet a level's criteria in one year ([] if it does)."""
     gaps = []
-    sub = year.elements[year.elements["principle_id"] == principle_id]
+    sub = year.elements_by_section.get(principle_id, year.elements.iloc[0:0])
     unrated = sub[sub["rating"].isna()]
     if len(unrated):
         gaps.append("not rated: " + ", ".join(unrated["element_id"]))

@@ -39,6 +39,7 @@ can be worked out from the shown ones.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -68,16 +69,20 @@ class PublishedFigures:
     totals: pd.DataFrame         # TOTAL_COLUMNS: respondents per survey
     min_group_size: int
 
-    @property
+    @cached_property
     def whole(self) -> pd.DataFrame:
         """Whole-group rows (no subgroup)."""
         return self.table[self.table["subgroup_field"].isna()].reset_index(drop=True)
 
-    @property
+    @cached_property
     def shown(self) -> pd.DataFrame:
         """Whole-group rows that are published (not suppressed)."""
         whole = self.whole
         return whole[~whole["suppressed"]].reset_index(drop=True)
+
+    @cached_property
+    def _shown_by_section(self) -> dict[str, pd.DataFrame]:
+        return {sec: rows.reset_index(drop=True) for sec, rows in self.shown.groupby("section_id", sort=False)}
 
     def subgroups(self, survey: str) -> pd.DataFrame:
         """Subgroup rows of one survey."""
@@ -86,8 +91,7 @@ class PublishedFigures:
 
     def for_section(self, section_id: str) -> pd.DataFrame:
         """Published whole-group rows for one section."""
-        shown = self.shown
-        return shown[shown["section_id"] == section_id].reset_index(drop=True)
+        return self._shown_by_section.get(section_id, self.shown.iloc[0:0])
 
     @property
     def unmapped(self) -> list[str]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import pandas as pd
 
@@ -23,6 +24,11 @@ class YearResult:
     figures: PublishedFigures
     notes: pd.DataFrame = field(default_factory=pd.DataFrame)
     reflections: dict[str, dict] = field(default_factory=dict)
+
+    @cached_property
+    def elements_by_section(self) -> dict[str, pd.DataFrame]:
+        """The elements of each section (computed once: the award rules ask for them many times)."""
+        return {sec: rows for sec, rows in self.elements.groupby("principle_id", sort=False)}
 
     @property
     def has_self_evaluation(self) -> bool:

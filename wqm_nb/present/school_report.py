@@ -89,11 +89,12 @@ class SchoolReport:
         return render("school_header.html.j2", "header", framework=self.framework, school=s, year=a.year,
                       facts=facts, status=status)
 
-    def sef_section(self) -> Fragment:
-        return self._cached('sef_section', self._build_sef_section)
+    def sef_section(self, with_trend: bool = True) -> Fragment:
+        """Self-evaluation per section and element, with the trend across years unless ``with_trend`` is False
+        (the app shows the trend on a tab of its own)."""
+        return self._cached(f"sef_section:{with_trend}", lambda: self._build_sef_section(with_trend))
 
-    def _build_sef_section(self) -> Fragment:
-        """Self-evaluation per section and element, with the trend across years."""
+    def _build_sef_section(self, with_trend: bool = True) -> Fragment:
         a, fw = self.assessment, self.framework
         p = a.current.principles
         summary = Table(["", fw.section_label, "Mean rating", "Stage", "Rated", "With evidence"],
@@ -102,7 +103,7 @@ class SchoolReport:
                          for r in p.itertuples()])
         rated_years = [y for y in a.history if y.has_self_evaluation]
         trend = None
-        if len(rated_years) > 1:
+        if with_trend and len(rated_years) > 1:
             frame = pd.concat([y.principles.assign(year=y.year) for y in rated_years])
             trend = charts.trend_chart(frame, fw.scale)
         e = a.current.elements

@@ -407,9 +407,26 @@ def prepare_store(data: Path, work_dir: Path) -> Path:
     return data
 
 
+def public_origin(public_url: str) -> str:
+    """``https://wellbeing.trust.example`` from the address viewers use ('' for none)."""
+    from urllib.parse import urlparse
+
+    if not public_url:
+        return ""
+    parts = urlparse(public_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SettingsError(f"--public-url must look like https://wellbeing.trust.example, got {public_url!r}")
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
 def serve(data: Path, port: int = 8866, token: str = "", max_kernels: int | None = None, preheat: bool = True,
-          pool_size: int = 1, cull_idle: int = 900, cull_interval: int = 60, open_browser: bool = False) -> None:
-    """Start the app and block until interrupted. ``token`` empty: a random one, printed in the URL."""
+          pool_size: int = 1, cull_idle: int = 900, cull_interval: int = 60, open_browser: bool = False,
+          public_url: str = "") -> None:
+    """Start the app and block until interrupted. ``token`` empty: a random one, printed in the URL.
+
+    ``public_url`` is the address viewers use through a reverse proxy: the
+    browser's websockets then come from that origin, which is allowed (the
+    proxy passes ``Host: 127.0.0.1:PORT``)."""
     import secrets
 
     from traitlets.config import Config
@@ -432,6 +449,9 @@ def serve(data: Path, port: int = 8866, token: str = "", max_kernels: int | None
     c.Voila.token = token
     c.Voila.config_file_paths = []
     c.Voila.identity_provider_class = LinkIdentityProvider
+    origin = public_origin(public_url)
+    if origin:
+        c.Voila.tornado_settings = {"allow_origin": origin}
     c.VoilaConfiguration.template = TEMPLATE
     c.VoilaConfiguration.allow_template_override = "NO"
     c.VoilaConfiguration.allow_theme_override = "NO"

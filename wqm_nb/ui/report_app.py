@@ -62,6 +62,8 @@ def viewer_scope(*, school_id: str, year: str, data: str = "") -> ViewerScope:
         return ViewerScope(school_id, year)
     from voila.utils import get_query_string
 
+    if os.environ.get("VOILA_PREHEAT") == "True":
+        warm_up(data)          # a kernel kept ready does the slow first-time work before anyone asks
     query = parse_qs(get_query_string() or "")
     one = {k: v[-1] for k, v in query.items() if v}
     framework = one.get("framework", "")
@@ -74,6 +76,19 @@ def viewer_scope(*, school_id: str, year: str, data: str = "") -> ViewerScope:
             schools = store.schools()
         school = schools[0]["school_id"] if schools else ""
     return ViewerScope(school, one.get("year") or year, framework)
+
+
+def warm_up(data: str = "") -> None:
+    """Do once what is slow the first time in a process: load the data files, read the store,
+    analyse a school and draw its charts (matplotlib's fonts and first figure)."""
+    try:
+        with Store.open(ReportSettings(school_id="X", data=data).data_path, read_only=True) as store:
+            schools = store.schools()
+        if schools:
+            report = load_school_report(school_id=schools[0]["school_id"], data=data)
+            report.header(), report.sef_section(with_trend=False), _details(report)
+    except WqmError:
+        pass    # the viewer's own request will say what is wrong
 
 
 def _details(report: SchoolReport) -> Fragment:
@@ -213,7 +228,7 @@ class ReportApp:
         """What tab ``index`` shows."""
         r = self.report
         if index == 0:
-            return [r.sef_section(), _details(r)]
+            return [r.sef_section(with_trend=False), _details(r)]
         if index == 1:
             return [subgroup_fragment(r, self.breakdown.value or "whole")]
         if index == 2:

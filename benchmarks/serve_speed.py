@@ -1,0 +1,86 @@
+"""How fast the leaders' app opens and switches school.
+
+    .venv/bin/python benchmarks/serve_speed.py [--runs 5]
+
+* first page: a GET of the report page until the whole page (rendered by the
+  kernel) has arrived, with a preheated kernel and without one;
+* switching school: the app's work when a viewer picks another school in the
+  dropdown (load the school's assessment, redraw the header and the open tab),
+  measured in-process on the same store.
+
+Targets (issue 9): first page under 3 s with the preheated kernel; switching
+school under 1 s.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _serve import Served, get  # noqa: E402
+
+
+def first_pages(runs: int, *args: str) -> list[float]:
+    served = Served(*args)
+    times = []
+    try:
+        for i in range(runs):
+            school = f"NLT0{1 + i % 7}"
+            start = time.perf_counter()
+            status, body = get(f"{served.base}/?token={served.token}&school={school}")
+            times.append(time.perf_counter() - start)
+            assert status == 200 and b"wqm report app" in body, status
+            if served.preheat:
+                served.wait_ready()      # the pool refills before the next viewer
+    finally:
+        served.stop()
+    return times
+
+
+def switching(runs: int) -> list[float]:
+    from wqm_nb.present import load_school_report
+    from wqm_nb.store import build_database
+    from wqm_nb.ui import report_app, viewer_scope
+
+    import tempfile
+
+    store = str(build_database(Path(__file__).resolve().parent.parent / "sample_data",
+                               Path(tempfile.mkdtemp()) / "wqm.sqlite"))
+    app = report_app(load_school_report(school_id="NLT03", data=store), viewer_scope(school_id="NLT03", year=""),
+                     data=store)
+    times = []
+    for i in range(runs * 7):
+        school = f"NLT0{1 + i % 7}"
+        if school == app.school.value:
+            continue
+        start = time.perf_counter()
+        app.school.value = school
+        times.append(time.perf_counter() - start)
+        assert app.report.assessment.school["school_id"] == school
+    return times
+
+
+def row(name: str, times: list[float], target: float) -> str:
+    return (f"| {name} | {min(times):.2f} | {statistics.median(times):.2f} | {max(times):.2f} | "
+            f"{'yes' if statistics.median(times) < target else 'NO'} (< {target:g} s) |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    runs = parser.parse_args().runs
+    preheated = first_pages(runs)
+    cold = first_pages(max(2, runs // 2), "--no-preheat")
+    switch = switching(runs)
+    print("| measure | min s | median s | max s | meets target |")
+    print("| --- | --- | --- | --- | --- |")
+    print(row("first page, preheated kernel", preheated, 3))
+    print(row("first page, no preheated kernel", cold, 3))
+    print(row("switching school (in the kernel)", switch, 1))
+
+
+if __name__ == "__main__":
+    main()
