@@ -39,12 +39,13 @@ def whole(r: SchoolReport) -> str:
 
 def test_wqm_sections_in_order(report):
     r = report("NLT01")
-    assert [f.name for f in r.sections()] == ["header", "self-evaluation", "surveys", "strengths", "readiness",
-                                              "notes", "scale"]
+    assert [f.name for f in r.sections()] == ["header", "self-evaluation", "trends", "surveys", "strengths",
+                                              "readiness", "notes", "scale"]
     html = whole(r)
     assert "<h1>Ashgrove Primary School</h1>" in html and "Self-evaluation and stakeholder report, 2025-26" in html
     assert "Readiness against the award levels" in html and "Key question" not in html
-    assert "Self-evaluation over time" in r.sef_section().html           # three rated years: a trend
+    assert "Self-evaluation over time" in r.trend_section().html         # three rated years: a trend
+    assert "Self-evaluation over time" not in r.sef_section().html
     assert "Staff survey by role" in r.survey_section().html
     dated = SchoolReport(r.assessment, report_date=date(2026, 7, 1)).header().html
     assert "<td>2026-07-01</td>" in dated

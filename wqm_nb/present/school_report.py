@@ -89,23 +89,17 @@ class SchoolReport:
         return render("school_header.html.j2", "header", framework=self.framework, school=s, year=a.year,
                       facts=facts, status=status)
 
-    def sef_section(self, with_trend: bool = True) -> Fragment:
-        """Self-evaluation per section and element, with the trend across years unless ``with_trend`` is False
-        (the app shows the trend on a tab of its own)."""
-        return self._cached(f"sef_section:{with_trend}", lambda: self._build_sef_section(with_trend))
+    def sef_section(self) -> Fragment:
+        """Self-evaluation per section and element (the trend across years is :meth:`trend_section`)."""
+        return self._cached("sef_section", self._build_sef_section)
 
-    def _build_sef_section(self, with_trend: bool = True) -> Fragment:
+    def _build_sef_section(self) -> Fragment:
         a, fw = self.assessment, self.framework
         p = a.current.principles
         summary = Table(["", fw.section_label, "Mean rating", "Stage", "Rated", "With evidence"],
                         [[r.principle_id, r.principle, "" if pd.isna(r.mean_rating) else f"{r.mean_rating:.1f}",
                           r.level, f"{r.rated}/{r.elements}", f"{r.with_evidence}/{r.elements}"]
                          for r in p.itertuples()])
-        rated_years = [y for y in a.history if y.has_self_evaluation]
-        trend = None
-        if with_trend and len(rated_years) > 1:
-            frame = pd.concat([y.principles.assign(year=y.year) for y in rated_years])
-            trend = charts.trend_chart(frame, fw.scale)
         e = a.current.elements
         detail = Table(["Element", "Rating", "Stage", "Evidence"],
                        [[f"{r.element_id} {r.element}", "" if pd.isna(r.rating) else f"{r.rating:.0f}", r.level,
@@ -116,7 +110,7 @@ class SchoolReport:
                             f"the latest entry for each element counts.",
                       framework=fw, year=a.year, rated=a.current.has_self_evaluation,
                       chart=charts.sef_chart(p, fw.scale, f"Self-evaluation by {fw.section_label.lower()}"),
-                      summary=summary, trend=trend, detail=detail)
+                      summary=summary, detail=detail)
 
     def survey_section(self) -> Fragment:
         return self._cached('survey_section', self._build_survey_section)
@@ -245,7 +239,7 @@ class SchoolReport:
 
     def sections(self) -> list[Fragment]:
         """Every section in report order (empty ones left out)."""
-        parts = [self.header(), self.sef_section(), self.survey_section(), self.strengths_section(),
+        parts = [self.header(), self.sef_section(), self.trend_section(), self.survey_section(), self.strengths_section(),
                  self.award_section(), self.reflections_section(), self.notes_section(), self.scale_section()]
         return [p for p in parts if p]
 

@@ -86,7 +86,7 @@ def warm_up(data: str = "") -> None:
             schools = store.schools()
         if schools:
             report = load_school_report(school_id=schools[0]["school_id"], data=data)
-            report.header(), report.sef_section(with_trend=False), _details(report)
+            report.header(), report.sef_section(), _details(report)
     except WqmError:
         pass    # the viewer's own request will say what is wrong
 
@@ -228,7 +228,7 @@ class ReportApp:
         """What tab ``index`` shows."""
         r = self.report
         if index == 0:
-            return [r.sef_section(with_trend=False), _details(r)]
+            return [r.sef_section(), _details(r)]
         if index == 1:
             return [subgroup_fragment(r, self.breakdown.value or "whole")]
         if index == 2:
