@@ -158,3 +158,21 @@ def test_html_has_one_h1_and_headings_in_order(rendered):
     assert levels.count(1) == 1 and levels[0] == 1
     assert all(b <= a + 1 for a, b in zip(levels, levels[1:])), levels   # never skips a level
     assert '<html lang="en">' in html and "<title>Fellside Primary School:" in html
+
+
+def test_pdfinfo_reports_the_pdf_tagged(rendered):
+    import shutil
+    import subprocess
+
+    pdfinfo = shutil.which("pdfinfo")
+    if pdfinfo is None:
+        pytest.skip("pdfinfo (poppler-utils) is not installed; .ci/run installs it")
+    info = subprocess.run([pdfinfo, str(rendered / "NLT03_2025-26.pdf")], capture_output=True, text=True,
+                          check=True).stdout
+    assert re.search(r"^Tagged:\s+yes$", info, re.M)
+    assert re.search(r"^Title:\s+Fellside Primary School", info, re.M)
+
+
+def test_the_printout_carries_no_widget_state(rendered):
+    html = (rendered / "NLT03_2025-26.html").read_text()
+    assert "widget-state" not in html and "ToggleButtonsModel" not in html

@@ -73,6 +73,7 @@ def to_html(ipynb: Path, html: Path) -> Path:
             cell.outputs = [o for o in cell.outputs if not (o.get("output_type") == "stream"
                                                             and o.get("name") == "stderr")]
     nb.metadata["title"] = document_title(nb) or ipynb.stem
+    nb.metadata.pop("widgets", None)   # the interactive app's state: no use, and a hidden copy, in a printout
     from nbconvert.preprocessors import TagRemovePreprocessor
 
     exporter = HTMLExporter(template_name=TEMPLATE_NAME, extra_template_basedirs=[str(nbconvert_template_dir())],

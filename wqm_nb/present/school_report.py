@@ -89,11 +89,12 @@ class SchoolReport:
         return render("school_header.html.j2", "header", framework=self.framework, school=s, year=a.year,
                       facts=facts, status=status)
 
-    def sef_section(self) -> Fragment:
-        """Self-evaluation per section and element (the trend across years is :meth:`trend_section`)."""
-        return self._cached("sef_section", self._build_sef_section)
+    def sef_section(self, element_table: bool = True) -> Fragment:
+        """Self-evaluation per section, and per element unless ``element_table`` is False (the app shows
+        the elements in rows that open). The trend across years is :meth:`trend_section`."""
+        return self._cached(f"sef_section:{element_table}", lambda: self._build_sef_section(element_table))
 
-    def _build_sef_section(self) -> Fragment:
+    def _build_sef_section(self, element_table: bool = True) -> Fragment:
         a, fw = self.assessment, self.framework
         p = a.current.principles
         summary = Table(["", fw.section_label, "Mean rating", "Stage", "Rated", "With evidence"],
@@ -110,20 +111,21 @@ class SchoolReport:
                             f"the latest entry for each element counts.",
                       framework=fw, year=a.year, rated=a.current.has_self_evaluation,
                       chart=charts.sef_chart(p, fw.scale, f"Self-evaluation by {fw.section_label.lower()}"),
-                      summary=summary, detail=detail)
+                      summary=summary, detail=detail if element_table else None)
 
-    def survey_section(self) -> Fragment:
-        return self._cached('survey_section', self._build_survey_section)
+    def survey_section(self, by_subgroup: bool = True) -> Fragment:
+        """What stakeholders say: published figures per section, then per subgroup unless ``by_subgroup``
+        is False (the app shows one breakdown at a time)."""
+        return self._cached(f"survey_section:{by_subgroup}", lambda: self._build_survey_section(by_subgroup))
 
-    def _build_survey_section(self) -> Fragment:
-        """What stakeholders say: published figures per section, then per subgroup."""
+    def _build_survey_section(self, by_subgroup: bool = True) -> Fragment:
         a, fw = self.assessment, self.framework
         figures = a.current.figures
         whole = figures.whole
         chart = charts.survey_chart(whole, figures.min_group_size,
                                     f"Stakeholders agreeing, by {fw.section_label.lower()}") if len(whole) else None
         subgroups = []
-        for survey_id, survey in a.bank.surveys.items():
+        for survey_id, survey in (a.bank.surveys.items() if by_subgroup else ()):
             rows = figures.subgroups(survey_id)
             if survey.subgroup and len(rows):
                 subgroups.append(dict(title=f"{survey.name} by {survey.subgroup.label.lower()}",

@@ -133,7 +133,8 @@ class LinkIdentityProvider(PasswordIdentityProvider):
         if cookie:
             from urllib.parse import parse_qs
 
-            link = _link_from({k: [v.encode() for v in vs] for k, vs in parse_qs(cookie.decode()).items()})
+            link = _link_from({k: [v.encode() for v in vs]
+                                for k, vs in parse_qs(cookie.decode(), keep_blank_values=True).items()})
             if link is not None:
                 return User(username=f"{LINK_USER}{link.school}")
         return None
@@ -160,7 +161,14 @@ def requested_scope(handler: tornado.web.RequestHandler) -> tuple[str, str, str]
             link = check_link(STATE.secret, arguments)
         except LinkError as exc:
             raise tornado.web.HTTPError(403, str(exc)) from None
-        return link.school, link.year, framework
+        year = link.year
+        if not year and "show_year" in arguments:    # a link for any year: the year the viewer chose
+            year = arguments["show_year"][0].decode("utf-8", "replace")
+            try:
+                check_academic_year(year)
+            except SettingsError:
+                raise tornado.web.HTTPError(400, "not an academic year") from None
+        return link.school, year, framework
     unknown = sorted(set(arguments) - set(PAGE_PARAMS) - {"sig", "expires"})
     if unknown:
         raise tornado.web.HTTPError(400, f"unexpected parameter(s) {', '.join(unknown)}")

@@ -64,7 +64,7 @@ def viewer_scope(*, school_id: str, year: str, data: str = "") -> ViewerScope:
 
     if os.environ.get("VOILA_PREHEAT") == "True":
         warm_up(data)          # a kernel kept ready does the slow first-time work before anyone asks
-    query = parse_qs(get_query_string() or "")
+    query = parse_qs(get_query_string() or "", keep_blank_values=True)
     one = {k: v[-1] for k, v in query.items() if v}
     framework = one.get("framework", "")
     if "sig" in one:    # a signed link: the server verified it; it names one school
@@ -86,7 +86,7 @@ def warm_up(data: str = "") -> None:
             schools = store.schools()
         if schools:
             report = load_school_report(school_id=schools[0]["school_id"], data=data)
-            report.header(), report.sef_section(), _details(report)
+            report.header(), report.sef_section(element_table=False), _details(report)
     except WqmError:
         pass    # the viewer's own request will say what is wrong
 
@@ -114,7 +114,7 @@ def subgroup_fragment(report: SchoolReport, choice: str) -> Fragment:
     """The survey breakdown chosen in the app: the whole groups, or one subgroup question."""
     figures = report.assessment.current.figures
     if choice == "whole":
-        return report.survey_section()
+        return report.survey_section(by_subgroup=False)
     survey = report.assessment.bank.surveys[choice]
     rows = figures.subgroups(choice)
     table = survey_matrix(rows, "subgroup", report.framework.section_label) if len(rows) else None
@@ -148,7 +148,8 @@ class ReportApp:
                                     value=report.framework.id if report.framework.id in available_frameworks()
                                     else None, description="Framework", **label)
         self._set_years(settings.school_id, report.assessment.year)
-        self.breakdown = w.ToggleButtons(description="Show", style={"description_width": "initial"})
+        self.breakdown = w.ToggleButtons(description="Show", style={"description_width": "initial",
+                                                                   "button_width": "auto"})
         self.message = w.HTML()
         self.download = w.HTML()
         self.pages = [w.HTML() for _ in TABS]
@@ -228,7 +229,7 @@ class ReportApp:
         """What tab ``index`` shows."""
         r = self.report
         if index == 0:
-            return [r.sef_section(), _details(r)]
+            return [r.sef_section(element_table=False), _details(r)]
         if index == 1:
             return [subgroup_fragment(r, self.breakdown.value or "whole")]
         if index == 2:

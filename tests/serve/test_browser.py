@@ -1,0 +1,337 @@
+"""The leaders' app in a real browser: headless Debian Chromium driven by Selenium.
+
+What plain HTTP cannot show: the widgets render, talk to the kernel (school,
+year, tab and breakdown choices redraw the report), the "Download PDF" link
+saves a PDF, a signed link limits the School dropdown, and the rendered page
+is accessible. Screenshots are saved to ``test-artifacts/`` at the repository
+root for a person to look at.
+
+Chromium and its driver are Debian's (``apt-get install chromium
+chromium-driver``; ``.ci/run`` installs them): Selenium is pointed at
+``/usr/bin/chromedriver``, so Selenium Manager never downloads a browser.
+Without them the tests skip with the reason (and fail under ``CI``).
+"""
+import base64
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = ("/usr/bin/chromium", "chromium", "chromium-browser")
+CHROMEDRIVER = ("/usr/bin/chromedriver", "chromedriver")
+WIDTH, HEIGHT = 1280, 1600
+PAGE_TIMEOUT = 90          # a page runs the report notebook in a kernel (preheated, or started for it)
+CHANGE_TIMEOUT = 30        # a widget change recomputes one school's report in that kernel
+PDF_TIMEOUT = 120          # the PDF is rendered by `wqm report` in a subprocess (~10-15 s)
+APP = ".wqm-app"
+
+
+def _which(candidates: tuple[str, ...]) -> str | None:
+    for name in candidates:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def _no_browser(reason: str):
+    if os.environ.get("CI"):
+        pytest.fail(f"browser tests must run in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def artifacts(repo) -> Path:
+    """``test-artifacts/`` at the repository root (git-ignored): screenshots for a person to look at."""
+    path = repo / "test-artifacts"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+@pytest.fixture
+def downloads(tmp_path) -> Path:
+    path = tmp_path / "downloads"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def browser(tmp_path, downloads):
+    """A fresh headless Chromium (own profile, so no cookie from another test) that saves downloads to ``downloads``."""
+    try:
+        from selenium import webdriver
+        from selenium.common.exceptions import WebDriverException
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        _no_browser("selenium is not installed (pip install -e '.[test]')")
+    chromium, chromedriver = _which(CHROMIUM), _which(CHROMEDRIVER)
+    if not chromium or not chromedriver:
+        _no_browser("no Chromium and chromedriver (apt-get install chromium chromium-driver)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--no-first-run", f"--window-size={WIDTH},{HEIGHT}", f"--user-data-dir={tmp_path / 'profile'}"):
+        options.add_argument(flag)
+    options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
+                                              "download.prompt_for_download": False})
+    try:
+        service = Service(executable_path=chromedriver, log_output=str(tmp_path / "chromedriver.log"))
+        driver = webdriver.Chrome(service=service, options=options)
+    except WebDriverException as exc:
+        _no_browser(f"Chromium did not start: {exc.msg}")
+    driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    try:
+        yield driver
+    finally:
+        try:
+            driver.get("about:blank")      # leaving the page shuts its kernel down
+        finally:
+            driver.quit()
+
+
+# --------------------------------------------------------------------------
+# helpers
+
+
+def wait(driver, condition, timeout: float = CHANGE_TIMEOUT, message: str = ""):
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, timeout, poll_frequency=0.2,
+                         ignored_exceptions=(StaleElementReferenceException,)).until(condition, message)
+
+
+def open_app(driver, url: str):
+    """Open the app and wait until its widgets are drawn; returns the app's element."""
+    from selenium.webdriver.common.by import By
+
+    driver.get(url)
+    wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, f"{APP} select")
+         and d.find_elements(By.CSS_SELECTOR, f"{APP} .lm-TabBar-tab"),
+         PAGE_TIMEOUT, f"the app's widgets did not appear at {url}")
+    return driver.find_element(By.CSS_SELECTOR, APP)
+
+
+def header(driver) -> str:
+    from selenium.webdriver.common.by import By
+
+    return driver.find_element(By.CSS_SELECTOR, f"{APP} header.wqm-header").text
+
+
+def dropdown(driver, label: str):
+    """The <select> that an ipywidgets Dropdown with description ``label`` renders, as a Selenium Select."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    for box in driver.find_elements(By.CSS_SELECTOR, f"{APP} .widget-dropdown"):
+        if box.find_element(By.CSS_SELECTOR, "label").text.strip() == label:
+            return Select(box.find_element(By.CSS_SELECTOR, "select"))
+    raise AssertionError(f"no dropdown labelled {label!r}")
+
+
+def choose(driver, label: str, value: str) -> None:
+    """Pick ``value`` (an option's value: its visible label) in the dropdown ``label``."""
+    dropdown(driver, label).select_by_value(value)
+
+
+def click_tab(driver, title: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    tabs = driver.find_elements(By.CSS_SELECTOR, f"{APP} .lm-TabBar-tab")
+    [tab] = [t for t in tabs if t.text.strip() == title]
+    tab.click()
+    wait(driver, lambda d: tab.get_attribute("aria-selected") == "true", message=f"tab {title!r} not selected")
+
+
+def shown_page(driver):
+    """The tab page now shown, or None while the tabs switch."""
+    from selenium.webdriver.common.by import By
+
+    pages = [p for p in driver.find_elements(By.CSS_SELECTOR, f"{APP} .widget-tab-contents > .lm-Widget")
+             if p.is_displayed()]
+    return pages[0] if len(pages) == 1 else None
+
+
+def page_text(driver) -> str:
+    """The text of the tab page now shown ('' while the tabs switch)."""
+    page = shown_page(driver)
+    return page.text if page is not None else ""
+
+
+def visible_page(driver):
+    page = shown_page(driver)
+    assert page is not None, "not exactly one tab page is shown"
+    return page
+
+
+def screenshot(driver, path: Path) -> Path:
+    """The whole page, not just the window: Voila scrolls inside #rendered_cells, so the window
+    is made as tall as its content for the shot."""
+    content, frame = driver.execute_script(
+        "const s = document.getElementById('rendered_cells') || document.scrollingElement;"
+        "return [Math.ceil(s.scrollHeight) + 40, window.outerHeight - window.innerHeight];")
+    inner = min(max(content, HEIGHT - frame), 16000)
+    driver.set_window_size(WIDTH, inner + frame)
+    try:
+        wait(driver, lambda d: d.execute_script("return window.innerHeight") == inner,
+             message="the window did not resize for the screenshot")
+        data = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})["data"]
+        path.write_bytes(base64.b64decode(data))
+    finally:
+        driver.set_window_size(WIDTH, HEIGHT)
+    assert path.stat().st_size > 10_000
+    return path
+
+
+# --------------------------------------------------------------------------
+# tests
+
+
+def test_the_app_shows_the_school_in_its_widgets(server, browser, artifacts):
+    from selenium.webdriver.common.by import By
+
+    open_app(browser, f"{server.base}/?token={server.token}&school=NLT03")
+    assert browser.find_element(By.CSS_SELECTOR, f"{APP} header h1").text == "Fellside Primary School"
+    assert "Fellside Primary School (NLT03)" == dropdown(browser, "School").first_selected_option.text.strip()
+    tabs = [t.text.strip() for t in browser.find_elements(By.CSS_SELECTOR, f"{APP} .lm-TabBar-tab")]
+    assert tabs == ["Self-evaluation", "Surveys", "Award readiness", "Trends", "Notes"]
+    first = visible_page(browser)
+    assert "Self-evaluation by framing principle" in first.text
+    assert first.find_elements(By.CSS_SELECTOR, "svg[role='img']"), "the self-evaluation chart is not drawn"
+    assert browser.find_element(By.CSS_SELECTOR, "a.wqm-download").is_displayed()
+    screenshot(browser, artifacts / "app-nlt03.png")
+
+
+def test_school_and_year_dropdowns_redraw_the_report(server, browser):
+    from selenium.webdriver.common.by import By
+
+    open_app(browser, f"{server.base}/?token={server.token}&school=NLT03")
+    assert "2025-26" in header(browser)
+    choose(browser, "School", "Ashgrove Primary School (NLT01)")
+    wait(browser, lambda d: "Ashgrove Primary School" in header(d), message="switching school did not redraw")
+    assert "Fellside" not in header(browser) and "Fellside" not in visible_page(browser).text
+    href = browser.find_element(By.CSS_SELECTOR, "a.wqm-download").get_attribute("href")
+    assert "school=NLT01" in href and "year=2025-26" in href
+
+    years = [o.get_attribute("value") for o in dropdown(browser, "Academic year").options]
+    assert years == ["2025-26", "2024-25", "2023-24"]
+    choose(browser, "Academic year", "2023-24")
+    wait(browser, lambda d: "report, 2023-24" in header(d), message="switching year did not redraw the header")
+    assert "2025-26" not in header(browser) and "Ashgrove Primary School" in header(browser)
+    assert "year=2023-24" in browser.find_element(By.CSS_SELECTOR, "a.wqm-download").get_attribute("href")
+
+
+def test_surveys_tab_shows_the_subgroup_breakdown(server, browser, artifacts):
+    from selenium.webdriver.common.by import By
+
+    open_app(browser, f"{server.base}/?token={server.token}&school=NLT03")
+    click_tab(browser, "Surveys")
+    wait(browser, lambda d: "What stakeholders say" in page_text(d), message="Surveys tab not drawn")
+    buttons = {b.text.strip(): b for b in visible_page(browser).find_elements(By.CSS_SELECTOR, ".widget-toggle-button")}
+    assert set(buttons) == {"Whole groups", "Staff survey by role", "Pupil survey by year group"}
+    buttons["Pupil survey by year group"].click()
+    wait(browser, lambda d: shown_page(d) is not None
+         and [h.text for h in shown_page(d).find_elements(By.TAG_NAME, "h2")] == ["Pupil survey by year group"],
+         message="choosing a breakdown did not redraw the tab")
+    shown = visible_page(browser).text
+    assert "What stakeholders say" not in shown
+    assert "fewer than 5 respondents are not shown" in shown
+    screenshot(browser, artifacts / "app-surveys.png")
+
+
+def test_download_pdf_saves_the_report(server, browser, downloads):
+    from selenium.webdriver.common.by import By
+
+    open_app(browser, f"{server.base}/?token={server.token}&school=NLT03")
+    link = browser.find_element(By.CSS_SELECTOR, "a.wqm-download")
+    assert link.text.strip() == "Download PDF"
+    link.click()
+
+    def saved(_):
+        names = [p.name for p in downloads.iterdir()]
+        done = [downloads / n for n in names if n.endswith(".pdf")]
+        return done if done and not any(n.endswith(".crdownload") for n in names) else False
+
+    [pdf] = wait(browser, saved, PDF_TIMEOUT, "no PDF was downloaded")
+    assert pdf.name == "NLT03_2025-26_wqm.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 10_000
+
+
+def test_a_signed_link_shows_its_school_only(server, browser, artifacts):
+    from selenium.webdriver.common.by import By
+
+    link = server.links("--schools", "NLT03")[0]
+    assert "token=" not in link
+    open_app(browser, link)      # the widgets draw only if the kernel API and websocket accept the link's cookie
+    assert browser.find_element(By.CSS_SELECTOR, f"{APP} header h1").text == "Fellside Primary School"
+    schools = [o.get_attribute("value") for o in dropdown(browser, "School").options]
+    assert schools == ["Fellside Primary School (NLT03)"]
+    screenshot(browser, artifacts / "signed-link.png")
+
+    # the same link for another school: refused before any kernel starts, even with the link's cookie
+    browser.get(link.replace("school=NLT03", "school=NLT04"))
+    wait(browser, lambda d: d.find_elements(By.TAG_NAME, "h1"), message="no refusal page")
+    status = browser.execute_script("return performance.getEntriesByType('navigation')[0].responseStatus")
+    assert status == 403
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Not allowed"
+    body = browser.find_element(By.TAG_NAME, "body").text
+    assert "Kingsmead" not in body and "Fellside" not in body
+    assert not browser.find_elements(By.CSS_SELECTOR, APP) and not browser.find_elements(By.TAG_NAME, "select")
+
+
+def test_the_page_is_accessible(server, browser, artifacts):
+    """Language, title, one h1 in the report, headings that do not skip a level, labelled
+    controls, and every chart an image with a text alternative (its <title>)."""
+    from selenium.webdriver.common.by import By
+
+    open_app(browser, f"{server.base}/?token={server.token}&school=NLT03")
+    for title in ("Surveys", "Award readiness", "Trends", "Notes"):     # draw every tab
+        click_tab(browser, title)
+        wait(browser, lambda d: shown_page(d) is not None and shown_page(d).find_elements(By.TAG_NAME, "h2"),
+             message=f"tab {title!r} not drawn")
+        if title != "Surveys":
+            screenshot(browser, artifacts / f"app-{title.lower().replace(' ', '-')}.png")
+
+    assert browser.execute_script("return document.documentElement.lang") == "en"
+    assert browser.title.strip() == "Wellbeing quality-mark report"
+
+    headings = browser.execute_script(
+        "return Array.from(document.querySelectorAll(arguments[0] + ' :is(h1,h2,h3,h4,h5,h6)'))"
+        ".map(h => [Number(h.tagName[1]), h.textContent.trim()])", APP)
+    assert [text for level, text in headings if level == 1] == ["Fellside Primary School"]
+    assert headings[0][0] == 1
+    for (before, text_before), (level, text) in zip(headings, headings[1:]):
+        assert level <= before + 1, f"heading level skipped: h{before} {text_before!r} then h{level} {text!r}"
+    assert all(text for _, text in headings)
+
+    charts = browser.execute_script(
+        "return Array.from(document.querySelectorAll(arguments[0] + ' svg')).map(s => [s.getAttribute('role'),"
+        " s.querySelector(':scope > title') ? s.querySelector(':scope > title').textContent.trim() : ''])", APP)
+    assert len(charts) >= 3                   # self-evaluation, survey agreement, trends
+    for role, alt in charts:
+        assert role == "img" and len(alt) > 20, (role, alt)
+
+    controls = browser.execute_script(
+        "return Array.from(document.querySelectorAll(arguments[0] + ' select')).map(s =>"
+        " s.labels.length ? s.labels[0].textContent.trim() : '')", APP)
+    assert controls == ["School", "Academic year", "Framework"]
+    tabs = browser.find_elements(By.CSS_SELECTOR, f"{APP} [role='tablist'] [role='tab']")
+    assert [t.text.strip() for t in tabs] == ["Self-evaluation", "Surveys", "Award readiness", "Trends", "Notes"]
+    images = browser.execute_script("return Array.from(document.images).filter(i => !i.hasAttribute('alt')).length")
+    assert images == 0
+
+
+def test_download_pdf_from_a_link_for_any_year_prints_the_year_shown(server, browser):
+    from selenium.webdriver.common.by import By
+
+    open_app(browser, server.links("--schools", "NLT03")[0])
+    choose(browser, "Academic year", "2024-25")
+    wait(browser, lambda d: "report, 2024-25" in header(d), message="switching year did not redraw the header")
+    href = browser.find_element(By.CSS_SELECTOR, "a.wqm-download").get_attribute("href")
+    status, headers, body = server.get(href[len(server.base):], timeout=PDF_TIMEOUT)
+    assert status == 200 and body.startswith(b"%PDF")
+    assert "2024-25" in headers["Content-Disposition"]
