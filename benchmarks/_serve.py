@@ -50,10 +50,13 @@ class Served:
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def wait_ready(self, timeout: float = 90) -> None:
-        """Until the server answers (and, with preheat, its kernel pool is full)."""
+    def fills(self) -> int:
+        """How often the preheated kernel pool has been (re)filled so far."""
+        return self.log.read_text().count("is filled") if self.log.exists() else 0
+
+    def wait_ready(self, fills_before: int = 0, timeout: float = 90) -> None:
+        """Until the server answers and, with preheat, its pool has filled more than ``fills_before`` times."""
         deadline = time.time() + timeout
-        fills = self.log.read_text().count("is filled") if self.log.exists() else 0
         while time.time() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(self.log.read_text())
@@ -61,7 +64,7 @@ class Served:
                 up = get(self.base + "/voila/static/voila.js", timeout=2)[0] == 200
             except OSError:
                 up = False
-            if up and (not self.preheat or self.log.read_text().count("is filled") > fills or fills):
+            if up and (not self.preheat or self.fills() > fills_before):
                 return
             time.sleep(0.2)
         raise RuntimeError("server not ready:\n" + self.log.read_text())
