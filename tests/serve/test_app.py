@@ -109,3 +109,24 @@ def test_public_url_gives_the_origin_to_allow():
     assert public_origin("") == ""
     with pytest.raises(SettingsError):
         public_origin("wellbeing.trust.example")
+
+
+def test_an_abandoned_report_is_culled_and_frees_its_place(tmp_path):
+    from .conftest import start_server, stop_server
+
+    server = start_server(tmp_path, "--max-kernels", "1", "--no-preheat", "--cull-idle", "6")
+    try:
+        assert server.get(f"/?token={server.token}&school=NLT01")[0] == 200   # no websocket: left open
+        assert server.get(f"/?token={server.token}&school=NLT02")[0] == 503
+        deadline = time.time() + 40
+        culled = "seconds of inactivity"          # "Culling 'idle' kernel ... due to N seconds of inactivity"
+        while time.time() < deadline and culled not in server.log.read_text():
+            time.sleep(0.5)
+        assert culled in server.log.read_text()
+        status = 503
+        while time.time() < deadline + 20 and status == 503:   # the culled kernel finishes shutting down
+            status = server.get(f"/?token={server.token}&school=NLT02")[0]
+            time.sleep(0.5)
+        assert status == 200
+    finally:
+        stop_server(server)

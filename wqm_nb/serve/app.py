@@ -428,7 +428,7 @@ def public_origin(public_url: str) -> str:
 
 
 def serve(data: Path, port: int = 8866, token: str = "", max_kernels: int | None = None, preheat: bool = True,
-          pool_size: int = 1, cull_idle: int = 900, cull_interval: int = 60, open_browser: bool = False,
+          pool_size: int = 1, cull_idle: int = 900, cull_interval: int | None = None, open_browser: bool = False,
           public_url: str = "") -> None:
     """Start the app and block until interrupted. ``token`` empty: a random one, printed in the URL.
 
@@ -469,7 +469,9 @@ def serve(data: Path, port: int = 8866, token: str = "", max_kernels: int | None
     c.VoilaConfiguration.default_pool_size = pool_size
     c.TagRemovePreprocessor.remove_cell_tags = {STATIC_TAG}
     c.MappingKernelManager.cull_idle_timeout = cull_idle
-    c.MappingKernelManager.cull_interval = cull_interval
+    # idle kernels are looked for at a third of the idle time (5 to 60 s), so a report idle for
+    # cull_idle seconds goes within about cull_idle * 4/3
+    c.MappingKernelManager.cull_interval = cull_interval or max(5, min(60, cull_idle // 3))
     c.MappingKernelManager.cull_connected = False
     c.MappingKernelManager.cull_busy = False
     print(f"wqm serve: {data} on http://127.0.0.1:{port}/?token={token}", flush=True)
