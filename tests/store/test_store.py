@@ -370,3 +370,19 @@ def test_write_opens_at_once_all_succeed_and_leave_wal(tmp_path):
         assert errors == []
         with Store(path, read_only=True) as store:
             assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_new_store_file_is_renamed_into_place_only_on_success(tmp_path):
+    from wqm_nb.store.store import new_store_file
+
+    target = tmp_path / "new.sqlite"
+    with pytest.raises(RuntimeError):
+        with new_store_file(target) as s:
+            s.add_school("S1", "Test", "primary")
+            raise RuntimeError("import failed")
+    assert list(tmp_path.iterdir()) == []                  # no target, no temporary or -wal/-shm file
+    with new_store_file(target) as s:
+        s.add_school("S1", "Test", "primary")
+    assert [p.name for p in tmp_path.iterdir()] == ["new.sqlite"]
+    with Store(target, read_only=True) as s:
+        assert s.school("S1")["name"] == "Test"

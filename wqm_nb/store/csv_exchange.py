@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from pathlib import Path
 
 from ..data import QuestionBank, load_framework, load_question_bank
 from ..errors import DataFileError, SettingsError, StoreError
 from ..spreadsheet import restore
-from .store import Store
+from .store import Store, new_store_file
 
 CSV_FILES = {
     "schools": ("schools.csv", ["school_id", "name", "phase", "trust", "local_authority", "pupils"]),
@@ -233,19 +231,9 @@ def build_database(source: str | Path, target: str | Path) -> Path:
     The store is built beside the target under a unique temporary name and
     renamed into place only when the import succeeded.
     """
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        tmp.unlink()
-        with Store(tmp) as store:
-            import_csv_dir(store, source)
-        tmp.replace(target)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return target
+    with new_store_file(target) as store:
+        import_csv_dir(store, source)
+    return Path(target)
 
 
 __all__ = ["CSV_FILES", "SURVEY_CSV", "build_database", "import_csv_dir", "read_rows"]

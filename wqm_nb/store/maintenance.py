@@ -24,9 +24,7 @@ an erasure must reach them too.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import tempfile
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,7 +33,7 @@ from typing import Iterator, Literal, get_args
 
 from ..errors import StoreError
 from .csv_exchange import import_csv_dir
-from .store import DEFAULT_TIMEOUT, Store, backup_copy, now
+from .store import DEFAULT_TIMEOUT, Store, backup_copy, new_store_file, now
 
 ImportMode = Literal["new", "replace", "merge"]
 #: What an import counts, in the order a report lists them.
@@ -215,20 +213,11 @@ def _scratch(source: str | Path) -> Iterator[Store]:
 
 def _build_new(scratch: Store, target: Path) -> dict[str, int]:
     """Write the scratch store's content to a new store file at ``target`` (built aside, then renamed)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        tmp.unlink()
-        with Store(tmp) as store, store.transaction():
+    with new_store_file(target) as store:
+        with store.transaction():
             added, _ = _merge(scratch, store)
         if target.exists():
             raise StoreError(f"{target} appeared while the import ran; nothing was written to it")
-        tmp.replace(target)
-    finally:
-        for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
-            leftover.unlink(missing_ok=True)
     return added
 
 

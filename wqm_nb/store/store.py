@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import tempfile
 import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -173,6 +174,25 @@ def backup_copy(path: str | Path, timeout: float = DEFAULT_TIMEOUT) -> Path:
         raise
     return copy
 
+
+
+@contextmanager
+def new_store_file(target: str | Path) -> Iterator["Store"]:
+    """A new store built beside ``target`` under a unique temporary name, renamed over
+    ``target`` only when the ``with`` block succeeds; nothing is left behind otherwise."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        tmp.unlink()
+        with Store(tmp) as store:
+            yield store
+        tmp.replace(target)
+    finally:
+        for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+            leftover.unlink(missing_ok=True)
 
 class Store:
     """A wqm data store in one SQLite database (``":memory:"`` for a scratch store).
