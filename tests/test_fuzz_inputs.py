@@ -2,7 +2,6 @@
 WqmError (never another exception), and a failed import writes nothing."""
 from pathlib import Path
 
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -8,7 +8,6 @@ values each hidden count could take. No range may be a single value.
 import math
 
 import pandas as pd
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -24,7 +24,6 @@ from urllib.parse import parse_qs, urlencode
 
 from ..data import available_frameworks, load_framework
 from ..errors import WqmError
-from ..model.figures import NOT_GIVEN
 from ..present import SchoolReport, load_school_report
 from ..present.html import Fragment, Table, render
 from ..present.school_report import survey_matrix
@@ -128,7 +127,6 @@ class ReportApp:
     def __init__(self, report: SchoolReport, scope: ViewerScope, data: str = "", min_group_size: int | None = None):
         import ipywidgets as w
 
-        self.w = w
         self._updating = False
         self.report = report
         self.scope = scope
