@@ -78,8 +78,9 @@ def execute(notebook: Path, output: Path, parameters: dict[str, Any], kernel_nam
         # races between batch threads. The notebooks use no relative paths.
         papermill.execute_notebook(str(notebook), str(output), parameters=parameters,
                                    kernel_name=kernel_name, progress_bar=False, log_output=False,
-                                   # the kernel is local and short-lived; its TCP warning is noise
-                                   extra_arguments=["--IPKernelApp.log_level=ERROR"])
+                                   # the kernel is local and short-lived: its TCP warning and the
+                                   # "KeyboardInterrupt caught" line of its shutdown are noise
+                                   extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
     except PapermillExecutionError as exc:
         raise NotebookExecutionError(notebook.name, exc.ename, _first_line(exc.evalue), exc.exec_count) from None
     return output
