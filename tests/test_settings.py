@@ -119,3 +119,16 @@ def test_a_trailing_newline_is_not_a_valid_id_or_year():
         check_school_id("NLT01\n")
     with pytest.raises(SettingsError):
         check_academic_year("2024-25\n")
+
+
+def test_data_location_is_the_given_path_or_the_default(tmp_path, monkeypatch):
+    import pytest
+
+    from wqm_nb.errors import SettingsError
+    from wqm_nb.settings import data_location
+
+    assert data_location(tmp_path) == tmp_path.resolve()
+    monkeypatch.setenv("WQM_DATA", str(tmp_path))
+    assert data_location("") == tmp_path.resolve()
+    with pytest.raises(SettingsError, match="no data at"):
+        data_location(tmp_path / "missing.sqlite")

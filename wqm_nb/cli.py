@@ -13,7 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .errors import WqmError
+from .errors import SettingsError, WqmError
 from .settings import (DEFAULT_BATCH_DIR, DEFAULT_FRAMEWORK, DEFAULT_MIN_GROUP_SIZE, DEFAULT_REPORT_DIR,
                        ReportSettings)
 
@@ -70,20 +70,20 @@ def _cmd_export(args) -> int:
 
 def _cmd_serve(args) -> int:
     from .serve.app import serve
-    from .settings import GroupSettings
+    from .settings import data_location
 
-    serve(GroupSettings(data=args.data).data_path, port=args.port, token=args.token, max_kernels=args.max_kernels,
+    serve(data_location(args.data), port=args.port, token=args.token, max_kernels=args.max_kernels,
           preheat=not args.no_preheat, cull_idle=args.cull_idle, public_url=args.public_url)
     return 0
 
 
 def _cmd_links(args) -> int:
     from .serve.links import load_secret, make_link, parse_duration
-    from .settings import GroupSettings
+    from .settings import data_location
     from .spreadsheet import write_csv
     from .store import Store
 
-    data = GroupSettings(data=args.data).data_path
+    data = data_location(args.data)
     with Store.open(data, read_only=True) as store:
         schools = {s["school_id"]: s for s in store.schools()}
         wanted = args.schools or list(schools)
@@ -138,9 +138,8 @@ def _cmd_school_remove(args) -> int:
     from .store import remove_school
 
     if not args.confirm:
-        print(f"wqm: error: this erases every record of {args.school} from {args.data}, history included; "
-              f"add --confirm to do it", file=sys.stderr)
-        return 2
+        raise SettingsError(f"this erases every record of {args.school} from {args.data}, history included; "
+                            f"add --confirm to do it")
     counts = remove_school(args.data, args.school)
     print(f"removed {args.school} from {args.data}: " + ", ".join(f"{v} {k}" for k, v in counts.items())
           + " (logged in the store's erasure log)")
@@ -161,10 +160,10 @@ def _cmd_validate(args) -> int:
 
 
 def _cmd_schools(args) -> int:
-    from .settings import GroupSettings
+    from .settings import data_location
     from .store import Store
 
-    with Store.open(GroupSettings(data=args.data).data_path, read_only=True) as store:
+    with Store.open(data_location(args.data), read_only=True) as store:
         years: dict[str, list[str]] = {}
         for y in store.school_years():
             years.setdefault(y["school_id"], []).append(y["academic_year"])

@@ -64,6 +64,14 @@ def default_data() -> Path:
                         f"`wqm sample --out DIR` writes a demo trust")
 
 
+def data_location(data: str | Path = "") -> Path:
+    """The data location a run reads: ``data`` if given, else :func:`default_data`; it must exist."""
+    path = Path(data) if data else default_data()
+    if not path.exists():
+        raise SettingsError(f"no data at {path} (expected a store file or a CSV folder)")
+    return path.resolve()
+
+
 def _check_min_group_size(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise SettingsError(f"min_group_size must be a whole number of at least 1, got {value!r}")
@@ -104,10 +112,7 @@ class _RunSettings:
     @property
     def data_path(self) -> Path:
         """The data location: ``data`` if set, else :func:`default_data`."""
-        path = Path(self.data) if self.data else default_data()
-        if not path.exists():
-            raise SettingsError(f"no data at {path} (expected a store file or a CSV folder)")
-        return path.resolve()
+        return data_location(self.data)
 
     @property
     def framework_ref(self) -> str:

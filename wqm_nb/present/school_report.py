@@ -44,6 +44,14 @@ def survey_matrix(rows: pd.DataFrame, by: str, first: str) -> Table:
                                     for label in labels])
 
 
+def evidence_table(elements: pd.DataFrame) -> Table:
+    """Elements with their rating, stage and evidence (rows of :func:`wqm_nb.model.sef.sef_elements`)."""
+    return Table(["Element", "Rating", "Stage", "Evidence"],
+                 [[f"{r.element_id} {r.element}", "" if pd.isna(r.rating) else f"{r.rating:.0f}", r.level,
+                   r.evidence if r.has_evidence else "(none recorded)"] for r in elements.itertuples()],
+                 css="wqm-table wqm-detail")
+
+
 class SchoolReport:
     """The report sections of one school's assessment."""
 
@@ -102,10 +110,7 @@ class SchoolReport:
                           r.level, f"{r.rated}/{r.elements}", f"{r.with_evidence}/{r.elements}"]
                          for r in p.itertuples()])
         e = a.current.elements
-        detail = Table(["Element", "Rating", "Stage", "Evidence"],
-                       [[f"{r.element_id} {r.element}", "" if pd.isna(r.rating) else f"{r.rating:.0f}", r.level,
-                         r.evidence if r.has_evidence else "(none recorded)"] for r in e.itertuples()],
-                       css="wqm-table wqm-detail")
+        detail = evidence_table(e)
         return render("sef.html.j2", "self-evaluation", title=f"Self-evaluation by {fw.section_label.lower()}",
                       intro=f"Current ratings on the {fw.scale.name.lower()} ({fw.scale.min} to {fw.scale.max}); "
                             f"the latest entry for each element counts.",
@@ -262,4 +267,4 @@ def load_school_report(*, school_id: str, year: str = "", data: str = "", framew
     return SchoolReport(assess_school(settings))
 
 
-__all__ = ["SchoolReport", "load_school_report", "survey_matrix"]
+__all__ = ["SchoolReport", "evidence_table", "load_school_report", "survey_matrix"]

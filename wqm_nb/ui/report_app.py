@@ -25,9 +25,9 @@ from urllib.parse import parse_qs, urlencode
 from ..data import available_frameworks, load_framework
 from ..errors import WqmError
 from ..present import SchoolReport, load_school_report
-from ..present.html import Fragment, Table, render
-from ..present.school_report import survey_matrix
-from ..settings import ReportSettings
+from ..present.html import Fragment, render
+from ..present.school_report import evidence_table, survey_matrix
+from ..settings import data_location
 from ..store import Store
 
 TABS = ("Self-evaluation", "Surveys", "Award readiness", "Trends", "Notes")
@@ -71,7 +71,7 @@ def viewer_scope(*, school_id: str, year: str, data: str = "") -> ViewerScope:
         return ViewerScope(one.get("school", ""), one.get("year", ""), framework, True, bool(one.get("year")), signed)
     school = one.get("school") or school_id
     if not school:
-        with Store.open(ReportSettings(school_id="X", data=data).data_path, read_only=True) as store:
+        with Store.open(data_location(data), read_only=True) as store:
             schools = store.schools()
         school = schools[0]["school_id"] if schools else ""
     return ViewerScope(school, one.get("year") or year, framework)
@@ -81,7 +81,7 @@ def warm_up(data: str = "") -> None:
     """Do once what is slow the first time in a process: load the data files, read the store,
     analyse a school and draw its charts (matplotlib's fonts and first figure)."""
     try:
-        with Store.open(ReportSettings(school_id="X", data=data).data_path, read_only=True) as store:
+        with Store.open(data_location(data), read_only=True) as store:
             schools = store.schools()
         if schools:
             report = load_school_report(school_id=schools[0]["school_id"], data=data)
@@ -101,10 +101,7 @@ def _details(report: SchoolReport) -> Fragment:
             summary=f"{p.principle_id} {p.principle}: "
                     + ("not rated" if p.rated == 0 else f"mean {p.mean_rating:.1f}, {p.level}")
                     + f" ({p.rated}/{p.elements} rated, {p.with_evidence} with evidence)",
-            table=Table(["Element", "Rating", "Stage", "Evidence"],
-                        [[f"{r.element_id} {r.element}", "" if r.rating != r.rating else f"{r.rating:.0f}",
-                          r.level, r.evidence if r.has_evidence else "(none recorded)"] for r in sub.itertuples()],
-                        css="wqm-table wqm-detail")))
+            table=evidence_table(sub)))
     return render("app_sef_details.html.j2", "self-evaluation details", rows=rows,
                   label=report.framework.section_label.lower())
 
