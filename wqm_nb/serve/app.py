@@ -31,6 +31,8 @@ from __future__ import annotations
 
 import asyncio
 import html
+from functools import partial
+from urllib.parse import parse_qs
 import os
 import subprocess
 import sys
@@ -42,7 +44,14 @@ from typing import Any
 
 import tornado.web
 from jupyter_server.auth.identity import PasswordIdentityProvider, User
+from jupyter_server.auth.login import LoginFormHandler
+from jupyter_server.auth.logout import LogoutHandler
+from jupyter_server.base.handlers import JupyterHandler
+from jupyter_server.log import _scrub_uri, log_request
 from tornado.httputil import split_host_and_port
+from voila.app import Voila
+from voila.static_file_handler import AllowListFileHandler
+from voila.tornado.handler import TornadoVoilaHandler
 
 from ..data import available_frameworks
 from ..errors import SettingsError
@@ -131,8 +140,6 @@ class LinkIdentityProvider(PasswordIdentityProvider):
             return User(username=f"{LINK_USER}{link.school}")
         cookie = handler.get_secure_cookie(LINK_COOKIE)
         if cookie:
-            from urllib.parse import parse_qs
-
             link = _link_from({k: [v.encode() for v in vs]
                                 for k, vs in parse_qs(cookie.decode(), keep_blank_values=True).items()})
             if link is not None:
@@ -217,8 +224,6 @@ class _Refusing:
         self.finish(page(title, message))
 
     def _request_summary(self) -> str:
-        from jupyter_server.log import _scrub_uri
-
         return f"{self.request.method} {_scrub_uri(self.request.uri, ['sig'])} ({self.request.remote_ip})"
 
 
@@ -231,13 +236,7 @@ def _pool_kernel_ids(kernel_manager) -> set[str]:
     return ids
 
 
-def _report_handler_base():
-    from voila.tornado.handler import TornadoVoilaHandler
-
-    return TornadoVoilaHandler
-
-
-class ReportHandler(_Refusing, _report_handler_base()):
+class ReportHandler(_Refusing, TornadoVoilaHandler):
     """The report page: every check first, then Voila's rendering."""
     _pending = 0
 
@@ -311,13 +310,7 @@ def render_pdf(store: str, school: str, year: str, framework: str) -> bytes:
         return pdfs[0].read_bytes()
 
 
-def _jupyter_handler_base():
-    from jupyter_server.base.handlers import JupyterHandler
-
-    return JupyterHandler
-
-
-class PdfHandler(_Refusing, _jupyter_handler_base()):
+class PdfHandler(_Refusing, JupyterHandler):
     """GET /wqm/pdf?school=...&year=...[&framework=...][&expires=...&sig=...]: the report as a PDF file."""
     cache = PdfCache()
     semaphore: asyncio.Semaphore | None = None
@@ -353,47 +346,33 @@ class NotFoundHandler(_Refusing, tornado.web.RequestHandler):
         raise tornado.web.HTTPError(404)
 
 
-def _voila_class():
-    from voila.app import Voila
+class WqmVoila(Voila):
+    """Voila with the wqm handlers and the Host-checked application."""
 
-    class WqmVoila(Voila):
-        """Voila with the wqm handlers and the Host-checked application."""
+    def init_handlers(self) -> list:
+        handlers = []
+        for spec in super().init_handlers():
+            cls = spec[1]
+            if cls is AllowListFileHandler:
+                continue                                   # no /voila/files/
+            if isinstance(cls, type) and issubclass(cls, (LoginFormHandler, LogoutHandler)):
+                continue                                   # no login form: 403 instead
+            if cls is TornadoVoilaHandler:
+                handlers.append((self.server_url + "wqm/pdf", PdfHandler))
+                handlers.append((spec[0], ReportHandler, spec[2]))
+                continue
+            handlers.append(spec)
+        return handlers
 
-        def init_handlers(self) -> list:
-            from jupyter_server.auth.login import LoginFormHandler
-            from jupyter_server.auth.logout import LogoutHandler
-            from voila.static_file_handler import AllowListFileHandler
-            from voila.tornado.handler import TornadoVoilaHandler
-
-            handlers = []
-            for spec in super().init_handlers():
-                cls = spec[1]
-                if cls is AllowListFileHandler:
-                    continue                                   # no /voila/files/
-                if isinstance(cls, type) and issubclass(cls, (LoginFormHandler, LogoutHandler)):
-                    continue                                   # no login form: 403 instead
-                if cls is TornadoVoilaHandler:
-                    handlers.append((self.server_url + "wqm/pdf", PdfHandler))
-                    handlers.append((spec[0], ReportHandler, spec[2]))
-                    continue
-                handlers.append(spec)
-            return handlers
-
-        def start(self) -> None:
-            from functools import partial
-
-            from jupyter_server.log import log_request
-
-            self.connection_dir = tempfile.mkdtemp(prefix="voila_", dir=self.connection_dir_root)
-            self.app = HostCheckedApplication(**self.init_settings())
-            self.app.settings.update(self.tornado_settings)
-            self.app.settings["wqm_port"] = self.port
-            self.app.settings["log_function"] = partial(log_request, record_prometheus_metrics=False)
-            self.app.settings["extra_log_scrub_param_keys"] = ["sig"]
-            self.app.add_handlers(".*$", self.init_handlers())
-            self.listen()
-
-    return WqmVoila
+    def start(self) -> None:
+        self.connection_dir = tempfile.mkdtemp(prefix="voila_", dir=self.connection_dir_root)
+        self.app = HostCheckedApplication(**self.init_settings())
+        self.app.settings.update(self.tornado_settings)
+        self.app.settings["wqm_port"] = self.port
+        self.app.settings["log_function"] = partial(log_request, record_prometheus_metrics=False)
+        self.app.settings["extra_log_scrub_param_keys"] = ["sig"]
+        self.app.add_handlers(".*$", self.init_handlers())
+        self.listen()
 
 
 def default_max_kernels() -> int:
@@ -475,6 +454,6 @@ def serve(data: Path, port: int = 8866, token: str = "", max_kernels: int | None
     c.MappingKernelManager.cull_connected = False
     c.MappingKernelManager.cull_busy = False
     print(f"wqm serve: {data} on http://127.0.0.1:{port}/?token={token}", flush=True)
-    app = _voila_class()(config=c)
+    app = WqmVoila(config=c)
     app.initialize([str(notebook_path(SCHOOL_NOTEBOOK))])
     app.start()
