@@ -52,7 +52,7 @@ def import_or_error(folder: Path) -> None:
     except WqmError:
         # nothing half-written
         assert store.schools() == [] and store.school_years() == [] and store.cycles() == []
-        assert store.conn.execute("SELECT count(*) FROM survey_responses").fetchone()[0] == 0
+        assert store.conn.execute("SELECT count(*) FROM survey_answers").fetchone()[0] == 0
 
 
 @FUZZ

@@ -173,6 +173,99 @@ def _cmd_schools(args) -> int:
     return 0
 
 
+def _survey_store(location: str):
+    """Open the store a survey command writes to: a store file, never a CSV folder."""
+    from .settings import data_location
+    from .store import Store
+
+    path = data_location(location)
+    if Path(path).is_dir():
+        raise SettingsError(f"{path} is a CSV folder; survey imports are written to a store file: make one with "
+                            f"`wqm import {path} --data wqm.sqlite` and pass --data wqm.sqlite")
+    return Store.open(path)
+
+
+def _cmd_survey_import(args) -> int:
+    from .data import load_question_bank
+    from .data.import_mapping import load_import_mapping
+    from .intake.comments import read_staff_list
+    from .intake.plan import commit_import, inspect_export, plan_import
+    from .settings import check_academic_year
+
+    check_academic_year(args.year)
+    bank = load_question_bank()
+    mapping = load_import_mapping(args.mapping, bank) if args.mapping else None
+    staff = read_staff_list(Path(args.staff_list)) if args.staff_list else ()
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SettingsError(f"cannot read {path}: {exc.strerror}") from None
+    inspection = inspect_export(data, path.name, args.survey, bank=bank, mapping=mapping)
+    print(f"{'column':6} {'becomes':34} header")
+    for m in inspection.matches:
+        print(f"{m.column.letter:6} {m.described:34} {m.column.header[:70]}")
+    if args.save_mapping:
+        Path(args.save_mapping).write_text(inspection.mapping_used().to_yaml(), encoding="utf-8")
+        print(f"mapping saved to {args.save_mapping} (use it next time with --mapping)")
+    plan = plan_import(inspection, keep_comments=args.keep_comments, staff_names=staff)
+    for line in plan.summary():
+        print(line)
+    if args.dry_run:
+        print("dry run: nothing was written")
+        return 0
+    on_existing = "replace" if args.replace else "add" if args.add else "refuse"
+    with _survey_store(args.data) as store:
+        outcome = commit_import(store, plan, args.school, args.year, on_existing=on_existing,
+                                imported_by=args.by)
+    if outcome.already:
+        print(f"already imported: this file is import {outcome.import_id} of {args.school} {args.year} "
+              f"({outcome.already['imported_at']}); nothing was written")
+        return 0
+    for old in outcome.replaced:
+        print(f"replaced import {old['import_id']} ({old['file_name'] or old['source']}, {old['imported_at']}); "
+              f"its record is kept")
+    print(f"imported as import {outcome.import_id}: {outcome.answers} answers of {plan.kept} "
+          f"{'forms' if plan.tally is not None else 'respondents'} for {args.school} {args.year}")
+    return 0
+
+
+def _cmd_survey_imports(args) -> int:
+    from .settings import data_location
+    from .store import Store
+
+    with Store.open(data_location(args.data), read_only=True) as store:
+        store.school(args.school)
+        for r in store.survey_imports():
+            if r["school_id"] != args.school or (args.year and r["academic_year"] != args.year):
+                continue
+            state = f"replaced by {r['replaced_by']}" if r["replaced_by"] else "current"
+            print(f"{r['import_id']:5} {r['academic_year']} {r['survey']:7} {r['kind']:9} {r['source']:16} "
+                  f"{r['respondents']:6} {r['imported_at']:25} {state:16} {r['file_name']}")
+    return 0
+
+
+def _cmd_survey_comments(args) -> int:
+    from .settings import data_location
+    from .store import Store
+
+    with Store.open(data_location(args.data), read_only=True) as store:
+        year = store.school_year(args.school, args.year or None)
+        data = store.survey_data(year["school_year_id"])
+        sizes = {s: int((b.values >= 0).any(axis=1).sum()) for s, b in data.blocks.items()}
+        hidden: dict[str, int] = {}
+        for c in store.survey_comments(year["school_year_id"], args.survey or None):
+            small = sizes.get(c["survey"], 0) < args.min_group_size
+            if small and not c["flags"]:
+                hidden[c["survey"]] = hidden.get(c["survey"], 0) + 1
+                continue
+            mark = f"[SAFEGUARDING: {c['flags']}] " if c["flags"] else ""
+            print(f"{c['survey']:7} {c['item_id']:5} {mark}{c['text']}")
+        for survey, n in hidden.items():
+            print(f"{survey}: {n} comment(s) not shown: fewer than {args.min_group_size} respondents")
+    return 0
+
+
 def _data_option(p: argparse.ArgumentParser, *aliases: str, required: bool = False) -> None:
     p.add_argument("--data", *aliases, dest="data", default="", required=required, metavar="PATH",
                    help="store file or CSV folder" + ("" if required else
@@ -269,6 +362,44 @@ def build_parser() -> argparse.ArgumentParser:
     _data_option(p, required=True)
     p.add_argument("--confirm", action="store_true", help="really erase it")
     p.set_defaults(func=_cmd_school_remove)
+
+    p = sub.add_parser("survey", help="survey data: import real exports and paper tallies, list imports, "
+                                      "read comments")
+    survey_sub = p.add_subparsers(dest="survey_command", required=True)
+    p = survey_sub.add_parser("import", help="import a Microsoft Forms, Google Forms or SurveyMonkey export, "
+                                             "a CSV/XLSX, or a paper tally")
+    p.add_argument("file", help="the export (.xlsx, .csv or tab-separated)")
+    p.add_argument("--school", required=True, help="school id")
+    p.add_argument("--year", required=True, help="academic year such as 2025-26")
+    p.add_argument("--survey", required=True, choices=("staff", "pupil", "parent"))
+    _data_option(p)
+    p.add_argument("--mapping", help="a mapping YAML saved by an earlier import (--save-mapping)")
+    p.add_argument("--save-mapping", metavar="FILE", help="write the mapping this import used as YAML")
+    p.add_argument("--dry-run", action="store_true", help="show what would be imported; write nothing")
+    existing = p.add_mutually_exclusive_group()
+    existing.add_argument("--replace", action="store_true",
+                          help="replace the survey's earlier import for this school and year (its record is kept)")
+    existing.add_argument("--add", action="store_true",
+                          help="add these respondents to the earlier import (e.g. paper forms beside an online export)")
+    p.add_argument("--keep-comments", action="store_true",
+                   help="keep answers to the bank's comment questions, redacted, for the consultant only")
+    p.add_argument("--staff-list", help="names to redact from comments (one per line, or a CSV with a name column)")
+    p.add_argument("--by", default="", help="who is importing (recorded with the import)")
+    p.set_defaults(func=_cmd_survey_import)
+    p = survey_sub.add_parser("imports", help="list a school's survey imports")
+    p.add_argument("school")
+    p.add_argument("--year", default="")
+    _data_option(p)
+    p.set_defaults(func=_cmd_survey_imports)
+    p = survey_sub.add_parser("comments", help="read a school's kept survey comments (consultant only), "
+                                               "safeguarding flags first")
+    p.add_argument("school")
+    p.add_argument("--year", default="", help="academic year (default: the latest)")
+    p.add_argument("--survey", default="")
+    p.add_argument("--min-group-size", type=int, default=DEFAULT_MIN_GROUP_SIZE,
+                   help="hide unflagged comments of a survey with fewer respondents than this")
+    _data_option(p)
+    p.set_defaults(func=_cmd_survey_comments)
 
     p = sub.add_parser("validate", help="validate framework, scale, question-bank and mapping files")
     p.add_argument("files", nargs="*", type=Path)

@@ -212,7 +212,7 @@ def _survey_rows(rng, files, bank, school, y, year, principle_means, survey_bias
                     if roll < acc:
                         row["role"] = role
                         break
-            elif survey.subgroup:
+            elif survey.subgroup and survey_id == "pupil":   # the sample parents were not asked
                 row[survey.subgroup.field] = rng.choice(YEAR_GROUPS[school.phase])
             person = rng.gauss(0, 0.5)
             for item in survey.items:
@@ -229,7 +229,7 @@ def columns(bank: QuestionBank | None = None) -> dict[str, list[str]]:
     bank = bank or load_question_bank()
     cols = {name: list(cols) for name, cols in CSV_FILES.values()}
     for survey_id, survey in bank.surveys.items():
-        sub = [survey.subgroup.field] if survey.subgroup else []
+        sub = [survey.subgroup.field] if survey.subgroup and survey_id != "parent" else []
         cols[SURVEY_CSV.format(survey=survey_id)] = [*SURVEY_ID_COLUMNS, *sub, *survey.item_ids]
     return cols
 

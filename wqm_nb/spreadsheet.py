@@ -12,12 +12,43 @@ starts with ``- `` survives a round trip.
 The rule, documented in the README: a text cell that starts with an
 apostrophe followed by one of those characters is read without the
 apostrophe.
+
+:func:`decode_text` turns the bytes of a CSV file into text the way every
+importer of the workbench does: UTF-16 when the file starts with a UTF-16
+byte-order mark (Excel's "Unicode Text"); UTF-8 with or without a BOM; else
+Windows-1252 (what Excel writes for "CSV" on a UK or European Windows
+machine) when charset-normalizer finds it plausible; else
+charset-normalizer's best guess.
 """
 from __future__ import annotations
 
 import csv
 from pathlib import Path
 from typing import Any, Iterable, Sequence
+
+class NotText(ValueError):
+    """The bytes are not text in any encoding a spreadsheet writes."""
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """``(text, encoding)`` of a text file's bytes (see the module notes)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            raise NotText("not valid UTF-16 text") from None
+    try:
+        return data.decode("utf-8-sig"), ("utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    candidates = from_bytes(data)
+    if b"\x00" in data or not len(candidates):
+        raise NotText("not a text file")
+    plausible = [match.encoding for match in candidates]
+    encoding = "cp1252" if "cp1252" in plausible else candidates.best().encoding
+    return data.decode(encoding), encoding
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

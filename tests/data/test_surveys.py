@@ -27,7 +27,7 @@ def test_question_bank_has_three_surveys_on_a_five_point_likert_scale():
     assert bank.agree_min == 4
     assert bank.surveys["staff"].subgroup.field == "role"
     assert bank.surveys["pupil"].subgroup.field == "year_group"
-    assert bank.surveys["parent"].subgroup is None
+    assert bank.surveys["parent"].subgroup.field == "child_year_group"
     assert [len(s.items) for s in bank.surveys.values()] == [13, 8, 7]
     assert bank.survey_of("U04").id == "pupil"
     assert bank.item("R01").text == "My child is happy at this school."

@@ -5,6 +5,7 @@ import yaml
 
 from wqm_nb.data import load_framework, load_mapping, load_question_bank, parse_framework
 from wqm_nb.model.awards import readiness
+from wqm_nb.store.surveys import SurveyData
 from wqm_nb.model.figures import publish_figures
 from wqm_nb.model.sef import sef_elements, sef_principles
 from wqm_nb.model.year import YearResult
@@ -39,7 +40,7 @@ def cycle(year, values=None, evidence="Evidence", resp=None):
     el = sef_elements(FW, ratings(values or {}, evidence))
     resp = resp if resp is not None else agreeing_everyone()
     return YearResult(year=year, school_year_id=1, cycle_id=1, elements=el, principles=sef_principles(FW, el),
-                      figures=publish_figures(resp, BANK, MAPPING, FW, 5))
+                      figures=publish_figures(SurveyData.from_long(resp), BANK, MAPPING, FW, 5))
 
 
 def test_readiness_approved_in_one_year():

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from wqm_nb.data import load_framework, load_mapping, load_question_bank
+from wqm_nb.store.surveys import SurveyData
 from wqm_nb.model.figures import COLUMNS, TOTAL_COLUMNS, publish_figures, too_few
 from wqm_nb.store import Store
 
@@ -27,7 +28,7 @@ def people(survey, count, answers, subgroup="", prefix=None):
 
 
 def publish(rows, framework=WQM, min_group_size=5):
-    return publish_figures(responses(rows), BANK, load_mapping(framework, BANK), framework, min_group_size)
+    return publish_figures(SurveyData.from_long(responses(rows)), BANK, load_mapping(framework, BANK), framework, min_group_size)
 
 
 def row(figures, survey, section, subgroup=None):
@@ -151,7 +152,7 @@ def test_sample_small_parent_survey_is_suppressed():
         year = store.school_year("NLT03", "2025-26")
         raw = store.survey_responses(year["school_year_id"])
     assert raw.loc[raw.survey == "parent", "respondent"].nunique() < 5
-    f = publish_figures(raw, BANK, load_mapping(WQM, BANK), WQM, 5)
+    f = publish_figures(SurveyData.from_long(raw), BANK, load_mapping(WQM, BANK), WQM, 5)
     parent = f.whole[f.whole.survey == "parent"]
     assert len(parent) == 6
     assert parent["suppressed"].all() and (parent["reason"] == "fewer than 5 responses").all()

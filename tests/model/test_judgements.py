@@ -2,6 +2,7 @@
 import pandas as pd
 
 from wqm_nb.data import load_framework, load_mapping, load_question_bank
+from wqm_nb.store.surveys import SurveyData
 from wqm_nb.model.figures import publish_figures
 from wqm_nb.model.judgements import pct, strengths_and_areas
 from wqm_nb.model.sef import sef_elements, sef_principles
@@ -20,7 +21,7 @@ def judge(rating_values=None, default=4, evidence="Evidence", rows=(), min_group
     elements = sef_elements(WQM, ratings)
     principles = sef_principles(WQM, elements)
     responses = pd.DataFrame(list(rows), columns=["survey", "respondent", "subgroup", "item_id", "value"])
-    figures = publish_figures(responses, BANK, MAPPING, WQM, min_group_size)
+    figures = publish_figures(SurveyData.from_long(responses), BANK, MAPPING, WQM, min_group_size)
     strengths, areas = strengths_and_areas(WQM, elements, principles, figures)
     return strengths.set_index("principle_id")["statement"], areas.set_index("principle_id")["statement"]
 

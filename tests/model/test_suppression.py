@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from wqm_nb.data import load_framework, load_mapping, load_question_bank
+from wqm_nb.store.surveys import SurveyData
 from wqm_nb.model.figures import PROTECTS_SMALLER, publish_figures, too_few
 from wqm_nb.model.suppression import COMPLEMENTARY, PRIMARY, Cell, disclosed, protect
 
@@ -78,7 +79,7 @@ group = st.lists(person, min_size=0, max_size=12)
 @given(sizes=st.tuples(group, group, group, group), m=st.integers(3, 10))
 def test_no_hidden_count_can_be_worked_out(sizes, m):
     data = responses(list(zip(ROLES, sizes)))
-    figures = publish_figures(data, BANK, MAPPING, FW, m)
+    figures = publish_figures(SurveyData.from_long(data), BANK, MAPPING, FW, m)
     for section, items in ITEMS.items():
         whole, parts = published_family(figures, section)
         for (subgroup, q), (lo, hi) in derived_ranges(whole, parts, m, len(items)).items():
@@ -88,7 +89,7 @@ def test_no_hidden_count_can_be_worked_out(sizes, m):
 @settings(max_examples=200, deadline=None)
 @given(sizes=st.tuples(group, group, group, group), m=st.integers(3, 10))
 def test_suppressed_rows_publish_no_numbers_and_shown_rows_meet_the_minimum(sizes, m):
-    figures = publish_figures(responses(list(zip(ROLES, sizes))), BANK, MAPPING, FW, m)
+    figures = publish_figures(SurveyData.from_long(responses(list(zip(ROLES, sizes)))), BANK, MAPPING, FW, m)
     t = figures.table
     hidden = t[t["suppressed"]]
     assert hidden[["n", "answers", "agree_share", "mean"]].isna().all().all()
@@ -99,7 +100,7 @@ def test_the_issue_example_support_staff_can_no_longer_be_worked_out():
     # Staff P1 has two items. Teaching: 5 people, 6 of 10 answers agree. Support: 4 people, 0 of 8 agree.
     teaching = [[5, 4, None]] * 3 + [[2, 2, None]] * 2
     support = [[1, 2, None]] * 4
-    figures = publish_figures(responses([("teaching", teaching), ("support", support)]), BANK, MAPPING, FW, 5)
+    figures = publish_figures(SurveyData.from_long(responses([("teaching", teaching), ("support", support)])), BANK, MAPPING, FW, 5)
     whole, parts = published_family(figures, "P1")
     reasons = dict(zip(parts["subgroup"], parts["reason"]))
     assert reasons["support"] == "fewer than 5 responses"

@@ -6,6 +6,7 @@ import pytest
 
 from wqm_nb.data import load_framework, load_mapping, load_question_bank
 from wqm_nb.model.assessment import year_result
+from wqm_nb.store.surveys import SurveyData
 from wqm_nb.model.figures import publish_figures
 from wqm_nb.model.sef import sef_elements, sef_principles
 from wqm_nb.model.year import YearResult
@@ -21,7 +22,7 @@ def make_result(ratings):
     empty = pd.DataFrame(columns=["survey", "respondent", "subgroup", "item_id", "value"])
     return YearResult(year="2025-26", school_year_id=1, cycle_id=None, elements=elements,
                       principles=sef_principles(WQM, elements),
-                      figures=publish_figures(empty, BANK, load_mapping(WQM, BANK), WQM, 5))
+                      figures=publish_figures(SurveyData.from_long(empty), BANK, load_mapping(WQM, BANK), WQM, 5))
 
 
 def test_has_self_evaluation():

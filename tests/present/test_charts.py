@@ -5,6 +5,7 @@ import matplotlib
 import pandas as pd
 
 from wqm_nb.data import load_framework, load_mapping, load_question_bank
+from wqm_nb.store.surveys import SurveyData
 from wqm_nb.model.figures import publish_figures
 from wqm_nb.model.sef import sef_elements, sef_principles
 from wqm_nb.present import charts
@@ -29,7 +30,7 @@ def test_survey_chart_marks_suppressed_groups_without_their_size():
     resp = pd.DataFrame([("staff", f"s{i}", "", "S01", 5) for i in range(6)] +
                         [("parent", f"p{i}", "", "R01", 5) for i in range(2)],
                         columns=["survey", "respondent", "subgroup", "item_id", "value"])
-    figures = publish_figures(resp, BANK, load_mapping(FW, BANK), FW, 5)
+    figures = publish_figures(SurveyData.from_long(resp), BANK, load_mapping(FW, BANK), FW, 5)
     chart = charts.survey_chart(figures.whole, 5)
     assert "Parent and carer survey: fewer than 5 responses, not shown" in chart.svg
     assert "P1 staff survey 100%" in chart.alt and "P1 parent and carer survey fewer than 5 responses" in chart.alt

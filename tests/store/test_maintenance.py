@@ -15,7 +15,8 @@ from wqm_nb.store import (SCHEMA_VERSION, ImportReport, Store, backup_copy, eras
 
 REPO = Path(__file__).resolve().parents[2]
 BACKUP_NAME = re.compile(r"wqm\.sqlite\.backup-\d{8}T\d{6}Z(-\d+)?")
-TABLES = ("schools", "school_years", "cycles", "sef_history", "adviser_notes", "reflections", "survey_responses")
+TABLES = ("schools", "school_years", "cycles", "sef_history", "adviser_notes", "reflections", "survey_imports",
+          "survey_answers")
 
 from .conftest import MINIMAL, write_folder  # noqa: E402
 
@@ -338,9 +339,9 @@ def rows_of(path: Path, school_id: str) -> dict[str, list[tuple]]:
             "school_years": conn.execute("SELECT * FROM school_years WHERE school_id = ?", (school_id,)).fetchall(),
             **{t: conn.execute(f"SELECT * FROM {t} WHERE cycle_id IN ({cycles}) ORDER BY 1", (school_id,)).fetchall()
                for t in ("sef_history", "adviser_notes", "reflections")},
-            "survey_responses": conn.execute(
-                "SELECT * FROM survey_responses WHERE school_year_id IN "
-                "(SELECT school_year_id FROM school_years WHERE school_id = ?) ORDER BY 1, 2, 3, 4",
+            "survey_answers": conn.execute(
+                "SELECT a.* FROM survey_answers a JOIN survey_imports i USING (import_id) WHERE i.school_year_id IN "
+                "(SELECT school_year_id FROM school_years WHERE school_id = ?) ORDER BY 1, 2",
                 (school_id,)).fetchall(),
         }
     finally:

@@ -122,8 +122,16 @@ HISTORY_SQL = {
 #: Survey answers by school and year, in a version 1 store and in a later one.
 V1_ANSWERS = ("SELECT DISTINCT c.school_id, c.academic_year, r.survey, r.respondent, r.subgroup, r.item_id, r.value "
               "FROM survey_responses r JOIN cycles c USING (cycle_id) ORDER BY 1, 2, 3, 4, 6")
-ANSWERS = ("SELECT y.school_id, y.academic_year, r.survey, r.respondent, r.subgroup, r.item_id, r.value "
-           "FROM survey_responses r JOIN school_years y USING (school_year_id) ORDER BY 1, 2, 3, 4, 6")
+
+
+def answers(path: Path) -> list[tuple]:
+    """Every survey answer of a current store, as V1_ANSWERS lists them."""
+    with Store(path, read_only=True) as store:
+        rows = [(y["school_id"], y["academic_year"], r.survey, r.respondent, r.subgroup, r.item_id, int(r.value))
+                for y in store.school_years() for r in store.survey_responses(y["school_year_id"]).itertuples()]
+    return sorted(rows, key=lambda r: (r[0], r[1], r[2], r[3], r[5]))
+
+
 V1_CYCLES = "SELECT cycle_id, school_id, academic_year, framework FROM cycles ORDER BY cycle_id"
 CYCLES = ("SELECT c.cycle_id, y.school_id, y.academic_year, c.framework FROM cycles c "
           "JOIN school_years y USING (school_year_id) ORDER BY c.cycle_id")
@@ -157,16 +165,16 @@ def test_every_old_version_has_a_step():
 def test_a_v1_store_migrates_keeping_every_row(tmp_path):
     path = make_v1_store(tmp_path / "wqm.sqlite")
     history = {table: dump(path, sql) for table, sql in HISTORY_SQL.items()}
-    answers, cycles = dump(path, V1_ANSWERS), dump(path, V1_CYCLES)
+    before_answers, cycles = dump(path, V1_ANSWERS), dump(path, V1_CYCLES)
     schools = dump(path, "SELECT * FROM schools ORDER BY school_id")
-    assert len(history["sef_history"]) == 532 and len(answers) == 35332
+    assert len(history["sef_history"]) == 532 and len(before_answers) == 35332
 
     assert migrate(path) == (1, SCHEMA_VERSION)
 
     for table, sql in HISTORY_SQL.items():
         assert dump(path, sql) == history[table], table  # same rows, same ids, same cycles
     assert dump(path, CYCLES) == cycles
-    assert dump(path, ANSWERS) == answers
+    assert answers(path) == before_answers
     assert dump(path, "SELECT * FROM schools ORDER BY school_id") == schools
     assert dump(path, "SELECT school_id, academic_year FROM school_years ORDER BY 1, 2") == sorted(
         {(c[1], c[2]) for c in cycles})
@@ -174,15 +182,15 @@ def test_a_v1_store_migrates_keeping_every_row(tmp_path):
     backups = sorted(tmp_path.glob("wqm.sqlite.backup-*"))
     assert len(backups) == 1 and re.fullmatch(r"wqm\.sqlite\.backup-\d{8}T\d{6}Z", backups[0].name)
     assert dump(backups[0], "SELECT value FROM meta WHERE key = 'schema_version'") == [("1",)]
-    assert dump(backups[0], V1_ANSWERS) == answers
+    assert dump(backups[0], V1_ANSWERS) == before_answers
     assert dump(backups[0], V1_CYCLES) == cycles
     # and it is the same data a current wqm imports from the folder
     folder = tmp_path / "csv"
     shutil.copytree(SAMPLE, folder)
     (folder / "reflections.csv").unlink()  # version 1 had none
     fresh = import_folder(folder, tmp_path / "fresh.sqlite").target
-    for sql in (ANSWERS, "SELECT * FROM schools ORDER BY school_id"):
-        assert dump(path, sql) == dump(fresh, sql)
+    assert answers(path) == answers(fresh)
+    assert dump(path, "SELECT * FROM schools ORDER BY school_id") == dump(fresh, "SELECT * FROM schools ORDER BY school_id")
     ratings = ("SELECT y.school_id, y.academic_year, c.framework, h.element_id, h.rating, h.evidence, "
                "h.recorded_by, h.recorded_at FROM sef_history h JOIN cycles c USING (cycle_id) "
                "JOIN school_years y USING (school_year_id) ORDER BY 1, 2, 3, 4, 8, 5")
@@ -238,7 +246,7 @@ def tiny_v1(path: Path, vbe_value: int) -> Path:
 def test_the_same_answer_under_two_cycles_of_a_year_is_kept_once(tmp_path):
     path = tiny_v1(tmp_path / "wqm.sqlite", vbe_value=4)
     assert migrate(path) == (1, SCHEMA_VERSION)
-    assert dump(path, ANSWERS) == [("S1", "2024-25", "staff", "s1", "teaching", "S01", 4),
+    assert answers(path) == [("S1", "2024-25", "staff", "s1", "teaching", "S01", 4),
                                    ("S1", "2024-25", "staff", "s1", "teaching", "S02", 5)]
     assert dump(path, CYCLES) == [(1, "S1", "2024-25", "wqm"), (2, "S1", "2024-25", "vbe")]
 
@@ -255,10 +263,14 @@ def test_different_answers_under_two_cycles_of_a_year_stop_the_migration(tmp_pat
 
 def test_a_v2_store_migrates_keeping_every_row_and_gains_the_guards(tmp_path):
     path = make_v2_store(tmp_path / "wqm.sqlite")
-    tables = ("schools", "school_years", "cycles", "sef_history", "reflections", "adviser_notes", "survey_responses")
+    tables = ("schools", "school_years", "cycles", "sef_history", "reflections", "adviser_notes")
     before = {t: dump(path, f"SELECT * FROM {t} ORDER BY 1, 2") for t in tables}
+    before_answers = [(s, y, survey, r, g, i, v) for s, y, survey, r, g, i, v in dump(
+        path, "SELECT y.school_id, y.academic_year, r.survey, r.respondent, r.subgroup, r.item_id, r.value "
+              "FROM survey_responses r JOIN school_years y USING (school_year_id) ORDER BY 1, 2, 3, 4, 6")]
     assert migrate(path) == (2, SCHEMA_VERSION)
     assert {t: dump(path, f"SELECT * FROM {t} ORDER BY 1, 2") for t in tables} == before
+    assert answers(path) == before_answers
     new = tmp_path / "new.sqlite"
     Store(new).close()
     assert schema_of(path) == schema_of(new)

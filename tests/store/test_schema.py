@@ -17,7 +17,7 @@ def test_statements_split_the_schema_keeping_trigger_bodies_whole():
     parts = statements()
     assert all(p.endswith(";") for p in parts)
     triggers = [p for p in parts if p.upper().startswith("CREATE TRIGGER")]
-    assert len(triggers) == 11  # 3 on each history table, 2 on erasure_log
+    assert len(triggers) == 12  # 3 on each history table, 2 on erasure_log, 1 on survey_imports
     for trigger in triggers:
         assert "BEGIN SELECT RAISE(ABORT" in trigger and trigger.endswith("END;")
     # nothing is lost or split in two: every statement runs on its own
@@ -27,7 +27,8 @@ def test_statements_split_the_schema_keeping_trigger_bodies_whole():
         conn.execute(p)
     names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     assert {"meta", "schools", "school_years", "cycles", "sef_history", "sef_current", "reflections",
-            "adviser_notes", "survey_responses", "erasures", "erasure_log"} <= names
+            "adviser_notes", "survey_imports", "survey_answers", "survey_tallies", "survey_comments", "erasures",
+            "erasure_log"} <= names
     for table in HISTORY:
         assert {f"{table}_no_update", f"{table}_no_delete", f"{table}_no_replace"} <= names
     assert "".join(parts).replace("\n", "").replace(" ", "") == SCHEMA.replace("\n", "").replace(" ", "")

@@ -12,6 +12,8 @@ silently showing nothing.
 """
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -28,6 +30,11 @@ NOT_ANSWERED = ("", "don't know", "dont know", "do not know", "n/a", "na", "not 
                 "prefer not to say")
 
 
+#: The environment variable naming another question bank file (e.g. a consultancy's own items).
+BANK_ENV = "WQM_QUESTION_BANK"
+_YEAR_VALUE = re.compile(r"Y(\d{1,2})")
+
+
 def _fold(text: str) -> str:
     return " ".join(str(text).replace("\u2019", "'").split()).casefold()
 
@@ -40,10 +47,38 @@ class SurveyItem:
 
 @dataclass(frozen=True)
 class Subgroup:
-    """The question that splits respondents into groups (staff role, year group)."""
+    """The question that splits respondents into groups (staff role, year group).
+
+    ``question`` and ``aliases`` are the wordings that ask it in a real export;
+    ``value_labels`` the answer labels that mean each value. A value such as
+    ``Y5`` also accepts "Year 5", "Yr 5", "Year5" and "5" (:meth:`value_of`).
+    """
     field: str
     label: str
     values: tuple[str, ...]
+    question: str = ""
+    aliases: tuple[str, ...] = ()
+    value_labels: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @property
+    def questions(self) -> tuple[str, ...]:
+        """Every wording of the subgroup question: the question, its label and aliases."""
+        return tuple(q for q in (self.question, self.label, *self.aliases) if q)
+
+    def labels_of(self, value: str) -> tuple[str, ...]:
+        """Answer labels that mean ``value`` (its own spelling first)."""
+        own = dict(self.value_labels).get(value, ())
+        year = _YEAR_VALUE.fullmatch(value)
+        rule = (f"Year {year[1]}", f"Yr {year[1]}", f"Year{year[1]}", f"Yr{year[1]}", year[1]) if year else ()
+        return (value, *own, *rule)
+
+    def value_of(self, answer: str) -> str | None:
+        """The subgroup value an answer label means, or None when it means none of them."""
+        folded = _fold(answer)
+        for value in self.values:
+            if any(_fold(label) == folded for label in self.labels_of(value)):
+                return value
+        return None
 
 
 @dataclass(frozen=True)
@@ -53,6 +88,7 @@ class Survey:
     respondents: str
     items: tuple[SurveyItem, ...]
     subgroup: Subgroup | None = None
+    comments: tuple[SurveyItem, ...] = ()   # free-text questions (kept only on request, redacted)
 
     @property
     def item_ids(self) -> tuple[str, ...]:
@@ -66,6 +102,7 @@ class QuestionBank:
     agree_min: int
     surveys: dict[str, Survey]
     path: str = ""
+    aliases: dict[int, tuple[str, ...]] = field(default_factory=dict)   # other wordings of a scale point
 
     def item(self, item_id: str) -> SurveyItem:
         for survey in self.surveys.values():
@@ -104,7 +141,7 @@ class QuestionBank:
         if number is not None and number.is_integer() and int(number) in self.likert_values:
             return int(number)
         for level in self.likert:
-            if _fold(level.label) == text:
+            if _fold(level.label) == text or any(_fold(a) == text for a in self.aliases.get(level.value, ())):
                 return level.value
         raise ValueError(f"{str(raw)!r} is not an answer on the scale (use {self.likert[0].value}-"
                          f"{self.likert[-1].value} or {', '.join(repr(lv.label) for lv in self.likert)}; "
@@ -147,11 +184,14 @@ def parse_question_bank(doc: Any, file: str | Path) -> QuestionBank:
     r = Reader(file)
     r.mapping(doc, "", ("likert", "agree_min", "surveys"))
     likert = []
+    aliases: dict[int, tuple[str, ...]] = {}
     for i, raw in enumerate(r.get(doc, "likert", "", list)):
         path = f"likert[{i}]"
-        r.mapping(raw, path, ("value", "label"))
-        likert.append(ScaleLevel(value=r.get(raw, "value", path, int), label=r.get(raw, "label", path, str),
-                                 descriptor=""))
+        r.mapping(raw, path, ("value", "label", "aliases"))
+        level = ScaleLevel(value=r.get(raw, "value", path, int), label=r.get(raw, "label", path, str),
+                           descriptor="")
+        likert.append(level)
+        aliases[level.value] = _texts(r, raw, "aliases", path)
     values = [lv.value for lv in likert]
     if values != sorted(set(values)):
         r.fail("likert", "values must be unique and in increasing order")
@@ -164,30 +204,59 @@ def parse_question_bank(doc: Any, file: str | Path) -> QuestionBank:
     raw_surveys = r.mapping(r.get(doc, "surveys", "", dict), "surveys")
     for sid, raw in raw_surveys.items():
         path = f"surveys.{sid}"
-        r.mapping(raw, path, ("name", "respondents", "subgroup", "items"))
-        subgroup = None
-        if raw.get("subgroup") is not None:
-            sp = join(path, "subgroup")
-            sg = r.mapping(raw["subgroup"], sp, ("field", "label", "values"))
-            sg_values = r.get(sg, "values", sp, list)
-            subgroup = Subgroup(field=r.get(sg, "field", sp, str), label=r.get(sg, "label", sp, str),
-                                values=tuple(str(v) for v in sg_values))
-        items = []
-        for i, raw_item in enumerate(r.get(raw, "items", path, list)):
-            ip = f"{path}.items[{i}]"
-            r.mapping(raw_item, ip, ("id", "text"))
-            item_id = r.get(raw_item, "id", ip, str)
-            if item_id in item_ids:
-                r.fail(join(ip, "id"), f"duplicate item id {item_id!r}")
-            item_ids.add(item_id)
-            items.append(SurveyItem(id=item_id, text=r.get(raw_item, "text", ip, str)))
+        r.mapping(raw, path, ("name", "respondents", "subgroup", "items", "comments"))
+        subgroup = _subgroup(r, raw["subgroup"], join(path, "subgroup")) if raw.get("subgroup") is not None else None
+
+        def read_items(key: str, required: bool) -> tuple[SurveyItem, ...]:
+            items = []
+            for i, raw_item in enumerate(r.get(raw, key, path, list, required=required, default=[])):
+                ip = f"{path}.{key}[{i}]"
+                r.mapping(raw_item, ip, ("id", "text"))
+                item_id = r.get(raw_item, "id", ip, str)
+                if item_id in item_ids:
+                    r.fail(join(ip, "id"), f"duplicate item id {item_id!r}")
+                item_ids.add(item_id)
+                items.append(SurveyItem(id=item_id, text=r.get(raw_item, "text", ip, str)))
+            return tuple(items)
+
         surveys[str(sid)] = Survey(id=str(sid), name=r.get(raw, "name", path, str),
                                    respondents=r.get(raw, "respondents", path, str, required=False,
                                                      default=str(sid)),
-                                   items=tuple(items), subgroup=subgroup)
+                                   items=read_items("items", True), subgroup=subgroup,
+                                   comments=read_items("comments", False))
     if not surveys:
         r.fail("surveys", "no surveys defined")
-    return QuestionBank(likert=tuple(likert), agree_min=agree_min, surveys=surveys, path=str(file))
+    return QuestionBank(likert=tuple(likert), agree_min=agree_min, surveys=surveys, path=str(file),
+                        aliases=aliases)
+
+
+def _texts(r: Reader, raw: dict, key: str, path: str) -> tuple[str, ...]:
+    """An optional list of non-empty texts."""
+    values = r.get(raw, key, path, list, required=False, default=[])
+    for i, value in enumerate(values):
+        if not isinstance(value, (str, int)) or not str(value).strip():
+            r.fail(f"{join(path, key)}[{i}]", "expected non-empty text")
+    return tuple(str(v) for v in values)
+
+
+def _subgroup(r: Reader, raw: Any, path: str) -> Subgroup:
+    sg = r.mapping(raw, path, ("field", "label", "values", "question", "aliases", "value_labels"))
+    values = tuple(str(v) for v in r.get(sg, "values", path, list))
+    labels = r.mapping(r.get(sg, "value_labels", path, dict, required=False, default={}), join(path, "value_labels"))
+    for value in labels:
+        if str(value) not in values:
+            r.fail(join(join(path, "value_labels"), str(value)), f"not one of the values {', '.join(values)}")
+    subgroup = Subgroup(field=r.get(sg, "field", path, str), label=r.get(sg, "label", path, str), values=values,
+                        question=r.get(sg, "question", path, str, required=False, default=""),
+                        aliases=_texts(r, sg, "aliases", path),
+                        value_labels=tuple((str(v), _texts(r, labels, v, join(path, "value_labels")))
+                                           for v in labels))
+    seen: dict[str, str] = {}
+    for value in values:
+        for label in subgroup.labels_of(value):
+            if seen.setdefault(_fold(label), value) != value:
+                r.fail(join(path, "value_labels"), f"{label!r} means both {seen[_fold(label)]} and {value}")
+    return subgroup
 
 
 @lru_cache(maxsize=None)
@@ -196,8 +265,9 @@ def _load_question_bank_cached(path: str) -> QuestionBank:
 
 
 def load_question_bank(path: str | Path | None = None) -> QuestionBank:
-    """The question bank (bundled ``surveys.yaml`` unless ``path`` is given)."""
-    return _load_question_bank_cached(str(path or QUESTION_BANK_FILE))
+    """The question bank: ``path``, else the file named by ``$WQM_QUESTION_BANK``,
+    else the bundled ``surveys.yaml``."""
+    return _load_question_bank_cached(str(path or os.environ.get(BANK_ENV) or QUESTION_BANK_FILE))
 
 
 # --------------------------------------------------------------------------

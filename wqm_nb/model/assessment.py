@@ -58,11 +58,11 @@ def year_result(store: Store, school_year: dict, framework: Framework, bank: Que
     ratings = store.current_ratings(cycle_id) if cycle_id else pd.DataFrame(columns=["element_id", "rating",
                                                                                       "evidence"])
     elements = sef_elements(framework, ratings)
-    responses = store.survey_responses(school_year["school_year_id"])
+    survey_data = store.survey_data(school_year["school_year_id"], bank)
     return YearResult(
         year=school_year["academic_year"], school_year_id=school_year["school_year_id"], cycle_id=cycle_id,
         elements=elements, principles=sef_principles(framework, elements),
-        figures=publish_figures(responses, bank, mapping, framework, min_group_size),
+        figures=publish_figures(survey_data, bank, mapping, framework, min_group_size),
         notes=store.notes(cycle_id) if cycle_id else pd.DataFrame(columns=["principle_id", "author", "note",
                                                                            "created_at"]),
         reflections=store.reflections(cycle_id) if cycle_id else {},

@@ -1,6 +1,7 @@
 """The table of published survey figures: the only source of survey numbers.
 
-:func:`publish_figures` turns a school year's survey responses into one table,
+:func:`publish_figures` turns a school year's survey data (respondents' answers
+and paper tallies) into one table,
 computed once per report: a row per survey x framework section for the whole
 group, and a row per survey x section x subgroup (staff role, pupil year
 group). Every table, chart, strength, award rule and export reads from it, so
@@ -45,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from ..data import Framework, QuestionBank, SurveyMapping
+from ..store.surveys import MISSING, SurveyBlock, SurveyData
 from .stats import wilson_interval
 from .suppression import COMPLEMENTARY, PRIMARY, Cell, protect
 
@@ -103,45 +105,105 @@ class PublishedFigures:
         return bool(len(self.table))
 
 
-def _aggregate(data: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    if not len(data):
-        return pd.DataFrame(columns=keys + ["n", "answers", "mean", "agree_share", "agree"])
-    return data.groupby(keys, sort=False).agg(
-        n=("respondent", "nunique"), answers=("value", "size"), mean=("value", "mean"),
-        agree_share=("agree", "mean"), agree=("agree", "sum")).reset_index()
+@dataclass
+class _Sums:
+    """Additive totals of one group in one section: respondents, answers, agreeing answers, sum of values."""
+    n: np.ndarray
+    answers: np.ndarray
+    agree: np.ndarray
+    total: np.ndarray
+
+    def add(self, other: "_Sums") -> "_Sums":
+        return _Sums(self.n + other.n, self.answers + other.answers, self.agree + other.agree,
+                     self.total + other.total)
+
+    def stats(self, k: int) -> dict:
+        answers = int(self.answers[k])
+        return dict(n=int(self.n[k]), answers=answers, agree=int(self.agree[k]),
+                    mean=float(self.total[k]) / answers if answers else np.nan,
+                    agree_share=float(self.agree[k]) / answers if answers else np.nan)
 
 
-def publish_figures(responses: pd.DataFrame, bank: QuestionBank, mapping: SurveyMapping, framework: Framework,
+def _respondent_sums(block: SurveyBlock | None, columns: list[int], codes: np.ndarray, parts: int,
+                     agree_min: int) -> _Sums:
+    """Per part (subgroup code), the sums over respondents of one section's items."""
+    if block is None or not len(block) or not columns:
+        zero = np.zeros(parts)
+        return _Sums(zero, zero, zero, zero)
+    values = block.values[:, columns]
+    answered = values != MISSING
+    row_answers = answered.sum(axis=1)
+
+    def per_part(weights: np.ndarray) -> np.ndarray:
+        return np.bincount(codes, weights=weights, minlength=parts)[:parts]
+
+    return _Sums(per_part((row_answers > 0).astype(float)), per_part(row_answers.astype(float)),
+                 per_part((answered & (values >= agree_min)).sum(axis=1).astype(float)),
+                 per_part(np.where(answered, values, 0).sum(axis=1).astype(float)))
+
+
+def _tally_sums(tally: pd.DataFrame, items: set[str], part_index: dict[str, int], parts: int, agree_min: int,
+                scale: set[int]) -> _Sums:
+    """Per part, the sums of a paper tally over one section's items.
+
+    A tally counts answers, not forms: the respondents of a part in a section
+    are taken as the largest count any one of the section's items has there
+    (every form that answered the section answered at least that item, so it
+    is the count of forms that can be known; it never overstates them).
+    """
+    zero = np.zeros(parts)
+    rows = tally[tally["item_id"].isin(items) & tally["value"].isin(scale)]
+    if not len(rows):
+        return _Sums(zero, zero.copy(), zero.copy(), zero.copy())
+    sums = _Sums(zero.copy(), zero.copy(), zero.copy(), zero.copy())
+    for subgroup, own in rows.groupby("subgroup", sort=False):
+        k = part_index[subgroup]
+        per_item = own.groupby("item_id")["count"].sum()
+        sums.n[k] = per_item.max()
+        sums.answers[k] = own["count"].sum()
+        sums.agree[k] = own.loc[own["value"] >= agree_min, "count"].sum()
+        sums.total[k] = (own["value"] * own["count"]).sum()
+    return sums
+
+
+def publish_figures(data: SurveyData, bank: QuestionBank, mapping: SurveyMapping, framework: Framework,
                     min_group_size: int) -> PublishedFigures:
-    """Compute the published figures from long-form responses
-    (columns survey, respondent, subgroup, item_id, value), with primary and
-    complementary suppression (:mod:`wqm_nb.model.suppression`)."""
-    sections = mapping.item_sections()
-    data = responses.assign(section_id=[sections.get((s, i)) for s, i in
-                                        zip(responses["survey"], responses["item_id"])])
-    data = data[data["section_id"].notna()]
-    data = data.assign(agree=data["value"] >= bank.agree_min)
+    """Compute the published figures from a school year's survey data (respondents'
+    answers and paper tallies, :class:`~wqm_nb.store.surveys.SurveyData`), with
+    primary and complementary suppression (:mod:`wqm_nb.model.suppression`).
+
+    Respondents and tallied forms of the same group add up: a paper batch and an
+    online export of one survey are one group of people."""
     names = {p.id: p.name for p in framework.principles}
+    tallies = data.tally_rows()
+    scale = set(bank.likert_values)
     rows = []
     for survey_id, survey in bank.surveys.items():
         if not mapping.is_mapped(survey_id):
             continue
-        items = {sec: sum(1 for s in mapping.surveys[survey_id].values() if s == sec)
-                 for sec in mapping.sections(survey_id, framework)}
-        own = data[data["survey"] == survey_id]
-        whole = _aggregate(own, ["section_id"]).set_index("section_id")
-        by_group = _aggregate(own, ["section_id", "subgroup"]).set_index(["section_id", "subgroup"])
-        given = set(own["subgroup"])
+        block = data.blocks.get(survey_id)
+        tally = tallies[tallies["survey"] == survey_id]
+        given = set(block.subgroups) if block is not None else set()
+        given |= set(tally["subgroup"])
         # the parts of each whole: every subgroup value present, then those who did not say
-        parts = ([v for v in survey.subgroup.values if v in given] + ([NOT_GIVEN] if NOT_GIVEN in given else [])
-                 if survey.subgroup else [])
-        for sec, n_items in items.items():
-            family = [dict(survey=survey_id, subgroup_field=None, subgroup=None, section_id=sec,
-                           **_stats(whole, sec))]
-            family += [dict(survey=survey_id, subgroup_field=survey.subgroup.field, subgroup=value, section_id=sec,
-                            **_stats(by_group, (sec, value))) for value in parts]
+        parts = ([v for v in survey.subgroup.values if v in given] if survey.subgroup else [])
+        if NOT_GIVEN in given or not survey.subgroup:
+            parts.append(NOT_GIVEN)
+        part_index = {value: k for k, value in enumerate(parts)}
+        codes = (np.array([part_index.get(g, part_index.get(NOT_GIVEN, 0)) for g in block.subgroups], dtype=np.intp)
+                 if block is not None else np.zeros(0, dtype=np.intp))
+        for sec in mapping.sections(survey_id, framework):
+            items = [i for i, s in mapping.surveys[survey_id].items() if s == sec]
+            columns = [block.item_ids.index(i) for i in items if i in block.item_ids] if block is not None else []
+            sums = _respondent_sums(block, columns, codes, len(parts), bank.agree_min).add(
+                _tally_sums(tally, set(items), part_index, len(parts), bank.agree_min, scale))
+            whole = _Sums(*(np.array([x.sum()]) for x in (sums.n, sums.answers, sums.agree, sums.total)))
+            family = [dict(survey=survey_id, subgroup_field=None, subgroup=None, section_id=sec, **whole.stats(0))]
+            if survey.subgroup and parts != [NOT_GIVEN]:   # no breakdown when nobody answered the question
+                family += [dict(survey=survey_id, subgroup_field=survey.subgroup.field, subgroup=value,
+                                section_id=sec, **sums.stats(k)) for k, value in enumerate(parts)]
             cells = [Cell(r["n"], r["answers"], r["agree"]) for r in family]
-            protect(cells[0], cells[1:], min_group_size, n_items)
+            protect(cells[0], cells[1:], min_group_size, len(items))
             for row, cell in zip(family, cells):
                 row["reason"] = (too_few(min_group_size) if cell.hidden == PRIMARY else
                                  PROTECTS_SMALLER if cell.hidden == COMPLEMENTARY else
@@ -163,7 +225,7 @@ def publish_figures(responses: pd.DataFrame, bank: QuestionBank, mapping: Survey
 
     totals = []
     for survey_id, survey in bank.surveys.items():
-        n = int(responses.loc[responses["survey"] == survey_id, "respondent"].nunique()) if len(responses) else 0
+        n = survey_respondents(data, survey_id, scale)
         totals.append(dict(survey=survey_id, survey_name=survey.name, mapped=mapping.is_mapped(survey_id),
                            n=n, suppressed=n < min_group_size,
                            reason=NO_RESPONSES if n == 0 else too_few(min_group_size) if n < min_group_size
@@ -173,12 +235,16 @@ def publish_figures(responses: pd.DataFrame, bank: QuestionBank, mapping: Survey
     return PublishedFigures(table=table[COLUMNS], totals=totals_frame, min_group_size=min_group_size)
 
 
-def _stats(grouped: pd.DataFrame, key) -> dict:
-    if key in grouped.index:
-        r = grouped.loc[key]
-        return dict(n=int(r["n"]), answers=int(r["answers"]), mean=float(r["mean"]),
-                    agree_share=float(r["agree_share"]), agree=int(r["agree"]))
-    return dict(n=0, answers=0, mean=np.nan, agree_share=np.nan, agree=0)
+def survey_respondents(data: SurveyData, survey_id: str, scale: set[int]) -> int:
+    """Respondents of one survey: those with an answer, plus each tally's forms
+    (per subgroup the largest count of any one item)."""
+    block = data.blocks.get(survey_id)
+    n = int((block.values != MISSING).any(axis=1).sum()) if block is not None and len(block) else 0
+    tallies = data.tally_rows()
+    tally = tallies[(tallies["survey"] == survey_id) & tallies["value"].isin(scale)]
+    if len(tally):
+        n += int(tally.groupby(["subgroup", "item_id"])["count"].sum().groupby(level=0).max().sum())
+    return n
 
 
 def _blank_suppressed(table: pd.DataFrame) -> pd.DataFrame:

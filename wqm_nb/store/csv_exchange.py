@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..data import QuestionBank, load_framework, load_question_bank
 from ..errors import DataFileError, SettingsError, StoreError
-from ..spreadsheet import restore
+from ..spreadsheet import NotText, decode_text, restore
 from .store import Store, new_store_file
 
 CSV_FILES = {
@@ -40,20 +40,11 @@ REQUIRED_COLUMNS = {
 
 
 def decode(path: Path, data: bytes) -> str:
-    """File bytes as text: UTF-8 (with or without BOM); else Windows-1252 (what
-    Excel writes for "CSV" on a UK Windows machine) when charset-normalizer finds
-    it plausible; else charset-normalizer's best guess."""
+    """File bytes as text (:func:`wqm_nb.spreadsheet.decode_text`)."""
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
-
-    candidates = from_bytes(data)
-    if b"\x00" in data or not len(candidates):
+        return decode_text(data)[0]
+    except NotText:
         raise DataFileError(path.name, "", "not a text file; save it as CSV UTF-8") from None
-    plausible = [match.encoding for match in candidates]
-    return data.decode("cp1252" if "cp1252" in plausible else candidates.best().encoding)
 
 
 def read_rows(path: Path, required: list[str]) -> list[tuple[int, dict[str, str]]]:
@@ -215,7 +206,7 @@ class _Importer:
             frame = frame.where(frame.notna(), None)
             try:
                 self.counts["answers"] += self.store.add_survey_responses(self.year_ids[key], survey, frame,
-                                                                         self.bank)
+                                                                         self.bank, file_name=path.name)
             except StoreError as exc:
                 raise DataFileError(path.name, "", f"{key[0]} {key[1]}: {exc}") from None
 

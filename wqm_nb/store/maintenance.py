@@ -228,12 +228,20 @@ def _school_ids(conn: sqlite3.Connection) -> list[str]:
 _ERASING = "SELECT school_id FROM erasures"
 _ERASING_YEARS = f"SELECT school_year_id FROM school_years WHERE school_id IN ({_ERASING})"
 _ERASING_CYCLES = f"SELECT cycle_id FROM cycles WHERE school_year_id IN ({_ERASING_YEARS})"
+_ERASING_IMPORTS = f"SELECT import_id FROM survey_imports WHERE school_year_id IN ({_ERASING_YEARS})"
+#: The answers an erasure removes: each respondent's answered items, and every tallied answer.
+_COUNT_ANSWERS = (f"SELECT (SELECT coalesce(sum(length(replace(answers, '.', ''))), 0) FROM survey_answers "
+                  f"WHERE import_id IN ({_ERASING_IMPORTS})) + (SELECT coalesce(sum(count), 0) FROM survey_tallies "
+                  f"WHERE import_id IN ({_ERASING_IMPORTS}))")
 #: What an erasure deletes, children first: (count name, DELETE of the rows of the schools in ``erasures``).
 _ERASE = (
     ("ratings", f"DELETE FROM sef_history WHERE cycle_id IN ({_ERASING_CYCLES})"),
     ("notes", f"DELETE FROM adviser_notes WHERE cycle_id IN ({_ERASING_CYCLES})"),
     ("reflections", f"DELETE FROM reflections WHERE cycle_id IN ({_ERASING_CYCLES})"),
-    ("answers", f"DELETE FROM survey_responses WHERE school_year_id IN ({_ERASING_YEARS})"),
+    ("", f"DELETE FROM survey_answers WHERE import_id IN ({_ERASING_IMPORTS})"),
+    ("", f"DELETE FROM survey_tallies WHERE import_id IN ({_ERASING_IMPORTS})"),
+    ("", f"DELETE FROM survey_comments WHERE import_id IN ({_ERASING_IMPORTS})"),
+    ("", f"DELETE FROM survey_imports WHERE school_year_id IN ({_ERASING_YEARS})"),
     ("cycles", f"DELETE FROM cycles WHERE cycle_id IN ({_ERASING_CYCLES})"),
     ("school_years", f"DELETE FROM school_years WHERE school_id IN ({_ERASING})"),
     ("schools", f"DELETE FROM schools WHERE school_id IN ({_ERASING})"),
@@ -248,9 +256,11 @@ def _erase(conn: sqlite3.Connection, school_ids: list[str]) -> dict[str, int]:
     before returning.
     """
     conn.executemany("INSERT INTO erasures (school_id) VALUES (?)", [(s,) for s in school_ids])
-    counts = {}
+    counts = {"answers": conn.execute(_COUNT_ANSWERS).fetchone()[0]}
     for kind, statement in _ERASE:
-        counts[kind] = conn.execute(statement).rowcount
+        rowcount = conn.execute(statement).rowcount
+        if kind:
+            counts[kind] = rowcount
     conn.execute("DELETE FROM erasures")
     return {kind: counts[kind] for kind in COUNTED}
 
@@ -342,28 +352,61 @@ def _merge_history(src: sqlite3.Connection, dst: sqlite3.Connection, table: str,
 
 
 def _merge_answers(src: sqlite3.Connection, dst: sqlite3.Connection, year_ids: dict[int, int]) -> int:
-    """Add the survey answers ``dst`` lacks; a different value or subgroup for a held key is a StoreError."""
-    wanted = set(year_ids.values())
-    held = {tuple(r[:4]): (r[4], r[5]) for r in dst.execute(
-        "SELECT school_year_id, survey, respondent, item_id, value, subgroup FROM survey_responses")
-        if r[0] in wanted}
-    rows = []
-    for r in src.execute("SELECT school_year_id, survey, respondent, item_id, value, subgroup "
-                         "FROM survey_responses ORDER BY school_year_id, survey, respondent, item_id"):
-        key = (year_ids[r[0]], r[1], r[2], r[3])
-        if key not in held:
-            rows.append((*key, r[4], r[5]))
-        elif held[key] != (r[4], r[5]):
-            school, year = dst.execute("SELECT school_id, academic_year FROM school_years WHERE school_year_id = ?",
-                                       (key[0],)).fetchone()
-            (old_value, old_sub), (new_value, new_sub) = held[key], (r[4], r[5])
-            what = (f"value {old_value} in the store, {new_value} in the folder" if old_value != new_value
-                    else f"subgroup {old_sub!r} in the store, {new_sub!r} in the folder")
-            raise StoreError(f"school {school}, year {year}, {r[1]} survey, respondent {r[2]}, item {r[3]}: "
-                             f"{what}; nothing was imported")
-    dst.executemany("INSERT INTO survey_responses (school_year_id, survey, respondent, item_id, value, subgroup) "
-                    "VALUES (?, ?, ?, ?, ?, ?)", rows)
-    return len(rows)
+    """Add the survey respondents ``dst`` lacks, as one import per school year and survey.
+
+    A respondent is held when a current import of the same school year and
+    survey has the same id; one held with other answers (a value, an item or
+    the subgroup) is a StoreError, and nothing is written.
+    """
+    from .surveys import MISSING, insert_answers, insert_import, read_survey_data
+
+    added = 0
+    for (src_year,) in src.execute("SELECT DISTINCT school_year_id FROM survey_imports ORDER BY 1"):
+        dst_year = year_ids[src_year]
+        src_records = {r["survey"]: r for r in src.execute(
+            "SELECT * FROM survey_imports WHERE school_year_id = ? AND replaced_by IS NULL", (src_year,))}
+        order = {survey: sorted({i for r in src.execute(
+            "SELECT item_ids FROM survey_imports WHERE school_year_id = ? AND survey = ?", (src_year, survey))
+            for i in r[0].split(",") if i}) for survey in src_records}
+        theirs = read_survey_data(src, src_year, order)
+        ours = read_survey_data(dst, dst_year, order)
+        for survey, block in theirs.blocks.items():
+            held = {}
+            if survey in ours.blocks:
+                mine = ours.blocks[survey]
+                held = {r: (g, tuple(v)) for r, g, v in zip(mine.respondents, mine.subgroups, mine.values)}
+            new = []
+            for k, respondent in enumerate(block.respondents):
+                row = (block.subgroups[k], tuple(block.values[k]))
+                if respondent not in held:
+                    new.append(k)
+                elif held[respondent] != row:
+                    school, year = dst.execute("SELECT school_id, academic_year FROM school_years "
+                                               "WHERE school_year_id = ?", (dst_year,)).fetchone()
+                    (old_sub, old), (new_sub, theirs_) = held[respondent], row
+                    if old_sub != new_sub:
+                        item = next(i for i, v in zip(block.item_ids, theirs_) if v != MISSING)
+                        what = f"subgroup {old_sub!r} in the store, {new_sub!r} in the folder"
+                    else:
+                        item, a, b = next((i, a, b) for i, a, b in zip(block.item_ids, old, theirs_) if a != b)
+                        what = f"value {_shown(a)} in the store, {_shown(b)} in the folder"
+                    raise StoreError(f"school {school}, year {year}, {survey} survey, respondent {respondent}, "
+                                     f"item {item}: {what}; nothing was imported")
+            if not new:
+                continue
+            record = src_records[survey]
+            values = block.values[new]
+            used = (values != MISSING).any(axis=0)
+            import_id = insert_import(dst, school_year_id=dst_year, survey=survey, kind="responses",
+                                      source=record["source"], item_ids=[i for i, u in zip(block.item_ids, used) if u],
+                                      imported_at=now(), file_name=record["file_name"], respondents=len(new))
+            added += insert_answers(dst, import_id, list(block.respondents[new]), list(block.subgroups[new]),
+                                    values[:, used])
+    return added
+
+
+def _shown(value: int) -> str:
+    return "not answered" if value < 0 else str(value)
 
 
 __all__ = ["COUNTED", "ImportMode", "ImportReport", "erasure_log", "import_folder", "migrate",

@@ -180,8 +180,94 @@ def migrate_2_to_3(conn: sqlite3.Connection) -> None:
     _run(conn, _V3)
 
 
+# -- 3 -> 4: survey imports, packed answers, tallies, comments ---------------
+
+_V4 = """
+CREATE TABLE survey_imports (
+    import_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    school_year_id INTEGER NOT NULL REFERENCES school_years(school_year_id),
+    survey TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('responses', 'tally')),
+    source TEXT NOT NULL,
+    file_name TEXT NOT NULL DEFAULT '',
+    file_sha256 TEXT NOT NULL DEFAULT '',
+    item_ids TEXT NOT NULL,
+    respondents INTEGER NOT NULL DEFAULT 0,
+    dropped_empty INTEGER NOT NULL DEFAULT 0,
+    details TEXT NOT NULL DEFAULT '{}',
+    imported_by TEXT NOT NULL DEFAULT '',
+    imported_at TEXT NOT NULL,
+    replaced_by INTEGER REFERENCES survey_imports(import_id)
+);
+CREATE INDEX survey_imports_year ON survey_imports (school_year_id, survey);
+CREATE TRIGGER survey_imports_replaced_once BEFORE UPDATE ON survey_imports
+WHEN OLD.replaced_by IS NOT NULL OR NEW.replaced_by IS NULL OR NEW.import_id != OLD.import_id
+  OR NEW.school_year_id != OLD.school_year_id OR NEW.file_sha256 != OLD.file_sha256
+  OR NEW.imported_at != OLD.imported_at OR NEW.survey != OLD.survey
+BEGIN SELECT RAISE(ABORT, 'an import record changes only once, when a later import replaces it'); END;
+CREATE TABLE survey_answers (
+    import_id INTEGER NOT NULL REFERENCES survey_imports(import_id),
+    respondent TEXT NOT NULL,
+    subgroup TEXT NOT NULL DEFAULT '',
+    answers TEXT NOT NULL,
+    PRIMARY KEY (import_id, respondent)
+);
+CREATE TABLE survey_tallies (
+    import_id INTEGER NOT NULL REFERENCES survey_imports(import_id),
+    subgroup TEXT NOT NULL DEFAULT '',
+    item_id TEXT NOT NULL,
+    value INTEGER NOT NULL,
+    count INTEGER NOT NULL CHECK (count >= 0),
+    PRIMARY KEY (import_id, subgroup, item_id, value)
+);
+CREATE TABLE survey_comments (
+    comment_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    import_id INTEGER NOT NULL REFERENCES survey_imports(import_id),
+    item_id TEXT NOT NULL,
+    text TEXT NOT NULL,
+    flags TEXT NOT NULL DEFAULT ''
+);
+"""
+
+
+def migrate_3_to_4(conn: sqlite3.Connection) -> None:
+    """Version 3 to 4: the answers of each school year and survey become one import
+    (source ``migrated``) with one packed row per respondent; ``survey_responses`` goes.
+
+    Every answer is kept: the import's items are the distinct items answered,
+    in sorted order; a value outside 0-9 (never written by wqm) stops the
+    migration.
+    """
+    from datetime import datetime, timezone
+
+    _run(conn, _V4)
+    stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    groups = conn.execute("SELECT DISTINCT school_year_id, survey FROM survey_responses "
+                          "ORDER BY school_year_id, survey").fetchall()
+    for school_year_id, survey in groups:
+        rows = conn.execute("SELECT respondent, subgroup, item_id, value FROM survey_responses "
+                            "WHERE school_year_id = ? AND survey = ? ORDER BY respondent, item_id",
+                            (school_year_id, survey)).fetchall()
+        items = sorted({r[2] for r in rows})
+        column = {item: k for k, item in enumerate(items)}
+        people: dict[str, tuple[str, list[str]]] = {}
+        for respondent, subgroup, item_id, value in rows:
+            if not 0 <= int(value) <= 9:
+                raise StoreError(f"survey {survey}, respondent {respondent}, item {item_id}: value {value} "
+                                 "cannot be migrated")
+            answers = people.setdefault(respondent, (subgroup, ["."] * len(items)))[1]
+            answers[column[item_id]] = str(int(value))
+        cur = conn.execute(
+            "INSERT INTO survey_imports (school_year_id, survey, kind, source, item_ids, respondents, "
+            "imported_at) VALUES (?, ?, 'responses', 'migrated', ?, ?, ?)",
+            (school_year_id, survey, ",".join(items), len(people), stamp))
+        conn.executemany("INSERT INTO survey_answers (import_id, respondent, subgroup, answers) VALUES (?, ?, ?, ?)",
+                         [(cur.lastrowid, r, sub, "".join(a)) for r, (sub, a) in people.items()])
+    conn.execute("DROP TABLE survey_responses")
+
+
 #: ``{version: step to the next version}``
-MIGRATIONS: dict[int, Migration] = {1: migrate_1_to_2, 2: migrate_2_to_3}
+MIGRATIONS: dict[int, Migration] = {1: migrate_1_to_2, 2: migrate_2_to_3, 3: migrate_3_to_4}
 
 
 def upgrade(conn: sqlite3.Connection, version: int) -> int:
@@ -200,4 +286,4 @@ def upgrade(conn: sqlite3.Connection, version: int) -> int:
     return version
 
 
-__all__ = ["MIGRATIONS", "migrate_1_to_2", "migrate_2_to_3", "upgrade"]
+__all__ = ["MIGRATIONS", "migrate_1_to_2", "migrate_2_to_3", "migrate_3_to_4", "upgrade"]

@@ -31,12 +31,20 @@ Version history (each step is a function in :mod:`wqm_nb.store.migrations`):
 1. cycles per school, framework and year; survey responses hang off a cycle;
 2. ``school_years`` (surveys belong to the school year) and ``reflections``;
 3. INSERT guards on history tables, append-only adviser notes, ``erasures``
-   and ``erasure_log``.
+   and ``erasure_log``;
+4. survey imports: every batch of survey data is a row of ``survey_imports``
+   (source tool, file name and SHA-256, who and when; a later import that
+   replaces it is recorded in ``replaced_by`` and the row is kept). Its
+   respondents are rows of ``survey_answers``, one per respondent with the
+   answers packed one character per item (see :mod:`wqm_nb.store.surveys`);
+   paper tallies are counts in ``survey_tallies``; kept (redacted) comments
+   are in ``survey_comments``, linked to the import only, never to a
+   respondent.
 """
 from __future__ import annotations
 
 PHASES = ("primary", "secondary", "all-through", "special")
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 APPLICATION_ID = 0x77716D31  # "wqm1": marks an SQLite file as a wqm store
 
 #: The WHEN clause of a history table's DELETE trigger: the row's cycle is not
@@ -114,16 +122,7 @@ CREATE TABLE IF NOT EXISTS adviser_notes (
     created_at TEXT NOT NULL
 );
 {_guards('adviser_notes', 'note_id', 'adviser notes are append-only')}
-CREATE TABLE IF NOT EXISTS survey_responses (
-    school_year_id INTEGER NOT NULL REFERENCES school_years(school_year_id),
-    survey TEXT NOT NULL,
-    respondent TEXT NOT NULL,
-    subgroup TEXT NOT NULL DEFAULT '',
-    item_id TEXT NOT NULL,
-    value INTEGER NOT NULL,
-    PRIMARY KEY (school_year_id, survey, respondent, item_id)
-);
-CREATE TABLE IF NOT EXISTS erasures (school_id TEXT PRIMARY KEY);
+{{SURVEY_TABLES}}CREATE TABLE IF NOT EXISTS erasures (school_id TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS erasure_log (
     erasure_id INTEGER PRIMARY KEY AUTOINCREMENT,
     school_id TEXT NOT NULL,
@@ -135,6 +134,55 @@ BEGIN SELECT RAISE(ABORT, 'erasure_log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS erasure_log_no_delete BEFORE DELETE ON erasure_log
 BEGIN SELECT RAISE(ABORT, 'erasure_log is append-only'); END;
 """
+
+
+SURVEY_TABLES = """
+CREATE TABLE IF NOT EXISTS survey_imports (
+    import_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    school_year_id INTEGER NOT NULL REFERENCES school_years(school_year_id),
+    survey TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('responses', 'tally')),
+    source TEXT NOT NULL,
+    file_name TEXT NOT NULL DEFAULT '',
+    file_sha256 TEXT NOT NULL DEFAULT '',
+    item_ids TEXT NOT NULL,
+    respondents INTEGER NOT NULL DEFAULT 0,
+    dropped_empty INTEGER NOT NULL DEFAULT 0,
+    details TEXT NOT NULL DEFAULT '{}',
+    imported_by TEXT NOT NULL DEFAULT '',
+    imported_at TEXT NOT NULL,
+    replaced_by INTEGER REFERENCES survey_imports(import_id)
+);
+CREATE INDEX IF NOT EXISTS survey_imports_year ON survey_imports (school_year_id, survey);
+CREATE TRIGGER IF NOT EXISTS survey_imports_replaced_once BEFORE UPDATE ON survey_imports
+WHEN OLD.replaced_by IS NOT NULL OR NEW.replaced_by IS NULL OR NEW.import_id != OLD.import_id
+  OR NEW.school_year_id != OLD.school_year_id OR NEW.file_sha256 != OLD.file_sha256
+  OR NEW.imported_at != OLD.imported_at OR NEW.survey != OLD.survey
+BEGIN SELECT RAISE(ABORT, 'an import record changes only once, when a later import replaces it'); END;
+CREATE TABLE IF NOT EXISTS survey_answers (
+    import_id INTEGER NOT NULL REFERENCES survey_imports(import_id),
+    respondent TEXT NOT NULL,
+    subgroup TEXT NOT NULL DEFAULT '',
+    answers TEXT NOT NULL,
+    PRIMARY KEY (import_id, respondent)
+);
+CREATE TABLE IF NOT EXISTS survey_tallies (
+    import_id INTEGER NOT NULL REFERENCES survey_imports(import_id),
+    subgroup TEXT NOT NULL DEFAULT '',
+    item_id TEXT NOT NULL,
+    value INTEGER NOT NULL,
+    count INTEGER NOT NULL CHECK (count >= 0),
+    PRIMARY KEY (import_id, subgroup, item_id, value)
+);
+CREATE TABLE IF NOT EXISTS survey_comments (
+    comment_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    import_id INTEGER NOT NULL REFERENCES survey_imports(import_id),
+    item_id TEXT NOT NULL,
+    text TEXT NOT NULL,
+    flags TEXT NOT NULL DEFAULT ''
+);
+"""
+SCHEMA = SCHEMA.replace("{SURVEY_TABLES}", SURVEY_TABLES)
 
 
 def statements(script: str = SCHEMA) -> list[str]:

@@ -32,6 +32,7 @@ import sqlite3
 import tempfile
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
@@ -44,6 +45,8 @@ from .schema import APPLICATION_ID, PHASES, SCHEMA_VERSION, statements
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from .surveys import SurveyData
 
 SURVEY_ID_COLUMNS = ("school_id", "academic_year", "respondent")
 #: Seconds a write waits for another writer's lock before giving up.
@@ -603,10 +606,16 @@ class Store:
     # -- surveys -----------------------------------------------------------
 
     def add_survey_responses(self, school_year_id: int, survey: str, responses: "pd.DataFrame",
-                             bank: QuestionBank | None = None) -> int:
-        """Add one survey's responses in wide form: a ``respondent`` column, the
-        survey's subgroup column if it has one, and one column per item (blank =
-        not answered). Returns the number of answers written."""
+                             bank: QuestionBank | None = None, *, source: str = "wqm-csv",
+                             file_name: str = "", file_sha256: str = "") -> int:
+        """Add one survey's responses in wide form as one import: a ``respondent``
+        column, the survey's subgroup column if it has one, and one column per
+        item (blank = not answered). A respondent with no answer is left out.
+        Returns the number of answers written."""
+        import numpy as np
+
+        from .surveys import MISSING
+
         bank = bank or load_question_bank()
         if survey not in bank.surveys:
             raise StoreError(f"unknown survey {survey!r} (known: {', '.join(bank.surveys)})")
@@ -618,34 +627,134 @@ class Store:
         unknown = sorted(set(item_cols) - set(spec.item_ids))
         if unknown:
             raise StoreError(f"{survey} survey: unknown item column(s) {', '.join(unknown)}")
+        respondents = [str(r) for r in responses["respondent"]]
+        if len(set(respondents)) != len(respondents):
+            twice = sorted({r for r in respondents if respondents.count(r) > 1})
+            raise StoreError(f"{survey} survey: respondent {twice[0]} appears more than once")
         allowed = set(bank.likert_values)
-        rows = []
-        for rec in responses.to_dict("records"):
-            subgroup = text(rec.get(sub_field)) if sub_field else ""
-            if sub_field and subgroup and subgroup not in spec.subgroup.values:
-                raise StoreError(f"{survey} survey, respondent {rec['respondent']}: unknown "
-                                 f"{spec.subgroup.field} {subgroup!r}")
-            for item in item_cols:
-                value = rec[item]
+        values = np.full((len(responses), len(item_cols)), MISSING, dtype=np.int8)
+        for k, item in enumerate(item_cols):
+            for r, value in enumerate(responses[item].tolist()):
                 if value is None or value != value or value == "":
                     continue
                 number = whole_number(value)
                 if number not in allowed:
-                    raise StoreError(f"{survey} survey, respondent {rec['respondent']}, item {item}: "
+                    raise StoreError(f"{survey} survey, respondent {respondents[r]}, item {item}: "
                                      f"{value!r} is not on the Likert scale {sorted(allowed)}")
-                rows.append((school_year_id, survey, str(rec["respondent"]), subgroup, item, number))
+                values[r, k] = number
+        subgroups = [text(v) for v in responses[sub_field]] if sub_field and sub_field in responses else \
+            [""] * len(responses)
+        for r, subgroup in enumerate(subgroups):
+            if subgroup and subgroup not in spec.subgroup.values:
+                raise StoreError(f"{survey} survey, respondent {respondents[r]}: unknown "
+                                 f"{spec.subgroup.field} {subgroup!r}")
+        keep = (values != MISSING).any(axis=1)
+        outcome = self.import_survey(
+            school_year_id, survey, source=source, file_name=file_name, file_sha256=file_sha256,
+            item_ids=item_cols, respondents=[r for r, k in zip(respondents, keep) if k],
+            subgroups=[g for g, k in zip(subgroups, keep) if k], values=values[keep],
+            dropped_empty=int((~keep).sum()), on_existing="add")
+        return outcome.answers
+
+    def import_survey(self, school_year_id: int, survey: str, *, source: str, item_ids: list[str],
+                      file_name: str = "", file_sha256: str = "", respondents: list[str] | None = None,
+                      subgroups: list[str] | None = None, values: Any = None,
+                      tallies: Iterable[tuple[str, str, int, int]] | None = None,
+                      comments: Iterable[tuple[str, str, str]] = (), dropped_empty: int = 0,
+                      details: dict | None = None, imported_by: str = "", forms: int | None = None,
+                      on_existing: str = "refuse") -> "SurveyImportOutcome":
+        """Record one import of survey data in one transaction.
+
+        Either ``respondents``/``subgroups``/``values`` (an int matrix in
+        ``item_ids`` order, -1 = not answered) or ``tallies`` (subgroup, item,
+        value, count). ``comments`` are (item id, redacted text, flags).
+
+        A file whose SHA-256 a current import of the same school year and
+        survey already has is not imported again (``outcome.already``). When
+        the school year already has current data for the survey from another
+        file, ``on_existing`` decides: ``"refuse"`` raises a StoreError that
+        names the earlier import; ``"replace"`` removes the earlier imports'
+        respondents, tallies and comments and records which import replaced
+        them (their records stay); ``"add"`` keeps both (a paper batch beside
+        an online export).
+        """
+        from .surveys import current_imports, insert_answers, insert_import, insert_tallies
+
+        if on_existing not in ("refuse", "replace", "add"):
+            raise ValueError(f"on_existing: {on_existing!r}")
         with self.transaction() as c:
-            try:
-                c.executemany("INSERT INTO survey_responses VALUES (?, ?, ?, ?, ?, ?)", rows)
-            except sqlite3.IntegrityError as exc:
-                raise StoreError(f"{survey} survey: {exc}") from None
-        return len(rows)
+            earlier = current_imports(c, school_year_id, survey)
+            if file_sha256:
+                same = [e for e in earlier if e["file_sha256"] == file_sha256]
+                if same:
+                    return SurveyImportOutcome(import_id=same[0]["import_id"], already=same[0])
+            if earlier and on_existing == "refuse":
+                e = earlier[-1]
+                raise StoreError(
+                    f"the {survey} survey of this school year already has data from "
+                    f"{e['file_name'] or e['source']} (import {e['import_id']}, {e['imported_at']}); "
+                    f"use --replace to replace it with this file, or --add to add this file's respondents "
+                    f"to it; nothing was imported")
+            kind = "tally" if tallies is not None else "responses"
+            count = len(respondents or ()) if tallies is None else int(forms or 0)
+            import_id = insert_import(c, school_year_id=school_year_id, survey=survey, kind=kind, source=source,
+                                      item_ids=item_ids, imported_at=self.clock(), file_name=file_name,
+                                      file_sha256=file_sha256, respondents=count, dropped_empty=dropped_empty,
+                                      details=details, imported_by=imported_by)
+            if tallies is not None:
+                answers = insert_tallies(c, import_id, tallies)
+            else:
+                answers = insert_answers(c, import_id, respondents or [], subgroups or [""] * count, values)
+            c.executemany("INSERT INTO survey_comments (import_id, item_id, text, flags) VALUES (?, ?, ?, ?)",
+                          [(import_id, item, body, flags) for item, body, flags in comments])
+            replaced = []
+            if earlier and on_existing == "replace":
+                for e in earlier:
+                    for table in ("survey_answers", "survey_tallies", "survey_comments"):
+                        c.execute(f"DELETE FROM {table} WHERE import_id = ?", (e["import_id"],))
+                    c.execute("UPDATE survey_imports SET replaced_by = ? WHERE import_id = ?",
+                              (import_id, e["import_id"]))
+                    replaced.append(e)
+        return SurveyImportOutcome(import_id=import_id, answers=answers, replaced=tuple(replaced))
+
+    def survey_imports(self, school_year_id: int | None = None, survey: str | None = None) -> list[dict]:
+        """Every import record (replaced ones too), oldest first."""
+        sql, params = self._where("SELECT i.*, y.school_id, y.academic_year FROM survey_imports i "
+                                  "JOIN school_years y USING (school_year_id) WHERE 1 = 1", (),
+                                  **{"i.school_year_id": school_year_id, "i.survey": survey})
+        return self._rows(sql + " ORDER BY import_id", params)
+
+    def survey_data(self, school_year_id: int, bank: QuestionBank | None = None) -> "SurveyData":
+        """A school year's current survey data (:class:`~wqm_nb.store.surveys.SurveyData`)."""
+        from .surveys import read_survey_data
+
+        bank = bank or load_question_bank()
+        return read_survey_data(self.conn, school_year_id,
+                                {sid: s.item_ids for sid, s in bank.surveys.items()})
 
     def survey_responses(self, school_year_id: int, survey: str | None = None) -> "pd.DataFrame":
-        """Long form: survey, respondent, subgroup, item_id, value."""
-        sql, params = self._where("SELECT survey, respondent, subgroup, item_id, value FROM survey_responses "
-                                  "WHERE school_year_id = ?", (school_year_id,), survey=survey)
-        return self._frame(sql + " ORDER BY survey, respondent, item_id", params)
+        """Respondents' answers in long form: survey, respondent, subgroup, item_id, value."""
+        long = self.survey_data(school_year_id).to_long()
+        return long[long["survey"] == survey].reset_index(drop=True) if survey else long
+
+    def survey_comments(self, school_year_id: int, survey: str | None = None) -> list[dict]:
+        """Kept (redacted) comments of a school year's current imports, flagged first:
+        survey, item_id, text, flags (comma-separated safeguarding categories)."""
+        sql, params = self._where(
+            "SELECT i.survey, c.item_id, c.text, c.flags FROM survey_comments c JOIN survey_imports i "
+            "USING (import_id) WHERE i.school_year_id = ? AND i.replaced_by IS NULL", (school_year_id,),
+            **{"i.survey": survey})
+        return self._rows(sql + " ORDER BY c.flags = '', i.survey, c.comment_id", params)
+
+
+@dataclass(frozen=True)
+class SurveyImportOutcome:
+    """What :meth:`Store.import_survey` did: the import's id and answers written,
+    or the earlier import of the same file (``already``); imports it replaced."""
+    import_id: int
+    answers: int = 0
+    already: dict | None = None
+    replaced: tuple[dict, ...] = ()
 
 
 def whole_number(value: Any) -> int | None:

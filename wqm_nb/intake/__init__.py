@@ -1,0 +1,1 @@
+"""Survey intake: reading real survey exports and paper tallies into the store."""

@@ -1,0 +1,147 @@
+"""Matching the columns of an export to the question bank.
+
+Each question column gets one :class:`ColumnMatch`:
+
+* ``item`` (a scale item of the survey), ``subgroup`` (the survey's subgroup
+  question) or ``comment`` (one of the survey's free-text comment questions),
+  by the import mapping if it names the column, else by text: the column's
+  text and the bank's text compared after
+  :func:`~wqm_nb.data.import_mapping.normalise_text` (numbering, spacing,
+  quotes, case and a trailing "?" or "*" do not matter);
+* ``ignore``: the mapping says to drop it;
+* ``personal`` / ``metadata``: dropped on read, never looked at again;
+* ``empty``: no answers at all; dropped;
+* ``free-text``: answers that are not on the scale; dropped and reported;
+* ``unmatched``: answers on the scale but text that matches no item: an
+  error that lists the column, unless the mapping says ``ignore``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..data import QuestionBank
+from ..data.import_mapping import COMMENT, IGNORE, SUBGROUP, ImportMapping, normalise_text
+from ..data.surveys import Survey
+from .shapes import METADATA, PERSONAL, Column
+
+ITEM, COMMENT_TARGET, EMPTY, FREE_TEXT, UNMATCHED = "item", "comment", "empty", "free-text", "unmatched"
+#: Actions whose column is read into the store.
+KEPT = (ITEM, SUBGROUP, COMMENT_TARGET)
+#: Share of a column's distinct answers that must be on the scale for it to count as a scale column.
+SCALE_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class ColumnMatch:
+    """What one column of an export is."""
+    column: Column
+    action: str             # ITEM, SUBGROUP, COMMENT_TARGET, IGNORE, PERSONAL, METADATA, EMPTY, FREE_TEXT, UNMATCHED
+    target: str = ""        # item or comment id
+    how: str = ""           # "mapping", "exact text", "text", or why it was dropped
+    other_survey: str = ""  # for UNMATCHED: a survey whose item the text matches
+
+    @property
+    def kept(self) -> bool:
+        return self.action in KEPT
+
+    @property
+    def described(self) -> str:
+        """``item S01 (text)``, ``dropped: personal data``..."""
+        if self.action == ITEM:
+            return f"item {self.target}"
+        if self.action == COMMENT_TARGET:
+            return f"comment {self.target}"
+        if self.action == SUBGROUP:
+            return "subgroup"
+        return {IGNORE: "ignored (mapping)", PERSONAL: "dropped: personal data", METADATA: "dropped: metadata",
+                EMPTY: "dropped: no answers", FREE_TEXT: "dropped: free text",
+                UNMATCHED: "NOT MATCHED: answers on the scale"}[self.action]
+
+
+def is_scale_answer(bank: QuestionBank, mapping: ImportMapping | None, value: str) -> bool:
+    """Whether an answer is on the bank's scale, a not-answered label, or a label the mapping adds."""
+    if mapping and normalise_text(value) in mapping.answer_labels:
+        return True
+    try:
+        bank.answer_value(value)
+    except ValueError:
+        return False
+    return True
+
+
+def match_columns(columns: tuple[Column, ...], cells: pd.DataFrame, survey: Survey, bank: QuestionBank,
+                  mapping: ImportMapping | None) -> list[ColumnMatch]:
+    """Match every column (see the module notes); ``cells`` are the answer rows."""
+    by_text = {normalise_text(i.text): i.id for i in survey.items}
+    exact = {i.text for i in (*survey.items, *survey.comments)} | set(survey.subgroup.questions if survey.subgroup else ())
+    comments = {normalise_text(c.text): c.id for c in survey.comments}
+    subgroup_texts = {normalise_text(q) for q in survey.subgroup.questions} if survey.subgroup else set()
+    elsewhere = {normalise_text(i.text): s.id for s in bank.surveys.values() if s.id != survey.id for i in s.items}
+    matches = []
+    for column in columns:
+        target = mapping.target(column.header) if mapping else None
+        if target is None and mapping:
+            target = next((t for t in map(mapping.target, column.texts) if t), None)
+        if target == IGNORE:
+            matches.append(ColumnMatch(column, IGNORE, how="mapping"))
+            continue
+        if column.kind in (PERSONAL, METADATA) and target is None:
+            matches.append(ColumnMatch(column, column.kind, how="header"))
+            continue
+        if target:
+            if target == SUBGROUP:
+                matches.append(ColumnMatch(column, SUBGROUP, how="mapping"))
+            elif target.startswith(COMMENT):
+                matches.append(ColumnMatch(column, COMMENT_TARGET, target.split()[1], "mapping"))
+            else:
+                matches.append(ColumnMatch(column, ITEM, target, "mapping"))
+            continue
+        found = None
+        for text in column.texts:
+            key = normalise_text(text)
+            how = "exact text" if text in exact else "text"
+            if key in by_text:
+                found = ColumnMatch(column, ITEM, by_text[key], how)
+            elif key in subgroup_texts:
+                found = ColumnMatch(column, SUBGROUP, how=how)
+            elif key in comments:
+                found = ColumnMatch(column, COMMENT_TARGET, comments[key], how)
+            if found:
+                break
+        if found:
+            matches.append(found)
+            continue
+        values = cells[column.index] if column.index in cells.columns else pd.Series([], dtype=str)
+        distinct = [v for v in pd.unique(values.astype(str).str.strip()) if v]
+        if not distinct:
+            matches.append(ColumnMatch(column, EMPTY, how="no answers"))
+            continue
+        on_scale = sum(is_scale_answer(bank, mapping, v) for v in distinct[:50])
+        if on_scale >= SCALE_SHARE * min(len(distinct), 50):
+            other = next((elsewhere[normalise_text(t)] for t in column.texts if normalise_text(t) in elsewhere), "")
+            matches.append(ColumnMatch(column, UNMATCHED, how="answers on the scale", other_survey=other))
+        else:
+            matches.append(ColumnMatch(column, FREE_TEXT, how="answers not on the scale"))
+    return _one_column_per_target(matches)
+
+
+def _one_column_per_target(matches: list[ColumnMatch]) -> list[ColumnMatch]:
+    """Keep the first column that matches an item, the subgroup or a comment; later ones become unmatched
+    (the same question exported twice is a mistake the consultant must resolve in the mapping)."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for m in matches:
+        key = (m.action, m.target)
+        if m.kept and key in seen:
+            out.append(ColumnMatch(m.column, UNMATCHED, how=f"a second column for {m.described}"))
+            continue
+        if m.kept:
+            seen.add(key)
+        out.append(m)
+    return out
+
+
+__all__ = ["COMMENT_TARGET", "EMPTY", "FREE_TEXT", "ITEM", "KEPT", "UNMATCHED", "ColumnMatch", "is_scale_answer",
+           "match_columns"]

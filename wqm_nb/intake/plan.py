@@ -1,0 +1,387 @@
+"""One survey import, from an export file to the store: inspect, plan, commit.
+
+The same three steps serve ``wqm survey import`` and the import widget:
+
+1. :func:`inspect_export` reads the file (:mod:`~wqm_nb.intake.files`),
+   recognises its shape (:mod:`~wqm_nb.intake.shapes`) and matches its
+   columns to the question bank (:mod:`~wqm_nb.intake.matching`). Nothing is
+   refused yet, so the consultant can see and correct the mapping.
+2. :func:`plan_import` converts every kept cell: answer labels to values by
+   the bank's scale, subgroup answers to subgroup values, comments redacted
+   and checked against the safeguarding list. Any unknown label, unknown
+   subgroup answer or unmatched scale column is a
+   :class:`~wqm_nb.errors.DataFileError` naming file, row, column and value,
+   and nothing is imported from that file. Respondents with no answer on the
+   scale are dropped and counted; partial responses are kept. Respondents get
+   fresh pseudonymous ids in a shuffled order, so no id leads back to a row
+   of the export.
+3. :func:`commit_import` writes the plan through
+   :meth:`wqm_nb.store.Store.import_survey` in one transaction (the file's
+   SHA-256 makes a second import of the same file a no-op).
+
+Personal data never enters the store: personal and metadata columns and
+free-text columns are not read past their header, and comments are kept only
+on request (``keep_comments``), redacted, without any link to a respondent.
+A comment or free-text answer that contains a safeguarding term is reported
+to the consultant (with its row in the export) even when it is not kept, so a
+disclosure is passed on rather than lost.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+
+from ..data import Framework, QuestionBank, load_mapping, load_question_bank
+from ..data.import_mapping import COMMENT, IGNORE, SUBGROUP, ImportMapping, normalise_text
+from ..data.safeguarding import SafeguardingList, load_safeguarding_list
+from ..data.surveys import NOT_ANSWERED
+from ..errors import DataFileError, SettingsError
+from ..store import Store
+from ..store.store import SurveyImportOutcome
+from ..store.surveys import MISSING
+from .comments import Comment, prepare_comments
+from .files import RawTable, read_table
+from .matching import COMMENT_TARGET, FREE_TEXT, ITEM, UNMATCHED, ColumnMatch, match_columns
+from .shapes import TALLY, Shape, detect_shape
+from .tally import Tally, read_tally
+
+#: How many rows of the export a safeguarding notice lists.
+NOTICE_ROWS = 10
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """An export read and matched, before any cell is converted (:func:`inspect_export`)."""
+    table: RawTable
+    shape: Shape
+    survey: str
+    matches: tuple[ColumnMatch, ...]
+    bank: QuestionBank
+    mapping: ImportMapping | None = None
+
+    @property
+    def body(self) -> pd.DataFrame:
+        """The answer rows (header rows removed)."""
+        return self.table.cells.iloc[self.shape.header_rows:].reset_index(drop=True)
+
+    @property
+    def rows(self) -> int:
+        return max(len(self.table.cells) - self.shape.header_rows, 0)
+
+    def row_number(self, position: int) -> int:
+        """The spreadsheet row number of answer row ``position`` (0-based)."""
+        return self.table.first_row + self.shape.header_rows + position
+
+    @property
+    def unmatched(self) -> list[ColumnMatch]:
+        return [m for m in self.matches if m.action == UNMATCHED]
+
+    @property
+    def missing_items(self) -> list[str]:
+        """Items of the survey that no column matched."""
+        found = {m.target for m in self.matches if m.action == ITEM}
+        return [i for i in self.bank.surveys[self.survey].item_ids if i not in found]
+
+    def with_targets(self, targets: dict[int, str]) -> "Inspection":
+        """The inspection with some columns' targets changed (column index -> item id, ``subgroup``,
+        ``comment <id>`` or ``ignore``), as the consultant corrects them; re-matched through a mapping."""
+        mapping = self.mapping_used()
+        columns = dict(mapping.columns)
+        headers = dict(mapping.headers)
+        for index, target in targets.items():
+            header = self.shape.columns[index].header
+            columns[normalise_text(header)] = target
+            headers[normalise_text(header)] = header
+        new = replace(mapping, columns=columns, headers=headers)
+        return replace(self, mapping=new, matches=tuple(match_columns(self.shape.columns, self.body,
+                                                                      self.bank.surveys[self.survey], self.bank,
+                                                                      new)))
+
+    def mapping_used(self) -> ImportMapping:
+        """The mapping this inspection amounts to: every question column's target (to save as YAML)."""
+        columns, headers = {}, {}
+        for m in self.matches:
+            if m.action in (ITEM, SUBGROUP, COMMENT_TARGET, IGNORE):
+                target = {ITEM: m.target, SUBGROUP: SUBGROUP, COMMENT_TARGET: f"{COMMENT} {m.target}",
+                          IGNORE: IGNORE}[m.action]
+                columns[normalise_text(m.column.header)] = target
+                headers[normalise_text(m.column.header)] = m.column.header
+        base = self.mapping or ImportMapping(survey=self.survey)
+        return replace(base, survey=self.survey, columns=columns, headers=headers, path="")
+
+    def mapping_table(self) -> pd.DataFrame:
+        """One row per column: column letter, header, what it is and how it was matched."""
+        return pd.DataFrame([dict(column=m.column.letter, header=m.column.header, becomes=m.described,
+                                  matched_by=m.how) for m in self.matches])
+
+
+@dataclass(frozen=True)
+class ImportPlan:
+    """Everything one import writes, converted and checked (:func:`plan_import`)."""
+    inspection: Inspection
+    item_ids: tuple[str, ...]
+    respondents: tuple[str, ...] = ()
+    subgroups: tuple[str, ...] = ()
+    values: np.ndarray = field(default_factory=lambda: np.empty((0, 0), dtype=np.int8))
+    dropped_empty: int = 0
+    tally: Tally | None = None
+    comments: tuple[Comment, ...] = ()
+    notices: tuple[str, ...] = ()           # safeguarding notices for the consultant (never stored)
+
+    @property
+    def survey(self) -> str:
+        return self.inspection.survey
+
+    @property
+    def kept(self) -> int:
+        """Respondents kept (for a tally: forms, counted as in the published figures)."""
+        if self.tally is not None:
+            per = {}
+            for s, i, _, c in self.tally.counts:
+                per[(s, i)] = per.get((s, i), 0) + c
+            best: dict[str, int] = {}
+            for (s, _), c in per.items():
+                best[s] = max(best.get(s, 0), c)
+            return sum(best.values())
+        return len(self.respondents)
+
+    def subgroup_counts(self) -> dict[str, int]:
+        """Kept respondents per subgroup value (``""`` = not given), in the bank's order."""
+        survey = self.inspection.bank.surveys[self.survey]
+        order = list(survey.subgroup.values) + [""] if survey.subgroup else [""]
+        if self.tally is not None:
+            counts = pd.Series(dtype=int)
+        else:
+            counts = pd.Series(self.subgroups, dtype=object).value_counts()
+        return {v: int(counts.get(v, 0)) for v in order if counts.get(v, 0)}
+
+    def section_counts(self, framework: Framework) -> pd.DataFrame:
+        """Per section of ``framework``: respondents with an answer to its items, and answers (a preview)."""
+        mapping = load_mapping(framework, self.inspection.bank)
+        items = mapping.surveys.get(self.survey, {})
+        rows = []
+        for principle in framework.principles:
+            own = [k for k, i in enumerate(self.item_ids) if items.get(i) == principle.id]
+            if not own:
+                continue
+            if self.tally is not None:
+                ids = {self.item_ids[k] for k in own}
+                answers = sum(c for _, i, _, c in self.tally.counts if i in ids)
+                respondents = None
+            else:
+                answered = self.values[:, own] != MISSING
+                answers, respondents = int(answered.sum()), int(answered.any(axis=1).sum())
+            rows.append(dict(section=principle.id, name=principle.name, respondents=respondents, answers=answers))
+        return pd.DataFrame(rows, columns=["section", "name", "respondents", "answers"])
+
+    def summary(self) -> list[str]:
+        """What was detected and what will be written, as lines for a terminal or a widget."""
+        insp = self.inspection
+        lines = [f"file: {insp.table.file_name} ({insp.table.described})",
+                 f"detected: {insp.shape.tool_name}" + (f", {insp.shape.detail}" if insp.shape.detail else ""),
+                 f"survey: {insp.bank.surveys[self.survey].name}"]
+        if self.tally is not None:
+            lines.append(f"rows: {insp.rows}; tallied answers: {sum(c for *_, c in self.tally.counts)}; "
+                         f"not answered (Don't know, N/A): {self.tally.not_answered}; forms counted: {self.kept}")
+        else:
+            lines.append(f"rows: {insp.rows}; respondents kept: {self.kept}; "
+                         f"dropped with no answer on the scale: {self.dropped_empty}")
+        counts = self.subgroup_counts()
+        if counts:
+            lines.append("subgroups: " + ", ".join(f"{v or 'not given'} {n}" for v, n in counts.items()))
+        dropped = [m for m in insp.matches if not m.kept]
+        if dropped:
+            lines.append("dropped columns: " + "; ".join(f"{m.column.letter} {_short(m.column.header)} "
+                                                         f"({m.described.replace('dropped: ', '')})"
+                                                         for m in dropped))
+        missing = [i for i in insp.bank.surveys[self.survey].item_ids if i not in self.item_ids]
+        if missing:
+            lines.append(f"items not in this export: {', '.join(missing)}")
+        if self.comments:
+            flagged = sum(1 for c in self.comments if c.flags)
+            lines.append(f"comments kept (redacted): {len(self.comments)}, of which {flagged} flagged")
+        lines += [f"SAFEGUARDING: {n}" for n in self.notices]
+        return lines
+
+
+def _short(text: str, width: int = 48) -> str:
+    return text if len(text) <= width else text[:width - 1] + "\u2026"
+
+
+def inspect_export(data: bytes, file_name: str, survey: str, *, bank: QuestionBank | None = None,
+                   mapping: ImportMapping | None = None) -> Inspection:
+    """Read an export's bytes and match its columns (step 1 in the module notes)."""
+    bank = bank or load_question_bank()
+    if survey not in bank.surveys:
+        raise SettingsError(f"unknown survey {survey!r} (question bank: {', '.join(bank.surveys)})")
+    if mapping and mapping.survey != survey:
+        raise SettingsError(f"the mapping {Path(mapping.path).name or ''} is for the {mapping.survey} survey, "
+                            f"not {survey}")
+    table = read_table(data, file_name)
+    shape = detect_shape(table, bank)
+    if len(table.cells) <= shape.header_rows:
+        raise DataFileError(table.file_name, "", "the file has a header but no responses")
+    body = table.cells.iloc[shape.header_rows:].reset_index(drop=True)
+    matches = match_columns(shape.columns, body, bank.surveys[survey], bank, mapping) if shape.tool != TALLY \
+        else []
+    return Inspection(table, shape, survey, tuple(matches), bank, mapping)
+
+
+def plan_import(inspection: Inspection, *, keep_comments: bool = False, staff_names: Iterable[str] = (),
+                safeguarding: SafeguardingList | None = None) -> ImportPlan:
+    """Convert and check every kept cell (step 2 in the module notes)."""
+    insp = inspection
+    bank, survey = insp.bank, insp.bank.surveys[insp.survey]
+    name = insp.table.file_name
+    if insp.shape.tool == TALLY:
+        tally = read_tally(insp.table, insp.shape, survey, bank, insp.mapping)
+        return ImportPlan(insp, item_ids=tuple(sorted({i for _, i, _, _ in tally.counts},
+                                                      key=survey.item_ids.index)), tally=tally)
+    if insp.unmatched:
+        listed = "; ".join(f"{m.column.letter} {m.column.header!r}" + (
+            f" (a {m.other_survey} survey item: is this the {m.other_survey} survey?)" if m.other_survey else "")
+            + (f" ({m.how})" if m.how.startswith("a second") else "") for m in insp.unmatched)
+        raise DataFileError(name, "", f"column(s) with answers on the scale match no item of the "
+                                      f"{survey.name.lower()}: {listed}. Map each to an item or to ignore in a "
+                                      f"mapping file (--mapping); nothing was imported")
+    items = [m for m in insp.matches if m.action == ITEM]
+    if not items:
+        raise DataFileError(name, "", f"no column matches a question of the {survey.name.lower()} "
+                                      f"(first headers: {', '.join(repr(c.header) for c in insp.shape.columns[:4])}); "
+                                      f"is this the right file and --survey?")
+    items.sort(key=lambda m: survey.item_ids.index(m.target))
+    body = insp.body
+    values = np.column_stack([_answers(insp, m, body[m.column.index]) for m in items]).astype(np.int8)
+    sub_match = next((m for m in insp.matches if m.action == SUBGROUP), None)
+    subgroups = _subgroups(insp, sub_match, body[sub_match.column.index]) if sub_match else \
+        np.full(len(body), "", dtype=object)
+    keep = (values != MISSING).any(axis=1)
+    kept_rows = np.flatnonzero(keep)
+    order = kept_rows[np.random.default_rng(secrets.randbits(64)).permutation(len(kept_rows))]
+    prefix = secrets.token_hex(3)
+    respondents = tuple(f"p{prefix}-{k + 1:06d}" for k in range(len(order)))
+
+    safeguarding = safeguarding or load_safeguarding_list()
+    comments: list[Comment] = []
+    notices = []
+    for m in insp.matches:
+        if m.action not in (COMMENT_TARGET, FREE_TEXT):
+            continue
+        texts = body[m.column.index].astype(str)
+        if m.action == COMMENT_TARGET and keep_comments:
+            comments += prepare_comments([(m.target, t) for t in texts], staff_names, safeguarding)
+            continue
+        hits = [k for k, t in enumerate(texts) if t.strip() and safeguarding.matches(t)]
+        if hits:
+            rows = ", ".join(str(insp.row_number(k)) for k in hits[:NOTICE_ROWS])
+            more = f" and {len(hits) - NOTICE_ROWS} more" if len(hits) > NOTICE_ROWS else ""
+            notices.append(f"{len(hits)} answer(s) in column {m.column.letter} ({_short(m.column.header)}) contain "
+                           f"words from the safeguarding list (rows {rows}{more}). They are not imported: read "
+                           f"them in the export and pass any disclosure to the school's designated safeguarding "
+                           f"lead" + (" (or import with --keep-comments to keep them, redacted)"
+                                      if m.action == COMMENT_TARGET else ""))
+    flagged = sum(1 for c in comments if c.flags)
+    if flagged:
+        notices.insert(0, f"{flagged} kept comment(s) contain words from the safeguarding list: read them "
+                          f"(wqm survey comments) and pass any disclosure to the school's designated "
+                          f"safeguarding lead")
+    return ImportPlan(insp, item_ids=tuple(m.target for m in items), respondents=respondents,
+                      subgroups=tuple(subgroups[order]), values=values[order],
+                      dropped_empty=int((~keep).sum()), comments=tuple(comments), notices=tuple(notices))
+
+
+def _answers(insp: Inspection, match: ColumnMatch, column: pd.Series) -> np.ndarray:
+    """A column's answers as scale values (MISSING = not answered); an unknown label is an error."""
+    lookup: dict[str, int] = {}
+    bad = []
+    labels = insp.mapping.answer_labels if insp.mapping else {}
+    for raw in pd.unique(column):
+        key = normalise_text(raw)
+        if key in labels:
+            lookup[raw] = labels[key]
+            continue
+        try:
+            value = insp.bank.answer_value(raw)
+        except ValueError:
+            bad.append(raw)
+            continue
+        lookup[raw] = MISSING if value is None else value
+    if bad:
+        position = int(np.flatnonzero(column.to_numpy() == bad[0])[0])
+        cells = int(column.isin(bad).sum())
+        others = f" ({cells} cells with {len(bad)} unknown answers in this column)" if cells > 1 else ""
+        scale = ", ".join(repr(lv.label) for lv in insp.bank.likert)
+        raise DataFileError(insp.table.file_name, "", f"unknown answer {bad[0]!r} for item {match.target}"
+                            f"{others}; the scale is {scale} (or 1-5), blank or \"Don't know\" for no answer; "
+                            f"a school's own label can be mapped under answer_labels: in a mapping file; "
+                            f"nothing was imported", row=insp.row_number(position), column=_where(match))
+    return column.map(lookup).to_numpy(dtype=np.int16)
+
+
+def _subgroups(insp: Inspection, match: ColumnMatch, column: pd.Series) -> np.ndarray:
+    """A column's subgroup answers as subgroup values ("" = not given); an unknown answer is an error."""
+    subgroup = insp.bank.surveys[insp.survey].subgroup
+    given = insp.mapping.subgroup_values if insp.mapping else {}
+    lookup = {}
+    for raw in pd.unique(column):
+        key = normalise_text(raw)
+        value = given.get(key) or subgroup.value_of(raw)
+        if value is None and key and key not in NOT_ANSWERED:
+            position = int(np.flatnonzero(column.to_numpy() == raw)[0])
+            raise DataFileError(insp.table.file_name, "", f"{raw!r} is not a {subgroup.label.lower()} "
+                                f"(known: {', '.join(subgroup.values)}); map it under subgroup_values: in a "
+                                f"mapping file, e.g. \"{raw}: {subgroup.values[0]}\"; nothing was imported",
+                                row=insp.row_number(position), column=_where(match))
+        lookup[raw] = value or ""
+    return column.map(lookup).to_numpy(dtype=object)
+
+
+def _where(match: ColumnMatch) -> str:
+    return f"{match.column.letter}: {_short(match.column.header, 60)}"
+
+
+def commit_import(store: Store, plan: ImportPlan, school_id: str, year: str, *, on_existing: str = "refuse",
+                  imported_by: str = "") -> SurveyImportOutcome:
+    """Write a plan to the store in one transaction (step 3 in the module notes).
+
+    The school must exist; the school year is added if the store has no such
+    year for it yet. See :meth:`Store.import_survey` for ``on_existing``.
+    """
+    store.school(school_id)
+    insp = plan.inspection
+    details = dict(tool=insp.shape.tool, format=insp.table.described, rows=insp.rows,
+                   columns=[dict(column=m.column.letter, becomes=m.described) for m in insp.matches],
+                   comments=len(plan.comments))
+    with store.transaction():
+        school_year_id = store.ensure_school_year(school_id, year)
+        common = dict(source=insp.shape.tool, item_ids=list(plan.item_ids), file_name=insp.table.file_name,
+                      file_sha256=insp.table.sha256, details=details, imported_by=imported_by,
+                      on_existing=on_existing,
+                      comments=[(c.item_id, c.text, ",".join(c.flags)) for c in plan.comments])
+        if plan.tally is not None:
+            return store.import_survey(school_year_id, plan.survey, tallies=plan.tally.counts, forms=plan.kept,
+                                       **common)
+        return store.import_survey(school_year_id, plan.survey, respondents=list(plan.respondents),
+                                   subgroups=list(plan.subgroups), values=plan.values,
+                                   dropped_empty=plan.dropped_empty, **common)
+
+
+def read_export(path: str | Path, survey: str, *, mapping: ImportMapping | None = None,
+                keep_comments: bool = False, staff_names: Iterable[str] = (),
+                bank: QuestionBank | None = None) -> ImportPlan:
+    """Inspect and plan the import of an export file in one step."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DataFileError(path.name, "", f"cannot read file: {exc.strerror}") from None
+    return plan_import(inspect_export(data, path.name, survey, bank=bank, mapping=mapping),
+                       keep_comments=keep_comments, staff_names=staff_names)
+
+
+__all__ = ["ImportPlan", "Inspection", "commit_import", "inspect_export", "plan_import", "read_export"]

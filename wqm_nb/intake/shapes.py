@@ -1,0 +1,173 @@
+"""Which tool made an export, how many header rows it has, and what each column is.
+
+The shapes (sources in ``docs/survey-export-formats.md``):
+
+* **Microsoft Forms** (``.xlsx``, or a CSV saved from it): one header row that
+  starts ``ID, Start time, Completion time, Email, Name`` (also ``Id``, and
+  the French, Spanish and German wordings), sometimes ``Last modified time``;
+  quizzes add ``Total points``, ``Quiz feedback`` and ``Points - <Q>`` /
+  ``Feedback - <Q>`` columns. A Likert question is one column per statement.
+* **Google Forms** (CSV from the form, or from its response sheet): one header
+  row that starts ``Timestamp``; ``Email address`` (or ``Email Address``) and
+  ``Score`` when collected; a grid question is one column per row, headed
+  ``Question [Row]``.
+* **SurveyMonkey** (CSV or XLSX, "All individual responses"): two header
+  rows; row 1 the question (blank under the second and later columns of the
+  same question), row 2 ``Response``, ``Open-Ended Response`` or the
+  sub-label (a matrix row's statement, an option); metadata columns
+  ``Respondent ID, Collector ID, Start Date, End Date, IP Address, Email
+  Address, First Name, Last Name, Custom Data 1``.
+* **Paper tally**: one row per item (and subgroup), a column ``item`` (an
+  item id or its text) and one column per answer label holding counts.
+* **Generic**: any other table with one header row.
+
+Columns that carry personal data or metadata (names, emails, IP addresses,
+respondent and collector ids, custom data, times, quiz scores) are marked
+here by their header and never read further.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..data import QuestionBank
+from ..data.import_mapping import normalise_text
+from ..data.surveys import NOT_ANSWERED
+from .files import RawTable, column_letter
+
+MICROSOFT_FORMS = "microsoft-forms"
+GOOGLE_FORMS = "google-forms"
+SURVEYMONKEY = "surveymonkey"
+TALLY = "tally"
+GENERIC = "generic"
+TOOL_NAMES = {MICROSOFT_FORMS: "Microsoft Forms", GOOGLE_FORMS: "Google Forms", SURVEYMONKEY: "SurveyMonkey",
+              TALLY: "paper tally", GENERIC: "generic table"}
+
+PERSONAL, METADATA, QUESTION = "personal", "metadata", "question"
+
+#: Headers (normalised) of columns with personal data: dropped on read, in every shape.
+PERSONAL_HEADERS = frozenset({
+    "id", "email", "e-mail", "email address", "e-mail address", "name", "full name", "first name", "last name",
+    "surname", "forename", "given name", "family name", "ip address", "ip", "respondent id", "respondent",
+    "collector id", "username", "user name", "user", "responder", "phone", "phone number", "telephone",
+    "mobile", "address", "postcode", "date of birth", "dob", "upn", "pupil number", "student id", "staff id",
+    "adresse de messagerie", "nom", "correo electrónico", "nombre", "e-mail-adresse",
+})
+#: Prefixes (normalised) of personal-data headers (``Custom Data 1``, ``Custom Data 2``...).
+PERSONAL_PREFIXES = ("custom data", "custom variable", "contact information")
+#: Headers (normalised) of metadata columns: dropped on read.
+METADATA_HEADERS = frozenset({
+    "start time", "completion time", "last modified time", "timestamp", "start date", "end date", "score",
+    "total score", "total points", "quiz feedback", "grade posted time", "submitted", "submission time",
+    "date", "time", "heure de début", "heure de fin", "hora de inicio", "hora de finalización", "startzeit",
+    "fertigstellungszeit", "marca temporal", "horodateur", "zeitstempel", "informazioni cronologiche",
+})
+METADATA_PREFIXES = ("points - ", "feedback - ")
+METADATA_SUFFIXES = ("[score]", "[feedback]")
+_START_TIME = {"start time", "heure de début", "hora de inicio", "startzeit"}
+_COMPLETION_TIME = {"completion time", "heure de fin", "hora de finalización", "fertigstellungszeit"}
+_TIMESTAMP = {"timestamp", "marca temporal", "horodateur", "zeitstempel", "informazioni cronologiche"}
+_GOOGLE_DIRECT_TIME = re.compile(r"^\d{4}/\d{1,2}/\d{1,2} \d{1,2}:\d{2}:\d{2}( [AP]M)? ?(GMT[+-]?[\d:]*|[A-Z]{2,5})?$")
+_GRID = re.compile(r"^(?P<question>.*\S)\s*\[(?P<row>[^\[\]]+)\]\s*$")
+TALLY_ITEM_HEADERS = ("item", "item id", "question", "statement")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an export: where it is, its header, and the texts to match it by."""
+    index: int
+    header: str                 # as exported (SurveyMonkey: "question / sub-label")
+    texts: tuple[str, ...]      # candidate texts for matching, best first
+    kind: str                   # PERSONAL, METADATA or QUESTION
+
+    @property
+    def letter(self) -> str:
+        return column_letter(self.index)
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What :func:`detect_shape` found."""
+    tool: str
+    header_rows: int
+    columns: tuple[Column, ...]
+    detail: str = ""            # e.g. "downloaded from the form (timestamps with a time zone)"
+
+    @property
+    def tool_name(self) -> str:
+        return TOOL_NAMES[self.tool]
+
+
+def header_kind(header: str) -> str:
+    """PERSONAL, METADATA or QUESTION, by the header alone."""
+    text = normalise_text(header)
+    if text in PERSONAL_HEADERS or text.startswith(PERSONAL_PREFIXES):
+        return PERSONAL
+    if text in METADATA_HEADERS or text.startswith(METADATA_PREFIXES) or text.endswith(METADATA_SUFFIXES):
+        return METADATA
+    return QUESTION
+
+
+def _row(table: RawTable, k: int) -> list[str]:
+    if len(table.cells) <= k:
+        return []
+    return [str(v).strip() for v in table.cells.iloc[k].tolist()]
+
+
+def detect_shape(table: RawTable, bank: QuestionBank) -> Shape:
+    """Recognise the tool and header layout of ``table`` (see the module notes)."""
+    first = _row(table, 0)
+    folded = [normalise_text(h) for h in first]
+    if {"respondent id", "collector id"} <= set(folded[:12]):
+        return _surveymonkey(table, first)
+    if len(folded) >= 3 and folded[0] == "id" and folded[1] in _START_TIME and folded[2] in _COMPLETION_TIME:
+        return _one_header(table, first, MICROSOFT_FORMS, "")
+    if folded and folded[0] in _TIMESTAMP:
+        sample = _row(table, 1)[:1]
+        direct = bool(sample and _GOOGLE_DIRECT_TIME.match(sample[0]))
+        detail = ("downloaded from the form (timestamps with a time zone)" if direct
+                  else "downloaded from the response sheet")
+        return _one_header(table, first, GOOGLE_FORMS, detail)
+    if _is_tally(folded, bank):
+        return _one_header(table, first, TALLY, "counts per item and answer")
+    return _one_header(table, first, GENERIC, "")
+
+
+def _one_header(table: RawTable, first: list[str], tool: str, detail: str) -> Shape:
+    columns = []
+    for index, header in enumerate(first):
+        grid = _GRID.match(header)
+        texts = (header, grid["row"], grid["question"]) if grid else (header,)
+        columns.append(Column(index, header, texts, header_kind(header)))
+    return Shape(tool, 1, tuple(columns), detail)
+
+
+def _surveymonkey(table: RawTable, first: list[str]) -> Shape:
+    second = _row(table, 1)
+    generic_subs = {"response", "open-ended response", ""}
+    columns, question = [], ""
+    for index, header in enumerate(first):
+        sub = second[index] if index < len(second) else ""
+        if header:
+            question = header
+        kind = header_kind(question)
+        if normalise_text(sub) in generic_subs:
+            columns.append(Column(index, question, (question,), kind))
+        else:
+            shown = f"{question} / {sub}" if question else sub
+            kind = PERSONAL if header_kind(sub) == PERSONAL else kind
+            columns.append(Column(index, shown, (sub, shown, question), kind))
+    return Shape(SURVEYMONKEY, 2, tuple(columns), "two header rows")
+
+
+def _is_tally(folded: list[str], bank: QuestionBank) -> bool:
+    if not folded or folded[0] not in TALLY_ITEM_HEADERS:
+        return False
+    labels = {normalise_text(level.label) for level in bank.likert} | {str(v) for v in bank.likert_values}
+    labels |= {normalise_text(a) for values in bank.aliases.values() for a in values}
+    answers = [h for h in folded[1:] if h in labels or h in NOT_ANSWERED]
+    return len(answers) >= 3
+
+
+__all__ = ["GENERIC", "GOOGLE_FORMS", "METADATA", "MICROSOFT_FORMS", "PERSONAL", "QUESTION", "SURVEYMONKEY",
+           "TALLY", "TOOL_NAMES", "Column", "Shape", "detect_shape", "header_kind"]
