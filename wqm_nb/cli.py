@@ -73,7 +73,8 @@ def _cmd_serve(args) -> int:
     from .settings import data_location
 
     serve(data_location(args.data), port=args.port, token=args.token, max_kernels=args.max_kernels,
-          preheat=not args.no_preheat, cull_idle=args.cull_idle, public_url=args.public_url)
+          preheat=not args.no_preheat, cull_idle=args.cull_idle, public_url=args.public_url,
+          page=getattr(args, "page", "report"))
     return 0
 
 
@@ -95,7 +96,7 @@ def _cmd_links(args) -> int:
     valid_for = parse_duration(args.expires)
     rows = []
     for school_id in wanted:
-        link = make_link(secret, school_id, args.year, valid_for)
+        link = make_link(secret, school_id, args.year, valid_for, page=args.page)
         url = link.url(args.base_url)
         rows.append([school_id, schools[school_id]["name"], args.year or "any", link.expires, url])
         print(f"{school_id:8} {url}")
@@ -324,7 +325,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cull-idle", type=int, default=900, help="shut a report down after this many idle seconds")
     p.add_argument("--no-preheat", action="store_true", help="no kernel kept ready (slower first page)")
     p.add_argument("--public-url", default="", help="the https address viewers use through a reverse proxy")
-    p.set_defaults(func=_cmd_serve)
+    p.set_defaults(func=_cmd_serve, page="report")
 
     p = sub.add_parser("links", help="print (and write as CSV) one signed link per school for `wqm serve`")
     _data_option(p)
@@ -333,6 +334,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--expires", default="30d", help="how long links stay valid: 30d, 12h, 90m (default: 30d)")
     p.add_argument("--base-url", default="http://127.0.0.1:8866", help="the address viewers use")
     p.add_argument("--out", default="", help="CSV file for a mail merge")
+    p.add_argument("--page", default="report", choices=("report", "survey-import"),
+                   help="the page the links open: the leaders' report (wqm serve) or the survey import form "
+                        "(wqm survey serve)")
     p.set_defaults(func=_cmd_links)
 
     p = sub.add_parser("sample", help="regenerate the seeded sample trust")
@@ -386,6 +390,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--staff-list", help="names to redact from comments (one per line, or a CSV with a name column)")
     p.add_argument("--by", default="", help="who is importing (recorded with the import)")
     p.set_defaults(func=_cmd_survey_import)
+    p = survey_sub.add_parser("serve", help="serve the survey import form (Voila) on 127.0.0.1, behind the same "
+                                            "token, Host check and signed links as wqm serve")
+    _data_option(p)
+    p.add_argument("--port", type=int, default=8867)
+    p.add_argument("--token", default="", help="the consultant's token (default: a random one, printed)")
+    p.add_argument("--max-kernels", type=int, default=None, help="live forms at most")
+    p.add_argument("--cull-idle", type=int, default=1800, help="shut a form down after this many idle seconds")
+    p.add_argument("--no-preheat", action="store_true", help="no kernel kept ready")
+    p.add_argument("--public-url", default="", help="the https address users reach through a reverse proxy")
+    p.set_defaults(func=_cmd_serve, page="survey-import")
     p = survey_sub.add_parser("imports", help="list a school's survey imports")
     p.add_argument("school")
     p.add_argument("--year", default="")

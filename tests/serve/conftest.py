@@ -19,6 +19,7 @@ class Server:
     data: Path
     process: subprocess.Popen
     log: Path
+    link_args: tuple[str, ...] = ()
 
     @property
     def base(self) -> str:
@@ -40,7 +41,8 @@ class Server:
 
     def links(self, *extra: str) -> list[str]:
         done = subprocess.run([sys.executable, "-m", "wqm_nb.cli", "links", "--data", str(self.data),
-                               "--base-url", self.base, *extra], capture_output=True, text=True, check=True)
+                               "--base-url", self.base, *self.link_args, *extra], capture_output=True, text=True,
+                              check=True)
         return [line.split()[1] for line in done.stdout.splitlines()]
 
 
@@ -50,24 +52,25 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(tmp: Path, *args: str) -> Server:
+def start_server(tmp: Path, *args: str, command: tuple[str, ...] = ("serve",),
+                 notebook: str = "school_report.ipynb", link_args: tuple[str, ...] = ()) -> Server:
     from wqm_nb.store import build_database
 
     data = build_database(Path(__file__).resolve().parent.parent.parent / "sample_data", tmp / "wqm.sqlite")
     port, token = free_port(), "test-token-123"
     log = tmp / "serve.log"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen([sys.executable, "-m", "wqm_nb.cli", "serve", "--data", str(data), "--port", str(port),
+    process = subprocess.Popen([sys.executable, "-m", "wqm_nb.cli", *command, "--data", str(data), "--port", str(port),
                                 "--token", token, *args], stdout=log.open("w"), stderr=subprocess.STDOUT, env=env,
                                cwd=tmp)
-    server = Server(port, token, data, process, log)
+    server = Server(port, token, data, process, log, link_args)
     deadline = time.time() + 60
     while time.time() < deadline:
         if process.poll() is not None:
             raise RuntimeError("wqm serve exited:\n" + log.read_text())
         try:
             if server.get("/voila/static/voila.js", timeout=2)[0] in (200, 304):
-                if "--no-preheat" in args or "pool of school_report.ipynb is filled" in log.read_text():
+                if "--no-preheat" in args or f"pool of {notebook} is filled" in log.read_text():
                     return server
         except OSError:
             pass
@@ -87,5 +90,15 @@ def stop_server(server: Server) -> None:
 @pytest.fixture(scope="package")
 def server(tmp_path_factory):
     s = start_server(tmp_path_factory.mktemp("serve"), "--max-kernels", "6")
+    yield s
+    stop_server(s)
+
+
+@pytest.fixture(scope="package")
+def survey_server(tmp_path_factory):
+    """A real `wqm survey serve` (the survey import form) on the sample store."""
+    s = start_server(tmp_path_factory.mktemp("survey-serve"), "--max-kernels", "3", "--no-preheat",
+                     command=("survey", "serve"), notebook="survey_import.ipynb",
+                     link_args=("--page", "survey-import"))
     yield s
     stop_server(s)

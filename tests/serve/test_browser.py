@@ -335,3 +335,61 @@ def test_download_pdf_from_a_link_for_any_year_prints_the_year_shown(server, bro
     status, headers, body = server.get(href[len(server.base):], timeout=PDF_TIMEOUT)
     assert status == 200 and body.startswith(b"%PDF")
     assert "2024-25" in headers["Content-Disposition"]
+
+
+# --------------------------------------------------------------------------
+# the survey import form (wqm survey serve)
+
+
+def test_survey_import_form_imports_an_upload_for_the_links_school_only(survey_server, browser, artifacts, repo,
+                                                                       tmp_path):
+    """A school lead's signed link opens the form for that school only; uploading a Microsoft Forms
+    export, choosing "Replace earlier import" and clicking Import writes it to the store."""
+    import importlib.util
+
+    from selenium.webdriver.common.by import By
+
+    from wqm_nb.store import Store
+
+    spec = importlib.util.spec_from_file_location("make_exports", repo / "tests" / "intake" / "make_exports.py")
+    make_exports = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_exports)
+    manifest = make_exports.write_exports(tmp_path / "exports")
+    export = tmp_path / "exports" / "msforms_staff.xlsx"
+
+    link = survey_server.links("--schools", "NLT03", "--year", "2025-26")[0]
+    browser.get(link)
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".widget-upload"), PAGE_TIMEOUT,
+         "the upload control did not appear")
+    school = browser.find_element(By.CSS_SELECTOR, "select")
+    assert school.get_attribute("disabled") is not None          # a link fixes its school
+    # ipywidgets' upload button opens a file input that is not in the page; put it there when
+    # clicked, instead of opening the file chooser, so the driver can give it the file
+    browser.execute_script("""
+        const click = HTMLInputElement.prototype.click;
+        HTMLInputElement.prototype.click = function () {
+            if (this.type !== 'file') { return click.call(this); }
+            this.id = 'wqm-test-upload'; document.body.appendChild(this);
+        };""")
+    browser.find_element(By.CSS_SELECTOR, ".widget-upload").click()
+    browser.find_element(By.ID, "wqm-test-upload").send_keys(str(export))
+    wait(browser, lambda d: "Detected: Microsoft Forms" in d.find_element(By.TAG_NAME, "body").text, PAGE_TIMEOUT,
+         "the form did not show what it detected")
+    body = browser.find_element(By.TAG_NAME, "body").text
+    assert f"respondents kept: {manifest['msforms_staff.xlsx']['kept']}" in body
+    browser.find_element(By.XPATH, "//button[normalize-space()='Replace earlier import']").click()
+    browser.find_element(By.XPATH, "//button[normalize-space()='Import']").click()
+    wait(browser, lambda d: "Imported as import" in d.find_element(By.TAG_NAME, "body").text, PAGE_TIMEOUT,
+         "the import did not report success")
+    screenshot(browser, artifacts / "survey-import.png")
+    with Store.open(survey_server.data, read_only=True) as store:
+        latest = store.survey_imports()[-1]
+    assert (latest["school_id"], latest["academic_year"], latest["file_name"]) == \
+        ("NLT03", "2025-26", "msforms_staff.xlsx")
+    assert latest["respondents"] == manifest["msforms_staff.xlsx"]["kept"]
+
+    # the same link for another school is refused before any kernel starts; a report link opens no form
+    assert survey_server.get(link.removeprefix(survey_server.base).replace("NLT03", "NLT04"))[0] == 403
+    report_link = survey_server.links("--schools", "NLT03", "--page", "report")[-1]
+    assert survey_server.get(report_link.removeprefix(survey_server.base))[0] == 403
+    assert survey_server.get("/?token=" + survey_server.token, headers={"Host": "evil.example"})[0] == 403

@@ -1,4 +1,6 @@
 """Signed one-school links: made, checked, refused when changed, repeated or expired."""
+import hashlib
+import hmac
 import os
 import stat
 
@@ -71,3 +73,20 @@ def test_durations():
         parse_duration("soon")
     with pytest.raises(SettingsError):
         make_link(SECRET, "../x")
+
+
+def test_a_link_opens_only_the_page_it_was_signed_for():
+    from urllib.parse import parse_qs, urlsplit
+
+    secret = b"s" * 32
+    link = make_link(secret, "NLT03", "2025-26", page="survey-import")
+    arguments = {k: [v.encode() for v in vs] for k, vs in parse_qs(urlsplit(link.url("http://x")).query).items()}
+    assert check_link(secret, arguments, page="survey-import").school == "NLT03"
+    with pytest.raises(LinkError, match="signature"):
+        check_link(secret, arguments)                      # a report server refuses an import link
+    report = make_link(secret, "NLT03", "2025-26", now=0, valid_for=10**10)
+    # report links keep the message they always had, so links already sent still work
+    message = f"wqm-link-v1\nNLT03\n2025-26\n{report.expires}".encode()
+    assert report.sig == hmac.new(secret, message, hashlib.sha256).hexdigest()
+    with pytest.raises(SettingsError, match="unknown page"):
+        make_link(secret, "NLT03", page="admin")

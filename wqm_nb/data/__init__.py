@@ -11,26 +11,30 @@ from pathlib import Path
 from ..errors import DataFileError
 from .frameworks import (FRAMEWORK_DIR, SCALES_FILE, Framework, available_frameworks, load_framework,
                          load_scales, parse_framework, parse_scales)
+from .safeguarding import SAFEGUARDING_FILE, load_safeguarding_list, parse_safeguarding
 from .schema import read_yaml
 from .surveys import (MAPPING_DIR, QUESTION_BANK_FILE, QuestionBank, SurveyMapping, load_mapping,
                       load_question_bank, parse_mapping, parse_question_bank)
 
 __all__ = ["FRAMEWORK_DIR", "MAPPING_DIR", "QUESTION_BANK_FILE", "SCALES_FILE", "Framework", "QuestionBank",
            "SurveyMapping", "available_frameworks", "bundled_files", "load_framework", "load_mapping",
-           "load_question_bank", "load_scales", "parse_framework", "parse_mapping", "parse_question_bank",
+           "load_question_bank", "load_safeguarding_list", "load_scales", "parse_framework", "parse_mapping", "parse_question_bank",
            "parse_scales", "validate_file"]
 
 
 def bundled_files() -> list[Path]:
     """Every data file shipped with the package, in the order they depend on each other."""
     return [SCALES_FILE, *sorted(FRAMEWORK_DIR.glob("*.yaml")), QUESTION_BANK_FILE,
-            *sorted(MAPPING_DIR.glob("*.yaml"))]
+            *sorted(MAPPING_DIR.glob("*.yaml")), SAFEGUARDING_FILE]
 
 
 def validate_file(path: str | Path) -> str:
-    """Validate a scales, framework, question bank or mapping file; return a one-line summary."""
+    """Validate a scales, framework, question bank, mapping or safeguarding-list file; return a one-line summary."""
     path = Path(path)
     doc = read_yaml(path)
+    if isinstance(doc, dict) and "categories" in doc:
+        terms = parse_safeguarding(doc, path)
+        return f"{path.name}: safeguarding list, {len(terms.categories)} categories, {terms.terms} terms"
     if isinstance(doc, dict) and "principles" in doc:
         fw = parse_framework(doc, path)
         levels = f"{len(fw.levels)} levels" if fw.levels else "checklist, no award levels"

@@ -55,7 +55,7 @@ from voila.tornado.handler import TornadoVoilaHandler
 
 from ..data import available_frameworks
 from ..errors import SettingsError
-from ..export.notebooks import SCHOOL_NOTEBOOK, STATIC_TAG, notebook_path, resource_dir
+from ..export.notebooks import SCHOOL_NOTEBOOK, STATIC_TAG, SURVEY_IMPORT_NOTEBOOK, notebook_path, resource_dir
 from ..settings import SCHOOL_ID_PATTERN, check_academic_year
 from .links import LinkError, check_link, load_secret
 
@@ -74,6 +74,7 @@ class ServerState:
     max_kernels: int = 4
     port: int = 0
     pdf_limit: int = 2
+    page: str = "report"            # which page this server serves, and so which links it accepts
 
 
 STATE = ServerState()
@@ -118,7 +119,7 @@ class HostCheckedApplication(tornado.web.Application):
 
 def _link_from(arguments: dict[str, list[bytes]]):
     try:
-        return check_link(STATE.secret, arguments)
+        return check_link(STATE.secret, arguments, page=STATE.page)
     except LinkError:
         return None
 
@@ -165,7 +166,7 @@ def requested_scope(handler: tornado.web.RequestHandler) -> tuple[str, str, str]
         raise tornado.web.HTTPError(400, f"unknown framework {framework!r}")
     if is_link_user(handler):
         try:
-            link = check_link(STATE.secret, arguments)
+            link = check_link(STATE.secret, arguments, page=STATE.page)
         except LinkError as exc:
             raise tornado.web.HTTPError(403, str(exc)) from None
         year = link.year
@@ -385,11 +386,15 @@ def default_max_kernels() -> int:
     return max(2, min(cores * 2, int(memory_gb / 0.3 / 2)))
 
 
-def prepare_store(data: Path, work_dir: Path) -> Path:
-    """The store the app reads: the data itself, or a CSV folder imported once into ``work_dir``."""
+def prepare_store(data: Path, work_dir: Path, writable: bool = False) -> Path:
+    """The store the app reads: the data itself, or a CSV folder imported once into ``work_dir``
+    (refused when the page writes: what it writes would be lost with the copy)."""
     from ..store import build_database
 
     if data.is_dir():
+        if writable:
+            raise SettingsError(f"{data} is a CSV folder; the survey import form writes to a store file: make one "
+                                f"with `wqm import {data} --data wqm.sqlite` and serve that")
         return build_database(data, work_dir / "wqm.sqlite")
     return data
 
@@ -408,8 +413,12 @@ def public_origin(public_url: str) -> str:
 
 def serve(data: Path, port: int = 8866, token: str = "", max_kernels: int | None = None, preheat: bool = True,
           pool_size: int = 1, cull_idle: int = 900, cull_interval: int | None = None, open_browser: bool = False,
-          public_url: str = "") -> None:
+          public_url: str = "", page: str = "report") -> None:
     """Start the app and block until interrupted. ``token`` empty: a random one, printed in the URL.
+
+    ``page`` is ``report`` (the leaders' report app) or ``survey-import`` (the
+    survey import form, which writes to the store): the same server, checks
+    and links, each link signed for its page.
 
     ``public_url`` is the address viewers use through a reverse proxy: the
     browser's websockets then come from that origin, which is allowed (the
@@ -419,8 +428,9 @@ def serve(data: Path, port: int = 8866, token: str = "", max_kernels: int | None
     from traitlets.config import Config
 
     work_dir = Path(tempfile.mkdtemp(prefix="wqm-serve-"))
+    STATE.page = page
+    STATE.store = str(prepare_store(data, work_dir, writable=page != "report"))
     STATE.secret = load_secret(data)
-    STATE.store = str(prepare_store(data, work_dir))
     STATE.max_kernels = max_kernels or default_max_kernels()
     STATE.port = port
     token = token or secrets.token_urlsafe(24)
@@ -455,5 +465,5 @@ def serve(data: Path, port: int = 8866, token: str = "", max_kernels: int | None
     c.MappingKernelManager.cull_busy = False
     print(f"wqm serve: {data} on http://127.0.0.1:{port}/?token={token}", flush=True)
     app = WqmVoila(config=c)
-    app.initialize([str(notebook_path(SCHOOL_NOTEBOOK))])
+    app.initialize([str(notebook_path(SCHOOL_NOTEBOOK if page == "report" else SURVEY_IMPORT_NOTEBOOK))])
     app.start()

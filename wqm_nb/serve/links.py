@@ -9,6 +9,11 @@ never printed). The server checks the link before any kernel starts: a
 changed school, a tampered or expired link, or a repeated parameter
 (``?school=A&school=B``: tornado and the kernel would read different values)
 is refused.
+
+A link is signed for one *page*: the leaders' report (``report``, the
+default) or the survey import form (``survey-import``, served by
+``wqm survey serve``). The page is part of the signed message, so a report
+link opens no import form and an import link no report.
 """
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ from ..errors import SettingsError
 from ..settings import check_academic_year, check_school_id
 
 SIGNED = ("school", "year", "expires")
+PAGES = ("report", "survey-import")
 #: parameters a page or PDF request may carry besides the signed ones
 OPTIONAL = ("sig", "token", "framework", "show_year")
 _DURATION = re.compile(r"^(\d+)([dhm]?)$")
@@ -51,9 +57,12 @@ def load_secret(data: str | Path) -> bytes:
     return path.read_text().strip().encode()
 
 
-def sign(secret: bytes, school: str, year: str, expires: int) -> str:
-    """The signature of one link."""
-    message = f"wqm-link-v1\n{school}\n{year}\n{int(expires)}".encode()
+def sign(secret: bytes, school: str, year: str, expires: int, page: str = "report") -> str:
+    """The signature of one link to ``page`` (report links keep their original message)."""
+    if page not in PAGES:
+        raise SettingsError(f"unknown page {page!r} (known: {', '.join(PAGES)})")
+    prefix = "wqm-link-v1" if page == "report" else f"wqm-link-v1-{page}"
+    message = f"{prefix}\n{school}\n{year}\n{int(expires)}".encode()
     return hmac.new(secret, message, hashlib.sha256).hexdigest()
 
 
@@ -81,16 +90,17 @@ class Link:
 
 
 def make_link(secret: bytes, school: str, year: str = "", valid_for: int = 30 * 86400,
-              now: float | None = None) -> Link:
-    """Sign a link for ``school`` (``year`` empty: any of its years)."""
+              now: float | None = None, page: str = "report") -> Link:
+    """Sign a link to ``page`` for ``school`` (``year`` empty: any of its years)."""
     check_school_id(school)
     if year:
         check_academic_year(year)
     expires = int((now or time.time()) + valid_for)
-    return Link(school, year, expires, sign(secret, school, year, expires))
+    return Link(school, year, expires, sign(secret, school, year, expires, page))
 
 
-def check_link(secret: bytes, arguments: dict[str, list[bytes]], now: float | None = None) -> Link:
+def check_link(secret: bytes, arguments: dict[str, list[bytes]], now: float | None = None,
+               page: str = "report") -> Link:
     """Verify the query arguments of a request (``handler.request.query_arguments``).
 
     Returns the verified :class:`Link`; raises :class:`LinkError` if any
@@ -118,6 +128,6 @@ def check_link(secret: bytes, arguments: dict[str, list[bytes]], now: float | No
         raise LinkError("expiry is not a number") from None
     if expires < (now or time.time()):
         raise LinkError("link expired")
-    if not hmac.compare_digest(sign(secret, values["school"], values["year"], expires), values["sig"]):
+    if not hmac.compare_digest(sign(secret, values["school"], values["year"], expires, page), values["sig"]):
         raise LinkError("signature does not match")
     return Link(values["school"], values["year"], expires, values["sig"])

@@ -1,0 +1,247 @@
+"""The survey import form: upload an export, check and correct the mapping, import.
+
+:class:`SurveyImportApp` is what ``notebooks/survey_import.ipynb`` shows, in
+JupyterLab and in Voila (``wqm survey serve``). It writes through the same
+code as ``wqm survey import`` (:mod:`wqm_nb.intake.plan`):
+
+1. a FileUpload (one ``.xlsx``, ``.csv`` or ``.tsv`` file, at most
+   :data:`UPLOAD_LIMIT_MB` MB: the browser sends the file in one websocket
+   message and Voila's server refuses larger ones; bigger files go through
+   the CLI), the survey and the academic year;
+2. what was detected, and the mapping as a table with a dropdown per question
+   column, so the consultant can correct a column (an item, the subgroup, a
+   comment or ignore); every change is checked again at once;
+3. a preview: respondents kept and dropped, subgroups, respondents per
+   section of the framework;
+4. an Import button (with "replace the earlier import" / "add to it" when the
+   survey already has data) that writes in one transaction, and a Save
+   mapping button that offers the mapping as YAML.
+
+Errors (a bad file, an unknown label with its row and column) are shown in
+the form, never only in a log. In Voila, the school comes from the signed
+link (one school only); the consultant's token may choose any school.
+"""
+from __future__ import annotations
+
+import html
+import os
+from dataclasses import dataclass
+
+import ipywidgets as widgets
+
+from ..data import load_framework, load_question_bank
+from ..errors import WqmError
+from ..intake.matching import COMMENT_TARGET, ITEM, SUBGROUP
+from ..intake.plan import ImportPlan, Inspection, commit_import, inspect_export, plan_import
+from ..settings import DEFAULT_FRAMEWORK, data_location
+from ..store import Store
+
+#: Largest upload the form accepts (MB): tornado's default websocket message limit is 10 MiB.
+UPLOAD_LIMIT_MB = 10
+IGNORE_CHOICE = ("ignore (drop this column)", "ignore")
+
+
+@dataclass(frozen=True)
+class ImportScope:
+    """Which school the form writes to, and whether the viewer may change it."""
+    school_id: str
+    year: str
+    fixed: bool = False
+
+
+def import_scope(*, school_id: str, year: str) -> ImportScope:
+    """The school and year from the page's URL in Voila (a signed link fixes the school), else the parameters."""
+    from .report_app import in_voila
+
+    if not in_voila():
+        return ImportScope(school_id, year)
+    from urllib.parse import parse_qs
+
+    from voila.utils import get_query_string
+
+    query = {k: v[-1] for k, v in parse_qs(get_query_string() or "", keep_blank_values=True).items() if v}
+    if "sig" in query:    # verified by the server: one school
+        return ImportScope(query.get("school", ""), query.get("year", "") or year, True)
+    return ImportScope(query.get("school") or school_id, query.get("year") or year)
+
+
+class SurveyImportApp(widgets.VBox):
+    """The import form (see the module notes)."""
+
+    def __init__(self, school_id: str, year: str, data: str = "", survey: str = "staff",
+                 framework: str = DEFAULT_FRAMEWORK, school_fixed: bool = False, imported_by: str = ""):
+        self.data = str(data_location(data))
+        self.bank = load_question_bank()
+        self.framework = load_framework(framework)
+        self.imported_by = imported_by
+        self.inspection: Inspection | None = None
+        self.plan: ImportPlan | None = None
+        self._file: tuple[bytes, str] | None = None
+        with Store.open(self.data, read_only=True) as store:
+            schools = store.schools()
+        options = [(f"{s['name']} ({s['school_id']})", s["school_id"]) for s in schools]
+        self.school = widgets.Dropdown(options=options, value=school_id or (options[0][1] if options else None),
+                                       description="School", disabled=school_fixed)
+        self.year = widgets.Text(value=year, description="Year", placeholder="2025-26")
+        self.survey = widgets.Dropdown(options=[(s.name, sid) for sid, s in self.bank.surveys.items()],
+                                       value=survey, description="Survey")
+        self.upload = widgets.FileUpload(accept=".xlsx,.csv,.tsv,.txt", multiple=False,
+                                         description="Choose export")
+        self.keep_comments = widgets.Checkbox(value=False, description="Keep comments (redacted, for me only)",
+                                              indent=False)
+        self.on_existing = widgets.ToggleButtons(
+            options=[("Stop if data exists", "refuse"), ("Replace earlier import", "replace"),
+                     ("Add to it", "add")], value="refuse", description="If data exists")
+        self.detected = widgets.HTML()
+        self.mapping_box = widgets.VBox()
+        self.preview = widgets.HTML()
+        self.status = widgets.HTML()
+        self.import_button = widgets.Button(description="Import", button_style="primary", disabled=True)
+        self.mapping_text = widgets.Textarea(layout=widgets.Layout(width="100%", height="12em", display="none"))
+        self.save_button = widgets.Button(description="Show mapping YAML", disabled=True)
+        limit = widgets.HTML(f"<p class='wqm-note'>Upload one Microsoft Forms, Google Forms or SurveyMonkey "
+                             f"export, a CSV/XLSX, or a paper tally, up to {UPLOAD_LIMIT_MB} MB. For a larger file "
+                             f"use <code>wqm survey import FILE --school ... --year ... --survey ...</code>.</p>")
+        self.upload.observe(self._uploaded, names="value")
+        for control in (self.survey, self.keep_comments):
+            control.observe(lambda _: self.refresh(), names="value")
+        self.import_button.on_click(lambda _: self.run_import())
+        self.save_button.on_click(lambda _: self.show_mapping())
+        super().__init__([widgets.HTML("<h2>Import a survey export</h2>"), limit,
+                          widgets.HBox([self.school, self.year]), widgets.HBox([self.survey, self.upload]),
+                          self.keep_comments, self.detected, self.mapping_box, self.preview, self.on_existing,
+                          widgets.HBox([self.import_button, self.save_button]), self.mapping_text, self.status])
+
+    # -- steps ---------------------------------------------------------------
+
+    def _uploaded(self, change) -> None:
+        files = change["new"]
+        if not files:
+            return
+        f = files[0]
+        content = bytes(f["content"])
+        if len(content) > UPLOAD_LIMIT_MB * 2**20:
+            self._error(f"{f['name']} is larger than {UPLOAD_LIMIT_MB} MB: import it with wqm survey import")
+            return
+        self.load_file(content, f["name"])
+
+    def load_file(self, content: bytes, name: str) -> None:
+        """Take an export's bytes (what the upload does) and inspect it."""
+        self._file = (content, name)
+        self.inspection = None
+        self.refresh()
+
+    def refresh(self, targets: dict[int, str] | None = None) -> None:
+        """Inspect (or re-match with corrected targets) and plan; show the result or the error."""
+        self.plan = None
+        self.import_button.disabled = self.save_button.disabled = True
+        self.status.value = ""
+        if self._file is None:
+            return
+        try:
+            if self.inspection is None or self.inspection.survey != self.survey.value:
+                self.inspection = inspect_export(*self._file, self.survey.value, bank=self.bank)
+            if targets:
+                self.inspection = self.inspection.with_targets(targets)
+        except WqmError as exc:
+            self.inspection = None
+            self.detected.value = self.preview.value = ""
+            self.mapping_box.children = ()
+            self._error(str(exc))
+            return
+        self._show_inspection()
+        self.save_button.disabled = False
+        try:
+            self.plan = plan_import(self.inspection, keep_comments=self.keep_comments.value)
+        except WqmError as exc:
+            self.preview.value = ""
+            self._error(str(exc))
+            return
+        self._show_plan()
+        self.import_button.disabled = False
+
+    def set_target(self, column_index: int, target: str) -> None:
+        """Correct one column's target (what a dropdown does)."""
+        self.refresh({column_index: target})
+
+    def run_import(self) -> None:
+        """Write the checked plan to the store (the same code as ``wqm survey import``)."""
+        if self.plan is None:
+            return
+        try:
+            with Store.open(self.data) as store:
+                outcome = commit_import(store, self.plan, self.school.value, self.year.value.strip(),
+                                        on_existing=self.on_existing.value, imported_by=self.imported_by)
+        except WqmError as exc:
+            self._error(str(exc))
+            return
+        if outcome.already:
+            self.status.value = (f"<p class='wqm-ok'>Already imported: this file is import {outcome.import_id} "
+                                 f"({html.escape(outcome.already['imported_at'])}); nothing was written.</p>")
+            return
+        replaced = "".join(f" It replaces import {r['import_id']} ({html.escape(r['file_name'] or r['source'])})."
+                           for r in outcome.replaced)
+        self.status.value = (f"<p class='wqm-ok'>Imported as import {outcome.import_id}: {outcome.answers} answers "
+                             f"of {self.plan.kept} respondents for {html.escape(self.school.value)} "
+                             f"{html.escape(self.year.value)}.{replaced}</p>")
+        self.import_button.disabled = True
+
+    def show_mapping(self) -> None:
+        """Show the mapping as YAML, to save beside the export for next year's import (--mapping)."""
+        if self.inspection is None:
+            return
+        self.mapping_text.value = self.inspection.mapping_used().to_yaml()
+        self.mapping_text.layout.display = None
+
+    # -- display -------------------------------------------------------------
+
+    def _error(self, message: str) -> None:
+        self.status.value = f"<p class='wqm-error' role='alert'>{html.escape(message)}</p>"
+
+    def _show_inspection(self) -> None:
+        insp = self.inspection
+        self.detected.value = (f"<p><b>Detected:</b> {html.escape(insp.shape.tool_name)}"
+                               f"{' (' + html.escape(insp.shape.detail) + ')' if insp.shape.detail else ''}; "
+                               f"{html.escape(insp.table.described)}; {insp.rows} rows.</p>")
+        if not insp.matches:    # a tally: no per-column mapping
+            self.mapping_box.children = ()
+            return
+        survey = self.bank.surveys[insp.survey]
+        choices = [(f"{i.id}: {i.text[:60]}", i.id) for i in survey.items]
+        if survey.subgroup:
+            choices.append((f"subgroup: {survey.subgroup.label}", SUBGROUP))
+        choices += [(f"comment {c.id}", f"comment {c.id}") for c in survey.comments]
+        choices.append(IGNORE_CHOICE)
+        rows = []
+        for m in insp.matches:
+            label = widgets.HTML(f"<span class='wqm-col'>{m.column.letter}</span> {html.escape(m.column.header[:90])}",
+                                 layout=widgets.Layout(width="50%"))
+            if m.action in (ITEM, SUBGROUP, COMMENT_TARGET, "unmatched", "ignore"):
+                value = {ITEM: m.target, SUBGROUP: SUBGROUP, COMMENT_TARGET: f"comment {m.target}"}.get(m.action)
+                options = choices if value else [("\u2014 choose \u2014", "")] + choices
+                dropdown = widgets.Dropdown(options=options, value=value or ("ignore" if m.action == "ignore" else ""),
+                                            layout=widgets.Layout(width="45%"))
+                dropdown.observe(lambda change, i=m.column.index: change["new"] and self.set_target(i, change["new"]),
+                                 names="value")
+                rows.append(widgets.HBox([label, dropdown]))
+            else:
+                rows.append(widgets.HBox([label, widgets.HTML(f"<i>{html.escape(m.described)}</i>")]))
+        self.mapping_box.children = [widgets.HTML("<h3>Columns</h3>"), *rows]
+
+    def _show_plan(self) -> None:
+        plan = self.plan
+        lines = "".join(f"<li>{html.escape(line)}</li>" for line in plan.summary()[3:])
+        counts = plan.section_counts(self.framework)
+        table = counts.to_html(index=False, na_rep="", classes="wqm-table", border=0) if len(counts) else ""
+        self.preview.value = f"<h3>Preview</h3><ul>{lines}</ul>{table}"
+
+
+def survey_import_app(*, school_id: str, year: str, data: str = "", survey: str = "staff",
+                      framework: str = DEFAULT_FRAMEWORK) -> SurveyImportApp:
+    """The form for the notebook: the school and year from the Voila URL when served."""
+    scope = import_scope(school_id=school_id, year=year)
+    return SurveyImportApp(scope.school_id, scope.year, data=data, survey=survey, framework=framework,
+                           school_fixed=scope.fixed, imported_by=os.environ.get("WQM_USER", ""))
+
+
+__all__ = ["UPLOAD_LIMIT_MB", "ImportScope", "SurveyImportApp", "import_scope", "survey_import_app"]
