@@ -17,8 +17,8 @@ apostrophe.
 importer of the workbench does: UTF-16 when the file starts with a UTF-16
 byte-order mark (Excel's "Unicode Text"); UTF-8 with or without a BOM; else
 Windows-1252 (what Excel writes for "CSV" on a UK or European Windows
-machine) when charset-normalizer finds it plausible; else
-charset-normalizer's best guess.
+machine) when the bytes are valid Windows-1252 (a guesser is easily fooled
+by a short file); else charset-normalizer's best guess.
 """
 from __future__ import annotations
 
@@ -41,13 +41,18 @@ def decode_text(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8-sig"), ("utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8")
     except UnicodeDecodeError:
         pass
+    if b"\x00" in data:
+        raise NotText("not a text file")
+    try:    # what Excel writes for "CSV" in the UK and Western Europe; short files fool any guesser
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        pass
     from charset_normalizer import from_bytes
 
     candidates = from_bytes(data)
-    if b"\x00" in data or not len(candidates):
+    if not len(candidates):
         raise NotText("not a text file")
-    plausible = [match.encoding for match in candidates]
-    encoding = "cp1252" if "cp1252" in plausible else candidates.best().encoding
+    encoding = candidates.best().encoding
     return data.decode(encoding), encoding
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -79,8 +79,6 @@ def test_utf16_with_bom_little_and_big_endian():
                                                 ["TA", ""]]
 
 
-@pytest.mark.xfail(strict=True, reason="bug in wqm_nb.spreadsheet.decode_text: a short Windows-1252 file is "
-                                       "guessed as another code page (big5hkscs here) and decoded wrongly")
 def test_a_short_windows_1252_file_decodes_as_windows_1252():
     text = "Name;Comment\nSupport;I\u2019d like more time\n"
     table = read_table(text.encode("cp1252"), "short.csv")
