@@ -44,8 +44,17 @@ class RawTable:
     format: str                  # "xlsx" or "csv"
     encoding: str | None         # None for xlsx
     delimiter: str | None        # None for xlsx
-    cells: pd.DataFrame          # str cells, "" for empty; positional column labels 0..n-1
-    first_row: int = 1           # spreadsheet row number of cells.iloc[0] (2 after an Excel "sep=" line)
+    cells: pd.DataFrame          # str cells, "" for empty; positional column labels 0..n-1; empty rows left out
+    row_numbers: tuple[int, ...] = ()   # the spreadsheet row number of each row of ``cells``
+
+    @property
+    def first_row(self) -> int:
+        """The spreadsheet row number of the first non-empty row (2 after an Excel ``sep=`` line)."""
+        return self.row_numbers[0] if self.row_numbers else 1
+
+    def row_number(self, position: int) -> int:
+        """The spreadsheet row number of ``cells.iloc[position]``."""
+        return self.row_numbers[position] if position < len(self.row_numbers) else position + 1
 
     @property
     def described(self) -> str:
@@ -66,7 +75,8 @@ def read_table(data: bytes, file_name: str) -> RawTable:
     if not data.strip():
         raise DataFileError(name, "", "the file is empty: export the responses again")
     if data[:2] == b"PK":
-        return RawTable(name, digest, "xlsx", None, None, _read_xlsx(data, name))
+        cells, numbers = _read_xlsx(data, name)
+        return RawTable(name, digest, "xlsx", None, None, cells, numbers)
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise DataFileError(name, "", "an old Excel .xls workbook: open it in Excel and save it as .xlsx or CSV UTF-8")
     try:
@@ -87,13 +97,15 @@ def read_table(data: bytes, file_name: str) -> RawTable:
     delimiter = delimiter or sniff_delimiter(text)
     try:
         cells = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, dtype=str, keep_default_na=False,
-                            na_filter=False, skip_blank_lines=True, engine="c")
+                            na_filter=False, skip_blank_lines=False, engine="c")
     except pd.errors.EmptyDataError:
         raise DataFileError(name, "", "the file is empty: export the responses again") from None
     except pd.errors.ParserError as exc:
         raise DataFileError(name, "", f"not a well-formed CSV file ({exc})") from None
     cells.columns = range(cells.shape[1])
-    return RawTable(name, digest, "csv", encoding, delimiter, cells, first_row)
+    filled = (cells != "").any(axis=1).to_numpy()
+    numbers = tuple(int(n) for n in (cells.index.to_numpy() + first_row)[filled])
+    return RawTable(name, digest, "csv", encoding, delimiter, cells[filled].reset_index(drop=True), numbers)
 
 
 def sniff_delimiter(text: str) -> str:
@@ -113,14 +125,15 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
-def _read_xlsx(data: bytes, name: str) -> pd.DataFrame:
+def _read_xlsx(data: bytes, name: str) -> tuple[pd.DataFrame, tuple[int, ...]]:
     try:
         frame = pd.read_excel(io.BytesIO(data), sheet_name=0, header=None, engine="calamine")
     except Exception as exc:  # calamine raises its own error types for a damaged or foreign zip
         raise DataFileError(name, "", f"not a readable Excel workbook ({type(exc).__name__}: {exc})") from None
     frame = frame.dropna(how="all")
+    numbers = tuple(int(n) + 1 for n in frame.index)
     frame.columns = range(frame.shape[1])
-    return frame.apply(_as_text).reset_index(drop=True) if frame.shape[1] else pd.DataFrame()
+    return (frame.apply(_as_text).reset_index(drop=True) if frame.shape[1] else pd.DataFrame()), numbers
 
 
 def _as_text(column: pd.Series) -> pd.Series:

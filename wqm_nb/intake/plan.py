@@ -75,7 +75,7 @@ class Inspection:
 
     def row_number(self, position: int) -> int:
         """The spreadsheet row number of answer row ``position`` (0-based)."""
-        return self.table.first_row + self.shape.header_rows + position
+        return self.table.row_number(self.shape.header_rows + position)
 
     @property
     def unmatched(self) -> list[ColumnMatch]:

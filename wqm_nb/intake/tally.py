@@ -64,13 +64,13 @@ def read_tally(table: RawTable, shape: Shape, survey: Survey, bank: QuestionBank
         except ValueError:
             raise DataFileError(name, "", f"a tally column must be an answer on the scale "
                                           f"({', '.join(lv.label for lv in bank.likert)}, or 1-5) or "
-                                          f"\"Don't know\"", row=table.first_row, column=headers[i]) from None
+                                          f"\"Don't know\"", row=table.row_number(0), column=headers[i]) from None
     items = {normalise_text(i.text): i.id for i in survey.items} | {i.id.casefold(): i.id for i in survey.items}
     body = table.cells.iloc[shape.header_rows:].reset_index(drop=True)
     counts: dict[tuple[str, str, int], int] = {}
     not_answered = 0
     for k, row in enumerate(body.itertuples(index=False)):
-        where = table.first_row + shape.header_rows + k
+        where = table.row_number(shape.header_rows + k)
         raw_item = str(row[item_col]).strip()
         if not raw_item and not any(str(row[i]).strip() for i in labels):
             continue
@@ -106,8 +106,8 @@ def read_tally(table: RawTable, shape: Shape, survey: Survey, bank: QuestionBank
             else:
                 key = (subgroup, item, value)
                 counts[key] = counts.get(key, 0) + int(count)
-    if not counts:
-        raise DataFileError(name, "", "the tally has no counts")
+    if not any(counts.values()):
+        raise DataFileError(name, "", "the tally has no counts (every count is 0 or blank)")
     return Tally(counts=tuple((s, i, v, c) for (s, i, v), c in sorted(counts.items())), not_answered=not_answered,
                  subgroup_column=headers[sub_col] if sub_col is not None else "")
 

@@ -201,9 +201,12 @@ CREATE TABLE survey_imports (
 );
 CREATE INDEX survey_imports_year ON survey_imports (school_year_id, survey);
 CREATE TRIGGER survey_imports_replaced_once BEFORE UPDATE ON survey_imports
-WHEN OLD.replaced_by IS NOT NULL OR NEW.replaced_by IS NULL OR NEW.import_id != OLD.import_id
-  OR NEW.school_year_id != OLD.school_year_id OR NEW.file_sha256 != OLD.file_sha256
-  OR NEW.imported_at != OLD.imported_at OR NEW.survey != OLD.survey
+WHEN OLD.replaced_by IS NOT NULL OR NEW.replaced_by IS NULL OR NEW.replaced_by <= OLD.import_id
+  OR NEW.import_id != OLD.import_id OR NEW.school_year_id != OLD.school_year_id OR NEW.survey != OLD.survey
+  OR NEW.kind != OLD.kind OR NEW.source != OLD.source OR NEW.file_name != OLD.file_name
+  OR NEW.file_sha256 != OLD.file_sha256 OR NEW.item_ids != OLD.item_ids OR NEW.respondents != OLD.respondents
+  OR NEW.dropped_empty != OLD.dropped_empty OR NEW.details != OLD.details OR NEW.imported_by != OLD.imported_by
+  OR NEW.imported_at != OLD.imported_at
 BEGIN SELECT RAISE(ABORT, 'an import record changes only once, when a later import replaces it'); END;
 CREATE TABLE survey_answers (
     import_id INTEGER NOT NULL REFERENCES survey_imports(import_id),

@@ -53,9 +53,9 @@ def unpack(answers: Sequence[str], width: int) -> np.ndarray:
     """Packed answer strings (each ``width`` characters) as an int8 matrix (``MISSING`` = not answered)."""
     if not len(answers):
         return np.empty((0, width), dtype=np.int8)
+    if any(len(a) != width for a in answers):
+        raise ValueError(f"packed answers of the wrong length (each should have {width} characters)")
     raw = np.frombuffer("".join(answers).encode("ascii"), dtype=np.uint8)
-    if raw.size != len(answers) * width:
-        raise ValueError("packed answers of the wrong length")
     matrix = raw.reshape(len(answers), width).astype(np.int8) - ord("0")
     matrix[matrix == ord(NOT_ANSWERED) - ord("0")] = MISSING
     return matrix

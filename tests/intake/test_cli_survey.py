@@ -1,0 +1,195 @@
+"""The ``wqm survey import | imports | comments`` commands (wqm_nb.cli), run in-process.
+
+A dry run prints what was detected and would be imported and writes nothing;
+a real import prints its import id and a second run of the same file says it
+is already imported; a saved mapping loads and imports the same file the same
+way; a CSV folder is refused as a target; ``imports`` lists the imports and
+``comments`` shows flagged comments first and hides the others of a survey
+below the minimum group size.
+"""
+import hashlib
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from wqm_nb.cli import main
+from wqm_nb.data.import_mapping import load_import_mapping
+from wqm_nb.store import Store
+
+SCHOOL, YEAR = "NLT03", "2025-26"
+
+
+def import_args(exports, name, data, *extra):
+    survey = exports.manifest[name]["survey"]
+    return ["survey", "import", str(exports.path(name)), "--school", SCHOOL, "--year", YEAR, "--survey", survey,
+            "--data", str(data), *extra]
+
+
+def run(capsys, args) -> tuple[int, str, str]:
+    status = main(args)
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def imported_id(out: str) -> int:
+    return int(re.search(r"imported as import (\d+):", out).group(1))
+
+
+def staff_rows(path: Path) -> list:
+    """The current staff respondents of the school year: sorted (subgroup, answers) pairs."""
+    with Store(path, read_only=True) as store:
+        year = store.school_year(SCHOOL, YEAR)["school_year_id"]
+        block = store.survey_data(year).blocks["staff"]
+    return sorted((s, tuple(v)) for s, v in zip(block.subgroups, block.values.tolist()))
+
+
+def test_dry_run_prints_the_plan_and_writes_nothing(exports, db, capsys):
+    name = "surveymonkey_staff.csv"
+    entry = exports.manifest[name]
+    digest = hashlib.sha256(db.read_bytes()).hexdigest()
+    status, out, _ = run(capsys, import_args(exports, name, db, "--dry-run"))
+    assert status == 0
+    assert "detected: SurveyMonkey, two header rows" in out
+    assert "survey: Staff survey" in out
+    assert (f"rows: {entry['rows']}; respondents kept: {entry['kept']}; "
+            f"dropped with no answer on the scale: {entry['dropped_empty']}") in out
+    counts = entry["subgroup_counts"]
+    order = [v for v in ("teaching", "support", "leadership", "") if counts.get(v)]
+    assert "subgroups: " + ", ".join(f"{v or 'not given'} {counts[v]}" for v in order) in out
+    assert re.search(r"^A +dropped: personal data +Respondent ID$", out, re.MULTILINE)
+    assert re.search(r"^K +item S01 ", out, re.MULTILINE)
+    assert out.rstrip().endswith("dry run: nothing was written")
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == digest
+    assert not Path(f"{db}-wal").exists()
+
+
+def test_import_then_the_same_file_again(exports, db, capsys):
+    name = "surveymonkey_staff.csv"
+    kept = exports.manifest[name]["kept"]
+    status, out, _ = run(capsys, import_args(exports, name, db, "--replace", "--by", "tester"))
+    assert status == 0
+    import_id = imported_id(out)
+    assert re.search(rf"^replaced import \d+ \(staff_survey\.csv, .*\); its record is kept$", out, re.MULTILINE)
+    assert f"answers of {kept} respondents for {SCHOOL} {YEAR}" in out
+    status, again, _ = run(capsys, import_args(exports, name, db))
+    assert status == 0
+    assert f"already imported: this file is import {import_id} of {SCHOOL} {YEAR}" in again
+    assert "imported as import" not in again
+    with Store(db, read_only=True) as store:
+        records = [r for r in store.survey_imports(survey="staff") if r["school_id"] == SCHOOL
+                   and r["academic_year"] == YEAR]
+    assert [r["import_id"] for r in records if r["replaced_by"] is None] == [import_id]
+    assert records[-1]["imported_by"] == "tester"
+
+
+def test_another_file_without_replace_or_add_is_refused(exports, db, capsys):
+    status, _, err = run(capsys, import_args(exports, "generic_staff.csv", db))
+    assert status == 2
+    assert "already has data from staff_survey.csv" in err
+    assert "--replace" in err and "--add" in err
+
+
+def test_saved_mapping_imports_the_same_file_identically(exports, db, sample_db, tmp_path, capsys, bank):
+    name = "generic_staff.csv"
+    entry = exports.manifest[name]
+    saved = tmp_path / "generic.yaml"
+    status, out, _ = run(capsys, import_args(exports, name, db, "--replace", "--save-mapping", str(saved)))
+    assert status == 0
+    assert f"mapping saved to {saved}" in out
+    mapping = load_import_mapping(saved, bank)
+    assert mapping.survey == "staff"
+    assert {mapping.target(h) for h in entry["item_headers"].values()} == set(entry["items"])
+    assert [mapping.target(h) for h in entry["item_headers"].values()] == entry["items"]
+    assert mapping.target(entry["subgroup_header"]) == "subgroup"
+    assert mapping.target(entry["comment_header"]) == "comment SC1"
+
+    other = tmp_path / "other.sqlite"
+    shutil.copy(sample_db, other)
+    status, out, _ = run(capsys, import_args(exports, name, other, "--replace", "--mapping", str(saved)))
+    assert status == 0
+    rows = staff_rows(db)
+    assert len(rows) == entry["kept"]
+    assert staff_rows(other) == rows
+
+
+def test_a_csv_folder_is_refused_as_the_target(exports, sample_dir, capsys):
+    status, out, err = run(capsys, import_args(exports, "generic_staff.csv", sample_dir, "--replace"))
+    assert status == 2
+    assert "is a CSV folder" in err
+    assert "`wqm import" in err
+    assert "imported as import" not in out
+
+
+def test_imports_lists_the_imports_of_a_school(exports, db, capsys):
+    _, out, _ = run(capsys, import_args(exports, "surveymonkey_staff.csv", db, "--replace"))
+    import_id = imported_id(out)
+    status, listing, _ = run(capsys, ["survey", "imports", SCHOOL, "--year", YEAR, "--data", str(db)])
+    assert status == 0
+    lines = listing.splitlines()
+    [line] = [line for line in lines if line.split()[0] == str(import_id)]
+    assert line.split()[1:5] == [YEAR, "staff", "responses", "surveymonkey"]
+    assert re.search(r"\b52\b", line) and "current" in line and line.endswith("surveymonkey_staff.csv")
+    assert any(f"replaced by {import_id}" in line for line in lines)
+    assert all(line.split()[1] == YEAR for line in lines)
+    status, _, err = run(capsys, ["survey", "imports", "NLT99", "--data", str(db)])
+    assert status == 2 and "NLT99" in err
+
+
+def test_comments_flagged_first_and_hidden_below_the_group_size(exports, make_exports, db, tmp_path, capsys):
+    name = "msforms_staff.xlsx"
+    entry = exports.manifest[name]
+    staff = tmp_path / "staff.txt"
+    staff.write_text("\n".join(make_exports.STAFF_LIST) + "\n", encoding="utf-8")
+    status, _, _ = run(capsys, import_args(exports, name, db, "--replace", "--keep-comments", "--staff-list",
+                                           str(staff)))
+    assert status == 0
+    args = ["survey", "comments", SCHOOL, "--year", YEAR, "--data", str(db)]
+    status, out, _ = run(capsys, args)
+    assert status == 0
+    first = out.splitlines()[0]
+    assert first.startswith("staff   SC1   [SAFEGUARDING: ")
+    assert first.endswith(entry["safeguarding_comments"][0])
+    assert out.count("SAFEGUARDING") == 1
+    ordinary = [c for c in entry["comments"] if c not in entry["comments_naming_staff"]
+                and c not in entry["safeguarding_comments"]]
+    assert all(c in out for c in ordinary)
+    assert out.count("[name]") == len(entry["comments_naming_staff"])
+    assert not any(word in out for word in ("Patel", "Okafor", "Priya", "Helen"))
+
+    status, small, _ = run(capsys, args + ["--min-group-size", str(entry["kept"] + 1)])
+    assert status == 0
+    assert entry["safeguarding_comments"][0] in small
+    assert not any(c in small for c in ordinary)
+    hidden = len(entry["comments"]) - 1
+    assert f"staff: {hidden} comment(s) not shown: fewer than {entry['kept'] + 1} respondents" in small
+    status, enough, _ = run(capsys, args + ["--min-group-size", str(entry["kept"])])
+    assert "not shown" not in enough
+
+
+@pytest.mark.parametrize("extra, message", [
+    (("--year", "2025/26"), "2025/26"),
+    (("--mapping", "missing.yaml"), "missing.yaml"),
+])
+def test_bad_options_exit_with_status_2(exports, db, capsys, extra, message):
+    args = import_args(exports, "generic_staff.csv", db, "--dry-run")
+    if extra[0] == "--year":
+        args[args.index("--year") + 1] = extra[1]
+    else:
+        args += list(extra)
+    status, _, err = run(capsys, args)
+    assert status == 2
+    assert message in err
+
+
+def test_the_stored_answers_match_the_file(exports, db, capsys):
+    name = "surveymonkey_staff.csv"
+    entry = exports.manifest[name]
+    run(capsys, import_args(exports, name, db, "--replace"))
+    with Store(db, read_only=True) as store:
+        year = store.school_year(SCHOOL, YEAR)["school_year_id"]
+        block = store.survey_data(year).blocks["staff"]
+    counts = {i: {v: int(np.sum(block.values[:, k] == v)) for v in range(1, 6)} for k, i in enumerate(block.item_ids)}
+    assert counts == entry["item_counts"]
