@@ -174,24 +174,14 @@ def _cmd_schools(args) -> int:
     return 0
 
 
-def _survey_store(location: str):
-    """Open the store a survey command writes to: a store file, never a CSV folder."""
-    from .settings import data_location
-    from .store import Store
-
-    path = data_location(location)
-    if Path(path).is_dir():
-        raise SettingsError(f"{path} is a CSV folder; survey imports are written to a store file: make one with "
-                            f"`wqm import {path} --data wqm.sqlite` and pass --data wqm.sqlite")
-    return Store.open(path)
-
-
 def _cmd_survey_import(args) -> int:
     from .data import load_question_bank
     from .data.import_mapping import load_import_mapping
     from .intake.comments import read_staff_list
     from .intake.plan import commit_import, inspect_export, plan_import
-    from .settings import check_academic_year
+    from .settings import check_academic_year, data_location
+    from .store import Store
+    from .store.store import store_file_for_writing
 
     check_academic_year(args.year)
     bank = load_question_bank()
@@ -216,7 +206,7 @@ def _cmd_survey_import(args) -> int:
         print("dry run: nothing was written")
         return 0
     on_existing = "replace" if args.replace else "add" if args.add else "refuse"
-    with _survey_store(args.data) as store:
+    with Store.open(store_file_for_writing(data_location(args.data), "a survey import")) as store:
         outcome = commit_import(store, plan, args.school, args.year, on_existing=on_existing,
                                 imported_by=args.by)
     if outcome.already:

@@ -10,7 +10,7 @@ from wqm_nb.data.import_mapping import parse_import_mapping
 from wqm_nb.errors import DataFileError
 from wqm_nb.intake.files import read_table
 from wqm_nb.intake.shapes import TALLY, detect_shape
-from wqm_nb.intake.tally import read_tally, tally_frame
+from wqm_nb.intake.tally import read_tally
 
 HEADER = "item,role,Strongly disagree,Disagree,Neither agree nor disagree,Agree,Strongly agree,Don't know\r\n"
 GOOD = "S01,teaching,0,1,2,10,5,1\r\nS02,support,1,0,3,6,2,0\r\n"
@@ -56,12 +56,6 @@ def test_pupil_tally_by_item_text_as_in_the_manifest(exports, bank):
     assert nonzero(tally.counts) == expected
     assert tally.subgroup_column == ""
     assert tally.not_answered == 0
-
-
-def test_tally_frame(bank):
-    frame = tally_frame(tally_of(bank, (HEADER + GOOD).encode()))
-    assert list(frame.columns) == ["subgroup", "item_id", "value", "count"]
-    assert frame["count"].sum() == 18 + 12
 
 
 def test_subgroup_labels_and_blank_cells(bank):

@@ -81,12 +81,6 @@ class Inspection:
     def unmatched(self) -> list[ColumnMatch]:
         return [m for m in self.matches if m.action == UNMATCHED]
 
-    @property
-    def missing_items(self) -> list[str]:
-        """Items of the survey that no column matched."""
-        found = {m.target for m in self.matches if m.action == ITEM}
-        return [i for i in self.bank.surveys[self.survey].item_ids if i not in found]
-
     def with_targets(self, targets: dict[int, str]) -> "Inspection":
         """The inspection with some columns' targets changed (column index -> item id, ``subgroup``,
         ``comment <id>`` or ``ignore``), as the consultant corrects them; re-matched through a mapping."""
@@ -114,10 +108,6 @@ class Inspection:
         base = self.mapping or ImportMapping(survey=self.survey)
         return replace(base, survey=self.survey, columns=columns, headers=headers, path="")
 
-    def mapping_table(self) -> pd.DataFrame:
-        """One row per column: column letter, header, what it is and how it was matched."""
-        return pd.DataFrame([dict(column=m.column.letter, header=m.column.header, becomes=m.described,
-                                  matched_by=m.how) for m in self.matches])
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pandas as pd
-
 from ..data import QuestionBank
 from ..data.import_mapping import ImportMapping, normalise_text
 from ..data.surveys import NOT_ANSWERED, Survey
@@ -112,9 +110,5 @@ def read_tally(table: RawTable, shape: Shape, survey: Survey, bank: QuestionBank
                  subgroup_column=headers[sub_col] if sub_col is not None else "")
 
 
-def tally_frame(tally: Tally) -> pd.DataFrame:
-    """The counts as a frame: subgroup, item_id, value, count."""
-    return pd.DataFrame(list(tally.counts), columns=["subgroup", "item_id", "value", "count"])
 
-
-__all__ = ["Tally", "read_tally", "tally_frame"]
+__all__ = ["Tally", "read_tally"]

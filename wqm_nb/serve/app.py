@@ -390,11 +390,11 @@ def prepare_store(data: Path, work_dir: Path, writable: bool = False) -> Path:
     """The store the app reads: the data itself, or a CSV folder imported once into ``work_dir``
     (refused when the page writes: what it writes would be lost with the copy)."""
     from ..store import build_database
+    from ..store.store import store_file_for_writing
 
+    if writable:
+        return store_file_for_writing(data, "the survey import form")
     if data.is_dir():
-        if writable:
-            raise SettingsError(f"{data} is a CSV folder; the survey import form writes to a store file: make one "
-                                f"with `wqm import {data} --data wqm.sqlite` and serve that")
         return build_database(data, work_dir / "wqm.sqlite")
     return data
 

@@ -55,6 +55,16 @@ DEFAULT_TIMEOUT = 30.0
 V1_TABLES = frozenset({"meta", "schools", "cycles", "sef_history", "adviser_notes", "survey_responses"})
 
 
+def store_file_for_writing(location: str | Path, what: str) -> Path:
+    """``location`` when it is a store file; a CSV folder is refused (what ``what`` writes
+    would be lost with the scratch store a folder is read into), naming the command that makes a store."""
+    path = Path(location)
+    if path.is_dir():
+        raise SettingsError(f"{path} is a CSV folder; {what} writes to a store file: make one with "
+                            f"`wqm import {path} --data wqm.sqlite` and use that")
+    return path
+
+
 def academic_year_of(day: datetime) -> str:
     """Academic year (September to August) that a date falls in."""
     start = day.year if day.month >= 9 else day.year - 1

@@ -59,12 +59,9 @@ def viewer_scope(*, school_id: str, year: str, data: str = "") -> ViewerScope:
     request in a preheated kernel), else the notebook's parameters."""
     if not in_voila():
         return ViewerScope(school_id, year)
-    from voila.utils import get_query_string
-
     if os.environ.get("VOILA_PREHEAT") == "True":
         warm_up(data)          # a kernel kept ready does the slow first-time work before anyone asks
-    query = parse_qs(get_query_string() or "", keep_blank_values=True)
-    one = {k: v[-1] for k, v in query.items() if v}
+    one = page_query()
     framework = one.get("framework", "")
     if "sig" in one:    # a signed link: the server verified it; it names one school
         signed = {k: one[k] for k in SIGNED if k in one}
@@ -75,6 +72,14 @@ def viewer_scope(*, school_id: str, year: str, data: str = "") -> ViewerScope:
             schools = store.schools()
         school = schools[0]["school_id"] if schools else ""
     return ViewerScope(school, one.get("year") or year, framework)
+
+
+def page_query() -> dict[str, str]:
+    """The Voila page's URL parameters, the last value of each (in a preheated kernel, once a
+    request has come; the server has already refused a repeated one for a link)."""
+    from voila.utils import get_query_string
+
+    return {k: v[-1] for k, v in parse_qs(get_query_string() or "", keep_blank_values=True).items() if v}
 
 
 def warm_up(data: str = "") -> None:

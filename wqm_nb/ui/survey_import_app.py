@@ -51,15 +51,11 @@ class ImportScope:
 
 def import_scope(*, school_id: str, year: str) -> ImportScope:
     """The school and year from the page's URL in Voila (a signed link fixes the school), else the parameters."""
-    from .report_app import in_voila
+    from .report_app import in_voila, page_query
 
     if not in_voila():
         return ImportScope(school_id, year)
-    from urllib.parse import parse_qs
-
-    from voila.utils import get_query_string
-
-    query = {k: v[-1] for k, v in parse_qs(get_query_string() or "", keep_blank_values=True).items() if v}
+    query = page_query()
     if "sig" in query:    # verified by the server: one school
         return ImportScope(query.get("school", ""), query.get("year", "") or year, True)
     return ImportScope(query.get("school") or school_id, query.get("year") or year)
