@@ -22,7 +22,7 @@ def test_validate_bundled_files(capsys):
     out = capsys.readouterr().out
     assert "wqm.yaml: Wellbeing Quality Mark, 7 framing principles, 20 elements, 3 levels" in out
     assert "leadership_management.yaml: Leadership and Management, 1 areas, 8 elements, checklist" in out
-    assert "surveys.yaml: question bank, 3 surveys" in out
+    assert "surveys.yaml: question bank, 4 surveys" in out
     assert "leadership_management.yaml: survey mapping for leadership_management, 2 surveys" in out
 
 

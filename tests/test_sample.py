@@ -37,6 +37,8 @@ def test_sample_trust_shape():
 def test_sample_surveys_cover_every_school_and_year_with_likert_items():
     bank = load_question_bank()
     for survey_id, survey in bank.surveys.items():
+        if survey.measure != "agreement":
+            continue
         data = rows(f"{survey_id}_survey.csv")
         assert {(r["school_id"], r["academic_year"]) for r in data} == \
                {(c["school_id"], c["academic_year"]) for c in rows("cycles.csv")}
@@ -63,3 +65,18 @@ def test_sample_history_has_revised_ratings():
     ratings = rows("sef_ratings.csv")
     keys = [(r["school_id"], r["academic_year"], r["element_id"]) for r in ratings]
     assert len(keys) > len(set(keys))
+
+
+def test_sample_staff_audits_rate_principles_on_the_maturity_scale_for_some_school_years():
+    from wqm_nb.sample import AUDITS
+
+    bank = load_question_bank()
+    data = rows("staff_audit_survey.csv")
+    years = {(r["school_id"], r["academic_year"]) for r in data}
+    assert years == {(s, y) for s, by_year in AUDITS.items() for y in by_year}
+    all_years = {(c["school_id"], c["academic_year"]) for c in rows("cycles.csv")}
+    assert years < all_years and "NLT02" not in {s for s, _ in years}          # some schools have none
+    assert {r[i] for r in data for i in bank.surveys["staff_audit"].item_ids} <= {"", "1", "2", "3", "4"}
+    assert {r["role"] for r in data} <= {"teaching", "support", "leadership"}
+    larkspur = [r for r in data if r["school_id"] == "NLT05"]
+    assert len(larkspur) == 4                                                    # below the reporting minimum

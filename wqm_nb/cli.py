@@ -257,6 +257,158 @@ def _cmd_survey_comments(args) -> int:
     return 0
 
 
+def _cmd_school_add(args) -> int:
+    from .settings import data_location
+    from .store import Store
+    from .store.store import store_file_for_writing
+
+    target = Path(args.data)
+    new = not target.exists()
+    if new:                       # the first school of a new store
+        if not target.parent.is_dir():
+            raise SettingsError(f"no folder {target.parent} for a new store {target.name}")
+    else:
+        target = store_file_for_writing(data_location(args.data), "wqm school add")
+    try:
+        with (Store(target) if new else Store.open(target)) as store:
+            store.add_school(args.school, args.name, args.phase, trust=args.trust,
+                             local_authority=args.local_authority, pupils=args.pupils)
+    except WqmError:
+        if new:                   # leave no empty store behind
+            for leftover in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
+                leftover.unlink(missing_ok=True)
+        raise
+    print(f"added {args.school} ({args.name}, {args.phase}{', ' + args.trust if args.trust else ''}) to "
+          f"{'a new store ' if new else ''}{args.data}")
+    return 0
+
+
+def _cmd_year_start(args) -> int:
+    from .data import load_framework
+    from .settings import check_academic_year, data_location
+    from .store import Store
+    from .store.store import store_file_for_writing
+
+    check_academic_year(args.year)
+    framework = load_framework(args.framework)
+    with Store.open(store_file_for_writing(data_location(args.data), "wqm year start")) as store:
+        store.school(args.school)
+        started = store.start_year(args.school, args.year, framework.id, recorded_by=args.by)
+    state = "started" if started["created"] else "already started"
+    print(f"{args.school} {args.year} {framework.name}: {state}")
+    if started["from_year"]:
+        print(f"carried {len(started['carried'])} open target(s) from {started['from_year']}"
+              + (": " + ", ".join(started["carried"]) if started["carried"] else ""))
+    return 0
+
+
+def _cmd_capture(args) -> int:
+    from .data import load_framework
+    from .serve.app import serve
+    from .serve.links import load_secret, make_link, parse_duration
+    from .settings import check_academic_year, data_location
+    from .store import Store
+    from .store.store import store_file_for_writing
+
+    data = store_file_for_writing(data_location(args.data), "the capture form")
+    framework = load_framework(args.framework)
+    with Store.open(data, read_only=True) as store:
+        store.school(args.school)
+        year = args.year or store.school_year(args.school)["academic_year"]
+    check_academic_year(year)
+    link = make_link(load_secret(data), args.school, year, parse_duration(args.expires), page="capture")
+    url = link.url(args.public_url or f"http://127.0.0.1:{args.port}")
+    if args.framework != "wqm":
+        url += "&framework=" + framework.id
+    from datetime import datetime, timezone
+
+    until = datetime.fromtimestamp(link.expires, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    print(f"capture form for {args.school} {year} ({framework.name}); this link opens that school's form "
+          f"for writing, and no other school, until {until}:\n  {url}", flush=True)
+    serve(data, port=args.port, token=args.token, max_kernels=args.max_kernels, preheat=not args.no_preheat,
+          cull_idle=args.cull_idle, public_url=args.public_url, page="capture")
+    return 0
+
+
+def _cmd_sef_export(args) -> int:
+    from .data import load_framework
+    from .export.sef_workbook import write_sef_workbook
+    from .settings import check_academic_year, data_location
+    from .store import Store
+
+    check_academic_year(args.year)
+    framework = load_framework(args.framework)
+    with Store.open(data_location(args.data), read_only=True) as store:
+        cycle = store.cycle(args.school, args.year, framework.id)
+        current = store.current_elements(cycle["cycle_id"]) if cycle else {}
+        path = write_sef_workbook(store, args.school, args.year, framework, args.xlsx)
+    rated = sum(1 for state in current.values() if state.get("rating") is not None)
+    print(f"wrote {path}: {args.school} {args.year} {framework.name}, {len(framework.element_ids)} elements "
+          f"({rated} rated{'' if cycle else '; not started yet'}); send it to the school, then read it back "
+          f"with `wqm sef import {Path(path).name}`")
+    return 0
+
+
+def _cmd_sef_import(args) -> int:
+    from .intake.sef_workbook import commit_sef_workbook, read_sef_workbook
+    from .settings import data_location
+    from .store import Store
+    from .store.store import store_file_for_writing
+
+    location = data_location(args.data)
+    if not args.dry_run:
+        location = store_file_for_writing(location, "wqm sef import")
+    with Store.open(location, read_only=args.dry_run) as store:
+        changes = read_sef_workbook(Path(args.file), store)
+        by = args.by or changes.completed_by
+        print(f"{changes.school_id} {changes.year} {changes.framework.name}: {len(changes.entries)} change(s), "
+              f"{changes.unchanged} unchanged, from {changes.file}"
+              + (f" (completed by {changes.completed_by})" if changes.completed_by else ""))
+        for line in changes.change_lines():
+            print(f"  {line}")
+        for note in changes.kept + changes.warnings:
+            print(f"note: {note}")
+        if args.dry_run:
+            print("dry run: nothing was written")
+            return 0
+        if changes.entries and not by:
+            print("wqm: warning: no --by and no 'Completed by' in the workbook: the entries are recorded "
+                  "without a name", file=sys.stderr)
+        ids = commit_sef_workbook(store, changes, recorded_by=by)
+    print(f"recorded {len(ids)} entr{'y' if len(ids) == 1 else 'ies'}" + (f" by {by}" if by and ids else ""))
+    return 0
+
+
+def _cmd_sef_show(args) -> int:
+    import json
+
+    from .data import load_framework
+    from .settings import data_location
+    from .store import Store
+
+    framework = load_framework(args.framework)
+    with Store.open(data_location(args.data), read_only=True) as store:
+        year = store.school_year(args.school, args.year or None)["academic_year"]
+        cycle = store.cycle(args.school, year, framework.id)
+        current = store.current_elements(cycle["cycle_id"]) if cycle else {}
+    rows = []
+    for principle, element in framework.elements:
+        state = current.get(element.id, {})
+        rows.append(dict(element_id=element.id, principle_id=principle.id, rating=state.get("rating"),
+                         evidence=state.get("evidence", ""), sorting=state.get("sorting", ""),
+                         recorded_at=state.get("recorded_at"), recorded_by=state.get("recorded_by", "")))
+    if args.json:
+        print(json.dumps(dict(school_id=args.school, year=year, framework=framework.id, elements=rows),
+                         indent=2, ensure_ascii=False))
+        return 0
+    print(f"{args.school} {year} {framework.name}" + ("" if cycle else ": not started (no self-evaluation yet)"))
+    for r in rows:
+        rating = "-" if r["rating"] is None else str(r["rating"])
+        print(f"{r['element_id']:8} {rating:2} {r['sorting'] or '-':11} {(r['recorded_at'] or ''):25} "
+              f"{r['recorded_by']:16} {r['evidence'][:60]}")
+    return 0
+
+
 def _data_option(p: argparse.ArgumentParser, *aliases: str, required: bool = False) -> None:
     p.add_argument("--data", *aliases, dest="data", default="", required=required, metavar="PATH",
                    help="store file or CSV folder" + ("" if required else
@@ -324,9 +476,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--expires", default="30d", help="how long links stay valid: 30d, 12h, 90m (default: 30d)")
     p.add_argument("--base-url", default="http://127.0.0.1:8866", help="the address viewers use")
     p.add_argument("--out", default="", help="CSV file for a mail merge")
-    p.add_argument("--page", default="report", choices=("report", "survey-import"),
-                   help="the page the links open: the leaders' report (wqm serve) or the survey import form "
-                        "(wqm survey serve)")
+    p.add_argument("--page", default="report", choices=("report", "survey-import", "capture"),
+                   help="the page the links open: the leaders' report (wqm serve), the survey import form "
+                        "(wqm survey serve) or the self-evaluation form (wqm capture)")
     p.set_defaults(func=_cmd_links)
 
     p = sub.add_parser("sample", help="regenerate the seeded sample trust")
@@ -357,6 +509,65 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--confirm", action="store_true", help="really erase it")
     p.set_defaults(func=_cmd_school_remove)
 
+    p = school_sub.add_parser("add", help="add a school to a store (no CSV needed)")
+    p.add_argument("school", help="school id, e.g. NLT09")
+    p.add_argument("--name", required=True)
+    p.add_argument("--phase", required=True, choices=("primary", "secondary", "all-through", "special"))
+    p.add_argument("--trust", default="")
+    p.add_argument("--local-authority", default="")
+    p.add_argument("--pupils", type=int, default=None, help="number on roll")
+    _data_option(p, required=True)
+    p.set_defaults(func=_cmd_school_add)
+
+    p = sub.add_parser("year", help="academic years of a school")
+    year_sub = p.add_subparsers(dest="year_command", required=True)
+    p = year_sub.add_parser("start", help="start a school's self-evaluation for a year, carrying open targets "
+                                          "forward from its previous year")
+    p.add_argument("school", help="school id")
+    p.add_argument("year", help="academic year such as 2026-27")
+    p.add_argument("--framework", default=DEFAULT_FRAMEWORK, help="framework id or YAML file")
+    p.add_argument("--by", default="", help="who is starting it (recorded with the carried targets)")
+    _data_option(p, required=True)
+    p.set_defaults(func=_cmd_year_start)
+
+    p = sub.add_parser("capture", help="serve one school's self-evaluation form (Voila) on 127.0.0.1 and print "
+                                       "a signed link that opens it for writing")
+    p.add_argument("school", help="school id")
+    p.add_argument("--year", default="", help="academic year (default: the school's latest)")
+    p.add_argument("--framework", default=DEFAULT_FRAMEWORK, help="framework id or YAML file")
+    _data_option(p)
+    p.add_argument("--port", type=int, default=8868)
+    p.add_argument("--token", default="", help="the consultant's token (default: a random one, printed)")
+    p.add_argument("--expires", default="30d", help="how long the printed link stays valid (default: 30d)")
+    p.add_argument("--max-kernels", type=int, default=None, help="live forms at most")
+    p.add_argument("--cull-idle", type=int, default=3600, help="shut a form down after this many idle seconds")
+    p.add_argument("--no-preheat", action="store_true", help="no kernel kept ready")
+    p.add_argument("--public-url", default="", help="the https address school leads reach through a reverse proxy")
+    p.set_defaults(func=_cmd_capture)
+
+    p = sub.add_parser("sef", help="a school's self-evaluation: Excel round trip and current ratings")
+    sef_sub = p.add_subparsers(dest="sef_command", required=True)
+    p = sef_sub.add_parser("export", help="write the SEF as an Excel workbook to fill in offline")
+    p.add_argument("school", help="school id")
+    p.add_argument("--year", required=True, help="academic year")
+    p.add_argument("--framework", default=DEFAULT_FRAMEWORK, help="framework id or YAML file")
+    _data_option(p)
+    p.add_argument("--xlsx", required=True, metavar="FILE", help="the workbook to write")
+    p.set_defaults(func=_cmd_sef_export)
+    p = sef_sub.add_parser("import", help="read a filled-in SEF workbook back as new history entries")
+    p.add_argument("file", help="the workbook (.xlsx) written by wqm sef export")
+    _data_option(p)
+    p.add_argument("--by", default="", help="who filled it in (default: the workbook's 'Completed by')")
+    p.add_argument("--dry-run", action="store_true", help="check and list the changes; write nothing")
+    p.set_defaults(func=_cmd_sef_import)
+    p = sef_sub.add_parser("show", help="print the current ratings")
+    p.add_argument("school", help="school id")
+    p.add_argument("--year", default="", help="academic year (default: the latest)")
+    p.add_argument("--framework", default=DEFAULT_FRAMEWORK, help="framework id or YAML file")
+    _data_option(p)
+    p.add_argument("--json", action="store_true", help="as JSON")
+    p.set_defaults(func=_cmd_sef_show)
+
     p = sub.add_parser("survey", help="survey data: import real exports and paper tallies, list imports, "
                                       "read comments")
     survey_sub = p.add_subparsers(dest="survey_command", required=True)
@@ -365,7 +576,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="the export (.xlsx, .csv or tab-separated)")
     p.add_argument("--school", required=True, help="school id")
     p.add_argument("--year", required=True, help="academic year such as 2025-26")
-    p.add_argument("--survey", required=True, choices=("staff", "pupil", "parent"))
+    p.add_argument("--survey", required=True, choices=("staff", "pupil", "parent", "staff_audit"))
     _data_option(p)
     p.add_argument("--mapping", help="a mapping YAML saved by an earlier import (--save-mapping)")
     p.add_argument("--save-mapping", metavar="FILE", help="write the mapping this import used as YAML")

@@ -1,7 +1,9 @@
 """Seeded generator of a sample trust: schools, WQM self-evaluations, adviser
 notes and staff, pupil and parent survey responses over three academic years;
 in the latest year also Leadership and Management checklists for every school
-and VbE Quality Mark self-evaluations (with their reflections) for some.
+and VbE Quality Mark self-evaluations (with their reflections) for some; and
+staff audits (docs/staff-audit.md) for some schools and years, so a report
+shows an audit, a suppressed audit ("fewer than 5 responses") and none.
 
 Uses :mod:`random` (its sequences are stable across Python versions) and the
 :mod:`csv` module, so the same seed writes byte-identical files; the committed
@@ -68,6 +70,13 @@ STAGE_NOTE = {
 ROLES = (("teaching", 0.6), ("support", 0.32), ("leadership", 0.08))
 YEAR_GROUPS = {"primary": ("Y4", "Y5", "Y6"), "secondary": ("Y7", "Y8", "Y9", "Y10", "Y11")}
 CONSULTANT = "A. Rahman (WQM consultant)"
+#: Staff audits: school -> year -> respondents (None: the whole staff, as on an INSET day). Beckside
+#: has run none; Larkspur's is four senior leaders trying it out, below the reporting minimum.
+AUDITS = {"NLT01": {"2024-25": None, "2025-26": None}, "NLT03": {"2025-26": None}, "NLT04": {"2025-26": None},
+          "NLT05": {"2025-26": 4}, "NLT06": {"2024-25": None, "2025-26": None}, "NLT07": {"2025-26": None}}
+AUDIT_SURVEY = "staff_audit"
+#: Staff rate their school a little below the leaders' own self-evaluation, on average.
+AUDIT_BIAS = -0.25
 
 
 def _clamp(value: float, lo: int, hi: int) -> int:
@@ -89,6 +98,7 @@ def generate(seed: int = SAMPLE_SEED, framework: Framework | None = None,
     for survey in bank.surveys:
         files[SURVEY_CSV.format(survey=survey)] = []
 
+    sef_means: dict[tuple[str, str], dict[str, float]] = {}
     for school in SCHOOLS:
         files["schools.csv"].append(dict(school_id=school.school_id, name=school.name, phase=school.phase,
                                          trust=TRUST, local_authority="Northbrook", pupils=school.pupils))
@@ -119,6 +129,7 @@ def generate(seed: int = SAMPLE_SEED, framework: Framework | None = None,
                         element_id=element.id, rating=rating, evidence=evidence,
                         recorded_by="Wellbeing lead", recorded_at=_date(year, 3, day) + "T15:30:00"))
                 principle_means[p.id] = sum(ratings) / len(ratings)
+            sef_means[(school.school_id, year)] = principle_means
 
             _survey_rows(rng, files, bank, school, y, year, principle_means, survey_bias)
 
@@ -135,6 +146,7 @@ def generate(seed: int = SAMPLE_SEED, framework: Framework | None = None,
                 note=f"Follow-up: agreed next steps for '{weak.name}'; "
                      f"{rng.choice(EVIDENCE[weak.id]).lower()} to be reviewed at the next visit."))
     _other_frameworks(random.Random(seed + 1), files)
+    _staff_audits(random.Random(seed + 2), files, bank, sef_means)
     return files
 
 
@@ -197,9 +209,47 @@ def _respondent_count(rng: random.Random, survey: str, school: SampleSchool, y: 
     return max(5, int(school.pupils * 0.12) + rng.randint(-6, 6))
 
 
+def _role(rng: random.Random) -> str:
+    roll, acc = rng.random(), 0.0
+    for role, share in ROLES:
+        acc += share
+        if roll < acc:
+            return role
+    return ROLES[-1][0]
+
+
+def _staff_audits(rng: random.Random, files: dict[str, list[dict]], bank: QuestionBank,
+                  sef_means: dict[tuple[str, str], dict[str, float]]) -> None:
+    """Staff audits (:data:`AUDITS`): each member of staff rates each framing principle on the maturity
+    scale, near the school's own self-evaluation of it that year, a little lower, with each person's and
+    each answer's own spread."""
+    if AUDIT_SURVEY not in bank.surveys:
+        return
+    survey = bank.surveys[AUDIT_SURVEY]
+    scale = bank.scale_of(AUDIT_SURVEY)
+    sections = load_mapping(load_framework("wqm"), bank).item_sections()
+    for school in SCHOOLS:
+        for year, count in AUDITS.get(school.school_id, {}).items():
+            n = count if count is not None else max(6, school.pupils // 18 + rng.randint(-2, 2))
+            means = sef_means[(school.school_id, year)]
+            for i in range(n):
+                row = dict(school_id=school.school_id, academic_year=year, respondent=f"a{i + 1:04d}",
+                           role=_role(rng))
+                person = rng.gauss(0, 0.45)
+                for item in survey.items:
+                    if rng.random() < 0.03:
+                        row[item.id] = ""
+                        continue
+                    latent = means[sections[(AUDIT_SURVEY, item.id)]] + AUDIT_BIAS + person + rng.gauss(0, 0.5)
+                    row[item.id] = _clamp(latent, scale.min, scale.max)
+                files[SURVEY_CSV.format(survey=AUDIT_SURVEY)].append(row)
+
+
 def _survey_rows(rng, files, bank, school, y, year, principle_means, survey_bias):
     sections = load_mapping(load_framework("wqm"), bank).item_sections()
     for survey_id, survey in bank.surveys.items():
+        if survey.measure != "agreement":    # the staff audit: _staff_audits
+            continue
         n = _respondent_count(rng, survey_id, school, y)
         bias = survey_bias + (school.parent_bias if survey_id == "parent" else 0.0)
         for i in range(n):

@@ -121,6 +121,8 @@ def test_a_valid_mapping():
     ({"survey": "staff", "answer_labels": {"Loads": "5"}}, "answer_labels.Loads", "expected a value on the scale"),
     ({"survey": "staff", "answer_labels": {"Loads": True}}, "answer_labels.Loads", "expected a value on the scale"),
     ({"survey": "staff", "answer_labels": {"Loads": 4.5}}, "answer_labels.Loads", "expected a value on the scale"),
+    ({"survey": "staff_audit", "answer_labels": {"Fully embedded": 5}}, "answer_labels.Fully embedded",
+     "expected a value on the scale [1, 2, 3, 4] (the staff_audit survey's maturity index)"),
     ({"survey": "staff", "columns": {"1. I feel valued?": "S01", "i  feel VALUED": "S02"}}, "columns.i  feel VALUED",
      "the same header as '1. I feel valued?'"),
     ({"survey": "staff", "columns": {"Q1) It\u2019s fine": "S01", "It's fine": "ignore"}}, "columns.It's fine",
@@ -197,3 +199,10 @@ def test_to_yaml_of_a_minimal_mapping_has_no_empty_sections():
     doc = yaml.safe_load(ImportMapping(survey="staff").to_yaml())
     assert doc == {"survey": "staff", "columns": {}}
     assert parse_import_mapping(doc, "min.yaml", BANK) == ImportMapping(survey="staff", path="min.yaml")
+
+
+def test_an_audit_mapping_labels_answers_on_the_maturity_scale():
+    mapping = parse({"survey": "staff_audit", "columns": {"Whole school": "SA1", "Anything else": "comment SAC1"},
+                     "answer_labels": {"Fully embedded": 4, "Not started": 1}})
+    assert mapping.answer_labels == {"fully embedded": 4, "not started": 1}
+    assert mapping.target("whole school") == "SA1" and mapping.target("Anything else") == "comment SAC1"

@@ -2,7 +2,7 @@ import pytest
 import yaml
 
 from wqm_nb.data import (FRAMEWORK_DIR, MAPPING_DIR, available_frameworks, load_framework, load_mapping,
-                         load_question_bank, parse_mapping, validate_file)
+                         load_question_bank, parse_mapping, parse_question_bank, validate_file)
 from wqm_nb.errors import DataFileError
 
 
@@ -19,16 +19,17 @@ def write_framework(tmp_path, name, **changes):
     return path
 
 
-def test_question_bank_has_three_surveys_on_a_five_point_likert_scale():
+def test_question_bank_has_three_surveys_on_a_five_point_likert_scale_and_the_staff_audit():
     bank = load_question_bank()
-    assert list(bank.surveys) == ["staff", "pupil", "parent"]
+    assert list(bank.surveys) == ["staff", "pupil", "parent", "staff_audit"]
+    assert [s.id for s in bank.surveys.values() if s.measure == "agreement"] == ["staff", "pupil", "parent"]
     assert bank.likert_values == (1, 2, 3, 4, 5)
     assert bank.likert[0].label == "Strongly disagree" and bank.likert[-1].label == "Strongly agree"
     assert bank.agree_min == 4
     assert bank.surveys["staff"].subgroup.field == "role"
     assert bank.surveys["pupil"].subgroup.field == "year_group"
     assert bank.surveys["parent"].subgroup.field == "child_year_group"
-    assert [len(s.items) for s in bank.surveys.values()] == [13, 8, 7]
+    assert [len(s.items) for s in bank.surveys.values()] == [13, 8, 7, 7]
     assert bank.survey_of("U04").id == "pupil"
     assert bank.item("R01").text == "My child is happy at this school."
 
@@ -122,3 +123,114 @@ def test_framework_without_any_mapping_gets_an_empty_one(tmp_path):
     assert not any(mapping.is_mapped(s) for s in ("staff", "pupil", "parent"))
     assert mapping.item_sections() == {}
 
+
+
+# --------------------------------------------------------------------------
+# the staff audit: a survey on its own scale (docs/staff-audit.md)
+
+
+def bank_doc():
+    from wqm_nb.data import QUESTION_BANK_FILE
+
+    return yaml.safe_load(QUESTION_BANK_FILE.read_text(encoding="utf-8"))
+
+
+def test_staff_audit_rates_each_framing_principle_on_the_maturity_scale():
+    bank = load_question_bank()
+    audit = bank.surveys["staff_audit"]
+    assert audit.name == "Staff audit" and audit.respondents == "staff"
+    assert audit.item_ids == ("SA1", "SA2", "SA3", "SA4", "SA5", "SA6", "SA7")
+    assert audit.items[0].text == "Adopt whole-school thinking: how far has our school got?"
+    assert "Adopt whole-school thinking" in audit.items[0].aliases
+    assert [c.id for c in audit.comments] == ["SAC1", "SAC2"]
+    assert audit.subgroup == bank.surveys["staff"].subgroup          # the staff survey's role question
+    scale = bank.scale_of("staff_audit")
+    assert (scale.id, scale.measure, scale.high_min, scale.values) == ("maturity", "rating", 3, (1, 2, 3, 4))
+    assert [lv.label for lv in scale.levels] == ["Deciding to act", "Shared understanding", "Developing practice",
+                                                 "Embedded and evaluated"]
+    assert audit.measure == "rating"
+    # the Likert surveys keep the bank's scale and agree_min
+    for sid in ("staff", "pupil", "parent"):
+        assert bank.surveys[sid].scale is None and bank.surveys[sid].measure == "agreement"
+        assert bank.scale_of(sid) == bank.likert_scale == bank.scale_of()
+    assert bank.likert_scale.high_min == bank.agree_min == 4 and bank.values_of("staff") == (1, 2, 3, 4, 5)
+    assert [s.id for s in bank.scales] == ["likert", "maturity"]
+
+
+@pytest.mark.parametrize("raw, value", [("Developing practice", 3), ("  deciding   TO act ", 1),
+                                        ("Embedded and evaluated", 4), ("2", 2), (" 4.0 ", 4), (1, 1),
+                                        ("", None), ("Don't know", None), (None, None), (float("nan"), None)])
+def test_answers_on_the_audit_scale(raw, value):
+    assert load_question_bank().answer_value(raw, "staff_audit") == value
+
+
+@pytest.mark.parametrize("raw", ["5", "0", "Strongly agree", "Agree", "Developing", "3.5"])
+def test_answers_off_the_audit_scale_are_refused_naming_the_scale(raw):
+    bank = load_question_bank()
+    with pytest.raises(ValueError) as err:
+        bank.answer_value(raw, "staff_audit")
+    assert "is not an answer on the Maturity index (use 1-4 or 'Deciding to act'" in str(err.value)
+
+
+def test_the_likert_surveys_still_read_likert_answers():
+    bank = load_question_bank()
+    assert bank.answer_value("Strongly agree", "staff") == bank.answer_value("5") == 5
+    assert bank.answer_value("Neutral", "parent") == 3
+    with pytest.raises(ValueError, match="Likert agreement scale"):
+        bank.answer_value("Developing practice", "staff")
+    with pytest.raises(KeyError):
+        bank.scale_of("teachers")
+
+
+def test_wqm_maps_each_audit_item_to_its_principle_and_the_other_frameworks_leave_it_out():
+    fw, bank = load_framework("wqm"), load_question_bank()
+    mapping = load_mapping(fw, bank)
+    assert mapping.surveys["staff_audit"] == {f"SA{k}": f"P{k}" for k in range(1, 8)}
+    assert mapping.sections("staff_audit", fw) == list(fw.principle_ids)
+    for other in ("vbe", "leadership_management"):
+        assert not load_mapping(load_framework(other), bank).is_mapped("staff_audit")
+
+
+@pytest.mark.parametrize("mutate, field, words", [
+    (lambda s: s.update(scale="likert_7"), "surveys.staff_audit.scale", "unknown scale 'likert_7' (scales.yaml: "),
+    (lambda s: s.pop("high_min"), "surveys.staff_audit.high_min", "required with scale:"),
+    (lambda s: s.update(high_min=5), "surveys.staff_audit.high_min", "must be one of the maturity values [1, 2, 3, 4]"),
+    (lambda s: s.update(high_min="3"), "surveys.staff_audit.high_min", "expected a whole number"),
+    (lambda s: s.update(scale=["maturity"]), "surveys.staff_audit.scale", "expected text"),
+    (lambda s: s.update(measure="rating"), "surveys.staff_audit.measure", "unknown field"),
+    (lambda s: s["items"][0].update(aliases=[""]), "surveys.staff_audit.items[0].aliases[0]", "non-empty text"),
+])
+def test_invalid_audit_scale_names_file_and_field(mutate, field, words):
+    doc = bank_doc()
+    mutate(doc["surveys"]["staff_audit"])
+    with pytest.raises(DataFileError) as err:
+        parse_question_bank(doc, "custom/my_bank.yaml")
+    assert (err.value.file, err.value.field) == ("my_bank.yaml", field)
+    assert words in err.value.message
+    assert str(err.value).startswith(f"my_bank.yaml: {field}: ")
+
+
+def test_a_threshold_without_a_scale_of_its_own_is_refused():
+    doc = bank_doc()
+    doc["surveys"]["staff"]["high_min"] = 4
+    with pytest.raises(DataFileError) as err:
+        parse_question_bank(doc, "my_bank.yaml")
+    assert err.value.field == "surveys.staff.high_min" and "only for a survey with its own scale:" in err.value.message
+
+
+def test_a_survey_may_use_another_scale_of_scales_yaml(tmp_path):
+    doc = bank_doc()
+    doc["surveys"]["staff_audit"].update(scale="checklist", high_min=3)
+    path = tmp_path / "my_bank.yaml"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    assert validate_file(path) == "my_bank.yaml: question bank, 4 surveys, 35 items"
+    bank = parse_question_bank(doc, path)
+    assert bank.values_of("staff_audit") == (1, 2, 3) and bank.answer_value("In place", "staff_audit") == 3
+    with pytest.raises(ValueError):
+        bank.answer_value("4", "staff_audit")
+
+
+def test_the_bundled_bank_validates_with_the_audit():
+    from wqm_nb.data import QUESTION_BANK_FILE
+
+    assert validate_file(QUESTION_BANK_FILE) == "surveys.yaml: question bank, 4 surveys, 35 items"

@@ -18,7 +18,8 @@ def records(sample_db):
 
 def test_records_have_exactly_the_documented_keys(records):
     assert records and all(list(r) == FIELDS for r in records)
-    assert {r["measure"] for r in records} == {"agreement"}
+    assert {r["measure"] for r in records} == {"agreement", "rating"}
+    assert {r["survey"] for r in records if r["measure"] == "rating"} == {"staff_audit"}
     assert {r["school"] for r in records} == {"NLT03"} and {r["year"] for r in records} == {"2025-26"}
 
 
@@ -61,3 +62,14 @@ def test_export_for_another_framework_names_its_sections(sample_db):
     recs = figure_records(assess_school(ReportSettings(school_id="NLT01", data=str(sample_db),
                                                        framework="leadership_management")))
     assert {r["principle"] for r in recs} == {"LM"} and {r["survey"] for r in recs} == {"staff", "parent"}
+
+
+def test_the_staff_audit_is_exported_as_ratings_on_the_maturity_scale(records):
+    audit = [r for r in records if r["survey"] == "staff_audit"]
+    whole = [r for r in audit if r["subgroup_field"] is None]
+    assert [r["principle"] for r in whole] == [f"P{k}" for k in range(1, 8)]
+    assert all(r["measure"] == "rating" and r["n"] == 6 and 1 <= r["mean"] <= 4 and 0 <= r["agree_share"] <= 1
+               for r in whole)                                   # Fellside's six staff rated every principle
+    assert whole[0]["mean"] == 2.167
+    assert {r["subgroup_field"] for r in audit} == {None, "role"}
+    assert all(r[k] is None for r in audit if r["suppressed"] for k in ("n", "agree_share", "mean"))

@@ -193,3 +193,58 @@ def test_the_stored_answers_match_the_file(exports, db, capsys):
         block = store.survey_data(year).blocks["staff"]
     counts = {i: {v: int(np.sum(block.values[:, k] == v)) for v in range(1, 6)} for k, i in enumerate(block.item_ids)}
     assert counts == entry["item_counts"]
+
+
+def test_survey_import_takes_the_staff_audit_from_a_paper_tally_and_an_online_export(db, tmp_path, capsys):
+    tally = tmp_path / "inset_audit.csv"
+    tally.write_text("item,role,Deciding to act,Shared understanding,Developing practice,Embedded and evaluated\n"
+                     + "".join(f"SA{k},teaching,0,1,{k},2\nSA{k},support,1,2,2,0\n" for k in range(1, 8)),
+                     encoding="utf-8")
+    args = ["survey", "import", str(tally), "--school", "NLT02", "--year", "2025-26", "--survey", "staff_audit",
+            "--data", str(db)]
+    status, out, _ = run(capsys, args)
+    assert status == 0, out
+    assert "detected: paper tally, counts per item and answer" in out and "survey: Staff audit" in out
+    assert "forms counted: 15" in out                    # per role, the largest count of one principle: 10 + 5
+    assert re.search(r"imported as import \d+: 84 answers of 15 forms for NLT02 2025-26", out)
+    # an online export with the maturity labels, added beside the paper forms
+    online = tmp_path / "audit_online.csv"
+    rows = ["Timestamp,Role," + ",".join(f'"{t}"' for t in (
+        "Adopt whole-school thinking", "Engage the whole community", "Prioritise professional learning and staff development",
+        "Implement targeted programmes and interventions (including curriculum)", "Develop supportive policy",
+        "Connect appropriately with approaches to behaviour management",
+        "Implement targeted responses and identify specialist pathways"))]
+    rows += [f"2025/09/01 9:0{k}:00 AM GMT+1,Teacher," + ",".join(["Embedded and evaluated"] * 7) for k in range(6)]
+    online.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    status, out, _ = run(capsys, args[:2] + [str(online)] + args[3:] + ["--add"])
+    assert status == 0, out
+    assert "respondents kept: 6" in out
+    with Store(db, read_only=True) as store:
+        year = store.school_year("NLT02", "2025-26")["school_year_id"]
+        data = store.survey_data(year)
+        assert data.blocks["staff_audit"].values.tolist() == [[4] * 7] * 6
+        assert set(data.tally_rows()["survey"]) == {"staff_audit"}
+    status, out, _ = run(capsys, ["export", "NLT02", "--year", "2025-26", "--data", str(db), "--format", "json"])
+    assert status == 0
+    import json
+
+    audit = [r for r in json.loads(out) if r["survey"] == "staff_audit" and r["subgroup_field"] is None]
+    assert [r["principle"] for r in audit] == [f"P{k}" for k in range(1, 8)]
+    assert {r["measure"] for r in audit} == {"rating"}
+    p1 = audit[0]
+    # paper: teaching 0/1/1/2 (4 forms), support 1/2/2/0 (5 forms); online: 6 x 4
+    assert p1["n"] == 15 and p1["mean"] == pytest.approx((1 * 2 + 1 * 3 + 2 * 4 + 1 * 1 + 2 * 2 + 2 * 3 + 6 * 4) / 15,
+                                                         abs=1e-3)
+
+
+def test_survey_import_refuses_an_audit_answer_off_the_maturity_scale(db, tmp_path, capsys):
+    path = tmp_path / "audit.csv"
+    path.write_text("Timestamp,Adopt whole-school thinking,Engage the whole community\n"
+                    "2025/09/01 9:00:00 AM GMT+1,Developing practice,Shared understanding\n"
+                    "2025/09/01 9:01:00 AM GMT+1,Strongly agree,Shared understanding\n", encoding="utf-8")
+    digest = hashlib.sha256(db.read_bytes()).hexdigest()
+    status, _, err = run(capsys, ["survey", "import", str(path), "--school", "NLT02", "--year", "2025-26",
+                                  "--survey", "staff_audit", "--data", str(db)])
+    assert status == 2
+    assert "audit.csv, row 3, column 'B: Adopt whole-school thinking': unknown answer 'Strongly agree' for item SA1" in err
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == digest

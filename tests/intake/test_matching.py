@@ -172,3 +172,25 @@ def test_is_scale_answer_with_mapping_labels(bank):
     mapping = mapping_of(bank, answer_labels={"Loads": 5})
     assert is_scale_answer(bank, mapping, "  loads ")
     assert not is_scale_answer(bank, mapping, "A bit")
+
+
+AUDIT = ["Developing practice", "Embedded and evaluated", "2", "Don't know", "", "deciding to act"]
+
+
+def test_audit_columns_match_by_text_or_by_the_principle_alone(bank):
+    got = match(bank, ["Adopt whole-school thinking: how far has our school got?", "2. Engage the whole community",
+                       "Develop supportive policy?", "What could we do to improve further?", "Role"],
+                [AUDIT, AUDIT, AUDIT, ["More time"] * 6, ["Teacher"] * 6], survey="staff_audit")
+    assert [(m.action, m.target) for m in got] == [(ITEM, "SA1"), (ITEM, "SA2"), (ITEM, "SA5"),
+                                                   (COMMENT_TARGET, "SAC2"), ("subgroup", "")]
+
+
+def test_an_unknown_column_of_maturity_labels_is_on_the_audit_scale_but_not_the_staff_surveys(bank):
+    audit = match(bank, ["Our own principle"], [AUDIT], survey="staff_audit")
+    assert audit[0].action == UNMATCHED
+    staff = match(bank, ["Our own principle"], [AUDIT], survey="staff")
+    assert staff[0].action == FREE_TEXT
+    assert is_scale_answer(bank, None, "Developing practice", "staff_audit")
+    assert not is_scale_answer(bank, None, "Developing practice", "staff")
+    assert not is_scale_answer(bank, None, "Strongly agree", "staff_audit")
+    assert not is_scale_answer(bank, None, "5", "staff_audit")

@@ -515,3 +515,99 @@ def test_read_export_plans_a_file_by_path(exports):
     assert plan.kept == exports.manifest["generic_staff.csv"]["kept"]
     with pytest.raises(DataFileError, match="cannot read file"):
         read_export(exports.folder / "missing.csv", "staff")
+
+
+# --------------------------------------------------------------------------
+# the staff audit (docs/staff-audit.md): answers are maturity labels or 1-4
+
+AUDIT_LABELS = ("Deciding to act", "Shared understanding", "Developing practice", "Embedded and evaluated")
+
+
+def audit_msforms(bank, answers, roles) -> bytes:
+    """A Microsoft Forms export of the audit: one row per member of staff, one column per principle."""
+    import datetime as dt
+    from openpyxl import Workbook
+
+    audit = bank.surveys["staff_audit"]
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["ID", "Start time", "Completion time", "Email", "Name", "Last modified time",
+               "What is your role in school?", *(i.text for i in audit.items), "What do we do well?"])
+    for k, (row, role) in enumerate(zip(answers, roles)):
+        start = dt.datetime(2025, 9, 1, 9, k)
+        ws.append([k + 1, start, start + dt.timedelta(minutes=4), "anonymous", None, None, role, *row,
+                   "Our nurture group" if k == 0 else None])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def audit_google_csv(bank, answers) -> bytes:
+    """A Google Forms export of the audit as one grid question: 'How far has our school got? [principle]'."""
+    principles = [i.aliases[0] for i in bank.surveys["staff_audit"].items]
+    header = ["Timestamp", *(f"How far has our school got? [{p}]" for p in principles)]
+    lines = [header] + [[f"2025/09/01 9:{k:02d}:00 AM GMT+1", *row] for k, row in enumerate(answers)]
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerows(lines)
+    return buf.getvalue().encode("utf-8")
+
+
+def test_an_audit_export_with_maturity_labels_plans_to_values_1_to_4(bank):
+    answers = [[AUDIT_LABELS[(k + j) % 4] for j in range(7)] for k in range(8)]
+    answers[1][6] = "Don't know"                                    # not answered
+    roles = ["Teacher"] * 5 + ["Teaching assistant", "Senior leader", ""]
+    plan = plan_import(inspect_export(audit_msforms(bank, answers, roles), "audit.xlsx", "staff_audit", bank=bank))
+    assert plan.inspection.shape.tool == "microsoft-forms"
+    assert plan.item_ids == ("SA1", "SA2", "SA3", "SA4", "SA5", "SA6", "SA7")
+    assert plan.kept == 8 and plan.dropped_empty == 0
+    expected = sorted(tuple(MISSING if v == "Don't know" else AUDIT_LABELS.index(v) + 1 for v in row) for row in answers)
+    assert sorted(map(tuple, plan.values.tolist())) == expected
+    assert plan.subgroup_counts() == {"teaching": 5, "support": 1, "leadership": 1, "": 1}
+    assert "survey: Staff audit" in plan.summary()
+    counts = plan.section_counts(load_framework("wqm"))
+    assert counts["section"].tolist() == ["P1", "P2", "P3", "P4", "P5", "P6", "P7"]
+    assert counts.set_index("section").loc["P7", "respondents"] == 7
+
+
+def test_a_google_forms_grid_matches_the_principles_by_name(bank):
+    answers = [[str((k + j) % 4 + 1) for j in range(7)] for k in range(6)]   # numbers 1-4 are accepted too
+    insp = inspect_export(audit_google_csv(bank, answers), "audit.csv", "staff_audit", bank=bank)
+    assert insp.shape.tool == "google-forms"
+    assert [m.target for m in insp.matches if m.action == ITEM] == [f"SA{k}" for k in range(1, 8)]
+    plan = plan_import(insp)
+    assert sorted(map(tuple, plan.values.tolist())) == sorted(tuple(int(v) for v in row) for row in answers)
+
+
+@pytest.mark.parametrize("bad", ["5", "Strongly agree"])
+def test_an_answer_off_the_maturity_scale_is_refused_with_row_and_column(bank, bad):
+    answers = [[AUDIT_LABELS[2]] * 7 for _ in range(6)]
+    answers[3][4] = bad                                             # row 5 of the sheet, column SA5
+    with pytest.raises(DataFileError) as err:
+        plan_import(inspect_export(audit_msforms(bank, answers, ["Teacher"] * 6), "audit.xlsx", "staff_audit",
+                                   bank=bank))
+    e = err.value
+    assert e.file == "audit.xlsx" and e.row == 5
+    assert e.column.startswith(f"{column_letter(7 + 4)}: Develop supportive policy")
+    assert f"unknown answer {bad!r} for item SA5" in e.message
+    assert "'Deciding to act', 'Shared understanding', 'Developing practice', 'Embedded and evaluated' (or 1-4)" \
+        in e.message and "nothing was imported" in e.message
+
+
+def test_a_staff_survey_export_is_not_taken_for_the_audit(exports, bank):
+    with pytest.raises(DataFileError, match="no column matches a question of the staff audit"):
+        plan_import(inspect(exports, "msforms_staff.xlsx", survey="staff_audit"))
+
+
+def test_an_audit_import_is_committed_and_shown_as_a_rating(bank, db):
+    answers = [[AUDIT_LABELS[3 if j < 3 else 1] for j in range(7)] for _ in range(7)]
+    plan = plan_import(inspect_export(audit_msforms(bank, answers, ["Teacher"] * 7), "audit.xlsx", "staff_audit",
+                                      bank=bank))
+    with Store(db) as store:
+        outcome = commit_import(store, plan, "NLT02", "2025-26")       # Beckside had no audit
+        assert outcome.answers == 49
+    figures = assess_school(ReportSettings(school_id="NLT02", year="2025-26", data=str(db))).current.figures
+    rows = figures.ratings("staff_audit").set_index("section_id")
+    assert rows.loc["P1", "n"] == 7 and rows.loc["P1", "mean"] == 4 and rows.loc["P1", "agree_share"] == 1
+    assert rows.loc["P7", "mean"] == 2 and rows.loc["P7", "agree_share"] == 0
+    assert set(rows["measure"]) == {"rating"}
+    assert "staff_audit" not in set(figures.whole["survey"])

@@ -190,3 +190,9 @@ def test_tally_needs_an_item_column_and_three_answer_columns(bank):
     assert too_few.tool == GENERIC
     not_first = detect_shape(csv_table([["role", "item", "1", "2", "3"], ["teaching", "S01", "1", "2", "3"]]), bank)
     assert not_first.tool == GENERIC
+
+
+def test_a_tally_of_the_audit_by_maturity_stage_is_a_tally(bank):
+    header = ["item", "Deciding to act", "Shared understanding", "Developing practice", "Embedded and evaluated"]
+    assert detect_shape(csv_table([header, ["SA1", "0", "2", "9", "4"]]), bank).tool == TALLY
+    assert detect_shape(csv_table([header[:3] + ["Notes"], ["SA1", "0", "2", ""]]), bank).tool == GENERIC

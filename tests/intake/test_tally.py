@@ -111,3 +111,37 @@ def test_the_same_item_and_subgroup_twice_add_up(bank):
     tally = tally_of(bank, data)
     assert nonzero(tally.counts) == {("teaching", "S01", 4): 5}
     assert tally.not_answered == 1
+
+
+# the staff audit on an INSET day: groups count how many staff put each principle at each stage
+
+AUDIT_HEADER = "item,role,Deciding to act,Shared understanding,Developing practice,Embedded and evaluated\r\n"
+
+
+def test_an_audit_tally_counts_per_principle_and_stage(bank):
+    data = (AUDIT_HEADER + "SA1,teaching,0,2,9,4\r\nSA1,support,1,3,2,0\r\n"
+            "Develop supportive policy,Teacher,0,0,5,10\r\n"
+            "Implement targeted responses and identify specialist pathways: how far has our school got?,SLT,0,1,1,0\r\n"
+            ).encode()
+    tally = tally_of(bank, data, survey="staff_audit", name="inset.csv")
+    assert nonzero(tally.counts) == {
+        ("teaching", "SA1", 2): 2, ("teaching", "SA1", 3): 9, ("teaching", "SA1", 4): 4,
+        ("support", "SA1", 1): 1, ("support", "SA1", 2): 3, ("support", "SA1", 3): 2,
+        ("teaching", "SA5", 3): 5, ("teaching", "SA5", 4): 10, ("leadership", "SA7", 2): 1, ("leadership", "SA7", 3): 1}
+    numbers = tally_of(bank, b"item,1,2,3,4,Don't know\r\nSA2,1,2,3,4,5\r\n", survey="staff_audit")
+    assert nonzero(numbers.counts) == {("", "SA2", v): v for v in range(1, 5)} and numbers.not_answered == 5
+
+
+@pytest.mark.parametrize("column", ["5", "Strongly agree"])
+def test_an_audit_tally_column_off_the_maturity_scale_is_refused(bank, column):
+    data = f"item,1,2,3,4,{column}\r\nSA1,1,2,3,4,5\r\n".encode()
+    with pytest.raises(DataFileError) as exc:
+        tally_of(bank, data, survey="staff_audit")
+    assert (exc.value.row, exc.value.column) == (1, column)
+    assert "a tally column must be an answer on the scale of the staff audit ('Deciding to act'" in exc.value.message
+
+
+def test_a_staff_survey_item_is_not_an_audit_item(bank):
+    with pytest.raises(DataFileError, match="'S01' is not an item of the staff_audit survey") as exc:
+        tally_of(bank, (AUDIT_HEADER + "S01,teaching,1,2,3,4\r\n").encode(), survey="staff_audit")
+    assert (exc.value.row, exc.value.column) == (2, "item")

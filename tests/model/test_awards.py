@@ -118,3 +118,22 @@ def test_a_year_without_a_self_evaluation_meets_no_level_and_breaks_the_streak()
 def test_a_checklist_has_no_readiness():
     with pytest.raises(ValueError, match="no award levels"):
         readiness(load_framework("leadership_management"), [cycle("2025-26")])
+
+
+def audit_rows(n, value):
+    """``n`` staff rating every framing principle ``value`` in the staff audit."""
+    return [("staff_audit", f"a{r}", "teaching", item.id, value)
+            for r in range(n) for item in BANK.surveys["staff_audit"].items]
+
+
+def test_the_staff_audit_does_not_count_toward_stakeholder_agreement():
+    # staff rate every principle "Deciding to act": their audit is no stakeholder agreement, so no gap
+    low_audit = pd.concat([agreeing_everyone(), responses(audit_rows(12, 1))])
+    rd = readiness(FW, [cycle("2025-26", resp=low_audit)])
+    assert rd.met["approved"]
+    assert not any("audit" in g for gaps in rd.gaps.values() for reasons in gaps.values() for g in reasons)
+    # and a glowing audit does not stand in for stakeholder surveys nobody answered
+    only_audit = responses(audit_rows(12, 4))
+    rd = readiness(FW, [cycle("2025-26", resp=only_audit)])
+    assert not rd.met["approved"]
+    assert rd.gaps["approved"]["P1"] == ["no reportable stakeholder survey results"]

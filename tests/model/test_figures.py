@@ -3,6 +3,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wqm_nb.data import load_framework, load_mapping, load_question_bank
 from wqm_nb.store.surveys import SurveyData
@@ -115,8 +117,10 @@ def test_every_mapped_survey_section_appears_even_without_answers(fw_id):
     mapping = load_mapping(fw, BANK)
     f = publish(people("staff", 5, {"S01": 4}), framework=fw)
     expected = {(s, sec) for s in BANK.surveys if mapping.is_mapped(s) for sec in mapping.sections(s, fw)}
-    got = set(zip(f.whole["survey"], f.whole["section_id"]))
-    assert got == expected and len(f.whole) == len(expected)
+    whole = f.table[f.table["subgroup_field"].isna()]
+    got = set(zip(whole["survey"], whole["section_id"]))
+    assert got == expected and len(whole) == len(expected)
+    assert set(f.whole["survey"]) == {s for s, _ in expected if BANK.surveys[s].measure == "agreement"}
     assert f.has_figures
 
 
@@ -160,3 +164,126 @@ def test_sample_small_parent_survey_is_suppressed():
     assert pd.isna(f.totals.set_index("survey").loc["parent", "n"])
     staff = f.whole[f.whole.survey == "staff"]
     assert not staff["suppressed"].any() and (staff["n"] >= 5).all()
+
+
+# --------------------------------------------------------------------------
+# the staff audit: measure "rating" on the maturity scale, the same suppression,
+# never in the agreement readers
+
+
+def audit(count, ratings, role="", prefix=None):
+    """``count`` staff who each rate the principles ``ratings`` ({principle number: 1-4})."""
+    return people("staff_audit", count, {f"SA{k}": v for k, v in ratings.items()}, role,
+                  prefix or f"audit-{role}-")
+
+
+def test_audit_rows_measure_a_rating_on_the_maturity_scale():
+    rows = audit(4, {1: 4, 2: 2}, "teaching", "a") + audit(2, {1: 2, 2: 1}, "teaching", "b")
+    f = publish(rows + people("staff", 6, {"S01": 5}, "teaching"))
+    r = row(f, "staff_audit", "P1")
+    assert r["measure"] == "rating" and r["survey_name"] == "Staff audit"
+    assert r["n"] == 6 and r["answers"] == 6
+    assert r["mean"] == pytest.approx((4 * 4 + 2 * 2) / 6)          # on 1-4, not 1-5
+    assert r["agree_share"] == pytest.approx(4 / 6)                  # rated 3 "Developing practice" or above
+    assert 0 <= r["ci_low"] <= r["agree_share"] <= r["ci_high"] <= 1
+    assert row(f, "staff_audit", "P2")["agree_share"] == 0 and row(f, "staff_audit", "P2")["mean"] == pytest.approx(5 / 3)
+    assert row(f, "staff", "P1")["measure"] == "agreement"
+    assert set(f.table.loc[f.table.survey == "staff_audit", "measure"]) == {"rating"}
+    assert set(f.table.loc[f.table.survey != "staff_audit", "measure"]) == {"agreement"}
+    totals = f.totals.set_index("survey")
+    assert totals.loc["staff_audit", "measure"] == "rating" and totals.loc["staff_audit", "n"] == 6
+    assert f.responded("staff_audit") and not f.responded("parent")
+
+
+def test_a_rating_of_3_counts_toward_the_audit_share_but_agreement_starts_at_4():
+    f = publish(audit(5, {7: 3}) + people("staff", 5, {"S12": 3}))
+    assert row(f, "staff_audit", "P7")["agree_share"] == 1.0
+    assert row(f, "staff", "P7")["agree_share"] == 0.0
+
+
+def test_small_roles_of_the_audit_are_suppressed_like_the_staff_surveys():
+    rows = audit(8, {1: 3}, "teaching", "t") + audit(3, {1: 4}, "support", "s") + audit(2, {1: 2}, "leadership", "l")
+    f = publish(rows)
+    by_role = f.ratings("staff_audit", subgroups=True)
+    p1 = by_role[by_role.section_id == "P1"].set_index("subgroup")
+    assert list(p1.index) == ["teaching", "support", "leadership"]
+    assert p1.loc["support", "reason"] == p1.loc["leadership", "reason"] == "fewer than 5 responses"
+    assert p1.loc[["support", "leadership"], "n"].isna().all() and p1.loc[["support", "leadership"], "mean"].isna().all()
+    assert p1.loc["teaching", "n"] == 8 and p1.loc["teaching", "mean"] == 3
+    assert row(f, "staff_audit", "P1")["n"] == 13
+
+
+def test_the_audit_role_that_would_give_away_a_small_one_is_hidden_too():
+    f = publish(audit(8, {1: 3}, "teaching", "t") + audit(2, {1: 2}, "leadership", "l"))
+    by_role = f.ratings("staff_audit", subgroups=True)
+    by_role = by_role[by_role.section_id == "P1"].set_index("subgroup")
+    assert by_role.loc["leadership", "reason"] == "fewer than 5 responses"
+    # the whole staff (10) minus teaching (8) would be the two leaders: teaching is hidden as well
+    assert by_role.loc["teaching", "reason"] == "not shown, so that a smaller group cannot be worked out"
+    assert pd.isna(by_role.loc["teaching", "n"]) and pd.isna(by_role.loc["teaching", "mean"])
+    whole = row(f, "staff_audit", "P1")
+    assert not whole["suppressed"] and whole["n"] == 10 and whole["mean"] == pytest.approx(2.8)
+
+
+def test_a_small_audit_is_suppressed_with_its_reason_and_no_numbers():
+    f = publish(audit(4, {k: 3 for k in range(1, 8)}, "teaching") + people("staff", 6, {"S01": 5}))
+    rows = f.ratings("staff_audit")
+    assert len(rows) == 7 and rows["suppressed"].all() and (rows["reason"] == "fewer than 5 responses").all()
+    assert rows[["n", "answers", "agree_share", "mean", "ci_low", "ci_high"]].isna().all().all()
+    assert f.totals.set_index("survey").loc["staff_audit", "reason"] == "fewer than 5 responses"
+    assert pd.isna(f.totals.set_index("survey").loc["staff_audit", "n"])
+
+
+def test_agreement_readers_never_see_the_audit():
+    rows = audit(10, {k: 4 for k in range(1, 8)}, "teaching") + people("staff", 6, {"S01": 1, "S12": 1})
+    f = publish(rows)
+    assert set(f.agreement["survey"]) == {"staff", "pupil", "parent"}
+    assert "staff_audit" not in set(f.whole["survey"]) | set(f.shown["survey"])
+    for pid in WQM.principle_ids:
+        assert "staff_audit" not in set(f.for_section(pid)["survey"])
+    assert len(f.subgroups("staff_audit")) == 0
+    assert f.for_section("P1")["survey"].tolist() == ["staff"]
+    # the audit's own rows: whole staff per principle, shown
+    ratings = f.ratings()
+    assert ratings["section_id"].tolist() == list(WQM.principle_ids) and not ratings["suppressed"].any()
+    assert (ratings["mean"] == 4).all() and ratings["subgroup_field"].isna().all()
+    assert f.ratings("staff").empty
+
+
+def test_the_audit_is_not_mapped_to_vbe_and_is_not_listed_as_an_unmapped_stakeholder_survey():
+    f = publish(audit(6, {1: 3}) + people("staff", 6, {"S01": 5}), framework=load_framework("vbe"))
+    assert "staff_audit" not in set(f.table["survey"])
+    assert f.unmapped == [] and f.responded("staff_audit")
+    assert not f.totals.set_index("survey").loc["staff_audit", "mapped"]
+
+
+def test_an_audit_tally_joins_the_same_figures():
+    tally = pd.DataFrame([("staff_audit", "teaching", "SA1", 3, 4), ("staff_audit", "teaching", "SA1", 1, 2),
+                          ("staff_audit", "support", "SA1", 4, 5), ("staff_audit", "", "SA1", 9, 3)],
+                         columns=["survey", "subgroup", "item_id", "value", "count"])
+    data = SurveyData(blocks=SurveyData.from_long(responses(audit(2, {1: 2}, "teaching"))).blocks, tallies=tally)
+    f = publish_figures(data, BANK, load_mapping(WQM, BANK), WQM, 5)
+    r = row(f, "staff_audit", "P1")
+    assert r["n"] == 13 and r["answers"] == 13                      # a value off the 1-4 scale is not counted
+    assert r["mean"] == pytest.approx((2 * 2 + 3 * 4 + 1 * 2 + 4 * 5) / 13)
+    assert r["agree_share"] == pytest.approx(9 / 13)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["teaching", "support", "leadership", ""]),
+                          st.lists(st.one_of(st.none(), st.integers(1, 4)), min_size=7, max_size=7)),
+                min_size=0, max_size=30),
+       st.integers(2, 8))
+def test_audit_figures_stay_on_the_scale_and_suppressed_rows_carry_no_numbers(staff, minimum):
+    rows = [("staff_audit", f"a{i}", role, f"SA{k + 1}", v)
+            for i, (role, ratings) in enumerate(staff) for k, v in enumerate(ratings) if v is not None]
+    f = publish(rows, min_group_size=minimum)
+    audit_rows = f.table[f.table["survey"] == "staff_audit"]
+    assert set(audit_rows["measure"]) <= {"rating"}
+    shown, hidden = audit_rows[~audit_rows["suppressed"]], audit_rows[audit_rows["suppressed"]]
+    assert ((shown["agree_share"] >= 0) & (shown["agree_share"] <= 1)).all()
+    assert ((shown["mean"] >= 1) & (shown["mean"] <= 4)).all()
+    assert (shown["n"] >= minimum).all()
+    assert hidden[["n", "answers", "agree_share", "mean", "ci_low", "ci_high"]].isna().all().all()
+    assert (hidden["reason"] != "").all()
+    assert "staff_audit" not in set(f.whole["survey"])

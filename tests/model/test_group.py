@@ -143,3 +143,10 @@ def test_schools_sharing_a_name_keep_their_own_rows():
     rollup = build_rollup(GroupSettings(year="2025-26"), [a, b])
     assert rollup.sef["P1"].to_dict() == {"Same Name (A1)": 2.0, "Same Name (B1)": 4.0}
     assert rollup.agreement("staff")["P1"].to_dict() == {"Same Name (A1)": 0.5, "Same Name (B1)": 0.9}
+
+
+def test_the_roll_up_carries_stakeholder_agreement_not_the_staff_audit(sample_store):
+    a = assess_store(sample_store, ReportSettings(school_id="NLT04", year="2025-26"))
+    assert not a.current.figures.ratings("staff_audit")["suppressed"].all()     # Kingsmead ran an audit
+    s = summarise(a)
+    assert set(s.agreement) == {"staff", "pupil", "parent"}

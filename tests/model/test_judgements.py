@@ -87,3 +87,17 @@ def test_suppressed_group_does_not_block_a_strength():
     strengths, areas = judge(default=3, rows=rows)
     assert strengths["P5"] == "100% of staff survey respondents agree"
     assert all("parent" not in s for s in list(strengths) + list(areas))
+
+
+def audit(count, value):
+    return [("staff_audit", f"a{i}", "", f"SA{k}", value) for i in range(count) for k in range(1, 8)]
+
+
+def test_the_staff_audit_makes_no_strength_or_area():
+    # every member of staff rates every principle 1 (or 4): no statement on stakeholders agreeing
+    for value in (1, 4):
+        strengths, areas = judge(default=3, rows=audit(20, value))
+        assert strengths.empty and areas.empty
+    strengths, _ = judge(default=3, rows=audit(20, 4) + people("staff", 6, "S01", 5))
+    assert strengths["P1"] == "100% of staff survey respondents agree"
+    assert not any("audit" in s for s in strengths)

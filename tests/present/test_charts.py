@@ -74,3 +74,21 @@ def test_svg_is_an_image_whose_title_is_the_alt_text():
     head = chart.svg[:chart.svg.index(">") + 1]
     assert 'role="img"' in head
     assert chart.svg[len(head):].startswith(f"<title>{chart.alt}</title>")
+
+
+def test_sef_chart_with_the_staff_audit_beside_it():
+    rows = [("staff_audit", f"a{i}", "teaching", "SA1", 2 + i % 2) for i in range(6)] + \
+           [("staff_audit", f"b{i}", "teaching", "SA2", 3) for i in range(3)]
+    figures = publish_figures(SurveyData.from_long(pd.DataFrame(rows, columns=["survey", "respondent", "subgroup",
+                                                                               "item_id", "value"])),
+                              BANK, load_mapping(FW, BANK), FW, 5)
+    chart = charts.sef_chart(_principles(), FW.scale, "Self-evaluation", audit=figures.ratings("staff_audit"))
+    assert "P1 4.0, staff audit 2.5 (n=6)" in chart.alt
+    assert "P2 not rated, staff audit fewer than 5 responses, not shown" in chart.alt
+    assert "P7 not rated, staff audit no responses, not shown" in chart.alt
+    assert "staff audit 2.5 (n=6)" in chart.svg and "Staff audit (mean rating)" in chart.svg
+    assert "hatched" in chart.caption
+    assert "n=3" not in chart.svg and "n=3" not in chart.alt
+    # without an audit the chart is the self-evaluation alone
+    plain = charts.sef_chart(_principles(), FW.scale, "Self-evaluation", audit=figures.ratings("staff_audit").iloc[0:0])
+    assert "audit" not in plain.alt and plain.alt == charts.sef_chart(_principles(), FW.scale, "Self-evaluation").alt

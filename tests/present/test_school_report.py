@@ -146,3 +146,71 @@ def test_trend_section_has_a_chart_and_a_table_of_every_year(sample_db):
     html = load_school_report(school_id="NLT03", data=str(sample_db)).trend_section().html
     assert "<svg" in html and "<td>2.5</td>" in html
     assert html.count("<th scope=\"col\">20") == 3        # one column per year with a self-evaluation
+
+
+# --------------------------------------------------------------------------
+# the staff audit beside the self-evaluation
+
+
+def sef_rows(r: SchoolReport) -> list[list[str]]:
+    """The self-evaluation summary table's rows, as cell texts."""
+    html = r.sef_section().html
+    table = html[html.index("<table"):html.index("</table>")]
+    return [re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", tr) for tr in re.findall(r"<tr>(.*?)</tr>", table, re.S)]
+
+
+def test_the_staff_audit_is_shown_beside_the_leaders_rating(report):
+    r = report("NLT03")
+    rows = sef_rows(r)
+    assert rows[0] == ["", "Framing principle", "Mean rating", "Stage", "Staff audit mean (n)", "Rated",
+                       "With evidence"]
+    figures = r.assessment.current.figures.ratings("staff_audit").set_index("section_id")
+    principles = r.assessment.current.principles.set_index("principle_id")
+    for row in rows[1:]:
+        pid = row[0]
+        assert row[2] == f"{principles.loc[pid, 'mean_rating']:.1f}"
+        assert row[4] == f"{figures.loc[pid, 'mean']:.1f} (n={figures.loc[pid, 'n']})"
+    assert rows[1][:5] == ["P1", "Adopt whole-school thinking", "3.0", "Developing practice", "2.2 (n=6)"]
+    html = r.sef_section().html
+    assert "Staff audit: staff&#39;s own rating of how far the school has got with each framing principle" in html
+    assert "staff audit 2.2 (n=6)" in html                       # the chart's alt text (its <title>)
+    assert "Staff audit: 6" in r.header().html
+    # the stakeholder survey section is agreement only
+    surveys = r.survey_section().html
+    assert "Staff audit" not in surveys and "staff audit" not in surveys
+
+
+def test_a_suppressed_audit_shows_its_reason_never_a_number(report):
+    r = report("NLT05")                                       # four senior leaders tried the audit
+    rows = sef_rows(r)
+    assert rows[0][4] == "Staff audit mean (n)"
+    assert [row[4] for row in rows[1:]] == ["fewer than 5 responses"] * 7
+    html = r.sef_section().html
+    assert "staff audit fewer than 5 responses, not shown" in html
+    assert not re.search(r"staff audit \d", html) and "(n=4)" not in html
+    assert "Staff audit: fewer than 5 responses" in r.header().html
+
+
+def test_an_audit_hidden_to_protect_a_small_role_says_so(report):
+    r = report("NLT01")                                       # 100% at 3+ would tell the leaders' ratings
+    cells = {row[0]: row[4] for row in sef_rows(r)[1:]}
+    assert cells["P1"] == "not shown, so that a smaller group cannot be worked out"
+    assert SIZE.fullmatch(cells["P2"].split(" ", 1)[1])
+    shown = r.assessment.current.figures.ratings("staff_audit")
+    assert (shown["suppressed"] == (shown["reason"] != "")).all() and shown["suppressed"].any()
+
+
+def test_no_audit_no_column_and_no_word_of_it(report):
+    r = report("NLT02")                                       # Beckside has run no staff audit
+    assert sef_rows(r)[0] == ["", "Framing principle", "Mean rating", "Stage", "Rated", "With evidence"]
+    assert "staff audit" not in r.sef_section().html.lower()        # (evidence may mention a safeguarding audit)
+    assert "Staff audit" not in r.header().html
+
+
+def test_a_framework_that_does_not_map_the_audit_says_it_is_not_shown(report):
+    r = report("NLT01", "vbe")
+    html = r.sef_section().html
+    assert "The school ran the staff audit this year; it is not mapped to the Values-based Education Quality Mark" in html
+    assert "Staff audit mean" not in html
+    assert "staff audit" not in r.survey_section().html.lower()
+    assert "The staff audit" not in report("NLT02", "vbe").sef_section().html

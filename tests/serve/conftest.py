@@ -102,3 +102,12 @@ def survey_server(tmp_path_factory):
                      link_args=("--page", "survey-import"))
     yield s
     stop_server(s)
+
+
+@pytest.fixture(scope="package")
+def capture_server(tmp_path_factory):
+    """A real `wqm capture NLT03 --year 2025-26` (the self-evaluation form) on a copy of the sample store."""
+    s = start_server(tmp_path_factory.mktemp("capture"), "--year", "2025-26", "--max-kernels", "3", "--no-preheat",
+                     command=("capture", "NLT03"), notebook="sef_capture.ipynb", link_args=("--page", "capture"))
+    yield s
+    stop_server(s)

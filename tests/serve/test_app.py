@@ -130,3 +130,32 @@ def test_an_abandoned_report_is_culled_and_frees_its_place(tmp_path):
         assert status == 200
     finally:
         stop_server(server)
+
+
+def test_every_page_has_its_notebook_and_writing_pages_refuse_a_csv_folder(sample_dir, tmp_path):
+    from wqm_nb.errors import SettingsError
+    from wqm_nb.export.notebooks import notebook_path
+    from wqm_nb.serve.app import PAGE_NAMES, PAGE_NOTEBOOKS, prepare_store
+    from wqm_nb.serve.links import PAGES
+
+    assert set(PAGE_NOTEBOOKS) == set(PAGES) == set(PAGE_NAMES)
+    for name in PAGE_NOTEBOOKS.values():
+        assert notebook_path(name).is_file()
+    with pytest.raises(SettingsError, match="the capture form writes to a store file.*wqm import"):
+        prepare_store(sample_dir, tmp_path, writable=True, what="the capture form")
+    assert prepare_store(sample_dir, tmp_path).name == "wqm.sqlite"      # the report reads a copy
+
+
+def test_wqm_capture_refuses_a_csv_folder_before_serving(sample_dir, capsys):
+    from wqm_nb.cli import main
+
+    assert main(["capture", "NLT03", "--data", str(sample_dir)]) == 2
+    err = capsys.readouterr().err
+    assert "CSV folder" in err and "wqm import" in err and "capture form" in err
+
+
+def test_wqm_capture_refuses_an_unknown_school_before_serving(sample_db, capsys):
+    from wqm_nb.cli import main
+
+    assert main(["capture", "NOPE1", "--data", str(sample_db)]) == 2
+    assert "NOPE1" in capsys.readouterr().err

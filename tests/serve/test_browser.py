@@ -393,3 +393,55 @@ def test_survey_import_form_imports_an_upload_for_the_links_school_only(survey_s
     report_link = survey_server.links("--schools", "NLT03", "--page", "report")[-1]
     assert survey_server.get(report_link.removeprefix(survey_server.base))[0] == 403
     assert survey_server.get("/?token=" + survey_server.token, headers={"Host": "evil.example"})[0] == 403
+
+
+def test_capture_form_saves_a_rating_and_typed_evidence_for_the_links_school_only(capture_server, browser, artifacts):
+    """The link `wqm capture` prints opens NLT03's form; after the name is given, choosing a rating
+    and typing evidence (then leaving the field) are saved to the store without a Save button."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    from wqm_nb.store import Store
+
+    printed = capture_server.log.read_text().splitlines()
+    link = next(line.strip() for line in printed if line.strip().startswith("http") and "sig=" in line)
+    assert "school=NLT03" in link and "year=2025-26" in link
+    browser.get(link)
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".wqm-capture input[type=text]"), PAGE_TIMEOUT,
+         "the capture form did not appear")
+    school = browser.find_element(By.CSS_SELECTOR, ".wqm-capture select")
+    assert school.get_attribute("disabled") is not None                      # a link fixes its school
+    assert "Add a school" not in browser.find_element(By.TAG_NAME, "body").text
+    browser.find_element(By.CSS_SELECTOR, ".wqm-capture input[type=text]").send_keys("Sam Patel")
+    browser.find_element(By.XPATH, "//button[normalize-space()='Start']").click()
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".wqm-element-P1-1 select"), PAGE_TIMEOUT,
+         "the elements did not appear")
+
+    rating = Select(browser.find_element(By.CSS_SELECTOR, ".wqm-element-P1-1 select"))
+    rating.select_by_visible_text("1 \u2013 Deciding to act")
+    element = browser.find_element(By.CSS_SELECTOR, ".wqm-element-P1-1")
+    wait(browser, lambda d: "by Sam Patel" in element.text, CHANGE_TIMEOUT, "the rating was not acknowledged")
+    assert "Deciding to act: Stage one" in element.text                     # the chosen level's descriptor
+
+    evidence = browser.find_element(By.CSS_SELECTOR, ".wqm-element-P1-2 textarea")
+    evidence.clear()
+    evidence.send_keys("Staff wellbeing survey actions, typed in the browser")
+    browser.find_element(By.CSS_SELECTOR, ".wqm-element-P1-3 textarea").click()   # leave the field
+    other = browser.find_element(By.CSS_SELECTOR, ".wqm-element-P1-2")
+    wait(browser, lambda d: "by Sam Patel" in other.text, CHANGE_TIMEOUT, "the evidence was not acknowledged")
+    assert "Still missing for Approved School" in browser.find_element(By.TAG_NAME, "body").text
+    screenshot(browser, artifacts / "capture.png")
+
+    with Store.open(capture_server.data, read_only=True) as store:
+        cycle = store.cycle("NLT03", "2025-26", "wqm")["cycle_id"]
+        now = store.current_elements(cycle)
+        p12 = store.element_history(cycle, "P1.2")
+    assert (now["P1.1"]["rating"], now["P1.1"]["recorded_by"], now["P1.1"]["source"]) == (1, "Sam Patel", "form")
+    assert now["P1.2"]["evidence"] == "Staff wellbeing survey actions, typed in the browser"
+    assert sum(e["recorded_by"] == "Sam Patel" for e in p12) <= 2          # a cleared field, then the text: not per key
+
+    # the same link for another school is refused; a report link opens no form; a foreign Host is refused
+    assert capture_server.get(link.removeprefix(capture_server.base).replace("NLT03", "NLT04"))[0] == 403
+    report_link = capture_server.links("--schools", "NLT03", "--page", "report")[-1]
+    assert capture_server.get(report_link.removeprefix(capture_server.base))[0] == 403
+    assert capture_server.get("/?token=" + capture_server.token, headers={"Host": "evil.example"})[0] == 403

@@ -3,7 +3,8 @@ from pathlib import Path
 import pytest
 
 from wqm_nb.errors import DataFileError
-from wqm_nb.store import Store, build_database, import_csv_dir
+from wqm_nb.store import CSV_FILES, Store, build_database, import_csv_dir
+from wqm_nb.store.csv_exchange import REQUIRED_COLUMNS
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 
@@ -25,12 +26,12 @@ def sample():
 
 def test_sample_data_imports_seven_schools_with_expected_counts(sample):
     store, counts = sample
-    assert counts == {"schools": 7, "cycles": 31, "ratings": 532, "notes": 42, "reflections": 4,
-                      "answers": 35332}
+    assert counts == {"schools": 7, "cycles": 31, "ratings": 532, "notes": 42, "reflections": 4, "targets": 0,
+                      "answers": 37107}
     assert [s["school_id"] for s in store.schools()] == [f"NLT0{i}" for i in range(1, 8)]
     assert len(store.school_years()) == 21
     assert store.conn.execute("SELECT count(*) FROM sef_history").fetchone()[0] == 532
-    assert store.conn.execute("SELECT sum(length(replace(answers, '.', ''))) FROM survey_answers").fetchone()[0] == 35332
+    assert store.conn.execute("SELECT sum(length(replace(answers, '.', ''))) FROM survey_answers").fetchone()[0] == 37107
 
 
 def test_sample_has_vbe_and_leadership_cycles_for_2025_26_and_reflections(sample):
@@ -132,3 +133,156 @@ def test_build_database_failure_keeps_the_previous_store(tmp_path):
         build_database(bad, target)
     assert target.read_bytes() == before
     assert sorted(p.name for p in target.parent.iterdir()) == ["wqm.sqlite"]
+
+
+# -- sef_ratings.csv: sorting, blank ratings, source ---------------------------------------------------------------
+
+SEF_HEADER = "school_id,framework,academic_year,element_id,rating,evidence,sorting,recorded_by,recorded_at\n"
+
+
+def imported(folder: Path) -> Store:
+    store = Store(":memory:")
+    import_csv_dir(store, folder)
+    return store
+
+
+def test_the_format_lists_sorting_and_targets_with_their_required_columns():
+    assert CSV_FILES["sef"][1] == ["school_id", "framework", "academic_year", "element_id", "rating", "evidence",
+                                   "sorting", "recorded_by", "recorded_at"]
+    assert CSV_FILES["targets"] == ("targets.csv", [
+        "school_id", "framework", "academic_year", "target_id", "principle_id", "text", "owner", "review_date",
+        "status", "recorded_by", "recorded_at"])
+    assert "sorting" not in REQUIRED_COLUMNS["sef"]
+    assert REQUIRED_COLUMNS["targets"] == CSV_FILES["targets"][1][:-2]  # who and when may be left out
+    for kind, (_, columns) in CSV_FILES.items():
+        assert set(REQUIRED_COLUMNS[kind]) <= set(columns), kind
+
+
+def test_sorting_as_code_or_label_blank_ratings_and_source_csv(tmp_path):
+    ratings = SEF_HEADER + (
+        "S1,wqm,2024-25,P1.1,3,Policy,doing_now,Head,2024-11-01T09:00:00\n"
+        "S1,wqm,2024-25,P1.2,,Evidence before a rating,We want to do this,Head,2024-11-01T09:00:00\n"
+        "S1,wqm,2024-25,P1.3,, Rating cleared ,,Head,2024-11-01T09:00:00\n"
+        "S1,wqm,2024-25,P1.4,2,,  we don\u2019t want to / don\u2019t understand THIS ,Head,2024-11-01T09:00:00\n"
+        "S1,wqm,2024-25,P1.5,1,,Want-To-Do,Head,2024-11-01T09:00:00\n")
+    store = imported(write_folder(tmp_path, **{"sef_ratings.csv": ratings}))
+    cycle = store.cycle("S1", "2024-25")["cycle_id"]
+    current = store.current_elements(cycle)
+    assert {e: (r["rating"], r["evidence"], r["sorting"], r["source"]) for e, r in current.items()} == {
+        "P1.1": (3, "Policy", "doing_now", "csv"),
+        "P1.2": (None, "Evidence before a rating", "want_to_do", "csv"),
+        "P1.3": (None, "Rating cleared", "", "csv"),
+        "P1.4": (2, "", "not_for_us", "csv"),
+        "P1.5": (1, "", "want_to_do", "csv")}
+
+
+def test_a_ratings_file_without_a_sorting_column_still_imports(tmp_path):
+    store = imported(write_folder(tmp_path))
+    rows = store.element_history(store.cycle("S1", "2024-25")["cycle_id"], "P1.1")
+    assert [(r["rating"], r["sorting"], r["source"]) for r in rows] == [(3, "", "csv")]
+
+
+@pytest.mark.parametrize("row, column, message", [
+    ("S1,wqm,2024-25,P1.3,2,,sometimes,,\n", "sorting",
+     "sorting 'sometimes' is not one of doing_now (We do this now); want_to_do (We want to do this); "
+     "not_for_us (We don't want to / don't understand this)"),
+    ("S1,wqm,2024-25,P1.3,5,,,,\n", "rating", "element P1.3: rating 5 is not on the maturity scale [1, 2, 3, 4]"),
+    ("S1,wqm,2024-25,P1.3,two,,,,\n", "rating", "element P1.3: rating must be a whole number, got 'two'"),
+    ("S1,wqm,2024-25,A1.1,2,,,,\n", "element_id", "element 'A1.1' is not in framework 'wqm'"),
+])
+def test_a_bad_rating_row_names_file_row_and_column(tmp_path, row, column, message):
+    ratings = SEF_HEADER + "S1,wqm,2024-25,P1.1,3,Policy,doing_now,Head,2024-11-01T09:00:00\n" + row
+    err = import_error(write_folder(tmp_path, **{"sef_ratings.csv": ratings}))
+    assert (err.file, err.row, err.column, err.message) == ("sef_ratings.csv", 3, column, message)
+    assert str(err) == f"sef_ratings.csv, row 3, column {column!r}: {message}"
+
+
+# -- targets.csv -------------------------------------------------------------------------------------------------
+
+TARGETS_HEADER = ("school_id,framework,academic_year,target_id,principle_id,text,owner,review_date,status,"
+                  "recorded_by,recorded_at\n")
+TWO_YEARS = MINIMAL["cycles.csv"] + "S1,wqm,2025-26\nS1,vbe,2025-26\n"
+
+
+def test_targets_rows_are_successive_entries_of_each_target(tmp_path):
+    targets = TARGETS_HEADER + (
+        "S1,wqm,2024-25,T-1,P1,Train TAs,SENCo,2025-03-31,,Head,2024-10-01T09:00:00\n"
+        "S1,wqm,2024-25,T-2,,Whole school target,,,open,Head,2024-10-01T09:00:00\n"
+        "S1,wqm,2024-25,T-1,,Train TAs in emotion coaching,SENCo,2025-06-30,In progress,Head,2025-01-10T09:00:00\n"
+        "S1,wqm,2024-25,T-2,,Whole school target,,,achieved,Deputy,2025-02-01T09:00:00\n"
+        "S1,wqm,2024-25,T-1,,Train TAs in emotion coaching,,2025-06-30,,Head,2025-03-01T09:00:00\n")
+    store = Store(":memory:")
+    counts = import_csv_dir(store, write_folder(tmp_path, **{"targets.csv": targets}))
+    assert counts["targets"] == 5
+    cycle = store.cycle("S1", "2024-25")["cycle_id"]
+    assert [(t["target_id"], t["principle_id"], t["text"], t["owner"], t["review_date"], t["status"])
+            for t in store.targets(cycle)] == [
+        ("T-1", "P1", "Train TAs in emotion coaching", "", "2025-06-30", "in_progress"),  # blank status: unchanged
+        ("T-2", "", "Whole school target", "", "", "achieved")]
+    assert [t["status"] for t in store.target_history(cycle, "T-1")] == ["open", "in_progress", "in_progress"]
+    assert [t["recorded_by"] for t in store.target_history(cycle, "T-2")] == ["Head", "Deputy"]
+    assert store.target(cycle, "T-1")["carried_from"] is None
+
+
+def test_a_target_id_of_an_earlier_year_is_carried_from_it(tmp_path):
+    targets = TARGETS_HEADER + (  # the later year first: the import goes by year
+        "S1,wqm,2025-26,T-1,P1,Train TAs,SENCo,2026-03-31,in_progress,,\n"
+        "S1,wqm,2025-26,T-3,P2,New this year,,,,,\n"
+        "S1,wqm,2024-25,T-1,P1,Train TAs,SENCo,2025-06-30,open,,\n"
+        "S1,vbe,2025-26,T-1,A1,Same id in another framework,,,,,\n")
+    store = imported(write_folder(tmp_path, **{"cycles.csv": TWO_YEARS, "targets.csv": targets}))
+    first, second = store.cycle("S1", "2024-25")["cycle_id"], store.cycle("S1", "2025-26")["cycle_id"]
+    vbe = store.cycle("S1", "2025-26", "vbe")["cycle_id"]
+    assert store.target(second, "T-1")["carried_from"] == first
+    assert store.target(second, "T-3")["carried_from"] is None
+    assert store.target(vbe, "T-1")["carried_from"] is None
+    assert store.target(first, "T-1")["status"] == "open"
+    assert store.target(second, "T-1")["review_date"] == "2026-03-31"
+
+
+def test_a_folder_without_targets_imports_none(tmp_path):
+    store = Store(":memory:")
+    assert import_csv_dir(store, write_folder(tmp_path))["targets"] == 0
+    assert store.conn.execute("SELECT count(*) FROM target_history").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("row, column, message", [
+    ("S1,wqm,2024-25,,P1,No id,,,,,\n", "target_id", "no target id"),
+    ("S1,wqm,2024-25,T-9,P8,Bad principle,,,,,\n", "principle_id",
+     "principle 'P8' is not in framework 'wqm' (its principles: P1, P2, P3, P4, P5, P6, P7)"),
+    ("S1,wqm,2024-25,T-9,P1,Bad date,,31/03/2025,,,\n", "review_date",
+     "review date '31/03/2025' is not a date written YYYY-MM-DD"),
+    ("S1,wqm,2024-25,T-9,P1,Bad date,,2025-02-30,,,\n", "review_date",
+     "review date '2025-02-30' is not a date written YYYY-MM-DD"),
+    ("S1,wqm,2024-25,T-9,P1,Bad status,,,done,,\n", "status",
+     "status 'done' is not one of open, in_progress, achieved, dropped"),
+    ("S1,wqm,2019-20,T-9,P1,Year not listed,,,,,\n", None, "S1 wqm 2019-20 is not listed in cycles.csv"),
+])
+def test_a_bad_target_row_names_file_row_and_column_and_nothing_is_imported(tmp_path, row, column, message):
+    targets = TARGETS_HEADER + "S1,wqm,2024-25,T-1,P1,Good,,,,,\n" + row
+    folder = write_folder(tmp_path, **{"targets.csv": targets})
+    err = import_error(folder)
+    assert (err.file, err.row, err.column, err.message) == ("targets.csv", 3, column, message)
+    with Store(":memory:") as store:
+        with pytest.raises(DataFileError):
+            import_csv_dir(store, folder)
+        for table in ("schools", "sef_history", "target_history"):
+            assert store.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0, table
+
+
+def test_a_targets_file_missing_a_column_is_named(tmp_path):
+    err = import_error(write_folder(tmp_path, **{"targets.csv": "school_id,framework,academic_year,target_id,text\n"
+                                                                 "S1,wqm,2024-25,T-1,x\n"}))
+    assert err.file == "targets.csv"
+    assert "missing column(s) principle_id, owner, review_date, status" in err.message
+
+
+def test_targets_without_who_and_when_get_the_clock(tmp_path):
+    targets = ("school_id,framework,academic_year,target_id,principle_id,text,owner,review_date,status\n"
+               "S1,wqm,2024-25,T-1,P1,Undated,,,\n")
+    store = Store(":memory:")
+    store.clock = lambda: "2025-05-05T05:05:05+00:00"
+    import_csv_dir(store, write_folder(tmp_path, **{"targets.csv": targets}))
+    target = store.target(store.cycle("S1", "2024-25")["cycle_id"], "T-1")
+    assert (target["recorded_by"], target["recorded_at"], target["status"]) == ("", "2025-05-05T05:05:05+00:00",
+                                                                                "open")

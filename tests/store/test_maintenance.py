@@ -15,8 +15,8 @@ from wqm_nb.store import (SCHEMA_VERSION, ImportReport, Store, backup_copy, eras
 
 REPO = Path(__file__).resolve().parents[2]
 BACKUP_NAME = re.compile(r"wqm\.sqlite\.backup-\d{8}T\d{6}Z(-\d+)?")
-TABLES = ("schools", "school_years", "cycles", "sef_history", "adviser_notes", "reflections", "survey_imports",
-          "survey_answers")
+TABLES = ("schools", "school_years", "cycles", "sef_history", "adviser_notes", "reflections", "target_history",
+          "survey_imports", "survey_answers")
 
 from .conftest import MINIMAL, write_folder  # noqa: E402
 
@@ -50,7 +50,7 @@ def store_file(tmp_path) -> Path:
 def test_new_builds_a_store_and_counts_what_it_added(tmp_path):
     report = import_folder(write_folder(tmp_path / "csv"), tmp_path / "out" / "wqm.sqlite")
     assert report.added == {"schools": 2, "school_years": 2, "cycles": 2, "ratings": 2, "notes": 2,
-                            "reflections": 0, "answers": 3}
+                            "reflections": 0, "targets": 0, "answers": 3}
     assert sorted(p.name for p in report.target.parent.iterdir()) == ["wqm.sqlite"]  # no temporary files left
     with Store(report.target, read_only=True) as store:
         assert [s["school_id"] for s in store.schools()] == ["S1", "S2"]
@@ -129,9 +129,9 @@ def test_replace_keeps_a_backup_and_replaces_in_place(tmp_path, store_file):
 
     assert report.mode == "replace"
     assert report.added == {"schools": 1, "school_years": 1, "cycles": 1, "ratings": 1, "notes": 0,
-                            "reflections": 0, "answers": 1}
+                            "reflections": 0, "targets": 0, "answers": 1}
     assert report.removed == {"schools": 2, "school_years": 2, "cycles": 2, "ratings": 2, "notes": 2,
-                              "reflections": 0, "answers": 3}
+                              "reflections": 0, "targets": 0, "answers": 3}
     assert os.stat(store_file).st_ino == inode  # the same file, not a new one renamed over it
     assert held.execute("SELECT school_id FROM schools").fetchall() == [("S3",)]
     held.execute("INSERT INTO meta VALUES ('held', 'saved')")  # a later save lands in the store
@@ -199,7 +199,7 @@ def test_merge_adds_what_is_new_and_keeps_every_history_row(tmp_path, store_file
         "staff_survey.csv": MINIMAL["staff_survey.csv"] + "S1,2024-25,s3,teaching,2,2\n"})
     report = import_folder(later, store_file, "merge")
     assert report.added == {"schools": 1, "school_years": 2, "cycles": 3, "ratings": 3, "notes": 0,
-                            "reflections": 1, "answers": 2}
+                            "reflections": 1, "targets": 0, "answers": 2}
     assert report.backup is not None and backups(tmp_path) == [report.backup]
     with Store(store_file, read_only=True) as store:
         cycle = store.cycle("S1", "2024-25")["cycle_id"]
@@ -272,6 +272,99 @@ def test_merge_keeps_the_stores_school_details_and_says_so(tmp_path, store_file)
     assert "kept the store's details of S2" in report.summary()
     with Store(store_file, read_only=True) as store:
         assert store.school("S2")["name"] == "Test Academy"
+
+
+TARGETS = ("school_id,framework,academic_year,target_id,principle_id,text,owner,review_date,status,recorded_by,"
+           "recorded_at\n"
+           "S1,wqm,2024-25,T-1,P1,Train TAs,SENCo,2025-06-30,open,Head,2024-10-01T09:00:00\n"
+           "S1,wqm,2024-25,T-1,P1,Train TAs,SENCo,2025-06-30,in_progress,Head,2025-01-10T09:00:00\n"
+           "S1,wqm,2025-26,T-1,P1,Train TAs,SENCo,2026-06-30,in_progress,Head,2025-09-05T09:00:00\n")
+#: S2 listed first, so the folder's cycle ids differ from the store's.
+TARGET_CYCLES = "school_id,framework,academic_year\nS2,wqm,2024-25\nS1,wqm,2025-26\nS1,wqm,2024-25\n"
+
+
+def target_rows(path: Path) -> list[tuple]:
+    """Every target entry with its cycle and the cycle it was carried from named by school and year."""
+    conn = sqlite3.connect(path)
+    named = ("(SELECT y.school_id || ' ' || c.framework || ' ' || y.academic_year FROM cycles c "
+             "JOIN school_years y USING (school_year_id) WHERE c.cycle_id = {})")
+    try:
+        return conn.execute(f"SELECT {named.format('t.cycle_id')}, t.target_id, t.principle_id, t.text, t.owner, "
+                            f"t.review_date, t.status, {named.format('t.carried_from')}, t.recorded_by, "
+                            f"t.recorded_at FROM target_history t ORDER BY t.entry_id").fetchall()
+    finally:
+        conn.close()
+
+
+def test_merge_adds_the_target_entries_the_store_lacks(tmp_path, store_file):
+    folder = write_folder(tmp_path / "targets", **{"cycles.csv": TARGET_CYCLES, "targets.csv": TARGETS})
+    report = import_folder(folder, store_file, "merge")
+    assert (report.added["targets"], report.added["cycles"]) == (3, 1)
+    rows = target_rows(store_file)
+    assert [(r[0], r[6], r[7]) for r in rows] == [("S1 wqm 2024-25", "open", None),
+                                                  ("S1 wqm 2024-25", "in_progress", None),
+                                                  ("S1 wqm 2025-26", "in_progress", "S1 wqm 2024-25")]
+    with Store(store_file, read_only=True) as store:
+        later = store.cycle("S1", "2025-26")["cycle_id"]
+        assert store.target(later, "T-1")["carried_from"] == store.cycle("S1", "2024-25")["cycle_id"]
+    # the same folder again adds nothing; one more entry is added alone
+    assert import_folder(folder, store_file, "merge").added == dict.fromkeys(report.added, 0)
+    more = write_folder(tmp_path / "more", **{"cycles.csv": TARGET_CYCLES, "targets.csv": TARGETS
+                                              + "S1,wqm,2025-26,T-1,P1,Train TAs,SENCo,2026-06-30,achieved,Head,"
+                                                "2026-05-01T09:00:00\n"})
+    assert import_folder(more, store_file, "merge").added["targets"] == 1
+    assert target_rows(store_file) == target_rows(import_folder(more, tmp_path / "fresh.sqlite").target)
+
+
+def test_merge_keeps_target_entries_made_in_the_store(tmp_path, store_file):
+    with Store(store_file) as store:
+        cycle = store.cycle("S1", "2024-25")["cycle_id"]
+        store.record_target(cycle, target_id="T-1", create=True, principle_id="P1", text_="Train TAs",
+                            owner="SENCo", review_date="2025-06-30", status="open", recorded_by="Head",
+                            recorded_at="2024-10-01T09:00:00")  # the folder's first entry, made in the form
+        store.record_target(cycle, target_id="T-1", status="achieved", recorded_by="Head",
+                            recorded_at="2025-06-01T09:00:00")
+    folder = write_folder(tmp_path / "targets", **{"cycles.csv": TARGET_CYCLES, "targets.csv": TARGETS})
+    assert import_folder(folder, store_file, "merge").added["targets"] == 2
+    with Store(store_file, read_only=True) as store:
+        cycle = store.cycle("S1", "2024-25")["cycle_id"]
+        assert [t["status"] for t in store.target_history(cycle, "T-1")] == ["open", "achieved", "in_progress"]
+        assert store.target(cycle, "T-1")["status"] == "achieved"  # the latest recorded stays current
+
+
+def test_merge_matches_a_rating_whatever_its_source_but_not_whatever_its_sorting(tmp_path):
+    target = tmp_path / "wqm.sqlite"
+    with Store(target) as store:
+        store.add_school("S1", "Test Primary", "primary", trust="Test Trust", local_authority="Testshire",
+                         pupils=200)
+        cycle = store.ensure_cycle("S1", "2024-25")
+        # the folder's two rows, typed into the form (an older wqm recorded no source at all)
+        store.record_rating(cycle, "P1.1", 3, "Policy", "Head", "2024-11-01T09:00:00", source="form")
+        store.record_rating(cycle, "P1.2", 2, "Plan", "Head", "2024-11-01T09:00:00")
+    folder = write_folder(tmp_path / "csv", **{"schools.csv": MINIMAL["schools.csv"].splitlines(True)[0]
+                                               + MINIMAL["schools.csv"].splitlines(True)[1],
+                                               "cycles.csv": "school_id,framework,academic_year\nS1,wqm,2024-25\n",
+                                               "adviser_notes.csv": MINIMAL["adviser_notes.csv"].splitlines(True)[0],
+                                               "staff_survey.csv": MINIMAL["staff_survey.csv"].splitlines(True)[0]})
+    assert import_folder(folder, target, "merge").added["ratings"] == 0
+    sorted_ = write_folder(tmp_path / "sorted", **{
+        "sef_ratings.csv": "school_id,framework,academic_year,element_id,rating,evidence,sorting,recorded_by,"
+                           "recorded_at\nS1,wqm,2024-25,P1.1,3,Policy,doing_now,Head,2024-11-01T09:00:00\n"})
+    assert import_folder(sorted_, target, "merge").added["ratings"] == 1
+    with Store(target, read_only=True) as store:
+        history = store.element_history(store.cycle("S1", "2024-25")["cycle_id"], "P1.1")
+        assert [(r["sorting"], r["source"]) for r in history] == [("", "form"), ("doing_now", "csv")]
+
+
+def test_replace_and_erase_count_targets(tmp_path, store_file):
+    folder = write_folder(tmp_path / "targets", **{"cycles.csv": TARGET_CYCLES, "targets.csv": TARGETS})
+    import_folder(folder, store_file, "merge")
+    report = import_folder(replacement(tmp_path), store_file, "replace")
+    assert report.removed["targets"] == 3 and report.removed["cycles"] == 3
+    assert counts(store_file)["target_history"] == 0
+    import_folder(folder, store_file, "merge")
+    assert remove_school(store_file, "S1")["targets"] == 3
+    assert counts(store_file)["target_history"] == 0
 
 
 MERGER = """
@@ -352,7 +445,7 @@ def test_remove_school_erases_it_whole_and_logs_counts(two_schools):
     other = rows_of(two_schools, "S2")
     removed = remove_school(two_schools, "S1")
     assert removed == {"schools": 1, "school_years": 1, "cycles": 2, "ratings": 2, "notes": 1, "reflections": 1,
-                       "answers": 3}
+                       "targets": 0, "answers": 3}
     assert all(not rows for rows in rows_of(two_schools, "S1").values())
     assert rows_of(two_schools, "S2") == other  # untouched
     (entry,) = erasure_log(two_schools)

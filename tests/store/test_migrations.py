@@ -116,8 +116,10 @@ def dump(path: Path, sql: str) -> list[tuple]:
 
 
 HISTORY_SQL = {
-    "sef_history": "SELECT * FROM sef_history ORDER BY entry_id",
-    "adviser_notes": "SELECT * FROM adviser_notes ORDER BY note_id",
+    "sef_history": "SELECT entry_id, cycle_id, element_id, rating, evidence, recorded_by, recorded_at "
+                   "FROM sef_history ORDER BY entry_id",
+    "adviser_notes": "SELECT note_id, cycle_id, principle_id, author, note, created_at FROM adviser_notes "
+                     "ORDER BY note_id",
 }
 #: Survey answers by school and year, in a version 1 store and in a later one.
 V1_ANSWERS = ("SELECT DISTINCT c.school_id, c.academic_year, r.survey, r.respondent, r.subgroup, r.item_id, r.value "
@@ -167,7 +169,7 @@ def test_a_v1_store_migrates_keeping_every_row(tmp_path):
     history = {table: dump(path, sql) for table, sql in HISTORY_SQL.items()}
     before_answers, cycles = dump(path, V1_ANSWERS), dump(path, V1_CYCLES)
     schools = dump(path, "SELECT * FROM schools ORDER BY school_id")
-    assert len(history["sef_history"]) == 532 and len(before_answers) == 35332
+    assert len(history["sef_history"]) == 532 and len(before_answers) == 37107
 
     assert migrate(path) == (1, SCHEMA_VERSION)
 
@@ -206,7 +208,7 @@ def test_the_migrated_v1_store_works_as_a_current_one(tmp_path):
         cycle = store.cycle("NLT01", "2025-26")["cycle_id"]
         assert len(store.current_ratings(cycle)) == 20
         year = store.school_year("NLT01", "2025-26")["school_year_id"]
-        assert set(store.survey_responses(year)["survey"]) == {"staff", "pupil", "parent"}
+        assert set(store.survey_responses(year)["survey"]) == {"staff", "pupil", "parent", "staff_audit"}
         vbe = store.cycle("NLT01", "2025-26", "vbe")["cycle_id"]
         store.record_reflection(vbe, "next_steps", "Agreed")
         with pytest.raises(sqlite3.DatabaseError, match="append-only"):
@@ -265,11 +267,12 @@ def test_a_v2_store_migrates_keeping_every_row_and_gains_the_guards(tmp_path):
     path = make_v2_store(tmp_path / "wqm.sqlite")
     tables = ("schools", "school_years", "cycles", "sef_history", "reflections", "adviser_notes")
     before = {t: dump(path, f"SELECT * FROM {t} ORDER BY 1, 2") for t in tables}
+    columns = {t: [r[1] for r in dump(path, f"PRAGMA table_info({t})")] for t in tables}  # version 2's columns
     before_answers = [(s, y, survey, r, g, i, v) for s, y, survey, r, g, i, v in dump(
         path, "SELECT y.school_id, y.academic_year, r.survey, r.respondent, r.subgroup, r.item_id, r.value "
               "FROM survey_responses r JOIN school_years y USING (school_year_id) ORDER BY 1, 2, 3, 4, 6")]
     assert migrate(path) == (2, SCHEMA_VERSION)
-    assert {t: dump(path, f"SELECT * FROM {t} ORDER BY 1, 2") for t in tables} == before
+    assert {t: dump(path, f"SELECT {', '.join(columns[t])} FROM {t} ORDER BY 1, 2") for t in tables} == before
     assert answers(path) == before_answers
     new = tmp_path / "new.sqlite"
     Store(new).close()
@@ -280,7 +283,7 @@ def test_a_v2_store_migrates_keeping_every_row_and_gains_the_guards(tmp_path):
             with pytest.raises(sqlite3.DatabaseError, match="append-only"):
                 store.conn.execute(f"INSERT OR REPLACE INTO {table} VALUES ({', '.join('?' * len(row))})",
                                    tuple(row))
-    assert dump(path, "SELECT * FROM sef_history ORDER BY 1") == before["sef_history"]
+    assert dump(path, f"SELECT {', '.join(columns['sef_history'])} FROM sef_history ORDER BY 1") == before["sef_history"]
     assert remove_school(path, "S1")["ratings"] == 2
     assert dump(path, "SELECT school_id FROM schools") == [("S2",)]
 

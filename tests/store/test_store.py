@@ -173,7 +173,7 @@ def test_sample_data_imports(sample_db):
         c = s.cycle("NLT01", "2025-26")["cycle_id"]
         assert len(s.current_ratings(c)) == 20  # every WQM element rated
         year = s.school_year("NLT01", "2025-26")["school_year_id"]
-        assert set(s.survey_responses(year)["survey"]) == {"staff", "pupil", "parent"}
+        assert set(s.survey_responses(year)["survey"]) == {"staff", "pupil", "parent", "staff_audit"}
         assert len(s.notes(c)) == 2
 
 

@@ -24,6 +24,13 @@ FRAMEWORK_DIR = DATA_DIR / "frameworks"
 SCALES_FILE = DATA_DIR / "scales.yaml"
 
 FRAMEWORK_KINDS = ("quality_mark", "checklist")
+#: The NCB framing principles tool's sorting of each element (seed 003: "sort it into categories e.g.
+#: we do this now; we want to do this; we don't want/understand this"): stored code -> label.
+SORTINGS: dict[str, str] = {
+    "doing_now": "We do this now",
+    "want_to_do": "We want to do this",
+    "not_for_us": "We don't want to / don't understand this",
+}
 REFLECTION_AUTHORS = ("school", "adviser")
 
 

@@ -14,7 +14,7 @@ without questions. A mapping file looks like::
     subgroup_values:                # answer to the subgroup question -> subgroup value
       Teaching assistant: support
       Year 5: Y5
-    answer_labels:                  # answer label -> value on the bank's scale
+    answer_labels:                  # answer label -> value on the survey's scale
       Neither: 3
 
 A column target is an item id of the survey, ``subgroup``, ``ignore`` (the
@@ -137,9 +137,12 @@ def parse_import_mapping(doc: Any, file: str | Path, bank: QuestionBank) -> Impo
 
     answer_labels = {}
     raw_labels = r.mapping(r.get(doc, "answer_labels", "", dict, required=False, default={}), "answer_labels")
+    scale = bank.scale_of(survey_id)
     for label, value in raw_labels.items():
-        if isinstance(value, bool) or not isinstance(value, int) or value not in bank.likert_values:
-            r.fail(join("answer_labels", str(label)), f"expected a value on the scale {list(bank.likert_values)}")
+        if isinstance(value, bool) or not isinstance(value, int) or value not in scale.values:
+            r.fail(join("answer_labels", str(label)),
+                   f"expected a value on the scale {list(scale.values)} (the {survey_id} survey's "
+                   f"{scale.name.lower()})")
         answer_labels[normalise_text(label)] = value
     return ImportMapping(survey=survey_id, columns=columns, headers=headers, subgroup_values=subgroup_values,
                          answer_labels=answer_labels, path=str(file))

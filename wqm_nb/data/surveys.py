@@ -2,24 +2,32 @@
 
 A school's staff, pupil and parent surveys belong to the school and the
 academic year, not to one framework. The question bank (``surveys.yaml``)
-holds the surveys: their Likert scale, subgroup question and items. Which
+holds the surveys: their answer scale, subgroup question and items. Which
 framework section each item informs is a *mapping* per framework, kept as data
 (``mappings/<framework id>.yaml``, or a ``survey_mapping:`` block inside a
 custom framework file), so one staff survey informs the WQM principles, the
 VbE aspects and the Leadership and Management key question alike. A survey
 that a framework's mapping leaves out is reported as "not mapped" rather than
 silently showing nothing.
+
+Every survey is answered on the bank's Likert scale and measures
+*agreement* (the share at or above ``agree_min``), unless it names another
+scale of ``scales.yaml`` with ``scale:`` and its threshold with
+``high_min:``: it then measures a *rating* (the staff audit: staff rate each
+framing principle on the maturity scale). :meth:`QuestionBank.scale_of` gives
+a survey's :class:`AnswerScale`, and :meth:`QuestionBank.answer_value` reads
+an answer on it.
 """
 from __future__ import annotations
 
 import os
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
-from .frameworks import DATA_DIR, Framework, ScaleLevel
+from .frameworks import DATA_DIR, Framework, ScaleLevel, load_scales
 from .schema import Reader, join, read_yaml
 
 QUESTION_BANK_FILE = DATA_DIR / "surveys.yaml"
@@ -29,6 +37,15 @@ MAPPING_DIR = DATA_DIR / "mappings"
 NOT_ANSWERED = ("", "don't know", "dont know", "do not know", "n/a", "na", "not applicable",
                 "prefer not to say")
 
+
+#: What a survey's published figures measure: agreement on the bank's Likert scale, or a rating on
+#: a scale of ``scales.yaml`` (see :class:`AnswerScale`).
+MEASURE_AGREEMENT = "agreement"
+MEASURE_RATING = "rating"
+#: The id of the bank's own Likert scale (a survey with no ``scale:``).
+LIKERT = "likert"
+#: Answers are stored one digit each (:mod:`wqm_nb.store.surveys`), so a scale's values lie in 0-9.
+STORABLE_VALUES = range(10)
 
 #: The environment variable naming another question bank file (e.g. a consultancy's own items).
 BANK_ENV = "WQM_QUESTION_BANK"
@@ -43,6 +60,72 @@ def _fold(text: str) -> str:
 class SurveyItem:
     id: str
     text: str
+    aliases: tuple[str, ...] = ()     # other headers an export may give the item's column
+
+    @property
+    def texts(self) -> tuple[str, ...]:
+        """The item's text and its aliases."""
+        return (self.text, *self.aliases)
+
+
+@dataclass(frozen=True)
+class AnswerScale:
+    """The scale a survey is answered on, and what its published share counts.
+
+    The bank's Likert scale (``id`` ``likert``, ``measure`` ``agreement``,
+    ``high_min`` the bank's ``agree_min``) or a scale of ``scales.yaml`` that a
+    survey names (``measure`` ``rating``, ``high_min`` the survey's own).
+    ``aliases`` are other wordings of a level, by value.
+    """
+    id: str
+    name: str
+    levels: tuple[ScaleLevel, ...]
+    high_min: int
+    measure: str = MEASURE_AGREEMENT
+    aliases: tuple[tuple[int, tuple[str, ...]], ...] = ()
+
+    @property
+    def values(self) -> tuple[int, ...]:
+        return tuple(level.value for level in self.levels)
+
+    @property
+    def min(self) -> int:
+        return self.levels[0].value
+
+    @property
+    def max(self) -> int:
+        return self.levels[-1].value
+
+    def described(self) -> str:
+        """The accepted answers, for error messages: ``'Deciding to act', ... (or 1-4)``."""
+        return f"{', '.join(repr(lv.label) for lv in self.levels)} (or {self.min}-{self.max})"
+
+    def value_of(self, raw: object) -> int | None:
+        """An answer as its value on this scale; None when not answered.
+
+        Accepted: a whole number on the scale, with spaces or a ``.0`` (``" 4 "``,
+        ``"4.0"``); a level's label or alias in any case and spacing (``"strongly agree"``);
+        blank, "Don't know", "N/A" and "Prefer not to say" mean not answered.
+        Anything else raises ValueError naming what is accepted.
+        """
+        if raw is None or (isinstance(raw, float) and raw != raw):
+            return None
+        text = _fold(raw)
+        if text in NOT_ANSWERED:
+            return None
+        try:
+            number = float(text)
+        except ValueError:
+            number = None
+        if number is not None and number.is_integer() and int(number) in self.values:
+            return int(number)
+        aliases = dict(self.aliases)
+        for level in self.levels:
+            if _fold(level.label) == text or any(_fold(a) == text for a in aliases.get(level.value, ())):
+                return level.value
+        raise ValueError(f"{str(raw)!r} is not an answer on the {self.name} (use {self.min}-{self.max} "
+                         f"or {', '.join(repr(lv.label) for lv in self.levels)}; "
+                         f"blank or \"Don't know\" for no answer)")
 
 
 @dataclass(frozen=True)
@@ -89,15 +172,21 @@ class Survey:
     items: tuple[SurveyItem, ...]
     subgroup: Subgroup | None = None
     comments: tuple[SurveyItem, ...] = ()   # free-text questions (kept only on request, redacted)
+    scale: AnswerScale | None = None        # None: the bank's Likert scale (QuestionBank.scale_of)
 
     @property
     def item_ids(self) -> tuple[str, ...]:
         return tuple(i.id for i in self.items)
 
+    @property
+    def measure(self) -> str:
+        """``agreement`` for a survey on the bank's Likert scale, ``rating`` for one on its own scale."""
+        return self.scale.measure if self.scale is not None else MEASURE_AGREEMENT
+
 
 @dataclass(frozen=True)
 class QuestionBank:
-    """Every survey a school can run, with the Likert scale they share."""
+    """Every survey a school can run, with the Likert scale they share unless a survey names its own."""
     likert: tuple[ScaleLevel, ...]
     agree_min: int
     surveys: dict[str, Survey]
@@ -119,33 +208,42 @@ class QuestionBank:
 
     @property
     def likert_values(self) -> tuple[int, ...]:
+        """Values of the bank's Likert scale (a survey with its own scale: :meth:`values_of`)."""
         return tuple(level.value for level in self.likert)
 
-    def answer_value(self, raw: object) -> int | None:
-        """An answer as its Likert value; None when not answered.
+    @cached_property
+    def likert_scale(self) -> AnswerScale:
+        """The bank's Likert scale as an :class:`AnswerScale` (measure ``agreement``, threshold ``agree_min``)."""
+        return AnswerScale(id=LIKERT, name="Likert agreement scale", levels=self.likert, high_min=self.agree_min,
+                           measure=MEASURE_AGREEMENT, aliases=tuple(sorted(self.aliases.items())))
 
-        Accepted: a whole number on the scale, with spaces or a ``.0`` (``" 5 "``,
-        ``"4.0"``); a scale label in any case and spacing (``"strongly agree"``);
-        blank, "Don't know", "N/A" and "Prefer not to say" mean not answered.
-        Anything else raises ValueError naming what is accepted.
-        """
-        if raw is None or (isinstance(raw, float) and raw != raw):
-            return None
-        text = _fold(raw)
-        if text in NOT_ANSWERED:
-            return None
-        try:
-            number = float(text)
-        except ValueError:
-            number = None
-        if number is not None and number.is_integer() and int(number) in self.likert_values:
-            return int(number)
-        for level in self.likert:
-            if _fold(level.label) == text or any(_fold(a) == text for a in self.aliases.get(level.value, ())):
-                return level.value
-        raise ValueError(f"{str(raw)!r} is not an answer on the scale (use {self.likert[0].value}-"
-                         f"{self.likert[-1].value} or {', '.join(repr(lv.label) for lv in self.likert)}; "
-                         f"blank or \"Don't know\" for no answer)")
+    def scale_of(self, survey_id: str | None = None) -> AnswerScale:
+        """The scale ``survey_id`` is answered on (the bank's Likert scale when it names none, or for None)."""
+        if survey_id is None:
+            return self.likert_scale
+        if survey_id not in self.surveys:
+            raise KeyError(f"no survey {survey_id!r}")
+        return self.surveys[survey_id].scale or self.likert_scale
+
+    def values_of(self, survey_id: str | None = None) -> tuple[int, ...]:
+        """The values of a survey's scale."""
+        return self.scale_of(survey_id).values
+
+    @property
+    def scales(self) -> tuple[AnswerScale, ...]:
+        """Every distinct scale the bank's surveys are answered on, the Likert scale first."""
+        found = {self.likert_scale.id: self.likert_scale}
+        for survey in self.surveys.values():
+            if survey.scale is not None:
+                found.setdefault(survey.scale.id, survey.scale)
+        return tuple(found.values())
+
+    def answer_value(self, raw: object, survey_id: str | None = None) -> int | None:
+        """An answer as its value on the scale of ``survey_id`` (the bank's Likert scale when None);
+        None when not answered. See :meth:`AnswerScale.value_of`: a label or alias in any case and
+        spacing, a whole number on the scale (``" 5 "``, ``"4.0"``); blank, "Don't know", "N/A" and
+        "Prefer not to say" mean not answered; anything else raises ValueError naming what is accepted."""
+        return self.scale_of(survey_id).value_of(raw)
 
 
 @dataclass(frozen=True)
@@ -195,6 +293,8 @@ def parse_question_bank(doc: Any, file: str | Path) -> QuestionBank:
     values = [lv.value for lv in likert]
     if values != sorted(set(values)):
         r.fail("likert", "values must be unique and in increasing order")
+    if any(v not in STORABLE_VALUES for v in values):
+        r.fail("likert", "values must lie in 0-9 (answers are stored one digit each)")
     agree_min = r.get(doc, "agree_min", "", int)
     if agree_min not in values:
         r.fail("agree_min", f"must be one of the likert values {values}")
@@ -204,30 +304,57 @@ def parse_question_bank(doc: Any, file: str | Path) -> QuestionBank:
     raw_surveys = r.mapping(r.get(doc, "surveys", "", dict), "surveys")
     for sid, raw in raw_surveys.items():
         path = f"surveys.{sid}"
-        r.mapping(raw, path, ("name", "respondents", "subgroup", "items", "comments"))
+        r.mapping(raw, path, ("name", "respondents", "scale", "high_min", "subgroup", "items", "comments"))
         subgroup = _subgroup(r, raw["subgroup"], join(path, "subgroup")) if raw.get("subgroup") is not None else None
+        scale = _survey_scale(r, raw, path)
 
         def read_items(key: str, required: bool) -> tuple[SurveyItem, ...]:
             items = []
             for i, raw_item in enumerate(r.get(raw, key, path, list, required=required, default=[])):
                 ip = f"{path}.{key}[{i}]"
-                r.mapping(raw_item, ip, ("id", "text"))
+                r.mapping(raw_item, ip, ("id", "text", "aliases"))
                 item_id = r.get(raw_item, "id", ip, str)
                 if item_id in item_ids:
                     r.fail(join(ip, "id"), f"duplicate item id {item_id!r}")
                 item_ids.add(item_id)
-                items.append(SurveyItem(id=item_id, text=r.get(raw_item, "text", ip, str)))
+                items.append(SurveyItem(id=item_id, text=r.get(raw_item, "text", ip, str),
+                                        aliases=_texts(r, raw_item, "aliases", ip)))
             return tuple(items)
 
         surveys[str(sid)] = Survey(id=str(sid), name=r.get(raw, "name", path, str),
                                    respondents=r.get(raw, "respondents", path, str, required=False,
                                                      default=str(sid)),
                                    items=read_items("items", True), subgroup=subgroup,
-                                   comments=read_items("comments", False))
+                                   comments=read_items("comments", False), scale=scale)
     if not surveys:
         r.fail("surveys", "no surveys defined")
     return QuestionBank(likert=tuple(likert), agree_min=agree_min, surveys=surveys, path=str(file),
                         aliases=aliases)
+
+
+def _survey_scale(r: Reader, raw: dict, path: str) -> AnswerScale | None:
+    """A survey's own scale (``scale:`` naming a scale of scales.yaml, with ``high_min:``), or None."""
+    scale_id = r.get(raw, "scale", path, str, required=False)
+    if scale_id is None:
+        if raw.get("high_min") is not None:
+            r.fail(join(path, "high_min"), "only for a survey with its own scale: (a Likert survey's share "
+                                           "counts from the bank's agree_min)")
+        return None
+    scales = load_scales()
+    if scale_id not in scales:
+        r.fail(join(path, "scale"), f"unknown scale {scale_id!r} (scales.yaml: {', '.join(scales)})")
+    scale = scales[scale_id]
+    if any(v not in STORABLE_VALUES for v in scale.values):
+        r.fail(join(path, "scale"), f"the {scale_id} scale has values outside 0-9 (answers are stored one "
+                                    f"digit each)")
+    high_min = r.get(raw, "high_min", path, int, required=False)
+    if high_min is None:
+        r.fail(join(path, "high_min"), "required with scale: (the rating at or above which an answer counts "
+                                       "toward the share reported)")
+    if high_min not in scale.values:
+        r.fail(join(path, "high_min"), f"must be one of the {scale_id} values {list(scale.values)}")
+    return AnswerScale(id=scale.id, name=scale.name, levels=scale.levels, high_min=high_min,
+                       measure=MEASURE_RATING)
 
 
 def _texts(r: Reader, raw: dict, key: str, path: str) -> tuple[str, ...]:

@@ -7,7 +7,9 @@ what the report shows and nothing a report hides: a suppressed record has
 
 Record keys: ``school``, ``year``, ``survey``, ``principle`` (the framework
 section: a WQM principle, VbE aspect or L&M key question), ``measure``
-(``agreement`` today; later measures add records of their own),
+(``agreement`` for the stakeholder surveys; ``rating`` for the staff audit,
+whose ``mean`` is on the 1-4 maturity scale and ``agree_share`` the share
+rating 3 "Developing practice" or above),
 ``subgroup_field`` (null for the whole group), ``subgroup`` (``not given``
 for respondents who did not answer the subgroup question), ``n``
 (respondents), ``agree_share`` (0..1), ``mean``, ``ci_low``, ``ci_high``

@@ -21,6 +21,7 @@ from ..errors import NotebookExecutionError, NotebookParameterError
 SCHOOL_NOTEBOOK = "school_report.ipynb"
 GROUP_NOTEBOOK = "group_overview.ipynb"
 SURVEY_IMPORT_NOTEBOOK = "survey_import.ipynb"
+SEF_CAPTURE_NOTEBOOK = "sef_capture.ipynb"
 TEMPLATE_NAME = "wqm_report"
 #: cells shown only in the printed report, and only in the app (Voila, JupyterLab)
 STATIC_TAG, INTERACTIVE_TAG = "static", "interactive"

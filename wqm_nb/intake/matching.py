@@ -5,13 +5,14 @@ Each question column gets one :class:`ColumnMatch`:
 * ``item`` (a scale item of the survey), ``subgroup`` (the survey's subgroup
   question) or ``comment`` (one of the survey's free-text comment questions),
   by the import mapping if it names the column, else by text: the column's
-  text and the bank's text compared after
+  text and the bank's text (or one of the item's ``aliases``) compared after
   :func:`~wqm_nb.data.import_mapping.normalise_text` (numbering, spacing,
   quotes, case and a trailing "?" or "*" do not matter);
 * ``ignore``: the mapping says to drop it;
 * ``personal`` / ``metadata``: dropped on read, never looked at again;
 * ``empty``: no answers at all; dropped;
-* ``free-text``: answers that are not on the scale; dropped and reported;
+* ``free-text``: answers that are not on the survey's scale (the staff audit's
+  is the maturity scale); dropped and reported;
 * ``unmatched``: answers on the scale but text that matches no item: an
   error that lists the column, unless the mapping says ``ignore``.
 """
@@ -60,12 +61,14 @@ class ColumnMatch:
                 UNMATCHED: "NOT MATCHED: answers on the scale"}[self.action]
 
 
-def is_scale_answer(bank: QuestionBank, mapping: ImportMapping | None, value: str) -> bool:
-    """Whether an answer is on the bank's scale, a not-answered label, or a label the mapping adds."""
+def is_scale_answer(bank: QuestionBank, mapping: ImportMapping | None, value: str,
+                    survey_id: str | None = None) -> bool:
+    """Whether an answer is on the survey's scale (the bank's Likert scale when ``survey_id`` is None),
+    a not-answered label, or a label the mapping adds."""
     if mapping and normalise_text(value) in mapping.answer_labels:
         return True
     try:
-        bank.answer_value(value)
+        bank.answer_value(value, survey_id)
     except ValueError:
         return False
     return True
@@ -74,11 +77,13 @@ def is_scale_answer(bank: QuestionBank, mapping: ImportMapping | None, value: st
 def match_columns(columns: tuple[Column, ...], cells: pd.DataFrame, survey: Survey, bank: QuestionBank,
                   mapping: ImportMapping | None) -> list[ColumnMatch]:
     """Match every column (see the module notes); ``cells`` are the answer rows."""
-    by_text = {normalise_text(i.text): i.id for i in survey.items}
-    exact = {i.text for i in (*survey.items, *survey.comments)} | set(survey.subgroup.questions if survey.subgroup else ())
+    by_text = {normalise_text(t): i.id for i in survey.items for t in reversed(i.texts)}
+    exact = {t for i in (*survey.items, *survey.comments) for t in i.texts} | \
+        set(survey.subgroup.questions if survey.subgroup else ())
     comments = {normalise_text(c.text): c.id for c in survey.comments}
     subgroup_texts = {normalise_text(q) for q in survey.subgroup.questions} if survey.subgroup else set()
-    elsewhere = {normalise_text(i.text): s.id for s in bank.surveys.values() if s.id != survey.id for i in s.items}
+    elsewhere = {normalise_text(t): s.id for s in bank.surveys.values() if s.id != survey.id for i in s.items
+                 for t in i.texts}
     matches = []
     for column in columns:
         target = mapping.target(column.header) if mapping else None
@@ -118,7 +123,7 @@ def match_columns(columns: tuple[Column, ...], cells: pd.DataFrame, survey: Surv
         if not distinct:
             matches.append(ColumnMatch(column, EMPTY, how="no answers"))
             continue
-        on_scale = sum(is_scale_answer(bank, mapping, v) for v in distinct[:50])
+        on_scale = sum(is_scale_answer(bank, mapping, v, survey.id) for v in distinct[:50])
         if on_scale >= SCALE_SHARE * min(len(distinct), 50):
             other = next((elsewhere[normalise_text(t)] for t in column.texts if normalise_text(t) in elsewhere), "")
             matches.append(ColumnMatch(column, UNMATCHED, how="answers on the scale", other_survey=other))

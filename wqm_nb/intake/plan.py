@@ -7,7 +7,8 @@ The same three steps serve ``wqm survey import`` and the import widget:
    columns to the question bank (:mod:`~wqm_nb.intake.matching`). Nothing is
    refused yet, so the consultant can see and correct the mapping.
 2. :func:`plan_import` converts every kept cell: answer labels to values by
-   the bank's scale, subgroup answers to subgroup values, comments redacted
+   the survey's scale (the bank's Likert scale, or the staff audit's maturity
+   scale), subgroup answers to subgroup values, comments redacted
    and checked against the safeguarding list. Any unknown label, unknown
    subgroup answer or unmatched scale column is a
    :class:`~wqm_nb.errors.DataFileError` naming file, row, column and value,
@@ -296,7 +297,7 @@ def _answers(insp: Inspection, match: ColumnMatch, column: pd.Series) -> np.ndar
             lookup[raw] = labels[key]
             continue
         try:
-            value = insp.bank.answer_value(raw)
+            value = insp.bank.answer_value(raw, insp.survey)
         except ValueError:
             bad.append(raw)
             continue
@@ -305,9 +306,9 @@ def _answers(insp: Inspection, match: ColumnMatch, column: pd.Series) -> np.ndar
         position = int(np.flatnonzero(column.to_numpy() == bad[0])[0])
         cells = int(column.isin(bad).sum())
         others = f" ({cells} cells with {len(bad)} unknown answers in this column)" if cells > 1 else ""
-        scale = ", ".join(repr(lv.label) for lv in insp.bank.likert)
+        scale = insp.bank.scale_of(insp.survey).described()
         raise DataFileError(insp.table.file_name, "", f"unknown answer {bad[0]!r} for item {match.target}"
-                            f"{others}; the scale is {scale} (or 1-5), blank or \"Don't know\" for no answer; "
+                            f"{others}; the scale is {scale}, blank or \"Don't know\" for no answer; "
                             f"a school's own label can be mapped under answer_labels: in a mapping file; "
                             f"nothing was imported", row=insp.row_number(position), column=_where(match))
     return column.map(lookup).to_numpy(dtype=np.int16)

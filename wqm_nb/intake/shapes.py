@@ -163,8 +163,10 @@ def _surveymonkey(table: RawTable, first: list[str]) -> Shape:
 def _is_tally(folded: list[str], bank: QuestionBank) -> bool:
     if not folded or folded[0] not in TALLY_ITEM_HEADERS:
         return False
-    labels = {normalise_text(level.label) for level in bank.likert} | {str(v) for v in bank.likert_values}
-    labels |= {normalise_text(a) for values in bank.aliases.values() for a in values}
+    labels = set()
+    for scale in bank.scales:    # the survey is not known yet: any survey's answer labels
+        labels |= {normalise_text(level.label) for level in scale.levels} | {str(v) for v in scale.values}
+        labels |= {normalise_text(a) for _, values in scale.aliases for a in values}
     answers = [h for h in folded[1:] if h in labels or h in NOT_ANSWERED]
     return len(answers) >= 3
 

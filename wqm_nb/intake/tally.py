@@ -12,7 +12,9 @@ staff role or year group) and one column per answer::
 is optional and is recognised by the subgroup's field, label or question
 (``role``, ``Role``, ``What is your role in school?``), its values by the
 same labels as in an export ("Teaching assistant" -> support). Answer columns
-are the scale's labels or values (``1``..``5``); a "Don't know" or "N/A"
+are the survey's scale's labels or values (``1``..``5``; the staff audit's
+maturity scale ``Deciding to act`` .. ``Embedded and evaluated`` or ``1``..``4``,
+one row per framing principle); a "Don't know" or "N/A"
 column is read and left out of the figures, like a blank answer. Counts are
 whole numbers of at least 0 (a blank cell is 0). The counts are stored as
 they are (``survey_tallies``) and the published figures add them to any
@@ -58,12 +60,15 @@ def read_tally(table: RawTable, shape: Shape, survey: Survey, bank: QuestionBank
             labels[i] = None
             continue
         try:
-            labels[i] = mapping.answer_labels[h] if mapping and h in mapping.answer_labels else bank.answer_value(h)
+            labels[i] = mapping.answer_labels[h] if mapping and h in mapping.answer_labels else \
+                bank.answer_value(h, survey.id)
         except ValueError:
-            raise DataFileError(name, "", f"a tally column must be an answer on the scale "
-                                          f"({', '.join(lv.label for lv in bank.likert)}, or 1-5) or "
-                                          f"\"Don't know\"", row=table.row_number(0), column=headers[i]) from None
-    items = {normalise_text(i.text): i.id for i in survey.items} | {i.id.casefold(): i.id for i in survey.items}
+            raise DataFileError(name, "", f"a tally column must be an answer on the scale of the "
+                                          f"{survey.name.lower()} ({bank.scale_of(survey.id).described()}) or "
+                                          f"\"Don't know\"",
+                                row=table.row_number(0), column=headers[i]) from None
+    items = {normalise_text(t): i.id for i in survey.items for t in i.texts} | \
+        {i.id.casefold(): i.id for i in survey.items}
     body = table.cells.iloc[shape.header_rows:].reset_index(drop=True)
     counts: dict[tuple[str, str, int], int] = {}
     not_answered = 0

@@ -2,7 +2,10 @@
 
 The rules are data (the framework YAML's ``levels``); this module only reads
 them. Survey criteria read the published figures, so a suppressed group
-counts neither for nor against a school.
+counts neither for nor against a school, and only stakeholder agreement
+(:meth:`~wqm_nb.model.figures.PublishedFigures.for_section`): the staff
+audit (measure ``rating``) is staff's view of practice and never counts
+toward ``min_stakeholder_agreement``.
 """
 from __future__ import annotations
 

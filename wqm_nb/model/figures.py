@@ -10,7 +10,7 @@ a figure the table suppresses cannot appear anywhere.
 Columns (one record each, the shape of ``wqm export``):
 
 ==================  ============================================================
-``survey``          survey id (``staff``, ``pupil``, ``parent``)
+``survey``          survey id (``staff``, ``pupil``, ``parent``, ``staff_audit``)
 ``survey_name``     its display name
 ``section_id``      framework section (WQM principle, VbE aspect, L&M key question)
 ``section``         its name
@@ -18,11 +18,19 @@ Columns (one record each, the shape of ``wqm export``):
 ``subgroup``        ``None`` for the whole group, else its value (``teaching``); ``""`` for
                     those who did not answer the subgroup question, so the parts add up
                     to the whole
-``measure``         what the numbers measure (``agreement``)
+``measure``         what the numbers measure: ``agreement`` (a stakeholder survey on the
+                    bank's Likert scale) or ``rating`` (a survey on a scale of its own:
+                    the staff audit, staff rating each framing principle on the maturity
+                    scale)
 ``n``               respondents who answered at least one of the section's items
 ``answers``         answers counted
-``agree_share``     share of answers at or above the bank's ``agree_min`` (0..1)
-``mean``            mean answer on the Likert scale
+``agree_share``     share of answers at or above the survey's threshold (0..1):
+                    ``agreement``: the bank's ``agree_min`` (agree or strongly agree);
+                    ``rating``: the survey's ``high_min`` (the staff audit: 3 or 4,
+                    "Developing practice" or "Embedded and evaluated")
+``mean``            mean answer on the survey's scale: 1-5 Likert for ``agreement``,
+                    the survey's own scale for ``rating`` (the staff audit: 1-4 maturity,
+                    comparable with the self-evaluation's mean rating)
 ``ci_low``,         95% Wilson interval of ``agree_share`` with ``n`` respondents
 ``ci_high``
 ``suppressed``      True when the group is too small to publish
@@ -35,7 +43,17 @@ For a suppressed row ``n``, ``answers``, ``agree_share`` and ``mean`` are
 missing: the exact size of a small group is not published either. Which
 cells are hidden is decided per family (a whole group and its subgroups in
 one section) by :func:`wqm_nb.model.suppression.protect`, so no hidden count
-can be worked out from the shown ones.
+can be worked out from the shown ones; a ``rating`` survey's families are
+protected exactly like an ``agreement`` survey's.
+
+Readers choose by measure. Stakeholder agreement (the survey tables and
+charts, award rules, strengths and areas, the group roll-up) reads
+:attr:`PublishedFigures.whole`, :attr:`~PublishedFigures.shown`,
+:meth:`~PublishedFigures.for_section` and :meth:`~PublishedFigures.subgroups`,
+which hold ``agreement`` rows only: a staff audit is staff's view of
+practice, not agreement, and never counts toward it. The self-evaluation
+section reads the staff audit through :meth:`~PublishedFigures.ratings`;
+``wqm export`` writes the whole :attr:`~PublishedFigures.table`.
 """
 from __future__ import annotations
 
@@ -46,17 +64,17 @@ import numpy as np
 import pandas as pd
 
 from ..data import Framework, QuestionBank, SurveyMapping
+from ..data.surveys import MEASURE_AGREEMENT, MEASURE_RATING
 from ..store.surveys import MISSING, SurveyBlock, SurveyData
 from .stats import wilson_interval
 from .suppression import COMPLEMENTARY, PRIMARY, Cell, protect
 
-MEASURE_AGREEMENT = "agreement"
 NO_RESPONSES = "no responses"
 PROTECTS_SMALLER = "not shown, so that a smaller group cannot be worked out"
 NOT_GIVEN = ""   # the subgroup of respondents who did not answer the subgroup question
 COLUMNS = ["survey", "survey_name", "section_id", "section", "subgroup_field", "subgroup", "measure", "n",
            "answers", "agree_share", "mean", "ci_low", "ci_high", "suppressed", "reason"]
-TOTAL_COLUMNS = ["survey", "survey_name", "mapped", "n", "suppressed", "reason"]
+TOTAL_COLUMNS = ["survey", "survey_name", "measure", "mapped", "n", "suppressed", "reason"]
 
 
 def too_few(min_group_size: int) -> str:
@@ -66,19 +84,29 @@ def too_few(min_group_size: int) -> str:
 
 @dataclass(frozen=True)
 class PublishedFigures:
-    """The published survey figures of one school year against one framework."""
+    """The published survey figures of one school year against one framework.
+
+    :attr:`table` holds every row; :attr:`whole`, :attr:`shown`,
+    :meth:`for_section` and :meth:`subgroups` hold the ``agreement`` rows only
+    (stakeholder agreement); :meth:`ratings` the ``rating`` rows (the staff
+    audit)."""
     table: pd.DataFrame          # COLUMNS, whole-group and subgroup rows
     totals: pd.DataFrame         # TOTAL_COLUMNS: respondents per survey
     min_group_size: int
 
     @cached_property
+    def agreement(self) -> pd.DataFrame:
+        """Rows of stakeholder agreement (measure ``agreement``), whole groups and subgroups."""
+        return self.table[self.table["measure"] == MEASURE_AGREEMENT].reset_index(drop=True)
+
+    @cached_property
     def whole(self) -> pd.DataFrame:
-        """Whole-group rows (no subgroup)."""
-        return self.table[self.table["subgroup_field"].isna()].reset_index(drop=True)
+        """Whole-group rows of stakeholder agreement (no subgroup)."""
+        return self.agreement[self.agreement["subgroup_field"].isna()].reset_index(drop=True)
 
     @cached_property
     def shown(self) -> pd.DataFrame:
-        """Whole-group rows that are published (not suppressed)."""
+        """Whole-group rows of stakeholder agreement that are published (not suppressed)."""
         whole = self.whole
         return whole[~whole["suppressed"]].reset_index(drop=True)
 
@@ -87,18 +115,33 @@ class PublishedFigures:
         return {sec: rows.reset_index(drop=True) for sec, rows in self.shown.groupby("section_id", sort=False)}
 
     def subgroups(self, survey: str) -> pd.DataFrame:
-        """Subgroup rows of one survey."""
-        t = self.table
+        """Subgroup rows of one survey's stakeholder agreement (none for a ``rating`` survey)."""
+        t = self.agreement
         return t[(t["survey"] == survey) & t["subgroup_field"].notna()].reset_index(drop=True)
 
     def for_section(self, section_id: str) -> pd.DataFrame:
-        """Published whole-group rows for one section."""
+        """Published whole-group rows of stakeholder agreement for one section."""
         return self._shown_by_section.get(section_id, self.shown.iloc[0:0])
+
+    def ratings(self, survey: str | None = None, subgroups: bool = False) -> pd.DataFrame:
+        """Rows of the ``rating`` surveys (the staff audit), suppressed ones included with their reason:
+        whole groups, or only the subgroup rows when ``subgroups``; of one survey when ``survey`` is given."""
+        t = self.table
+        rows = t[(t["measure"] == MEASURE_RATING) & (t["subgroup_field"].notna() == subgroups)]
+        if survey is not None:
+            rows = rows[rows["survey"] == survey]
+        return rows.reset_index(drop=True)
+
+    def responded(self, survey: str) -> bool:
+        """Whether a survey has any respondent this year (shown or not)."""
+        totals = self.totals[self.totals["survey"] == survey]
+        return bool(len(totals)) and totals.iloc[0]["reason"] != NO_RESPONSES
 
     @property
     def unmapped(self) -> list[str]:
-        """Names of surveys the framework's mapping leaves out."""
-        return list(self.totals.loc[~self.totals["mapped"], "survey_name"])
+        """Names of stakeholder (``agreement``) surveys the framework's mapping leaves out."""
+        t = self.totals
+        return list(t.loc[~t["mapped"] & (t["measure"] == MEASURE_AGREEMENT), "survey_name"])
 
     @property
     def has_figures(self) -> bool:
@@ -125,7 +168,7 @@ class _Sums:
 
 
 def _respondent_sums(block: SurveyBlock | None, columns: list[int], codes: np.ndarray, parts: int,
-                     agree_min: int) -> _Sums:
+                     high_min: int) -> _Sums:
     """Per part (subgroup code), the sums over respondents of one section's items."""
     if block is None or not len(block) or not columns:
         zero = np.zeros(parts)
@@ -138,11 +181,11 @@ def _respondent_sums(block: SurveyBlock | None, columns: list[int], codes: np.nd
         return np.bincount(codes, weights=weights, minlength=parts)[:parts]
 
     return _Sums(per_part((row_answers > 0).astype(float)), per_part(row_answers.astype(float)),
-                 per_part((answered & (values >= agree_min)).sum(axis=1).astype(float)),
+                 per_part((answered & (values >= high_min)).sum(axis=1).astype(float)),
                  per_part(np.where(answered, values, 0).sum(axis=1).astype(float)))
 
 
-def _tally_sums(tally: pd.DataFrame, items: set[str], part_index: dict[str, int], parts: int, agree_min: int,
+def _tally_sums(tally: pd.DataFrame, items: set[str], part_index: dict[str, int], parts: int, high_min: int,
                 scale: set[int]) -> _Sums:
     """Per part, the sums of a paper tally over one section's items.
 
@@ -161,7 +204,7 @@ def _tally_sums(tally: pd.DataFrame, items: set[str], part_index: dict[str, int]
         per_item = own.groupby("item_id")["count"].sum()
         sums.n[k] = per_item.max()
         sums.answers[k] = own["count"].sum()
-        sums.agree[k] = own.loc[own["value"] >= agree_min, "count"].sum()
+        sums.agree[k] = own.loc[own["value"] >= high_min, "count"].sum()
         sums.total[k] = (own["value"] * own["count"]).sum()
     return sums
 
@@ -176,11 +219,12 @@ def publish_figures(data: SurveyData, bank: QuestionBank, mapping: SurveyMapping
     online export of one survey are one group of people."""
     names = {p.id: p.name for p in framework.principles}
     tallies = data.tally_rows()
-    scale = set(bank.likert_values)
     rows = []
     for survey_id, survey in bank.surveys.items():
         if not mapping.is_mapped(survey_id):
             continue
+        answer_scale = bank.scale_of(survey_id)
+        scale, high_min = set(answer_scale.values), answer_scale.high_min
         block = data.blocks.get(survey_id)
         tally = tallies[tallies["survey"] == survey_id]
         given = set(block.subgroups) if block is not None else set()
@@ -195,13 +239,15 @@ def publish_figures(data: SurveyData, bank: QuestionBank, mapping: SurveyMapping
         for sec in mapping.sections(survey_id, framework):
             items = [i for i, s in mapping.surveys[survey_id].items() if s == sec]
             columns = [block.item_ids.index(i) for i in items if i in block.item_ids] if block is not None else []
-            sums = _respondent_sums(block, columns, codes, len(parts), bank.agree_min).add(
-                _tally_sums(tally, set(items), part_index, len(parts), bank.agree_min, scale))
+            sums = _respondent_sums(block, columns, codes, len(parts), high_min).add(
+                _tally_sums(tally, set(items), part_index, len(parts), high_min, scale))
             whole = _Sums(*(np.array([x.sum()]) for x in (sums.n, sums.answers, sums.agree, sums.total)))
-            family = [dict(survey=survey_id, subgroup_field=None, subgroup=None, section_id=sec, **whole.stats(0))]
+            family = [dict(survey=survey_id, subgroup_field=None, subgroup=None, section_id=sec,
+                           measure=survey.measure, **whole.stats(0))]
             if survey.subgroup and parts != [NOT_GIVEN]:   # no breakdown when nobody answered the question
                 family += [dict(survey=survey_id, subgroup_field=survey.subgroup.field, subgroup=value,
-                                section_id=sec, **sums.stats(k)) for k, value in enumerate(parts)]
+                                section_id=sec, measure=survey.measure, **sums.stats(k))
+                           for k, value in enumerate(parts)]
             cells = [Cell(r["n"], r["answers"], r["agree"]) for r in family]
             protect(cells[0], cells[1:], min_group_size, len(items))
             for row, cell in zip(family, cells):
@@ -209,12 +255,11 @@ def publish_figures(data: SurveyData, bank: QuestionBank, mapping: SurveyMapping
                                  PROTECTS_SMALLER if cell.hidden == COMPLEMENTARY else
                                  NO_RESPONSES if cell.n == 0 else "")
             rows += family
-    table = pd.DataFrame(rows, columns=[c for c in COLUMNS if c not in ("survey_name", "section", "measure",
+    table = pd.DataFrame(rows, columns=[c for c in COLUMNS if c not in ("survey_name", "section",
                                                                         "ci_low", "ci_high", "suppressed")]
                          + ["agree"])
     table["survey_name"] = table["survey"].map({k: s.name for k, s in bank.surveys.items()})
     table["section"] = table["section_id"].map(names)
-    table["measure"] = MEASURE_AGREEMENT
     table["n"] = table["n"].astype(int)
     table["answers"] = table["answers"].astype(int)
     table["suppressed"] = table["reason"] != ""
@@ -225,9 +270,9 @@ def publish_figures(data: SurveyData, bank: QuestionBank, mapping: SurveyMapping
 
     totals = []
     for survey_id, survey in bank.surveys.items():
-        n = survey_respondents(data, survey_id, scale)
-        totals.append(dict(survey=survey_id, survey_name=survey.name, mapped=mapping.is_mapped(survey_id),
-                           n=n, suppressed=n < min_group_size,
+        n = survey_respondents(data, survey_id, set(bank.values_of(survey_id)))
+        totals.append(dict(survey=survey_id, survey_name=survey.name, measure=survey.measure,
+                           mapped=mapping.is_mapped(survey_id), n=n, suppressed=n < min_group_size,
                            reason=NO_RESPONSES if n == 0 else too_few(min_group_size) if n < min_group_size
                            else ""))
     totals_frame = pd.DataFrame(totals, columns=TOTAL_COLUMNS)

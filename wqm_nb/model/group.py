@@ -30,6 +30,7 @@ class SchoolSummary:
     has_data: bool
     sef_means: dict[str, float] = field(default_factory=dict)                 # section -> mean rating
     agreement: dict[str, dict[str, float]] = field(default_factory=dict)      # survey -> section -> share
+    # (stakeholder agreement only: the staff audit, a rating, is not rolled up)
     level_met: str = ""
     next_level: str = ""
     progress: str = ""

@@ -1,7 +1,8 @@
 """Strengths and areas for development, from the self-evaluation and the published figures.
 
 Thresholds come from the framework's ``report`` section. Survey statements
-read only published (unsuppressed) figures.
+read only published (unsuppressed) figures of stakeholder agreement; the
+staff audit (measure ``rating``) is shown beside the self-evaluation instead.
 """
 from __future__ import annotations
 

@@ -116,9 +116,19 @@ def _title(ax, title: str) -> None:
     ax.set_title(literal(title), loc="left", fontsize=10, fontweight="bold")
 
 
+SEF_COLOUR = "#1b6a8c"
+AUDIT_COLOUR = "#b5651d"
+
+
 @_themed
-def sef_chart(principles: pd.DataFrame, scale: Scale, title: str = "Self-evaluation by section") -> Chart:
-    """Horizontal bars: mean rating of each section, on the scale's labels."""
+def sef_chart(principles: pd.DataFrame, scale: Scale, title: str = "Self-evaluation by section",
+              audit: pd.DataFrame | None = None, audit_name: str = "Staff audit") -> Chart:
+    """Horizontal bars: mean rating of each section, on the scale's labels; with ``audit`` (whole-group
+    rows of a rating survey from the published figures: ``section_id``, ``mean``, ``n``, ``suppressed``,
+    ``reason``) a second, hatched bar per section for the staff's mean rating, or the reason it is not
+    shown."""
+    if audit is not None and len(audit):
+        return _sef_audit_chart(principles, scale, title, audit, audit_name)
     data = principles.assign(label=[wrap(f"{r.principle_id} {r.principle}") for r in principles.itertuples()],
                              value=principles["mean_rating"].fillna(0))
     fig, ax = _figure(7.2, 0.45 * len(data) + 1.2)
@@ -136,6 +146,53 @@ def sef_chart(principles: pd.DataFrame, scale: Scale, title: str = "Self-evaluat
         parts.append(f"{r.principle_id} {text}")
     alt = f"{title}: bar chart of mean rating on a {scale.min} to {scale.max} scale. " + "; ".join(parts) + "."
     return Chart(figure_svg(fig, "sef", alt), alt, f"{title} (mean rating, {scale.min} to {scale.max}).")
+
+
+def _sef_audit_chart(principles: pd.DataFrame, scale: Scale, title: str, audit: pd.DataFrame,
+                     audit_name: str) -> Chart:
+    """The self-evaluation chart with the staff audit beside it (see :func:`sef_chart`)."""
+    by_section = {r.section_id: r for r in audit.itertuples()}
+    labels = [wrap(f"{r.principle_id} {r.principle}") for r in principles.itertuples()]
+    own = principles["mean_rating"].to_numpy(dtype=float)
+    staff = []
+    for pid in principles["principle_id"]:
+        r = by_section.get(pid)
+        staff.append(np.nan if r is None or r.suppressed else float(r.mean))
+    staff = np.array(staff, dtype=float)
+    fig, ax = _figure(7.2, 0.7 * len(principles) + 1.5)
+    ys = np.arange(len(principles))
+    h = 0.38
+    ax.barh(ys - h / 2, np.nan_to_num(own), height=h, color=SEF_COLOUR, label="Self-evaluation (mean rating)")
+    ax.barh(ys + h / 2, np.nan_to_num(staff), height=h, color=AUDIT_COLOUR, hatch="///", edgecolor="white",
+            linewidth=0, label=f"{literal(audit_name)} (mean rating)")
+    ax.set_yticks(ys, labels)
+    ax.invert_yaxis()
+    ax.set_xlim(0, scale.max + 0.9)     # room for the value labels of a bar at the top of the scale
+    ax.set_xticks(list(scale.values))
+    ax.set_xticklabels([wrap(f"{lv.value} {lv.label}", 14) for lv in scale.levels], fontsize=7)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    _title(ax, title)
+    parts = []
+    for y, (pid, mine, theirs) in enumerate(zip(principles["principle_id"], own, staff)):
+        mine_text = "not rated" if np.isnan(mine) else f"{mine:.1f}"
+        ax.text(np.nan_to_num(mine) + 0.05, y - h / 2, mine_text, va="center", fontsize=8)
+        r = by_section.get(pid)
+        if r is None:
+            staff_text = "not asked"
+        elif r.suppressed:
+            staff_text = r.reason if r.reason.startswith("not shown") else f"{r.reason}, not shown"
+        else:
+            staff_text = f"{theirs:.1f} (n={r.n})"
+        ax.text(np.nan_to_num(theirs) + 0.05, y + h / 2, f"{literal(audit_name.lower())} {staff_text}",
+                va="center", fontsize=7, color="#333333")
+        parts.append(f"{pid} {mine_text}, {audit_name.lower()} {staff_text}")
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=2, fontsize=7, frameon=False)
+    alt = (f"{title}: bar chart of mean rating on a {scale.min} to {scale.max} scale, the self-evaluation beside "
+           f"the {audit_name.lower()} (staff's mean rating). " + "; ".join(parts) + ".")
+    return Chart(figure_svg(fig, "sef", alt), alt,
+                 f"{title} (mean rating, {scale.min} to {scale.max}), with the {audit_name.lower()} beside it "
+                 f"(hatched).")
 
 
 @_themed

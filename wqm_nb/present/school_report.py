@@ -7,7 +7,10 @@ with inline SVG charts), so it looks the same in JupyterLab, in Voila, in the
 exported HTML and in the PDF. Sections fit the framework: a checklist shows
 its key question, items and guidance instead of award levels; a framework
 with reflections (VbE) shows them, empty or not; a framework without a
-survey mapping says so.
+survey mapping says so. The staff audit (a survey whose measure is a
+rating) is shown in the self-evaluation section, beside the leaders' mean
+rating of each section; the stakeholder survey section shows agreement
+only.
 """
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from ..model import SchoolAssessment, assess_school
+from ..data.surveys import MEASURE_RATING
 from ..model.figures import NOT_GIVEN
 from ..settings import ReportSettings
 from . import charts
@@ -29,6 +33,16 @@ def _cell(row) -> str:
     if row.suppressed:
         return row.reason
     return f"{row.agree_share:.0%} (n={row.n})"
+
+
+def rating_cell(row) -> str:
+    """A rating survey's cell (the staff audit): '2.8 (n=14)', the mean rating and the staff who gave one,
+    or why it is not shown (never a number of a suppressed group)."""
+    if row is None:
+        return "not asked"
+    if row.suppressed:
+        return row.reason
+    return f"{row.mean:.1f} (n={row.n})"
 
 
 def survey_matrix(rows: pd.DataFrame, by: str, first: str) -> Table:
@@ -82,8 +96,11 @@ class SchoolReport:
     def _build_header(self) -> Fragment:
         """Title, school facts and the headline status."""
         a, s = self.assessment, self.assessment.school
-        totals = a.current.figures.totals
-        responses = ", ".join(f"{r.survey_name}: {r.reason or r.n}" for r in totals.itertuples())
+        figures = a.current.figures
+        totals = figures.totals
+        # every stakeholder survey; a rating survey (the staff audit) only when the school ran it
+        responses = ", ".join(f"{r.survey_name}: {r.reason or r.n}" for r in totals.itertuples()
+                              if r.measure != MEASURE_RATING or figures.responded(r.survey))
         facts = [("School", s["name"]), ("Trust", s["trust"] or "-"), ("Phase", s["phase"].capitalize()),
                  ("Pupils", s["pupils"] if s["pupils"] is not None else "-"), ("Academic year", a.year),
                  ("Responses", responses), ("Report date", self.report_date.isoformat())]
@@ -102,21 +119,50 @@ class SchoolReport:
         the elements in rows that open). The trend across years is :meth:`trend_section`."""
         return self._cached(f"sef_section:{element_table}", lambda: self._build_sef_section(element_table))
 
+    def audits(self) -> tuple[list[tuple[Any, pd.DataFrame]], list[str]]:
+        """The rating surveys (the staff audit) the school ran this year: ``(survey, whole-group rows)`` for
+        those this framework maps, and the names of those it does not map. A survey nobody answered is in
+        neither: the report then says nothing about it."""
+        figures = self.assessment.current.figures
+        shown, unmapped = [], []
+        for survey in self.assessment.bank.surveys.values():
+            if survey.measure != MEASURE_RATING or not figures.responded(survey.id):
+                continue
+            rows = figures.ratings(survey.id)
+            if len(rows):
+                shown.append((survey, rows))
+            else:
+                unmapped.append(survey.name)
+        return shown, unmapped
+
     def _build_sef_section(self, element_table: bool = True) -> Fragment:
         a, fw = self.assessment, self.framework
         p = a.current.principles
-        summary = Table(["", fw.section_label, "Mean rating", "Stage", "Rated", "With evidence"],
+        audits, unmapped_audits = self.audits()
+        by_section = [{r.section_id: r for r in rows.itertuples()} for _, rows in audits]
+        summary = Table(["", fw.section_label, "Mean rating", "Stage",
+                         *(f"{survey.name} mean (n)" for survey, _ in audits), "Rated", "With evidence"],
                         [[r.principle_id, r.principle, "" if pd.isna(r.mean_rating) else f"{r.mean_rating:.1f}",
-                          r.level, f"{r.rated}/{r.elements}", f"{r.with_evidence}/{r.elements}"]
+                          r.level, *(rating_cell(rows.get(r.principle_id)) for rows in by_section),
+                          f"{r.rated}/{r.elements}", f"{r.with_evidence}/{r.elements}"]
                          for r in p.itertuples()])
         e = a.current.elements
         detail = evidence_table(e)
-        return render("sef.html.j2", "self-evaluation", title=f"Self-evaluation by {fw.section_label.lower()}",
+        title = f"Self-evaluation by {fw.section_label.lower()}"
+        audit_notes = [f"{survey.name}: staff's own rating of how far the school has got with each "
+                       f"{fw.section_label.lower()}, on the same {fw.scale.name.lower()}, as a mean with the "
+                       f"number of staff who rated it (n), beside the self-evaluation's mean rating. Groups of "
+                       f"fewer than {a.current.figures.min_group_size} staff are not shown, and neither are "
+                       f"groups from which a smaller group could be worked out." for survey, _ in audits]
+        return render("sef.html.j2", "self-evaluation", title=title,
                       intro=f"Current ratings on the {fw.scale.name.lower()} ({fw.scale.min} to {fw.scale.max}); "
                             f"the latest entry for each element counts.",
                       framework=fw, year=a.year, rated=a.current.has_self_evaluation,
-                      chart=charts.sef_chart(p, fw.scale, f"Self-evaluation by {fw.section_label.lower()}"),
-                      summary=summary, detail=detail if element_table else None)
+                      chart=charts.sef_chart(p, fw.scale, title,
+                                             **(dict(audit=audits[0][1], audit_name=audits[0][0].name)
+                                                if audits else {})),
+                      summary=summary, detail=detail if element_table else None,
+                      audit_notes=audit_notes, unmapped_audits=unmapped_audits)
 
     def survey_section(self, by_subgroup: bool = True) -> Fragment:
         """What stakeholders say: published figures per section, then per subgroup unless ``by_subgroup``
@@ -267,4 +313,4 @@ def load_school_report(*, school_id: str, year: str = "", data: str = "", framew
     return SchoolReport(assess_school(settings))
 
 
-__all__ = ["SchoolReport", "evidence_table", "load_school_report", "survey_matrix"]
+__all__ = ["SchoolReport", "evidence_table", "load_school_report", "rating_cell", "survey_matrix"]

@@ -55,7 +55,8 @@ from voila.tornado.handler import TornadoVoilaHandler
 
 from ..data import available_frameworks
 from ..errors import SettingsError
-from ..export.notebooks import SCHOOL_NOTEBOOK, STATIC_TAG, SURVEY_IMPORT_NOTEBOOK, notebook_path, resource_dir
+from ..export.notebooks import (SCHOOL_NOTEBOOK, SEF_CAPTURE_NOTEBOOK, STATIC_TAG, SURVEY_IMPORT_NOTEBOOK,
+                                notebook_path, resource_dir)
 from ..settings import SCHOOL_ID_PATTERN, check_academic_year
 from .links import LinkError, check_link, load_secret
 
@@ -64,6 +65,9 @@ LINK_COOKIE = "wqm-link"
 LINK_USER = "link:"
 TEMPLATE = "wqm_app"
 PAGE_PARAMS = ("school", "year", "framework", "token")
+#: The notebook each page shows; every page but the report writes to the store.
+PAGE_NOTEBOOKS = {"report": SCHOOL_NOTEBOOK, "survey-import": SURVEY_IMPORT_NOTEBOOK, "capture": SEF_CAPTURE_NOTEBOOK}
+PAGE_NAMES = {"report": "the report app", "survey-import": "the survey import form", "capture": "the capture form"}
 
 
 @dataclass
@@ -386,14 +390,14 @@ def default_max_kernels() -> int:
     return max(2, min(cores * 2, int(memory_gb / 0.3 / 2)))
 
 
-def prepare_store(data: Path, work_dir: Path, writable: bool = False) -> Path:
+def prepare_store(data: Path, work_dir: Path, writable: bool = False, what: str = "the survey import form") -> Path:
     """The store the app reads: the data itself, or a CSV folder imported once into ``work_dir``
     (refused when the page writes: what it writes would be lost with the copy)."""
     from ..store import build_database
     from ..store.store import store_file_for_writing
 
     if writable:
-        return store_file_for_writing(data, "the survey import form")
+        return store_file_for_writing(data, what)
     if data.is_dir():
         return build_database(data, work_dir / "wqm.sqlite")
     return data
@@ -416,9 +420,10 @@ def serve(data: Path, port: int = 8866, token: str = "", max_kernels: int | None
           public_url: str = "", page: str = "report") -> None:
     """Start the app and block until interrupted. ``token`` empty: a random one, printed in the URL.
 
-    ``page`` is ``report`` (the leaders' report app) or ``survey-import`` (the
-    survey import form, which writes to the store): the same server, checks
-    and links, each link signed for its page.
+    ``page`` is ``report`` (the leaders' report app), ``survey-import`` (the
+    survey import form) or ``capture`` (the self-evaluation form); the last
+    two write to the store. The same server, checks and links for each, each
+    link signed for its page.
 
     ``public_url`` is the address viewers use through a reverse proxy: the
     browser's websockets then come from that origin, which is allowed (the
@@ -429,7 +434,9 @@ def serve(data: Path, port: int = 8866, token: str = "", max_kernels: int | None
 
     work_dir = Path(tempfile.mkdtemp(prefix="wqm-serve-"))
     STATE.page = page
-    STATE.store = str(prepare_store(data, work_dir, writable=page != "report"))
+    if page not in PAGE_NOTEBOOKS:
+        raise SettingsError(f"unknown page {page!r} (known: {', '.join(PAGE_NOTEBOOKS)})")
+    STATE.store = str(prepare_store(data, work_dir, writable=page != "report", what=PAGE_NAMES[page]))
     STATE.secret = load_secret(data)
     STATE.max_kernels = max_kernels or default_max_kernels()
     STATE.port = port
@@ -465,5 +472,5 @@ def serve(data: Path, port: int = 8866, token: str = "", max_kernels: int | None
     c.MappingKernelManager.cull_busy = False
     print(f"wqm serve: {data} on http://127.0.0.1:{port}/?token={token}", flush=True)
     app = WqmVoila(config=c)
-    app.initialize([str(notebook_path(SCHOOL_NOTEBOOK if page == "report" else SURVEY_IMPORT_NOTEBOOK))])
+    app.initialize([str(notebook_path(PAGE_NOTEBOOKS[page]))])
     app.start()

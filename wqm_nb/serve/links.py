@@ -31,7 +31,7 @@ from ..errors import SettingsError
 from ..settings import check_academic_year, check_school_id
 
 SIGNED = ("school", "year", "expires")
-PAGES = ("report", "survey-import")
+PAGES = ("report", "survey-import", "capture")
 #: parameters a page or PDF request may carry besides the signed ones
 OPTIONAL = ("sig", "token", "framework", "show_year")
 _DURATION = re.compile(r"^(\d+)([dhm]?)$")

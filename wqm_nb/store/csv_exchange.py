@@ -2,11 +2,31 @@
 
 A data folder (like ``sample_data/``) holds ``schools.csv``, ``cycles.csv``
 (one row per school, framework and academic year), ``sef_ratings.csv``
-(every row a history entry), ``adviser_notes.csv``, ``reflections.csv`` and
+(every row a history entry: an element's whole state after one edit),
+``adviser_notes.csv``, ``reflections.csv``, optionally ``targets.csv`` and
 one wide file per survey (``staff_survey.csv``: one row per respondent, one
 column per item, blank = not answered). Every year named by a rating, note,
-reflection or survey row must be listed in ``cycles.csv``; a row that names
-another year is refused with the file and row, not silently given a new year.
+reflection, target or survey row must be listed in ``cycles.csv``; a row that
+names another year is refused with the file and row, not silently given a new
+year. :data:`CSV_FILES` lists each file's columns; :data:`REQUIRED_COLUMNS`
+those a file must have (the others may be left out).
+
+* ``sef_ratings.csv``: ``rating`` may be empty (evidence written before a
+  rating is chosen); the optional ``sorting`` column holds the NCB tool's
+  sorting as its code (``doing_now``, ``want_to_do``, ``not_for_us``) or its
+  label ("We do this now", any case). Rows are recorded with source ``csv``.
+* ``targets.csv`` (optional): every row is a target's whole state after one
+  edit, recorded through :meth:`~wqm_nb.store.Store.record_target`; rows with
+  the same ``target_id`` in one cycle are its successive entries, in file
+  order. ``review_date`` is ``YYYY-MM-DD`` or empty; ``status`` is ``open``,
+  ``in_progress``, ``achieved`` or ``dropped`` (or "In progress", any case;
+  empty: open for a new target, unchanged for a later row). A target id the
+  school had in an earlier year of the same framework is a carried target:
+  ``carried_from`` is set to the latest such year's cycle.
+
+An error names the file, the row (as a spreadsheet numbers it) and, for a
+bad cell of a rating, a target or a survey answer, the column; nothing is
+imported from a folder with one.
 """
 from __future__ import annotations
 
@@ -14,29 +34,49 @@ import csv
 import io
 from pathlib import Path
 
-from ..data import QuestionBank, load_framework, load_question_bank
+from ..data import Framework, QuestionBank, load_framework, load_question_bank
+from ..data.frameworks import SORTINGS as SORTING_LABELS
 from ..errors import DataFileError, SettingsError, StoreError
 from ..spreadsheet import NotText, decode_text, restore
+from .cycle_records import check_rating, check_review_date
+from .schema import TARGET_STATUSES
 from .store import Store, new_store_file
 
+#: Every file of the format (but the survey files) and its columns, in the order ``wqm sample`` writes them.
 CSV_FILES = {
     "schools": ("schools.csv", ["school_id", "name", "phase", "trust", "local_authority", "pupils"]),
     "cycles": ("cycles.csv", ["school_id", "framework", "academic_year"]),
     "sef": ("sef_ratings.csv", ["school_id", "framework", "academic_year", "element_id", "rating",
-                                "evidence", "recorded_by", "recorded_at"]),
+                                "evidence", "sorting", "recorded_by", "recorded_at"]),
     "notes": ("adviser_notes.csv", ["school_id", "framework", "academic_year", "principle_id", "author",
                                     "note", "created_at"]),
     "reflections": ("reflections.csv", ["school_id", "framework", "academic_year", "reflection_id", "text",
                                         "author", "recorded_at"]),
+    "targets": ("targets.csv", ["school_id", "framework", "academic_year", "target_id", "principle_id", "text",
+                                "owner", "review_date", "status", "recorded_by", "recorded_at"]),
 }
 SURVEY_CSV = "{survey}_survey.csv"          # one wide file per survey
+#: The columns each file must have; the others may be left out (``targets.csv`` itself may be).
 REQUIRED_COLUMNS = {
     "schools": ["school_id", "name", "phase"],
     "cycles": ["school_id", "framework", "academic_year"],
     "sef": ["school_id", "framework", "academic_year", "element_id", "rating"],
     "notes": ["school_id", "framework", "academic_year", "note"],
     "reflections": ["school_id", "framework", "academic_year", "reflection_id", "text"],
+    "targets": ["school_id", "framework", "academic_year", "target_id", "principle_id", "text", "owner",
+                "review_date", "status"],
 }
+
+
+def _key(value: str) -> str:
+    """A sorting or status as typed, for matching: case, spacing, hyphens and curly quotes set aside."""
+    return " ".join(value.replace("\u2019", "'").replace("_", " ").replace("-", " ").lower().split())
+
+
+#: A sorting as a CSV cell may hold it (code or label, see :func:`_key`) -> the stored code.
+SORTING_CELLS = {_key(k): code for code, label in SORTING_LABELS.items() for k in (code, label)}
+#: A target status as a CSV cell may hold it -> the stored status.
+STATUS_CELLS = {_key(status): status for status in TARGET_STATUSES}
 
 
 def decode(path: Path, data: bytes) -> str:
@@ -93,7 +133,9 @@ class _Importer:
         self.store, self.directory, self.bank = store, directory, bank
         self.cycle_ids: dict[tuple[str, str, str], int] = {}
         self.year_ids: dict[tuple[str, str], int] = {}
-        self.counts = dict.fromkeys(["schools", "cycles", "ratings", "notes", "reflections", "answers"], 0)
+        self.counts = dict.fromkeys(["schools", "cycles", "ratings", "notes", "reflections", "targets",
+                                     "answers"], 0)
+        self.frameworks: dict[str, Framework] = {}
 
     def rows(self, kind: str) -> tuple[Path, list[tuple[int, dict[str, str]]]]:
         name = CSV_FILES[kind][0]
@@ -106,6 +148,12 @@ class _Importer:
             raise DataFileError(path.name, "", f"{key[0]} {key[1]} {key[2]} is not listed in cycles.csv", row=row)
         return self.cycle_ids[key]
 
+    def framework(self, framework_id: str) -> Framework:
+        """A framework of a cycle listed in ``cycles.csv`` (loaded there, so it is known)."""
+        if framework_id not in self.frameworks:
+            self.frameworks[framework_id] = load_framework(framework_id)
+        return self.frameworks[framework_id]
+
     def run(self) -> dict[str, int]:
         schools_file = self.directory / CSV_FILES["schools"][0]
         if not schools_file.exists():
@@ -116,6 +164,7 @@ class _Importer:
             self._guarded("sef", self._rating)
             self._guarded("notes", self._note)
             self._guarded("reflections", self._reflection)
+            self._targets()
             for survey in self.bank.surveys:
                 self._survey(survey)
         self.counts["cycles"] = len(self.cycle_ids)
@@ -146,8 +195,32 @@ class _Importer:
             rec["school_id"], rec["academic_year"])
 
     def _rating(self, path: Path, row: int, rec: dict) -> None:
-        self.store.record_ratings(self.cycle_of(path, row, rec), [rec])
+        cycle_id = self.cycle_of(path, row, rec)
+        fw = self.framework(rec["framework"])
+        element_id = rec["element_id"]
+        if element_id not in fw.element_ids:
+            raise DataFileError(path.name, "", f"element {element_id!r} is not in framework {fw.id!r}", row=row,
+                                column="element_id")
+        try:
+            check_rating(fw, element_id, rec["rating"])
+        except StoreError as exc:
+            raise DataFileError(path.name, "", str(exc), row=row, column="rating") from None
+        entry = dict(element_id=element_id, rating=rec["rating"], evidence=rec.get("evidence", ""),
+                     sorting=self._sorting(path, row, rec.get("sorting", "")),
+                     recorded_by=rec.get("recorded_by", ""), recorded_at=rec.get("recorded_at", ""))
+        self.store.record_ratings(cycle_id, [entry], framework=fw, source="csv")
         self.counts["ratings"] += 1
+
+    @staticmethod
+    def _sorting(path: Path, row: int, cell: str) -> str:
+        """A ``sorting`` cell as the stored code ('' for blank)."""
+        if not cell.strip():
+            return ""
+        if _key(cell) not in SORTING_CELLS:
+            choices = "; ".join(f"{code} ({label})" for code, label in SORTING_LABELS.items())
+            raise DataFileError(path.name, "", f"sorting {cell.strip()!r} is not one of {choices}", row=row,
+                                column="sorting")
+        return SORTING_CELLS[_key(cell)]
 
     def _note(self, path: Path, row: int, rec: dict) -> None:
         self.store.add_note(self.cycle_of(path, row, rec), rec["note"], rec.get("author", ""),
@@ -158,6 +231,54 @@ class _Importer:
         self.store.record_reflection(self.cycle_of(path, row, rec), rec["reflection_id"], rec["text"],
                                      rec.get("author", ""), rec.get("recorded_at") or None)
         self.counts["reflections"] += 1
+
+    def _targets(self) -> None:
+        """``targets.csv``, in academic year order (file order within a year), so a target
+        carried from an earlier year finds it whatever order the file lists the years in."""
+        path, rows = self.rows("targets")
+        for row, rec in sorted(rows, key=lambda r: r[1]["academic_year"]):
+            try:
+                self._target(path, row, rec)
+            except (StoreError, SettingsError) as exc:
+                raise DataFileError(path.name, "", str(exc), row=row) from None
+
+    def _target(self, path: Path, row: int, rec: dict) -> None:
+        cycle_id = self.cycle_of(path, row, rec)
+        fw = self.framework(rec["framework"])
+
+        def bad(column: str, message: str) -> DataFileError:
+            return DataFileError(path.name, "", message, row=row, column=column)
+
+        target_id = rec["target_id"].strip()
+        if not target_id:
+            raise bad("target_id", "no target id")
+        principle_id = rec["principle_id"].strip()
+        if principle_id and principle_id not in fw.principle_ids:
+            raise bad("principle_id", f"principle {principle_id!r} is not in framework {fw.id!r} "
+                                      f"(its principles: {', '.join(fw.principle_ids)})")
+        try:
+            review_date = check_review_date(rec["review_date"])
+        except StoreError as exc:
+            raise bad("review_date", str(exc)) from None
+        status = None
+        if rec["status"].strip():
+            status = STATUS_CELLS.get(_key(rec["status"]))
+            if status is None:
+                raise bad("status", f"status {rec['status'].strip()!r} is not one of {', '.join(TARGET_STATUSES)}")
+        carried_from = None
+        if self.store.target(cycle_id, target_id) is None:
+            earlier = self.store.conn.execute(
+                "SELECT c.cycle_id FROM target_history t JOIN cycles c USING (cycle_id) "
+                "JOIN school_years y USING (school_year_id) WHERE t.target_id = ? AND y.school_id = ? "
+                "AND c.framework = ? AND y.academic_year < ? ORDER BY y.academic_year DESC LIMIT 1",
+                (target_id, rec["school_id"], fw.id, rec["academic_year"])).fetchone()
+            carried_from = earlier[0] if earlier else None
+        self.store.record_target(cycle_id, target_id=target_id, principle_id=principle_id, text_=rec["text"],
+                                 owner=rec["owner"], review_date=review_date, status=status,
+                                 recorded_by=rec.get("recorded_by", "").strip(),
+                                 recorded_at=rec.get("recorded_at", "").strip() or None, framework=fw, create=True,
+                                 carried_from=carried_from)
+        self.counts["targets"] += 1
 
     def _survey(self, survey: str) -> None:
         import pandas as pd
@@ -197,7 +318,7 @@ class _Importer:
             for item in spec.item_ids:
                 if item in rec:
                     try:
-                        clean[item] = self.bank.answer_value(rec[item])
+                        clean[item] = self.bank.answer_value(rec[item], survey)
                     except ValueError as exc:
                         raise DataFileError(path.name, "", str(exc), row=row, column=item) from None
             groups.setdefault(key, []).append(clean)

@@ -37,7 +37,7 @@ from .store import DEFAULT_TIMEOUT, Store, backup_copy, new_store_file, now
 
 ImportMode = Literal["new", "replace", "merge"]
 #: What an import counts, in the order a report lists them.
-COUNTED = ("schools", "school_years", "cycles", "ratings", "notes", "reflections", "answers")
+COUNTED = ("schools", "school_years", "cycles", "ratings", "notes", "reflections", "targets", "answers")
 #: The time a scratch store records for a row whose CSV cell left it blank, so
 #: that a merge can tell "no time given" from a time (see :func:`import_folder`).
 UNSTAMPED = ""
@@ -101,13 +101,16 @@ def import_folder(source: str | Path, target: str | Path, mode: ImportMode = "ne
         years and cycles the store lacks and every history row it does not
         already hold; a backup copy is kept if anything was added. A history
         row is already held when one with the same values is: for a rating the
-        same cycle, element, rating, evidence, recorded_by and recorded_at;
-        for a note the same cycle, principle, author, text and created_at; for
-        a reflection the same cycle, reflection id, text, author and
-        recorded_at (a row repeated n times in the folder is held when the
-        store has it n times). A row whose CSV time was blank matches any time,
-        and gets the time of the merge if it is new. So merging a folder twice
-        adds nothing the second time. Survey answers are keyed by school year,
+        same cycle, element, rating, evidence, sorting, recorded_by and
+        recorded_at (not its source); for a note the same cycle, principle,
+        author, text and created_at; for a reflection the same cycle,
+        reflection id, text, author and recorded_at; for a target entry the
+        same cycle, target id, principle, text, owner, review date, status,
+        cycle carried from, recorded_by and recorded_at (a row repeated n
+        times in the folder is held when the store has it n times). A row
+        whose CSV time was blank matches any time, and gets the time of the
+        merge if it is new. So merging a folder twice adds nothing the second
+        time. Survey answers are keyed by school year,
         survey, respondent and item: an answer the store has with another
         value (or subgroup) is a :class:`StoreError` naming school, year,
         survey, respondent and item, and nothing is written. A school already
@@ -163,9 +166,9 @@ def remove_school(path: str | Path, school_id: str, *, timeout: float = DEFAULT_
     """Erase one school whole from the store at ``path``; return the counts removed per kind.
 
     For retention or a data-subject request. In one transaction: the school,
-    its school years, cycles, ratings, notes, reflections and survey answers
-    go, and ``erasure_log`` gets ``(school_id, removed_at, counts)``, which
-    holds no personal data and cannot be changed or deleted. The history
+    its school years, cycles, ratings, notes, reflections, targets and survey
+    answers go, and ``erasure_log`` gets ``(school_id, removed_at, counts)``,
+    which holds no personal data and cannot be changed or deleted. The history
     tables' DELETE triggers let the rows go only because the school is listed
     in ``erasures`` for the length of the transaction. Deleted content is
     overwritten in the file (``secure_delete``) and the write-ahead log is
@@ -238,6 +241,7 @@ _ERASE = (
     ("ratings", f"DELETE FROM sef_history WHERE cycle_id IN ({_ERASING_CYCLES})"),
     ("notes", f"DELETE FROM adviser_notes WHERE cycle_id IN ({_ERASING_CYCLES})"),
     ("reflections", f"DELETE FROM reflections WHERE cycle_id IN ({_ERASING_CYCLES})"),
+    ("targets", f"DELETE FROM target_history WHERE cycle_id IN ({_ERASING_CYCLES})"),
     ("", f"DELETE FROM survey_answers WHERE import_id IN ({_ERASING_IMPORTS})"),
     ("", f"DELETE FROM survey_tallies WHERE import_id IN ({_ERASING_IMPORTS})"),
     ("", f"DELETE FROM survey_comments WHERE import_id IN ({_ERASING_IMPORTS})"),
@@ -292,12 +296,14 @@ def _merge(src: Store, dst: Store) -> tuple[dict[str, int], tuple[str, ...]]:
             d, "cycles", "cycle_id", school_year_id=year_ids[row["school_year_id"]], framework=row["framework"])
         added["cycles"] += new
 
-    for kind, table, key, columns, stamp in (
-            ("ratings", "sef_history", "entry_id", ("element_id", "rating", "evidence", "recorded_by"),
-             "recorded_at"),
-            ("notes", "adviser_notes", "note_id", ("principle_id", "author", "note"), "created_at"),
-            ("reflections", "reflections", "entry_id", ("reflection_id", "text", "author"), "recorded_at")):
-        added[kind] = _merge_history(s, d, table, key, columns, stamp, cycle_ids)
+    for kind, table, key, columns, stamp, copied in (
+            ("ratings", "sef_history", "entry_id", ("element_id", "rating", "evidence", "sorting", "recorded_by"),
+             "recorded_at", ("source",)),
+            ("notes", "adviser_notes", "note_id", ("principle_id", "author", "note"), "created_at", ()),
+            ("reflections", "reflections", "entry_id", ("reflection_id", "text", "author"), "recorded_at", ()),
+            ("targets", "target_history", "entry_id", ("target_id", "principle_id", "text", "owner", "review_date",
+                                                       "status", "carried_from", "recorded_by"), "recorded_at", ())):
+        added[kind] = _merge_history(s, d, table, key, columns, stamp, cycle_ids, copied)
     added["answers"] = _merge_answers(s, d, year_ids)
     return added, tuple(kept)
 
@@ -314,13 +320,18 @@ def _ensure(conn: sqlite3.Connection, table: str, key: str, **values: object) ->
 
 
 def _merge_history(src: sqlite3.Connection, dst: sqlite3.Connection, table: str, key: str,
-                   columns: tuple[str, ...], stamp: str, cycle_ids: dict[int, int]) -> int:
+                   columns: tuple[str, ...], stamp: str, cycle_ids: dict[int, int],
+                   copied: tuple[str, ...] = ()) -> int:
     """Append the rows of a history table that ``dst`` does not hold yet; return how many.
 
     A row is held when ``dst`` has one with the same cycle, ``columns`` and
     ``stamp``, counted with multiplicity. Rows with a time go first, then
     those without (:data:`UNSTAMPED`) match what is left ignoring the time;
-    new rows are appended in the source's entry order.
+    new rows are appended in the source's entry order. ``copied`` columns
+    are written with a new row but not compared (a rating's ``source``: the
+    same edit read from a folder once more is held, wherever it was first
+    recorded from). Every column named ``carried_from`` holds a cycle id and
+    is mapped as the row's cycle is.
     """
     names = ", ".join(("cycle_id", *columns, stamp))
     wanted = set(cycle_ids.values())
@@ -330,7 +341,14 @@ def _merge_history(src: sqlite3.Connection, dst: sqlite3.Connection, table: str,
         if row[0] in wanted:
             full[tuple(row)] += 1
             loose[tuple(row)[:-1]] += 1
-    rows = [(cycle_ids[r[0]], *tuple(r)[1:]) for r in src.execute(f"SELECT {names} FROM {table} ORDER BY {key}")]
+    refs = [i for i, c in enumerate(("cycle_id", *columns, stamp)) if c in ("cycle_id", "carried_from")]
+    rows, extra = [], []
+    for r in src.execute(f"SELECT {', '.join((names, *copied))} FROM {table} ORDER BY {key}"):
+        values = list(r)
+        for i in refs:
+            values[i] = None if values[i] is None else cycle_ids[values[i]]
+        rows.append(tuple(values[:len(columns) + 2]))
+        extra.append(tuple(values[len(columns) + 2:]))
     new = [False] * len(rows)
     for i, row in enumerate(rows):
         if row[-1] != UNSTAMPED:
@@ -346,8 +364,11 @@ def _merge_history(src: sqlite3.Connection, dst: sqlite3.Connection, table: str,
             else:
                 new[i] = True
     stamp_now = now()
-    chosen = [row if row[-1] != UNSTAMPED else (*row[:-1], stamp_now) for row, is_new in zip(rows, new) if is_new]
-    dst.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(names.split(', ')))})", chosen)
+    chosen = [(*row, *more) if row[-1] != UNSTAMPED else (*row[:-1], stamp_now, *more)
+              for row, more, is_new in zip(rows, extra, new) if is_new]
+    inserted = ", ".join((names, *copied))
+    dst.executemany(f"INSERT INTO {table} ({inserted}) VALUES ({', '.join('?' * len(inserted.split(', ')))})",
+                    chosen)
     return len(chosen)
 
 

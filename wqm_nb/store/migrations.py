@@ -269,8 +269,110 @@ def migrate_3_to_4(conn: sqlite3.Connection) -> None:
     conn.execute("DROP TABLE survey_responses")
 
 
+# -- 4 -> 5: capture (element state with sorting, superseding notes, targets) -----
+
+def _v5_guards(table: str, key: str, message: str) -> str:
+    """Version 5's three append-only triggers of a history table."""
+    return f"""CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table}
+BEGIN SELECT RAISE(ABORT, '{message}'); END;
+CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table}
+WHEN {_V3_NOT_ERASING}
+BEGIN SELECT RAISE(ABORT, '{message}'); END;
+CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table}
+WHEN EXISTS (SELECT 1 FROM {table} WHERE {key} = NEW.{key})
+BEGIN SELECT RAISE(ABORT, '{message}: that row exists'); END;
+"""
+
+
+_V5 = f"""
+DROP VIEW sef_current;
+DROP INDEX sef_history_cycle;
+DROP TRIGGER sef_history_no_update;
+DROP TRIGGER sef_history_no_delete;
+DROP TRIGGER sef_history_no_replace;
+DROP TRIGGER adviser_notes_no_update;
+DROP TRIGGER adviser_notes_no_delete;
+DROP TRIGGER adviser_notes_no_replace;
+ALTER TABLE sef_history RENAME TO sef_history_v4;
+ALTER TABLE adviser_notes RENAME TO adviser_notes_v4;
+CREATE TABLE sef_history (
+    entry_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    cycle_id INTEGER NOT NULL REFERENCES cycles(cycle_id),
+    element_id TEXT NOT NULL,
+    rating INTEGER,
+    evidence TEXT NOT NULL DEFAULT '',
+    sorting TEXT NOT NULL DEFAULT '' CHECK (sorting IN ('', 'doing_now', 'want_to_do', 'not_for_us')),
+    recorded_by TEXT NOT NULL DEFAULT '',
+    recorded_at TEXT NOT NULL,
+    source TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO sef_history (entry_id, cycle_id, element_id, rating, evidence, recorded_by, recorded_at)
+    SELECT entry_id, cycle_id, element_id, rating, evidence, recorded_by, recorded_at FROM sef_history_v4
+    ORDER BY entry_id;
+DROP TABLE sef_history_v4;
+CREATE INDEX sef_history_cycle ON sef_history (cycle_id, element_id, recorded_at, entry_id);
+{_v5_guards('sef_history', 'entry_id', 'sef_history is append-only')}
+CREATE VIEW sef_current AS
+    SELECT entry_id, cycle_id, element_id, rating, evidence, sorting, recorded_by, recorded_at, source FROM (
+        SELECT h.*, row_number() OVER (PARTITION BY cycle_id, element_id
+                                       ORDER BY recorded_at DESC, entry_id DESC) AS rank
+        FROM sef_history h)
+    WHERE rank = 1;
+CREATE TABLE adviser_notes (
+    note_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    cycle_id INTEGER NOT NULL REFERENCES cycles(cycle_id),
+    principle_id TEXT NOT NULL DEFAULT '',
+    author TEXT NOT NULL DEFAULT '',
+    note TEXT NOT NULL CHECK (length(trim(note)) > 0 OR supersedes IS NOT NULL),
+    created_at TEXT NOT NULL,
+    supersedes INTEGER REFERENCES adviser_notes(note_id)
+);
+INSERT INTO adviser_notes (note_id, cycle_id, principle_id, author, note, created_at)
+    SELECT note_id, cycle_id, principle_id, author, note, created_at FROM adviser_notes_v4 ORDER BY note_id;
+DROP TABLE adviser_notes_v4;
+{_v5_guards('adviser_notes', 'note_id', 'adviser notes are append-only')}
+CREATE VIEW adviser_notes_current AS
+    SELECT n.* FROM adviser_notes n
+    WHERE length(trim(n.note)) > 0
+      AND NOT EXISTS (SELECT 1 FROM adviser_notes later WHERE later.supersedes = n.note_id);
+CREATE TABLE target_history (
+    entry_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    cycle_id INTEGER NOT NULL REFERENCES cycles(cycle_id),
+    target_id TEXT NOT NULL CHECK (length(target_id) > 0),
+    principle_id TEXT NOT NULL DEFAULT '',
+    text TEXT NOT NULL DEFAULT '',
+    owner TEXT NOT NULL DEFAULT '',
+    review_date TEXT NOT NULL DEFAULT ''
+        CHECK (review_date = '' OR review_date GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'),
+    status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'in_progress', 'achieved', 'dropped')),
+    carried_from INTEGER REFERENCES cycles(cycle_id),
+    recorded_by TEXT NOT NULL DEFAULT '',
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX target_history_cycle ON target_history (cycle_id, target_id, recorded_at, entry_id);
+{_v5_guards('target_history', 'entry_id', 'target_history is append-only')}
+CREATE VIEW targets_current AS
+    SELECT entry_id, cycle_id, target_id, principle_id, text, owner, review_date, status, carried_from,
+           recorded_by, recorded_at FROM (
+        SELECT t.*, row_number() OVER (PARTITION BY cycle_id, target_id
+                                       ORDER BY recorded_at DESC, entry_id DESC) AS rank
+        FROM target_history t)
+    WHERE rank = 1;
+"""
+
+
+def migrate_4_to_5(conn: sqlite3.Connection) -> None:
+    """Version 4 to 5: ``sef_history`` gains ``sorting`` and ``source`` and an empty rating is
+    allowed; adviser notes may supersede earlier ones; ``target_history`` is added.
+
+    Both history tables are rebuilt with every row and id kept (existing
+    entries get an empty sorting and source; no note supersedes another).
+    """
+    _run(conn, _V5)
+
+
 #: ``{version: step to the next version}``
-MIGRATIONS: dict[int, Migration] = {1: migrate_1_to_2, 2: migrate_2_to_3, 3: migrate_3_to_4}
+MIGRATIONS: dict[int, Migration] = {1: migrate_1_to_2, 2: migrate_2_to_3, 3: migrate_3_to_4, 4: migrate_4_to_5}
 
 
 def upgrade(conn: sqlite3.Connection, version: int) -> int:
@@ -289,4 +391,4 @@ def upgrade(conn: sqlite3.Connection, version: int) -> int:
     return version
 
 
-__all__ = ["MIGRATIONS", "migrate_1_to_2", "migrate_2_to_3", "migrate_3_to_4", "upgrade"]
+__all__ = ["MIGRATIONS", "migrate_1_to_2", "migrate_2_to_3", "migrate_3_to_4", "migrate_4_to_5", "upgrade"]

@@ -9,8 +9,8 @@ Vocabulary, used the same way everywhere in the package:
   against one framework in one academic year. SEF ratings, adviser notes and
   reflections belong to a cycle.
 
-History tables (``sef_history``, ``reflections``, ``adviser_notes``) are
-append-only. Triggers refuse, whoever runs the SQL:
+History tables (``sef_history``, ``reflections``, ``adviser_notes``,
+``target_history``) are append-only. Triggers refuse, whoever runs the SQL:
 
 * UPDATE of a history row;
 * INSERT of a row whose primary key exists (``INSERT OR REPLACE`` would
@@ -40,12 +40,30 @@ Version history (each step is a function in :mod:`wqm_nb.store.migrations`):
    paper tallies are counts in ``survey_tallies``; kept (redacted) comments
    are in ``survey_comments``, linked to the import only, never to a
    respondent.
+5. capture: a ``sef_history`` entry is the whole state of one element after
+   one edit: ``rating`` may be empty (evidence written before a rating is
+   chosen, or a rating cleared), ``sorting`` is the NCB tool's sorting
+   (``doing_now``, ``want_to_do``, ``not_for_us``) and ``source`` says where
+   the edit came from (``form``, ``xlsx``, ``csv``, ``cli``). An adviser note
+   may ``supersede`` an earlier one (the form edits a note in place by
+   appending its new text; an empty text withdraws it). ``target_history``
+   holds targets: ``target_id`` names one target across its edits and the
+   years it is carried into (``carried_from`` is the cycle it came from).
 """
 from __future__ import annotations
 
+from ..data.frameworks import SORTINGS as SORTING_LABELS
+
 PHASES = ("primary", "secondary", "all-through", "special")
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 APPLICATION_ID = 0x77716D31  # "wqm1": marks an SQLite file as a wqm store
+
+#: The NCB tool's sorting of an element (seed 003: "we do this now; we want to do this; we don't
+#: want/understand this"), as stored.
+SORTINGS = tuple(SORTING_LABELS)
+#: A target's status, as stored; the first two are open (carried into the next year).
+TARGET_STATUSES = ("open", "in_progress", "achieved", "dropped")
+OPEN_TARGET_STATUSES = ("open", "in_progress")
 
 #: The WHEN clause of a history table's DELETE trigger: the row's cycle is not
 #: one of a school being erased (listed in ``erasures``).
@@ -91,15 +109,17 @@ CREATE TABLE IF NOT EXISTS sef_history (
     entry_id INTEGER PRIMARY KEY AUTOINCREMENT,
     cycle_id INTEGER NOT NULL REFERENCES cycles(cycle_id),
     element_id TEXT NOT NULL,
-    rating INTEGER NOT NULL,
+    rating INTEGER,
     evidence TEXT NOT NULL DEFAULT '',
+    sorting TEXT NOT NULL DEFAULT '' CHECK (sorting IN ('', {{SORTING_LIST}})),
     recorded_by TEXT NOT NULL DEFAULT '',
-    recorded_at TEXT NOT NULL
+    recorded_at TEXT NOT NULL,
+    source TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS sef_history_cycle ON sef_history (cycle_id, element_id, recorded_at, entry_id);
 {_guards('sef_history', 'entry_id', 'sef_history is append-only')}
 CREATE VIEW IF NOT EXISTS sef_current AS
-    SELECT entry_id, cycle_id, element_id, rating, evidence, recorded_by, recorded_at FROM (
+    SELECT entry_id, cycle_id, element_id, rating, evidence, sorting, recorded_by, recorded_at, source FROM (
         SELECT h.*, row_number() OVER (PARTITION BY cycle_id, element_id
                                        ORDER BY recorded_at DESC, entry_id DESC) AS rank
         FROM sef_history h)
@@ -118,10 +138,38 @@ CREATE TABLE IF NOT EXISTS adviser_notes (
     cycle_id INTEGER NOT NULL REFERENCES cycles(cycle_id),
     principle_id TEXT NOT NULL DEFAULT '',
     author TEXT NOT NULL DEFAULT '',
-    note TEXT NOT NULL CHECK (length(trim(note)) > 0),
-    created_at TEXT NOT NULL
+    note TEXT NOT NULL CHECK (length(trim(note)) > 0 OR supersedes IS NOT NULL),
+    created_at TEXT NOT NULL,
+    supersedes INTEGER REFERENCES adviser_notes(note_id)
 );
 {_guards('adviser_notes', 'note_id', 'adviser notes are append-only')}
+CREATE VIEW IF NOT EXISTS adviser_notes_current AS
+    SELECT n.* FROM adviser_notes n
+    WHERE length(trim(n.note)) > 0
+      AND NOT EXISTS (SELECT 1 FROM adviser_notes later WHERE later.supersedes = n.note_id);
+CREATE TABLE IF NOT EXISTS target_history (
+    entry_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    cycle_id INTEGER NOT NULL REFERENCES cycles(cycle_id),
+    target_id TEXT NOT NULL CHECK (length(target_id) > 0),
+    principle_id TEXT NOT NULL DEFAULT '',
+    text TEXT NOT NULL DEFAULT '',
+    owner TEXT NOT NULL DEFAULT '',
+    review_date TEXT NOT NULL DEFAULT ''
+        CHECK (review_date = '' OR review_date GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'),
+    status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ({{TARGET_STATUS_LIST}})),
+    carried_from INTEGER REFERENCES cycles(cycle_id),
+    recorded_by TEXT NOT NULL DEFAULT '',
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS target_history_cycle ON target_history (cycle_id, target_id, recorded_at, entry_id);
+{_guards('target_history', 'entry_id', 'target_history is append-only')}
+CREATE VIEW IF NOT EXISTS targets_current AS
+    SELECT entry_id, cycle_id, target_id, principle_id, text, owner, review_date, status, carried_from,
+           recorded_by, recorded_at FROM (
+        SELECT t.*, row_number() OVER (PARTITION BY cycle_id, target_id
+                                       ORDER BY recorded_at DESC, entry_id DESC) AS rank
+        FROM target_history t)
+    WHERE rank = 1;
 {{SURVEY_TABLES}}CREATE TABLE IF NOT EXISTS erasures (school_id TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS erasure_log (
     erasure_id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -185,7 +233,9 @@ CREATE TABLE IF NOT EXISTS survey_comments (
     flags TEXT NOT NULL DEFAULT ''
 );
 """
-SCHEMA = SCHEMA.replace("{SURVEY_TABLES}", SURVEY_TABLES)
+SCHEMA = (SCHEMA.replace("{SURVEY_TABLES}", SURVEY_TABLES)
+          .replace("{SORTING_LIST}", ", ".join(repr(s) for s in SORTINGS))
+          .replace("{TARGET_STATUS_LIST}", ", ".join(repr(s) for s in TARGET_STATUSES)))
 
 
 def statements(script: str = SCHEMA) -> list[str]:

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 from ..data import Framework, QuestionBank, load_framework, load_question_bank
 from ..errors import SettingsError, StoreError, UnknownSchoolError, UnknownYearError
 from ..settings import DEFAULT_FRAMEWORK, check_academic_year, check_school_id
+from .cycle_records import CycleRecords, text, whole_number
 from .migrations import upgrade
 from .schema import APPLICATION_ID, PHASES, SCHEMA_VERSION, statements
 
@@ -207,7 +208,7 @@ def new_store_file(target: str | Path) -> Iterator["Store"]:
         for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
             leftover.unlink(missing_ok=True)
 
-class Store:
+class Store(CycleRecords):
     """A wqm data store in one SQLite database (``":memory:"`` for a scratch store).
 
     ``read_only`` opens an existing store without writing to it (see the
@@ -442,6 +443,8 @@ class Store:
                 c.execute("INSERT INTO schools VALUES (?, ?, ?, ?, ?, ?)",
                           (school_id, name, phase, trust or "", local_authority or "", pupils))
             except sqlite3.IntegrityError as exc:
+                if c.execute("SELECT 1 FROM schools WHERE school_id = ?", (school_id,)).fetchone():
+                    raise StoreError(f"school {school_id} is already in the store") from None
                 raise StoreError(f"school {school_id}: {exc}") from None
 
     def schools(self, trust: str | None = None) -> list[dict]:
@@ -509,110 +512,6 @@ class Store:
         found = [c for c in self.cycles(school_id, framework) if c["academic_year"] == year]
         return found[0] if found else None
 
-    def _cycle_framework(self, cycle_id: int, framework: Framework | None) -> Framework:
-        row = self.conn.execute("SELECT framework FROM cycles WHERE cycle_id = ?", (cycle_id,)).fetchone()
-        if row is None:
-            raise StoreError(f"no cycle {cycle_id}")
-        if framework is not None:
-            if framework.id != row[0]:
-                raise StoreError(f"cycle {cycle_id} is a {row[0]} cycle, not {framework.id}")
-            return framework
-        try:
-            return load_framework(row[0])
-        except SettingsError as exc:
-            raise StoreError(f"cycle {cycle_id}: {exc}") from None
-
-    # -- SEF ratings -----------------------------------------------------
-
-    def record_ratings(self, cycle_id: int, ratings: Iterable[Mapping], recorded_by: str = "",
-                       framework: Framework | None = None) -> list[int]:
-        """Append ratings (mappings with element_id, rating, evidence[, recorded_by, recorded_at]).
-
-        All are validated against the cycle's framework (``framework`` for a
-        custom framework file) and written in one transaction; if any is
-        invalid nothing is written.
-        """
-        fw = self._cycle_framework(cycle_id, framework)
-        valid_elements = set(fw.element_ids)
-        ids = []
-        with self.transaction() as c:
-            for r in ratings:
-                element_id = r["element_id"]
-                if element_id not in valid_elements:
-                    raise StoreError(f"element {element_id!r} is not in framework {fw.id!r}")
-                rating = whole_number(r["rating"])
-                if rating is None:
-                    raise StoreError(f"element {element_id}: rating must be a whole number, got {r['rating']!r}")
-                if rating not in fw.scale.values:
-                    raise StoreError(f"element {element_id}: rating {rating} is not on the "
-                                     f"{fw.scale.id} scale {list(fw.scale.values)}")
-                cur = c.execute(
-                    "INSERT INTO sef_history (cycle_id, element_id, rating, evidence, recorded_by, recorded_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (cycle_id, element_id, rating, text(r.get("evidence")),
-                     text(r.get("recorded_by")) or recorded_by, text(r.get("recorded_at")) or self.clock()))
-                ids.append(cur.lastrowid)
-        return ids
-
-    def record_rating(self, cycle_id: int, element_id: str, rating: int, evidence: str = "",
-                      recorded_by: str = "", recorded_at: str | None = None,
-                      framework: Framework | None = None) -> int:
-        """Append one rating; see :meth:`record_ratings`."""
-        return self.record_ratings(cycle_id, [dict(element_id=element_id, rating=rating, evidence=evidence,
-                                                   recorded_by=recorded_by, recorded_at=recorded_at)],
-                                   framework=framework)[0]
-
-    def current_ratings(self, cycle_id: int) -> "pd.DataFrame":
-        """The current rating of every rated element (latest ``recorded_at``, ties by entry order)."""
-        return self._frame("SELECT element_id, rating, evidence, recorded_by, recorded_at, entry_id "
-                           "FROM sef_current WHERE cycle_id = ? ORDER BY entry_id", (cycle_id,))
-
-    def rating_history(self, cycle_id: int, element_id: str | None = None) -> "pd.DataFrame":
-        """Every rating entry of a cycle (of one element if given), in entry order."""
-        sql, params = self._where("SELECT * FROM sef_history WHERE cycle_id = ?", (cycle_id,),
-                                  element_id=element_id)
-        return self._frame(sql + " ORDER BY entry_id", params)
-
-    # -- reflections ---------------------------------------------------------
-
-    def record_reflection(self, cycle_id: int, reflection_id: str, body: str, author: str = "",
-                          recorded_at: str | None = None, framework: Framework | None = None) -> int:
-        """Append a new version of one of the framework's reflections (e.g. VbE ``next_steps``)."""
-        fw = self._cycle_framework(cycle_id, framework)
-        if reflection_id not in {r.id for r in fw.reflections}:
-            known = ", ".join(r.id for r in fw.reflections) or "none"
-            raise StoreError(f"reflection {reflection_id!r} is not in framework {fw.id!r} (known: {known})")
-        with self.transaction() as c:
-            return c.execute("INSERT INTO reflections (cycle_id, reflection_id, text, author, recorded_at) "
-                             "VALUES (?, ?, ?, ?, ?)",
-                             (cycle_id, reflection_id, text(body), author or "", recorded_at or self.clock())).lastrowid
-
-    def reflections(self, cycle_id: int) -> dict[str, dict]:
-        """The current text of each reflection recorded for a cycle: ``{id: {text, author, recorded_at}}``."""
-        rows = self._rows("SELECT reflection_id, text, author, recorded_at FROM reflections WHERE cycle_id = ? "
-                          "ORDER BY recorded_at, entry_id", (cycle_id,))
-        return {r["reflection_id"]: r for r in rows}
-
-    # -- adviser notes ---------------------------------------------------
-
-    def add_note(self, cycle_id: int, note: str, author: str = "", principle_id: str = "",
-                 created_at: str | None = None, framework: Framework | None = None) -> int:
-        """Add an adviser note to a cycle, for the whole school or one section."""
-        fw = self._cycle_framework(cycle_id, framework)
-        if principle_id and principle_id not in fw.principle_ids:
-            raise StoreError(f"principle {principle_id!r} is not in framework {fw.id!r}")
-        if not text(note).strip():
-            raise StoreError("a note needs some text")
-        with self.transaction() as c:
-            return c.execute("INSERT INTO adviser_notes (cycle_id, principle_id, author, note, created_at) "
-                             "VALUES (?, ?, ?, ?, ?)",
-                             (cycle_id, principle_id or "", author or "", note, created_at or self.clock())).lastrowid
-
-    def notes(self, cycle_id: int) -> "pd.DataFrame":
-        """A cycle's adviser notes, oldest first."""
-        return self._frame("SELECT principle_id, author, note, created_at FROM adviser_notes "
-                           "WHERE cycle_id = ? ORDER BY created_at, note_id", (cycle_id,))
-
     # -- surveys -----------------------------------------------------------
 
     def add_survey_responses(self, school_year_id: int, survey: str, responses: "pd.DataFrame",
@@ -641,7 +540,8 @@ class Store:
         if len(set(respondents)) != len(respondents):
             twice = sorted({r for r in respondents if respondents.count(r) > 1})
             raise StoreError(f"{survey} survey: respondent {twice[0]} appears more than once")
-        allowed = set(bank.likert_values)
+        scale = bank.scale_of(survey)
+        allowed = set(scale.values)
         values = np.full((len(responses), len(item_cols)), MISSING, dtype=np.int8)
         for k, item in enumerate(item_cols):
             for r, value in enumerate(responses[item].tolist()):
@@ -650,7 +550,7 @@ class Store:
                 number = whole_number(value)
                 if number not in allowed:
                     raise StoreError(f"{survey} survey, respondent {respondents[r]}, item {item}: "
-                                     f"{value!r} is not on the Likert scale {sorted(allowed)}")
+                                     f"{value!r} is not on the {scale.name} {sorted(allowed)}")
                 values[r, k] = number
         subgroups = [text(v) for v in responses[sub_field]] if sub_field and sub_field in responses else \
             [""] * len(responses)
@@ -765,19 +665,3 @@ class SurveyImportOutcome:
     answers: int = 0
     already: dict | None = None
     replaced: tuple[dict, ...] = ()
-
-
-def whole_number(value: Any) -> int | None:
-    """``value`` as an int if it is a whole number (4, 4.0 or "4"), else None."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return int(number) if number.is_integer() else None
-
-
-def text(value: Any) -> str:
-    """``value`` as text; None and NaN become ''."""
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    return str(value)
