@@ -50,7 +50,7 @@ def store_file(tmp_path) -> Path:
 def test_new_builds_a_store_and_counts_what_it_added(tmp_path):
     report = import_folder(write_folder(tmp_path / "csv"), tmp_path / "out" / "wqm.sqlite")
     assert report.added == {"schools": 2, "school_years": 2, "cycles": 2, "ratings": 2, "notes": 2,
-                            "reflections": 0, "targets": 0, "answers": 3}
+                            "reflections": 0, "targets": 0, "awards": 0, "answers": 3}
     assert sorted(p.name for p in report.target.parent.iterdir()) == ["wqm.sqlite"]  # no temporary files left
     with Store(report.target, read_only=True) as store:
         assert [s["school_id"] for s in store.schools()] == ["S1", "S2"]
@@ -129,9 +129,9 @@ def test_replace_keeps_a_backup_and_replaces_in_place(tmp_path, store_file):
 
     assert report.mode == "replace"
     assert report.added == {"schools": 1, "school_years": 1, "cycles": 1, "ratings": 1, "notes": 0,
-                            "reflections": 0, "targets": 0, "answers": 1}
+                            "reflections": 0, "targets": 0, "awards": 0, "answers": 1}
     assert report.removed == {"schools": 2, "school_years": 2, "cycles": 2, "ratings": 2, "notes": 2,
-                              "reflections": 0, "targets": 0, "answers": 3}
+                              "reflections": 0, "targets": 0, "awards": 0, "answers": 3}
     assert os.stat(store_file).st_ino == inode  # the same file, not a new one renamed over it
     assert held.execute("SELECT school_id FROM schools").fetchall() == [("S3",)]
     held.execute("INSERT INTO meta VALUES ('held', 'saved')")  # a later save lands in the store
@@ -199,7 +199,7 @@ def test_merge_adds_what_is_new_and_keeps_every_history_row(tmp_path, store_file
         "staff_survey.csv": MINIMAL["staff_survey.csv"] + "S1,2024-25,s3,teaching,2,2\n"})
     report = import_folder(later, store_file, "merge")
     assert report.added == {"schools": 1, "school_years": 2, "cycles": 3, "ratings": 3, "notes": 0,
-                            "reflections": 1, "targets": 0, "answers": 2}
+                            "reflections": 1, "targets": 0, "awards": 0, "answers": 2}
     assert report.backup is not None and backups(tmp_path) == [report.backup]
     with Store(store_file, read_only=True) as store:
         cycle = store.cycle("S1", "2024-25")["cycle_id"]
@@ -445,7 +445,7 @@ def test_remove_school_erases_it_whole_and_logs_counts(two_schools):
     other = rows_of(two_schools, "S2")
     removed = remove_school(two_schools, "S1")
     assert removed == {"schools": 1, "school_years": 1, "cycles": 2, "ratings": 2, "notes": 1, "reflections": 1,
-                       "targets": 0, "answers": 3}
+                       "targets": 0, "awards": 0, "answers": 3}
     assert all(not rows for rows in rows_of(two_schools, "S1").values())
     assert rows_of(two_schools, "S2") == other  # untouched
     (entry,) = erasure_log(two_schools)

@@ -17,7 +17,7 @@ def test_statements_split_the_schema_keeping_trigger_bodies_whole():
     parts = statements()
     assert all(p.endswith(";") for p in parts)
     triggers = [p for p in parts if p.upper().startswith("CREATE TRIGGER")]
-    assert len(triggers) == 15  # 3 on each of 4 history tables, 2 on erasure_log, 1 on survey_imports
+    assert len(triggers) == 18  # 3 on each of 5 history tables, 2 on erasure_log, 1 on survey_imports
     for trigger in triggers:
         assert "BEGIN SELECT RAISE(ABORT" in trigger and trigger.endswith("END;")
     # nothing is lost or split in two: every statement runs on its own

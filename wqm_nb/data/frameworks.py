@@ -17,6 +17,7 @@ from typing import Any
 
 from ..errors import DataFileError, SettingsError
 from ..settings import DEFAULT_FRAMEWORK
+from .decision_rules import DecisionRules, parse_decision_rules
 from .schema import Reader, join, read_yaml
 
 DATA_DIR = Path(__file__).parent
@@ -137,6 +138,8 @@ class Framework:
     report: ReportThresholds = field(default_factory=ReportThresholds)
     source: str = ""
     path: str = ""
+    #: the thresholds that turn figures into decisions (``decisions:``; every default when absent)
+    decisions: DecisionRules = field(default_factory=DecisionRules)
     #: an inline survey mapping (``survey_mapping:`` in the file), parsed by :mod:`wqm_nb.data.surveys`
     survey_mapping: dict | None = field(default=None, compare=False, hash=False, repr=False)
 
@@ -256,7 +259,7 @@ def parse_framework(doc: Any, file: str | Path, scales: dict[str, Scale] | None 
     scales = scales if scales is not None else load_scales()
     r = Reader(file)
     r.mapping(doc, "", ("id", "name", "kind", "section_label", "scale", "source",
-                        "principles", "levels", "reflections", "report", "survey_mapping"))
+                        "principles", "levels", "reflections", "report", "survey_mapping", "decisions"))
     fid = r.get(doc, "id", "", str)
     kind = r.get(doc, "kind", "", str)
     if kind not in FRAMEWORK_KINDS:
@@ -345,6 +348,7 @@ def parse_framework(doc: Any, file: str | Path, scales: dict[str, Scale] | None 
         report=report,
         source=(r.get(doc, "source", "", str, required=False) or "").strip(),
         path=str(file),
+        decisions=parse_decision_rules(r, doc.get("decisions")),
         survey_mapping=r.mapping(doc["survey_mapping"], "survey_mapping")
         if doc.get("survey_mapping") is not None else None,
     )

@@ -9,7 +9,7 @@ resulting object and nothing else.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -36,6 +36,10 @@ class SchoolAssessment:
     readiness: Readiness | None              # None for a framework without award levels
     strengths: pd.DataFrame
     areas: pd.DataFrame
+    #: the school's current award decisions for this framework, oldest first (``store.award_decisions``)
+    award_decisions: tuple[dict, ...] = ()
+    #: the school's cached portfolio benchmarks for this year and framework (``store.benchmarks``)
+    benchmarks: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def name(self) -> str:
@@ -56,7 +60,7 @@ def year_result(store: Store, school_year: dict, framework: Framework, bank: Que
     cycle = store.cycle(school_year["school_id"], school_year["academic_year"], framework.id)
     cycle_id = cycle["cycle_id"] if cycle else None
     ratings = store.current_ratings(cycle_id) if cycle_id else pd.DataFrame(columns=["element_id", "rating",
-                                                                                      "evidence"])
+                                                                                      "evidence", "sorting"])
     elements = sef_elements(framework, ratings)
     survey_data = store.survey_data(school_year["school_year_id"], bank)
     return YearResult(
@@ -66,6 +70,7 @@ def year_result(store: Store, school_year: dict, framework: Framework, bank: Que
         notes=store.notes(cycle_id) if cycle_id else pd.DataFrame(columns=["principle_id", "author", "note",
                                                                            "created_at"]),
         reflections=store.reflections(cycle_id) if cycle_id else {},
+        targets=tuple(store.targets(cycle_id)) if cycle_id else (),
     )
 
 
@@ -85,6 +90,8 @@ def assess_store(store: Store, settings: ReportSettings, framework: Framework | 
         current=current, history=history,
         readiness=readiness(fw, list(history)) if fw.has_levels else None,
         strengths=strengths, areas=areas,
+        award_decisions=tuple(store.award_decisions(settings.school_id, fw.id)),
+        benchmarks=store.benchmarks(settings.school_id, current.year, fw.id),
     )
 
 

@@ -12,12 +12,13 @@ import pandas as pd
 from ..data import Framework
 
 ELEMENT_COLUMNS = ["principle_id", "principle", "element_id", "element", "rating", "level", "evidence",
-                   "has_evidence"]
+                   "has_evidence", "sorting"]
 
 
 def sef_elements(framework: Framework, ratings: pd.DataFrame) -> pd.DataFrame:
     """One row per framework element, in framework order, with its current
-    rating (NaN when unrated), the scale label and the evidence."""
+    rating (NaN when unrated), the scale label, the evidence and the NCB
+    tool's sorting (``''`` when not sorted)."""
     current = {r["element_id"]: r for r in ratings.to_dict("records")} if len(ratings) else {}
     rows = []
     for p, e in framework.elements:
@@ -26,10 +27,12 @@ def sef_elements(framework: Framework, ratings: pd.DataFrame) -> pd.DataFrame:
         rating = None if rating is None or pd.isna(rating) else rating
         raw = r.get("evidence")
         evidence = "" if raw is None or pd.isna(raw) else str(raw).strip()
+        raw_sorting = r.get("sorting")
+        sorting = "" if raw_sorting is None or pd.isna(raw_sorting) else str(raw_sorting)
         rows.append(dict(principle_id=p.id, principle=p.name, element_id=e.id, element=e.text,
                          rating=float(rating) if rating is not None else np.nan,
                          level=framework.scale.label(rating), evidence=evidence,
-                         has_evidence=bool(evidence)))
+                         has_evidence=bool(evidence), sorting=sorting))
     return pd.DataFrame(rows, columns=ELEMENT_COLUMNS)
 
 

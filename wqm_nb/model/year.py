@@ -24,6 +24,9 @@ class YearResult:
     figures: PublishedFigures
     notes: pd.DataFrame = field(default_factory=pd.DataFrame)
     reflections: dict[str, dict] = field(default_factory=dict)
+    #: the cycle's targets, current state (``store.targets``): target_id, principle_id, text, owner,
+    #: review_date, status, carried_from, recorded_by, recorded_at
+    targets: tuple[dict, ...] = ()
 
     @cached_property
     def elements_by_section(self) -> dict[str, pd.DataFrame]:

@@ -37,7 +37,7 @@ from .store import DEFAULT_TIMEOUT, Store, backup_copy, new_store_file, now
 
 ImportMode = Literal["new", "replace", "merge"]
 #: What an import counts, in the order a report lists them.
-COUNTED = ("schools", "school_years", "cycles", "ratings", "notes", "reflections", "targets", "answers")
+COUNTED = ("schools", "school_years", "cycles", "ratings", "notes", "reflections", "targets", "awards", "answers")
 #: The time a scratch store records for a row whose CSV cell left it blank, so
 #: that a merge can tell "no time given" from a time (see :func:`import_folder`).
 UNSTAMPED = ""
@@ -246,6 +246,8 @@ _ERASE = (
     ("", f"DELETE FROM survey_tallies WHERE import_id IN ({_ERASING_IMPORTS})"),
     ("", f"DELETE FROM survey_comments WHERE import_id IN ({_ERASING_IMPORTS})"),
     ("", f"DELETE FROM survey_imports WHERE school_year_id IN ({_ERASING_YEARS})"),
+    ("awards", f"DELETE FROM award_decisions WHERE school_id IN ({_ERASING})"),
+    ("", f"DELETE FROM benchmarks WHERE school_id IN ({_ERASING})"),
     ("cycles", f"DELETE FROM cycles WHERE cycle_id IN ({_ERASING_CYCLES})"),
     ("school_years", f"DELETE FROM school_years WHERE school_id IN ({_ERASING})"),
     ("schools", f"DELETE FROM schools WHERE school_id IN ({_ERASING})"),

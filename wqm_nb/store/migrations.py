@@ -371,8 +371,59 @@ def migrate_4_to_5(conn: sqlite3.Connection) -> None:
     _run(conn, _V5)
 
 
+# -- 5 -> 6: award decisions, benchmark cache -----------------------------
+
+_V6 = """
+CREATE TABLE award_decisions (
+    decision_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    school_id TEXT NOT NULL REFERENCES schools(school_id),
+    framework TEXT NOT NULL,
+    level TEXT NOT NULL,
+    academic_year TEXT NOT NULL CHECK (academic_year GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]'),
+    decided_on TEXT NOT NULL CHECK (decided_on GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'),
+    assessor TEXT NOT NULL DEFAULT '',
+    outcome TEXT NOT NULL CHECK (outcome IN ('awarded', 'not_awarded', 'deferred', 'withdrawn')),
+    reasons TEXT NOT NULL DEFAULT '',
+    recorded_by TEXT NOT NULL DEFAULT '',
+    recorded_at TEXT NOT NULL,
+    supersedes INTEGER REFERENCES award_decisions(decision_id)
+);
+CREATE INDEX award_decisions_school ON award_decisions (school_id, framework, academic_year);
+CREATE TRIGGER award_decisions_no_update BEFORE UPDATE ON award_decisions
+BEGIN SELECT RAISE(ABORT, 'award decisions are append-only'); END;
+CREATE TRIGGER award_decisions_no_delete BEFORE DELETE ON award_decisions
+WHEN NOT EXISTS (SELECT 1 FROM erasures e WHERE e.school_id = OLD.school_id)
+BEGIN SELECT RAISE(ABORT, 'award decisions are append-only'); END;
+CREATE TRIGGER award_decisions_no_replace BEFORE INSERT ON award_decisions
+WHEN EXISTS (SELECT 1 FROM award_decisions WHERE decision_id = NEW.decision_id)
+BEGIN SELECT RAISE(ABORT, 'award decisions are append-only: that row exists'); END;
+CREATE VIEW award_decisions_current AS
+    SELECT d.* FROM award_decisions d
+    WHERE NOT EXISTS (SELECT 1 FROM award_decisions later WHERE later.supersedes = d.decision_id);
+CREATE TABLE benchmarks (
+    school_id TEXT NOT NULL REFERENCES schools(school_id),
+    academic_year TEXT NOT NULL,
+    framework TEXT NOT NULL,
+    survey TEXT NOT NULL,
+    section_id TEXT NOT NULL,
+    measure TEXT NOT NULL,
+    contributors INTEGER NOT NULL CHECK (contributors >= 0),
+    median REAL,
+    q1 REAL,
+    q3 REAL,
+    computed_at TEXT NOT NULL,
+    PRIMARY KEY (school_id, academic_year, framework, survey, section_id, measure)
+);
+"""
+
+
+def migrate_5_to_6(conn: sqlite3.Connection) -> None:
+    """Version 5 to 6: ``award_decisions`` (append-only) and the ``benchmarks`` cache are added; no row changes."""
+    _run(conn, _V6)
+
+
 #: ``{version: step to the next version}``
-MIGRATIONS: dict[int, Migration] = {1: migrate_1_to_2, 2: migrate_2_to_3, 3: migrate_3_to_4, 4: migrate_4_to_5}
+MIGRATIONS: dict[int, Migration] = {1: migrate_1_to_2, 2: migrate_2_to_3, 3: migrate_3_to_4, 4: migrate_4_to_5, 5: migrate_5_to_6}
 
 
 def upgrade(conn: sqlite3.Connection, version: int) -> int:
@@ -391,4 +442,4 @@ def upgrade(conn: sqlite3.Connection, version: int) -> int:
     return version
 
 
-__all__ = ["MIGRATIONS", "migrate_1_to_2", "migrate_2_to_3", "migrate_3_to_4", "migrate_4_to_5", "upgrade"]
+__all__ = ["MIGRATIONS", "migrate_1_to_2", "migrate_2_to_3", "migrate_3_to_4", "migrate_4_to_5", "migrate_5_to_6", "upgrade"]

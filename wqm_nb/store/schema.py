@@ -49,18 +49,28 @@ Version history (each step is a function in :mod:`wqm_nb.store.migrations`):
    appending its new text; an empty text withdraws it). ``target_history``
    holds targets: ``target_id`` names one target across its edits and the
    years it is carried into (``carried_from`` is the cycle it came from).
+6. decisions: ``award_decisions`` records each award decision (school,
+   framework, level, academic year, date, assessor, outcome, reasons);
+   append-only, a correction ``supersedes`` the decision it corrects. The
+   award rules read them ("Beacon after three years as Champion").
+   ``benchmarks`` caches, per school, the portfolio benchmark of each of its
+   figures (median and quartiles of the other schools of its phase, never
+   the school itself), so a report reads only its own school's rows. It is
+   derived data: recomputed after an import or a batch, never history.
 """
 from __future__ import annotations
 
 from ..data.frameworks import SORTINGS as SORTING_LABELS
 
 PHASES = ("primary", "secondary", "all-through", "special")
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 APPLICATION_ID = 0x77716D31  # "wqm1": marks an SQLite file as a wqm store
 
 #: The NCB tool's sorting of an element (seed 003: "we do this now; we want to do this; we don't
 #: want/understand this"), as stored.
 SORTINGS = tuple(SORTING_LABELS)
+#: An award decision's outcome, as stored.
+AWARD_OUTCOMES = ("awarded", "not_awarded", "deferred", "withdrawn")
 #: A target's status, as stored; the first two are open (carried into the next year).
 TARGET_STATUSES = ("open", "in_progress", "achieved", "dropped")
 OPEN_TARGET_STATUSES = ("open", "in_progress")
@@ -170,7 +180,7 @@ CREATE VIEW IF NOT EXISTS targets_current AS
                                        ORDER BY recorded_at DESC, entry_id DESC) AS rank
         FROM target_history t)
     WHERE rank = 1;
-{{SURVEY_TABLES}}CREATE TABLE IF NOT EXISTS erasures (school_id TEXT PRIMARY KEY);
+{{SURVEY_TABLES}}{{DECISION_TABLES}}CREATE TABLE IF NOT EXISTS erasures (school_id TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS erasure_log (
     erasure_id INTEGER PRIMARY KEY AUTOINCREMENT,
     school_id TEXT NOT NULL,
@@ -233,7 +243,51 @@ CREATE TABLE IF NOT EXISTS survey_comments (
     flags TEXT NOT NULL DEFAULT ''
 );
 """
+DECISION_TABLES = """
+CREATE TABLE IF NOT EXISTS award_decisions (
+    decision_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    school_id TEXT NOT NULL REFERENCES schools(school_id),
+    framework TEXT NOT NULL,
+    level TEXT NOT NULL,
+    academic_year TEXT NOT NULL CHECK (academic_year GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]'),
+    decided_on TEXT NOT NULL CHECK (decided_on GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'),
+    assessor TEXT NOT NULL DEFAULT '',
+    outcome TEXT NOT NULL CHECK (outcome IN ({AWARD_OUTCOME_LIST})),
+    reasons TEXT NOT NULL DEFAULT '',
+    recorded_by TEXT NOT NULL DEFAULT '',
+    recorded_at TEXT NOT NULL,
+    supersedes INTEGER REFERENCES award_decisions(decision_id)
+);
+CREATE INDEX IF NOT EXISTS award_decisions_school ON award_decisions (school_id, framework, academic_year);
+CREATE TRIGGER IF NOT EXISTS award_decisions_no_update BEFORE UPDATE ON award_decisions
+BEGIN SELECT RAISE(ABORT, 'award decisions are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS award_decisions_no_delete BEFORE DELETE ON award_decisions
+WHEN NOT EXISTS (SELECT 1 FROM erasures e WHERE e.school_id = OLD.school_id)
+BEGIN SELECT RAISE(ABORT, 'award decisions are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS award_decisions_no_replace BEFORE INSERT ON award_decisions
+WHEN EXISTS (SELECT 1 FROM award_decisions WHERE decision_id = NEW.decision_id)
+BEGIN SELECT RAISE(ABORT, 'award decisions are append-only: that row exists'); END;
+CREATE VIEW IF NOT EXISTS award_decisions_current AS
+    SELECT d.* FROM award_decisions d
+    WHERE NOT EXISTS (SELECT 1 FROM award_decisions later WHERE later.supersedes = d.decision_id);
+CREATE TABLE IF NOT EXISTS benchmarks (
+    school_id TEXT NOT NULL REFERENCES schools(school_id),
+    academic_year TEXT NOT NULL,
+    framework TEXT NOT NULL,
+    survey TEXT NOT NULL,
+    section_id TEXT NOT NULL,
+    measure TEXT NOT NULL,
+    contributors INTEGER NOT NULL CHECK (contributors >= 0),
+    median REAL,
+    q1 REAL,
+    q3 REAL,
+    computed_at TEXT NOT NULL,
+    PRIMARY KEY (school_id, academic_year, framework, survey, section_id, measure)
+);
+"""
 SCHEMA = (SCHEMA.replace("{SURVEY_TABLES}", SURVEY_TABLES)
+          .replace("{DECISION_TABLES}", DECISION_TABLES)
+          .replace("{AWARD_OUTCOME_LIST}", ", ".join(repr(s) for s in AWARD_OUTCOMES))
           .replace("{SORTING_LIST}", ", ".join(repr(s) for s in SORTINGS))
           .replace("{TARGET_STATUS_LIST}", ", ".join(repr(s) for s in TARGET_STATUSES)))
 

@@ -42,6 +42,7 @@ from ..errors import SettingsError, StoreError, UnknownSchoolError, UnknownYearE
 from ..settings import DEFAULT_FRAMEWORK, check_academic_year, check_school_id
 from .cycle_records import CycleRecords, text, whole_number
 from .migrations import upgrade
+from .school_records import SchoolRecords
 from .schema import APPLICATION_ID, PHASES, SCHEMA_VERSION, statements
 
 if TYPE_CHECKING:
@@ -208,7 +209,7 @@ def new_store_file(target: str | Path) -> Iterator["Store"]:
         for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
             leftover.unlink(missing_ok=True)
 
-class Store(CycleRecords):
+class Store(CycleRecords, SchoolRecords):
     """A wqm data store in one SQLite database (``":memory:"`` for a scratch store).
 
     ``read_only`` opens an existing store without writing to it (see the
