@@ -80,3 +80,44 @@ def test_batch_summary_neutralises_formulas(tmp_path):
     with write_summary(batch).open(newline="") as fh:
         row = list(csv_module.DictReader(fh))[0]
     assert row["name"] == '\'=HYPERLINK("http://evil","x")' and row["error"] == "'-boom"
+
+
+def test_batch_refreshes_benchmarks_before_rendering_and_passes_the_benchmark_file(tmp_path, monkeypatch):
+    """No kernel: the renderers are replaced by recorders that look at the store as each report starts."""
+    from pathlib import Path
+
+    from wqm_nb.export import ReportFiles
+    from wqm_nb.store import Store
+
+    example = Path(__file__).resolve().parent.parent / "docs" / "benchmarks-example.yaml"
+    store_path = tmp_path / "wqm.sqlite"
+    with Store(store_path) as store:
+        for sid in ("A1", "B1"):
+            store.add_school(sid, f"School {sid}", "primary", trust="T", pupils=100)
+            store.record_rating(store.ensure_cycle(sid, "2025-26"), "P1.1", 3, "x")
+    seen = {}
+
+    def school(settings, pdf=True):
+        with Store.open(settings.data, read_only=True) as store:
+            seen[settings.school_id] = (len(store.benchmarks(settings.school_id, settings.year, "wqm")),
+                                        settings.benchmarks)
+        return ReportFiles(notebook=tmp_path / f"{settings.school_id}.ipynb")
+
+    def group(settings, pdf=True):
+        seen["overview"] = settings.benchmarks
+        return ReportFiles(notebook=tmp_path / "group.ipynb")
+
+    monkeypatch.setattr(batch, "render_school", school)
+    monkeypatch.setattr(batch, "render_group", group)
+    result = run_batch(store_path, tmp_path / "out", pdf=False, progress=False, benchmarks=str(example))
+    assert result.ok, result.failed
+    assert seen["A1"][0] > 0 and seen["B1"][0] > 0                 # cached before the report ran
+    assert seen["A1"][1] == str(example.resolve()) == seen["overview"]
+
+
+def test_a_bad_benchmark_file_stops_the_batch_before_any_report(sample_db, tmp_path, monkeypatch):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("source: x\nyear: 2024-25\nframework: wqm\nfigures: [{survey: pupil, section: P1, value: 170}]\n")
+    monkeypatch.setattr(batch, "render_school", lambda *a, **k: pytest.fail("rendered"))
+    with pytest.raises(WqmError, match="bad.yaml: figures\\[0\\].value: must be between 0 and 100"):
+        run_batch(sample_db, tmp_path / "out", pdf=False, progress=False, benchmarks=str(bad))

@@ -38,10 +38,10 @@ def test_validate_reports_file_and_field(tmp_path, capsys):
 def test_schools_and_import(sample_db, sample_dir, tmp_path, capsys):
     assert main(["schools", "--data", str(sample_db)]) == 0
     out = capsys.readouterr().out
-    assert out.count("Northbrook Learning Trust") == 7 and "2023-24, 2024-25, 2025-26" in out
+    assert out.count("Northbrook Learning Trust") == 8 and "2023-24, 2024-25, 2025-26" in out
     for option in ("--data", "--db"):  # --db stays as an alias
         assert main(["import", str(sample_dir), option, str(tmp_path / f"x{option}.sqlite")]) == 0
-        assert "7 schools, 21 school years, 31 cycles" in capsys.readouterr().out
+        assert "8 schools, 24 school years, 36 cycles" in capsys.readouterr().out
 
 
 def test_sample_command_writes_the_committed_files(tmp_path, sample_dir):
@@ -95,7 +95,7 @@ def test_import_into_an_existing_store_needs_replace_or_merge(sample_dir, tmp_pa
     assert "already exists" in capsys.readouterr().err
     assert main(["import", str(sample_dir), "--data", str(store), "--merge"]) == 0
     out = capsys.readouterr().out
-    assert "7 schools, 21 school years, 31 cycles" in out          # merging the same folder adds nothing
+    assert "8 schools, 24 school years, 36 cycles" in out          # merging the same folder adds nothing
     assert main(["import", str(sample_dir), "--data", str(store), "--replace"]) == 0
     assert "backup" in capsys.readouterr().out
     assert list(tmp_path.glob("wqm.sqlite.backup-*"))

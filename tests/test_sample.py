@@ -80,3 +80,78 @@ def test_sample_staff_audits_rate_principles_on_the_maturity_scale_for_some_scho
     assert {r["role"] for r in data} <= {"teaching", "support", "leadership"}
     larkspur = [r for r in data if r["school_id"] == "NLT05"]
     assert len(larkspur) == 4                                                    # below the reporting minimum
+
+
+def test_sample_scenarios_are_in_the_generator():
+    from wqm_nb.sample import SCENARIOS, SCHOOLS
+
+    assert set(SCENARIOS) <= {s.school_id for s in SCHOOLS}
+    assert len([s for s in SCHOOLS if s.phase == "primary"]) >= 6     # five others: a portfolio median
+
+
+def _assess(sample_db, school_id, framework="wqm", year=""):
+    from wqm_nb.model import assess_school
+    from wqm_nb.settings import ReportSettings
+
+    return assess_school(ReportSettings(school_id=school_id, framework=framework, year=year, data=str(sample_db)))
+
+
+def test_sample_blind_spot_leaders_rate_behaviour_high_while_stakeholders_agree_little(sample_db):
+    a = _assess(sample_db, "NLT04")
+    assert a.current.principles.set_index("principle_id").loc["P6", "mean_rating"] >= 3.5
+    p6 = a.current.figures.whole.query("section_id == 'P6' and measure == 'agreement' and not suppressed")
+    assert set(p6["survey"]) == {"staff", "pupil", "parent"}
+    assert p6["agree_share"].between(0.3, 0.45).all()
+
+
+def test_sample_declining_school_agreement_falls_while_self_rating_rises(sample_db):
+    a = _assess(sample_db, "NLT06")
+    before, now = a.history[-2], a.history[-1]
+    for pid in ("P1", "P3"):
+        rating = {y.year: y.principles.set_index("principle_id").loc[pid, "mean_rating"] for y in (before, now)}
+        assert rating[now.year] > rating[before.year]
+    for survey in ("staff", "pupil", "parent"):
+        was = before.figures.whole.query(f"survey == '{survey}' and section_id == 'P1'").iloc[0]
+        is_ = now.figures.whole.query(f"survey == '{survey}' and section_id == 'P1'").iloc[0]
+        assert min(was.n, is_.n) >= 30 and is_.agree_share <= was.agree_share - 0.1
+
+
+def test_sample_beacon_candidate_holds_champion_for_three_years(sample_db):
+    decisions = [(r["school_id"], r["framework"], r["level"], r["academic_year"], r["outcome"])
+                 for r in rows("award_decisions.csv")]
+    assert ("NLT01", "wqm", "approved", "2019-20", "awarded") in decisions
+    assert ("NLT01", "wqm", "champion", "2022-23", "awarded") in decisions        # three years before 2025-26
+    assert {d[4] for d in decisions} > {"awarded"}                                 # and a deferral
+    a = _assess(sample_db, "NLT01")
+    assert a.current.elements["has_evidence"].all() and a.current.elements["rating"].min() >= 3
+    shown = a.current.figures.whole.query("measure == 'agreement' and not suppressed")
+    assert (shown["agree_share"] >= 0.8).all()
+
+
+def test_sample_targets_are_carried_and_progress_some_dropped():
+    targets = rows("targets.csv")
+    by_id = {}
+    for r in targets:
+        by_id.setdefault((r["school_id"], r["framework"], r["target_id"]), []).append((r["academic_year"], r["status"]))
+    carried = [states for states in by_id.values() if len({y for y, _ in states}) > 1]
+    assert carried and {"vbe", "leadership_management", "wqm"} == {r["framework"] for r in targets}
+    assert any([s for _, s in states][0] == "open" and states[-1][1] == "achieved" for states in carried)
+    assert any(states[-1][1] == "dropped" for states in by_id.values())
+    assert all(r["owner"] and r["review_date"] for r in targets)
+
+
+def test_sample_sortings_include_every_code_for_some_schools():
+    sortings = [r for r in rows("sef_ratings.csv") if r["sorting"]]
+    assert {r["sorting"] for r in sortings} == {"doing_now", "want_to_do", "not_for_us"}
+    assert 1 < len({r["school_id"] for r in sortings}) < len(rows("schools.csv"))
+
+
+def test_sample_evidence_shows_the_crosswalk(sample_db):
+    from wqm_nb.model.evidence import LINKED, NONE, evidence_map
+
+    thin = evidence_map(_assess(sample_db, "NLT02", "vbe"))           # WQM evidence full, VbE evidence thin
+    assert thin.elements["thin"].all() and len(thin.linked_items) > 0
+    gaps = evidence_map(_assess(sample_db, "NLT06", "vbe")).elements.set_index("element_id")["state"]
+    assert gaps["A1.1"] == LINKED and gaps["A4.1"] == LINKED
+    wqm = evidence_map(_assess(sample_db, "NLT08")).elements.set_index("element_id")["state"]
+    assert (wqm["P7.3"], wqm["P1.5"]) == (LINKED, NONE)

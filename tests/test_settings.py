@@ -57,7 +57,8 @@ def test_to_parameters_returns_the_notebook_fields_with_absolute_paths(tmp_path,
     params = s.to_parameters()
     assert set(params) == set(ReportSettings.NOTEBOOK_FIELDS)
     assert params == {"school_id": "S1", "year": "2024-25", "data": str((tmp_path / "data").resolve()),
-                      "framework": str((tmp_path / "fw" / "custom.yaml").resolve()), "min_group_size": 3}
+                      "framework": str((tmp_path / "fw" / "custom.yaml").resolve()), "min_group_size": 3,
+                      "benchmarks": ""}
     assert Path(params["data"]).is_absolute() and Path(params["framework"]).is_absolute()
     # a framework id passes through as it is
     assert ReportSettings(school_id="S1", data="data", framework="vbe").to_parameters()["framework"] == "vbe"
@@ -132,3 +133,21 @@ def test_data_location_is_the_given_path_or_the_default(tmp_path, monkeypatch):
     assert data_location("") == tmp_path.resolve()
     with pytest.raises(SettingsError, match="no data at"):
         data_location(tmp_path / "missing.sqlite")
+
+
+
+def test_a_benchmark_file_is_a_yaml_or_csv_path_made_absolute(tmp_path, monkeypatch):
+    (tmp_path / "national.csv").write_text("x", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    s = ReportSettings(school_id="S1", data=str(tmp_path), benchmarks=Path("national.csv"))
+    assert s.benchmarks == "national.csv"
+    assert s.to_parameters()["benchmarks"] == str((tmp_path / "national.csv").resolve())
+    g = GroupSettings(data=str(tmp_path), benchmarks="national.csv")
+    assert g.to_parameters()["benchmarks"] == str((tmp_path / "national.csv").resolve())
+    assert GroupSettings(data=str(tmp_path)).to_parameters()["benchmarks"] == ""
+    with pytest.raises(SettingsError, match="benchmarks must be a benchmark file \\(.yaml, .yml, .csv\\), got 'x.txt'"):
+        ReportSettings(school_id="S1", benchmarks="x.txt")
+    with pytest.raises(SettingsError, match="benchmarks must be text"):
+        GroupSettings(benchmarks=3)
+    with pytest.raises(SettingsError, match="no benchmark file at"):
+        ReportSettings(school_id="S1", data=str(tmp_path), benchmarks="missing.yaml").to_parameters()

@@ -2,7 +2,11 @@
 
 One school's failure is recorded and reported; the others carry on. A CSV
 folder is imported once into ``wqm.sqlite`` in the output folder, and every
-report reads that store.
+report reads that store. Before any report is rendered the store's cached
+portfolio benchmarks are recomputed for the batch's framework and years
+(:func:`wqm_nb.model.benchmarks.refresh_benchmarks`), so every report and the
+overview read the same, current table; a store file passed as ``data`` is
+written to for that (its benchmarks table only).
 """
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from pathlib import Path
 
 from .errors import UnknownYearError, WqmError
 from .export import ReportFiles, render_group, render_school
+from .model.benchmarks import refresh_benchmarks
 from .spreadsheet import write_csv
 from .settings import DEFAULT_FRAMEWORK, DEFAULT_MIN_GROUP_SIZE, GroupSettings, ReportSettings
 from .store import Store, build_database
@@ -74,19 +79,26 @@ def _render_one(settings: ReportSettings, name: str, pdf: bool) -> SchoolResult:
 def run_batch(data: str | Path, out_dir: str | Path, year: str = "", trust: str = "",
               schools: list[str] | None = None, workers: int = 2, executor: str = "thread",
               pdf: bool = True, min_group_size: int = DEFAULT_MIN_GROUP_SIZE, progress: bool = True,
-              overview: bool = True, framework: str = DEFAULT_FRAMEWORK) -> BatchResult:
+              overview: bool = True, framework: str = DEFAULT_FRAMEWORK, benchmarks: str = "") -> BatchResult:
     """Render the report of every school (of ``trust``, or the ids in ``schools``).
 
     ``data`` is a CSV folder (imported once into ``out_dir/wqm.sqlite``) or a
     store file; empty means the default data. ``year`` empty means each
-    school's latest year.
+    school's latest year. ``benchmarks`` names a benchmark file shown beside
+    the figures of every report and of the overview. The store's portfolio
+    benchmarks are refreshed first (see the module notes).
     """
     from tqdm.auto import tqdm
 
     if executor not in EXECUTORS:
         raise WqmError(f"executor must be one of {', '.join(EXECUTORS)}, got {executor!r}")
     group = GroupSettings(year=year, data=str(data), trust=trust, framework=framework,
-                          min_group_size=min_group_size, output=str(out_dir))
+                          min_group_size=min_group_size, output=str(out_dir), benchmarks=str(benchmarks or ""))
+    if group.benchmarks:
+        from .data.benchmark_file import load_benchmark_file
+
+        load_benchmark_file(group.benchmarks)          # a mistake in the file stops the batch before any report
+    benchmark_file = group.benchmarks_ref
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     data = group.data_path
@@ -111,7 +123,11 @@ def run_batch(data: str | Path, out_dir: str | Path, year: str = "", trust: str 
                 continue
             jobs.append((ReportSettings(school_id=school_id, year=school_year, data=str(database),
                                         framework=framework, min_group_size=min_group_size,
-                                        output=str(out_dir)), names[school_id]))
+                                        output=str(out_dir), benchmarks=benchmark_file), names[school_id]))
+
+    with Store.open(database) as store:
+        for refresh_year in sorted({settings.year for settings, _ in jobs}):
+            refresh_benchmarks(store, refresh_year, framework, min_group_size)
 
     with EXECUTORS[executor](max_workers=max(1, int(workers))) as pool:
         futures = [pool.submit(_render_one, settings, name, pdf) for settings, name in jobs]
@@ -128,7 +144,7 @@ def run_batch(data: str | Path, out_dir: str | Path, year: str = "", trust: str 
                  for r in batch.succeeded}
         try:
             batch.overview = render_group(group.replace(data=str(database), framework=framework,
-                                                        report_links=links), pdf=pdf)
+                                                        report_links=links, benchmarks=benchmark_file), pdf=pdf)
         except Exception as exc:  # noqa: BLE001 - reported like a school's failure
             batch.overview_error = describe_error(exc)
     write_summary(batch)

@@ -23,7 +23,8 @@ def _cmd_report(args) -> int:
     from .store import Store
 
     settings = ReportSettings(school_id=args.school, year=args.year, data=args.data, framework=args.framework,
-                              min_group_size=args.min_group_size, output=args.out)
+                              min_group_size=args.min_group_size, output=args.out, benchmarks=args.benchmarks)
+    _check_benchmark_file(settings.benchmarks)
     with Store.open(settings.data_path, read_only=True) as store:
         name = store.school(settings.school_id)["name"]
         year = store.school_year(settings.school_id, settings.year or None)["academic_year"]
@@ -40,7 +41,8 @@ def _cmd_batch(args) -> int:
 
     batch = run_batch(args.data, args.out, year=args.year, trust=args.trust, schools=args.schools,
                       workers=args.workers, executor=args.executor, pdf=not args.no_pdf,
-                      min_group_size=args.min_group_size, progress=not args.no_progress, framework=args.framework)
+                      min_group_size=args.min_group_size, progress=not args.no_progress, framework=args.framework,
+                      benchmarks=args.benchmarks)
     for r in batch.results:
         status = f"ok  {r.seconds:5.1f}s" if r.ok else "FAILED"
         print(f"{r.school_id:8} {status:10} {r.name or ''} {r.academic_year}" + (f"  {r.error}" if r.error else ""))
@@ -123,6 +125,39 @@ def _cmd_import(args) -> int:
     with Store.open(report.target, read_only=True) as store:
         print(f"{report.target}: {len(store.schools())} schools, {len(store.school_years())} school years, "
               f"{len(store.cycles())} cycles")
+    _refresh_benchmarks(report.target)
+    return 0
+
+
+def _check_benchmark_file(path: str) -> None:
+    """Load a benchmark file named by --benchmarks once, so a mistake in it is a one-line error at once."""
+    if path:
+        from .data.benchmark_file import load_benchmark_file
+
+        load_benchmark_file(path)
+
+
+def _refresh_benchmarks(data, year: str = "", framework: str = "",
+                        min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> None:
+    """Recompute the store's cached portfolio benchmarks and say how many rows were written."""
+    from .model.benchmarks import refresh_benchmarks
+    from .store import Store
+    from .store.store import store_file_for_writing
+
+    with Store.open(store_file_for_writing(data, "wqm benchmarks refresh")) as store:
+        written = refresh_benchmarks(store, year or None, framework or None, min_group_size)
+    years = sorted({y for y, _ in written})
+    frameworks = sorted({f for _, f in written})
+    print(f"benchmarks refreshed: {sum(written.values())} rows for {', '.join(frameworks) or 'no framework'} in "
+          f"{', '.join(years) or 'no year'}")
+
+
+def _cmd_benchmarks_refresh(args) -> int:
+    from .settings import check_academic_year, data_location
+
+    if args.year:
+        check_academic_year(args.year)
+    _refresh_benchmarks(data_location(args.data), args.year, args.framework, args.min_group_size)
     return 0
 
 
@@ -409,6 +444,73 @@ def _cmd_sef_show(args) -> int:
     return 0
 
 
+def _cmd_award_record(args) -> int:
+    import os
+
+    from .data import load_framework
+    from .settings import check_academic_year, data_location
+    from .store import Store
+    from .store.store import store_file_for_writing
+
+    framework = load_framework(args.framework)
+    if not framework.has_levels:
+        raise SettingsError(f"{framework.name} has no award levels")
+    levels = [lv.id for lv in framework.levels]
+    if args.level not in levels:
+        raise SettingsError(f"unknown level {args.level!r} for {framework.name} (its levels: {', '.join(levels)})")
+    check_academic_year(args.year)
+    by = args.by or os.environ.get("WQM_USER", "")
+    with Store.open(store_file_for_writing(data_location(args.data), "wqm award record")) as store:
+        store.school(args.school)
+        if args.supersedes is not None:
+            old = [d for d in store.award_decisions(args.school, history=True) if d["decision_id"] == args.supersedes]
+            if old and old[0]["framework"] != framework.id:
+                raise SettingsError(f"decision {args.supersedes} is a {old[0]['framework']} decision, "
+                                    f"not {framework.id}")
+        decision_id = store.record_award_decision(
+            args.school, framework.id, args.level, args.year, outcome=args.outcome, decided_on=args.date or None,
+            assessor=args.assessor, reasons=args.reasons, recorded_by=by, supersedes=args.supersedes)
+        row = next(d for d in store.award_decisions(args.school, framework.id) if d["decision_id"] == decision_id)
+    print(f"recorded decision {decision_id}: {args.school} {framework.level(args.level).name} ({framework.id}) "
+          f"{args.year}: {args.outcome.replace('_', ' ')} on {row['decided_on']}"
+          + (f" by {args.assessor}" if args.assessor else "")
+          + (f", correcting decision {args.supersedes}" if args.supersedes is not None else ""))
+    return 0
+
+
+def _cmd_award_list(args) -> int:
+    from .data import load_framework
+    from .settings import data_location
+    from .store import Store
+
+    framework = load_framework(args.framework) if args.framework else None
+    with Store.open(data_location(args.data), read_only=True) as store:
+        store.school(args.school)
+        rows = store.award_decisions(args.school, framework.id if framework else None, history=args.history)
+    if not rows:
+        print(f"{args.school}: no award decision recorded" + (f" for {framework.name}" if framework else ""))
+        return 0
+    corrected = {d["supersedes"]: d["decision_id"] for d in rows if d["supersedes"] is not None}
+    names: dict[str, dict[str, str]] = {}
+    for fid in {d["framework"] for d in rows}:
+        try:
+            names[fid] = {lv.id: lv.name for lv in load_framework(fid).levels}
+        except WqmError:           # a framework this installation does not have: show level ids
+            names[fid] = {}
+    print(f"{'id':>4} {'year':8} {'framework':10} {'level':24} {'outcome':12} {'decided':10} {'assessor':18} reasons")
+    for d in rows:
+        notes = []
+        if d["supersedes"] is not None:
+            notes.append(f"corrects {d['supersedes']}")
+        if d["decision_id"] in corrected:
+            notes.append(f"corrected by {corrected[d['decision_id']]}")
+        reasons = d["reasons"] + (f" ({'; '.join(notes)})" if notes else "")
+        print(f"{d['decision_id']:>4} {d['academic_year']:8} {d['framework']:10} "
+              f"{names[d['framework']].get(d['level'], d['level']):24} {d['outcome']:12} {d['decided_on']:10} "
+              f"{d['assessor']:18} {reasons}".rstrip())
+    return 0
+
+
 def _data_option(p: argparse.ArgumentParser, *aliases: str, required: bool = False) -> None:
     p.add_argument("--data", *aliases, dest="data", default="", required=required, metavar="PATH",
                    help="store file or CSV folder" + ("" if required else
@@ -425,6 +527,9 @@ def _report_options(p: argparse.ArgumentParser, out_default: str) -> None:
     p.add_argument("--min-group-size", type=int, default=DEFAULT_MIN_GROUP_SIZE,
                    help=f"do not show survey groups smaller than this (default: {DEFAULT_MIN_GROUP_SIZE})")
     p.add_argument("--no-pdf", action="store_true", help="write notebook and HTML only")
+    p.add_argument("--benchmarks", default="", metavar="FILE",
+                   help="a benchmark file (published national or regional figures, .yaml or .csv) to print beside "
+                        "the figures, with its source and year")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -616,6 +721,40 @@ def build_parser() -> argparse.ArgumentParser:
     _data_option(p)
     p.set_defaults(func=_cmd_survey_comments)
 
+    p = sub.add_parser("award", help="award decisions: record one (level, outcome, date, assessor, reasons), list them")
+    award_sub = p.add_subparsers(dest="award_command", required=True)
+    p = award_sub.add_parser("record", help="record an award decision (append-only; a correction supersedes one)")
+    p.add_argument("school", help="school id")
+    p.add_argument("--level", required=True, help="a level id of the framework (wqm: approved, champion, beacon)")
+    p.add_argument("--outcome", required=True, choices=("awarded", "not_awarded", "deferred", "withdrawn"))
+    p.add_argument("--year", required=True, help="the academic year assessed, such as 2025-26")
+    p.add_argument("--date", default="", help="the decision's date, YYYY-MM-DD (default: today)")
+    p.add_argument("--assessor", default="", help="who assessed")
+    p.add_argument("--reasons", default="", help="the reasons for the decision")
+    p.add_argument("--framework", default=DEFAULT_FRAMEWORK, help="framework id or YAML file")
+    p.add_argument("--supersedes", type=int, default=None, metavar="ID",
+                   help="the id of the decision this one corrects (see wqm award list --history)")
+    p.add_argument("--by", default="", help="who is recording it (default: $WQM_USER)")
+    _data_option(p, required=True)
+    p.set_defaults(func=_cmd_award_record)
+    p = award_sub.add_parser("list", help="list a school's award decisions")
+    p.add_argument("school", help="school id")
+    p.add_argument("--framework", default="", help="only this framework's decisions (id or YAML file)")
+    p.add_argument("--history", action="store_true", help="corrected decisions too")
+    _data_option(p)
+    p.set_defaults(func=_cmd_award_list)
+
+    p = sub.add_parser("benchmarks", help="portfolio benchmarks cached in a store")
+    benchmarks_sub = p.add_subparsers(dest="benchmarks_command", required=True)
+    p = benchmarks_sub.add_parser("refresh", help="recompute every school's portfolio benchmarks (the other "
+                                                  "schools of its phase) after new survey or self-evaluation data")
+    p.add_argument("--year", default="", help="only this academic year (default: every year)")
+    p.add_argument("--framework", default="", help="only this framework, id or YAML file (default: every bundled one)")
+    p.add_argument("--min-group-size", type=int, default=DEFAULT_MIN_GROUP_SIZE,
+                   help=f"the group size below which figures are hidden (default: {DEFAULT_MIN_GROUP_SIZE})")
+    _data_option(p, required=True)
+    p.set_defaults(func=_cmd_benchmarks_refresh)
+
     p = sub.add_parser("validate", help="validate framework, scale, question-bank and mapping files")
     p.add_argument("files", nargs="*", type=Path)
     p.set_defaults(func=_cmd_validate)
@@ -635,6 +774,11 @@ def main(argv: list[str] | None = None) -> int:
     except WqmError as exc:
         print(f"wqm: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:       # `wqm ... | head`: the reader has gone, which is not an error
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -25,6 +25,8 @@ DEFAULT_MIN_GROUP_SIZE = 5
 DEFAULT_REPORT_DIR = "reports"
 DEFAULT_BATCH_DIR = "build/reports"
 DATA_ENV = "WQM_DATA"
+#: what a benchmark file may be (:mod:`wqm_nb.data.benchmark_file`)
+BENCHMARK_SUFFIXES = (".yaml", ".yml", ".csv")
 
 #: School ids: letters, digits, "-", "_" and "."; starting with a letter or digit.
 SCHOOL_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -91,6 +93,8 @@ class _RunSettings:
     data: str = ""
     framework: str = DEFAULT_FRAMEWORK
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE
+    #: a benchmark file (published national or regional figures, ``.yaml``/``.yml``/``.csv``); '' for none
+    benchmarks: str = ""
 
     NOTEBOOK_FIELDS: ClassVar[tuple[str, ...]] = ()
 
@@ -108,6 +112,12 @@ class _RunSettings:
         if isinstance(self.framework, Path):
             object.__setattr__(self, "framework", str(self.framework))
         _check_min_group_size(self.min_group_size)
+        if isinstance(self.benchmarks, Path):
+            object.__setattr__(self, "benchmarks", str(self.benchmarks))
+        if _check_text("benchmarks", self.benchmarks).strip() and \
+                Path(self.benchmarks).suffix.lower() not in BENCHMARK_SUFFIXES:
+            raise SettingsError(f"benchmarks must be a benchmark file ({', '.join(BENCHMARK_SUFFIXES)}), "
+                                f"got {self.benchmarks!r}")
 
     @property
     def data_path(self) -> Path:
@@ -124,11 +134,23 @@ class _RunSettings:
             return str(path.resolve())
         return self.framework
 
+    @property
+    def benchmarks_ref(self) -> str:
+        """The benchmark file as a notebook running elsewhere can open it: an absolute path ('' for none)."""
+        if not self.benchmarks.strip():
+            return ""
+        path = Path(self.benchmarks)
+        if not path.is_file():
+            raise SettingsError(f"no benchmark file at {path}")
+        return str(path.resolve())
+
     def to_parameters(self) -> dict[str, Any]:
         """The notebook parameters of this run, with paths made absolute."""
         values = {f.name: getattr(self, f.name) for f in fields(self) if f.name in self.NOTEBOOK_FIELDS}
         values["data"] = str(self.data_path)
         values["framework"] = self.framework_ref
+        if "benchmarks" in values:
+            values["benchmarks"] = self.benchmarks_ref
         return values
 
     def replace(self, **changes: Any):
@@ -142,7 +164,8 @@ class ReportSettings(_RunSettings):
     school_id: str = ""
     output: str = DEFAULT_REPORT_DIR
 
-    NOTEBOOK_FIELDS: ClassVar[tuple[str, ...]] = ("school_id", "year", "data", "framework", "min_group_size")
+    NOTEBOOK_FIELDS: ClassVar[tuple[str, ...]] = ("school_id", "year", "data", "framework", "min_group_size",
+                                                  "benchmarks")
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -160,7 +183,7 @@ class GroupSettings(_RunSettings):
     report_links: dict[str, str] = field(default_factory=dict)
 
     NOTEBOOK_FIELDS: ClassVar[tuple[str, ...]] = ("year", "data", "trust", "framework", "min_group_size",
-                                                  "report_links")
+                                                  "report_links", "benchmarks")
 
     def __post_init__(self) -> None:
         super().__post_init__()

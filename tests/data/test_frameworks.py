@@ -36,6 +36,33 @@ def test_wqm_levels_in_order_with_configurable_rules():
     assert fw.level("approved").criteria.min_principle_mean == 3.0
 
 
+def test_beacon_reads_the_champion_award_held_for_three_years():
+    fw = load_framework("wqm")
+    held = fw.level("beacon").criteria.requires_held
+    assert (held.level, held.years) == ("champion", 3)
+    assert fw.level("beacon").requires == "champion" and fw.level("beacon").criteria.consecutive_cycles == 1
+    assert fw.level("approved").criteria.requires_held is None
+    assert fw.level("beacon").assessor_checks == (
+        "Serves as a role model and supports other schools in their WQM journey",)
+    assert fw.assessment_day.meet == ("Senior leadership team", "Governors", "Staff")
+    assert fw.rules_file == "wqm_nb/data/frameworks/wqm.yaml"
+    vbe = load_framework("vbe")
+    assert vbe.level("enhanced").criteria.requires_held.level == "quality_mark"
+    assert vbe.assessment_day.meet == ("Senior leadership team", "Staff")
+    assert not load_framework("leadership_management").assessment_day.meet
+
+
+def test_a_framework_without_the_new_keys_still_loads(tmp_path):
+    doc = wqm_doc()
+    del doc["assessment_day"]
+    for level in doc["levels"]:
+        level.pop("assessor_checks", None)
+        level["criteria"].pop("requires_held", None)
+    fw = parse_framework(doc, tmp_path / "mine.yaml")
+    assert fw.assessment_day.meet == () and fw.level("beacon").criteria.requires_held is None
+    assert fw.rules_file == str(tmp_path / "mine.yaml")            # a custom file is printed as given
+
+
 def test_maturity_scale_has_descriptors():
     scale = load_framework("wqm").scale
     assert scale.values == (1, 2, 3, 4)
@@ -88,6 +115,21 @@ def test_every_bundled_file_validates():
     (lambda d: d["levels"][2]["criteria"].update(consecutive_cycles="three"),
      "levels[2].criteria.consecutive_cycles", "whole number"),
     (lambda d: d.update(principles="none"), "principles", "expected a list"),
+    (lambda d: d["levels"][1]["criteria"].update(requires_held={"level": "beacon", "years": 3}),
+     "levels[1].criteria.requires_held.level", "must name an earlier level (approved), got 'beacon'"),
+    (lambda d: d["levels"][0]["criteria"].update(requires_held={"level": "approved"}),
+     "levels[0].criteria.requires_held.level", "must name an earlier level (there is none)"),
+    (lambda d: d["levels"][2]["criteria"].update(requires_held={"level": "champion", "years": -1}),
+     "levels[2].criteria.requires_held.years", "must not be negative"),
+    (lambda d: d["levels"][2]["criteria"].update(requires_held={"level": "champion", "years": "three"}),
+     "levels[2].criteria.requires_held.years", "whole number"),
+    (lambda d: d["levels"][2]["criteria"].update(requires_held={"level": "champion", "for": 3}),
+     "levels[2].criteria.requires_held.for", "unknown field"),
+    (lambda d: d["levels"][2]["criteria"].update(requires_held="champion"),
+     "levels[2].criteria.requires_held", "expected a mapping"),
+    (lambda d: d["levels"][2].update(assessor_checks=["ok", ""]), "levels[2].assessor_checks[1]", "expected text"),
+    (lambda d: d.update(assessment_day={"meet": ["Governors", 3]}), "assessment_day.meet[1]", "expected text"),
+    (lambda d: d.update(assessment_day={"visit": []}), "assessment_day.visit", "unknown field"),
 ])
 def test_invalid_framework_names_file_and_field(mutate, field, words):
     doc = wqm_doc()

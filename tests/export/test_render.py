@@ -34,7 +34,7 @@ def test_report_writes_notebook_html_and_pdf(rendered):
 def test_html_has_no_code_and_unique_ids(rendered):
     html = (rendered / "NLT03_2025-26.html").read_text()
     assert "Fellside Primary School" in html and "<svg" in html
-    assert "load_school_report" not in html and "import" not in html
+    assert "load_school_report" not in html and "from wqm_nb" not in html   # no code cell, no import line
     assert "Consultant notebook" not in html  # markdown notes are for consultants only
     assert "require.js" not in html
     ids = re.findall(r'\bid="([^"]+)"', html)

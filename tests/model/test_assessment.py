@@ -91,7 +91,13 @@ def test_assess_store_with_known_data():
         cycle = store.ensure_cycle("T01", "2025-26", "vbe")
         for element in ("A1.1", "A2.1", "A3.1", "A4.1", "A5.1", "A6.1"):
             store.record_rating(cycle, element, 4, "evidence")
+        # the Enhanced Quality Mark is for Quality Mark schools: without the award on record it is not met
+        before = assess_store(store, ReportSettings(school_id="T01", framework="vbe"))
+        assert before.readiness.achieved.name == "Quality Mark" and before.readiness.next_level.id == "enhanced"
+        store.record_award_decision("T01", "vbe", "quality_mark", "2024-25", outcome="awarded",
+                                    decided_on="2025-06-30")
         a = assess_store(store, ReportSettings(school_id="T01", framework="vbe"))
+        assert [d["level"] for d in a.award_decisions] == ["quality_mark"]
     assert a.year == "2025-26" and len(a.history) == 1
     assert a.readiness.achieved.name == "Enhanced Quality Mark" and a.readiness.next_level is None
     assert list(a.strengths["principle_id"]) == ["A1", "A2", "A3", "A4", "A5", "A6"] and len(a.areas) == 0

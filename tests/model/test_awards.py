@@ -1,10 +1,11 @@
-"""Award readiness: levels, criteria, consecutive years, suppressed groups."""
+"""Award readiness: levels, criteria, consecutive years, suppressed groups, levels held by the recorded
+award decisions."""
 import pandas as pd
 import pytest
 import yaml
 
 from wqm_nb.data import load_framework, load_mapping, load_question_bank, parse_framework
-from wqm_nb.model.awards import readiness
+from wqm_nb.model.awards import held_level, readiness
 from wqm_nb.store.surveys import SurveyData
 from wqm_nb.model.figures import publish_figures
 from wqm_nb.model.sef import sef_elements, sef_principles
@@ -68,9 +69,85 @@ def test_readiness_champion_needs_three_consecutive_years():
     assert rd.table.loc["P1", "Champion School"] == True  # noqa: E712
 
 
-def test_readiness_beacon_needs_higher_maturity_and_agreement():
-    top = {e.id: 4 for _, e in FW.elements}
-    assert readiness(FW, [cycle(y, top) for y in ("2023-24", "2024-25", "2025-26")]).achieved.id == "beacon"
+def decision(level, year, outcome="awarded", decision_id=None, supersedes=None, framework="wqm", **extra):
+    """One award decision as the store returns it."""
+    return dict(decision_id=decision_id, school_id="S1", framework=framework, level=level, academic_year=year,
+                decided_on=f"{int(year[:4]) + 1}-06-30", assessor="A. Assessor", outcome=outcome, reasons="",
+                supersedes=supersedes, **extra)
+
+
+TOP = {e.id: 4 for _, e in FW.elements}
+BEACON_YEARS = ("2023-24", "2024-25", "2025-26")
+
+
+def test_readiness_beacon_needs_higher_maturity_and_agreement_and_champion_held_three_years():
+    years = [cycle(y, TOP) for y in BEACON_YEARS]
+    rd = readiness(FW, years, [decision("approved", "2020-21"), decision("champion", "2022-23")])
+    assert rd.achieved.id == "beacon" and rd.met["beacon"]
+    assert rd.held["beacon"].years_held == 3 and rd.level_gaps["beacon"] == []
+    assert rd.held["beacon"].statement == ("Champion School awarded in 2022-23 on 2023-06-30 by A. Assessor: "
+                                           "held 3 years before 2025-26")
+    # the same figures without the Champion award on record: every section meets Beacon, the school does not
+    rd = readiness(FW, years)
+    assert rd.achieved.id == "champion" and rd.table["Beacon School"].all()
+    assert rd.level_gaps["beacon"] == ["needs Champion School held for at least 3 years before 2025-26 "
+                                       "(Champion School not held: no award recorded)"]
+
+
+def test_two_years_as_champion_is_not_enough_and_says_why():
+    years = [cycle(y, TOP) for y in BEACON_YEARS]
+    rd = readiness(FW, years, [decision("champion", "2023-24")])
+    assert not rd.met["beacon"] and rd.achieved.id == "champion"
+    assert rd.held["beacon"].years_held == 2
+    assert rd.level_gaps["beacon"] == ["needs Champion School held for at least 3 years before 2025-26 (Champion "
+                                       "School awarded in 2023-24 on 2024-06-30 by A. Assessor: held 2 years "
+                                       "before 2025-26)"]
+    # the earlier years are judged with the decisions known then
+    assert rd.history["beacon"] == {"2023-24": False, "2024-25": False, "2025-26": False}
+
+
+def test_a_superseded_award_does_not_count():
+    years = [cycle(y, TOP) for y in BEACON_YEARS]
+    wrong = decision("champion", "2022-23", decision_id=1)
+    corrected = decision("champion", "2023-24", decision_id=2, supersedes=1)   # the year was wrong
+    rd = readiness(FW, years, [wrong, corrected])
+    assert rd.held["beacon"].since == "2023-24" and not rd.met["beacon"]
+    corrected_out = decision("champion", "2022-23", "not_awarded", decision_id=3, supersedes=1)
+    assert readiness(FW, years, [wrong, corrected_out]).held["beacon"].statement == (
+        "Champion School not held: no award recorded")
+    assert readiness(FW, years, [wrong]).met["beacon"]
+
+
+def test_a_withdrawal_ends_the_holding_and_a_new_award_starts_it_again():
+    years = [cycle(y, TOP) for y in BEACON_YEARS]
+    withdrawn = [decision("champion", "2020-21"), decision("champion", "2023-24", "withdrawn")]
+    held = readiness(FW, years, withdrawn).held["beacon"]
+    assert not held.held and held.statement == "Champion School not held: withdrawn in 2023-24"
+    again = readiness(FW, years, [*withdrawn, decision("champion", "2024-25")]).held["beacon"]
+    assert again.since == "2024-25" and again.years_held == 1 and not again.met
+    # deferred and not_awarded decisions before the award change nothing; a later award adds nothing
+    steady = [decision("champion", "2021-22", "deferred"), decision("champion", "2022-23"),
+              decision("champion", "2024-25")]
+    assert readiness(FW, years, steady).held["beacon"].since == "2022-23"
+
+
+def test_decisions_after_the_assessed_year_and_of_other_frameworks_are_ignored():
+    years = [cycle(y, TOP) for y in BEACON_YEARS]
+    later = [decision("champion", "2022-23"), decision("champion", "2026-27", "withdrawn")]
+    assert readiness(FW, years, later).met["beacon"]
+    assert not readiness(FW, years, [decision("champion", "2022-23", framework="vbe")]).met["beacon"]
+
+
+def test_vbe_enhanced_needs_the_quality_mark_held():
+    vbe = load_framework("vbe")
+    assert vbe.level("enhanced").criteria.requires_held.level == "quality_mark"
+    assert vbe.level("enhanced").criteria.requires_held.years == 0
+    held = held_level([decision("quality_mark", "2025-26", framework="vbe")],
+                      vbe.level("enhanced").criteria.requires_held, "2025-26", vbe)
+    assert held.met and held.years_held == 0
+    assert held.requirement == "Quality Mark held (awarded in 2025-26 or before)"
+    none = held_level([], vbe.level("enhanced").criteria.requires_held, "2025-26", vbe)
+    assert not none.met and none.reason.startswith("needs Quality Mark held")
 
 
 @pytest.mark.parametrize("kwargs, principle, reason", [

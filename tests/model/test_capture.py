@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from wqm_nb.data import load_framework, load_mapping, load_question_bank
 from wqm_nb.model.assessment import year_result
 from wqm_nb.model.awards import readiness
-from wqm_nb.model.capture import capture_progress, current_year_result
+from wqm_nb.model.capture import AWARD_RECORD, capture_progress, current_year_result
 from wqm_nb.model.figures import COLUMNS, TOTAL_COLUMNS, PublishedFigures
 from wqm_nb.model.sef import sef_elements, sef_principles
 from wqm_nb.model.year import YearResult
@@ -88,3 +88,21 @@ def test_totals_add_up_and_stay_in_range(sample_db, ratings, with_evidence):
     for s in progress.sections:
         assert s.complete <= min(s.rated, s.with_evidence) and s.rated <= s.elements
         assert s.mean is None or WQM.scale.min <= s.mean <= WQM.scale.max
+
+
+def test_a_level_not_held_long_enough_is_missing_from_the_award_record():
+    """VbE's Enhanced Quality Mark needs the Quality Mark held (recorded award decisions), which no section shows."""
+    vbe = load_framework("vbe")
+    empty = PublishedFigures(pd.DataFrame(columns=COLUMNS), pd.DataFrame(columns=TOTAL_COLUMNS), 5)
+    elements = sef_elements(vbe, pd.DataFrame(columns=["element_id", "rating", "evidence"]))
+    base = YearResult(year="2025-26", school_year_id=1, cycle_id=1, elements=elements,
+                      principles=sef_principles(vbe, elements), figures=empty)
+    current = states({e: 4 for e in vbe.element_ids})
+    progress = capture_progress(vbe, current, base)
+    assert progress.achieved.id == "quality_mark" and progress.next_level.id == "enhanced"
+    assert progress.missing == {AWARD_RECORD: ["needs Quality Mark held (awarded in 2025-26 or before) (Quality Mark "
+                                               "not held: no award recorded)"]}
+    held = [dict(decision_id=1, framework="vbe", level="quality_mark", academic_year="2024-25", outcome="awarded",
+                 decided_on="2025-06-30", assessor="", supersedes=None)]
+    progress = capture_progress(vbe, current, base, (), held)
+    assert progress.achieved.id == "enhanced" and progress.next_level is None and progress.missing == {}

@@ -5,7 +5,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from wqm_nb.data import load_framework
+from wqm_nb.data import load_framework, load_question_bank
 from wqm_nb.errors import SettingsError
 from wqm_nb.model import SchoolSummary, assess_store, build_rollup, rollup_group, summarise
 from wqm_nb.model.group import missing_summary
@@ -96,7 +96,8 @@ def test_rollup_group_on_sample(sample_file):
     r = rollup_group(GroupSettings(data=str(sample_file)))
     assert r.year == "2025-26" and r.settings.year == "2025-26"          # latest year when empty
     assert r.trust == "Northbrook Learning Trust"
-    assert [s.school_id for s in r.summaries] == [f"NLT0{i}" for i in range(1, 8)]
+    with Store.open(sample_file, read_only=True) as store:
+        assert [s.school_id for s in r.summaries] == sorted(s["school_id"] for s in store.schools())
     assert all(s.has_data for s in r.summaries)
     parent = r.agreement("parent")
     assert parent.loc["Fellside Primary School"].isna().all()            # NLT03: 3 parents, suppressed
@@ -150,3 +151,261 @@ def test_the_roll_up_carries_stakeholder_agreement_not_the_staff_audit(sample_st
     assert not a.current.figures.ratings("staff_audit")["suppressed"].all()     # Kingsmead ran an audit
     s = summarise(a)
     assert set(s.agreement) == {"staff", "pupil", "parent"}
+
+
+# -- issue 12: pipeline, peer support, similar schools, governance, trust totals (hand-made data) ----------------
+
+import hypothesis.strategies as st
+from hypothesis import HealthCheck, given, settings as hsettings
+
+from wqm_nb.model.figures import PROTECTS_SMALLER, too_few
+from wqm_nb.model.group import NOT_ASKED, PROTECTS_SCHOOL, GroupCount, position, protect_total
+
+NAN = float("nan")
+
+
+def school(school_id, pupils=300, phase="primary", **kw):
+    return SchoolSummary(school_id=school_id, name=f"School {school_id}", phase=phase, trust="T", year="2025-26",
+                         has_data=True, pupils=pupils, **kw)
+
+
+def rollup(*summaries, framework=WQM, min_group_size=5):
+    return build_rollup(GroupSettings(year="2025-26", min_group_size=min_group_size), list(summaries), framework)
+
+
+def answers(survey, people, value, subgroup=None, start=0):
+    """Wide survey rows: ``people`` respondents answering every item of ``survey`` with ``value``."""
+    bank = load_question_bank()
+    spec = bank.surveys[survey]
+    rows = []
+    for k in range(people):
+        row = {"respondent": f"{survey}{start + k}", **{item: value for item in spec.item_ids}}
+        if subgroup:
+            row[spec.subgroup.field] = subgroup
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def test_summarise_carries_counts_hidden_reasons_and_levels(tmp_path):
+    path = tmp_path / "hand.sqlite"
+    with Store(path) as store:
+        store.add_school("A1", "Alpha", "primary", trust="T", pupils=84)
+        store.record_rating(store.ensure_cycle("A1", "2024-25"), "P1.1", 2, "x")
+        store.record_rating(store.ensure_cycle("A1", "2025-26"), "P1.1", 3, "x")
+        year = store.ensure_school_year("A1", "2025-26")
+        store.add_survey_responses(year, "staff", pd.concat([answers("staff", 9, 4, "teaching"),
+                                                             answers("staff", 3, 2, "teaching", start=9)]))
+        store.add_survey_responses(year, "parent", answers("parent", 3, 5))
+    with Store.open(path, read_only=True) as store:
+        a = assess_store(store, ReportSettings(school_id="A1", year="2025-26"))
+        s = summarise(a, store)
+    assert s.pupils == 84 and s.previous_year == "2024-25" and s.previous_sef_means["P1"] == 2.0
+    assert s.hidden["parent"]["P1"] == too_few(5)                          # 3 parents: not shown ...
+    assert math.isnan(s.agreement["parent"]["P1"]) and "P1" not in s.agreement_n.get("parent", {})
+    assert s.counts["parent"]["P1"] == GroupCount(n=3, answers=3, agree=3, items=1, hidden="primary")   # ... counted
+    assert s.agreement["staff"]["P2"] == pytest.approx(0.75) and s.agreement_n["staff"]["P2"] == 12
+    assert s.counts["staff"]["P2"] == GroupCount(n=12, answers=24, agree=18, items=2, hidden="")
+    assert "P3" not in s.counts["parent"]                                  # parents are not asked about P3
+    assert s.levels_met == tuple(lv.id for lv in WQM.levels if a.readiness.met[lv.id]) and s.held == {}
+    assert summarise(a).counts == {}                                       # without the store: no counts
+
+
+def test_summarise_reads_held_levels_from_award_decisions(tmp_path):
+    path = tmp_path / "awards.sqlite"
+    with Store(path) as store:
+        store.add_school("A1", "Alpha", "primary", trust="T", pupils=200)
+        store.record_rating(store.ensure_cycle("A1", "2025-26"), "P1.1", 4, "x")
+        store.record_award_decision("A1", "wqm", "approved", "2022-23", outcome="awarded", decided_on="2023-06-01")
+        store.record_award_decision("A1", "wqm", "champion", "2023-24", outcome="awarded", decided_on="2024-06-01")
+        store.record_award_decision("A1", "wqm", "beacon", "2026-27", outcome="awarded", decided_on="2027-06-01")
+    r = rollup_group(GroupSettings(data=str(path)))
+    s = r.summaries[0]
+    assert s.held == {"approved": "2022-23", "champion": "2023-24"}       # a later year's award does not count
+    row = r.pipeline.iloc[0]
+    assert (row.holds, row.holds_since, row.next, row.ready) == ("champion", "2023-24", "beacon", False)
+
+
+def test_pipeline_holds_ready_and_working_towards():
+    r = rollup(school("A1", held={"approved": "2023-24"}, levels_met=("approved", "champion")),
+               school("B2", levels_met=("approved",)),
+               school("C3"),
+               school("D4", held={"approved": "2020-21", "champion": "2021-22", "beacon": "2024-25"}),
+               missing_summary(dict(school_id="E5", name="E", phase="primary", trust="T"), "2025-26"))
+    p = r.pipeline.set_index("school_id")
+    assert p.loc["A1", ["holds", "next", "ready", "rules_met"]].tolist() == ["approved", "champion", True, "champion"]
+    assert p.loc["B2", ["holds", "next", "ready"]].tolist() == ["", "approved", True]
+    assert p.loc["C3", ["holds", "next", "ready", "rules_met"]].tolist() == ["", "approved", False, ""]
+    assert p.loc["D4", ["holds", "next", "ready"]].tolist() == ["beacon", "", False]   # the highest level
+    assert p.loc["E5", ["has_data", "next"]].tolist() == [False, ""]
+    assert rollup(school("A1"), framework=load_framework("leadership_management")).pipeline.empty
+
+
+def test_strength_mixes_self_rating_and_published_agreement():
+    r = rollup(school("A1", sef_means={"P1": 4.0, "P2": 1.0, "P3": 2.5},
+                      agreement={"staff": {"P1": 0.5, "P2": NAN}, "pupil": {"P1": 0.7}}))
+    st_ = r.strength.loc["A1"]
+    assert st_["P1"] == pytest.approx(0.5 * 1.0 + 0.5 * 0.6)             # self 1.0, stakeholders mean(0.5, 0.7)
+    assert st_["P2"] == pytest.approx(0.0)                                # the hidden staff figure never counts
+    assert st_["P3"] == pytest.approx(0.5)                                # no stakeholder figure: self only
+    assert math.isnan(st_["P4"])
+    assert position(2.5, WQM.scale) == pytest.approx(0.5) and math.isnan(position(None, WQM.scale))
+
+
+def test_a_peer_match_is_found_with_the_beacon_school_first():
+    weak = {p: 4.0 for p in WQM.principle_ids} | {"P3": 1.0, "P5": 2.0}
+    r = rollup(school("R1", sef_means=weak),
+               school("G1", sef_means={"P3": 4.0, "P5": 4.0}),                              # strongest
+               school("B1", sef_means={"P3": 3.0, "P5": 2.2}, held={"beacon": "2024-25"}),  # a Beacon school
+               school("N1", sef_means={"P3": 1.3}))                                          # not far enough ahead
+    m = r.peer_matches
+    p3 = m[(m["receiver_id"] == "R1") & (m["section_id"] == "P3")]
+    assert p3["giver_id"].tolist() == ["B1", "G1"]                        # Beacon first, then the strongest
+    assert p3["ambassador"].tolist() == [True, False] and p3["rank"].tolist() == [1, 2]
+    p5 = m[(m["receiver_id"] == "R1") & (m["section_id"] == "P5")]
+    assert p5["giver_id"].tolist() == ["G1"]                              # B1's P5 is only 0.07 ahead
+    assert set(m.loc[m["receiver_id"] == "R1", "section_id"]) == {"P3", "P5"}   # its 2 weakest
+    assert r.ambassadors == {"B1"}
+
+
+def test_a_need_without_a_partner_is_kept_with_none():
+    r = rollup(school("A1", sef_means={"P1": 4.0}), school("B1", sef_means={"P1": 3.9}))
+    m = r.peer_matches
+    assert m["giver_id"].isna().all() and set(m["receiver_id"]) == {"A1", "B1"}
+
+
+def test_similar_schools_share_phase_and_size():
+    r = rollup(school("A1", pupils=300, sef_means={"P1": 2.0}, agreement={"staff": {"P1": 0.6, "P2": 0.8}}),
+               school("B1", pupils=400, sef_means={"P1": 3.0}, agreement={"staff": {"P1": 0.9, "P2": NAN}}),
+               school("C1", pupils=450, sef_means={"P1": 4.0}),
+               school("D1", pupils=600),                                   # too big for A1 (300/600)
+               school("E1", pupils=310, phase="secondary"),                # another phase
+               school("F1", pupils=None))                                  # no roll recorded
+    sim = r.similar_schools
+    assert sim["A1"] == ("B1",)                             # 100 <= 0.3 * 400; C1: 150 > 0.3 * 450
+    assert set(sim["B1"]) == {"A1", "C1"} and sim["F1"] == () and "E1" not in sim["A1"]
+    table = r.similar.set_index(["school_id", "measure"])
+    assert table.loc[("A1", "staff"), "own"] == pytest.approx(0.7)        # mean over the sections shown
+    assert table.loc[("A1", "staff"), "similar_median"] == pytest.approx(0.9)   # B1's hidden P2 never counts
+    assert table.loc[("B1", "self_evaluation"), "similar_median"] == pytest.approx(3.0)
+    assert table.loc[("B1", "self_evaluation"), "similar_count"] == 2
+
+
+def test_governance_flags_a_fall_while_the_self_rating_rose():
+    flagged = school("A1", sef_means={"P2": 3.0}, previous_sef_means={"P2": 2.0}, previous_year="2024-25",
+                     agreement={"pupil": {"P2": 0.6}}, agreement_n={"pupil": {"P2": 40}},
+                     previous_agreement={"pupil": {"P2": 0.8}}, previous_agreement_n={"pupil": {"P2": 45}})
+    small = school("B1", sef_means={"P2": 3.0}, previous_sef_means={"P2": 2.0}, previous_year="2024-25",
+                   agreement={"pupil": {"P2": 0.6}}, agreement_n={"pupil": {"P2": 12}},
+                   previous_agreement={"pupil": {"P2": 0.8}}, previous_agreement_n={"pupil": {"P2": 12}})
+    noise = school("C1", sef_means={"P2": 3.0}, previous_sef_means={"P2": 2.0}, previous_year="2024-25",
+                   agreement={"pupil": {"P2": 0.76}}, agreement_n={"pupil": {"P2": 40}},
+                   previous_agreement={"pupil": {"P2": 0.8}}, previous_agreement_n={"pupil": {"P2": 45}})
+    flat = school("D1", sef_means={"P2": 2.2}, previous_sef_means={"P2": 2.0}, previous_year="2024-25",
+                  agreement={"pupil": {"P2": 0.6}}, agreement_n={"pupil": {"P2": 40}},
+                  previous_agreement={"pupil": {"P2": 0.8}}, previous_agreement_n={"pupil": {"P2": 45}})
+    low = school("E1", agreement={"parent": {"P4": 0.42, "P5": NAN, "P6": 0.5}}, agreement_n={"parent": {"P4": 30}},
+                 hidden={"parent": {"P5": too_few(5)}})
+    g = rollup(flagged, small, noise, flat, low).governance
+    fell = g[g["kind"] == "fell_while_rose"]
+    assert fell[["school_id", "section_id", "survey"]].values.tolist() == [["A1", "P2", "pupil"]]
+    row = fell.iloc[0]
+    assert (row.previous_share, row.share, row.previous_rating, row.rating) == (0.8, 0.6, 2.0, 3.0)
+    below = g[g["kind"] == "below"]
+    assert below[["school_id", "section_id"]].values.tolist() == [["E1", "P4"]]   # hidden P5, P6 at 50% not listed
+
+
+def test_agreement_notes_keep_the_reason_of_a_hidden_cell():
+    r = rollup(school("A1", agreement={"parent": {"P1": NAN, "P2": 0.7}},
+                      hidden={"parent": {"P1": PROTECTS_SMALLER}}))
+    notes = r.agreement_notes("parent").loc["School A1"]
+    assert notes["P1"] == PROTECTS_SMALLER and notes["P2"] == "" and notes["P3"] == NOT_ASKED
+    assert math.isnan(r.agreement("parent").loc["School A1", "P1"])
+
+
+def counts(n, agree, hidden="", items=2, answers=None):
+    return GroupCount(n=n, answers=answers if answers is not None else n * items, agree=agree, items=items,
+                      hidden=hidden)
+
+
+def test_a_trust_total_that_would_reveal_a_hidden_school_is_not_shown():
+    a = school("A1", pupils=100, counts={"staff": {"P1": counts(3, 6, "primary")}})
+    b = school("B1", pupils=300, counts={"staff": {"P1": counts(40, 60)}})
+    total = rollup(a, b).trust_totals.set_index(["survey", "section_id"]).loc[("staff", "P1")]
+    assert total.suppressed and total.reason == PROTECTS_SCHOOL and math.isnan(total.value) and total.n is None
+    # with a second hidden school the total tells only their sum: shown, weighted by pupils
+    c = school("C1", pupils=200, counts={"staff": {"P1": counts(4, 2, "primary")}})
+    total = rollup(a, b, c).trust_totals.set_index(["survey", "section_id"]).loc[("staff", "P1")]
+    assert not total.suppressed and total.n == 47 and total.schools == 3 and total.pupils == 600
+    assert total.value == pytest.approx((100 * 6 / 6 + 300 * 60 / 80 + 200 * 2 / 8) / 600)
+
+
+def test_a_trust_total_of_tiny_schools_or_extremes_is_not_shown():
+    tiny = rollup(school("A1", counts={"staff": {"P1": counts(2, 2, "primary")}}),
+                  school("B1", counts={"staff": {"P1": counts(2, 1, "primary")}})).trust_totals
+    assert tiny.iloc[-1]["reason"] == too_few(5)                           # 4 respondents in all
+    # two hidden schools where nobody agreed: the total would show each hidden school at 0%
+    none_agree = rollup(school("A1", counts={"staff": {"P1": counts(3, 0, "primary")}}),
+                        school("B1", counts={"staff": {"P1": counts(4, 0, "primary")}}),
+                        school("C1", counts={"staff": {"P1": counts(30, 40)}})).trust_totals
+    assert none_agree.iloc[-1]["reason"] == PROTECTS_SCHOOL
+    # a school hidden to protect its own smaller group counts as hidden too
+    comp = rollup(school("A1", counts={"staff": {"P1": counts(12, 24, "complementary")}}),
+                  school("B1", counts={"staff": {"P1": counts(30, 40)}})).trust_totals
+    assert comp.iloc[-1]["reason"] == PROTECTS_SCHOOL
+    shown = rollup(school("A1", counts={"staff": {"P1": counts(12, 20)}}),
+                   school("B1", counts={"staff": {"P1": counts(30, 40)}}))
+    assert not shown.trust_totals.iloc[-1]["suppressed"]
+    assert protect_total([], 5) == ""
+
+
+def test_trust_totals_weight_the_self_evaluation_and_leave_out_schools_without_pupils():
+    r = rollup(school("A1", pupils=100, sef_means={"P1": 2.0}), school("B1", pupils=300, sef_means={"P1": 4.0}),
+               school("C1", pupils=None, sef_means={"P1": 1.0}))
+    t = r.trust_totals.set_index(["survey", "section_id"])
+    assert t.loc[("self_evaluation", "P1"), "value"] == pytest.approx(3.5)
+    assert t.loc[("self_evaluation", "P1"), "schools"] == 2 and r.unweighted == ["C1"]
+
+
+@hsettings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(1, 30), st.floats(0, 1), st.floats(0, 1), st.integers(20, 900),
+                          st.booleans()), min_size=2, max_size=6))
+def test_no_hidden_school_figure_can_be_worked_out_from_a_trust_total(schools):
+    """From the published figures alone (shown schools' n and share, pupils, hidden schools' reasons, and the
+    trust total's n and pupil-weighted share), no hidden school's n or share is a single value."""
+    m, items = 5, 2
+    summaries, truth = [], {}
+    for k, (n, answer_frac, agree_frac, pupils, protect_own) in enumerate(schools):
+        answers = n + round(answer_frac * n * (items - 1))
+        agree = round(agree_frac * answers)
+        hidden = "primary" if n < m else ("complementary" if protect_own else "")
+        sid = f"S{k}"
+        truth[sid] = (n, agree / answers, pupils, hidden)
+        summaries.append(school(sid, pupils=pupils, counts={"staff": {"P1": GroupCount(n, answers, agree, items,
+                                                                                        hidden)}}))
+    total = rollup(*summaries).trust_totals.iloc[-1]
+    if total.suppressed:
+        return
+    hidden_ids = [s for s, t in truth.items() if t[3]]
+    shown_ids = [s for s, t in truth.items() if not t[3]]
+    w_total = sum(t[2] for t in truth.values())
+    c = total.value * w_total - sum(truth[s][2] * truth[s][1] for s in shown_ids)    # = sum of hidden w * share
+    n_left = total.n - sum(truth[s][0] for s in shown_ids)
+    for h in hidden_ids:
+        others = [o for o in hidden_ids if o != h]
+        w = truth[h][2]
+        lo = max(0.0, (c - sum(truth[o][2] for o in others)) / w)
+        hi = min(1.0, c / w)
+        assert hi - lo > 1e-9, f"{h}'s share is {lo} (schools {schools})"
+        box = lambda s: (1, m - 1) if truth[s][3] == "primary" else (m, math.inf)   # noqa: E731
+        n_lo = max(box(h)[0], n_left - sum(box(o)[1] for o in others))
+        n_hi = min(box(h)[1], n_left - sum(box(o)[0] for o in others))
+        assert n_lo < n_hi, f"{h}'s n is {n_lo} (schools {schools})"
+
+
+def test_a_summary_is_small_and_picklable():
+    import pickle
+
+    s = school("A1", sef_means={"P1": 2.0}, agreement={"staff": {"P1": 0.5}}, held={"approved": "2024-25"},
+               counts={"staff": {"P1": GroupCount(10, 20, 10, 2)}}, levels_met=("approved",))
+    assert pickle.loads(pickle.dumps(s)) == s
+    assert len(pickle.dumps(s)) < 2000

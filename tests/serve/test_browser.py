@@ -198,7 +198,7 @@ def test_the_app_shows_the_school_in_its_widgets(server, browser, artifacts):
     assert browser.find_element(By.CSS_SELECTOR, f"{APP} header h1").text == "Fellside Primary School"
     assert "Fellside Primary School (NLT03)" == dropdown(browser, "School").first_selected_option.text.strip()
     tabs = [t.text.strip() for t in browser.find_elements(By.CSS_SELECTOR, f"{APP} .lm-TabBar-tab")]
-    assert tabs == ["Self-evaluation", "Surveys", "Award readiness", "Trends", "Notes"]
+    assert tabs == ["Self-evaluation", "Surveys", "Award readiness", "Trends", "Priorities", "Action plan", "Notes"]
     first = visible_page(browser)
     assert "Self-evaluation by framing principle" in first.text
     assert first.find_elements(By.CSS_SELECTOR, "svg[role='img']"), "the self-evaluation chart is not drawn"
@@ -289,7 +289,7 @@ def test_the_page_is_accessible(server, browser, artifacts):
     from selenium.webdriver.common.by import By
 
     open_app(browser, f"{server.base}/?token={server.token}&school=NLT03")
-    for title in ("Surveys", "Award readiness", "Trends", "Notes"):     # draw every tab
+    for title in ("Surveys", "Award readiness", "Trends", "Priorities", "Action plan", "Notes"):     # draw every tab
         click_tab(browser, title)
         wait(browser, lambda d: shown_page(d) is not None and shown_page(d).find_elements(By.TAG_NAME, "h2"),
              message=f"tab {title!r} not drawn")
@@ -320,7 +320,7 @@ def test_the_page_is_accessible(server, browser, artifacts):
         " s.labels.length ? s.labels[0].textContent.trim() : '')", APP)
     assert controls == ["School", "Academic year", "Framework"]
     tabs = browser.find_elements(By.CSS_SELECTOR, f"{APP} [role='tablist'] [role='tab']")
-    assert [t.text.strip() for t in tabs] == ["Self-evaluation", "Surveys", "Award readiness", "Trends", "Notes"]
+    assert [t.text.strip() for t in tabs] == ["Self-evaluation", "Surveys", "Award readiness", "Trends", "Priorities", "Action plan", "Notes"]
     images = browser.execute_script("return Array.from(document.images).filter(i => !i.hasAttribute('alt')).length")
     assert images == 0
 

@@ -24,23 +24,25 @@ def sample():
         yield store, counts
 
 
-def test_sample_data_imports_seven_schools_with_expected_counts(sample):
+def test_sample_data_imports_eight_schools_with_expected_counts(sample):
     store, counts = sample
-    assert counts == {"schools": 7, "cycles": 31, "ratings": 532, "notes": 42, "reflections": 4, "targets": 0,
-                      "answers": 37107}
-    assert [s["school_id"] for s in store.schools()] == [f"NLT0{i}" for i in range(1, 8)]
-    assert len(store.school_years()) == 21
-    assert store.conn.execute("SELECT count(*) FROM sef_history").fetchone()[0] == 532
-    assert store.conn.execute("SELECT sum(length(replace(answers, '.', ''))) FROM survey_answers").fetchone()[0] == 37107
+    awards = SAMPLE / "award_decisions.csv"     # optional: the sample may hold decisions
+    decisions = len(awards.read_text(encoding="utf-8-sig").strip().splitlines()) - 1 if awards.exists() else 0
+    assert counts == {"schools": 8, "cycles": 36, "ratings": 614, "notes": 48, "reflections": 4, "targets": 63,
+                      "awards": decisions, "answers": 40175}
+    assert [s["school_id"] for s in store.schools()] == [f"NLT0{i}" for i in range(1, 9)]
+    assert len(store.school_years()) == 24
+    assert store.conn.execute("SELECT count(*) FROM sef_history").fetchone()[0] == 614
+    assert store.conn.execute("SELECT sum(length(replace(answers, '.', ''))) FROM survey_answers").fetchone()[0] == 40175
 
 
 def test_sample_has_vbe_and_leadership_cycles_for_2025_26_and_reflections(sample):
     store, _ = sample
     lm = store.cycles(framework="leadership_management")
-    assert len(lm) == 7 and {c["academic_year"] for c in lm} == {"2025-26"}
+    assert len(lm) == 8 and {c["academic_year"] for c in lm} == {"2025-26"}
     vbe = store.cycles(framework="vbe")
     assert {c["school_id"] for c in vbe} == {"NLT01", "NLT02", "NLT06"}
-    assert {c["academic_year"] for c in vbe} == {"2025-26"}
+    assert {c["academic_year"] for c in vbe} == {"2024-25", "2025-26"}
     nlt01_vbe = store.cycle("NLT01", "2025-26", "vbe")
     reflections = store.reflections(nlt01_vbe["cycle_id"])
     assert {"stand_out", "next_steps"} <= set(reflections)
@@ -286,3 +288,69 @@ def test_targets_without_who_and_when_get_the_clock(tmp_path):
     target = store.target(store.cycle("S1", "2024-25")["cycle_id"], "T-1")
     assert (target["recorded_by"], target["recorded_at"], target["status"]) == ("", "2025-05-05T05:05:05+00:00",
                                                                                 "open")
+
+
+# -- award_decisions.csv -----------------------------------------------------------------------------------------
+
+AWARDS_HEADER = "school_id,framework,level,academic_year,decided_on,assessor,outcome,reasons,recorded_by,recorded_at\n"
+
+
+def test_the_format_lists_award_decisions_as_an_optional_file():
+    assert CSV_FILES["awards"] == ("award_decisions.csv", [
+        "school_id", "framework", "level", "academic_year", "decided_on", "assessor", "outcome", "reasons",
+        "recorded_by", "recorded_at"])
+    assert REQUIRED_COLUMNS["awards"] == CSV_FILES["awards"][1][:-2]  # who and when may be left out
+
+
+def test_award_decisions_are_imported_with_outcome_labels_and_years_before_the_cycles(tmp_path):
+    awards = AWARDS_HEADER + (
+        "S1,wqm,approved,2019-20,2020-06-01,J. Reed,awarded,All principles met,Consultant,2020-06-02T10:00:00\n"
+        "S1,wqm,champion,2022-23,2023-06-30,J. Reed,Awarded,,,\n"
+        "S1,wqm,beacon,2024-25,2025-06-30,, Not Awarded ,Too early: Champion held 2 years,,\n"
+        "S1,vbe,quality_mark,2024-25,2025-03-01,A. Adviser,deferred,,,\n")
+    store = Store(":memory:")
+    store.clock = lambda: "2026-01-01T00:00:00+00:00"
+    counts = import_csv_dir(store, write_folder(tmp_path, **{"award_decisions.csv": awards}))
+    assert counts["awards"] == 4
+    rows = store.award_decisions("S1")
+    assert [(d["framework"], d["level"], d["academic_year"], d["outcome"]) for d in rows] == [
+        ("wqm", "approved", "2019-20", "awarded"), ("wqm", "champion", "2022-23", "awarded"),
+        ("vbe", "quality_mark", "2024-25", "deferred"), ("wqm", "beacon", "2024-25", "not_awarded")]  # by date
+    first, second = rows[0], rows[1]
+    assert (first["decided_on"], first["assessor"], first["reasons"], first["recorded_by"], first["recorded_at"]) == (
+        "2020-06-01", "J. Reed", "All principles met", "Consultant", "2020-06-02T10:00:00")
+    assert (second["recorded_by"], second["recorded_at"]) == ("", "2026-01-01T00:00:00+00:00")
+    assert "2019-20" not in [y["academic_year"] for y in store.school_years("S1")]
+
+
+@pytest.mark.parametrize("row, column, message", [
+    ("S9,wqm,approved,2024-25,2025-06-30,,awarded,,,\n", "school_id", "school 'S9' is not in schools.csv"),
+    ("S1,wqm,platinum,2024-25,2025-06-30,,awarded,,,\n", "level",
+     "level 'platinum' is not a level of 'wqm' (its levels: approved, champion, beacon)"),
+    ("S1,nope,approved,2024-25,2025-06-30,,awarded,,,\n", "framework", "unknown framework 'nope'"),
+    ("S1,leadership_management,approved,2024-25,2025-06-30,,awarded,,,\n", "framework",
+     "Leadership and Management has no award levels"),
+    ("S1,wqm,approved,2024/25,2025-06-30,,awarded,,,\n", "academic_year", "2024/25"),
+    ("S1,wqm,approved,2024-25,30/06/2025,,awarded,,,\n", "decided_on",
+     "decision date '30/06/2025' is not a date written YYYY-MM-DD"),
+    ("S1,wqm,approved,2024-25,,,awarded,,,\n", "decided_on", "no decision date (YYYY-MM-DD)"),
+    ("S1,wqm,approved,2024-25,2025-06-30,,passed,,,\n", "outcome",
+     "outcome 'passed' is not one of awarded, not_awarded, deferred, withdrawn"),
+])
+def test_a_bad_award_row_names_file_row_and_column_and_nothing_is_imported(tmp_path, row, column, message):
+    awards = AWARDS_HEADER + "S1,wqm,approved,2023-24,2024-06-30,,awarded,,,\n" + row
+    folder = write_folder(tmp_path, **{"award_decisions.csv": awards})
+    err = import_error(folder)
+    assert (err.file, err.row, err.column) == ("award_decisions.csv", 3, column)
+    assert message in err.message
+    with Store(":memory:") as store:
+        with pytest.raises(DataFileError):
+            import_csv_dir(store, folder)
+        assert store.conn.execute("SELECT count(*) FROM award_decisions").fetchone()[0] == 0
+
+
+def test_an_awards_file_missing_a_column_is_named(tmp_path):
+    err = import_error(write_folder(tmp_path, **{"award_decisions.csv": "school_id,framework,level,academic_year\n"
+                                                                        "S1,wqm,approved,2024-25\n"}))
+    assert err.file == "award_decisions.csv"
+    assert "missing column(s) decided_on, assessor, outcome, reasons" in err.message

@@ -367,6 +367,56 @@ def test_replace_and_erase_count_targets(tmp_path, store_file):
     assert counts(store_file)["target_history"] == 0
 
 
+AWARDS = ("school_id,framework,level,academic_year,decided_on,assessor,outcome,reasons,recorded_by,recorded_at\n"
+          "S1,wqm,approved,2019-20,2020-06-01,J. Reed,awarded,All principles met,Consultant,2020-06-02T10:00:00\n"
+          "S1,wqm,champion,2022-23,2023-06-30,J. Reed,awarded,,,\n")
+
+
+def award_rows(path: Path) -> list[tuple]:
+    with Store(path, read_only=True) as store:
+        return [(d["level"], d["academic_year"], d["outcome"], d["recorded_at"][:4])
+                for d in store.award_decisions("S1", history=True)]
+
+
+def test_merge_adds_the_award_decisions_the_store_lacks_once(tmp_path, store_file):
+    folder = write_folder(tmp_path / "awards", **{"award_decisions.csv": AWARDS})
+    report = import_folder(folder, store_file, "merge")
+    assert report.added["awards"] == 2 and "2 awards" in report.summary()
+    assert award_rows(store_file)[0] == ("approved", "2019-20", "awarded", "2020")
+    # the same folder again adds nothing (the blank time matches the time the merge gave it)
+    assert import_folder(folder, store_file, "merge").added == dict.fromkeys(report.added, 0)
+    # one more decision in the folder is added alone
+    more = write_folder(tmp_path / "more", **{"award_decisions.csv": AWARDS + "S1,wqm,beacon,2025-26,2026-06-30,"
+                                                                              "J. Reed,deferred,Next term,,\n"})
+    assert import_folder(more, store_file, "merge").added["awards"] == 1
+    assert [r[:3] for r in award_rows(store_file)] == [("approved", "2019-20", "awarded"),
+                                                       ("champion", "2022-23", "awarded"),
+                                                       ("beacon", "2025-26", "deferred")]
+
+
+def test_merge_does_not_bring_back_a_corrected_decision(tmp_path, store_file):
+    folder = write_folder(tmp_path / "awards", **{"award_decisions.csv": AWARDS})
+    import_folder(folder, store_file, "merge")
+    with Store(store_file) as store:
+        champion = [d for d in store.award_decisions("S1") if d["level"] == "champion"][0]
+        store.record_award_decision("S1", "wqm", "champion", "2021-22", outcome="awarded", decided_on="2022-06-30",
+                                    supersedes=champion["decision_id"])
+    assert import_folder(folder, store_file, "merge").added["awards"] == 0
+    with Store(store_file, read_only=True) as store:
+        assert [d["academic_year"] for d in store.award_decisions("S1", "wqm")] == ["2019-20", "2021-22"]
+
+
+def test_replace_and_erase_count_award_decisions(tmp_path, store_file):
+    folder = write_folder(tmp_path / "awards", **{"award_decisions.csv": AWARDS})
+    assert import_folder(folder, tmp_path / "fresh.sqlite").added["awards"] == 2     # a new store too
+    import_folder(folder, store_file, "merge")
+    assert import_folder(replacement(tmp_path), store_file, "replace").removed["awards"] == 2
+    import_folder(folder, store_file, "merge")
+    assert remove_school(store_file, "S1")["awards"] == 2
+    with Store(store_file, read_only=True) as store:
+        assert store.award_decisions("S1", history=True) == []
+
+
 MERGER = """
 import sys
 from wqm_nb.store import import_folder

@@ -169,7 +169,7 @@ def test_a_v1_store_migrates_keeping_every_row(tmp_path):
     history = {table: dump(path, sql) for table, sql in HISTORY_SQL.items()}
     before_answers, cycles = dump(path, V1_ANSWERS), dump(path, V1_CYCLES)
     schools = dump(path, "SELECT * FROM schools ORDER BY school_id")
-    assert len(history["sef_history"]) == 532 and len(before_answers) == 37107
+    assert len(history["sef_history"]) == 614 and len(before_answers) == 40175
 
     assert migrate(path) == (1, SCHEMA_VERSION)
 
@@ -320,4 +320,4 @@ def test_two_processes_opening_an_old_store_migrate_it_once(tmp_path):
     assert not errors
     assert sorted(versions, key=str) == [1, None, None]
     assert len(list(tmp_path.glob("wqm.sqlite.backup-*"))) == 1
-    assert len(dump(path, "SELECT * FROM sef_history")) == 532
+    assert len(dump(path, "SELECT * FROM sef_history")) == 614

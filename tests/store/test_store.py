@@ -167,9 +167,9 @@ def test_survey_responses_are_validated_and_stored_long(store, cycle):
 
 def test_sample_data_imports(sample_db):
     with Store.open(sample_db) as s:
-        assert len(s.schools()) == 7
-        assert len(s.school_years()) == 21
-        assert len(s.cycles(framework="wqm")) == 21
+        assert len(s.schools()) == 8
+        assert len(s.school_years()) == 24
+        assert len(s.cycles(framework="wqm")) == 24
         c = s.cycle("NLT01", "2025-26")["cycle_id"]
         assert len(s.current_ratings(c)) == 20  # every WQM element rated
         year = s.school_year("NLT01", "2025-26")["school_year_id"]
@@ -182,7 +182,7 @@ def test_build_database_replaces_target(tmp_path, sample_dir):
     target.write_text("not a database")
     build_database(sample_dir, target)
     with Store.open(target) as s:
-        assert len(s.schools()) == 7
+        assert len(s.schools()) == 8
 
 
 def test_open_missing_location(tmp_path):
@@ -263,7 +263,7 @@ def test_read_only_open_writes_nothing(tmp_path):
 
 def test_a_folder_opened_read_only_refuses_writes(sample_dir):
     with Store.open(sample_dir, read_only=True) as store:
-        assert len(store.schools()) == 7
+        assert len(store.schools()) == 8
         with pytest.raises(StoreError, match="read-only"):
             store.add_school("S9", "X", "primary")
 

@@ -20,7 +20,7 @@ def test_outside_voila_the_scope_is_the_parameters(monkeypatch):
 
 def test_app_has_the_controls_and_tabs(app):
     assert [t for t in app.tabs.titles] == list(TABS)
-    assert app.school.value == "NLT03" and len(app.school.options) == 7
+    assert app.school.value == "NLT03" and len(app.school.options) == 8
     assert app.year.options == ("2025-26", "2024-25", "2023-24")
     assert "Fellside Primary School" in app.widget.children[0].value
     assert "Self-evaluation by framing principle" in app.pages[0].value

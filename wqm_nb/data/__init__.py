@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import DataFileError
+from .crosswalk import CROSSWALK_FILE, Crosswalk, load_crosswalk, parse_crosswalk
 from .frameworks import (FRAMEWORK_DIR, SCALES_FILE, Framework, available_frameworks, load_framework,
                          load_scales, parse_framework, parse_scales)
 from .safeguarding import SAFEGUARDING_FILE, load_safeguarding_list, parse_safeguarding
@@ -16,7 +17,8 @@ from .schema import read_yaml
 from .surveys import (MAPPING_DIR, QUESTION_BANK_FILE, QuestionBank, SurveyMapping, load_mapping,
                       load_question_bank, parse_mapping, parse_question_bank)
 
-__all__ = ["FRAMEWORK_DIR", "MAPPING_DIR", "QUESTION_BANK_FILE", "SCALES_FILE", "Framework", "QuestionBank",
+__all__ = ["CROSSWALK_FILE", "Crosswalk", "load_crosswalk", "parse_crosswalk",
+           "FRAMEWORK_DIR", "MAPPING_DIR", "QUESTION_BANK_FILE", "SCALES_FILE", "Framework", "QuestionBank",
            "SurveyMapping", "available_frameworks", "bundled_files", "load_framework", "load_mapping",
            "load_question_bank", "load_safeguarding_list", "load_scales", "parse_framework", "parse_mapping", "parse_question_bank",
            "parse_scales", "validate_file"]
@@ -25,13 +27,18 @@ __all__ = ["FRAMEWORK_DIR", "MAPPING_DIR", "QUESTION_BANK_FILE", "SCALES_FILE", 
 def bundled_files() -> list[Path]:
     """Every data file shipped with the package, in the order they depend on each other."""
     return [SCALES_FILE, *sorted(FRAMEWORK_DIR.glob("*.yaml")), QUESTION_BANK_FILE,
-            *sorted(MAPPING_DIR.glob("*.yaml")), SAFEGUARDING_FILE]
+            *sorted(MAPPING_DIR.glob("*.yaml")), SAFEGUARDING_FILE, CROSSWALK_FILE]
 
 
 def validate_file(path: str | Path) -> str:
-    """Validate a scales, framework, question bank, mapping or safeguarding-list file; return a one-line summary."""
+    """Validate a scales, framework, question bank, mapping, safeguarding-list or crosswalk file; return a
+    one-line summary."""
     path = Path(path)
     doc = read_yaml(path)
+    if isinstance(doc, dict) and "links" in doc:
+        crosswalk = parse_crosswalk(doc, path)
+        return (f"{path.name}: evidence crosswalk, {len(crosswalk.links)} links between "
+                f"{', '.join(crosswalk.frameworks())}; thin evidence under {crosswalk.thin_evidence_words} words")
     if isinstance(doc, dict) and "categories" in doc:
         terms = parse_safeguarding(doc, path)
         return f"{path.name}: safeguarding list, {len(terms.categories)} categories, {terms.terms} terms"

@@ -1,7 +1,7 @@
 """The thresholds that turn figures into decisions, as data: a framework's ``decisions:`` block.
 
 Each sub-block (``triangulation``, ``trends``, ``priorities``, ``governance``,
-``peer_support``, ``benchmarks``) is one frozen dataclass below; its fields
+``peer_support``, ``benchmarks``, ``action_plan``, ``awards``) is one frozen dataclass below; its fields
 are the keys the YAML may set, with the defaults used when a key (or the
 whole block) is absent. The parser is generic: a field's default gives its
 type, and an unknown key, a wrong type or a value out of its range is a
@@ -15,6 +15,7 @@ survey's agreement share; so every gap below is a difference of positions.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from datetime import date
 from typing import Any
 
 from .schema import Reader, join
@@ -29,6 +30,8 @@ class TriangulationRules:
     hidden_strength_gap: float = 0.25
     #: stakeholder views (published, not suppressed) needed before a principle is flagged
     min_views: int = 1
+    #: the staff audit's position counts among the views compared with the leaders' (else it is shown only)
+    staff_audit_counts: bool = True
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,10 @@ class PriorityRules:
     capacity_evidence_share_at_least: float = 0.75
     #: ... and the staff audit (when published) is at least this position
     capacity_audit_position_at_least: float = 0.5
+    #: an element rated at or below this position is a concern indicator (maturity 1-2; checklist "Not in place")
+    low_element_position_at_most: float = 0.34
+    #: an element not yet rated is a concern indicator
+    unrated_is_risk: bool = True
 
 
 @dataclass(frozen=True)
@@ -64,7 +71,10 @@ class GovernanceRules:
     stakeholder_agreement_below: float = 0.5
     #: agreement fell by at least this while the self-rating rose by at least min_rating_rise
     agreement_fall: float = 0.1
-    min_rating_rise: float = 0.25
+    #: ... a rise of the section's mean rating as a position on its scale (0.15: half a step of a 1-4 scale)
+    min_rating_rise: float = 0.15
+    #: a fall counts only when the group had at least this many respondents in both years
+    min_respondents: int = 20
 
 
 @dataclass(frozen=True)
@@ -76,6 +86,9 @@ class PeerSupportRules:
     min_gap: float = 0.15
     #: givers listed per need
     givers_per_need: int = 3
+    #: a principle's strength mixes the self-rating's position with the mean published stakeholder agreement;
+    #: this is the stakeholders' share of it (the rest is the self-rating's)
+    stakeholder_share: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -85,6 +98,49 @@ class BenchmarkRules:
     min_schools_median: int = 5
     #: other contributing schools needed for quartiles
     min_schools_quartiles: int = 10
+    #: similar schools: the same phase, and pupils on roll differing by at most this share of the larger roll
+    similar_size_share: float = 0.3
+
+
+@dataclass(frozen=True)
+class ActionPlanRules:
+    """Suggested targets for the action plan (:mod:`wqm_nb.model.action_plan`)."""
+    #: sections given a suggested target: the weakest ones without an open target this year
+    suggestions: int = 3
+    #: term ends as month-day (MM-DD, comma separated); a suggested target's review date is the end of the
+    #: next term: the second of these after the report date (the first ends the current term)
+    term_ends: str = "12-19, 03-31, 07-22"
+
+    @property
+    def term_end_days(self) -> tuple[tuple[int, int], ...]:
+        """The term ends as sorted (month, day) pairs."""
+        return month_days(self.term_ends) or ()
+
+
+def month_days(value: str) -> tuple[tuple[int, int], ...] | None:
+    """``"12-19, 03-31"`` as sorted (month, day) pairs; None when any part is not a real MM-DD day."""
+    days = []
+    for part in value.replace(";", ",").split(","):
+        bits = part.strip().split("-")
+        if len(bits) != 2 or not all(b.isdigit() and len(b) == 2 for b in bits):
+            return None
+        month, day = int(bits[0]), int(bits[1])
+        try:
+            date(2024, month, day)          # a leap year: 02-29 is a day
+        except ValueError:
+            return None
+        days.append((month, day))
+    return tuple(sorted(set(days))) or None
+
+
+@dataclass(frozen=True)
+class AwardDecisionRules:
+    """The award decision's assessment-day plan (:mod:`wqm_nb.model.award_decision`): which met criteria
+    are only just met, and so are probed on the day."""
+    #: a principle's mean maturity that meets the level by less than this (rating points) is borderline
+    borderline_mean_margin: float = 0.25
+    #: a stakeholder group's agreement that meets the level but whose 95% interval reaches below it is borderline
+    borderline_interval: bool = True
 
 
 @dataclass(frozen=True)
@@ -96,6 +152,8 @@ class DecisionRules:
     governance: GovernanceRules = field(default_factory=GovernanceRules)
     peer_support: PeerSupportRules = field(default_factory=PeerSupportRules)
     benchmarks: BenchmarkRules = field(default_factory=BenchmarkRules)
+    action_plan: ActionPlanRules = field(default_factory=ActionPlanRules)
+    awards: AwardDecisionRules = field(default_factory=AwardDecisionRules)
 
 
 #: fields that are proportions or positions (0..1); every other number must be positive
@@ -104,6 +162,10 @@ _UNIT_INTERVAL = ("gap", "share", "position", "agreement", "fall", "below", "ris
 
 def _check(r: Reader, path: str, name: str, value: Any) -> None:
     if isinstance(value, bool):
+        return
+    if isinstance(value, str):
+        if name.endswith("term_ends") and month_days(value) is None:
+            r.fail(join(path, name), "must be days written MM-DD, separated by commas (e.g. 12-19, 03-31)")
         return
     if isinstance(value, float) and any(word in name for word in _UNIT_INTERVAL):
         if not 0 <= value <= 1:
@@ -138,5 +200,5 @@ def parse_decision_rules(r: Reader, raw: Any, path: str = "decisions") -> Decisi
     return DecisionRules(**built)
 
 
-__all__ = ["BenchmarkRules", "DecisionRules", "GovernanceRules", "PeerSupportRules", "PriorityRules",
-           "TrendRules", "TriangulationRules", "parse_decision_rules"]
+__all__ = ["ActionPlanRules", "AwardDecisionRules", "BenchmarkRules", "DecisionRules", "GovernanceRules", "PeerSupportRules",
+           "PriorityRules", "TrendRules", "TriangulationRules", "month_days", "parse_decision_rules"]

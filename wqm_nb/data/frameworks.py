@@ -93,12 +93,30 @@ class Principle:
 
 
 @dataclass(frozen=True)
+class HeldRequirement:
+    """A level the school must already hold, by the award decisions recorded in the store
+    (``requires_held: {level: champion, years: 3}``).
+
+    The school holds ``level`` for ``years`` years before the assessed academic year when a
+    current (not superseded) ``awarded`` decision for that level, not ended since by a later
+    ``withdrawn`` or ``not_awarded`` decision for it, was made in an academic year whose
+    first calendar year is at least ``years`` before the assessed year's: awarded in 2022-23
+    and assessed in 2025-26 is 3 years held (2025 - 2022); awarded in the assessed year itself
+    is 0 years (:func:`wqm_nb.model.awards.held_level` does the counting).
+    """
+    level: str
+    years: int = 0
+
+
+@dataclass(frozen=True)
 class Criteria:
     min_principle_mean: float | None = None
     min_element_rating: int | None = None
     evidence_required: bool = False
     min_stakeholder_agreement: float | None = None
     consecutive_cycles: int = 1
+    #: a level the school must already hold, read from the recorded award decisions
+    requires_held: HeldRequirement | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +126,16 @@ class Level:
     summary: str
     criteria: Criteria
     requires: str | None = None
+    #: what the assessor confirms on the assessment day and no figure can show (e.g. Beacon:
+    #: "serving as role models and supporting other schools")
+    assessor_checks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AssessmentDay:
+    """Who the assessor meets on the assessment day whatever the figures say (seed 000: "hear from
+    staff, governors, SLT ... on the day"); the award decision plan adds the groups the figures point to."""
+    meet: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -140,6 +168,8 @@ class Framework:
     path: str = ""
     #: the thresholds that turn figures into decisions (``decisions:``; every default when absent)
     decisions: DecisionRules = field(default_factory=DecisionRules)
+    #: who is met on an award's assessment day whatever the figures say (``assessment_day:``)
+    assessment_day: AssessmentDay = field(default_factory=AssessmentDay)
     #: an inline survey mapping (``survey_mapping:`` in the file), parsed by :mod:`wqm_nb.data.surveys`
     survey_mapping: dict | None = field(default=None, compare=False, hash=False, repr=False)
 
@@ -147,6 +177,16 @@ class Framework:
     def has_levels(self) -> bool:
         """Whether the framework awards levels (a checklist does not)."""
         return bool(self.levels)
+
+    @property
+    def rules_file(self) -> str:
+        """The rule file as a report prints it: ``wqm_nb/data/frameworks/wqm.yaml`` for a bundled
+        framework (the same on every machine), else the path it was loaded from."""
+        path = Path(self.path)
+        try:
+            return (Path("wqm_nb") / path.resolve().relative_to(DATA_DIR.parent.resolve())).as_posix()
+        except (ValueError, OSError):
+            return self.path or self.id
 
     def principle(self, principle_id: str) -> Principle:
         for p in self.principles:
@@ -229,10 +269,25 @@ def load_scales(path: str | Path | None = None) -> dict[str, Scale]:
 # frameworks
 
 _CRITERIA_FIELDS = ("min_principle_mean", "min_element_rating", "evidence_required",
-                    "min_stakeholder_agreement", "consecutive_cycles")
+                    "min_stakeholder_agreement", "consecutive_cycles", "requires_held")
 
 
-def _parse_criteria(r: Reader, raw: Any, path: str, scale: Scale) -> Criteria:
+def _parse_held(r: Reader, raw: Any, path: str, earlier: list[str]) -> HeldRequirement | None:
+    """``requires_held: {level: <an earlier level id>, years: <0 or more>}`` (None when absent)."""
+    if raw is None:
+        return None
+    r.mapping(raw, path, ("level", "years"))
+    level = r.get(raw, "level", path, str)
+    if level not in earlier:
+        r.fail(join(path, "level"), f"must name an earlier level ({', '.join(earlier) or 'there is none'}), "
+                                    f"got {level!r}")
+    years = r.get(raw, "years", path, int, required=False, default=0)
+    if years < 0:
+        r.fail(join(path, "years"), "must not be negative")
+    return HeldRequirement(level=level, years=years)
+
+
+def _parse_criteria(r: Reader, raw: Any, path: str, scale: Scale, earlier: list[str] | None = None) -> Criteria:
     r.mapping(raw, path, _CRITERIA_FIELDS)
     mean = r.get(raw, "min_principle_mean", path, float, required=False)
     elem = r.get(raw, "min_element_rating", path, int, required=False)
@@ -251,7 +306,20 @@ def _parse_criteria(r: Reader, raw: Any, path: str, scale: Scale) -> Criteria:
         evidence_required=r.get(raw, "evidence_required", path, bool, required=False, default=False),
         min_stakeholder_agreement=agree,
         consecutive_cycles=cycles,
+        requires_held=_parse_held(r, raw.get("requires_held"), join(path, "requires_held"), earlier or []),
     )
+
+
+def _parse_assessment_day(r: Reader, raw: Any) -> AssessmentDay:
+    """``assessment_day: {meet: [group, ...]}`` (every default when absent)."""
+    if raw is None:
+        return AssessmentDay()
+    r.mapping(raw, "assessment_day", ("meet",))
+    meet = r.get(raw, "meet", "assessment_day", list, required=False, default=[])
+    for j, group in enumerate(meet):
+        if not isinstance(group, str) or not group.strip():
+            r.fail(f"assessment_day.meet[{j}]", "expected text")
+    return AssessmentDay(meet=tuple(g.strip() for g in meet))
 
 
 def parse_framework(doc: Any, file: str | Path, scales: dict[str, Scale] | None = None) -> Framework:
@@ -259,7 +327,8 @@ def parse_framework(doc: Any, file: str | Path, scales: dict[str, Scale] | None 
     scales = scales if scales is not None else load_scales()
     r = Reader(file)
     r.mapping(doc, "", ("id", "name", "kind", "section_label", "scale", "source",
-                        "principles", "levels", "reflections", "report", "survey_mapping", "decisions"))
+                        "principles", "levels", "reflections", "report", "survey_mapping", "decisions",
+                        "assessment_day"))
     fid = r.get(doc, "id", "", str)
     kind = r.get(doc, "kind", "", str)
     if kind not in FRAMEWORK_KINDS:
@@ -301,16 +370,22 @@ def parse_framework(doc: Any, file: str | Path, scales: dict[str, Scale] | None 
     levels = []
     for i, raw in enumerate(r.get(doc, "levels", "", list, required=False, default=[])):
         path = f"levels[{i}]"
-        r.mapping(raw, path, ("id", "name", "summary", "requires", "criteria"))
+        r.mapping(raw, path, ("id", "name", "summary", "requires", "criteria", "assessor_checks"))
         requires = r.get(raw, "requires", path, str, required=False)
         if requires is not None and requires not in [lv.id for lv in levels]:
             r.fail(join(path, "requires"), f"must name an earlier level, got {requires!r}")
+        checks = r.get(raw, "assessor_checks", path, list, required=False, default=[])
+        for j, check in enumerate(checks):
+            if not isinstance(check, str) or not check.strip():
+                r.fail(f"{join(path, 'assessor_checks')}[{j}]", "expected text")
         levels.append(Level(
             id=r.get(raw, "id", path, str),
             name=r.get(raw, "name", path, str),
             summary=r.get(raw, "summary", path, str, required=False, default="").strip(),
             requires=requires,
-            criteria=_parse_criteria(r, r.get(raw, "criteria", path, dict), join(path, "criteria"), scale),
+            criteria=_parse_criteria(r, r.get(raw, "criteria", path, dict), join(path, "criteria"), scale,
+                                     [lv.id for lv in levels]),
+            assessor_checks=tuple(" ".join(c.split()) for c in checks),
         ))
     r.unique([lv.id for lv in levels], "levels")
     if kind == "quality_mark" and not levels:
@@ -349,6 +424,7 @@ def parse_framework(doc: Any, file: str | Path, scales: dict[str, Scale] | None 
         source=(r.get(doc, "source", "", str, required=False) or "").strip(),
         path=str(file),
         decisions=parse_decision_rules(r, doc.get("decisions")),
+        assessment_day=_parse_assessment_day(r, doc.get("assessment_day")),
         survey_mapping=r.mapping(doc["survey_mapping"], "survey_mapping")
         if doc.get("survey_mapping") is not None else None,
     )

@@ -17,6 +17,8 @@ from ..data import Framework, QuestionBank, SurveyMapping, load_framework, load_
 from ..settings import ReportSettings
 from ..store import Store
 from .awards import Readiness, readiness
+from .benchmarks import school_benchmarks
+from .evidence import year_evidence
 from .figures import publish_figures
 from .judgements import strengths_and_areas
 from .sef import sef_elements, sef_principles
@@ -40,6 +42,9 @@ class SchoolAssessment:
     award_decisions: tuple[dict, ...] = ()
     #: the school's cached portfolio benchmarks for this year and framework (``store.benchmarks``)
     benchmarks: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: every framework cycle's current elements with evidence in this school year, this framework's
+    #: included (``wqm_nb.model.evidence.year_evidence``): the crosswalk shows the others' evidence here
+    year_evidence: tuple[dict, ...] = ()
 
     @property
     def name(self) -> str:
@@ -88,10 +93,12 @@ def assess_store(store: Store, settings: ReportSettings, framework: Framework | 
     return SchoolAssessment(
         settings=settings.replace(year=current.year), school=school, framework=fw, bank=bank, mapping=mapping,
         current=current, history=history,
-        readiness=readiness(fw, list(history)) if fw.has_levels else None,
+        readiness=readiness(fw, list(history), store.award_decisions(settings.school_id, fw.id))
+        if fw.has_levels else None,
         strengths=strengths, areas=areas,
         award_decisions=tuple(store.award_decisions(settings.school_id, fw.id)),
-        benchmarks=store.benchmarks(settings.school_id, current.year, fw.id),
+        benchmarks=school_benchmarks(store, settings.school_id, current.year, fw, settings.min_group_size),
+        year_evidence=year_evidence(store, settings.school_id, current.year),
     )
 
 

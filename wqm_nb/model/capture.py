@@ -13,7 +13,7 @@ a :class:`CaptureProgress` out.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Mapping
+from typing import Iterable, Mapping
 
 import pandas as pd
 
@@ -22,6 +22,10 @@ from ..data.frameworks import Level
 from .awards import readiness
 from .sef import sef_elements, sef_principles
 from .year import YearResult
+
+
+#: The key of :attr:`CaptureProgress.missing` for what the award record lacks (not a section's).
+AWARD_RECORD = "Award record"
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,8 @@ class CaptureProgress:
     sections: tuple[SectionProgress, ...]
     achieved: Level | None                    # highest level met with the current values
     next_level: Level | None                  # lowest level not met (None: all met, or no levels)
-    missing: dict[str, list[str]]             # section id -> why the next level is not met there
+    missing: dict[str, list[str]]             # section id -> why the next level is not met there (key
+                                              # AWARD_RECORD: the school's own, a level not held long enough)
     has_levels: bool
 
     @property
@@ -82,9 +87,10 @@ def current_year_result(framework: Framework, current: Mapping[str, Mapping], ba
 
 
 def capture_progress(framework: Framework, current: Mapping[str, Mapping], base: YearResult,
-                     earlier: tuple[YearResult, ...] = ()) -> CaptureProgress:
+                     earlier: tuple[YearResult, ...] = (), decisions: Iterable[Mapping] = ()) -> CaptureProgress:
     """Progress of the year ``base`` with the element states ``current`` (``{element_id: {rating,
-    evidence, ...}}``), judged with the school's ``earlier`` years by the framework's award rules."""
+    evidence, ...}}``), judged with the school's ``earlier`` years and its recorded award ``decisions``
+    (a level that ``requires_held`` another) by the framework's award rules."""
     year = current_year_result(framework, current, base)
     sections = []
     for p in framework.principles:
@@ -97,10 +103,12 @@ def capture_progress(framework: Framework, current: Mapping[str, Mapping], base:
             mean=float(mean) if mean is not None else None))
     if not framework.has_levels:
         return CaptureProgress(tuple(sections), None, None, {}, False)
-    result = readiness(framework, [*earlier, year])
+    result = readiness(framework, [*earlier, year], decisions)
     nxt = result.next_level
     missing = {pid: reasons for pid, reasons in result.gaps[nxt.id].items() if reasons} if nxt else {}
+    if nxt and result.level_gaps.get(nxt.id):
+        missing = {AWARD_RECORD: result.level_gaps[nxt.id], **missing}
     return CaptureProgress(tuple(sections), result.achieved, nxt, missing, True)
 
 
-__all__ = ["CaptureProgress", "SectionProgress", "capture_progress", "current_year_result"]
+__all__ = ["AWARD_RECORD", "CaptureProgress", "SectionProgress", "capture_progress", "current_year_result"]

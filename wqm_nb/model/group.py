@@ -4,24 +4,91 @@ The roll-up is built from :class:`SchoolSummary` records, one per school, so
 it never goes back to the raw data: a batch can summarise each school as its
 report is made and build the roll-up from the summaries. Survey numbers in a
 summary come from that school's published figures, so a suppressed cell stays
-blank in the roll-up too.
+missing in the roll-up too, with the reason the school's figures give.
+
+What the roll-up works out (thresholds in the framework's ``decisions:``
+block, :mod:`wqm_nb.data.decision_rules`):
+
+* **award pipeline** (:attr:`GroupRollup.pipeline`): the level each school
+  holds, by its recorded award decisions (``store.award_decisions``, read by
+  :func:`wqm_nb.model.awards.held_level`), and the next level: *ready* when
+  the award rules find it met this year (:class:`~wqm_nb.model.awards.Readiness`),
+  else *working towards* it;
+* **heatmaps** (:meth:`GroupRollup.agreement`, :meth:`GroupRollup.agreement_notes`):
+  schools x sections of the published share agreeing, a hidden cell missing
+  with its reason;
+* **strength** of a section in a school (:attr:`GroupRollup.strength`): a
+  position from 0 to 1 mixing the self-rating's place on its scale with the
+  mean published stakeholder agreement (``peer_support.stakeholder_share``
+  of it is the stakeholders');
+* **peer support** (:attr:`GroupRollup.peer_matches`): for each school's
+  ``peer_support.weakest`` sections, the schools whose strength there is at
+  least ``min_gap`` higher, holders of the framework's highest level
+  (WQM's Beacon schools, the ambassadors) first, then the strongest;
+* **similar schools** (:attr:`GroupRollup.similar_schools`): the same phase
+  and pupils on roll differing by at most ``benchmarks.similar_size_share``
+  of the larger roll; :attr:`GroupRollup.similar` compares each school with
+  their median;
+* **governance early warning** (:attr:`GroupRollup.governance`): a section
+  whose stakeholder agreement fell by ``governance.agreement_fall`` or more
+  (groups of ``min_respondents`` or more in both years) while its
+  self-rating rose by ``min_rating_rise`` or more (the "wilful blindness"
+  warning of the WQM seed), and every published stakeholder group below
+  ``stakeholder_agreement_below``;
+* **trust totals** (:attr:`GroupRollup.trust_totals`): per survey x section,
+  the schools' shares weighted by pupils on roll. The schools are the parts
+  of the total as subgroups are of a school's whole group, so the total goes
+  through :func:`~wqm_nb.model.suppression.protect` with each school's true
+  counts (:class:`GroupCount`, kept in the summary for this alone). A school's
+  figure is published in its own report whatever the overview does, so a
+  shown school cannot be hidden to protect another: when ``protect`` would
+  have to hide one, the trust total is hidden instead ("not shown, so that a
+  school's hidden figure cannot be worked out").
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from functools import cached_property
+from statistics import median
 
 import pandas as pd
 
 from ..data import Framework, QuestionBank, load_framework, load_question_bank
+from ..data.benchmark_file import MEASURE_MEAN_RATING, SELF_EVALUATION
+from ..data.frameworks import HeldRequirement, Scale
 from ..errors import SettingsError, UnknownYearError
 from ..settings import GroupSettings, ReportSettings
 from ..store import Store
 from .assessment import SchoolAssessment, assess_store
+from .awards import held_level
+from .figures import PROTECTS_SMALLER, publish_figures, too_few
+from .suppression import COMPLEMENTARY, PRIMARY, Cell, protect
+
+#: why a trust total is hidden when showing it would let a school's hidden figure be worked out
+PROTECTS_SCHOOL = "not shown, so that a school's hidden figure cannot be worked out"
+#: a section a survey does not ask about
+NOT_ASKED = "not asked"
+
+
+@dataclass(frozen=True)
+class GroupCount:
+    """One school's whole-group counts for one survey x section: the input of the trust total.
+
+    These are the true counts, also of a group the school's published figures
+    hide (``hidden`` says how they hid it: ``primary``, ``complementary`` or
+    ''). The trust total adds them up and :func:`protect_total` decides
+    whether it may be shown; nothing ever displays them."""
+    n: int
+    answers: int
+    agree: int
+    items: int
+    hidden: str = ""
 
 
 @dataclass(frozen=True)
 class SchoolSummary:
-    """What the roll-up needs of one school's assessment."""
+    """What the roll-up needs of one school's assessment (small and picklable)."""
     school_id: str
     name: str
     phase: str
@@ -34,34 +101,134 @@ class SchoolSummary:
     level_met: str = ""
     next_level: str = ""
     progress: str = ""
+    #: pupils on roll (``schools.pupils``); None when not recorded
+    pupils: int | None = None
+    #: survey -> section -> published respondents (shown groups only)
+    agreement_n: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: survey -> section -> why the group is not shown (its published reason, e.g. "fewer than 5 responses")
+    hidden: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: the school's previous year in the store ('' when none) and its figures, for the early warning
+    previous_year: str = ""
+    previous_sef_means: dict[str, float] = field(default_factory=dict)
+    previous_agreement: dict[str, dict[str, float]] = field(default_factory=dict)
+    previous_agreement_n: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: level ids whose award rules are met this year, in framework order
+    levels_met: tuple[str, ...] = ()
+    #: level id -> academic year the school has held it since (recorded award decisions)
+    held: dict[str, str] = field(default_factory=dict)
+    #: survey -> section -> true counts for the trust total (see :class:`GroupCount`)
+    counts: dict[str, dict[str, GroupCount]] = field(default_factory=dict)
 
 
-def summarise(assessment: SchoolAssessment) -> SchoolSummary:
-    """The roll-up's view of one school."""
+def _published(figures) -> tuple[dict, dict, dict]:
+    """Shares, respondents and hidden reasons of the whole-group agreement rows of published figures."""
+    shares: dict[str, dict[str, float]] = {}
+    sizes: dict[str, dict[str, int]] = {}
+    hidden: dict[str, dict[str, str]] = {}
+    for r in figures.whole.itertuples():
+        shares.setdefault(r.survey, {})[r.section_id] = float(r.agree_share) if not r.suppressed else math.nan
+        if r.suppressed:
+            hidden.setdefault(r.survey, {})[r.section_id] = r.reason
+        else:
+            sizes.setdefault(r.survey, {})[r.section_id] = int(r.n)
+    return shares, sizes, hidden
+
+
+def _counts(assessment: SchoolAssessment, store: Store) -> dict[str, dict[str, GroupCount]]:
+    """True whole-group counts of the current year (hidden groups too), with how the school hid them."""
+    current = assessment.current
+    true = publish_figures(store.survey_data(current.school_year_id, assessment.bank), assessment.bank,
+                           assessment.mapping, assessment.framework, 1).whole     # nothing is hidden at 1
+    reasons = {(r.survey, r.section_id): r.reason for r in current.figures.whole.itertuples()}
+    out: dict[str, dict[str, GroupCount]] = {}
+    for r in true.itertuples():
+        if r.suppressed or pd.isna(r.n) or not r.n:     # at size 1 only a group with no responses is hidden
+            continue
+        items = sum(1 for s in assessment.mapping.surveys[r.survey].values() if s == r.section_id)
+        reason = reasons.get((r.survey, r.section_id), "")
+        hidden = "" if not reason else COMPLEMENTARY if reason == PROTECTS_SMALLER else PRIMARY
+        out.setdefault(r.survey, {})[r.section_id] = GroupCount(
+            n=int(r.n), answers=int(r.answers), agree=int(round(float(r.agree_share) * int(r.answers))),
+            items=items, hidden=hidden)
+    return out
+
+
+def summarise(assessment: SchoolAssessment, store: Store | None = None) -> SchoolSummary:
+    """The roll-up's view of one school. With the ``store`` the assessment was read from, the summary
+    also carries the true counts the trust totals need (:class:`GroupCount`); without it the trust
+    totals leave the school out."""
     fw, current = assessment.framework, assessment.current
-    whole = current.figures.whole
-    agreement = {s: dict(zip(g["section_id"], g["agree_share"])) for s, g in whole.groupby("survey", sort=False)}
+    agreement, agreement_n, hidden = _published(current.figures)
     rd = assessment.readiness
+    held: dict[str, str] = {}
+    levels_met: tuple[str, ...] = ()
     if rd is not None:
         nxt = rd.next_level
         level_met = rd.achieved.name if rd.achieved else "not yet"
         next_level = nxt.name if nxt else "-"
         progress = f"{int(rd.table[nxt.name].sum())}/{len(fw.principles)} for {nxt.name}" if nxt else "all met"
+        levels_met = tuple(lv.id for lv in fw.levels if rd.met.get(lv.id))
+        for lv in fw.levels:
+            holding = held_level(assessment.award_decisions, HeldRequirement(level=lv.id), current.year, fw)
+            if holding.held:
+                held[lv.id] = holding.since or ""
     else:
         top = current.elements["rating"] == fw.scale.max
         level_met, next_level = "", ""
         progress = f"{int(top.sum())}/{len(current.elements)} {fw.scale.levels[-1].label.lower()}"
+    previous = assessment.history[-2] if len(assessment.history) > 1 else None
+    prev_agreement, prev_n, _ = _published(previous.figures) if previous is not None else ({}, {}, {})
     s = assessment.school
+    pupils = s.get("pupils")
     return SchoolSummary(
         school_id=s["school_id"], name=s["name"], phase=s["phase"], trust=s["trust"], year=current.year,
         has_data=True, sef_means=dict(zip(current.principles["principle_id"], current.principles["mean_rating"])),
-        agreement=agreement, level_met=level_met, next_level=next_level, progress=progress)
+        agreement=agreement, level_met=level_met, next_level=next_level, progress=progress,
+        pupils=int(pupils) if pupils is not None and not pd.isna(pupils) else None,
+        agreement_n=agreement_n, hidden=hidden,
+        previous_year=previous.year if previous is not None else "",
+        previous_sef_means=dict(zip(previous.principles["principle_id"], previous.principles["mean_rating"]))
+        if previous is not None else {},
+        previous_agreement=prev_agreement, previous_agreement_n=prev_n,
+        levels_met=levels_met, held=held, counts=_counts(assessment, store) if store is not None else {})
 
 
 def missing_summary(school: dict, year: str) -> SchoolSummary:
     """A school with no data for the roll-up's year."""
+    pupils = school.get("pupils")
     return SchoolSummary(school_id=school["school_id"], name=school["name"], phase=school["phase"],
-                         trust=school["trust"], year=year, has_data=False, progress=f"no data for {year}")
+                         trust=school["trust"], year=year, has_data=False, progress=f"no data for {year}",
+                         pupils=int(pupils) if pupils is not None and not pd.isna(pupils) else None)
+
+
+def position(value: float, scale: Scale) -> float:
+    """A rating's place on its scale from 0 (lowest) to 1 (highest); NaN stays NaN."""
+    if value is None or pd.isna(value):
+        return math.nan
+    return (float(value) - scale.min) / (scale.max - scale.min)
+
+
+def protect_total(cells: list[GroupCount], min_group_size: int) -> str:
+    """Whether a total over ``cells`` (one per school) may be shown: '' if so, else why not
+    (:data:`~wqm_nb.model.suppression.PRIMARY` or ``COMPLEMENTARY``).
+
+    The schools are the parts of the total, each already shown or hidden by
+    its own published figures. :func:`~wqm_nb.model.suppression.protect` runs
+    on that family exactly as on a school's whole group and its subgroups;
+    since a school's shown figure is published in its own report anyway,
+    hiding it here would protect nothing, so whenever ``protect`` would hide a
+    shown school the total is hidden instead."""
+    if not cells:
+        return ""
+    parts = [Cell(c.n, c.answers, c.agree, c.hidden) for c in cells]
+    shown = [not p.hidden for p in parts]
+    whole = Cell(sum(c.n for c in cells), sum(c.answers for c in cells), sum(c.agree for c in cells))
+    protect(whole, parts, min_group_size, max(c.items for c in cells))
+    if whole.hidden:
+        return whole.hidden
+    if any(p.hidden and was for p, was in zip(parts, shown)):
+        return COMPLEMENTARY
+    return ""
 
 
 @dataclass(frozen=True)
@@ -82,23 +249,240 @@ class GroupRollup:
                 for s in self.summaries}
 
     @property
+    def with_data(self) -> list[SchoolSummary]:
+        """The summaries of schools with data this year."""
+        return [s for s in self.summaries if s.has_data]
+
+    @property
     def sef(self) -> pd.DataFrame:
         """School x section: mean self-evaluated rating (rows labelled by :attr:`labels`)."""
         labels = self.labels
-        rows = {labels[s.school_id]: s.sef_means for s in self.summaries if s.has_data}
+        rows = {labels[s.school_id]: s.sef_means for s in self.with_data}
         return pd.DataFrame(rows, dtype=float).T.reindex(columns=list(self.framework.principle_ids))
 
     def agreement(self, survey: str) -> pd.DataFrame:
         """School x section: published share agreeing (blank when suppressed or not asked)."""
         labels = self.labels
-        rows = {labels[s.school_id]: s.agreement.get(survey, {}) for s in self.summaries if s.has_data}
+        rows = {labels[s.school_id]: s.agreement.get(survey, {}) for s in self.with_data}
         return pd.DataFrame(rows, dtype=float).T.reindex(columns=list(self.framework.principle_ids))
+
+    def agreement_notes(self, survey: str) -> pd.DataFrame:
+        """School x section, beside :meth:`agreement`: '' where a share is shown, else why not (the
+        school's published reason, or "not asked")."""
+        labels, sections = self.labels, self.framework.principle_ids
+        rows = {}
+        for s in self.with_data:
+            asked = s.agreement.get(survey, {})
+            rows[labels[s.school_id]] = {sec: "" if sec in asked and not pd.isna(asked[sec]) else
+                                         s.hidden.get(survey, {}).get(sec, NOT_ASKED) for sec in sections}
+        return pd.DataFrame.from_dict(rows, orient="index", columns=list(sections), dtype=object)
 
     @property
     def status(self) -> pd.DataFrame:
         """One row per school: id, name, phase, level met, next level, progress."""
         return pd.DataFrame([dict(school_id=s.school_id, name=s.name, phase=s.phase, level_met=s.level_met,
                                   next_level=s.next_level, progress=s.progress) for s in self.summaries])
+
+    # -- award pipeline -----------------------------------------------------
+
+    @property
+    def pipeline(self) -> pd.DataFrame:
+        """One row per school: the level it holds (``holds``, level id, and ``holds_since``), the next
+        level (``next``), whether its award rules are met this year (``ready``) and the highest level whose
+        rules are met (``rules_met``, '' for none). Empty for a framework without award levels; ``next`` is
+        '' for a school holding the highest level and for a school without data this year."""
+        levels = self.framework.levels
+        columns = ["school_id", "name", "has_data", "holds", "holds_since", "next", "ready", "rules_met"]
+        if not levels:
+            return pd.DataFrame(columns=columns)
+        rows = []
+        for s in self.summaries:
+            held = [lv for lv in levels if lv.id in s.held]
+            top = held[-1] if held else None
+            above = levels[levels.index(top) + 1:] if top else list(levels)
+            nxt = above[0] if above and s.has_data else None
+            met = [lv for lv in levels if lv.id in s.levels_met]
+            rows.append(dict(school_id=s.school_id, name=s.name, has_data=s.has_data, holds=top.id if top else "",
+                             holds_since=s.held[top.id] if top else "", next=nxt.id if nxt else "",
+                             ready=bool(nxt and nxt.id in s.levels_met), rules_met=met[-1].id if met else ""))
+        return pd.DataFrame(rows, columns=columns)
+
+    # -- strength and peer support -------------------------------------------
+
+    @cached_property
+    def strength(self) -> pd.DataFrame:
+        """School id x section: strength from 0 to 1 (see the module notes); NaN with no figure at all."""
+        w = self.framework.decisions.peer_support.stakeholder_share
+        sections = list(self.framework.principle_ids)
+        rows = {}
+        for s in self.with_data:
+            row = {}
+            for sec in sections:
+                own = position(s.sef_means.get(sec), self.framework.scale)
+                shares = [v[sec] for v in s.agreement.values() if sec in v and not pd.isna(v[sec])]
+                theirs = sum(shares) / len(shares) if shares else math.nan
+                if pd.isna(own):
+                    row[sec] = theirs
+                elif pd.isna(theirs):
+                    row[sec] = own
+                else:
+                    row[sec] = (1 - w) * own + w * theirs
+            rows[s.school_id] = row
+        return pd.DataFrame.from_dict(rows, orient="index", columns=sections, dtype=float)
+
+    @property
+    def ambassadors(self) -> set[str]:
+        """Schools holding the framework's highest level (WQM: Beacon schools)."""
+        if not self.framework.levels:
+            return set()
+        top = self.framework.levels[-1].id
+        return {s.school_id for s in self.with_data if top in s.held}
+
+    @cached_property
+    def peer_matches(self) -> pd.DataFrame:
+        """One row per need and partner: ``receiver_id``, ``section_id``, ``receiver_strength``,
+        ``giver_id`` (None: no school far enough ahead), ``giver_strength``, ``ambassador``, ``rank``
+        (1 = first suggested). Needs are each school's ``weakest`` sections by strength."""
+        rules = self.framework.decisions.peer_support
+        strength, ambassadors = self.strength, self.ambassadors
+        order = {sec: i for i, sec in enumerate(self.framework.principle_ids)}
+        rows = []
+        for receiver in strength.index:
+            own = strength.loc[receiver].dropna()
+            weakest = sorted(own.items(), key=lambda kv: (kv[1], order[kv[0]]))[:rules.weakest]
+            for sec, mine in weakest:
+                others = strength[sec].drop(index=receiver).dropna()
+                givers = [(g, v) for g, v in others.items() if v >= mine + rules.min_gap - 1e-9]
+                givers.sort(key=lambda gv: (gv[0] not in ambassadors, -gv[1], gv[0]))
+                base = dict(receiver_id=receiver, section_id=sec, receiver_strength=mine)
+                if not givers:
+                    rows.append(dict(base, giver_id=None, giver_strength=math.nan, ambassador=False, rank=0))
+                for rank, (g, v) in enumerate(givers[:rules.givers_per_need], 1):
+                    rows.append(dict(base, giver_id=g, giver_strength=v, ambassador=g in ambassadors, rank=rank))
+        return pd.DataFrame(rows, columns=["receiver_id", "section_id", "receiver_strength", "giver_id",
+                                           "giver_strength", "ambassador", "rank"])
+
+    # -- similar schools ----------------------------------------------------
+
+    @property
+    def similar_schools(self) -> dict[str, tuple[str, ...]]:
+        """School id -> ids of the similar schools with data (same phase, similar roll; see the notes).
+        A school without a recorded roll has none."""
+        share = self.framework.decisions.benchmarks.similar_size_share
+        out = {}
+        for s in self.with_data:
+            out[s.school_id] = tuple(
+                o.school_id for o in self.with_data
+                if o.school_id != s.school_id and o.phase == s.phase and s.pupils and o.pupils
+                and abs(s.pupils - o.pupils) <= share * max(s.pupils, o.pupils) + 1e-9)
+        return out
+
+    @staticmethod
+    def _overall(s: SchoolSummary) -> dict[str, float]:
+        """A school's mean self-rating and, per survey, mean published agreement over the sections shown."""
+        out = {}
+        sef = [v for v in s.sef_means.values() if not pd.isna(v)]
+        out[SELF_EVALUATION] = sum(sef) / len(sef) if sef else math.nan
+        for survey, shares in s.agreement.items():
+            shown = [v for v in shares.values() if not pd.isna(v)]
+            out[survey] = sum(shown) / len(shown) if shown else math.nan
+        return out
+
+    @property
+    def similar(self) -> pd.DataFrame:
+        """One row per school and measure (``self_evaluation`` or a survey id): the school's own figure
+        (mean self-rating; mean published agreement over the sections shown), the median over its
+        similar schools and how many of them have the figure."""
+        overall = {s.school_id: self._overall(s) for s in self.with_data}
+        measures = [SELF_EVALUATION] + [sid for sid in self.bank.surveys
+                                        if any(sid in s.agreement for s in self.with_data)]
+        rows = []
+        for school_id, similar in self.similar_schools.items():
+            for measure in measures:
+                values = [overall[o].get(measure, math.nan) for o in similar]
+                values = [v for v in values if not pd.isna(v)]
+                rows.append(dict(school_id=school_id, measure=measure, own=overall[school_id].get(measure, math.nan),
+                                 similar_median=median(values) if values else math.nan, similar_count=len(values)))
+        return pd.DataFrame(rows, columns=["school_id", "measure", "own", "similar_median", "similar_count"])
+
+    # -- governance early warning -----------------------------------------------
+
+    @property
+    def governance(self) -> pd.DataFrame:
+        """The early-warning list: one row per flag with ``school_id``, ``kind`` (``fell_while_rose``:
+        stakeholder agreement fell while the self-rating rose; ``below``: a published stakeholder group
+        below the threshold), ``section_id``, ``survey`` and the figures behind it (``share``,
+        ``previous_share``, ``rating``, ``previous_rating``, ``n``, ``previous_n``)."""
+        rules, scale = self.framework.decisions.governance, self.framework.scale
+        rows = []
+        for s in self.with_data:
+            for sec in self.framework.principle_ids:
+                now, then = s.sef_means.get(sec), s.previous_sef_means.get(sec)
+                rise = position(now, scale) - position(then, scale)
+                if not s.previous_year or pd.isna(rise) or rise < rules.min_rating_rise - 1e-9:
+                    continue
+                for survey, shares in s.agreement.items():
+                    share, before = shares.get(sec), s.previous_agreement.get(survey, {}).get(sec)
+                    n = s.agreement_n.get(survey, {}).get(sec, 0)
+                    n_before = s.previous_agreement_n.get(survey, {}).get(sec, 0)
+                    if (share is None or before is None or pd.isna(share) or pd.isna(before)
+                            or min(n, n_before) < rules.min_respondents):
+                        continue
+                    if before - share >= rules.agreement_fall - 1e-9:
+                        rows.append(dict(school_id=s.school_id, kind="fell_while_rose", section_id=sec,
+                                         survey=survey, share=share, previous_share=before, rating=now,
+                                         previous_rating=then, n=n, previous_n=n_before,
+                                         previous_year=s.previous_year))
+            for survey, shares in s.agreement.items():
+                for sec in self.framework.principle_ids:
+                    share = shares.get(sec)
+                    if share is not None and not pd.isna(share) and share < rules.stakeholder_agreement_below:
+                        rows.append(dict(school_id=s.school_id, kind="below", section_id=sec, survey=survey,
+                                         share=share, n=s.agreement_n.get(survey, {}).get(sec)))
+        columns = ["school_id", "kind", "section_id", "survey", "share", "previous_share", "rating",
+                   "previous_rating", "n", "previous_n", "previous_year"]
+        return pd.DataFrame(rows, columns=columns)
+
+    # -- trust totals -------------------------------------------------------------
+
+    @property
+    def unweighted(self) -> list[str]:
+        """Schools with data but no recorded pupil numbers: left out of the trust totals."""
+        return [s.school_id for s in self.with_data if not s.pupils]
+
+    @cached_property
+    def trust_totals(self) -> pd.DataFrame:
+        """Per survey x section: the share agreeing over the group's schools weighted by pupils on roll
+        (``value``), with ``n`` respondents and ``schools`` contributing, or hidden with its ``reason``
+        (see the module notes); and per section the self-evaluation's mean rating weighted the same way
+        (survey ``self_evaluation``, never hidden: ratings are not survey groups)."""
+        weighted = [s for s in self.with_data if s.pupils]
+        min_size = self.settings.min_group_size
+        rows = []
+        for sec in self.framework.principle_ids:
+            rated = [(s.pupils, s.sef_means[sec]) for s in weighted if not pd.isna(s.sef_means.get(sec, math.nan))]
+            if rated:
+                pupils = sum(p for p, _ in rated)
+                rows.append(dict(survey=SELF_EVALUATION, section_id=sec, measure=MEASURE_MEAN_RATING,
+                                 value=sum(p * v for p, v in rated) / pupils, n=None, schools=len(rated),
+                                 pupils=pupils, suppressed=False, reason=""))
+        for survey in self.bank.surveys:
+            for sec in self.framework.principle_ids:
+                members = [(s, s.counts[survey][sec]) for s in weighted
+                           if sec in s.counts.get(survey, {}) and s.counts[survey][sec].n > 0]
+                if not members:
+                    continue
+                hidden = protect_total([c for _, c in members], min_size)
+                pupils = sum(s.pupils for s, _ in members)
+                value = sum(s.pupils * c.agree / c.answers for s, c in members if c.answers) / pupils
+                rows.append(dict(survey=survey, section_id=sec, measure="agreement",
+                                 value=math.nan if hidden else value,
+                                 n=None if hidden else sum(c.n for _, c in members),
+                                 schools=len(members), pupils=pupils, suppressed=bool(hidden),
+                                 reason=too_few(min_size) if hidden == PRIMARY else
+                                 PROTECTS_SCHOOL if hidden else ""))
+        return pd.DataFrame(rows, columns=["survey", "section_id", "measure", "value", "n", "schools", "pupils",
+                                           "suppressed", "reason"])
 
 
 def build_rollup(settings: GroupSettings, summaries: list[SchoolSummary], framework: Framework | None = None,
@@ -132,5 +516,9 @@ def rollup_group(settings: GroupSettings) -> GroupRollup:
             except UnknownYearError:
                 summaries.append(missing_summary(school, year))
                 continue
-            summaries.append(summarise(assessment))
+            summaries.append(summarise(assessment, store))
     return build_rollup(settings.replace(year=year), summaries, fw)
+
+
+__all__ = ["GroupCount", "GroupRollup", "NOT_ASKED", "PROTECTS_SCHOOL", "SELF_EVALUATION", "SchoolSummary",
+           "build_rollup", "missing_summary", "position", "protect_total", "rollup_group", "summarise"]

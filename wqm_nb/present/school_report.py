@@ -11,10 +11,19 @@ survey mapping says so. The staff audit (a survey whose measure is a
 rating) is shown in the self-evaluation section, beside the leaders' mean
 rating of each section; the stakeholder survey section shows agreement
 only.
+
+The decision sections read the same assessment: triangulation and
+priorities (:mod:`wqm_nb.present.triangulation`), trends and the action plan
+(:mod:`wqm_nb.present.trends`), the award decision
+(:mod:`wqm_nb.present.award_decision`), benchmarks
+(:mod:`wqm_nb.present.benchmarks`) and the evidence coverage map
+(:mod:`wqm_nb.present.evidence`). The triangulation is computed once and
+shared by the sections that use it.
 """
 from __future__ import annotations
 
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +33,9 @@ from ..model import SchoolAssessment, assess_school
 from ..data.surveys import MEASURE_RATING
 from ..model.figures import NOT_GIVEN
 from ..settings import ReportSettings
-from . import charts
+from ..model.priorities import Priorities, prioritise_school
+from ..model.triangulation import Triangulation, triangulate_school
+from . import award_decision, benchmarks, charts, evidence, trends, triangulation
 from .html import Fragment, Table, cell, render
 
 
@@ -198,21 +209,50 @@ class SchoolReport:
                       areas=list(a.areas.itertuples()), section_label=self.framework.section_label)
 
     def trend_section(self) -> Fragment:
-        """Mean rating per section across every year with a self-evaluation, as a chart and a table."""
-        return self._cached("trend_section", self._build_trend_section)
+        """Every year in the store: self-evaluation and survey groups, changes called only beyond the noise."""
+        return self._cached("trend_section", lambda: trends.trends_section(self.assessment))
 
-    def _build_trend_section(self) -> Fragment:
-        a, fw = self.assessment, self.framework
-        rated = [y for y in a.history if y.has_self_evaluation]
-        chart = None
-        if len(rated) > 1:
-            chart = charts.trend_chart(pd.concat([y.principles.assign(year=y.year) for y in rated]), fw.scale)
-        table = Table(["", fw.section_label, *(y.year for y in rated)],
-                      [[p.id, p.name, *("" if pd.isna(m) else f"{m:.1f}" for m in
-                                        (y.principles.set_index("principle_id").loc[p.id, "mean_rating"]
-                                         for y in rated))] for p in fw.principles])
-        return render("trends.html.j2", "trends", chart=chart, by_year=table, years=len(rated),
-                      label=fw.section_label.lower())
+    @cached_property
+    def triangulation(self) -> Triangulation:
+        """Leaders, staff audit and stakeholders per section on one scale (computed once)."""
+        return triangulate_school(self.assessment)
+
+    @cached_property
+    def priorities(self) -> Priorities:
+        """The risk x capacity grid (computed once, from :attr:`triangulation`)."""
+        return prioritise_school(self.assessment, self.triangulation)
+
+    def triangulation_section(self) -> Fragment:
+        """Where the leaders' view and the stakeholders' experience disagree: blind spots, hidden strengths."""
+        return self._cached("triangulation_section",
+                            lambda: triangulation.triangulation_section(self.assessment, self.triangulation))
+
+    def priorities_section(self) -> Fragment:
+        """The NCB tool's two lenses (risk and capacity) and the school's own sorting."""
+        return self._cached("priorities_section",
+                            lambda: triangulation.priorities_section(self.assessment, self.priorities))
+
+    def action_plan_section(self) -> Fragment:
+        """Last year's targets and their progress, this year's targets, suggested targets."""
+        return self._cached("action_plan_section",
+                            lambda: trends.action_plan_section(self.assessment, self.report_date))
+
+    def award_decision_section(self, level: str | None = None) -> Fragment:
+        """For the level applied for: every criterion with its evidence, what is missing, the assessment-day
+        plan and the school's award record (nothing for a checklist)."""
+        return self._cached(f"award_decision_section:{level}",
+                            lambda: award_decision.award_decision_section(self.assessment, level))
+
+    def evidence_section(self) -> Fragment:
+        """The evidence coverage map: own, linked (another framework's, through the crosswalk) or none."""
+        return self._cached("evidence_section", lambda: evidence.evidence_section(self.assessment))
+
+    def benchmark_section(self, benchmark_file: str | Path | None = None) -> Fragment:
+        """The school's figures beside the portfolio and, when given, a published benchmark file
+        (default: the report settings' ``benchmarks``)."""
+        chosen = benchmark_file if benchmark_file is not None else (self.assessment.settings.benchmarks or None)
+        return self._cached(f"benchmark_section:{chosen}",
+                            lambda: benchmarks.benchmark_section(self.assessment, chosen))
 
     def award_section(self) -> Fragment:
         """Readiness against the award levels; a checklist's key question, items and guidance instead."""
@@ -231,8 +271,9 @@ class SchoolReport:
                        for pid, row in r.table.iterrows()], css="wqm-table wqm-readiness")
         nxt = r.next_level
         next_gaps = [(pid, fw.principle(pid).name, gaps) for pid, gaps in r.gaps[nxt.id].items() if gaps] if nxt else []
+        level_gaps = list(getattr(r, "level_gaps", {}).get(nxt.id, ())) if nxt else []
         return render("readiness.html.j2", "readiness", framework=fw, year=a.year, achieved=r.achieved,
-                      levels_table=table, next_level=nxt, next_gaps=next_gaps,
+                      levels_table=table, next_level=nxt, next_gaps=next_gaps, level_gaps=level_gaps,
                       requires=fw.level(nxt.requires).name if nxt and nxt.requires else "",
                       section_label=fw.section_label, rules_file=Path(fw.path).name or fw.id)
 
@@ -292,13 +333,16 @@ class SchoolReport:
 
     def sections(self) -> list[Fragment]:
         """Every section in report order (empty ones left out)."""
-        parts = [self.header(), self.sef_section(), self.trend_section(), self.survey_section(), self.strengths_section(),
-                 self.award_section(), self.reflections_section(), self.notes_section(), self.scale_section()]
+        parts = [self.header(), self.sef_section(), self.trend_section(), self.survey_section(),
+                 self.triangulation_section(), self.priorities_section(), self.benchmark_section(),
+                 self.strengths_section(), self.award_section(), self.award_decision_section(),
+                 self.action_plan_section(), self.evidence_section(), self.reflections_section(), self.notes_section(),
+                 self.scale_section()]
         return [p for p in parts if p]
 
 
 def load_school_report(*, school_id: str, year: str = "", data: str = "", framework: str = "",
-                       min_group_size: int | None = None, **unknown: Any) -> SchoolReport:
+                       min_group_size: int | None = None, benchmarks: str = "", **unknown: Any) -> SchoolReport:
     """Validate the settings once, assess the school, and return its report.
 
     Keyword arguments only: they are the notebook's parameters, checked
@@ -309,7 +353,8 @@ def load_school_report(*, school_id: str, year: str = "", data: str = "", framew
         raise SettingsError(f"unknown report setting(s): {', '.join(sorted(unknown))}")
     settings = ReportSettings(school_id=school_id, year=year, data=data,
                               **({"framework": framework} if framework else {}),
-                              **({"min_group_size": min_group_size} if min_group_size is not None else {}))
+                              **({"min_group_size": min_group_size} if min_group_size is not None else {}),
+                              benchmarks=benchmarks or "")
     return SchoolReport(assess_school(settings))
 
 

@@ -4,9 +4,10 @@ A data folder (like ``sample_data/``) holds ``schools.csv``, ``cycles.csv``
 (one row per school, framework and academic year), ``sef_ratings.csv``
 (every row a history entry: an element's whole state after one edit),
 ``adviser_notes.csv``, ``reflections.csv``, optionally ``targets.csv`` and
-one wide file per survey (``staff_survey.csv``: one row per respondent, one
-column per item, blank = not answered). Every year named by a rating, note,
-reflection, target or survey row must be listed in ``cycles.csv``; a row that
+``award_decisions.csv``, and one wide file per survey (``staff_survey.csv``:
+one row per respondent, one column per item, blank = not answered). Every
+year named by a rating, note, reflection, target or survey row must be listed
+in ``cycles.csv`` (an award decision's need not be); a row that
 names another year is refused with the file and row, not silently given a new
 year. :data:`CSV_FILES` lists each file's columns; :data:`REQUIRED_COLUMNS`
 those a file must have (the others may be left out).
@@ -23,6 +24,16 @@ those a file must have (the others may be left out).
   empty: open for a new target, unchanged for a later row). A target id the
   school had in an earlier year of the same framework is a carried target:
   ``carried_from`` is set to the latest such year's cycle.
+* ``award_decisions.csv`` (optional): one award decision per row
+  (``school_id, framework, level, academic_year, decided_on, assessor,
+  outcome, reasons[, recorded_by, recorded_at]``), recorded through
+  :meth:`~wqm_nb.store.Store.record_award_decision`. ``level`` is one of the
+  framework's level ids; ``outcome`` is ``awarded``, ``not_awarded``,
+  ``deferred`` or ``withdrawn`` (or "Not awarded", any case); ``decided_on``
+  is ``YYYY-MM-DD``. The school must be in ``schools.csv`` (or the store),
+  but the year need not be in ``cycles.csv``: an award may predate the
+  self-evaluations the folder holds. A correction of a recorded decision is
+  made with ``wqm award record --supersedes``, not in the file.
 
 An error names the file, the row (as a spreadsheet numbers it) and, for a
 bad cell of a rating, a target or a survey answer, the column; nothing is
@@ -32,14 +43,16 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from pathlib import Path
 
 from ..data import Framework, QuestionBank, load_framework, load_question_bank
 from ..data.frameworks import SORTINGS as SORTING_LABELS
 from ..errors import DataFileError, SettingsError, StoreError
+from ..settings import check_academic_year
 from ..spreadsheet import NotText, decode_text, restore
 from .cycle_records import check_rating, check_review_date
-from .schema import TARGET_STATUSES
+from .schema import AWARD_OUTCOMES, TARGET_STATUSES
 from .store import Store, new_store_file
 
 #: Every file of the format (but the survey files) and its columns, in the order ``wqm sample`` writes them.
@@ -54,6 +67,8 @@ CSV_FILES = {
                                         "author", "recorded_at"]),
     "targets": ("targets.csv", ["school_id", "framework", "academic_year", "target_id", "principle_id", "text",
                                 "owner", "review_date", "status", "recorded_by", "recorded_at"]),
+    "awards": ("award_decisions.csv", ["school_id", "framework", "level", "academic_year", "decided_on", "assessor",
+                                       "outcome", "reasons", "recorded_by", "recorded_at"]),
 }
 SURVEY_CSV = "{survey}_survey.csv"          # one wide file per survey
 #: The columns each file must have; the others may be left out (``targets.csv`` itself may be).
@@ -65,6 +80,7 @@ REQUIRED_COLUMNS = {
     "reflections": ["school_id", "framework", "academic_year", "reflection_id", "text"],
     "targets": ["school_id", "framework", "academic_year", "target_id", "principle_id", "text", "owner",
                 "review_date", "status"],
+    "awards": ["school_id", "framework", "level", "academic_year", "decided_on", "assessor", "outcome", "reasons"],
 }
 
 
@@ -77,6 +93,8 @@ def _key(value: str) -> str:
 SORTING_CELLS = {_key(k): code for code, label in SORTING_LABELS.items() for k in (code, label)}
 #: A target status as a CSV cell may hold it -> the stored status.
 STATUS_CELLS = {_key(status): status for status in TARGET_STATUSES}
+#: An award decision's outcome as a CSV cell may hold it -> the stored outcome.
+OUTCOME_CELLS = {_key(outcome): outcome for outcome in AWARD_OUTCOMES}
 
 
 def decode(path: Path, data: bytes) -> str:
@@ -133,7 +151,7 @@ class _Importer:
         self.store, self.directory, self.bank = store, directory, bank
         self.cycle_ids: dict[tuple[str, str, str], int] = {}
         self.year_ids: dict[tuple[str, str], int] = {}
-        self.counts = dict.fromkeys(["schools", "cycles", "ratings", "notes", "reflections", "targets",
+        self.counts = dict.fromkeys(["schools", "cycles", "ratings", "notes", "reflections", "targets", "awards",
                                      "answers"], 0)
         self.frameworks: dict[str, Framework] = {}
 
@@ -165,6 +183,7 @@ class _Importer:
             self._guarded("notes", self._note)
             self._guarded("reflections", self._reflection)
             self._targets()
+            self._guarded("awards", self._award)
             for survey in self.bank.surveys:
                 self._survey(survey)
         self.counts["cycles"] = len(self.cycle_ids)
@@ -279,6 +298,44 @@ class _Importer:
                                  recorded_at=rec.get("recorded_at", "").strip() or None, framework=fw, create=True,
                                  carried_from=carried_from)
         self.counts["targets"] += 1
+
+    def _award(self, path: Path, row: int, rec: dict) -> None:
+        """One row of ``award_decisions.csv`` (see the module notes); a bad cell names its column."""
+        def bad(column: str, message: str) -> DataFileError:
+            return DataFileError(path.name, "", message, row=row, column=column)
+
+        school_id = rec["school_id"].strip()
+        if not self.store.conn.execute("SELECT 1 FROM schools WHERE school_id = ?", (school_id,)).fetchone():
+            raise bad("school_id", f"school {school_id!r} is not in schools.csv")
+        try:
+            fw = self.framework(rec["framework"].strip())
+        except SettingsError as exc:
+            raise bad("framework", str(exc)) from None
+        levels = [lv.id for lv in fw.levels]
+        if not levels:
+            raise bad("framework", f"{fw.name} has no award levels")
+        level = rec["level"].strip()
+        if level not in levels:
+            raise bad("level", f"level {level!r} is not a level of {fw.id!r} (its levels: {', '.join(levels)})")
+        year = rec["academic_year"].strip()
+        try:
+            check_academic_year(year)
+        except SettingsError as exc:
+            raise bad("academic_year", str(exc)) from None
+        decided_on = rec["decided_on"].strip()
+        try:
+            date.fromisoformat(decided_on)
+        except ValueError:
+            raise bad("decided_on", f"decision date {decided_on!r} is not a date written YYYY-MM-DD" if decided_on
+                      else "no decision date (YYYY-MM-DD)") from None
+        outcome = OUTCOME_CELLS.get(_key(rec["outcome"]))
+        if outcome is None:
+            raise bad("outcome", f"outcome {rec['outcome'].strip()!r} is not one of {', '.join(AWARD_OUTCOMES)}")
+        self.store.record_award_decision(school_id, fw.id, level, year, outcome=outcome, decided_on=decided_on,
+                                         assessor=rec["assessor"].strip(), reasons=rec["reasons"],
+                                         recorded_by=rec.get("recorded_by", "").strip(),
+                                         recorded_at=rec.get("recorded_at", "").strip() or None)
+        self.counts["awards"] += 1
 
     def _survey(self, survey: str) -> None:
         import pandas as pd

@@ -47,10 +47,11 @@ def whole_number(value: Any) -> int | None:
 
 
 def text(value: Any) -> str:
-    """``value`` as text; None and NaN become ''."""
+    """``value`` as text; None and NaN become '', and NUL characters (never meaningful in
+    what people write, and they end a string for SQLite's text functions) are dropped."""
     if value is None or (isinstance(value, float) and value != value):
         return ""
-    return str(value)
+    return str(value).replace("\x00", "")
 
 
 def is_blank(value: Any) -> bool:

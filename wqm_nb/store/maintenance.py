@@ -106,7 +106,10 @@ def import_folder(source: str | Path, target: str | Path, mode: ImportMode = "ne
         author, text and created_at; for a reflection the same cycle,
         reflection id, text, author and recorded_at; for a target entry the
         same cycle, target id, principle, text, owner, review date, status,
-        cycle carried from, recorded_by and recorded_at (a row repeated n
+        cycle carried from, recorded_by and recorded_at; for an award
+        decision the same school, framework, level, academic year, date,
+        assessor, outcome, reasons, recorded_by and recorded_at, whether or
+        not a later decision corrected it (a row repeated n
         times in the folder is held when the store has it n times). A row
         whose CSV time was blank matches any time, and gets the time of the
         merge if it is new. So merging a folder twice adds nothing the second
@@ -306,6 +309,7 @@ def _merge(src: Store, dst: Store) -> tuple[dict[str, int], tuple[str, ...]]:
             ("targets", "target_history", "entry_id", ("target_id", "principle_id", "text", "owner", "review_date",
                                                        "status", "carried_from", "recorded_by"), "recorded_at", ())):
         added[kind] = _merge_history(s, d, table, key, columns, stamp, cycle_ids, copied)
+    added["awards"] = _merge_awards(s, d)
     added["answers"] = _merge_answers(s, d, year_ids)
     return added, tuple(kept)
 
@@ -370,6 +374,50 @@ def _merge_history(src: sqlite3.Connection, dst: sqlite3.Connection, table: str,
               for row, more, is_new in zip(rows, extra, new) if is_new]
     inserted = ", ".join((names, *copied))
     dst.executemany(f"INSERT INTO {table} ({inserted}) VALUES ({', '.join('?' * len(inserted.split(', ')))})",
+                    chosen)
+    return len(chosen)
+
+
+#: What makes two award decisions the same decision when merging (with ``recorded_at``).
+_AWARD_KEY = ("school_id", "framework", "level", "academic_year", "decided_on", "assessor", "outcome", "reasons",
+              "recorded_by")
+
+
+def _merge_awards(src: sqlite3.Connection, dst: sqlite3.Connection) -> int:
+    """Append the award decisions ``dst`` does not hold yet; return how many.
+
+    A decision is held when ``dst`` has one with the same :data:`_AWARD_KEY`
+    and ``recorded_at``, counted with multiplicity (a corrected one too: the
+    folder does not bring back what a correction replaced). A decision whose
+    CSV time was blank (:data:`UNSTAMPED`) matches any time and gets the time
+    of the merge if it is new. Decisions come from a folder, which cannot
+    express a correction (``supersedes``): that is made with ``wqm award
+    record --supersedes`` in the store.
+    """
+    names = ", ".join((*_AWARD_KEY, "recorded_at"))
+    schools = [r[0] for r in src.execute("SELECT DISTINCT school_id FROM award_decisions")]
+    full: Counter[tuple] = Counter()
+    loose: Counter[tuple] = Counter()
+    for row in dst.execute(f"SELECT {names} FROM award_decisions WHERE school_id IN "
+                           f"({', '.join('?' * len(schools))})", schools):
+        full[tuple(row)] += 1
+        loose[tuple(row)[:-1]] += 1
+    rows = [tuple(r) for r in src.execute(f"SELECT {names} FROM award_decisions ORDER BY decision_id")]
+    new = [False] * len(rows)
+    for stamped in (True, False):           # rows with a time first, then the rest match what is left
+        for i, row in enumerate(rows):
+            if (row[-1] != UNSTAMPED) != stamped:
+                continue
+            if stamped and full[row]:
+                full[row] -= 1
+                loose[row[:-1]] -= 1
+            elif not stamped and loose[row[:-1]] > 0:
+                loose[row[:-1]] -= 1
+            else:
+                new[i] = True
+    stamp_now = now()
+    chosen = [row if row[-1] != UNSTAMPED else (*row[:-1], stamp_now) for row, is_new in zip(rows, new) if is_new]
+    dst.executemany(f"INSERT INTO award_decisions ({names}) VALUES ({', '.join('?' * (len(_AWARD_KEY) + 1))})",
                     chosen)
     return len(chosen)
 

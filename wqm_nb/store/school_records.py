@@ -44,10 +44,12 @@ class SchoolRecords:
 
     def record_award_decision(self, school_id: str, framework: str, level: str, academic_year: str, *,
                               outcome: str, decided_on: Any = None, assessor: str = "", reasons: str = "",
-                              recorded_by: str = "", supersedes: int | None = None) -> int:
+                              recorded_by: str = "", supersedes: int | None = None,
+                              recorded_at: str | None = None) -> int:
         """Append an award decision; returns its id. ``framework`` is a framework id; ``level`` one of
         its level ids (checked by the caller, who holds the framework); ``decided_on`` a date or
-        ``YYYY-MM-DD`` (default today)."""
+        ``YYYY-MM-DD`` (default today); ``recorded_at`` the time it was recorded (default now: given
+        by an import that carries it)."""
         self.school(school_id)  # type: ignore[attr-defined]
         try:
             check_academic_year(academic_year)
@@ -73,7 +75,7 @@ class SchoolRecords:
                 "INSERT INTO award_decisions (school_id, framework, level, academic_year, decided_on, assessor, outcome,"
                 " reasons, recorded_by, recorded_at, supersedes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (school_id, framework, level, academic_year, day, assessor.strip(), outcome, text(reasons).strip(),
-                 recorded_by, self.clock(), supersedes)).lastrowid
+                 recorded_by, recorded_at or self.clock(), supersedes)).lastrowid
 
     def award_decisions(self, school_id: str | None = None, framework: str | None = None,
                         history: bool = False) -> list[dict]:

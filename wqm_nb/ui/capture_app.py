@@ -16,7 +16,8 @@ same form:
 * a Targets tab (section, target, owner, review date, status; targets carried
   from last year say so), an Adviser tab (the whole-school note and the
   framework's reflections, e.g. VbE's stand-out area, next steps and audit
-  conclusion) and, where the question bank has a staff audit mapped to the
+  conclusion, and, for the consultant only, the award decision with a Record
+  button and the school's decision history) and, where the question bank has a staff audit mapped to the
   framework, a Staff audit tab for the INSET day tally;
 * a header with overall completion and what is still missing for the next
   award level (the report's own award rules, :mod:`wqm_nb.model.capture`),
@@ -379,7 +380,10 @@ class TargetRow(widgets.HBox):
 
 
 class TargetsPanel(widgets.VBox):
-    """The cycle's targets, with an Add target button."""
+    """The cycle's targets, with an Add target button, and suggested targets for the weakest sections
+    (:func:`wqm_nb.model.action_plan.suggest_targets`) with an Add button each that records the suggestion
+    as an open target (:func:`~wqm_nb.model.action_plan.accept_suggested_targets`) and shows it as an
+    editable row."""
 
     def __init__(self, form: "CycleForm"):
         self.form = form
@@ -393,7 +397,47 @@ class TargetsPanel(widgets.VBox):
             "<p>Targets for this year, with an owner and a review date. Open and in-progress targets are "
             "carried into next year when it is started, so progress can be reviewed.</p>"
             "<p class='wqm-note'>Columns: section, target, owner, review date, status.</p>")
-        super().__init__([intro, self.list, self.add_button])
+        self.suggested = self._suggested_box()
+        super().__init__([intro, self.list, self.add_button, self.suggested])
+
+    def _suggested_box(self) -> widgets.VBox:
+        """The "Suggested targets" block: one line per suggestion with its reason and an Add button."""
+        from ..model.action_plan import suggest_targets
+
+        base = self.form.base
+        self.suggestions = suggest_targets(self.form.framework, base, date.today()) if base is not None else ()
+        self.suggestion_buttons: list[widgets.Button] = []
+        lines = []
+        for k, s in enumerate(self.suggestions):
+            button = widgets.Button(description="Add", icon="plus", tooltip=f"Add this target for {s.principle_id}",
+                                    layout=widgets.Layout(width="6em"))
+            button.on_click(lambda _, k=k: self.add_suggestion(k))
+            self.suggestion_buttons.append(button)
+            lines.append(widgets.HBox([button, widgets.HTML(
+                f"<b>{_esc(s.principle_id)} {_esc(s.principle)}</b>: {_esc(s.text)} <i>Review by "
+                f"{_esc(s.review_date)}.</i><br><span class='wqm-note'>Why: {_esc(s.reason)}</span>")]))
+        head = ("<h4>Suggested targets</h4><p class='wqm-note'>For the weakest sections without an open target "
+                "(lowest self-evaluation and stakeholder agreement). Add one to edit it as a target.</p>"
+                if lines else "")
+        return widgets.VBox([widgets.HTML(head), *lines])
+
+    def add_suggestion(self, index: int) -> TargetRow | None:
+        """Record suggestion ``index`` as an open target and show it as an editable row."""
+        from ..model.action_plan import accept_suggested_targets
+
+        suggestion = self.suggestions[index]
+        ids = self.form.write(lambda store: accept_suggested_targets(
+            store, self.form.cycle_id(store), [suggestion], self.form.who, framework=self.form.framework),
+            f"the suggested target for {suggestion.principle_id}")
+        if ids is None:
+            return None
+        target = self.form.read(lambda store: store.target(self.form.cycle_id_known, ids[0]))
+        row = TargetRow(self.form, target)
+        self.rows.append(row)
+        self.list.children = tuple(self.rows)
+        button = self.suggestion_buttons[index]
+        button.disabled, button.description, button.icon = True, "Added", "check"
+        return row
 
     def add_target(self, principle_id: str = "") -> TargetRow | None:
         """Record a new open target and show its row."""
@@ -495,6 +539,108 @@ class AuditPanel(widgets.VBox):
 # one school year
 
 
+AWARD_OUTCOME_LABELS = {"awarded": "Awarded", "not_awarded": "Not awarded", "deferred": "Deferred",
+                        "withdrawn": "Withdrawn"}
+NEW_DECISION = ("\u2014 a new decision \u2014", None)
+
+
+class AwardDecisionPanel(widgets.VBox):
+    """The Adviser tab's award decision: level, outcome, academic year, date, assessor and reasons, recorded
+    with the Record button (a decision is a deliberate act, never autosaved), and the school's decision
+    history. Only the consultant sees it: the form leaves it out for a school's signed link, and
+    :meth:`record` refuses there too."""
+
+    def __init__(self, form: "CycleForm"):
+        self.form = form
+        fw = form.framework
+        self.level = widgets.Dropdown(options=[(lv.name, lv.id) for lv in fw.levels], description="Level",
+                                      layout=widgets.Layout(width="22em"))
+        self.outcome = widgets.Dropdown(options=[(label, code) for code, label in AWARD_OUTCOME_LABELS.items()],
+                                        description="Outcome", layout=widgets.Layout(width="18em"))
+        self.year = widgets.Text(value=form.year, description="Year", layout=widgets.Layout(width="14em"),
+                                 tooltip="The academic year assessed")
+        self.date = widgets.DatePicker(value=date.today(), description="Decided on",
+                                       layout=widgets.Layout(width="18em"))
+        self.assessor = widgets.Text(value=form.who, description="Assessor", layout=widgets.Layout(width="22em"))
+        self.reasons = widgets.Textarea(placeholder="Reasons for the decision", layout=widgets.Layout(width="98%",
+                                                                                                    height="4.5em"))
+        self.corrects = widgets.Dropdown(description="Corrects", layout=widgets.Layout(width="30em"),
+                                         tooltip="A correction supersedes the decision it corrects")
+        self.button = widgets.Button(description="Record decision", icon="gavel", button_style="primary",
+                                     tooltip="Record this award decision (it is kept; a mistake is corrected by "
+                                             "a new decision that supersedes it)")
+        self.status = widgets.HTML()
+        self.history = widgets.HTML()
+        self.button.on_click(lambda _: self.record())
+        intro = widgets.HTML(
+            f"<h4>Award decision</h4><p>Record the outcome of an assessment against {_esc(fw.name)}'s levels. "
+            "It is written only when you press Record decision, and kept: to correct one, record a new decision "
+            "that corrects it. The award rules read these decisions (a level held for some years).</p>")
+        super().__init__([intro, widgets.HBox([self.level, self.outcome, self.year]),
+                          widgets.HBox([self.date, self.assessor]), self.reasons, self.corrects,
+                          widgets.HBox([self.button, self.status]), self.history],
+                         layout=widgets.Layout(overflow="hidden"))
+        self.add_class("wqm-award-decision")
+        self.show_history()
+
+    def decisions(self, history: bool = False) -> list[dict]:
+        """The school's decisions for this framework (every one, corrected ones too, with ``history``)."""
+        return self.form.read(lambda store: store.award_decisions(self.form.school_id, self.form.framework.id,
+                                                                  history=history)) or []
+
+    def _level_name(self, level_id: str) -> str:
+        return next((lv.name for lv in self.form.framework.levels if lv.id == level_id), level_id)
+
+    def show_history(self) -> None:
+        """The decision history (corrected ones marked) and the choices of what a new decision corrects."""
+        rows = self.decisions(history=True)
+        corrected = {d["supersedes"]: d["decision_id"] for d in rows if d["supersedes"] is not None}
+        body = "".join(
+            f"<tr><td>{d['decision_id']}</td><td>{_esc(d['academic_year'])}</td>"
+            f"<td>{_esc(self._level_name(d['level']))}</td>"
+            f"<td>{_esc(AWARD_OUTCOME_LABELS.get(d['outcome'], d['outcome']))}</td><td>{_esc(d['decided_on'])}</td>"
+            f"<td>{_esc(d['assessor'])}</td><td>{_esc(d['reasons'])}</td>"
+            f"<td>{'corrects ' + str(d['supersedes']) if d['supersedes'] is not None else ''}"
+            f"{'corrected by ' + str(corrected[d['decision_id']]) if d['decision_id'] in corrected else ''}</td></tr>"
+            for d in rows)
+        self.history.value = (
+            "<table class='wqm-table wqm-history'><caption>Award decisions recorded</caption><thead><tr>"
+            + "".join(f"<th scope='col'>{h}</th>" for h in ("Id", "Year", "Level", "Outcome", "Decided on",
+                                                             "Assessor", "Reasons", "Correction"))
+            + f"</tr></thead><tbody>{body or '<tr><td colspan=8>No award decision recorded yet.</td></tr>'}"
+              "</tbody></table>")
+        self.corrects.options = [NEW_DECISION] + [
+            (f"{d['decision_id']}: {d['academic_year']} {self._level_name(d['level'])} "
+             f"{AWARD_OUTCOME_LABELS.get(d['outcome'], d['outcome']).lower()}", d["decision_id"])
+            for d in rows if d["decision_id"] not in corrected]
+        self.corrects.value = None
+
+    def record(self) -> int | None:
+        """Record the decision on screen; returns its id (None when refused or not saved, said in the form)."""
+        form = self.form
+        if form.app.school_fixed:
+            form.show_error("Award decisions are recorded by the consultant, not through a school's link.")
+            return None
+        try:
+            year = check_academic_year(self.year.value.strip())
+        except WqmError as exc:
+            form.show_error(f"the award decision was not recorded: {exc}")
+            return None
+        decision_id = form.write(lambda store: store.record_award_decision(
+            form.school_id, form.framework.id, self.level.value, year, outcome=self.outcome.value,
+            decided_on=self.date.value, assessor=self.assessor.value, reasons=self.reasons.value,
+            recorded_by=form.who, supersedes=self.corrects.value), "the award decision")
+        if decision_id is None:
+            self.status.value = "<span class='wqm-error'>not recorded</span>"
+            return None
+        self.status.value = (f"<span class='wqm-saved' role='status'>recorded decision {decision_id} "
+                             f"{clock_time(form.last_saved)}</span>")
+        self.reasons.value = ""
+        self.show_history()
+        form.refresh_progress()
+        return decision_id
+
+
 class CycleForm(widgets.VBox):
     """The form for one school, year and framework (see the module notes)."""
 
@@ -546,6 +692,10 @@ class CycleForm(widgets.VBox):
                                                                        author=self.who, framework=self.framework),
                 lambda store, rid=r.id: store.reflection_history(self.cycle_id_known, rid))
             adviser.append(self.reflections[r.id])
+        # an award decision is the consultant's: never offered through a school's signed link
+        self.awards = AwardDecisionPanel(self) if framework.has_levels and not app.school_fixed else None
+        if self.awards is not None:
+            adviser.append(self.awards)
         tabs.append(widgets.VBox(adviser))
         titles.append("Adviser")
         self.audit = None
@@ -617,7 +767,8 @@ class CycleForm(widgets.VBox):
         return self.read(compute)
 
     def compute_progress(self) -> CaptureProgress:
-        return capture_progress(self.framework, self.current, self.base, self.earlier)
+        decisions = self.read(lambda store: store.award_decisions(self.school_id, self.framework.id)) or []
+        return capture_progress(self.framework, self.current, self.base, self.earlier, decisions)
 
     def refresh_progress(self) -> None:
         """Recompute completion and the next level's missing criteria from the current values."""
@@ -852,5 +1003,5 @@ def capture_app(*, school_id: str = "", year: str = "", framework: str = DEFAULT
         return widgets.HTML(f"<p class='wqm-error' role='alert'>{_esc(exc)}</p>")
 
 
-__all__ = ["AUTOSAVE_DELAY", "Autosave", "CaptureApp", "CaptureScope", "CycleForm", "ElementRow", "TargetRow",
+__all__ = ["AUTOSAVE_DELAY", "Autosave", "AwardDecisionPanel", "CaptureApp", "CaptureScope", "CycleForm", "ElementRow", "TargetRow",
            "TargetsPanel", "TextField", "capture_app", "capture_scope", "clock_time"]

@@ -30,7 +30,7 @@ from ..present.school_report import evidence_table, survey_matrix
 from ..settings import data_location
 from ..store import Store
 
-TABS = ("Self-evaluation", "Surveys", "Award readiness", "Trends", "Notes")
+TABS = ("Self-evaluation", "Surveys", "Award readiness", "Trends", "Priorities", "Action plan", "Notes")
 SIGNED = ("school", "year", "expires", "sig")
 
 
@@ -233,9 +233,13 @@ class ReportApp:
         if index == 1:
             return [subgroup_fragment(r, self.breakdown.value or "whole")]
         if index == 2:
-            return [r.award_section(), r.strengths_section()]
+            return [r.award_section(), r.award_decision_section(), r.strengths_section()]
         if index == 3:
-            return [r.trend_section()]
+            return [r.trend_section(), r.benchmark_section()]
+        if index == 4:
+            return [r.triangulation_section(), r.priorities_section()]
+        if index == 5:
+            return [r.action_plan_section(), r.evidence_section()]
         return [r.reflections_section(), r.notes_section(), r.scale_section()]
 
     def _redraw(self, index: int) -> None:

@@ -1,0 +1,178 @@
+"""Portfolio benchmarks: each school's figures beside the other schools of its phase.
+
+The *portfolio* is every school in the store (the consultant's schools, of
+any trust) of the same phase with figures in the same academic year. For
+each figure of a school (survey x section x measure) the benchmark is the
+median, and the quartiles, of the other schools' values of that figure:
+
+* only **published** figures count: a whole group a school's own figures
+  hide (too few responses, or hidden to protect a smaller group) never
+  contributes, nor a section the school has not rated;
+* the school itself is **left out** of its own benchmark;
+* a median needs ``decisions.benchmarks.min_schools_median`` other
+  contributing schools (default 5) and quartiles
+  ``min_schools_quartiles`` (default 10); with fewer, the row keeps its
+  count of contributors and no value ("too few schools").
+
+Figures (``measure``):
+
+==============  =====================================================================
+``agreement``   a stakeholder survey's share agreeing (0..1), whole groups
+``rating``      a rating survey's mean (the staff audit, on its own scale)
+``mean_rating`` the self-evaluation's mean rating of a section (survey ``self_evaluation``)
+==============  =====================================================================
+
+Quartiles are the inclusive method of :func:`statistics.quantiles` (the
+same as numpy's default linear percentile). Values are stored as computed;
+reports show shares as whole percentages.
+
+Benchmarks are computed once, by :func:`refresh_benchmarks`, and cached per
+school in the store (``store.replace_benchmarks``), so a report reads only
+its own school and its own rows of that table. ``wqm import`` and ``wqm
+batch`` refresh; ``wqm benchmarks refresh`` does it by hand (after survey or
+self-evaluation imports). A report on a CSV folder, whose store is a scratch
+copy in memory, computes its school's benchmarks in memory instead
+(:func:`school_benchmarks`, :func:`benchmarks_for`).
+"""
+from __future__ import annotations
+
+import math
+from statistics import median, quantiles
+from typing import Iterable, Mapping
+
+import pandas as pd
+
+from ..data import Framework, available_frameworks, load_framework, load_mapping, load_question_bank
+from ..data.benchmark_file import MEASURE_MEAN_RATING, SELF_EVALUATION
+from ..data.decision_rules import BenchmarkRules
+from ..data.surveys import MEASURE_AGREEMENT, MEASURE_RATING
+from ..settings import DEFAULT_MIN_GROUP_SIZE
+from ..store import Store
+from ..store.school_records import BENCHMARK_COLUMNS
+from .year import YearResult
+
+MEASURES = (MEASURE_AGREEMENT, MEASURE_RATING, MEASURE_MEAN_RATING)
+
+Key = tuple[str, str, str]       # survey, section_id, measure
+
+
+def school_figures(result: YearResult) -> dict[Key, float]:
+    """The figures of one school year that may contribute to benchmarks: published ones only."""
+    out: dict[Key, float] = {}
+    for r in result.figures.shown.itertuples():
+        if not pd.isna(r.agree_share):
+            out[(r.survey, r.section_id, MEASURE_AGREEMENT)] = float(r.agree_share)
+    for r in result.figures.ratings().itertuples():
+        if not r.suppressed and not pd.isna(r.mean):
+            out[(r.survey, r.section_id, MEASURE_RATING)] = float(r.mean)
+    for r in result.principles.itertuples():
+        if not pd.isna(r.mean_rating):
+            out[(SELF_EVALUATION, r.principle_id, MEASURE_MEAN_RATING)] = float(r.mean_rating)
+    return out
+
+
+def benchmark_row(key: Key, values: list[float], rules: BenchmarkRules) -> dict:
+    """One benchmark row from the other schools' ``values`` of one figure."""
+    survey, section_id, measure = key
+    n = len(values)
+    q1 = q3 = math.nan
+    if n >= rules.min_schools_quartiles and n >= 2:
+        q1, _, q3 = quantiles(values, n=4, method="inclusive")
+    return dict(survey=survey, section_id=section_id, measure=measure, contributors=n,
+                median=median(values) if n >= rules.min_schools_median and n else math.nan,
+                q1=q1 if n >= rules.min_schools_quartiles else math.nan,
+                q3=q3 if n >= rules.min_schools_quartiles else math.nan)
+
+
+def portfolio_benchmarks(figures: Mapping[str, Mapping[Key, float]], phases: Mapping[str, str],
+                         rules: BenchmarkRules) -> dict[str, list[dict]]:
+    """School id -> its benchmark rows (:data:`~wqm_nb.store.school_records.BENCHMARK_COLUMNS`), from every
+    school's published figures of one year (``figures``) and phases.
+
+    A school gets a row for every figure any school of its phase has (itself
+    included, so its own figures always have a row, with 0 contributors when
+    it is alone); the values are the other schools' only."""
+    out: dict[str, list[dict]] = {}
+    for school_id, own in figures.items():
+        peers = [o for o in figures if o != school_id and phases.get(o) == phases.get(school_id)]
+        keys = set(own)
+        for o in peers:
+            keys |= set(figures[o])
+        out[school_id] = [benchmark_row(key, [figures[o][key] for o in peers if key in figures[o]], rules)
+                          for key in sorted(keys)]
+    return out
+
+
+def _framework(framework: Framework | str | None) -> list[Framework]:
+    if framework is None:
+        return [load_framework(f) for f in available_frameworks()]
+    return [framework if isinstance(framework, Framework) else load_framework(framework)]
+
+
+def compute_benchmarks(store: Store, year: str, framework: Framework | str,
+                       min_group_size: int = DEFAULT_MIN_GROUP_SIZE, phase: str | None = None) -> dict[str, list[dict]]:
+    """Benchmark rows of every school with data in ``year`` (of ``phase`` only, when given), computed
+    from the store without writing to it."""
+    from .assessment import year_result   # assessment reads benchmarks: import here, not at the top
+
+    fw = _framework(framework)[0]
+    bank = load_question_bank()
+    mapping = load_mapping(fw, bank)
+    schools = {s["school_id"]: s for s in store.schools()}
+    figures, phases = {}, {}
+    for school_year in store.school_years():
+        sid = school_year["school_id"]
+        if school_year["academic_year"] != year or (phase is not None and schools[sid]["phase"] != phase):
+            continue
+        result = year_result(store, school_year, fw, bank, mapping, min_group_size)
+        figures[sid] = school_figures(result)
+        phases[sid] = schools[sid]["phase"]
+    return portfolio_benchmarks(figures, phases, fw.decisions.benchmarks)
+
+
+def refresh_benchmarks(store: Store, year: str | None = None, framework: Framework | str | None = None,
+                       min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> dict[tuple[str, str], int]:
+    """Compute and cache the benchmarks of every school in ``year`` (every year in the store when None)
+    against ``framework`` (every bundled framework when None); returns rows written per (year,
+    framework id). Each school's rows are replaced in one transaction."""
+    years = [year] if year else sorted({y["academic_year"] for y in store.school_years()})
+    written: dict[tuple[str, str], int] = {}
+    for fw in _framework(framework):
+        for y in years:
+            rows = compute_benchmarks(store, y, fw, min_group_size)
+            written[(y, fw.id)] = sum(store.replace_benchmarks(sid, y, fw.id, r) for sid, r in rows.items())
+    return written
+
+
+def _frame(rows: Iterable[dict], computed_at: str) -> pd.DataFrame:
+    frame = pd.DataFrame(list(rows), columns=list(BENCHMARK_COLUMNS))
+    frame["computed_at"] = computed_at
+    return frame.sort_values(["survey", "section_id", "measure"]).reset_index(drop=True)
+
+
+#: ``computed_at`` of benchmarks computed in memory for one report (a CSV folder has no cache)
+IN_MEMORY = "computed for this report"
+
+
+def school_benchmarks(store: Store, school_id: str, year: str, framework: Framework | str,
+                      min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> pd.DataFrame:
+    """A school's benchmarks: the store's cached rows, or, for a scratch store loaded from a CSV folder
+    (nothing cached there), computed in memory over the school's phase."""
+    fw = _framework(framework)[0]
+    cached = store.benchmarks(school_id, year, fw.id)
+    if len(cached) or store.path != ":memory:":
+        return cached
+    phase = store.school(school_id)["phase"]
+    rows = compute_benchmarks(store, year, fw, min_group_size, phase=phase).get(school_id, [])
+    return _frame(rows, IN_MEMORY)
+
+
+def benchmarks_for(assessment) -> pd.DataFrame:
+    """The benchmarks a report on ``assessment`` shows (a :class:`~wqm_nb.model.SchoolAssessment`): what
+    :func:`school_benchmarks` gave when it was assessed (cached rows, or computed in memory for a CSV folder)."""
+    return assessment.benchmarks
+
+
+__all__ = ["IN_MEMORY", "MEASURES", "MEASURE_MEAN_RATING", "SELF_EVALUATION", "benchmark_row", "benchmarks_for",
+           "compute_benchmarks", "portfolio_benchmarks", "refresh_benchmarks", "school_benchmarks",
+           "school_figures"]
