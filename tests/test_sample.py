@@ -155,3 +155,23 @@ def test_sample_evidence_shows_the_crosswalk(sample_db):
     assert gaps["A1.1"] == LINKED and gaps["A4.1"] == LINKED
     wqm = evidence_map(_assess(sample_db, "NLT08")).elements.set_index("element_id")["state"]
     assert (wqm["P7.3"], wqm["P1.5"]) == (LINKED, NONE)
+
+
+def test_sample_surveys_carry_validated_measure_scores_for_some_school_years():
+    from wqm_nb.sample import MEASURES
+
+    phases = {s["school_id"]: s["phase"] for s in rows("schools.csv")}
+    for (instrument, survey), schools in MEASURES.items():
+        data = rows(f"{survey}_survey.csv")
+        score = "metric" if instrument == "swemwbs" else "total"
+        scored = {(r["school_id"], r["academic_year"]) for r in data if r[f"{instrument}.{score}"]}
+        assert scored == {(s, y) for s, years in schools.items() for y in years}
+        assert scored < {(r["school_id"], r["academic_year"]) for r in data}      # not every school year
+    assert {phases[s] for s in MEASURES[("swemwbs", "pupil")]} == {"secondary"}
+    assert {phases[s] for s in MEASURES[("stirling", "pupil")]} == {"primary"}
+    pupils = rows("pupil_survey.csv")
+    metric = [float(r["swemwbs.metric"]) for r in pupils if r["swemwbs.metric"]]
+    assert metric and all(7 <= v <= 35 for v in metric)
+    assert all(r["year_group"] in ("Y7", "Y8", "Y9", "Y10", "Y11") for r in pupils if r["swemwbs.metric"])
+    total = [int(r["stirling.total"]) for r in pupils if r["stirling.total"]]
+    assert total and all(12 <= v <= 60 for v in total)

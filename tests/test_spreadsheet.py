@@ -35,3 +35,10 @@ def test_evidence_starting_with_a_dash_survives_a_round_trip(tmp_path):
     assert raw[1] == ["P1.1", "'- reviewed termly", "3"] and raw[2][1] == "'=1+1"
     rows = read_rows(path, ["element_id"])
     assert [r["evidence"] for _, r in rows] == ["- reviewed termly", "=1+1"]
+
+
+def test_column_letter_names_spreadsheet_columns():
+    from wqm_nb.spreadsheet import column_letter
+
+    assert [column_letter(i) for i in (0, 25, 26, 27, 51, 52, 701, 702)] == \
+        ["A", "Z", "AA", "AB", "AZ", "BA", "ZZ", "AAA"]

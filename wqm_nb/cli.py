@@ -195,6 +195,59 @@ def _cmd_validate(args) -> int:
     return 1 if failed else 0
 
 
+def _cmd_score(args) -> int:
+    import csv
+    import json
+
+    import pandas as pd
+
+    from .data.instruments import load_instrument
+    from .errors import DataFileError
+    from .intake.files import read_table
+    from .model.scoring import score_prescored, score_responses, scores_records, scores_table
+    from .spreadsheet import neutralise, restore, write_csv
+
+    instrument = load_instrument(args.instrument)
+    informant = instrument.resolve_informant(args.informant)
+    try:
+        data = args.file.read_bytes()
+    except OSError as exc:
+        raise DataFileError(args.file.name, "", f"cannot read file: {exc.strerror}") from None
+    table = read_table(data, args.file.name)
+    if table.cells.empty:
+        raise DataFileError(table.file_name, "", "no header row")
+    cells = table.cells.apply(lambda column: column.map(restore))
+    header = [str(h).strip() for h in cells.iloc[0]]
+    answers = pd.DataFrame(cells.iloc[1:].to_numpy(), columns=header)
+    rows = [table.row_number(i) for i in range(1, len(cells))]
+    score = score_prescored if args.prescored else score_responses
+    scored = score(instrument, answers, informant, file=table.file_name, row_numbers=rows)
+    if args.format == "json":
+        text = json.dumps(scores_records(scored), indent=2, ensure_ascii=False) + "\n"
+        if args.out:
+            args.out.write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
+    else:
+        names, values = scores_table(scored)
+        if args.out:
+            write_csv(args.out, names, values)
+        else:
+            writer = csv.writer(sys.stdout, lineterminator="\n")
+            writer.writerow([neutralise(h) for h in names])
+            writer.writerows([neutralise(v) for v in row] for row in values)
+    banding = instrument.bands.get(informant)
+    first = instrument.scores[0].id
+    print(f"{table.file_name}: {len(scored)} respondents scored with {instrument.name} ({informant}); "
+          f"{int(scored[first].isna().sum())} with no {first} score"
+          + (f"; bands: {banding.scheme}" if banding else "")
+          + (f" -> {args.out}" if args.out else ""), file=sys.stderr)
+    if banding and banding.status != "confirmed":
+        print(f"note: the {informant} bands are {banding.status} against the published source "
+              f"(see docs/instruments.md)", file=sys.stderr)
+    return 0
+
+
 def _cmd_schools(args) -> int:
     from .settings import data_location
     from .store import Store
@@ -221,6 +274,12 @@ def _cmd_survey_import(args) -> int:
     check_academic_year(args.year)
     bank = load_question_bank()
     mapping = load_import_mapping(args.mapping, bank) if args.mapping else None
+    if args.instrument:
+        from .data.import_mapping import with_instrument
+
+        mapping = with_instrument(mapping, args.survey, args.instrument, args.informant, args.instrument_columns)
+    elif args.informant or args.instrument_columns:
+        raise SettingsError("--informant and --instrument-columns need --instrument NAME")
     staff = read_staff_list(Path(args.staff_list)) if args.staff_list else ()
     path = Path(args.file)
     try:
@@ -251,7 +310,8 @@ def _cmd_survey_import(args) -> int:
     for old in outcome.replaced:
         print(f"replaced import {old['import_id']} ({old['file_name'] or old['source']}, {old['imported_at']}); "
               f"its record is kept")
-    print(f"imported as import {outcome.import_id}: {outcome.answers} answers of {plan.kept} "
+    scored = f" and {len(plan.score_rows())} measure scores" if plan.instruments else ""
+    print(f"imported as import {outcome.import_id}: {outcome.answers} answers{scored} of {plan.kept} "
           f"{'forms' if plan.tally is not None else 'respondents'} for {args.school} {args.year}")
     return 0
 
@@ -695,6 +755,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="keep answers to the bank's comment questions, redacted, for the consultant only")
     p.add_argument("--staff-list", help="names to redact from comments (one per line, or a CSV with a name column)")
     p.add_argument("--by", default="", help="who is importing (recorded with the import)")
+    p.add_argument("--instrument", metavar="NAME",
+                   help="the export carries a validated measure's items (sdq, swemwbs, stirling): they are scored "
+                        "and only the scores stored")
+    p.add_argument("--informant", choices=("parent", "teacher", "self"),
+                   help="who answered the measure (the SDQ's form; default: self in the pupil survey, parent in "
+                        "the parent survey)")
+    p.add_argument("--instrument-columns", metavar="F:L", default="",
+                   help="the measure's columns in the order of its items: a range F:L, a list F,G,H, or the "
+                        "first column F (default: columns named in --mapping or headed swemwbs1, sdq1, ...)")
     p.set_defaults(func=_cmd_survey_import)
     p = survey_sub.add_parser("serve", help="serve the survey import form (Voila) on 127.0.0.1, behind the same "
                                             "token, Host check and signed links as wqm serve")
@@ -758,6 +827,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="validate framework, scale, question-bank and mapping files")
     p.add_argument("files", nargs="*", type=Path)
     p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("score", help="score per-respondent answers to a validated measure (SDQ, SWEMWBS, "
+                                     "Stirling) as published; write the scores as CSV or JSON")
+    p.add_argument("instrument", help="sdq, swemwbs, stirling or an instrument YAML file")
+    p.add_argument("file", type=Path, help="a CSV or XLSX file: one row per respondent, one column per item "
+                                           "(sdq1.., swemwbs1.., stirling1..), numbers or response labels")
+    p.add_argument("--informant", choices=["parent", "teacher", "self"], default=None,
+                   help="who answered (the SDQ needs it)")
+    p.add_argument("--prescored", action="store_true",
+                   help="the file holds SDQ scale scores (emotional, conduct, hyperactivity, peer, prosocial[, "
+                        "impact]), not item answers")
+    p.add_argument("--format", choices=["csv", "json"], default="csv")
+    p.add_argument("--out", type=Path, default=None, help="write here instead of to standard output")
+    p.set_defaults(func=_cmd_score)
 
     p = sub.add_parser("schools", help="list schools and their academic years")
     _data_option(p)

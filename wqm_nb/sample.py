@@ -29,7 +29,17 @@ carry a story (:data:`SCENARIOS`, :data:`AWARD_DECISIONS`, :func:`_targets`,
   VbE aspects without evidence of their own that its WQM evidence covers;
   Oakfield leaves one WQM element to its checklist evidence and one with none;
 * Oakfield (NLT08) is also a sixth primary school, so each primary has the
-  five other schools of its phase a portfolio median needs.
+  five other schools of its phase a portfolio median needs;
+* validated wellbeing measures (:data:`MEASURES`): the secondaries' pupils
+  (Y7 to Y11) and some schools' staff answer SWEMWBS, some primaries' pupils
+  the Stirling scale, in some years. The answers are generated per item and
+  scored by :func:`wqm_nb.model.scoring.score_responses`; the survey files
+  carry the scores (``swemwbs.raw``, ``swemwbs.metric``, ``stirling.total``),
+  as the exchange format does. Northbrook Academy's pupils' wellbeing falls
+  clearly from 2024-25 to 2025-26 (the intervals do not overlap) and St
+  Aidan's rises; Kingsmead's staff and Ashgrove's and Kingsmead's pupils show
+  no clear change; Fellside's groups are below the minimum for comparison
+  (30), and its staff few enough to be suppressed by role.
 
 Uses :mod:`random` (its sequences are stable across Python versions) and the
 :mod:`csv` module, so the same seed writes byte-identical files; the committed
@@ -41,7 +51,7 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .data import Framework, QuestionBank, load_framework, load_mapping, load_question_bank
+from .data import Framework, QuestionBank, load_framework, load_instrument, load_mapping, load_question_bank
 from .spreadsheet import write_csv
 from .store import CSV_FILES, SURVEY_CSV, SURVEY_ID_COLUMNS
 
@@ -225,6 +235,7 @@ def generate(seed: int = SAMPLE_SEED, framework: Framework | None = None,
     _staff_audits(random.Random(seed + 2), files, bank, true_means)
     _sortings(random.Random(seed + 3), files)
     _targets(random.Random(seed + 4), files, fw, true_means)
+    _measures(random.Random(seed + 5), files, true_means)
     files[AWARD_DECISIONS_CSV] = [dict(zip(AWARD_DECISION_COLUMNS, row), recorded_by=row[5],
                                        recorded_at=row[4] + "T17:00:00") for row in AWARD_DECISIONS]
     return files
@@ -533,6 +544,66 @@ def _survey_rows(rng: random.Random, files: dict[str, list[dict]], bank: Questio
             files[SURVEY_CSV.format(survey=survey_id)].append(row)
 
 
+#: Validated measures (instrument, survey) -> school -> the years its respondents answered it: SWEMWBS for
+#: the secondaries' pupils (Y7 to Y11, two years) and some schools' staff, the Stirling scale for primary
+#: pupils (8 to 11 year olds).
+MEASURES = {
+    ("swemwbs", "pupil"): {"NLT06": YEARS[1:], "NLT07": YEARS[1:]},
+    ("swemwbs", "staff"): {"NLT01": YEARS[2:], "NLT03": YEARS[2:], "NLT04": YEARS[1:], "NLT06": YEARS[1:],
+                           "NLT07": YEARS[2:]},
+    ("stirling", "pupil"): {"NLT01": YEARS[1:], "NLT02": YEARS[2:], "NLT03": YEARS[2:], "NLT04": YEARS[1:],
+                            "NLT05": YEARS[2:], "NLT08": YEARS[2:]},
+}
+#: What is added to every item answer (1-5) of a school's measure in a year: Northbrook Academy's pupils
+#: and staff feel worse in 2025-26.
+MEASURE_SHIFT = {("NLT06", "2025-26"): -0.35}
+#: Share of respondents who skip a measure, and the chance of skipping one of its items (no score then).
+MEASURE_SKIPPED, MEASURE_ITEM_SKIPPED = 0.05, 0.012
+
+
+def measure_columns(survey_id: str) -> list[str]:
+    """The score columns a survey file carries (``<instrument>.<score>``), in :data:`MEASURES` order."""
+    out = []
+    for instrument_id, survey in MEASURES:
+        if survey == survey_id:
+            out += [f"{instrument_id}.{score}" for score in load_instrument(instrument_id).score_ids]
+    return list(dict.fromkeys(out))
+
+
+def _measures(rng: random.Random, files: dict[str, list[dict]],
+              true_means: dict[tuple[str, str], dict[str, float]]) -> None:
+    """Answers to the validated measures of :data:`MEASURES`, per item, near a level that follows the
+    school's experienced maturity that year (plus :data:`MEASURE_SHIFT`), with each person's and each
+    answer's own spread; scored as published and written as the respondents' scores."""
+    import pandas as pd
+
+    from .model.scoring import score_responses
+
+    for (instrument_id, survey_id), schools in MEASURES.items():
+        instrument = load_instrument(instrument_id)
+        items = instrument.item_columns()
+        rows = files[SURVEY_CSV.format(survey=survey_id)]
+        for school_id, years in schools.items():
+            for year in years:
+                members = [r for r in rows if r["school_id"] == school_id and r["academic_year"] == year]
+                means = true_means[(school_id, year)]
+                level = 3.0 + 0.3 * (sum(means.values()) / len(means) - 2.5) + MEASURE_SHIFT.get((school_id, year), 0)
+                answers = []
+                for _ in members:
+                    if rng.random() < MEASURE_SKIPPED:
+                        answers.append({item: None for item in items})
+                        continue
+                    person = rng.gauss(0, 0.55)
+                    answers.append({item: None if rng.random() < MEASURE_ITEM_SKIPPED else
+                                    _clamp(level + person + rng.gauss(0, 0.7), 1, 5) for item in items})
+                scored = score_responses(instrument, pd.DataFrame(answers, columns=list(items)))
+                for row, record in zip(members, scored.to_dict("records")):
+                    for score in instrument.score_ids:
+                        value = record[score]
+                        if value == value:
+                            row[f"{instrument_id}.{score}"] = int(value) if float(value).is_integer() else value
+
+
 def columns(bank: QuestionBank | None = None) -> dict[str, list[str]]:
     """Column order of every CSV file."""
     bank = bank or load_question_bank()
@@ -540,7 +611,8 @@ def columns(bank: QuestionBank | None = None) -> dict[str, list[str]]:
     cols.setdefault(AWARD_DECISIONS_CSV, list(AWARD_DECISION_COLUMNS))
     for survey_id, survey in bank.surveys.items():
         sub = [survey.subgroup.field] if survey.subgroup and survey_id != "parent" else []
-        cols[SURVEY_CSV.format(survey=survey_id)] = [*SURVEY_ID_COLUMNS, *sub, *survey.item_ids]
+        cols[SURVEY_CSV.format(survey=survey_id)] = [*SURVEY_ID_COLUMNS, *sub, *survey.item_ids,
+                                                     *measure_columns(survey_id)]
     return cols
 
 

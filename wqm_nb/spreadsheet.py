@@ -80,3 +80,13 @@ def write_csv(path: str | Path, header: Sequence[str], rows: Iterable[Sequence[A
         writer.writerow([neutralise(h) for h in header])
         writer.writerows([neutralise(v) for v in row] for row in rows)
     return path
+
+
+def column_letter(index: int) -> str:
+    """Spreadsheet column letters of a 0-based column index (0 -> A, 27 -> AB)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters

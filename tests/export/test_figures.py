@@ -18,7 +18,7 @@ def records(sample_db):
 
 def test_records_have_exactly_the_documented_keys(records):
     assert records and all(list(r) == FIELDS for r in records)
-    assert {r["measure"] for r in records} == {"agreement", "rating"}
+    assert {r["measure"] for r in records} == {"agreement", "rating", "swemwbs.raw", "swemwbs.metric", "stirling.total"}
     assert {r["survey"] for r in records if r["measure"] == "rating"} == {"staff_audit"}
     assert {r["school"] for r in records} == {"NLT03"} and {r["year"] for r in records} == {"2025-26"}
 
@@ -28,7 +28,11 @@ def test_suppressed_records_carry_no_numbers(records):
     shown = [r for r in records if not r["suppressed"]]
     assert hidden and shown
     assert all(r[k] is None for r in hidden for k in ("n", "agree_share", "mean", "ci_low", "ci_high"))
-    assert all(r["n"] >= 5 and 0 <= r["ci_low"] <= r["agree_share"] <= r["ci_high"] <= 1 for r in shown)
+    shares = [r for r in shown if r["measure"] in ("agreement", "rating")]
+    means = [r for r in shown if r["measure"] not in ("agreement", "rating") and r["agree_share"] is None]
+    assert shares and means
+    assert all(r["n"] >= 5 and 0 <= r["ci_low"] <= r["agree_share"] <= r["ci_high"] <= 1 for r in shares)
+    assert all(r["n"] >= 5 and r["ci_low"] <= r["mean"] <= r["ci_high"] for r in means)
     parents = [r for r in records if r["survey"] == "parent"]
     assert parents and all(r["suppressed"] for r in parents)      # Fellside's 3 parents
 
@@ -61,7 +65,9 @@ def test_cli_export_to_stdout_and_file(sample_db, tmp_path, capsys):
 def test_export_for_another_framework_names_its_sections(sample_db):
     recs = figure_records(assess_school(ReportSettings(school_id="NLT01", data=str(sample_db),
                                                        framework="leadership_management")))
-    assert {r["principle"] for r in recs} == {"LM"} and {r["survey"] for r in recs} == {"staff", "parent"}
+    items = [r for r in recs if r["measure"] in ("agreement", "rating")]
+    assert {r["principle"] for r in items} == {"LM"} and {r["survey"] for r in items} == {"staff", "parent"}
+    assert {r["principle"] for r in recs if r not in items} <= {None}      # measures belong to no section
 
 
 def test_the_staff_audit_is_exported_as_ratings_on_the_maturity_scale(records):

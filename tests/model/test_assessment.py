@@ -60,7 +60,7 @@ def test_checklist_has_no_readiness(assess):
     assert a.current.has_self_evaluation and a.current.cycle_id is not None
     assert list(a.current.principles["principle_id"]) == ["LM"]
     assert a.current.figures.unmapped == ["Pupil survey"]
-    assert set(a.current.figures.table["survey"]) == {"staff", "parent"}
+    assert set(a.current.figures.item_figures["survey"]) == {"staff", "parent"}
 
 
 def test_vbe_without_a_cycle_still_has_figures(assess):

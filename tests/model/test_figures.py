@@ -287,3 +287,93 @@ def test_audit_figures_stay_on_the_scale_and_suppressed_rows_carry_no_numbers(st
     assert hidden[["n", "answers", "agree_share", "mean", "ci_low", "ci_high"]].isna().all().all()
     assert (hidden["reason"] != "").all()
     assert "staff_audit" not in set(f.whole["survey"])
+
+
+# -- validated measures ----------------------------------------------------------------------
+
+def with_scores(rows, score_rows, framework=WQM, min_group_size=5):
+    """Published figures of answers (``rows``, as :func:`publish`) plus measure scores
+    (survey, respondent, subgroup, instrument, informant, score_id, value, band)."""
+    from wqm_nb.store.surveys import SCORE_COLUMNS
+
+    data = SurveyData.from_long(responses(rows))
+    data = SurveyData(blocks=data.blocks, scores=pd.DataFrame(score_rows, columns=SCORE_COLUMNS))
+    return publish_figures(data, BANK, load_mapping(framework, BANK), framework, min_group_size)
+
+
+def pupils_with_swemwbs(groups):
+    """groups: {year group: metric scores}; every pupil answered U01 too."""
+    rows, scored, k = [], [], 0
+    for group, values in groups.items():
+        for v in values:
+            rows.append(("pupil", f"p{k}", group, "U01", 4))
+            scored.append(("pupil", f"p{k}", group, "swemwbs", "self", "metric", float(v), ""))
+            k += 1
+    return rows, scored
+
+
+def test_measure_rows_join_the_table_with_their_own_measure():
+    rows, scored = pupils_with_swemwbs({"Y7": [20, 22, 24, 26, 28, 30], "Y8": [18, 19, 20, 21, 22]})
+    f = with_scores(rows, scored)
+    assert list(f.table.columns) == COLUMNS
+    means = f.measure_means(instrument="swemwbs")
+    whole = means[means["subgroup_field"].isna()].iloc[0]
+    assert whole["measure"] == "swemwbs.metric" and whole["n"] == 11 and whole["score"] == "metric"
+    assert whole["mean"] == pytest.approx(sum([20, 22, 24, 26, 28, 30, 18, 19, 20, 21, 22]) / 11)
+    assert whole["ci_low"] < whole["mean"] < whole["ci_high"]
+    assert pd.isna(whole["section_id"]) and whole["survey_name"] == "Pupil survey"
+    assert set(means["subgroup"].dropna()) == {"Y7", "Y8"}
+    assert len(f.measure_means(subgroups=False)) == 1 and len(f.measure_means(subgroups=True)) == 2
+    assert not len(f.measure_bands())          # SWEMWBS has no bands
+
+
+def test_agreement_and_rating_readers_never_see_a_measure():
+    rows, scored = pupils_with_swemwbs({"Y7": [20] * 6})
+    f = with_scores(rows, scored)
+    for frame in (f.agreement, f.whole, f.shown, f.subgroups("pupil"), f.for_section("P1"), f.ratings(),
+                  f.ratings(subgroups=True), f.item_figures):
+        assert set(frame["measure"]) <= {"agreement", "rating"}, frame
+    assert set(f.measures["measure"]) == {"swemwbs.metric"}
+    assert len(f.item_figures) + len(f.measures) == len(f.table)
+
+
+def test_a_small_subgroups_measure_mean_is_suppressed_with_its_complement():
+    rows, scored = pupils_with_swemwbs({"Y7": [20] * 30, "Y8": [25, 26, 27], "Y9": [22] * 12})
+    f = with_scores(rows, scored)
+    means = f.measure_means(subgroups=True).set_index("subgroup")
+    assert means.loc["Y8", "reason"] == "fewer than 5 responses" and means.loc["Y8", "suppressed"]
+    assert means.loc["Y9", "reason"] == "not shown, so that a smaller group cannot be worked out"
+    for sub in ("Y8", "Y9"):
+        assert pd.isna(means.loc[sub, "n"]) and pd.isna(means.loc[sub, "mean"]) and pd.isna(means.loc[sub, "ci_low"])
+    assert means.loc["Y7", "n"] == 30 and not means.loc["Y7", "suppressed"]
+
+
+def test_band_rows_of_a_banded_score_sum_to_one():
+    scored = [("parent", f"c{k}", "", "sdq", "parent", "total_difficulties", float(v), b)
+              for k, (v, b) in enumerate([(5, "Normal")] * 8 + [(15, "Borderline")] * 2)]
+    rows = [("parent", f"c{k}", "", "R01", 4) for k in range(10)]
+    f = with_scores(rows, scored)
+    bands = f.measure_bands(instrument="sdq", score="total_difficulties")
+    assert list(bands["band"]) == ["Normal", "Borderline", "Abnormal"]
+    assert list(bands["agree_share"]) == [0.8, 0.2, 0.0] and bands["agree_share"].sum() == pytest.approx(1)
+    assert set(bands["measure"]) == {"sdq.total_difficulties:Normal", "sdq.total_difficulties:Borderline",
+                                     "sdq.total_difficulties:Abnormal"}
+
+
+def test_measures_are_published_whatever_the_framework_maps():
+    rows, scored = pupils_with_swemwbs({"Y7": [20] * 6})
+    f = with_scores(rows + people("staff", 5, {"S01": 4}), scored, framework=LM)
+    assert "pupil" not in set(f.item_figures["survey"])          # L&M does not map the pupil survey
+    assert set(f.measures["survey"]) == {"pupil"}
+
+
+def test_a_respondent_with_a_score_and_no_answer_counts_in_the_survey_total():
+    rows, scored = pupils_with_swemwbs({"Y7": [20] * 6})
+    scored.append(("pupil", "only-scored", "Y7", "swemwbs", "self", "metric", 21.0, ""))
+    data = SurveyData.from_long(responses(rows + [("pupil", "only-scored", "Y7", "U01", -1)]))
+    from wqm_nb.store.surveys import SCORE_COLUMNS
+
+    data = SurveyData(blocks=data.blocks, scores=pd.DataFrame(scored, columns=SCORE_COLUMNS))
+    f = publish_figures(data, BANK, load_mapping(WQM, BANK), WQM, 5)
+    assert f.totals.set_index("survey").loc["pupil", "n"] == 7
+    assert f.measure_means(subgroups=False).iloc[0]["n"] == 7

@@ -409,3 +409,45 @@ def test_a_summary_is_small_and_picklable():
                counts={"staff": {"P1": GroupCount(10, 20, 10, 2)}}, levels_met=("approved",))
     assert pickle.loads(pickle.dumps(s)) == s
     assert len(pickle.dumps(s)) < 2000
+
+
+# -- wellbeing measures -----------------------------------------------------------------------------------------
+
+def measure(survey="pupil", score="metric", n=40, mean=21.0, low=20.0, high=22.0, suppressed=False, reason="",
+            instrument="swemwbs", informant="self"):
+    return dict(survey=survey, survey_name=f"{survey.capitalize()} survey", instrument=instrument,
+                informant=informant, score=score, n=None if suppressed else n, mean=NAN if suppressed else mean,
+                ci_low=NAN if suppressed else low, ci_high=NAN if suppressed else high, suppressed=suppressed,
+                reason=reason)
+
+
+def test_summarise_carries_the_published_whole_group_measure_means(tmp_path):
+    path = tmp_path / "measures.sqlite"
+    with Store(path) as store:
+        store.add_school("A1", "Alpha", "secondary", trust="T", pupils=900)
+        store.record_rating(store.ensure_cycle("A1", "2025-26"), "P1.1", 3, "x")
+        year = store.ensure_school_year("A1", "2025-26")
+        pupils = answers("pupil", 12, 4, "Y7")
+        scores = pd.DataFrame([dict(respondent=r, instrument="swemwbs", informant="self", score_id="metric",
+                                    value=20.0 + k % 3, band="") for k, r in enumerate(pupils["respondent"])])
+        store.add_survey_responses(year, "pupil", pupils, scores=scores)
+    with Store.open(path, read_only=True) as store:
+        s = summarise(assess_store(store, ReportSettings(school_id="A1", year="2025-26")), store)
+    (m,) = s.measures                                          # the whole group only, not Y7 again
+    assert (m["survey"], m["instrument"], m["score"], m["n"], m["suppressed"]) == ("pupil", "swemwbs", "metric", 12,
+                                                                                   False)
+    assert m["mean"] == pytest.approx(21.0) and m["ci_low"] < 21 < m["ci_high"]
+
+
+def test_measure_means_compare_schools_marking_those_below_the_minimum():
+    r = rollup(school("A1", measures=(measure(n=40), measure(score="raw", n=40))),
+               school("B2", measures=(measure(n=12),)),
+               school("C3", measures=(measure(suppressed=True, reason="fewer than 5 responses"),)),
+               school("D4"))
+    means = r.measure_means()
+    metric = means[means["score"] == "metric"].set_index("school_id")
+    assert list(metric.index) == ["A1", "B2", "C3"]                  # D4 has no measure
+    assert metric["comparable"].tolist() == [True, False, False]     # B2 below 30; C3 not shown
+    assert metric.loc["C3", "reason"] == "fewer than 5 responses" and math.isnan(metric.loc["C3", "mean"])
+    assert metric.loc["A1", "label"] == "School A1"
+    assert rollup(school("A1")).measure_means().empty

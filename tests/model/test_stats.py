@@ -28,3 +28,12 @@ def test_interval_contains_the_share_and_stays_in_range(n, data):
     k = data.draw(st.integers(0, n))
     lo, hi = wilson_interval(k / n, n)
     assert 0 <= lo <= k / n <= hi <= 1
+
+
+def test_is_missing_knows_none_nan_and_pd_na_and_nothing_else():
+    import pandas as pd
+
+    from wqm_nb.model.stats import is_missing
+
+    assert all(is_missing(v) for v in (None, float("nan"), pd.NA))
+    assert not any(is_missing(v) for v in (0, 0.0, "", "nan", "x"))

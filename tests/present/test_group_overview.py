@@ -237,3 +237,34 @@ def test_every_section_renders_when_no_school_has_data(framework):
     html = "".join(f.html for f in o.sections())
     assert "No school meets an early-warning rule this year." in html
     assert "no weighted total is shown" in html
+
+
+def measure(n, mean, low, high, suppressed=False, reason="", survey="pupil"):
+    return dict(survey=survey, survey_name=f"{survey.capitalize()} survey", instrument="swemwbs", informant="self",
+                score="metric", n=None if suppressed else n, mean=float("nan") if suppressed else mean,
+                ci_low=float("nan") if suppressed else low, ci_high=float("nan") if suppressed else high,
+                suppressed=suppressed, reason=reason)
+
+
+def test_measures_section_compares_schools_on_one_axis_with_intervals():
+    o = overview([summary("A1", "Alpha", measures=(measure(40, 22.0, 21.0, 23.0),)),
+                  summary("B2", "Beta", measures=(measure(12, 18.0, 15.0, 21.0),)),
+                  summary("C3", "Gamma", measures=(measure(0, 0, 0, 0, True, "fewer than 5 responses"),)),
+                  summary("D4", "Delta")])
+    f = o.measures_section()
+    text = unescape(re.sub(r"\s+", " ", re.sub("<[^>]+>", " ", re.sub(r"<svg.*?</svg>", " ", f.html, flags=re.S))))
+    assert "Short Warwick-Edinburgh Mental Wellbeing Scale (SWEMWBS): Pupil survey" in text
+    assert "Alpha 22.0 (21.0\u201323.0), n=40" in text
+    assert "Beta 18.0 (15.0\u201321.0), n=12 too few to compare (fewer than 30)" in text
+    assert "Gamma fewer than 5 responses" in text
+    assert "Not measured in 2025-26: Delta." in text
+    assert "at least 30 respondents in each group (Warwick Medical School" in text
+    alt = unescape(re.search(r"<title>(.*?)</title>", f.html, re.S).group(1))
+    assert "per school on a 7 to 35 scale" in alt and "Beta 18.0 (15.0 to 21.0), n=12, too few to compare" in alt
+    assert f.html.count("<svg") == 1
+
+
+def test_measures_section_without_any_measure_says_so():
+    f = overview([summary("A1", "Alpha")]).measures_section()
+    assert "No school&#39;s survey carried a validated wellbeing measure in 2025-26." in f.html
+    assert "measures" in [s.name for s in overview([summary("A1", "Alpha")]).sections()]

@@ -39,7 +39,7 @@ def whole(r: SchoolReport) -> str:
 
 def test_wqm_sections_in_order(report):
     r = report("NLT01")
-    assert [f.name for f in r.sections()] == ["header", "self-evaluation", "trends", "surveys", "triangulation",
+    assert [f.name for f in r.sections()] == ["header", "self-evaluation", "trends", "surveys", "measures", "triangulation",
                                               "priorities", "benchmarks", "strengths", "readiness", "award_decision",
                                               "action-plan", "evidence", "notes", "scale"]
     html = whole(r)

@@ -29,7 +29,7 @@ def test_sample_data_imports_eight_schools_with_expected_counts(sample):
     awards = SAMPLE / "award_decisions.csv"     # optional: the sample may hold decisions
     decisions = len(awards.read_text(encoding="utf-8-sig").strip().splitlines()) - 1 if awards.exists() else 0
     assert counts == {"schools": 8, "cycles": 36, "ratings": 614, "notes": 48, "reflections": 4, "targets": 63,
-                      "awards": decisions, "answers": 40175}
+                      "awards": decisions, "answers": 40175, "scores": 2333}
     assert [s["school_id"] for s in store.schools()] == [f"NLT0{i}" for i in range(1, 9)]
     assert len(store.school_years()) == 24
     assert store.conn.execute("SELECT count(*) FROM sef_history").fetchone()[0] == 614
@@ -354,3 +354,69 @@ def test_an_awards_file_missing_a_column_is_named(tmp_path):
                                                                         "S1,wqm,approved,2024-25\n"}))
     assert err.file == "award_decisions.csv"
     assert "missing column(s) decided_on, assessor, outcome, reasons" in err.message
+
+
+# -- validated measures ------------------------------------------------------------------------------------------
+
+MEASURED = ("school_id,academic_year,respondent,role,S01,swemwbs.raw,swemwbs.metric\n"
+            "S1,2024-25,s1,teaching,4,24,21.54\n"
+            "S1,2024-25,s2,support,,35,35\n"
+            "S1,2024-25,s3,teaching,3,,\n")
+
+
+def test_measure_scores_in_a_survey_file_are_stored_per_respondent(tmp_path):
+    folder = write_folder(tmp_path / "m", **{"staff_survey.csv": MEASURED})
+    with Store(":memory:") as store:
+        counts = import_csv_dir(store, folder)
+        assert counts["scores"] == 4 and counts["answers"] == 2
+        year = store.school_year("S1", "2024-25")["school_year_id"]
+        frame = store.survey_scores(year)
+        assert sorted(zip(frame["respondent"], frame["score_id"], frame["value"], frame["subgroup"])) == [
+            ("s1", "metric", 21.54, "teaching"), ("s1", "raw", 24.0, "teaching"),
+            ("s2", "metric", 35.0, "support"), ("s2", "raw", 35.0, "support")]
+        # s2 answered no survey item but has scores: kept
+        assert set(store.survey_data(year).blocks["staff"].respondents) == {"s1", "s2", "s3"}
+
+
+def test_an_sdq_score_gets_its_band_from_the_informants_banding(tmp_path):
+    pupils = ("school_id,academic_year,respondent,year_group,U01,sdq.emotional,sdq.informant\n"
+              "S2,2024-25,p1,Y7,4,4,\n"             # self-report by default in the pupil survey: 4 is Normal
+              "S2,2024-25,p2,Y7,4,6,\n"             # 6 is Borderline
+              "S2,2024-25,p3,Y8,4,5,teacher\n")     # the teacher's 4-band table: 5 is High
+    with Store(":memory:") as store:
+        import_csv_dir(store, write_folder(tmp_path / "sdq", **{"pupil_survey.csv": pupils}))
+        frame = store.survey_scores(store.school_year("S2", "2024-25")["school_year_id"])
+        assert sorted(zip(frame["respondent"], frame["informant"], frame["band"])) == [
+            ("p1", "self", "Normal"), ("p2", "self", "Borderline"), ("p3", "teacher", "High")]
+
+
+@pytest.mark.parametrize("cells, column, message", [
+    ("36,35", "swemwbs.raw", "36 is outside the swemwbs raw score's range 7-35"),
+    ("24.5,21.54", "swemwbs.raw", "24.5 is not a whole number"),
+    ("24,22", "swemwbs.metric", "22 is not the swemwbs metric score of a swemwbs raw score of 24 (the conversion "
+                                "table gives 21.54)"),
+    (",22", "swemwbs.metric", "22 is not a value of the swemwbs metric score's conversion table"),
+    ("x,21.54", "swemwbs.raw", "'x' is not a number"),
+])
+def test_a_bad_score_names_file_row_and_column(tmp_path, cells, column, message):
+    text = "school_id,academic_year,respondent,role,S01,swemwbs.raw,swemwbs.metric\n" \
+           f"S1,2024-25,s1,teaching,4,24,21.54\nS1,2024-25,s2,teaching,4,{cells}\n"
+    err = import_error(write_folder(tmp_path / "bad", **{"staff_survey.csv": text}))
+    assert (err.file, err.row, err.column) == ("staff_survey.csv", 3, column)
+    assert message in err.message
+
+
+def test_an_unknown_score_or_column_is_named(tmp_path):
+    text = "school_id,academic_year,respondent,role,S01,swemwbs.total\nS1,2024-25,s1,teaching,4,24\n"
+    err = import_error(write_folder(tmp_path / "unknown", **{"staff_survey.csv": text}))
+    assert "swemwbs has no score 'total'" in str(err)
+    text = "school_id,academic_year,respondent,role,S01,wemwbs.raw\nS1,2024-25,s1,teaching,4,24\n"
+    err = import_error(write_folder(tmp_path / "other", **{"staff_survey.csv": text}))
+    assert "wemwbs.raw" in str(err) and "<instrument>.<score>" in str(err)
+
+
+def test_an_sdq_total_must_be_the_sum_of_its_scales(tmp_path):
+    text = ("school_id,academic_year,respondent,R01,sdq.emotional,sdq.conduct,sdq.hyperactivity,sdq.peer,"
+            "sdq.total_difficulties\nS1,2024-25,c1,4,2,2,2,2,9\n")
+    err = import_error(write_folder(tmp_path / "sum", **{"parent_survey.csv": text}))
+    assert err.column == "sdq.total_difficulties" and "not the sum" in err.message

@@ -557,7 +557,7 @@ def test_erasing_a_school_with_targets_and_superseding_notes(tmp_path):
             store.start_year(school, "2025-26", "wqm")
     removed = remove_school(path, "S1")
     assert removed == {"schools": 1, "school_years": 2, "cycles": 2, "ratings": 1, "notes": 3, "reflections": 0,
-                       "targets": 3, "awards": 0, "answers": 0}
+                       "targets": 3, "awards": 0, "answers": 0, "scores": 0}
     assert erasure_log(path)[-1]["counts"] == removed
     with Store(path) as store:
         assert [s["school_id"] for s in store.schools()] == ["S2"]

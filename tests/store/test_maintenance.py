@@ -50,7 +50,7 @@ def store_file(tmp_path) -> Path:
 def test_new_builds_a_store_and_counts_what_it_added(tmp_path):
     report = import_folder(write_folder(tmp_path / "csv"), tmp_path / "out" / "wqm.sqlite")
     assert report.added == {"schools": 2, "school_years": 2, "cycles": 2, "ratings": 2, "notes": 2,
-                            "reflections": 0, "targets": 0, "awards": 0, "answers": 3}
+                            "reflections": 0, "targets": 0, "awards": 0, "answers": 3, "scores": 0}
     assert sorted(p.name for p in report.target.parent.iterdir()) == ["wqm.sqlite"]  # no temporary files left
     with Store(report.target, read_only=True) as store:
         assert [s["school_id"] for s in store.schools()] == ["S1", "S2"]
@@ -129,9 +129,9 @@ def test_replace_keeps_a_backup_and_replaces_in_place(tmp_path, store_file):
 
     assert report.mode == "replace"
     assert report.added == {"schools": 1, "school_years": 1, "cycles": 1, "ratings": 1, "notes": 0,
-                            "reflections": 0, "targets": 0, "awards": 0, "answers": 1}
+                            "reflections": 0, "targets": 0, "awards": 0, "answers": 1, "scores": 0}
     assert report.removed == {"schools": 2, "school_years": 2, "cycles": 2, "ratings": 2, "notes": 2,
-                              "reflections": 0, "targets": 0, "awards": 0, "answers": 3}
+                              "reflections": 0, "targets": 0, "awards": 0, "answers": 3, "scores": 0}
     assert os.stat(store_file).st_ino == inode  # the same file, not a new one renamed over it
     assert held.execute("SELECT school_id FROM schools").fetchall() == [("S3",)]
     held.execute("INSERT INTO meta VALUES ('held', 'saved')")  # a later save lands in the store
@@ -199,7 +199,7 @@ def test_merge_adds_what_is_new_and_keeps_every_history_row(tmp_path, store_file
         "staff_survey.csv": MINIMAL["staff_survey.csv"] + "S1,2024-25,s3,teaching,2,2\n"})
     report = import_folder(later, store_file, "merge")
     assert report.added == {"schools": 1, "school_years": 2, "cycles": 3, "ratings": 3, "notes": 0,
-                            "reflections": 1, "targets": 0, "awards": 0, "answers": 2}
+                            "reflections": 1, "targets": 0, "awards": 0, "answers": 2, "scores": 0}
     assert report.backup is not None and backups(tmp_path) == [report.backup]
     with Store(store_file, read_only=True) as store:
         cycle = store.cycle("S1", "2024-25")["cycle_id"]
@@ -495,7 +495,7 @@ def test_remove_school_erases_it_whole_and_logs_counts(two_schools):
     other = rows_of(two_schools, "S2")
     removed = remove_school(two_schools, "S1")
     assert removed == {"schools": 1, "school_years": 1, "cycles": 2, "ratings": 2, "notes": 1, "reflections": 1,
-                       "targets": 0, "awards": 0, "answers": 3}
+                       "targets": 0, "awards": 0, "answers": 3, "scores": 0}
     assert all(not rows for rows in rows_of(two_schools, "S1").values())
     assert rows_of(two_schools, "S2") == other  # untouched
     (entry,) = erasure_log(two_schools)
@@ -553,3 +553,41 @@ def test_import_report_summary_lists_only_what_happened(tmp_path):
                           dict(schools=2), tmp_path / "wqm.sqlite.backup-20261128T153000Z")
     assert report.summary() == (f"{tmp_path / 'wqm.sqlite'}: replaced: added 1 schools, 4 ratings; removed "
                                 f"2 schools; backup {tmp_path / 'wqm.sqlite.backup-20261128T153000Z'}")
+
+
+# -- measure scores -----------------------------------------------------------------------------------------------
+
+SCORED_STAFF = ("school_id,academic_year,respondent,role,S01,S02,swemwbs.raw,swemwbs.metric\n"
+                "S1,2024-25,s1,teaching,4,5,24,21.54\n"
+                "S1,2024-25,s2,support,3,,,\n")
+
+
+def test_merge_carries_a_new_respondents_scores_and_refuses_a_changed_one(tmp_path):
+    target = import_folder(write_folder(tmp_path / "a", **{"staff_survey.csv": SCORED_STAFF}),
+                           tmp_path / "wqm.sqlite").target
+    more = SCORED_STAFF + "S1,2024-25,s3,teaching,2,2,30,27.03\n"
+    report = import_folder(write_folder(tmp_path / "b", **{"staff_survey.csv": more}), target, "merge")
+    assert (report.added["answers"], report.added["scores"]) == (2, 2)
+    with Store(target, read_only=True) as store:
+        frame = store.survey_scores(store.school_year("S1", "2024-25")["school_year_id"])
+        assert sorted(zip(frame["respondent"], frame["score_id"])) == [
+            ("s1", "metric"), ("s1", "raw"), ("s3", "metric"), ("s3", "raw")]
+    assert not any(import_folder(write_folder(tmp_path / "c", **{"staff_survey.csv": more}), target,
+                                 "merge").added.values())
+    changed = more.replace("24,21.54", "25,22.35")
+    with pytest.raises(StoreError, match=r"respondent s1, score swemwbs metric: 21.54 in the store, 22.35 in the "
+                                         r"folder; nothing was imported"):
+        import_folder(write_folder(tmp_path / "d", **{"staff_survey.csv": changed}), target, "merge")
+
+
+def test_replace_and_erase_count_scores(tmp_path):
+    target = import_folder(write_folder(tmp_path / "a", **{"staff_survey.csv": SCORED_STAFF}),
+                           tmp_path / "wqm.sqlite").target
+    report = import_folder(write_folder(tmp_path / "b"), target, "replace")
+    assert report.removed["scores"] == 2 and report.added["scores"] == 0
+    target2 = import_folder(write_folder(tmp_path / "c", **{"staff_survey.csv": SCORED_STAFF}),
+                            tmp_path / "two.sqlite").target
+    assert remove_school(target2, "S1")["scores"] == 2
+    conn = sqlite3.connect(target2)
+    assert conn.execute("SELECT count(*) FROM survey_scores").fetchone()[0] == 0
+    conn.close()

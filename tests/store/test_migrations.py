@@ -321,3 +321,23 @@ def test_two_processes_opening_an_old_store_migrate_it_once(tmp_path):
     assert sorted(versions, key=str) == [1, None, None]
     assert len(list(tmp_path.glob("wqm.sqlite.backup-*"))) == 1
     assert len(dump(path, "SELECT * FROM sef_history")) == 614
+
+
+def test_a_v6_store_gains_survey_scores_keeping_every_row(tmp_path):
+    """Version 6 had no ``survey_scores``: a store made now, with the table dropped and the version set back,
+    migrates to the schema of a new store with every row of the other tables kept."""
+    from .conftest import write_folder
+
+    folder = write_folder(tmp_path / "folder")
+    path = import_folder(folder, tmp_path / "wqm.sqlite").target
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("DROP TABLE survey_scores")
+    conn.execute("UPDATE meta SET value = '6' WHERE key = 'schema_version'")
+    conn.close()
+    tables = ("schools", "school_years", "cycles", "sef_history", "adviser_notes", "survey_imports",
+              "survey_answers")
+    before = {t: dump(path, f"SELECT * FROM {t} ORDER BY 1, 2") for t in tables}
+    assert migrate(path) == (6, SCHEMA_VERSION)
+    assert {t: dump(path, f"SELECT * FROM {t} ORDER BY 1, 2") for t in tables} == before
+    assert dump(path, "SELECT count(*) FROM survey_scores") == [(0,)]
+    assert schema_of(path) == schema_of(import_folder(folder, tmp_path / "fresh.sqlite").target)

@@ -27,8 +27,8 @@ def test_statements_split_the_schema_keeping_trigger_bodies_whole():
         conn.execute(p)
     names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     assert {"meta", "schools", "school_years", "cycles", "sef_history", "sef_current", "reflections",
-            "adviser_notes", "survey_imports", "survey_answers", "survey_tallies", "survey_comments", "erasures",
-            "erasure_log"} <= names
+            "adviser_notes", "survey_imports", "survey_answers", "survey_tallies", "survey_comments", "survey_scores",
+            "erasures", "erasure_log"} <= names
     for table in HISTORY:
         assert {f"{table}_no_update", f"{table}_no_delete", f"{table}_no_replace"} <= names
     assert "".join(parts).replace("\n", "").replace(" ", "") == SCHEMA.replace("\n", "").replace(" ", "")

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from wqm_nb.data import load_question_bank
-from wqm_nb.store.surveys import MISSING, NOT_ANSWERED, SurveyData, current_imports, pack, read_survey_data, unpack
+from wqm_nb.store.surveys import (MISSING, NOT_ANSWERED, SCORE_COLUMNS, SurveyData, current_imports, has_value,
+                                  insert_scores, pack, read_survey_data, unpack)
 
 BANK = load_question_bank()
 ORDER = {sid: s.item_ids for sid, s in BANK.surveys.items()}
@@ -204,3 +205,61 @@ def test_trigger_refuses_other_changes_together_with_replaced_by(store, year):
     with pytest.raises(sqlite3.IntegrityError, match="changes only once"):
         store.conn.execute("UPDATE survey_imports SET item_ids = 'S05', replaced_by = ? WHERE import_id = ?",
                            (old, new))
+
+
+# --------------------------------------------------------------------------
+# measure scores
+
+
+def scored_import(store, year, sha="one", on_existing="refuse", respondents=("a", "b"), value=20.5):
+    return store.import_survey(
+        year, "pupil", source="test", item_ids=["U01"], respondents=list(respondents),
+        subgroups=["Y5", ""][:len(respondents)], values=np.array([[4], [MISSING]][:len(respondents)]),
+        file_sha256=sha, on_existing=on_existing,
+        scores=[(respondents[0], "swemwbs", "self", "raw", 24.0, ""),
+                (respondents[0], "swemwbs", "self", "metric", value, ""),
+                (respondents[-1], "sdq", "self", "emotional", 6.0, "Borderline"),
+                (respondents[-1], "sdq", "self", "conduct", float("nan"), "")])      # no score: not stored
+
+
+def test_scores_are_stored_with_the_import_and_read_with_the_respondents_subgroup(store, year):
+    scored_import(store, year)
+    frame = store.survey_scores(year)
+    assert list(frame.columns) == SCORE_COLUMNS
+    assert frame.values.tolist() == [
+        ["pupil", "b", "", "sdq", "self", "emotional", 6.0, "Borderline"],
+        ["pupil", "a", "Y5", "swemwbs", "self", "metric", 20.5, ""],
+        ["pupil", "a", "Y5", "swemwbs", "self", "raw", 24.0, ""]]
+    data = read_survey_data(store.conn, year, ORDER)
+    assert data.score_rows().equals(frame)
+    # b answered no survey item but has a score: a respondent of the import all the same
+    assert data.blocks["pupil"].respondents.tolist() == ["a", "b"]
+    assert store.survey_scores(year, "staff").empty and SurveyData().score_rows().empty
+
+
+def test_a_replaced_imports_scores_are_gone(store, year):
+    first = scored_import(store, year)
+    second = scored_import(store, year, sha="two", on_existing="replace", respondents=("c",), value=30.0)
+    assert [r["import_id"] for r in second.replaced] == [first.import_id]
+    frame = store.survey_scores(year)
+    assert set(frame["respondent"]) == {"c"} and frame.loc[frame["score_id"] == "metric", "value"].tolist() == [30.0]
+    held = store.conn.execute("SELECT count(*) FROM survey_scores WHERE import_id = ?", (first.import_id,))
+    assert held.fetchone()[0] == 0
+
+
+def test_an_added_import_keeps_both_imports_scores(store, year):
+    scored_import(store, year)
+    scored_import(store, year, sha="two", on_existing="add", respondents=("c", "d"))
+    assert set(store.survey_scores(year)["respondent"]) == {"a", "b", "c", "d"}
+
+
+def test_a_score_needs_a_stored_respondent_of_its_import(store, year):
+    outcome = scored_import(store, year)
+    store.conn.execute("PRAGMA foreign_keys = ON")
+    with pytest.raises(sqlite3.IntegrityError):
+        insert_scores(store.conn, outcome.import_id, [("nobody", "swemwbs", "self", "raw", 20.0, "")])
+
+
+def test_insert_scores_leaves_missing_values_out():
+    assert has_value(1.0) and has_value(0.0) and not has_value(None) and not has_value(float("nan"))
+    assert not has_value(pd.NA)

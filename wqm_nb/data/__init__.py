@@ -12,6 +12,7 @@ from ..errors import DataFileError
 from .crosswalk import CROSSWALK_FILE, Crosswalk, load_crosswalk, parse_crosswalk
 from .frameworks import (FRAMEWORK_DIR, SCALES_FILE, Framework, available_frameworks, load_framework,
                          load_scales, parse_framework, parse_scales)
+from .instruments import INSTRUMENT_DIR, Instrument, available_instruments, load_instrument, parse_instrument
 from .safeguarding import SAFEGUARDING_FILE, load_safeguarding_list, parse_safeguarding
 from .schema import read_yaml
 from .surveys import (MAPPING_DIR, QUESTION_BANK_FILE, QuestionBank, SurveyMapping, load_mapping,
@@ -21,20 +22,27 @@ __all__ = ["CROSSWALK_FILE", "Crosswalk", "load_crosswalk", "parse_crosswalk",
            "FRAMEWORK_DIR", "MAPPING_DIR", "QUESTION_BANK_FILE", "SCALES_FILE", "Framework", "QuestionBank",
            "SurveyMapping", "available_frameworks", "bundled_files", "load_framework", "load_mapping",
            "load_question_bank", "load_safeguarding_list", "load_scales", "parse_framework", "parse_mapping", "parse_question_bank",
-           "parse_scales", "validate_file"]
+           "parse_scales", "validate_file",
+           "INSTRUMENT_DIR", "Instrument", "available_instruments", "load_instrument", "parse_instrument"]
 
 
 def bundled_files() -> list[Path]:
     """Every data file shipped with the package, in the order they depend on each other."""
     return [SCALES_FILE, *sorted(FRAMEWORK_DIR.glob("*.yaml")), QUESTION_BANK_FILE,
-            *sorted(MAPPING_DIR.glob("*.yaml")), SAFEGUARDING_FILE, CROSSWALK_FILE]
+            *sorted(MAPPING_DIR.glob("*.yaml")), SAFEGUARDING_FILE, CROSSWALK_FILE,
+            *sorted(INSTRUMENT_DIR.glob("*.yaml"))]
 
 
 def validate_file(path: str | Path) -> str:
-    """Validate a scales, framework, question bank, mapping, safeguarding-list or crosswalk file; return a
-    one-line summary."""
+    """Validate a scales, framework, question bank, mapping, safeguarding-list, crosswalk or instrument file;
+    return a one-line summary."""
     path = Path(path)
     doc = read_yaml(path)
+    if isinstance(doc, dict) and "response_sets" in doc:
+        inst = parse_instrument(doc, path)
+        banded = ", ".join(f"{who}: {b.scheme}" for who, b in inst.bands.items()) or "no bands"
+        return (f"{path.name}: instrument {inst.name}, {len(inst.item_columns())} item columns, "
+                f"{len(inst.scores)} scores ({banded})")
     if isinstance(doc, dict) and "links" in doc:
         crosswalk = parse_crosswalk(doc, path)
         return (f"{path.name}: evidence crosswalk, {len(crosswalk.links)} links between "

@@ -16,23 +16,38 @@ without questions. A mapping file looks like::
       Year 5: Y5
     answer_labels:                  # answer label -> value on the survey's scale
       Neither: 3
+    instruments:                    # a validated measure's block of columns (optional)
+      swemwbs: {columns: F:L}       # by position: the columns, in the order of the instrument's items
+      sdq: {informant: self}        # its columns named under columns: (header -> sdq1 ...)
 
 A column target is an item id of the survey, ``subgroup``, ``ignore`` (the
-column is dropped), or ``comment <comment item id>``. Headers are compared
-after :func:`normalise_text` (numbering, spacing, quotes, case and a trailing
-"?" or "*" do not matter). The mapping is data: it is validated when it is
-loaded, and an error names the file and the field.
+column is dropped), ``comment <comment item id>``, or an item of a validated
+measure (:mod:`wqm_nb.data.instruments`): its column id (``swemwbs3``,
+``sdq12``, ``sdqimpact2``, ``stirling7``), or a pre-scored score of an
+instrument that takes them as ``<instrument>.<score>`` (``sdq.emotional``).
+Under ``instruments:`` an instrument's block is given by position:
+``columns`` (a range ``F:L`` or a list of column letters, in the order of the
+instrument's items for the informant: SWEMWBS ``swemwbs1``..``swemwbs7``) or
+``start`` (the first column; the items follow one per column), and its
+``informant`` (the SDQ's ``parent``, ``teacher`` or ``self``). Headers are
+compared after :func:`normalise_text` (numbering, spacing, quotes, case and a
+trailing "?" or "*" do not matter). The mapping is data: it is validated when
+it is loaded, and an error names the file and the field.
 """
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from ..errors import DataFileError, SettingsError
+from ..spreadsheet import column_letter
+from .instruments import Instrument, available_instruments, load_instrument
 from .schema import Reader, join, read_yaml
 from .surveys import QuestionBank
 
@@ -45,6 +60,8 @@ _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": 
                          "\u2013": "-", "\u2014": "-", "\u00a0": " "})
 _NUMBERING = re.compile(r"^\s*(?:q(?:uestion)?\s*)?\d+(?:\.\d+)*\s*[.):\-]?\s+(?=\S)", re.IGNORECASE)
 _TRAILING = re.compile(r"[\s?*.:!]+$")
+_LETTERS = re.compile(r"^[A-Z]{1,3}$")
+_ITEM_ID = re.compile(r"[\s_\-]+")
 
 
 def normalise_text(text: object) -> str:
@@ -60,6 +77,89 @@ def normalise_text(text: object) -> str:
     return _TRAILING.sub("", value)
 
 
+def column_index(letters: str) -> int:
+    """The 0-based index of spreadsheet column letters (A -> 0, AB -> 27)."""
+    index = 0
+    for ch in letters:
+        index = index * 26 + ord(ch) - 64
+    return index - 1
+
+
+def parse_columns(spec: Any, count: int | None = None) -> tuple[str, ...]:
+    """Column letters from a range ``F:L``, a list ``F,G,H`` (or a YAML list), or a first column ``F`` with
+    ``count`` columns following it. :class:`ValueError` when a part is not column letters."""
+    if isinstance(spec, (list, tuple)):
+        parts = [str(p).strip().upper() for p in spec]
+    else:
+        text = str(spec).strip().upper()
+        if ":" in text:
+            first, _, last = text.partition(":")
+            first, last = first.strip(), last.strip()
+            for part in (first, last):
+                if not _LETTERS.match(part):
+                    raise ValueError(f"{part!r} is not a column letter (A, B, ... AA)")
+            a, b = column_index(first), column_index(last)
+            if b < a:
+                raise ValueError(f"the range {text} runs backwards")
+            return tuple(column_letter(i) for i in range(a, b + 1))
+        parts = [p.strip() for p in text.split(",")] if text else []
+    for part in parts:
+        if not _LETTERS.match(part):
+            raise ValueError(f"{part!r} is not a column letter (A, B, ... AA)")
+    if count is not None and len(parts) == 1 and count > 1:
+        start = column_index(parts[0])
+        return tuple(column_letter(i) for i in range(start, start + count))
+    if len(set(parts)) != len(parts):
+        raise ValueError("a column is listed twice")
+    return tuple(parts)
+
+
+@dataclass(frozen=True)
+class InstrumentBlock:
+    """A validated measure's columns in an export: by position (``columns``, column letters in the order of
+    the instrument's items for the informant), or, when empty, the columns the mapping or their headers name;
+    and its informant ('' for the instrument's only one, or the survey's default)."""
+    instrument: str
+    columns: tuple[str, ...] = ()
+    informant: str = ""
+
+
+#: The informant a survey's respondents are when an import does not say (``--informant``): pupils answer
+#: for themselves, parents as parents (staff answering the SDQ's teacher form must say so).
+SURVEY_INFORMANTS = {"pupil": "self", "parent": "parent"}
+
+
+def default_informant(instrument: Instrument, survey_id: str) -> str:
+    """The informant of an instrument in a survey when none is given: its only one, else the survey's
+    (:data:`SURVEY_INFORMANTS`) when the instrument has it, else '' (the import must say)."""
+    if len(instrument.informants) == 1:
+        return instrument.informants[0]
+    wanted = SURVEY_INFORMANTS.get(survey_id, "")
+    return wanted if wanted in instrument.informants else ""
+
+
+@lru_cache(maxsize=1)
+def instrument_item_ids() -> dict[str, tuple[str, str]]:
+    """Every target a column may have for a validated measure -> ``(instrument id, item column or score id)``:
+    the item columns of each bundled instrument (``swemwbs3``), and its pre-scored scores as
+    ``<instrument>.<score>`` (``sdq.emotional``)."""
+    out: dict[str, tuple[str, str]] = {}
+    for instrument_id in available_instruments():
+        instrument = load_instrument(instrument_id)
+        for column in instrument.item_columns():
+            out[column] = (instrument.id, column)
+        for score in instrument.prescored:
+            out[f"{instrument.id}.{score}"] = (instrument.id, score)
+    return out
+
+
+def instrument_target(header: object) -> str | None:
+    """The measure item a header names by itself (``SWEMWBS 3``, ``sdq_12``, ``SDQ.emotional`` ->
+    ``swemwbs3``, ``sdq12``, ``sdq.emotional``), or None."""
+    key = _ITEM_ID.sub("", normalise_text(header))
+    return key if key in instrument_item_ids() else None
+
+
 @dataclass(frozen=True)
 class ImportMapping:
     """A validated import mapping (see the module notes)."""
@@ -69,6 +169,7 @@ class ImportMapping:
     subgroup_values: dict[str, str] = field(default_factory=dict)  # normalised answer -> subgroup value
     answer_labels: dict[str, int] = field(default_factory=dict)    # normalised label -> scale value
     path: str = ""
+    instruments: dict[str, InstrumentBlock] = field(default_factory=dict)   # instrument id -> its block
 
     def target(self, header: str) -> str | None:
         """What the mapping says a column is, or None when it does not name it."""
@@ -82,6 +183,11 @@ class ImportMapping:
             doc["subgroup_values"] = dict(self.subgroup_values)
         if self.answer_labels:
             doc["answer_labels"] = dict(self.answer_labels)
+        if self.instruments:
+            doc["instruments"] = {
+                b.instrument: {**({"columns": list(b.columns)} if b.columns else {}),
+                               **({"informant": b.informant} if b.informant else {})}
+                for b in self.instruments.values()}
         return ("# wqm survey import mapping: column header as exported -> item id, subgroup, ignore or\n"
                 "# 'comment <id>'. Use it with: wqm survey import FILE --mapping THIS_FILE\n"
                 + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=120))
@@ -90,12 +196,13 @@ class ImportMapping:
 def parse_import_mapping(doc: Any, file: str | Path, bank: QuestionBank) -> ImportMapping:
     """Validate a parsed import mapping document against the question bank."""
     r = Reader(file)
-    r.mapping(doc, "", ("survey", "columns", "subgroup_values", "answer_labels"))
+    r.mapping(doc, "", ("survey", "columns", "subgroup_values", "answer_labels", "instruments"))
     survey_id = r.get(doc, "survey", "", str)
     if survey_id not in bank.surveys:
         r.fail("survey", f"unknown survey {survey_id!r} (question bank: {', '.join(bank.surveys)})")
     survey = bank.surveys[survey_id]
     comment_ids = {c.id for c in survey.comments}
+    measure_items = instrument_item_ids()
     columns, headers = {}, {}
     raw_columns = r.mapping(r.get(doc, "columns", "", dict, required=False, default={}), "columns")
     for header, target in raw_columns.items():
@@ -106,6 +213,8 @@ def parse_import_mapping(doc: Any, file: str | Path, bank: QuestionBank) -> Impo
         words = target.split()
         if target in (SUBGROUP, IGNORE) or target in survey.item_ids:
             pass
+        elif target.lower() in measure_items:
+            target = target.lower()
         elif words[0] == COMMENT and len(words) == 2 and words[1] in comment_ids:
             target = f"{COMMENT} {words[1]}"
         elif target == SUBGROUP and survey.subgroup is None:
@@ -113,7 +222,8 @@ def parse_import_mapping(doc: Any, file: str | Path, bank: QuestionBank) -> Impo
         else:
             comments = f"; comments: {', '.join(sorted(comment_ids))}" if comment_ids else ""
             r.fail(where, f"unknown target {target!r}: use an item of the {survey_id} survey "
-                          f"({', '.join(survey.item_ids)}), subgroup, ignore or 'comment <id>'{comments}")
+                          f"({', '.join(survey.item_ids)}), subgroup, ignore, 'comment <id>'{comments}, or an "
+                          f"item of a measure ({', '.join(_examples(measure_items))})")
         if target == SUBGROUP and survey.subgroup is None:
             r.fail(where, f"the {survey_id} survey has no subgroup question")
         key = normalise_text(header)
@@ -144,8 +254,94 @@ def parse_import_mapping(doc: Any, file: str | Path, bank: QuestionBank) -> Impo
                    f"expected a value on the scale {list(scale.values)} (the {survey_id} survey's "
                    f"{scale.name.lower()})")
         answer_labels[normalise_text(label)] = value
+    instruments = _parse_instruments(r, doc.get("instruments"))
     return ImportMapping(survey=survey_id, columns=columns, headers=headers, subgroup_values=subgroup_values,
-                         answer_labels=answer_labels, path=str(file))
+                         answer_labels=answer_labels, path=str(file), instruments=instruments)
+
+
+def with_instrument(mapping: ImportMapping | None, survey: str, instrument_id: str, informant: str = "",
+                    columns: str = "") -> ImportMapping:
+    """``mapping`` (or an empty one for ``survey``) with an instrument block added, as ``wqm survey import
+    --instrument NAME [--informant I] [--instrument-columns F:L]`` gives it: ``columns`` a range ``F:L``, a
+    list ``F,G,H`` or the first column ``F`` (the informant's items follow, one per column); none: the
+    columns are found by the mapping or their headers. :class:`SettingsError` for an unknown instrument or
+    informant, or columns that do not fit the instrument's items."""
+    instrument = load_instrument(instrument_id)
+    who = informant or (mapping.instruments[instrument.id].informant
+                        if mapping and instrument.id in mapping.instruments else "")
+    resolved = instrument.resolve_informant(who or default_informant(instrument, survey) or None) \
+        if (who or columns or default_informant(instrument, survey)) else ""
+    letters: tuple[str, ...] = ()
+    if columns:
+        try:
+            letters = parse_columns(columns, len(instrument.item_columns(resolved)))
+            block_items(instrument, resolved, len(letters))
+        except ValueError as exc:
+            raise SettingsError(f"--instrument-columns {columns}: {exc}") from None
+    base = mapping or ImportMapping(survey=survey)
+    block = InstrumentBlock(instrument.id, letters, who)
+    return replace(base, instruments={**base.instruments, instrument.id: block})
+
+
+def _examples(measure_items: dict[str, tuple[str, str]]) -> list[str]:
+    """A few measure targets, one per instrument, for an error message."""
+    first: dict[str, str] = {}
+    for target, (instrument, _) in measure_items.items():
+        first.setdefault(instrument, target)
+    return [f"{t}.." for t in first.values()]
+
+
+def block_items(instrument: Instrument, informant: str, count: int) -> tuple[str, ...]:
+    """The item columns ``count`` positional columns stand for: the informant's items in order (all of them,
+    or the required ones first when the optional ones, such as the SDQ impact supplement, are left out).
+    :class:`ValueError` when ``count`` fits neither."""
+    items = instrument.items_for(informant)
+    required = [i.column for i in items if not i.optional]
+    every = [i.column for i in items]
+    if count == len(every):
+        return tuple(every)
+    if len(required) <= count < len(every) and every[:len(required)] == required:
+        return tuple(every[:count])
+    wanted = f"{len(required)} to {len(every)}" if len(required) < len(every) else f"{len(every)}"
+    raise ValueError(f"{count} columns, but {instrument.id} ({informant}) has {wanted} item columns "
+                     f"({', '.join(every)})")
+
+
+def _parse_instruments(r: Reader, raw: Any) -> dict[str, InstrumentBlock]:
+    """The ``instruments:`` section: instrument id -> ``{columns | start, informant}``."""
+    if raw is None:
+        return {}
+    r.mapping(raw, "instruments")
+    out = {}
+    for instrument_id, body in raw.items():
+        path = join("instruments", str(instrument_id))
+        try:
+            instrument = load_instrument(str(instrument_id))
+        except (SettingsError, DataFileError):
+            r.fail(path, f"unknown instrument {instrument_id!r} (bundled: {', '.join(available_instruments())})")
+        body = {} if body is None else body
+        r.mapping(body, path, ("columns", "start", "informant"))
+        informant = r.get(body, "informant", path, str, required=False, default="")
+        try:
+            who = instrument.resolve_informant(informant or None) if informant or len(instrument.informants) == 1 \
+                else ""
+        except SettingsError as exc:
+            r.fail(join(path, "informant"), str(exc))
+        if "columns" in body and "start" in body:
+            r.fail(path, "give columns or start, not both")
+        columns: tuple[str, ...] = ()
+        if body.get("columns") is not None or body.get("start") is not None:
+            key = "columns" if body.get("columns") is not None else "start"
+            if not who:
+                r.fail(join(path, "informant"), f"{instrument.id} needs an informant to place its columns "
+                                                f"(one of {', '.join(instrument.informants)})")
+            try:
+                columns = parse_columns(body[key], len(instrument.item_columns(who)) if key == "start" else None)
+                block_items(instrument, who, len(columns))
+            except ValueError as exc:
+                r.fail(join(path, key), str(exc))
+        out[instrument.id] = InstrumentBlock(instrument.id, columns, informant)
+    return out
 
 
 def load_import_mapping(path: str | Path, bank: QuestionBank) -> ImportMapping:
@@ -153,5 +349,6 @@ def load_import_mapping(path: str | Path, bank: QuestionBank) -> ImportMapping:
     return parse_import_mapping(read_yaml(Path(path)), path, bank)
 
 
-__all__ = ["COMMENT", "IGNORE", "SUBGROUP", "ImportMapping", "load_import_mapping", "normalise_text",
-           "parse_import_mapping"]
+__all__ = ["COMMENT", "IGNORE", "SUBGROUP", "SURVEY_INFORMANTS", "ImportMapping", "InstrumentBlock", "block_items",
+           "column_index", "default_informant", "instrument_item_ids", "instrument_target",
+           "load_import_mapping", "normalise_text", "parse_columns", "parse_import_mapping", "with_instrument"]

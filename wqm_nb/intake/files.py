@@ -30,7 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DataFileError
-from ..spreadsheet import NotText, decode_text
+from ..spreadsheet import NotText, column_letter, decode_text
 
 DELIMITERS = (",", ";", "\t")
 _SNIFF_LINES = 20
@@ -159,16 +159,6 @@ def _cell_text(value: object) -> str:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)
-
-
-def column_letter(index: int) -> str:
-    """Spreadsheet column letters of a 0-based column index (0 -> A, 27 -> AB)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 __all__ = ["RawTable", "column_letter", "read_table", "sniff_delimiter"]

@@ -14,7 +14,16 @@ Each question column gets one :class:`ColumnMatch`:
 * ``free-text``: answers that are not on the survey's scale (the staff audit's
   is the maturity scale); dropped and reported;
 * ``unmatched``: answers on the scale but text that matches no item: an
-  error that lists the column, unless the mapping says ``ignore``.
+  error that lists the column, unless the mapping says ``ignore``;
+* ``instrument``: an item of a validated measure (SDQ, SWEMWBS, Stirling;
+  :mod:`wqm_nb.data.instruments`), or a pre-scored SDQ scale score. No item
+  wording is shipped, so such a column is never matched by its text: by
+  position (the mapping's ``instruments:`` block, or ``--instrument-columns``:
+  the columns in the order of the instrument's items), by the mapping's
+  ``columns:`` (header -> ``swemwbs3``), or by a header that is the item's
+  column id itself (``swemwbs3``, ``SWEMWBS 3``, ``sdq_12``). Position comes
+  first, then the mapping, then the header. Its answers are scored at import
+  and only the scores are stored (:mod:`wqm_nb.intake.plan`).
 """
 from __future__ import annotations
 
@@ -23,13 +32,16 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..data import QuestionBank
-from ..data.import_mapping import COMMENT, IGNORE, SUBGROUP, ImportMapping, normalise_text
+from ..data.import_mapping import (COMMENT, IGNORE, SUBGROUP, ImportMapping, block_items, column_index,
+                                   default_informant, instrument_item_ids, instrument_target, normalise_text)
+from ..data.instruments import load_instrument
 from ..data.surveys import Survey
 from .shapes import METADATA, PERSONAL, Column
 
 ITEM, COMMENT_TARGET, EMPTY, FREE_TEXT, UNMATCHED = "item", "comment", "empty", "free-text", "unmatched"
-#: Actions whose column is read into the store.
-KEPT = (ITEM, SUBGROUP, COMMENT_TARGET)
+INSTRUMENT = "instrument"
+#: Actions whose column is read (an instrument's answers are scored, and only the scores stored).
+KEPT = (ITEM, SUBGROUP, COMMENT_TARGET, INSTRUMENT)
 #: Share of a column's distinct answers that must be on the scale for it to count as a scale column.
 SCALE_SHARE = 0.5
 
@@ -39,9 +51,11 @@ class ColumnMatch:
     """What one column of an export is."""
     column: Column
     action: str             # ITEM, SUBGROUP, COMMENT_TARGET, IGNORE, PERSONAL, METADATA, EMPTY, FREE_TEXT, UNMATCHED
-    target: str = ""        # item or comment id
-    how: str = ""           # "mapping", "exact text", "text", or why it was dropped
+    target: str = ""        # item or comment id; INSTRUMENT: the instrument's item column or pre-scored score id
+    how: str = ""           # "mapping", "exact text", "text", "position", "header", or why it was dropped
     other_survey: str = ""  # for UNMATCHED: a survey whose item the text matches
+    instrument: str = ""    # for INSTRUMENT: the instrument id
+    prescored: bool = False  # for INSTRUMENT: a pre-scored score (sdq.emotional), not an item answer
 
     @property
     def kept(self) -> bool:
@@ -56,6 +70,9 @@ class ColumnMatch:
             return f"comment {self.target}"
         if self.action == SUBGROUP:
             return "subgroup"
+        if self.action == INSTRUMENT:
+            return (f"{self.instrument} score {self.target} (pre-scored)" if self.prescored
+                    else f"{self.instrument} item {self.target}")
         return {IGNORE: "ignored (mapping)", PERSONAL: "dropped: personal data", METADATA: "dropped: metadata",
                 EMPTY: "dropped: no answers", FREE_TEXT: "dropped: free text",
                 UNMATCHED: "NOT MATCHED: answers on the scale"}[self.action]
@@ -84,11 +101,28 @@ def match_columns(columns: tuple[Column, ...], cells: pd.DataFrame, survey: Surv
     subgroup_texts = {normalise_text(q) for q in survey.subgroup.questions} if survey.subgroup else set()
     elsewhere = {normalise_text(t): s.id for s in bank.surveys.values() if s.id != survey.id for i in s.items
                  for t in i.texts}
+    measure_items = instrument_item_ids()
+    by_position = instrument_positions(mapping, survey.id)
     matches = []
     for column in columns:
+        if column.index in by_position:
+            instrument, item = by_position[column.index]
+            matches.append(ColumnMatch(column, INSTRUMENT, item, "position", instrument=instrument))
+            continue
         target = mapping.target(column.header) if mapping else None
         if target is None and mapping:
             target = next((t for t in map(mapping.target, column.texts) if t), None)
+        if target is None:
+            named = instrument_target(column.header)
+            if named is not None:
+                target, how_named = named, "header"
+        else:
+            how_named = "mapping"
+        if target in measure_items:
+            instrument, item = measure_items[target]
+            matches.append(ColumnMatch(column, INSTRUMENT, item, how_named, instrument=instrument,
+                                       prescored="." in target))
+            continue
         if target == IGNORE:
             matches.append(ColumnMatch(column, IGNORE, how="mapping"))
             continue
@@ -132,13 +166,27 @@ def match_columns(columns: tuple[Column, ...], cells: pd.DataFrame, survey: Surv
     return _one_column_per_target(matches)
 
 
+def instrument_positions(mapping: ImportMapping | None, survey_id: str = "") -> dict[int, tuple[str, str]]:
+    """Column index -> (instrument id, item column) of the mapping's positional instrument blocks (the
+    columns in the order of the instrument's items for its informant, :func:`default_informant`)."""
+    out: dict[int, tuple[str, str]] = {}
+    for block in (mapping.instruments.values() if mapping else ()):
+        if not block.columns:
+            continue
+        instrument = load_instrument(block.instrument)
+        informant = instrument.resolve_informant(block.informant or default_informant(instrument, survey_id))
+        for letters, item in zip(block.columns, block_items(instrument, informant, len(block.columns))):
+            out[column_index(letters)] = (instrument.id, item)
+    return out
+
+
 def _one_column_per_target(matches: list[ColumnMatch]) -> list[ColumnMatch]:
     """Keep the first column that matches an item, the subgroup or a comment; later ones become unmatched
     (the same question exported twice is a mistake the consultant must resolve in the mapping)."""
     seen: set[tuple[str, str]] = set()
     out = []
     for m in matches:
-        key = (m.action, m.target)
+        key = (m.action, f"{m.instrument}:{m.target}" if m.action == INSTRUMENT else m.target)
         if m.kept and key in seen:
             out.append(ColumnMatch(m.column, UNMATCHED, how=f"a second column for {m.described}"))
             continue
@@ -148,5 +196,5 @@ def _one_column_per_target(matches: list[ColumnMatch]) -> list[ColumnMatch]:
     return out
 
 
-__all__ = ["COMMENT_TARGET", "EMPTY", "FREE_TEXT", "ITEM", "KEPT", "UNMATCHED", "ColumnMatch", "is_scale_answer",
-           "match_columns"]
+__all__ = ["COMMENT_TARGET", "EMPTY", "FREE_TEXT", "INSTRUMENT", "ITEM", "KEPT", "UNMATCHED", "ColumnMatch",
+           "instrument_positions", "is_scale_answer", "match_columns"]

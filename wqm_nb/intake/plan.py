@@ -20,6 +20,19 @@ The same three steps serve ``wqm survey import`` and the import widget:
    :meth:`wqm_nb.store.Store.import_survey` in one transaction (the file's
    SHA-256 makes a second import of the same file a no-op).
 
+**Validated measures.** An export may carry a block of a validated measure's
+items (SDQ, SWEMWBS, Stirling) after the survey's own items, matched by
+position, by the mapping or by headers named like ``swemwbs1``
+(:mod:`~wqm_nb.intake.matching`). :func:`plan_import` scores them with
+:func:`wqm_nb.model.scoring.score_responses` (or, for pre-scored SDQ scale
+scores, :func:`~wqm_nb.model.scoring.score_prescored`), with the informant the
+mapping or ``--informant`` gives (else the survey's: pupils self-report,
+parents the parent form). A bad answer is a :class:`DataFileError` naming
+the export's row and column. Only the scores are written (``survey_scores``,
+with the respondent's pseudonymous id), not the item answers (see
+:mod:`wqm_nb.store.surveys`). A respondent is kept when they answered one of
+the survey's items or got a score.
+
 Personal data never enters the store: personal and metadata columns and
 free-text columns are not read past their header, and comments are kept only
 on request (``keep_comments``), redacted, without any link to a respondent.
@@ -38,16 +51,19 @@ import numpy as np
 import pandas as pd
 
 from ..data import Framework, QuestionBank, load_mapping, load_question_bank
-from ..data.import_mapping import COMMENT, IGNORE, SUBGROUP, ImportMapping, normalise_text
+from ..data.import_mapping import (COMMENT, IGNORE, SUBGROUP, ImportMapping, InstrumentBlock, default_informant,
+                                   normalise_text)
+from ..data.instruments import Instrument, load_instrument
 from ..data.safeguarding import SafeguardingList, load_safeguarding_list
 from ..data.surveys import NOT_ANSWERED
 from ..errors import DataFileError, SettingsError
 from ..store import Store
 from ..store.store import SurveyImportOutcome
+from ..model.scoring import score_prescored, score_responses
 from ..store.surveys import MISSING
 from .comments import Comment, prepare_comments
 from .files import RawTable, read_table
-from .matching import COMMENT_TARGET, FREE_TEXT, ITEM, UNMATCHED, ColumnMatch, match_columns
+from .matching import COMMENT_TARGET, FREE_TEXT, INSTRUMENT, ITEM, UNMATCHED, ColumnMatch, match_columns
 from .shapes import TALLY, Shape, detect_shape
 from .tally import Tally, read_tally
 
@@ -98,16 +114,50 @@ class Inspection:
                                                                       new)))
 
     def mapping_used(self) -> ImportMapping:
-        """The mapping this inspection amounts to: every question column's target (to save as YAML)."""
+        """The mapping this inspection amounts to: every question column's target (to save as YAML).
+
+        A validated measure's columns are saved by header (header -> ``swemwbs3``) so next year's export
+        maps whatever their position, or by position (``instruments: {swemwbs: {columns: [...]}}``) when
+        one of their headers is not unique in the export; an instrument with more than one informant is
+        saved with the informant used."""
         columns, headers = {}, {}
+        keys = [normalise_text(c.header) for c in self.shape.columns]
+        instruments: dict[str, InstrumentBlock] = {}
+        given = self.mapping.instruments if self.mapping else {}
         for m in self.matches:
+            if m.action == INSTRUMENT:
+                block = instruments.setdefault(m.instrument, InstrumentBlock(
+                    m.instrument, (), self.instrument_informant(m.instrument, quiet=True)))
+                if any(keys.count(normalise_text(x.column.header)) > 1 for x in self.matches
+                       if x.action == INSTRUMENT and x.instrument == m.instrument):
+                    instruments[m.instrument] = replace(block, columns=block.columns + (m.column.letter,))
+                    continue
+                columns[normalise_text(m.column.header)] = f"{m.instrument}.{m.target}" if m.prescored else m.target
+                headers[normalise_text(m.column.header)] = m.column.header
             if m.action in (ITEM, SUBGROUP, COMMENT_TARGET, IGNORE):
                 target = {ITEM: m.target, SUBGROUP: SUBGROUP, COMMENT_TARGET: f"{COMMENT} {m.target}",
                           IGNORE: IGNORE}[m.action]
                 columns[normalise_text(m.column.header)] = target
                 headers[normalise_text(m.column.header)] = m.column.header
+        for instrument_id, block in list(instruments.items()):
+            if len(load_instrument(instrument_id).informants) == 1 and not given.get(instrument_id, block).informant:
+                instruments[instrument_id] = replace(block, informant="")
         base = self.mapping or ImportMapping(survey=self.survey)
-        return replace(base, survey=self.survey, columns=columns, headers=headers, path="")
+        return replace(base, survey=self.survey, columns=columns, headers=headers, path="", instruments=instruments)
+
+    def instrument_informant(self, instrument_id: str, quiet: bool = False) -> str:
+        """The informant an instrument of this export is scored for: the mapping's (``--informant``), else
+        the survey's default (:func:`~wqm_nb.data.import_mapping.default_informant`). :class:`SettingsError`
+        when the instrument needs one and none is known (``quiet``: '' instead)."""
+        instrument = load_instrument(instrument_id)
+        block = self.mapping.instruments.get(instrument_id) if self.mapping else None
+        wanted = (block.informant if block else "") or default_informant(instrument, self.survey)
+        try:
+            return instrument.resolve_informant(wanted or None)
+        except SettingsError:
+            if quiet:
+                return ""
+            raise
 
 
 
@@ -123,6 +173,17 @@ class ImportPlan:
     tally: Tally | None = None
     comments: tuple[Comment, ...] = ()
     notices: tuple[str, ...] = ()           # safeguarding notices for the consultant (never stored)
+    #: the validated measures found and scored (:class:`InstrumentUse`)
+    instruments: tuple["InstrumentUse", ...] = ()
+    #: their scores, one row per kept respondent and score with a value (:data:`SCORE_FIELDS`)
+    scores: pd.DataFrame | None = None
+
+    def score_rows(self) -> list[tuple]:
+        """The scores as :meth:`wqm_nb.store.Store.import_survey` takes them (respondent, instrument,
+        informant, score id, value, band)."""
+        if self.scores is None or not len(self.scores):
+            return []
+        return list(self.scores[SCORE_FIELDS].itertuples(index=False, name=None))
 
     @property
     def survey(self) -> str:
@@ -193,11 +254,41 @@ class ImportPlan:
         missing = [i for i in insp.bank.surveys[self.survey].item_ids if i not in self.item_ids]
         if missing:
             lines.append(f"items not in this export: {', '.join(missing)}")
+        lines += [u.described() for u in self.instruments]
         if self.comments:
             flagged = sum(1 for c in self.comments if c.flags)
             lines.append(f"comments kept (redacted): {len(self.comments)}, of which {flagged} flagged")
         lines += [f"SAFEGUARDING: {n}" for n in self.notices]
         return lines
+
+
+#: The columns of :attr:`ImportPlan.scores`.
+SCORE_FIELDS = ["respondent", "instrument", "informant", "score_id", "value", "band"]
+
+
+@dataclass(frozen=True)
+class InstrumentUse:
+    """One validated measure found in an export and scored (:func:`plan_import`)."""
+    instrument: str
+    name: str
+    informant: str
+    columns: tuple[tuple[str, str], ...]    # (column letter, item column or pre-scored score id)
+    how: tuple[str, ...]                    # how its columns were matched: position, mapping, header
+    prescored: bool = False
+    answered: int = 0                       # rows of the export that answered at least one of its columns
+    scored: int = 0                         # rows with at least one of its scores (all kept)
+
+    def described(self) -> str:
+        """One line for the consultant to confirm: the columns mapped, how, and what was scored."""
+        mapped = ", ".join(f"{letter} {target}" for letter, target in self.columns)
+        kind = "pre-scored scores" if self.prescored else "answers"
+        unscored = self.answered - self.scored
+        tail = (f"; {unscored} answered too few items for a score" if unscored and not self.prescored else
+                f"; {unscored} have no score" if unscored else "")
+        tail += " (a respondent with no survey answer and no score is dropped)" if unscored else ""
+        return (f"measure: {self.name} ({self.instrument}, {self.informant}), columns by {' and '.join(self.how)}: "
+                f"{mapped}; {self.answered} respondents with {kind}, {self.scored} scored{tail}. Only the scores "
+                f"are stored, not the item answers")
 
 
 def _short(text: str, width: int = 48) -> str:
@@ -230,6 +321,10 @@ def plan_import(inspection: Inspection, *, keep_comments: bool = False, staff_na
     bank, survey = insp.bank, insp.bank.surveys[insp.survey]
     name = insp.table.file_name
     if insp.shape.tool == TALLY:
+        if insp.mapping and insp.mapping.instruments:
+            raise DataFileError(name, "", f"a paper tally holds counts, not respondents, so "
+                                          f"{', '.join(insp.mapping.instruments)} cannot be scored from it: import "
+                                          f"the forms' answers (one row per respondent) instead; nothing was imported")
         tally = read_tally(insp.table, insp.shape, survey, bank, insp.mapping)
         return ImportPlan(insp, item_ids=tuple(sorted({i for _, i, _, _ in tally.counts},
                                                       key=survey.item_ids.index)), tally=tally)
@@ -241,21 +336,27 @@ def plan_import(inspection: Inspection, *, keep_comments: bool = False, staff_na
                                       f"{survey.name.lower()}: {listed}. Map each to an item or to ignore in a "
                                       f"mapping file (--mapping); nothing was imported")
     items = [m for m in insp.matches if m.action == ITEM]
-    if not items:
+    if not items and not any(m.action == INSTRUMENT for m in insp.matches):
         raise DataFileError(name, "", f"no column matches a question of the {survey.name.lower()} "
                                       f"(first headers: {', '.join(repr(c.header) for c in insp.shape.columns[:4])}); "
                                       f"is this the right file and --survey?")
     items.sort(key=lambda m: survey.item_ids.index(m.target))
     body = insp.body
-    values = np.column_stack([_answers(insp, m, body[m.column.index]) for m in items]).astype(np.int8)
+    values = (np.column_stack([_answers(insp, m, body[m.column.index]) for m in items]).astype(np.int8) if items
+              else np.full((len(body), 0), MISSING, dtype=np.int8))
     sub_match = next((m for m in insp.matches if m.action == SUBGROUP), None)
     subgroups = _subgroups(insp, sub_match, body[sub_match.column.index]) if sub_match else \
         np.full(len(body), "", dtype=object)
-    keep = (values != MISSING).any(axis=1)
+    measured = _score_instruments(insp, body)
+    has_score = np.zeros(len(body), dtype=bool)
+    for block in measured:
+        has_score |= block.scored
+    keep = (values != MISSING).any(axis=1) | has_score
     kept_rows = np.flatnonzero(keep)
     order = kept_rows[np.random.default_rng(secrets.randbits(64)).permutation(len(kept_rows))]
     prefix = secrets.token_hex(3)
     respondents = tuple(f"p{prefix}-{k + 1:06d}" for k in range(len(order)))
+    uses, scores = _instrument_scores(measured, order, respondents)
 
     safeguarding = safeguarding or load_safeguarding_list()
     comments: list[Comment] = []
@@ -283,7 +384,92 @@ def plan_import(inspection: Inspection, *, keep_comments: bool = False, staff_na
                           f"safeguarding lead")
     return ImportPlan(insp, item_ids=tuple(m.target for m in items), respondents=respondents,
                       subgroups=tuple(subgroups[order]), values=values[order],
-                      dropped_empty=int((~keep).sum()), comments=tuple(comments), notices=tuple(notices))
+                      dropped_empty=int((~keep).sum()), comments=tuple(comments), notices=tuple(notices),
+                      instruments=uses, scores=scores)
+
+
+@dataclass(frozen=True)
+class _Scored:
+    """One instrument's block of an export, scored: a row per answer row of the export."""
+    instrument: Instrument
+    informant: str
+    matches: tuple[ColumnMatch, ...]
+    frame: pd.DataFrame          # score_responses' output, aligned with the export's answer rows
+    answered: np.ndarray         # bool: the row answered at least one of the block's columns
+    scored: np.ndarray           # bool: the row has at least one score
+
+
+def _score_instruments(insp: Inspection, body: pd.DataFrame) -> list[_Scored]:
+    """Score every validated measure the export carries (see the module notes); an instrument the mapping
+    asks for but whose columns are not found is an error, as is a block mixing item answers and pre-scored
+    scores."""
+    name = insp.table.file_name
+    found: dict[str, list[ColumnMatch]] = {}
+    for m in insp.matches:
+        if m.action == INSTRUMENT:
+            found.setdefault(m.instrument, []).append(m)
+    for instrument_id in (insp.mapping.instruments if insp.mapping else {}):
+        if instrument_id not in found:
+            raise DataFileError(name, "", f"no column of {instrument_id} was found: give its columns by position "
+                                          f"(--instrument-columns F:L, in the order of its items) or name each "
+                                          f"column in a mapping file (header: {instrument_id}1 ...); nothing was "
+                                          f"imported")
+    rows = [insp.row_number(k) for k in range(len(body))] if found else []
+    out = []
+    for instrument_id, matches in found.items():
+        instrument = load_instrument(instrument_id)
+        informant = insp.instrument_informant(instrument_id)
+        prescored = [m.prescored for m in matches]
+        if any(prescored) and not all(prescored):
+            raise DataFileError(name, "", f"the {instrument_id} columns mix item answers and pre-scored scores "
+                                          f"({', '.join(m.column.letter for m in matches)}): import one or the "
+                                          f"other; nothing was imported")
+        frame = pd.DataFrame({m.target: body[m.column.index].map(_blank_if_not_answered) for m in matches},
+                             index=body.index)
+        by_target = {m.target: m for m in matches}
+        try:
+            scorer = score_prescored if all(prescored) else score_responses
+            scored = scorer(instrument, frame.reset_index(drop=True), informant, file=name, row_numbers=rows)
+        except DataFileError as exc:
+            where = by_target.get(str(exc.column or "").strip().lower())
+            raise DataFileError(exc.file, exc.field, f"{instrument.id}: {exc.message}; nothing was imported",
+                                row=exc.row if where is not None or exc.row != 1 else None,
+                                column=_where(where) if where is not None else exc.column) from None
+        score_ids = [spec.id for spec in instrument.scores]
+        out.append(_Scored(instrument, informant, tuple(matches), scored,
+                           frame.notna().any(axis=1).to_numpy(), scored[score_ids].notna().any(axis=1).to_numpy()))
+    return out
+
+
+def _blank_if_not_answered(cell: object) -> object:
+    """An instrument cell as the scorer takes it: None for a blank or a not-answered label ("Don't know")."""
+    text = str(cell).strip() if cell is not None else ""
+    return None if normalise_text(text) in NOT_ANSWERED else text
+
+
+def _instrument_scores(measured: list[_Scored], order: np.ndarray,
+                       respondents: tuple[str, ...]) -> tuple[tuple[InstrumentUse, ...], pd.DataFrame | None]:
+    """What each measure's block gave the kept respondents (in ``order``, named ``respondents``): a summary
+    per instrument, and the scores as rows (:data:`SCORE_FIELDS`, missing scores left out)."""
+    uses, frames = [], []
+    ids = np.asarray(respondents, dtype=object)
+    for block in measured:
+        inst = block.instrument
+        kept = block.frame.iloc[order].reset_index(drop=True)
+        for spec in inst.scores:
+            value = kept[spec.id].to_numpy(dtype=float)
+            band = (kept[f"{spec.id}_band"].fillna("").astype(str).to_numpy() if spec.banded
+                    else np.full(len(kept), "", dtype=object))
+            has = ~np.isnan(value)
+            frames.append(pd.DataFrame({"respondent": ids[has], "instrument": inst.id, "informant": block.informant,
+                                        "score_id": spec.id, "value": value[has], "band": band[has]}))
+        letters = tuple((m.column.letter, m.target) for m in block.matches)
+        uses.append(InstrumentUse(instrument=inst.id, name=inst.name, informant=block.informant, columns=letters,
+                                  how=tuple(dict.fromkeys(m.how for m in block.matches)),
+                                  prescored=all(m.prescored for m in block.matches),
+                                  answered=int(block.answered.sum()), scored=int(block.scored.sum())))
+    scores = pd.concat(frames, ignore_index=True)[SCORE_FIELDS] if frames else None
+    return tuple(uses), scores
 
 
 def _answers(insp: Inspection, match: ColumnMatch, column: pd.Series) -> np.ndarray:
@@ -348,6 +534,10 @@ def commit_import(store: Store, plan: ImportPlan, school_id: str, year: str, *, 
     details = dict(tool=insp.shape.tool, format=insp.table.described, rows=insp.rows,
                    columns=[dict(column=m.column.letter, becomes=m.described) for m in insp.matches],
                    comments=len(plan.comments))
+    if plan.instruments:
+        details["instruments"] = [dict(instrument=u.instrument, informant=u.informant, how=list(u.how),
+                                       columns=[letter for letter, _ in u.columns], prescored=u.prescored,
+                                       answered=u.answered, scored=u.scored) for u in plan.instruments]
     with store.transaction():
         school_year_id = store.ensure_school_year(school_id, year)
         common = dict(source=insp.shape.tool, item_ids=list(plan.item_ids), file_name=insp.table.file_name,
@@ -359,7 +549,7 @@ def commit_import(store: Store, plan: ImportPlan, school_id: str, year: str, *, 
                                        **common)
         return store.import_survey(school_year_id, plan.survey, respondents=list(plan.respondents),
                                    subgroups=list(plan.subgroups), values=plan.values,
-                                   dropped_empty=plan.dropped_empty, **common)
+                                   dropped_empty=plan.dropped_empty, scores=plan.score_rows(), **common)
 
 
 def read_export(path: str | Path, survey: str, *, mapping: ImportMapping | None = None,
@@ -375,4 +565,5 @@ def read_export(path: str | Path, survey: str, *, mapping: ImportMapping | None 
                        keep_comments=keep_comments, staff_names=staff_names)
 
 
-__all__ = ["ImportPlan", "Inspection", "commit_import", "inspect_export", "plan_import", "read_export"]
+__all__ = ["ImportPlan", "InstrumentUse", "Inspection", "SCORE_FIELDS", "commit_import", "inspect_export",
+           "plan_import", "read_export"]

@@ -21,23 +21,54 @@ Columns (one record each, the shape of ``wqm export``):
 ``measure``         what the numbers measure: ``agreement`` (a stakeholder survey on the
                     bank's Likert scale) or ``rating`` (a survey on a scale of its own:
                     the staff audit, staff rating each framing principle on the maturity
-                    scale)
-``n``               respondents who answered at least one of the section's items
-``answers``         answers counted
+                    scale); or a validated measure scored per respondent (see *Measures*
+                    below): ``<instrument>.<score>`` for its mean (``swemwbs.metric``,
+                    ``sdq.total_difficulties``, ``stirling.total``) and
+                    ``<instrument>.<score>:<band>`` for the share in one band
+                    (``sdq.emotional:Borderline``)
+``n``               respondents who answered at least one of the section's items (a
+                    measure: respondents with a score)
+``answers``         answers counted (a measure: scores, one per respondent, so ``n``)
 ``agree_share``     share of answers at or above the survey's threshold (0..1):
                     ``agreement``: the bank's ``agree_min`` (agree or strongly agree);
                     ``rating``: the survey's ``high_min`` (the staff audit: 3 or 4,
-                    "Developing practice" or "Embedded and evaluated")
+                    "Developing practice" or "Embedded and evaluated"); a measure's band
+                    row: the share of the group's scored respondents in that band (a
+                    group's band shares add up to 1); NaN on a measure's mean row
 ``mean``            mean answer on the survey's scale: 1-5 Likert for ``agreement``,
                     the survey's own scale for ``rating`` (the staff audit: 1-4 maturity,
-                    comparable with the self-evaluation's mean rating)
-``ci_low``,         95% Wilson interval of ``agree_share`` with ``n`` respondents
-``ci_high``
+                    comparable with the self-evaluation's mean rating); a measure's mean
+                    row: the mean score on the score's own range (SWEMWBS metric 7-35);
+                    NaN on a band row
+``ci_low``,         95% Wilson interval of ``agree_share`` with ``n`` respondents; on a
+``ci_high``         measure's mean row the 95% Student t interval of the mean
+                    (``mean ± t(0.975, n-1) s/√n``; none for a group of one)
 ``suppressed``      True when the group is too small to publish
 ``reason``          why it is not shown: ``fewer than 5 responses``; ``not shown, so that a
                     smaller group cannot be worked out`` (complementary suppression);
                     ``no responses``; else ``""``
+``instrument``      a measure's instrument id (``sdq``, ``swemwbs``, ``stirling``); None
+                    on the rows of the question bank's surveys
+``informant``       a measure's informant (the SDQ's ``parent``, ``teacher`` or ``self``;
+                    ``self`` for SWEMWBS and Stirling); None otherwise
+``score``           a measure's score id (``metric``, ``total_difficulties``); None otherwise
+``band``            a band row's band label (``Borderline``); None on every other row
 ==================  ============================================================
+
+**Measures.** A survey export may carry a validated wellbeing measure beside
+the survey's items; the import scores it per respondent
+(:mod:`wqm_nb.model.scoring`) and :mod:`wqm_nb.model.measures` publishes the
+scores here: per survey, instrument, informant and score, the whole group and
+each subgroup get a mean row (``mean`` with its t interval) and, for a banded
+score, one row per band (``agree_share`` the share in the band, with its
+Wilson interval). ``section_id`` and ``section`` are None: a measure informs
+no framework section, and it is published whether or not the framework maps
+the survey. Suppression is the same as every other figure's, per family
+(whole group and subgroups of one score): a group with fewer than
+``min_group_size`` scored respondents is hidden, and complementary
+suppression hides more until no hidden group's respondents, band counts or
+sum of scores can be worked out; a group's mean row and band rows are shown
+or hidden together.
 
 For a suppressed row ``n``, ``answers``, ``agree_share`` and ``mean`` are
 missing: the exact size of a small group is not published either. Which
@@ -51,9 +82,14 @@ charts, award rules, strengths and areas, the group roll-up) reads
 :attr:`PublishedFigures.whole`, :attr:`~PublishedFigures.shown`,
 :meth:`~PublishedFigures.for_section` and :meth:`~PublishedFigures.subgroups`,
 which hold ``agreement`` rows only: a staff audit is staff's view of
-practice, not agreement, and never counts toward it. The self-evaluation
-section reads the staff audit through :meth:`~PublishedFigures.ratings`;
-``wqm export`` writes the whole :attr:`~PublishedFigures.table`.
+practice, not agreement, and never counts toward it, and neither does a
+measure. The self-evaluation section reads the staff audit through
+:meth:`~PublishedFigures.ratings`; the measures section and the group
+roll-up read measures through :meth:`~PublishedFigures.measure_means` and
+:meth:`~PublishedFigures.measure_bands`; a reader of the question bank's
+figures across measures (trends, triangulation) reads
+:attr:`~PublishedFigures.item_figures`; ``wqm export`` writes the whole
+:attr:`~PublishedFigures.table`.
 """
 from __future__ import annotations
 
@@ -66,6 +102,7 @@ import pandas as pd
 from ..data import Framework, QuestionBank, SurveyMapping
 from ..data.surveys import MEASURE_AGREEMENT, MEASURE_RATING
 from ..store.surveys import MISSING, SurveyBlock, SurveyData
+from .measures import measure_rows
 from .stats import wilson_interval
 from .suppression import COMPLEMENTARY, PRIMARY, Cell, protect
 
@@ -73,7 +110,10 @@ NO_RESPONSES = "no responses"
 PROTECTS_SMALLER = "not shown, so that a smaller group cannot be worked out"
 NOT_GIVEN = ""   # the subgroup of respondents who did not answer the subgroup question
 COLUMNS = ["survey", "survey_name", "section_id", "section", "subgroup_field", "subgroup", "measure", "n",
-           "answers", "agree_share", "mean", "ci_low", "ci_high", "suppressed", "reason"]
+           "answers", "agree_share", "mean", "ci_low", "ci_high", "suppressed", "reason", "instrument", "informant",
+           "score", "band"]
+#: The measures of the question bank's own surveys (every other ``measure`` is a validated measure's score).
+ITEM_MEASURES = (MEASURE_AGREEMENT, MEASURE_RATING)
 TOTAL_COLUMNS = ["survey", "survey_name", "measure", "mapped", "n", "suppressed", "reason"]
 
 
@@ -131,6 +171,40 @@ class PublishedFigures:
         if survey is not None:
             rows = rows[rows["survey"] == survey]
         return rows.reset_index(drop=True)
+
+    @cached_property
+    def item_figures(self) -> pd.DataFrame:
+        """The rows of the question bank's surveys (``agreement`` and ``rating``), without measures."""
+        return self.table[self.table["measure"].isin(ITEM_MEASURES)].reset_index(drop=True)
+
+    @cached_property
+    def measures(self) -> pd.DataFrame:
+        """Every row of a validated measure (mean rows and band rows), suppressed ones with their reason."""
+        return self.table[~self.table["measure"].isin(ITEM_MEASURES)].reset_index(drop=True)
+
+    def _measure_rows(self, bands: bool, survey: str | None, instrument: str | None, score: str | None,
+                      subgroups: bool | None) -> pd.DataFrame:
+        rows = self.measures
+        if not len(rows):
+            return rows
+        rows = rows[rows["band"].notna() == bands]
+        for column, value in (("survey", survey), ("instrument", instrument), ("score", score)):
+            if value is not None:
+                rows = rows[rows[column] == value]
+        if subgroups is not None:
+            rows = rows[rows["subgroup_field"].notna() == subgroups]
+        return rows.reset_index(drop=True)
+
+    def measure_means(self, survey: str | None = None, instrument: str | None = None, score: str | None = None,
+                      subgroups: bool | None = None) -> pd.DataFrame:
+        """A measure's mean rows (suppressed ones with their reason), narrowed by survey, instrument, score
+        and whether they are subgroup rows (``subgroups`` True), whole-group rows (False) or both (None)."""
+        return self._measure_rows(False, survey, instrument, score, subgroups)
+
+    def measure_bands(self, survey: str | None = None, instrument: str | None = None, score: str | None = None,
+                      subgroups: bool | None = None) -> pd.DataFrame:
+        """A banded measure's band rows (share in each band), narrowed as :meth:`measure_means`."""
+        return self._measure_rows(True, survey, instrument, score, subgroups)
 
     def responded(self, survey: str) -> bool:
         """Whether a survey has any respondent this year (shown or not)."""
@@ -255,8 +329,8 @@ def publish_figures(data: SurveyData, bank: QuestionBank, mapping: SurveyMapping
                                  PROTECTS_SMALLER if cell.hidden == COMPLEMENTARY else
                                  NO_RESPONSES if cell.n == 0 else "")
             rows += family
-    table = pd.DataFrame(rows, columns=[c for c in COLUMNS if c not in ("survey_name", "section",
-                                                                        "ci_low", "ci_high", "suppressed")]
+    table = pd.DataFrame(rows, columns=[c for c in COLUMNS if c not in ("survey_name", "section", "ci_low",
+                                                                        "ci_high", "suppressed", *MEASURE_COLUMNS)]
                          + ["agree"])
     table["survey_name"] = table["survey"].map({k: s.name for k, s in bank.surveys.items()})
     table["section"] = table["section_id"].map(names)
@@ -266,7 +340,12 @@ def publish_figures(data: SurveyData, bank: QuestionBank, mapping: SurveyMapping
     intervals = [wilson_interval(share, n) for share, n in zip(table["agree_share"], table["n"])]
     table["ci_low"] = [lo for lo, _ in intervals]
     table["ci_high"] = [hi for _, hi in intervals]
+    for column in MEASURE_COLUMNS:
+        table[column] = None
     table = _blank_suppressed(table)
+    measures = _measure_table(data, bank, min_group_size)
+    if len(measures):
+        table = pd.concat([table[COLUMNS], measures[COLUMNS]], ignore_index=True) if len(table) else measures
 
     totals = []
     for survey_id, survey in bank.surveys.items():
@@ -280,11 +359,33 @@ def publish_figures(data: SurveyData, bank: QuestionBank, mapping: SurveyMapping
     return PublishedFigures(table=table[COLUMNS], totals=totals_frame, min_group_size=min_group_size)
 
 
+#: The columns only a measure's rows fill (None on the question bank's rows).
+MEASURE_COLUMNS = ("instrument", "informant", "score", "band")
+
+
+def _measure_table(data: SurveyData, bank: QuestionBank, min_group_size: int) -> pd.DataFrame:
+    """The rows of the validated measures (:func:`wqm_nb.model.measures.measure_rows`) in the table's shape."""
+    rows = measure_rows(data.score_rows(), bank, min_group_size,
+                        {"primary": too_few(min_group_size), "complementary": PROTECTS_SMALLER, "none": NO_RESPONSES})
+    if not rows:
+        return pd.DataFrame(columns=COLUMNS)
+    table = pd.DataFrame(rows)
+    table["survey_name"] = table["survey"].map({k: s.name for k, s in bank.surveys.items()}).fillna(table["survey"])
+    table["section"] = None
+    table["suppressed"] = table["reason"] != ""
+    return _blank_suppressed(table)[COLUMNS]
+
+
 def survey_respondents(data: SurveyData, survey_id: str, scale: set[int]) -> int:
-    """Respondents of one survey: those with an answer, plus each tally's forms
+    """Respondents of one survey: those with an answer or a measure score, plus each tally's forms
     (per subgroup the largest count of any one item)."""
     block = data.blocks.get(survey_id)
     n = int((block.values != MISSING).any(axis=1).sum()) if block is not None and len(block) else 0
+    scores = data.score_rows()
+    if len(scores) and block is not None and len(block):
+        answered = set(block.respondents[(block.values != MISSING).any(axis=1)])
+        scored = set(scores.loc[scores["survey"] == survey_id, "respondent"])
+        n += len(scored - answered)
     tallies = data.tally_rows()
     tally = tallies[(tallies["survey"] == survey_id) & tallies["value"].isin(scale)]
     if len(tally):

@@ -35,6 +35,11 @@ block, :mod:`wqm_nb.data.decision_rules`):
   self-rating rose by ``min_rating_rise`` or more (the "wilful blindness"
   warning of the WQM seed), and every published stakeholder group below
   ``stakeholder_agreement_below``;
+* **wellbeing measures** (:meth:`GroupRollup.measure_means`): each school's
+  published whole-group mean of every validated measure score (SWEMWBS,
+  Stirling, SDQ; :mod:`wqm_nb.model.measures`) with its 95% interval, so the
+  overview compares schools on one axis; a school below the instrument's
+  minimum for comparing groups is marked, a hidden figure keeps its reason;
 * **trust totals** (:attr:`GroupRollup.trust_totals`): per survey x section,
   the schools' shares weighted by pupils on roll. The schools are the parts
   of the total as subgroups are of a school's whole group, so the total goes
@@ -118,6 +123,28 @@ class SchoolSummary:
     held: dict[str, str] = field(default_factory=dict)
     #: survey -> section -> true counts for the trust total (see :class:`GroupCount`)
     counts: dict[str, dict[str, GroupCount]] = field(default_factory=dict)
+    #: the published whole-group mean rows of the validated measures this year (:data:`MEASURE_FIELDS`)
+    measures: tuple[dict, ...] = ()
+
+
+#: What a :class:`SchoolSummary` keeps of each whole-group measure mean of its published figures.
+MEASURE_FIELDS = ("survey", "survey_name", "instrument", "informant", "score", "n", "mean", "ci_low", "ci_high",
+                  "suppressed", "reason")
+
+
+def _measures(figures) -> tuple[dict, ...]:
+    """The whole-group mean rows of the validated measures in published figures (hidden ones with their
+    reason and no number)."""
+    rows = figures.measure_means(subgroups=False)
+    out = []
+    for r in rows.to_dict("records"):
+        record = {k: r[k] for k in MEASURE_FIELDS}
+        record["n"] = None if pd.isna(record["n"]) else int(record["n"])
+        record["suppressed"] = bool(record["suppressed"])
+        for k in ("mean", "ci_low", "ci_high"):
+            record[k] = math.nan if pd.isna(record[k]) else float(record[k])
+        out.append(record)
+    return tuple(out)
 
 
 def _published(figures) -> tuple[dict, dict, dict]:
@@ -190,7 +217,8 @@ def summarise(assessment: SchoolAssessment, store: Store | None = None) -> Schoo
         previous_sef_means=dict(zip(previous.principles["principle_id"], previous.principles["mean_rating"]))
         if previous is not None else {},
         previous_agreement=prev_agreement, previous_agreement_n=prev_n,
-        levels_met=levels_met, held=held, counts=_counts(assessment, store) if store is not None else {})
+        levels_met=levels_met, held=held, counts=_counts(assessment, store) if store is not None else {},
+        measures=_measures(current.figures))
 
 
 def missing_summary(school: dict, year: str) -> SchoolSummary:
@@ -443,6 +471,27 @@ class GroupRollup:
                    "previous_rating", "n", "previous_n", "previous_year"]
         return pd.DataFrame(rows, columns=columns)
 
+    # -- wellbeing measures -------------------------------------------------------
+
+    def measure_means(self) -> pd.DataFrame:
+        """One row per school with data and published whole-group measure mean: ``school_id``, ``label``
+        (:attr:`labels`) and :data:`MEASURE_FIELDS`, in school order; ``comparable`` is whether the school's
+        group reaches the instrument's minimum for comparing groups (False for a hidden figure)."""
+        from .measures import instruments_of, min_group
+
+        labels = self.labels
+        rows = [dict(school_id=s.school_id, label=labels[s.school_id], **m) for s in self.with_data
+                for m in s.measures]
+        columns = ["school_id", "label", *MEASURE_FIELDS, "comparable"]
+        if not rows:
+            return pd.DataFrame(columns=columns)
+        frame = pd.DataFrame(rows)
+        minimum = {i.id: i for i in instruments_of(frame["instrument"])}
+        frame["comparable"] = [not r.suppressed and r.instrument in minimum and r.n is not None
+                               and not pd.isna(r.n) and int(r.n) >= min_group(minimum[r.instrument], r.score)
+                               for r in frame.itertuples()]
+        return frame[columns]
+
     # -- trust totals -------------------------------------------------------------
 
     @property
@@ -520,5 +569,5 @@ def rollup_group(settings: GroupSettings) -> GroupRollup:
     return build_rollup(settings.replace(year=year), summaries, fw)
 
 
-__all__ = ["GroupCount", "GroupRollup", "NOT_ASKED", "PROTECTS_SCHOOL", "SELF_EVALUATION", "SchoolSummary",
+__all__ = ["GroupCount", "GroupRollup", "MEASURE_FIELDS", "NOT_ASKED", "PROTECTS_SCHOOL", "SELF_EVALUATION", "SchoolSummary",
            "build_rollup", "missing_summary", "position", "protect_total", "rollup_group", "summarise"]

@@ -27,3 +27,13 @@ def wilson_interval(share: float, n: int, z: float = Z_95) -> tuple[float, float
     low = 0.0 if share <= 0 else max(0.0, centre - half)     # exact at the ends: no rounding residue
     high = 1.0 if share >= 1 else min(1.0, centre + half)
     return low, high
+
+
+def is_missing(value: object) -> bool:
+    """Whether a figure is missing: None, ``pd.NA`` or NaN (anything else, text included, is a value)."""
+    if value is None or type(value).__name__ == "NAType":
+        return True
+    try:
+        return math.isnan(value)  # type: ignore[arg-type]
+    except TypeError:
+        return False

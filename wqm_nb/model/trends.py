@@ -46,6 +46,7 @@ from ..data import Framework, QuestionBank
 from ..data.decision_rules import TrendRules
 from ..data.surveys import MEASURE_RATING
 from .figures import NO_RESPONSES, NOT_GIVEN
+from .stats import is_missing
 from .year import YearResult
 
 IMPROVED = "improved"
@@ -74,15 +75,6 @@ CHANGE_COLUMNS = ["kind", "section_id", "section", "survey", "survey_name", "sub
 _EPSILON = 1e-9
 _COUNT_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine",
                 10: "ten"}
-
-
-def _missing(value: Any) -> bool:
-    if value is None or value is pd.NA:
-        return True
-    try:
-        return math.isnan(value)
-    except TypeError:
-        return False
 
 
 def intervals_overlap(a_low: float, a_high: float, b_low: float, b_high: float) -> bool:
@@ -122,8 +114,8 @@ def compare_ratings(before: float | None, after: float | None, min_change: float
                     previous_year: str = "last year", year: str = "this year") -> tuple[str, str]:
     """The verdict on a section's mean self-evaluated rating in two years (no sampling interval: a
     change is called when the mean moved by at least ``min_change``)."""
-    if _missing(before) or _missing(after):
-        missing = [when for value, when in ((before, previous_year), (after, year)) if _missing(value)]
+    if is_missing(before) or is_missing(after):
+        missing = [when for value, when in ((before, previous_year), (after, year)) if is_missing(value)]
         return NOT_RATED, f"not rated in {' or '.join(missing)}"
     change = float(after) - float(before)
     if abs(change) + _EPSILON < min_change:
@@ -139,8 +131,8 @@ def _position(rating: float, framework: Framework) -> float:
 
 def _group_key(row: Mapping) -> tuple:
     field = row.get("subgroup_field")
-    return (row["survey"], row["section_id"], None if _missing(field) else field,
-            None if _missing(field) else row.get("subgroup"))
+    return (row["survey"], row["section_id"], None if is_missing(field) else field,
+            None if is_missing(field) else row.get("subgroup"))
 
 
 def compare_years(earlier: YearResult | None, later: YearResult, framework: Framework, rules: TrendRules,
@@ -161,7 +153,7 @@ def compare_years(earlier: YearResult | None, later: YearResult, framework: Fram
     def published(year_result: YearResult | None) -> dict[tuple, dict]:
         if year_result is None:
             return {}
-        table = year_result.figures.table
+        table = year_result.figures.item_figures
         table = table[table["reason"] != NO_RESPONSES]       # a group nobody answered has no figure
         if not subgroups:
             table = table[table["subgroup_field"].isna()]
@@ -201,8 +193,8 @@ def compare_years(earlier: YearResult | None, later: YearResult, framework: Fram
         else:
             verdict, note = compare_ratings(before_mean, after_mean, rules.min_rating_change, previous_year,
                                             later.year)
-        b = math.nan if _missing(before_mean) else float(before_mean)
-        a = math.nan if _missing(after_mean) else float(after_mean)
+        b = math.nan if is_missing(before_mean) else float(before_mean)
+        a = math.nan if is_missing(after_mean) else float(after_mean)
         change = a - b if verdict in COMPARED else math.nan
         rows.append(dict(kind=SELF_EVALUATION, section_id=p.id, section=p.name, survey="",
                          survey_name=SELF_EVALUATION_NAME, subgroup_field=None, subgroup=None, measure="",
@@ -311,7 +303,7 @@ def share_words(bank: QuestionBank | None, surveys: Iterable[str]) -> dict[str, 
 def group_label(row: Any) -> str:
     """The group a change row is about: "Pupil survey", "Pupil survey (Y5)", "Self-evaluation"."""
     field = getattr(row, "subgroup_field", None)
-    if _missing(field):
+    if is_missing(field):
         return str(row.survey_name)
     sub = row.subgroup
     return f"{row.survey_name} ({'not given' if sub == NOT_GIVEN else sub})"
@@ -333,8 +325,8 @@ def describe_change(row: Any, words: Mapping[str, str] | None = None) -> str:
 def year_series(history: Sequence[YearResult]) -> pd.DataFrame:
     """Every year's published survey figures in one table (:data:`SERIES_COLUMNS`), oldest year first; a
     group nobody answered that year has no row."""
-    frames = [y.figures.table[y.figures.table["reason"] != NO_RESPONSES].assign(year=y.year) for y in history
-              if len(y.figures.table)]
+    frames = [y.figures.item_figures[y.figures.item_figures["reason"] != NO_RESPONSES].assign(year=y.year) for y in history
+              if len(y.figures.item_figures)]
     if not frames:
         return pd.DataFrame(columns=SERIES_COLUMNS)
     return pd.concat(frames, ignore_index=True)[SERIES_COLUMNS]

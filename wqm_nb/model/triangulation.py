@@ -150,7 +150,7 @@ def views_of(bank: QuestionBank, year: YearResult) -> tuple[View, ...]:
     """The views a framework's figures allow: the leaders', then every survey the mapping maps (rating
     surveys first, then stakeholder agreement), in question-bank order."""
     figures = year.figures
-    mapped = set(figures.table["survey"])
+    mapped = set(figures.item_figures["survey"])
     views = [View(LEADERSHIP, "Leadership self-evaluation", "Leaders", SELF)]
     for kind in (RATING, AGREEMENT):
         for survey in bank.surveys.values():

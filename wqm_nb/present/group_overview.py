@@ -3,8 +3,10 @@
 ``notebooks/group_overview.ipynb`` calls :func:`load_group_overview` and one
 method per section: the header, award status, the award pipeline, the
 self-evaluation heatmap, the stakeholder heatmaps (a hidden cell is marked
-with its reason, never coloured), similar schools, peer support (table and
-chart), the governance early-warning list and the trust totals. Links to the
+with its reason, never coloured), the wellbeing measures (each school's
+mean of a validated measure's headline score with its 95% interval, on one
+axis; :mod:`wqm_nb.present.measures`), similar schools, peer support (table
+and chart), the governance early-warning list and the trust totals. Links to the
 schools' reports are URL-quoted file names. Every survey number comes from
 the schools' published figures; the trust totals are hidden where showing
 them would let a school's hidden figure be worked out
@@ -27,10 +29,13 @@ from ..errors import SettingsError
 from ..model import GroupRollup, rollup_group
 from ..model.figures import NO_RESPONSES, PROTECTS_SMALLER
 from ..model.group import NOT_ASKED, PROTECTS_SCHOOL, SELF_EVALUATION
+from ..model.measures import TOO_FEW_TO_COMPARE, describe_mean, headline_score, instruments_of, min_group, \
+    minimum_words
 from ..settings import GroupSettings
 from . import charts
 from .charts import Chart, _figure, _themed, _title, figure_svg, literal, wrap
-from .html import Fragment, Link, Table, is_missing, num, render
+from .html import Fragment, Link, Table, cell, is_missing, num, render
+from .measures import informant_words, mean_interval_chart
 
 
 # -- charts ------------------------------------------------------------------------
@@ -275,6 +280,56 @@ class GroupOverview:
                       id="group-surveys", charts=found,
                       empty=f"No survey is mapped to the {r.framework.name}, or no group is large enough to show.")
 
+    # -- wellbeing measures ---------------------------------------------------------
+
+    def measures_section(self) -> Fragment:
+        """Schools compared on each validated measure (per survey, instrument and informant): the headline
+        score's published whole-group mean with its 95% interval on one axis (hollow below the instrument's
+        minimum for comparing groups; a hidden figure by its reason), and a table of every school's figure."""
+        r = self.rollup
+        means = r.measure_means()
+        blocks = []
+        keys = []
+        if len(means):
+            order = {sid: k for k, sid in enumerate(r.bank.surveys)}
+            found_keys = means[["survey", "survey_name", "instrument", "informant"]].drop_duplicates()
+            keys = sorted(found_keys.itertuples(index=False, name=None),
+                          key=lambda k: (order.get(k[0], len(order)), k[2], k[3]))
+        for survey, survey_name, instrument_id, informant in keys:
+            found = instruments_of([instrument_id])
+            if not found:
+                continue
+            instrument = found[0]
+            head = headline_score(instrument)
+            rows = means[(means["survey"] == survey) & (means["instrument"] == instrument_id)
+                         & (means["informant"] == informant) & (means["score"] == head.id)]
+            if not len(rows):
+                continue
+            who = informant_words(instrument, informant)
+            title = f"{survey_name}: {head.label}" + (f" ({who})" if who else "")
+            low, high = head.range(informant or None)
+            minimum = min_group(instrument, head.id)
+            chart = mean_interval_chart(rows, low, high, minimum, title, head.label,
+                                        name=f"group-measure-{survey}-{instrument.id}", per="school")
+            table = Table(["School", "Mean (95% interval), n", "Comparing schools"],
+                          [[x.label, describe_mean(x),
+                            "" if x.comparable or x.suppressed else
+                            cell(f"{TOO_FEW_TO_COMPARE} (fewer than {minimum})", "notmet")]
+                           for x in rows.itertuples()])
+            missing = [r.labels[s.school_id] for s in r.with_data
+                       if s.school_id not in set(rows["school_id"])]
+            blocks.append(dict(title=f"{instrument.name}: {survey_name}" + (f", {who}" if who else ""), chart=chart,
+                               grid=table, minimum=minimum_words(instrument, head.id),
+                               missing=f"Not measured in {r.year}: {', '.join(missing)}." if missing else ""))
+        intro = ("Each school's published mean of a validated measure's headline score, with its 95% confidence "
+                 "interval (Student t), on one scale. Where two schools' intervals do not overlap they differ "
+                 "clearly; where they overlap, the difference may be chance. A hollow point is a school below the "
+                 f"measure's minimum for comparing groups: “{TOO_FEW_TO_COMPARE}”. A school's figure hidden "
+                 "in its own report is hidden here, with its reason.")
+        return render("group_measures.html.j2", "measures", title="Wellbeing measures", intro=intro,
+                      id="group-measures", blocks=blocks,
+                      empty=f"No school's survey carried a validated wellbeing measure in {r.year}.")
+
     # -- similar schools ----------------------------------------------------------
 
     def similar_section(self) -> Fragment:
@@ -468,8 +523,8 @@ class GroupOverview:
     def sections(self) -> list[Fragment]:
         """Every section in overview order (empty ones left out)."""
         parts = [self.header(), self.status_section(), self.pipeline_section(), self.sef_section(),
-                 self.survey_section(), self.similar_section(), self.peer_section(), self.governance_section(),
-                 self.trust_totals_section()]
+                 self.survey_section(), self.measures_section(), self.similar_section(), self.peer_section(),
+                 self.governance_section(), self.trust_totals_section()]
         return [p for p in parts if p]
 
 

@@ -15,7 +15,8 @@ only.
 The decision sections read the same assessment: triangulation and
 priorities (:mod:`wqm_nb.present.triangulation`), trends and the action plan
 (:mod:`wqm_nb.present.trends`), the award decision
-(:mod:`wqm_nb.present.award_decision`), benchmarks
+(:mod:`wqm_nb.present.award_decision`), validated measures
+(:mod:`wqm_nb.present.measures`), benchmarks
 (:mod:`wqm_nb.present.benchmarks`) and the evidence coverage map
 (:mod:`wqm_nb.present.evidence`). The triangulation is computed once and
 shared by the sections that use it.
@@ -35,7 +36,7 @@ from ..model.figures import NOT_GIVEN
 from ..settings import ReportSettings
 from ..model.priorities import Priorities, prioritise_school
 from ..model.triangulation import Triangulation, triangulate_school
-from . import award_decision, benchmarks, charts, evidence, trends, triangulation
+from . import award_decision, benchmarks, charts, evidence, measures, trends, triangulation
 from .html import Fragment, Table, cell, render
 
 
@@ -243,6 +244,11 @@ class SchoolReport:
         return self._cached(f"award_decision_section:{level}",
                             lambda: award_decision.award_decision_section(self.assessment, level))
 
+    def measures_section(self) -> Fragment:
+        """Validated wellbeing measures (SWEMWBS, Stirling, SDQ): means with 95% intervals, band shares,
+        changes only when the intervals allow; suppression as for every figure."""
+        return self._cached("measures_section", lambda: measures.measures_section(self.assessment))
+
     def evidence_section(self) -> Fragment:
         """The evidence coverage map: own, linked (another framework's, through the crosswalk) or none."""
         return self._cached("evidence_section", lambda: evidence.evidence_section(self.assessment))
@@ -334,7 +340,7 @@ class SchoolReport:
     def sections(self) -> list[Fragment]:
         """Every section in report order (empty ones left out)."""
         parts = [self.header(), self.sef_section(), self.trend_section(), self.survey_section(),
-                 self.triangulation_section(), self.priorities_section(), self.benchmark_section(),
+                 self.measures_section(), self.triangulation_section(), self.priorities_section(), self.benchmark_section(),
                  self.strengths_section(), self.award_section(), self.award_decision_section(),
                  self.action_plan_section(), self.evidence_section(), self.reflections_section(), self.notes_section(),
                  self.scale_section()]

@@ -35,6 +35,22 @@ those a file must have (the others may be left out).
   self-evaluations the folder holds. A correction of a recorded decision is
   made with ``wqm award record --supersedes``, not in the file.
 
+* Validated measures in a survey file (optional): a respondent's scores of
+  an instrument (:mod:`wqm_nb.data.instruments`) as columns
+  ``<instrument>.<score>`` (``swemwbs.raw``, ``swemwbs.metric``,
+  ``stirling.total``, ``sdq.emotional`` ...), blank for no score, and for an
+  instrument with more than one informant its ``<instrument>.informant``
+  (the SDQ's ``parent``, ``teacher`` or ``self``; blank: ``self`` in the
+  pupil survey, ``parent`` in the parent survey). The folder carries scores,
+  not item answers, as the store does (:mod:`wqm_nb.store.surveys`): a
+  folder is a copy of a store's content, and the store layer does not score
+  (``wqm score`` and the survey import do, :mod:`wqm_nb.model.scoring`). Each
+  score is checked against its instrument file: within its range, a whole
+  number when made of items, a converted score equal to the conversion of
+  the score it converts (SWEMWBS metric of raw) and a total equal to the sum
+  of its parts when they are given too; its band comes from the informant's
+  published banding. A respondent with a score and no survey answer is kept.
+
 An error names the file, the row (as a spreadsheet numbers it) and, for a
 bad cell of a rating, a target or a survey answer, the column; nothing is
 imported from a folder with one.
@@ -48,6 +64,8 @@ from pathlib import Path
 
 from ..data import Framework, QuestionBank, load_framework, load_question_bank
 from ..data.frameworks import SORTINGS as SORTING_LABELS
+from ..data.import_mapping import default_informant
+from ..data.instruments import Instrument, available_instruments, load_instrument
 from ..errors import DataFileError, SettingsError, StoreError
 from ..settings import check_academic_year
 from ..spreadsheet import NotText, decode_text, restore
@@ -152,7 +170,7 @@ class _Importer:
         self.cycle_ids: dict[tuple[str, str, str], int] = {}
         self.year_ids: dict[tuple[str, str], int] = {}
         self.counts = dict.fromkeys(["schools", "cycles", "ratings", "notes", "reflections", "targets", "awards",
-                                     "answers"], 0)
+                                     "answers", "scores"], 0)
         self.frameworks: dict[str, Framework] = {}
 
     def rows(self, kind: str) -> tuple[Path, list[tuple[int, dict[str, str]]]]:
@@ -348,11 +366,14 @@ class _Importer:
         rows = read_rows(path, ["school_id", "academic_year", "respondent"])
         known = {"school_id", "academic_year", "respondent", sub_field}
         header = list(rows[0][1]) if rows else []
-        unknown = [c for c in header if c not in known and c not in spec.item_ids]
+        measures = measure_columns(path, [c for c in header if c not in known and c not in spec.item_ids])
+        unknown = [c for c in header if c not in known and c not in spec.item_ids and c not in measures]
         if unknown:
             raise DataFileError(path.name, "", f"column(s) {', '.join(unknown)} are not items of the {survey} "
-                                               f"survey (its items: {', '.join(spec.item_ids)})")
+                                               f"survey (its items: {', '.join(spec.item_ids)}) nor scores of a "
+                                               f"measure (<instrument>.<score>, e.g. swemwbs.metric)")
         groups: dict[tuple[str, str], list[dict]] = {}
+        scored: dict[tuple[str, str], list[tuple]] = {}
         seen: dict[tuple[str, str, str], int] = {}
         for row, rec in rows:
             key = (rec["school_id"].strip(), rec["academic_year"].strip())
@@ -379,14 +400,97 @@ class _Importer:
                     except ValueError as exc:
                         raise DataFileError(path.name, "", str(exc), row=row, column=item) from None
             groups.setdefault(key, []).append(clean)
+            scored.setdefault(key, []).extend(row_scores(path, row, rec, respondent, survey, measures))
         for key, members in groups.items():
             frame = pd.DataFrame(members).astype(object)
             frame = frame.where(frame.notna(), None)
+            scores = pd.DataFrame(scored.get(key, []), columns=["respondent", "instrument", "informant", "score_id",
+                                                                "value", "band"])
             try:
                 self.counts["answers"] += self.store.add_survey_responses(self.year_ids[key], survey, frame,
-                                                                         self.bank, file_name=path.name)
+                                                                         self.bank, file_name=path.name,
+                                                                         scores=scores)
             except StoreError as exc:
                 raise DataFileError(path.name, "", f"{key[0]} {key[1]}: {exc}") from None
+            self.counts["scores"] += len(scores)
+
+
+#: The column of a survey file naming an instrument's informant (``sdq.informant``).
+INFORMANT = "informant"
+
+
+def measure_columns(path: Path, columns: list[str]) -> dict[str, tuple[Instrument, str]]:
+    """The columns of a survey file that hold a measure's scores or informant (``swemwbs.metric``,
+    ``sdq.informant``) -> (instrument, score id or ``informant``); others are left out."""
+    out = {}
+    bundled = set(available_instruments())
+    for column in columns:
+        instrument_id, dot, score = column.partition(".")
+        if not dot or instrument_id not in bundled:
+            continue
+        instrument = load_instrument(instrument_id)
+        if score != INFORMANT and score not in instrument.score_ids:
+            raise DataFileError(path.name, "", f"column {column}: {instrument.id} has no score {score!r} "
+                                               f"(its scores: {', '.join(instrument.score_ids)})")
+        out[column] = (instrument, score)
+    return out
+
+
+def row_scores(path: Path, row: int, rec: dict[str, str], respondent: str, survey: str,
+               measures: dict[str, tuple[Instrument, str]]) -> list[tuple]:
+    """One respondent's measure scores from a survey file's row: (respondent, instrument, informant, score id,
+    value, band), each checked against its instrument (see the module notes)."""
+    out = []
+    by_instrument: dict[str, tuple[Instrument, dict[str, str]]] = {}
+    for column, (instrument, score) in measures.items():
+        by_instrument.setdefault(instrument.id, (instrument, {}))[1][score] = column
+    for instrument, columns in by_instrument.values():
+        given = {}
+        for score, column in columns.items():
+            if score != INFORMANT and rec.get(column, "").strip():
+                try:
+                    given[score] = float(rec[column].strip())
+                except ValueError:
+                    raise DataFileError(path.name, "", f"{rec[column].strip()!r} is not a number", row=row,
+                                        column=column) from None
+        if not given:
+            continue
+        cell = rec.get(columns.get(INFORMANT, ""), "").strip()
+        try:
+            informant = instrument.resolve_informant(cell or default_informant(instrument, survey) or None)
+        except SettingsError as exc:
+            raise DataFileError(path.name, "", str(exc), row=row,
+                                column=columns.get(INFORMANT, f"{instrument.id}.{INFORMANT}")) from None
+        for score, value in given.items():
+            problem = _score_problem(instrument, score, informant, value, given)
+            if problem:
+                raise DataFileError(path.name, "", problem, row=row, column=columns[score])
+            band = instrument.band(score, informant, value) if instrument.score(score).banded else ""
+            out.append((respondent, instrument.id, informant, score, value, band))
+    return out
+
+
+def _score_problem(instrument: Instrument, score: str, informant: str, value: float, given: dict[str, float]) -> str:
+    """Why a given score cannot be right ('' when it can)."""
+    spec = instrument.score(score)
+    low, high = spec.range(informant)
+    if not low <= value <= high:
+        return f"{value:g} is outside the {spec.label.lower()}'s range {low:g}-{high:g}"
+    if spec.kind == "items" and not float(value).is_integer():
+        return f"{value:g} is not a whole number ({spec.label.lower()} adds up item scores)"
+    if spec.kind == "lookup":
+        base = given.get(spec.from_score)
+        allowed = spec.table.get(int(base)) if base is not None and float(base).is_integer() else None
+        if base is not None and (allowed is None or abs(allowed - value) > 1e-6):
+            return (f"{value:g} is not the {spec.label.lower()} of a {instrument.score(spec.from_score).label.lower()}"
+                    f" of {base:g}" + (f" (the conversion table gives {allowed:g})" if allowed is not None else ""))
+        if base is None and not any(abs(v - value) <= 1e-6 for v in spec.table.values()):
+            return f"{value:g} is not a value of the {spec.label.lower()}'s conversion table"
+    if spec.kind == "sum" and all(p in given for p in spec.of):
+        total = sum(given[p] for p in spec.of)
+        if abs(total - value) > 1e-6:
+            return f"{value:g} is not the sum of {', '.join(spec.of)} ({total:g})"
+    return ""
 
 
 def import_csv_dir(store: Store, directory: str | Path, bank: QuestionBank | None = None) -> dict[str, int]:
@@ -405,4 +509,5 @@ def build_database(source: str | Path, target: str | Path) -> Path:
     return Path(target)
 
 
-__all__ = ["CSV_FILES", "SURVEY_CSV", "build_database", "import_csv_dir", "read_rows"]
+__all__ = ["CSV_FILES", "INFORMANT", "SURVEY_CSV", "build_database", "import_csv_dir", "measure_columns", "read_rows",
+           "row_scores"]

@@ -37,7 +37,8 @@ from .store import DEFAULT_TIMEOUT, Store, backup_copy, new_store_file, now
 
 ImportMode = Literal["new", "replace", "merge"]
 #: What an import counts, in the order a report lists them.
-COUNTED = ("schools", "school_years", "cycles", "ratings", "notes", "reflections", "targets", "awards", "answers")
+COUNTED = ("schools", "school_years", "cycles", "ratings", "notes", "reflections", "targets", "awards", "answers",
+           "scores")
 #: The time a scratch store records for a row whose CSV cell left it blank, so
 #: that a merge can tell "no time given" from a time (see :func:`import_folder`).
 UNSTAMPED = ""
@@ -116,7 +117,10 @@ def import_folder(source: str | Path, target: str | Path, mode: ImportMode = "ne
         time. Survey answers are keyed by school year,
         survey, respondent and item: an answer the store has with another
         value (or subgroup) is a :class:`StoreError` naming school, year,
-        survey, respondent and item, and nothing is written. A school already
+        survey, respondent and item, and nothing is written. A respondent's
+        measure scores go with the respondent: a new respondent brings its
+        scores, and a held one whose scores differ (another value or band,
+        or a score only one side has) is the same error, naming the score. A school already
         in the store keeps its details (see ``ImportReport.kept_schools``).
 
     ``replace`` and ``merge`` of a ``target`` that does not exist build a new
@@ -169,8 +173,8 @@ def remove_school(path: str | Path, school_id: str, *, timeout: float = DEFAULT_
     """Erase one school whole from the store at ``path``; return the counts removed per kind.
 
     For retention or a data-subject request. In one transaction: the school,
-    its school years, cycles, ratings, notes, reflections, targets and survey
-    answers go, and ``erasure_log`` gets ``(school_id, removed_at, counts)``,
+    its school years, cycles, ratings, notes, reflections, targets, survey
+    answers and measure scores go, and ``erasure_log`` gets ``(school_id, removed_at, counts)``,
     which holds no personal data and cannot be changed or deleted. The history
     tables' DELETE triggers let the rows go only because the school is listed
     in ``erasures`` for the length of the transaction. Deleted content is
@@ -245,6 +249,7 @@ _ERASE = (
     ("notes", f"DELETE FROM adviser_notes WHERE cycle_id IN ({_ERASING_CYCLES})"),
     ("reflections", f"DELETE FROM reflections WHERE cycle_id IN ({_ERASING_CYCLES})"),
     ("targets", f"DELETE FROM target_history WHERE cycle_id IN ({_ERASING_CYCLES})"),
+    ("scores", f"DELETE FROM survey_scores WHERE import_id IN ({_ERASING_IMPORTS})"),
     ("", f"DELETE FROM survey_answers WHERE import_id IN ({_ERASING_IMPORTS})"),
     ("", f"DELETE FROM survey_tallies WHERE import_id IN ({_ERASING_IMPORTS})"),
     ("", f"DELETE FROM survey_comments WHERE import_id IN ({_ERASING_IMPORTS})"),
@@ -310,7 +315,7 @@ def _merge(src: Store, dst: Store) -> tuple[dict[str, int], tuple[str, ...]]:
                                                        "status", "carried_from", "recorded_by"), "recorded_at", ())):
         added[kind] = _merge_history(s, d, table, key, columns, stamp, cycle_ids, copied)
     added["awards"] = _merge_awards(s, d)
-    added["answers"] = _merge_answers(s, d, year_ids)
+    added["answers"], added["scores"] = _merge_answers(s, d, year_ids)
     return added, tuple(kept)
 
 
@@ -422,16 +427,26 @@ def _merge_awards(src: sqlite3.Connection, dst: sqlite3.Connection) -> int:
     return len(chosen)
 
 
-def _merge_answers(src: sqlite3.Connection, dst: sqlite3.Connection, year_ids: dict[int, int]) -> int:
-    """Add the survey respondents ``dst`` lacks, as one import per school year and survey.
+def _merge_answers(src: sqlite3.Connection, dst: sqlite3.Connection, year_ids: dict[int, int]) -> tuple[int, int]:
+    """Add the survey respondents ``dst`` lacks, with their measure scores, as one import per school year
+    and survey; the answers and the scores added.
 
     A respondent is held when a current import of the same school year and
     survey has the same id; one held with other answers (a value, an item or
-    the subgroup) is a StoreError, and nothing is written.
+    the subgroup) or other scores is a StoreError, and nothing is written.
     """
-    from .surveys import MISSING, insert_answers, insert_import, read_survey_data
+    from .surveys import MISSING, insert_answers, insert_import, insert_scores, read_scores, read_survey_data
 
-    added = 0
+    def scores_by_respondent(conn: sqlite3.Connection, year: int, survey: str) -> dict[str, dict]:
+        """respondent -> {(instrument, score id): (informant, value, band)} of a school year's survey."""
+        frame = read_scores(conn, year, survey)
+        out: dict[str, dict] = {}
+        if frame is not None:
+            for r in frame.itertuples():
+                out.setdefault(r.respondent, {})[(r.instrument, r.score_id)] = (r.informant, r.value, r.band)
+        return out
+
+    added = scored = 0
     for (src_year,) in src.execute("SELECT DISTINCT school_year_id FROM survey_imports ORDER BY 1"):
         dst_year = year_ids[src_year]
         src_records = {r["survey"]: r for r in src.execute(
@@ -442,18 +457,25 @@ def _merge_answers(src: sqlite3.Connection, dst: sqlite3.Connection, year_ids: d
         theirs = read_survey_data(src, src_year, order)
         ours = read_survey_data(dst, dst_year, order)
         for survey, block in theirs.blocks.items():
-            held = {}
+            their_scores = scores_by_respondent(src, src_year, survey)
+            held, my_scores = {}, {}
             if survey in ours.blocks:
                 mine = ours.blocks[survey]
                 held = {r: (g, tuple(v)) for r, g, v in zip(mine.respondents, mine.subgroups, mine.values)}
+                my_scores = scores_by_respondent(dst, dst_year, survey)
             new = []
             for k, respondent in enumerate(block.respondents):
                 row = (block.subgroups[k], tuple(block.values[k]))
                 if respondent not in held:
                     new.append(k)
-                elif held[respondent] != row:
-                    school, year = dst.execute("SELECT school_id, academic_year FROM school_years "
-                                               "WHERE school_year_id = ?", (dst_year,)).fetchone()
+                    continue
+                differs = held[respondent] != row
+                mine_s, theirs_s = my_scores.get(respondent, {}), their_scores.get(respondent, {})
+                if not differs and mine_s == theirs_s:
+                    continue
+                school, year = dst.execute("SELECT school_id, academic_year FROM school_years "
+                                           "WHERE school_year_id = ?", (dst_year,)).fetchone()
+                if differs:
                     (old_sub, old), (new_sub, theirs_) = held[respondent], row
                     if old_sub != new_sub:
                         item = next(i for i, v in zip(block.item_ids, theirs_) if v != MISSING)
@@ -461,8 +483,14 @@ def _merge_answers(src: sqlite3.Connection, dst: sqlite3.Connection, year_ids: d
                     else:
                         item, a, b = next((i, a, b) for i, a, b in zip(block.item_ids, old, theirs_) if a != b)
                         what = f"value {_shown(a)} in the store, {_shown(b)} in the folder"
-                    raise StoreError(f"school {school}, year {year}, {survey} survey, respondent {respondent}, "
-                                     f"item {item}: {what}; nothing was imported")
+                    where = f"item {item}"
+                else:
+                    key = next(k for k in sorted(set(mine_s) | set(theirs_s)) if mine_s.get(k) != theirs_s.get(k))
+                    where = f"score {key[0]} {key[1]}"
+                    what = (f"{_score_shown(mine_s.get(key))} in the store, {_score_shown(theirs_s.get(key))} "
+                            f"in the folder")
+                raise StoreError(f"school {school}, year {year}, {survey} survey, respondent {respondent}, "
+                                 f"{where}: {what}; nothing was imported")
             if not new:
                 continue
             record = src_records[survey]
@@ -471,9 +499,20 @@ def _merge_answers(src: sqlite3.Connection, dst: sqlite3.Connection, year_ids: d
             import_id = insert_import(dst, school_year_id=dst_year, survey=survey, kind="responses",
                                       source=record["source"], item_ids=[i for i, u in zip(block.item_ids, used) if u],
                                       imported_at=now(), file_name=record["file_name"], respondents=len(new))
-            added += insert_answers(dst, import_id, list(block.respondents[new]), list(block.subgroups[new]),
-                                    values[:, used])
-    return added
+            respondents = list(block.respondents[new])
+            added += insert_answers(dst, import_id, respondents, list(block.subgroups[new]), values[:, used])
+            scored += insert_scores(dst, import_id, [
+                (r, instrument, informant, score_id, value, band) for r in respondents
+                for (instrument, score_id), (informant, value, band) in sorted(their_scores.get(r, {}).items())])
+    return added, scored
+
+
+def _score_shown(score: tuple | None) -> str:
+    """A held score as a merge error names it: its value and band, or "no score"."""
+    if score is None:
+        return "no score"
+    _, value, band = score
+    return f"{value:g}" + (f" ({band})" if band else "")
 
 
 def _shown(value: int) -> str:

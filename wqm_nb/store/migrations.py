@@ -422,8 +422,32 @@ def migrate_5_to_6(conn: sqlite3.Connection) -> None:
     _run(conn, _V6)
 
 
+# -- 6 -> 7: measure scores ------------------------------------------------
+
+_V7 = """
+CREATE TABLE survey_scores (
+    import_id INTEGER NOT NULL REFERENCES survey_imports(import_id),
+    respondent TEXT NOT NULL,
+    instrument TEXT NOT NULL,
+    informant TEXT NOT NULL DEFAULT '',
+    score_id TEXT NOT NULL,
+    value REAL NOT NULL,
+    band TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (import_id, respondent, instrument, score_id),
+    FOREIGN KEY (import_id, respondent) REFERENCES survey_answers(import_id, respondent)
+);
+"""
+
+
+def migrate_6_to_7(conn: sqlite3.Connection) -> None:
+    """Version 6 to 7: ``survey_scores`` (measure scores per respondent of an import) is added; no row
+    changes (an older import has no scores)."""
+    _run(conn, _V7)
+
+
 #: ``{version: step to the next version}``
-MIGRATIONS: dict[int, Migration] = {1: migrate_1_to_2, 2: migrate_2_to_3, 3: migrate_3_to_4, 4: migrate_4_to_5, 5: migrate_5_to_6}
+MIGRATIONS: dict[int, Migration] = {1: migrate_1_to_2, 2: migrate_2_to_3, 3: migrate_3_to_4, 4: migrate_4_to_5,
+                                    5: migrate_5_to_6, 6: migrate_6_to_7}
 
 
 def upgrade(conn: sqlite3.Connection, version: int) -> int:
@@ -442,4 +466,5 @@ def upgrade(conn: sqlite3.Connection, version: int) -> int:
     return version
 
 
-__all__ = ["MIGRATIONS", "migrate_1_to_2", "migrate_2_to_3", "migrate_3_to_4", "migrate_4_to_5", "migrate_5_to_6", "upgrade"]
+__all__ = ["MIGRATIONS", "migrate_1_to_2", "migrate_2_to_3", "migrate_3_to_4", "migrate_4_to_5", "migrate_5_to_6",
+           "migrate_6_to_7", "upgrade"]

@@ -57,13 +57,24 @@ Version history (each step is a function in :mod:`wqm_nb.store.migrations`):
    figures (median and quartiles of the other schools of its phase, never
    the school itself), so a report reads only its own school's rows. It is
    derived data: recomputed after an import or a batch, never history.
+7. measures: ``survey_scores`` holds validated wellbeing measures (SDQ,
+   SWEMWBS, Stirling; :mod:`wqm_nb.data.instruments`) scored per respondent
+   at import: one row per import, respondent, instrument and score
+   (``value``, and ``band`` for a banded score, '' otherwise; ``informant``
+   the SDQ's parent, teacher or self, '' where an instrument has one form).
+   A row belongs to a stored respondent of the same import (its foreign key
+   is ``survey_answers (import_id, respondent)``), so it goes with the
+   import's answers when a later import replaces it, and with the school on
+   erasure. Only scores are stored, never the instrument's item answers
+   (see :mod:`wqm_nb.store.surveys`); a respondent who answered too few
+   items to be scored has no row.
 """
 from __future__ import annotations
 
 from ..data.frameworks import SORTINGS as SORTING_LABELS
 
 PHASES = ("primary", "secondary", "all-through", "special")
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 APPLICATION_ID = 0x77716D31  # "wqm1": marks an SQLite file as a wqm store
 
 #: The NCB tool's sorting of an element (seed 003: "we do this now; we want to do this; we don't
@@ -241,6 +252,17 @@ CREATE TABLE IF NOT EXISTS survey_comments (
     item_id TEXT NOT NULL,
     text TEXT NOT NULL,
     flags TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS survey_scores (
+    import_id INTEGER NOT NULL REFERENCES survey_imports(import_id),
+    respondent TEXT NOT NULL,
+    instrument TEXT NOT NULL,
+    informant TEXT NOT NULL DEFAULT '',
+    score_id TEXT NOT NULL,
+    value REAL NOT NULL,
+    band TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (import_id, respondent, instrument, score_id),
+    FOREIGN KEY (import_id, respondent) REFERENCES survey_answers(import_id, respondent)
 );
 """
 DECISION_TABLES = """

@@ -517,14 +517,18 @@ class Store(CycleRecords, SchoolRecords):
 
     def add_survey_responses(self, school_year_id: int, survey: str, responses: "pd.DataFrame",
                              bank: QuestionBank | None = None, *, source: str = "wqm-csv",
-                             file_name: str = "", file_sha256: str = "") -> int:
+                             file_name: str = "", file_sha256: str = "",
+                             scores: "pd.DataFrame | None" = None, details: dict | None = None) -> int:
         """Add one survey's responses in wide form as one import: a ``respondent``
         column, the survey's subgroup column if it has one, and one column per
-        item (blank = not answered). A respondent with no answer is left out.
-        Returns the number of answers written."""
+        item (blank = not answered). ``scores`` are the respondents' measure
+        scores (``respondent``, ``instrument``, ``informant``, ``score_id``,
+        ``value``, ``band``; see :func:`~wqm_nb.store.surveys.insert_scores`).
+        A respondent with no answer and no score is left out. Returns the
+        number of answers written."""
         import numpy as np
 
-        from .surveys import MISSING
+        from .surveys import MISSING, has_value
 
         bank = bank or load_question_bank()
         if survey not in bank.surveys:
@@ -559,12 +563,21 @@ class Store(CycleRecords, SchoolRecords):
             if subgroup and subgroup not in spec.subgroup.values:
                 raise StoreError(f"{survey} survey, respondent {respondents[r]}: unknown "
                                  f"{spec.subgroup.field} {subgroup!r}")
-        keep = (values != MISSING).any(axis=1)
+        score_rows: list = []
+        if scores is not None and len(scores):
+            known = set(respondents)
+            stray = sorted({str(r) for r in scores["respondent"]} - known)
+            if stray:
+                raise StoreError(f"{survey} survey: scores of respondent {stray[0]}, who has no row")
+            score_rows = [(str(r.respondent), r.instrument, r.informant, r.score_id, r.value, r.band)
+                          for r in scores.itertuples()]
+        scored = {row[0] for row in score_rows if has_value(row[4])}
+        keep = (values != MISSING).any(axis=1) | np.array([r in scored for r in respondents], dtype=bool)
         outcome = self.import_survey(
             school_year_id, survey, source=source, file_name=file_name, file_sha256=file_sha256,
             item_ids=item_cols, respondents=[r for r, k in zip(respondents, keep) if k],
             subgroups=[g for g, k in zip(subgroups, keep) if k], values=values[keep],
-            dropped_empty=int((~keep).sum()), on_existing="add")
+            dropped_empty=int((~keep).sum()), on_existing="add", scores=score_rows, details=details)
         return outcome.answers
 
     def import_survey(self, school_year_id: int, survey: str, *, source: str, item_ids: list[str],
@@ -573,12 +586,16 @@ class Store(CycleRecords, SchoolRecords):
                       tallies: Iterable[tuple[str, str, int, int]] | None = None,
                       comments: Iterable[tuple[str, str, str]] = (), dropped_empty: int = 0,
                       details: dict | None = None, imported_by: str = "", forms: int | None = None,
-                      on_existing: str = "refuse") -> "SurveyImportOutcome":
+                      on_existing: str = "refuse",
+                      scores: Iterable[tuple[str, str, str, str, float, str]] = ()) -> "SurveyImportOutcome":
         """Record one import of survey data in one transaction.
 
         Either ``respondents``/``subgroups``/``values`` (an int matrix in
         ``item_ids`` order, -1 = not answered) or ``tallies`` (subgroup, item,
         value, count). ``comments`` are (item id, redacted text, flags).
+        ``scores`` are measure scores of the respondents (respondent,
+        instrument, informant, score id, value, band; a missing value is left
+        out), stored in ``survey_scores`` with the import.
 
         A file whose SHA-256 a current import of the same school year and
         survey already has is not imported again (``outcome.already``). When
@@ -586,10 +603,10 @@ class Store(CycleRecords, SchoolRecords):
         file, ``on_existing`` decides: ``"refuse"`` raises a StoreError that
         names the earlier import; ``"replace"`` removes the earlier imports'
         respondents, tallies and comments and records which import replaced
-        them (their records stay); ``"add"`` keeps both (a paper batch beside
-        an online export).
+        them (their records stay) and their scores; ``"add"`` keeps both (a
+        paper batch beside an online export).
         """
-        from .surveys import current_imports, insert_answers, insert_import, insert_tallies
+        from .surveys import current_imports, insert_answers, insert_import, insert_scores, insert_tallies
 
         if on_existing not in ("refuse", "replace", "add"):
             raise ValueError(f"on_existing: {on_existing!r}")
@@ -616,12 +633,13 @@ class Store(CycleRecords, SchoolRecords):
                 answers = insert_tallies(c, import_id, tallies)
             else:
                 answers = insert_answers(c, import_id, respondents or [], subgroups or [""] * count, values)
+                insert_scores(c, import_id, scores)
             c.executemany("INSERT INTO survey_comments (import_id, item_id, text, flags) VALUES (?, ?, ?, ?)",
                           [(import_id, item, body, flags) for item, body, flags in comments])
             replaced = []
             if earlier and on_existing == "replace":
                 for e in earlier:
-                    for table in ("survey_answers", "survey_tallies", "survey_comments"):
+                    for table in ("survey_scores", "survey_answers", "survey_tallies", "survey_comments"):
                         c.execute(f"DELETE FROM {table} WHERE import_id = ?", (e["import_id"],))
                     c.execute("UPDATE survey_imports SET replaced_by = ? WHERE import_id = ?",
                               (import_id, e["import_id"]))
@@ -642,6 +660,16 @@ class Store(CycleRecords, SchoolRecords):
         bank = bank or load_question_bank()
         return read_survey_data(self.conn, school_year_id,
                                 {sid: s.item_ids for sid, s in bank.surveys.items()})
+
+    def survey_scores(self, school_year_id: int, survey: str | None = None) -> "pd.DataFrame":
+        """A school year's current measure scores, one row per respondent and score (survey, respondent,
+        subgroup, instrument, informant, score_id, value, band; :data:`~wqm_nb.store.surveys.SCORE_COLUMNS`)."""
+        import pandas as pd
+
+        from .surveys import SCORE_COLUMNS, read_scores
+
+        found = read_scores(self.conn, school_year_id, survey)
+        return found if found is not None else pd.DataFrame(columns=SCORE_COLUMNS)
 
     def survey_responses(self, school_year_id: int, survey: str | None = None) -> "pd.DataFrame":
         """Respondents' answers in long form: survey, respondent, subgroup, item_id, value."""

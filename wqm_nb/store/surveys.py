@@ -14,6 +14,20 @@ tally, or a wide file of the CSV exchange folder. An import lists its item ids
 * counts (``survey_tallies``): per subgroup, item and value, from a paper
   tally.
 
+Respondents may also carry *measure scores* (``survey_scores``): the scores
+of a validated wellbeing instrument (SDQ, SWEMWBS, Stirling;
+:mod:`wqm_nb.data.instruments`) whose items the export held beside the
+survey's own, scored at import by :func:`wqm_nb.model.scoring.score_responses`.
+One row per respondent, instrument and score: the value and, for a banded
+score, its band. The instrument's item answers are not stored: the scores
+are what is reported, they are all the published guidance needs to compare
+groups, and item-level answers to a mental-health screening instrument (the
+SDQ above all, which may not be administered electronically without a
+licence) are more than the workbench needs to keep. To score an export again
+(a corrected instrument file), import it again with ``--replace``. A
+respondent with too few answers to be scored has no score row; the import's
+``details`` count them (``instruments``).
+
 :func:`read_survey_data` gathers a school year's current imports (those no
 later import replaced) into :class:`SurveyData`: one answer matrix per survey
 in the question bank's item order, plus the tallies. That is what
@@ -36,6 +50,10 @@ NOT_ANSWERED = "."
 #: Matrix value of a missing answer.
 MISSING = -1
 TALLY_COLUMNS = ["survey", "subgroup", "item_id", "value", "count"]
+#: Columns of :attr:`SurveyData.scores`: one row per respondent and measure score.
+SCORE_COLUMNS = ["survey", "respondent", "subgroup", "instrument", "informant", "score_id", "value", "band"]
+#: One score of one respondent as :func:`insert_scores` takes it.
+ScoreRow = tuple[str, str, str, str, float, str]     # respondent, instrument, informant, score_id, value, band
 
 
 def pack(values: np.ndarray) -> list[str]:
@@ -76,14 +94,21 @@ class SurveyBlock:
 
 @dataclass(frozen=True)
 class SurveyData:
-    """A school year's survey data: answer matrices per survey and paper tallies."""
+    """A school year's survey data: answer matrices per survey, paper tallies and measure scores."""
     blocks: dict[str, SurveyBlock] = field(default_factory=dict)
     tallies: "pd.DataFrame | None" = None    # TALLY_COLUMNS
+    scores: "pd.DataFrame | None" = None     # SCORE_COLUMNS
 
     def tally_rows(self) -> "pd.DataFrame":
         import pandas as pd
 
         return self.tallies if self.tallies is not None else pd.DataFrame(columns=TALLY_COLUMNS)
+
+    def score_rows(self) -> "pd.DataFrame":
+        """Measure scores, one row per respondent and score (:data:`SCORE_COLUMNS`; empty when none)."""
+        import pandas as pd
+
+        return self.scores if self.scores is not None else pd.DataFrame(columns=SCORE_COLUMNS)
 
     def to_long(self) -> "pd.DataFrame":
         """Respondents' answers in long form: survey, respondent, subgroup, item_id, value."""
@@ -154,6 +179,27 @@ def insert_tallies(conn: sqlite3.Connection, import_id: int,
     return sum(r[-1] for r in rows)
 
 
+def has_value(value: object) -> bool:
+    """Whether a score is there: not None, NaN or ``pd.NA``."""
+    if value is None:
+        return False
+    try:
+        return not bool(value != value)
+    except TypeError:        # pd.NA
+        return False
+
+
+def insert_scores(conn: sqlite3.Connection, import_id: int, scores: Iterable[ScoreRow]) -> int:
+    """Add measure scores (respondent, instrument, informant, score id, value, band) to an import whose
+    respondents are already written; a missing value (NaN or None) is left out. The number written."""
+    rows = [(import_id, str(r), str(i), str(inf) if has_value(inf) else "", str(s), float(v),
+             str(b) if has_value(b) else "")
+            for r, i, inf, s, v, b in scores if has_value(v)]
+    conn.executemany("INSERT INTO survey_scores (import_id, respondent, instrument, informant, score_id, value, "
+                     "band) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    return len(rows)
+
+
 def current_imports(conn: sqlite3.Connection, school_year_id: int, survey: str | None = None) -> list[dict]:
     """The imports of a school year that no later import replaced, oldest first."""
     sql = "SELECT * FROM survey_imports WHERE school_year_id = ? AND replaced_by IS NULL"
@@ -205,8 +251,29 @@ def read_survey_data(conn: sqlite3.Connection, school_year_id: int,
                                      np.concatenate([c[0] for c in chunks]), np.concatenate([c[1] for c in chunks]),
                                      np.concatenate([c[2] for c in chunks]))
     frame = pd.DataFrame(tallies, columns=TALLY_COLUMNS) if tallies else None
-    return SurveyData(blocks=blocks, tallies=frame)
+    return SurveyData(blocks=blocks, tallies=frame, scores=read_scores(conn, school_year_id))
 
 
-__all__ = ["MISSING", "NOT_ANSWERED", "SurveyBlock", "SurveyData", "current_imports", "insert_answers",
-           "insert_import", "insert_tallies", "pack", "read_survey_data", "unpack"]
+def read_scores(conn: sqlite3.Connection, school_year_id: int, survey: str | None = None) -> "pd.DataFrame | None":
+    """The measure scores of a school year's current imports (:data:`SCORE_COLUMNS`, with each
+    respondent's subgroup), ordered by survey, instrument, score and respondent; None when there are none."""
+    import pandas as pd
+
+    sql = ("SELECT i.survey, s.respondent, a.subgroup, s.instrument, s.informant, s.score_id, s.value, s.band "
+           "FROM survey_scores s JOIN survey_imports i USING (import_id) "
+           "JOIN survey_answers a ON a.import_id = s.import_id AND a.respondent = s.respondent "
+           "WHERE i.school_year_id = ? AND i.replaced_by IS NULL")
+    params: tuple = (school_year_id,)
+    if survey:
+        sql, params = sql + " AND i.survey = ?", params + (survey,)
+    rows = conn.execute(sql + " ORDER BY i.survey, s.instrument, s.score_id, s.respondent", params).fetchall()
+    if not rows:
+        return None
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=SCORE_COLUMNS)
+    frame["value"] = frame["value"].astype(float)
+    return frame
+
+
+__all__ = ["MISSING", "NOT_ANSWERED", "SCORE_COLUMNS", "ScoreRow", "SurveyBlock", "SurveyData", "current_imports",
+           "has_value", "insert_answers", "insert_import", "insert_scores", "insert_tallies", "pack", "read_scores",
+           "read_survey_data", "unpack"]

@@ -230,8 +230,9 @@ class ReportApp:
         r = self.report
         if index == 0:
             return [r.sef_section(element_table=False), _details(r)]
-        if index == 1:
-            return [subgroup_fragment(r, self.breakdown.value or "whole")]
+        if index == 1:      # the wellbeing measures beside the whole groups; a breakdown shows one survey
+            choice = self.breakdown.value or "whole"
+            return [subgroup_fragment(r, choice)] + ([r.measures_section()] if choice == "whole" else [])
         if index == 2:
             return [r.award_section(), r.award_decision_section(), r.strengths_section()]
         if index == 3:

@@ -1,0 +1,417 @@
+"""Validated wellbeing measures (SDQ, SWEMWBS, Stirling) as published figures, and comparing them.
+
+A survey export may carry an instrument's items beside the survey's own; the
+import scores them (:func:`wqm_nb.model.scoring.score_responses`) and the
+store keeps one score per respondent (``survey_scores``). This module turns
+a school year's scores into rows of the published-figures table
+(:func:`measure_rows`, called by :func:`wqm_nb.model.figures.publish_figures`),
+and compares them (:func:`compare_means`).
+
+**Figures.** For each survey, instrument, informant and score there is a
+*family*: the whole group and its parts along the survey's subgroup question
+(those who did not say included, so the parts add up). Each group gets
+
+* a *mean row*: ``n`` respondents with a score, the ``mean`` score and its 95%
+  confidence interval (``ci_low``, ``ci_high``), a **Student t interval**,
+  ``mean ± t(0.975, n - 1) × s / √n`` with ``s`` the sample standard deviation
+  (n - 1 in the denominator): the t rather than the normal quantile because
+  groups are often small (at 30 respondents t is 2.045, the normal 1.960),
+  and t is what the usual guidance for comparing means assumes. A group of one
+  has no interval;
+* for a banded score, a *band row* per band of the informant's published
+  banding (lowest scores first): ``agree_share`` is the share of the scored
+  respondents in that band (the shares of a group add up to 1) and
+  ``ci_low``/``ci_high`` its 95% Wilson interval (:mod:`wqm_nb.model.stats`).
+
+Suppression is the same as for every other figure, and per family: a group
+with fewer than ``min_group_size`` scored respondents is hidden (primary),
+and while any count of a hidden group could be worked out to a single value
+from what is shown (its respondents, its count in any band, or its sum of
+scores), the smallest part still shown is hidden too (complementary), and the
+whole group only when no part is left. The bounds are those
+:mod:`wqm_nb.model.suppression` uses (a primary cell has 1 to
+``min_group_size - 1`` respondents, a complementary one at least
+``min_group_size``); a band count lies between 0 and the group's size, a sum
+of scores between the score's minimum and maximum times the size. A hidden
+group's mean row and band rows are hidden together, with the same reason.
+
+**Comparing.** Each instrument names the smallest group its guidance
+compares (``min_group``, with ``min_group_source``: SWEMWBS 30, Warwick
+Medical School). :func:`compare_means` calls a change between two published
+means (two years of one group, or two schools) only when both groups have at
+least that many respondents and their 95% intervals do not overlap (the
+trend rules' idea, :func:`wqm_nb.model.trends.intervals_overlap`); below the
+minimum it is :data:`TOO_FEW_TO_COMPARE`, stating the minimum and its source.
+Whether a higher score is better is :func:`higher_is_better` (SDQ difficulty
+and impact scores: lower is better).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping, Sequence
+
+import pandas as pd
+
+from ..data import QuestionBank
+from ..data.instruments import Instrument, ScoreSpec, load_instrument
+from .stats import is_missing, wilson_interval
+from .suppression import COMPLEMENTARY, INF, PRIMARY
+
+#: the subgroup of respondents who did not answer the subgroup question (as in :mod:`wqm_nb.model.figures`)
+NOT_GIVEN = ""
+#: verdicts of :func:`compare_means`
+IMPROVED, DECLINED = "improved", "declined"
+NO_CLEAR_DIFFERENCE = "no clear difference"
+TOO_FEW_TO_COMPARE = "too few to compare"
+NOT_COMPARED = "not compared"
+#: verdicts that call a difference
+CALLED = (IMPROVED, DECLINED)
+#: scores where a lower value is the better one (SDQ difficulties and impact), when the instrument does not say
+LOWER_IS_BETTER = {("sdq", s) for s in ("emotional", "conduct", "hyperactivity", "peer", "total_difficulties",
+                                          "externalising", "internalising", "impact")}
+_EPSILON = 1e-9
+
+
+# --------------------------------------------------------------------------
+# statistics: the t quantile and the interval of a mean
+
+
+def _beta_continued_fraction(a: float, b: float, x: float) -> float:
+    """The continued fraction of the regularised incomplete beta function (modified Lentz)."""
+    tiny = 1e-300
+    qab, qap, qam = a + b, a + 1.0, a - 1.0
+    c, d = 1.0, 1.0 - qab * x / qap
+    d = 1.0 / (d if abs(d) > tiny else tiny)
+    h = d
+    for m in range(1, 500):
+        m2 = 2 * m
+        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
+        d = 1.0 + aa * d
+        d = 1.0 / (d if abs(d) > tiny else tiny)
+        c = 1.0 + aa / c
+        c = c if abs(c) > tiny else tiny
+        h *= d * c
+        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
+        d = 1.0 + aa * d
+        d = 1.0 / (d if abs(d) > tiny else tiny)
+        c = 1.0 + aa / c
+        c = c if abs(c) > tiny else tiny
+        delta = d * c
+        h *= delta
+        if abs(delta - 1.0) < 1e-15:
+            break
+    return h
+
+
+def incomplete_beta(a: float, b: float, x: float) -> float:
+    """The regularised incomplete beta function I_x(a, b), for 0 <= x <= 1."""
+    if x <= 0:
+        return 0.0
+    if x >= 1:
+        return 1.0
+    front = math.exp(math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x))
+    if x < (a + 1) / (a + b + 2):
+        return front * _beta_continued_fraction(a, b, x) / a
+    return 1.0 - front * _beta_continued_fraction(b, a, 1 - x) / b
+
+
+def t_cdf(t: float, df: float) -> float:
+    """P(T <= t) for Student's t with ``df`` degrees of freedom."""
+    tail = 0.5 * incomplete_beta(df / 2, 0.5, df / (df + t * t))
+    return 1 - tail if t > 0 else tail
+
+
+def t_quantile(p: float, df: float) -> float:
+    """The ``p`` quantile of Student's t with ``df`` degrees of freedom (bisection on :func:`t_cdf`)."""
+    if not 0 < p < 1 or df <= 0:
+        raise ValueError("t_quantile needs 0 < p < 1 and df > 0")
+    if p == 0.5:
+        return 0.0
+    if p < 0.5:
+        return -t_quantile(1 - p, df)
+    low, high = 0.0, 1.0
+    while t_cdf(high, df) < p:
+        high *= 2
+    for _ in range(200):
+        mid = (low + high) / 2
+        if t_cdf(mid, df) < p:
+            low = mid
+        else:
+            high = mid
+        if high - low < 1e-12:
+            break
+    return (low + high) / 2
+
+
+def mean_interval(n: int, total: float, total_squares: float, level: float = 0.95) -> tuple[float, float, float]:
+    """``(mean, low, high)``: the mean of ``n`` values from their sum and sum of squares, with its Student t
+    interval (see the module notes); the interval is (nan, nan) for fewer than two values, the mean nan for none."""
+    if n <= 0:
+        return math.nan, math.nan, math.nan
+    mean = total / n
+    if n < 2:
+        return mean, math.nan, math.nan
+    variance = max(total_squares - n * mean * mean, 0.0) / (n - 1)
+    half = t_quantile(0.5 + level / 2, n - 1) * math.sqrt(variance / n)
+    return mean, mean - half, mean + half
+
+
+# --------------------------------------------------------------------------
+# suppression of a measure family
+
+
+@dataclass
+class MeasureCell:
+    """One group of a measure family: its true counts and why it is hidden ('' when shown)."""
+    n: int
+    total: float
+    bands: dict[str, int]
+    hidden: str = ""
+
+    def value(self, quantity: str) -> float:
+        """One of the cell's counts: ``n``, ``total`` (the sum of scores) or a band's count."""
+        if quantity == "n":
+            return self.n
+        if quantity == "total":
+            return self.total
+        return self.bands.get(quantity, 0)
+
+
+def _bounds(cell: MeasureCell, quantity: str, min_group_size: int, low: float, high: float) -> tuple[float, float]:
+    """What a hidden cell's published reason tells about one of its counts (see the module notes)."""
+    n_lo, n_hi = (1, min_group_size - 1) if cell.hidden == PRIMARY else (min_group_size, INF)
+    if quantity == "n":
+        return n_lo, n_hi
+    if quantity == "total":
+        lo = low * (n_lo if low >= 0 else n_hi)
+        hi = high * (n_hi if high >= 0 else n_lo)
+        return lo, hi
+    return 0, n_hi
+
+
+def measure_disclosed(whole: MeasureCell, parts: Sequence[MeasureCell], min_group_size: int, low: float,
+                      high: float, bands: Sequence[str]) -> bool:
+    """Whether any count (respondents, a band's count, the sum of scores) of a hidden part can be worked
+    out to a single value from the shown cells and the hidden cells' reasons."""
+    hidden = [p for p in parts if p.hidden]
+    for h in hidden:
+        for q in ("n", "total", *bands):
+            lo, hi = _bounds(h, q, min_group_size, low, high)
+            if not whole.hidden:
+                rest = whole.value(q) - sum(p.value(q) for p in parts if not p.hidden)
+                others = [_bounds(o, q, min_group_size, low, high) for o in hidden if o is not h]
+                lo = max(lo, rest - sum(b[1] for b in others))
+                hi = min(hi, rest - sum(b[0] for b in others))
+            if lo >= hi - _EPSILON:
+                return True
+    return False
+
+
+def protect_measure(whole: MeasureCell, parts: Sequence[MeasureCell], min_group_size: int, low: float,
+                    high: float, bands: Sequence[str] = ()) -> None:
+    """Mark cells hidden (in place): primary, then complementary until nothing is disclosed (the same steps as
+    :func:`wqm_nb.model.suppression.protect`, over a measure's counts)."""
+    for cell in (whole, *parts):
+        if 0 < cell.n < min_group_size:
+            cell.hidden = PRIMARY
+    if whole.hidden:
+        return
+    while measure_disclosed(whole, parts, min_group_size, low, high, bands):
+        shown = sorted((p for p in parts if not p.hidden and p.n > 0), key=lambda p: p.n)
+        if not shown:
+            whole.hidden = COMPLEMENTARY
+            return
+        shown[0].hidden = COMPLEMENTARY
+
+
+# --------------------------------------------------------------------------
+# the figures
+
+
+def measure_name(instrument: str, score: str, band: str | None = None) -> str:
+    """The ``measure`` of a measure row: ``swemwbs.metric``; a band row ``sdq.emotional:Borderline``."""
+    return f"{instrument}.{score}" + (f":{band}" if band else "")
+
+
+def headline_score(instrument: Instrument) -> ScoreSpec:
+    """The score a chart shows first: the first converted score (SWEMWBS metric), else the first score made
+    of other scores (SDQ total difficulties), else the first score (Stirling total)."""
+    for kind in ("lookup", "sum"):
+        for spec in instrument.scores:
+            if spec.kind == kind:
+                return spec
+    return instrument.scores[0]
+
+
+def higher_is_better(instrument: Instrument, score: str) -> bool:
+    """Whether a higher value of a score is the better one (the instrument's ``higher_is_better`` if its
+    scores say, else :data:`LOWER_IS_BETTER`)."""
+    spec = instrument.score(score)
+    said = getattr(spec, "higher_is_better", None)
+    if said is not None:
+        return bool(said)
+    return (instrument.id, score) not in LOWER_IS_BETTER
+
+
+def _instrument(instrument_id: str) -> Instrument | None:
+    """A bundled instrument by id, or None when the workbench no longer ships it."""
+    try:
+        return load_instrument(instrument_id)
+    except Exception:       # an instrument no longer shipped: its scores are not published
+        return None
+
+
+def measure_rows(scores: pd.DataFrame, bank: QuestionBank, min_group_size: int,
+                 reasons: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Rows of the published-figures table for a school year's measure scores (``SCORE_COLUMNS`` of
+    :mod:`wqm_nb.store.surveys`), with suppression (see the module notes).
+
+    ``reasons`` maps ``primary``, ``complementary`` and ``none`` to the published wording. Every row has the
+    figures columns (``section_id`` and ``section`` None: a measure belongs to no framework section) and
+    ``instrument``, ``informant``, ``score`` and ``band`` (None on a mean row).
+    """
+    rows: list[dict[str, Any]] = []
+    if scores is None or not len(scores):
+        return rows
+    surveys = list(bank.surveys)
+    order = {s: k for k, s in enumerate(surveys)}
+    keys = scores[["survey", "instrument", "informant"]].drop_duplicates()
+    keys = keys.assign(_o=keys["survey"].map(order).fillna(len(order))).sort_values(
+        ["_o", "instrument", "informant"], kind="stable")
+    for survey_id, instrument_id, informant in keys[["survey", "instrument", "informant"]].itertuples(index=False):
+        instrument = _instrument(instrument_id)
+        if instrument is None:
+            continue
+        own = scores[(scores["survey"] == survey_id) & (scores["instrument"] == instrument_id)
+                     & (scores["informant"] == informant)]
+        survey = bank.surveys.get(survey_id)
+        for spec in instrument.scores:
+            values = own[own["score_id"] == spec.id]
+            if not len(values):
+                continue
+            rows += _family(survey_id, survey, instrument, informant or "", spec, values, min_group_size, reasons)
+    return rows
+
+
+def _family(survey_id: str, survey: Any, instrument: Instrument, informant: str, spec: ScoreSpec,
+            values: pd.DataFrame, min_group_size: int, reasons: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The rows of one family (the whole group and its parts) of one score."""
+    try:
+        bands = instrument.band_labels(spec.id, informant or None) if spec.banded else ()
+    except Exception:                        # an informant the instrument no longer has
+        bands = ()
+    given = set(values["subgroup"].fillna("").astype(str))
+    subgroup = getattr(survey, "subgroup", None)
+    parts = [v for v in subgroup.values if v in given] if subgroup else []
+    parts += sorted(given - set(parts) - {NOT_GIVEN})        # a value the bank no longer lists
+    if NOT_GIVEN in given or not subgroup:
+        parts.append(NOT_GIVEN)
+    groups = {p: values[values["subgroup"].fillna("").astype(str) == p]["value"].astype(float).to_numpy()
+              for p in parts}
+    band_counts = {}
+    for p in parts:
+        sub = values[values["subgroup"].fillna("").astype(str) == p]
+        band_counts[p] = {b: int((sub["band"] == b).sum()) for b in bands}
+    whole_values = values["value"].astype(float).to_numpy()
+    whole = MeasureCell(len(whole_values), float(whole_values.sum()),
+                        {b: int((values["band"] == b).sum()) for b in bands})
+    cells = [MeasureCell(len(groups[p]), float(groups[p].sum()), band_counts[p]) for p in parts]
+    breakdown = bool(subgroup) and parts != [NOT_GIVEN]
+    low, high = spec.range(informant or None)
+    protect_measure(whole, cells if breakdown else [], min_group_size, low, high, bands)
+    family = [(None, None, whole, whole_values)]
+    if breakdown:
+        family += [(subgroup.field, p, c, groups[p]) for p, c in zip(parts, cells)]
+    out = []
+    for field, sub, cell, vals in family:
+        reason = (reasons["primary"] if cell.hidden == PRIMARY else reasons["complementary"]
+                  if cell.hidden == COMPLEMENTARY else reasons["none"] if cell.n == 0 else "")
+        mean, ci_low, ci_high = mean_interval(len(vals), float(vals.sum()), float((vals * vals).sum()))
+        common = dict(survey=survey_id, section_id=None, subgroup_field=field, subgroup=sub, n=cell.n,
+                      answers=cell.n, instrument=instrument.id, informant=informant, score=spec.id,
+                      reason=reason)
+        out.append(dict(common, measure=measure_name(instrument.id, spec.id), agree_share=math.nan, mean=mean,
+                        ci_low=ci_low, ci_high=ci_high, band=None))
+        for b in bands:
+            count = cell.bands.get(b, 0)
+            share = count / cell.n if cell.n else math.nan
+            lo, hi = wilson_interval(share, cell.n)
+            out.append(dict(common, measure=measure_name(instrument.id, spec.id, b), agree_share=share,
+                            mean=math.nan, ci_low=lo, ci_high=hi, band=b))
+    return out
+
+
+# --------------------------------------------------------------------------
+# comparing
+
+
+def minimum_words(instrument: Instrument, score: str | None = None) -> str:
+    """The minimum for comparing groups and its source, in words: "at least 30 respondents in each group
+    (Warwick Medical School: ...)"."""
+    spec = instrument.score(score) if score else None
+    minimum = getattr(spec, "min_group", 0) or instrument.min_group
+    source = getattr(spec, "min_group_source", "") or instrument.min_group_source
+    return f"at least {minimum} respondents in each group ({source.rstrip('.')})"
+
+
+def min_group(instrument: Instrument, score: str | None = None) -> int:
+    """The smallest group the instrument's guidance compares (per score when the file says)."""
+    spec = instrument.score(score) if score else None
+    return int(getattr(spec, "min_group", 0) or instrument.min_group)
+
+
+def compare_means(before: Mapping | None, after: Mapping | None, instrument: Instrument, score: str,
+                  before_name: str = "last year", after_name: str = "this year") -> tuple[str, str]:
+    """The verdict on two published mean rows (``n``, ``mean``, ``ci_low``, ``ci_high``, ``suppressed``,
+    ``reason``) of one score, and a note saying why (see the module notes).
+
+    A difference is called only when both are published, both groups have at least the instrument's
+    minimum for comparison and the 95% intervals do not overlap: :data:`IMPROVED` / :data:`DECLINED`
+    (``after`` against ``before``, by :func:`higher_is_better`).
+    """
+    from .trends import intervals_overlap
+
+    if after is None or before is None:
+        missing = after_name if after is None else before_name
+        return NOT_COMPARED, f"no figure in {missing}"
+    for row, when in ((before, before_name), (after, after_name)):
+        if bool(row["suppressed"]):
+            reason = str(row["reason"])
+            return NOT_COMPARED, f"not compared: the {when} figure is " + (
+                reason if reason.startswith("not shown") else f"not shown ({reason})")
+    minimum = min_group(instrument, score)
+    if int(before["n"]) < minimum or int(after["n"]) < minimum:
+        return TOO_FEW_TO_COMPARE, f"{TOO_FEW_TO_COMPARE}: needs {minimum_words(instrument, score)}"
+    if any(is_missing(row[k]) for row in (before, after) for k in ("ci_low", "ci_high")) or intervals_overlap(
+            float(before["ci_low"]), float(before["ci_high"]), float(after["ci_low"]), float(after["ci_high"])):
+        return NO_CLEAR_DIFFERENCE, "the 95% intervals overlap"
+    up = float(after["mean"]) > float(before["mean"])
+    better = up == higher_is_better(instrument, score)
+    return (IMPROVED if better else DECLINED), "the 95% intervals do not overlap"
+
+
+def describe_mean(row: Any, digits: int = 1) -> str:
+    """A published mean row as text: "23.4 (22.1–24.7), n=140", or its reason when it is not shown."""
+    get = row.get if isinstance(row, Mapping) else (lambda k: getattr(row, k))
+    if bool(get("suppressed")):
+        return str(get("reason"))
+    mean, lo, hi = get("mean"), get("ci_low"), get("ci_high")
+    interval = "" if is_missing(lo) else f" ({lo:.{digits}f}\u2013{hi:.{digits}f})"
+    return f"{mean:.{digits}f}{interval}, n={int(get('n'))}"
+
+
+def instruments_of(rows: Iterable[str]) -> list[Instrument]:
+    """The instruments of some instrument ids, in first-seen order (unknown ones left out)."""
+    out = []
+    for instrument_id in dict.fromkeys(rows):
+        found = _instrument(str(instrument_id))
+        if found is not None:
+            out.append(found)
+    return out
+
+
+__all__ = ["CALLED", "DECLINED", "IMPROVED", "LOWER_IS_BETTER", "MeasureCell", "NOT_COMPARED",
+           "NO_CLEAR_DIFFERENCE", "TOO_FEW_TO_COMPARE", "compare_means", "describe_mean", "headline_score",
+           "higher_is_better", "incomplete_beta", "instruments_of", "mean_interval", "measure_disclosed",
+           "measure_name", "measure_rows", "min_group", "minimum_words", "protect_measure", "t_cdf", "t_quantile"]
