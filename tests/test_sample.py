@@ -1,6 +1,8 @@
 import csv
 from pathlib import Path
 
+import pytest
+
 from wqm_nb.data import load_question_bank
 from wqm_nb.sample import SAMPLE_SEED, generate, write_sample
 
@@ -175,3 +177,33 @@ def test_sample_surveys_carry_validated_measure_scores_for_some_school_years():
     assert all(r["year_group"] in ("Y7", "Y8", "Y9", "Y10", "Y11") for r in pupils if r["swemwbs.metric"])
     total = [int(r["stirling.total"]) for r in pupils if r["stirling.total"]]
     assert total and all(12 <= v <= 60 for v in total)
+
+
+def test_a_larger_trust_has_realistic_sizes_and_keeps_the_samples_schools_first():
+    from wqm_nb.sample import SCHOOLS, trust_schools
+
+    schools = trust_schools(60, seed=11)
+    assert len(schools) == 60 and len({s.school_id for s in schools}) == 60
+    assert schools[:len(SCHOOLS)] == SCHOOLS
+    added = schools[len(SCHOOLS):]
+    assert {s.phase for s in added} == {"primary", "secondary"}
+    for s in added:
+        low, high = (150, 450) if s.phase == "primary" else (800, 1600)
+        assert low <= s.pupils <= high and 20 <= s.staff <= 120
+    assert trust_schools(60, seed=11) == schools and trust_schools(60, seed=12) != schools
+    assert trust_schools(3) == SCHOOLS[:3]
+
+
+@pytest.mark.parametrize("count", [3, 12])
+def test_wqm_sample_schools_makes_a_trust_that_imports_whole(tmp_path, count, capsys):
+    from wqm_nb.cli import main
+    from wqm_nb.store import Store, build_database
+
+    assert main(["sample", "--schools", str(count), "--seed", "5", "--out", str(tmp_path / "trust")]) == 0
+    db = build_database(tmp_path / "trust", tmp_path / "trust.sqlite")
+    with Store.open(db, read_only=True) as store:
+        assert len(store.schools()) == count
+        assert {y["academic_year"] for y in store.school_years()} == {"2023-24", "2024-25", "2025-26"}
+        staff = [i for i in store.survey_imports() if i["survey"] == "staff"]
+        assert len({i["school_year_id"] for i in staff}) == 3 * count     # every school year has staff answers
+    assert main(["sample", "--schools", "0", "--out", str(tmp_path / "none")]) == 2

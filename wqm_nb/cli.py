@@ -111,7 +111,9 @@ def _cmd_links(args) -> int:
 def _cmd_sample(args) -> int:
     from .sample import SAMPLE_SEED, write_sample
 
-    for path in write_sample(args.out, SAMPLE_SEED if args.seed is None else args.seed):
+    if args.schools is not None and args.schools < 1:
+        raise SettingsError("--schools must be at least 1")
+    for path in write_sample(args.out, SAMPLE_SEED if args.seed is None else args.seed, schools=args.schools):
         print(path)
     return 0
 
@@ -649,6 +651,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sample", help="regenerate the seeded sample trust")
     p.add_argument("--out", default="sample_data")
     p.add_argument("--seed", type=int, default=None, help="default: the seed of the committed sample")
+    p.add_argument("--schools", type=int, default=None,
+                   help="make a larger trust of this many schools (the sample's eight first, then seeded ones of "
+                        "realistic size) for benchmarks and load tests")
     p.set_defaults(func=_cmd_sample)
 
     p = sub.add_parser("import", help="import a CSV folder into a store file")

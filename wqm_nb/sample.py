@@ -71,6 +71,7 @@ class SampleSchool:
     floor: int = 1             # lowest rating the school gives itself
     parent_bias: float = 0.0   # parents' view relative to the school's own
     parents: tuple[int, ...] | None = None   # fixed parent response counts per year
+    staff: int | None = None   # staff on roll (default: about one per 16 pupils)
 
 
 @dataclass(frozen=True)
@@ -165,9 +166,39 @@ def _date(year: str, month: int, day: int) -> str:
     return f"{start if month >= 9 else start + 1}-{month:02d}-{day:02d}"
 
 
+PLACES = ("Alder", "Birch", "Cedar", "Dale", "Elm", "Fern", "Glen", "Hazel", "Ivy", "Juniper", "Kestrel", "Linden",
+          "Maple", "Nettle", "Oak", "Pine", "Quarry", "Rowan", "Sorrel", "Thorn", "Upton", "Vale", "Willow", "Yew")
+KINDS = {"primary": ("Primary School", "Primary Academy", "Infant and Junior School"),
+         "secondary": ("High School", "Academy", "Community College")}
+
+
+def trust_schools(count: int, seed: int = SAMPLE_SEED) -> tuple[SampleSchool, ...]:
+    """``count`` schools for a sample trust: the committed sample's schools first, then seeded ones of
+    realistic size (primaries of 150-450 pupils and 20-45 staff, secondaries of 800-1,600 pupils and
+    70-120 staff; about one in four a secondary)."""
+    if count < 1:
+        raise ValueError("a sample trust needs at least one school")
+    schools = list(SCHOOLS[:count])
+    rng = random.Random(seed * 7919 + count)
+    for k in range(len(schools) + 1, count + 1):
+        phase = "secondary" if rng.random() < 0.25 else "primary"
+        pupils = rng.randint(800, 1600) if phase == "secondary" else rng.randint(150, 450)
+        staff = rng.randint(70, 120) if phase == "secondary" else rng.randint(20, 45)
+        name = f"{PLACES[(k - 1) % len(PLACES)]}{'' if k <= len(PLACES) else f' {(k - 1) // len(PLACES) + 1}'} " \
+               f"{rng.choice(KINDS[phase])}"
+        schools.append(SampleSchool(f"NLT{k:02d}" if k < 100 else f"NLT{k}", name, phase, pupils,
+                                    strength=rng.uniform(1.6, 3.4), growth=rng.uniform(0.1, 0.45),
+                                    floor=rng.choice((1, 1, 2)), parent_bias=rng.uniform(-0.4, 0.2), staff=staff))
+    return tuple(schools)
+
+
 def generate(seed: int = SAMPLE_SEED, framework: Framework | None = None,
-             bank: QuestionBank | None = None) -> dict[str, list[dict]]:
-    """Rows for every CSV file of the exchange format, keyed by file name."""
+             bank: QuestionBank | None = None, schools: tuple[SampleSchool, ...] | None = None
+             ) -> dict[str, list[dict]]:
+    """Rows for every CSV file of the exchange format, keyed by file name (``schools``: the committed
+    sample's eight unless given, e.g. by :func:`trust_schools`)."""
+    schools = SCHOOLS if schools is None else schools
+    ids = {s.school_id for s in schools}
     fw = framework or load_framework("wqm")
     bank = bank or load_question_bank()
     rng = random.Random(seed)
@@ -178,7 +209,7 @@ def generate(seed: int = SAMPLE_SEED, framework: Framework | None = None,
     # (school, year) -> principle -> the mean maturity staff, pupils and parents experience (the leaders'
     # own rating without a scenario's self_lift): the surveys and staff audits follow it
     true_means: dict[tuple[str, str], dict[str, float]] = {}
-    for school in SCHOOLS:
+    for school in schools:
         scenario = SCENARIOS.get(school.school_id, NO_SCENARIO)
         files["schools.csv"].append(dict(school_id=school.school_id, name=school.name, phase=school.phase,
                                          trust=TRUST, local_authority="Northbrook", pupils=school.pupils))
@@ -231,13 +262,13 @@ def generate(seed: int = SAMPLE_SEED, framework: Framework | None = None,
     for row in files["sef_ratings.csv"]:
         if row["element_id"] in EVIDENCE_GAPS.get((row["school_id"], row["academic_year"]), ()):
             row["evidence"] = ""
-    _other_frameworks(random.Random(seed + 1), files)
-    _staff_audits(random.Random(seed + 2), files, bank, true_means)
+    _other_frameworks(random.Random(seed + 1), files, schools)
+    _staff_audits(random.Random(seed + 2), files, bank, true_means, schools)
     _sortings(random.Random(seed + 3), files)
-    _targets(random.Random(seed + 4), files, fw, true_means)
-    _measures(random.Random(seed + 5), files, true_means)
+    _targets(random.Random(seed + 4), files, fw, true_means, ids)
+    _measures(random.Random(seed + 5), files, true_means, ids)
     files[AWARD_DECISIONS_CSV] = [dict(zip(AWARD_DECISION_COLUMNS, row), recorded_by=row[5],
-                                       recorded_at=row[4] + "T17:00:00") for row in AWARD_DECISIONS]
+                                       recorded_at=row[4] + "T17:00:00") for row in AWARD_DECISIONS if row[0] in ids]
     return files
 
 
@@ -303,11 +334,12 @@ LM_EVIDENCE = {
 LM_FULL_EVIDENCE = ("NLT01", "NLT04", "NLT07")
 
 
-def _other_frameworks(rng: random.Random, files: dict[str, list[dict]]) -> None:
+def _other_frameworks(rng: random.Random, files: dict[str, list[dict]],
+                      schools: tuple[SampleSchool, ...] = SCHOOLS) -> None:
     """VbE and Leadership and Management self-evaluations (latest year; VbE also earlier for
     :data:`VBE_YEARS`)."""
     vbe, lm = load_framework("vbe"), load_framework("leadership_management")
-    for school in SCHOOLS:
+    for school in schools:
         plans = [(lm, YEARS[-1])]
         if school.school_id in VBE_SCHOOLS:
             plans += [(vbe, year) for year in VBE_YEARS.get(school.school_id, YEARS[-1:])]
@@ -382,12 +414,12 @@ TARGETS_CLOSED = ("NLT03",)
 
 
 def _targets(rng: random.Random, files: dict[str, list[dict]], fw: Framework,
-             true_means: dict[tuple[str, str], dict[str, float]]) -> None:
+             true_means: dict[tuple[str, str], dict[str, float]], ids: set[str] | None = None) -> None:
     """Targets per school: two for its weakest principles in the first year, one more each later year;
     each target's status moves along one of :data:`TARGET_PATHS` (open -> in progress -> achieved, or
     dropped), carried year to year with its id while it is open or in progress, with an owner and a
     review date at the end of a term (:data:`TARGETS_CLOSED`: closed in the latest year)."""
-    for school_id in TARGET_SCHOOLS:
+    for school_id in (s for s in TARGET_SCHOOLS if ids is None or s in ids):
         live: list[dict] = []                 # targets being carried: id, principle, text, owner, path, step
         number = 0
         for y, year in enumerate(YEARS):
@@ -418,6 +450,8 @@ def _targets(rng: random.Random, files: dict[str, list[dict]], fw: Framework,
                     carried.append(t)
             live = carried
     for school_id, framework, year, target_id, principle_id, text, owner, review, status, at in OTHER_TARGETS:
+        if ids is not None and school_id not in ids:
+            continue
         files["targets.csv"].append(dict(school_id=school_id, framework=framework, academic_year=year,
                                          target_id=target_id, principle_id=principle_id, text=text, owner=owner,
                                          review_date=review, status=status, recorded_by=owner,
@@ -463,6 +497,8 @@ AWARD_DECISIONS = (
 
 def _respondent_count(rng: random.Random, survey: str, school: SampleSchool, y: int) -> int:
     if survey == "staff":
+        if school.staff is not None:   # a larger trust's school: most of its staff answer
+            return max(6, round(school.staff * rng.uniform(0.7, 0.9)))
         return max(6, school.pupils // 16 + rng.randint(-3, 3))
     if survey == "pupil":
         share = 0.3 if school.phase == "primary" else 0.15
@@ -482,7 +518,8 @@ def _role(rng: random.Random) -> str:
 
 
 def _staff_audits(rng: random.Random, files: dict[str, list[dict]], bank: QuestionBank,
-                  true_means: dict[tuple[str, str], dict[str, float]]) -> None:
+                  true_means: dict[tuple[str, str], dict[str, float]],
+                  schools: tuple[SampleSchool, ...] = SCHOOLS) -> None:
     """Staff audits (:data:`AUDITS`): each member of staff rates each framing principle on the maturity
     scale, near the school's own self-evaluation of it that year (without a scenario's ``self_lift``), a
     little lower, with each person's and each answer's own spread."""
@@ -491,7 +528,7 @@ def _staff_audits(rng: random.Random, files: dict[str, list[dict]], bank: Questi
     survey = bank.surveys[AUDIT_SURVEY]
     scale = bank.scale_of(AUDIT_SURVEY)
     sections = load_mapping(load_framework("wqm"), bank).item_sections()
-    for school in SCHOOLS:
+    for school in schools:
         for year, count in AUDITS.get(school.school_id, {}).items():
             n = count if count is not None else max(6, school.pupils // 18 + rng.randint(-2, 2))
             means = true_means[(school.school_id, year)]
@@ -571,7 +608,7 @@ def measure_columns(survey_id: str) -> list[str]:
 
 
 def _measures(rng: random.Random, files: dict[str, list[dict]],
-              true_means: dict[tuple[str, str], dict[str, float]]) -> None:
+              true_means: dict[tuple[str, str], dict[str, float]], ids: set[str] | None = None) -> None:
     """Answers to the validated measures of :data:`MEASURES`, per item, near a level that follows the
     school's experienced maturity that year (plus :data:`MEASURE_SHIFT`), with each person's and each
     answer's own spread; scored as published and written as the respondents' scores."""
@@ -584,6 +621,8 @@ def _measures(rng: random.Random, files: dict[str, list[dict]],
         items = instrument.item_columns()
         rows = files[SURVEY_CSV.format(survey=survey_id)]
         for school_id, years in schools.items():
+            if ids is not None and school_id not in ids:
+                continue
             for year in years:
                 members = [r for r in rows if r["school_id"] == school_id and r["academic_year"] == year]
                 means = true_means[(school_id, year)]
@@ -616,11 +655,12 @@ def columns(bank: QuestionBank | None = None) -> dict[str, list[str]]:
     return cols
 
 
-def write_sample(out_dir: str | Path, seed: int = SAMPLE_SEED) -> list[Path]:
-    """Generate the sample trust and write its CSV files to ``out_dir``."""
+def write_sample(out_dir: str | Path, seed: int = SAMPLE_SEED, schools: int | None = None) -> list[Path]:
+    """Generate the sample trust and write its CSV files to ``out_dir``; ``schools`` makes a trust of
+    that many schools (:func:`trust_schools`) instead of the committed sample's eight."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    files = generate(seed)
+    files = generate(seed, schools=trust_schools(schools, seed) if schools is not None else None)
     written = []
     for name, cols in columns().items():
         path = out_dir / name
