@@ -9,7 +9,7 @@ import pytest
 from wqm_nb.data import load_framework, load_question_bank
 from wqm_nb.data.decision_rules import BenchmarkRules
 from wqm_nb.model import assess_school, assess_store
-from wqm_nb.model.benchmarks import (IN_MEMORY, benchmark_row, benchmarks_for, compute_benchmarks,
+from wqm_nb.model.benchmarks import (IN_MEMORY, benchmark_row, compute_benchmarks,
                                      portfolio_benchmarks, refresh_benchmarks, school_benchmarks, school_figures)
 from wqm_nb.settings import ReportSettings
 from wqm_nb.store import Store
@@ -166,7 +166,6 @@ def test_a_report_on_a_csv_folder_computes_benchmarks_in_memory(tmp_path):
     folder = write_folder(tmp_path / "csv")
     a = assess_school(ReportSettings(school_id="C0", year=YEAR, data=str(folder)))
     frame = a.benchmarks                                               # nothing cached: computed in memory
-    assert frame is benchmarks_for(a)
     row = rows_of(frame)[("staff", "P1", "agreement")]
     assert row.contributors == 5 and row.median == pytest.approx(0.3)  # C1..C5: 10%..50%
     assert set(frame["computed_at"]) == {IN_MEMORY}
@@ -176,11 +175,11 @@ def test_benchmarks_for_a_store_file_reads_what_the_assessment_holds(portfolio, 
     path = tmp_path / "copy.sqlite"
     path.write_bytes(portfolio.read_bytes())
     a = assess_school(ReportSettings(school_id="P00", year=YEAR, data=str(path)))
-    assert benchmarks_for(a).empty                                     # not refreshed: nothing to show
+    assert a.benchmarks.empty                                     # not refreshed: nothing to show
     with Store.open(path) as store:
         refresh_benchmarks(store, YEAR, "wqm")
     a = assess_school(ReportSettings(school_id="P00", year=YEAR, data=str(path)))
-    assert rows_of(benchmarks_for(a))[("staff", "P1", "agreement")].contributors == 10
+    assert rows_of(a.benchmarks)[("staff", "P1", "agreement")].contributors == 10
 
 
 def test_wqm_benchmarks_refresh_and_wqm_import(tmp_path, capsys):

@@ -46,11 +46,9 @@ class ScaleLevel:
     descriptor: str
 
 
-@dataclass(frozen=True)
-class Scale:
-    id: str
-    name: str
-    description: str
+class LevelRange:
+    """The values of a scale's ``levels`` (lowest first): shared by rating and answer scales."""
+
     levels: tuple[ScaleLevel, ...]
 
     @property
@@ -64,6 +62,14 @@ class Scale:
     @property
     def values(self) -> tuple[int, ...]:
         return tuple(level.value for level in self.levels)
+
+
+@dataclass(frozen=True)
+class Scale(LevelRange):
+    id: str
+    name: str
+    description: str
+    levels: tuple[ScaleLevel, ...]
 
     def label(self, value: float | int | None) -> str:
         """Label of the nearest level at or below ``value`` ('' for no value)."""

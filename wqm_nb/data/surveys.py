@@ -27,7 +27,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
-from .frameworks import DATA_DIR, Framework, ScaleLevel, load_scales
+from .frameworks import DATA_DIR, Framework, LevelRange, ScaleLevel, load_scales
 from .schema import Reader, join, read_yaml
 
 QUESTION_BANK_FILE = DATA_DIR / "surveys.yaml"
@@ -69,7 +69,7 @@ class SurveyItem:
 
 
 @dataclass(frozen=True)
-class AnswerScale:
+class AnswerScale(LevelRange):
     """The scale a survey is answered on, and what its published share counts.
 
     The bank's Likert scale (``id`` ``likert``, ``measure`` ``agreement``,
@@ -83,18 +83,6 @@ class AnswerScale:
     high_min: int
     measure: str = MEASURE_AGREEMENT
     aliases: tuple[tuple[int, tuple[str, ...]], ...] = ()
-
-    @property
-    def values(self) -> tuple[int, ...]:
-        return tuple(level.value for level in self.levels)
-
-    @property
-    def min(self) -> int:
-        return self.levels[0].value
-
-    @property
-    def max(self) -> int:
-        return self.levels[-1].value
 
     def described(self) -> str:
         """The accepted answers, for error messages: ``'Deciding to act', ... (or 1-4)``."""

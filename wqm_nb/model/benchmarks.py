@@ -32,7 +32,7 @@ its own school and its own rows of that table. ``wqm import`` and ``wqm
 batch`` refresh; ``wqm benchmarks refresh`` does it by hand (after survey or
 self-evaluation imports). A report on a CSV folder, whose store is a scratch
 copy in memory, computes its school's benchmarks in memory instead
-(:func:`school_benchmarks`, :func:`benchmarks_for`).
+(:func:`school_benchmarks`, read into ``SchoolAssessment.benchmarks``).
 """
 from __future__ import annotations
 
@@ -167,12 +167,6 @@ def school_benchmarks(store: Store, school_id: str, year: str, framework: Framew
     return _frame(rows, IN_MEMORY)
 
 
-def benchmarks_for(assessment) -> pd.DataFrame:
-    """The benchmarks a report on ``assessment`` shows (a :class:`~wqm_nb.model.SchoolAssessment`): what
-    :func:`school_benchmarks` gave when it was assessed (cached rows, or computed in memory for a CSV folder)."""
-    return assessment.benchmarks
-
-
-__all__ = ["IN_MEMORY", "MEASURES", "MEASURE_MEAN_RATING", "SELF_EVALUATION", "benchmark_row", "benchmarks_for",
+__all__ = ["IN_MEMORY", "MEASURES", "MEASURE_MEAN_RATING", "SELF_EVALUATION", "benchmark_row",
            "compute_benchmarks", "portfolio_benchmarks", "refresh_benchmarks", "school_benchmarks",
            "school_figures"]

@@ -17,7 +17,7 @@ from typing import Any
 from ..data.benchmark_file import BenchmarkFile, load_benchmark_file
 from ..data.surveys import MEASURE_AGREEMENT, MEASURE_RATING
 from ..model import SchoolAssessment
-from ..model.benchmarks import IN_MEMORY, MEASURE_MEAN_RATING, SELF_EVALUATION, benchmarks_for
+from ..model.benchmarks import IN_MEMORY, MEASURE_MEAN_RATING, SELF_EVALUATION
 from .html import Fragment, Table, is_missing, render
 
 
@@ -68,7 +68,7 @@ def benchmark_section(assessment: SchoolAssessment, benchmark_file: BenchmarkFil
     phase = assessment.school.get("phase", "")
     why_not = bf.applies_to(fw.id, phase) if bf is not None else ""
     use_file = bf is not None and not why_not
-    bench = benchmarks_for(assessment)
+    bench = assessment.benchmarks
     own = _own_figures(assessment)
     by_key = {(r.survey, r.section_id, r.measure): r for r in bench.itertuples()} if len(bench) else {}
     names = {SELF_EVALUATION: "Self-evaluation: mean rating",

@@ -120,6 +120,15 @@ SEF_COLOUR = "#1b6a8c"
 AUDIT_COLOUR = "#b5651d"
 
 
+def _scale_axis(ax, scale: Scale, title: str) -> None:
+    """A rating scale along x (each level's value and label), no axis titles, the chart's title."""
+    ax.set_xticks(list(scale.values))
+    ax.set_xticklabels([wrap(f"{lv.value} {lv.label}", 14) for lv in scale.levels], fontsize=7)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    _title(ax, title)
+
+
 @_themed
 def sef_chart(principles: pd.DataFrame, scale: Scale, title: str = "Self-evaluation by section",
               audit: pd.DataFrame | None = None, audit_name: str = "Staff audit") -> Chart:
@@ -134,11 +143,7 @@ def sef_chart(principles: pd.DataFrame, scale: Scale, title: str = "Self-evaluat
     fig, ax = _figure(7.2, 0.45 * len(data) + 1.2)
     sns.barplot(data=data, y="label", x="value", ax=ax, color="#1b6a8c", orient="h")
     ax.set_xlim(0, scale.max)
-    ax.set_xticks(list(scale.values))
-    ax.set_xticklabels([wrap(f"{lv.value} {lv.label}", 14) for lv in scale.levels], fontsize=7)
-    ax.set_xlabel("")
-    ax.set_ylabel("")
-    _title(ax, title)
+    _scale_axis(ax, scale, title)
     parts = []
     for y, r in enumerate(data.itertuples()):
         text = "not rated" if np.isnan(r.mean_rating) else f"{r.mean_rating:.1f}"
@@ -168,11 +173,7 @@ def _sef_audit_chart(principles: pd.DataFrame, scale: Scale, title: str, audit: 
     ax.set_yticks(ys, labels)
     ax.invert_yaxis()
     ax.set_xlim(0, scale.max + 0.9)     # room for the value labels of a bar at the top of the scale
-    ax.set_xticks(list(scale.values))
-    ax.set_xticklabels([wrap(f"{lv.value} {lv.label}", 14) for lv in scale.levels], fontsize=7)
-    ax.set_xlabel("")
-    ax.set_ylabel("")
-    _title(ax, title)
+    _scale_axis(ax, scale, title)
     parts = []
     for y, (pid, mine, theirs) in enumerate(zip(principles["principle_id"], own, staff)):
         mine_text = "not rated" if np.isnan(mine) else f"{mine:.1f}"

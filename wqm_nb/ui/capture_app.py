@@ -155,7 +155,27 @@ def capture_scope(*, school_id: str, year: str, framework: str = DEFAULT_FRAMEWO
 # one element
 
 
-class ElementRow(widgets.VBox):
+class HistoryView:
+    """A field's History button: :meth:`toggle_history` shows or hides the ``history`` widget that
+    :meth:`show_history` fills; :meth:`refresh_history` redraws it after a save when it is shown."""
+
+    history: widgets.HTML
+
+    def show_history(self) -> None:
+        raise NotImplementedError
+
+    def toggle_history(self) -> None:
+        if self.history.layout.display == "none":
+            self.show_history()
+        else:
+            self.history.layout.display = "none"
+
+    def refresh_history(self) -> None:
+        if self.history.layout.display != "none":
+            self.show_history()
+
+
+class ElementRow(HistoryView, widgets.VBox):
     """Rating, evidence and sorting of one element, with its saved state and history."""
 
     def __init__(self, form: "CycleForm", principle_id: str, element_id: str, text: str):
@@ -230,19 +250,12 @@ class ElementRow(widgets.VBox):
                                                   recorded_at=stamp, recorded_by=self.form.who)
         self.status.value = self._saved_text(stamp, self.form.who)
         self.form.refresh_progress()
-        if self.history.layout.display != "none":
-            self.show_history()
-
-    def toggle_history(self) -> None:
-        if self.history.layout.display == "none":
-            self.show_history()
-        else:
-            self.history.layout.display = "none"
+        self.refresh_history()
 
     def show_history(self) -> None:
         """Every saved change of the element, newest first."""
-        rows = self.form.read(lambda store: store.element_history(self.form.existing_cycle_id(store), self.element_id)
-                              if self.form.existing_cycle_id(store) else [])
+        rows = self.form.read(lambda store: store.element_history(self.form.cycle_id_known, self.element_id)
+                              if self.form.cycle_id_known else [])
         body = "".join(
             f"<tr><td>{_esc(r['recorded_at'])}</td><td>{_esc(r['recorded_by'])}</td>"
             f"<td>{_esc(self.form.rating_label(r['rating']))}</td><td>{_esc(SORTINGS.get(r['sorting'], ''))}</td>"
@@ -260,7 +273,7 @@ class ElementRow(widgets.VBox):
 # notes, reflections, targets, staff audit
 
 
-class TextField(widgets.VBox):
+class TextField(HistoryView, widgets.VBox):
     """A free-text field saved as a new version after each edit, with its history."""
 
     def __init__(self, form: "CycleForm", key: Any, title: str, value: str, stamp: str,
@@ -292,14 +305,7 @@ class TextField(widgets.VBox):
             return
         self.saved_value = value
         self.status.value = f"<span class='wqm-saved'>saved {clock_time(self.form.last_saved)}</span>"
-        if self.history.layout.display != "none":
-            self.show_history()
-
-    def toggle_history(self) -> None:
-        if self.history.layout.display == "none":
-            self.show_history()
-        else:
-            self.history.layout.display = "none"
+        self.refresh_history()
 
     def show_history(self) -> None:
         rows = self.form.read(self._history) or []
@@ -315,8 +321,8 @@ class TextField(widgets.VBox):
 
 def note_field(form: "CycleForm", principle_id: str, title: str) -> TextField:
     """The adviser's note for one section ('' for the whole school): editing it replaces the latest note."""
-    notes = form.read(lambda store: store.current_notes(form.existing_cycle_id(store), principle_id)
-                      if form.existing_cycle_id(store) else []) or []
+    notes = form.read(lambda store: store.current_notes(form.cycle_id_known, principle_id)
+                      if form.cycle_id_known else []) or []
     latest = notes[-1] if notes else None
     state = {"note_id": latest["note_id"] if latest else None}
 
@@ -330,8 +336,8 @@ def note_field(form: "CycleForm", principle_id: str, title: str) -> TextField:
 
     field = TextField(form, ("note", principle_id), title, latest["note"] if latest else "",
                       latest["created_at"] if latest else "", save,
-                      lambda store: store.note_history(form.existing_cycle_id(store), principle_id)
-                      if form.existing_cycle_id(store) else [],
+                      lambda store: store.note_history(form.cycle_id_known, principle_id)
+                      if form.cycle_id_known else [],
                       placeholder="Adviser's note")
     if len(notes) > 1:
         earlier = "".join(f"<li>{_esc(n['note'])} <i>({_esc(n['author'])}, {_esc(n['created_at'][:10])})</i></li>"
@@ -387,8 +393,8 @@ class TargetsPanel(widgets.VBox):
 
     def __init__(self, form: "CycleForm"):
         self.form = form
-        targets = form.read(lambda store: store.targets(form.existing_cycle_id(store))
-                            if form.existing_cycle_id(store) else []) or []
+        targets = form.read(lambda store: store.targets(form.cycle_id_known)
+                            if form.cycle_id_known else []) or []
         self.rows = [TargetRow(form, t) for t in targets]
         self.add_button = widgets.Button(description="Add target", icon="plus")
         self.add_button.on_click(lambda _: self.add_target())
@@ -719,9 +725,6 @@ class CycleForm(widgets.VBox):
 
     @property
     def cycle_id_known(self) -> int | None:
-        return self._cycle_id
-
-    def existing_cycle_id(self, store: Store) -> int | None:
         return self._cycle_id
 
     def cycle_id(self, store: Store) -> int:
