@@ -42,9 +42,11 @@ def _cmd_batch(args) -> int:
     batch = run_batch(args.data, args.out, year=args.year, trust=args.trust, schools=args.schools,
                       workers=args.workers, executor=args.executor, pdf=not args.no_pdf,
                       min_group_size=args.min_group_size, progress=not args.no_progress, framework=args.framework,
-                      benchmarks=args.benchmarks)
+                      benchmarks=args.benchmarks, scheduler=args.scheduler)
     for r in batch.results:
         status = f"ok  {r.seconds:5.1f}s" if r.ok else "FAILED"
+        if r.retries:
+            status += f" (kernel replaced, run {r.retries + 1} times)"
         print(f"{r.school_id:8} {status:10} {r.name or ''} {r.academic_year}" + (f"  {r.error}" if r.error else ""))
     if batch.overview:
         print(f"group overview: {batch.overview.pdf or batch.overview.html}")
@@ -608,8 +610,13 @@ def build_parser() -> argparse.ArgumentParser:
     _report_options(p, DEFAULT_BATCH_DIR)
     p.add_argument("--trust", default="", help="only this trust's schools")
     p.add_argument("--schools", nargs="+", help="only these school ids")
-    p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--executor", choices=["thread", "process"], default="thread")
+    p.add_argument("--workers", type=int, default=0,
+                   help="worker processes for --executor process (default: every core)")
+    p.add_argument("--executor", choices=["process", "serial", "dask"], default="process",
+                   help="process: worker processes on this machine, each with a warm kernel (default); "
+                        "serial: one school after another in this process; dask: a Dask cluster (--scheduler)")
+    p.add_argument("--scheduler", default="", metavar="ADDRESS",
+                   help="the Dask scheduler for --executor dask, e.g. tcp://10.0.0.5:8786")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_batch)
 

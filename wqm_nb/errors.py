@@ -96,5 +96,9 @@ class NotebookExecutionError(NotebookError):
         super().__init__(f"{ename}: {evalue}{where}")
 
 
+class KernelError(NotebookError):
+    """The Jupyter kernel running a notebook failed to start or stopped answering (not a cell's error)."""
+
+
 class RenderError(WqmError):
     """HTML or PDF rendering failed."""

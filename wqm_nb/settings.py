@@ -146,8 +146,12 @@ class _RunSettings:
 
     def to_parameters(self) -> dict[str, Any]:
         """The notebook parameters of this run, with paths made absolute."""
+        return self._parameters()
+
+    def _parameters(self, resolve_data: bool = True) -> dict[str, Any]:
         values = {f.name: getattr(self, f.name) for f in fields(self) if f.name in self.NOTEBOOK_FIELDS}
-        values["data"] = str(self.data_path)
+        if resolve_data:
+            values["data"] = str(self.data_path)
         values["framework"] = self.framework_ref
         if "benchmarks" in values:
             values["benchmarks"] = self.benchmarks_ref
@@ -181,13 +185,24 @@ class GroupSettings(_RunSettings):
     trust: str = ""
     output: str = DEFAULT_BATCH_DIR
     report_links: dict[str, str] = field(default_factory=dict)
+    #: a file of per-school summaries a batch made as each report finished
+    #: (:func:`wqm_nb.model.group.save_summaries`): the overview is built from them, not from ``data``
+    summaries: str = ""
 
     NOTEBOOK_FIELDS: ClassVar[tuple[str, ...]] = ("year", "data", "trust", "framework", "min_group_size",
-                                                  "report_links", "benchmarks")
+                                                  "report_links", "benchmarks", "summaries")
 
     def __post_init__(self) -> None:
         super().__post_init__()
         _check_text("trust", self.trust)
+        if isinstance(self.summaries, Path):
+            object.__setattr__(self, "summaries", str(self.summaries))
+        _check_text("summaries", self.summaries)
+
+    def to_parameters(self) -> dict[str, Any]:
+        """The notebook parameters; with ``summaries`` the data is not read, so it is passed as given
+        (a worker on another machine need not see it)."""
+        return self._parameters(resolve_data=not self.summaries)
         if not isinstance(self.report_links, dict):
             raise SettingsError(f"report_links must be a mapping of school id to file name, "
                                 f"got {type(self.report_links).__name__}")

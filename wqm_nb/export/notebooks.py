@@ -68,21 +68,31 @@ def check_parameters(notebook: Path, parameters: dict[str, Any]) -> None:
                                      f"(its parameters: {', '.join(known) or 'none'})")
 
 
-def execute(notebook: Path, output: Path, parameters: dict[str, Any], kernel_name: str | None = None) -> Path:
-    """Execute ``notebook`` with ``parameters`` injected into ``output``."""
+#: The kernel's own log is noise in a report run: its TCP warning, the "KeyboardInterrupt caught" of its shutdown.
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
+
+
+def execute(notebook: Path, output: Path, parameters: dict[str, Any], kernel_name: str | None = None,
+            kernel_manager: Any = None, cell_timeout: float | None = None) -> Path:
+    """Execute ``notebook`` with ``parameters`` injected into ``output``.
+
+    Papermill starts a fresh kernel and shuts it down afterwards, unless a
+    started ``kernel_manager`` is given (see :class:`wqm_nb.export.kernels.WarmKernel`),
+    which is used and left running. ``cell_timeout`` (seconds) stops a cell
+    that never finishes; ``None`` waits for ever.
+    """
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
     check_parameters(notebook, parameters)
     output.parent.mkdir(parents=True, exist_ok=True)
+    engine: dict[str, Any] = {"km": kernel_manager} if kernel_manager is not None else {}
     try:
         # No `cwd=`: papermill implements it with a process-wide chdir, which
         # races between batch threads. The notebooks use no relative paths.
         papermill.execute_notebook(str(notebook), str(output), parameters=parameters,
                                    kernel_name=kernel_name, progress_bar=False, log_output=False,
-                                   # the kernel is local and short-lived: its TCP warning and the
-                                   # "KeyboardInterrupt caught" line of its shutdown are noise
-                                   extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
+                                   execution_timeout=cell_timeout, extra_arguments=KERNEL_ARGUMENTS, **engine)
     except PapermillExecutionError as exc:
         raise NotebookExecutionError(notebook.name, exc.ename, _first_line(exc.evalue), exc.exec_count) from None
     return output

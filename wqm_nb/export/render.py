@@ -16,6 +16,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from ..errors import RenderError
 from ..settings import DEFAULT_FRAMEWORK, GroupSettings, ReportSettings
@@ -101,14 +102,22 @@ def to_pdf(html: Path, pdf: Path) -> Path:
     return pdf
 
 
+#: Runs a notebook with parameters into an output file: :func:`execute` (a fresh kernel) or a warm kernel's.
+NotebookRunner = Callable[[Path, Path, dict], Path]
+
+
 def render(notebook: Path, out_dir: Path, stem: str, parameters: dict, html: bool = True,
-           pdf: bool = True) -> ReportFiles:
-    """Execute, convert and print one report into ``out_dir`` as ``stem.*``, all or nothing."""
+           pdf: bool = True, run_notebook: NotebookRunner = execute) -> ReportFiles:
+    """Execute, convert and print one report into ``out_dir`` as ``stem.*``, all or nothing.
+
+    ``run_notebook`` executes the notebook: papermill with a fresh kernel unless
+    a batch worker passes its warm kernel's (:class:`wqm_nb.export.kernels.WarmKernel`).
+    """
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{stem}.", dir=out_dir))
     try:
-        files = ReportFiles(notebook=execute(notebook, work / f"{stem}.ipynb", parameters))
+        files = ReportFiles(notebook=run_notebook(notebook, work / f"{stem}.ipynb", parameters))
         if html or pdf:
             files.html = to_html(files.notebook, work / f"{stem}.html")
         if pdf:
@@ -125,7 +134,7 @@ def render(notebook: Path, out_dir: Path, stem: str, parameters: dict, html: boo
         shutil.rmtree(work, ignore_errors=True)
 
 
-def render_school(settings: ReportSettings, pdf: bool = True) -> ReportFiles:
+def render_school(settings: ReportSettings, pdf: bool = True, run_notebook: NotebookRunner = execute) -> ReportFiles:
     """One school's report: ``{school}_{year}.ipynb/.html/.pdf`` in ``settings.output``.
 
     ``settings.year`` must be set (the CLI and batch resolve "latest" first).
@@ -133,10 +142,16 @@ def render_school(settings: ReportSettings, pdf: bool = True) -> ReportFiles:
     if not settings.year:
         raise RenderError("render_school needs the academic year; resolve the latest year first")
     stem = school_stem(settings.school_id, settings.year, settings.framework)
-    return render(notebook_path(SCHOOL_NOTEBOOK), Path(settings.output), stem, settings.to_parameters(), pdf=pdf)
+    return render(notebook_path(SCHOOL_NOTEBOOK), Path(settings.output), stem, settings.to_parameters(), pdf=pdf,
+                  run_notebook=run_notebook)
 
 
-def render_group(settings: GroupSettings, pdf: bool = True) -> ReportFiles:
+def group_stem(trust: str) -> str:
+    """``group_overview`` (``group_overview_<trust>`` for one trust)."""
+    return f"group_overview_{slug(trust)}" if trust else "group_overview"
+
+
+def render_group(settings: GroupSettings, pdf: bool = True, run_notebook: NotebookRunner = execute) -> ReportFiles:
     """The group overview: ``group_overview[_{trust}].*`` in ``settings.output``."""
-    stem = f"group_overview_{slug(settings.trust)}" if settings.trust else "group_overview"
-    return render(notebook_path(GROUP_NOTEBOOK), Path(settings.output), stem, settings.to_parameters(), pdf=pdf)
+    return render(notebook_path(GROUP_NOTEBOOK), Path(settings.output), group_stem(settings.trust),
+                  settings.to_parameters(), pdf=pdf, run_notebook=run_notebook)

@@ -1,8 +1,10 @@
 """The group (trust) roll-up: every school of a group side by side for one year.
 
 The roll-up is built from :class:`SchoolSummary` records, one per school, so
-it never goes back to the raw data: a batch can summarise each school as its
-report is made and build the roll-up from the summaries. Survey numbers in a
+it never goes back to the raw data: a batch summarises each school as its
+report is made, keeps the summaries in a file (:func:`save_summaries`, JSON
+readable by its owner only: the summaries hold true counts) and builds the
+roll-up from them (:func:`rollup_summaries`). Survey numbers in a
 summary come from that school's published figures, so a suppressed cell stays
 missing in the roll-up too, with the reason the school's figures give.
 
@@ -52,9 +54,12 @@ block, :mod:`wqm_nb.data.decision_rules`):
 """
 from __future__ import annotations
 
+import json
 import math
-from dataclasses import dataclass, field
+import os
+from dataclasses import asdict, dataclass, field
 from functools import cached_property
+from pathlib import Path
 from statistics import median
 
 import pandas as pd
@@ -221,12 +226,62 @@ def summarise(assessment: SchoolAssessment, store: Store | None = None) -> Schoo
         measures=_measures(current.figures))
 
 
-def missing_summary(school: dict, year: str) -> SchoolSummary:
-    """A school with no data for the roll-up's year."""
+def missing_summary(school: dict, year: str, why: str = "") -> SchoolSummary:
+    """A school with no data for the roll-up's year (``why`` says otherwise, e.g. "report failed")."""
     pupils = school.get("pupils")
     return SchoolSummary(school_id=school["school_id"], name=school["name"], phase=school["phase"],
-                         trust=school["trust"], year=year, has_data=False, progress=f"no data for {year}",
+                         trust=school["trust"], year=year, has_data=False, progress=why or f"no data for {year}",
                          pupils=int(pupils) if pupils is not None and not pd.isna(pupils) else None)
+
+
+#: The first line of a summaries file, checked when it is read back.
+SUMMARIES_FORMAT = "wqm-school-summaries/1"
+
+
+def save_summaries(path: str | Path, summaries: list[SchoolSummary]) -> Path:
+    """Write summaries to ``path`` as JSON, readable and writable by the owner only (they hold the
+    true counts of hidden groups, which nothing may show)."""
+    path = Path(path)
+    text = json.dumps({"format": SUMMARIES_FORMAT, "summaries": [asdict(s) for s in summaries]})
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    return path
+
+
+def load_summaries(path: str | Path) -> list[SchoolSummary]:
+    """Read a file :func:`save_summaries` wrote; a missing or foreign file is a :class:`SettingsError`."""
+    path = Path(path)
+    if not path.is_file():
+        raise SettingsError(f"no summaries file at {path} (a batch deletes its file once the overview is made): "
+                            f"set summaries = \"\" to assess every school from the data")
+    try:
+        content = json.loads(path.read_text(encoding="utf-8"))
+        if content.get("format") != SUMMARIES_FORMAT:
+            raise ValueError(f"format {content.get('format')!r}, expected {SUMMARIES_FORMAT!r}")
+        return [_summary_from_dict(d) for d in content["summaries"]]
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise SettingsError(f"{path}: not a summaries file ({exc})") from None
+
+
+def _summary_from_dict(d: dict) -> SchoolSummary:
+    d = dict(d)
+    d["counts"] = {survey: {section: GroupCount(**c) for section, c in sections.items()}
+                   for survey, sections in d.get("counts", {}).items()}
+    d["levels_met"] = tuple(d.get("levels_met", ()))
+    d["measures"] = tuple(d.get("measures", ()))
+    return SchoolSummary(**d)
+
+
+def rollup_summaries(settings: GroupSettings, summaries: list[SchoolSummary],
+                     framework: Framework | None = None) -> GroupRollup:
+    """The roll-up of summaries made school by school, in the settings' year (empty: the latest year
+    any summary has data for). A summary of another year stands for "no data" in this one."""
+    year = settings.year or max((s.year for s in summaries if s.has_data), default="")
+    aligned = [s if s.year == year or not s.has_data else
+               missing_summary({"school_id": s.school_id, "name": s.name, "phase": s.phase, "trust": s.trust,
+                                "pupils": s.pupils}, year) for s in summaries]
+    return build_rollup(settings.replace(year=year), aligned, framework)
 
 
 def position(value: float, scale: Scale) -> float:
@@ -569,5 +624,6 @@ def rollup_group(settings: GroupSettings) -> GroupRollup:
     return build_rollup(settings.replace(year=year), summaries, fw)
 
 
-__all__ = ["GroupCount", "GroupRollup", "MEASURE_FIELDS", "NOT_ASKED", "PROTECTS_SCHOOL", "SELF_EVALUATION", "SchoolSummary",
-           "build_rollup", "missing_summary", "position", "protect_total", "rollup_group", "summarise"]
+__all__ = ["GroupCount", "GroupRollup", "MEASURE_FIELDS", "NOT_ASKED", "PROTECTS_SCHOOL", "SELF_EVALUATION",
+           "SUMMARIES_FORMAT", "SchoolSummary", "build_rollup", "load_summaries", "missing_summary", "position",
+           "protect_total", "rollup_group", "rollup_summaries", "save_summaries", "summarise"]

@@ -26,7 +26,7 @@ from matplotlib.patches import Patch, Rectangle
 
 from ..data.benchmark_file import BenchmarkFile, load_benchmark_file
 from ..errors import SettingsError
-from ..model import GroupRollup, rollup_group
+from ..model.group import GroupRollup, load_summaries, rollup_group, rollup_summaries
 from ..model.figures import NO_RESPONSES, PROTECTS_SMALLER
 from ..model.group import NOT_ASKED, PROTECTS_SCHOOL, SELF_EVALUATION
 from ..model.measures import TOO_FEW_TO_COMPARE, describe_mean, headline_score, instruments_of, min_group, \
@@ -530,17 +530,20 @@ class GroupOverview:
 
 def load_group_overview(*, data: str = "", year: str = "", trust: str = "", framework: str = "",
                         min_group_size: int | None = None, report_links: dict[str, str] | None = None,
-                        benchmarks: str = "", **unknown: Any) -> GroupOverview:
+                        benchmarks: str = "", summaries: str = "", **unknown: Any) -> GroupOverview:
     """Validate the settings once, roll the group up, and return its overview (keyword arguments only).
-    ``benchmarks`` names a benchmark file whose figures the trust totals are shown beside."""
+    ``benchmarks`` names a benchmark file whose figures the trust totals are shown beside;
+    ``summaries`` a file of school summaries a batch made (then ``data`` is not read)."""
     if unknown:
         raise SettingsError(f"unknown group setting(s): {', '.join(sorted(unknown))}")
     settings = GroupSettings(year=year, data=data, trust=trust, report_links=dict(report_links or {}),
-                             benchmarks=benchmarks,
+                             benchmarks=benchmarks, summaries=summaries,
                              **({"framework": framework} if framework else {}),
                              **({"min_group_size": min_group_size} if min_group_size is not None else {}))
     benchmark_file = load_benchmark_file(Path(settings.benchmarks)) if settings.benchmarks else None
-    return GroupOverview(rollup_group(settings), benchmark_file)
+    rollup = rollup_summaries(settings, load_summaries(settings.summaries)) if settings.summaries \
+        else rollup_group(settings)
+    return GroupOverview(rollup, benchmark_file)
 
 
 __all__ = ["GroupOverview", "heatmap_key", "load_group_overview", "peer_chart", "pipeline_chart",

@@ -15,6 +15,8 @@ transaction:
   a backup copy).
 * :func:`remove_school` erases one school whole, history included, and logs
   the counts removed in ``erasure_log``. It is the only way history rows go.
+* :func:`extract_schools` copies some schools, whole, into a new store: what
+  a batch sends a worker on another machine (see :mod:`wqm_nb.batch`).
 
 Backup copies are named ``<store>.backup-<UTC time>`` (for instance
 ``wqm.sqlite.backup-20261128T153000Z``) and sit beside the store. They keep
@@ -279,6 +281,64 @@ def _erase(conn: sqlite3.Connection, school_ids: list[str]) -> dict[str, int]:
     return {kind: counts[kind] for kind in COUNTED}
 
 
+#: The schools :func:`extract_schools` copies, and each per-school table's rows of theirs (parents first).
+_CHOSEN = "SELECT school_id FROM temp.chosen"
+_CHOSEN_YEARS = f"SELECT school_year_id FROM src.school_years WHERE school_id IN ({_CHOSEN})"
+_CHOSEN_CYCLES = f"SELECT cycle_id FROM src.cycles WHERE school_year_id IN ({_CHOSEN_YEARS})"
+_CHOSEN_IMPORTS = f"SELECT import_id FROM src.survey_imports WHERE school_year_id IN ({_CHOSEN_YEARS})"
+EXTRACTED = (
+    ("schools", f"school_id IN ({_CHOSEN})"),
+    ("school_years", f"school_id IN ({_CHOSEN})"),
+    ("cycles", f"cycle_id IN ({_CHOSEN_CYCLES})"),
+    ("sef_history", f"cycle_id IN ({_CHOSEN_CYCLES})"),
+    ("adviser_notes", f"cycle_id IN ({_CHOSEN_CYCLES})"),
+    ("reflections", f"cycle_id IN ({_CHOSEN_CYCLES})"),
+    ("target_history", f"cycle_id IN ({_CHOSEN_CYCLES})"),
+    ("survey_imports", f"import_id IN ({_CHOSEN_IMPORTS})"),
+    ("survey_answers", f"import_id IN ({_CHOSEN_IMPORTS})"),
+    ("survey_tallies", f"import_id IN ({_CHOSEN_IMPORTS})"),
+    ("survey_comments", f"import_id IN ({_CHOSEN_IMPORTS})"),
+    ("survey_scores", f"import_id IN ({_CHOSEN_IMPORTS})"),
+    ("award_decisions", f"school_id IN ({_CHOSEN})"),
+    ("benchmarks", f"school_id IN ({_CHOSEN})"),
+)
+#: Tables that hold no school's data (the store's own bookkeeping): never copied.
+NOT_EXTRACTED = ("meta", "erasures", "erasure_log")
+
+
+def extract_schools(source: str | Path, school_ids: list[str], target: str | Path, *,
+                    timeout: float = DEFAULT_TIMEOUT) -> Path:
+    """Copy the schools ``school_ids``, every row of theirs with its id, into a new store at ``target``.
+
+    The copy holds nothing of any other school (benchmark rows included: a
+    school's cached portfolio benchmarks are its own rows, already protected).
+    ``source`` is only read. Raises :class:`StoreError` when ``target`` exists
+    or a school is unknown.
+    """
+    target = Path(target)
+    if target.exists():
+        raise StoreError(f"{target}: already exists; extract into a new file")
+    with Store.open(source, read_only=True, timeout=timeout) as src:
+        for school_id in school_ids:
+            src.school(school_id)                     # UnknownSchoolError names it
+        source_path = Path(src.path).resolve()
+    with Store(target, timeout=timeout) as dst:
+        conn = dst.conn
+        conn.execute("ATTACH DATABASE ? AS src", (str(source_path),))
+        try:
+            with dst.transaction():
+                conn.execute("CREATE TEMP TABLE chosen (school_id TEXT PRIMARY KEY)")
+                conn.executemany("INSERT INTO temp.chosen VALUES (?)", [(s,) for s in school_ids])
+                for table, where in EXTRACTED:
+                    columns = ", ".join(r[1] for r in conn.execute(f"PRAGMA main.table_info({table})"))
+                    conn.execute(f"INSERT INTO main.{table} ({columns}) SELECT {columns} FROM src.{table} "
+                                 f"WHERE {where}")
+                conn.execute("DROP TABLE temp.chosen")
+        finally:
+            conn.execute("DETACH DATABASE src")
+    return target
+
+
 def _merge(src: Store, dst: Store) -> tuple[dict[str, int], tuple[str, ...]]:
     """Add to ``dst`` what ``src`` has and ``dst`` lacks (see :func:`import_folder`), inside a transaction.
 
@@ -519,5 +579,6 @@ def _shown(value: int) -> str:
     return "not answered" if value < 0 else str(value)
 
 
-__all__ = ["COUNTED", "ImportMode", "ImportReport", "erasure_log", "import_folder", "migrate",
+__all__ = ["COUNTED", "EXTRACTED", "ImportMode", "ImportReport", "NOT_EXTRACTED", "erasure_log", "extract_schools",
+           "import_folder", "migrate",
            "remove_school"]

@@ -1,0 +1,242 @@
+"""Batch generation: every school of a group, then a group overview from their summaries.
+
+:func:`run_batch` reads the data once, turns each school into a job
+(:mod:`wqm_nb.batch.jobs`) and hands the jobs to an executor
+(:mod:`wqm_nb.batch.executors`): worker processes with warm kernels, this
+process, or a Dask cluster. Each worker makes the notebook, HTML and PDF of a
+school and returns its summary; as the summaries arrive they are kept, and
+when the last school is done the overview is rendered from them by a worker
+too, with no second pass over the raw data.
+
+One school's failure is recorded and reported; the others carry on, and the
+overview shows the school as "report failed". A CSV folder is imported once
+into ``wqm.sqlite`` in the output folder, and every report reads that store.
+Before any report is rendered the store's cached portfolio benchmarks are
+recomputed for the batch's framework and years
+(:func:`wqm_nb.model.benchmarks.refresh_benchmarks`), so every report and the
+overview read the same, current table; a store file passed as ``data`` is
+written to for that (its benchmarks table only).
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import UnknownYearError, WqmError
+from ..export import ReportFiles
+from ..model.benchmarks import refresh_benchmarks
+from ..model.group import SchoolSummary, missing_summary
+from ..settings import DEFAULT_FRAMEWORK, DEFAULT_MIN_GROUP_SIZE, GroupSettings, ReportSettings
+from ..spreadsheet import write_csv
+from ..store import Store, build_database, extract_schools
+from .executors import EXECUTORS, Executor, make_executor
+from .jobs import JobOutcome, OverviewJob, SchoolJob, Shipment, ShippedFile
+
+
+@dataclass
+class SchoolResult:
+    """One school's line of the batch summary."""
+    school_id: str
+    name: str = ""
+    academic_year: str = ""
+    ok: bool = False
+    files: ReportFiles | None = None
+    error: str = ""
+    seconds: float = 0.0
+    #: runs repeated after the worker's kernel failed (see :class:`~wqm_nb.export.kernels.WarmKernel`)
+    retries: int = 0
+    worker: str = ""
+
+
+@dataclass
+class BatchResult:
+    out_dir: Path
+    database: Path
+    results: list[SchoolResult] = field(default_factory=list)
+    overview: ReportFiles | None = None
+    overview_error: str = ""
+
+    @property
+    def failed(self) -> list[SchoolResult]:
+        return [r for r in self.results if not r.ok]
+
+    @property
+    def succeeded(self) -> list[SchoolResult]:
+        return [r for r in self.results if r.ok]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.overview_error
+
+
+def default_workers() -> int:
+    """Every core this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def write_files(out_dir: Path, content: dict[str, bytes]) -> ReportFiles:
+    """Write a shipped job's files into ``out_dir``, each under a temporary name renamed into place."""
+    paths: dict[str, Path] = {}
+    for name, data in content.items():
+        if Path(name).name != name or name.startswith("."):
+            raise WqmError(f"a worker returned a file named {name!r}; refused")
+        fd, partial = tempfile.mkstemp(prefix=f".{name}.", dir=out_dir)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(partial, 0o644)
+        os.replace(partial, out_dir / name)
+        paths[Path(name).suffix] = out_dir / name
+    return ReportFiles(notebook=paths[".ipynb"], html=paths.get(".html"), pdf=paths.get(".pdf"))
+
+
+def _shipped(path: str) -> ShippedFile | None:
+    """A framework or benchmark file to ship ('' and bundled framework ids ship nothing)."""
+    return ShippedFile.read(path) if path and Path(path).is_file() else None
+
+
+def _outcome_files(outcome: JobOutcome, out_dir: Path) -> ReportFiles | None:
+    return write_files(out_dir, outcome.content) if outcome.content else outcome.files
+
+
+def run_batch(data: str | Path, out_dir: str | Path, year: str = "", trust: str = "",
+              schools: list[str] | None = None, workers: int = 0, executor: str = "process",
+              pdf: bool = True, min_group_size: int = DEFAULT_MIN_GROUP_SIZE, progress: bool = True,
+              overview: bool = True, framework: str = DEFAULT_FRAMEWORK, benchmarks: str = "",
+              scheduler: str = "") -> BatchResult:
+    """Render the report of every school (of ``trust``, or the ids in ``schools``), then the overview.
+
+    ``data`` is a CSV folder (imported once into ``out_dir/wqm.sqlite``) or a
+    store file; empty means the default data. ``year`` empty means each
+    school's latest year. ``benchmarks`` names a benchmark file shown beside
+    the figures of every report and of the overview. ``executor`` is one of
+    :data:`~wqm_nb.batch.executors.EXECUTORS` with ``workers`` processes
+    (0: every core) or the Dask ``scheduler`` address. The store's portfolio
+    benchmarks are refreshed first (see the module notes).
+    """
+    if executor not in EXECUTORS:
+        raise WqmError(f"executor must be one of {', '.join(EXECUTORS)}, got {executor!r}")
+    group = GroupSettings(year=year, data=str(data), trust=trust, framework=framework,
+                          min_group_size=min_group_size, output=str(out_dir), benchmarks=str(benchmarks or ""))
+    if group.benchmarks:
+        from ..data.benchmark_file import load_benchmark_file
+
+        load_benchmark_file(group.benchmarks)          # a mistake in the file stops the batch before any report
+    with make_executor(executor, workers or default_workers(), scheduler) as pool:
+        return _run(group, schools, pdf, progress, overview, pool)
+
+
+def _run(group: GroupSettings, schools: list[str] | None, pdf: bool, progress: bool, overview: bool,
+         pool: Executor) -> BatchResult:
+    from tqdm.auto import tqdm
+
+    benchmark_file = group.benchmarks_ref
+    out_dir = Path(group.output).resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    data = group.data_path
+    framework = group.framework_ref
+    database = build_database(data, out_dir / "wqm.sqlite") if data.is_dir() else data
+    batch = BatchResult(out_dir=out_dir, database=database)
+    framework_file, benchmark_shipped = _shipped(framework), _shipped(benchmark_file)
+
+    jobs: list[SchoolJob] = []
+    details: dict[str, dict] = {}
+    absent: list[SchoolSummary] = []
+    with Store.open(database, read_only=True) as store:
+        known = {s["school_id"]: s for s in store.schools(group.trust or None)}
+        wanted = list(schools) if schools else list(known)
+        for school_id in wanted:
+            if school_id not in known:
+                batch.results.append(SchoolResult(school_id, error=f"unknown school {school_id!r}"
+                                                  + (f" in trust {group.trust!r}" if group.trust else "")))
+                continue
+            details[school_id] = school = known[school_id]
+            try:
+                school_year = store.school_year(school_id, group.year or None)["academic_year"]
+            except UnknownYearError as exc:
+                batch.results.append(SchoolResult(school_id, school["name"], group.year, error=str(exc)))
+                absent.append(missing_summary(school, group.year))
+                continue
+            jobs.append(SchoolJob(ReportSettings(school_id=school_id, year=school_year, data=str(database),
+                                                 framework=framework, min_group_size=group.min_group_size,
+                                                 output=str(out_dir), benchmarks=benchmark_file),
+                                  school["name"], pdf))
+
+    with Store.open(database) as store:
+        for refresh_year in sorted({job.settings.year for job in jobs}):
+            refresh_benchmarks(store, refresh_year, framework, group.min_group_size)
+
+    if pool.ships_data:
+        jobs = [_ship(job, database, out_dir, framework_file, benchmark_shipped) for job in jobs]
+
+    summaries: list[SchoolSummary] = list(absent)
+    by_id = {job.settings.school_id: job for job in jobs}
+    bar = tqdm(total=len(jobs), desc="School reports", unit="school", file=sys.stderr, disable=not progress)
+    with bar:
+        for outcome in pool.run(jobs):
+            job = by_id[outcome.school_id]
+            result = SchoolResult(outcome.school_id, job.name, job.settings.year, outcome.ok, error=outcome.error,
+                                  seconds=outcome.seconds, retries=outcome.retries, worker=outcome.worker)
+            if outcome.ok:
+                try:
+                    result.files = _outcome_files(outcome, out_dir)
+                except (OSError, WqmError) as exc:
+                    result.ok, result.error = False, f"writing its files failed: {exc}"
+            batch.results.append(result)
+            if result.ok and outcome.summary is not None:
+                summaries.append(outcome.summary)
+            else:
+                summaries.append(missing_summary(details[outcome.school_id], job.settings.year, "report failed"))
+            bar.update()
+            bar.set_postfix_str(f"{result.school_id} {'ok' if result.ok else 'FAILED'}")
+    batch.results.sort(key=lambda r: r.school_id)
+
+    if overview:
+        links = {r.school_id: (r.files.pdf or r.files.html or r.files.notebook).name
+                 for r in batch.succeeded if r.files}
+        settings = group.replace(data=str(database), framework=framework, report_links=links,
+                                 benchmarks=benchmark_file, output=str(out_dir))
+        shipment = Shipment(framework=framework_file, benchmarks=benchmark_shipped) if pool.ships_data else None
+        job = OverviewJob(settings, tuple(sorted(summaries, key=lambda s: s.school_id)), pdf, shipment)
+        outcome = next(iter(pool.run([job])))
+        if outcome.ok:
+            batch.overview = _outcome_files(outcome, out_dir)
+        else:
+            batch.overview_error = outcome.error
+    write_summary(batch)
+    return batch
+
+
+def _ship(job: SchoolJob, database: Path, out_dir: Path, framework: ShippedFile | None,
+          benchmarks: ShippedFile | None) -> SchoolJob:
+    """The job with its school's rows extracted into a store of their own, and the files it needs, as bytes."""
+    school_id = job.settings.school_id
+    holder = Path(tempfile.mkdtemp(prefix=f".ship-{school_id}.", dir=out_dir))
+    try:
+        extract = extract_schools(database, [school_id], holder / f"{school_id}.sqlite")
+        data = ShippedFile(extract.name, extract.read_bytes())
+    finally:
+        for path in holder.iterdir():
+            path.unlink()
+        holder.rmdir()
+    return SchoolJob(job.settings, job.name, job.pdf, Shipment(data, framework, benchmarks))
+
+
+def write_summary(batch: BatchResult) -> Path:
+    """``batch_summary.csv``: one row per school with its status, files and error (spreadsheet-safe)."""
+    return write_csv(batch.out_dir / "batch_summary.csv",
+                     ["school_id", "name", "academic_year", "status", "pdf", "html", "seconds", "retries", "worker",
+                      "error"],
+                     [[r.school_id, r.name, r.academic_year, "ok" if r.ok else "failed",
+                       r.files.pdf.name if r.files and r.files.pdf else "",
+                       r.files.html.name if r.files and r.files.html else "", round(r.seconds, 1), r.retries,
+                       r.worker, r.error]
+                      for r in batch.results])
+
+
+__all__ = ["BatchResult", "SchoolResult", "default_workers", "run_batch", "write_files", "write_summary"]
