@@ -151,3 +151,13 @@ def test_a_benchmark_file_is_a_yaml_or_csv_path_made_absolute(tmp_path, monkeypa
         GroupSettings(benchmarks=3)
     with pytest.raises(SettingsError, match="no benchmark file at"):
         ReportSettings(school_id="S1", data=str(tmp_path), benchmarks="missing.yaml").to_parameters()
+
+
+def test_group_settings_with_summaries_pass_the_data_as_given(tmp_path):
+    g = GroupSettings(data="/on/the/batch/machine.sqlite", summaries=tmp_path / "s.json")
+    params = g.to_parameters()
+    assert params["summaries"] == str(tmp_path / "s.json") and params["data"] == "/on/the/batch/machine.sqlite"
+    with pytest.raises(SettingsError, match="no data at"):
+        GroupSettings(data="/on/the/batch/machine.sqlite").to_parameters()
+    with pytest.raises(SettingsError, match="summaries must be text"):
+        GroupSettings(summaries=3)

@@ -198,13 +198,13 @@ class GroupSettings(_RunSettings):
         if isinstance(self.summaries, Path):
             object.__setattr__(self, "summaries", str(self.summaries))
         _check_text("summaries", self.summaries)
-
-    def to_parameters(self) -> dict[str, Any]:
-        """The notebook parameters; with ``summaries`` the data is not read, so it is passed as given
-        (a worker on another machine need not see it)."""
-        return self._parameters(resolve_data=not self.summaries)
         if not isinstance(self.report_links, dict):
             raise SettingsError(f"report_links must be a mapping of school id to file name, "
                                 f"got {type(self.report_links).__name__}")
         object.__setattr__(self, "report_links", {check_school_id(k, "report_links key"): str(v)
                                                   for k, v in self.report_links.items()})
+
+    def to_parameters(self) -> dict[str, Any]:
+        """The notebook parameters; with ``summaries`` the data is not read, so it is passed as given
+        (a worker on another machine need not see it)."""
+        return self._parameters(resolve_data=not self.summaries)

@@ -451,3 +451,51 @@ def test_measure_means_compare_schools_marking_those_below_the_minimum():
     assert metric.loc["C3", "reason"] == "fewer than 5 responses" and math.isnan(metric.loc["C3", "mean"])
     assert metric.loc["A1", "label"] == "School A1"
     assert rollup(school("A1")).measure_means().empty
+
+
+def test_summaries_survive_their_file_and_the_file_is_private(sample_file, tmp_path):
+    import stat
+
+    from wqm_nb.model.group import load_summaries, save_summaries
+
+    rollup = rollup_group(GroupSettings(data=str(sample_file)))
+    path = save_summaries(tmp_path / "s.json", list(rollup.summaries))
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    back = load_summaries(path)
+    assert [s.school_id for s in back] == [s.school_id for s in rollup.summaries]
+    for got, want in zip(back, rollup.summaries):
+        for name in want.__dataclass_fields__:
+            a, b = getattr(got, name), getattr(want, name)
+            assert repr(a) == repr(b), (want.school_id, name)       # repr: NaN equals NaN
+    assert isinstance(back[0].levels_met, tuple) and isinstance(back[0].measures, tuple)
+    some = next(s for s in back if s.counts)
+    assert all(type(c).__name__ == "GroupCount" for sections in some.counts.values() for c in sections.values())
+
+
+def test_a_missing_or_foreign_summaries_file_is_refused(tmp_path):
+    from wqm_nb.model.group import load_summaries
+
+    with pytest.raises(SettingsError, match='a batch deletes its file once the overview is made.*summaries = ""'):
+        load_summaries(tmp_path / "gone.json")
+    foreign = tmp_path / "f.json"
+    foreign.write_text('{"format": "something-else", "summaries": []}')
+    with pytest.raises(SettingsError, match="not a summaries file"):
+        load_summaries(foreign)
+    foreign.write_text("not json")
+    with pytest.raises(SettingsError, match="not a summaries file"):
+        load_summaries(foreign)
+
+
+def test_rollup_summaries_takes_the_latest_year_and_a_school_of_another_year_has_no_data():
+    from wqm_nb.model.group import rollup_summaries
+
+    older = SchoolSummary(school_id="B", name="Bee", phase="primary", trust="T", year="2024-25", has_data=True,
+                          sef_means={"P1": 3.0}, pupils=90)
+    failed = missing_summary({"school_id": "C", "name": "Sea", "phase": "primary", "trust": "T", "pupils": None},
+                             "2025-26", "report failed")
+    rollup = rollup_summaries(GroupSettings(), [summary("A", "Ay"), older, failed])
+    assert rollup.year == "2025-26"
+    by_id = {s.school_id: s for s in rollup.summaries}
+    assert not by_id["B"].has_data and by_id["B"].progress == "no data for 2025-26" and by_id["B"].pupils == 90
+    assert by_id["C"].progress == "report failed"
+    assert rollup_summaries(GroupSettings(year="2024-25"), [summary("A", "Ay"), older]).summaries[1].has_data

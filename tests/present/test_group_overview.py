@@ -268,3 +268,16 @@ def test_measures_section_without_any_measure_says_so():
     f = overview([summary("A1", "Alpha")]).measures_section()
     assert "No school&#39;s survey carried a validated wellbeing measure in 2025-26." in f.html
     assert "measures" in [s.name for s in overview([summary("A1", "Alpha")]).sections()]
+
+
+def test_an_overview_from_summaries_equals_the_one_from_the_data(tmp_path):
+    from wqm_nb.model.group import rollup_group, save_summaries
+    from wqm_nb.store import build_database
+
+    db = build_database(SAMPLE, tmp_path / "wqm.sqlite")
+    path = save_summaries(tmp_path / "s.json", list(rollup_group(GroupSettings(data=str(db))).summaries))
+    direct = load_group_overview(data=str(db))
+    summarised = load_group_overview(data=str(tmp_path / "nowhere"), summaries=str(path))   # data not read
+    for name in ("header", "status_section", "pipeline_section", "sef_section", "survey_section",
+                 "peer_section", "governance_section", "trust_totals_section"):
+        assert str(getattr(summarised, name)()) == str(getattr(direct, name)()), name

@@ -591,3 +591,58 @@ def test_replace_and_erase_count_scores(tmp_path):
     conn = sqlite3.connect(target2)
     assert conn.execute("SELECT count(*) FROM survey_scores").fetchone()[0] == 0
     conn.close()
+
+
+def test_extract_copies_one_school_whole_and_nothing_of_any_other(tmp_path):
+    from wqm_nb.store import build_database, extract_schools
+    from wqm_nb.store.maintenance import EXTRACTED, NOT_EXTRACTED
+
+    sample = Path(__file__).resolve().parents[2] / "sample_data"
+    full = build_database(sample, tmp_path / "full.sqlite")
+    part = extract_schools(full, ["NLT03"], tmp_path / "part.sqlite")
+    conn = sqlite3.connect(part)
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                         "AND name NOT LIKE 'sqlite_%'")}
+    assert tables == {t for t, _ in EXTRACTED} | set(NOT_EXTRACTED)       # every table has a rule
+    conn.execute("ATTACH DATABASE ? AS src", (str(full),))
+    conn.execute("CREATE TEMP TABLE chosen (school_id TEXT)")
+    conn.execute("INSERT INTO temp.chosen VALUES ('NLT03')")
+    for table, where in EXTRACTED:
+        mine = conn.execute(f"SELECT * FROM main.{table} ORDER BY 1, 2").fetchall()
+        expected = conn.execute(f"SELECT * FROM src.{table} WHERE {where} ORDER BY 1, 2").fetchall()
+        assert mine == expected, table
+    assert conn.execute("SELECT count(*) FROM main.survey_answers").fetchone()[0] > 0
+    assert {r[0] for r in conn.execute("SELECT school_id FROM main.schools UNION "
+                                       "SELECT school_id FROM main.benchmarks UNION "
+                                       "SELECT school_id FROM main.school_years")} == {"NLT03"}
+    conn.close()
+
+
+def test_a_report_from_an_extract_equals_the_report_from_the_whole_store(tmp_path):
+    from wqm_nb.present import load_school_report
+    from wqm_nb.store import build_database, extract_schools
+
+    sample = Path(__file__).resolve().parents[2] / "sample_data"
+    full = build_database(sample, tmp_path / "full.sqlite")
+    with Store(full) as store:
+        from wqm_nb.model.benchmarks import refresh_benchmarks
+        refresh_benchmarks(store, "2025-26", "wqm", 5)
+    part = extract_schools(full, ["NLT06"], tmp_path / "part.sqlite")
+    whole, alone = (load_school_report(school_id="NLT06", data=str(p)) for p in (full, part))
+    for name in ("header", "sef_section", "trend_section", "survey_section", "benchmark_section", "award_section",
+                 "action_plan_section", "notes_section"):
+        assert str(getattr(alone, name)()) == str(getattr(whole, name)()), name
+
+
+def test_extract_refuses_an_existing_target_and_an_unknown_school(tmp_path):
+    from wqm_nb.errors import UnknownSchoolError
+    from wqm_nb.store import extract_schools
+
+    with Store(tmp_path / "s.sqlite") as store:
+        store.add_school("S1", "School", "primary")
+    (tmp_path / "taken.sqlite").write_text("")
+    with pytest.raises(StoreError, match="already exists"):
+        extract_schools(tmp_path / "s.sqlite", ["S1"], tmp_path / "taken.sqlite")
+    with pytest.raises(UnknownSchoolError):
+        extract_schools(tmp_path / "s.sqlite", ["S9"], tmp_path / "new.sqlite")
+    assert not (tmp_path / "new.sqlite").exists()

@@ -58,6 +58,9 @@ def worker_kernel() -> WarmKernel:
         import atexit
         from multiprocessing import util
 
+        import logging
+
+        logging.getLogger("papermill").setLevel(logging.CRITICAL)  # a kernel failure is in the job's outcome
         _KERNEL = WarmKernel()
         atexit.register(shutdown_worker_kernel)
         util.Finalize(None, shutdown_worker_kernel, exitpriority=10)   # a pool's worker skips atexit

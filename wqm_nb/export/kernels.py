@@ -215,7 +215,8 @@ class WarmKernel:
             try:
                 self.ensure_started()
                 self.reset()
-                execute(notebook, output, parameters, kernel_manager=self.km, cell_timeout=self.cell_timeout)
+                execute(notebook, output, parameters, kernel_name=self.kernel_name, kernel_manager=self.km,
+                        cell_timeout=self.cell_timeout)
                 self.runs += 1
                 return output
             except NotebookError as exc:

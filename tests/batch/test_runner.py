@@ -1,0 +1,174 @@
+"""The batch: every school by workers with warm kernels, failures isolated, the overview from summaries."""
+import csv
+import os
+import re
+import shutil
+import sqlite3
+
+import pytest
+
+from wqm_nb.batch import BatchResult, SchoolResult, executors, run_batch, write_summary
+from wqm_nb.batch.jobs import JobOutcome
+from wqm_nb.batch.runner import write_files
+from wqm_nb.errors import WqmError
+from wqm_nb.model.group import missing_summary
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def broken_db(sample_db, tmp_path):
+    """The sample store with one of NLT07's 2024-25 pupil answers cut short: NLT07's report (which reads
+    its earlier years for the trends) fails on it; the benchmarks of 2025-26 and every other school do not."""
+    path = tmp_path / "broken.sqlite"
+    shutil.copy(sample_db, path)
+    conn = sqlite3.connect(path)
+    rowid = conn.execute("SELECT a.rowid FROM survey_answers a JOIN survey_imports i USING (import_id) "
+                         "JOIN school_years y USING (school_year_id) "
+                         "WHERE y.school_id = 'NLT07' AND y.academic_year = '2024-25' LIMIT 1").fetchone()[0]
+    conn.execute("UPDATE survey_answers SET answers = '44' WHERE rowid = ?", (rowid,))
+    conn.commit()
+    conn.close()
+    return path
+
+
+def test_batch_reports_one_failure_without_stopping_the_others(broken_db, tmp_path):
+    out = tmp_path / "out"
+    result = run_batch(broken_db, out, schools=["NLT02", "NLT07", "NLT03", "NOPE"], workers=2,
+                       pdf=False, progress=False)
+    by_id = {r.school_id: r for r in result.results}
+    assert [r.school_id for r in result.succeeded] == ["NLT02", "NLT03"]
+    assert "packed answers of the wrong length" in by_id["NLT07"].error
+    assert by_id["NOPE"].error == "unknown school 'NOPE'"
+    assert not result.ok and not result.overview_error
+    for sid in ("NLT02", "NLT03"):
+        assert (out / f"{sid}_2025-26.html").exists()
+        assert "Northbrook Learning Trust" in (out / f"{sid}_2025-26.html").read_text()
+        assert by_id[sid].worker and by_id[sid].worker.split(":")[1] != str(os.getpid())   # made in a worker
+    assert not (out / "NLT07_2025-26.ipynb").exists()
+    overview = (out / "group_overview.html").read_text()
+    assert "NLT02_2025-26.html" in overview and "NLT07_2025-26.html" not in overview
+    assert "report failed" in overview
+    with open(out / "batch_summary.csv") as fh:
+        summary = {row["school_id"]: row for row in csv.DictReader(fh)}
+    assert summary["NLT07"]["status"] == "failed" and summary["NLT02"]["status"] == "ok"
+    assert summary["NLT02"]["retries"] == "0" and summary["NLT02"]["worker"]
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]        # no half-written file left
+
+
+def test_the_overview_from_summaries_equals_the_overview_from_the_data(sample_db, tmp_path):
+    from wqm_nb.export import render_group
+    from wqm_nb.settings import GroupSettings
+
+    result = run_batch(sample_db, tmp_path / "batch", pdf=False, progress=False, executor="serial")
+    assert result.ok, result.failed
+    links = {r.school_id: r.files.html.name for r in result.succeeded}
+    direct = render_group(GroupSettings(data=str(sample_db), output=str(tmp_path / "direct"), report_links=links),
+                          pdf=False)
+
+    def body(path):
+        return re.sub(r'id="cell-id=[0-9a-f]+"', "", path.read_text())
+
+    assert body(result.overview.html) == body(direct.html)
+    kept = (tmp_path / "batch" / "group_overview.ipynb").read_text()
+    assert 'summaries = \\"\\"\\n' in kept                # the kept notebook re-runs from the data
+
+
+def test_pdfs_are_printed_by_the_workers(sample_db, tmp_path):
+    from pypdf import PdfReader
+
+    result = run_batch(sample_db, tmp_path, schools=["NLT01", "NLT05"], workers=2, progress=False)
+    assert result.ok, result.failed
+    for r in result.results:
+        assert r.files.pdf.exists() and len(PdfReader(r.files.pdf).pages) > 3
+        assert r.worker.split(":")[1] != str(os.getpid())
+    assert result.overview.pdf.exists()
+
+
+def test_batch_from_a_csv_folder_reports_a_missing_year_for_every_school(tmp_path, capsys, sample_dir):
+    from wqm_nb.cli import main
+
+    code = main(["batch", "--data", str(sample_dir), "--out", str(tmp_path), "--cycle", "2019-20", "--no-progress",
+                 "--no-pdf", "--executor", "serial"])
+    assert code == 1
+    out = capsys.readouterr().out
+    assert out.count("FAILED") >= 7 and "no data for 2019-20" in out
+    assert (tmp_path / "wqm.sqlite").exists()  # the CSV folder was imported once for all schools
+    assert "no data for 2019-20" in (tmp_path / "group_overview.html").read_text()
+
+
+def test_unknown_executor_is_refused(sample_db, tmp_path):
+    with pytest.raises(WqmError, match="executor"):
+        run_batch(sample_db, tmp_path, executor="gpu")
+
+
+def test_batch_renders_another_framework(sample_db, tmp_path):
+    result = run_batch(sample_db, tmp_path, schools=["NLT01"], pdf=False, progress=False, framework="vbe",
+                       executor="serial")
+    assert result.ok, result.failed
+    assert (tmp_path / "NLT01_2025-26_vbe.html").exists()
+    assert "Values-based Education Quality Mark" in (tmp_path / "group_overview.html").read_text()
+
+
+def test_batch_summary_neutralises_formulas(tmp_path):
+    batch = BatchResult(out_dir=tmp_path, database=tmp_path / "x.sqlite",
+                        results=[SchoolResult("S1", '=HYPERLINK("http://evil","x")', "2025-26", error="-boom")])
+    with write_summary(batch).open(newline="") as fh:
+        row = list(csv.DictReader(fh))[0]
+    assert row["name"] == '\'=HYPERLINK("http://evil","x")' and row["error"] == "'-boom"
+
+
+def test_files_a_worker_returns_are_written_into_place_and_odd_names_refused(tmp_path):
+    files = write_files(tmp_path, {"S1_2025-26.ipynb": b"{}", "S1_2025-26.pdf": b"%PDF"})
+    assert files.notebook.read_bytes() == b"{}" and files.pdf.read_bytes() == b"%PDF" and files.html is None
+    for name in ("../evil.ipynb", ".hidden.ipynb"):
+        with pytest.raises(WqmError, match="refused"):
+            write_files(tmp_path, {name: b""})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["S1_2025-26.ipynb", "S1_2025-26.pdf"]
+
+
+def test_batch_refreshes_benchmarks_before_rendering_and_passes_the_benchmark_file(tmp_path, monkeypatch):
+    """No kernel: the jobs are replaced by recorders that look at the store as each report starts."""
+    from pathlib import Path
+
+    from wqm_nb.export import ReportFiles
+    from wqm_nb.store import Store
+
+    example = Path(__file__).resolve().parent.parent.parent / "docs" / "benchmarks-example.yaml"
+    store_path = tmp_path / "wqm.sqlite"
+    with Store(store_path) as store:
+        for sid in ("A1", "B1"):
+            store.add_school(sid, f"School {sid}", "primary", trust="T", pupils=100)
+            store.record_rating(store.ensure_cycle(sid, "2025-26"), "P1.1", 3, "x")
+    seen = {}
+
+    def school(job):
+        settings = job.settings
+        with Store.open(settings.data, read_only=True) as store:
+            seen[settings.school_id] = (len(store.benchmarks(settings.school_id, settings.year, "wqm")),
+                                        settings.benchmarks)
+            school_row = store.school(settings.school_id)
+        return JobOutcome(True, settings.school_id, ReportFiles(notebook=tmp_path / f"{settings.school_id}.ipynb"),
+                          summary=missing_summary(school_row, settings.year))
+
+    def group(job):
+        seen["overview"] = job.settings.benchmarks
+        seen["summaries"] = [s.school_id for s in job.summaries]
+        return JobOutcome(True, files=ReportFiles(notebook=tmp_path / "group.ipynb"))
+
+    monkeypatch.setattr(executors, "run_school_job", school)
+    monkeypatch.setattr(executors, "run_overview_job", group)
+    result = run_batch(store_path, tmp_path / "out", pdf=False, progress=False, benchmarks=str(example),
+                       executor="serial")
+    assert result.ok, result.failed
+    assert seen["A1"][0] > 0 and seen["B1"][0] > 0                 # cached before the report ran
+    assert seen["A1"][1] == str(example.resolve()) == seen["overview"]
+    assert seen["summaries"] == ["A1", "B1"]
+
+
+def test_a_bad_benchmark_file_stops_the_batch_before_any_report(sample_db, tmp_path, monkeypatch):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("source: x\nyear: 2024-25\nframework: wqm\nfigures: [{survey: pupil, section: P1, value: 170}]\n")
+    monkeypatch.setattr(executors, "run_school_job", lambda *a, **k: pytest.fail("rendered"))
+    with pytest.raises(WqmError, match="bad.yaml: figures\\[0\\].value: must be between 0 and 100"):
+        run_batch(sample_db, tmp_path / "out", pdf=False, progress=False, benchmarks=str(bad), executor="serial")
