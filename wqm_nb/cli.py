@@ -19,17 +19,13 @@ from .settings import (DEFAULT_BATCH_DIR, DEFAULT_FRAMEWORK, DEFAULT_MIN_GROUP_S
 
 
 def _cmd_report(args) -> int:
-    from .export import render_school
-    from .store import Store
+    from .export.render import render_report
 
     settings = ReportSettings(school_id=args.school, year=args.year, data=args.data, framework=args.framework,
                               min_group_size=args.min_group_size, output=args.out, benchmarks=args.benchmarks)
     _check_benchmark_file(settings.benchmarks)
-    with Store.open(settings.data_path, read_only=True) as store:
-        name = store.school(settings.school_id)["name"]
-        year = store.school_year(settings.school_id, settings.year or None)["academic_year"]
-    files = render_school(settings.replace(year=year), pdf=not args.no_pdf)
-    print(f"{name} ({settings.school_id}), {year}")
+    school, year, files = render_report(settings, pdf=not args.no_pdf)
+    print(f"{school['name']} ({settings.school_id}), {year}")
     for label, path in (("notebook", files.notebook), ("html", files.html), ("pdf", files.pdf)):
         if path:
             print(f"  {label:8} {path}")

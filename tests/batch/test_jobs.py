@@ -90,25 +90,17 @@ def test_a_notebook_error_is_described_in_one_line(sample_db, tmp_path):
     assert describe_error(RuntimeError("boom")) == "RuntimeError: boom"
 
 
-def test_restoring_parameters_swaps_only_the_shipped_paths(tmp_path):
+def test_restoring_a_shipped_jobs_parameters_puts_the_batch_paths_back(tmp_path):
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell('data = "/tmp/wqm-job-1/data/a.sqlite"\nyear = "2025-26"\n'
-                                          'report_links = {"A": "a.pdf"}\n',
-                                          metadata={"tags": ["injected-parameters"]}),
-                nbformat.v4.new_code_cell('print("/tmp/wqm-job-1/data/a.sqlite")')]
-    nb.metadata["papermill"] = {"parameters": {"data": "/tmp/wqm-job-1/data/a.sqlite", "year": "2025-26",
-                                               "report_links": {"A": "a.pdf"}},
-                                "output_path": f"{tempfile.gettempdir()}/wqm-job-1/out/a.ipynb"}
+    nb.cells = [nbformat.v4.new_code_cell('data = "/tmp/wqm-job-1/data/a.sqlite"\nyear = "2025-26"\n',
+                                          metadata={"tags": ["injected-parameters"]})]
     path = tmp_path / "a.ipynb"
     nbformat.write(nb, str(path))
-    shipped = ReportSettings(school_id="A", data="/tmp/wqm-job-1/data/a.sqlite")
-    original = ReportSettings(school_id="A", data='/srv/trust "north"/wqm.sqlite')
+    shipped = ReportSettings(school_id="A", data="/tmp/wqm-job-1/data/a.sqlite", benchmarks="/tmp/w/b.yaml")
+    original = ReportSettings(school_id="A", data="/srv/wqm.sqlite", benchmarks="/srv/b.yaml")
     jobs._restore_parameters(path, shipped, original)
-    back = json.loads(path.read_text())
-    assert "".join(back["cells"][0]["source"]).startswith('data = "/srv/trust \\"north\\"/wqm.sqlite"\n')
-    assert "".join(back["cells"][1]["source"]) == 'print("/tmp/wqm-job-1/data/a.sqlite")'   # only the parameters
-    assert back["metadata"]["papermill"]["parameters"]["data"] == '/srv/trust "north"/wqm.sqlite'
-    assert back["metadata"]["papermill"]["output_path"] is None
+    assert "".join(json.loads(path.read_text())["cells"][0]["source"]) == \
+        'data = "/srv/wqm.sqlite"\nyear = "2025-26"\n'
 
 
 def test_the_worker_kernel_is_one_per_process():

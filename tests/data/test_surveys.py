@@ -234,3 +234,20 @@ def test_the_bundled_bank_validates_with_the_audit():
     from wqm_nb.data import QUESTION_BANK_FILE
 
     assert validate_file(QUESTION_BANK_FILE) == "surveys.yaml: question bank, 4 surveys, 35 items"
+
+
+def test_answers_read_again_come_from_the_memo_and_mistakes_are_not_remembered():
+    from wqm_nb.data.surveys import _MEMO_SIZE
+
+    scale = load_question_bank().scale_of("staff_audit")
+    scale._memo.clear()
+    assert [scale.value_of(r) for r in ("Developing practice", "Developing practice", " 2 ", "")] == [3, 3, 2, None]
+    assert scale._memo == {"Developing practice": 3, " 2 ": 2, "": None}
+    for _ in range(2):
+        with pytest.raises(ValueError, match="is not an answer"):
+            scale.value_of("Strongly agree")
+    assert "Strongly agree" not in scale._memo
+    for i in range(_MEMO_SIZE + 10):
+        scale.value_of(f" {1 + i % 4} " + " " * (i // 4))
+    assert len(scale._memo) == _MEMO_SIZE                       # bounded: free text cannot fill memory
+    scale._memo.clear()

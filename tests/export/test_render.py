@@ -176,3 +176,22 @@ def test_pdfinfo_reports_the_pdf_tagged(rendered):
 def test_the_printout_carries_no_widget_state(rendered):
     html = (rendered / "NLT03_2025-26.html").read_text()
     assert "widget-state" not in html and "ToggleButtonsModel" not in html
+
+
+def test_a_csv_folder_is_read_once_and_the_kept_notebook_names_it(sample_dir, tmp_path, monkeypatch):
+    from wqm_nb.export import render as render_module
+    from wqm_nb.store import csv_exchange
+
+    reads, ran = [], []
+    real_import, real_render = csv_exchange.import_csv_dir, render_module.render_school
+    monkeypatch.setattr(csv_exchange, "import_csv_dir", lambda *a, **k: reads.append(a[1]) or real_import(*a, **k))
+    monkeypatch.setattr(render_module, "render_school", lambda s, **k: ran.append(s.data) or real_render(s, **k))
+    school, year, files = render_module.render_report(
+        ReportSettings(school_id="NLT03", data=str(sample_dir), output=str(tmp_path)), pdf=False)
+    assert (school["name"], year) == ("Fellside Primary School", "2025-26")
+    assert reads == [sample_dir] and ran[0].endswith("scratch.sqlite")     # the notebook read the scratch store
+    assert not __import__("pathlib").Path(ran[0]).exists()                  # and it is gone
+    kept = nbformat.read(str(files.notebook), as_version=4)
+    injected = next(c for c in kept.cells if "injected-parameters" in c.metadata.get("tags", []))
+    assert f'data = "{sample_dir}"' in injected.source
+    assert "Computed for this report from the data folder." in files.html.read_text()

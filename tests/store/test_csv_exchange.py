@@ -420,3 +420,17 @@ def test_an_sdq_total_must_be_the_sum_of_its_scales(tmp_path):
             "sdq.total_difficulties\nS1,2024-25,c1,4,2,2,2,2,9\n")
     err = import_error(write_folder(tmp_path / "sum", **{"parent_survey.csv": text}))
     assert err.column == "sdq.total_difficulties" and "not the sum" in err.message
+
+
+def test_a_scratch_store_file_caches_nothing_like_a_folder_in_memory(tmp_path):
+    from wqm_nb.model.benchmarks import IN_MEMORY, school_benchmarks
+
+    folder = write_folder(tmp_path / "csv")
+    scratch = build_database(folder, tmp_path / "scratch.sqlite", scratch=True)
+    kept = build_database(folder, tmp_path / "kept.sqlite")
+    with Store.open(scratch, read_only=True) as a, Store.open(kept, read_only=True) as b, Store.open(folder) as c:
+        assert a.scratch and not b.scratch and c.scratch
+        computed = school_benchmarks(a, "S1", "2024-25", "wqm")
+        assert set(computed["computed_at"]) <= {IN_MEMORY}
+        assert computed.equals(school_benchmarks(c, "S1", "2024-25", "wqm"))
+        assert len(school_benchmarks(b, "S1", "2024-25", "wqm")) == 0          # a kept store reads its cache

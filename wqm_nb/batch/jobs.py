@@ -21,7 +21,6 @@ failure is an outcome with its one-line error.
 """
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import socket
@@ -34,6 +33,7 @@ from typing import Iterator
 
 from ..errors import WqmError
 from ..export.kernels import WarmKernel
+from ..export.notebooks import restore_parameters
 from ..export.render import ReportFiles, render_group, render_school
 from ..model.group import SchoolSummary, load_summaries, save_summaries
 from ..settings import GroupSettings, ReportSettings
@@ -177,34 +177,13 @@ def _workspace(settings, shipment: Shipment | None, out_dir: Path) -> Iterator[t
 
 
 def _restore_parameters(notebook: Path, shipped, original) -> None:
-    """Put the batch's own paths back into a shipped job's kept notebook (its injected parameters and
-    papermill's record of them), so it re-runs where the batch ran."""
-    from papermill.translators import PythonTranslator
-
+    """Put the batch's own paths back into a shipped job's kept notebook, so it re-runs where the batch ran."""
     swaps = {}
     for attr in ("data", "framework", "benchmarks", "summaries"):
         new, old = getattr(shipped, attr, ""), getattr(original, attr, "")
         if new and new != old:
             swaps[new] = old
-    if not swaps:
-        return
-    nb = json.loads(notebook.read_text(encoding="utf-8"))
-    for cell in nb["cells"]:
-        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
-            source = "".join(cell["source"])
-            for new, old in swaps.items():
-                source = source.replace(PythonTranslator.translate_str(new), PythonTranslator.translate_str(old))
-            cell["source"] = source.splitlines(True)
-    params = nb.get("metadata", {}).get("papermill", {}).get("parameters", {})
-    for key, value in params.items():
-        if isinstance(value, str) and value in swaps:
-            params[key] = swaps[value]
-    for key in ("input_path", "output_path"):      # a worker's temporary paths
-        if str(nb.get("metadata", {}).get("papermill", {}).get(key, "")).startswith(tempfile.gettempdir()):
-            nb["metadata"]["papermill"][key] = None
-    partial = notebook.with_name(f".{notebook.name}.partial")
-    partial.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(partial, notebook)
+    restore_parameters(notebook, swaps)
 
 
 def _collect(files: ReportFiles, shipped: bool) -> tuple[ReportFiles | None, dict[str, bytes]]:

@@ -11,7 +11,7 @@ naming the file and the field, e.g.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +59,7 @@ class LevelRange:
     def max(self) -> int:
         return self.levels[-1].value
 
-    @property
+    @cached_property
     def values(self) -> tuple[int, ...]:
         return tuple(level.value for level in self.levels)
 

@@ -68,6 +68,10 @@ class SurveyItem:
         return (self.text, *self.aliases)
 
 
+_UNREAD = object()
+_MEMO_SIZE = 4096
+
+
 @dataclass(frozen=True)
 class AnswerScale(LevelRange):
     """The scale a survey is answered on, and what its published share counts.
@@ -83,6 +87,8 @@ class AnswerScale(LevelRange):
     high_min: int
     measure: str = MEASURE_AGREEMENT
     aliases: tuple[tuple[int, tuple[str, ...]], ...] = ()
+    #: answers already read (the same few labels recur in every row of an export), up to :data:`_MEMO_SIZE`
+    _memo: dict = field(default_factory=dict, init=False, compare=False, hash=False, repr=False)
 
     def described(self) -> str:
         """The accepted answers, for error messages: ``'Deciding to act', ... (or 1-4)``."""
@@ -98,6 +104,17 @@ class AnswerScale(LevelRange):
         """
         if raw is None or (isinstance(raw, float) and raw != raw):
             return None
+        if isinstance(raw, str):
+            known = self._memo.get(raw, _UNREAD)
+            if known is not _UNREAD:
+                return known
+            value = self._read(raw)
+            if len(self._memo) < _MEMO_SIZE:
+                self._memo[raw] = value
+            return value
+        return self._read(raw)
+
+    def _read(self, raw: object) -> int | None:
         text = _fold(raw)
         if text in NOT_ANSWERED:
             return None

@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -21,7 +22,7 @@ from typing import Callable
 from ..errors import RenderError
 from ..settings import DEFAULT_FRAMEWORK, GroupSettings, ReportSettings
 from .notebooks import (GROUP_NOTEBOOK, INTERACTIVE_TAG, SCHOOL_NOTEBOOK, TEMPLATE_NAME, execute,
-                        nbconvert_template_dir, notebook_path)
+                        nbconvert_template_dir, notebook_path, restore_parameters)
 
 
 @dataclass
@@ -102,6 +103,13 @@ def to_pdf(html: Path, pdf: Path) -> Path:
     return pdf
 
 
+def _import_converters(pdf: bool) -> None:
+    import nbconvert  # noqa: F401
+
+    if pdf:
+        import weasyprint  # noqa: F401
+
+
 #: Runs a notebook with parameters into an output file: :func:`execute` (a fresh kernel) or a warm kernel's.
 NotebookRunner = Callable[[Path, Path, dict], Path]
 
@@ -116,6 +124,8 @@ def render(notebook: Path, out_dir: Path, stem: str, parameters: dict, html: boo
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{stem}.", dir=out_dir))
+    if html or pdf:     # while the kernel works, this process imports what converts and prints (about 1 s)
+        threading.Thread(target=_import_converters, args=(pdf,), daemon=True).start()
     try:
         files = ReportFiles(notebook=run_notebook(notebook, work / f"{stem}.ipynb", parameters))
         if html or pdf:
@@ -144,6 +154,29 @@ def render_school(settings: ReportSettings, pdf: bool = True, run_notebook: Note
     stem = school_stem(settings.school_id, settings.year, settings.framework)
     return render(notebook_path(SCHOOL_NOTEBOOK), Path(settings.output), stem, settings.to_parameters(), pdf=pdf,
                   run_notebook=run_notebook)
+
+
+def render_report(settings: ReportSettings, pdf: bool = True) -> tuple[dict, str, ReportFiles]:
+    """What ``wqm report`` does: the school (its store row), the year (the latest when ``settings.year`` is
+    empty) and its report files.
+
+    A CSV folder is read once: imported into a scratch store in a temporary
+    folder (:func:`~wqm_nb.store.build_database` with ``scratch``), which the
+    notebook reads; the kept notebook names the folder again, so it re-runs
+    from it. A store file is only read.
+    """
+    from ..store import Store, build_database
+
+    data = settings.data_path
+    with tempfile.TemporaryDirectory(prefix="wqm-report-") as scratch_dir:
+        store_path = build_database(data, Path(scratch_dir) / "scratch.sqlite", scratch=True) if data.is_dir() \
+            else data
+        with Store.open(store_path, read_only=True) as store:
+            school = store.school(settings.school_id)
+            year = store.school_year(settings.school_id, settings.year or None)["academic_year"]
+        files = render_school(settings.replace(data=str(store_path), year=year), pdf=pdf)
+        restore_parameters(files.notebook, {str(store_path): str(data)})
+    return school, year, files
 
 
 def group_stem(trust: str) -> str:

@@ -157,10 +157,10 @@ IN_MEMORY = "computed for this report"
 def school_benchmarks(store: Store, school_id: str, year: str, framework: Framework | str,
                       min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> pd.DataFrame:
     """A school's benchmarks: the store's cached rows, or, for a scratch store loaded from a CSV folder
-    (nothing cached there), computed in memory over the school's phase."""
+    (nothing cached there, :attr:`~wqm_nb.store.Store.scratch`), computed in memory over the school's phase."""
     fw = _framework(framework)[0]
     cached = store.benchmarks(school_id, year, fw.id)
-    if len(cached) or store.path != ":memory:":
+    if len(cached) or not store.scratch:
         return cached
     phase = store.school(school_id)["phase"]
     rows = compute_benchmarks(store, year, fw, min_group_size, phase=phase).get(school_id, [])

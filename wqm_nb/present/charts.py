@@ -88,7 +88,7 @@ def figure_svg(fig: Figure, name: str, alt: str) -> str:
     PDF takes it as the figure's alternative text)."""
     buf = io.StringIO()
     with matplotlib.rc_context(theme_rc()):
-        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+        fig.savefig(buf, format="svg", metadata={"Date": None})
     svg = buf.getvalue()
     svg = svg[svg.index("<svg"):]
     digest = hashlib.sha1(svg.encode("utf-8")).hexdigest()[:8]

@@ -498,14 +498,20 @@ def import_csv_dir(store: Store, directory: str | Path, bank: QuestionBank | Non
     return _Importer(store, Path(directory), bank or load_question_bank()).run()
 
 
-def build_database(source: str | Path, target: str | Path) -> Path:
+def build_database(source: str | Path, target: str | Path, scratch: bool = False) -> Path:
     """Import a CSV folder into a new store file at ``target`` (replacing any old one).
 
     The store is built beside the target under a unique temporary name and
-    renamed into place only when the import succeeded.
+    renamed into place only when the import succeeded. A ``scratch`` store
+    stands in for the folder during one run (``wqm report`` reads a folder
+    once that way): like a folder loaded in memory, it caches nothing
+    (:attr:`Store.scratch`).
     """
     with new_store_file(target) as store:
         import_csv_dir(store, source)
+        if scratch:
+            with store.transaction() as conn:
+                conn.execute("INSERT INTO meta VALUES ('scratch', ?)", (str(source),))
     return Path(target)
 
 

@@ -328,6 +328,14 @@ class Store(CycleRecords, SchoolRecords):
         """The store's schema version (:data:`SCHEMA_VERSION` once open)."""
         return int(self.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0])
 
+    @property
+    def scratch(self) -> bool:
+        """Whether this store holds a CSV folder for one run only (in memory, or a file
+        :func:`~wqm_nb.store.csv_exchange.build_database` marked ``scratch``): nothing is cached in it."""
+        if self.path == ":memory:":
+            return True
+        return self.conn.execute("SELECT 1 FROM meta WHERE key = 'scratch'").fetchone() is not None
+
     def busy(self) -> StoreError:
         """The error for a write that could not get the store's lock in time."""
         return StoreError(f"the store {self.path} is busy: another wqm command is writing to it; try again")
