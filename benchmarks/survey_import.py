@@ -43,17 +43,12 @@ import time
 from pathlib import Path
 
 import yaml
+from _common import wqm_command
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHOOL, YEAR, SURVEY = "NLT03", "2025-26", "staff"
 ITEMS = 30
 TARGETS = {"import CSV": 5.0, "import XLSX": 15.0, "export CSV": 2.0}
-
-
-def wqm_command() -> list[str]:
-    """The ``wqm`` script beside this Python (the venv's), else ``python -m wqm_nb.cli``."""
-    script = Path(sys.executable).parent / "wqm"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "wqm_nb.cli"]
 
 
 def write_bank(path: Path) -> Path:

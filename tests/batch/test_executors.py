@@ -10,6 +10,7 @@ from wqm_nb.batch import run_batch
 from wqm_nb.batch.executors import DaskExecutor, ProcessExecutor, SerialExecutor, make_executor
 from wqm_nb.batch.jobs import SchoolJob, Shipment, ShippedFile
 from wqm_nb.errors import WqmError
+from wqm_nb.model.group import summaries_from_json
 from wqm_nb.settings import ReportSettings
 from wqm_nb.store import extract_schools
 
@@ -110,4 +111,15 @@ def test_a_dask_worker_gets_the_data_with_the_job(cluster, sample_db, tmp_path):
         (outcome,) = list(pool.run([job]))
     assert outcome.ok, outcome.error
     assert b"Beckside Primary School" in outcome.content["NLT02_2025-26.html"]
-    assert outcome.summary.school_id == "NLT02" and not (batch_machine / "out").exists()
+    assert summaries_from_json(outcome.summary)[0].school_id == "NLT02" and not (batch_machine / "out").exists()
+
+
+def test_a_worker_imports_no_analysis_library():
+    """What a pool's worker imports to run jobs: papermill and the converters, not pandas or matplotlib."""
+    import subprocess
+    import sys
+
+    code = ("import sys, wqm_nb.batch.executors, wqm_nb.batch.jobs, wqm_nb.export.render; "
+            "print(' '.join(m for m in ('pandas', 'matplotlib', 'seaborn') if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == ""

@@ -10,6 +10,7 @@ from wqm_nb.batch import jobs
 from wqm_nb.batch.jobs import (JobOutcome, SchoolJob, Shipment, ShippedFile, describe_error, run_school_job,
                                shutdown_worker_kernel, worker_kernel)
 from wqm_nb.errors import WqmError
+from wqm_nb.model.group import summaries_from_json, summaries_to_json
 from wqm_nb.export import render_school
 from wqm_nb.settings import ReportSettings
 from wqm_nb.store import extract_schools
@@ -45,7 +46,7 @@ def test_a_shipped_job_needs_none_of_the_batch_paths_and_leaves_nothing_behind(s
     assert kept["metadata"]["papermill"]["parameters"]["data"] == str(gone / "wqm.sqlite")
     assert str(private_tmp) not in json.dumps(kept)
     assert not (gone / "out").exists() and list(private_tmp.iterdir()) == []
-    summary = outcome.summary
+    (summary,) = summaries_from_json(outcome.summary)
     assert summary.school_id == "NLT03" and summary.has_data and summary.year == "2025-26"
     assert summary.counts                                   # the true counts, for the trust totals only
 
@@ -65,7 +66,7 @@ def test_a_local_job_writes_into_the_output_folder_and_summarises_the_school(sam
     assert outcome.files.html == tmp_path / "out" / "NLT05_2025-26.html" and not outcome.content
     with Store.open(sample_db, read_only=True) as store:
         expected = summarise(assess_store(store, settings), store)
-    assert json.dumps(outcome.summary.__dict__, default=str) == json.dumps(expected.__dict__, default=str)
+    assert outcome.summary == summaries_to_json([expected])
     assert list(private_tmp.iterdir()) == []
 
 
@@ -77,7 +78,7 @@ def test_a_failing_school_is_an_outcome_not_an_exception(sample_db, tmp_path):
     finally:
         shutdown_worker_kernel()
     assert not outcome.ok and outcome.error.startswith("UnknownSchoolError: unknown school 'NLT99'")
-    assert outcome.summary is None and outcome.worker.endswith(f":{__import__('os').getpid()}")
+    assert outcome.summary == "" and outcome.worker.endswith(f":{__import__('os').getpid()}")
 
 
 @pytest.mark.slow
@@ -113,4 +114,4 @@ def test_the_worker_kernel_is_one_per_process():
 
 def test_an_outcome_is_small_and_plain():
     outcome = JobOutcome(False, "S1", error="x")
-    assert outcome.content == {} and outcome.retries == 0
+    assert outcome.content == {} and outcome.retries == 0 and outcome.summary == ""

@@ -11,7 +11,7 @@ from wqm_nb.batch import BatchResult, SchoolResult, executors, run_batch, write_
 from wqm_nb.batch.jobs import JobOutcome
 from wqm_nb.batch.runner import write_files
 from wqm_nb.errors import WqmError
-from wqm_nb.model.group import missing_summary
+from wqm_nb.model.group import missing_summary, summaries_from_json, summaries_to_json
 
 pytestmark = pytest.mark.slow
 
@@ -149,11 +149,11 @@ def test_batch_refreshes_benchmarks_before_rendering_and_passes_the_benchmark_fi
                                         settings.benchmarks)
             school_row = store.school(settings.school_id)
         return JobOutcome(True, settings.school_id, ReportFiles(notebook=tmp_path / f"{settings.school_id}.ipynb"),
-                          summary=missing_summary(school_row, settings.year))
+                          summary=summaries_to_json([missing_summary(school_row, settings.year)]))
 
     def group(job):
         seen["overview"] = job.settings.benchmarks
-        seen["summaries"] = [s.school_id for s in job.summaries]
+        seen["summaries"] = [s.school_id for s in summaries_from_json(job.summaries)]
         return JobOutcome(True, files=ReportFiles(notebook=tmp_path / "group.ipynb"))
 
     monkeypatch.setattr(executors, "run_school_job", school)

@@ -8,7 +8,10 @@ PDF, all in the worker, and returns a :class:`JobOutcome`: the files, and for
 a school the :class:`~wqm_nb.model.group.SchoolSummary` the group overview is
 built from. The summary is taken from the report's own assessment in the
 kernel after the notebook ran (:func:`save_report_summary`), so the overview
-never reads the raw data again.
+never reads the raw data again. A worker passes summaries on as the JSON text
+of a summaries file (:func:`wqm_nb.model.group.summaries_to_json`) without
+reading them, so it never imports the analysis layers (pandas): it runs
+papermill, converts and prints, and stays small.
 
 A job either names paths the worker can see (a local pool: the files are
 written straight into the output folder) or carries a :class:`Shipment`: the
@@ -35,7 +38,6 @@ from ..errors import WqmError
 from ..export.kernels import WarmKernel
 from ..export.notebooks import restore_parameters
 from ..export.render import ReportFiles, render_group, render_school
-from ..model.group import SchoolSummary, load_summaries, save_summaries
 from ..settings import GroupSettings, ReportSettings
 
 #: The notebook variable holding the school report (``notebooks/school_report.ipynb``).
@@ -121,9 +123,9 @@ class SchoolJob:
 
 @dataclass(frozen=True)
 class OverviewJob:
-    """The group overview, from the schools' summaries (not from the data)."""
+    """The group overview, from the schools' summaries (the JSON text of a summaries file), not the data."""
     settings: GroupSettings
-    summaries: tuple[SchoolSummary, ...]
+    summaries: str
     pdf: bool = True
     shipment: Shipment | None = None
 
@@ -131,12 +133,13 @@ class OverviewJob:
 @dataclass
 class JobOutcome:
     """What a job returns. ``files`` are paths in the output folder (a local job); ``content`` the
-    files as bytes by name (a shipped job; the batch writes them)."""
+    files as bytes by name (a shipped job; the batch writes them); ``summary`` a school's summary as
+    the JSON text of a summaries file of one (private: it holds true counts)."""
     ok: bool
     school_id: str = ""
     files: ReportFiles | None = None
     content: dict[str, bytes] = field(default_factory=dict)
-    summary: SchoolSummary | None = None
+    summary: str = ""
     error: str = ""
     seconds: float = 0.0
     retries: int = 0
@@ -146,7 +149,7 @@ class JobOutcome:
 def save_report_summary(report, path: str) -> None:
     """Run in the kernel after a school's notebook: write the summary of its report's assessment, with the
     true counts the trust totals need, to ``path`` (read back by the worker, then deleted)."""
-    from ..model.group import summarise
+    from ..model.group import save_summaries, summarise
     from ..store import Store
 
     assessment = report.assessment
@@ -201,14 +204,14 @@ def run_school_job(job: SchoolJob) -> JobOutcome:
     try:
         with _workspace(job.settings, job.shipment, Path(job.settings.output)) as (settings, out_dir, work):
             summary_dir = Path(tempfile.mkdtemp(prefix="wqm-summary-"))
-            summaries: list[SchoolSummary] = []
+            summaries: list[str] = []
 
             def run(notebook: Path, output: Path, parameters: dict) -> Path:
                 kernel.execute(notebook, output, parameters)
                 path = summary_dir / "summary.json"
                 kernel.call(f"__import__('wqm_nb.batch.jobs', fromlist=['_']).save_report_summary("
                             f"{REPORT_VARIABLE}, {str(path)!r})")
-                summaries.extend(load_summaries(path))
+                summaries.append(path.read_text(encoding="utf-8"))
                 return output
 
             try:
@@ -234,7 +237,10 @@ def run_overview_job(job: OverviewJob) -> JobOutcome:
         with _workspace(job.settings, job.shipment, Path(job.settings.output)) as (settings, out_dir, work):
             holder = Path(tempfile.mkdtemp(prefix="wqm-summaries-"))
             try:
-                path = save_summaries(holder / "summaries.json", list(job.summaries))
+                path = holder / "summaries.json"
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)   # true counts: owner only
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    fh.write(job.summaries)
                 ran = settings.replace(output=str(out_dir), summaries=str(path))
                 files = render_group(ran, pdf=job.pdf, run_notebook=kernel.execute)
             finally:

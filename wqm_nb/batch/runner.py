@@ -28,7 +28,7 @@ from pathlib import Path
 from ..errors import UnknownYearError, WqmError
 from ..export import ReportFiles
 from ..model.benchmarks import refresh_benchmarks
-from ..model.group import SchoolSummary, missing_summary
+from ..model.group import SchoolSummary, missing_summary, summaries_from_json, summaries_to_json
 from ..settings import DEFAULT_FRAMEWORK, DEFAULT_MIN_GROUP_SIZE, GroupSettings, ReportSettings
 from ..spreadsheet import write_csv
 from ..store import Store, build_database, extract_schools
@@ -188,8 +188,8 @@ def _run(group: GroupSettings, schools: list[str] | None, pdf: bool, progress: b
                 except (OSError, WqmError) as exc:
                     result.ok, result.error = False, f"writing its files failed: {exc}"
             batch.results.append(result)
-            if result.ok and outcome.summary is not None:
-                summaries.append(outcome.summary)
+            if result.ok and outcome.summary:
+                summaries.extend(summaries_from_json(outcome.summary, f"{outcome.school_id}'s summary"))
             else:
                 summaries.append(missing_summary(details[outcome.school_id], job.settings.year, "report failed"))
             bar.update()
@@ -202,7 +202,7 @@ def _run(group: GroupSettings, schools: list[str] | None, pdf: bool, progress: b
         settings = group.replace(data=str(database), framework=framework, report_links=links,
                                  benchmarks=benchmark_file, output=str(out_dir))
         shipment = Shipment(framework=framework_file, benchmarks=benchmark_shipped) if pool.ships_data else None
-        job = OverviewJob(settings, tuple(sorted(summaries, key=lambda s: s.school_id)), pdf, shipment)
+        job = OverviewJob(settings, summaries_to_json(sorted(summaries, key=lambda s: s.school_id)), pdf, shipment)
         outcome = next(iter(pool.run([job])))
         if outcome.ok:
             batch.overview = _outcome_files(outcome, out_dir)

@@ -238,11 +238,28 @@ def missing_summary(school: dict, year: str, why: str = "") -> SchoolSummary:
 SUMMARIES_FORMAT = "wqm-school-summaries/1"
 
 
-def save_summaries(path: str | Path, summaries: list[SchoolSummary]) -> Path:
-    """Write summaries to ``path`` as JSON, readable and writable by the owner only (they hold the
-    true counts of hidden groups, which nothing may show)."""
+def summaries_to_json(summaries: list[SchoolSummary]) -> str:
+    """Summaries as the JSON text of a summaries file (they hold true counts: keep the text private)."""
+    return json.dumps({"format": SUMMARIES_FORMAT, "summaries": [asdict(s) for s in summaries]})
+
+
+def summaries_from_json(text: str | bytes, origin: str = "summaries") -> list[SchoolSummary]:
+    """Summaries back from :func:`summaries_to_json` text; anything else is a :class:`SettingsError` naming
+    ``origin``."""
+    try:
+        content = json.loads(text)
+        if content.get("format") != SUMMARIES_FORMAT:
+            raise ValueError(f"format {content.get('format')!r}, expected {SUMMARIES_FORMAT!r}")
+        return [_summary_from_dict(d) for d in content["summaries"]]
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise SettingsError(f"{origin}: not a summaries file ({exc})") from None
+
+
+def save_summaries(path: str | Path, summaries: list[SchoolSummary] | str) -> Path:
+    """Write summaries (or their JSON text) to ``path``, readable and writable by the owner only (they hold
+    the true counts of hidden groups, which nothing may show)."""
     path = Path(path)
-    text = json.dumps({"format": SUMMARIES_FORMAT, "summaries": [asdict(s) for s in summaries]})
+    text = summaries if isinstance(summaries, str) else summaries_to_json(summaries)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(text)
@@ -255,13 +272,7 @@ def load_summaries(path: str | Path) -> list[SchoolSummary]:
     if not path.is_file():
         raise SettingsError(f"no summaries file at {path} (a batch deletes its file once the overview is made): "
                             f"set summaries = \"\" to assess every school from the data")
-    try:
-        content = json.loads(path.read_text(encoding="utf-8"))
-        if content.get("format") != SUMMARIES_FORMAT:
-            raise ValueError(f"format {content.get('format')!r}, expected {SUMMARIES_FORMAT!r}")
-        return [_summary_from_dict(d) for d in content["summaries"]]
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise SettingsError(f"{path}: not a summaries file ({exc})") from None
+    return summaries_from_json(path.read_bytes(), str(path))
 
 
 def _summary_from_dict(d: dict) -> SchoolSummary:
@@ -626,4 +637,5 @@ def rollup_group(settings: GroupSettings) -> GroupRollup:
 
 __all__ = ["GroupCount", "GroupRollup", "MEASURE_FIELDS", "NOT_ASKED", "PROTECTS_SCHOOL", "SELF_EVALUATION",
            "SUMMARIES_FORMAT", "SchoolSummary", "build_rollup", "load_summaries", "missing_summary", "position",
-           "protect_total", "rollup_group", "rollup_summaries", "save_summaries", "summarise"]
+           "protect_total", "rollup_group", "rollup_summaries", "save_summaries", "summaries_from_json",
+           "summaries_to_json", "summarise"]
