@@ -19,9 +19,9 @@ seeded trust) and runs, one after another on this machine, with PDFs:
   each school's analysis, the report notebook's static cells as outputs,
   HTML and PDF, exactly as the report makes them (no overview).
 
-Each run is a subprocess; its wall time is timed and the resident memory of
-its whole process tree (workers and kernels included) sampled every 0.1 s
-for the peak. ``--big`` adds one ``wqm report`` on a store holding over
+Each run is a subprocess; its wall time is timed and the memory of its whole
+process tree (workers and kernels included; PSS, so a library shared by
+several processes counts once) sampled every 0.2 s for the peak. ``--big`` adds one ``wqm report`` on a store holding over
 200,000 survey rows (``wqm sample --schools 330``).
 
 Prints a table per size (seconds, speed-up over the naive loop, ratio to the
@@ -196,7 +196,7 @@ def table(size: int, results: dict[str, tuple]) -> list[str]:
     naive = results.get("naive", (None,))[0]
     bound = results.get("in-process", (None,))[0]
     lines = [f"| {size} schools | seconds | per school | x faster than the naive loop | ÷ in-process lower bound "
-             f"| peak MB (process tree) |", "| --- | --- | --- | --- | --- | --- |"]
+             f"| peak MB (PSS, process tree) |", "| --- | --- | --- | --- | --- | --- |"]
     for name, (seconds, peak, ok) in results.items():
         faster = f"{naive / seconds:.1f}" if naive else "-"
         ratio = f"{seconds / bound:.2f}" if bound else "-"

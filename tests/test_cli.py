@@ -3,6 +3,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from wqm_nb.cli import main
@@ -125,3 +126,28 @@ def test_links_command_prints_and_writes_signed_links(sample_db, tmp_path, capsy
     assert out.read_text().count("sig=") == 2
     assert "wqm-secret" not in "".join(printed)
     assert main(["links", "--data", str(sample_db), "--schools", "NOPE"]) == 2
+
+
+def test_batch_executor_options_are_checked_before_any_work(sample_db, tmp_path, capsys):
+    from wqm_nb.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["batch", "--data", str(sample_db), "--out", str(tmp_path), "--executor", "thread"])
+    assert "invalid choice: 'thread'" in capsys.readouterr().err
+    assert main(["batch", "--data", str(sample_db), "--out", str(tmp_path), "--scheduler", "tcp://x:1"]) == 2
+    assert "--scheduler is for --executor dask" in capsys.readouterr().err
+    assert main(["batch", "--data", str(sample_db), "--out", str(tmp_path), "--executor", "dask"]) == 2
+    assert "needs --scheduler ADDRESS" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())                     # nothing was written
+
+
+def test_listing_schools_imports_no_analysis_library(sample_db):
+    import subprocess
+    import sys
+
+    code = ("import sys; from wqm_nb.cli import main; main(['schools', '--data', sys.argv[1]]); "
+            "print('LOADED', ' '.join(m for m in ('pandas', 'matplotlib', 'seaborn', 'papermill', 'weasyprint') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code, str(sample_db)], capture_output=True, text=True,
+                         check=True).stdout
+    assert "NLT03" in out and out.strip().endswith("LOADED")

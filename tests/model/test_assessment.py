@@ -109,3 +109,24 @@ def test_assess_school_reads_the_csv_folder():
     assert a.current.has_self_evaluation
     assert [y.has_self_evaluation for y in a.history[:-1]] == [False, False]   # VbE started in 2025-26
     assert set(a.current.reflections) == {"stand_out", "next_steps", "conclusion"}
+
+
+def test_a_school_is_assessed_from_its_own_rows_and_years_only(tmp_path):
+    """Every survey answer of the other schools, and of this school's later year, is made unreadable
+    (cut short, which fails the unpacking of any row read): the assessment still succeeds."""
+    import sqlite3
+
+    sample = Path(__file__).resolve().parents[2] / "sample_data"
+    path = build_database(sample, tmp_path / "wqm.sqlite")
+    conn = sqlite3.connect(path)
+    cut = conn.execute("UPDATE survey_answers SET answers = '4' WHERE import_id IN (SELECT import_id FROM "
+                       "survey_imports JOIN school_years USING (school_year_id) WHERE school_id != 'NLT03' "
+                       "OR academic_year = '2025-26')").rowcount
+    conn.commit()
+    conn.close()
+    assert cut > 1000
+    with Store.open(path, read_only=True) as store:
+        assessment = assess_store(store, ReportSettings(school_id="NLT03", year="2024-25"))
+        assert assessment.current.year == "2024-25" and len(assessment.current.figures.whole)
+        with pytest.raises(ValueError, match="packed answers of the wrong length"):
+            assess_store(store, ReportSettings(school_id="NLT03", year="2025-26"))

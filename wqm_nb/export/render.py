@@ -14,7 +14,6 @@ import os
 import re
 import shutil
 import tempfile
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -103,13 +102,6 @@ def to_pdf(html: Path, pdf: Path) -> Path:
     return pdf
 
 
-def _import_converters(pdf: bool) -> None:
-    import nbconvert  # noqa: F401
-
-    if pdf:
-        import weasyprint  # noqa: F401
-
-
 #: Runs a notebook with parameters into an output file: :func:`execute` (a fresh kernel) or a warm kernel's.
 NotebookRunner = Callable[[Path, Path, dict], Path]
 
@@ -124,8 +116,6 @@ def render(notebook: Path, out_dir: Path, stem: str, parameters: dict, html: boo
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{stem}.", dir=out_dir))
-    if html or pdf:     # while the kernel works, this process imports what converts and prints (about 1 s)
-        threading.Thread(target=_import_converters, args=(pdf,), daemon=True).start()
     try:
         files = ReportFiles(notebook=run_notebook(notebook, work / f"{stem}.ipynb", parameters))
         if html or pdf:
