@@ -865,6 +865,9 @@ def main(argv: list[str] | None = None) -> int:
     except WqmError as exc:
         print(f"wqm: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:     # Ctrl-C: what finished is kept (each file is written whole or not at all)
+        print("wqm: interrupted", file=sys.stderr)
+        return 130
     except BrokenPipeError:       # `wqm ... | head`: the reader has gone, which is not an error
         import os
 

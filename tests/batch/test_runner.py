@@ -172,3 +172,50 @@ def test_a_bad_benchmark_file_stops_the_batch_before_any_report(sample_db, tmp_p
     monkeypatch.setattr(executors, "run_school_job", lambda *a, **k: pytest.fail("rendered"))
     with pytest.raises(WqmError, match="bad.yaml: figures\\[0\\].value: must be between 0 and 100"):
         run_batch(sample_db, tmp_path / "out", pdf=False, progress=False, benchmarks=str(bad), executor="serial")
+
+
+def test_an_interrupted_batch_keeps_the_summary_of_what_finished(sample_db, tmp_path, monkeypatch, capsys):
+    """No kernel: the second school's job is interrupted (Ctrl-C) and the first one's line is kept."""
+    from wqm_nb.cli import main
+    from wqm_nb.export import ReportFiles
+
+    def school(job):
+        if job.settings.school_id == "NLT02":
+            raise KeyboardInterrupt
+        return JobOutcome(True, job.settings.school_id, ReportFiles(notebook=tmp_path / "x.ipynb"))
+
+    monkeypatch.setattr(executors, "run_school_job", school)
+    code = main(["batch", "--data", str(sample_db), "--out", str(tmp_path / "out"), "--executor", "serial",
+                 "--schools", "NLT01", "NLT02", "NLT03", "--no-progress"])
+    assert code == 130 and "wqm: interrupted" in capsys.readouterr().err
+    with open(tmp_path / "out" / "batch_summary.csv") as fh:
+        assert [(r["school_id"], r["status"]) for r in csv.DictReader(fh)] == [("NLT01", "ok")]
+
+
+def test_ctrl_c_stops_a_batch_and_leaves_no_kernel_and_no_partial_file(sample_db, tmp_path):
+    """A real Ctrl-C: SIGINT to the batch's process group while workers and kernels run."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "wqm_nb.cli", "batch", "--data", str(sample_db), "--out", str(out),
+                             "--workers", "2", "--no-progress"], start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    family = []
+    while time.monotonic() < deadline:               # until a worker's kernel runs
+        family = psutil.Process(proc.pid).children(recursive=True)
+        if any("ipykernel" in " ".join(p.cmdline()) for p in family if p.is_running()):
+            break
+        time.sleep(0.2)
+    time.sleep(2)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and "wqm: interrupted" in err
+    gone, alive = psutil.wait_procs(family, timeout=30)
+    assert not alive, [p.cmdline() for p in alive]
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]        # no half-written report

@@ -22,8 +22,10 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from ..errors import UnknownYearError, WqmError
 from ..export import ReportFiles
@@ -177,7 +179,7 @@ def _run(group: GroupSettings, schools: list[str] | None, pdf: bool, progress: b
     summaries: list[SchoolSummary] = list(absent)
     by_id = {job.settings.school_id: job for job in jobs}
     bar = tqdm(total=len(jobs), desc="School reports", unit="school", file=sys.stderr, disable=not progress)
-    with bar:
+    with bar, _summary_on_interrupt(batch):
         for outcome in pool.run(jobs):
             job = by_id[outcome.school_id]
             result = SchoolResult(outcome.school_id, job.name, job.settings.year, outcome.ok, error=outcome.error,
@@ -210,6 +212,17 @@ def _run(group: GroupSettings, schools: list[str] | None, pdf: bool, progress: b
             batch.overview_error = outcome.error
     write_summary(batch)
     return batch
+
+
+@contextmanager
+def _summary_on_interrupt(batch: BatchResult) -> Iterator[None]:
+    """On Ctrl-C, ``batch_summary.csv`` still lists the schools that finished (then the interrupt goes on)."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        batch.results.sort(key=lambda r: r.school_id)
+        write_summary(batch)
+        raise
 
 
 def _ship(job: SchoolJob, database: Path, out_dir: Path, framework: ShippedFile | None,
