@@ -51,7 +51,7 @@ import os, warnings, sys, matplotlib, matplotlib.pyplot as plt
 import ipywidgets
 report = "from the previous school"
 matplotlib.rcParams["lines.linewidth"] = 9
-matplotlib.rcParams["svg.fonttype"] = "path"
+matplotlib.rcParams["svg.fonttype"] = "none"
 warnings.simplefilter("error")
 os.environ["WQM_POISON"] = "1"
 os.chdir("/")
@@ -60,6 +60,23 @@ import pandas as pd
 pd.set_option("display.max_rows", 3)
 keep = ipywidgets.IntSlider()
 plt.figure()
+import builtins
+builtins.leaked = "from the previous school"
+"""
+
+PROBE = """
+import os, sys, warnings, builtins, matplotlib
+import pandas as pd
+seen = {
+    "globals": "report" in globals() or "keep" in globals(), "builtins": hasattr(builtins, "leaked"),
+    "rcParams": matplotlib.rcParams["lines.linewidth"] == 9 or matplotlib.rcParams["svg.fonttype"] == "none",
+    "environ": os.environ.get("WQM_POISON") == "1", "cwd": os.getcwd() == "/", "sys.path": "/nowhere" in sys.path,
+    "pandas": pd.get_option("display.max_rows") == 3,
+    "warnings": any(f[0] == "error" for f in warnings.filters[:1]),
+    "widgets": bool(sys.modules["ipywidgets.widgets.widget"]._instances)
+    if "ipywidgets.widgets.widget" in sys.modules else False,
+}
+print(sorted(name for name, changed in seen.items() if changed))
 """
 
 
@@ -80,6 +97,20 @@ def test_two_schools_in_one_warm_kernel_equal_their_fresh_kernel_runs(sample_db,
     first = json.loads((warm / "NLT03.ipynb").read_text())
     counts = [c["execution_count"] for c in first["cells"] if c["cell_type"] == "code"]
     assert counts == list(range(1, len(counts) + 1))      # a new session: counting starts at 1 again
+
+
+@pytest.mark.slow
+def test_nothing_a_notebook_changed_reaches_the_next(tmp_path):
+    poison = notebook(tmp_path, "poison.ipynb", POISON, PROBE)
+    probe = notebook(tmp_path, "probe.ipynb", PROBE)
+    with WarmKernel() as kernel:
+        kernel.execute(poison, tmp_path / "poisoned.ipynb", {})
+        kernel.execute(probe, tmp_path / "probed.ipynb", {})
+    poisoned = json.loads((tmp_path / "poisoned.ipynb").read_text())["cells"][-1]["outputs"][0]["text"]
+    probed = json.loads((tmp_path / "probed.ipynb").read_text())["cells"][-1]["outputs"][0]["text"]
+    changed = "['builtins', 'cwd', 'environ', 'globals', 'pandas', 'rcParams', 'sys.path', 'warnings', 'widgets']\n"
+    assert "".join(poisoned) == changed             # the probe sees every change where it was made
+    assert "".join(probed) == "[]\n"                # and none of them in the next notebook
 
 
 @pytest.mark.slow

@@ -12,7 +12,8 @@ Each run is isolated. Before every notebook the kernel is reset
 (:func:`kernel_reset`): a new IPython session (empty namespace, execution
 count 1), every widget and pyplot figure closed, and matplotlib's settings, the warning
 filters (and with them every "shown once" registry), the working directory,
-the environment and ``sys.path`` put back as they were just after the prelude.
+the environment, ``sys.path``, the builtins and pandas' options put back as
+they were just after the prelude.
 Nothing one school's notebook defined or changed reaches the next; only the
 imported modules stay, which is the point.
 
@@ -25,6 +26,7 @@ cell is the notebook's, not the kernel's: it is raised at once as
 """
 from __future__ import annotations
 
+import builtins
 import os
 import sys
 import warnings
@@ -57,7 +59,7 @@ def kernel_prelude(modules: tuple[str, ...] = PRELUDE_MODULES) -> None:
         importlib.import_module(name)
     _SNAPSHOT.clear()
     _SNAPSHOT.update(rc=dict(matplotlib.rcParams), cwd=os.getcwd(), environ=dict(os.environ),
-                     warnings=list(warnings.filters), path=list(sys.path))
+                     warnings=list(warnings.filters), path=list(sys.path), builtins=dict(vars(builtins)))
 
 
 def kernel_reset() -> None:
@@ -79,6 +81,10 @@ def kernel_reset() -> None:
     os.environ.clear()
     os.environ.update(_SNAPSHOT["environ"])
     sys.path[:] = _SNAPSHOT["path"]
+    names = vars(builtins)
+    for name in set(names) - set(_SNAPSHOT["builtins"]):
+        del names[name]
+    names.update(_SNAPSHOT["builtins"])
     if "pandas" in sys.modules:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
