@@ -204,7 +204,9 @@ def test_ctrl_c_stops_a_batch_and_leaves_no_kernel_and_no_partial_file(sample_db
     out = tmp_path / "out"
     proc = subprocess.Popen([sys.executable, "-m", "wqm_nb.cli", "batch", "--data", str(sample_db), "--out", str(out),
                              "--workers", "2", "--no-progress"], start_new_session=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            # as from a terminal: a test run in the background may have SIGINT ignored
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     family = []
     while time.monotonic() < deadline:               # until a worker's kernel runs
