@@ -1,8 +1,9 @@
 """Export surface: reports as files (executed notebook, HTML, A4 PDF).
 
-Runs the packaged notebooks (:mod:`.notebooks`) and converts their output
-(:mod:`.render`). Imports the layers below lazily where they are heavy
-(papermill, nbconvert, WeasyPrint are imported inside the functions).
+Runs the packaged notebooks (:mod:`.notebooks`; in a kept-alive kernel with
+:mod:`.kernels`) and converts their output (:mod:`.render`). Imports the
+layers below lazily where they are heavy (papermill, nbconvert, WeasyPrint
+are imported inside the functions).
 """
 from .notebooks import GROUP_NOTEBOOK, SCHOOL_NOTEBOOK, execute, notebook_path, resource_dir
 from .render import ReportFiles, render_group, render_school, school_stem, slug
