@@ -158,11 +158,11 @@ def save_report_summary(report, path: str) -> None:
 
 
 @contextmanager
-def _workspace(settings, shipment: Shipment | None, out_dir: Path) -> Iterator[tuple]:
-    """The settings and output folder a job runs with: as given, or for a shipment, a private temporary
-    folder holding the shipped files, removed afterwards."""
+def _workspace(settings, shipment: Shipment | None) -> Iterator[tuple]:
+    """The settings a job runs with, and its private folder: as given (no folder), or for a shipment, a
+    private temporary folder holding the shipped files and the output, removed afterwards."""
     if shipment is None:
-        yield settings, out_dir, None
+        yield settings, None
         return
     work = Path(tempfile.mkdtemp(prefix="wqm-job-"))
     try:
@@ -174,7 +174,7 @@ def _workspace(settings, shipment: Shipment | None, out_dir: Path) -> Iterator[t
                 folder.mkdir()
                 (folder / shipped.name).write_bytes(shipped.content)
                 changes[attr] = str(folder / shipped.name)
-        yield settings.replace(**changes), work / "out", work
+        yield settings.replace(**changes), work
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -202,7 +202,7 @@ def run_school_job(job: SchoolJob) -> JobOutcome:
     retries = kernel.retries
     school_id = job.settings.school_id
     try:
-        with _workspace(job.settings, job.shipment, Path(job.settings.output)) as (settings, out_dir, work):
+        with _workspace(job.settings, job.shipment) as (settings, work):
             summary_dir = Path(tempfile.mkdtemp(prefix="wqm-summary-"))
             summaries: list[str] = []
 
@@ -215,7 +215,7 @@ def run_school_job(job: SchoolJob) -> JobOutcome:
                 return output
 
             try:
-                files = render_school(settings.replace(output=str(out_dir)), pdf=job.pdf, run_notebook=run)
+                files = render_school(settings, pdf=job.pdf, run_notebook=run)
             finally:
                 shutil.rmtree(summary_dir, ignore_errors=True)
             if work is not None:
@@ -234,14 +234,14 @@ def run_overview_job(job: OverviewJob) -> JobOutcome:
     kernel = worker_kernel()
     retries = kernel.retries
     try:
-        with _workspace(job.settings, job.shipment, Path(job.settings.output)) as (settings, out_dir, work):
+        with _workspace(job.settings, job.shipment) as (settings, work):
             holder = Path(tempfile.mkdtemp(prefix="wqm-summaries-"))
             try:
                 path = holder / "summaries.json"
                 fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)   # true counts: owner only
                 with os.fdopen(fd, "w", encoding="utf-8") as fh:
                     fh.write(job.summaries)
-                ran = settings.replace(output=str(out_dir), summaries=str(path))
+                ran = settings.replace(summaries=str(path))
                 files = render_group(ran, pdf=job.pdf, run_notebook=kernel.execute)
             finally:
                 shutil.rmtree(holder, ignore_errors=True)   # the true counts go with it

@@ -144,7 +144,9 @@ def _run(group: GroupSettings, schools: list[str] | None, pdf: bool, progress: b
     framework = group.framework_ref
     database = build_database(data, out_dir / "wqm.sqlite") if data.is_dir() else data
     batch = BatchResult(out_dir=out_dir, database=database)
-    framework_file, benchmark_shipped = _shipped(framework), _shipped(benchmark_file)
+    # the framework and benchmark files, for workers that cannot see this machine's folders
+    carried = Shipment(framework=_shipped(framework), benchmarks=_shipped(benchmark_file)) if pool.ships_data \
+        else None
 
     jobs: list[SchoolJob] = []
     details: dict[str, dict] = {}
@@ -173,8 +175,8 @@ def _run(group: GroupSettings, schools: list[str] | None, pdf: bool, progress: b
         for refresh_year in sorted({job.settings.year for job in jobs}):
             refresh_benchmarks(store, refresh_year, framework, group.min_group_size)
 
-    if pool.ships_data:
-        jobs = [_ship(job, database, out_dir, framework_file, benchmark_shipped) for job in jobs]
+    if carried is not None:
+        jobs = [_ship(job, database, out_dir, carried) for job in jobs]
 
     summaries: list[SchoolSummary] = list(absent)
     by_id = {job.settings.school_id: job for job in jobs}
@@ -203,8 +205,7 @@ def _run(group: GroupSettings, schools: list[str] | None, pdf: bool, progress: b
                  for r in batch.succeeded if r.files}
         settings = group.replace(data=str(database), framework=framework, report_links=links,
                                  benchmarks=benchmark_file, output=str(out_dir))
-        shipment = Shipment(framework=framework_file, benchmarks=benchmark_shipped) if pool.ships_data else None
-        job = OverviewJob(settings, summaries_to_json(sorted(summaries, key=lambda s: s.school_id)), pdf, shipment)
+        job = OverviewJob(settings, summaries_to_json(sorted(summaries, key=lambda s: s.school_id)), pdf, carried)
         outcome = next(iter(pool.run([job])))
         if outcome.ok:
             batch.overview = _outcome_files(outcome, out_dir)
@@ -225,19 +226,13 @@ def _summary_on_interrupt(batch: BatchResult) -> Iterator[None]:
         raise
 
 
-def _ship(job: SchoolJob, database: Path, out_dir: Path, framework: ShippedFile | None,
-          benchmarks: ShippedFile | None) -> SchoolJob:
+def _ship(job: SchoolJob, database: Path, out_dir: Path, carried: Shipment) -> SchoolJob:
     """The job with its school's rows extracted into a store of their own, and the files it needs, as bytes."""
     school_id = job.settings.school_id
-    holder = Path(tempfile.mkdtemp(prefix=f".ship-{school_id}.", dir=out_dir))
-    try:
-        extract = extract_schools(database, [school_id], holder / f"{school_id}.sqlite")
+    with tempfile.TemporaryDirectory(prefix=f".ship-{school_id}.", dir=out_dir) as holder:
+        extract = extract_schools(database, [school_id], Path(holder) / f"{school_id}.sqlite")
         data = ShippedFile(extract.name, extract.read_bytes())
-    finally:
-        for path in holder.iterdir():
-            path.unlink()
-        holder.rmdir()
-    return SchoolJob(job.settings, job.name, job.pdf, Shipment(data, framework, benchmarks))
+    return SchoolJob(job.settings, job.name, job.pdf, Shipment(data, carried.framework, carried.benchmarks))
 
 
 def write_summary(batch: BatchResult) -> Path:

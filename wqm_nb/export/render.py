@@ -169,12 +169,8 @@ def render_report(settings: ReportSettings, pdf: bool = True) -> tuple[dict, str
     return school, year, files
 
 
-def group_stem(trust: str) -> str:
-    """``group_overview`` (``group_overview_<trust>`` for one trust)."""
-    return f"group_overview_{slug(trust)}" if trust else "group_overview"
-
-
 def render_group(settings: GroupSettings, pdf: bool = True, run_notebook: NotebookRunner = execute) -> ReportFiles:
     """The group overview: ``group_overview[_{trust}].*`` in ``settings.output``."""
-    return render(notebook_path(GROUP_NOTEBOOK), Path(settings.output), group_stem(settings.trust),
-                  settings.to_parameters(), pdf=pdf, run_notebook=run_notebook)
+    stem = f"group_overview_{slug(settings.trust)}" if settings.trust else "group_overview"
+    return render(notebook_path(GROUP_NOTEBOOK), Path(settings.output), stem, settings.to_parameters(), pdf=pdf,
+                  run_notebook=run_notebook)

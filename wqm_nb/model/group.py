@@ -255,14 +255,13 @@ def summaries_from_json(text: str | bytes, origin: str = "summaries") -> list[Sc
         raise SettingsError(f"{origin}: not a summaries file ({exc})") from None
 
 
-def save_summaries(path: str | Path, summaries: list[SchoolSummary] | str) -> Path:
-    """Write summaries (or their JSON text) to ``path``, readable and writable by the owner only (they hold
-    the true counts of hidden groups, which nothing may show)."""
+def save_summaries(path: str | Path, summaries: list[SchoolSummary]) -> Path:
+    """Write summaries to ``path``, readable and writable by the owner only (they hold the true counts of
+    hidden groups, which nothing may show)."""
     path = Path(path)
-    text = summaries if isinstance(summaries, str) else summaries_to_json(summaries)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
+        fh.write(summaries_to_json(summaries))
     return path
 
 
