@@ -32,3 +32,10 @@ def store():
 
     with Store(":memory:") as s:
         yield s
+
+
+def pytest_collection_modifyitems(items):
+    """nbval's reference notebook cells run in a kernel: they are ``slow`` like the other kernel tests."""
+    for item in items:
+        if getattr(item, "path", None) is not None and item.path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.slow)

@@ -83,3 +83,81 @@ def test_every_module_has_a_mirroring_test_module(path):
     rel = path.relative_to(PACKAGE)
     expected = TESTS / rel.parent / f"test_{rel.name}"
     assert expected.exists(), f"{module_name(path)} has no tests at {expected.relative_to(TESTS.parent)}"
+
+
+# -- reads of the clock ---------------------------------------------------------------------------------------------
+
+#: The only modules that may read today's date or the time: everything a report or overview works out from a
+#: date uses the settings' explicit ``as_of`` instead, so the same data and ``as_of`` give the same output any day.
+CLOCK_ALLOWED = {
+    "wqm_nb.settings": "an unset as_of becomes today, once, where the settings are made",
+    "wqm_nb.store.store": "store timestamps (recorded_at) and backup file names",
+    "wqm_nb.store.migrations": "the time a migration ran",
+    "wqm_nb.store.school_records": "an award decision recorded without a date is dated today",
+    "wqm_nb.serve.links": "link expiry",
+    "wqm_nb.ui.capture_app": "the live capture form: 'decided on', 'start new year', target suggestions",
+    "wqm_nb.export.sef_workbook": "when a self-evaluation workbook was written",
+}
+#: ``module.attribute`` reads of the clock: date and datetime constructors of "now", and the time module's
+CLOCK_READS = {("datetime.date", "today"), ("datetime.datetime", "today"), ("datetime.datetime", "now"),
+               ("datetime.datetime", "utcnow"), ("time", "time"), ("time", "time_ns"), ("time", "localtime"),
+               ("time", "gmtime"), ("time", "ctime"), ("time", "strftime"),
+               ("pandas.Timestamp", "now"), ("pandas.Timestamp", "today"), ("pandas.Timestamp", "utcnow")}
+
+
+def clock_reads(source: str) -> list[str]:
+    """Every read of the clock in ``source``, as ``line: name``: ``date.today``, ``datetime.now``, ``time.time``
+    and the like, however the module or class was imported or renamed (``from time import time as t``,
+    ``import datetime as dt; dt.date.today``), called or passed on (``default_factory=date.today``)."""
+    names: dict[str, str] = {}          # local name -> what it is ("datetime.date", "time", "time.time", ...)
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                names[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for a in node.names:
+                names[a.asname or a.name] = f"{node.module}.{a.name}"
+    aliases = {"pd": "pandas"}
+
+    def dotted(node: ast.AST) -> str | None:
+        if isinstance(node, ast.Name):
+            return names.get(node.id, aliases.get(node.id))
+        if isinstance(node, ast.Attribute):
+            base = dotted(node.value)
+            return f"{base}.{node.attr}" if base else None
+        return None
+
+    found = []
+    for node in ast.walk(tree):
+        full = dotted(node) if isinstance(node, (ast.Name, ast.Attribute)) else None
+        if full and "." in full and tuple(full.rsplit(".", 1)) in CLOCK_READS:
+            found.append(f"{node.lineno}: {full}")
+    return sorted(set(found), key=lambda s: int(s.split(":")[0]))
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("from datetime import date\nx = date.today()", ["2: datetime.date.today"]),
+    ("import datetime as dt\nx = dt.datetime.now()", ["2: datetime.datetime.now"]),
+    ("from datetime import datetime\nx = datetime.utcnow()", ["2: datetime.datetime.utcnow"]),
+    ("from datetime import datetime as D\nf = D.today", ["2: datetime.datetime.today"]),
+    ("import time\nx = time.time()", ["2: time.time"]),
+    ("from time import time as t\nx = t()", ["2: time.time"]),
+    ("import pandas as pd\nx = pd.Timestamp.now()", ["2: pandas.Timestamp.now"]),
+    ("from dataclasses import field\nfrom datetime import date\nd: date = field(default_factory=date.today)",
+     ["3: datetime.date.today"]),
+    ("from datetime import date\nx = date.fromisoformat('2026-01-05')", []),
+    ("import time\nx = time.perf_counter()\ny = time.monotonic()", []),
+    ("def today():\n    return 1\nx = today()", []),
+])
+def test_clock_reads_are_found_however_they_are_imported(source, expected):
+    assert clock_reads(source) == expected
+
+
+def test_only_the_allowed_modules_read_the_clock():
+    readers = {module_name(p): reads for p in modules() if (reads := clock_reads(p.read_text()))}
+    outside = {m: r for m, r in readers.items() if m not in CLOCK_ALLOWED}
+    assert not outside, f"these modules read the clock; take the date from the settings' as_of instead: {outside}"
+    # the allow-list names only modules that still read it, so it cannot grow stale
+    assert set(CLOCK_ALLOWED) <= set(readers), f"allowed but no longer reading the clock: " \
+                                               f"{set(CLOCK_ALLOWED) - set(readers)}"

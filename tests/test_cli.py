@@ -36,6 +36,7 @@ def test_validate_reports_file_and_field(tmp_path, capsys):
     assert "INVALID mine.yaml: principles[3].name: required field is missing" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_schools_and_import(sample_db, sample_dir, tmp_path, capsys):
     assert main(["schools", "--data", str(sample_db)]) == 0
     out = capsys.readouterr().out
@@ -88,6 +89,7 @@ def test_school_ids_cannot_steer_output_paths(sample_dir, tmp_path, capsys):
     assert not any(tmp_path.rglob("*.html"))
 
 
+@pytest.mark.slow
 def test_import_into_an_existing_store_needs_replace_or_merge(sample_dir, tmp_path, capsys):
     store = tmp_path / "wqm.sqlite"
     assert main(["import", str(sample_dir), "--data", str(store)]) == 0
@@ -151,3 +153,16 @@ def test_listing_schools_imports_no_analysis_library(sample_db):
     out = subprocess.run([sys.executable, "-c", code, str(sample_db)], capture_output=True, text=True,
                          check=True).stdout
     assert "NLT03" in out and out.strip().endswith("LOADED")
+
+
+@pytest.mark.parametrize("command", [["report", "NLT03"], ["batch"]])
+def test_report_and_batch_take_an_as_of_date(command, capsys):
+    from wqm_nb.cli import build_parser
+
+    parser = build_parser()
+    assert parser.parse_args(command + ["--as-of", "2026-01-05"]).as_of == "2026-01-05"
+    assert parser.parse_args(command).as_of == ""            # today, resolved once by the settings
+    with pytest.raises(SystemExit) as exit_:
+        parser.parse_args(command + ["--as-of", "5/1/2026"])
+    assert exit_.value.code == 2
+    assert "argument --as-of: not a date written YYYY-MM-DD: '5/1/2026'" in capsys.readouterr().err

@@ -1,3 +1,4 @@
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -53,12 +54,12 @@ def test_to_parameters_returns_the_notebook_fields_with_absolute_paths(tmp_path,
     (tmp_path / "fw" / "custom.yaml").write_text("id: custom\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     s = ReportSettings(school_id="S1", year="2024-25", data="data", framework="fw/custom.yaml",
-                       min_group_size=3, output="elsewhere")
+                       min_group_size=3, output="elsewhere", as_of="2026-03-10")
     params = s.to_parameters()
     assert set(params) == set(ReportSettings.NOTEBOOK_FIELDS)
     assert params == {"school_id": "S1", "year": "2024-25", "data": str((tmp_path / "data").resolve()),
                       "framework": str((tmp_path / "fw" / "custom.yaml").resolve()), "min_group_size": 3,
-                      "benchmarks": ""}
+                      "benchmarks": "", "as_of": "2026-03-10"}
     assert Path(params["data"]).is_absolute() and Path(params["framework"]).is_absolute()
     # a framework id passes through as it is
     assert ReportSettings(school_id="S1", data="data", framework="vbe").to_parameters()["framework"] == "vbe"
@@ -161,3 +162,25 @@ def test_group_settings_with_summaries_pass_the_data_as_given(tmp_path):
         GroupSettings(data="/on/the/batch/machine.sqlite").to_parameters()
     with pytest.raises(SettingsError, match="summaries must be text"):
         GroupSettings(summaries=3)
+
+
+def test_as_of_is_a_date_and_an_unset_one_is_today_resolved_once():
+    import time_machine
+
+    with time_machine.travel("2027-09-15 23:59:59", tick=False):
+        s = ReportSettings(school_id="S1")
+        g = GroupSettings()
+    assert s.as_of == g.as_of == "2027-09-15" and s.as_of_date == date(2027, 9, 15)
+    with time_machine.travel("2027-09-16 00:00:01", tick=False):      # a copy made after midnight keeps it
+        assert s.replace(year="2026-27").as_of == "2027-09-15"
+        assert ReportSettings(school_id="S1", as_of=date(2026, 1, 5)).as_of == "2026-01-05"
+        assert ReportSettings(school_id="S1", as_of=" 2026-01-05 ").as_of == "2026-01-05"
+        # the notebook parameters always carry the explicit date, never '' (which a kernel would read as its today)
+        assert s.replace(data=str(CHECKOUT_SAMPLE)).to_parameters()["as_of"] == "2027-09-15"
+        assert g.replace(data=str(CHECKOUT_SAMPLE)).to_parameters()["as_of"] == "2027-09-15"
+
+
+@pytest.mark.parametrize("value", ["2026-13-01", "05/01/2026", "today", "2026-01-05T10:00", 20260105, None])
+def test_a_bad_as_of_is_refused(value):
+    with pytest.raises(SettingsError, match="as_of must be"):
+        ReportSettings(school_id="S1", as_of=value)

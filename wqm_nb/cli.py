@@ -22,7 +22,8 @@ def _cmd_report(args) -> int:
     from .export.render import render_report
 
     settings = ReportSettings(school_id=args.school, year=args.year, data=args.data, framework=args.framework,
-                              min_group_size=args.min_group_size, output=args.out, benchmarks=args.benchmarks)
+                              min_group_size=args.min_group_size, output=args.out, benchmarks=args.benchmarks,
+                              as_of=args.as_of)
     _check_benchmark_file(settings.benchmarks)
     school, year, files = render_report(settings, pdf=not args.no_pdf)
     print(f"{school['name']} ({settings.school_id}), {year}")
@@ -38,7 +39,7 @@ def _cmd_batch(args) -> int:
     batch = run_batch(args.data, args.out, year=args.year, trust=args.trust, schools=args.schools,
                       workers=args.workers, executor=args.executor, pdf=not args.no_pdf,
                       min_group_size=args.min_group_size, progress=not args.no_progress, framework=args.framework,
-                      benchmarks=args.benchmarks, scheduler=args.scheduler)
+                      benchmarks=args.benchmarks, scheduler=args.scheduler, as_of=args.as_of)
     for r in batch.results:
         status = f"ok  {r.seconds:5.1f}s" if r.ok else "FAILED"
         if r.retries:
@@ -590,6 +591,21 @@ def _report_options(p: argparse.ArgumentParser, out_default: str) -> None:
     p.add_argument("--benchmarks", default="", metavar="FILE",
                    help="a benchmark file (published national or regional figures, .yaml or .csv) to print beside "
                         "the figures, with its source and year")
+    p.add_argument("--as-of", dest="as_of", default="", type=_as_of_date, metavar="YYYY-MM-DD",
+                   help="the report's date: overdue targets, review dates and term ends are worked out from it, so "
+                        "the same data and date give the same report on any day (default: today)")
+
+
+def _as_of_date(text: str) -> str:
+    """``--as-of``: a date written YYYY-MM-DD (checked here, so the error names the option); '' is today."""
+    from datetime import date
+
+    if not text.strip():
+        return ""
+    try:
+        return date.fromisoformat(text.strip()).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date written YYYY-MM-DD: {text!r}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:

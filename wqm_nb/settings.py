@@ -1,7 +1,8 @@
 """One typed settings object per kind of run, validated once.
 
 :class:`ReportSettings` describes one school's report (school, academic year,
-data location, framework, minimum group size, output folder);
+data location, framework, minimum group size, benchmark file, the "as of"
+date, output folder);
 :class:`GroupSettings` a group overview. Both are built by the CLI, the batch
 runner and the notebooks alike, validated in ``__post_init__``, and turned
 into notebook parameters by :meth:`to_parameters`. The names of the notebook
@@ -15,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import asdict, dataclass, field, fields
+from datetime import date
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -74,6 +76,25 @@ def data_location(data: str | Path = "") -> Path:
     return path.resolve()
 
 
+def today() -> str:
+    """Today's date, ``YYYY-MM-DD``: what an unset ``as_of`` means. The one read of the clock on the way to a
+    report; everything a report works out from a date uses the settings' explicit ``as_of``."""
+    return date.today().isoformat()
+
+
+def check_as_of(value: Any) -> str:
+    """``value`` (a date or ``YYYY-MM-DD``) as ``YYYY-MM-DD``; empty means :func:`today`."""
+    if isinstance(value, date):
+        return value.isoformat()[:10]
+    text = _check_text("as_of", value).strip()
+    if not text:
+        return today()
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise SettingsError(f"as_of must be a date written YYYY-MM-DD, got {value!r}") from None
+
+
 def _check_min_group_size(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise SettingsError(f"min_group_size must be a whole number of at least 1, got {value!r}")
@@ -95,6 +116,10 @@ class _RunSettings:
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE
     #: a benchmark file (published national or regional figures, ``.yaml``/``.yml``/``.csv``); '' for none
     benchmarks: str = ""
+    #: the day the run is "as of", ``YYYY-MM-DD``: every date a report or overview works out (its date,
+    #: overdue targets, review dates, term ends) comes from it; '' (or omitted) is resolved to today at once,
+    #: so the settings, and the notebook parameters made from them, always carry an explicit date
+    as_of: str = ""
 
     NOTEBOOK_FIELDS: ClassVar[tuple[str, ...]] = ()
 
@@ -112,12 +137,18 @@ class _RunSettings:
         if isinstance(self.framework, Path):
             object.__setattr__(self, "framework", str(self.framework))
         _check_min_group_size(self.min_group_size)
+        object.__setattr__(self, "as_of", check_as_of(self.as_of))
         if isinstance(self.benchmarks, Path):
             object.__setattr__(self, "benchmarks", str(self.benchmarks))
         if _check_text("benchmarks", self.benchmarks).strip() and \
                 Path(self.benchmarks).suffix.lower() not in BENCHMARK_SUFFIXES:
             raise SettingsError(f"benchmarks must be a benchmark file ({', '.join(BENCHMARK_SUFFIXES)}), "
                                 f"got {self.benchmarks!r}")
+
+    @property
+    def as_of_date(self) -> date:
+        """:attr:`as_of` as a date."""
+        return date.fromisoformat(self.as_of)
 
     @property
     def data_path(self) -> Path:
@@ -169,7 +200,7 @@ class ReportSettings(_RunSettings):
     output: str = DEFAULT_REPORT_DIR
 
     NOTEBOOK_FIELDS: ClassVar[tuple[str, ...]] = ("school_id", "year", "data", "framework", "min_group_size",
-                                                  "benchmarks")
+                                                  "benchmarks", "as_of")
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -190,7 +221,7 @@ class GroupSettings(_RunSettings):
     summaries: str = ""
 
     NOTEBOOK_FIELDS: ClassVar[tuple[str, ...]] = ("year", "data", "trust", "framework", "min_group_size",
-                                                  "report_links", "benchmarks", "summaries")
+                                                  "report_links", "benchmarks", "summaries", "as_of")
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -221,3 +221,34 @@ def test_ctrl_c_stops_a_batch_and_leaves_no_kernel_and_no_partial_file(sample_db
     gone, alive = psutil.wait_procs(family, timeout=30)
     assert not alive, [p.cmdline() for p in alive]
     assert not [p for p in out.iterdir() if p.name.startswith(".")]        # no half-written report
+
+
+class RecordingExecutor(executors.Executor):
+    """Records the jobs a batch hands out and answers each as failed (no kernel is started)."""
+
+    def __init__(self):
+        self.jobs = []
+
+    def run(self, jobs):
+        for job in jobs:
+            self.jobs.append(job)
+            yield JobOutcome(False, getattr(job.settings, "school_id", ""), error="not run")
+
+
+def test_a_batch_resolves_as_of_once_for_every_school_and_the_overview(sample_db, tmp_path, monkeypatch):
+    import itertools
+
+    import wqm_nb.settings
+
+    days = (f"2026-12-{d:02d}" for d in itertools.count(1))       # a new "today" every time the clock is read
+    monkeypatch.setattr(wqm_nb.settings, "today", lambda: next(days))
+    pool = RecordingExecutor()
+    monkeypatch.setattr("wqm_nb.batch.runner.make_executor", lambda *a: pool)
+    run_batch(sample_db, tmp_path / "out", pdf=False, progress=False)
+    schools = [job for job in pool.jobs if hasattr(job.settings, "school_id")]
+    assert len(schools) == 8 and len(pool.jobs) == 9
+    assert {job.settings.as_of for job in pool.jobs} == {"2026-12-01"}
+    # an explicit date is used as given
+    pool.jobs.clear()
+    run_batch(sample_db, tmp_path / "out2", pdf=False, progress=False, as_of="2025-07-21")
+    assert {job.settings.as_of for job in pool.jobs} == {"2025-07-21"}

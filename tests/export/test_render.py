@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def rendered(sample_db, tmp_path_factory):
     out = tmp_path_factory.mktemp("report")
-    assert main(["report", "NLT03", "--data", str(sample_db), "--out", str(out)]) == 0
+    assert main(["report", "NLT03", "--data", str(sample_db), "--out", str(out), "--as-of", "2026-01-05"]) == 0
     return out
 
 
@@ -29,6 +29,9 @@ def test_report_writes_notebook_html_and_pdf(rendered):
     nb = nbformat.read(rendered / "NLT03_2025-26.ipynb", as_version=4)
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert injected and 'school_id = "NLT03"' in injected[0].source and 'year = "2025-26"' in injected[0].source
+    assert 'as_of = "2026-01-05"' in injected[0].source
+    html = (rendered / "NLT03_2025-26.html").read_text()
+    assert "Report date</th><td>2026-01-05</td>" in html and "review date before 2026-01-05" in html
 
 
 def test_html_has_no_code_and_unique_ids(rendered):

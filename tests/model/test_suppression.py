@@ -8,6 +8,7 @@ values each hidden count could take. No range may be a single value.
 import math
 
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -75,6 +76,7 @@ person = st.lists(answer, min_size=3, max_size=3).filter(lambda a: any(v is not 
 group = st.lists(person, min_size=0, max_size=12)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(sizes=st.tuples(group, group, group, group), m=st.integers(3, 10))
 def test_no_hidden_count_can_be_worked_out(sizes, m):
@@ -86,6 +88,7 @@ def test_no_hidden_count_can_be_worked_out(sizes, m):
             assert lo < hi, f"{section} {subgroup or 'not given'}: hidden {q} is exactly {lo}"
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(sizes=st.tuples(group, group, group, group), m=st.integers(3, 10))
 def test_suppressed_rows_publish_no_numbers_and_shown_rows_meet_the_minimum(sizes, m):

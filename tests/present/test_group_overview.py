@@ -219,6 +219,7 @@ def test_similar_section_compares_with_the_median_of_similar_schools():
     assert "School C3 primary pupil numbers not recorded 4.0" in text
 
 
+@pytest.mark.slow
 def test_load_group_overview_with_a_benchmark_file(tmp_path):
     db = build_database(SAMPLE, tmp_path / "wqm.sqlite")
     o = load_group_overview(data=str(db), benchmarks=str(EXAMPLE))
@@ -270,6 +271,7 @@ def test_measures_section_without_any_measure_says_so():
     assert "measures" in [s.name for s in overview([summary("A1", "Alpha")]).sections()]
 
 
+@pytest.mark.slow
 def test_an_overview_from_summaries_equals_the_one_from_the_data(tmp_path):
     from wqm_nb.model.group import rollup_group, save_summaries
     from wqm_nb.store import build_database
@@ -281,3 +283,17 @@ def test_an_overview_from_summaries_equals_the_one_from_the_data(tmp_path):
     for name in ("header", "status_section", "pipeline_section", "sef_section", "survey_section",
                  "peer_section", "governance_section", "trust_totals_section"):
         assert str(getattr(summarised, name)()) == str(getattr(direct, name)()), name
+
+
+@pytest.mark.slow
+def test_same_data_and_as_of_give_the_same_overview_on_any_day(tmp_path):
+    import time_machine
+
+    db = build_database(SAMPLE, tmp_path / "wqm.sqlite")
+    pages = []
+    for day in ("2026-01-05 09:30", "2027-09-15 16:45"):
+        with time_machine.travel(day, tick=False):
+            o = load_group_overview(data=str(db), year="2025-26", as_of="2026-11-30")
+            pages.append("\n".join(f.html for f in o.sections()))
+    assert pages[0] == pages[1]
+    assert "as of 2026-11-30" in pages[0]

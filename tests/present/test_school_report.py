@@ -216,3 +216,43 @@ def test_a_framework_that_does_not_map_the_audit_says_it_is_not_shown(report):
     assert "Staff audit mean" not in html
     assert "staff audit" not in r.survey_section().html.lower()
     assert "The staff audit" not in report("NLT02", "vbe").sef_section().html
+
+
+# -- the report's date is the settings' as_of, never the clock --------------------------------------------------------
+
+#: two system dates that straddle term ends (12-19, 03-31, 07-22) and NLT03's review dates (2026-03-19 ...)
+FROZEN_DAYS = ("2026-01-05 09:30", "2027-09-15 16:45")
+
+
+def _every_section(school_id: str, db: Path, as_of: str) -> str:
+    r = load_school_report(school_id=school_id, year="2025-26", data=str(db), as_of=as_of)
+    return "\n".join(f.html for f in r.sections())
+
+
+@pytest.mark.slow
+def test_same_data_and_as_of_give_the_same_report_on_any_day(tmp_path):
+    import time_machine
+
+    db = build_database(SAMPLE, tmp_path / "wqm.sqlite")
+    pages = []
+    for day in FROZEN_DAYS:
+        with time_machine.travel(day, tick=False):
+            assert date.today().isoformat() == day[:10]
+            pages.append(_every_section("NLT03", db, "2026-11-30"))
+    assert pages[0] == pages[1]
+    assert "<td>2026-11-30</td>" in pages[0] and "before 2026-11-30" in pages[0]
+    # the date does reach the report: another as_of moves the report date and the action plan with it
+    with time_machine.travel(FROZEN_DAYS[0], tick=False):
+        later = _every_section("NLT03", db, "2027-09-15")
+    assert "<td>2027-09-15</td>" in later and "before 2027-09-15" in later and later != pages[0]
+
+
+def test_an_unset_as_of_is_today_once_and_then_explicit(tmp_path):
+    import time_machine
+
+    db = build_database(SAMPLE, tmp_path / "wqm.sqlite")
+    with time_machine.travel(FROZEN_DAYS[1], tick=False):
+        r = load_school_report(school_id="NLT03", data=str(db))
+    assert r.assessment.settings.as_of == "2027-09-15" and r.report_date == date(2027, 9, 15)
+    with time_machine.travel(FROZEN_DAYS[0], tick=False):      # read on another day, it keeps its date
+        assert "<td>2027-09-15</td>" in r.header().html and "before 2027-09-15" in r.action_plan_section().html

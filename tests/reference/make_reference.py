@@ -13,7 +13,8 @@ import papermill
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
-PARAMETERS = {"school_id": "NLT03", "year": "2025-26", "data": "../../sample_data"}
+# as_of is fixed, so the reference (report date, overdue targets, review dates) is the same on any day
+PARAMETERS = {"school_id": "NLT03", "year": "2025-26", "data": "../../sample_data", "as_of": "2026-11-30"}
 TARGET = HERE / "school_report_NLT03.ipynb"
 
 

@@ -65,3 +65,30 @@ def test_an_unknown_choice_shows_a_message_not_a_traceback(app):
     app.years["NLT01"] = ["2019-20"]       # a year the store does not have
     app.school.value = "NLT01"
     assert "no data for 2019-20" in app.message.value
+
+
+def test_switching_school_keeps_the_framework_file_benchmarks_and_as_of(sample_db, tmp_path, repo):
+    import yaml
+
+    from wqm_nb.data.frameworks import FRAMEWORK_DIR
+
+    doc = yaml.safe_load((FRAMEWORK_DIR / "wqm.yaml").read_text())
+    doc["levels"][0]["criteria"].update(min_principle_mean=1.0, min_element_rating=1, min_stakeholder_agreement=0.0)
+    relaxed = tmp_path / "relaxed.yaml"
+    relaxed.write_text(yaml.safe_dump(doc))
+    benchmarks = str(repo / "docs" / "benchmarks-example.yaml")
+    report = load_school_report(school_id="NLT03", data=str(sample_db), framework=str(relaxed),
+                                benchmarks=benchmarks, as_of="2026-01-05")
+    app = report_app(report, viewer_scope(school_id="NLT03", year="", data=str(sample_db)), data=str(sample_db))
+    assert app.framework.value == str(relaxed) and "rules from relaxed.yaml" in app.framework.label
+    app.school.value = "NLT01"
+    settings = app.report.assessment.settings
+    assert (settings.school_id, settings.framework, settings.benchmarks, settings.as_of) == \
+        ("NLT01", str(relaxed), benchmarks, "2026-01-05")
+    assert "Rules from relaxed.yaml" in app.report.priorities_section().html
+    assert "Illustrative figures" in app.report.benchmark_section().html
+    assert "<td>2026-01-05</td>" in app.widget.children[0].value
+    app.framework.value = "vbe"                      # a bundled framework, then back to the file
+    assert app.report.framework.id == "vbe" and app.report.assessment.settings.as_of == "2026-01-05"
+    app.framework.value = str(relaxed)
+    assert app.report.assessment.settings.framework == str(relaxed)

@@ -110,7 +110,7 @@ def run_batch(data: str | Path, out_dir: str | Path, year: str = "", trust: str 
               schools: list[str] | None = None, workers: int = 0, executor: str = "process",
               pdf: bool = True, min_group_size: int = DEFAULT_MIN_GROUP_SIZE, progress: bool = True,
               overview: bool = True, framework: str = DEFAULT_FRAMEWORK, benchmarks: str = "",
-              scheduler: str = "") -> BatchResult:
+              scheduler: str = "", as_of: str = "") -> BatchResult:
     """Render the report of every school (of ``trust``, or the ids in ``schools``), then the overview.
 
     ``data`` is a CSV folder (imported once into ``out_dir/wqm.sqlite``) or a
@@ -119,12 +119,14 @@ def run_batch(data: str | Path, out_dir: str | Path, year: str = "", trust: str 
     the figures of every report and of the overview. ``executor`` is one of
     :data:`~wqm_nb.batch.executors.EXECUTORS` with ``workers`` processes
     (0: every core) or the Dask ``scheduler`` address. The store's portfolio
-    benchmarks are refreshed first (see the module notes).
+    benchmarks are refreshed first (see the module notes). ``as_of`` (``YYYY-MM-DD``; empty: today) is
+    resolved once, here: every school's report and the overview are made as of that day.
     """
     if executor not in EXECUTORS:
         raise WqmError(f"executor must be one of {', '.join(EXECUTORS)}, got {executor!r}")
     group = GroupSettings(year=year, data=str(data), trust=trust, framework=framework,
-                          min_group_size=min_group_size, output=str(out_dir), benchmarks=str(benchmarks or ""))
+                          min_group_size=min_group_size, output=str(out_dir), benchmarks=str(benchmarks or ""),
+                          as_of=as_of)
     if group.benchmarks:
         from ..data.benchmark_file import load_benchmark_file
 
@@ -168,7 +170,8 @@ def _run(group: GroupSettings, schools: list[str] | None, pdf: bool, progress: b
                 continue
             jobs.append(SchoolJob(ReportSettings(school_id=school_id, year=school_year, data=str(database),
                                                  framework=framework, min_group_size=group.min_group_size,
-                                                 output=str(out_dir), benchmarks=benchmark_file),
+                                                 output=str(out_dir), benchmarks=benchmark_file,
+                                                 as_of=group.as_of),
                                   school["name"], pdf))
 
     with Store.open(database) as store:

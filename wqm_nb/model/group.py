@@ -626,7 +626,8 @@ def rollup_group(settings: GroupSettings) -> GroupRollup:
             try:
                 assessment = assess_store(store, ReportSettings(school_id=school["school_id"], year=year,
                                                                 data=settings.data, framework=settings.framework,
-                                                                min_group_size=settings.min_group_size), fw)
+                                                                min_group_size=settings.min_group_size,
+                                                                as_of=settings.as_of), fw)
             except UnknownYearError:
                 summaries.append(missing_summary(school, year))
                 continue

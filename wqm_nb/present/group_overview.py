@@ -197,7 +197,7 @@ class GroupOverview:
     def header(self) -> Fragment:
         r = self.rollup
         return render("group_header.html.j2", "header", framework=r.framework, title=r.trust or "All schools",
-                      year=r.year, count=len(r.summaries))
+                      year=r.year, count=len(r.summaries), as_of=r.settings.as_of)
 
     def status_section(self) -> Fragment:
         """One row per school: award status (or checklist progress) and a link to its report."""
@@ -530,14 +530,14 @@ class GroupOverview:
 
 def load_group_overview(*, data: str = "", year: str = "", trust: str = "", framework: str = "",
                         min_group_size: int | None = None, report_links: dict[str, str] | None = None,
-                        benchmarks: str = "", summaries: str = "", **unknown: Any) -> GroupOverview:
+                        benchmarks: str = "", summaries: str = "", as_of: str = "", **unknown: Any) -> GroupOverview:
     """Validate the settings once, roll the group up, and return its overview (keyword arguments only).
     ``benchmarks`` names a benchmark file whose figures the trust totals are shown beside;
     ``summaries`` a file of school summaries a batch made (then ``data`` is not read)."""
     if unknown:
         raise SettingsError(f"unknown group setting(s): {', '.join(sorted(unknown))}")
     settings = GroupSettings(year=year, data=data, trust=trust, report_links=dict(report_links or {}),
-                             benchmarks=benchmarks, summaries=summaries,
+                             benchmarks=benchmarks, summaries=summaries, as_of=as_of or "",
                              **({"framework": framework} if framework else {}),
                              **({"min_group_size": min_group_size} if min_group_size is not None else {}))
     benchmark_file = load_benchmark_file(Path(settings.benchmarks)) if settings.benchmarks else None

@@ -83,7 +83,8 @@ class SchoolReport:
 
     def __init__(self, assessment: SchoolAssessment, report_date: date | None = None):
         self.assessment = assessment
-        self.report_date = report_date or date.today()
+        #: the report's date: the settings' ``as_of`` unless given (never the clock)
+        self.report_date = report_date or assessment.settings.as_of_date
         self._cache: dict[str, Fragment] = {}
 
     def _cached(self, name: str, build) -> Fragment:
@@ -348,7 +349,8 @@ class SchoolReport:
 
 
 def load_school_report(*, school_id: str, year: str = "", data: str = "", framework: str = "",
-                       min_group_size: int | None = None, benchmarks: str = "", **unknown: Any) -> SchoolReport:
+                       min_group_size: int | None = None, benchmarks: str = "", as_of: str = "",
+                       **unknown: Any) -> SchoolReport:
     """Validate the settings once, assess the school, and return its report.
 
     Keyword arguments only: they are the notebook's parameters, checked
@@ -360,7 +362,7 @@ def load_school_report(*, school_id: str, year: str = "", data: str = "", framew
     settings = ReportSettings(school_id=school_id, year=year, data=data,
                               **({"framework": framework} if framework else {}),
                               **({"min_group_size": min_group_size} if min_group_size is not None else {}),
-                              benchmarks=benchmarks or "")
+                              benchmarks=benchmarks or "", as_of=as_of or "")
     return SchoolReport(assess_school(settings))
 
 

@@ -268,9 +268,10 @@ def trends_section(assessment: SchoolAssessment) -> Fragment:
 
 def action_plan_section(assessment: SchoolAssessment, report_date: date | None = None) -> Fragment:
     """Progress against last year's targets, this year's targets and suggested targets for the weakest
-    sections (see the module notes); overdue means a review date before ``report_date`` (default today)."""
+    sections (see the module notes); overdue means a review date before ``report_date`` (default: the
+    settings' ``as_of``)."""
     a, fw = assessment, assessment.framework
-    report_date = report_date or date.today()
+    report_date = report_date or a.settings.as_of_date
     plan = build_action_plan(fw, a.history, report_date)
     label = fw.section_label
 

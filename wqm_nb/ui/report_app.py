@@ -24,6 +24,7 @@ from urllib.parse import parse_qs, urlencode
 
 from ..data import available_frameworks, load_framework
 from ..errors import WqmError
+from ..model import assess_school
 from ..present import SchoolReport, load_school_report
 from ..present.html import Fragment, render
 from ..present.school_report import evidence_table, survey_matrix
@@ -144,9 +145,12 @@ class ReportApp:
         label = {"layout": w.Layout(width="auto"), "style": {"description_width": "initial"}}
         self.school = w.Dropdown(options=names, value=settings.school_id, description="School", **label)
         self.year = w.Dropdown(description="Academic year", **label)
-        self.framework = w.Dropdown(options=[(load_framework(f).name, f) for f in available_frameworks()],
-                                    value=report.framework.id if report.framework.id in available_frameworks()
-                                    else None, description="Framework", **label)
+        bundled = available_frameworks()
+        choices = [(load_framework(f).name, f) for f in bundled]
+        if settings.framework not in bundled:       # a framework file of the consultant's own stays a choice
+            choices.append((f"{report.framework.name} (rules from {os.path.basename(settings.framework)})",
+                            settings.framework))
+        self.framework = w.Dropdown(options=choices, value=settings.framework, description="Framework", **label)
         self._set_years(settings.school_id, report.assessment.year)
         self.breakdown = w.ToggleButtons(description="Show", style={"description_width": "initial",
                                                                    "button_width": "auto"})
@@ -194,10 +198,13 @@ class ReportApp:
     def _on_change(self, change) -> None:
         if self._updating:
             return
+        # the report's own settings with the viewer's choices: the data, framework file, benchmark file,
+        # threshold and as_of date it was opened with are kept
+        settings = self.report.assessment.settings
         try:
-            report = load_school_report(school_id=self.school.value, year=self.year.value or "", data=self.data,
-                                        framework=self.framework.value or "",
-                                        min_group_size=self.min_group_size)
+            report = SchoolReport(assess_school(settings.replace(
+                school_id=self.school.value, year=self.year.value or "",
+                framework=self.framework.value or settings.framework, min_group_size=self.min_group_size)))
         except WqmError as exc:
             self.message.value = f"<p class='wqm-message'>{html.escape(str(exc))}</p>"
             return
@@ -216,7 +223,7 @@ class ReportApp:
         query = dict(self.scope.pdf_query) or {"school": self.school.value, "year": self.year.value or ""}
         if self.scope.signed and not self.scope.locked_year and self.year.value:
             query["show_year"] = self.year.value
-        if self.framework.value:
+        if self.framework.value in available_frameworks():     # the server knows bundled frameworks only
             query["framework"] = self.framework.value
         href = f"{os.environ.get('VOILA_BASE_URL', '/')}wqm/pdf?{urlencode(query)}"
         self.download.value = (f"<p><a class='wqm-download' href='{html.escape(href, quote=True)}' download>"
