@@ -171,8 +171,8 @@ def test_capture_links_open_the_capture_form_only(db, capsys):
     secret = load_secret(db)
     for line, school in zip(lines, ("NLT01", "NLT03")):
         url = line.split()[1]
-        assert re.fullmatch(r"https://wellbeing\.trust\.example/\?school=NLT0[13]&year=2025-26"
-                            r"&expires=\d+&sig=[0-9a-f]{64}", url)
+        assert re.fullmatch(r"https://wellbeing\.trust\.example/\?school=NLT0[13]&year=2025-26&framework=wqm"
+                            r"&rights=read,write_sef&lid=[0-9a-f]{12}&expires=\d+&sig=[0-9a-f]{64}", url)
         link = check_link(secret, query_of(url), page="capture")
         assert (link.school, link.year) == (school, "2025-26")
         for page in ("report", "survey-import"):

@@ -54,6 +54,10 @@ class StoreError(WqmError):
     """The store refused a read or a write; nothing was written."""
 
 
+class ScopeError(StoreError, PermissionError):
+    """A read or write outside what the page's link (its scope) allows; nothing was read or written."""
+
+
 class UnknownSchoolError(StoreError, LookupError):
     """No school with that id in the store."""
 

@@ -13,8 +13,11 @@ from pathlib import Path
 import pytest
 
 from wqm_nb.errors import SettingsError
-from wqm_nb.store import Store
+from wqm_nb.store import Scope, Store
 from wqm_nb.ui.capture_app import Autosave, CaptureApp, capture_app, capture_scope, clock_time
+
+
+LINK_ID = "0a1b2c3d4e5f"
 
 
 @pytest.fixture
@@ -129,7 +132,7 @@ def test_the_history_view_lists_every_saved_change(db):
 
 def test_an_error_is_shown_in_the_form_and_the_value_saved_with_the_next_change(db):
     app = app_for(db)
-    app.store.conn.execute("PRAGMA busy_timeout = 50")
+    app.store._store.conn.execute("PRAGMA busy_timeout = 50")       # the store under the scoped view
     blocker = sqlite3.connect(db, isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")                    # another writer holds the lock
     before = len(history(db, "P4.1"))
@@ -225,7 +228,7 @@ def test_a_school_and_its_first_year_can_be_added_from_the_form(db):
 
 
 def test_a_signed_link_form_is_fixed_to_its_school(db):
-    app = app_for(db, school_fixed=True)
+    app = app_for(db, scope=Scope.link("NLT03", "2025-26", page="capture", link_id=LINK_ID))
     assert app.school.disabled and [v for _, v in app.school.options] == ["NLT03"]
     assert not app.add_school("NLT98", "Other", "primary")
     with Store.open(db, read_only=True) as store:
@@ -470,7 +473,8 @@ def test_a_bad_award_year_is_shown_and_nothing_recorded(db, new_school):
 def test_a_signed_link_form_has_no_award_decision_and_cannot_record_one(db, new_school):
     from wqm_nb.ui.capture_app import AwardDecisionPanel
 
-    app = app_for(db, school=new_school, year="2025-26", school_fixed=True)
+    app = app_for(db, school=new_school, year="2025-26",
+                  scope=Scope.link(new_school, "2025-26", page="capture", link_id=LINK_ID))
     assert app.form.awards is None
     adviser = app.form.tabs.children[list(app.form.tabs.titles).index("Adviser")]
     assert not any(isinstance(w, AwardDecisionPanel) for w in adviser.children)
@@ -499,3 +503,56 @@ def test_the_progress_header_reads_the_award_record(db, new_school):
     panel.record()
     header = text(app.form.progress.value)
     assert "Every award level is met" in header and "Award record" not in header
+
+
+def test_a_capture_link_writes_only_its_school_year_and_framework(db):
+    """The attack on the old form, through the widgets a comm message drives: a link for NLT01 2025-26
+    switched the Year dropdown and edited 2023-24 (which feeds the consecutive-years award rules), started
+    2031-32, wrote to the VbE cycle, and recorded whatever name was typed. Now the store refuses each."""
+    scope = Scope.link("NLT01", "2025-26", page="capture", framework="wqm", link_id=LINK_ID)
+    app = app_for(db, school="NLT01", year="2025-26", scope=scope, who="Somebody Else")
+    assert [v for _, v in app.school.options] == ["NLT01"]
+    assert app.start_button.layout.display == "none" and app.add_school_box.children == ()
+    assert app.year.options == ("2023-24", "2024-25", "2025-26")         # earlier years are there to read
+    before = history(db, "P1.1", "NLT01", "2023-24")
+    app.year.value = "2023-24"
+    assert not app.form.writable and "read-only" in text(app.form.children[0].value)
+    app.form.elements["P1.1"].rating.value = 1
+    assert "not saved" in text(app.status.value) and "may not" in text(app.status.value)
+    assert history(db, "P1.1", "NLT01", "2023-24") == before
+    with Store.open(db, read_only=True) as store:
+        years = [y["academic_year"] for y in store.school_years("NLT01")]
+    assert app.start_year("2031-32") is None and "may not" in text(app.status.value)
+    assert app.start_year("2025-26") is None
+    def vbe_history():
+        with Store.open(db, read_only=True) as store:
+            cycle = store.cycle("NLT01", "2025-26", "vbe")
+            return store.rating_history(cycle["cycle_id"]).to_dict("records") if cycle else []
+
+    vbe_before = vbe_history()
+    vbe = app_for(db, school="NLT01", year="2025-26", framework="vbe", scope=scope)
+    first = next(iter(vbe.form.elements))
+    vbe.form.elements[first].rating.value = 1 if vbe.form.elements[first].rating.value != 1 else 2
+    assert "may not" in text(vbe.status.value)
+    assert vbe_history() == vbe_before
+    with Store.open(db, read_only=True) as store:
+        assert [y["academic_year"] for y in store.school_years("NLT01")] == years
+    # its own year: written, signed with the link's id beside the typed name
+    app.year.value = "2025-26"
+    assert app.form.writable
+    app.form.elements["P1.1"].rating.value = 2
+    last = history(db, "P1.1", "NLT01", "2025-26")[-1]
+    assert (last["rating"], last["recorded_by"]) == (2, f"Somebody Else (link {LINK_ID})")
+
+
+def test_a_link_with_the_start_year_right_starts_its_own_year_only(db):
+    scope = Scope.link("NLT01", "2026-27", page="capture", framework="wqm", link_id=LINK_ID,
+                       rights={"read", "write_sef", "start_year"})
+    app = app_for(db, school="NLT01", year="2025-26", scope=scope)
+    assert app.start_button.layout.display != "none"
+    assert app.start_year("2027-28") is None
+    started = app.start_year("2026-27")
+    assert started and started["created"]
+    with Store.open(db, read_only=True) as store:
+        assert store.cycle("NLT01", "2026-27", "wqm")["cycle_id"]
+        assert "2027-28" not in [y["academic_year"] for y in store.school_years("NLT01")]

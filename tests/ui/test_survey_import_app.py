@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from wqm_nb.store import Store
+from traitlets import TraitError
+
+from wqm_nb.store import Scope, Store
 from wqm_nb.ui.survey_import_app import UPLOAD_LIMIT_MB, SurveyImportApp, import_scope
 
 
@@ -102,6 +104,70 @@ def test_changing_the_survey_rematches_the_columns(exports, db):
 
 
 def test_a_signed_link_fixes_the_school(db):
-    app = SurveyImportApp("NLT03", "2025-26", data=str(db), school_fixed=True)
+    app = SurveyImportApp("NLT03", "2025-26", data=str(db), scope=link("NLT03", "2025-26"))
     assert app.school.disabled and app.school.value == "NLT03"
     assert import_scope(school_id="NLT02", year="2024-25").school_id == "NLT02"   # outside Voila: the parameters
+
+
+LINK_ID = "a1b2c3d4e5f6"
+
+
+def link(school: str, year: str, **kw) -> Scope:
+    return Scope.link(school, year, page="survey-import", link_id=LINK_ID, **kw)
+
+
+def staff_imports(db: Path) -> list[tuple]:
+    return sorted((i["school_id"], i["academic_year"], i["import_id"], i["replaced_by"]) for i in imports(db))
+
+
+def test_an_import_link_lists_only_its_school_and_year(db):
+    app = SurveyImportApp("NLT01", "2025-26", data=str(db), scope=link("NLT01", "2025-26"))
+    assert [v for _, v in app.school.options] == ["NLT01"]          # no other school's name or id is sent
+    assert list(app.year.options) == ["2025-26"]
+    with pytest.raises(TraitError):
+        app.school.value = "NLT02"          # what a comm message setting the dropdown's index would ask
+    with pytest.raises(TraitError):
+        app.year.value = "2024-25"
+
+
+def test_an_import_link_cannot_write_to_another_school_or_year_even_past_its_widgets(exports, db):
+    """The attack on the old form: an NLT01 link's widgets were changed by comm messages to NLT02, and to
+    NLT01 2024-25, and Replace wrote a staff survey there. Now the store itself refuses."""
+    folder, _ = exports
+    app = SurveyImportApp("NLT01", "2025-26", data=str(db), survey="staff", scope=link("NLT01", "2025-26"))
+    before = staff_imports(db)
+    upload(app, folder / "surveymonkey_staff.csv")
+    app.on_existing.value = "replace"
+    for school, year in (("NLT02", "2025-26"), ("NLT01", "2024-25"), ("NLT01", "2031-32")):
+        # a widget that let any value through (disabled= is cosmetic): the store still says no
+        app.school.set_trait("options", [(school, school)])
+        app.school.set_trait("value", school)
+        app.year.set_trait("options", [year])
+        app.year.set_trait("value", year)
+        app.import_button.disabled = False
+        app.import_button.click()
+        assert re.search("this page (may not|does not show)", app.status.value) and "role='alert'" in app.status.value, \
+            (school, year)
+        assert staff_imports(db) == before
+    # its own school and year: written, and the import names the link beside the typed name
+    app.school.set_trait("options", [("NLT01", "NLT01")])
+    app.school.set_trait("value", "NLT01")
+    app.year.set_trait("options", ["2025-26"])
+    app.year.set_trait("value", "2025-26")
+    app.imported_by = "Head teacher"
+    app.import_button.disabled = False
+    app.import_button.click()
+    assert "Imported as import" in app.status.value
+    latest = imports(db)[-1]
+    assert (latest["school_id"], latest["academic_year"]) == ("NLT01", "2025-26")
+    assert latest["imported_by"] == f"Head teacher (link {LINK_ID})"
+
+
+def test_the_consultant_may_import_into_any_school_and_a_new_year(exports, db):
+    folder, _ = exports
+    app = SurveyImportApp("NLT02", "2026-27", data=str(db), survey="staff")
+    assert len(app.school.options) == 8 and "2025-26" in app.year.options
+    upload(app, folder / "surveymonkey_staff.csv")
+    app.import_button.click()
+    assert "Imported as import" in app.status.value
+    assert (imports(db)[-1]["school_id"], imports(db)[-1]["academic_year"]) == ("NLT02", "2026-27")

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..data import Framework, QuestionBank, SurveyMapping, load_framework, load_mapping, load_question_bank
 from ..settings import ReportSettings
-from ..store import Store
+from ..store import Scope, Store
 from .awards import Readiness, readiness
 from .benchmarks import school_benchmarks
 from .evidence import year_evidence
@@ -102,8 +102,9 @@ def assess_store(store: Store, settings: ReportSettings, framework: Framework | 
     )
 
 
-def assess_school(settings: ReportSettings) -> SchoolAssessment:
-    """Open the settings' data and assess its school (the latest year when ``year`` is empty)."""
+def assess_school(settings: ReportSettings, scope: Scope | None = None) -> SchoolAssessment:
+    """Open the settings' data and assess its school (the latest year when ``year`` is empty); with a
+    ``scope`` (a served page's), every read goes through the store seen through it."""
     fw = load_framework(settings.framework)
     with Store.open(settings.data_path, read_only=True) as store:
-        return assess_store(store, settings, fw)
+        return assess_store(store.scoped(scope) if scope is not None else store, settings, fw)

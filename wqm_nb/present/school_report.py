@@ -26,7 +26,7 @@ from __future__ import annotations
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -38,6 +38,9 @@ from ..model.priorities import Priorities, prioritise_school
 from ..model.triangulation import Triangulation, triangulate_school
 from . import award_decision, benchmarks, charts, evidence, measures, trends, triangulation
 from .html import Fragment, Table, cell, render
+
+if TYPE_CHECKING:
+    from ..store import Scope
 
 
 def _cell(row) -> str:
@@ -350,11 +353,12 @@ class SchoolReport:
 
 def load_school_report(*, school_id: str, year: str = "", data: str = "", framework: str = "",
                        min_group_size: int | None = None, benchmarks: str = "", as_of: str = "",
-                       **unknown: Any) -> SchoolReport:
+                       scope: Scope | None = None, **unknown: Any) -> SchoolReport:
     """Validate the settings once, assess the school, and return its report.
 
     Keyword arguments only: they are the notebook's parameters, checked
-    against :class:`~wqm_nb.settings.ReportSettings`.
+    against :class:`~wqm_nb.settings.ReportSettings`, and the served page's
+    ``scope`` (:class:`~wqm_nb.store.scope.Scope`) its reads go through.
     """
     if unknown:
         from ..errors import SettingsError
@@ -363,7 +367,7 @@ def load_school_report(*, school_id: str, year: str = "", data: str = "", framew
                               **({"framework": framework} if framework else {}),
                               **({"min_group_size": min_group_size} if min_group_size is not None else {}),
                               benchmarks=benchmarks or "", as_of=as_of or "")
-    return SchoolReport(assess_school(settings))
+    return SchoolReport(assess_school(settings, scope))
 
 
 __all__ = ["SchoolReport", "evidence_table", "load_school_report", "rating_cell", "survey_matrix"]

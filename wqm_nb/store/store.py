@@ -48,6 +48,8 @@ from .schema import APPLICATION_ID, PHASES, SCHEMA_VERSION, statements
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .scope import Scope, ScopedStore
+
     from .surveys import SurveyData
 
 SURVEY_ID_COLUMNS = ("school_id", "academic_year", "respondent")
@@ -363,6 +365,12 @@ class Store(CycleRecords, SchoolRecords):
             raise StoreError(f"no data at {location} (expected a store file or a CSV folder)")
         return cls(location, read_only=read_only, timeout=timeout)
 
+    def scoped(self, scope: "Scope") -> "ScopedStore":
+        """This store seen through ``scope``: every read and write checked against it (:mod:`.scope`)."""
+        from .scope import ScopedStore
+
+        return ScopedStore(self, scope)
+
     def close(self) -> None:
         """Close the connection (a file store in WAL mode is checkpointed by the last one to close)."""
         self.conn.close()
@@ -516,6 +524,17 @@ class Store(CycleRecords, SchoolRecords):
         sql, params = self._where(self._CYCLES, (), **{"y.school_id": school_id, "c.framework": framework})
         return self._rows(sql + " ORDER BY y.school_id, y.academic_year, c.framework", params)
 
+    def school_year_place(self, school_year_id: int) -> dict | None:
+        """``school_id`` and ``academic_year`` of a school year id (None when there is none)."""
+        rows = self._rows("SELECT school_id, academic_year FROM school_years WHERE school_year_id = ?",
+                          (school_year_id,))
+        return rows[0] if rows else None
+
+    def cycle_place(self, cycle_id: int) -> dict | None:
+        """``school_id``, ``academic_year``, ``framework`` and ``school_year_id`` of a cycle (None when there is none)."""
+        rows = self._rows(self._CYCLES + " AND c.cycle_id = ?", (cycle_id,))
+        return rows[0] if rows else None
+
     def cycle(self, school_id: str, year: str, framework: str = DEFAULT_FRAMEWORK) -> dict | None:
         """The school's cycle for that framework and year, or None if it has none."""
         found = [c for c in self.cycles(school_id, framework) if c["academic_year"] == year]
@@ -653,6 +672,15 @@ class Store(CycleRecords, SchoolRecords):
                               (import_id, e["import_id"]))
                     replaced.append(e)
         return SurveyImportOutcome(import_id=import_id, answers=answers, replaced=tuple(replaced))
+
+    def form_tallies(self, school_year_id: int, survey: str) -> dict[tuple[str, int], int]:
+        """The counts per (item, value) of a survey's current tallies entered in a form (the capture form's
+        staff audit tab), summed over its current imports of source ``form``."""
+        rows = self.conn.execute(
+            "SELECT t.item_id, t.value, sum(t.count) FROM survey_tallies t JOIN survey_imports i USING (import_id) "
+            "WHERE i.school_year_id = ? AND i.survey = ? AND i.replaced_by IS NULL AND i.source = 'form' "
+            "GROUP BY t.item_id, t.value", (school_year_id, survey)).fetchall()
+        return {(r[0], int(r[1])): int(r[2]) for r in rows}
 
     def survey_imports(self, school_year_id: int | None = None, survey: str | None = None) -> list[dict]:
         """Every import record (replaced ones too), oldest first."""

@@ -52,7 +52,8 @@ from ..errors import WqmError
 from ..model.assessment import year_result
 from ..model.capture import CaptureProgress, capture_progress
 from ..settings import DEFAULT_FRAMEWORK, DEFAULT_MIN_GROUP_SIZE, check_academic_year, data_location
-from ..store import PHASES, Store
+from ..store import PHASES, Scope, Store
+from ..store.scope import ADD_SCHOOL, RECORD_AWARD, START_YEAR, WRITE_SEF, scope_from_query
 from ..store.schema import TARGET_STATUSES
 from ..store.store import academic_year_of, store_file_for_writing
 
@@ -130,25 +131,32 @@ class Autosave:
 
 @dataclass(frozen=True)
 class CaptureScope:
-    """Which school the form writes to, and whether the user may change school (a signed link may not)."""
+    """Which school, year and framework the form opens on, and the page's scope (what it may read and
+    write: a signed link's school, year, framework and rights)."""
     school_id: str
     year: str
     framework: str
-    fixed: bool = False
+    scope: Scope = Scope.consultant("capture")
+
+    @property
+    def fixed(self) -> bool:
+        """Whether the user is held to one school (a link)."""
+        return not self.scope.is_consultant
 
 
 def capture_scope(*, school_id: str, year: str, framework: str = DEFAULT_FRAMEWORK) -> CaptureScope:
-    """The school, year and framework from the page's URL in Voila (a signed link fixes the school,
-    and the year when it names one), else the parameters."""
+    """The school, year, framework and scope from the page's URL in Voila (a signed link fixes the school,
+    the year and, when it signs one, the framework), else the parameters with the consultant's scope."""
     from .report_app import in_voila, page_query
 
     if not in_voila():
         return CaptureScope(school_id, year, framework)
     query = page_query()
-    chosen = query.get("framework") or framework
-    if "sig" in query:     # verified by the server: one school
-        return CaptureScope(query.get("school", ""), query.get("year", "") or year, chosen, True)
-    return CaptureScope(query.get("school") or school_id, query.get("year") or year, chosen)
+    scope = scope_from_query(query, "capture", query.get("year", "") or year)
+    if not scope.is_consultant:     # verified by the server: one school, its year and framework
+        return CaptureScope(query.get("school", ""), scope.year, scope.framework or framework, scope)
+    return CaptureScope(query.get("school") or school_id, query.get("year") or year,
+                        query.get("framework") or framework, scope)
 
 
 # --------------------------------------------------------------------------
@@ -509,11 +517,7 @@ class AuditPanel(widgets.VBox):
         def read(store: Store):
             year = store.school_year(self.form.school_id, self.form.year)
             imports = [i for i in store.survey_imports(year["school_year_id"], STAFF_AUDIT) if not i["replaced_by"]]
-            rows = store.conn.execute(
-                "SELECT t.item_id, t.value, sum(t.count) FROM survey_tallies t JOIN survey_imports i USING (import_id) "
-                "WHERE i.school_year_id = ? AND i.survey = ? AND i.replaced_by IS NULL AND i.source = 'form' "
-                "GROUP BY t.item_id, t.value", (year["school_year_id"], STAFF_AUDIT)).fetchall()
-            return imports, {(r[0], int(r[1])): int(r[2]) for r in rows}
+            return imports, store.form_tallies(year["school_year_id"], STAFF_AUDIT)
         return self.form.read(read) or ([], {})
 
     def _changed(self) -> None:
@@ -624,7 +628,7 @@ class AwardDecisionPanel(widgets.VBox):
     def record(self) -> int | None:
         """Record the decision on screen; returns its id (None when refused or not saved, said in the form)."""
         form = self.form
-        if form.app.school_fixed:
+        if RECORD_AWARD not in form.app.scope.rights:
             form.show_error("Award decisions are recorded by the consultant, not through a school's link.")
             return None
         try:
@@ -659,7 +663,8 @@ class CycleForm(widgets.VBox):
         self.bank = load_question_bank()
         self.mapping = load_mapping(framework, self.bank)
         started = None
-        if self.read(lambda store: store.cycle(school_id, year, framework.id)) is None:
+        if self.read(lambda store: store.cycle(school_id, year, framework.id)) is None \
+                and app.scope.may_write(START_YEAR, school_id, year, framework.id):
             started = self.write(lambda store: store.start_year(school_id, year, framework.id, recorded_by=app.who),
                                  "the year")
         self._cycle_id = self.read(lambda store: (store.cycle(school_id, year, framework.id) or {}).get("cycle_id"))
@@ -699,7 +704,8 @@ class CycleForm(widgets.VBox):
                 lambda store, rid=r.id: store.reflection_history(self.cycle_id_known, rid))
             adviser.append(self.reflections[r.id])
         # an award decision is the consultant's: never offered through a school's signed link
-        self.awards = AwardDecisionPanel(self) if framework.has_levels and not app.school_fixed else None
+        self.awards = AwardDecisionPanel(self) if framework.has_levels and RECORD_AWARD in app.scope.rights \
+            else None
         if self.awards is not None:
             adviser.append(self.awards)
         tabs.append(widgets.VBox(adviser))
@@ -714,6 +720,11 @@ class CycleForm(widgets.VBox):
         if started and started.get("carried"):
             carried = (f"<p class='wqm-ok'>Started {_esc(year)}: {len(started['carried'])} open target(s) carried "
                        f"from {_esc(started['from_year'])}.</p>")
+        #: whether this page may change this year (a link writes to its own year only; the store checks it)
+        self.writable = app.scope.may_write(WRITE_SEF, school_id, year, framework.id)
+        if not self.writable:
+            carried += (f"<p class='wqm-note' role='note'>{_esc(year)} is shown read-only here: this link writes to "
+                        f"{_esc(app.scope.year or 'its own year')} only.</p>")
         super().__init__([widgets.HTML(carried), self.progress, self.tabs])
         self.refresh_progress()
 
@@ -735,10 +746,8 @@ class CycleForm(widgets.VBox):
         return self._cycle_id
 
     def year_of_cycle(self, cycle_id: int) -> str:
-        row = self.read(lambda store: store.conn.execute(
-            "SELECT y.academic_year FROM cycles c JOIN school_years y USING (school_year_id) WHERE c.cycle_id = ?",
-            (cycle_id,)).fetchone())
-        return row[0] if row else "an earlier year"
+        place = self.read(lambda store: store.cycle_place(cycle_id))
+        return place["academic_year"] if place else "an earlier year"
 
     def write(self, action: Callable[[Store], Any], what: str) -> Any:
         """Run ``action`` on the store; on success note the time and return its result (never None
@@ -808,26 +817,26 @@ class CaptureApp(widgets.VBox):
     """The capture form: who is writing, which school and year, then the :class:`CycleForm`."""
 
     def __init__(self, school_id: str = "", year: str = "", data: str = "", framework: str = DEFAULT_FRAMEWORK,
-                 school_fixed: bool = False, who: str = "", autosave_delay: float = AUTOSAVE_DELAY,
+                 scope: Scope | None = None, who: str = "", autosave_delay: float = AUTOSAVE_DELAY,
                  min_group_size: int = DEFAULT_MIN_GROUP_SIZE):
         self.path = str(store_file_for_writing(data_location(data), "the capture form"))
         self.framework = load_framework(framework)
         self.autosave = Autosave(autosave_delay)
         self.min_group_size = min_group_size
-        self.school_fixed = school_fixed
+        self.scope = scope or Scope.consultant("capture")
+        #: whether the form is held to one school (a link): its school list, and the store, say so
+        self.school_fixed = not self.scope.is_consultant
         self.who = who.strip()
         self.last_saved = ""
         self.form: CycleForm | None = None
-        self.store = Store.open(self.path)
+        self.store = Store.open(self.path).scoped(self.scope)    # every read and write checked against the scope
         self.status = widgets.HTML(layout=widgets.Layout(min_height="1.5em"))
         self.status.add_class("wqm-status")
         schools = self.store.schools()
         options = [(f"{s['name']} ({s['school_id']})", s["school_id"]) for s in schools]
-        if school_fixed:
-            options = [o for o in options if o[1] == school_id]
         self.school = widgets.Dropdown(options=options, value=school_id if school_id in [o[1] for o in options]
                                        else (options[0][1] if options else None),
-                                       description="School", disabled=school_fixed,
+                                       description="School", disabled=self.school_fixed,
                                        layout=widgets.Layout(width="28em"))
         self.year = widgets.Dropdown(description="Year", layout=widgets.Layout(width="14em"))
         self.new_year = widgets.Text(placeholder="2026-27", layout=widgets.Layout(width="8em"))
@@ -837,7 +846,9 @@ class CaptureApp(widgets.VBox):
         self.name = widgets.Text(value=self.who, description="Your name", placeholder="e.g. Sam Patel (wellbeing lead)")
         self.name_button = widgets.Button(description="Start", button_style="primary")
         self.body = widgets.VBox()
-        self.add_school_box = self._add_school_box() if not school_fixed else widgets.VBox()
+        self.add_school_box = self._add_school_box() if ADD_SCHOOL in self.scope.rights else widgets.VBox()
+        if START_YEAR not in self.scope.rights:     # a link bound to its year starts none
+            self.new_year.layout.display = self.start_button.layout.display = "none"
         self._set_years(year)
         self.school.observe(lambda _: (self._set_years(), self._switch()), names="value")
         self.year.observe(lambda _: self._switch(), names="value")
@@ -939,7 +950,7 @@ class CaptureApp(widgets.VBox):
 
     def add_school(self, school_id: str, name: str, phase: str, trust: str = "") -> bool:
         """Add a school (consultant only: not through a school's signed link) and choose it."""
-        if self.school_fixed:
+        if ADD_SCHOOL not in self.scope.rights:
             self.show_error("This link opens one school's form; ask the consultant to add a school.")
             return False
         if self.write(lambda store: store.add_school(school_id.strip(), name.strip(), phase, trust=trust.strip())
@@ -1001,7 +1012,7 @@ def capture_app(*, school_id: str = "", year: str = "", framework: str = DEFAULT
         who = os.environ.get("WQM_USER", "")
     try:
         return CaptureApp(scope.school_id, scope.year, data=data, framework=scope.framework,
-                          school_fixed=scope.fixed, who=who)
+                          scope=scope.scope, who=who)
     except WqmError as exc:
         return widgets.HTML(f"<p class='wqm-error' role='alert'>{_esc(exc)}</p>")
 

@@ -29,10 +29,12 @@ from ..present import SchoolReport, load_school_report
 from ..present.html import Fragment, render
 from ..present.school_report import evidence_table, survey_matrix
 from ..settings import data_location
-from ..store import Store
+from ..store import Scope, Store
+from ..store.scope import scope_from_query
 
 TABS = ("Self-evaluation", "Surveys", "Award readiness", "Trends", "Priorities", "Action plan", "Notes")
-SIGNED = ("school", "year", "expires", "sig")
+#: a signed link's parameters, passed on to the PDF link (older links have no framework, rights or lid)
+SIGNED = ("school", "year", "framework", "rights", "lid", "expires", "sig")
 
 
 def in_voila() -> bool:
@@ -49,6 +51,8 @@ class ViewerScope:
     locked_school: bool = False
     locked_year: bool = False
     signed: dict[str, str] = field(default_factory=dict)   # the link's parameters, for the PDF link
+    #: what the page may read: the link's school and years, or everything (the consultant)
+    store_scope: Scope = Scope.consultant("report")
 
     @property
     def pdf_query(self) -> dict[str, str]:
@@ -64,9 +68,11 @@ def viewer_scope(*, school_id: str, year: str, data: str = "") -> ViewerScope:
         warm_up(data)          # a kernel kept ready does the slow first-time work before anyone asks
     one = page_query()
     framework = one.get("framework", "")
-    if "sig" in one:    # a signed link: the server verified it; it names one school
+    if "sig" in one:    # a signed link: the server verified it; it names one school (and its framework)
         signed = {k: one[k] for k in SIGNED if k in one}
-        return ViewerScope(one.get("school", ""), one.get("year", ""), framework, True, bool(one.get("year")), signed)
+        scope = scope_from_query(one, "report")
+        return ViewerScope(one.get("school", ""), one.get("year", ""), scope.framework or framework, True,
+                           bool(one.get("year")), signed, scope)
     school = one.get("school") or school_id
     if not school:
         with Store.open(data_location(data), read_only=True) as store:
@@ -121,7 +127,35 @@ def subgroup_fragment(report: SchoolReport, choice: str) -> Fragment:
     rows = figures.subgroups(choice)
     table = survey_matrix(rows, "subgroup", report.framework.section_label) if len(rows) else None
     return render("app_subgroups.html.j2", "subgroups", title=f"{survey.name} by {survey.subgroup.label.lower()}",
-                  matrix=table, min_group_size=figures.min_group_size)
+                  matrix=table, min_group_size=figures.min_group_size, section_id=f"subgroups-{choice}")
+
+
+def breakdowns(report: SchoolReport) -> list[tuple[str, str]]:
+    """The survey breakdowns the report can show: ``(label, choice)``, whole groups first, then each survey
+    that has a subgroup question and published subgroup rows."""
+    a = report.assessment
+    return [("Whole groups", "whole")] + [
+        (f"{s.name} by {s.subgroup.label.lower()}", k) for k, s in a.bank.surveys.items()
+        if s.subgroup and len(a.current.figures.subgroups(k))]
+
+
+def tab_fragments(report: SchoolReport, index: int, breakdown: str = "whole") -> list[Fragment]:
+    """What tab ``index`` of :data:`TABS` shows, the app's and the static page's alike (``breakdown``: the
+    survey breakdown chosen on the Surveys tab)."""
+    r = report
+    if index == 0:
+        return [r.sef_section(element_table=False), _details(r)]
+    if index == 1:      # the wellbeing measures beside the whole groups; a breakdown shows one survey
+        return [subgroup_fragment(r, breakdown)] + ([r.measures_section()] if breakdown == "whole" else [])
+    if index == 2:
+        return [r.award_section(), r.award_decision_section(), r.strengths_section()]
+    if index == 3:
+        return [r.trend_section(), r.benchmark_section()]
+    if index == 4:
+        return [r.triangulation_section(), r.priorities_section()]
+    if index == 5:
+        return [r.action_plan_section(), r.evidence_section()]
+    return [r.reflections_section(), r.notes_section(), r.scale_section()]
 
 
 class ReportApp:
@@ -137,8 +171,9 @@ class ReportApp:
         self.min_group_size = min_group_size or report.assessment.min_group_size
         settings = report.assessment.settings
         with Store.open(settings.data_path, read_only=True) as store:
-            schools = store.schools()
-            self.years = {s["school_id"]: [y["academic_year"] for y in store.school_years(s["school_id"])]
+            scoped = store.scoped(scope.store_scope)          # a link's holder is sent its own school only
+            schools = scoped.schools()
+            self.years = {s["school_id"]: [y["academic_year"] for y in scoped.school_years(s["school_id"])]
                           for s in schools}
         names = [(f"{s['name']} ({s['school_id']})", s["school_id"]) for s in schools
                  if not scope.locked_school or s["school_id"] == scope.school_id]
@@ -146,6 +181,8 @@ class ReportApp:
         self.school = w.Dropdown(options=names, value=settings.school_id, description="School", **label)
         self.year = w.Dropdown(description="Academic year", **label)
         bundled = available_frameworks()
+        if scope.store_scope.framework:            # a link signed for one framework shows that one
+            bundled = [f for f in bundled if f == scope.store_scope.framework]
         choices = [(load_framework(f).name, f) for f in bundled]
         if settings.framework not in bundled:       # a framework file of the consultant's own stays a choice
             choices.append((f"{report.framework.name} (rules from {os.path.basename(settings.framework)})",
@@ -184,10 +221,7 @@ class ReportApp:
             self._updating = False
 
     def _set_breakdown(self) -> None:
-        options = [("Whole groups", "whole")] + [
-            (f"{s.name} by {s.subgroup.label.lower()}", k) for k, s in self.report.assessment.bank.surveys.items()
-            if s.subgroup and len(self.report.assessment.current.figures.subgroups(k))]
-        self.breakdown.options = options
+        self.breakdown.options = breakdowns(self.report)
         self.breakdown.value = "whole"
 
     def _on_school(self, change) -> None:
@@ -204,7 +238,8 @@ class ReportApp:
         try:
             report = SchoolReport(assess_school(settings.replace(
                 school_id=self.school.value, year=self.year.value or "",
-                framework=self.framework.value or settings.framework, min_group_size=self.min_group_size)))
+                framework=self.framework.value or settings.framework, min_group_size=self.min_group_size),
+                self.scope.store_scope))
         except WqmError as exc:
             self.message.value = f"<p class='wqm-message'>{html.escape(str(exc))}</p>"
             return
@@ -233,22 +268,8 @@ class ReportApp:
     # -- drawing -------------------------------------------------------------
 
     def tab_fragments(self, index: int) -> list[Fragment]:
-        """What tab ``index`` shows."""
-        r = self.report
-        if index == 0:
-            return [r.sef_section(element_table=False), _details(r)]
-        if index == 1:      # the wellbeing measures beside the whole groups; a breakdown shows one survey
-            choice = self.breakdown.value or "whole"
-            return [subgroup_fragment(r, choice)] + ([r.measures_section()] if choice == "whole" else [])
-        if index == 2:
-            return [r.award_section(), r.award_decision_section(), r.strengths_section()]
-        if index == 3:
-            return [r.trend_section(), r.benchmark_section()]
-        if index == 4:
-            return [r.triangulation_section(), r.priorities_section()]
-        if index == 5:
-            return [r.action_plan_section(), r.evidence_section()]
-        return [r.reflections_section(), r.notes_section(), r.scale_section()]
+        """What tab ``index`` shows (:func:`tab_fragments` with the breakdown chosen)."""
+        return tab_fragments(self.report, index, self.breakdown.value or "whole")
 
     def _redraw(self, index: int) -> None:
         self._drawn.discard(index)

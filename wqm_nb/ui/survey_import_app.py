@@ -34,7 +34,8 @@ from ..errors import WqmError
 from ..intake.matching import COMMENT_TARGET, ITEM, SUBGROUP
 from ..intake.plan import ImportPlan, Inspection, commit_import, inspect_export, plan_import
 from ..settings import DEFAULT_FRAMEWORK, data_location
-from ..store import Store
+from ..store import Scope, Store
+from ..store.scope import scope_from_query
 
 #: Largest upload the form accepts (MB): tornado's default websocket message limit is 10 MiB.
 UPLOAD_LIMIT_MB = 10
@@ -43,29 +44,36 @@ IGNORE_CHOICE = ("ignore (drop this column)", "ignore")
 
 @dataclass(frozen=True)
 class ImportScope:
-    """Which school the form writes to, and whether the viewer may change it."""
+    """Which school and year the form opens on, and the page's scope (what it may read and write)."""
     school_id: str
     year: str
-    fixed: bool = False
+    scope: Scope = Scope.consultant("survey-import")
+
+    @property
+    def fixed(self) -> bool:
+        """Whether the viewer is held to one school and year (a link)."""
+        return not self.scope.is_consultant
 
 
 def import_scope(*, school_id: str, year: str) -> ImportScope:
-    """The school and year from the page's URL in Voila (a signed link fixes the school), else the parameters."""
+    """The school, year and scope from the page's URL in Voila (a signed link fixes them), else the
+    parameters with the consultant's scope."""
     from .report_app import in_voila, page_query
 
     if not in_voila():
         return ImportScope(school_id, year)
     query = page_query()
-    if "sig" in query:    # verified by the server: one school
-        return ImportScope(query.get("school", ""), query.get("year", "") or year, True)
-    return ImportScope(query.get("school") or school_id, query.get("year") or year)
+    scope = scope_from_query(query, "survey-import", query.get("year", "") or year)
+    if not scope.is_consultant:    # verified by the server: one school, one year
+        return ImportScope(query.get("school", ""), scope.year, scope)
+    return ImportScope(query.get("school") or school_id, query.get("year") or year, scope)
 
 
 class SurveyImportApp(widgets.VBox):
     """The import form (see the module notes)."""
 
     def __init__(self, school_id: str, year: str, data: str = "", survey: str = "staff",
-                 framework: str = DEFAULT_FRAMEWORK, school_fixed: bool = False, imported_by: str = ""):
+                 framework: str = DEFAULT_FRAMEWORK, scope: Scope | None = None, imported_by: str = ""):
         self.data = str(data_location(data))
         self.bank = load_question_bank()
         self.framework = load_framework(framework)
@@ -73,12 +81,24 @@ class SurveyImportApp(widgets.VBox):
         self.inspection: Inspection | None = None
         self.plan: ImportPlan | None = None
         self._file: tuple[bytes, str] | None = None
+        self.scope = scope or Scope.consultant("survey-import")
         with Store.open(self.data, read_only=True) as store:
-            schools = store.schools()
+            scoped = store.scoped(self.scope)
+            schools = scoped.schools()          # a link's holder is sent its own school only
+            self.years = {s["school_id"]: [y["academic_year"] for y in scoped.school_years(s["school_id"])]
+                          for s in schools}
         options = [(f"{s['name']} ({s['school_id']})", s["school_id"]) for s in schools]
+        fixed = not self.scope.is_consultant
         self.school = widgets.Dropdown(options=options, value=school_id or (options[0][1] if options else None),
-                                       description="School", disabled=school_fixed)
-        self.year = widgets.Text(value=year, description="Year", placeholder="2025-26")
+                                       description="School", disabled=fixed)
+        if fixed:           # a link imports into its own year and no other (the store checks it too)
+            self.year = widgets.Dropdown(options=[self.scope.year], value=self.scope.year, description="Year",
+                                         disabled=True)
+        else:               # the consultant picks a year of the school, or types a new one
+            self.year = widgets.Combobox(value=year, options=list(reversed(self.years.get(self.school.value, []))),
+                                         description="Year", placeholder="2025-26", ensure_option=False)
+            self.school.observe(lambda change: setattr(
+                self.year, "options", list(reversed(self.years.get(change["new"], [])))), names="value")
         self.survey = widgets.Dropdown(options=[(s.name, sid) for sid, s in self.bank.surveys.items()],
                                        value=survey, description="Survey")
         self.upload = widgets.FileUpload(accept=".xlsx,.csv,.tsv,.txt", multiple=False,
@@ -166,7 +186,8 @@ class SurveyImportApp(widgets.VBox):
             return
         try:
             with Store.open(self.data) as store:
-                outcome = commit_import(store, self.plan, self.school.value, self.year.value.strip(),
+                outcome = commit_import(store.scoped(self.scope), self.plan, self.school.value,
+                                        str(self.year.value or "").strip(),
                                         on_existing=self.on_existing.value, imported_by=self.imported_by)
         except WqmError as exc:
             self._error(str(exc))
@@ -237,7 +258,7 @@ def survey_import_app(*, school_id: str, year: str, data: str = "", survey: str 
     """The form for the notebook: the school and year from the Voila URL when served."""
     scope = import_scope(school_id=school_id, year=year)
     return SurveyImportApp(scope.school_id, scope.year, data=data, survey=survey, framework=framework,
-                           school_fixed=scope.fixed, imported_by=os.environ.get("WQM_USER", ""))
+                           scope=scope.scope, imported_by=os.environ.get("WQM_USER", ""))
 
 
 __all__ = ["UPLOAD_LIMIT_MB", "ImportScope", "SurveyImportApp", "import_scope", "survey_import_app"]
