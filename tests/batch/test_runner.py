@@ -77,11 +77,19 @@ def test_the_overview_from_summaries_equals_the_overview_from_the_data(sample_db
 def test_pdfs_are_printed_by_the_workers(sample_db, tmp_path):
     from pypdf import PdfReader
 
-    result = run_batch(sample_db, tmp_path, schools=["NLT01", "NLT05"], workers=2, progress=False)
+    from wqm_nb.export.report_key import key_of, read_key
+    from wqm_nb.settings import ReportSettings
+
+    result = run_batch(sample_db, tmp_path, schools=["NLT01", "NLT05"], workers=2, progress=False,
+                       as_of="2026-11-30")
     assert result.ok, result.failed
     for r in result.results:
         assert r.files.pdf.exists() and len(PdfReader(r.files.pdf).pages) > 3
         assert r.worker.split(":")[1] != str(os.getpid())
+        # beside each PDF, the key of what it was made from: the app serves it while the key is the live one
+        live = key_of(ReportSettings(school_id=r.school_id, year=r.academic_year, data=str(sample_db),
+                                     as_of="2026-11-30"))
+        assert read_key(r.files.pdf) == live.digest
     assert result.overview.pdf.exists()
 
 

@@ -25,7 +25,7 @@ def rendered(sample_db, tmp_path_factory):
 
 def test_report_writes_notebook_html_and_pdf(rendered):
     assert sorted(p.name for p in rendered.iterdir()) == [
-        "NLT03_2025-26.html", "NLT03_2025-26.ipynb", "NLT03_2025-26.pdf"]
+        "NLT03_2025-26.html", "NLT03_2025-26.ipynb", "NLT03_2025-26.key.json", "NLT03_2025-26.pdf"]
     nb = nbformat.read(rendered / "NLT03_2025-26.ipynb", as_version=4)
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert injected and 'school_id = "NLT03"' in injected[0].source and 'year = "2025-26"' in injected[0].source

@@ -29,6 +29,7 @@ from typing import Iterator
 
 from ..errors import UnknownYearError, WqmError
 from ..export import ReportFiles
+from ..export.report_key import key_of, write_key
 from ..model.benchmarks import refresh_benchmarks
 from ..model.group import SchoolSummary, missing_summary, summaries_from_json, summaries_to_json
 from ..settings import DEFAULT_FRAMEWORK, DEFAULT_MIN_GROUP_SIZE, GroupSettings, ReportSettings
@@ -192,6 +193,8 @@ def _run(group: GroupSettings, schools: list[str] | None, pdf: bool, progress: b
             if outcome.ok:
                 try:
                     result.files = _outcome_files(outcome, out_dir)
+                    if result.files and result.files.pdf:      # what the PDF was made from, for the app's cache
+                        write_key(result.files.pdf, key_of(job.settings.replace(data=str(database))))
                 except (OSError, WqmError) as exc:
                     result.ok, result.error = False, f"writing its files failed: {exc}"
             batch.results.append(result)

@@ -20,6 +20,7 @@ from typing import Callable
 
 from ..errors import RenderError
 from ..settings import DEFAULT_FRAMEWORK, GroupSettings, ReportSettings
+from .report_key import key_of, write_key
 from .notebooks import (GROUP_NOTEBOOK, INTERACTIVE_TAG, SCHOOL_NOTEBOOK, TEMPLATE_NAME, execute,
                         nbconvert_template_dir, notebook_path, restore_parameters)
 
@@ -164,8 +165,11 @@ def render_report(settings: ReportSettings, pdf: bool = True) -> tuple[dict, str
         with Store.open(store_path, read_only=True) as store:
             school = store.school(settings.school_id)
             year = store.school_year(settings.school_id, settings.year or None)["academic_year"]
-        files = render_school(settings.replace(data=str(store_path), year=year), pdf=pdf)
+        ran = settings.replace(data=str(store_path), year=year)
+        files = render_school(ran, pdf=pdf)
         restore_parameters(files.notebook, {str(store_path): str(data)})
+        if files.pdf is not None:
+            write_key(files.pdf, key_of(ran))
     return school, year, files
 
 

@@ -184,6 +184,7 @@ METHODS: dict[str, Access] = {
     "target_history": _read("cycle_id"),
     "award_decisions": _read("school", listing=True),
     "benchmarks": _read("school_year"),
+    "school_data_version": _read("school_year"),
     # writes
     "add_school": Access(ADD_SCHOOL),
     "ensure_school_year": Access("any write", "school_year"),

@@ -535,6 +535,37 @@ class Store(CycleRecords, SchoolRecords):
         rows = self._rows(self._CYCLES + " AND c.cycle_id = ?", (cycle_id,))
         return rows[0] if rows else None
 
+    def school_data_version(self, school_id: str, year: str) -> str:
+        """A digest of everything a report of the school's year reads: the school, its years up to ``year``,
+        every record of their cycles, its survey imports (and which were replaced), its award decisions and
+        its cached benchmarks of that year. It changes when any of them changes, and only then; records are
+        append-only, so their counts and newest ids say when. A cached PDF or page is current while it is
+        unchanged."""
+        import hashlib
+        import json
+
+        years = "SELECT school_year_id FROM school_years WHERE school_id = ? AND academic_year <= ?"
+        cycles = f"SELECT cycle_id FROM cycles WHERE school_year_id IN ({years})"
+        parts: dict[str, Any] = {
+            "school": self._rows("SELECT * FROM schools WHERE school_id = ?", (school_id,)),
+            "years": self._rows(f"SELECT school_year_id, academic_year FROM school_years "
+                                f"WHERE school_year_id IN ({years}) ORDER BY 1", (school_id, year)),
+            "cycles": self._rows(f"SELECT cycle_id, framework FROM cycles WHERE cycle_id IN ({cycles}) ORDER BY 1",
+                                 (school_id, year)),
+            "imports": self._rows(f"SELECT import_id, replaced_by FROM survey_imports "
+                                  f"WHERE school_year_id IN ({years}) ORDER BY 1", (school_id, year)),
+            "decisions": self._rows("SELECT count(*), max(decision_id) FROM award_decisions WHERE school_id = ?",
+                                    (school_id,)),
+            "benchmarks": self._rows("SELECT count(*), max(computed_at) FROM benchmarks "
+                                     "WHERE school_id = ? AND academic_year = ?", (school_id, year)),
+        }
+        for table, key in (("sef_history", "entry_id"), ("reflections", "entry_id"), ("adviser_notes", "note_id"),
+                           ("target_history", "entry_id")):
+            parts[table] = self._rows(f"SELECT count(*), max({key}) FROM {table} WHERE cycle_id IN ({cycles})",
+                                      (school_id, year))
+        text = json.dumps(parts, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
     def cycle(self, school_id: str, year: str, framework: str = DEFAULT_FRAMEWORK) -> dict | None:
         """The school's cycle for that framework and year, or None if it has none."""
         found = [c for c in self.cycles(school_id, framework) if c["academic_year"] == year]
