@@ -75,7 +75,7 @@ def _cmd_serve(args) -> int:
 
     serve(data_location(args.data), port=args.port, token=args.token, max_kernels=args.max_kernels,
           preheat=not args.no_preheat, cull_idle=args.cull_idle, public_url=args.public_url,
-          page=getattr(args, "page", "report"))
+          page=getattr(args, "page", "report"), pdf_dir=getattr(args, "pdf_dir", ""))
     return 0
 
 
@@ -688,6 +688,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cull-idle", type=int, default=900, help="shut a report down after this many idle seconds")
     p.add_argument("--no-preheat", action="store_true", help="no kernel kept ready (slower first page)")
     p.add_argument("--public-url", default="", help="the https address viewers use through a reverse proxy")
+    p.add_argument("--pdf-dir", default="", metavar="DIR",
+                   help="a wqm batch output folder: Download PDF serves its PDFs while their keys match the "
+                        "report shown (else renders one)")
     p.set_defaults(func=_cmd_serve, page="report")
 
     p = sub.add_parser("links", help="print (and write as CSV) one signed link per school for `wqm serve`; "

@@ -39,6 +39,14 @@ class Server:
         except urllib.error.HTTPError as exc:
             return exc.code, dict(exc.headers), exc.read()
 
+    def old_link(self, school: str, year: str = "", page: str = "report") -> str:
+        """A link as wqm signed them before links carried an id (school, year or any year, expiry)."""
+        from wqm_nb.serve.links import load_secret, sign
+
+        expires = int(time.time()) + 3600
+        sig = sign(load_secret(self.data), school, year, expires, page)
+        return f"{self.base}/?school={school}&year={year}&expires={expires}&sig={sig}"
+
     def links(self, *extra: str) -> list[str]:
         done = subprocess.run([sys.executable, "-m", "wqm_nb.cli", "links", "--data", str(self.data),
                                "--base-url", self.base, *self.link_args, *extra], capture_output=True, text=True,

@@ -1,4 +1,5 @@
 """`wqm serve` over plain HTTP: token, Host check, signed links, clear refusals, no files, the PDF, busy."""
+import re
 import socket
 import time
 
@@ -159,3 +160,57 @@ def test_wqm_capture_refuses_an_unknown_school_before_serving(sample_db, capsys)
 
     assert main(["capture", "NOPE1", "--data", str(sample_db)]) == 2
     assert "NOPE1" in capsys.readouterr().err
+
+
+def test_a_revoked_link_is_refused_from_its_next_request(server):
+    import subprocess
+    import sys
+
+    link = server.links("--schools", "NLT03", "--year", "2025-26")[0]
+    query = link.split("?", 1)[1]
+    assert server.get("/?" + query)[0] == 200
+    link_id = re.search(r"lid=([0-9a-f]{12})", query).group(1)
+    subprocess.run([sys.executable, "-m", "wqm_nb.cli", "links", "revoke", link_id, "--data", str(server.data)],
+                   check=True, capture_output=True)
+    status, _, body = server.get("/?" + query)
+    assert status == 403 and b"Fellside" not in body
+    assert server.get("/wqm/pdf?" + query)[0] == 403
+
+
+def test_capture_and_import_links_fetch_no_pdf(capture_server, survey_server):
+    for s, page in ((capture_server, "capture"), (survey_server, "survey-import")):
+        query = s.links("--schools", "NLT03", "--year", "2025-26")[0].split("?", 1)[1]
+        assert s.get("/?" + query)[0] == 200, page                     # the link opens its own page
+        status, headers, body = s.get("/wqm/pdf?" + query)
+        assert status == 404 and not body.startswith(b"%PDF"), page
+        assert s.get(f"/wqm/pdf?token={s.token}&school=NLT03")[0] == 404
+
+
+def test_download_pdf_serves_a_batch_pdf_only_while_its_key_is_current(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+
+    from .conftest import start_server, stop_server
+
+    out = tmp_path / "pdfs"
+    server = start_server(tmp_path, "--max-kernels", "2", "--no-preheat", "--pdf-dir", str(out))
+    try:
+        subprocess.run([sys.executable, "-m", "wqm_nb.cli", "report", "NLT03", "--data", str(server.data),
+                        "--out", str(out)], check=True, capture_output=True)
+        made = out / "NLT03_2025-26.pdf"
+        marked = made.read_bytes() + b"%% served from the batch folder\n"
+        made.write_bytes(marked)                         # a mark, to tell the batch's PDF from a fresh render
+        start = time.perf_counter()
+        status, _, body = server.get(f"/wqm/pdf?token={server.token}&school=NLT03&year=2025-26")
+        assert status == 200 and body == marked and time.perf_counter() - start < 3
+        # the data changes: the batch's PDF is no longer current, so the server renders the live one
+        from wqm_nb.store import Store
+
+        with Store.open(server.data) as store:
+            store.add_note(store.cycle("NLT03", "2025-26", "wqm")["cycle_id"], "a new note", author="t")
+        status, _, body = server.get(f"/wqm/pdf?token={server.token}&school=NLT03&year=2025-26", timeout=300)
+        assert status == 200 and body.startswith(b"%PDF") and body != marked
+        shutil.rmtree(out)
+    finally:
+        stop_server(server)

@@ -27,9 +27,12 @@ def _file_hash(path: str) -> str:
 
 def package_version() -> str:
     """This wqm's version (a new version may print the same data differently)."""
-    from .. import __version__
+    from importlib.metadata import PackageNotFoundError, version
 
-    return __version__
+    try:
+        return version("wqm-workbench")
+    except PackageNotFoundError:       # run from a checkout that was never installed
+        return "unknown"
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,19 @@ Built on Voila 0.5.13 (:class:`WqmVoila`, a ``Voila`` subclass started from a
 * ``/wqm/pdf``: the same PDF as ``wqm report``, rendered by that command in a
   subprocess (at most two at once) and kept in memory per school, year,
   framework and store version.
+* **Kernels belong to their page** (:mod:`wqm_nb.serve.kernels`): the page
+  request that gets a kernel leaves a ``wqm-kernel`` cookie limited to that
+  kernel's paths, and only that cookie opens the kernel's websocket, its
+  ``/api/kernels/<id>`` and its ``/voila/api/shutdown/<id>``; a preheated
+  kernel reads its page's query string with a key of its own (Voila's
+  ``/voila/query/<id>`` answers 403), and no query string a kernel sees holds
+  the server token. Shutdown and restart requests from the page are dropped.
+* **Checked websocket frames** (:mod:`wqm_nb.serve.frames`): v1 subprotocol
+  only, every frame checked before it is read, messages over 11 MiB refused
+  unread.
+* **No tracebacks to viewers** (:mod:`wqm_nb.serve.tracebacks`): an error id
+  in the page and over the websocket, the details in the server log.
+* ``Secure`` cookies when the public address (``--public-url``) is https.
 
 Culling (idle kernels after ``cull_idle`` seconds), a preheated kernel pool
 and the ``wqm_app`` Voila template come from Voila's own configuration. Cells
@@ -31,6 +44,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import shutil
 from functools import partial
 from urllib.parse import parse_qs
 import os
@@ -48,17 +62,29 @@ from jupyter_server.auth.login import LoginFormHandler
 from jupyter_server.auth.logout import LogoutHandler
 from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.log import _scrub_uri, log_request
+from jupyter_server.services.kernels.handlers import KernelHandler, _kernel_id_regex
+from jupyter_server.utils import url_path_join
 from tornado.httputil import split_host_and_port
 from voila.app import Voila
+from voila.request_info_handler import RequestInfoSocketHandler
+from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
 from voila.static_file_handler import AllowListFileHandler
 from voila.tornado.handler import TornadoVoilaHandler
+from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 
 from ..data import available_frameworks
+from ..export.render import school_stem
+from ..export.report_key import key_of, read_key
 from ..errors import SettingsError
 from ..export.notebooks import (SCHOOL_NOTEBOOK, SEF_CAPTURE_NOTEBOOK, STATIC_TAG, SURVEY_IMPORT_NOTEBOOK,
                                 notebook_path, resource_dir)
-from ..settings import SCHOOL_ID_PATTERN, check_academic_year
-from .links import LinkError, check_link, load_secret
+from ..settings import DEFAULT_FRAMEWORK, SCHOOL_ID_PATTERN, ReportSettings, check_academic_year
+from .frames import MAX_MESSAGE_BYTES
+from .kernels import (KERNEL_ROUTE, KEY_PATTERN, SECURE_SETTING, ClaimingKernelManager, ForbiddenQueryHandler,
+                      GuardedKernelWebsocketHandler, KernelQueryHandler, OwnedKernelHandler, OwnedShutdownHandler,
+                      WqmKernelManager, claim_kernel, forget_token)
+from .links import Link, LinkError, LinkRegistry, check_link, load_secret
+from .tracebacks import install as install_error_ids
 
 ALLOWED_HOSTS = ("localhost", "127.0.0.1")
 LINK_COOKIE = "wqm-link"
@@ -79,6 +105,9 @@ class ServerState:
     port: int = 0
     pdf_limit: int = 2
     page: str = "report"            # which page this server serves, and so which links it accepts
+    secure_cookies: bool = False    # the public address is https: every cookie is Secure
+    links: LinkRegistry | None = None   # issued and revoked links of the data (revoked ones are refused)
+    pdf_dir: str = ""               # where wqm batch left PDFs with their keys (served while current)
 
 
 STATE = ServerState()
@@ -121,9 +150,15 @@ class HostCheckedApplication(tornado.web.Application):
 # who may see what
 
 
-def _link_from(arguments: dict[str, list[bytes]]):
+def checked_link(arguments: dict[str, list[bytes]]) -> Link:
+    """The request's link, checked against this server's secret, page and revoked links (or LinkError)."""
+    return check_link(STATE.secret, arguments, page=STATE.page,
+                      revoked=STATE.links.revoked() if STATE.links is not None else ())
+
+
+def _link_from(arguments: dict[str, list[bytes]]) -> Link | None:
     try:
-        return check_link(STATE.secret, arguments, page=STATE.page)
+        return checked_link(arguments)
     except LinkError:
         return None
 
@@ -141,7 +176,7 @@ class LinkIdentityProvider(PasswordIdentityProvider):
             if link is None:
                 return None
             handler.set_secure_cookie(LINK_COOKIE, link.query(), expires_days=None, httponly=True,
-                                      samesite="Strict")
+                                      samesite="Strict", secure=STATE.secure_cookies)
             return User(username=f"{LINK_USER}{link.school}")
         cookie = handler.get_secure_cookie(LINK_COOKIE)
         if cookie:
@@ -170,7 +205,7 @@ def requested_scope(handler: tornado.web.RequestHandler) -> tuple[str, str, str]
         raise tornado.web.HTTPError(400, f"unknown framework {framework!r}")
     if is_link_user(handler):
         try:
-            link = check_link(STATE.secret, arguments, page=STATE.page)
+            link = checked_link(arguments)
         except LinkError as exc:
             raise tornado.web.HTTPError(403, str(exc)) from None
         year = link.year
@@ -242,8 +277,16 @@ def _pool_kernel_ids(kernel_manager) -> set[str]:
 
 
 class ReportHandler(_Refusing, TornadoVoilaHandler):
-    """The report page: every check first, then Voila's rendering."""
+    """The report page: every check first, then Voila's rendering. The kernel Voila gets for the
+    page is claimed for this page load (:func:`wqm_nb.serve.kernels.claim_kernel`)."""
     _pending = 0
+    _claiming: ClaimingKernelManager | None = None
+
+    @property
+    def kernel_manager(self) -> ClaimingKernelManager:
+        if self._claiming is None:
+            self._claiming = ClaimingKernelManager(self.settings["kernel_manager"], partial(claim_kernel, self))
+        return self._claiming
 
     def live_kernels(self) -> int:
         km = self.kernel_manager
@@ -265,6 +308,7 @@ class ReportHandler(_Refusing, TornadoVoilaHandler):
             self.set_header("Content-Type", "text/html; charset=utf-8")
             return self.finish(page("Busy, try again shortly",
                                     "Many reports are open right now. Please try again in a minute."))
+        forget_token(self.request)      # checked: neither the kernel nor its cached request gets it
         self.xsrf_token  # sets the _xsrf cookie, so closing the tab shuts the kernel down
         cls = type(self)
         cls._pending += 1
@@ -300,14 +344,12 @@ class PdfCache:
             self.items.popitem(last=False)
 
 
-def render_pdf(store: str, school: str, year: str, framework: str) -> bytes:
-    """The PDF exactly as ``wqm report`` makes it (the command runs in a subprocess)."""
+def render_pdf(settings: ReportSettings) -> bytes:
+    """The PDF exactly as ``wqm report`` makes it for ``settings`` (the command runs in a subprocess)."""
     with tempfile.TemporaryDirectory(prefix="wqm-pdf-") as out:
-        command = [sys.executable, "-m", "wqm_nb.cli", "report", school, "--data", store, "--out", out]
-        if year:
-            command += ["--year", year]
-        if framework:
-            command += ["--framework", framework]
+        command = [sys.executable, "-m", "wqm_nb.cli", "report", settings.school_id, "--data", settings.data,
+                   "--out", out, "--year", settings.year, "--framework", settings.framework,
+                   "--as-of", settings.as_of]
         done = subprocess.run(command, capture_output=True, text=True, timeout=300)
         if done.returncode != 0:
             raise RuntimeError(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "report failed")
@@ -315,29 +357,58 @@ def render_pdf(store: str, school: str, year: str, framework: str) -> bytes:
         return pdfs[0].read_bytes()
 
 
+def live_settings(school: str, year: str, framework: str) -> ReportSettings:
+    """The settings of the report a viewer sees now: this server's store, the year (the school's latest
+    when empty), the framework, today's date."""
+    from ..store import Store
+
+    if not year:
+        with Store.open(STATE.store, read_only=True) as store:
+            year = store.school_year(school)["academic_year"]
+    return ReportSettings(school_id=school, year=year, data=STATE.store, framework=framework or DEFAULT_FRAMEWORK)
+
+
+def stored_pdf(settings: ReportSettings, key: str) -> bytes | None:
+    """A PDF that ``wqm batch`` or ``wqm report`` left in ``--pdf-dir`` with this very key beside it."""
+    if not STATE.pdf_dir:
+        return None
+    pdf = Path(STATE.pdf_dir) / f"{school_stem(settings.school_id, settings.year, settings.framework)}.pdf"
+    return pdf.read_bytes() if pdf.is_file() and read_key(pdf) == key else None
+
+
 class PdfHandler(_Refusing, JupyterHandler):
-    """GET /wqm/pdf?school=...&year=...[&framework=...][&expires=...&sig=...]: the report as a PDF file."""
+    """GET /wqm/pdf?school=...&year=...[&framework=...][&expires=...&sig=...]: the report as a PDF file,
+    on the report page's server only (a capture or import link fetches none).
+
+    A PDF is served from the cache (or ``--pdf-dir``) only while its key
+    (:mod:`wqm_nb.export.report_key`: the school year's data version, framework,
+    threshold, benchmark file, ``as_of`` and package version) equals the key of
+    the report the viewer sees now; else it is rendered, at most ``pdf_limit``
+    at once."""
     cache = PdfCache()
     semaphore: asyncio.Semaphore | None = None
 
     @tornado.web.authenticated
     async def get(self) -> None:
+        if STATE.page != "report":
+            raise tornado.web.HTTPError(404)
         school, year, framework = requested_scope(self)
         if not school:
             raise tornado.web.HTTPError(400, "no school")
         missing = missing_in_store(school, year)
         if missing:
             raise tornado.web.HTTPError(404, missing)
-        key = (school, year, framework, os.stat(STATE.store).st_mtime_ns)
-        pdf = self.cache.get(key)
+        settings = live_settings(school, year, framework)
+        key = key_of(settings).digest
+        pdf = self.cache.get(key) or stored_pdf(settings, key)
         if pdf is None:
             if type(self).semaphore is None:
                 type(self).semaphore = asyncio.Semaphore(STATE.pdf_limit)
             async with type(self).semaphore:
                 loop = asyncio.get_running_loop()
-                pdf = await loop.run_in_executor(None, render_pdf, STATE.store, school, year, framework)
-            self.cache.put(key, pdf)
-        name = f"{school}_{year or 'latest'}{'_' + framework if framework else ''}.pdf"
+                pdf = await loop.run_in_executor(None, render_pdf, settings)
+        self.cache.put(key, pdf)
+        name = f"{school_stem(school, settings.year, settings.framework)}.pdf"
         self.set_header("Content-Type", "application/pdf")
         self.set_header("Content-Disposition", f'attachment; filename="{name}"')
         self.set_header("Cache-Control", "no-store")
@@ -349,6 +420,11 @@ class NotFoundHandler(_Refusing, tornado.web.RequestHandler):
 
     def prepare(self) -> None:
         raise tornado.web.HTTPError(404)
+
+
+#: Voila's kernel routes and what serves them here (see :mod:`wqm_nb.serve.kernels`)
+KERNEL_HANDLERS = {KernelHandler: OwnedKernelHandler, VoilaKernelWebsocketHandler: GuardedKernelWebsocketHandler,
+                   VoilaShutdownKernelHandler: OwnedShutdownHandler, RequestInfoSocketHandler: ForbiddenQueryHandler}
 
 
 class WqmVoila(Voila):
@@ -366,16 +442,27 @@ class WqmVoila(Voila):
                 handlers.append((self.server_url + "wqm/pdf", PdfHandler))
                 handlers.append((spec[0], ReportHandler, spec[2]))
                 continue
+            if cls is RequestInfoSocketHandler:            # a preheated kernel asks with its own key
+                handlers.append((url_path_join(self.server_url, KERNEL_ROUTE, KEY_PATTERN, "voila/query",
+                                               _kernel_id_regex), KernelQueryHandler))
+            if cls in KERNEL_HANDLERS:
+                handlers.append((spec[0], KERNEL_HANDLERS[cls], *spec[2:]))
+                continue
             handlers.append(spec)
         return handlers
 
     def start(self) -> None:
+        install_error_ids(self.log)
         self.connection_dir = tempfile.mkdtemp(prefix="voila_", dir=self.connection_dir_root)
         self.app = HostCheckedApplication(**self.init_settings())
         self.app.settings.update(self.tornado_settings)
         self.app.settings["wqm_port"] = self.port
         self.app.settings["log_function"] = partial(log_request, record_prometheus_metrics=False)
         self.app.settings["extra_log_scrub_param_keys"] = ["sig"]
+        self.app.settings["websocket_max_message_size"] = MAX_MESSAGE_BYTES
+        self.app.settings[SECURE_SETTING] = STATE.secure_cookies
+        if STATE.secure_cookies:
+            self.app.settings["xsrf_cookie_kwargs"] = {"secure": True}
         self.app.add_handlers(".*$", self.init_handlers())
         self.listen()
 
@@ -390,9 +477,11 @@ def default_max_kernels() -> int:
     return max(2, min(cores * 2, int(memory_gb / 0.3 / 2)))
 
 
-def prepare_store(data: Path, work_dir: Path, writable: bool = False, what: str = "the survey import form") -> Path:
+def prepare_store(data: Path, work_dir: Path | None, writable: bool = False,
+                  what: str = "the survey import form") -> Path:
     """The store the app reads: the data itself, or a CSV folder imported once into ``work_dir``
-    (refused when the page writes: what it writes would be lost with the copy)."""
+    (refused when the page writes: what it writes would be lost with the copy; ``work_dir`` is
+    needed only for a CSV folder)."""
     from ..store import build_database
     from ..store.store import store_file_for_writing
 
@@ -415,35 +504,11 @@ def public_origin(public_url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
-def serve(data: Path, port: int = 8866, token: str = "", max_kernels: int | None = None, preheat: bool = True,
-          pool_size: int = 1, cull_idle: int = 900, cull_interval: int | None = None, open_browser: bool = False,
-          public_url: str = "", page: str = "report") -> None:
-    """Start the app and block until interrupted. ``token`` empty: a random one, printed in the URL.
-
-    ``page`` is ``report`` (the leaders' report app), ``survey-import`` (the
-    survey import form) or ``capture`` (the self-evaluation form); the last
-    two write to the store. The same server, checks and links for each, each
-    link signed for its page.
-
-    ``public_url`` is the address viewers use through a reverse proxy: the
-    browser's websockets then come from that origin, which is allowed (the
-    proxy passes ``Host: 127.0.0.1:PORT``)."""
-    import secrets
-
+def voila_config(port: int, token: str, preheat: bool = True, pool_size: int = 1, cull_idle: int = 900,
+                 cull_interval: int | None = None, open_browser: bool = False, origin: str = "",
+                 secure_cookies: bool = False):
+    """The traitlets ``Config`` the app runs with (see :func:`serve` for the arguments)."""
     from traitlets.config import Config
-
-    work_dir = Path(tempfile.mkdtemp(prefix="wqm-serve-"))
-    STATE.page = page
-    if page not in PAGE_NOTEBOOKS:
-        raise SettingsError(f"unknown page {page!r} (known: {', '.join(PAGE_NOTEBOOKS)})")
-    STATE.store = str(prepare_store(data, work_dir, writable=page != "report", what=PAGE_NAMES[page]))
-    STATE.secret = load_secret(data)
-    STATE.max_kernels = max_kernels or default_max_kernels()
-    STATE.port = port
-    token = token or secrets.token_urlsafe(24)
-    os.environ["WQM_DATA"] = STATE.store          # kernels inherit the environment: the store, never the secret
-    templates = str(resource_dir("templates"))
-    os.environ["JUPYTER_PATH"] = os.pathsep.join(p for p in (templates, os.environ.get("JUPYTER_PATH", "")) if p)
 
     c = Config()
     c.Voila.ip = "127.0.0.1"
@@ -453,14 +518,17 @@ def serve(data: Path, port: int = 8866, token: str = "", max_kernels: int | None
     c.Voila.token = token
     c.Voila.config_file_paths = []
     c.Voila.identity_provider_class = LinkIdentityProvider
-    origin = public_origin(public_url)
     if origin:
         c.Voila.tornado_settings = {"allow_origin": origin}
+    if secure_cookies:
+        c.LinkIdentityProvider.secure_cookie = True        # the consultant's login cookie
     c.VoilaConfiguration.template = TEMPLATE
     c.VoilaConfiguration.allow_template_override = "NO"
     c.VoilaConfiguration.allow_theme_override = "NO"
     c.VoilaConfiguration.file_allowlist = []
     c.VoilaConfiguration.show_tracebacks = False
+    c.VoilaExecutor.cell_error_instruction = "The details are in the server log."
+    c.VoilaConfiguration.multi_kernel_manager_class = WqmKernelManager   # kernels' owners and keys
     c.VoilaConfiguration.preheat_kernel = preheat
     c.VoilaConfiguration.default_pool_size = pool_size
     c.TagRemovePreprocessor.remove_cell_tags = {STATIC_TAG}
@@ -470,7 +538,51 @@ def serve(data: Path, port: int = 8866, token: str = "", max_kernels: int | None
     c.MappingKernelManager.cull_interval = cull_interval or max(5, min(60, cull_idle // 3))
     c.MappingKernelManager.cull_connected = False
     c.MappingKernelManager.cull_busy = False
-    print(f"wqm serve: {data} on http://127.0.0.1:{port}/?token={token}", flush=True)
-    app = WqmVoila(config=c)
-    app.initialize([str(notebook_path(PAGE_NOTEBOOKS[page]))])
-    app.start()
+    return c
+
+
+def serve(data: Path, port: int = 8866, token: str = "", max_kernels: int | None = None, preheat: bool = True,
+          pool_size: int = 1, cull_idle: int = 900, cull_interval: int | None = None, open_browser: bool = False,
+          public_url: str = "", page: str = "report", pdf_dir: str | Path = "") -> None:
+    """Start the app and block until interrupted. ``token`` empty: a random one, printed in the URL.
+
+    ``page`` is ``report`` (the leaders' report app), ``survey-import`` (the
+    survey import form) or ``capture`` (the self-evaluation form); the last
+    two write to the store. The same server, checks and links for each, each
+    link signed for its page.
+
+    ``public_url`` is the address viewers use through a reverse proxy: the
+    browser's websockets then come from that origin, which is allowed (the
+    proxy passes ``Host: 127.0.0.1:PORT``); when it is https, every cookie is
+    ``Secure``.
+
+    A CSV folder is imported into a temporary folder, removed when the
+    server stops; a store file needs none."""
+    import secrets
+
+    STATE.page = page
+    if page not in PAGE_NOTEBOOKS:
+        raise SettingsError(f"unknown page {page!r} (known: {', '.join(PAGE_NOTEBOOKS)})")
+    origin = public_origin(public_url)
+    work_dir = Path(tempfile.mkdtemp(prefix="wqm-serve-")) if page == "report" and data.is_dir() else None
+    try:
+        STATE.store = str(prepare_store(data, work_dir, writable=page != "report", what=PAGE_NAMES[page]))
+        STATE.secret = load_secret(data)
+        STATE.links = LinkRegistry(data)
+        STATE.pdf_dir = str(pdf_dir or "")
+        STATE.max_kernels = max_kernels or default_max_kernels()
+        STATE.port = port
+        STATE.secure_cookies = origin.startswith("https://")
+        token = token or secrets.token_urlsafe(24)
+        os.environ["WQM_DATA"] = STATE.store      # kernels inherit the environment: the store, never the secret
+        templates = str(resource_dir("templates"))
+        os.environ["JUPYTER_PATH"] = os.pathsep.join(p for p in (templates, os.environ.get("JUPYTER_PATH", "")) if p)
+        config = voila_config(port, token, preheat, pool_size, cull_idle, cull_interval, open_browser, origin,
+                              STATE.secure_cookies)
+        print(f"wqm serve: {data} on http://127.0.0.1:{port}/?token={token}", flush=True)
+        app = WqmVoila(config=config)
+        app.initialize([str(notebook_path(PAGE_NOTEBOOKS[page]))])
+        app.start()
+    finally:
+        if work_dir is not None:
+            shutil.rmtree(work_dir, ignore_errors=True)

@@ -1,0 +1,646 @@
+"""Issue 21, as the attacker did it: one valid link (or the page's own cookies) and the kernel websocket.
+
+Every test talks to a real `wqm serve` the way the page's JavaScript does: it
+loads the page, reads the kernel id from the page, and opens
+``/api/kernels/<id>/channels`` with the cookies the page set (tornado's
+websocket client; ``v1.kernel.websocket.jupyter.org`` unless the attack is the
+missing subprotocol). Each attack is asserted to fail:
+
+1. a frame that freezes the server (eight bytes of 0xff; a widget echo read as
+   v1 without the subprotocol; offsets out of range, decreasing, a huge
+   count; a message over the size limit);
+2. another page load's kernel, by its id (websocket, ``GET``/``DELETE
+   /api/kernels/<id>``, ``/voila/api/shutdown/<id>``);
+3. ``/voila/query/<id>``, which handed the next viewer's query string
+   (consultant token included) to whoever asked;
+4. ``shutdown_request`` and restart over the websocket;
+5. kernel tracebacks (server paths) in the browser;
+6. cookies without ``Secure`` behind https;
+7. a ``wqm-serve-*`` folder left in the temporary folder.
+
+Servers that an attack may freeze are started for that test, and killed
+(SIGKILL after a short wait) in teardown. Every wait is bounded; everything
+targets 127.0.0.1.
+"""
+from __future__ import annotations
+
+import asyncio
+import http.client
+import json
+import os
+import re
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from base64 import b64encode
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from jupyter_server.services.kernels.connection.base import serialize_binary_message, serialize_msg_to_ws_v1
+from tornado.httpclient import HTTPClientError, HTTPRequest
+from tornado.websocket import WebSocketClientConnection, websocket_connect
+
+from .conftest import Server, free_port, start_server
+
+pytestmark = pytest.mark.slow
+
+V1 = "v1.kernel.websocket.jupyter.org"
+REPO = Path(__file__).resolve().parent.parent.parent
+YEAR = "2025-26"
+#: what a server path in a message looks like
+SERVER_PATHS = re.compile(r"(/work/|site-packages|\.venv|/usr/lib|/tmp/|Traceback \(most recent call last\))")
+
+
+# --------------------------------------------------------------------------
+# servers
+
+
+def launch(tmp: Path, data: Path, *args: str, env: dict | None = None, ready: str = "") -> Server:
+    """`wqm serve` on ``data`` with ``env`` added; ready when it answers (and ``ready`` is in its log)."""
+    port, token = free_port(), "test-token-123"
+    log = tmp / "serve.log"
+    process = subprocess.Popen([sys.executable, "-m", "wqm_nb.cli", "serve", "--data", str(data), "--port", str(port),
+                                "--token", token, *args], stdout=log.open("w"), stderr=subprocess.STDOUT,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}, cwd=tmp)
+    server = Server(port, token, data, process, log)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("wqm serve exited:\n" + log.read_text())
+        try:
+            if server.get("/voila/static/voila.js", timeout=2)[0] == 200 and ready in log.read_text():
+                return server
+        except OSError:
+            pass
+        time.sleep(0.2)
+    kill(server)
+    raise RuntimeError("wqm serve did not start:\n" + log.read_text())
+
+
+def kill(server: Server) -> None:
+    """Stop a server that may be frozen: SIGTERM, then SIGKILL after 5 s."""
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait(timeout=10)
+
+
+def store_copy(tmp: Path) -> Path:
+    from wqm_nb.store import build_database
+
+    return build_database(REPO / "sample_data", tmp / "wqm.sqlite")
+
+
+@pytest.fixture
+def fresh_server(tmp_path):
+    """A server of its own, for an attack that may freeze it (killed in teardown)."""
+    server = launch(tmp_path, store_copy(tmp_path), "--no-preheat", "--max-kernels", "3")
+    yield server
+    kill(server)
+
+
+@pytest.fixture(scope="module")
+def frame_server(tmp_path_factory):
+    """A server for malformed frames that cannot freeze it once fixed (killed in teardown)."""
+    tmp = tmp_path_factory.mktemp("frames")
+    server = launch(tmp, store_copy(tmp), "--no-preheat", "--max-kernels", "3")
+    yield server
+    kill(server)
+
+
+@pytest.fixture(scope="module")
+def frame_page(frame_server):
+    """A consultant's page on the frame server, whose kernel the malformed frames are sent to."""
+    page = load_page(frame_server, f"/?token={frame_server.token}&school=NLT03")
+    yield page
+    if alive(frame_server, 2):
+        close_page(frame_server, page)
+
+
+@pytest.fixture(scope="module")
+def attack_server(tmp_path_factory):
+    """A server with a preheated kernel, as deployed, for the kernel-ownership attacks."""
+    tmp = tmp_path_factory.mktemp("attacks")
+    server = start_server(tmp, "--max-kernels", "8")
+    yield server
+    kill(server)
+
+
+def alive(server: Server, seconds: float = 5) -> bool:
+    """Whether the server answers a plain HTTP request within ``seconds``."""
+    try:
+        return server.get("/voila/static/voila.js", timeout=seconds)[0] == 200
+    except OSError:
+        return False
+
+
+# --------------------------------------------------------------------------
+# pages, cookies, kernels
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes
+    set_cookies: list[str]
+    cookies: dict[str, str] = field(default_factory=dict)
+
+
+def request(server: Server, path: str, method: str = "GET", headers: dict | None = None, body: bytes | None = None,
+            timeout: float = 90) -> Response:
+    """One HTTP request to the server, every ``Set-Cookie`` kept."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=timeout)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        set_cookies = response.headers.get_all("Set-Cookie") or []
+        cookies = dict(c.split(";", 1)[0].split("=", 1) for c in set_cookies)
+        return Response(response.status, response.read(), set_cookies, cookies)
+    finally:
+        conn.close()
+
+
+@dataclass
+class Page:
+    kernel_id: str
+    cookies: dict[str, str]
+    html: str
+    set_cookies: list[str]
+
+
+def load_page(server: Server, path: str, timeout: float = 90) -> Page:
+    """Load a page as a browser would; its kernel id and the cookies it set."""
+    response = request(server, path, timeout=timeout)
+    assert response.status == 200, (path, response.status, response.body[:300])
+    html = response.body.decode()
+    kernel_id = re.search(r'"kernelId": "([0-9a-f-]{36})"', html).group(1)
+    return Page(kernel_id, response.cookies, html, response.set_cookies)
+
+
+def link_page(server: Server, school: str) -> Page:
+    link = server.links("--schools", school, "--year", YEAR)[0]
+    return load_page(server, "/?" + link.split("?", 1)[1])
+
+
+def cookie_header(*jars: dict[str, str]) -> str:
+    merged: dict[str, str] = {}
+    for jar in jars:
+        merged.update(jar)
+    return "; ".join(f"{k}={v}" for k, v in merged.items())
+
+
+def close_page(server: Server, page: Page) -> None:
+    """What the page does when its tab closes: post to /voila/api/shutdown/<id> with its _xsrf."""
+    request(server, f"/voila/api/shutdown/{page.kernel_id}", "POST",
+            headers={"Cookie": cookie_header(page.cookies), "Content-Type": "application/x-www-form-urlencoded"},
+            body=f"_xsrf={page.cookies.get('_xsrf', '')}".encode(), timeout=20)
+
+
+def run(coroutine, timeout: float = 30):
+    """Run a coroutine to the end, or fail after ``timeout`` seconds."""
+    return asyncio.run(asyncio.wait_for(coroutine, timeout))
+
+
+async def connect(server: Server, kernel_id: str, cookies: dict[str, str], v1: bool = True,
+                  query: str = "", headers: dict | None = None) -> WebSocketClientConnection:
+    url = f"ws://127.0.0.1:{server.port}/api/kernels/{kernel_id}/channels?session_id={uuid.uuid4().hex}{query}"
+    all_headers = {"Cookie": cookie_header(cookies)} if cookies else {}
+    all_headers.update(headers or {})
+    return await websocket_connect(HTTPRequest(url, headers=all_headers, request_timeout=20, connect_timeout=10),
+                                   subprotocols=[V1] if v1 else None)
+
+
+async def refused(server: Server, kernel_id: str, cookies: dict[str, str], **kwargs) -> int:
+    """The HTTP status a websocket handshake gets (101 if it was accepted)."""
+    try:
+        ws = await connect(server, kernel_id, cookies, **kwargs)
+    except HTTPClientError as exc:
+        return exc.code
+    ws.close()
+    return 101
+
+
+def message(msg_type: str, content: dict, channel: str = "shell", buffers: tuple[bytes, ...] = ()) -> bytes:
+    """A v1 frame, serialized exactly as jupyter_server does it."""
+    parts = [json.dumps(p).encode() for p in (
+        {"msg_id": uuid.uuid4().hex, "msg_type": msg_type, "username": "", "session": "attacker",
+         "date": "", "version": "5.3"}, {}, {}, content)]
+    return serialize_msg_to_ws_v1([*parts, *buffers], channel)
+
+
+def decode(frame: bytes | str) -> tuple[str, dict, bytes]:
+    """(msg_type, content, raw content) of a frame from the server (v1 or the older JSON)."""
+    if isinstance(frame, str):
+        msg = json.loads(frame)
+        return msg["header"]["msg_type"], msg["content"], frame.encode()
+    count = int.from_bytes(frame[:8], "little")
+    assert count < 1000
+    offsets = [int.from_bytes(frame[8 * (i + 1):8 * (i + 2)], "little") for i in range(count)]
+    raw = frame[offsets[4]:offsets[5]]
+    return json.loads(frame[offsets[1]:offsets[2]])["msg_type"], json.loads(raw), raw
+
+
+async def collect(ws: WebSocketClientConnection, seconds: float, until: str = "") -> list[tuple[str, dict, bytes]]:
+    """The messages that arrive within ``seconds`` (or up to the first ``until`` message)."""
+    got = []
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            frame = await asyncio.wait_for(ws.read_message(), left)
+        except asyncio.TimeoutError:
+            break
+        if frame is None:
+            break
+        got.append(decode(frame))
+        if until and got[-1][0] == until:
+            break
+    return got
+
+
+async def comm_ids(ws: WebSocketClientConnection) -> list[str]:
+    await ws.write_message(message("comm_info_request", {}), binary=True)
+    replies = [m for m in await collect(ws, 15, until="comm_info_reply") if m[0] == "comm_info_reply"]
+    assert replies, "no comm_info_reply"
+    return list(replies[0][1]["comms"])
+
+
+async def closed_with(ws: WebSocketClientConnection, seconds: float = 5) -> int | None:
+    """The close code once the server closes the socket (None if it stays open ``seconds``)."""
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            if await asyncio.wait_for(ws.read_message(), left) is None:
+                return ws.close_code
+        except asyncio.TimeoutError:
+            break
+    return None
+
+
+def close_code_from(s: socket.socket, data: bytes, seconds: float) -> int | None:
+    """Read a server's websocket frames from a raw socket until its close frame: the close code."""
+    deadline = time.monotonic() + seconds
+    s.settimeout(1)
+    while time.monotonic() < deadline:
+        while len(data) >= 2:
+            opcode, length, start = data[0] & 0x0F, data[1] & 0x7F, 2
+            if length == 126:
+                length, start = int.from_bytes(data[2:4], "big"), 4
+            elif length == 127:
+                length, start = int.from_bytes(data[2:10], "big"), 10
+            if len(data) < start + length:
+                break
+            if opcode == 0x8:
+                return int.from_bytes(data[start:start + 2], "big")
+            data = data[start + length:]
+        try:
+            chunk = s.recv(65536)
+        except socket.timeout:
+            continue
+        if not chunk:
+            return None
+        data += chunk
+    return None
+
+
+# --------------------------------------------------------------------------
+# 1. frames
+
+
+def test_eight_bytes_of_0xff_close_the_socket_and_the_server_keeps_answering(fresh_server):
+    page = load_page(fresh_server, f"/?token={fresh_server.token}&school=NLT03")
+
+    async def attack():
+        ws = await connect(fresh_server, page.kernel_id, page.cookies)
+        await ws.write_message(b"\xff" * 8, binary=True)
+        return await closed_with(ws)
+
+    try:
+        code = run(attack(), timeout=20)
+    except asyncio.TimeoutError:
+        code = "no answer"
+    assert alive(fresh_server), "the server froze"
+    assert code == 1008
+
+
+def test_a_widget_echo_without_the_subprotocol_cannot_freeze_the_server(fresh_server):
+    """No subprotocol: the older protocol, whose echoed binary message Voila read as v1 (a count of 8.6e17)."""
+    page = load_page(fresh_server, f"/?token={fresh_server.token}&school=NLT03")
+
+    async def attack():
+        try:
+            ws = await connect(fresh_server, page.kernel_id, page.cookies, v1=False)
+        except HTTPClientError as exc:
+            return exc.code
+        await ws.write_message(json.dumps({"header": {"msg_id": "1", "msg_type": "comm_info_request", "username": "",
+                                                      "session": "a", "date": "", "version": "5.3"},
+                                           "parent_header": {}, "metadata": {}, "content": {}, "channel": "shell"}))
+        comms = []
+        for _, content, _ in await collect(ws, 15, until="comm_info_reply"):
+            comms = list(content.get("comms", {})) or comms
+        for comm in comms:
+            msg = {"header": {"msg_id": uuid.uuid4().hex, "msg_type": "comm_msg", "username": "", "session": "a",
+                              "date": "", "version": "5.3"}, "parent_header": {}, "metadata": {}, "channel": "shell",
+                   "content": {"comm_id": comm, "data": {"method": "update", "state": {"description": None},
+                                                         "buffer_paths": [["description"]]}},
+                   "buffers": [b"echo me"]}
+            await ws.write_message(serialize_binary_message(msg), binary=True)
+        await collect(ws, 3)
+        return 101
+
+    try:
+        status = run(attack(), timeout=40)
+    except asyncio.TimeoutError:
+        status = "no answer"
+    assert alive(fresh_server), "the server froze"
+    assert status == 400                    # only v1 is spoken
+
+
+@pytest.mark.parametrize("frame", [
+    pytest.param(lambda good: good[:-1], id="shorter-than-its-offsets"),
+    pytest.param(lambda good: good[:8] + (10**9).to_bytes(8, "little") + good[16:], id="offset-out-of-range"),
+    pytest.param(lambda good: good[:16] + good[24:32] + good[16:24] + good[32:], id="decreasing-offsets"),
+    pytest.param(lambda good: (7).to_bytes(8, "little") + good[8:], id="count-past-the-table"),
+    pytest.param(lambda good: b"\x00" * 8 + good[8:], id="no-offsets"),
+    pytest.param(lambda good: "a text frame", id="text-frame"),
+    pytest.param(lambda good: (2**40).to_bytes(8, "little") + good[8:], id="huge-count"),
+])
+def test_a_malformed_frame_closes_the_socket(frame_server, frame_page, frame):
+    if not alive(frame_server):
+        pytest.fail("the frame server froze in an earlier test")
+    bad = frame(message("kernel_info_request", {}))
+
+    async def attack():
+        ws = await connect(frame_server, frame_page.kernel_id, frame_page.cookies)
+        await ws.write_message(bad, binary=isinstance(bad, bytes))
+        return await closed_with(ws)
+
+    try:
+        code = run(attack(), timeout=20)
+    except asyncio.TimeoutError:
+        code = "no answer"
+    assert alive(frame_server), "the server froze"
+    assert code == 1008
+
+
+@pytest.mark.parametrize("claimed", [2**40, 11 * 2**20 + 1])
+def test_a_message_over_the_limit_is_refused_before_it_is_read(frame_server, frame_page, claimed):
+    """A frame header claiming more than 11 MiB, and nothing after it: refused with 1009 (message too big)."""
+    page = frame_page
+    with socket.create_connection(("127.0.0.1", frame_server.port), timeout=10) as s:
+        s.sendall((f"GET /api/kernels/{page.kernel_id}/channels?session_id=big HTTP/1.1\r\n"
+                   f"Host: 127.0.0.1:{frame_server.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                   f"Sec-WebSocket-Key: {b64encode(os.urandom(16)).decode()}\r\nSec-WebSocket-Version: 13\r\n"
+                   f"Sec-WebSocket-Protocol: {V1}\r\nCookie: {cookie_header(page.cookies)}\r\n\r\n").encode())
+        head = b""
+        while b"\r\n\r\n" not in head and len(head) < 10000:
+            head += s.recv(4096)
+        assert head.startswith(b"HTTP/1.1 101"), head[:200]
+        s.sendall(bytes([0x82, 0x80 | 127]) + claimed.to_bytes(8, "big") + os.urandom(4))
+        code = close_code_from(s, head.split(b"\r\n\r\n", 1)[1], seconds=10)
+    assert code == 1009
+    assert alive(frame_server)
+
+
+def test_an_upload_at_the_forms_limit_fits_in_one_message(frame_server, frame_page):
+    """The survey import form takes a 10 MB file, sent in one message: the limit leaves room for it."""
+    from wqm_nb.ui.survey_import_app import UPLOAD_LIMIT_MB
+
+    page = frame_page
+    upload = message("comm_msg", {"comm_id": "0" * 32, "data": {"method": "update", "state": {"value": None},
+                                                               "buffer_paths": [["value"]]}},
+                     buffers=(b"x" * (UPLOAD_LIMIT_MB * 2**20),))
+
+    async def send():
+        ws = await connect(frame_server, page.kernel_id, page.cookies)
+        await ws.write_message(upload, binary=True)
+        await ws.write_message(message("kernel_info_request", {}), binary=True)
+        got = await collect(ws, 20, until="kernel_info_reply")
+        ws.close()
+        return ws.close_code, [m[0] for m in got]
+
+    code, types = run(send(), timeout=40)
+    assert "kernel_info_reply" in types, (code, types)
+
+
+
+# --------------------------------------------------------------------------
+# 2. kernels belong to their page load
+
+
+def test_another_page_loads_kernel_is_refused(attack_server):
+    mine, theirs = link_page(attack_server, "NLT01"), link_page(attack_server, "NLT05")
+    try:
+        # the attacker's own cookies (a valid link for NLT01, its page's kernel cookie) on the other kernel
+        assert run(refused(attack_server, theirs.kernel_id, mine.cookies)) == 403
+        headers = {"Cookie": cookie_header(mine.cookies), "X-XSRFToken": mine.cookies["_xsrf"]}
+        assert request(attack_server, f"/api/kernels/{theirs.kernel_id}", headers=headers).status == 403
+        assert request(attack_server, f"/api/kernels/{theirs.kernel_id}", "DELETE", headers=headers).status == 403
+        assert request(attack_server, f"/voila/api/shutdown/{theirs.kernel_id}", "POST", headers=headers,
+                       body=f"_xsrf={mine.cookies['_xsrf']}".encode()).status == 403
+        # the other page's link cookie without its kernel cookie; the consultant's token on another browser
+        link_only = {k: v for k, v in theirs.cookies.items() if k != "wqm-kernel"}
+        token = {"Authorization": f"token {attack_server.token}"}
+        assert run(refused(attack_server, theirs.kernel_id, link_only)) == 403
+        assert run(refused(attack_server, theirs.kernel_id, {}, headers=token)) == 403
+        assert run(refused(attack_server, theirs.kernel_id, {}, query=f"&token={attack_server.token}")) == 403
+        assert request(attack_server, f"/api/kernels/{theirs.kernel_id}", headers=token).status == 403
+        assert request(attack_server, f"/api/kernels/{theirs.kernel_id}", "DELETE", headers=token).status == 403
+        # the owner: its websocket opens and the kernel is there
+        assert run(refused(attack_server, theirs.kernel_id, theirs.cookies)) == 101
+        owner = {"Cookie": cookie_header(theirs.cookies)}
+        assert request(attack_server, f"/api/kernels/{theirs.kernel_id}", headers=owner).status == 200
+    finally:
+        close_page(attack_server, mine)
+        close_page(attack_server, theirs)
+
+
+def test_the_kernel_cookie_is_httponly_strict_and_limited_to_its_kernel(attack_server):
+    page = link_page(attack_server, "NLT02")
+    try:
+        kernel_cookies = [c for c in page.set_cookies if c.startswith("wqm-kernel=")]
+        paths = sorted(re.search(r"Path=([^;]+)", c).group(1) for c in kernel_cookies)
+        assert paths == [f"/api/kernels/{page.kernel_id}", f"/voila/api/shutdown/{page.kernel_id}"]
+        for cookie in kernel_cookies:
+            assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Secure" not in cookie   # plain http here
+    finally:
+        close_page(attack_server, page)
+
+
+# --------------------------------------------------------------------------
+# 3. /voila/query/<id>
+
+
+def _pool_kernel(server: Server, taken: set[str], seconds: float = 60) -> str:
+    """The id of the preheated kernel waiting for the next viewer (from the server's log)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        log = server.log.read_text()
+        started = re.findall(r"Kernel started: ([0-9a-f-]{36})", log)
+        gone = set(re.findall(r"Kernel shutdown: ([0-9a-f-]{36})", log))
+        used = set(re.findall(r"Using pre-heated kernel: ([0-9a-f-]{36})", log))
+        waiting = [k for k in started if k not in gone | used | taken]
+        if len(waiting) == 1:
+            return waiting[0]
+        time.sleep(0.3)
+    raise AssertionError("no preheated kernel waiting")
+
+
+def test_voila_query_answers_only_the_kernel_itself(attack_server):
+    """The attack: wait on the preheated kernel's query, then a consultant opens a page."""
+    pool = _pool_kernel(attack_server, set())
+
+    async def listen(path: str, headers: dict | None = None, seconds: float = 60) -> tuple[int, str | None]:
+        try:
+            ws = await websocket_connect(HTTPRequest(f"ws://127.0.0.1:{attack_server.port}{path}",
+                                                     headers=headers or {}, request_timeout=10, connect_timeout=10))
+        except HTTPClientError as exc:
+            return exc.code, None
+        try:
+            return 101, await asyncio.wait_for(ws.read_message(), seconds)
+        except asyncio.TimeoutError:
+            return 101, None
+        finally:
+            ws.close()
+
+    async def attack():
+        listener = asyncio.ensure_future(listen(f"/voila/query/{pool}"))
+        await asyncio.sleep(0.5)
+        loop = asyncio.get_running_loop()
+        try:
+            viewer = await loop.run_in_executor(None, lambda: request(
+                attack_server, f"/?token={attack_server.token}&school=NLT03", timeout=45))
+        except OSError as exc:
+            viewer = exc
+        return await listener, viewer
+
+    (status, stolen), viewer = run(attack(), timeout=120)
+    assert stolen is None, f"the attacker read {stolen}"
+    assert status == 403
+    assert isinstance(viewer, Response) and viewer.status == 200 and b"Fellside" in viewer.body, "the page hung"
+    close_page(attack_server, Page(re.search(r'"kernelId": "([0-9a-f-]{36})"', viewer.body.decode()).group(1),
+                                   viewer.cookies, "", []))
+
+    # with credentials: the consultant's token, a link's cookies, a made-up kernel key
+    other = link_page(attack_server, "NLT02")
+    close_page(attack_server, other)
+    pool = _pool_kernel(attack_server, {other.kernel_id})
+    for path, headers in [(f"/voila/query/{pool}?token={attack_server.token}", None),
+                          (f"/voila/query/{pool}", {"Authorization": f"token {attack_server.token}"}),
+                          (f"/voila/query/{pool}", {"Cookie": cookie_header(other.cookies)}),
+                          (f"/wqm-kernel/{'A' * 43}/voila/query/{pool}", None)]:
+        assert run(listen(path, headers, seconds=1)) == (403, None), path
+
+
+# --------------------------------------------------------------------------
+# 4. shutdown and restart from the page
+
+
+def test_shutdown_and_restart_requests_from_the_page_are_dropped(attack_server):
+    page = link_page(attack_server, "NLT06")
+
+    async def attack():
+        ws = await connect(attack_server, page.kernel_id, page.cookies)
+        before = await comm_ids(ws)
+        replies = []
+        for restart in (False, True):
+            await ws.write_message(message("shutdown_request", {"restart": restart}, channel="control"), binary=True)
+            replies += [m[0] for m in await collect(ws, 3)]
+            try:
+                after = await comm_ids(ws)
+            except AssertionError:
+                after = []
+        ws.close()
+        return before, after, replies
+
+    try:
+        before, after, replies = run(attack(), timeout=60)
+        assert "shutdown_reply" not in replies
+        assert before and after == before                 # the same kernel, its widgets intact
+        assert f"kernel {page.kernel_id} restarted" not in attack_server.log.read_text()
+    finally:
+        close_page(attack_server, page)
+    # closing the tab still frees the kernel at once (and only for its owner)
+    assert f"Kernel shutdown: {page.kernel_id}" in attack_server.log.read_text()
+
+
+# --------------------------------------------------------------------------
+# 5. tracebacks
+
+
+def test_kernel_tracebacks_reach_the_browser_only_as_an_error_id(attack_server):
+    page = link_page(attack_server, "NLT07")
+
+    async def attack():
+        ws = await connect(attack_server, page.kernel_id, page.cookies)
+        for comm in await comm_ids(ws):      # an index no dropdown has: a TraitError in the kernel
+            await ws.write_message(message("comm_msg", {"comm_id": comm, "data": {
+                "method": "update", "state": {"index": 999}, "buffer_paths": []}}), binary=True)
+        got = await collect(ws, 6)
+        ws.close()
+        return got
+
+    try:
+        got = run(attack(), timeout=60)
+    finally:
+        close_page(attack_server, page)
+    errors = [content for msg_type, content, _ in got if msg_type == "error"]
+    assert errors, "no error came back"
+    for msg_type, content, raw in got:
+        assert not SERVER_PATHS.search(raw.decode()), f"{msg_type}: {raw[:300]!r}"
+    ids = set(re.findall(r"error id ([0-9a-f]{8})", json.dumps(errors)))
+    assert ids
+    log = attack_server.log.read_text()
+    for error_id in ids:
+        assert re.search(rf"error id {error_id}.*\n.*TraitError", log), error_id
+
+
+def test_a_failed_notebook_page_shows_only_an_error_id(fresh_server):
+    with sqlite3.connect(fresh_server.data) as conn:          # the report's survey answers are gone
+        conn.execute("DROP TABLE survey_answers")
+    response = request(fresh_server, f"/?token={fresh_server.token}&school=NLT03")
+    body = response.body.decode()
+    assert not SERVER_PATHS.search(body), SERVER_PATHS.search(body).group(0)
+    assert "show_tracebacks" not in body
+    error_id = re.search(r"error id ([0-9a-f]{8})", body).group(1)
+    assert re.search(rf"error id {error_id}[^\n]*\n.*survey_answers", fresh_server.log.read_text())
+
+
+# --------------------------------------------------------------------------
+# 6, 7. cookies behind https; temporary folders
+
+
+def test_cookies_are_secure_behind_https_and_no_temporary_folder_is_left(tmp_path):
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    server = launch(tmp_path, store_copy(tmp_path), "--no-preheat", "--public-url", "https://wellbeing.trust.example",
+                    env={"TMPDIR": str(temp)})
+    try:
+        page = link_page(server, "NLT03")
+        consultant = request(server, f"/?token={server.token}&school=NLT03")
+        cookies = page.set_cookies + consultant.set_cookies
+        for cookie in cookies:
+            assert "; Secure" in cookie, cookie
+        assert {"wqm-link", "wqm-kernel", "_xsrf"} <= {c.split("=", 1)[0] for c in cookies}
+    finally:
+        kill(server)
+    assert not list(temp.glob("wqm-serve-*"))
+
+
+def test_no_temporary_folder_is_left_by_a_csv_folder(tmp_path):
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    data = tmp_path / "csv"
+    shutil.copytree(REPO / "sample_data", data)
+    server = launch(tmp_path, data, "--no-preheat", env={"TMPDIR": str(temp)})
+    try:
+        assert list(temp.glob("wqm-serve-*")), "the CSV folder is imported into a temporary folder"
+    finally:
+        kill(server)
+    assert not list(temp.glob("wqm-serve-*"))
