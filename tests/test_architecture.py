@@ -11,9 +11,10 @@ PACKAGE = Path(__file__).resolve().parent.parent / "wqm_nb"
 TESTS = Path(__file__).resolve().parent
 
 #: Lower numbers are lower layers; a module may import only its own rank or lower.
-LAYERS = {"errors": 0, "settings": 0, "spreadsheet": 0, "data": 1, "store": 2, "intake": 3, "model": 3, "present": 4,
+LAYERS = {"errors": 0, "settings": 0, "spreadsheet": 0, "data": 1, "store": 2, "intake": 3, "model": 3,
+          "disclosure": 3, "present": 4,
           "export": 5, "sample": 5, "ui": 5, "batch": 6, "serve": 6, "cli": 7}
-HEAVY = ("pandas", "numpy", "matplotlib", "seaborn", "papermill", "weasyprint", "nbconvert", "jinja2")
+HEAVY = ("pandas", "numpy", "matplotlib", "seaborn", "papermill", "weasyprint", "nbconvert", "jinja2", "scipy")
 
 
 def modules() -> list[Path]:

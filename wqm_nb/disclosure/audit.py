@@ -1,0 +1,239 @@
+"""The outsider's audit: what can be worked out from everything published, taken together.
+
+An outsider who reads every table the tool publishes about a school year
+knows a set of linear facts about unknown whole-number counts: each shown
+figure, as an interval (its printed rounding); each hidden figure's reason
+(``fewer than 5 responses`` says 1 to 4 respondents); the public mappings
+(which items make which section under each framework), so that the cells of
+different tables are sums of the same unknowns; pupils on roll; and the
+published decisions (a threshold met or not). :class:`AuditModel` holds those
+facts as a linear system over non-negative unknowns, and :meth:`AuditModel.range_of`
+asks, by linear programming, for the least and greatest value any quantity
+(a hidden cell's respondents, answers, agreeing or not agreeing answers, sum
+of answers) can take under them.
+
+This is the linked-table audit of tau-ARGUS and sdcTable: the linear
+relaxation gives bounds at least as wide as the true whole-number ones; each
+bound is rounded inward (a count is whole) before it is tested for a single
+value, and :meth:`AuditModel.integer_range_of` (mixed-integer programming)
+confirms it in tests. A quantity whose range is one value is disclosed; so is
+"all agree" or "none agree" when it is forced.
+
+scipy (HiGHS) is imported only when an audit runs, so the command line stays
+light.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping
+
+#: a linear expression: unknown index -> coefficient
+Expr = dict[int, float]
+INF = math.inf
+#: slack for floating-point bounds before they are rounded inward
+TOLERANCE = 1e-7
+
+
+def expr(*terms: Mapping[int, float] | int, scale: float = 1.0) -> Expr:
+    """The sum of ``terms`` (unknown indexes, or expressions), times ``scale``."""
+    out: Expr = {}
+    for term in terms:
+        items = {term: 1.0}.items() if isinstance(term, int) else term.items()
+        for k, v in items:
+            out[k] = out.get(k, 0.0) + v * scale
+    return {k: v for k, v in out.items() if v}
+
+
+def minus(a: Mapping[int, float], b: Mapping[int, float]) -> Expr:
+    """``a - b``."""
+    return expr(a, expr(b, scale=-1.0))
+
+
+@dataclass(frozen=True)
+class Range:
+    """The values a quantity can take: ``low`` to ``high`` (whole numbers after inward rounding)."""
+    low: float
+    high: float
+
+    @property
+    def single(self) -> bool:
+        """Whether the quantity is worked out exactly (or nothing is feasible, which the audit treats alike)."""
+        return self.low >= self.high
+
+    def rounded(self) -> "Range":
+        """Bounds of a whole-number quantity, rounded inward."""
+        low = math.ceil(self.low - TOLERANCE) if math.isfinite(self.low) else self.low
+        high = math.floor(self.high + TOLERANCE) if math.isfinite(self.high) else self.high
+        return Range(low, high)
+
+
+@dataclass
+class AuditModel:
+    """Linear facts about non-negative unknowns (see the module notes)."""
+    names: list[str] = field(default_factory=list)
+    lower: list[float] = field(default_factory=list)
+    upper: list[float] = field(default_factory=list)
+    #: rows ``low <= expr <= high``
+    rows: list[tuple[Expr, float, float]] = field(default_factory=list)
+
+    def unknown(self, name: str, low: float = 0.0, high: float = INF) -> int:
+        """A new non-negative unknown; its index."""
+        self.names.append(name)
+        self.lower.append(max(0.0, low))
+        self.upper.append(high)
+        return len(self.names) - 1
+
+    def between(self, e: Mapping[int, float], low: float = -INF, high: float = INF) -> None:
+        """``low <= e <= high``."""
+        if low == -INF and high == INF:
+            return
+        self.rows.append((dict(e), low, high))
+
+    def equals(self, e: Mapping[int, float], value: float) -> None:
+        self.between(e, value, value)
+
+    def at_least(self, e: Mapping[int, float], value: float) -> None:
+        self.between(e, value, INF)
+
+    def at_most(self, e: Mapping[int, float], value: float) -> None:
+        self.between(e, -INF, value)
+
+    def share_between(self, part: Mapping[int, float], whole: Mapping[int, float], low: float, high: float) -> None:
+        """``low <= part / whole <= high`` (for whole > 0), as two linear rows."""
+        if low > 0:
+            self.at_least(minus(part, expr(whole, scale=low)), 0.0)
+        if high < INF:
+            self.at_most(minus(part, expr(whole, scale=high)), 0.0)
+
+    # -- solving --------------------------------------------------------------
+
+    def _matrices(self):
+        import numpy as np
+        from scipy.sparse import csr_matrix
+
+        data, rows, cols = [], [], []
+        for r, (e, _, _) in enumerate(self.rows):
+            for k, v in e.items():
+                data.append(v)
+                rows.append(r)
+                cols.append(k)
+        a = csr_matrix((data, (rows, cols)), shape=(max(len(self.rows), 1), len(self.names)))
+        low = np.array([lo for _, lo, _ in self.rows] or [-np.inf], dtype=float)
+        high = np.array([hi for _, _, hi in self.rows] or [np.inf], dtype=float)
+        return a, low, high
+
+    def _objective(self, e: Mapping[int, float], sign: float):
+        import numpy as np
+
+        c = np.zeros(len(self.names))
+        for k, v in e.items():
+            c[k] = sign * v
+        return c
+
+    def range_of(self, e: Mapping[int, float]) -> Range:
+        """The least and greatest value of ``e`` under the facts, by linear programming (not rounded)."""
+        from scipy.optimize import linprog
+
+        a, low, high = self._matrices()
+        bounds = list(zip(self.lower, [None if math.isinf(u) else u for u in self.upper]))
+        out = []
+        for sign in (1.0, -1.0):
+            result = linprog(self._objective(e, sign), bounds=bounds, method="highs",
+                             **(_constraints(a, low, high) if self.rows else {}))
+            if result.status == 2:       # infeasible: nothing can be said (the audit treats it as disclosed)
+                return Range(INF, -INF)
+            out.append(-INF * sign if result.status == 3 else sign * result.fun)
+        return Range(out[0], out[1])
+
+    def integer_range_of(self, e: Mapping[int, float]) -> Range:
+        """The least and greatest value of ``e`` with every unknown a whole number (mixed-integer programming;
+        slower, for tests that confirm the linear audit)."""
+        import numpy as np
+        from scipy.optimize import Bounds, LinearConstraint, milp
+
+        a, low, high = self._matrices()
+        bounds = Bounds(np.array(self.lower), np.array(self.upper))
+        constraints = [LinearConstraint(a, low, high)] if self.rows else []
+        out = []
+        for sign in (1.0, -1.0):
+            result = milp(self._objective(e, sign), integrality=np.ones(len(self.names)), bounds=bounds,
+                          constraints=constraints)
+            if result.status == 2:
+                return Range(INF, -INF)
+            out.append(-INF * sign if result.status == 3 or result.fun is None else sign * result.fun)
+        return Range(out[0], out[1])
+
+
+def _constraints(a, low, high) -> dict:
+    """``linprog``'s ``A_ub``/``b_ub`` and ``A_eq``/``b_eq`` from two-sided rows."""
+    import numpy as np
+    from scipy.sparse import vstack
+
+    eq = np.isfinite(low) & np.isfinite(high) & (low == high)
+    upper = np.isfinite(high) & ~eq
+    lower = np.isfinite(low) & ~eq
+    out: dict = {}
+    parts, bounds = [], []
+    if upper.any():
+        parts.append(a[np.flatnonzero(upper)])
+        bounds.append(high[upper])
+    if lower.any():
+        parts.append(-a[np.flatnonzero(lower)])
+        bounds.append(-low[lower])
+    if parts:
+        out["A_ub"] = vstack(parts)
+        out["b_ub"] = np.concatenate(bounds)
+    if eq.any():
+        out["A_eq"] = a[np.flatnonzero(eq)]
+        out["b_eq"] = low[eq]
+    return out
+
+
+@dataclass(frozen=True)
+class CellQuantities:
+    """A hidden cell's quantities as expressions over the model's unknowns."""
+    n: Expr
+    answers: Expr
+    agree: Expr
+    total: Expr | None = None       # the sum of answers (for a mean); None where none is published
+
+    def named(self) -> dict[str, Expr]:
+        out = {"respondents": self.n, "answers": self.answers, "agreeing": self.agree,
+               "not agreeing": minus(self.answers, self.agree)}
+        if self.total is not None:
+            out["sum"] = self.total
+        return out
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What the outsider can work out about one hidden cell: each quantity's range, and what is disclosed."""
+    cell: str
+    ranges: dict[str, Range]
+
+    @property
+    def disclosed(self) -> list[str]:
+        """The quantities worked out to one value, and "all agree" / "none agree" when forced."""
+        out = [q for q, r in self.ranges.items() if r.single]
+        if "not agreeing" in self.ranges and self.ranges["not agreeing"].high <= 0 and \
+                self.ranges["answers"].low > 0:
+            out.append("all agree")
+        if "agreeing" in self.ranges and self.ranges["agreeing"].high <= 0 and self.ranges["answers"].low > 0:
+            out.append("none agree")
+        return out
+
+
+def audit(model: AuditModel, hidden: Mapping[str, CellQuantities], integer: bool = False) -> list[Finding]:
+    """For every hidden cell, the range of each of its quantities (rounded inward)."""
+    solve = model.integer_range_of if integer else model.range_of
+    return [Finding(name, {q: solve(e).rounded() for q, e in cell.named().items()})
+            for name, cell in hidden.items()]
+
+
+def cleared(findings: Iterable[Finding]) -> bool:
+    """Whether nothing hidden is disclosed."""
+    return not any(f.disclosed for f in findings)
+
+
+__all__ = ["AuditModel", "CellQuantities", "Expr", "Finding", "INF", "Range", "audit", "cleared", "expr", "minus"]

@@ -1,0 +1,155 @@
+"""One survey's published tables, every framework at once, as the outsider's linear model.
+
+A survey's answers are counted per item and subgroup; every table the tool
+publishes about it (a framework's sections, whole groups and subgroups) sums
+the same counts over other sets of items. :func:`survey_model` writes what an
+outsider knows of them as an :class:`~wqm_nb.disclosure.audit.AuditModel`:
+
+Unknowns, per item ``i`` and subgroup ``g`` (``""``: those who did not say):
+answers ``a[i,g]``, agreeing answers ``y[i,g]``, sum of answers ``s[i,g]``;
+per section ``S`` and subgroup: respondents ``n[S,g]``; per subgroup: its
+respondents ``N[g]``.
+
+Facts that hold for any data: ``y <= a``; each answer is on the scale, and
+agreeing ones at or above its threshold, so the sum lies between what the
+lowest and the highest answers would give; one answer per respondent and
+item (``a[i,g] <= N[g]``); a section's respondents answered at least one
+and at most all of its items (``a[i,g] <= n[S,g] <= N[g]`` for ``i`` in
+``S``, and ``n[S,g] <= sum a <= |S| n[S,g]``).
+
+Facts from the publication (:class:`PublishedCell`): a shown cell's
+respondents and answers (exact), its share agreeing and its mean (each an
+interval: what rounds to the printed value); a hidden cell's reason (fewer
+than the threshold: 1 to threshold - 1 respondents; hidden to protect
+another: at least the threshold; no responses: 0); the survey's published
+respondents, when shown.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .audit import INF, AuditModel, CellQuantities, Expr, expr
+
+#: why a cell is hidden, as the outsider reads it
+TOO_FEW = "too_few"
+PROTECTS = "protects"
+NONE = "no_responses"
+
+
+@dataclass(frozen=True)
+class SurveyLayout:
+    """What is public about a survey's structure: its items, subgroups, scale and each section's items."""
+    survey: str
+    items: tuple[str, ...]
+    subgroups: tuple[str, ...]                  # the parts ("" for those who did not say); ("",) without a question
+    sections: dict[str, frozenset[str]]         # section key (e.g. "wqm:P1") -> its items
+    scale_min: int = 1
+    scale_max: int = 5
+    high_min: int = 4
+
+
+@dataclass(frozen=True)
+class PublishedCell:
+    """One published cell as an outsider reads it. ``subgroup`` None is the whole group. A hidden cell has
+    its ``hidden`` reason; a shown one its values, each as the interval of what prints the same."""
+    section: str
+    subgroup: str | None
+    hidden: str = ""
+    n: int | None = None
+    answers: int | None = None
+    share: tuple[float, float] | None = None    # agreeing / answers
+    mean: tuple[float, float] | None = None     # sum / answers
+
+
+@dataclass
+class SurveyModel:
+    """The model of one survey's publication, with the expressions of its cells."""
+    model: AuditModel
+    layout: SurveyLayout
+    cells: dict[tuple[str, str | None], CellQuantities] = field(default_factory=dict)
+    respondents: dict[str, int] = field(default_factory=dict)     # N[g]
+
+    def quantities(self, section: str, subgroup: str | None) -> CellQuantities:
+        return self.cells[(section, subgroup)]
+
+
+def survey_model(layout: SurveyLayout, published: list[PublishedCell], min_group_size: int,
+                 total_respondents: tuple[float, float] | None = None,
+                 model: AuditModel | None = None) -> SurveyModel:
+    """The outsider's model of one survey (see the module notes); several surveys may share one ``model``.
+    ``total_respondents`` is what the report's "Responses" line says (an interval: exact when shown, 0 to
+    threshold - 1 when "fewer than ..."), None when not published."""
+    m = model or AuditModel()
+    out = SurveyModel(m, layout)
+    sid = layout.survey
+    lo, hi, high = layout.scale_min, layout.scale_max, layout.high_min
+    a, y, s = {}, {}, {}
+    for g in layout.subgroups:
+        out.respondents[g] = big_n = m.unknown(f"{sid}:N[{g}]")
+        for i in layout.items:
+            a[i, g] = m.unknown(f"{sid}:a[{i},{g}]")
+            y[i, g] = m.unknown(f"{sid}:y[{i},{g}]")
+            s[i, g] = m.unknown(f"{sid}:s[{i},{g}]")
+            m.at_most(expr(y[i, g], expr(a[i, g], scale=-1)), 0)                       # y <= a
+            m.at_most(expr(a[i, g], expr(big_n, scale=-1)), 0)                         # a <= N
+            # sum: lowest answers are scale_min (not agreeing) and high_min (agreeing); highest high_min-1, max
+            m.at_least(expr(s[i, g], expr(a[i, g], scale=-lo), expr(y[i, g], scale=-(high - lo))), 0)
+            m.at_most(expr(s[i, g], expr(a[i, g], scale=-(high - 1)), expr(y[i, g], scale=-(hi - high + 1))), 0)
+    for key, items in layout.sections.items():
+        parts = []
+        for g in layout.subgroups:
+            n = m.unknown(f"{sid}:n[{key},{g}]")
+            answers = expr(*(a[i, g] for i in items))
+            for i in items:
+                m.at_most(expr(a[i, g], expr(n, scale=-1)), 0)                         # a[i] <= n
+            m.at_most(expr(n, expr(out.respondents[g], scale=-1)), 0)                  # n <= N
+            m.at_most(expr(n, expr(answers, scale=-1)), 0)                             # n <= answers
+            m.at_most(expr(answers, expr(n, scale=-len(items))), 0)                    # answers <= |S| n
+            cell = CellQuantities(expr(n), answers, expr(*(y[i, g] for i in items)),
+                                  expr(*(s[i, g] for i in items)))
+            out.cells[(key, g)] = cell
+            parts.append(cell)
+        out.cells[(key, None)] = CellQuantities(expr(*(c.n for c in parts)), expr(*(c.answers for c in parts)),
+                                                expr(*(c.agree for c in parts)), expr(*(c.total for c in parts)))
+    if total_respondents is not None:
+        m.between(expr(*out.respondents.values()), *total_respondents)
+    for cell in published:
+        _publish(m, out.cells[(cell.section, cell.subgroup)], cell, min_group_size)
+    return out
+
+
+def _publish(m: AuditModel, q: CellQuantities, cell: PublishedCell, min_group_size: int) -> None:
+    """What one published cell tells."""
+    if cell.hidden == TOO_FEW:
+        m.between(q.n, 1, min_group_size - 1)
+        return
+    if cell.hidden == PROTECTS:
+        m.at_least(q.n, min_group_size)
+        return
+    if cell.hidden == NONE:
+        m.equals(q.n, 0)
+        return
+    if cell.n is not None:
+        m.equals(q.n, cell.n)
+    if cell.answers is not None:
+        m.equals(q.answers, cell.answers)
+    if cell.share is not None:
+        m.share_between(q.agree, q.answers, *cell.share)
+    if cell.mean is not None and q.total is not None:
+        m.share_between(q.total, q.answers, *cell.mean)
+
+
+def printed_interval(value: float, decimals: int) -> tuple[float, float]:
+    """Every value that prints as ``value`` with ``decimals`` decimals (round half to even aside)."""
+    half = 0.5 * 10 ** -decimals
+    return max(0.0, value - half), value + half
+
+
+def hidden_cells(sm: SurveyModel, published: list[PublishedCell]) -> dict[str, CellQuantities]:
+    """The hidden cells' quantities, named ``survey section subgroup``."""
+    return {f"{sm.layout.survey} {c.section} {c.subgroup if c.subgroup is not None else 'whole'}":
+            sm.quantities(c.section, c.subgroup) for c in published if c.hidden in (TOO_FEW, PROTECTS)}
+
+
+__all__ = ["NONE", "PROTECTS", "PublishedCell", "SurveyLayout", "SurveyModel", "TOO_FEW", "hidden_cells",
+           "printed_interval", "survey_model", "INF", "Expr"]
