@@ -146,6 +146,11 @@ class AuditModel:
             out.append(-INF * sign if result.status == 3 else sign * result.fun)
         return Range(out[0], out[1])
 
+    def ranges(self, exprs: Mapping[str, Mapping[int, float]]) -> dict[str, Range]:
+        """:meth:`range_of` for many expressions over one model (one :class:`Solver`)."""
+        solver = Solver(self)
+        return {name: solver.range(e) for name, e in exprs.items()}
+
     def integer_range_of(self, e: Mapping[int, float]) -> Range:
         """The least and greatest value of ``e`` with every unknown a whole number (mixed-integer programming;
         slower, for tests that confirm the linear audit)."""
@@ -163,6 +168,49 @@ class AuditModel:
                 return Range(INF, -INF)
             out.append(-INF * sign if result.status == 3 or result.fun is None else sign * result.fun)
         return Range(out[0], out[1])
+
+
+class Solver:
+    """One model given to HiGHS (``highspy``) once: each :meth:`range` only changes the objective, and starts
+    from the last basis."""
+
+    def __init__(self, model: AuditModel):
+        import highspy
+        import numpy as np
+
+        self._hs = highspy
+        h = self.h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        inf = highspy.kHighsInf
+        self.n = n = len(model.names)
+        h.addVars(n, np.array(model.lower, dtype=float),
+                  np.array([u if math.isfinite(u) else inf for u in model.upper], dtype=float))
+        for e, lo, hi in model.rows:
+            h.addRow(lo if math.isfinite(lo) else -inf, hi if math.isfinite(hi) else inf, len(e),
+                     np.array(list(e.keys()), dtype=np.int32), np.array(list(e.values()), dtype=float))
+        self.columns = np.arange(n, dtype=np.int32)
+
+    def range(self, e: Mapping[int, float]) -> Range:
+        """The least and greatest value of ``e`` (not rounded); an infeasible model gives an empty range."""
+        import numpy as np
+
+        hs, h = self._hs, self.h
+        cost = np.zeros(self.n)
+        for k, v in e.items():
+            cost[k] = v
+        h.changeColsCost(self.n, self.columns, cost)
+        bounds = []
+        for sense in (hs.ObjSense.kMinimize, hs.ObjSense.kMaximize):
+            h.changeObjectiveSense(sense)
+            h.run()
+            status = h.getModelStatus()
+            if status == hs.HighsModelStatus.kInfeasible:
+                return Range(INF, -INF)
+            if status == hs.HighsModelStatus.kUnbounded:
+                bounds.append(-INF if sense == hs.ObjSense.kMinimize else INF)
+            else:
+                bounds.append(h.getInfo().objective_function_value)
+        return Range(bounds[0], bounds[1])
 
 
 def _constraints(a, low, high) -> dict:
@@ -224,11 +272,27 @@ class Finding:
         return out
 
 
-def audit(model: AuditModel, hidden: Mapping[str, CellQuantities], integer: bool = False) -> list[Finding]:
-    """For every hidden cell, the range of each of its quantities (rounded inward)."""
-    solve = model.integer_range_of if integer else model.range_of
-    return [Finding(name, {q: solve(e).rounded() for q, e in cell.named().items()})
-            for name, cell in hidden.items()]
+def audit(model: AuditModel, hidden: Mapping[str, CellQuantities], integer: bool = False,
+          first: bool = False) -> list[Finding]:
+    """For every hidden cell, the range of each of its quantities (rounded inward). With ``first``, stop at
+    the first cell found disclosed (what a protection step needs), and within a cell at its first
+    quantity worked out."""
+    if integer:
+        return [Finding(name, {q: model.integer_range_of(e).rounded() for q, e in cell.named().items()})
+                for name, cell in hidden.items()]
+    solver = Solver(model)
+    out = []
+    for name, cell in hidden.items():
+        ranges: dict[str, Range] = {}
+        for q, e in cell.named().items():
+            ranges[q] = solver.range(e).rounded()
+            if first and ranges[q].single:
+                break
+        finding = Finding(name, ranges)
+        out.append(finding)
+        if first and finding.disclosed:
+            break
+    return out
 
 
 def cleared(findings: Iterable[Finding]) -> bool:

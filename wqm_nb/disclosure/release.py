@@ -13,21 +13,23 @@ are hidden for every framework's sections of a survey at once:
 2. the outsider's audit (:mod:`.audit`, :mod:`.tables`) is run over
    everything shown, as printed (shares to the whole percent, means to one
    decimal, counts exact), and every hidden cell's reason;
-3. while it finds a hidden cell disclosed, the smallest shown cell linked to
-   it (the same section's other groups, or the same group in a section that
-   shares items with it) is hidden too (*complementary*), and the audit runs
-   again;
-4. if nothing is left to hide, every figure of the survey is hidden
-   (*withheld*), with its reason.
+3. while it finds a hidden cell disclosed, the smallest shown subgroup cell
+   linked to it (the same section's other groups, or the same group in a
+   section that shares items with it; a whole group only when no subgroup is
+   left) is hidden too (*complementary*), and the audit runs again;
+4. when nothing linked is left, every subgroup cell is hidden and the whole
+   groups kept; if even that does not clear, every figure of the survey is
+   hidden (*withheld*), with its reason.
 
 :func:`survey_layouts` gives the public structure (each bundled framework's
 sections of each survey, and the subgroups); :func:`true_cells` counts a
 school year's answers and tallies per cell.
 
 Not yet what the surfaces publish (issue 22 goes on): on the committed sample
-school years it takes 0.04 to 73 s a school year with one ``linprog`` call per
-bound, against a target of 0.5 s; the audit has to keep one HiGHS model and
-change only its objective, and decompose by linked sections, first.
+school years it takes 0.07 to 13 s a school year (one HiGHS model per audit,
+stopping at the first disclosed cell), against a target of 0.5 s, and it
+still withholds some whole staff surveys that a better choice of
+complementary cells would keep.
 """
 from __future__ import annotations
 
@@ -174,14 +176,19 @@ def protect_jointly(layout: SurveyLayout, cells: dict[CellKey, Counts], threshol
             return reasons
         names = {f"{layout.survey} {c.section} {c.subgroup if c.subgroup is not None else 'whole'}":
                  (c.section, c.subgroup) for c in published}
-        disclosed = [names[f.cell] for f in audit(sm.model, hidden) if f.disclosed]
+        disclosed = [names[f.cell] for f in audit(sm.model, hidden, first=True) if f.disclosed]
         if not disclosed:
             return reasons
         candidates = {c for d in disclosed for c in _linked(layout, d)
                       if c not in reasons and cells[c].n > 0}
         if not candidates:
-            break
-        smallest = min(candidates, key=lambda c: (cells[c].n, c[1] is None, c[0], c[1] or ""))
+            # nothing linked is left: keep the whole groups, hide every subgroup (once), else withhold all
+            parts = {c for c in cells if c[1] is not None and c not in reasons and cells[c].n > 0}
+            if not parts:
+                break
+            reasons.update({c: COMPLEMENTARY for c in parts})
+            continue
+        smallest = min(candidates, key=lambda c: (c[1] is None, cells[c].n, c[0], c[1] or ""))
         reasons[smallest] = COMPLEMENTARY
     return {c: WITHHELD for c in cells if cells[c].n > 0}
 
