@@ -92,3 +92,8 @@ def test_switching_school_keeps_the_framework_file_benchmarks_and_as_of(sample_d
     assert app.report.framework.id == "vbe" and app.report.assessment.settings.as_of == "2026-01-05"
     app.framework.value = str(relaxed)
     assert app.report.assessment.settings.framework == str(relaxed)
+
+
+def test_no_tab_selected_draws_nothing_and_raises_nothing(app):
+    app.tabs.selected_index = None          # what a page may send; the app keeps what it shows
+    assert "Self-evaluation by framing principle" in app.pages[0].value

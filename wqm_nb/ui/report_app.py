@@ -204,7 +204,8 @@ class ReportApp:
         self.school.observe(self._on_school, names="value")
         self.year.observe(self._on_change, names="value")
         self.framework.observe(self._on_change, names="value")
-        self.tabs.observe(lambda change: self._draw(change["new"]), names="selected_index")
+        self.tabs.observe(lambda change: self._draw(change["new"]) if change["new"] is not None else None,
+                          names="selected_index")
         self.breakdown.observe(lambda change: self._redraw(1), names="value")
         self._refresh_download()
         self._draw(0)
