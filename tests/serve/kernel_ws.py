@@ -248,3 +248,22 @@ def close_code_from(s: socket.socket, data: bytes, seconds: float) -> int | None
             return None
         data += chunk
     return None
+
+
+def oversized_message_close_code(server: Server, page: Page, claimed: int, seconds: float = 10) -> int | None:
+    """Open the page's kernel websocket by hand (v1, the page's cookies) and send one frame header claiming
+    ``claimed`` bytes with nothing after it: the close code the server answers (1009: message too big)."""
+    import os
+    from base64 import b64encode
+
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+        s.sendall((f"GET /api/kernels/{page.kernel_id}/channels?session_id=big HTTP/1.1\r\n"
+                   f"Host: 127.0.0.1:{server.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                   f"Sec-WebSocket-Key: {b64encode(os.urandom(16)).decode()}\r\nSec-WebSocket-Version: 13\r\n"
+                   f"Sec-WebSocket-Protocol: {V1}\r\nCookie: {cookie_header(page.cookies)}\r\n\r\n").encode())
+        head = b""
+        while b"\r\n\r\n" not in head and len(head) < 10000:
+            head += s.recv(4096)
+        assert head.startswith(b"HTTP/1.1 101"), head[:200]
+        s.sendall(bytes([0x82, 0x80 | 127]) + claimed.to_bytes(8, "big") + os.urandom(4))
+        return close_code_from(s, head.split(b"\r\n\r\n", 1)[1], seconds=seconds)

@@ -45,7 +45,8 @@ from tornado.websocket import websocket_connect
 
 from .conftest import Server, free_port, start_server
 from .kernel_ws import (V1, Page, Response, alive, close_code_from, close_page, closed_with, collect, comm_ids,
-                        connect, cookie_header, kill, link_page, load_page, message, refused, request, run)
+                        connect, cookie_header, kill, link_page, load_page, message, oversized_message_close_code,
+                        refused, request, run)
 
 pytestmark = pytest.mark.slow
 
@@ -205,18 +206,7 @@ def test_a_malformed_frame_closes_the_socket(frame_server, frame_page, frame):
 @pytest.mark.parametrize("claimed", [2**40, 11 * 2**20 + 1])
 def test_a_message_over_the_limit_is_refused_before_it_is_read(frame_server, frame_page, claimed):
     """A frame header claiming more than 11 MiB, and nothing after it: refused with 1009 (message too big)."""
-    page = frame_page
-    with socket.create_connection(("127.0.0.1", frame_server.port), timeout=10) as s:
-        s.sendall((f"GET /api/kernels/{page.kernel_id}/channels?session_id=big HTTP/1.1\r\n"
-                   f"Host: 127.0.0.1:{frame_server.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                   f"Sec-WebSocket-Key: {b64encode(os.urandom(16)).decode()}\r\nSec-WebSocket-Version: 13\r\n"
-                   f"Sec-WebSocket-Protocol: {V1}\r\nCookie: {cookie_header(page.cookies)}\r\n\r\n").encode())
-        head = b""
-        while b"\r\n\r\n" not in head and len(head) < 10000:
-            head += s.recv(4096)
-        assert head.startswith(b"HTTP/1.1 101"), head[:200]
-        s.sendall(bytes([0x82, 0x80 | 127]) + claimed.to_bytes(8, "big") + os.urandom(4))
-        code = close_code_from(s, head.split(b"\r\n\r\n", 1)[1], seconds=10)
+    code = oversized_message_close_code(frame_server, frame_page, claimed)
     assert code == 1009
     assert alive(frame_server)
 

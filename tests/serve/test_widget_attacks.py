@@ -69,7 +69,8 @@ from tornado.websocket import WebSocketClientConnection
 
 from .conftest import Server, start_server
 from .kernel_ws import (V1, YEAR, Page, alive, close_code_from, close_page, closed_with, collect, comm_ids, connect,
-                        cookie_header, kill, link_page, message, refused, run, unpack)
+                        cookie_header, kill, link_page, message, oversized_message_close_code, refused, run,
+                        unpack)
 
 pytestmark = pytest.mark.slow
 
@@ -779,17 +780,7 @@ def test_malformed_oversized_and_code_running_frames_leave_the_kernel_to_its_own
     assert set(codes.values()) == {1008}, codes
     assert "kernel_info_reply" in got and not {"execute_reply", "execute_input", "inspect_reply", "complete_reply",
                                                 "history_reply"} & set(got), got
-    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:    # over the size limit
-        s.sendall((f"GET /api/kernels/{page.kernel_id}/channels?session_id=big HTTP/1.1\r\n"
-                   f"Host: 127.0.0.1:{server.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                   f"Sec-WebSocket-Key: {b64encode(os.urandom(16)).decode()}\r\nSec-WebSocket-Version: 13\r\n"
-                   f"Sec-WebSocket-Protocol: {V1}\r\nCookie: {cookie_header(page.cookies)}\r\n\r\n").encode())
-        head = b""
-        while b"\r\n\r\n" not in head and len(head) < 10000:
-            head += s.recv(4096)
-        assert head.startswith(b"HTTP/1.1 101"), head[:200]
-        s.sendall(bytes([0x82, 0x80 | 127]) + (2**40).to_bytes(8, "big") + os.urandom(4))
-        assert close_code_from(s, head.split(b"\r\n\r\n", 1)[1], seconds=10) == 1009
+    assert oversized_message_close_code(server, page, 2**40) == 1009                  # over the size limit
     assert alive(server)
     assert owner_still_has(site, page) == before              # the same kernel, every widget still there
     assert_in_scope(site)
