@@ -74,8 +74,9 @@ def _cmd_serve(args) -> int:
     from .settings import data_location
 
     serve(data_location(args.data), port=args.port, token=args.token, max_kernels=args.max_kernels,
-          preheat=not args.no_preheat, cull_idle=args.cull_idle, public_url=args.public_url,
-          page=getattr(args, "page", "report"), pdf_dir=getattr(args, "pdf_dir", ""))
+          preheat=not args.no_preheat, ready=getattr(args, "ready", 1), cull_idle=args.cull_idle,
+          cull_interval=args.cull_interval, public_url=args.public_url, page=getattr(args, "page", "report"),
+          pdf_dir=getattr(args, "pdf_dir", ""))
     return 0
 
 
@@ -457,7 +458,7 @@ def _cmd_capture(args) -> int:
     print(f"capture form for {args.school} {year} ({framework.name}); this link opens that school's form "
           f"for writing, and no other school, until {until}:\n  {url}", flush=True)
     serve(data, port=args.port, token=args.token, max_kernels=args.max_kernels, preheat=not args.no_preheat,
-          cull_idle=args.cull_idle, public_url=args.public_url, page="capture")
+          cull_idle=args.cull_idle, cull_interval=args.cull_interval, public_url=args.public_url, page="capture")
     return 0
 
 
@@ -683,9 +684,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8866)
     p.add_argument("--token", default="", help="the consultant's token (default: a random one, printed)")
     p.add_argument("--max-kernels", type=int, default=None,
-                   help="live report kernels at most; more viewers are asked to retry (default: sized for "
-                        "this machine)")
-    p.add_argument("--cull-idle", type=int, default=900, help="shut a report down after this many idle seconds")
+                   help="live report kernels at most (a report link: two of them); past that a viewer gets the "
+                        "report as a static page that turns live when a place frees (default: sized for this "
+                        "machine)")
+    p.add_argument("--cull-idle", type=int, default=900,
+                   help="shut a report down after this many seconds without use, even with its tab open (the page "
+                        "then offers to reopen it)")
+    p.add_argument("--cull-interval", type=int, default=None, metavar="SECONDS",
+                   help="look for unused ones this often (default: a third of --cull-idle, 5 to 60)")
+    p.add_argument("--ready", type=int, default=1, metavar="N",
+                   help="keep up to N kernels ready while places are free, one per free place (default: 1)")
     p.add_argument("--no-preheat", action="store_true", help="no kernel kept ready (slower first page)")
     p.add_argument("--public-url", default="", help="the https address viewers use through a reverse proxy")
     p.add_argument("--pdf-dir", default="", metavar="DIR",
@@ -780,8 +788,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8868)
     p.add_argument("--token", default="", help="the consultant's token (default: a random one, printed)")
     p.add_argument("--expires", default="30d", help="how long the printed link stays valid (default: 30d)")
-    p.add_argument("--max-kernels", type=int, default=None, help="live forms at most")
-    p.add_argument("--cull-idle", type=int, default=3600, help="shut a form down after this many idle seconds")
+    p.add_argument("--max-kernels", type=int, default=None, help="live forms at most; past that a viewer waits "
+                   "in line on a page that tries again by itself")
+    p.add_argument("--cull-idle", type=int, default=3600,
+                   help="shut a form down after this many seconds without use, even with its tab open")
+    p.add_argument("--cull-interval", type=int, default=None, metavar="SECONDS",
+                   help="look for unused ones this often (default: a third of --cull-idle, 5 to 60)")
     p.add_argument("--no-preheat", action="store_true", help="no kernel kept ready")
     p.add_argument("--public-url", default="", help="the https address school leads reach through a reverse proxy")
     p.set_defaults(func=_cmd_capture)
@@ -846,8 +858,12 @@ def build_parser() -> argparse.ArgumentParser:
     _data_option(p)
     p.add_argument("--port", type=int, default=8867)
     p.add_argument("--token", default="", help="the consultant's token (default: a random one, printed)")
-    p.add_argument("--max-kernels", type=int, default=None, help="live forms at most")
-    p.add_argument("--cull-idle", type=int, default=1800, help="shut a form down after this many idle seconds")
+    p.add_argument("--max-kernels", type=int, default=None, help="live forms at most; past that a viewer waits "
+                   "in line on a page that tries again by itself")
+    p.add_argument("--cull-idle", type=int, default=1800,
+                   help="shut a form down after this many seconds without use, even with its tab open")
+    p.add_argument("--cull-interval", type=int, default=None, metavar="SECONDS",
+                   help="look for unused ones this often (default: a third of --cull-idle, 5 to 60)")
     p.add_argument("--no-preheat", action="store_true", help="no kernel kept ready")
     p.add_argument("--public-url", default="", help="the https address users reach through a reverse proxy")
     p.set_defaults(func=_cmd_serve, page="survey-import")

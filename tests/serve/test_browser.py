@@ -15,6 +15,7 @@ import base64
 import os
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -333,6 +334,10 @@ def test_download_pdf_from_a_link_for_any_year_prints_the_year_shown(server, bro
     open_app(browser, server.old_link("NLT03"))
     choose(browser, "Academic year", "2024-25")
     wait(browser, lambda d: "report, 2024-25" in header(d), message="switching year did not redraw the header")
+    # the header is redrawn before the Download PDF link: wait for the link of the year shown
+    wait(browser, lambda d: "show_year=2024-25" in (d.find_element(By.CSS_SELECTOR, "a.wqm-download")
+                                                   .get_attribute("href") or ""),
+         message="switching year did not update the Download PDF link")
     href = browser.find_element(By.CSS_SELECTOR, "a.wqm-download").get_attribute("href")
     status, headers, body = server.get(href[len(server.base):], timeout=PDF_TIMEOUT)
     assert status == 200 and body.startswith(b"%PDF")
@@ -451,3 +456,81 @@ def test_capture_form_saves_a_rating_and_typed_evidence_for_the_links_school_onl
     report_link = capture_server.links("--schools", "NLT03", "--page", "report")[-1]
     assert capture_server.get(report_link.removeprefix(capture_server.base))[0] == 403
     assert capture_server.get("/?token=" + capture_server.token, headers={"Host": "evil.example"})[0] == 403
+
+
+# --------------------------------------------------------------------------
+# past the cap, and a tab left unused (issue 21)
+
+
+def wait_for_widgets(driver, timeout: float):
+    """The live app's widgets (not the static page, which has neither a <select> nor a tab bar)."""
+    from selenium.webdriver.common.by import By
+
+    wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, f"{APP} select")
+         and d.find_elements(By.CSS_SELECTOR, f"{APP} .lm-TabBar-tab"), timeout, "the live app did not open")
+
+
+def test_past_the_cap_the_static_page_turns_live_by_itself(browser, tmp_path, artifacts):
+    """The only place is taken: a leader's link opens the report at once as a page (CSS tabs, her school only);
+    when the place frees, the page's script notices and reloads into the live app, with nobody clicking."""
+    from selenium.webdriver.common.by import By
+
+    from .conftest import start_server, stop_server
+    from .test_app import Viewer, kernel_of
+
+    s = start_server(tmp_path, "--max-kernels", "1")            # a kernel kept ready: the live view opens fast
+    try:
+        holder = Viewer(s)
+        kernel = kernel_of(holder.get(f"/?token={s.token}&school=NLT01")[2])
+        assert kernel
+        browser.get(s.links("--schools", "NLT03")[0])
+        wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "input[name='wqm-tab']"), PAGE_TIMEOUT,
+             "the static page did not appear")
+        assert [h.text for h in browser.find_elements(By.TAG_NAME, "h1")] == ["Fellside Primary School"]
+        assert browser.execute_script("return document.documentElement.lang") == "en" and browser.title
+        assert "live view" in browser.find_element(By.CSS_SELECTOR, ".wqm-notice").text
+        wait(browser, lambda d: "number 1 in line" in d.find_element(By.CSS_SELECTOR, ".wqm-notice").text,
+             CHANGE_TIMEOUT, "the page did not show its place in line")
+        browser.find_element(By.CSS_SELECTOR, "label[for='wqm-tab-1']").click()           # CSS tabs, no kernel
+        assert "What stakeholders say" in browser.find_element(By.ID, "wqm-panel-1").text
+        assert "Kingsmead" not in browser.find_element(By.TAG_NAME, "body").text
+        screenshot(browser, artifacts / "static-page.png")
+
+        started = time.monotonic()
+        holder.close(kernel)                                   # the other tab closes
+        wait_for_widgets(browser, 30)
+        assert time.monotonic() - started < 30
+        assert browser.find_element(By.CSS_SELECTOR, f"{APP} header h1").text == "Fellside Primary School"
+        assert [o.get_attribute("value") for o in dropdown(browser, "School").options] == \
+            ["Fellside Primary School (NLT03)"]
+    finally:
+        stop_server(s)
+
+
+def test_an_open_tab_left_unused_is_culled_and_offers_to_reopen(browser, tmp_path, artifacts):
+    """cull_connected: the open tab's kernel is shut down after --cull-idle seconds without use; the page says
+    so in an accessible dialog whose one way on, "Reopen the report", opens the report again."""
+    from selenium.webdriver.common.by import By
+
+    from .conftest import start_server, stop_server
+
+    s = start_server(tmp_path, "--max-kernels", "2", "--cull-idle", "5", "--cull-interval", "1")   # kept ready: fast
+    try:
+        url = f"{s.base}/?token={s.token}&school=NLT03"
+        open_app(browser, url)
+        dialog = wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".wqm-closed[role='alertdialog']"), 40,
+                      "the page did not offer to reopen the report")[0]
+        assert dialog.find_element(By.TAG_NAME, "h2").text == "This report has closed"
+        reopen = dialog.find_element(By.CSS_SELECTOR, "a.wqm-reopen")
+        assert reopen.text == "Reopen the report" and reopen.get_attribute("href") == browser.current_url
+        assert browser.switch_to.active_element == reopen                      # the keyboard is on the way on
+        assert browser.execute_script("return document.querySelectorAll('h1').length") == 1
+        assert browser.find_element(By.ID, "rendered_cells").get_attribute("aria-hidden") == "true"
+        assert dialog.get_attribute("aria-labelledby") == "wqm-closed-title"
+        assert "Culling 'idle' kernel" in s.log.read_text()
+        screenshot(browser, artifacts / "reopen.png")
+        reopen.click()
+        wait_for_widgets(browser, PAGE_TIMEOUT)
+        assert not browser.find_elements(By.CSS_SELECTOR, ".wqm-closed")
+    finally:
+        stop_server(s)

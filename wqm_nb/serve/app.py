@@ -13,8 +13,18 @@ Built on Voila 0.5.13 (:class:`WqmVoila`, a ``Voila`` subclass started from a
   the page's websocket, makes the viewer a link holder, who may open only the
   school (and year) the link names. Anything else gets 403, never a login form.
 * **Clear refusals**: an unknown school or year in the URL gets a page that
-  says so; more live kernels than ``max_kernels`` gets a "busy, try again
-  shortly" page (503, ``Retry-After``).
+  says so.
+* **Nobody is turned away** (:mod:`wqm_nb.serve.places`): at most
+  ``max_kernels`` kernels are live; a report link holds at most two of them.
+  Past that, a report viewer gets the whole report at once as a static page
+  (:mod:`wqm_nb.serve.static_pages`, rendered ahead by one worker process,
+  never in the server's event loop thread) whose small script asks
+  ``/wqm/place`` (:class:`PlaceHandler`) every few seconds and reloads into the
+  live view when a place is kept for it; a capture or import viewer gets a
+  page with their place in line that tries again by itself. Up to ``ready``
+  kernels (one per free place) are kept ready, so a burst of viewers finds
+  them started; a report viewer who would wait behind another for a kernel
+  still starting gets the static page at once instead.
 * **No files**: Voila's ``/voila/files/`` route is removed and any other path
   is 404, so nothing under the data folder (or anywhere) is served.
 * ``/wqm/pdf``: the same PDF as ``wqm report``, rendered by that command in a
@@ -34,8 +44,9 @@ Built on Voila 0.5.13 (:class:`WqmVoila`, a ``Voila`` subclass started from a
   in the page and over the websocket, the details in the server log.
 * ``Secure`` cookies when the public address (``--public-url``) is https.
 
-Culling (idle kernels after ``cull_idle`` seconds), a preheated kernel pool
-and the ``wqm_app`` Voila template come from Voila's own configuration. Cells
+Culling (kernels idle for ``cull_idle`` seconds, even with their tab open:
+the page then offers to reopen the report), the preheated kernel pool and the
+``wqm_app`` Voila template come from Voila's own configuration. Cells
 tagged ``static`` (the printed report's sections) are removed before the
 notebook runs in Voila; the interactive app cell is tagged ``interactive``
 and left out of the printed report instead.
@@ -43,7 +54,6 @@ and left out of the printed report instead.
 from __future__ import annotations
 
 import asyncio
-import html
 import shutil
 from functools import partial
 from urllib.parse import parse_qs
@@ -56,6 +66,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import tornado.ioloop
 import tornado.web
 from jupyter_server.auth.identity import PasswordIdentityProvider, User
 from jupyter_server.auth.login import LoginFormHandler
@@ -84,6 +95,9 @@ from .kernels import (KERNEL_ROUTE, KEY_PATTERN, SECURE_SETTING, ClaimingKernelM
                       GuardedKernelWebsocketHandler, KernelQueryHandler, OwnedKernelHandler, OwnedShutdownHandler,
                       WqmKernelManager, claim_kernel, forget_token)
 from .links import Link, LinkError, LinkRegistry, check_link, load_secret
+from .pages import PLACE_PARAM, error_page, live_script, page, preparing_page, queue_page
+from .places import CONSULTANT, Admission, Places, holder_of, new_ticket, valid_ticket
+from .static_pages import StaticPages
 from .tracebacks import install as install_error_ids
 
 ALLOWED_HOSTS = ("localhost", "127.0.0.1")
@@ -94,6 +108,10 @@ PAGE_PARAMS = ("school", "year", "framework", "token")
 #: The notebook each page shows; every page but the report writes to the store.
 PAGE_NOTEBOOKS = {"report": SCHOOL_NOTEBOOK, "survey-import": SURVEY_IMPORT_NOTEBOOK, "capture": SEF_CAPTURE_NOTEBOOK}
 PAGE_NAMES = {"report": "the report app", "survey-import": "the survey import form", "capture": "the capture form"}
+#: the cookie holding a viewer's place in line (:mod:`wqm_nb.serve.places`)
+WAIT_COOKIE = "wqm-wait"
+#: seconds a report viewer past the cap waits for a static page not rendered yet, before "preparing the report"
+PREPARE_WAIT = 3.0
 
 
 @dataclass
@@ -108,18 +126,12 @@ class ServerState:
     secure_cookies: bool = False    # the public address is https: every cookie is Secure
     links: LinkRegistry | None = None   # issued and revoked links of the data (revoked ones are refused)
     pdf_dir: str = ""               # where wqm batch left PDFs with their keys (served while current)
+    ready: int = 1                  # kernels kept ready at most (0: none, kernels are started per page)
+    places: Places | None = None    # the live places: the cap, a report link's share, the line
+    pages: StaticPages | None = None    # static report pages, for report viewers past the cap
 
 
 STATE = ServerState()
-
-
-def page(title: str, message: str, status_hint: str = "") -> str:
-    """A small, accessible HTML page for refusals and errors."""
-    return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-            f"<meta name='viewport' content='width=device-width, initial-scale=1'></head>"
-            f"<body style='font-family:DejaVu Sans,Arial,sans-serif;max-width:40em;margin:4em auto;line-height:1.5'>"
-            f"<h1>{html.escape(title)}</h1><p>{html.escape(message)}</p>"
-            f"{f'<p>{html.escape(status_hint)}</p>' if status_hint else ''}</body></html>")
 
 
 # --------------------------------------------------------------------------
@@ -267,62 +279,149 @@ class _Refusing:
         return f"{self.request.method} {_scrub_uri(self.request.uri, ['sig'])} ({self.request.remote_ip})"
 
 
-def _pool_kernel_ids(kernel_manager) -> set[str]:
-    ids = set()
-    for pool in getattr(kernel_manager, "_pools", {}).values():   # private in voila 0.5.x
-        for task in pool:
-            if task.done() and not task.cancelled() and task.exception() is None:
-                ids.add(task.result()["kernel_id"])
-    return ids
+def viewer_of(handler: tornado.web.RequestHandler) -> tuple[str, bool]:
+    """Who holds the places a checked request takes (:func:`wqm_nb.serve.places.holder_of`), and whether they are
+    limited to :data:`~wqm_nb.serve.places.PER_LINK` of them (a report link; capture and import links and the
+    consultant are limited by the cap only)."""
+    if not is_link_user(handler):
+        return CONSULTANT, False
+    try:
+        link = checked_link(handler.request.query_arguments)
+    except LinkError as exc:
+        raise tornado.web.HTTPError(403, str(exc)) from None
+    return holder_of(link.link_id, link.school, link.year, link.expires, link.sig), STATE.page == "report"
+
+
+def first_school() -> str:
+    """The school a consultant's page shows when the address names none: the first in the store."""
+    from ..store import Store
+
+    with Store.open(STATE.store, read_only=True) as store:
+        schools = store.schools()
+    return schools[0]["school_id"] if schools else ""
+
+
+def keep_ready(manager: Any) -> None:
+    """Resize the kernels kept ready to the places free now (see :meth:`Places.ready_target`)."""
+    if STATE.ready and STATE.places is not None and hasattr(manager, "keep_ready"):
+        manager.keep_ready(STATE.places.ready_target(STATE.ready))
+
+
+def set_wait_cookie(handler: tornado.web.RequestHandler, ticket: str) -> None:
+    """The viewer's place in line, for their page's next question (httponly, ``SameSite=Strict``)."""
+    handler.set_cookie(WAIT_COOKIE, ticket, path=getattr(handler, "base_url", "/") or "/", httponly=True,
+                       samesite="Strict", secure=STATE.secure_cookies)
 
 
 class ReportHandler(_Refusing, TornadoVoilaHandler):
-    """The report page: every check first, then Voila's rendering. The kernel Voila gets for the
-    page is claimed for this page load (:func:`wqm_nb.serve.kernels.claim_kernel`)."""
-    _pending = 0
+    """The page (the report app, or the capture or import form): every check first, then a live place
+    (:mod:`wqm_nb.serve.places`) and Voila's rendering, or, with no place free, the report as a static page or a
+    queue page. The kernel Voila gets for the page is claimed for this page load
+    (:func:`wqm_nb.serve.kernels.claim_kernel`) and takes the place."""
     _claiming: ClaimingKernelManager | None = None
+    _admission: Admission | None = None
 
     @property
     def kernel_manager(self) -> ClaimingKernelManager:
         if self._claiming is None:
-            self._claiming = ClaimingKernelManager(self.settings["kernel_manager"], partial(claim_kernel, self))
+            self._claiming = ClaimingKernelManager(self.settings["kernel_manager"], self._claim)
         return self._claiming
 
-    def live_kernels(self) -> int:
-        km = self.kernel_manager
-        return len(set(km.list_kernel_ids()) - _pool_kernel_ids(km)) + type(self)._pending
+    def _claim(self, kernel_id: str) -> None:
+        claim_kernel(self, kernel_id)
+        if self._admission is not None and not self._admission.kernel_id:
+            STATE.places.claimed(self._admission, kernel_id)
+            keep_ready(self.settings["kernel_manager"])
 
     @tornado.web.authenticated
     async def get(self, path: str | None = None) -> None:
         if path:
             raise tornado.web.HTTPError(404)
-        school, year, _ = requested_scope(self)
+        school, year, framework = requested_scope(self)
         missing = missing_in_store(school, year)
         if missing:
             self.set_status(404)
             self.set_header("Content-Type", "text/html; charset=utf-8")
             return self.finish(page("Not found", missing, "Check the link, or ask the consultant for a new one."))
-        if self.live_kernels() >= STATE.max_kernels:
-            self.set_status(503)
-            self.set_header("Retry-After", "30")
+        holder, limited = viewer_of(self)
+        manager = self.settings["kernel_manager"]
+        places = STATE.places
+        places.forget_missing(set(manager.list_kernel_ids()))
+        ticket = valid_ticket(self.get_cookie(WAIT_COOKIE))
+        ready = manager.ready_count() if STATE.page == "report" and STATE.ready else None
+        admission = places.admit(holder, limited=limited, ticket=ticket, ready=ready)
+        if admission is None:
+            ticket = ticket or new_ticket()
+            position = places.wait(ticket, holder, limited)
+            set_wait_cookie(self, ticket)
             self.set_header("Content-Type", "text/html; charset=utf-8")
-            return self.finish(page("Busy, try again shortly",
-                                    "Many reports are open right now. Please try again in a minute."))
+            self.set_header("Cache-Control", "no-store")
+            if STATE.page != "report":
+                return self.finish(queue_page(PAGE_NAMES[STATE.page], position if places.may_hold_more(
+                    holder, limited) else 0, places.cap))
+            return await self._static_page(school, year, framework)
+        self._admission = admission
+        keep_ready(manager)
+        if hasattr(manager, "ready_first"):
+            manager.ready_first()
         forget_token(self.request)      # checked: neither the kernel nor its cached request gets it
         self.xsrf_token  # sets the _xsrf cookie, so closing the tab shuts the kernel down
-        cls = type(self)
-        cls._pending += 1
-        released = False
         try:
             async for chunk in self.get_generator(path=None):
-                if not released:
-                    cls._pending -= 1
-                    released = True
                 self.write(chunk)
                 self.flush()
         finally:
-            if not released:
-                cls._pending -= 1
+            if not admission.kernel_id:
+                places.released(admission)
+                keep_ready(manager)
+
+    async def _static_page(self, school: str, year: str, framework: str) -> None:
+        """The report the viewer may see (their link's school and year; the consultant's choice) as a static
+        page, at once; "preparing the report" while it is rendered."""
+        if not school:
+            school = await asyncio.to_thread(first_school)
+        settings = await asyncio.to_thread(live_settings, school, year, framework)
+        body, error_id = await STATE.pages.page(settings, wait=PREPARE_WAIT)
+        if body is not None:
+            return self.finish(body)
+        if error_id:
+            self.set_status(500)
+            return self.finish(error_page(error_id))
+        return self.finish(preparing_page())
+
+
+class PlaceHandler(_Refusing, JupyterHandler):
+    """``GET /wqm/place?<the static page's own query string>``: whether a live place is free for this viewer,
+    as JSON ``{"free": bool, "position": int}`` (position 1 = next in line; 0 when it cannot be said). The same
+    identity checks as the page; ``free`` is said only with a place kept for this viewer's reload
+    (:meth:`Places.poll`). ``&wqm=leave`` (the page has gone): out of the line, 204."""
+
+    async def prepare(self) -> None:
+        given = self.request.query_arguments.pop(PLACE_PARAM, [])     # the script's own: not part of a link
+        self.request.arguments.pop(PLACE_PARAM, None)
+        self._leaving = given == [b"leave"]
+        await super().prepare()
+
+    @tornado.web.authenticated
+    def get(self) -> None:
+        if STATE.page != "report":
+            raise tornado.web.HTTPError(404)
+        requested_scope(self)
+        holder, limited = viewer_of(self)
+        ticket = valid_ticket(self.get_cookie(WAIT_COOKIE))
+        self.set_header("Cache-Control", "no-store")
+        if self._leaving:
+            if ticket:
+                STATE.places.leave(ticket)
+            self.set_status(204)
+            return self.finish()
+        if ticket is None:
+            ticket = new_ticket()
+            set_wait_cookie(self, ticket)
+        manager = self.settings["kernel_manager"]
+        STATE.places.forget_missing(set(manager.list_kernel_ids()))
+        free, position = STATE.places.poll(ticket, holder, limited)
+        self.finish({"free": free, "position": position})
 
 
 class PdfCache:
@@ -440,6 +539,7 @@ class WqmVoila(Voila):
                 continue                                   # no login form: 403 instead
             if cls is TornadoVoilaHandler:
                 handlers.append((self.server_url + "wqm/pdf", PdfHandler))
+                handlers.append((self.server_url + "wqm/place", PlaceHandler))
                 handlers.append((spec[0], ReportHandler, spec[2]))
                 continue
             if cls is RequestInfoSocketHandler:            # a preheated kernel asks with its own key
@@ -464,7 +564,32 @@ class WqmVoila(Voila):
         if STATE.secure_cookies:
             self.app.settings["xsrf_cookie_kwargs"] = {"secure": True}
         self.app.add_handlers(".*$", self.init_handlers())
+        self.start_places()
         self.listen()
+
+    def start_places(self) -> None:
+        """The live places (:data:`STATE`), freed as kernels go; for the report, the static pages, rendered
+        ahead once the loop runs."""
+        manager = self.kernel_manager
+        STATE.places = Places(STATE.max_kernels)
+
+        def gone(kernel_id: str) -> None:
+            STATE.places.ended(kernel_id)
+            keep_ready(manager)
+
+        manager.removal_hooks.append(gone)
+        if STATE.page == "report":
+            STATE.pages = StaticPages(STATE.store, live_script(url_path_join(self.base_url, "wqm/place")),
+                                      log=self.log)
+            tornado.ioloop.IOLoop.current().add_callback(STATE.pages.start)
+        self.log.info("wqm: %d live place(s), up to %d kernel(s) kept ready", STATE.max_kernels, STATE.ready)
+
+    def stop(self) -> None:
+        """Stop the render worker, keep no more kernels ready, then Voila's own stop (every kernel shut down)."""
+        STATE.ready = 0                     # kernels shut down now must not be replaced
+        if STATE.pages is not None:
+            STATE.pages.close()
+        super().stop()
 
 
 def default_max_kernels() -> int:
@@ -504,7 +629,7 @@ def public_origin(public_url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
-def voila_config(port: int, token: str, preheat: bool = True, pool_size: int = 1, cull_idle: int = 900,
+def voila_config(port: int, token: str, preheat: bool = True, ready: int = 1, cull_idle: int = 900,
                  cull_interval: int | None = None, open_browser: bool = False, origin: str = "",
                  secure_cookies: bool = False):
     """The traitlets ``Config`` the app runs with (see :func:`serve` for the arguments)."""
@@ -529,20 +654,20 @@ def voila_config(port: int, token: str, preheat: bool = True, pool_size: int = 1
     c.VoilaConfiguration.show_tracebacks = False
     c.VoilaExecutor.cell_error_instruction = "The details are in the server log."
     c.VoilaConfiguration.multi_kernel_manager_class = WqmKernelManager   # kernels' owners and keys
-    c.VoilaConfiguration.preheat_kernel = preheat
-    c.VoilaConfiguration.default_pool_size = pool_size
+    c.VoilaConfiguration.preheat_kernel = preheat and ready > 0
+    c.VoilaConfiguration.default_pool_size = ready
     c.TagRemovePreprocessor.remove_cell_tags = {STATIC_TAG}
     c.MappingKernelManager.cull_idle_timeout = cull_idle
     # idle kernels are looked for at a third of the idle time (5 to 60 s), so a report idle for
     # cull_idle seconds goes within about cull_idle * 4/3
     c.MappingKernelManager.cull_interval = cull_interval or max(5, min(60, cull_idle // 3))
-    c.MappingKernelManager.cull_connected = False
+    c.MappingKernelManager.cull_connected = True      # an open tab left unused is culled too; its page offers to reopen
     c.MappingKernelManager.cull_busy = False
     return c
 
 
 def serve(data: Path, port: int = 8866, token: str = "", max_kernels: int | None = None, preheat: bool = True,
-          pool_size: int = 1, cull_idle: int = 900, cull_interval: int | None = None, open_browser: bool = False,
+          ready: int = 1, cull_idle: int = 900, cull_interval: int | None = None, open_browser: bool = False,
           public_url: str = "", page: str = "report", pdf_dir: str | Path = "") -> None:
     """Start the app and block until interrupted. ``token`` empty: a random one, printed in the URL.
 
@@ -555,6 +680,13 @@ def serve(data: Path, port: int = 8866, token: str = "", max_kernels: int | None
     browser's websockets then come from that origin, which is allowed (the
     proxy passes ``Host: 127.0.0.1:PORT``); when it is https, every cookie is
     ``Secure``.
+
+    ``max_kernels`` live kernels at most (a report link: two of them); past
+    that a report viewer gets the static page, a form viewer a place in line.
+    With ``preheat``, up to ``ready`` kernels (at most one per free place, at
+    least one) are kept ready, so a page opens without waiting for a kernel to
+    start. A kernel unused for ``cull_idle`` seconds is shut down, looked for
+    every ``cull_interval`` seconds (default: a third of ``cull_idle``, 5 to 60).
 
     A CSV folder is imported into a temporary folder, removed when the
     server stops; a store file needs none."""
@@ -571,13 +703,14 @@ def serve(data: Path, port: int = 8866, token: str = "", max_kernels: int | None
         STATE.links = LinkRegistry(data)
         STATE.pdf_dir = str(pdf_dir or "")
         STATE.max_kernels = max_kernels or default_max_kernels()
+        STATE.ready = min(max(ready, 0), STATE.max_kernels) if preheat else 0
         STATE.port = port
         STATE.secure_cookies = origin.startswith("https://")
         token = token or secrets.token_urlsafe(24)
         os.environ["WQM_DATA"] = STATE.store      # kernels inherit the environment: the store, never the secret
         templates = str(resource_dir("templates"))
         os.environ["JUPYTER_PATH"] = os.pathsep.join(p for p in (templates, os.environ.get("JUPYTER_PATH", "")) if p)
-        config = voila_config(port, token, preheat, pool_size, cull_idle, cull_interval, open_browser, origin,
+        config = voila_config(port, token, preheat, STATE.ready, cull_idle, cull_interval, open_browser, origin,
                               STATE.secure_cookies)
         print(f"wqm serve: {data} on http://127.0.0.1:{port}/?token={token}", flush=True)
         app = WqmVoila(config=config)

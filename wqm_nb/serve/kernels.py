@@ -39,6 +39,19 @@ next viewer's query string (issue 21). Here:
 * **Checked frames both ways** (:mod:`wqm_nb.serve.frames`) and **no
   tracebacks** to the browser (:mod:`wqm_nb.serve.tracebacks`), in
   :class:`GuardedKernelWebsocketHandler`.
+* **A kernel that goes says so.** When a kernel is removed (its tab closed, or
+  culled after ``--cull-idle`` seconds without use, even with its tab open),
+  its open websockets are closed with :data:`KERNEL_ENDED` (4001), so the page
+  can offer to reopen the report at once (``static/reopen.js`` of the
+  ``wqm_app`` template), and the callbacks in
+  :attr:`WqmKernelManager.removal_hooks` free its place
+  (:mod:`wqm_nb.serve.places`).
+* **Kernels kept ready, as many as are useful.** :meth:`WqmKernelManager.ready_count`
+  counts the preheated kernels ready for a page, :meth:`~WqmKernelManager.ready_first`
+  puts them first in Voila's pool (the next page load takes a ready one, not
+  one still starting), and
+  :meth:`~WqmKernelManager.keep_ready` resizes the pool (Voila's
+  ``kernel_pools_config``) as places are taken and freed.
 """
 from __future__ import annotations
 
@@ -77,6 +90,8 @@ DROPPED_MESSAGES = frozenset({"shutdown_request"})
 #: the tornado setting (bool) that says cookies must be Secure: the public address is https
 SECURE_SETTING = "wqm_secure_cookies"
 TOKEN_PARAM = "token"
+#: the close code of a kernel websocket whose kernel has gone (closed, culled or died): the page offers to reopen
+KERNEL_ENDED = 4001
 
 
 # --------------------------------------------------------------------------
@@ -178,6 +193,8 @@ class WqmKernelManager(AsyncMappingKernelManager):
         super().__init__(**kwargs)
         self.kernel_owners = KernelSecrets()
         self.query_keys = KernelSecrets()
+        #: called with the id of each kernel removed (closed, culled or died), after it is forgotten here
+        self.removal_hooks: list[Callable[[str], None]] = []
 
     @validate("allowed_message_types")
     def _no_shutdown_from_the_page(self, proposal: dict[str, Any]) -> list[str]:
@@ -198,13 +215,56 @@ class WqmKernelManager(AsyncMappingKernelManager):
             raise
 
     def remove_kernel(self, kernel_id: str):
-        """Forget a kernel that has gone (shut down, culled or died): its owner, key and cached request."""
+        """Forget a kernel that has gone (shut down, culled or died): its owner, key and cached request; close
+        its websockets (:data:`KERNEL_ENDED`) and tell :attr:`removal_hooks`."""
         try:
             return super().remove_kernel(kernel_id)
         finally:
             self.kernel_owners.forget(kernel_id)
             self.query_keys.forget(kernel_id)
             RequestInfoSocketHandler._cache.pop(kernel_id, None)
+            GuardedKernelWebsocketHandler.close_all(kernel_id)
+            for hook in list(self.removal_hooks):
+                try:
+                    hook(kernel_id)
+                except Exception:
+                    self.log.exception("wqm: a hook for the removal of kernel %s failed", kernel_id)
+
+    # -- kernels kept ready (Voila's pool, when kernels are preheated) ----------------------
+
+    def _pool(self) -> list | None:
+        """Voila's pool of the served notebook (private in voila 0.5.x), or None without preheating."""
+        pools = getattr(self, "_pools", None)
+        if pools is None:
+            return None
+        return pools.get(getattr(self, "notebook_path", None))
+
+    def ready_count(self) -> int | None:
+        """Preheated kernels ready for a page now (None: kernels are not kept ready)."""
+        pool = self._pool()
+        if pool is None:
+            return None
+        return sum(1 for task in pool if task.done() and not task.cancelled() and task.exception() is None)
+
+    def ready_first(self) -> None:
+        """Put the ready kernels first in the pool: Voila gives the next page the first one."""
+        pool = self._pool()
+        if pool:
+            pool.sort(key=lambda task: not (task.done() and not task.cancelled() and task.exception() is None))
+
+    def keep_ready(self, target: int) -> None:
+        """Keep ``target`` kernels ready (starting more if fewer are there or starting; a surplus is used
+        before more are started)."""
+        pool = self._pool()
+        config = getattr(self, "kernel_pools_config", None)
+        if pool is None or config is None or target < 1:
+            return
+        default = config.setdefault("default", {})
+        if default.get("pool_size") == target and len(pool) >= target:
+            return
+        default["pool_size"] = target
+        if len(pool) < target:
+            self.fill_if_needed(notebook_name=self.notebook_path)
 
 
 class ClaimingKernelManager:
@@ -328,6 +388,31 @@ class GuardedKernelWebsocketHandler(VoilaKernelWebsocketHandler):
     reads them; a bad one closes the socket with 1008. Outgoing frames are checked and scrubbed of
     tracebacks here, in place of Voila's unchecked ``read_header_from_binary_message``."""
 
+    #: open sockets by kernel id (closed with KERNEL_ENDED when their kernel goes)
+    _open: dict[str, set["GuardedKernelWebsocketHandler"]] = {}
+
+    @classmethod
+    def close_all(cls, kernel_id: str) -> None:
+        """Close the sockets of a kernel that has gone, with :data:`KERNEL_ENDED`."""
+        for handler in list(cls._open.pop(kernel_id, ())):
+            try:
+                handler.close(KERNEL_ENDED, "the report has closed")
+            except Exception:        # already closing
+                pass
+
+    async def open(self, kernel_id: str) -> None:  # type: ignore[override]
+        type(self)._open.setdefault(kernel_id, set()).add(self)
+        await super().open(kernel_id)
+
+    def on_close(self) -> None:
+        sockets = type(self)._open.get(getattr(self, "kernel_id", ""))
+        if sockets is not None:
+            sockets.discard(self)
+            if not sockets:
+                type(self)._open.pop(self.kernel_id, None)
+        if getattr(self, "connection", None) is not None:
+            super().on_close()
+
     async def get(self, kernel_id: str) -> None:
         offered = [p.strip() for p in self.request.headers.get("Sec-WebSocket-Protocol", "").split(",")]
         if V1_PROTOCOL not in offered:
@@ -431,8 +516,8 @@ class KernelQueryHandler(RequestInfoSocketHandler):
             del RequestInfoSocketHandler._waiters[self.kernel_id]
 
 
-__all__ = ["DROPPED_MESSAGES", "KERNEL_ROUTE", "OWNER_COOKIE", "ClaimingKernelManager", "ForbiddenQueryHandler",
-           "GuardedKernelWebsocketHandler", "KernelQueryHandler", "KernelSecrets", "OwnedKernelHandler",
+__all__ = ["DROPPED_MESSAGES", "KERNEL_ENDED", "KERNEL_ROUTE", "OWNER_COOKIE", "ClaimingKernelManager",
+           "ForbiddenQueryHandler", "GuardedKernelWebsocketHandler", "KernelQueryHandler", "KernelSecrets", "OwnedKernelHandler",
            "OwnedShutdownHandler", "WqmKernelManager", "claim_kernel", "clean_request_info", "forget_token",
            "is_owner", "kernel_env", "kernel_paths", "owner_cookie", "require_owner", "strip_token",
            "strip_token_from_url"]
