@@ -227,7 +227,7 @@ def test_no_call_through_a_links_store_changes_anything_outside_its_scope(templa
         for name, (school, year, framework) in calls:
             inside = (school, year) == ("NLT01", "2025-26") and (framework == "wqm" or name in SCHOOL_YEAR_CALLS)
             needs = NEEDS[name]
-            allowed = inside and (needs == "any" and bool(rights) or bool(needs & rights))
+            allowed = inside and (bool(rights) if needs == "any" else bool(needs & rights))
             try:
                 _call(store, scoped, name, school, year, framework)
             except ScopeError:
