@@ -260,3 +260,29 @@ def test_a_batch_resolves_as_of_once_for_every_school_and_the_overview(sample_db
     pool.jobs.clear()
     run_batch(sample_db, tmp_path / "out2", pdf=False, progress=False, as_of="2025-07-21")
     assert {job.settings.as_of for job in pool.jobs} == {"2025-07-21"}
+
+
+class InterruptedExecutor(executors.Executor):
+    """Leaves what a worker killed mid-render leaves (a hidden work folder and a temporary file), then Ctrl-C."""
+
+    def __init__(self, out_dir):
+        self.out_dir = out_dir
+
+    def run(self, jobs):
+        stem = f"{jobs[0].settings.school_id}_{jobs[0].settings.year}"
+        (self.out_dir / f".{stem}.k3j9x_2q").mkdir()
+        (self.out_dir / f".{stem}.k3j9x_2q" / f"{stem}.ipynb").write_text("{}")
+        (self.out_dir / f".{stem}.pdf.tmp81a").write_bytes(b"%PDF-")
+        raise KeyboardInterrupt
+
+
+def test_an_interrupted_batch_removes_the_half_made_files_of_its_reports_only(sample_db, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".keep-me").write_text("the user's")           # not a report of this batch
+    (out / ".NLT99_2020-21.old").mkdir()                 # not a school of this batch
+    monkeypatch.setattr("wqm_nb.batch.runner.make_executor", lambda *a: InterruptedExecutor(out))
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(sample_db, out, pdf=False, progress=False, schools=["NLT02"])
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == [".NLT99_2020-21.old", ".keep-me"]
+    assert (out / "batch_summary.csv").is_file()

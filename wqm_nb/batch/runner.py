@@ -29,6 +29,7 @@ from typing import Iterator
 
 from ..errors import UnknownYearError, WqmError
 from ..export import ReportFiles
+from ..export.render import group_stem, remove_partial_files, school_stem
 from ..export.report_key import key_of, write_key
 from ..model.benchmarks import refresh_benchmarks
 from ..model.group import SchoolSummary, missing_summary, summaries_from_json, summaries_to_json
@@ -132,12 +133,17 @@ def run_batch(data: str | Path, out_dir: str | Path, year: str = "", trust: str 
         from ..data.benchmark_file import load_benchmark_file
 
         load_benchmark_file(group.benchmarks)          # a mistake in the file stops the batch before any report
-    with make_executor(executor, workers or default_workers(), scheduler) as pool:
-        return _run(group, schools, pdf, progress, overview, pool)
+    stems: list[str] = []
+    try:
+        with make_executor(executor, workers or default_workers(), scheduler) as pool:
+            return _run(group, schools, pdf, progress, overview, pool, stems)
+    finally:        # the pool is closed: what an interrupted worker left half-made can go
+        remove_partial_files(Path(group.output).resolve(), stems)
 
 
 def _run(group: GroupSettings, schools: list[str] | None, pdf: bool, progress: bool, overview: bool,
-         pool: Executor) -> BatchResult:
+         pool: Executor, stems: list[str]) -> BatchResult:
+    """The batch; ``stems`` collects the file stems of the reports it starts (for :func:`remove_partial_files`)."""
     from tqdm.auto import tqdm
 
     benchmark_file = group.benchmarks_ref
@@ -179,6 +185,8 @@ def _run(group: GroupSettings, schools: list[str] | None, pdf: bool, progress: b
         for refresh_year in sorted({job.settings.year for job in jobs}):
             refresh_benchmarks(store, refresh_year, framework, group.min_group_size)
 
+    stems.extend(school_stem(job.settings.school_id, job.settings.year, framework) for job in jobs)
+    stems.append(group_stem(group.trust))
     if carried is not None:
         jobs = [_ship(job, database, out_dir, carried) for job in jobs]
 

@@ -9,6 +9,7 @@ to an older good report.
 """
 from __future__ import annotations
 
+import glob
 import logging
 import os
 import re
@@ -16,7 +17,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 from ..errors import RenderError
 from ..settings import DEFAULT_FRAMEWORK, GroupSettings, ReportSettings
@@ -41,6 +42,26 @@ def school_stem(school_id: str, year: str, framework: str = DEFAULT_FRAMEWORK) -
     """``NLT03_2025-26`` (``NLT03_2025-26_vbe`` for another framework): a slug that cannot leave the output folder."""
     suffix = "" if framework == DEFAULT_FRAMEWORK else f"_{_safe_name(Path(framework).stem)}"
     return f"{_safe_name(school_id)}_{slug(year)}{suffix}"
+
+
+def group_stem(trust: str = "") -> str:
+    """``group_overview`` (``group_overview_<trust slug>`` for one trust)."""
+    return f"group_overview_{slug(trust)}" if trust else "group_overview"
+
+
+def remove_partial_files(out_dir: Path, stems: Iterable[str]) -> None:
+    """Remove what an interrupted run left half-made in ``out_dir`` for ``stems``: the hidden ``.<stem>.*``
+    work folders and temporary files, which a finished run renames into place or removes itself.
+
+    Call it only once no process is still writing those reports (a batch, after its pool is closed).
+    """
+    out_dir = Path(out_dir)
+    for stem in stems:
+        for left in out_dir.glob(f".{glob.escape(stem)}.*"):
+            if left.is_dir() and not left.is_symlink():
+                shutil.rmtree(left, ignore_errors=True)
+            else:
+                left.unlink(missing_ok=True)
 
 
 def _safe_name(text: str) -> str:
@@ -175,6 +196,6 @@ def render_report(settings: ReportSettings, pdf: bool = True) -> tuple[dict, str
 
 def render_group(settings: GroupSettings, pdf: bool = True, run_notebook: NotebookRunner = execute) -> ReportFiles:
     """The group overview: ``group_overview[_{trust}].*`` in ``settings.output``."""
-    stem = f"group_overview_{slug(settings.trust)}" if settings.trust else "group_overview"
+    stem = group_stem(settings.trust)
     return render(notebook_path(GROUP_NOTEBOOK), Path(settings.output), stem, settings.to_parameters(), pdf=pdf,
                   run_notebook=run_notebook)
