@@ -4,7 +4,7 @@
 
 The data is ``wqm sample --schools 10 --seed 1``, written to a temporary folder and imported with ``wqm
 import`` into a store. One ``wqm serve`` on 127.0.0.1 (``--max-kernels``: default, sized for the machine;
-``--ready``: a kernel kept ready for every free place, unless given); the run starts once it answers, its
+``--ready``: the server's default, one kernel kept ready per free place up to 4, unless given); the run starts once it answers, its
 kept-ready kernels have warmed up and every school's static page is rendered. Then:
 
 1. **The burst.** ``viewers`` viewers open the report link of their school in the same moment (viewer *i*:
@@ -104,10 +104,10 @@ def run(viewers: int = 50, max_kernels: int | None = None, schools: int = 10, re
     """The whole run (see the module notes; ``hold``: seconds the pages stay open; ``then_next``: close them and
     open the next ones, else stop after the burst); returns its figures, and the seconds each phase took
     (``phases``)."""
-    from wqm_nb.serve.app import default_max_kernels
+    from wqm_nb.serve.app import default_max_kernels, default_ready
 
     cap = max_kernels or default_max_kernels()
-    ready = cap if ready is None else ready
+    ready = default_ready(cap) if ready is None else ready
     work = Path(tempfile.mkdtemp(prefix="wqm-load-"))
     served = None
     phases: dict[str, float] = {}
@@ -190,7 +190,7 @@ def main() -> None:
     parser.add_argument("--viewers", type=int, default=50)
     parser.add_argument("--schools", type=int, default=10)
     parser.add_argument("--max-kernels", type=int, default=None)
-    parser.add_argument("--ready", type=int, default=None, help="kernels kept ready (default: the cap)")
+    parser.add_argument("--ready", type=int, default=None, help="kernels kept ready (default: the server's, one per place up to 4)")
     a = parser.parse_args()
     r = run(a.viewers, a.max_kernels, a.schools, a.ready)
     print(f"cap {r['cap']} live places, {r['ready']} kept ready; {r['schools']} schools; warm-up before the "

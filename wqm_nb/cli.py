@@ -74,7 +74,7 @@ def _cmd_serve(args) -> int:
     from .settings import data_location
 
     serve(data_location(args.data), port=args.port, token=args.token, max_kernels=args.max_kernels,
-          preheat=not args.no_preheat, ready=getattr(args, "ready", 1), cull_idle=args.cull_idle,
+          preheat=not args.no_preheat, ready=getattr(args, "ready", None), cull_idle=args.cull_idle,
           cull_interval=args.cull_interval, public_url=args.public_url, page=getattr(args, "page", "report"),
           pdf_dir=getattr(args, "pdf_dir", ""))
     return 0
@@ -692,8 +692,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "then offers to reopen it)")
     p.add_argument("--cull-interval", type=int, default=None, metavar="SECONDS",
                    help="look for unused ones this often (default: a third of --cull-idle, 5 to 60)")
-    p.add_argument("--ready", type=int, default=1, metavar="N",
-                   help="keep up to N kernels ready while places are free, one per free place (default: 1)")
+    p.add_argument("--ready", type=int, default=None, metavar="N",
+                   help="keep up to N kernels ready while places are free, one per free place (default: one per "
+                        "place, at most 4)")
     p.add_argument("--no-preheat", action="store_true", help="no kernel kept ready (slower first page)")
     p.add_argument("--public-url", default="", help="the https address viewers use through a reverse proxy")
     p.add_argument("--pdf-dir", default="", metavar="DIR",

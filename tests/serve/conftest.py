@@ -66,6 +66,8 @@ def start_server(tmp: Path, *args: str, command: tuple[str, ...] = ("serve",),
 
     data = build_database(Path(__file__).resolve().parent.parent.parent / "sample_data", tmp / "wqm.sqlite")
     port, token = free_port(), "test-token-123"
+    if command == ("serve",) and not {"--ready", "--no-preheat"} & set(args):
+        args = ("--ready", "1", *args)      # one warm kernel is enough for a test (the default warms one per place)
     log = tmp / "serve.log"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen([sys.executable, "-m", "wqm_nb.cli", *command, "--data", str(data), "--port", str(port),

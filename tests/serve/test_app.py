@@ -101,6 +101,15 @@ def test_refusal_pages_and_helpers():
     assert default_max_kernels() >= 2
 
 
+def test_by_default_a_report_server_keeps_one_kernel_ready_per_place_up_to_four_and_a_form_one():
+    from wqm_nb.serve.app import default_ready, voila_config
+
+    assert [default_ready(cap) for cap in (2, 4, 8)] == [2, 4, 4]
+    assert default_ready(8, "capture") == default_ready(8, "survey-import") == 1
+    config = voila_config(8866, "t", preheat=True, ready=default_ready(4))
+    assert config.VoilaConfiguration.default_pool_size == 4 and config.VoilaConfiguration.preheat_kernel
+
+
 def test_public_url_gives_the_origin_to_allow():
     from wqm_nb.errors import SettingsError
     from wqm_nb.serve.app import public_origin

@@ -617,6 +617,17 @@ def prepare_store(data: Path, work_dir: Path | None, writable: bool = False,
     return data
 
 
+#: kernels kept ready by default at most: one per free place up to this (about 180 MB each, idle)
+DEFAULT_READY_MAX = 4
+
+
+def default_ready(max_kernels: int, page: str = "report") -> int:
+    """Kernels kept ready unless ``--ready`` says. The report page: one per place, at most
+    :data:`DEFAULT_READY_MAX`, so a burst of viewers as large as the cap meets warm kernels (a link mailed to
+    every school). A form (capture, survey import), opened by one person at a time: one."""
+    return min(max_kernels, DEFAULT_READY_MAX) if page == "report" else 1
+
+
 def public_origin(public_url: str) -> str:
     """``https://wellbeing.trust.example`` from the address viewers use ('' for none)."""
     from urllib.parse import urlparse
@@ -667,8 +678,8 @@ def voila_config(port: int, token: str, preheat: bool = True, ready: int = 1, cu
 
 
 def serve(data: Path, port: int = 8866, token: str = "", max_kernels: int | None = None, preheat: bool = True,
-          ready: int = 1, cull_idle: int = 900, cull_interval: int | None = None, open_browser: bool = False,
-          public_url: str = "", page: str = "report", pdf_dir: str | Path = "") -> None:
+          ready: int | None = None, cull_idle: int = 900, cull_interval: int | None = None,
+          open_browser: bool = False, public_url: str = "", page: str = "report", pdf_dir: str | Path = "") -> None:
     """Start the app and block until interrupted. ``token`` empty: a random one, printed in the URL.
 
     ``page`` is ``report`` (the leaders' report app), ``survey-import`` (the
@@ -684,7 +695,7 @@ def serve(data: Path, port: int = 8866, token: str = "", max_kernels: int | None
     ``max_kernels`` live kernels at most (a report link: two of them); past
     that a report viewer gets the static page, a form viewer a place in line.
     With ``preheat``, up to ``ready`` kernels (at most one per free place, at
-    least one) are kept ready, so a page opens without waiting for a kernel to
+    least one; default :func:`default_ready`) are kept ready, so a page opens without waiting for a kernel to
     start. A kernel unused for ``cull_idle`` seconds is shut down, looked for
     every ``cull_interval`` seconds (default: a third of ``cull_idle``, 5 to 60).
 
@@ -703,6 +714,8 @@ def serve(data: Path, port: int = 8866, token: str = "", max_kernels: int | None
         STATE.links = LinkRegistry(data)
         STATE.pdf_dir = str(pdf_dir or "")
         STATE.max_kernels = max_kernels or default_max_kernels()
+        if ready is None:
+            ready = default_ready(STATE.max_kernels, page)
         STATE.ready = min(max(ready, 0), STATE.max_kernels) if preheat else 0
         STATE.port = port
         STATE.secure_cookies = origin.startswith("https://")
