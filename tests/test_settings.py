@@ -25,8 +25,8 @@ def test_bad_school_id_characters_are_refused(school_id):
 
 
 def test_valid_settings_keep_their_values():
-    s = ReportSettings(school_id="NLT-01.a_b", year="2099-00", min_group_size=1, framework=Path("vbe"))
-    assert (s.school_id, s.year, s.min_group_size, s.framework) == ("NLT-01.a_b", "2099-00", 1, "vbe")
+    s = ReportSettings(school_id="NLT-01.a_b", year="2099-00", min_group_size=3, framework=Path("vbe"))
+    assert (s.school_id, s.year, s.min_group_size, s.framework) == ("NLT-01.a_b", "2099-00", 3, "vbe")
     assert ReportSettings(school_id="S1").framework == "wqm"
 
 
@@ -36,9 +36,9 @@ def test_bad_academic_year_is_refused(year):
         ReportSettings(school_id="S1", year=year)
 
 
-@pytest.mark.parametrize("value", [0, -3, True, "5", 2.0, None])
-def test_min_group_size_must_be_a_whole_number_of_at_least_one(value):
-    with pytest.raises(SettingsError, match="min_group_size must be a whole number of at least 1"):
+@pytest.mark.parametrize("value", [0, 1, 2, -3, True, "5", 2.0, None])
+def test_min_group_size_must_be_a_whole_number_of_at_least_three(value):
+    with pytest.raises(SettingsError, match="min_group_size must be a whole number of at least 3"):
         ReportSettings(school_id="S1", min_group_size=value)
 
 

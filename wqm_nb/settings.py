@@ -24,6 +24,8 @@ from .errors import SettingsError
 
 DEFAULT_FRAMEWORK = "wqm"
 DEFAULT_MIN_GROUP_SIZE = 5
+#: the smallest threshold accepted: "fewer than 2 responses" would say exactly one person (issue 22)
+MIN_GROUP_SIZE_FLOOR = 3
 DEFAULT_REPORT_DIR = "reports"
 DEFAULT_BATCH_DIR = "build/reports"
 DATA_ENV = "WQM_DATA"
@@ -96,8 +98,9 @@ def check_as_of(value: Any) -> str:
 
 
 def _check_min_group_size(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise SettingsError(f"min_group_size must be a whole number of at least 1, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int) or value < MIN_GROUP_SIZE_FLOOR:
+        raise SettingsError(f"min_group_size must be a whole number of at least {MIN_GROUP_SIZE_FLOOR} (a group of "
+                            f"one or two can be identified), got {value!r}")
     return value
 
 

@@ -38,7 +38,7 @@ def test_summarise_copies_published_figures(sample_store):
     assert (s.school_id, s.name, s.phase, s.year, s.has_data) == (
         "NLT03", "Fellside Primary School", "primary", "2025-26", True)
     staff = a.current.figures.whole.query("survey == 'staff'")
-    assert s.agreement["staff"] == pytest.approx(dict(zip(staff["section_id"], staff["agree_share"])))
+    assert s.agreement["staff"] == pytest.approx(dict(zip(staff["section_id"], staff["agree_share"])), nan_ok=True)
     assert set(s.agreement["parent"]) == {"P1", "P2", "P4", "P5", "P6", "P7"}
     assert all(math.isnan(v) for v in s.agreement["parent"].values())      # fewer than 5 parents
     assert s.sef_means == pytest.approx(dict(zip(a.current.principles["principle_id"],

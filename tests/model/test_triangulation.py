@@ -92,7 +92,7 @@ def test_a_small_gap_is_not_flagged():
     # leaders 3 of 4 (position 2/3); staff half agree (0.5): a gap of 1/6, under 0.25
     year = year_of(WQM, default=3, rows=people("staff", "S10", [5] * 5 + [1] * 5))
     p5 = summary(triangulate(WQM, BANK, year), "P5")
-    assert p5["flag"] == "" and p5["gap"] == pytest.approx(1 / 6) and "no large gap" in p5["statement"]
+    assert p5["flag"] == "" and p5["gap"] == pytest.approx(1 / 6, abs=0.005) and "no large gap" in p5["statement"]
 
 
 def test_a_gap_exactly_at_the_threshold_is_flagged():
@@ -187,7 +187,7 @@ def test_flags_read_only_published_views(rating, staff, pupil, parent, min_views
     for survey, answers in (("staff", staff), ("pupil", pupil), ("parent", parent)):
         position = tri.position("P5", survey)
         if survey in set(published["survey"]):
-            assert position == pytest.approx(sum(v >= 4 for v in answers) / len(answers))
+            assert position == round(sum(v >= 4 for v in answers) / len(answers), 2)     # as published
         else:
             assert math.isnan(position)
     assert tri.table["position"].dropna().between(0, 1).all()

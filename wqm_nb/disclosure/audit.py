@@ -25,6 +25,9 @@ light.
 from __future__ import annotations
 
 import math
+import os
+import sys
+import threading
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
@@ -170,6 +173,37 @@ class AuditModel:
         return Range(out[0], out[1])
 
 
+_BANNER_SHOWN = threading.Lock()
+_banner_done = False
+
+
+def _quiet_highs():
+    """A ``highspy.Highs`` that prints nothing. HiGHS writes its banner to the process's standard output (file
+    descriptor 1, not ``sys.stdout``) the first time one is made, which would corrupt ``wqm export``'s CSV:
+    the first is made with descriptor 1 sent to ``os.devnull``."""
+    global _banner_done
+    import highspy
+
+    with _BANNER_SHOWN:
+        if not _banner_done:
+            sys.stdout.flush()
+            saved = os.dup(1)
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(devnull, 1)
+                h = highspy.Highs()
+                h.setOptionValue("output_flag", False)
+            finally:
+                os.dup2(saved, 1)
+                os.close(saved)
+                os.close(devnull)
+            _banner_done = True
+            return h
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    return h
+
+
 class Solver:
     """One model given to HiGHS (``highspy``) once: each :meth:`range` only changes the objective, and starts
     from the last basis."""
@@ -179,8 +213,7 @@ class Solver:
         import numpy as np
 
         self._hs = highspy
-        h = self.h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
+        h = self.h = _quiet_highs()
         inf = highspy.kHighsInf
         self.n = n = len(model.names)
         h.addVars(n, np.array(model.lower, dtype=float),
@@ -190,8 +223,13 @@ class Solver:
                      np.array(list(e.keys()), dtype=np.int32), np.array(list(e.values()), dtype=float))
         self.columns = np.arange(n, dtype=np.int32)
 
-    def range(self, e: Mapping[int, float]) -> Range:
-        """The least and greatest value of ``e`` (not rounded); an infeasible model gives an empty range."""
+    def range(self, e: Mapping[int, float], known: float | None = None) -> Range:
+        """The least and greatest value of ``e`` (not rounded); an infeasible model gives an empty range.
+
+        ``known``: a value ``e`` is known to take under the facts (the true one, when the protecting side
+        audits its own release). Once the least value rounds below it, the quantity cannot be a single value
+        and the greatest is not sought: the range returned is then ``(least, known)``, inside the true one
+        and no more single than it."""
         import numpy as np
 
         hs, h = self._hs, self.h
@@ -210,6 +248,9 @@ class Solver:
                 bounds.append(-INF if sense == hs.ObjSense.kMinimize else INF)
             else:
                 bounds.append(h.getInfo().objective_function_value)
+            if known is not None and sense == hs.ObjSense.kMinimize and \
+                    Range(bounds[0], known).rounded().low < round(known):
+                return Range(bounds[0], known)
         return Range(bounds[0], bounds[1])
 
 
@@ -273,10 +314,12 @@ class Finding:
 
 
 def audit(model: AuditModel, hidden: Mapping[str, CellQuantities], integer: bool = False,
-          first: bool = False) -> list[Finding]:
+          first: bool = False, known: Mapping[str, Mapping[str, float]] | None = None) -> list[Finding]:
     """For every hidden cell, the range of each of its quantities (rounded inward). With ``first``, stop at
     the first cell found disclosed (what a protection step needs), and within a cell at its first
-    quantity worked out."""
+    quantity worked out. ``known``: per cell, the true value of each quantity (the protecting side knows
+    them): a range is then sought only as far as it takes to show it is not a single value (see
+    :meth:`Solver.range`), which halves the work; what is disclosed is the same."""
     if integer:
         return [Finding(name, {q: model.integer_range_of(e).rounded() for q, e in cell.named().items()})
                 for name, cell in hidden.items()]
@@ -284,8 +327,9 @@ def audit(model: AuditModel, hidden: Mapping[str, CellQuantities], integer: bool
     out = []
     for name, cell in hidden.items():
         ranges: dict[str, Range] = {}
+        truth = (known or {}).get(name, {})
         for q, e in cell.named().items():
-            ranges[q] = solver.range(e).rounded()
+            ranges[q] = solver.range(e, truth.get(q)).rounded()
             if first and ranges[q].single:
                 break
         finding = Finding(name, ranges)

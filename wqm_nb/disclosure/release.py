@@ -10,26 +10,26 @@ are hidden for every framework's sections of a survey at once:
 1. *primary*: a cell (a section's whole group or one subgroup) with 1 to
    ``threshold - 1`` respondents is hidden; a cell with none says "no
    responses";
-2. the outsider's audit (:mod:`.audit`, :mod:`.tables`) is run over
+2. a subgroup hidden in any section is hidden in every section of every
+   framework, and a single hidden subgroup takes the smallest other with it
+   (*complementary*); a section hidden whole takes its subgroups with it;
+3. the outsider's audit (:mod:`.audit`, :mod:`.tables`) is run over
    everything shown, as printed (shares to the whole percent, means to one
-   decimal, counts exact), and every hidden cell's reason;
-3. while it finds a hidden cell disclosed, the smallest shown subgroup cell
-   linked to it (the same section's other groups, or the same group in a
-   section that shares items with it; a whole group only when no subgroup is
-   left) is hidden too (*complementary*), and the audit runs again;
-4. when nothing linked is left, every subgroup cell is hidden and the whole
-   groups kept; if even that does not clear, every figure of the survey is
-   hidden (*withheld*), with its reason.
+   decimal, counts exact), every hidden cell's reason and the survey's
+   respondents; while it works out anything of a hidden cell, more is
+   hidden: for a section hidden whole, the smallest section sharing items
+   with it; else the next smallest subgroup, everywhere;
+4. when nothing is left to hide, every figure of the survey is hidden
+   (*withheld*), with its reason.
 
 :func:`survey_layouts` gives the public structure (each bundled framework's
 sections of each survey, and the subgroups); :func:`true_cells` counts a
 school year's answers and tallies per cell.
 
-Not yet what the surfaces publish (issue 22 goes on): on the committed sample
-school years it takes 0.07 to 13 s a school year (one HiGHS model per audit,
-stopping at the first disclosed cell), against a target of 0.5 s, and it
-still withholds some whole staff surveys that a better choice of
-complementary cells would keep.
+Decisions are made per subgroup, across every section of every framework
+(see :func:`protect_jointly`), which keeps the audits few: on the committed
+sample school years a release takes about 0.05 to 0.9 s (2 busy cores).
+:func:`release_of` is what the published figures read.
 """
 from __future__ import annotations
 
@@ -37,9 +37,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..data import Framework, QuestionBank, available_frameworks, load_framework, load_mapping
+from ..data import Framework, QuestionBank, SurveyMapping, available_frameworks, load_framework, load_mapping
 from ..store.surveys import MISSING, SurveyData
-from .audit import audit
+from .audit import audit, cleared
 from .tables import NONE, PROTECTS, TOO_FEW, PublishedCell, SurveyLayout, hidden_cells, printed_interval, \
     survey_model
 
@@ -64,22 +64,26 @@ class Counts:
 
 
 def survey_layouts(bank: QuestionBank, frameworks: list[Framework] | None = None,
-                   data: SurveyData | None = None) -> dict[str, SurveyLayout]:
+                   data: SurveyData | None = None, mappings: dict[str, SurveyMapping] | None = None) \
+        -> dict[str, SurveyLayout]:
     """Every survey's public structure under every framework (the bundled ones by default): its items, its
     subgroup parts (those present in ``data``, and "" for those who did not say) and each section's items,
-    keyed ``framework:section``."""
+    keyed ``framework:section``. ``mappings``: a framework's mapping by framework id, where it is not the
+    framework's own file's."""
     frameworks = frameworks or [load_framework(f) for f in available_frameworks()]
     tallies = data.tally_rows() if data is not None else None
+    loaded = {fw.id: (mappings or {}).get(fw.id) or load_mapping(fw, bank) for fw in frameworks}
     out = {}
     for survey_id, survey in bank.surveys.items():
         sections: dict[str, frozenset[str]] = {}
         for fw in frameworks:
-            mapping = load_mapping(fw, bank)
+            mapping = loaded[fw.id]
             for item, section in mapping.surveys.get(survey_id, {}).items():
                 key = f"{fw.id}:{section}"
                 sections[key] = sections.get(key, frozenset()) | {item}
         if not sections:
             continue
+        sections = dict(sorted(sections.items()))          # one order, whichever framework asks
         given: set[str] = set()
         if data is not None:
             block = data.blocks.get(survey_id)
@@ -150,48 +154,151 @@ def _published(cells: dict[CellKey, Counts], reasons: dict[CellKey, str]) -> lis
     return out
 
 
-def _linked(layout: SurveyLayout, cell: CellKey) -> list[CellKey]:
-    """Cells whose figures bear on ``cell``: its section's other groups (and whole), and the same group in
-    every section sharing an item with it."""
-    key, g = cell
-    out = [(key, other) for other in (None, *layout.subgroups) if other != g]
-    out += [(k, g) for k, items in layout.sections.items() if k != key and items & layout.sections[key]]
+def _known(layout: SurveyLayout, cells: dict[CellKey, Counts], published: list[PublishedCell]) \
+        -> dict[str, dict[str, float]]:
+    """The true value of every quantity of every hidden cell, named as :func:`hidden_cells` names them."""
+    out = {}
+    for c in published:
+        if c.hidden in (TOO_FEW, PROTECTS):
+            t = cells[(c.section, c.subgroup)]
+            out[f"{layout.survey} {c.section} {c.subgroup if c.subgroup is not None else 'whole'}"] = {
+                "respondents": t.n, "answers": t.answers, "agreeing": t.agree, "not agreeing": t.answers - t.agree,
+                "sum": t.total}
+    return out
+
+
+def _disclosed(layout: SurveyLayout, cells: dict[CellKey, Counts], reasons: dict[CellKey, str], threshold: int,
+               respondents: tuple[float, float] | None) -> list[CellKey]:
+    """The first hidden cell the audit works something out of, from what ``reasons`` leave shown ([] when
+    nothing is)."""
+    published = _published(cells, reasons)
+    sm = survey_model(layout, published, threshold, respondents)
+    hidden = hidden_cells(sm, published)
+    if not hidden:
+        return []
+    names = {f"{layout.survey} {c.section} {c.subgroup if c.subgroup is not None else 'whole'}":
+             (c.section, c.subgroup) for c in published}
+    return [names[f.cell] for f in audit(sm.model, hidden, first=True, known=_known(layout, cells, published))
+            if f.disclosed]
+
+
+def _hide_groups(cells: dict[CellKey, Counts], reasons: dict[CellKey, str], groups: set[str | None]) \
+        -> dict[CellKey, str]:
+    """``reasons`` with every cell of ``groups`` (in every section) hidden: a cell too small keeps
+    :data:`PRIMARY`, any other with respondents becomes :data:`COMPLEMENTARY`."""
+    out = dict(reasons)
+    for cell, counts in cells.items():
+        if cell[1] in groups and cell not in out and counts.n > 0:
+            out[cell] = COMPLEMENTARY
     return out
 
 
 def protect_jointly(layout: SurveyLayout, cells: dict[CellKey, Counts], threshold: int,
                     total_respondents: int | None = None) -> dict[CellKey, str]:
     """Which cells of one survey are hidden, and why (see the module notes): ``{cell: reason}`` for hidden
-    cells only (:data:`PRIMARY`, :data:`COMPLEMENTARY`, :data:`WITHHELD`)."""
+    cells only (:data:`PRIMARY`, :data:`COMPLEMENTARY`, :data:`WITHHELD`).
+
+    Decisions are made per subgroup, in every section of every framework at once: a subgroup too small in
+    any section is hidden in all of them (so no framework's sections can be set against another's), and a
+    single hidden subgroup takes the smallest other one with it. A section whose whole group is too small
+    is hidden with its subgroups. Then, while the audit works anything out: a hidden whole section is
+    covered by hiding the smallest section sharing items with it (whole and subgroups); a hidden subgroup
+    by hiding the next smallest subgroup too. With nothing left to hide and the audit still not clear,
+    every figure of the survey is withheld."""
     reasons: dict[CellKey, str] = {c: PRIMARY for c, counts in cells.items() if 0 < counts.n < threshold}
     respondents = None
     if total_respondents is not None:
         respondents = (total_respondents, total_respondents) if total_respondents >= threshold \
             else (0 if total_respondents == 0 else 1, max(threshold - 1, 0))
-    for _ in range(len(cells) + 1):
-        published = _published(cells, reasons)
-        sm = survey_model(layout, published, threshold, respondents)
-        hidden = hidden_cells(sm, published)
-        if not hidden:
-            return reasons
-        names = {f"{layout.survey} {c.section} {c.subgroup if c.subgroup is not None else 'whole'}":
-                 (c.section, c.subgroup) for c in published}
-        disclosed = [names[f.cell] for f in audit(sm.model, hidden, first=True) if f.disclosed]
+    closed = {c[0] for c in reasons if c[1] is None}        # sections hidden whole
+    groups = [g for g in layout.subgroups if any(cells[(k, g)].n > 0 for k in layout.sections)]
+    smallest_first = sorted(groups, key=lambda g: (min((cells[(k, g)].n for k in layout.sections
+                                                        if cells[(k, g)].n > 0), default=0), g))
+    hidden = {c[1] for c in reasons if c[0] not in closed}
+    for _ in range(len(layout.sections) + len(groups) + 2):
+        for cell, counts in cells.items():                  # a section hidden whole: its parts go with it
+            if cell[0] in closed and cell not in reasons and counts.n > 0:
+                reasons[cell] = COMPLEMENTARY
+        if len(hidden) == 1 and len(groups) > 1:            # one hidden subgroup is the whole less the others
+            hidden.add(next(g for g in smallest_first if g not in hidden))
+        reasons = _hide_groups(cells, reasons, hidden)
+        disclosed = _disclosed(layout, cells, reasons, threshold, respondents)
         if not disclosed:
             return reasons
-        candidates = {c for d in disclosed for c in _linked(layout, d)
-                      if c not in reasons and cells[c].n > 0}
-        if not candidates:
-            # nothing linked is left: keep the whole groups, hide every subgroup (once), else withhold all
-            parts = {c for c in cells if c[1] is not None and c not in reasons and cells[c].n > 0}
-            if not parts:
-                break
-            reasons.update({c: COMPLEMENTARY for c in parts})
-            continue
-        smallest = min(candidates, key=lambda c: (c[1] is None, cells[c].n, c[0], c[1] or ""))
-        reasons[smallest] = COMPLEMENTARY
-    return {c: WITHHELD for c in cells if cells[c].n > 0}
+        section, subgroup = disclosed[0]
+        linked = [k for k, items in layout.sections.items()
+                  if k not in closed and items & layout.sections[section] and cells[(k, None)].n > 0]
+        rest = [g for g in smallest_first if g not in hidden]
+        if (section in closed or not rest) and linked:
+            closed.add(min(linked, key=lambda k: (cells[(k, None)].n, k)))
+        elif rest:
+            hidden.add(rest[0])
+        else:
+            break
+    return {c: PRIMARY if 0 < counts.n < threshold else WITHHELD for c, counts in cells.items() if counts.n > 0}
 
 
-__all__ = ["COMPLEMENTARY", "CellKey", "Counts", "MEAN_DECIMALS", "NO_RESPONSES", "PRIMARY", "SHARE_DECIMALS",
+@dataclass(frozen=True)
+class Release:
+    """Which figures of one school year's surveys are hidden, and why, for every framework at once:
+    ``reasons[survey][(section key "framework:section", subgroup or None)]`` (hidden cells only)."""
+    threshold: int
+    reasons: dict[str, dict[CellKey, str]]
+
+    def reason(self, survey: str, framework: str, section: str, subgroup: str | None) -> str:
+        """Why one cell is hidden (:data:`PRIMARY`, :data:`COMPLEMENTARY`, :data:`WITHHELD`), '' when shown."""
+        return self.reasons.get(survey, {}).get((f"{framework}:{section}", subgroup), "")
+
+
+def _fingerprint(data: SurveyData) -> str:
+    """A digest of a school year's answers and tallies (what a release is a function of)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for survey_id in sorted(data.blocks):
+        block = data.blocks[survey_id]
+        h.update(f"{survey_id}\n{list(block.item_ids)}\n{list(map(str, block.subgroups))}\n".encode())
+        h.update(np.ascontiguousarray(block.values).tobytes())
+    h.update(data.tally_rows().to_csv(index=False).encode())
+    return h.hexdigest()
+
+
+_RELEASES: dict[tuple, Release] = {}
+#: releases kept in memory (a report asks for its school year's several times: one per framework view)
+RELEASES_KEPT = 64
+
+
+def release_of(data: SurveyData, bank: QuestionBank, threshold: int, respondents: dict[str, int],
+               framework: Framework | None = None, mapping: SurveyMapping | None = None) -> Release:
+    """The release of one school year: every bundled framework's sections (and ``framework`` with its
+    ``mapping``, when given, in place of the bundled one of its id) protected jointly, survey by survey
+    (:func:`protect_jointly`); ``respondents`` is each survey's published number of respondents.
+
+    Kept in memory by the data's digest, the threshold and the frameworks, so each framework's view of
+    the same school year reads one release."""
+    frameworks = [load_framework(f) for f in available_frameworks()]
+    mappings: dict[str, SurveyMapping] = {}
+    if framework is not None:
+        frameworks = sorted([fw for fw in frameworks if fw.id != framework.id] + [framework], key=lambda fw: fw.id)
+        if mapping is not None:
+            mappings[framework.id] = mapping
+    key = (_fingerprint(data), threshold, tuple(sorted(respondents.items())),
+           tuple((fw.id, fw.path) for fw in frameworks),
+           mapping.path if mapping is not None else "",
+           tuple(sorted((k, tuple(sorted(v.items()))) for k, v in mapping.surveys.items())) if mapping else ())
+    found = _RELEASES.get(key)
+    if found is not None:
+        return found
+    reasons = {}
+    for survey_id, layout in survey_layouts(bank, frameworks, data, mappings).items():
+        reasons[survey_id] = protect_jointly(layout, true_cells(data, layout), threshold,
+                                             respondents.get(survey_id))
+    release = Release(threshold, reasons)
+    while len(_RELEASES) >= RELEASES_KEPT:
+        del _RELEASES[next(iter(_RELEASES))]
+    _RELEASES[key] = release
+    return release
+
+
+__all__ = ["Release", "release_of", "COMPLEMENTARY", "CellKey", "Counts", "MEAN_DECIMALS", "NO_RESPONSES", "PRIMARY", "SHARE_DECIMALS",
            "WITHHELD", "protect_jointly", "survey_layouts", "true_cells"]

@@ -12,8 +12,10 @@ whose ``mean`` is on the 1-4 maturity scale and ``agree_share`` the share
 rating 3 "Developing practice" or above),
 ``subgroup_field`` (null for the whole group), ``subgroup`` (``not given``
 for respondents who did not answer the subgroup question), ``n``
-(respondents), ``agree_share`` (0..1), ``mean``, ``ci_low``, ``ci_high``
-(95% Wilson interval of ``agree_share``) and ``suppressed``.
+(respondents), ``agree_share`` (0..1, 2 decimals: a whole percentage),
+``mean`` (1 decimal), ``ci_low``, ``ci_high`` (95% Wilson interval of the
+rounded ``agree_share``, 2 decimals), ``suppressed`` and ``format_version``
+(:data:`FORMAT_VERSION`; format 1 had 4-decimal shares and 3-decimal means).
 """
 from __future__ import annotations
 
@@ -28,7 +30,9 @@ from ..model.figures import NOT_GIVEN
 from ..spreadsheet import neutralise
 
 FIELDS = ["school", "year", "survey", "principle", "measure", "subgroup_field", "subgroup", "n", "agree_share",
-          "mean", "ci_low", "ci_high", "suppressed"]
+          "mean", "ci_low", "ci_high", "suppressed", "format_version"]
+#: the export's format: 2 since issue 22 (shares and intervals to 2 decimals, means to 1; before: 4 and 3)
+FORMAT_VERSION = 2
 FORMATS = ("json", "csv")
 
 
@@ -54,8 +58,9 @@ def figure_records(assessment: SchoolAssessment) -> list[dict[str, Any]]:
             else r.subgroup_field,
             "subgroup": None if r.subgroup is None or r.subgroup != r.subgroup
             else ("not given" if r.subgroup == NOT_GIVEN else r.subgroup),
-            "n": _number(r.n), "agree_share": _number(r.agree_share, 4), "mean": _number(r.mean, 3),
-            "ci_low": _number(r.ci_low, 4), "ci_high": _number(r.ci_high, 4), "suppressed": bool(r.suppressed),
+            "n": _number(r.n), "agree_share": _number(r.agree_share, 2), "mean": _number(r.mean, 1),
+            "ci_low": _number(r.ci_low, 2), "ci_high": _number(r.ci_high, 2), "suppressed": bool(r.suppressed),
+            "format_version": FORMAT_VERSION,
         })
     return records
 

@@ -72,10 +72,17 @@ or hidden together.
 
 For a suppressed row ``n``, ``answers``, ``agree_share`` and ``mean`` are
 missing: the exact size of a small group is not published either. Which
-cells are hidden is decided per family (a whole group and its subgroups in
-one section) by :func:`wqm_nb.model.suppression.protect`, so no hidden count
-can be worked out from the shown ones; a ``rating`` survey's families are
-protected exactly like an ``agreement`` survey's.
+cells are hidden is decided once per school year for every framework's
+sections at once (:func:`wqm_nb.disclosure.release.release_of`), and this
+table is one framework's view of that release: no hidden count can be
+worked out from the shown ones, in this framework's tables or set against
+another's (the audit of :mod:`wqm_nb.disclosure` proves it); a ``rating``
+survey is protected exactly like an ``agreement`` survey.
+
+**Rounding as printed.** ``agree_share`` is kept to 2 decimals (a whole
+percentage), ``mean`` to 1 decimal, and the intervals are worked out from
+the rounded share (to 2 decimals; a measure's to 1): every chart, rule and
+export reads these values, so nothing carries more than is printed.
 
 Readers choose by measure. Stakeholder agreement (the survey tables and
 charts, award rules, strengths and areas, the group roll-up) reads
@@ -104,7 +111,7 @@ from ..data.surveys import MEASURE_AGREEMENT, MEASURE_RATING
 from ..store.surveys import MISSING, SurveyBlock, SurveyData
 from .measures import measure_rows
 from .stats import wilson_interval
-from .suppression import COMPLEMENTARY, PRIMARY, Cell, protect
+from ..disclosure.release import COMPLEMENTARY, MEAN_DECIMALS, PRIMARY, SHARE_DECIMALS, WITHHELD, release_of
 
 NO_RESPONSES = "no responses"
 PROTECTS_SMALLER = "not shown, so that a smaller group cannot be worked out"
@@ -293,6 +300,9 @@ def publish_figures(data: SurveyData, bank: QuestionBank, mapping: SurveyMapping
     online export of one survey are one group of people."""
     names = {p.id: p.name for p in framework.principles}
     tallies = data.tally_rows()
+    respondents = {survey_id: survey_respondents(data, survey_id, set(bank.values_of(survey_id)))
+                   for survey_id in bank.surveys}
+    release = release_of(data, bank, min_group_size, respondents, framework, mapping)
     rows = []
     for survey_id, survey in bank.surveys.items():
         if not mapping.is_mapped(survey_id):
@@ -322,12 +332,11 @@ def publish_figures(data: SurveyData, bank: QuestionBank, mapping: SurveyMapping
                 family += [dict(survey=survey_id, subgroup_field=survey.subgroup.field, subgroup=value,
                                 section_id=sec, measure=survey.measure, **sums.stats(k))
                            for k, value in enumerate(parts)]
-            cells = [Cell(r["n"], r["answers"], r["agree"]) for r in family]
-            protect(cells[0], cells[1:], min_group_size, len(items))
-            for row, cell in zip(family, cells):
-                row["reason"] = (too_few(min_group_size) if cell.hidden == PRIMARY else
-                                 PROTECTS_SMALLER if cell.hidden == COMPLEMENTARY else
-                                 NO_RESPONSES if cell.n == 0 else "")
+            for row in family:
+                hidden = release.reason(survey_id, framework.id, sec, row["subgroup"])
+                row["reason"] = (too_few(min_group_size) if hidden == PRIMARY else
+                                 PROTECTS_SMALLER if hidden in (COMPLEMENTARY, WITHHELD) else
+                                 NO_RESPONSES if row["n"] == 0 else "")
             rows += family
     table = pd.DataFrame(rows, columns=[c for c in COLUMNS if c not in ("survey_name", "section", "ci_low",
                                                                         "ci_high", "suppressed", *MEASURE_COLUMNS)]
@@ -337,9 +346,11 @@ def publish_figures(data: SurveyData, bank: QuestionBank, mapping: SurveyMapping
     table["n"] = table["n"].astype(int)
     table["answers"] = table["answers"].astype(int)
     table["suppressed"] = table["reason"] != ""
+    table["agree_share"] = table["agree_share"].astype(float).round(SHARE_DECIMALS)     # as printed (see notes)
+    table["mean"] = table["mean"].astype(float).round(MEAN_DECIMALS)
     intervals = [wilson_interval(share, n) for share, n in zip(table["agree_share"], table["n"])]
-    table["ci_low"] = [lo for lo, _ in intervals]
-    table["ci_high"] = [hi for _, hi in intervals]
+    table["ci_low"] = [round(lo, SHARE_DECIMALS) for lo, _ in intervals]
+    table["ci_high"] = [round(hi, SHARE_DECIMALS) for _, hi in intervals]
     for column in MEASURE_COLUMNS:
         table[column] = None
     table = _blank_suppressed(table)
@@ -349,7 +360,7 @@ def publish_figures(data: SurveyData, bank: QuestionBank, mapping: SurveyMapping
 
     totals = []
     for survey_id, survey in bank.surveys.items():
-        n = survey_respondents(data, survey_id, set(bank.values_of(survey_id)))
+        n = respondents[survey_id]
         totals.append(dict(survey=survey_id, survey_name=survey.name, measure=survey.measure,
                            mapped=mapping.is_mapped(survey_id), n=n, suppressed=n < min_group_size,
                            reason=NO_RESPONSES if n == 0 else too_few(min_group_size) if n < min_group_size
@@ -373,6 +384,12 @@ def _measure_table(data: SurveyData, bank: QuestionBank, min_group_size: int) ->
     table["survey_name"] = table["survey"].map({k: s.name for k, s in bank.surveys.items()}).fillna(table["survey"])
     table["section"] = None
     table["suppressed"] = table["reason"] != ""
+    table["agree_share"] = table["agree_share"].astype(float).round(SHARE_DECIMALS)     # as printed
+    table["mean"] = table["mean"].astype(float).round(MEAN_DECIMALS)
+    band = table["band"].notna()            # a band row's interval is a share's, a mean row's a score's
+    for column in ("ci_low", "ci_high"):
+        values = table[column].astype(float)
+        table[column] = values.round(SHARE_DECIMALS).where(band, values.round(MEAN_DECIMALS))
     return _blank_suppressed(table)[COLUMNS]
 
 
