@@ -8,7 +8,7 @@ import pytest
 from wqm_nb.data import load_framework, load_question_bank
 from wqm_nb.errors import SettingsError
 from wqm_nb.model import SchoolSummary, assess_store, build_rollup, rollup_group, summarise
-from wqm_nb.model.group import missing_summary
+from wqm_nb.model.group import WEIGHT_ANSWERS, WEIGHT_PUPILS, missing_summary
 from wqm_nb.settings import GroupSettings, ReportSettings
 from wqm_nb.store import Store, build_database
 
@@ -332,11 +332,12 @@ def test_a_trust_total_that_would_reveal_a_hidden_school_is_not_shown():
     b = school("B1", pupils=300, counts={"staff": {"P1": counts(40, 60)}})
     total = rollup(a, b).trust_totals.set_index(["survey", "section_id"]).loc[("staff", "P1")]
     assert total.suppressed and total.reason == PROTECTS_SCHOOL and math.isnan(total.value) and total.n is None
-    # with a second hidden school the total tells only their sum: shown, weighted by pupils
+    # with a second hidden school the total tells only their sum: shown, as the share of all the answers (a
+    # pupil-weighted share would pin the hidden schools' shares: pupil numbers are public)
     c = school("C1", pupils=200, counts={"staff": {"P1": counts(4, 2, "primary")}})
     total = rollup(a, b, c).trust_totals.set_index(["survey", "section_id"]).loc[("staff", "P1")]
     assert not total.suppressed and total.n == 47 and total.schools == 3 and total.pupils == 600
-    assert total.value == pytest.approx((100 * 6 / 6 + 300 * 60 / 80 + 200 * 2 / 8) / 600)
+    assert total.value == round((6 + 60 + 2) / (6 + 80 + 8), 2) and total.weighting == WEIGHT_ANSWERS
 
 
 def test_a_trust_total_of_tiny_schools_or_extremes_is_not_shown():
@@ -352,9 +353,11 @@ def test_a_trust_total_of_tiny_schools_or_extremes_is_not_shown():
     comp = rollup(school("A1", counts={"staff": {"P1": counts(12, 24, "complementary")}}),
                   school("B1", counts={"staff": {"P1": counts(30, 40)}})).trust_totals
     assert comp.iloc[-1]["reason"] == PROTECTS_SCHOOL
-    shown = rollup(school("A1", counts={"staff": {"P1": counts(12, 20)}}),
-                   school("B1", counts={"staff": {"P1": counts(30, 40)}}))
-    assert not shown.trust_totals.iloc[-1]["suppressed"]
+    shown = rollup(school("A1", pupils=100, counts={"staff": {"P1": counts(12, 20)}}),
+                   school("B1", pupils=300, counts={"staff": {"P1": counts(30, 40)}}))
+    total = shown.trust_totals.iloc[-1]
+    assert not total["suppressed"] and total["weighting"] == WEIGHT_PUPILS       # no school hidden: by pupils
+    assert total["value"] == round((100 * 20 / 24 + 300 * 40 / 60) / 400, 2)
     assert protect_total([], 5) == ""
 
 
@@ -387,15 +390,11 @@ def test_no_hidden_school_figure_can_be_worked_out_from_a_trust_total(schools):
         return
     hidden_ids = [s for s, t in truth.items() if t[3]]
     shown_ids = [s for s, t in truth.items() if not t[3]]
-    w_total = sum(t[2] for t in truth.values())
-    c = total.value * w_total - sum(truth[s][2] * truth[s][1] for s in shown_ids)    # = sum of hidden w * share
+    # pupil numbers are public: a total weighted by them is published only when no school is hidden
+    assert (total.weighting == WEIGHT_PUPILS) == (not hidden_ids)
     n_left = total.n - sum(truth[s][0] for s in shown_ids)
     for h in hidden_ids:
         others = [o for o in hidden_ids if o != h]
-        w = truth[h][2]
-        lo = max(0.0, (c - sum(truth[o][2] for o in others)) / w)
-        hi = min(1.0, c / w)
-        assert hi - lo > 1e-9, f"{h}'s share is {lo} (schools {schools})"
         box = lambda s: (1, m - 1) if truth[s][3] == "primary" else (m, math.inf)   # noqa: E731
         n_lo = max(box(h)[0], n_left - sum(box(o)[1] for o in others))
         n_hi = min(box(h)[1], n_left - sum(box(o)[0] for o in others))
@@ -499,3 +498,47 @@ def test_rollup_summaries_takes_the_latest_year_and_a_school_of_another_year_has
     assert not by_id["B"].has_data and by_id["B"].progress == "no data for 2025-26" and by_id["B"].pupils == 90
     assert by_id["C"].progress == "report failed"
     assert rollup_summaries(GroupSettings(year="2024-25"), [summary("A", "Ay"), older]).summaries[1].has_data
+
+
+def _hidden_shares(total, shown, hidden_pupils, items, m=5, weighted_by_pupils=True):
+    """The attack (issue 22): every (answers, agreeing) of two hidden schools (fewer than m respondents each,
+    1 to ``items`` answers a respondent) consistent with a trust total printed as a whole percentage, its
+    respondents, the shown school's figures and every school's pupils on roll: each hidden school's
+    possible shares."""
+    import itertools
+
+    (s_pupils, s_n, s_answers, s_agree), (p1, p2) = shown, hidden_pupils
+    pupils = s_pupils + p1 + p2
+    lo, hi = total.value - 0.005, total.value + 0.005
+    n_left = total.n - s_n
+    found = ({}, {})
+    for n1 in range(1, m):
+        n2 = n_left - n1
+        if not 1 <= n2 < m:
+            continue
+        for ans1, ans2 in itertools.product(range(n1, n1 * items + 1), range(n2, n2 * items + 1)):
+            for ag1, ag2 in itertools.product(range(ans1 + 1), range(ans2 + 1)):
+                if weighted_by_pupils:
+                    value = (s_pupils * s_agree / s_answers + p1 * ag1 / ans1 + p2 * ag2 / ans2) / pupils
+                else:
+                    value = (s_agree + ag1 + ag2) / (s_answers + ans1 + ans2)
+                if lo <= value <= hi:
+                    found[0][round(ag1 / ans1, 6)] = True
+                    found[1][round(ag2 / ans2, 6)] = True
+    return [sorted(f) for f in found]
+
+
+def test_a_trust_total_with_hidden_schools_does_not_pin_their_shares():
+    a = school("A1", pupils=594, counts={"staff": {"P1": counts(33, 8, answers=66)}})
+    b = school("B1", pupils=287, counts={"staff": {"P1": counts(2, 2, "primary", answers=3)}})
+    c = school("C1", pupils=219, counts={"staff": {"P1": counts(1, 1, "primary", answers=1)}})
+    total = rollup(a, b, c).trust_totals.iloc[-1]
+    assert not total.suppressed and total.weighting == WEIGHT_ANSWERS
+    shares = _hidden_shares(total, (594, 33, 66, 8), (287, 219), items=2, weighted_by_pupils=False)
+    assert all(len(s) > 1 for s in shares), shares
+    # what the pupil-weighted total used to print pins both hidden schools' shares (2 of 3, and 1 of 1)
+    from types import SimpleNamespace
+
+    weighted = round((594 * 8 / 66 + 287 * 2 / 3 + 219 * 1 / 1) / 1100, 2)
+    pinned = _hidden_shares(SimpleNamespace(value=weighted, n=total.n), (594, 33, 66, 8), (287, 219), items=2)
+    assert pinned == [[round(2 / 3, 6)], [1.0]], pinned

@@ -122,6 +122,37 @@ def test_no_second_subgroup_is_hidden_when_two_small_ones_protect_each_other():
     assert by == {None: "", "Y7": "", "Y8": "fewer than 5 responses", "Y9": "fewer than 5 responses"}
 
 
+def test_the_intervals_of_shown_groups_do_not_give_a_hidden_groups_spread():
+    """The attack (issue 22): a mean's t interval gives n, the mean and so the group's sum of squares; with the
+    whole and the shown groups' intervals, the hidden groups' combined sum of squares is their difference,
+    and with their combined size and sum known, the spread of the hidden people's scores follows."""
+    from scipy import stats
+
+    data = swemwbs([20, 24, 28, 22, 26, 30, 21, 25, 27, 23] * 4, "Y7") + swemwbs([14, 35, 14], "Y8", start=40) + \
+        swemwbs([22, 23, 24, 25], "Y9", start=43)
+    by = {r["subgroup"]: r for r in rows_of(measure_rows(scores(data), BANK, 5, REASONS), score="metric")}
+    assert by["Y8"]["reason"] and by["Y9"]["reason"]                     # hidden: fewer than 5, each
+
+    def sum_of_squares(row):
+        n, mean = row["n"], row["mean"]
+        if math.isnan(row["ci_low"]):
+            return None
+        half = (row["ci_high"] - row["ci_low"]) / 2
+        sd = half / stats.t.ppf(0.975, n - 1) * math.sqrt(n)
+        return (n - 1) * sd * sd + n * mean * mean
+
+    whole, shown = sum_of_squares(by[None]), sum_of_squares(by["Y7"])
+    if whole is not None and shown is not None:
+        hidden_sq = whole - shown                                        # the hidden seven's sum of squares
+        hidden_sum = by[None]["n"] * by[None]["mean"] - by["Y7"]["n"] * by["Y7"]["mean"]
+        hidden_n = by[None]["n"] - by["Y7"]["n"]
+        spread = hidden_sq / hidden_n - (hidden_sum / hidden_n) ** 2
+        pytest.fail(f"the hidden groups' variance is {spread:.1f}, worked out from the published intervals")
+    # the means are still published
+    assert by[None]["mean"] == pytest.approx(sum(v for *_, v, _ in data) / len(data))
+    assert math.isnan(by["Y7"]["ci_low"]) and math.isnan(by[None]["ci_high"])
+
+
 def test_a_band_count_that_could_be_worked_out_hides_more():
     # whole: nobody Abnormal; the hidden Y8 (3 people) would be known to have no one Abnormal either
     data = [("pupil", f"a{k}", "Y7", "sdq", "self", "emotional", 2.0, "Normal") for k in range(20)]

@@ -73,11 +73,15 @@ def test_each_group_shows_its_mean_and_interval_and_a_small_one_its_reason():
     rows = rows_of(f.html)
     values = spread(21, 40)
     mean, low, high = mean_interval(40, sum(values), sum(v * v for v in values))
-    assert f"SWEMWBS metric score Y7 {mean:.1f} ({low:.1f}\u2013{high:.1f}), n=40" in rows
+    # a group of the family is hidden: the means alone (the intervals would give the hidden group's spread)
+    assert f"SWEMWBS metric score Y7 {mean:.1f}, n=40" in rows
     assert "SWEMWBS metric score Y8 fewer than 5 responses" in rows
     assert "SWEMWBS metric score Y9 not shown, so that a smaller group cannot be worked out" in rows
     assert not any("n=3" in r or "n=20" in r for r in rows)           # no size of a hidden group
     assert "(c) NHS Health Scotland" in text                           # the copyright line SWEMWBS asks for
+    # no group hidden: each mean with its interval
+    rows = rows_of(measures_section(assessment(year("2025-26", {"Y7": spread(21, 40), "Y9": spread(19, 20)}))).html)
+    assert f"SWEMWBS metric score Y7 {mean:.1f} ({low:.1f}\u2013{high:.1f}), n=40" in rows
 
 
 def test_below_the_minimum_a_group_is_too_few_to_compare_stating_the_minimum_and_its_source():

@@ -43,7 +43,10 @@ block, :mod:`wqm_nb.data.decision_rules`):
   overview compares schools on one axis; a school below the instrument's
   minimum for comparing groups is marked, a hidden figure keeps its reason;
 * **trust totals** (:attr:`GroupRollup.trust_totals`): per survey x section,
-  the schools' shares weighted by pupils on roll. The schools are the parts
+  the schools' shares weighted by pupils on roll; when any school's own
+  figure is hidden, the share of all the group's answers instead (pupil
+  numbers are public, so a pupil-weighted total and the shown schools'
+  shares would pin the hidden schools' shares). The schools are the parts
   of the total as subgroups are of a school's whole group, so the total goes
   through :func:`~wqm_nb.model.suppression.protect` with each school's true
   counts (:class:`GroupCount`, kept in the summary for this alone). A school's
@@ -72,11 +75,15 @@ from ..settings import GroupSettings, ReportSettings
 from ..store import Store
 from .assessment import SchoolAssessment, assess_store
 from .awards import held_level
-from .figures import PROTECTS_SMALLER, publish_figures, too_few
+from ..disclosure.release import SHARE_DECIMALS
+from .figures import PROTECTS_SMALLER, too_few
 from .suppression import COMPLEMENTARY, PRIMARY, Cell, protect
 
 #: why a trust total is hidden when showing it would let a school's hidden figure be worked out
 PROTECTS_SCHOOL = "not shown, so that a school's hidden figure cannot be worked out"
+#: how a trust total is weighted: by pupils on roll, or (a school's own figure hidden) all the group's answers
+WEIGHT_PUPILS = "pupils on roll"
+WEIGHT_ANSWERS = "all answers"
 #: a section a survey does not ask about
 NOT_ASKED = "not asked"
 
@@ -167,21 +174,29 @@ def _published(figures) -> tuple[dict, dict, dict]:
 
 
 def _counts(assessment: SchoolAssessment, store: Store) -> dict[str, dict[str, GroupCount]]:
-    """True whole-group counts of the current year (hidden groups too), with how the school hid them."""
-    current = assessment.current
-    true = publish_figures(store.survey_data(current.school_year_id, assessment.bank), assessment.bank,
-                           assessment.mapping, assessment.framework, 1).whole     # nothing is hidden at 1
+    """True whole-group counts of the current year's agreement surveys (hidden groups too), with how the
+    school hid them (counted by :func:`~wqm_nb.disclosure.release.true_cells`, not read back from the
+    published shares, which are rounded)."""
+    from ..data.surveys import MEASURE_AGREEMENT
+    from ..disclosure.release import survey_layouts, true_cells
+
+    current, fw, bank = assessment.current, assessment.framework, assessment.bank
+    data = store.survey_data(current.school_year_id, bank)
     reasons = {(r.survey, r.section_id): r.reason for r in current.figures.whole.itertuples()}
     out: dict[str, dict[str, GroupCount]] = {}
-    for r in true.itertuples():
-        if r.suppressed or pd.isna(r.n) or not r.n:     # at size 1 only a group with no responses is hidden
+    for survey_id, layout in survey_layouts(bank, [fw], data, {fw.id: assessment.mapping}).items():
+        if bank.surveys[survey_id].measure != MEASURE_AGREEMENT:
             continue
-        items = sum(1 for s in assessment.mapping.surveys[r.survey].values() if s == r.section_id)
-        reason = reasons.get((r.survey, r.section_id), "")
-        hidden = "" if not reason else COMPLEMENTARY if reason == PROTECTS_SMALLER else PRIMARY
-        out.setdefault(r.survey, {})[r.section_id] = GroupCount(
-            n=int(r.n), answers=int(r.answers), agree=int(round(float(r.agree_share) * int(r.answers))),
-            items=items, hidden=hidden)
+        cells = true_cells(data, layout)
+        for key, items in layout.sections.items():
+            section_id = key.split(":", 1)[1]
+            counts = cells[(key, None)]
+            if not counts.n:
+                continue
+            reason = reasons.get((survey_id, section_id), "")
+            hidden = "" if not reason else COMPLEMENTARY if reason == PROTECTS_SMALLER else PRIMARY
+            out.setdefault(survey_id, {})[section_id] = GroupCount(
+                n=counts.n, answers=counts.answers, agree=counts.agree, items=len(items), hidden=hidden)
     return out
 
 
@@ -567,9 +582,11 @@ class GroupRollup:
     @cached_property
     def trust_totals(self) -> pd.DataFrame:
         """Per survey x section: the share agreeing over the group's schools weighted by pupils on roll
-        (``value``), with ``n`` respondents and ``schools`` contributing, or hidden with its ``reason``
-        (see the module notes); and per section the self-evaluation's mean rating weighted the same way
-        (survey ``self_evaluation``, never hidden: ratings are not survey groups)."""
+        (``value``, ``weighting`` :data:`WEIGHT_PUPILS`), or, when any school's own figure is hidden, the
+        share of all the group's answers (:data:`WEIGHT_ANSWERS`), with ``n`` respondents and ``schools``
+        contributing, or hidden with its ``reason`` (see the module notes); and per section the
+        self-evaluation's mean rating weighted by pupils (survey ``self_evaluation``, never hidden: ratings
+        are not survey groups)."""
         weighted = [s for s in self.with_data if s.pupils]
         min_size = self.settings.min_group_size
         rows = []
@@ -579,7 +596,7 @@ class GroupRollup:
                 pupils = sum(p for p, _ in rated)
                 rows.append(dict(survey=SELF_EVALUATION, section_id=sec, measure=MEASURE_MEAN_RATING,
                                  value=sum(p * v for p, v in rated) / pupils, n=None, schools=len(rated),
-                                 pupils=pupils, suppressed=False, reason=""))
+                                 pupils=pupils, suppressed=False, reason="", weighting=WEIGHT_PUPILS))
         for survey in self.bank.surveys:
             for sec in self.framework.principle_ids:
                 members = [(s, s.counts[survey][sec]) for s in weighted
@@ -588,15 +605,23 @@ class GroupRollup:
                     continue
                 hidden = protect_total([c for _, c in members], min_size)
                 pupils = sum(s.pupils for s, _ in members)
-                value = sum(s.pupils * c.agree / c.answers for s, c in members if c.answers) / pupils
+                if any(c.hidden for _, c in members):
+                    # with public pupil numbers, a pupil-weighted total pins the hidden schools' shares: the
+                    # share of all the group's answers instead, which the count check above protects
+                    answers = sum(c.answers for _, c in members)
+                    value, weighting = (sum(c.agree for _, c in members) / answers if answers else math.nan,
+                                        WEIGHT_ANSWERS)
+                else:
+                    value = sum(s.pupils * c.agree / c.answers for s, c in members if c.answers) / pupils
+                    weighting = WEIGHT_PUPILS
                 rows.append(dict(survey=survey, section_id=sec, measure="agreement",
-                                 value=math.nan if hidden else value,
+                                 value=math.nan if hidden else round(value, SHARE_DECIMALS),
                                  n=None if hidden else sum(c.n for _, c in members),
                                  schools=len(members), pupils=pupils, suppressed=bool(hidden),
                                  reason=too_few(min_size) if hidden == PRIMARY else
-                                 PROTECTS_SCHOOL if hidden else ""))
+                                 PROTECTS_SCHOOL if hidden else "", weighting="" if hidden else weighting))
         return pd.DataFrame(rows, columns=["survey", "section_id", "measure", "value", "n", "schools", "pupils",
-                                           "suppressed", "reason"])
+                                           "suppressed", "reason", "weighting"])
 
 
 def build_rollup(settings: GroupSettings, summaries: list[SchoolSummary], framework: Framework | None = None,

@@ -17,7 +17,9 @@ and compares them (:func:`compare_means`).
   (n - 1 in the denominator): the t rather than the normal quantile because
   groups are often small (at 30 respondents t is 2.045, the normal 1.960),
   and t is what the usual guidance for comparing means assumes. A group of one
-  has no interval;
+  has no interval, and neither has any group of a family in which a group is
+  hidden (the shown intervals would give the hidden group's spread by
+  difference): then only the means are published;
 * for a banded score, a *band row* per band of the informant's published
   banding (lowest scores first): ``agree_share`` is the share of the scored
   respondents in that band (the shares of a group add up to 1) and
@@ -323,11 +325,16 @@ def _family(survey_id: str, survey: Any, instrument: Instrument, informant: str,
     family = [(None, None, whole, whole_values)]
     if breakdown:
         family += [(subgroup.field, p, c, groups[p]) for p, c in zip(parts, cells)]
+    # a mean's t interval gives its group's sum of squares: with any group of the family hidden, the shown
+    # ones' intervals would give the hidden group's spread by difference, so only the means are published
+    intervals = not any(cell.hidden for _, _, cell, _ in family)
     out = []
     for field, sub, cell, vals in family:
         reason = (reasons["primary"] if cell.hidden == PRIMARY else reasons["complementary"]
                   if cell.hidden == COMPLEMENTARY else reasons["none"] if cell.n == 0 else "")
         mean, ci_low, ci_high = mean_interval(len(vals), float(vals.sum()), float((vals * vals).sum()))
+        if not intervals:
+            ci_low = ci_high = math.nan
         common = dict(survey=survey_id, section_id=None, subgroup_field=field, subgroup=sub, n=cell.n,
                       answers=cell.n, instrument=instrument.id, informant=informant, score=spec.id,
                       reason=reason)

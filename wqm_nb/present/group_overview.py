@@ -28,7 +28,7 @@ from ..data.benchmark_file import BenchmarkFile, load_benchmark_file
 from ..errors import SettingsError
 from ..model.group import GroupRollup, load_summaries, rollup_group, rollup_summaries
 from ..model.figures import NO_RESPONSES, PROTECTS_SMALLER
-from ..model.group import NOT_ASKED, PROTECTS_SCHOOL, SELF_EVALUATION
+from ..model.group import NOT_ASKED, PROTECTS_SCHOOL, SELF_EVALUATION, WEIGHT_ANSWERS
 from ..model.measures import TOO_FEW_TO_COMPARE, describe_mean, headline_score, instruments_of, min_group, \
     minimum_words
 from ..settings import GroupSettings
@@ -496,7 +496,8 @@ class GroupOverview:
                 elif survey == SELF_EVALUATION:
                     text = num(t.value, 1)
                 else:
-                    text = f"{_percent(t.value)} (n={int(t.n):,})"
+                    text = f"{_percent(t.value)} (n={int(t.n):,}" + \
+                        (", all answers)" if t.weighting == WEIGHT_ANSWERS else ")")
                 if use_file:
                     f = bf.figure(survey, sec, measure)
                     if f is not None:
@@ -514,7 +515,9 @@ class GroupOverview:
         intro = (f"Each school's figure weighted by its pupils on roll ({len(weighted)} schools, "
                  f"{sum(s.pupils for s in weighted):,} pupils). A trust total is not shown where it, with the "
                  f"schools' own published figures, would let a school's hidden figure be worked out "
-                 f"(\"{PROTECTS_SCHOOL}\").")
+                 f"(\"{PROTECTS_SCHOOL}\"). Where a school's own figure is hidden, the total marked \"all "
+                 f"answers\" is the share of all the group's answers instead: pupil numbers are public, so a "
+                 f"total weighted by them would give the hidden school's share away.")
         return render("group_table.html.j2", "trust-totals", title="Trust totals", intro=intro,
                       id="group-totals", grid=Table([fw.section_label, *(names[s] for s in surveys)], rows)
                       if weighted else None, notes=notes,
