@@ -1,7 +1,9 @@
 """Test isolation, loaded before any collection (tests and nbval notebooks).
 
-Jupyter, IPython and matplotlib write config, runtime files and caches; point
-them all at a throwaway folder so a test run writes nothing to $HOME.
+Jupyter, IPython and matplotlib write config, runtime files and caches, and
+every publication writes to a ledger beside its data; point them all at a
+throwaway folder so a test run writes nothing to $HOME or the checkout, and
+no run's ledger changes the next run's figures.
 """
 import os
 import tempfile
@@ -15,6 +17,7 @@ for _var, _sub in {
     "IPYTHONDIR": "ipython",
     "MPLCONFIGDIR": "matplotlib",
     "XDG_CACHE_HOME": "cache",
+    "WQM_LEDGER_DIR": "ledgers",      # publication ledgers: none beside sample_data in the checkout
 }.items():
     os.environ[_var] = str(_SCRATCH / _sub)
     (_SCRATCH / _sub).mkdir(parents=True, exist_ok=True)

@@ -98,6 +98,7 @@ CLOCK_ALLOWED = {
     "wqm_nb.serve.links": "link expiry",
     "wqm_nb.ui.capture_app": "the live capture form: 'decided on', 'start new year', target suggestions",
     "wqm_nb.export.sef_workbook": "when a self-evaluation workbook was written",
+    "wqm_nb.disclosure.ledger": "when a release was first published (recorded_at; never part of a figure)",
 }
 #: ``module.attribute`` reads of the clock: date and datetime constructors of "now", and the time module's
 CLOCK_READS = {("datetime.date", "today"), ("datetime.datetime", "today"), ("datetime.datetime", "now"),

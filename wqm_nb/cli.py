@@ -198,6 +198,41 @@ def _cmd_benchmarks_refresh(args) -> int:
     return 0
 
 
+def _cmd_threshold(args) -> int:
+    from .settings import DEFAULT_MIN_GROUP_SIZE, MIN_GROUP_SIZE_FLOOR, data_location
+    from .store import Store
+    from .store.store import folder_threshold, folder_threshold_path
+
+    data = data_location(args.data)
+    if data.is_dir():
+        before = folder_threshold(data)
+        current = before if before is not None else DEFAULT_MIN_GROUP_SIZE
+        if args.value is None:
+            print(f"{data}: threshold {current}" + (" (the default)" if before is None else ""))
+            return 0
+        if args.value < MIN_GROUP_SIZE_FLOOR:
+            raise SettingsError(f"the threshold must be a whole number of at least {MIN_GROUP_SIZE_FLOOR}, "
+                                f"got {args.value}")
+        if before is not None and args.value < before:
+            raise SettingsError(f"the threshold of {data} is {before}; a lower one is refused (groups hidden at "
+                                f"{before} could then be worked out by difference)")
+        folder_threshold_path(data).write_text(f"{args.value}\n", encoding="utf-8")
+        print(f"{data}: threshold {current} -> {args.value} (kept in {folder_threshold_path(data).name})")
+        return 0
+    if args.value is None:
+        with Store.open(data, read_only=True) as store:
+            print(f"{data}: threshold {store.threshold}" + ("" if store.threshold_set else " (the default)"))
+        return 0
+    from .model.benchmarks import refresh_benchmarks
+
+    with Store.open(data) as store:
+        before = store.set_threshold(args.value)
+        written = refresh_benchmarks(store)
+    print(f"{data}: threshold {before} -> {args.value}; cached benchmarks recomputed at {args.value} "
+          f"({sum(written.values())} rows)")
+    return 0
+
+
 def _cmd_migrate(args) -> int:
     from .store import migrate
 
@@ -213,9 +248,77 @@ def _cmd_school_remove(args) -> int:
     if not args.confirm:
         raise SettingsError(f"this erases every record of {args.school} from {args.data}, history included; "
                             f"add --confirm to do it")
+    from .disclosure.ledger import Ledger, ledger_path
+
     counts = remove_school(args.data, args.school)
+    counts["published releases"] = Ledger(ledger_path(args.data)).remove_school(args.school)
     print(f"removed {args.school} from {args.data}: " + ", ".join(f"{v} {k}" for k, v in counts.items())
           + " (logged in the store's erasure log)")
+    return 0
+
+
+def _reason_text(reason: str, threshold: int) -> str:
+    from .disclosure.release import CHANGE, PRIMARY
+    from .model.figures import PROTECTS_CHANGE, PROTECTS_SMALLER, too_few
+
+    return too_few(threshold) if reason == PRIMARY else PROTECTS_CHANGE if reason == CHANGE else PROTECTS_SMALLER
+
+
+def _cmd_publish(args) -> int:
+    from .data import load_framework, load_mapping, load_question_bank
+    from .disclosure.ledger import Ledger, published_release
+    from .model.figures import survey_totals
+    from .settings import data_location
+    from .store import Store
+
+    bank = load_question_bank()
+    fw = load_framework(args.framework)
+    with Store.open(data_location(args.data), read_only=True) as store:
+        sy = store.school_year(args.school, args.year or None)
+        year, threshold = sy["academic_year"], store.threshold
+        data = store.survey_data(sy["school_year_id"], bank)
+        ledger = Ledger.of(store)
+        earlier = ledger.entries(args.school, year) if ledger is not None else []
+        release, new = published_release(ledger, args.school, year, data, bank, threshold,
+                                         survey_totals(data, bank), fw, load_mapping(fw, bank),
+                                         record=not args.dry_run)
+    last = earlier[-1].release if earlier else None
+    state = ("already published: nothing to record" if not new else
+             "a new release; dry run: nothing was recorded" if args.dry_run else "a new release, recorded")
+    print(f"{args.school} {year}: {state} (threshold {threshold}; {len(earlier)} release(s) of the school year "
+          f"recorded before)")
+    for survey, reasons in release.reasons.items():
+        if not reasons:
+            continue
+        before = last.reasons.get(survey, {}) if last is not None else {}
+        print(f"{survey}: {len(reasons)} figure(s) hidden")
+        for (section, subgroup), reason in sorted(reasons.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+            mark = "" if before.get((section, subgroup)) == reason else "  (new)" if last is not None else ""
+            print(f"  {section} {subgroup if subgroup is not None else 'whole group'}: "
+                  f"{_reason_text(reason, threshold)}{mark}")
+    return 0
+
+
+def _cmd_ledger(args) -> int:
+    from .disclosure.ledger import Ledger
+    from .settings import data_location
+    from .store import Store
+
+    with Store.open(data_location(args.data), read_only=True) as store:
+        ledger = Ledger.of(store)
+    entries = ledger.entries(args.school or None) if ledger is not None else []
+    rows = [{"release": e.release_id, "school": e.school_id, "year": e.academic_year, "threshold": e.threshold,
+             "recorded_at": e.recorded_at,
+             "hidden": sum(len(v) for v in e.release.reasons.values()),
+             "respondents": sum(sum(m.values()) for m in e.release.members.values())} for e in entries]
+    if not rows:
+        print(f"no release recorded in {ledger.path if ledger is not None else 'memory'}")
+        return 0
+    width = max(len(r["release"]) for r in rows)
+    print(f"{'release':{width}}  school  year     threshold  hidden  respondents  recorded at")
+    for r in rows:
+        print(f"{r['release']:{width}}  {r['school']:6}  {r['year']:7}  {r['threshold']:9}  {r['hidden']:6}  "
+              f"{r['respondents']:11}  {r['recorded_at']}")
     return 0
 
 
@@ -622,7 +725,7 @@ def _report_options(p: argparse.ArgumentParser, out_default: str) -> None:
     p.add_argument("--framework", default=DEFAULT_FRAMEWORK,
                    help="framework id (wqm, vbe, leadership_management) or a YAML file with your own rules")
     p.add_argument("--min-group-size", type=int, default=DEFAULT_MIN_GROUP_SIZE,
-                   help=f"do not show survey groups smaller than this (default: {DEFAULT_MIN_GROUP_SIZE})")
+                   help="do not show survey groups smaller than this: the store's threshold, the default (see wqm threshold)")
     p.add_argument("--no-pdf", action="store_true", help="write notebook and HTML only")
     p.add_argument("--benchmarks", default="", metavar="FILE",
                    help="a benchmark file (published national or regional figures, .yaml or .csv) to print beside "
@@ -674,7 +777,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", "--cycle", dest="year", default="", help="academic year (default: the latest)")
     p.add_argument("--framework", default=DEFAULT_FRAMEWORK, help="framework id or YAML file")
     p.add_argument("--min-group-size", type=int, default=DEFAULT_MIN_GROUP_SIZE,
-                   help=f"do not show survey groups smaller than this (default: {DEFAULT_MIN_GROUP_SIZE})")
+                   help="do not show survey groups smaller than this: the store's threshold, the default (see wqm threshold)")
     p.add_argument("--format", choices=["json", "csv"], required=True)
     p.add_argument("--out", default="", help="file to write (default: standard output)")
     p.set_defaults(func=_cmd_export)
@@ -913,9 +1016,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", default="", help="only this academic year (default: every year)")
     p.add_argument("--framework", default="", help="only this framework, id or YAML file (default: every bundled one)")
     p.add_argument("--min-group-size", type=int, default=DEFAULT_MIN_GROUP_SIZE,
-                   help=f"the group size below which figures are hidden (default: {DEFAULT_MIN_GROUP_SIZE})")
+                   help="the group size below which figures are hidden (default: the store's threshold; see "
+                        "wqm threshold)")
     _data_option(p, required=True)
     p.set_defaults(func=_cmd_benchmarks_refresh)
+
+    p = sub.add_parser("publish", help="publish a school year's release: what every surface shows, recorded in "
+                                       "the publication ledger; --dry-run shows what a new release would hide")
+    p.add_argument("school")
+    p.add_argument("--year", default="", help="academic year (default: the latest)")
+    p.add_argument("--framework", default="wqm", help="the framework whose report publishes it (default: wqm)")
+    p.add_argument("--dry-run", action="store_true", help="show what would be hidden and why; record nothing")
+    _data_option(p)
+    p.set_defaults(func=_cmd_publish)
+
+    p = sub.add_parser("ledger", help="the releases published from a store or CSV folder (the publication ledger)")
+    p.add_argument("school", nargs="?", default="", help="one school only")
+    _data_option(p)
+    p.set_defaults(func=_cmd_ledger)
+
+    p = sub.add_parser("threshold", help="the publication threshold of a store or CSV folder: show it, or raise "
+                                         "it (every report, export and overview from it uses it)")
+    p.add_argument("value", nargs="?", type=int, default=None,
+                   help="the new threshold (at least 3; never lower than it is; the first setting may choose any "
+                        "value from 3); a store's cached benchmarks are recomputed at it")
+    _data_option(p)
+    p.set_defaults(func=_cmd_threshold)
 
     p = sub.add_parser("validate", help="validate framework, scale, question-bank and mapping files")
     p.add_argument("files", nargs="*", type=Path)

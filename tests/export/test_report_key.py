@@ -5,6 +5,7 @@ import shutil
 import pytest
 
 from wqm_nb.export.report_key import key_of, key_path, read_key, report_key, write_key
+from wqm_nb.errors import SettingsError
 from wqm_nb.settings import ReportSettings
 from wqm_nb.store import Store
 
@@ -25,7 +26,11 @@ def test_the_key_is_stable_and_names_everything_the_report_is_made_from(db, repo
     assert key_of(settings(db)) == first
     assert set(first.parts) == {"school", "year", "data", "framework", "min_group_size", "benchmarks", "as_of",
                                 "package"}
-    changed = [settings(db, as_of="2026-12-01"), settings(db, min_group_size=6), settings(db, framework="vbe"),
+    # the threshold is the store's: another one is refused, and the key names the one used
+    with pytest.raises(SettingsError, match="wqm threshold 6"):
+        key_of(settings(db, min_group_size=6))
+    assert report_key(settings(db, min_group_size=6), first.parts["data"]).digest != first.digest
+    changed = [settings(db, as_of="2026-12-01"), settings(db, framework="vbe"),
                settings(db, benchmarks=str(repo / "docs" / "benchmarks-example.yaml")), settings(db, year="2024-25"),
                settings(db, school_id="NLT04")]
     assert len({key_of(s).digest for s in changed} | {first.digest}) == len(changed) + 1

@@ -71,10 +71,21 @@ def test_vbe_without_a_cycle_still_has_figures(assess):
     assert a.current.reflections == {}
 
 
-def test_min_group_size_reaches_the_figures(assess):
+def test_the_stores_threshold_reaches_the_figures_and_no_other(assess, tmp_path):
+    from wqm_nb.errors import SettingsError
+
     parent = lambda a: a.current.figures.whole.query("survey == 'parent'")   # noqa: E731
     assert parent(assess("NLT03", "wqm", "2025-26"))["suppressed"].all()
-    small = parent(assess("NLT03", "wqm", "2025-26", min_group_size=3))
+    with pytest.raises(SettingsError, match="below the store's threshold, 5"):
+        assess("NLT03", "wqm", "2025-26", min_group_size=3)      # two thresholds would give groups away
+    with pytest.raises(SettingsError, match="wqm threshold 7"):
+        assess("NLT03", "wqm", "2025-26", min_group_size=7)      # raise the store's first
+    db = build_database(SAMPLE, tmp_path / "wqm.sqlite")
+    with Store.open(db) as store:
+        store.set_threshold(3)                                   # a store's first threshold may be any from 3
+    a = assess_school(ReportSettings(school_id="NLT03", year="2025-26", data=str(db)))
+    assert a.min_group_size == 3
+    small = parent(a)
     assert not small["suppressed"].any() and (small["n"] == 3).all()
 
 

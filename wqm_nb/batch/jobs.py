@@ -110,6 +110,7 @@ class Shipment:
     data: ShippedFile | None = None
     framework: ShippedFile | None = None
     benchmarks: ShippedFile | None = None
+    ledger: ShippedFile | None = None       # the school's published releases (the data's publication ledger)
 
 
 @dataclass(frozen=True)
@@ -174,6 +175,12 @@ def _workspace(settings, shipment: Shipment | None) -> Iterator[tuple]:
                 folder.mkdir()
                 (folder / shipped.name).write_bytes(shipped.content)
                 changes[attr] = str(folder / shipped.name)
+        if shipment.ledger is not None and "data" in changes:      # beside the data, where a report looks
+            from ..disclosure.ledger import ledger_path
+
+            target = ledger_path(changes["data"])
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(shipment.ledger.content)
         yield settings.replace(**changes), work
     finally:
         shutil.rmtree(work, ignore_errors=True)

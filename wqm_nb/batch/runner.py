@@ -29,6 +29,7 @@ from typing import Iterator
 
 from ..errors import UnknownYearError, WqmError
 from ..export import ReportFiles
+from ..disclosure.threshold import resolve_threshold
 from ..export.render import group_stem, remove_partial_files, school_stem
 from ..export.report_key import key_of, write_key
 from ..model.benchmarks import refresh_benchmarks
@@ -151,7 +152,7 @@ def _run(group: GroupSettings, schools: list[str] | None, pdf: bool, progress: b
     out_dir.mkdir(parents=True, exist_ok=True)
     data = group.data_path
     framework = group.framework_ref
-    database = build_database(data, out_dir / "wqm.sqlite") if data.is_dir() else data
+    database = build_database(data, out_dir / "wqm.sqlite", stands_for=True) if data.is_dir() else data
     batch = BatchResult(out_dir=out_dir, database=database)
     # the framework and benchmark files, for workers that cannot see this machine's folders
     carried = Shipment(framework=_shipped(framework), benchmarks=_shipped(benchmark_file)) if pool.ships_data \
@@ -161,6 +162,7 @@ def _run(group: GroupSettings, schools: list[str] | None, pdf: bool, progress: b
     details: dict[str, dict] = {}
     absent: list[SchoolSummary] = []
     with Store.open(database, read_only=True) as store:
+        group = group.replace(min_group_size=resolve_threshold(store.threshold, group.min_group_size, str(data)))
         known = {s["school_id"]: s for s in store.schools(group.trust or None)}
         wanted = list(schools) if schools else list(known)
         for school_id in wanted:
@@ -242,11 +244,21 @@ def _summary_on_interrupt(batch: BatchResult) -> Iterator[None]:
 
 def _ship(job: SchoolJob, database: Path, out_dir: Path, carried: Shipment) -> SchoolJob:
     """The job with its school's rows extracted into a store of their own, and the files it needs, as bytes."""
+    from ..data import load_framework
+    from ..disclosure.ledger import Ledger, copy_school, publish_school
+
     school_id = job.settings.school_id
+    with Store.open(database, read_only=True) as store:    # published here: a worker cannot reach the ledger
+        publish_school(store, school_id, job.settings.year, load_framework(job.settings.framework),
+                       job.settings.min_group_size)
+        ledger = Ledger.of(store)
     with tempfile.TemporaryDirectory(prefix=f".ship-{school_id}.", dir=out_dir) as holder:
         extract = extract_schools(database, [school_id], Path(holder) / f"{school_id}.sqlite")
         data = ShippedFile(extract.name, extract.read_bytes())
-    return SchoolJob(job.settings, job.name, job.pdf, Shipment(data, carried.framework, carried.benchmarks))
+        copied = copy_school(ledger, school_id, Path(holder) / "ledger") if ledger is not None else None
+        shipped_ledger = ShippedFile("ledger", copied.read_bytes()) if copied is not None else None
+    return SchoolJob(job.settings, job.name, job.pdf, Shipment(data, carried.framework, carried.benchmarks,
+                                                               shipped_ledger))
 
 
 def write_summary(batch: BatchResult) -> Path:

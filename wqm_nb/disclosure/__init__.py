@@ -6,9 +6,14 @@ can be worked out.
 * :mod:`.tables`: one survey's published tables, every framework at once, as that model;
 * :mod:`.release`: a school year's survey cells under every framework, counted and protected jointly until
   the audit clears them (:func:`~.release.release_of`); the table of published figures
-  (:mod:`wqm_nb.model.figures`) is one framework's view of it, and every surface reads that table.
+  (:mod:`wqm_nb.model.figures`) is one framework's view of it, and every surface reads that table;
+* :mod:`.changes`: a school year published again after its data changed: respondents as atoms, and the
+  new release audited with every earlier one;
+* :mod:`.ledger`: the publication ledger beside the data, which records each release and gives a surface
+  the one it publishes;
+* :mod:`.threshold`: one publication threshold per store.
 
-Not here yet (issue 22 goes on): the publication ledger (differences between two publications of a school
-year), trust totals and benchmarks from the releases, and validated measures, which
-:mod:`wqm_nb.model.suppression` and :mod:`wqm_nb.model.measures` still protect per family.
+Not here yet (issue 22 goes on): the overview's trust totals in the ledger, and validated measures inside
+the release (:mod:`wqm_nb.model.measures` protects them per family; :mod:`wqm_nb.model.suppression` still
+protects trust totals).
 """

@@ -33,19 +33,23 @@ sample school years a release takes about 0.05 to 0.9 s (2 busy cores).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
 from ..data import Framework, QuestionBank, SurveyMapping, available_frameworks, load_framework, load_mapping
 from ..store.surveys import MISSING, SurveyData
 from .audit import audit, cleared
+from .changes import SurveyPublication, protect_release
 from .tables import NONE, PROTECTS, TOO_FEW, PublishedCell, SurveyLayout, hidden_cells, printed_interval, \
     survey_model
 
 PRIMARY = "primary"
 COMPLEMENTARY = "complementary"
 WITHHELD = "withheld"
+#: hidden because, with an earlier publication of the school year, a small change could be worked out
+CHANGE = "change"
 NO_RESPONSES = "none"
 #: how figures are printed: a share to the whole percent (2 decimals as a fraction), a mean to one decimal
 SHARE_DECIMALS = 2
@@ -193,8 +197,14 @@ def _hide_groups(cells: dict[CellKey, Counts], reasons: dict[CellKey, str], grou
     return out
 
 
+#: audits a candidate: the first hidden cell it works something out of ([] when none)
+Auditor = Callable[[dict[CellKey, str]], list[CellKey]]
+
+
 def protect_jointly(layout: SurveyLayout, cells: dict[CellKey, Counts], threshold: int,
-                    total_respondents: int | None = None) -> dict[CellKey, str]:
+                    total_respondents: int | None = None, auditor: Auditor | None = None,
+                    fallback: str = "", start_groups: frozenset[str] = frozenset(),
+                    start_sections: frozenset[str] = frozenset()) -> dict[CellKey, str]:
     """Which cells of one survey are hidden, and why (see the module notes): ``{cell: reason}`` for hidden
     cells only (:data:`PRIMARY`, :data:`COMPLEMENTARY`, :data:`WITHHELD`).
 
@@ -204,17 +214,22 @@ def protect_jointly(layout: SurveyLayout, cells: dict[CellKey, Counts], threshol
     is hidden with its subgroups. Then, while the audit works anything out: a hidden whole section is
     covered by hiding the smallest section sharing items with it (whole and subgroups); a hidden subgroup
     by hiding the next smallest subgroup too. With nothing left to hide and the audit still not clear,
-    every figure of the survey is withheld."""
+    every figure of the survey is withheld (with the reason ``fallback``, :data:`WITHHELD` by default).
+
+    ``auditor`` audits a candidate (default: this publication alone, :func:`_disclosed`); a school year's
+    release with earlier publications passes one that reads them too (:func:`~.changes.protect_release`),
+    and the subgroups and sections they hid (``start_groups``, ``start_sections``), hidden from the start: a
+    choice that changed between publications would let each be set against the other."""
     reasons: dict[CellKey, str] = {c: PRIMARY for c, counts in cells.items() if 0 < counts.n < threshold}
     respondents = None
     if total_respondents is not None:
         respondents = (total_respondents, total_respondents) if total_respondents >= threshold \
             else (0 if total_respondents == 0 else 1, max(threshold - 1, 0))
-    closed = {c[0] for c in reasons if c[1] is None}        # sections hidden whole
+    closed = {c[0] for c in reasons if c[1] is None} | (set(start_sections) & set(layout.sections))
     groups = [g for g in layout.subgroups if any(cells[(k, g)].n > 0 for k in layout.sections)]
     smallest_first = sorted(groups, key=lambda g: (min((cells[(k, g)].n for k in layout.sections
                                                         if cells[(k, g)].n > 0), default=0), g))
-    hidden = {c[1] for c in reasons if c[0] not in closed}
+    hidden = {c[1] for c in reasons if c[0] not in closed} | (set(start_groups) & set(groups))
     for _ in range(len(layout.sections) + len(groups) + 2):
         for cell, counts in cells.items():                  # a section hidden whole: its parts go with it
             if cell[0] in closed and cell not in reasons and counts.n > 0:
@@ -222,7 +237,8 @@ def protect_jointly(layout: SurveyLayout, cells: dict[CellKey, Counts], threshol
         if len(hidden) == 1 and len(groups) > 1:            # one hidden subgroup is the whole less the others
             hidden.add(next(g for g in smallest_first if g not in hidden))
         reasons = _hide_groups(cells, reasons, hidden)
-        disclosed = _disclosed(layout, cells, reasons, threshold, respondents)
+        disclosed = auditor(reasons) if auditor is not None else \
+            _disclosed(layout, cells, reasons, threshold, respondents)
         if not disclosed:
             return reasons
         section, subgroup = disclosed[0]
@@ -235,22 +251,74 @@ def protect_jointly(layout: SurveyLayout, cells: dict[CellKey, Counts], threshol
             hidden.add(rest[0])
         else:
             break
-    return {c: PRIMARY if 0 < counts.n < threshold else WITHHELD for c, counts in cells.items() if counts.n > 0}
+    return withheld(cells, threshold, fallback or WITHHELD)
+
+
+def withheld(cells: dict[CellKey, Counts], threshold: int, reason: str = WITHHELD) -> dict[CellKey, str]:
+    """Every figure of a survey hidden: too small ones as :data:`PRIMARY`, the rest with ``reason``."""
+    return {c: PRIMARY if 0 < counts.n < threshold else reason for c, counts in cells.items() if counts.n > 0}
 
 
 @dataclass(frozen=True)
 class Release:
     """Which figures of one school year's surveys are hidden, and why, for every framework at once:
-    ``reasons[survey][(section key "framework:section", subgroup or None)]`` (hidden cells only)."""
+    ``reasons[survey][(section key "framework:section", subgroup or None)]`` (hidden cells only); and, for the
+    ledger, what each survey's publication tells an outsider (``published``: its cells as printed,
+    ``totals``: its "Responses" line) and its ``members`` (:mod:`.changes`)."""
     threshold: int
     reasons: dict[str, dict[CellKey, str]]
+    published: dict[str, tuple[PublishedCell, ...]] = field(default_factory=dict)
+    totals: dict[str, tuple[float, float] | None] = field(default_factory=dict)
+    members: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def reason(self, survey: str, framework: str, section: str, subgroup: str | None) -> str:
-        """Why one cell is hidden (:data:`PRIMARY`, :data:`COMPLEMENTARY`, :data:`WITHHELD`), '' when shown."""
+        """Why one cell is hidden (:data:`PRIMARY`, :data:`COMPLEMENTARY`, :data:`WITHHELD`, :data:`CHANGE`),
+        '' when shown."""
         return self.reasons.get(survey, {}).get((f"{framework}:{section}", subgroup), "")
 
+    def publication(self, survey: str) -> SurveyPublication:
+        """This release's publication of one survey, as a later release reads it."""
+        return SurveyPublication(self.members.get(survey, {}), self.published.get(survey, ()),
+                                 self.totals.get(survey))
 
-def _fingerprint(data: SurveyData) -> str:
+    def to_json(self) -> dict:
+        """A JSON-ready form (the ledger's)."""
+        return {"threshold": self.threshold,
+                "reasons": {s: sorted(([k, g, r] for (k, g), r in v.items()), key=lambda x: (x[0], x[1] or ""))
+                            for s, v in sorted(self.reasons.items())},
+                "published": {s: [_cell_json(c) for c in v] for s, v in sorted(self.published.items())},
+                "totals": {s: list(v) if v is not None else None for s, v in sorted(self.totals.items())},
+                "members": {s: dict(sorted(v.items())) for s, v in sorted(self.members.items())}}
+
+    @classmethod
+    def from_json(cls, doc: dict) -> "Release":
+        return cls(int(doc["threshold"]),
+                   {s: {(k, g): r for k, g, r in v} for s, v in doc["reasons"].items()},
+                   {s: tuple(_cell_of(c) for c in v) for s, v in doc["published"].items()},
+                   {s: tuple(v) if v is not None else None for s, v in doc["totals"].items()},
+                   {s: {k: int(w) for k, w in v.items()} for s, v in doc["members"].items()})
+
+    @property
+    def release_id(self) -> str:
+        """A digest of everything the release publishes and is made of."""
+        import hashlib
+        import json
+
+        return hashlib.sha256(json.dumps(self.to_json(), sort_keys=True).encode()).hexdigest()[:24]
+
+
+def _cell_json(c: PublishedCell) -> list:
+    return [c.section, c.subgroup, c.hidden, c.n, c.answers, list(c.share) if c.share else None,
+            list(c.mean) if c.mean else None]
+
+
+def _cell_of(v: list) -> PublishedCell:
+    section, subgroup, hidden, n, answers, share, mean = v
+    return PublishedCell(section, subgroup, hidden, n, answers, tuple(share) if share else None,
+                         tuple(mean) if mean else None)
+
+
+def fingerprint(data: SurveyData) -> str:
     """A digest of a school year's answers and tallies (what a release is a function of)."""
     import hashlib
 
@@ -260,7 +328,41 @@ def _fingerprint(data: SurveyData) -> str:
         h.update(f"{survey_id}\n{list(block.item_ids)}\n{list(map(str, block.subgroups))}\n".encode())
         h.update(np.ascontiguousarray(block.values).tobytes())
     h.update(data.tally_rows().to_csv(index=False).encode())
+    h.update(repr(data.tally_imports).encode())
     return h.hexdigest()
+
+
+def release_frameworks(framework: Framework | None = None) -> list[Framework]:
+    """The frameworks a release covers: every bundled one, ``framework`` in place of the bundled one of its id,
+    in one order whichever asks."""
+    frameworks = [load_framework(f) for f in available_frameworks()]
+    if framework is not None:
+        frameworks = [fw for fw in frameworks if fw.id != framework.id] + [framework]
+    return sorted(frameworks, key=lambda fw: fw.id)
+
+
+def _bundled(framework: Framework) -> bool:
+    """Whether ``framework`` is a bundled framework as shipped (a view of the bundled release)."""
+    from pathlib import Path
+
+    if framework.id not in available_frameworks():
+        return False
+    return Path(load_framework(framework.id).path).resolve() == Path(framework.path).resolve()
+
+
+def release_key(data: SurveyData, threshold: int, respondents: dict[str, int], framework: Framework | None = None,
+                mapping: SurveyMapping | None = None) -> str:
+    """What a release is a function of, besides earlier releases, as one digest: the data, the threshold,
+    the published respondents and the frameworks (with a custom one's mapping). Every bundled framework's
+    view of a school year has the same key: they are views of one release."""
+    import hashlib
+
+    custom = framework is not None and not _bundled(framework)
+    parts = (fingerprint(data), threshold, tuple(sorted(respondents.items())),
+             tuple((fw.id, fw.path) for fw in release_frameworks(framework if custom else None)),
+             tuple(sorted((k, tuple(sorted(v.items()))) for k, v in mapping.surveys.items()))
+             if custom and mapping is not None else ())
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
 
 _RELEASES: dict[tuple, Release] = {}
@@ -269,36 +371,36 @@ RELEASES_KEPT = 64
 
 
 def release_of(data: SurveyData, bank: QuestionBank, threshold: int, respondents: dict[str, int],
-               framework: Framework | None = None, mapping: SurveyMapping | None = None) -> Release:
+               framework: Framework | None = None, mapping: SurveyMapping | None = None,
+               earlier: list[Release] | None = None) -> Release:
     """The release of one school year: every bundled framework's sections (and ``framework`` with its
-    ``mapping``, when given, in place of the bundled one of its id) protected jointly, survey by survey
-    (:func:`protect_jointly`); ``respondents`` is each survey's published number of respondents.
+    ``mapping``, when given, in place of the bundled one of its id) protected jointly, survey by survey,
+    and with every ``earlier`` release of the school year (:func:`~.changes.protect_release`);
+    ``respondents`` is each survey's published number of respondents.
 
-    Kept in memory by the data's digest, the threshold and the frameworks, so each framework's view of
-    the same school year reads one release."""
-    frameworks = [load_framework(f) for f in available_frameworks()]
-    mappings: dict[str, SurveyMapping] = {}
-    if framework is not None:
-        frameworks = sorted([fw for fw in frameworks if fw.id != framework.id] + [framework], key=lambda fw: fw.id)
-        if mapping is not None:
-            mappings[framework.id] = mapping
-    key = (_fingerprint(data), threshold, tuple(sorted(respondents.items())),
-           tuple((fw.id, fw.path) for fw in frameworks),
-           mapping.path if mapping is not None else "",
-           tuple(sorted((k, tuple(sorted(v.items()))) for k, v in mapping.surveys.items())) if mapping else ())
+    Kept in memory by what it is a function of (:func:`release_key` and the earlier releases), so each
+    framework's view of the same school year reads one release."""
+    frameworks = release_frameworks(framework)
+    mappings: dict[str, SurveyMapping] = {framework.id: mapping} if framework is not None and mapping else {}
+    earlier = earlier or []
+    key = (release_key(data, threshold, respondents, framework, mapping), tuple(r.release_id for r in earlier))
     found = _RELEASES.get(key)
     if found is not None:
         return found
-    reasons = {}
+    reasons, published, totals, members = {}, {}, {}, {}
     for survey_id, layout in survey_layouts(bank, frameworks, data, mappings).items():
-        reasons[survey_id] = protect_jointly(layout, true_cells(data, layout), threshold,
-                                             respondents.get(survey_id))
-    release = Release(threshold, reasons)
+        history = [r.publication(survey_id) for r in earlier if survey_id in r.published]
+        total = respondents.get(survey_id)
+        reasons[survey_id], members[survey_id] = protect_release(layout, data, threshold, total, history)
+        published[survey_id] = tuple(_published(true_cells(data, layout), reasons[survey_id]))
+        totals[survey_id] = None if total is None else (float(total), float(total)) if total >= threshold \
+            else ((0.0, 0.0) if total == 0 else (1.0, float(threshold - 1)))
+    release = Release(threshold, reasons, published, totals, members)
     while len(_RELEASES) >= RELEASES_KEPT:
         del _RELEASES[next(iter(_RELEASES))]
     _RELEASES[key] = release
     return release
 
 
-__all__ = ["Release", "release_of", "COMPLEMENTARY", "CellKey", "Counts", "MEAN_DECIMALS", "NO_RESPONSES", "PRIMARY", "SHARE_DECIMALS",
+__all__ = ["CHANGE", "Release", "fingerprint", "release_frameworks", "release_key", "release_of", "withheld", "COMPLEMENTARY", "CellKey", "Counts", "MEAN_DECIMALS", "NO_RESPONSES", "PRIMARY", "SHARE_DECIMALS",
            "WITHHELD", "protect_jointly", "survey_layouts", "true_cells"]

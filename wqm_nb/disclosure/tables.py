@@ -5,6 +5,11 @@ publishes about it (a framework's sections, whole groups and subgroups) sums
 the same counts over other sets of items. :func:`survey_model` writes what an
 outsider knows of them as an :class:`~wqm_nb.disclosure.audit.AuditModel`:
 
+Several publications of one survey (:func:`joint_model`) share unknowns per
+*atom*: a group of respondents that appear in the same publications
+(:mod:`.changes`); each publication's cells are sums over its atoms. One
+publication alone (:func:`survey_model`) has one atom. Per atom:
+
 Unknowns, per item ``i`` and subgroup ``g`` (``""``: those who did not say):
 answers ``a[i,g]``, agreeing answers ``y[i,g]``, sum of answers ``s[i,g]``;
 per section ``S`` and subgroup: respondents ``n[S,g]``; per subgroup: its
@@ -61,6 +66,32 @@ class PublishedCell:
     mean: tuple[float, float] | None = None     # sum / answers
 
 
+@dataclass(frozen=True)
+class Publication:
+    """One publication of a survey as the outsider reads it: the *atoms* (groups of respondents, disjoint)
+    whose answers its figures sum, its cells, and its "Responses" line (an interval; None when not
+    published)."""
+    atoms: frozenset[str]
+    cells: tuple[PublishedCell, ...]
+    total_respondents: tuple[float, float] | None = None
+
+
+@dataclass
+class JointModel:
+    """The outsider's model of several publications of one survey at once, over the atoms' unknowns."""
+    model: AuditModel
+    layout: SurveyLayout
+    parts: dict[tuple[str, str, str], CellQuantities] = field(default_factory=dict)   # (atom, section, group)
+    respondents: dict[tuple[str, str], int] = field(default_factory=dict)            # (atom, group) -> N
+
+    def cell(self, atoms: frozenset[str] | set[str], section: str, subgroup: str | None) -> CellQuantities:
+        """The quantities of a cell summed over ``atoms`` (``subgroup`` None: every group)."""
+        groups = self.layout.subgroups if subgroup is None else (subgroup,)
+        parts = [self.parts[(atom, section, g)] for atom in sorted(atoms) for g in groups]
+        return CellQuantities(expr(*(c.n for c in parts)), expr(*(c.answers for c in parts)),
+                              expr(*(c.agree for c in parts)), expr(*(c.total for c in parts)))
+
+
 @dataclass
 class SurveyModel:
     """The model of one survey's publication, with the expressions of its cells."""
@@ -73,48 +104,66 @@ class SurveyModel:
         return self.cells[(section, subgroup)]
 
 
-def survey_model(layout: SurveyLayout, published: list[PublishedCell], min_group_size: int,
-                 total_respondents: tuple[float, float] | None = None,
-                 model: AuditModel | None = None) -> SurveyModel:
-    """The outsider's model of one survey (see the module notes); several surveys may share one ``model``.
-    ``total_respondents`` is what the report's "Responses" line says (an interval: exact when shown, 0 to
-    threshold - 1 when "fewer than ..."), None when not published."""
-    m = model or AuditModel()
-    out = SurveyModel(m, layout)
+def _atom(m: AuditModel, out: JointModel, atom: str) -> None:
+    """The unknowns of one atom, and the facts that hold for any data (see the module notes)."""
+    layout = out.layout
     sid = layout.survey
     lo, hi, high = layout.scale_min, layout.scale_max, layout.high_min
     a, y, s = {}, {}, {}
     for g in layout.subgroups:
-        out.respondents[g] = big_n = m.unknown(f"{sid}:N[{g}]")
+        out.respondents[(atom, g)] = big_n = m.unknown(f"{sid}:{atom}:N[{g}]")
         for i in layout.items:
-            a[i, g] = m.unknown(f"{sid}:a[{i},{g}]")
-            y[i, g] = m.unknown(f"{sid}:y[{i},{g}]")
-            s[i, g] = m.unknown(f"{sid}:s[{i},{g}]")
+            a[i, g] = m.unknown(f"{sid}:{atom}:a[{i},{g}]")
+            y[i, g] = m.unknown(f"{sid}:{atom}:y[{i},{g}]")
+            s[i, g] = m.unknown(f"{sid}:{atom}:s[{i},{g}]")
             m.at_most(expr(y[i, g], expr(a[i, g], scale=-1)), 0)                       # y <= a
             m.at_most(expr(a[i, g], expr(big_n, scale=-1)), 0)                         # a <= N
             # sum: lowest answers are scale_min (not agreeing) and high_min (agreeing); highest high_min-1, max
             m.at_least(expr(s[i, g], expr(a[i, g], scale=-lo), expr(y[i, g], scale=-(high - lo))), 0)
             m.at_most(expr(s[i, g], expr(a[i, g], scale=-(high - 1)), expr(y[i, g], scale=-(hi - high + 1))), 0)
     for key, items in layout.sections.items():
-        parts = []
         for g in layout.subgroups:
-            n = m.unknown(f"{sid}:n[{key},{g}]")
+            n = m.unknown(f"{sid}:{atom}:n[{key},{g}]")
             answers = expr(*(a[i, g] for i in items))
             for i in items:
                 m.at_most(expr(a[i, g], expr(n, scale=-1)), 0)                         # a[i] <= n
-            m.at_most(expr(n, expr(out.respondents[g], scale=-1)), 0)                  # n <= N
+            m.at_most(expr(n, expr(out.respondents[(atom, g)], scale=-1)), 0)          # n <= N
             m.at_most(expr(n, expr(answers, scale=-1)), 0)                             # n <= answers
             m.at_most(expr(answers, expr(n, scale=-len(items))), 0)                    # answers <= |S| n
-            cell = CellQuantities(expr(n), answers, expr(*(y[i, g] for i in items)),
-                                  expr(*(s[i, g] for i in items)))
-            out.cells[(key, g)] = cell
-            parts.append(cell)
-        out.cells[(key, None)] = CellQuantities(expr(*(c.n for c in parts)), expr(*(c.answers for c in parts)),
-                                                expr(*(c.agree for c in parts)), expr(*(c.total for c in parts)))
-    if total_respondents is not None:
-        m.between(expr(*out.respondents.values()), *total_respondents)
-    for cell in published:
-        _publish(m, out.cells[(cell.section, cell.subgroup)], cell, min_group_size)
+            out.parts[(atom, key, g)] = CellQuantities(expr(n), answers, expr(*(y[i, g] for i in items)),
+                                                       expr(*(s[i, g] for i in items)))
+
+
+def joint_model(layout: SurveyLayout, publications: list[Publication], min_group_size: int,
+                model: AuditModel | None = None) -> JointModel:
+    """The outsider's model of every publication of one survey at once: the unknowns of each atom (the
+    groups of respondents, disjoint, that the publications share or not), and what each publication tells
+    of the sums over its atoms (see the module notes)."""
+    m = model or AuditModel()
+    out = JointModel(m, layout)
+    for atom in sorted({a for p in publications for a in p.atoms}):
+        _atom(m, out, atom)
+    for p in publications:
+        if p.total_respondents is not None:
+            m.between(expr(*(out.respondents[(atom, g)] for atom in p.atoms for g in layout.subgroups)),
+                      *p.total_respondents)
+        for cell in p.cells:
+            _publish(m, out.cell(p.atoms, cell.section, cell.subgroup), cell, min_group_size)
+    return out
+
+
+def survey_model(layout: SurveyLayout, published: list[PublishedCell], min_group_size: int,
+                 total_respondents: tuple[float, float] | None = None,
+                 model: AuditModel | None = None) -> SurveyModel:
+    """The outsider's model of one survey (see the module notes); several surveys may share one ``model``.
+    ``total_respondents`` is what the report's "Responses" line says (an interval: exact when shown, 0 to
+    threshold - 1 when "fewer than ..."), None when not published."""
+    atoms = frozenset({"all"})
+    joint = joint_model(layout, [Publication(atoms, tuple(published), total_respondents)], min_group_size, model)
+    out = SurveyModel(joint.model, layout, respondents={g: joint.respondents[("all", g)] for g in layout.subgroups})
+    for key in layout.sections:
+        for g in (None, *layout.subgroups):
+            out.cells[(key, g)] = joint.cell(atoms, key, g)
     return out
 
 
@@ -151,5 +200,5 @@ def hidden_cells(sm: SurveyModel, published: list[PublishedCell]) -> dict[str, C
             sm.quantities(c.section, c.subgroup) for c in published if c.hidden in (TOO_FEW, PROTECTS)}
 
 
-__all__ = ["NONE", "PROTECTS", "PublishedCell", "SurveyLayout", "SurveyModel", "TOO_FEW", "hidden_cells",
-           "printed_interval", "survey_model", "INF", "Expr"]
+__all__ = ["NONE", "PROTECTS", "JointModel", "Publication", "PublishedCell", "SurveyLayout", "SurveyModel", "TOO_FEW",
+           "hidden_cells", "joint_model", "printed_interval", "survey_model", "INF", "Expr"]

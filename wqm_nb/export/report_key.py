@@ -65,7 +65,10 @@ def key_of(settings: ReportSettings) -> ReportKey:
     """:func:`report_key` with the data version read from the settings' store."""
     from ..store import Store
 
+    from ..disclosure.threshold import resolve_threshold
+
     with Store.open(settings.data_path, read_only=True) as store:
+        settings = settings.replace(min_group_size=resolve_threshold(store.threshold, settings.min_group_size))
         return report_key(settings, store.school_data_version(settings.school_id, settings.year))
 
 

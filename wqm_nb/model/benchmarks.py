@@ -27,8 +27,10 @@ same as numpy's default linear percentile). Values are stored as computed;
 reports show shares as whole percentages.
 
 Benchmarks are computed once, by :func:`refresh_benchmarks`, and cached per
-school in the store (``store.replace_benchmarks``), so a report reads only
-its own school and its own rows of that table. ``wqm import`` and ``wqm
+school in the store (``store.replace_benchmarks``) with the threshold they
+were computed at, so a report reads only its own school and its own rows of
+that table; rows cached at another threshold are never printed (the report
+computes its school's in memory instead). ``wqm import`` and ``wqm
 batch`` refresh; ``wqm benchmarks refresh`` does it by hand (after survey or
 self-evaluation imports). A report on a CSV folder, whose store is a scratch
 copy in memory, computes its school's benchmarks in memory instead
@@ -131,16 +133,23 @@ def compute_benchmarks(store: Store, year: str, framework: Framework | str,
 
 
 def refresh_benchmarks(store: Store, year: str | None = None, framework: Framework | str | None = None,
-                       min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> dict[tuple[str, str], int]:
+                       min_group_size: int | None = None) -> dict[tuple[str, str], int]:
     """Compute and cache the benchmarks of every school in ``year`` (every year in the store when None)
-    against ``framework`` (every bundled framework when None); returns rows written per (year,
-    framework id). Each school's rows are replaced in one transaction."""
+    against ``framework`` (every bundled framework when None), at the store's threshold (``min_group_size``
+    must be it, or the default: :func:`~wqm_nb.disclosure.threshold.resolve_threshold`); returns rows
+    written per (year, framework id). Each school's rows are replaced in one transaction, and the threshold
+    they were computed at is recorded beside them."""
+    from ..disclosure.threshold import resolve_threshold
+
+    threshold = resolve_threshold(store.threshold, store.threshold if min_group_size is None else min_group_size,
+                                  str(store.path))
     years = [year] if year else sorted({y["academic_year"] for y in store.school_years()})
     written: dict[tuple[str, str], int] = {}
     for fw in _framework(framework):
         for y in years:
-            rows = compute_benchmarks(store, y, fw, min_group_size)
+            rows = compute_benchmarks(store, y, fw, threshold)
             written[(y, fw.id)] = sum(store.replace_benchmarks(sid, y, fw.id, r) for sid, r in rows.items())
+            store.record_benchmarks_threshold(y, fw.id, threshold)
     return written
 
 
@@ -156,11 +165,15 @@ IN_MEMORY = "computed for this report"
 
 def school_benchmarks(store: Store, school_id: str, year: str, framework: Framework | str,
                       min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> pd.DataFrame:
-    """A school's benchmarks: the store's cached rows, or, for a scratch store loaded from a CSV folder
-    (nothing cached there, :attr:`~wqm_nb.store.Store.scratch`), computed in memory over the school's phase."""
+    """A school's benchmarks: the store's cached rows, when they were computed at ``min_group_size``; else
+    (a scratch store loaded from a CSV folder, nothing cached there, :attr:`~wqm_nb.store.Store.scratch`;
+    or rows cached at another threshold, or before thresholds were recorded) computed in memory over the
+    school's phase, so no report prints benchmarks that count a school hidden at its threshold."""
     fw = _framework(framework)[0]
     cached = store.benchmarks(school_id, year, fw.id)
-    if len(cached) or not store.scratch:
+    if len(cached) and store.benchmarks_threshold(year, fw.id) == min_group_size:
+        return cached
+    if not len(cached) and not store.scratch:
         return cached
     phase = store.school(school_id)["phase"]
     rows = compute_benchmarks(store, year, fw, min_group_size, phase=phase).get(school_id, [])

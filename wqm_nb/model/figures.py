@@ -46,6 +46,9 @@ Columns (one record each, the shape of ``wqm export``):
 ``suppressed``      True when the group is too small to publish
 ``reason``          why it is not shown: ``fewer than 5 responses``; ``not shown, so that a
                     smaller group cannot be worked out`` (complementary suppression);
+                    ``not shown, so that a change since the last publication cannot be
+                    worked out`` (the data changed too little since an earlier
+                    publication of the school year, :mod:`wqm_nb.disclosure.ledger`);
                     ``no responses``; else ``""``
 ``instrument``      a measure's instrument id (``sdq``, ``swemwbs``, ``stirling``); None
                     on the rows of the question bank's surveys
@@ -111,10 +114,12 @@ from ..data.surveys import MEASURE_AGREEMENT, MEASURE_RATING
 from ..store.surveys import MISSING, SurveyBlock, SurveyData
 from .measures import measure_rows
 from .stats import wilson_interval
-from ..disclosure.release import COMPLEMENTARY, MEAN_DECIMALS, PRIMARY, SHARE_DECIMALS, WITHHELD, release_of
+from ..disclosure.release import CHANGE, COMPLEMENTARY, MEAN_DECIMALS, PRIMARY, SHARE_DECIMALS, WITHHELD, Release, \
+    release_of
 
 NO_RESPONSES = "no responses"
 PROTECTS_SMALLER = "not shown, so that a smaller group cannot be worked out"
+PROTECTS_CHANGE = "not shown, so that a change since the last publication cannot be worked out"
 NOT_GIVEN = ""   # the subgroup of respondents who did not answer the subgroup question
 COLUMNS = ["survey", "survey_name", "section_id", "section", "subgroup_field", "subgroup", "measure", "n",
            "answers", "agree_share", "mean", "ci_low", "ci_high", "suppressed", "reason", "instrument", "informant",
@@ -290,8 +295,14 @@ def _tally_sums(tally: pd.DataFrame, items: set[str], part_index: dict[str, int]
     return sums
 
 
+def survey_totals(data: SurveyData, bank: QuestionBank) -> dict[str, int]:
+    """Each survey's respondents (:func:`survey_respondents`), as its "Responses" line publishes them."""
+    return {survey_id: survey_respondents(data, survey_id, set(bank.values_of(survey_id)))
+            for survey_id in bank.surveys}
+
+
 def publish_figures(data: SurveyData, bank: QuestionBank, mapping: SurveyMapping, framework: Framework,
-                    min_group_size: int) -> PublishedFigures:
+                    min_group_size: int, release: Release | None = None) -> PublishedFigures:
     """Compute the published figures from a school year's survey data (respondents'
     answers and paper tallies, :class:`~wqm_nb.store.surveys.SurveyData`), with
     primary and complementary suppression (:mod:`wqm_nb.model.suppression`).
@@ -300,9 +311,9 @@ def publish_figures(data: SurveyData, bank: QuestionBank, mapping: SurveyMapping
     online export of one survey are one group of people."""
     names = {p.id: p.name for p in framework.principles}
     tallies = data.tally_rows()
-    respondents = {survey_id: survey_respondents(data, survey_id, set(bank.values_of(survey_id)))
-                   for survey_id in bank.surveys}
-    release = release_of(data, bank, min_group_size, respondents, framework, mapping)
+    respondents = survey_totals(data, bank)
+    if release is None:       # no publication ledger at hand: the release of this data alone
+        release = release_of(data, bank, min_group_size, respondents, framework, mapping)
     rows = []
     for survey_id, survey in bank.surveys.items():
         if not mapping.is_mapped(survey_id):
@@ -336,6 +347,7 @@ def publish_figures(data: SurveyData, bank: QuestionBank, mapping: SurveyMapping
                 hidden = release.reason(survey_id, framework.id, sec, row["subgroup"])
                 row["reason"] = (too_few(min_group_size) if hidden == PRIMARY else
                                  PROTECTS_SMALLER if hidden in (COMPLEMENTARY, WITHHELD) else
+                                 PROTECTS_CHANGE if hidden == CHANGE else
                                  NO_RESPONSES if row["n"] == 0 else "")
             rows += family
     table = pd.DataFrame(rows, columns=[c for c in COLUMNS if c not in ("survey_name", "section", "ci_low",

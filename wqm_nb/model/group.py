@@ -76,6 +76,7 @@ from ..store import Store
 from .assessment import SchoolAssessment, assess_store
 from .awards import held_level
 from ..disclosure.release import SHARE_DECIMALS
+from ..disclosure.threshold import resolve_threshold
 from .figures import PROTECTS_SMALLER, too_few
 from .suppression import COMPLEMENTARY, PRIMARY, Cell, protect
 
@@ -639,6 +640,8 @@ def rollup_group(settings: GroupSettings) -> GroupRollup:
     settings' year (the latest year in the data if empty) and roll them up."""
     fw = load_framework(settings.framework)
     with Store.open(settings.data_path, read_only=True) as store:
+        settings = settings.replace(min_group_size=resolve_threshold(store.threshold, settings.min_group_size,
+                                                                     str(settings.data)))
         schools = store.schools(settings.trust or None)
         if not schools:
             trusts = sorted({s["trust"] for s in store.schools()})

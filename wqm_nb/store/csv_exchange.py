@@ -498,20 +498,32 @@ def import_csv_dir(store: Store, directory: str | Path, bank: QuestionBank | Non
     return _Importer(store, Path(directory), bank or load_question_bank()).run()
 
 
-def build_database(source: str | Path, target: str | Path, scratch: bool = False) -> Path:
+def build_database(source: str | Path, target: str | Path, scratch: bool = False, stands_for: bool = False) -> Path:
     """Import a CSV folder into a new store file at ``target`` (replacing any old one).
 
     The store is built beside the target under a unique temporary name and
     renamed into place only when the import succeeded. A ``scratch`` store
     stands in for the folder during one run (``wqm report`` reads a folder
     once that way): like a folder loaded in memory, it caches nothing
-    (:attr:`Store.scratch`).
+    (:attr:`Store.scratch`). A store that ``stands_for`` the folder (a batch's
+    copy) caches, but publishes for the folder: its :attr:`Store.origin`, beside
+    which the publication ledger is kept, is the folder (as a scratch store's
+    is). The store takes the folder's threshold
+    (:func:`~wqm_nb.store.store.folder_threshold`) when one was set.
     """
+    from .store import folder_threshold
+
     with new_store_file(target) as store:
         import_csv_dir(store, source)
+        threshold = folder_threshold(source)
+        if threshold is not None:         # the folder's own threshold (``wqm threshold N --data FOLDER``)
+            store.set_threshold(threshold)
         if scratch:
             with store.transaction() as conn:
-                conn.execute("INSERT INTO meta VALUES ('scratch', ?)", (str(source),))
+                conn.execute("INSERT INTO meta VALUES ('scratch', ?)", (str(Path(source).resolve()),))
+        elif stands_for:
+            with store.transaction() as conn:
+                conn.execute("INSERT INTO meta VALUES ('origin', ?)", (str(Path(source).resolve()),))
     return Path(target)
 
 

@@ -334,6 +334,9 @@ def extract_schools(source: str | Path, school_ids: list[str], target: str | Pat
                     conn.execute(f"INSERT INTO main.{table} ({columns}) SELECT {columns} FROM src.{table} "
                                  f"WHERE {where}")
                 conn.execute("DROP TABLE temp.chosen")
+                # the publication threshold, and the thresholds the copied benchmarks were computed at
+                conn.execute("INSERT OR REPLACE INTO main.meta SELECT key, value FROM src.meta "
+                             "WHERE key = 'min_group_size' OR key LIKE 'benchmarks\\_threshold:%' ESCAPE '\\'")
         finally:
             conn.execute("DETACH DATABASE src")
     return target

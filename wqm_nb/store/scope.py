@@ -200,7 +200,8 @@ METHODS: dict[str, Access] = {
                                     framework_arg="framework"),
 }
 #: attributes a scoped store passes through unchecked: they hold no school's data
-PLAIN = frozenset({"path", "read_only", "version", "scratch", "clock", "busy", "migrated_from", "backup"})
+PLAIN = frozenset({"path", "read_only", "version", "scratch", "clock", "busy", "migrated_from", "backup",
+                   "threshold", "threshold_set", "benchmarks_threshold", "origin"})
 
 
 class ScopedStore:

@@ -69,6 +69,24 @@ def store_file_for_writing(location: str | Path, what: str) -> Path:
     return path
 
 
+def folder_threshold_path(folder: str | Path) -> Path:
+    """Where a CSV folder's publication threshold is kept: ``<folder>.wqm-threshold`` beside it (a store file
+    keeps its own, :attr:`Store.threshold`)."""
+    folder = Path(folder)
+    return folder.with_name(folder.name + ".wqm-threshold")
+
+
+def folder_threshold(folder: str | Path) -> int | None:
+    """A CSV folder's threshold, None when never set (the default applies)."""
+    path = folder_threshold_path(folder)
+    if not path.is_file():
+        return None
+    text = path.read_text(encoding="utf-8").strip()
+    if not text.isdigit():
+        raise SettingsError(f"{path}: expected the threshold as a whole number, got {text[:40]!r}")
+    return int(text)
+
+
 def academic_year_of(day: datetime) -> str:
     """Academic year (September to August) that a date falls in."""
     start = day.year if day.month >= 9 else day.year - 1
@@ -338,6 +356,62 @@ class Store(CycleRecords, SchoolRecords):
             return True
         return self.conn.execute("SELECT 1 FROM meta WHERE key = 'scratch'").fetchone() is not None
 
+    # -- the publication threshold --------------------------------------------
+
+    @property
+    def threshold(self) -> int:
+        """The store's publication threshold: survey groups with fewer respondents are hidden, on every
+        surface that publishes from this store (``meta.min_group_size``; the default, 5, until set)."""
+        from ..settings import DEFAULT_MIN_GROUP_SIZE
+
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'min_group_size'").fetchone()
+        return int(row[0]) if row else DEFAULT_MIN_GROUP_SIZE
+
+    @property
+    def threshold_set(self) -> bool:
+        """Whether the threshold was ever set (:meth:`set_threshold`), rather than the default."""
+        return self.conn.execute("SELECT 1 FROM meta WHERE key = 'min_group_size'").fetchone() is not None
+
+    def set_threshold(self, value: int) -> int:
+        """Set the store's threshold: at least :data:`~wqm_nb.settings.MIN_GROUP_SIZE_FLOOR`, and never lower
+        than it is (the first setting may choose any value from the floor); returns the threshold before."""
+        from ..errors import SettingsError
+        from ..settings import MIN_GROUP_SIZE_FLOOR
+
+        before = self.threshold
+        if isinstance(value, bool) or not isinstance(value, int) or value < MIN_GROUP_SIZE_FLOOR:
+            raise SettingsError(f"the threshold must be a whole number of at least {MIN_GROUP_SIZE_FLOOR}, "
+                                f"got {value!r}")
+        if value < before and self.threshold_set:
+            raise SettingsError(f"the store's threshold is {before}; a lower one is refused (groups hidden at "
+                                f"{before} could then be worked out by difference)")
+        with self.transaction() as c:
+            c.execute("INSERT OR REPLACE INTO meta VALUES ('min_group_size', ?)", (str(value),))
+        return before
+
+    def benchmarks_threshold(self, academic_year: str, framework: str) -> int | None:
+        """The threshold the cached benchmarks of a year and framework were computed at (None: unknown,
+        cached before thresholds were recorded, or none cached)."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?",
+                                (f"benchmarks_threshold:{academic_year}:{framework}",)).fetchone()
+        return int(row[0]) if row else None
+
+    def record_benchmarks_threshold(self, academic_year: str, framework: str, value: int) -> None:
+        """Record the threshold the cached benchmarks of a year and framework were computed at."""
+        with self.transaction() as c:
+            c.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                      (f"benchmarks_threshold:{academic_year}:{framework}", str(value)))
+
+    @property
+    def origin(self) -> str:
+        """The data location this store stands for (its publication ledger is kept beside it): the CSV folder
+        it was read from (for one run, :attr:`scratch`, or for a batch), else its own file."""
+        if getattr(self, "_origin", ""):
+            return self._origin
+        row = self.conn.execute("SELECT value FROM meta WHERE key IN ('origin', 'scratch') ORDER BY key "
+                                "LIMIT 1").fetchone()
+        return row[0] if row else str(self.path)
+
     def busy(self) -> StoreError:
         """The error for a write that could not get the store's lock in time."""
         return StoreError(f"the store {self.path} is busy: another wqm command is writing to it; try again")
@@ -357,6 +431,10 @@ class Store(CycleRecords, SchoolRecords):
         if location.is_dir():
             store = cls(":memory:")
             import_csv_dir(store, location)
+            threshold = folder_threshold(location)
+            if threshold is not None:
+                store.set_threshold(threshold)
+            store._origin = str(location.resolve())       # it publishes for the folder
             if read_only:
                 store.read_only = True
                 store.conn.execute("PRAGMA query_only = ON")

@@ -98,6 +98,8 @@ class SurveyData:
     blocks: dict[str, SurveyBlock] = field(default_factory=dict)
     tallies: "pd.DataFrame | None" = None    # TALLY_COLUMNS
     scores: "pd.DataFrame | None" = None     # SCORE_COLUMNS
+    #: for each row of ``tallies``, the import it came from (the disclosure ledger tells batches apart by it)
+    tally_imports: "tuple[int, ...] | None" = None
 
     def tally_rows(self) -> "pd.DataFrame":
         import pandas as pd
@@ -223,6 +225,7 @@ def read_survey_data(conn: sqlite3.Connection, school_year_id: int,
 
     parts: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
     tallies = []
+    tally_imports: list[int] = []
     for record in current_imports(conn, school_year_id):
         survey = record["survey"]
         order = list(item_order.get(survey, ()))
@@ -231,6 +234,7 @@ def read_survey_data(conn: sqlite3.Connection, school_year_id: int,
                     "SELECT subgroup, item_id, value, count FROM survey_tallies WHERE import_id = ?",
                     (record["import_id"],)):
                 tallies.append((survey, subgroup, item_id, value, count))
+                tally_imports.append(int(record["import_id"]))
             continue
         own = record["item_ids"].split(",") if record["item_ids"] else []
         rows = conn.execute("SELECT respondent, subgroup, answers FROM survey_answers WHERE import_id = ? "
@@ -251,7 +255,8 @@ def read_survey_data(conn: sqlite3.Connection, school_year_id: int,
                                      np.concatenate([c[0] for c in chunks]), np.concatenate([c[1] for c in chunks]),
                                      np.concatenate([c[2] for c in chunks]))
     frame = pd.DataFrame(tallies, columns=TALLY_COLUMNS) if tallies else None
-    return SurveyData(blocks=blocks, tallies=frame, scores=read_scores(conn, school_year_id))
+    return SurveyData(blocks=blocks, tallies=frame, scores=read_scores(conn, school_year_id),
+                      tally_imports=tuple(tally_imports) if tallies else None)
 
 
 def read_scores(conn: sqlite3.Connection, school_year_id: int, survey: str | None = None) -> "pd.DataFrame | None":

@@ -1,0 +1,93 @@
+"""The publication ledger: a school year published again after its data changed, audited with what was
+published before (issue 22: "one paper form added between two exports")."""
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from wqm_nb.cli import main
+from wqm_nb.data.surveys import load_question_bank
+from wqm_nb.disclosure.ledger import Ledger, ledger_path
+from wqm_nb.model import assess_school
+from wqm_nb.model.figures import PROTECTS_CHANGE
+from wqm_nb.settings import ReportSettings
+from wqm_nb.store import Store
+
+SCHOOL, YEAR = "NLT05", "2025-26"
+
+
+def export(capsys, db):
+    assert main(["export", SCHOOL, "--year", YEAR, "--format", "json", "--data", str(db)]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def whole(records, survey="staff"):
+    return {r["principle"]: r for r in records if r["survey"] == survey and r["subgroup_field"] is None}
+
+
+def add_staff(db, answers: list[list[int]], subgroup="teaching"):
+    """``wqm survey import --add`` of a paper batch: one or more staff forms beside the online export."""
+    bank = load_question_bank()
+    items = list(bank.surveys["staff"].item_ids)
+    with Store.open(db) as store:
+        sy = store.school_year(SCHOOL, YEAR)["school_year_id"]
+        values = np.array([(row + [-1] * len(items))[:len(items)] for row in answers], dtype=np.int8)
+        store.import_survey(sy, "staff", source="paper", item_ids=items, file_name=f"paper{len(answers)}.csv",
+                            respondents=[f"paper{k}" for k in range(len(answers))],
+                            subgroups=[subgroup] * len(answers), values=values, on_existing="add")
+
+
+@pytest.fixture
+def db(sample_db, tmp_path):
+    return shutil.copy(sample_db, tmp_path / "wqm.sqlite")
+
+
+def test_one_form_added_between_two_exports_cannot_be_read_off_their_difference(db, capsys):
+    """The attack: export, add one paper form, export again, subtract. Before the ledger the difference of
+    the two exports was that form's answers: every section's n went up by one and its share moved by the
+    form's answer. Now the second publication hides what changed, with its reason."""
+    first = export(capsys, db)
+    assert any(r["n"] for r in whole(first).values())                 # the staff survey was shown
+    add_staff(db, [[5] * 40])
+    second = export(capsys, db)
+    before, after = whole(first), whole(second)
+    for section, row in after.items():
+        if row["n"] is not None and before[section]["n"] is not None:
+            assert row["n"] == before[section]["n"] and row["agree_share"] == before[section]["agree_share"], \
+                f"{section}: the added form is the difference"
+    reasons = assess_school(ReportSettings(school_id=SCHOOL, year=YEAR, data=str(db))).current.figures.whole
+    assert PROTECTS_CHANGE in set(reasons.loc[reasons["survey"] == "staff", "reason"])
+    # the earlier publication is unchanged, and publishing the same data again writes nothing
+    assert len(Ledger(ledger_path(db)).entries(SCHOOL, YEAR)) == 2
+    assert export(capsys, db) == second
+    assert len(Ledger(ledger_path(db)).entries(SCHOOL, YEAR)) == 2
+
+
+def test_a_large_enough_change_is_published(db, capsys):
+    first = export(capsys, db)
+    add_staff(db, [[5, 4, 3, 2, 1, 5, 4] * 6] * 6)                  # six forms: a group of its own
+    second = export(capsys, db)
+    grew = [s for s, r in whole(second).items() if r["n"] is not None and whole(first)[s]["n"] is not None
+            and r["n"] > whole(first)[s]["n"]]
+    assert grew                                                      # the new data is shown
+
+
+def test_the_ledger_command_lists_and_a_dry_run_shows_what_would_be_hidden(db, capsys):
+    export(capsys, db)
+    add_staff(db, [[5] * 40])
+    assert main(["publish", SCHOOL, "--year", YEAR, "--data", str(db), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "dry run" in out and PROTECTS_CHANGE in out and "staff" in out
+    assert len(Ledger(ledger_path(db)).entries(SCHOOL, YEAR)) == 1        # nothing recorded
+    assert main(["ledger", "--data", str(db)]) == 0
+    listed = capsys.readouterr().out
+    assert SCHOOL in listed and YEAR in listed
+
+
+def test_removing_a_school_erases_its_ledger_rows(db, capsys):
+    export(capsys, db)
+    assert Ledger(ledger_path(db)).entries(SCHOOL)
+    assert main(["school", "remove", SCHOOL, "--data", str(db), "--confirm"]) == 0
+    capsys.readouterr()
+    assert not Ledger(ledger_path(db)).entries(SCHOOL)

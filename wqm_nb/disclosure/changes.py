@@ -1,0 +1,177 @@
+"""A school year published more than once: its respondents as *atoms*, and a new release audited with every
+earlier one.
+
+Between two publications of a school year the data may change: a paper batch added (``wqm survey import
+--add``), an export replaced by a later one (``--replace``), a CSV folder edited. The outsider holding both
+publications can subtract them; a small change (one form) is then as exposed as a group of one. So each
+survey's respondents are given *member* keys (:func:`member_keys`): a respondent by its subgroup and answers
+(the k-th respondent with the same ones: k, so a re-imported file keeps its keys whatever ids it gives), a
+tally batch by its rows. A publication records its members (in the ledger, :mod:`.ledger`); members that
+appear in the same publications form one *atom*, whose answers are unknowns of the outsider's joint model
+(:func:`~wqm_nb.disclosure.tables.joint_model`).
+
+:func:`protect_release` protects a survey's new release with that model: the new release's hidden cells,
+every earlier release's hidden cells and, when the data changed by fewer than the threshold's respondents,
+the change itself (added or removed members, per section) must stay open. A hidden cell worked out is
+covered as in a first publication (:func:`~wqm_nb.disclosure.release.protect_jointly`); a change worked out
+withholds the survey with the reason :data:`~wqm_nb.disclosure.release.CHANGE` ("not shown, so that a change
+since the last publication cannot be worked out") until the change is large enough.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..store.surveys import SurveyBlock, SurveyData
+from .audit import audit
+from .tables import PROTECTS, TOO_FEW, Publication, PublishedCell, SurveyLayout, joint_model
+
+#: the current release's atoms are named after their membership; this marks the current release
+CURRENT = "c"
+
+
+@dataclass(frozen=True)
+class SurveyPublication:
+    """One earlier publication of a survey, as the ledger keeps it: its members (key -> respondents: 1 for a
+    respondent, the forms of a tally batch), its cells as printed and its "Responses" line."""
+    members: dict[str, int]
+    cells: tuple[PublishedCell, ...]
+    total_respondents: tuple[float, float] | None = None
+
+
+def _rows_mask(data: SurveyData, survey: str) -> np.ndarray:
+    tallies = data.tally_rows()
+    return (tallies["survey"] == survey).to_numpy() if len(tallies) else np.zeros(0, dtype=bool)
+
+
+def member_keys(data: SurveyData, survey: str) -> tuple[list[str], dict[int, str], dict[str, int]]:
+    """A survey's members: the key of each respondent row of its block, the key of each tally import, and
+    every member's weight (respondents it stands for)."""
+    rows: list[str] = []
+    weights: dict[str, int] = {}
+    block = data.blocks.get(survey)
+    if block is not None:
+        seen: Counter = Counter()
+        for g, values in zip(block.subgroups, block.values):
+            content = hashlib.sha256(f"{survey}|{g}|".encode() + np.ascontiguousarray(values).tobytes()).hexdigest()
+            seen[content] += 1
+            key = f"r:{content[:20]}:{seen[content]}"
+            rows.append(key)
+            weights[key] = 1
+    batches: dict[int, str] = {}
+    if data.tally_imports is not None:
+        tallies, mask = data.tally_rows(), _rows_mask(data, survey)
+        sources = np.asarray(data.tally_imports)
+        seen = Counter()
+        for source in sorted(set(sources[mask].tolist())):
+            own = tallies[mask & (sources == source)].sort_values(["subgroup", "item_id", "value"])
+            content = hashlib.sha256(own[["subgroup", "item_id", "value", "count"]].to_csv(index=False).encode())
+            digest = content.hexdigest()
+            seen[digest] += 1
+            key = f"t:{digest[:20]}:{seen[digest]}"
+            batches[int(source)] = key
+            forms = own.groupby(["subgroup", "item_id"])["count"].sum().groupby(level=0).max().sum()
+            weights[key] = int(forms)
+    return rows, batches, weights
+
+
+def subset(data: SurveyData, survey: str, keep: set[str]) -> SurveyData:
+    """The part of one survey's data whose members are in ``keep``."""
+    rows, batches, _ = member_keys(data, survey)
+    blocks = {}
+    block = data.blocks.get(survey)
+    if block is not None:
+        chosen = np.array([k in keep for k in rows], dtype=bool)
+        blocks[survey] = SurveyBlock(survey, block.item_ids, block.respondents[chosen], block.subgroups[chosen],
+                                     block.values[chosen])
+    tallies, tally_imports = None, None
+    if data.tally_imports is not None:
+        sources = np.asarray(data.tally_imports)
+        wanted = {source for source, key in batches.items() if key in keep}
+        mask = _rows_mask(data, survey) & np.isin(sources, list(wanted))
+        tallies = data.tally_rows()[mask].reset_index(drop=True)
+        tally_imports = tuple(sources[mask].tolist())
+    return SurveyData(blocks=blocks, tallies=tallies, tally_imports=tally_imports)
+
+
+class ChangeDisclosed(Exception):
+    """The change since an earlier publication would be worked out: the survey is withheld."""
+
+
+def protect_release(layout: SurveyLayout, data: SurveyData, threshold: int, total_respondents: int | None,
+                    history: list[SurveyPublication]) -> tuple[dict, dict[str, int]]:
+    """Which cells of one survey's new release are hidden, and why, audited with every earlier publication
+    of the school year (see the module notes); and the release's members. Without earlier publications, the
+    same as :func:`~wqm_nb.disclosure.release.protect_jointly`."""
+    from .release import CHANGE, _known, _published, protect_jointly, true_cells, withheld
+
+    cells = true_cells(data, layout)
+    rows, batches, weights = member_keys(data, layout.survey)
+    if not history:
+        return protect_jointly(layout, cells, threshold, total_respondents), weights
+    current = set(rows) | set(batches.values())
+    pattern: dict[str, str] = {}
+    for key in current | {k for h in history for k in h.members}:
+        pattern[key] = ("1" if key in current else "0") + "".join("1" if key in h.members else "0" for h in history)
+    now = frozenset(pattern[k] for k in current)
+    before = [frozenset(pattern[k] for k in h.members) for h in history]
+    everyone = {**{k: w for h in history for k, w in h.members.items()}, **weights}
+
+    def weight(atoms: frozenset[str]) -> int:
+        return sum(w for k, w in everyone.items() if pattern[k] in atoms)
+
+    line = None
+    if total_respondents is not None:
+        line = (total_respondents, total_respondents) if total_respondents >= threshold \
+            else (0 if total_respondents == 0 else 1, max(threshold - 1, 0))
+    changes = []                  # small changes since an earlier publication: (name, atoms)
+    for j, atoms in enumerate(before):
+        for what, diff in (("added", now - atoms), ("removed", atoms - now)):
+            if diff and 0 < weight(diff) < threshold:
+                changes.append((f"{what} since publication {j + 1}", diff))
+    shown_before = [{(c.section, c.subgroup) for c in h.cells if not c.hidden} for h in history]
+
+    def auditor(reasons: dict) -> list:
+        published = _published(cells, reasons)
+        pubs = [Publication(atoms, h.cells, h.total_respondents) for atoms, h in zip(before, history)]
+        pubs.append(Publication(now, tuple(published), line))
+        joint = joint_model(layout, pubs, threshold)
+        sensitive, names = {}, {}
+        for c in published:
+            if c.hidden in (TOO_FEW, PROTECTS) and not any(
+                    atoms == now and (c.section, c.subgroup) in shown for atoms, shown in zip(before, shown_before)):
+                name = f"now {c.section} {c.subgroup if c.subgroup is not None else 'whole'}"
+                sensitive[name] = joint.cell(now, c.section, c.subgroup)
+                names[name] = (c.section, c.subgroup)
+        for j, (atoms, h) in enumerate(zip(before, history)):
+            for c in h.cells:
+                if c.hidden in (TOO_FEW, PROTECTS):
+                    name = f"earlier{j} {c.section} {c.subgroup if c.subgroup is not None else 'whole'}"
+                    sensitive[name] = joint.cell(atoms, c.section, c.subgroup)
+                    names[name] = (c.section, c.subgroup)
+        for what, diff in changes:
+            for key in layout.sections:
+                sensitive[f"change {what} {key}"] = joint.cell(diff, key, None)
+        known = {f"now {k[len(layout.survey) + 1:]}": v for k, v in _known(layout, cells, published).items()}
+        for finding in audit(joint.model, sensitive, first=True, known=known):
+            if finding.disclosed:
+                if finding.cell.startswith("change "):
+                    raise ChangeDisclosed(finding.cell)
+                return [names[finding.cell]]
+        return []
+
+    # what earlier publications of some of the same people hid stays hidden from the start
+    hid = [c for atoms, h in zip(before, history) if atoms & now for c in h.cells if c.hidden in (TOO_FEW, PROTECTS)]
+    start_groups = frozenset(c.subgroup for c in hid if c.subgroup is not None)
+    start_sections = frozenset(c.section for c in hid if c.subgroup is None)
+    try:
+        return protect_jointly(layout, cells, threshold, total_respondents, auditor=auditor,
+                               start_groups=start_groups, start_sections=start_sections), weights
+    except ChangeDisclosed:
+        return withheld(cells, threshold, CHANGE), weights
+
+
+__all__ = ["CURRENT", "ChangeDisclosed", "SurveyPublication", "member_keys", "protect_release", "subset"]
