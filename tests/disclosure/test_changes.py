@@ -74,3 +74,68 @@ def test_a_small_removal_is_a_change_too(removed):
     first = published(data(BASE))
     reasons, _ = protect_release(LAYOUT, data(BASE[removed:]), 5, None, [first])
     assert set(reasons.values()) == {CHANGE}
+
+
+# -- properties ------------------------------------------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from wqm_nb.disclosure.audit import audit  # noqa: E402
+from wqm_nb.disclosure.tables import PROTECTS, TOO_FEW, Publication, joint_model  # noqa: E402
+
+#: two frameworks' sections over three items: other unions of the same answers
+OVERLAP = SurveyLayout("staff", ("i1", "i2", "i3"), ("a", "b", "c"),
+                       {"X:S1": frozenset({"i1", "i2"}), "X:S2": frozenset({"i3"}),
+                        "Y:T1": frozenset({"i1"}), "Y:T2": frozenset({"i2", "i3"})})
+answer = st.sampled_from([-1, 1, 2, 3, 4, 5])
+respondent = st.tuples(st.sampled_from("abc"), st.lists(answer, min_size=3, max_size=3)).filter(
+    lambda r: any(v != -1 for v in r[1]))
+
+
+def block(rows):
+    return SurveyData({"staff": SurveyBlock("staff", OVERLAP.items, np.array([f"r{k}" for k in range(len(rows))],
+                                                                            dtype=object),
+                                            np.array([g for g, _ in rows], dtype=object),
+                                            np.array([v for _, v in rows], dtype=np.int8).reshape(len(rows), 3))})
+
+
+def leaks(publications, threshold=5):
+    """Every hidden cell (and small change) of the publications the full joint audit works anything out of:
+    linear programming with no hints."""
+    pubs = [Publication(frozenset(members), tuple(cells)) for members, cells in publications]
+    joint = joint_model(OVERLAP, pubs, threshold)
+    sensitive = {f"{j} {c.section} {c.subgroup}": joint.cell(p.atoms, c.section, c.subgroup)
+                 for j, p in enumerate(pubs) for c in p.cells if c.hidden in (TOO_FEW, PROTECTS)}
+    return [f.cell for f in audit(joint.model, sensitive) if f.disclosed]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(respondent, min_size=1, max_size=30))
+def test_a_release_is_always_cleared_by_the_full_audit_or_withheld(rows):
+    d = block(rows)
+    reasons, members = protect_release(OVERLAP, d, 5, len(rows), [])
+    cells = true_cells(d, OVERLAP)
+    shown = tuple(_published(cells, reasons))
+    assert all(0 == counts.n or counts.n >= 5 or cell in reasons for cell, counts in cells.items())
+    assert leaks([(set(members), shown)]) == []
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(respondent, min_size=1, max_size=12), min_size=2, max_size=3))
+def test_no_sequence_of_additions_and_publications_gives_a_hidden_cell_or_a_small_change_away(batches):
+    rows, history, published_so_far = [], [], []
+    for batch in batches:
+        rows = rows + batch
+        d = block(rows)
+        reasons, members = protect_release(OVERLAP, d, 5, None, history)
+        cells = tuple(_published(true_cells(d, OVERLAP), reasons))
+        history.append(SurveyPublication(members, cells))
+        published_so_far.append((set(members), cells))
+        assert leaks(published_so_far) == []
+        if len(published_so_far) > 1 and 0 < len(batch) < 5:
+            # a small addition is never readable off the difference: the later publication shows no cell
+            # with a count the earlier one showed differently
+            earlier = {(c.section, c.subgroup): c.n for c in published_so_far[-2][1] if not c.hidden}
+            now = {(c.section, c.subgroup): c.n for c in cells if not c.hidden}
+            assert all(now[k] == earlier[k] for k in now.keys() & earlier.keys()), (earlier, now)

@@ -218,9 +218,18 @@ class Solver:
         self.n = n = len(model.names)
         h.addVars(n, np.array(model.lower, dtype=float),
                   np.array([u if math.isfinite(u) else inf for u in model.upper], dtype=float))
-        for e, lo, hi in model.rows:
-            h.addRow(lo if math.isfinite(lo) else -inf, hi if math.isfinite(hi) else inf, len(e),
-                     np.array(list(e.keys()), dtype=np.int32), np.array(list(e.values()), dtype=float))
+        if model.rows:          # every row at once (compressed rows), not one call per row
+            lower = np.array([lo if math.isfinite(lo) else -inf for _, lo, _ in model.rows], dtype=float)
+            upper = np.array([hi if math.isfinite(hi) else inf for _, _, hi in model.rows], dtype=float)
+            starts = np.zeros(len(model.rows), dtype=np.int32)
+            indices: list[int] = []
+            values: list[float] = []
+            for r, (e, _, _) in enumerate(model.rows):
+                starts[r] = len(indices)
+                indices.extend(e.keys())
+                values.extend(e.values())
+            h.addRows(len(model.rows), lower, upper, len(indices), starts, np.array(indices, dtype=np.int32),
+                      np.array(values, dtype=float))
         self.columns = np.arange(n, dtype=np.int32)
 
     def range(self, e: Mapping[int, float], known: float | None = None) -> Range:

@@ -106,7 +106,7 @@ def protect_release(layout: SurveyLayout, data: SurveyData, threshold: int, tota
     """Which cells of one survey's new release are hidden, and why, audited with every earlier publication
     of the school year (see the module notes); and the release's members. Without earlier publications, the
     same as :func:`~wqm_nb.disclosure.release.protect_jointly`."""
-    from .release import CHANGE, _known, _published, protect_jointly, true_cells, withheld
+    from .release import CHANGE, _published, protect_jointly, true_cells, withheld
 
     cells = true_cells(data, layout)
     rows, batches, weights = member_keys(data, layout.survey)
@@ -119,6 +119,18 @@ def protect_release(layout: SurveyLayout, data: SurveyData, threshold: int, tota
     now = frozenset(pattern[k] for k in current)
     before = [frozenset(pattern[k] for k in h.members) for h in history]
     everyone = {**{k: w for h in history for k, w in h.members.items()}, **weights}
+
+    # the true counts of each current atom's cells: hints for the audit (any cell summed over current atoms)
+    truth = {atom: true_cells(subset(data, layout.survey, {k for k in current if pattern[k] == atom}), layout)
+             for atom in now}
+
+    def truth_of(atoms: frozenset[str], section: str, subgroup: str | None) -> dict[str, float] | None:
+        if not atoms <= now:
+            return None
+        parts = [truth[a][(section, subgroup)] for a in atoms]
+        n, answers, agree, total = (sum(getattr(p, f) for p in parts) for f in ("n", "answers", "agree", "total"))
+        return {"respondents": n, "answers": answers, "agreeing": agree, "not agreeing": answers - agree,
+                "sum": total}
 
     def weight(atoms: frozenset[str]) -> int:
         return sum(w for k, w in everyone.items() if pattern[k] in atoms)
@@ -139,23 +151,31 @@ def protect_release(layout: SurveyLayout, data: SurveyData, threshold: int, tota
         pubs = [Publication(atoms, h.cells, h.total_respondents) for atoms, h in zip(before, history)]
         pubs.append(Publication(now, tuple(published), line))
         joint = joint_model(layout, pubs, threshold)
-        sensitive, names = {}, {}
+        sensitive, names, known, seen = {}, {}, {}, set()
+
+        def add(name: str, atoms: frozenset[str], section: str, subgroup: str | None) -> None:
+            if (atoms, section, subgroup) in seen:          # the same cell of the same people: audited once
+                return
+            seen.add((atoms, section, subgroup))
+            sensitive[name] = joint.cell(atoms, section, subgroup)
+            names[name] = (section, subgroup)
+            hint = truth_of(atoms, section, subgroup)
+            if hint is not None:
+                known[name] = hint
+
+        for what, diff in changes:                          # a change first: it withholds the survey at once
+            for key in layout.sections:
+                add(f"change {what} {key}", diff, key, None)
         for c in published:
             if c.hidden in (TOO_FEW, PROTECTS) and not any(
                     atoms == now and (c.section, c.subgroup) in shown for atoms, shown in zip(before, shown_before)):
-                name = f"now {c.section} {c.subgroup if c.subgroup is not None else 'whole'}"
-                sensitive[name] = joint.cell(now, c.section, c.subgroup)
-                names[name] = (c.section, c.subgroup)
+                add(f"now {c.section} {c.subgroup if c.subgroup is not None else 'whole'}", now, c.section,
+                    c.subgroup)
         for j, (atoms, h) in enumerate(zip(before, history)):
             for c in h.cells:
                 if c.hidden in (TOO_FEW, PROTECTS):
-                    name = f"earlier{j} {c.section} {c.subgroup if c.subgroup is not None else 'whole'}"
-                    sensitive[name] = joint.cell(atoms, c.section, c.subgroup)
-                    names[name] = (c.section, c.subgroup)
-        for what, diff in changes:
-            for key in layout.sections:
-                sensitive[f"change {what} {key}"] = joint.cell(diff, key, None)
-        known = {f"now {k[len(layout.survey) + 1:]}": v for k, v in _known(layout, cells, published).items()}
+                    add(f"earlier{j} {c.section} {c.subgroup if c.subgroup is not None else 'whole'}", atoms,
+                        c.section, c.subgroup)
         for finding in audit(joint.model, sensitive, first=True, known=known):
             if finding.disclosed:
                 if finding.cell.startswith("change "):

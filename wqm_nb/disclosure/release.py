@@ -145,7 +145,7 @@ def _published(cells: dict[CellKey, Counts], reasons: dict[CellKey, str]) -> lis
         reason = reasons.get((key, g), "")
         if reason in (PRIMARY,):
             out.append(PublishedCell(key, g, TOO_FEW))
-        elif reason in (COMPLEMENTARY, WITHHELD):
+        elif reason in (COMPLEMENTARY, WITHHELD, CHANGE):        # each at least the threshold
             out.append(PublishedCell(key, g, PROTECTS))
         elif c.n == 0:
             out.append(PublishedCell(key, g, NONE))
