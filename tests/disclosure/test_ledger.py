@@ -91,3 +91,13 @@ def test_removing_a_school_erases_its_ledger_rows(db, capsys):
     assert main(["school", "remove", SCHOOL, "--data", str(db), "--confirm"]) == 0
     capsys.readouterr()
     assert not Ledger(ledger_path(db)).entries(SCHOOL)
+
+
+def test_a_ledger_that_cannot_be_written_is_a_clear_error(db, tmp_path, monkeypatch):
+    from wqm_nb.errors import StoreError
+
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the ledgers' folder should be")
+    monkeypatch.setenv("WQM_LEDGER_DIR", str(blocked))
+    with pytest.raises(StoreError, match="WQM_LEDGER_DIR"):
+        assess_school(ReportSettings(school_id=SCHOOL, year=YEAR, data=str(db)))

@@ -97,9 +97,15 @@ class Ledger:
         if not write and not self.path.exists():
             yield None
             return
-        conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
         try:
-            conn.executescript(SCHEMA) if write else None
+            conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+            if write:
+                conn.executescript(SCHEMA)
+        except sqlite3.Error as exc:
+            raise StoreError(f"the publication ledger {self.path} cannot be {'written' if write else 'read'} "
+                             f"({exc}); set {LEDGER_DIR_VARIABLE} to a writable folder to keep ledgers there") \
+                from exc
+        try:
             yield conn
         finally:
             conn.close()
