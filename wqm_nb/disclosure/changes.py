@@ -29,10 +29,6 @@ from ..store.surveys import SurveyBlock, SurveyData
 from .audit import audit
 from .tables import PROTECTS, TOO_FEW, Publication, PublishedCell, SurveyLayout, joint_model
 
-#: the current release's atoms are named after their membership; this marks the current release
-CURRENT = "c"
-
-
 @dataclass(frozen=True)
 class SurveyPublication:
     """One earlier publication of a survey, as the ledger keeps it: its members (key -> respondents: 1 for a
@@ -194,4 +190,4 @@ def protect_release(layout: SurveyLayout, data: SurveyData, threshold: int, tota
         return withheld(cells, threshold, CHANGE), weights
 
 
-__all__ = ["CURRENT", "ChangeDisclosed", "SurveyPublication", "member_keys", "protect_release", "subset"]
+__all__ = ["ChangeDisclosed", "SurveyPublication", "member_keys", "protect_release", "subset"]
