@@ -199,9 +199,9 @@ def _cmd_benchmarks_refresh(args) -> int:
 
 
 def _cmd_threshold(args) -> int:
-    from .settings import DEFAULT_MIN_GROUP_SIZE, MIN_GROUP_SIZE_FLOOR, data_location
+    from .settings import DEFAULT_MIN_GROUP_SIZE, data_location
     from .store import Store
-    from .store.store import folder_threshold, folder_threshold_path
+    from .store.store import check_new_threshold, folder_threshold, folder_threshold_path
 
     data = data_location(args.data)
     if data.is_dir():
@@ -210,12 +210,7 @@ def _cmd_threshold(args) -> int:
         if args.value is None:
             print(f"{data}: threshold {current}" + (" (the default)" if before is None else ""))
             return 0
-        if args.value < MIN_GROUP_SIZE_FLOOR:
-            raise SettingsError(f"the threshold must be a whole number of at least {MIN_GROUP_SIZE_FLOOR}, "
-                                f"got {args.value}")
-        if before is not None and args.value < before:
-            raise SettingsError(f"the threshold of {data} is {before}; a lower one is refused (groups hidden at "
-                                f"{before} could then be worked out by difference)")
+        check_new_threshold(args.value, before, f"{data}'s")
         folder_threshold_path(data).write_text(f"{args.value}\n", encoding="utf-8")
         print(f"{data}: threshold {current} -> {args.value} (kept in {folder_threshold_path(data).name})")
         return 0

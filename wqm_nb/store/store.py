@@ -69,6 +69,19 @@ def store_file_for_writing(location: str | Path, what: str) -> Path:
     return path
 
 
+def check_new_threshold(value: int, current: int | None, whose: str) -> None:
+    """Refuse a threshold below :data:`~wqm_nb.settings.MIN_GROUP_SIZE_FLOOR`, or below ``current`` (None: never
+    set, when any from the floor may be chosen); ``whose`` names the threshold in the message."""
+    from ..settings import MIN_GROUP_SIZE_FLOOR
+
+    if isinstance(value, bool) or not isinstance(value, int) or value < MIN_GROUP_SIZE_FLOOR:
+        raise SettingsError(f"the threshold must be a whole number of at least {MIN_GROUP_SIZE_FLOOR}, "
+                            f"got {value!r}")
+    if current is not None and value < current:
+        raise SettingsError(f"{whose} threshold is {current}; a lower one is refused (groups hidden at {current} "
+                            f"could then be worked out by difference)")
+
+
 def folder_threshold_path(folder: str | Path) -> Path:
     """Where a CSV folder's publication threshold is kept: ``<folder>.wqm-threshold`` beside it (a store file
     keeps its own, :attr:`Store.threshold`)."""
@@ -375,16 +388,8 @@ class Store(CycleRecords, SchoolRecords):
     def set_threshold(self, value: int) -> int:
         """Set the store's threshold: at least :data:`~wqm_nb.settings.MIN_GROUP_SIZE_FLOOR`, and never lower
         than it is (the first setting may choose any value from the floor); returns the threshold before."""
-        from ..errors import SettingsError
-        from ..settings import MIN_GROUP_SIZE_FLOOR
-
         before = self.threshold
-        if isinstance(value, bool) or not isinstance(value, int) or value < MIN_GROUP_SIZE_FLOOR:
-            raise SettingsError(f"the threshold must be a whole number of at least {MIN_GROUP_SIZE_FLOOR}, "
-                                f"got {value!r}")
-        if value < before and self.threshold_set:
-            raise SettingsError(f"the store's threshold is {before}; a lower one is refused (groups hidden at "
-                                f"{before} could then be worked out by difference)")
+        check_new_threshold(value, before if self.threshold_set else None, "the store's")
         with self.transaction() as c:
             c.execute("INSERT OR REPLACE INTO meta VALUES ('min_group_size', ?)", (str(value),))
         return before
