@@ -27,7 +27,8 @@ import numpy as np
 
 from ..store.surveys import SurveyBlock, SurveyData
 from .audit import audit
-from .tables import PROTECTS, TOO_FEW, Publication, PublishedCell, SurveyLayout, joint_model
+from .tables import PROTECTS, TOO_FEW, Publication, PublishedCell, SurveyLayout, cell_name, joint_model
+
 
 @dataclass(frozen=True)
 class SurveyPublication:
@@ -74,9 +75,11 @@ def member_keys(data: SurveyData, survey: str) -> tuple[list[str], dict[int, str
     return rows, batches, weights
 
 
-def subset(data: SurveyData, survey: str, keep: set[str]) -> SurveyData:
-    """The part of one survey's data whose members are in ``keep``."""
-    rows, batches, _ = member_keys(data, survey)
+def subset(data: SurveyData, survey: str, keep: set[str],
+           keys: tuple[list[str], dict[int, str], dict[str, int]] | None = None) -> SurveyData:
+    """The part of one survey's data whose members are in ``keep`` (``keys``: its :func:`member_keys`, when
+    already worked out)."""
+    rows, batches, _ = keys or member_keys(data, survey)
     blocks = {}
     block = data.blocks.get(survey)
     if block is not None:
@@ -102,10 +105,11 @@ def protect_release(layout: SurveyLayout, data: SurveyData, threshold: int, tota
     """Which cells of one survey's new release are hidden, and why, audited with every earlier publication
     of the school year (see the module notes); and the release's members. Without earlier publications, the
     same as :func:`~wqm_nb.disclosure.release.protect_jointly`."""
-    from .release import CHANGE, _published, protect_jointly, true_cells, withheld
+    from .release import CHANGE, Counts, _published, protect_jointly, responses_line, true_cells, withheld
 
     cells = true_cells(data, layout)
-    rows, batches, weights = member_keys(data, layout.survey)
+    keys = member_keys(data, layout.survey)
+    rows, batches, weights = keys
     if not history:
         return protect_jointly(layout, cells, threshold, total_respondents), weights
     current = set(rows) | set(batches.values())
@@ -117,24 +121,19 @@ def protect_release(layout: SurveyLayout, data: SurveyData, threshold: int, tota
     everyone = {**{k: w for h in history for k, w in h.members.items()}, **weights}
 
     # the true counts of each current atom's cells: hints for the audit (any cell summed over current atoms)
-    truth = {atom: true_cells(subset(data, layout.survey, {k for k in current if pattern[k] == atom}), layout)
+    truth = {atom: true_cells(subset(data, layout.survey, {k for k in current if pattern[k] == atom}, keys), layout)
              for atom in now}
 
     def truth_of(atoms: frozenset[str], section: str, subgroup: str | None) -> dict[str, float] | None:
         if not atoms <= now:
             return None
         parts = [truth[a][(section, subgroup)] for a in atoms]
-        n, answers, agree, total = (sum(getattr(p, f) for p in parts) for f in ("n", "answers", "agree", "total"))
-        return {"respondents": n, "answers": answers, "agreeing": agree, "not agreeing": answers - agree,
-                "sum": total}
+        return Counts(*(sum(getattr(p, f) for p in parts) for f in ("n", "answers", "agree", "total"))).quantities()
 
     def weight(atoms: frozenset[str]) -> int:
         return sum(w for k, w in everyone.items() if pattern[k] in atoms)
 
-    line = None
-    if total_respondents is not None:
-        line = (total_respondents, total_respondents) if total_respondents >= threshold \
-            else (0 if total_respondents == 0 else 1, max(threshold - 1, 0))
+    line = responses_line(total_respondents, threshold)
     changes = []                  # small changes since an earlier publication: (name, atoms)
     for j, atoms in enumerate(before):
         for what, diff in (("added", now - atoms), ("removed", atoms - now)):
@@ -165,13 +164,11 @@ def protect_release(layout: SurveyLayout, data: SurveyData, threshold: int, tota
         for c in published:
             if c.hidden in (TOO_FEW, PROTECTS) and not any(
                     atoms == now and (c.section, c.subgroup) in shown for atoms, shown in zip(before, shown_before)):
-                add(f"now {c.section} {c.subgroup if c.subgroup is not None else 'whole'}", now, c.section,
-                    c.subgroup)
+                add(cell_name("now", c.section, c.subgroup), now, c.section, c.subgroup)
         for j, (atoms, h) in enumerate(zip(before, history)):
             for c in h.cells:
                 if c.hidden in (TOO_FEW, PROTECTS):
-                    add(f"earlier{j} {c.section} {c.subgroup if c.subgroup is not None else 'whole'}", atoms,
-                        c.section, c.subgroup)
+                    add(cell_name(f"earlier{j}", c.section, c.subgroup), atoms, c.section, c.subgroup)
         for finding in audit(joint.model, sensitive, first=True, known=known):
             if finding.disclosed:
                 if finding.cell.startswith("change "):

@@ -171,12 +171,13 @@ def published_release(ledger: Ledger | None, school_id: str, year: str, data, ba
     made_from = release_key(data, threshold, respondents, framework, mapping)
     if ledger is None:
         return release_of(data, bank, threshold, respondents, framework, mapping), True
-    for entry in ledger.entries(school_id, year):              # the common case, without the write lock
+    recorded = ledger.entries(school_id, year)
+    for entry in recorded:                                    # the common case, without the write lock
         if entry.made_from == made_from:
             return entry.release, False
     if not record:
-        earlier = [e.release for e in ledger.entries(school_id, year)]
-        return release_of(data, bank, threshold, respondents, framework, mapping, earlier), True
+        return release_of(data, bank, threshold, respondents, framework, mapping, [e.release for e in recorded]), \
+            True
     with ledger.writing() as conn:
         entries = Ledger._entries(conn, school_id, year)
         for entry in entries:

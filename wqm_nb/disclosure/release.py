@@ -42,8 +42,8 @@ from ..data import Framework, QuestionBank, SurveyMapping, available_frameworks,
 from ..store.surveys import MISSING, SurveyData
 from .audit import audit, cleared
 from .changes import SurveyPublication, protect_release
-from .tables import NONE, PROTECTS, TOO_FEW, PublishedCell, SurveyLayout, hidden_cells, printed_interval, \
-    survey_model
+from .tables import NONE, PROTECTS, TOO_FEW, PublishedCell, SurveyLayout, cell_name, hidden_cells, \
+    printed_interval, survey_model
 
 PRIMARY = "primary"
 COMPLEMENTARY = "complementary"
@@ -65,6 +65,21 @@ class Counts:
     answers: int
     agree: int
     total: int
+
+    def quantities(self) -> dict[str, float]:
+        """The counts by the names the audit gives a cell's quantities (:meth:`~.audit.CellQuantities.named`)."""
+        return {"respondents": self.n, "answers": self.answers, "agreeing": self.agree,
+                "not agreeing": self.answers - self.agree, "sum": self.total}
+
+
+def responses_line(total: int | None, threshold: int) -> tuple[float, float] | None:
+    """What a survey's "Responses" line tells an outsider, as an interval: exact when shown, 0 for "no
+    responses", 1 to threshold - 1 for "fewer than ..."; None when not published."""
+    if total is None:
+        return None
+    if total >= threshold or total == 0:
+        return float(total), float(total)
+    return 1.0, float(max(threshold - 1, 1))
 
 
 def survey_layouts(bank: QuestionBank, frameworks: list[Framework] | None = None,
@@ -161,14 +176,8 @@ def _published(cells: dict[CellKey, Counts], reasons: dict[CellKey, str]) -> lis
 def _known(layout: SurveyLayout, cells: dict[CellKey, Counts], published: list[PublishedCell]) \
         -> dict[str, dict[str, float]]:
     """The true value of every quantity of every hidden cell, named as :func:`hidden_cells` names them."""
-    out = {}
-    for c in published:
-        if c.hidden in (TOO_FEW, PROTECTS):
-            t = cells[(c.section, c.subgroup)]
-            out[f"{layout.survey} {c.section} {c.subgroup if c.subgroup is not None else 'whole'}"] = {
-                "respondents": t.n, "answers": t.answers, "agreeing": t.agree, "not agreeing": t.answers - t.agree,
-                "sum": t.total}
-    return out
+    return {cell_name(layout.survey, c.section, c.subgroup): cells[(c.section, c.subgroup)].quantities()
+            for c in published if c.hidden in (TOO_FEW, PROTECTS)}
 
 
 def _disclosed(layout: SurveyLayout, cells: dict[CellKey, Counts], reasons: dict[CellKey, str], threshold: int,
@@ -180,8 +189,7 @@ def _disclosed(layout: SurveyLayout, cells: dict[CellKey, Counts], reasons: dict
     hidden = hidden_cells(sm, published)
     if not hidden:
         return []
-    names = {f"{layout.survey} {c.section} {c.subgroup if c.subgroup is not None else 'whole'}":
-             (c.section, c.subgroup) for c in published}
+    names = {cell_name(layout.survey, c.section, c.subgroup): (c.section, c.subgroup) for c in published}
     return [names[f.cell] for f in audit(sm.model, hidden, first=True, known=_known(layout, cells, published))
             if f.disclosed]
 
@@ -221,10 +229,7 @@ def protect_jointly(layout: SurveyLayout, cells: dict[CellKey, Counts], threshol
     and the subgroups and sections they hid (``start_groups``, ``start_sections``), hidden from the start: a
     choice that changed between publications would let each be set against the other."""
     reasons: dict[CellKey, str] = {c: PRIMARY for c, counts in cells.items() if 0 < counts.n < threshold}
-    respondents = None
-    if total_respondents is not None:
-        respondents = (total_respondents, total_respondents) if total_respondents >= threshold \
-            else (0 if total_respondents == 0 else 1, max(threshold - 1, 0))
+    respondents = responses_line(total_respondents, threshold)
     closed = {c[0] for c in reasons if c[1] is None} | (set(start_sections) & set(layout.sections))
     groups = [g for g in layout.subgroups if any(cells[(k, g)].n > 0 for k in layout.sections)]
     smallest_first = sorted(groups, key=lambda g: (min((cells[(k, g)].n for k in layout.sections
@@ -393,8 +398,7 @@ def release_of(data: SurveyData, bank: QuestionBank, threshold: int, respondents
         total = respondents.get(survey_id)
         reasons[survey_id], members[survey_id] = protect_release(layout, data, threshold, total, history)
         published[survey_id] = tuple(_published(true_cells(data, layout), reasons[survey_id]))
-        totals[survey_id] = None if total is None else (float(total), float(total)) if total >= threshold \
-            else ((0.0, 0.0) if total == 0 else (1.0, float(threshold - 1)))
+        totals[survey_id] = responses_line(total, threshold)
     release = Release(threshold, reasons, published, totals, members)
     while len(_RELEASES) >= RELEASES_KEPT:
         del _RELEASES[next(iter(_RELEASES))]
@@ -402,5 +406,5 @@ def release_of(data: SurveyData, bank: QuestionBank, threshold: int, respondents
     return release
 
 
-__all__ = ["CHANGE", "Release", "fingerprint", "release_frameworks", "release_key", "release_of", "withheld", "COMPLEMENTARY", "CellKey", "Counts", "MEAN_DECIMALS", "NO_RESPONSES", "PRIMARY", "SHARE_DECIMALS",
+__all__ = ["CHANGE", "Release", "responses_line", "fingerprint", "release_frameworks", "release_key", "release_of", "withheld", "COMPLEMENTARY", "CellKey", "Counts", "MEAN_DECIMALS", "NO_RESPONSES", "PRIMARY", "SHARE_DECIMALS",
            "WITHHELD", "protect_jointly", "survey_layouts", "true_cells"]

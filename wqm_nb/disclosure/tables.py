@@ -194,11 +194,16 @@ def printed_interval(value: float, decimals: int) -> tuple[float, float]:
     return max(0.0, value - half), value + half
 
 
+def cell_name(prefix: str, section: str, subgroup: str | None) -> str:
+    """How the audit names a cell: ``prefix section subgroup`` (``whole`` for the whole group)."""
+    return f"{prefix} {section} {subgroup if subgroup is not None else 'whole'}"
+
+
 def hidden_cells(sm: SurveyModel, published: list[PublishedCell]) -> dict[str, CellQuantities]:
-    """The hidden cells' quantities, named ``survey section subgroup``."""
-    return {f"{sm.layout.survey} {c.section} {c.subgroup if c.subgroup is not None else 'whole'}":
-            sm.quantities(c.section, c.subgroup) for c in published if c.hidden in (TOO_FEW, PROTECTS)}
+    """The hidden cells' quantities, named ``survey section subgroup`` (:func:`cell_name`)."""
+    return {cell_name(sm.layout.survey, c.section, c.subgroup): sm.quantities(c.section, c.subgroup)
+            for c in published if c.hidden in (TOO_FEW, PROTECTS)}
 
 
 __all__ = ["NONE", "PROTECTS", "JointModel", "Publication", "PublishedCell", "SurveyLayout", "SurveyModel", "TOO_FEW",
-           "hidden_cells", "joint_model", "printed_interval", "survey_model", "INF", "Expr"]
+           "cell_name", "hidden_cells", "joint_model", "printed_interval", "survey_model", "INF", "Expr"]
