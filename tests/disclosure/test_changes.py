@@ -78,11 +78,12 @@ def test_a_small_removal_is_a_change_too(removed):
 
 # -- properties ------------------------------------------------------------------------------------------------
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import HealthCheck, example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from wqm_nb.disclosure.audit import audit  # noqa: E402
-from wqm_nb.disclosure.tables import PROTECTS, TOO_FEW, Publication, joint_model  # noqa: E402
+from wqm_nb.disclosure.audit import Range  # noqa: E402
+from wqm_nb.disclosure.tables import PROTECTS, TOO_FEW, UNSAID, Publication, joint_model  # noqa: E402
 
 #: two frameworks' sections over three items: other unions of the same answers
 OVERLAP = SurveyLayout("staff", ("i1", "i2", "i3"), ("a", "b", "c"),
@@ -101,13 +102,15 @@ def block(rows):
 
 
 def leaks(publications, threshold=5):
-    """Every hidden cell (and small change) of the publications the full joint audit works anything out of:
-    linear programming with no hints."""
+    """Every hidden cell of the publications the full joint audit works anything out of: linear programming
+    with no hints, every member its own unknowns. A withheld survey's cell worked out to be empty tells
+    nothing of anyone."""
     pubs = [Publication(frozenset(members), tuple(cells)) for members, cells in publications]
     joint = joint_model(OVERLAP, pubs, threshold)
     sensitive = {f"{j} {c.section} {c.subgroup}": joint.cell(p.atoms, c.section, c.subgroup)
-                 for j, p in enumerate(pubs) for c in p.cells if c.hidden in (TOO_FEW, PROTECTS)}
-    return [f.cell for f in audit(joint.model, sensitive) if f.disclosed]
+                 for j, p in enumerate(pubs) for c in p.cells if c.hidden in (TOO_FEW, PROTECTS, UNSAID)}
+    return [f.cell for f in audit(joint.model, sensitive)
+            if f.disclosed and f.ranges["respondents"] != Range(0, 0)]
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -123,6 +126,10 @@ def test_a_release_is_always_cleared_by_the_full_audit_or_withheld(rows):
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.lists(respondent, min_size=1, max_size=12), min_size=2, max_size=3))
+# found by this property: the first two answered item 3 only, the next two item 2 only. Every cell of the
+# second publication is "fewer than 5"; with the first, the four groups (a and b, old and new) are each at
+# least one and together at most four, so each is exactly one. Withheld, the survey now says nothing of a cell.
+@example([[("a", [-1, -1, 1]), ("b", [-1, -1, 1])], [("a", [-1, 1, -1]), ("b", [-1, 1, -1])]])
 def test_no_sequence_of_additions_and_publications_gives_a_hidden_cell_or_a_small_change_away(batches):
     rows, history, published_so_far = [], [], []
     for batch in batches:

@@ -214,6 +214,9 @@ class Solver:
 
         self._hs = highspy
         h = self.h = _quiet_highs()
+        # only the objective changes between solves, so the last basis stays primal feasible: the primal
+        # simplex starts from it (the default, dual, starts over; about 5 times slower here)
+        h.setOptionValue("simplex_strategy", 4)
         inf = highspy.kHighsInf
         self.n = n = len(model.names)
         h.addVars(n, np.array(model.lower, dtype=float),
@@ -231,6 +234,22 @@ class Solver:
             h.addRows(len(model.rows), lower, upper, len(indices), starts, np.array(indices, dtype=np.int32),
                       np.array(values, dtype=float))
         self.columns = np.arange(n, dtype=np.int32)
+
+    def point(self, e: Mapping[int, float], maximize: bool = False):
+        """A point of the model where ``e`` is least (greatest with ``maximize``): the unknowns' values, or
+        None when there is none (an infeasible or unbounded model)."""
+        import numpy as np
+
+        hs, h = self._hs, self.h
+        cost = np.zeros(self.n)
+        for k, v in e.items():
+            cost[k] = v
+        h.changeColsCost(self.n, self.columns, cost)
+        h.changeObjectiveSense(hs.ObjSense.kMaximize if maximize else hs.ObjSense.kMinimize)
+        h.run()
+        if h.getModelStatus() != hs.HighsModelStatus.kOptimal:
+            return None
+        return np.asarray(h.getSolution().col_value, dtype=float)
 
     def range(self, e: Mapping[int, float], known: float | None = None) -> Range:
         """The least and greatest value of ``e`` (not rounded); an infeasible model gives an empty range.
@@ -322,23 +341,68 @@ class Finding:
         return out
 
 
+#: rounds of :func:`_cleared_together` at most, and the least share of the open quantities a round must clear
+#: to be worth another
+TOGETHER_ROUNDS = 8
+TOGETHER_GAIN = 0.05
+
+
+def _cleared_together(solver: Solver, quantities: dict[tuple[str, str], tuple[Expr, float]]) \
+        -> dict[tuple[str, str], Range]:
+    """Quantities shown not to be a single value a few at a time rather than one by one.
+
+    Each quantity's true value is a point of the model (the protecting side's own data). A quantity is not
+    a single value once some other point of the model puts it a whole unit away from its true value. One
+    linear program, least (then greatest) of the weighted sum of every quantity still open, gives a point
+    that moves many of them at once; those a unit away are cleared, with the range the two points show
+    (inside the true range, and no more single than it). What is left is for :meth:`Solver.range`, one by
+    one: the audit's answer is the same, only sooner."""
+    cleared: dict[tuple[str, str], Range] = {}
+    open_ = dict(quantities)
+    for round_ in range(TOGETHER_ROUNDS):
+        if not open_:
+            break
+        objective = expr(*(expr(e, scale=1.0 / (1.0 + abs(truth))) for e, truth in open_.values()))
+        x = solver.point(objective, maximize=bool(round_ % 2))
+        if x is None:
+            break
+        before = len(open_)
+        for key, (e, truth) in list(open_.items()):
+            value = sum(v * x[k] for k, v in e.items())
+            if value <= truth - 1 + TOLERANCE:
+                cleared[key] = Range(value, truth)
+            elif value >= truth + 1 - TOLERANCE:
+                cleared[key] = Range(truth, value)
+            else:
+                continue
+            del open_[key]
+        if round_ and before - len(open_) < max(1, TOGETHER_GAIN * before):
+            break
+    return cleared
+
+
 def audit(model: AuditModel, hidden: Mapping[str, CellQuantities], integer: bool = False,
           first: bool = False, known: Mapping[str, Mapping[str, float]] | None = None) -> list[Finding]:
     """For every hidden cell, the range of each of its quantities (rounded inward). With ``first``, stop at
     the first cell found disclosed (what a protection step needs), and within a cell at its first
     quantity worked out. ``known``: per cell, the true value of each quantity (the protecting side knows
     them): a range is then sought only as far as it takes to show it is not a single value (see
-    :meth:`Solver.range`), which halves the work; what is disclosed is the same."""
+    :meth:`Solver.range` and :func:`_cleared_together`), which cuts the work several times over; what is
+    disclosed is the same."""
     if integer:
         return [Finding(name, {q: model.integer_range_of(e).rounded() for q, e in cell.named().items()})
                 for name, cell in hidden.items()]
     solver = Solver(model)
+    together = _cleared_together(solver, {(name, q): (e, float(known[name][q]))
+                                          for name, cell in hidden.items() if name in (known or {})
+                                          for q, e in cell.named().items() if q in known[name]})
     out = []
     for name, cell in hidden.items():
         ranges: dict[str, Range] = {}
         truth = (known or {}).get(name, {})
         for q, e in cell.named().items():
-            ranges[q] = solver.range(e, truth.get(q)).rounded()
+            found = together.get((name, q))
+            ranges[q] = (found if found is not None else solver.range(e, truth.get(q))).rounded()
             if first and ranges[q].single:
                 break
         finding = Finding(name, ranges)

@@ -27,7 +27,7 @@ import numpy as np
 
 from ..store.surveys import SurveyBlock, SurveyData
 from .audit import audit
-from .tables import PROTECTS, TOO_FEW, Publication, PublishedCell, SurveyLayout, cell_name, joint_model
+from .tables import PROTECTS, TOO_FEW, UNSAID, Publication, PublishedCell, SurveyLayout, cell_name, joint_model
 
 
 @dataclass(frozen=True)
@@ -167,7 +167,10 @@ def protect_release(layout: SurveyLayout, data: SurveyData, threshold: int, tota
                 add(cell_name("now", c.section, c.subgroup), now, c.section, c.subgroup)
         for j, (atoms, h) in enumerate(zip(before, history)):
             for c in h.cells:
-                if c.hidden in (TOO_FEW, PROTECTS):
+                hint = truth_of(atoms, c.section, c.subgroup)
+                # a withheld survey's cell is audited too, unless it is known to be empty (worked out as 0,
+                # it tells nothing of anyone)
+                if c.hidden in (TOO_FEW, PROTECTS) or (c.hidden == UNSAID and (hint is None or hint["respondents"])):
                     add(cell_name(f"earlier{j}", c.section, c.subgroup), atoms, c.section, c.subgroup)
         for finding in audit(joint.model, sensitive, first=True, known=known):
             if finding.disclosed:

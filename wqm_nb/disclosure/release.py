@@ -20,7 +20,8 @@ are hidden for every framework's sections of a survey at once:
    hidden: for a section hidden whole, the smallest section sharing items
    with it; else the next smallest subgroup, everywhere;
 4. when nothing is left to hide, every figure of the survey is hidden
-   (*withheld*), with its reason.
+   (*withheld*), with its reason, and nothing is said of any cell (not even
+   "no responses" or "fewer than ...").
 
 :func:`survey_layouts` gives the public structure (each bundled framework's
 sections of each survey, and the subgroups); :func:`true_cells` counts a
@@ -42,7 +43,7 @@ from ..data import Framework, QuestionBank, SurveyMapping, available_frameworks,
 from ..store.surveys import MISSING, SurveyData
 from .audit import audit, cleared
 from .changes import SurveyPublication, protect_release
-from .tables import NONE, PROTECTS, TOO_FEW, PublishedCell, SurveyLayout, cell_name, hidden_cells, \
+from .tables import NONE, PROTECTS, TOO_FEW, UNSAID, PublishedCell, SurveyLayout, cell_name, hidden_cells, \
     printed_interval, survey_model
 
 PRIMARY = "primary"
@@ -122,31 +123,43 @@ def survey_layouts(bank: QuestionBank, frameworks: list[Framework] | None = None
 def true_cells(data: SurveyData, layout: SurveyLayout) -> dict[CellKey, Counts]:
     """The true counts of every cell of one survey (respondents' answers and tallied forms together)."""
     block = data.blocks.get(layout.survey)
+    named = [p for p in layout.subgroups if p]
+    rows_of: dict[str, np.ndarray] = {}
+    if block is not None and len(block):
+        for g in layout.subgroups:
+            rows_of[g] = block.values[block.subgroups == g] if g else block.values[~np.isin(block.subgroups, named)]
+    # a tally's (subgroup, item): forms, agreeing forms, sum of answers
+    tallied: dict[tuple[str, str], tuple[int, int, int]] = {}
     tallies = data.tally_rows()
-    tally = tallies[tallies["survey"] == layout.survey]
+    if len(tallies):
+        own = tallies[(tallies["survey"] == layout.survey)
+                      & tallies["value"].between(layout.scale_min, layout.scale_max)]
+        if len(own):
+            own = own.assign(agree=np.where(own["value"] >= layout.high_min, own["count"], 0),
+                             total=own["value"] * own["count"])
+            for (g, item), c, a, t in own.groupby(["subgroup", "item_id"])[["count", "agree", "total"]].sum() \
+                    .itertuples(name=None):
+                tallied[(g, item)] = (int(c), int(a), int(t))
     out: dict[CellKey, Counts] = {}
     for key, items in layout.sections.items():
+        columns = [block.item_ids.index(i) for i in items if i in block.item_ids] if block is not None else []
         parts = []
         for g in layout.subgroups:
             n = answers = agree = total = 0
-            if block is not None and len(block):
-                rows = block.values[block.subgroups == g] if g else block.values[
-                    ~np.isin(block.subgroups, [p for p in layout.subgroups if p])]
-                columns = [block.item_ids.index(i) for i in items if i in block.item_ids]
-                if columns and len(rows):
-                    values = rows[:, columns]
-                    answered = values != MISSING
-                    n += int(answered.any(axis=1).sum())
-                    answers += int(answered.sum())
-                    agree += int((answered & (values >= layout.high_min)).sum())
-                    total += int(np.where(answered, values, 0).sum())
-            own = tally[(tally["subgroup"] == g) & tally["item_id"].isin(items)
-                        & tally["value"].between(layout.scale_min, layout.scale_max)]
-            if len(own):
-                n += int(own.groupby("item_id")["count"].sum().max())
-                answers += int(own["count"].sum())
-                agree += int(own.loc[own["value"] >= layout.high_min, "count"].sum())
-                total += int((own["value"] * own["count"]).sum())
+            rows = rows_of.get(g)
+            if columns and rows is not None and len(rows):
+                values = rows[:, columns]
+                answered = values != MISSING
+                n += int(answered.any(axis=1).sum())
+                answers += int(answered.sum())
+                agree += int((answered & (values >= layout.high_min)).sum())
+                total += int(np.where(answered, values, 0).sum())
+            forms = [tallied[(g, i)] for i in items if (g, i) in tallied]
+            if forms:
+                n += max(f[0] for f in forms)
+                answers += sum(f[0] for f in forms)
+                agree += sum(f[1] for f in forms)
+                total += sum(f[2] for f in forms)
             out[(key, g)] = Counts(n, answers, agree, total)
             parts.append(out[(key, g)])
         out[(key, None)] = Counts(*(sum(getattr(p, f) for p in parts) for f in ("n", "answers", "agree", "total")))
@@ -160,8 +173,10 @@ def _published(cells: dict[CellKey, Counts], reasons: dict[CellKey, str]) -> lis
         reason = reasons.get((key, g), "")
         if reason in (PRIMARY,):
             out.append(PublishedCell(key, g, TOO_FEW))
-        elif reason in (COMPLEMENTARY, WITHHELD, CHANGE):        # each at least the threshold
+        elif reason == COMPLEMENTARY:                             # at least the threshold
             out.append(PublishedCell(key, g, PROTECTS))
+        elif reason in (WITHHELD, CHANGE):                        # a withheld survey says nothing of a cell
+            out.append(PublishedCell(key, g, UNSAID))
         elif c.n == 0:
             out.append(PublishedCell(key, g, NONE))
         else:
@@ -260,8 +275,10 @@ def protect_jointly(layout: SurveyLayout, cells: dict[CellKey, Counts], threshol
 
 
 def withheld(cells: dict[CellKey, Counts], threshold: int, reason: str = WITHHELD) -> dict[CellKey, str]:
-    """Every figure of a survey hidden: too small ones as :data:`PRIMARY`, the rest with ``reason``."""
-    return {c: PRIMARY if 0 < counts.n < threshold else reason for c, counts in cells.items() if counts.n > 0}
+    """Every figure of a survey hidden with ``reason``, its empty and small cells too: a withheld survey says
+    nothing of any cell (not "no responses", not "fewer than ..."), as each of those would be a fact the
+    outsider could set against an earlier or another publication."""
+    return {c: reason for c in cells}
 
 
 @dataclass(frozen=True)

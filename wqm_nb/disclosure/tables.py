@@ -26,8 +26,8 @@ Facts from the publication (:class:`PublishedCell`): a shown cell's
 respondents and answers (exact), its share agreeing and its mean (each an
 interval: what rounds to the printed value); a hidden cell's reason (fewer
 than the threshold: 1 to threshold - 1 respondents; hidden to protect
-another: at least the threshold; no responses: 0); the survey's published
-respondents, when shown.
+another: at least the threshold; no responses: 0; a withheld survey's
+cells: nothing); the survey's published respondents, when shown.
 """
 from __future__ import annotations
 
@@ -39,6 +39,8 @@ from .audit import INF, AuditModel, CellQuantities, Expr, expr
 TOO_FEW = "too_few"
 PROTECTS = "protects"
 NONE = "no_responses"
+#: a withheld survey's cell: nothing is said of it, not even whether it is small or empty
+UNSAID = "unsaid"
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,8 @@ def survey_model(layout: SurveyLayout, published: list[PublishedCell], min_group
 
 def _publish(m: AuditModel, q: CellQuantities, cell: PublishedCell, min_group_size: int) -> None:
     """What one published cell tells."""
+    if cell.hidden == UNSAID:
+        return
     if cell.hidden == TOO_FEW:
         m.between(q.n, 1, min_group_size - 1)
         return
@@ -205,5 +209,5 @@ def hidden_cells(sm: SurveyModel, published: list[PublishedCell]) -> dict[str, C
             for c in published if c.hidden in (TOO_FEW, PROTECTS)}
 
 
-__all__ = ["NONE", "PROTECTS", "JointModel", "Publication", "PublishedCell", "SurveyLayout", "SurveyModel", "TOO_FEW",
+__all__ = ["NONE", "PROTECTS", "UNSAID", "JointModel", "Publication", "PublishedCell", "SurveyLayout", "SurveyModel", "TOO_FEW",
            "cell_name", "hidden_cells", "joint_model", "printed_interval", "survey_model", "INF", "Expr"]
