@@ -54,6 +54,11 @@ class StoreError(WqmError):
     """The store refused a read or a write; nothing was written."""
 
 
+class NotPublishedError(StoreError):
+    """A page under a link's scope asked for figures whose release is not in the publication ledger yet: only
+    the publishing process (the server, a command, a batch) records a release, never a link holder's kernel."""
+
+
 class ScopeError(StoreError, PermissionError):
     """A read or write outside what the page's link (its scope) allows; nothing was read or written."""
 

@@ -101,3 +101,43 @@ def test_a_ledger_that_cannot_be_written_is_a_clear_error(db, tmp_path, monkeypa
     monkeypatch.setenv("WQM_LEDGER_DIR", str(blocked))
     with pytest.raises(StoreError, match="WQM_LEDGER_DIR"):
         assess_school(ReportSettings(school_id=SCHOOL, year=YEAR, data=str(db)))
+
+
+def test_a_link_holders_kernel_never_records_a_release_the_server_does(db):
+    """The attack: a link holder's page computed and recorded a release from its kernel, through the link's
+    scope. Now a store seen through a link's scope reads the ledger only: a release not recorded is an error,
+    and the server (``publish_report``, before it serves the page) is what records it."""
+    from wqm_nb.disclosure.ledger import publish_report
+    from wqm_nb.errors import NotPublishedError
+    from wqm_nb.export.report_key import key_of
+    from wqm_nb.store.scope import Scope
+
+    settings = ReportSettings(school_id=SCHOOL, year=YEAR, data=str(db))
+    ledger = Ledger(ledger_path(db))
+    link = Scope.link(SCHOOL, YEAR, page="report")
+    with pytest.raises(NotPublishedError, match="not published yet"):
+        assess_school(settings, scope=link)
+    assert ledger.entries(SCHOOL) == []
+    unpublished_key = key_of(settings).digest
+    publish_report(db, SCHOOL, YEAR)
+    recorded = ledger.entries(SCHOOL)
+    assert any(e.academic_year == YEAR for e in recorded)
+    seen = assess_school(settings, scope=link)
+    assert ledger.entries(SCHOOL) == recorded                   # the page recorded nothing
+    assert seen.current.figures.table.equals(assess_school(settings).current.figures.table)
+    # a cached page or PDF is keyed by the releases it shows: the new release changed the key
+    assert key_of(settings).digest != unpublished_key
+    # the data changed after the server published: the page says so rather than publishing itself
+    add_staff(db, [[4] * 40] * 6)
+    with pytest.raises(NotPublishedError):
+        assess_school(settings, scope=link)
+    publish_report(db, SCHOOL, YEAR)
+    assert len(ledger.entries(SCHOOL, YEAR)) == 2
+    assess_school(settings, scope=link)
+
+
+def test_the_consultant_records_releases_as_before(db):
+    from wqm_nb.store.scope import Scope
+
+    assess_school(ReportSettings(school_id=SCHOOL, year=YEAR, data=str(db)), scope=Scope.consultant("report"))
+    assert any(e.academic_year == YEAR for e in Ledger(ledger_path(db)).entries(SCHOOL))

@@ -5,7 +5,7 @@ import pytest
 from wqm_nb.disclosure.audit import audit, cleared
 from wqm_nb.disclosure.tables import (NONE, PROTECTS, TOO_FEW, PublishedCell, SurveyLayout, hidden_cells,
                                       printed_interval, survey_model)
-from wqm_nb.model.suppression import COMPLEMENTARY, PRIMARY, Cell, protect
+from wqm_nb.disclosure.families import COMPLEMENTARY, PRIMARY, Cell, protect
 
 THRESHOLD = 5
 ITEMS = ("i1", "i2", "i3")

@@ -25,7 +25,7 @@ def test_the_key_is_stable_and_names_everything_the_report_is_made_from(db, repo
     first = key_of(settings(db))
     assert key_of(settings(db)) == first
     assert set(first.parts) == {"school", "year", "data", "framework", "min_group_size", "benchmarks", "as_of",
-                                "package"}
+                                "package", "releases"}
     # the threshold is the store's: another one is refused, and the key names the one used
     with pytest.raises(SettingsError, match="wqm threshold 6"):
         key_of(settings(db, min_group_size=6))

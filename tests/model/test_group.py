@@ -542,3 +542,37 @@ def test_a_trust_total_with_hidden_schools_does_not_pin_their_shares():
     weighted = round((594 * 8 / 66 + 287 * 2 / 3 + 219 * 1 / 1) / 1100, 2)
     pinned = _hidden_shares(SimpleNamespace(value=weighted, n=total.n), (594, 33, 66, 8), (287, 219), items=2)
     assert pinned == [[round(2 / 3, 6)], [1.0]], pinned
+
+
+def test_a_school_joining_between_two_overviews_cannot_be_read_off_their_difference(tmp_path):
+    """The attack: publish the overview, a hidden school joins the trust, publish again, subtract. Both totals
+    are shown (each has several hidden schools), and their difference was the new school's hidden figure:
+    its respondents exactly. Now each overview is in the ledger, and the second total is hidden."""
+    from wqm_nb.disclosure.overviews import changed_schools
+    from wqm_nb.model.figures import PROTECTS_CHANGE
+    from wqm_nb.model.group import published_overview
+
+    data = tmp_path / "trust-data"
+    data.mkdir()
+    settings = GroupSettings(year="2025-26", data=str(data))
+    a = school("A1", pupils=100, counts={"staff": {"P1": counts(40, 60)}})
+    b = school("B1", pupils=120, counts={"staff": {"P1": counts(3, 4, "primary")}})
+    c = school("C1", pupils=90, counts={"staff": {"P1": counts(4, 5, "primary")}})
+    joined = school("E1", pupils=80, counts={"staff": {"P1": counts(2, 3, "primary")}})
+
+    def total(r):
+        return r.trust_totals.set_index(["survey", "section_id"]).loc[("staff", "P1")]
+
+    first = published_overview(build_rollup(settings, [a, b, c], WQM))
+    assert not total(first).suppressed and total(first).n == 47
+    # what the second overview printed before: shown, 2 more respondents, the joined school's hidden figure
+    assert not total(rollup(a, b, c, joined)).suppressed and total(rollup(a, b, c, joined)).n == 49
+    second = published_overview(build_rollup(settings, [a, b, c, joined], WQM))
+    assert changed_schools(second.earlier_overviews[0], second.overview_members) == {"E1"}
+    assert total(second).suppressed and total(second).reason == PROTECTS_CHANGE
+    # publishing the first overview again writes nothing and shows what it showed; a joined school whose own
+    # figure is shown changes nothing that is not public
+    again = published_overview(build_rollup(settings, [a, b, c], WQM))
+    assert not total(again).suppressed and len(again.earlier_overviews) == 2
+    shown = school("F1", pupils=200, counts={"staff": {"P1": counts(30, 50)}})
+    assert not total(published_overview(build_rollup(settings, [a, b, c, shown], WQM))).suppressed

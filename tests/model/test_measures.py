@@ -9,10 +9,10 @@ from hypothesis import strategies as st
 
 from wqm_nb.data import load_instrument, load_question_bank
 from wqm_nb.model.measures import (DECLINED, IMPROVED, NO_CLEAR_DIFFERENCE, NOT_COMPARED, TOO_FEW_TO_COMPARE,
-                                   MeasureCell, compare_means, describe_mean, headline_score, higher_is_better,
-                                   incomplete_beta, mean_interval, measure_disclosed, measure_name, measure_rows,
-                                   min_group, minimum_words, protect_measure, t_cdf, t_quantile)
-from wqm_nb.model.suppression import COMPLEMENTARY, PRIMARY
+                                   compare_means, describe_mean, headline_score, higher_is_better,
+                                   incomplete_beta, mean_interval, measure_name, measure_rows,
+                                   min_group, minimum_words, t_cdf, t_quantile)
+from wqm_nb.disclosure.release import COMPLEMENTARY, PRIMARY
 from wqm_nb.store.surveys import SCORE_COLUMNS
 
 BANK = load_question_bank()
@@ -153,16 +153,24 @@ def test_the_intervals_of_shown_groups_do_not_give_a_hidden_groups_spread():
     assert math.isnan(by["Y7"]["ci_low"]) and math.isnan(by[None]["ci_high"])
 
 
-def test_a_band_count_that_could_be_worked_out_hides_more():
-    # whole: nobody Abnormal; the hidden Y8 (3 people) would be known to have no one Abnormal either
+def test_a_band_that_would_hold_a_whole_hidden_group_hides_more_and_an_empty_band_does_not():
+    # the whole has nobody Abnormal: that is said of every pupil by the whole's own row, so the hidden Y8 (3
+    # people) having no one Abnormal is no disclosure, and the whole and Y7 stay shown
     data = [("pupil", f"a{k}", "Y7", "sdq", "self", "emotional", 2.0, "Normal") for k in range(20)]
     data += [("pupil", f"b{k}", "Y8", "sdq", "self", "emotional", 2.0, "Normal") for k in range(3)]
     data += [("pupil", f"c{k}", "Y9", "sdq", "self", "emotional", 6.0, "Borderline") for k in range(10)]
     by = {r["subgroup"]: r["reason"] for r in rows_of(measure_rows(scores(data), BANK, 5, REASONS),
                                                       score="emotional", band=None)}
-    # every part is hidden and the whole too: "0% Abnormal" of the whole would tell it of Y8
-    assert by["Y8"] == "fewer than 5 responses"
-    assert by["Y9"] == by["Y7"] == REASONS["complementary"] and by[None] == REASONS["complementary"]
+    assert by["Y8"] == "fewer than 5 responses" and by["Y9"] == REASONS["complementary"]
+    assert by["Y7"] == by[None] == ""
+    # Y7 shown all Abnormal, the whole 13 Normal: the hidden Y8 and Y9 would both be all Normal (as "all
+    # agree" for a statement), so Y7 is hidden too
+    data = [("pupil", f"a{k}", "Y7", "sdq", "self", "emotional", 8.0, "Abnormal") for k in range(20)]
+    data += [("pupil", f"b{k}", "Y8", "sdq", "self", "emotional", 2.0, "Normal") for k in range(3)]
+    data += [("pupil", f"c{k}", "Y9", "sdq", "self", "emotional", 2.0, "Normal") for k in range(10)]
+    by = {r["subgroup"]: r["reason"] for r in rows_of(measure_rows(scores(data), BANK, 5, REASONS),
+                                                      score="emotional", band=None)}
+    assert by["Y8"] == "fewer than 5 responses" and by["Y9"] == by["Y7"] == REASONS["complementary"]
 
 
 def test_a_hidden_groups_band_rows_are_hidden_with_it():
@@ -181,32 +189,6 @@ def test_a_survey_without_a_subgroup_question_has_whole_group_rows_only():
 def test_an_unknown_instrument_is_left_out():
     data = scores([("pupil", "r1", "", "nosuch", "self", "total", 1.0, "")] + swemwbs([20] * 6))
     assert {r["instrument"] for r in measure_rows(data, BANK, 5, REASONS)} == {"swemwbs"}
-
-
-def test_protect_measure_steps():
-    whole = MeasureCell(20, 400.0, {})
-    parts = [MeasureCell(16, 320.0, {}), MeasureCell(4, 80.0, {})]
-    protect_measure(whole, parts, 5, 7, 35)
-    assert [p.hidden for p in parts] == [COMPLEMENTARY, PRIMARY] and not whole.hidden
-    assert not measure_disclosed(whole, parts, 5, 7, 35, ())
-
-
-@settings(max_examples=150, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 12), st.integers(0, 12), st.integers(0, 12)), min_size=1, max_size=5),
-       st.integers(2, 8))
-def test_no_hidden_count_is_ever_disclosed(parts, min_group_size):
-    """Property: after protection no hidden part's respondents or band counts can be worked out."""
-    bands = ("Normal", "Borderline", "Abnormal")
-    cells = [MeasureCell(sum(p), float(p[1] * 5 + p[2] * 9), dict(zip(bands, p))) for p in parts]
-    cells = [c for c in cells if c.n]
-    if not cells:
-        return
-    whole = MeasureCell(sum(c.n for c in cells), sum(c.total for c in cells),
-                        {b: sum(c.bands[b] for c in cells) for b in bands})
-    protect_measure(whole, cells, min_group_size, 0, 10, bands)
-    assert whole.hidden or not measure_disclosed(whole, cells, min_group_size, 0, 10, bands)
-    for c in cells:
-        assert c.hidden or c.n >= min_group_size
 
 
 # -- comparing ---------------------------------------------------------------------------

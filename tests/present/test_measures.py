@@ -148,6 +148,11 @@ def test_the_means_chart_is_alt_texted_from_its_data_with_hollow_points_below_th
                          "have fewer than 30 respondents. Ashgrove 22.0 (21.0 to 23.0), n=40; Fellside 18.0 (15.0 to "
                          "21.0), n=12, too few to compare; Brook $x$ fewer than 5 responses.")
     assert chart.svg.startswith("<svg") and "<title>" in chart.svg
+    # a family with a hidden group publishes means only: the alt text and caption say no interval is drawn
+    means_only = rows.assign(ci_low=math.nan, ci_high=math.nan)
+    chart = mean_interval_chart(means_only, 7, 35, 5, "Pupils: SWEMWBS metric", "metric")
+    assert chart.alt.startswith("Pupils: SWEMWBS metric: mean per group on a 7 to 35 scale;")
+    assert "95%" not in chart.alt and "Ashgrove 22.0, n=40" in chart.alt and "mean only" in chart.caption
 
 
 def test_the_band_chart_shares_and_hidden_groups():

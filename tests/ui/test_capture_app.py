@@ -43,8 +43,16 @@ def history(db: Path, element: str, school: str = "NLT03", year: str = "2025-26"
 
 
 def app_for(db: Path, **kwargs) -> CaptureApp:
+    """The form as ``wqm capture`` serves it: under a link, the server has published the releases it reads
+    (the link holder's kernel cannot)."""
+    from wqm_nb.disclosure.ledger import publish_report
+
     kwargs = {"who": "Sam Patel", "autosave_delay": 0, **kwargs}
-    return CaptureApp(kwargs.pop("school", "NLT03"), kwargs.pop("year", "2025-26"), data=str(db), **kwargs)
+    school, year = kwargs.pop("school", "NLT03"), kwargs.pop("year", "2025-26")
+    scope = kwargs.get("scope")
+    if scope is not None and not scope.is_consultant:
+        publish_report(db, school, year, scope.framework or "wqm")
+    return CaptureApp(school, year, data=str(db), **kwargs)
 
 
 def test_a_csv_folder_is_refused_naming_the_command_that_makes_a_store(sample_dir):

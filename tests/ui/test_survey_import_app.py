@@ -9,6 +9,7 @@ import pytest
 
 from traitlets import TraitError
 
+from wqm_nb.data.surveys import load_question_bank
 from wqm_nb.store import Scope, Store
 from wqm_nb.ui.survey_import_app import UPLOAD_LIMIT_MB, SurveyImportApp, import_scope
 
@@ -171,3 +172,38 @@ def test_the_consultant_may_import_into_any_school_and_a_new_year(exports, db):
     app.import_button.click()
     assert "Imported as import" in app.status.value
     assert (imports(db)[-1]["school_id"], imports(db)[-1]["academic_year"]) == ("NLT02", "2026-27")
+
+
+def test_the_preview_publishes_what_a_release_would(exports, db, tmp_path):
+    """The preview is a surface (issue 22): a section or subgroup below the threshold shows its reason, not its
+    count, and the counts shown are those the release of the file alone publishes."""
+    import pandas as pd
+
+    from wqm_nb.model.figures import too_few
+
+    rows = [["Strongly agree"] * 3 + ["leadership"]] + [[answer] * 3 + ["teaching"] for answer in
+                                                        ("Agree", "Disagree", "Agree", "Neither agree nor disagree",
+                                                         "Strongly disagree", "Agree")]
+    bank = load_question_bank()
+    texts = [i.text for i in bank.surveys["staff"].items][:3]
+    field = bank.surveys["staff"].subgroup.label
+    path = tmp_path / "staff.csv"
+    pd.DataFrame(rows, columns=texts + [field]).to_csv(path, index=False)
+    app = SurveyImportApp("NLT03", "2025-26", data=str(db), survey="staff")
+    upload(app, path)
+    text = re.sub("<[^>]+>", " ", app.preview.value)
+    assert "leadership fewer than 5" in text and "leadership 1" not in text and "teaching 6" in text
+    published = app.plan.section_counts(app.framework, app.threshold).set_index("section")["respondents"]
+    exact = app.plan.section_counts(app.framework).set_index("section")["respondents"]
+    assert len(exact) and (exact >= 5).all()
+    for section, n in exact.items():
+        assert published[section] == n
+    assert set(published.drop(exact.index)) <= {"no responses"}
+    # everyone agreeing, the leader's hidden answers would be known ("all agree"): the release hides the
+    # section, and so does the preview
+    rows = [["Strongly agree"] * 3 + ["leadership"]] + [["Agree"] * 3 + ["teaching"]] * 6
+    pd.DataFrame(rows, columns=texts + [field]).to_csv(path, index=False)
+    upload(app, path)
+    published = app.plan.section_counts(app.framework, app.threshold).set_index("section")["respondents"]
+    assert {published[section] for section in exact.index} == {"not shown, so that a smaller group cannot be "
+                                                               "worked out"}

@@ -33,7 +33,8 @@ from ..disclosure.threshold import resolve_threshold
 from ..export.render import group_stem, remove_partial_files, school_stem
 from ..export.report_key import key_of, write_key
 from ..model.benchmarks import refresh_benchmarks
-from ..model.group import SchoolSummary, missing_summary, summaries_from_json, summaries_to_json
+from ..model.group import (SchoolSummary, missing_summary, rollup_summaries, summaries_from_json,
+                           summaries_to_json)
 from ..settings import DEFAULT_FRAMEWORK, DEFAULT_MIN_GROUP_SIZE, GroupSettings, ReportSettings
 from ..spreadsheet import write_csv
 from ..store import Store, build_database, extract_schools
@@ -221,7 +222,11 @@ def _run(group: GroupSettings, schools: list[str] | None, pdf: bool, progress: b
                  for r in batch.succeeded if r.files}
         settings = group.replace(data=str(database), framework=framework, report_links=links,
                                  benchmarks=benchmark_file, output=str(out_dir))
-        job = OverviewJob(settings, summaries_to_json(sorted(summaries, key=lambda s: s.school_id)), pdf, carried)
+        ordered = sorted(summaries, key=lambda s: s.school_id)
+        # published here, where the ledger is: the overview job (maybe on another machine) is given what
+        # the ledger held before it, and shows the totals this audit allowed
+        recorded = rollup_summaries(settings, ordered)
+        job = OverviewJob(settings, summaries_to_json(ordered, recorded.earlier_overviews), pdf, carried)
         outcome = next(iter(pool.run([job])))
         if outcome.ok:
             batch.overview = _outcome_files(outcome, out_dir)

@@ -11,9 +11,9 @@ can be worked out.
   new release audited with every earlier one;
 * :mod:`.ledger`: the publication ledger beside the data, which records each release and gives a surface
   the one it publishes;
+* :mod:`.measures`: validated measures in the release, decided with the survey's own cells and audited;
+* :mod:`.families`: the protection of one family (a whole and its parts) by interval bounds, which a trust
+  total's schools go through;
+* :mod:`.overviews`: a trust's overview published again: its totals audited with every earlier overview;
 * :mod:`.threshold`: one publication threshold per store.
-
-Not here yet (issue 22 goes on): the overview's trust totals in the ledger, and validated measures inside
-the release (:mod:`wqm_nb.model.measures` protects them per family; :mod:`wqm_nb.model.suppression` still
-protects trust totals).
 """

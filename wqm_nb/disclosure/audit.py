@@ -332,7 +332,13 @@ class Finding:
     @property
     def disclosed(self) -> list[str]:
         """The quantities worked out to one value, and "all agree" / "none agree" when forced."""
-        out = [q for q, r in self.ranges.items() if r.single]
+        # a measure's band worked out to hold nobody of the group is no one's answer (the group's whole often
+        # shows the band empty): not a disclosure; a band worked out to hold the whole group is
+        out = [q for q, r in self.ranges.items() if r.single and not (q.startswith("band ") and r.high <= 0)]
+        size = self.ranges.get("respondents")
+        for q, r in self.ranges.items():        # a measure's band forced to hold the whole group
+            if q.startswith("not band ") and r.high <= 0 and size is not None and size.low > 0:
+                out.append("all " + q[4:])
         if "not agreeing" in self.ranges and self.ranges["not agreeing"].high <= 0 and \
                 self.ranges["answers"].low > 0:
             out.append("all agree")
@@ -381,7 +387,7 @@ def _cleared_together(solver: Solver, quantities: dict[tuple[str, str], tuple[Ex
     return cleared
 
 
-def audit(model: AuditModel, hidden: Mapping[str, CellQuantities], integer: bool = False,
+def audit(model: AuditModel, hidden: Mapping[str, "CellQuantities | Mapping[str, Expr]"], integer: bool = False,
           first: bool = False, known: Mapping[str, Mapping[str, float]] | None = None) -> list[Finding]:
     """For every hidden cell, the range of each of its quantities (rounded inward). With ``first``, stop at
     the first cell found disclosed (what a protection step needs), and within a cell at its first
@@ -389,21 +395,23 @@ def audit(model: AuditModel, hidden: Mapping[str, CellQuantities], integer: bool
     them): a range is then sought only as far as it takes to show it is not a single value (see
     :meth:`Solver.range` and :func:`_cleared_together`), which cuts the work several times over; what is
     disclosed is the same."""
+    hidden = {name: cell.named() if isinstance(cell, CellQuantities) else dict(cell)
+              for name, cell in hidden.items()}
     if integer:
-        return [Finding(name, {q: model.integer_range_of(e).rounded() for q, e in cell.named().items()})
+        return [Finding(name, {q: model.integer_range_of(e).rounded() for q, e in cell.items()})
                 for name, cell in hidden.items()]
     solver = Solver(model)
     together = _cleared_together(solver, {(name, q): (e, float(known[name][q]))
                                           for name, cell in hidden.items() if name in (known or {})
-                                          for q, e in cell.named().items() if q in known[name]})
+                                          for q, e in cell.items() if q in known[name]})
     out = []
     for name, cell in hidden.items():
         ranges: dict[str, Range] = {}
         truth = (known or {}).get(name, {})
-        for q, e in cell.named().items():
+        for q, e in cell.items():
             found = together.get((name, q))
             ranges[q] = (found if found is not None else solver.range(e, truth.get(q))).rounded()
-            if first and ranges[q].single:
+            if first and ranges[q].single and Finding(name, ranges).disclosed:
                 break
         finding = Finding(name, ranges)
         out.append(finding)

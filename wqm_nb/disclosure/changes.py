@@ -101,13 +101,14 @@ class ChangeDisclosed(Exception):
 
 
 def protect_release(layout: SurveyLayout, data: SurveyData, threshold: int, total_respondents: int | None,
-                    history: list[SurveyPublication]) -> tuple[dict, dict[str, int]]:
+                    history: list[SurveyPublication], cells: dict | None = None) -> tuple[dict, dict[str, int]]:
     """Which cells of one survey's new release are hidden, and why, audited with every earlier publication
     of the school year (see the module notes); and the release's members. Without earlier publications, the
-    same as :func:`~wqm_nb.disclosure.release.protect_jointly`."""
+    same as :func:`~wqm_nb.disclosure.release.protect_jointly`. ``cells``: the survey's
+    :func:`~wqm_nb.disclosure.release.true_cells`, when already counted."""
     from .release import CHANGE, Counts, _published, protect_jointly, responses_line, true_cells, withheld
 
-    cells = true_cells(data, layout)
+    cells = cells if cells is not None else true_cells(data, layout)
     keys = member_keys(data, layout.survey)
     rows, batches, weights = keys
     if not history:

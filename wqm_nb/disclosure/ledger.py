@@ -11,9 +11,11 @@ reports, the app, static pages, exports, the overview. :func:`published_release`
 
 The ledger is a SQLite file beside the data (``<store>.wqm-ledger``; for a CSV folder, beside the folder:
 ``<folder>.wqm-ledger``; or in ``$WQM_LEDGER_DIR``), git-ignored like the link secret: it holds what was published and digests of the
-respondents' answers, not the answers. It is written by the process that publishes, never through a link's
-scope (a served page's store is scoped; its kernel publishes what the data and the ledger give, and a page
-asks for nothing else). ``wqm ledger`` lists it, ``wqm publish SCHOOL --year Y --dry-run`` shows what a new
+respondents' answers, not the answers. It is written by the process that publishes (a command, a batch, the
+notebook, the server), never through a link's scope: a store seen through a link's scope gives a read-only
+ledger (:meth:`Ledger.of`), so a link holder's kernel reads the release the server recorded before it served
+the page (:func:`publish_school`), and a release not recorded raises
+:class:`~wqm_nb.errors.NotPublishedError` rather than being published from the kernel. ``wqm ledger`` lists it, ``wqm publish SCHOOL --year Y --dry-run`` shows what a new
 release would hide and why, and ``wqm school remove`` erases a school's rows with the school.
 
 A store that started before the ledger starts with an empty one: what was published before is not covered.
@@ -28,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from ..errors import StoreError
+from ..errors import NotPublishedError, StoreError
 from .release import Release, release_key, release_of
 
 SUFFIX = ".wqm-ledger"
@@ -45,6 +47,16 @@ CREATE TABLE IF NOT EXISTS releases (
     UNIQUE (school_id, academic_year, made_from)
 );
 CREATE INDEX IF NOT EXISTS releases_year ON releases (school_id, academic_year);
+CREATE TABLE IF NOT EXISTS overviews (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    trust TEXT NOT NULL,
+    academic_year TEXT NOT NULL,
+    framework TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    content TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    UNIQUE (trust, academic_year, framework, digest)
+);
 """
 
 
@@ -82,15 +94,28 @@ class Entry:
 class Ledger:
     """The releases published from one data location (see the module notes)."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, read_only: bool = False):
         self.path = Path(path)
+        #: a ledger read through a link's scope: releases are read, never recorded
+        self.read_only = read_only
 
     @classmethod
     def of(cls, store) -> "Ledger | None":
         """The ledger of an open store (or scoped store): beside the CSV folder it stands for, else beside the
-        store file; None for a store in memory."""
+        store file; None for a store in memory. Read-only when ``store`` is seen through a link's scope."""
         origin = getattr(store, "origin", "")
-        return cls(ledger_path(origin)) if origin and origin != ":memory:" else None
+        scope = getattr(store, "scope", None)
+        read_only = scope is not None and not scope.is_consultant
+        return cls(ledger_path(origin), read_only=read_only) if origin and origin != ":memory:" else None
+
+    def recorded_ids(self, school_id: str, upto_year: str) -> list[list[str]]:
+        """``[year, release id]`` of the latest release recorded for each year of a school up to ``upto_year``
+        (part of a report's key: a cached page or PDF is current only while these are)."""
+        latest: dict[str, str] = {}
+        for e in self.entries(school_id):
+            if e.academic_year <= upto_year:
+                latest[e.academic_year] = e.release_id
+        return [[year, rid] for year, rid in sorted(latest.items())]
 
     @contextmanager
     def _connect(self, write: bool) -> Iterator[sqlite3.Connection]:
@@ -147,8 +172,35 @@ class Ledger:
                 conn.execute("ROLLBACK")
                 raise
 
+    def overviews(self, trust: str, academic_year: str, framework: str) -> list:
+        """The overviews recorded for a trust's year under a framework, oldest first
+        (:class:`~.overviews.OverviewRecord`)."""
+        from .overviews import OverviewRecord
+
+        with self._connect(write=False) as conn:
+            if conn is None or not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'overviews'").fetchone():
+                return []
+            rows = conn.execute("SELECT content FROM overviews WHERE trust = ? AND academic_year = ? AND "
+                                "framework = ? ORDER BY seq", (trust, academic_year, framework)).fetchall()
+        return [OverviewRecord.from_json(json.loads(content)) for (content,) in rows]
+
+    def record_overview(self, trust: str, academic_year: str, framework: str, record) -> bool:
+        """Record a published overview (:class:`~.overviews.OverviewRecord`); False when the same one already
+        is (publishing it again writes nothing)."""
+        if self.read_only:
+            return False
+        with self.writing() as conn:
+            done = conn.execute("INSERT OR IGNORE INTO overviews (trust, academic_year, framework, digest, content, "
+                                "recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
+                                (trust, academic_year, framework, record.digest,
+                                 json.dumps(record.to_json(), sort_keys=True),
+                                 time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())))
+            return done.rowcount > 0
+
     def remove_school(self, school_id: str) -> int:
-        """Erase a school's recorded releases (``wqm school remove``); returns how many."""
+        """Erase a school's recorded releases (``wqm school remove``); returns how many. The overviews it was
+        part of stay: they hold a digest of its counts, not the counts, and a later overview without it is
+        audited against them."""
         if not self.path.exists():
             return 0
         with self.writing() as conn:
@@ -167,7 +219,8 @@ def published_release(ledger: Ledger | None, school_id: str, year: str, data, ba
         -> tuple[Release, bool]:
     """The release a surface publishes for a school year, and whether it is new (see the module notes). With
     ``record`` False (a dry run) a new release is made but not recorded. Without a ledger (a store in memory)
-    the release is made with no earlier ones."""
+    the release is made with no earlier ones. A read-only ledger (a link's scope) gives only what is recorded:
+    :class:`~wqm_nb.errors.NotPublishedError` otherwise."""
     made_from = release_key(data, threshold, respondents, framework, mapping)
     if ledger is None:
         return release_of(data, bank, threshold, respondents, framework, mapping), True
@@ -175,6 +228,13 @@ def published_release(ledger: Ledger | None, school_id: str, year: str, data, ba
     for entry in recorded:                                    # the common case, without the write lock
         if entry.made_from == made_from:
             return entry.release, False
+    if ledger.read_only:
+        if not any(n for n in respondents.values()) and not len(data.tally_rows()):
+            # a year with no survey data yet (a capture link that started it): nothing is published, so
+            # nothing needs recording, and no later release has anything to be audited with
+            return release_of(data, bank, threshold, respondents, framework, mapping), True
+        raise NotPublishedError(f"the figures of {school_id} {year} are not published yet (the data or the "
+                                f"threshold changed since): reload the page, which publishes them")
     if not record:
         return release_of(data, bank, threshold, respondents, framework, mapping, [e.release for e in recorded]), \
             True
@@ -190,8 +250,9 @@ def published_release(ledger: Ledger | None, school_id: str, year: str, data, ba
 
 def publish_school(store, school_id: str, upto_year: str, framework, threshold: int) -> None:
     """Publish (record) the releases a report of ``school_id`` for ``upto_year`` shows: that year and every
-    earlier one, as :func:`published_release` does for each (a batch does this before it ships a school's
-    data to a worker that cannot reach the ledger)."""
+    earlier one, as :func:`published_release` does for each. A batch does this before it ships a school's
+    data to a worker that cannot reach the ledger; the server before it serves a page (whose kernel reads
+    the ledger through the link's scope and cannot record)."""
     from ..data import load_mapping, load_question_bank
     from ..model.figures import survey_totals
 
@@ -205,6 +266,35 @@ def publish_school(store, school_id: str, upto_year: str, framework, threshold: 
                               survey_totals(data, bank), framework, mapping)
 
 
+#: what :func:`publish_report` last published for a report, so a page load with nothing new costs a few queries
+_PUBLISHED: dict[tuple, tuple] = {}
+
+
+def publish_report(data: str | Path, school_id: str, year: str = "", framework: str = "") -> None:
+    """:func:`publish_school` for the report of ``school_id`` (``year``: the school's latest when empty) under
+    ``framework`` (an id or a file; the default when empty) in the store at ``data``, at the store's threshold:
+    what the server does before it serves a page, a static page or a PDF. Nothing is read again while the
+    school's data, the threshold and the ledger file are as they were at the last call."""
+    from ..data import load_framework
+    from ..settings import DEFAULT_FRAMEWORK
+    from ..store import Store
+
+    with Store.open(Path(data), read_only=True) as store:
+        year = year or store.school_year(school_id)["academic_year"]
+        ledger = Ledger.of(store)
+        place = (str(data), school_id, year, framework)
+
+        def state() -> tuple:
+            stat = ledger.path.stat() if ledger is not None and ledger.path.exists() else None
+            return (store.school_data_version(school_id, year), store.threshold,
+                    (stat.st_mtime_ns, stat.st_size, stat.st_ino) if stat else None)
+
+        if _PUBLISHED.get(place) == state():
+            return
+        publish_school(store, school_id, year, load_framework(framework or DEFAULT_FRAMEWORK), store.threshold)
+        _PUBLISHED[place] = state()
+
+
 def copy_school(ledger: Ledger, school_id: str, target: Path) -> Path:
     """A ledger file at ``target`` holding only ``school_id``'s releases (shipped with its data)."""
     out = Ledger(target)
@@ -214,5 +304,6 @@ def copy_school(ledger: Ledger, school_id: str, target: Path) -> Path:
     return target
 
 
-__all__ = ["Entry", "LEDGER_DIR_VARIABLE", "Ledger", "SUFFIX", "copy_school", "ledger_path", "publish_school",
+__all__ = ["Entry", "LEDGER_DIR_VARIABLE", "Ledger", "SUFFIX", "copy_school", "ledger_path", "publish_report",
+           "publish_school",
            "published_release"]

@@ -292,6 +292,12 @@ class Release:
     published: dict[str, tuple[PublishedCell, ...]] = field(default_factory=dict)
     totals: dict[str, tuple[float, float] | None] = field(default_factory=dict)
     members: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: validated measures: ``measures[survey][(family "instrument.score|informant", subgroup or None)]``
+    measures: dict[str, dict[tuple[str, "str | None"], str]] = field(default_factory=dict)
+
+    def measure_reasons(self) -> dict[tuple[str, str, "str | None"], str]:
+        """Why each hidden measure cell is hidden, by (survey, family, subgroup)."""
+        return {(s, k, g): r for s, v in self.measures.items() for (k, g), r in v.items()}
 
     def reason(self, survey: str, framework: str, section: str, subgroup: str | None) -> str:
         """Why one cell is hidden (:data:`PRIMARY`, :data:`COMPLEMENTARY`, :data:`WITHHELD`, :data:`CHANGE`),
@@ -310,7 +316,9 @@ class Release:
                             for s, v in sorted(self.reasons.items())},
                 "published": {s: [_cell_json(c) for c in v] for s, v in sorted(self.published.items())},
                 "totals": {s: list(v) if v is not None else None for s, v in sorted(self.totals.items())},
-                "members": {s: dict(sorted(v.items())) for s, v in sorted(self.members.items())}}
+                "members": {s: dict(sorted(v.items())) for s, v in sorted(self.members.items())},
+                "measures": {s: sorted(([k, g, r] for (k, g), r in v.items()), key=lambda x: (x[0], x[1] or ""))
+                             for s, v in sorted(self.measures.items())}}
 
     @classmethod
     def from_json(cls, doc: dict) -> "Release":
@@ -318,7 +326,8 @@ class Release:
                    {s: {(k, g): r for k, g, r in v} for s, v in doc["reasons"].items()},
                    {s: tuple(_cell_of(c) for c in v) for s, v in doc["published"].items()},
                    {s: tuple(v) if v is not None else None for s, v in doc["totals"].items()},
-                   {s: {k: int(w) for k, w in v.items()} for s, v in doc["members"].items()})
+                   {s: {k: int(w) for k, w in v.items()} for s, v in doc["members"].items()},
+                   {s: {(k, g): r for k, g, r in v} for s, v in doc.get("measures", {}).items()})
 
     @property
     def release_id(self) -> str:
@@ -387,6 +396,36 @@ def release_key(data: SurveyData, threshold: int, respondents: dict[str, int], f
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
 
+def _measures(data: SurveyData, bank: QuestionBank, threshold: int, reasons: dict[str, dict[CellKey, str]],
+              published: dict[str, tuple[PublishedCell, ...]]) -> dict[str, dict]:
+    """Every survey's validated measures, decided with the survey's own cells (:mod:`.measures`): a subgroup
+    the survey hides is hidden in every family."""
+    from .measures import measure_families, protect_measures
+
+    scores = data.score_rows()
+    out: dict[str, dict] = {}
+    if not len(scores):
+        return out
+    for survey_id in sorted(set(scores["survey"].astype(str))):
+        survey = bank.surveys.get(survey_id)
+        if survey is None:
+            continue
+        families = measure_families(scores, survey_id, tuple(survey.subgroup.values) if survey.subgroup else None)
+        if not families:
+            continue
+        own = reasons.get(survey_id, {})
+        said = set(own.values())
+        withheld_reason = next(iter(said)) if said and said <= {WITHHELD, CHANGE} else ""
+        # the subgroups the survey hides as subgroups: hidden in a section whose whole is shown (a section
+        # hidden whole hides its parts with it, which says nothing of one subgroup)
+        cells = published.get(survey_id, ())
+        open_sections = {c.section for c in cells if c.subgroup is None and not c.hidden}
+        hidden_groups = frozenset(c.subgroup for c in cells if c.subgroup is not None and c.section in open_sections
+                                  and c.hidden in (TOO_FEW, PROTECTS))
+        out[survey_id] = protect_measures(families, threshold, hidden_groups, withheld_reason)
+    return out
+
+
 _RELEASES: dict[tuple, Release] = {}
 #: releases kept in memory (a report asks for its school year's several times: one per framework view)
 RELEASES_KEPT = 64
@@ -413,10 +452,12 @@ def release_of(data: SurveyData, bank: QuestionBank, threshold: int, respondents
     for survey_id, layout in survey_layouts(bank, frameworks, data, mappings).items():
         history = [r.publication(survey_id) for r in earlier if survey_id in r.published]
         total = respondents.get(survey_id)
-        reasons[survey_id], members[survey_id] = protect_release(layout, data, threshold, total, history)
-        published[survey_id] = tuple(_published(true_cells(data, layout), reasons[survey_id]))
+        cells = true_cells(data, layout)
+        reasons[survey_id], members[survey_id] = protect_release(layout, data, threshold, total, history, cells)
+        published[survey_id] = tuple(_published(cells, reasons[survey_id]))
         totals[survey_id] = responses_line(total, threshold)
-    release = Release(threshold, reasons, published, totals, members)
+    release = Release(threshold, reasons, published, totals, members,
+                      _measures(data, bank, threshold, reasons, published))
     while len(_RELEASES) >= RELEASES_KEPT:
         del _RELEASES[next(iter(_RELEASES))]
     _RELEASES[key] = release

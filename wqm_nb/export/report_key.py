@@ -4,7 +4,10 @@ A report of one school year is a function of its data and its settings.
 :func:`report_key` names both: the school year's data version
 (:meth:`~wqm_nb.store.Store.school_data_version`), the framework (a bundled id,
 or a framework file's content hash), the minimum group size, the benchmark
-file's content hash, the ``as_of`` date and the package version. ``wqm report``
+file's content hash, the ``as_of`` date, the package version and the releases
+recorded in the publication ledger for the school's years up to the report's
+(:meth:`~wqm_nb.disclosure.ledger.Ledger.recorded_ids`): a new release
+invalidates every cached page and PDF that showed an earlier one. ``wqm report``
 and ``wqm batch`` write it beside each PDF (``<stem>.key.json``, the key and its
 parts, no figures); the leaders' app serves a PDF from its cache only when the
 cached key equals the key of what the viewer sees now.
@@ -48,28 +51,30 @@ class ReportKey:
         return json.dumps({"key": self.digest, "parts": self.parts}, sort_keys=True, indent=1) + "\n"
 
 
-def report_key(settings: ReportSettings, data_version: str) -> ReportKey:
+def report_key(settings: ReportSettings, data_version: str, releases: list | None = None) -> ReportKey:
     """The key of the report ``settings`` describe (its year resolved), from its school year's
-    ``data_version``."""
+    ``data_version`` and the ``releases`` recorded for it (``[[year, release id], ...]``)."""
     framework = settings.framework_ref
     is_file = Path(framework).suffix.lower() in (".yaml", ".yml")
     return ReportKey({
         "school": settings.school_id, "year": settings.year, "data": data_version,
         "framework": f"file:{_file_hash(framework)}" if is_file else framework,
         "min_group_size": settings.min_group_size, "benchmarks": _file_hash(settings.benchmarks_ref),
-        "as_of": settings.as_of, "package": package_version(),
+        "as_of": settings.as_of, "package": package_version(), "releases": releases or [],
     })
 
 
 def key_of(settings: ReportSettings) -> ReportKey:
-    """:func:`report_key` with the data version read from the settings' store."""
-    from ..store import Store
-
+    """:func:`report_key` with the data version and the recorded releases read from the settings' store."""
+    from ..disclosure.ledger import Ledger
     from ..disclosure.threshold import resolve_threshold
+    from ..store import Store
 
     with Store.open(settings.data_path, read_only=True) as store:
         settings = settings.replace(min_group_size=resolve_threshold(store.threshold, settings.min_group_size))
-        return report_key(settings, store.school_data_version(settings.school_id, settings.year))
+        ledger = Ledger.of(store)
+        releases = ledger.recorded_ids(settings.school_id, settings.year) if ledger is not None else []
+        return report_key(settings, store.school_data_version(settings.school_id, settings.year), releases)
 
 
 def key_path(pdf: Path) -> Path:

@@ -60,7 +60,7 @@ from ..errors import DataFileError, SettingsError
 from ..store import Store
 from ..store.store import SurveyImportOutcome
 from ..model.scoring import score_prescored, score_responses
-from ..store.surveys import MISSING
+from ..store.surveys import MISSING, SCORE_COLUMNS, TALLY_COLUMNS, SurveyBlock, SurveyData
 from .comments import Comment, prepare_comments
 from .files import RawTable, read_table
 from .matching import COMMENT_TARGET, FREE_TEXT, INSTRUMENT, ITEM, UNMATCHED, ColumnMatch, match_columns
@@ -212,8 +212,29 @@ class ImportPlan:
             counts = pd.Series(self.subgroups, dtype=object).value_counts()
         return {v: int(counts.get(v, 0)) for v in order if counts.get(v, 0)}
 
-    def section_counts(self, framework: Framework) -> pd.DataFrame:
-        """Per section of ``framework``: respondents with an answer to its items, and answers (a preview)."""
+    def survey_data(self) -> SurveyData:
+        """This import alone as a school year's survey data (answers or a tally, and scores)."""
+        scores = None
+        if self.scores is not None and len(self.scores):
+            by_respondent = dict(zip(self.respondents, self.subgroups))
+            scores = self.scores.assign(survey=self.survey, subgroup=self.scores["respondent"].map(by_respondent)
+                                        .fillna(""))[SCORE_COLUMNS]
+        if self.tally is not None:
+            tallies = pd.DataFrame([(self.survey, g, i, v, c) for g, i, v, c in self.tally.counts],
+                                   columns=TALLY_COLUMNS)
+            return SurveyData(tallies=tallies, scores=scores, tally_imports=tuple([0] * len(tallies)))
+        block = SurveyBlock(self.survey, list(self.item_ids), np.array(self.respondents, dtype=object),
+                            np.array(self.subgroups, dtype=object), self.values)
+        return SurveyData(blocks={self.survey: block}, scores=scores)
+
+    def section_counts(self, framework: Framework, threshold: int | None = None) -> pd.DataFrame:
+        """Per section of ``framework``: respondents with an answer to its items, and answers (a preview).
+
+        With ``threshold`` (the import form, which a link holder may see), the counts are what the release
+        of this import alone would publish (:mod:`wqm_nb.disclosure.release`): a section too small, or hidden
+        to protect another, shows its reason and no numbers."""
+        if threshold is not None:
+            return self._published_counts(framework, threshold)
         mapping = load_mapping(framework, self.inspection.bank)
         items = mapping.surveys.get(self.survey, {})
         rows = []
@@ -231,8 +252,24 @@ class ImportPlan:
             rows.append(dict(section=principle.id, name=principle.name, respondents=respondents, answers=answers))
         return pd.DataFrame(rows, columns=["section", "name", "respondents", "answers"])
 
-    def summary(self) -> list[str]:
-        """What was detected and what will be written, as lines for a terminal or a widget."""
+    def _published_counts(self, framework: Framework, threshold: int) -> pd.DataFrame:
+        from ..disclosure.release import release_of
+        from ..model.figures import publish_figures, survey_totals
+
+        bank = self.inspection.bank
+        mapping = load_mapping(framework, bank)
+        data = self.survey_data()
+        release = release_of(data, bank, threshold, survey_totals(data, bank), framework, mapping)
+        whole = publish_figures(data, bank, mapping, framework, threshold, release).whole
+        whole = whole[whole["survey"] == self.survey]
+        rows = [dict(section=r.section_id, name=r.section,
+                     respondents=r.reason if r.reason else int(r.n), answers="" if r.reason else int(r.answers))
+                for r in whole.itertuples()]
+        return pd.DataFrame(rows, columns=["section", "name", "respondents", "answers"])
+
+    def summary(self, threshold: int | None = None) -> list[str]:
+        """What was detected and what will be written, as lines for a terminal or a widget. With ``threshold``
+        (the import form), a subgroup smaller than it is "fewer than N", as every published figure says."""
         insp = self.inspection
         lines = [f"file: {insp.table.file_name} ({insp.table.described})",
                  f"detected: {insp.shape.tool_name}" + (f", {insp.shape.detail}" if insp.shape.detail else ""),
@@ -245,7 +282,10 @@ class ImportPlan:
                          f"dropped with no answer on the scale: {self.dropped_empty}")
         counts = self.subgroup_counts()
         if counts:
-            lines.append("subgroups: " + ", ".join(f"{v or 'not given'} {n}" for v, n in counts.items()))
+            def shown(n: int) -> str:
+                return f"fewer than {threshold}" if threshold is not None and n < threshold else str(n)
+
+            lines.append("subgroups: " + ", ".join(f"{v or 'not given'} {shown(n)}" for v, n in counts.items()))
         dropped = [m for m in insp.matches if not m.kept]
         if dropped:
             lines.append("dropped columns: " + "; ".join(f"{m.column.letter} {_short(m.column.header)} "

@@ -305,7 +305,7 @@ def publish_figures(data: SurveyData, bank: QuestionBank, mapping: SurveyMapping
                     min_group_size: int, release: Release | None = None) -> PublishedFigures:
     """Compute the published figures from a school year's survey data (respondents'
     answers and paper tallies, :class:`~wqm_nb.store.surveys.SurveyData`), with
-    primary and complementary suppression (:mod:`wqm_nb.model.suppression`).
+    the school year's release deciding what is hidden (:mod:`wqm_nb.disclosure.release`).
 
     Respondents and tallied forms of the same group add up: a paper batch and an
     online export of one survey are one group of people."""
@@ -366,7 +366,7 @@ def publish_figures(data: SurveyData, bank: QuestionBank, mapping: SurveyMapping
     for column in MEASURE_COLUMNS:
         table[column] = None
     table = _blank_suppressed(table)
-    measures = _measure_table(data, bank, min_group_size)
+    measures = _measure_table(data, bank, min_group_size, release)
     if len(measures):
         table = pd.concat([table[COLUMNS], measures[COLUMNS]], ignore_index=True) if len(table) else measures
 
@@ -386,10 +386,12 @@ def publish_figures(data: SurveyData, bank: QuestionBank, mapping: SurveyMapping
 MEASURE_COLUMNS = ("instrument", "informant", "score", "band")
 
 
-def _measure_table(data: SurveyData, bank: QuestionBank, min_group_size: int) -> pd.DataFrame:
-    """The rows of the validated measures (:func:`wqm_nb.model.measures.measure_rows`) in the table's shape."""
+def _measure_table(data: SurveyData, bank: QuestionBank, min_group_size: int, release: Release) -> pd.DataFrame:
+    """The rows of the validated measures (:func:`wqm_nb.model.measures.measure_rows`) in the table's shape,
+    hidden as the school year's ``release`` decided."""
     rows = measure_rows(data.score_rows(), bank, min_group_size,
-                        {"primary": too_few(min_group_size), "complementary": PROTECTS_SMALLER, "none": NO_RESPONSES})
+                        {"primary": too_few(min_group_size), "complementary": PROTECTS_SMALLER, "none": NO_RESPONSES,
+                         "change": PROTECTS_CHANGE}, release.measure_reasons())
     if not rows:
         return pd.DataFrame(columns=COLUMNS)
     table = pd.DataFrame(rows)

@@ -48,12 +48,17 @@ block, :mod:`wqm_nb.data.decision_rules`):
   numbers are public, so a pupil-weighted total and the shown schools'
   shares would pin the hidden schools' shares). The schools are the parts
   of the total as subgroups are of a school's whole group, so the total goes
-  through :func:`~wqm_nb.model.suppression.protect` with each school's true
+  through :func:`~wqm_nb.disclosure.families.protect` with each school's true
   counts (:class:`GroupCount`, kept in the summary for this alone). A school's
   figure is published in its own report whatever the overview does, so a
   shown school cannot be hidden to protect another: when ``protect`` would
   have to hide one, the trust total is hidden instead ("not shown, so that a
-  school's hidden figure cannot be worked out").
+  school's hidden figure cannot be worked out"). Each overview published is
+  recorded in the publication ledger (:mod:`wqm_nb.disclosure.overviews`): a
+  total shown in an earlier overview of the trust's year is hidden when the
+  schools that joined, left or changed since include one that hides the same
+  figure in its own report ("not shown, so that a change since the last
+  publication cannot be worked out").
 """
 from __future__ import annotations
 
@@ -77,11 +82,14 @@ from .assessment import SchoolAssessment, assess_store
 from .awards import held_level
 from ..disclosure.release import SHARE_DECIMALS
 from ..disclosure.threshold import resolve_threshold
-from .figures import PROTECTS_SMALLER, too_few
-from .suppression import COMPLEMENTARY, PRIMARY, Cell, protect
+from ..disclosure.overviews import OverviewRecord, discloses_by_difference, protect_total, school_digest
+from .figures import PROTECTS_CHANGE, PROTECTS_SMALLER, too_few
+from ..disclosure.families import COMPLEMENTARY, PRIMARY
 
 #: why a trust total is hidden when showing it would let a school's hidden figure be worked out
 PROTECTS_SCHOOL = "not shown, so that a school's hidden figure cannot be worked out"
+#: a trust total hidden because, with an earlier overview, a changed school's hidden figure would be its difference
+CHANGED = "changed"
 #: how a trust total is weighted: by pupils on roll, or (a school's own figure hidden) all the group's answers
 WEIGHT_PUPILS = "pupils on roll"
 WEIGHT_ANSWERS = "all answers"
@@ -254,9 +262,23 @@ def missing_summary(school: dict, year: str, why: str = "") -> SchoolSummary:
 SUMMARIES_FORMAT = "wqm-school-summaries/1"
 
 
-def summaries_to_json(summaries: list[SchoolSummary]) -> str:
-    """Summaries as the JSON text of a summaries file (they hold true counts: keep the text private)."""
-    return json.dumps({"format": SUMMARIES_FORMAT, "summaries": [asdict(s) for s in summaries]})
+def summaries_to_json(summaries: list[SchoolSummary], overviews: tuple | None = None) -> str:
+    """Summaries as the JSON text of a summaries file (they hold true counts: keep the text private). A batch
+    adds the ``overviews`` of the trust's year it read from the publication ledger (and recorded its own
+    overview in), so an overview made where the ledger cannot be reached is audited with them."""
+    doc: dict = {"format": SUMMARIES_FORMAT, "summaries": [asdict(s) for s in summaries]}
+    if overviews is not None:
+        doc["overviews"] = [o.to_json() for o in overviews]
+    return json.dumps(doc)
+
+
+def summaries_overviews(path: str | Path) -> tuple | None:
+    """The earlier overviews a batch put in a summaries file (None when it put none)."""
+    try:
+        content = json.loads(Path(path).read_bytes())
+        return tuple(OverviewRecord.from_json(o) for o in content["overviews"]) if "overviews" in content else None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise SettingsError(f"{path}: not a summaries file ({exc})") from None
 
 
 def summaries_from_json(text: str | bytes, origin: str = "summaries") -> list[SchoolSummary]:
@@ -300,14 +322,21 @@ def _summary_from_dict(d: dict) -> SchoolSummary:
 
 
 def rollup_summaries(settings: GroupSettings, summaries: list[SchoolSummary],
-                     framework: Framework | None = None) -> GroupRollup:
+                     framework: Framework | None = None, overviews: tuple | None = None) -> GroupRollup:
     """The roll-up of summaries made school by school, in the settings' year (empty: the latest year
-    any summary has data for). A summary of another year stands for "no data" in this one."""
+    any summary has data for). A summary of another year stands for "no data" in this one. Audited with
+    ``overviews`` (the earlier overviews a batch read and recorded this one with) when given, else with
+    the ledger of the settings' data, where it is recorded (:func:`published_overview`)."""
     year = settings.year or max((s.year for s in summaries if s.has_data), default="")
     aligned = [s if s.year == year or not s.has_data else
                missing_summary({"school_id": s.school_id, "name": s.name, "phase": s.phase, "trust": s.trust,
                                 "pupils": s.pupils}, year) for s in summaries]
-    return build_rollup(settings.replace(year=year), aligned, framework)
+    rollup = build_rollup(settings.replace(year=year), aligned, framework)
+    if overviews is not None:
+        from dataclasses import replace
+
+        return replace(rollup, earlier_overviews=overviews)
+    return published_overview(rollup)
 
 
 def position(value: float, scale: Scale) -> float:
@@ -315,29 +344,6 @@ def position(value: float, scale: Scale) -> float:
     if value is None or pd.isna(value):
         return math.nan
     return (float(value) - scale.min) / (scale.max - scale.min)
-
-
-def protect_total(cells: list[GroupCount], min_group_size: int) -> str:
-    """Whether a total over ``cells`` (one per school) may be shown: '' if so, else why not
-    (:data:`~wqm_nb.model.suppression.PRIMARY` or ``COMPLEMENTARY``).
-
-    The schools are the parts of the total, each already shown or hidden by
-    its own published figures. :func:`~wqm_nb.model.suppression.protect` runs
-    on that family exactly as on a school's whole group and its subgroups;
-    since a school's shown figure is published in its own report anyway,
-    hiding it here would protect nothing, so whenever ``protect`` would hide a
-    shown school the total is hidden instead."""
-    if not cells:
-        return ""
-    parts = [Cell(c.n, c.answers, c.agree, c.hidden) for c in cells]
-    shown = [not p.hidden for p in parts]
-    whole = Cell(sum(c.n for c in cells), sum(c.answers for c in cells), sum(c.agree for c in cells))
-    protect(whole, parts, min_group_size, max(c.items for c in cells))
-    if whole.hidden:
-        return whole.hidden
-    if any(p.hidden and was for p, was in zip(parts, shown)):
-        return COMPLEMENTARY
-    return ""
 
 
 @dataclass(frozen=True)
@@ -349,6 +355,8 @@ class GroupRollup:
     framework: Framework
     bank: QuestionBank
     summaries: tuple[SchoolSummary, ...]
+    #: the overviews of the trust's year published before this one (:mod:`wqm_nb.disclosure.overviews`)
+    earlier_overviews: tuple = ()
 
     @property
     def labels(self) -> dict[str, str]:
@@ -581,6 +589,28 @@ class GroupRollup:
         return [s.school_id for s in self.with_data if not s.pupils]
 
     @cached_property
+    def overview_members(self) -> OverviewRecord:
+        """The schools whose counts the trust totals sum (with pupil numbers), each with a digest of its
+        counts and the totals it hides in its own report; no totals yet."""
+        weighted = [s for s in self.with_data if s.pupils]
+        def hides(s: SchoolSummary) -> tuple[str, ...]:
+            own = {f"{survey}:{sec}" for survey, secs in s.hidden.items() for sec in secs}
+            own |= {f"{survey}:{sec}" for survey, secs in s.counts.items() for sec, c in secs.items() if c.hidden}
+            return tuple(sorted(own))
+
+        return OverviewRecord({s.school_id: school_digest(s.counts) for s in weighted},
+                              {s.school_id: hides(s) for s in weighted})
+
+    @property
+    def overview_record(self) -> OverviewRecord:
+        """What this overview publishes, as the ledger records it (:mod:`wqm_nb.disclosure.overviews`)."""
+        totals = self.trust_totals
+        shown = totals[(totals["measure"] == "agreement") & ~totals["suppressed"].astype(bool)]
+        members = self.overview_members
+        return OverviewRecord(members.schools, members.hidden,
+                              tuple(sorted(f"{r.survey}:{r.section_id}" for r in shown.itertuples())))
+
+    @cached_property
     def trust_totals(self) -> pd.DataFrame:
         """Per survey x section: the share agreeing over the group's schools weighted by pupils on roll
         (``value``, ``weighting`` :data:`WEIGHT_PUPILS`), or, when any school's own figure is hidden, the
@@ -590,6 +620,7 @@ class GroupRollup:
         are not survey groups)."""
         weighted = [s for s in self.with_data if s.pupils]
         min_size = self.settings.min_group_size
+        members_now = self.overview_members
         rows = []
         for sec in self.framework.principle_ids:
             rated = [(s.pupils, s.sef_means[sec]) for s in weighted if not pd.isna(s.sef_means.get(sec, math.nan))]
@@ -605,6 +636,9 @@ class GroupRollup:
                 if not members:
                     continue
                 hidden = protect_total([c for _, c in members], min_size)
+                if not hidden and any(discloses_by_difference(f"{survey}:{sec}", e, members_now)
+                                      for e in self.earlier_overviews):
+                    hidden = CHANGED
                 pupils = sum(s.pupils for s, _ in members)
                 if any(c.hidden for _, c in members):
                     # with public pupil numbers, a pupil-weighted total pins the hidden schools' shares: the
@@ -620,6 +654,7 @@ class GroupRollup:
                                  n=None if hidden else sum(c.n for _, c in members),
                                  schools=len(members), pupils=pupils, suppressed=bool(hidden),
                                  reason=too_few(min_size) if hidden == PRIMARY else
+                                 PROTECTS_CHANGE if hidden == CHANGED else
                                  PROTECTS_SCHOOL if hidden else "", weighting="" if hidden else weighting))
         return pd.DataFrame(rows, columns=["survey", "section_id", "measure", "value", "n", "schools", "pupils",
                                            "suppressed", "reason", "weighting"])
@@ -660,10 +695,32 @@ def rollup_group(settings: GroupSettings) -> GroupRollup:
                 summaries.append(missing_summary(school, year))
                 continue
             summaries.append(summarise(assessment, store))
-    return build_rollup(settings.replace(year=year), summaries, fw)
+    return published_overview(build_rollup(settings.replace(year=year), summaries, fw))
+
+
+def published_overview(rollup: GroupRollup) -> GroupRollup:
+    """``rollup`` audited with the overviews of its trust's year published before (its trust totals hidden
+    where a difference would give a school's hidden figure away), and recorded in the publication ledger of
+    the settings' data (nothing is written when the same overview is already recorded)."""
+    from dataclasses import replace
+
+    from ..disclosure.ledger import Ledger, ledger_path
+
+    data = rollup.settings.data_path
+    if data.is_file():                  # a store: its ledger is beside what it stands for (a CSV folder it came from)
+        with Store.open(data, read_only=True) as store:
+            ledger = Ledger.of(store)
+    else:
+        ledger = Ledger(ledger_path(data))
+    if ledger is None:
+        return rollup
+    where = (rollup.trust or "*", rollup.year, rollup.framework.id)
+    out = replace(rollup, earlier_overviews=tuple(ledger.overviews(*where)))
+    ledger.record_overview(*where, out.overview_record)
+    return out
 
 
 __all__ = ["GroupCount", "GroupRollup", "MEASURE_FIELDS", "NOT_ASKED", "PROTECTS_SCHOOL", "SELF_EVALUATION",
            "SUMMARIES_FORMAT", "SchoolSummary", "build_rollup", "load_summaries", "missing_summary", "position",
-           "protect_total", "rollup_group", "rollup_summaries", "save_summaries", "summaries_from_json",
-           "summaries_to_json", "summarise"]
+           "protect_total", "published_overview", "rollup_group", "rollup_summaries", "save_summaries", "summaries_from_json",
+           "summaries_overviews", "summaries_to_json", "summarise"]

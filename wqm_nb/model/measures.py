@@ -25,17 +25,14 @@ and compares them (:func:`compare_means`).
   respondents in that band (the shares of a group add up to 1) and
   ``ci_low``/``ci_high`` its 95% Wilson interval (:mod:`wqm_nb.model.stats`).
 
-Suppression is the same as for every other figure, and per family: a group
-with fewer than ``min_group_size`` scored respondents is hidden (primary),
-and while any count of a hidden group could be worked out to a single value
-from what is shown (its respondents, its count in any band, or its sum of
-scores), the smallest part still shown is hidden too (complementary), and the
-whole group only when no part is left. The bounds are those
-:mod:`wqm_nb.model.suppression` uses (a primary cell has 1 to
-``min_group_size - 1`` respondents, a complementary one at least
-``min_group_size``); a band count lies between 0 and the group's size, a sum
-of scores between the score's minimum and maximum times the size. A hidden
-group's mean row and band rows are hidden together, with the same reason.
+Which groups are hidden is decided in the school year's release
+(:mod:`wqm_nb.disclosure.measures`), with the survey's own cells: a subgroup the
+survey hides is hidden in every family, a group with fewer than
+``min_group_size`` scored respondents is hidden in every family of the survey,
+and more is hidden while the outsider's audit works out anything of a hidden
+group (its respondents, its sum of scores, a band's count, or that a band
+holds the whole group). A hidden group's mean row and band rows are hidden
+together, with the same reason.
 
 **Comparing.** Each instrument names the smallest group its guidance
 compares (``min_group``, with ``min_group_source``: SWEMWBS 30, Warwick
@@ -58,7 +55,8 @@ import pandas as pd
 from ..data import QuestionBank
 from ..data.instruments import Instrument, ScoreSpec, load_instrument
 from .stats import is_missing, wilson_interval
-from .suppression import COMPLEMENTARY, INF, PRIMARY
+from ..disclosure.measures import family_key, measure_families, protect_measures
+from ..disclosure.release import CHANGE, COMPLEMENTARY, PRIMARY, WITHHELD
 
 #: the subgroup of respondents who did not answer the subgroup question (as in :mod:`wqm_nb.model.figures`)
 NOT_GIVEN = ""
@@ -160,74 +158,6 @@ def mean_interval(n: int, total: float, total_squares: float, level: float = 0.9
 
 
 # --------------------------------------------------------------------------
-# suppression of a measure family
-
-
-@dataclass
-class MeasureCell:
-    """One group of a measure family: its true counts and why it is hidden ('' when shown)."""
-    n: int
-    total: float
-    bands: dict[str, int]
-    hidden: str = ""
-
-    def value(self, quantity: str) -> float:
-        """One of the cell's counts: ``n``, ``total`` (the sum of scores) or a band's count."""
-        if quantity == "n":
-            return self.n
-        if quantity == "total":
-            return self.total
-        return self.bands.get(quantity, 0)
-
-
-def _bounds(cell: MeasureCell, quantity: str, min_group_size: int, low: float, high: float) -> tuple[float, float]:
-    """What a hidden cell's published reason tells about one of its counts (see the module notes)."""
-    n_lo, n_hi = (1, min_group_size - 1) if cell.hidden == PRIMARY else (min_group_size, INF)
-    if quantity == "n":
-        return n_lo, n_hi
-    if quantity == "total":
-        lo = low * (n_lo if low >= 0 else n_hi)
-        hi = high * (n_hi if high >= 0 else n_lo)
-        return lo, hi
-    return 0, n_hi
-
-
-def measure_disclosed(whole: MeasureCell, parts: Sequence[MeasureCell], min_group_size: int, low: float,
-                      high: float, bands: Sequence[str]) -> bool:
-    """Whether any count (respondents, a band's count, the sum of scores) of a hidden part can be worked
-    out to a single value from the shown cells and the hidden cells' reasons."""
-    hidden = [p for p in parts if p.hidden]
-    for h in hidden:
-        for q in ("n", "total", *bands):
-            lo, hi = _bounds(h, q, min_group_size, low, high)
-            if not whole.hidden:
-                rest = whole.value(q) - sum(p.value(q) for p in parts if not p.hidden)
-                others = [_bounds(o, q, min_group_size, low, high) for o in hidden if o is not h]
-                lo = max(lo, rest - sum(b[1] for b in others))
-                hi = min(hi, rest - sum(b[0] for b in others))
-            if lo >= hi - _EPSILON:
-                return True
-    return False
-
-
-def protect_measure(whole: MeasureCell, parts: Sequence[MeasureCell], min_group_size: int, low: float,
-                    high: float, bands: Sequence[str] = ()) -> None:
-    """Mark cells hidden (in place): primary, then complementary until nothing is disclosed (the same steps as
-    :func:`wqm_nb.model.suppression.protect`, over a measure's counts)."""
-    for cell in (whole, *parts):
-        if 0 < cell.n < min_group_size:
-            cell.hidden = PRIMARY
-    if whole.hidden:
-        return
-    while measure_disclosed(whole, parts, min_group_size, low, high, bands):
-        shown = sorted((p for p in parts if not p.hidden and p.n > 0), key=lambda p: p.n)
-        if not shown:
-            whole.hidden = COMPLEMENTARY
-            return
-        shown[0].hidden = COMPLEMENTARY
-
-
-# --------------------------------------------------------------------------
 # the figures
 
 
@@ -265,17 +195,27 @@ def _instrument(instrument_id: str) -> Instrument | None:
 
 
 def measure_rows(scores: pd.DataFrame, bank: QuestionBank, min_group_size: int,
-                 reasons: Mapping[str, str]) -> list[dict[str, Any]]:
+                 reasons: Mapping[str, str], decided: Mapping[tuple, str] | None = None) -> list[dict[str, Any]]:
     """Rows of the published-figures table for a school year's measure scores (``SCORE_COLUMNS`` of
     :mod:`wqm_nb.store.surveys`), with suppression (see the module notes).
 
-    ``reasons`` maps ``primary``, ``complementary`` and ``none`` to the published wording. Every row has the
+    ``decided``: why each hidden cell is hidden, by (survey, family, subgroup), as the school year's release
+    decided (:meth:`~wqm_nb.disclosure.release.Release.measure_reasons`); without it, the scores' own decision
+    (:func:`~wqm_nb.disclosure.measures.protect_measures`, the measures alone). ``reasons`` maps
+    ``primary``, ``complementary``, ``none`` (and ``change``) to the published wording. Every row has the
     figures columns (``section_id`` and ``section`` None: a measure belongs to no framework section) and
     ``instrument``, ``informant``, ``score`` and ``band`` (None on a mean row).
     """
     rows: list[dict[str, Any]] = []
     if scores is None or not len(scores):
         return rows
+    if decided is None:
+        decided = {}
+        for survey_id in sorted(set(scores["survey"].astype(str))):
+            spec = bank.surveys.get(survey_id)
+            values = tuple(spec.subgroup.values) if spec is not None and spec.subgroup else None
+            families = measure_families(scores, survey_id, values)
+            decided.update({(survey_id, *cell): r for cell, r in protect_measures(families, min_group_size).items()})
     surveys = list(bank.surveys)
     order = {s: k for k, s in enumerate(surveys)}
     keys = scores[["survey", "instrument", "informant"]].drop_duplicates()
@@ -292,12 +232,12 @@ def measure_rows(scores: pd.DataFrame, bank: QuestionBank, min_group_size: int,
             values = own[own["score_id"] == spec.id]
             if not len(values):
                 continue
-            rows += _family(survey_id, survey, instrument, informant or "", spec, values, min_group_size, reasons)
+            rows += _family(survey_id, survey, instrument, informant or "", spec, values, decided, reasons)
     return rows
 
 
 def _family(survey_id: str, survey: Any, instrument: Instrument, informant: str, spec: ScoreSpec,
-            values: pd.DataFrame, min_group_size: int, reasons: Mapping[str, str]) -> list[dict[str, Any]]:
+            values: pd.DataFrame, decided: Mapping[tuple, str], reasons: Mapping[str, str]) -> list[dict[str, Any]]:
     """The rows of one family (the whole group and its parts) of one score."""
     try:
         bands = instrument.band_labels(spec.id, informant or None) if spec.banded else ()
@@ -316,34 +256,35 @@ def _family(survey_id: str, survey: Any, instrument: Instrument, informant: str,
         sub = values[values["subgroup"].fillna("").astype(str) == p]
         band_counts[p] = {b: int((sub["band"] == b).sum()) for b in bands}
     whole_values = values["value"].astype(float).to_numpy()
-    whole = MeasureCell(len(whole_values), float(whole_values.sum()),
-                        {b: int((values["band"] == b).sum()) for b in bands})
-    cells = [MeasureCell(len(groups[p]), float(groups[p].sum()), band_counts[p]) for p in parts]
     breakdown = bool(subgroup) and parts != [NOT_GIVEN]
-    low, high = spec.range(informant or None)
-    protect_measure(whole, cells if breakdown else [], min_group_size, low, high, bands)
+    key = family_key(instrument.id, spec.id, informant)
+    whole = (len(whole_values), {b: int((values["band"] == b).sum()) for b in bands},
+             decided.get((survey_id, key, None), ""))
     family = [(None, None, whole, whole_values)]
     if breakdown:
-        family += [(subgroup.field, p, c, groups[p]) for p, c in zip(parts, cells)]
+        family += [(subgroup.field, p, (len(groups[p]), band_counts[p], decided.get((survey_id, key, p), "")),
+                    groups[p]) for p in parts]
     # a mean's t interval gives its group's sum of squares: with any group of the family hidden, the shown
     # ones' intervals would give the hidden group's spread by difference, so only the means are published
-    intervals = not any(cell.hidden for _, _, cell, _ in family)
+    intervals = not any(cell[2] for _, _, cell, _ in family)
     out = []
-    for field, sub, cell, vals in family:
-        reason = (reasons["primary"] if cell.hidden == PRIMARY else reasons["complementary"]
-                  if cell.hidden == COMPLEMENTARY else reasons["none"] if cell.n == 0 else "")
+    for field, sub, (n, counts, hidden), vals in family:
+        reason = (reasons["primary"] if hidden == PRIMARY else
+                  reasons.get("change", reasons["complementary"]) if hidden == CHANGE else
+                  reasons["complementary"] if hidden in (COMPLEMENTARY, WITHHELD) else reasons["none"] if n == 0
+                  else "")
         mean, ci_low, ci_high = mean_interval(len(vals), float(vals.sum()), float((vals * vals).sum()))
         if not intervals:
             ci_low = ci_high = math.nan
-        common = dict(survey=survey_id, section_id=None, subgroup_field=field, subgroup=sub, n=cell.n,
-                      answers=cell.n, instrument=instrument.id, informant=informant, score=spec.id,
+        common = dict(survey=survey_id, section_id=None, subgroup_field=field, subgroup=sub, n=n,
+                      answers=n, instrument=instrument.id, informant=informant, score=spec.id,
                       reason=reason)
         out.append(dict(common, measure=measure_name(instrument.id, spec.id), agree_share=math.nan, mean=mean,
                         ci_low=ci_low, ci_high=ci_high, band=None))
         for b in bands:
-            count = cell.bands.get(b, 0)
-            share = count / cell.n if cell.n else math.nan
-            lo, hi = wilson_interval(share, cell.n)
+            count = counts.get(b, 0)
+            share = count / n if n else math.nan
+            lo, hi = wilson_interval(share, n)
             out.append(dict(common, measure=measure_name(instrument.id, spec.id, b), agree_share=share,
                             mean=math.nan, ci_low=lo, ci_high=hi, band=b))
     return out

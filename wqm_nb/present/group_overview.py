@@ -26,7 +26,7 @@ from matplotlib.patches import Patch, Rectangle
 
 from ..data.benchmark_file import BenchmarkFile, load_benchmark_file
 from ..errors import SettingsError
-from ..model.group import GroupRollup, load_summaries, rollup_group, rollup_summaries
+from ..model.group import GroupRollup, load_summaries, rollup_group, rollup_summaries, summaries_overviews
 from ..model.figures import NO_RESPONSES, PROTECTS_SMALLER
 from ..model.group import NOT_ASKED, PROTECTS_SCHOOL, SELF_EVALUATION, WEIGHT_ANSWERS
 from ..model.measures import TOO_FEW_TO_COMPARE, describe_mean, headline_score, instruments_of, min_group, \
@@ -544,7 +544,8 @@ def load_group_overview(*, data: str = "", year: str = "", trust: str = "", fram
                              **({"framework": framework} if framework else {}),
                              **({"min_group_size": min_group_size} if min_group_size is not None else {}))
     benchmark_file = load_benchmark_file(Path(settings.benchmarks)) if settings.benchmarks else None
-    rollup = rollup_summaries(settings, load_summaries(settings.summaries)) if settings.summaries \
+    rollup = rollup_summaries(settings, load_summaries(settings.summaries),
+                              overviews=summaries_overviews(settings.summaries)) if settings.summaries \
         else rollup_group(settings)
     return GroupOverview(rollup, benchmark_file)
 

@@ -129,11 +129,16 @@ def mean_interval_chart(rows: pd.DataFrame, low: float, high: float, minimum: in
     ax.set_xlabel(literal(axis_label))
     ax.set_ylabel("")
     _title(ax, title)
-    alt = (f"{title}: mean and 95% interval per {per} on a {low:g} to {high:g} scale; hollow points have fewer "
+    # intervals are published only when no group of the family is hidden: say what is drawn
+    intervals = any(not bool(r.suppressed) and not is_missing(r.ci_low) for r in rows.itertuples())
+    drawn = "mean and 95% interval" if intervals else "mean"
+    alt = (f"{title}: {drawn} per {per} on a {low:g} to {high:g} scale; hollow points have fewer "
            f"than {minimum} respondents. " + "; ".join(parts) + ".")
+    caption = (f"{title}: mean and its 95% interval (Student t)." if intervals else
+               f"{title}: mean only (the intervals are not published when a group of the family is hidden: they "
+               f"would give its spread).")
     return Chart(figure_svg(fig, name, alt), alt,
-                 f"{title}: mean and its 95% interval (Student t). A hollow point has fewer than {minimum} "
-                 f"respondents: too few to compare.")
+                 f"{caption} A hollow point has fewer than {minimum} respondents: too few to compare.")
 
 
 @_themed

@@ -307,6 +307,21 @@ def keep_ready(manager: Any) -> None:
         manager.keep_ready(STATE.places.ready_target(STATE.ready))
 
 
+async def publish_for_page(handler: tornado.web.RequestHandler, school: str, year: str, framework: str) -> None:
+    """Record, here in the server (the publishing process), the releases the page of ``school`` shows: the
+    link holder's kernel reads the ledger through the link's scope and cannot record one
+    (:mod:`wqm_nb.disclosure.ledger`). The survey import form shows no figures."""
+    if not school or STATE.page == "survey-import":
+        return
+    from ..disclosure.ledger import publish_report
+
+    try:
+        await asyncio.to_thread(publish_report, STATE.store, school, year, framework)
+    except Exception as exc:  # noqa: BLE001 - the page fails on the same cause and shows its error id
+        handler.log.warning("wqm: the figures of %s %s could not be published: %s: %s", school, year or "",
+                            type(exc).__name__, exc)
+
+
 def set_wait_cookie(handler: tornado.web.RequestHandler, ticket: str) -> None:
     """The viewer's place in line, for their page's next question (httponly, ``SameSite=Strict``)."""
     handler.set_cookie(WAIT_COOKIE, ticket, path=getattr(handler, "base_url", "/") or "/", httponly=True,
@@ -343,6 +358,7 @@ class ReportHandler(_Refusing, TornadoVoilaHandler):
             self.set_status(404)
             self.set_header("Content-Type", "text/html; charset=utf-8")
             return self.finish(page("Not found", missing, "Check the link, or ask the consultant for a new one."))
+        await publish_for_page(self, school, year, framework)
         holder, limited = viewer_of(self)
         manager = self.settings["kernel_manager"]
         places = STATE.places
@@ -497,6 +513,7 @@ class PdfHandler(_Refusing, JupyterHandler):
         missing = missing_in_store(school, year)
         if missing:
             raise tornado.web.HTTPError(404, missing)
+        await publish_for_page(self, school, year, framework)
         settings = live_settings(school, year, framework)
         key = key_of(settings).digest
         pdf = self.cache.get(key) or stored_pdf(settings, key)

@@ -92,12 +92,15 @@ class RenderError(Exception):
 
 def render_page(spec: PageSpec, script: str) -> tuple[str, bytes]:
     """In the worker: the key of the report ``spec`` names and its static page (UTF-8), the key worked out
-    before the data is read. The store is read through the school's link scope."""
+    before the data is read. The releases the page shows are recorded first (the worker is the server's: it
+    publishes); the store is then read through the school's link scope."""
+    from ..disclosure.ledger import publish_report
     from ..present import load_school_report
     from ..store.scope import Scope
     from ..ui.static_page import static_report_page
 
     try:
+        publish_report(spec.data, spec.school, spec.year, spec.framework)
         key = current_key(spec)
         scope = Scope.link(spec.school, spec.year, page="report", framework=spec.framework)
         report = load_school_report(school_id=spec.school, year=spec.year, data=spec.data,

@@ -12,7 +12,9 @@ code as ``wqm survey import`` (:mod:`wqm_nb.intake.plan`):
    column, so the consultant can correct a column (an item, the subgroup, a
    comment or ignore); every change is checked again at once;
 3. a preview: respondents kept and dropped, subgroups, respondents per
-   section of the framework;
+   section of the framework, as a release of the file alone would publish
+   them (a subgroup or section below the store's threshold shows its reason,
+   not its count: a link holder may see the form);
 4. an Import button (with "replace the earlier import" / "add to it" when the
    survey already has data) that writes in one transaction, and a Save
    mapping button that offers the mapping as YAML.
@@ -83,6 +85,8 @@ class SurveyImportApp(widgets.VBox):
         self._file: tuple[bytes, str] | None = None
         self.scope = scope or Scope.consultant("survey-import")
         with Store.open(self.data, read_only=True) as store:
+            #: the store's publication threshold: the preview shows what a release of the file would
+            self.threshold = store.threshold
             scoped = store.scoped(self.scope)
             schools = scoped.schools()          # a link's holder is sent its own school only
             self.years = {s["school_id"]: [y["academic_year"] for y in scoped.school_years(s["school_id"])]
@@ -247,8 +251,8 @@ class SurveyImportApp(widgets.VBox):
 
     def _show_plan(self) -> None:
         plan = self.plan
-        lines = "".join(f"<li>{html.escape(line)}</li>" for line in plan.summary()[3:])
-        counts = plan.section_counts(self.framework)
+        lines = "".join(f"<li>{html.escape(line)}</li>" for line in plan.summary(self.threshold)[3:])
+        counts = plan.section_counts(self.framework, self.threshold)
         table = counts.to_html(index=False, na_rep="", classes="wqm-table", border=0) if len(counts) else ""
         self.preview.value = f"<h3>Preview</h3><ul>{lines}</ul>{table}"
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from wqm_nb.data import load_framework, load_mapping, load_question_bank
 from wqm_nb.store.surveys import SurveyData
 from wqm_nb.model.figures import PROTECTS_SMALLER, publish_figures, too_few
-from wqm_nb.model.suppression import COMPLEMENTARY, PRIMARY, Cell, disclosed, protect
+from wqm_nb.disclosure.families import COMPLEMENTARY, PRIMARY, Cell, disclosed, protect
 
 FW = load_framework("wqm")
 BANK = load_question_bank()
