@@ -198,3 +198,32 @@ def test_links_are_bound_to_a_year_listed_and_revoked(sample_db, tmp_path, capsy
     assert "no link '000000000000'" in capsys.readouterr().err
     assert main(["links", "--data", str(db), "--schools", "NLT01", "--rights", "read,add_school"]) == 2
     assert "unknown right(s) add_school" in capsys.readouterr().err
+
+
+def test_export_of_a_withheld_survey_exits_2_with_one_line(sample_db, tmp_path, capsys):
+    """"Responses: 6": five teachers and one leader. Whatever is hidden, the teachers' cell is at least 5 and the
+    leader's at least 1, so the leader is exactly one person: the audit cannot clear the staff survey, every
+    figure of it is withheld, and an export refuses (the report carries on with the reason)."""
+    import numpy as np
+
+    from wqm_nb.data.surveys import load_question_bank
+    from wqm_nb.model import assess_school
+    from wqm_nb.settings import ReportSettings
+    from wqm_nb.store import Store
+
+    db = shutil.copy(sample_db, tmp_path / "wqm.sqlite")
+    items = list(load_question_bank().surveys["staff"].item_ids)
+    with Store.open(db) as store:
+        store.add_school("NLT99", "Brook Primary", "primary")
+        store.start_year("NLT99", "2025-26", "wqm")
+        sy = store.school_year("NLT99", "2025-26")["school_year_id"]
+        values = np.array([[4 if (k + j) % 3 else 2 for j in range(len(items))] for k in range(6)], dtype=np.int8)
+        store.import_survey(sy, "staff", source="online", item_ids=items, file_name="staff.csv",
+                            respondents=[f"s{k}" for k in range(6)], subgroups=["teaching"] * 5 + ["leadership"],
+                            values=values)
+    assert main(["export", "NLT99", "--year", "2025-26", "--format", "csv", "--data", str(db)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Staff survey is withheld" in err and err.startswith("wqm: error: NLT99 2025-26")
+    figures = assess_school(ReportSettings(school_id="NLT99", year="2025-26", data=str(db))).current.figures
+    staff = figures.table[figures.table["survey"] == "staff"]
+    assert figures.withheld == ("staff",) and staff["suppressed"].all() and staff["n"].isna().all()

@@ -61,7 +61,16 @@ def _cmd_export(args) -> int:
 
     settings = ReportSettings(school_id=args.school, year=args.year, data=args.data, framework=args.framework,
                               min_group_size=args.min_group_size)
-    text = write_records(figure_records(assess_school(settings)), args.format, args.out)
+    assessment = assess_school(settings)
+    withheld = assessment.current.figures.withheld
+    if withheld:
+        from .errors import ReleaseWithheldError
+
+        names = ", ".join(assessment.bank.surveys[s].name for s in withheld)
+        raise ReleaseWithheldError(f"{settings.school_id} {assessment.current.year}: no export: every figure of the "
+                                   f"{names} is withheld (no way to publish them without a small group being worked "
+                                   f"out); the report shows the reason")
+    text = write_records(figure_records(assessment), args.format, args.out)
     if args.out:
         print(f"{args.out}: published figures of {settings.school_id}", file=sys.stderr)
     else:
@@ -253,10 +262,11 @@ def _cmd_school_remove(args) -> int:
 
 
 def _reason_text(reason: str, threshold: int) -> str:
-    from .disclosure.release import CHANGE, PRIMARY
-    from .model.figures import PROTECTS_CHANGE, PROTECTS_SMALLER, too_few
+    from .disclosure.release import CHANGE, PRIMARY, WITHHELD
+    from .model.figures import PROTECTS_CHANGE, PROTECTS_SMALLER, WITHHELD_SURVEY, too_few
 
-    return too_few(threshold) if reason == PRIMARY else PROTECTS_CHANGE if reason == CHANGE else PROTECTS_SMALLER
+    return too_few(threshold) if reason == PRIMARY else PROTECTS_CHANGE if reason == CHANGE else \
+        WITHHELD_SURVEY if reason == WITHHELD else PROTECTS_SMALLER
 
 
 def _cmd_publish(args) -> int:
@@ -290,6 +300,15 @@ def _cmd_publish(args) -> int:
         for (section, subgroup), reason in sorted(reasons.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
             mark = "" if before.get((section, subgroup)) == reason else "  (new)" if last is not None else ""
             print(f"  {section} {subgroup if subgroup is not None else 'whole group'}: "
+                  f"{_reason_text(reason, threshold)}{mark}")
+    for survey, reasons in release.measures.items():
+        if not reasons:
+            continue
+        before = last.measures.get(survey, {}) if last is not None else {}
+        print(f"{survey} validated measures: {len(reasons)} figure(s) hidden")
+        for (family, subgroup), reason in sorted(reasons.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+            mark = "" if before.get((family, subgroup)) == reason else "  (new)" if last is not None else ""
+            print(f"  {family} {subgroup if subgroup is not None else 'whole group'}: "
                   f"{_reason_text(reason, threshold)}{mark}")
     return 0
 

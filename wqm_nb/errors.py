@@ -54,6 +54,11 @@ class StoreError(WqmError):
     """The store refused a read or a write; nothing was written."""
 
 
+class ReleaseWithheldError(WqmError):
+    """A survey's figures could not be cleared by the disclosure audit and are withheld: an export refuses
+    rather than hand out a file of blanks (the report says which survey and why)."""
+
+
 class NotPublishedError(StoreError):
     """A page under a link's scope asked for figures whose release is not in the publication ledger yet: only
     the publishing process (the server, a command, a batch) records a release, never a link holder's kernel."""

@@ -20,8 +20,8 @@ def test_the_rule():
         resolve_threshold(7, 9, "s.sqlite")
 
 
-def export(capsys, db, *args):
-    status = main(["export", "NLT03", "--year", "2025-26", "--format", "json", "--data", str(db), *args])
+def export(capsys, db, *args, school="NLT03"):
+    status = main(["export", school, "--year", "2025-26", "--format", "json", "--data", str(db), *args])
     out, err = capsys.readouterr()
     return status, json.loads(out) if status == 0 else err
 
@@ -37,9 +37,16 @@ def test_two_thresholds_cannot_be_set_against_each_other(sample_db, tmp_path, ca
     _, at_five = export(capsys, db)
     assert main(["threshold", "7", "--data", str(db)]) == 0
     assert "threshold 5 -> 7" in capsys.readouterr().out
-    _, at_seven = export(capsys, db)                                    # the default follows the store
+    status, at_seven = export(capsys, db)                               # the default follows the store
     _, asked_five = export(capsys, db, "--min-group-size", "5")       # never lower than the store's
     assert at_seven == asked_five != at_five
+    if status == 2:             # at 7 a survey cannot be cleared: withheld, and the export refuses
+        from wqm_nb.export.figures import figure_records
+        from wqm_nb.model import assess_school
+        from wqm_nb.settings import ReportSettings
+
+        assert "is withheld" in at_seven
+        at_seven = figure_records(assess_school(ReportSettings(school_id="NLT03", year="2025-26", data=str(db))))
     assert all(r["n"] is None or r["n"] >= 7 for r in at_seven)
     assert main(["threshold", "5", "--data", str(db)]) == 2            # a lower one is refused
     assert "a lower one is refused" in capsys.readouterr().err
@@ -63,7 +70,7 @@ def test_a_csv_folder_keeps_its_threshold_beside_it(sample_dir, tmp_path, capsys
     assert main(["threshold", "6", "--data", str(folder)]) == 0
     assert (tmp_path / "trust.wqm-threshold").read_text().strip() == "6"
     assert "threshold 5 -> 6" in capsys.readouterr().out
-    status, records = export(capsys, folder)
+    status, records = export(capsys, folder, school="NLT02")
     assert status == 0 and all(r["n"] is None or r["n"] >= 6 for r in records)
     assert main(["threshold", "5", "--data", str(folder)]) == 2
 

@@ -297,3 +297,11 @@ def test_same_data_and_as_of_give_the_same_overview_on_any_day(tmp_path):
             pages.append("\n".join(f.html for f in o.sections()))
     assert pages[0] == pages[1]
     assert "as of 2026-11-30" in pages[0]
+
+
+def test_a_heatmap_cell_hidden_by_a_change_or_a_withheld_survey_never_reads_fewer_than():
+    from wqm_nb.model.figures import PROTECTS_CHANGE, PROTECTS_SMALLER, WITHHELD_SURVEY
+    from wqm_nb.present.group_overview import _cell_mark
+
+    assert {_cell_mark(n, 5) for n in (PROTECTS_SMALLER, PROTECTS_CHANGE, WITHHELD_SURVEY)} == {"†"}
+    assert _cell_mark("fewer than 5 responses", 5) == "<5"

@@ -120,6 +120,7 @@ from ..disclosure.release import CHANGE, COMPLEMENTARY, MEAN_DECIMALS, PRIMARY, 
 NO_RESPONSES = "no responses"
 PROTECTS_SMALLER = "not shown, so that a smaller group cannot be worked out"
 PROTECTS_CHANGE = "not shown, so that a change since the last publication cannot be worked out"
+WITHHELD_SURVEY = "not shown: no figure of this survey can be published without a small group being worked out"
 NOT_GIVEN = ""   # the subgroup of respondents who did not answer the subgroup question
 COLUMNS = ["survey", "survey_name", "section_id", "section", "subgroup_field", "subgroup", "measure", "n",
            "answers", "agree_share", "mean", "ci_low", "ci_high", "suppressed", "reason", "instrument", "informant",
@@ -145,6 +146,8 @@ class PublishedFigures:
     table: pd.DataFrame          # COLUMNS, whole-group and subgroup rows
     totals: pd.DataFrame         # TOTAL_COLUMNS: respondents per survey
     min_group_size: int
+    #: surveys whose every figure is withheld because the disclosure audit could not clear them
+    withheld: tuple[str, ...] = ()
 
     @cached_property
     def agreement(self) -> pd.DataFrame:
@@ -346,7 +349,8 @@ def publish_figures(data: SurveyData, bank: QuestionBank, mapping: SurveyMapping
             for row in family:
                 hidden = release.reason(survey_id, framework.id, sec, row["subgroup"])
                 row["reason"] = (too_few(min_group_size) if hidden == PRIMARY else
-                                 PROTECTS_SMALLER if hidden in (COMPLEMENTARY, WITHHELD) else
+                                 WITHHELD_SURVEY if hidden == WITHHELD else
+                                 PROTECTS_SMALLER if hidden == COMPLEMENTARY else
                                  PROTECTS_CHANGE if hidden == CHANGE else
                                  NO_RESPONSES if row["n"] == 0 else "")
             rows += family
@@ -379,7 +383,10 @@ def publish_figures(data: SurveyData, bank: QuestionBank, mapping: SurveyMapping
                            else ""))
     totals_frame = pd.DataFrame(totals, columns=TOTAL_COLUMNS)
     totals_frame["n"] = totals_frame["n"].astype("Int64").mask(totals_frame["suppressed"])
-    return PublishedFigures(table=table[COLUMNS], totals=totals_frame, min_group_size=min_group_size)
+    withheld = tuple(s for s, v in release.reasons.items() if v and set(v.values()) == {WITHHELD}
+                     and mapping.is_mapped(s))
+    return PublishedFigures(table=table[COLUMNS], totals=totals_frame, min_group_size=min_group_size,
+                            withheld=withheld)
 
 
 #: The columns only a measure's rows fill (None on the question bank's rows).
@@ -391,7 +398,7 @@ def _measure_table(data: SurveyData, bank: QuestionBank, min_group_size: int, re
     hidden as the school year's ``release`` decided."""
     rows = measure_rows(data.score_rows(), bank, min_group_size,
                         {"primary": too_few(min_group_size), "complementary": PROTECTS_SMALLER, "none": NO_RESPONSES,
-                         "change": PROTECTS_CHANGE}, release.measure_reasons())
+                         "change": PROTECTS_CHANGE, "withheld": WITHHELD_SURVEY}, release.measure_reasons())
     if not rows:
         return pd.DataFrame(columns=COLUMNS)
     table = pd.DataFrame(rows)

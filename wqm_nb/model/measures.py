@@ -271,7 +271,8 @@ def _family(survey_id: str, survey: Any, instrument: Instrument, informant: str,
     for field, sub, (n, counts, hidden), vals in family:
         reason = (reasons["primary"] if hidden == PRIMARY else
                   reasons.get("change", reasons["complementary"]) if hidden == CHANGE else
-                  reasons["complementary"] if hidden in (COMPLEMENTARY, WITHHELD) else reasons["none"] if n == 0
+                  reasons.get("withheld", reasons["complementary"]) if hidden == WITHHELD else
+                  reasons["complementary"] if hidden == COMPLEMENTARY else reasons["none"] if n == 0
                   else "")
         mean, ci_low, ci_high = mean_interval(len(vals), float(vals.sum()), float((vals * vals).sum()))
         if not intervals:

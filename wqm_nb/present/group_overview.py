@@ -27,7 +27,7 @@ from matplotlib.patches import Patch, Rectangle
 from ..data.benchmark_file import BenchmarkFile, load_benchmark_file
 from ..errors import SettingsError
 from ..model.group import GroupRollup, load_summaries, rollup_group, rollup_summaries, summaries_overviews
-from ..model.figures import NO_RESPONSES, PROTECTS_SMALLER
+from ..model.figures import NO_RESPONSES, PROTECTS_CHANGE, PROTECTS_SMALLER, WITHHELD_SURVEY
 from ..model.group import NOT_ASKED, PROTECTS_SCHOOL, SELF_EVALUATION, WEIGHT_ANSWERS
 from ..model.measures import TOO_FEW_TO_COMPARE, describe_mean, headline_score, instruments_of, min_group, \
     minimum_words
@@ -46,7 +46,7 @@ def _cell_mark(note: str, min_group_size: int) -> str:
         return "–"
     if note == NO_RESPONSES:
         return "0"
-    if note == PROTECTS_SMALLER:
+    if note in (PROTECTS_SMALLER, PROTECTS_CHANGE, WITHHELD_SURVEY):
         return "†"
     return f"<{min_group_size}"
 
@@ -54,7 +54,7 @@ def _cell_mark(note: str, min_group_size: int) -> str:
 def heatmap_key(min_group_size: int) -> str:
     """The key to the marks of :func:`suppressed_heatmap`."""
     return (f"<{min_group_size}: fewer than {min_group_size} responses, not shown; †: not shown, so that a smaller "
-            f"group cannot be worked out; 0: no responses; –: not asked.")
+            f"group (or a change since the last publication) cannot be worked out; 0: no responses; –: not asked.")
 
 
 @_themed
