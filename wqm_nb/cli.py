@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from .errors import SettingsError, WqmError
-from .settings import (DEFAULT_BATCH_DIR, DEFAULT_FRAMEWORK, DEFAULT_MIN_GROUP_SIZE, DEFAULT_REPORT_DIR,
+from .settings import (DEFAULT_BATCH_DIR, DEFAULT_FRAMEWORK, DEFAULT_MIN_GROUP_SIZE, DEFAULT_REPORT_DIR, PHASES,
                        ReportSettings)
 
 
@@ -879,7 +879,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = school_sub.add_parser("add", help="add a school to a store (no CSV needed)")
     p.add_argument("school", help="school id, e.g. NLT09")
     p.add_argument("--name", required=True)
-    p.add_argument("--phase", required=True, choices=("primary", "secondary", "all-through", "special"))
+    p.add_argument("--phase", required=True, choices=PHASES)
     p.add_argument("--trust", default="")
     p.add_argument("--local-authority", default="")
     p.add_argument("--pupils", type=int, default=None, help="number on roll")

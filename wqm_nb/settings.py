@@ -24,6 +24,8 @@ from .errors import SettingsError
 
 DEFAULT_FRAMEWORK = "wqm"
 DEFAULT_MIN_GROUP_SIZE = 5
+#: a school's phase, as the store, the benchmark file and the command line take it
+PHASES = ("primary", "secondary", "all-through", "special")
 #: the smallest threshold accepted: "fewer than 2 responses" would say exactly one person (issue 22)
 MIN_GROUP_SIZE_FLOOR = 3
 DEFAULT_REPORT_DIR = "reports"

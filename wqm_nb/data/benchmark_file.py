@@ -47,14 +47,13 @@ from typing import Any
 from ..errors import DataFileError
 from ..spreadsheet import NotText, decode_text, restore
 from .frameworks import available_frameworks, load_framework
+from ..settings import PHASES  # the phases a benchmark file may name (as ``schools.phase``)
 from .schema import Reader, join, read_yaml
 from .surveys import MEASURE_AGREEMENT, MEASURE_RATING, QuestionBank, load_question_bank
 
 #: the survey id of self-evaluation figures, and their measure
 SELF_EVALUATION = "self_evaluation"
 MEASURE_MEAN_RATING = "mean_rating"
-#: the phases a benchmark file may name (as ``schools.phase``)
-PHASES = ("primary", "secondary", "all-through", "special")
 _YEAR = re.compile(r"^\d{4}(-\d{2})?$")
 _TOP_FIELDS = ("source", "year", "framework", "phase", "illustrative", "figures")
 _FIGURE_FIELDS = ("survey", "section", "measure", "value", "q1", "q3")

@@ -39,7 +39,7 @@ compares (``min_group``, with ``min_group_source``: SWEMWBS 30, Warwick
 Medical School). :func:`compare_means` calls a change between two published
 means (two years of one group, or two schools) only when both groups have at
 least that many respondents and their 95% intervals do not overlap (the
-trend rules' idea, :func:`wqm_nb.model.trends.intervals_overlap`); below the
+trend rules' idea, :func:`wqm_nb.model.stats.intervals_overlap`); below the
 minimum it is :data:`TOO_FEW_TO_COMPARE`, stating the minimum and its source.
 Whether a higher score is better is :func:`higher_is_better` (SDQ difficulty
 and impact scores: lower is better).
@@ -54,7 +54,7 @@ import pandas as pd
 
 from ..data import QuestionBank
 from ..data.instruments import Instrument, ScoreSpec, load_instrument
-from .stats import is_missing, wilson_interval
+from .stats import intervals_overlap, is_missing, wilson_interval
 from ..disclosure.measures import family_key, measure_families, protect_measures
 from ..disclosure.release import CHANGE, COMPLEMENTARY, PRIMARY, WITHHELD
 
@@ -70,7 +70,6 @@ CALLED = (IMPROVED, DECLINED)
 #: scores where a lower value is the better one (SDQ difficulties and impact), when the instrument does not say
 LOWER_IS_BETTER = {("sdq", s) for s in ("emotional", "conduct", "hyperactivity", "peer", "total_difficulties",
                                           "externalising", "internalising", "impact")}
-_EPSILON = 1e-9
 
 
 # --------------------------------------------------------------------------
@@ -319,7 +318,6 @@ def compare_means(before: Mapping | None, after: Mapping | None, instrument: Ins
     minimum for comparison and the 95% intervals do not overlap: :data:`IMPROVED` / :data:`DECLINED`
     (``after`` against ``before``, by :func:`higher_is_better`).
     """
-    from .trends import intervals_overlap
 
     if after is None or before is None:
         missing = after_name if after is None else before_name

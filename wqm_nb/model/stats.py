@@ -29,6 +29,15 @@ def wilson_interval(share: float, n: int, z: float = Z_95) -> tuple[float, float
     return low, high
 
 
+#: slack for comparing computed figures (a touching interval, a change exactly at a minimum)
+EPSILON = 1e-9
+
+
+def intervals_overlap(a_low: float, a_high: float, b_low: float, b_high: float) -> bool:
+    """Whether two intervals share at least one point (touching intervals overlap)."""
+    return a_low <= b_high + EPSILON and b_low <= a_high + EPSILON
+
+
 def is_missing(value: object) -> bool:
     """Whether a figure is missing: None, ``pd.NA`` or NaN (anything else, text included, is a value)."""
     if value is None or type(value).__name__ == "NAType":

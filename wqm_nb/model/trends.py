@@ -46,7 +46,7 @@ from ..data import Framework, QuestionBank
 from ..data.decision_rules import TrendRules
 from ..data.surveys import MEASURE_RATING
 from .figures import NO_RESPONSES, NOT_GIVEN
-from .stats import is_missing
+from .stats import EPSILON, intervals_overlap, is_missing
 from .year import YearResult
 
 IMPROVED = "improved"
@@ -72,14 +72,9 @@ RATING_COLUMNS = ["year", "principle_id", "principle", "mean_rating", "rated", "
 CHANGE_COLUMNS = ["kind", "section_id", "section", "survey", "survey_name", "subgroup_field", "subgroup", "measure",
                   "previous_year", "year", "before", "after", "before_low", "before_high", "after_low", "after_high",
                   "n_before", "n_after", "change", "position_change", "verdict", "note"]
-_EPSILON = 1e-9
 _COUNT_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine",
                 10: "ten"}
 
-
-def intervals_overlap(a_low: float, a_high: float, b_low: float, b_high: float) -> bool:
-    """Whether two intervals share at least one point (touching intervals overlap)."""
-    return a_low <= b_high + _EPSILON and b_low <= a_high + _EPSILON
 
 
 def compare_shares(before: Mapping | None, after: Mapping | None, min_respondents: int,
@@ -118,7 +113,7 @@ def compare_ratings(before: float | None, after: float | None, min_change: float
         missing = [when for value, when in ((before, previous_year), (after, year)) if is_missing(value)]
         return NOT_RATED, f"not rated in {' or '.join(missing)}"
     change = float(after) - float(before)
-    if abs(change) + _EPSILON < min_change:
+    if abs(change) + EPSILON < min_change:
         return NO_CLEAR_CHANGE, (f"moved less than {min_change:g}, the smallest change of a self-evaluation called a "
                                  f"change (it has no sampling interval)")
     return (IMPROVED if change > 0 else DECLINED), f"moved by at least {min_change:g}"

@@ -8,13 +8,14 @@ presentation layer needs no IPython import.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Iterable, Sequence
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
+
+from ..model.stats import is_missing  # one meaning of a missing figure, re-exported for the fragments
 
 
 @dataclass(frozen=True)
@@ -44,15 +45,6 @@ def pct(value: Any) -> str:
 def num(value: Any, digits: int = 1) -> str:
     """A number with ``digits`` decimals; '' when missing."""
     return "" if is_missing(value) else f"{value:.{digits}f}"
-
-
-def is_missing(value: Any) -> bool:
-    if value is None:
-        return True
-    try:
-        return math.isnan(value)
-    except TypeError:
-        return str(value) in ("<NA>", "nan")
 
 
 @lru_cache(maxsize=None)

@@ -72,8 +72,8 @@ Version history (each step is a function in :mod:`wqm_nb.store.migrations`):
 from __future__ import annotations
 
 from ..data.frameworks import SORTINGS as SORTING_LABELS
+from ..settings import PHASES
 
-PHASES = ("primary", "secondary", "all-through", "special")
 SCHEMA_VERSION = 7
 APPLICATION_ID = 0x77716D31  # "wqm1": marks an SQLite file as a wqm store
 
