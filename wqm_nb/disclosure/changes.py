@@ -13,8 +13,8 @@ appear in the same publications form one *atom*, whose answers are unknowns of t
 :func:`protect_release` protects a survey's new release with that model: the new release's hidden cells,
 every earlier release's hidden cells and, when the data changed by fewer than the threshold's respondents,
 the change itself (added or removed members, per section) must stay open. A hidden cell worked out is
-covered as in a first publication (:func:`~wqm_nb.disclosure.release.protect_jointly`); a change worked out
-withholds the survey with the reason :data:`~wqm_nb.disclosure.release.CHANGE` ("not shown, so that a change
+covered as in a first publication (:func:`~wqm_nb.disclosure.protect.protect_jointly`); a change worked out
+withholds the survey with the reason :data:`~wqm_nb.disclosure.protect.CHANGE` ("not shown, so that a change
 since the last publication cannot be worked out") until the change is large enough.
 """
 from __future__ import annotations
@@ -27,6 +27,7 @@ import numpy as np
 
 from ..store.surveys import SurveyBlock, SurveyData
 from .audit import audit
+from .protect import CHANGE, Counts, _published, protect_jointly, responses_line, true_cells, withheld
 from .tables import PROTECTS, TOO_FEW, UNSAID, Publication, PublishedCell, SurveyLayout, cell_name, joint_model
 
 
@@ -104,10 +105,8 @@ def protect_release(layout: SurveyLayout, data: SurveyData, threshold: int, tota
                     history: list[SurveyPublication], cells: dict | None = None) -> tuple[dict, dict[str, int]]:
     """Which cells of one survey's new release are hidden, and why, audited with every earlier publication
     of the school year (see the module notes); and the release's members. Without earlier publications, the
-    same as :func:`~wqm_nb.disclosure.release.protect_jointly`. ``cells``: the survey's
-    :func:`~wqm_nb.disclosure.release.true_cells`, when already counted."""
-    from .release import CHANGE, Counts, _published, protect_jointly, responses_line, true_cells, withheld
-
+    same as :func:`~wqm_nb.disclosure.protect.protect_jointly`. ``cells``: the survey's
+    :func:`~wqm_nb.disclosure.protect.true_cells`, when already counted."""
     cells = cells if cells is not None else true_cells(data, layout)
     keys = member_keys(data, layout.survey)
     rows, batches, weights = keys

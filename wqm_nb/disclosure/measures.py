@@ -15,7 +15,7 @@ no group of its family is hidden.
    respondents, its sum of scores and each band's count must not be a single value, and no band may be
    forced to hold the whole group; while anything is, the next smallest subgroup is hidden, and with none
    left the family is withheld;
-4. a survey withheld by its release (:data:`~.release.WITHHELD`, :data:`~.release.CHANGE`) has every
+4. a survey withheld by its release (:data:`~.protect.WITHHELD`, :data:`~.protect.CHANGE`) has every
    family withheld with the same reason: a withheld survey says nothing of any group.
 
 The outsider's model (:func:`measure_model`): per family and group, unknowns ``n``, sum ``s`` and band counts
@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from .audit import INF, AuditModel, Expr, audit, expr, minus
+from .protect import CHANGE, COMPLEMENTARY, MEAN_DECIMALS, PRIMARY, SHARE_DECIMALS, WITHHELD
 from .tables import NONE, PROTECTS, TOO_FEW, UNSAID, printed_interval
 
 #: the subgroup of respondents who did not answer the subgroup question
@@ -124,8 +125,6 @@ class PublishedMeasure:
 
 def published_measures(families: dict, reasons: dict[MeasureKey, str]) -> list[PublishedMeasure]:
     """What the outsider reads of every family, given which cells are hidden and why."""
-    from .release import CHANGE, COMPLEMENTARY, MEAN_DECIMALS, PRIMARY, SHARE_DECIMALS, WITHHELD
-
     out = []
     for family, cells in families.values():
         for (key, g), c in cells.items():
@@ -233,8 +232,6 @@ def protect_measures(families: dict, threshold: int, survey_hidden: frozenset[st
     """Which measure cells of one survey are hidden, and why (see the module notes): ``{cell: reason}``.
     ``survey_hidden``: the subgroups the survey's release hides; ``survey_withheld``: its reason when the
     release withholds the whole survey."""
-    from .release import COMPLEMENTARY, PRIMARY, WITHHELD
-
     if survey_withheld:
         return {cell: survey_withheld for _, cells in families.values() for cell in cells}
     reasons: dict[MeasureKey, str] = {}
