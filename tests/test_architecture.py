@@ -163,3 +163,58 @@ def test_only_the_allowed_modules_read_the_clock():
     # the allow-list names only modules that still read it, so it cannot grow stale
     assert set(CLOCK_ALLOWED) <= set(readers), f"allowed but no longer reading the clock: " \
                                                f"{set(CLOCK_ALLOWED) - set(readers)}"
+
+
+def _runtime_imports(path: Path) -> set[str]:
+    """The wqm_nb modules ``path`` imports when it runs (at the top or inside functions; not the names imported
+    under ``if TYPE_CHECKING:`` for annotations), each resolved to a module file: ``from .store import Store``
+    is the module ``.store`` when there is one, ``from ..data import load_framework`` the package ``data``."""
+    name = module_name(path)
+    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+    known = {module_name(p) for p in modules()}
+    tree = ast.parse(path.read_text())
+    typing_only = {id(n) for node in ast.walk(tree) if isinstance(node, ast.If)
+                   and getattr(node.test, "id", getattr(node.test, "attr", "")) == "TYPE_CHECKING"
+                   for n in ast.walk(node)}
+    found = set()
+    for node in ast.walk(tree):
+        if id(node) in typing_only or not isinstance(node, (ast.Import, ast.ImportFrom)):
+            continue
+        if isinstance(node, ast.Import):
+            targets = [a.name for a in node.names]
+        else:
+            base = package.split(".")[:len(package.split(".")) - node.level + 1] if node.level else []
+            target = ".".join(base + ([node.module] if node.module else []))
+            targets = [f"{target}.{a.name}" if f"{target}.{a.name}" in known else target for a in node.names]
+        for target in targets:
+            while target and target not in known:
+                target = target.rsplit(".", 1)[0] if "." in target else ""
+            if target.startswith("wqm_nb") and target != name:
+                found.add(target)
+    return found
+
+
+def test_no_import_circle_function_level_imports_included():
+    """No module reaches itself through what it imports at run time. A package's ``__init__`` only gathers
+    its modules' names for others, so an edge into a package from inside it is not followed."""
+    graph = {}
+    for path in modules():
+        name = module_name(path)
+        graph[name] = {t for t in _runtime_imports(path)
+                       if not (t != "wqm_nb" and (PACKAGE.parent / t.replace(".", "/") / "__init__.py").exists()
+                               and name.startswith(t + "."))}
+    circles, state = [], {}
+
+    def visit(node: str, trail: list[str]) -> None:
+        state[node] = "open"
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == "open":
+                circles.append(trail[trail.index(nxt):] + [nxt] if nxt in trail else [node, nxt])
+            elif nxt not in state:
+                visit(nxt, trail + [nxt])
+        state[node] = "done"
+
+    for start in sorted(graph):
+        if start not in state:
+            visit(start, [start])
+    assert circles == [], "import circles: " + "; ".join(" -> ".join(c) for c in circles)

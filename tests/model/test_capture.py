@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wqm_nb.data import load_framework, load_mapping, load_question_bank
-from wqm_nb.model.assessment import year_result
+from wqm_nb.model.year import year_result
 from wqm_nb.model.awards import readiness
 from wqm_nb.model.capture import AWARD_RECORD, capture_progress, current_year_result
 from wqm_nb.model.figures import COLUMNS, TOTAL_COLUMNS, PublishedFigures

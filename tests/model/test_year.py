@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from wqm_nb.data import load_framework, load_mapping, load_question_bank
-from wqm_nb.model.assessment import year_result
+from wqm_nb.model.year import year_result
 from wqm_nb.store.surveys import SurveyData
 from wqm_nb.model.figures import publish_figures
 from wqm_nb.model.sef import sef_elements, sef_principles

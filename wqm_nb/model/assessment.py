@@ -14,17 +14,14 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..data import Framework, QuestionBank, SurveyMapping, load_framework, load_mapping, load_question_bank
-from ..disclosure.ledger import Ledger, published_release
 from ..disclosure.threshold import resolve_threshold
 from ..settings import ReportSettings
 from ..store import Scope, Store
 from .awards import Readiness, readiness
 from .benchmarks import school_benchmarks
 from .evidence import year_evidence
-from .figures import publish_figures, survey_totals
 from .judgements import strengths_and_areas
-from .sef import sef_elements, sef_principles
-from .year import YearResult
+from .year import YearResult, year_result  # noqa: F401 (year_result: still importable from here)
 
 
 @dataclass(frozen=True)
@@ -59,29 +56,6 @@ class SchoolAssessment:
     @property
     def min_group_size(self) -> int:
         return self.settings.min_group_size
-
-
-def year_result(store: Store, school_year: dict, framework: Framework, bank: QuestionBank,
-                mapping: SurveyMapping, min_group_size: int) -> YearResult:
-    """Compute one school year against one framework."""
-    cycle = store.cycle(school_year["school_id"], school_year["academic_year"], framework.id)
-    cycle_id = cycle["cycle_id"] if cycle else None
-    ratings = store.current_ratings(cycle_id) if cycle_id else pd.DataFrame(columns=["element_id", "rating",
-                                                                                      "evidence", "sorting"])
-    elements = sef_elements(framework, ratings)
-    survey_data = store.survey_data(school_year["school_year_id"], bank)
-    release, _ = published_release(Ledger.of(store), school_year["school_id"], school_year["academic_year"],
-                                   survey_data, bank, min_group_size, survey_totals(survey_data, bank), framework,
-                                   mapping)
-    return YearResult(
-        year=school_year["academic_year"], school_year_id=school_year["school_year_id"], cycle_id=cycle_id,
-        elements=elements, principles=sef_principles(framework, elements),
-        figures=publish_figures(survey_data, bank, mapping, framework, min_group_size, release),
-        notes=store.notes(cycle_id) if cycle_id else pd.DataFrame(columns=["principle_id", "author", "note",
-                                                                           "created_at"]),
-        reflections=store.reflections(cycle_id) if cycle_id else {},
-        targets=tuple(store.targets(cycle_id)) if cycle_id else (),
-    )
 
 
 def assess_store(store: Store, settings: ReportSettings, framework: Framework | None = None) -> SchoolAssessment:

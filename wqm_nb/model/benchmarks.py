@@ -51,7 +51,7 @@ from ..data.surveys import MEASURE_AGREEMENT, MEASURE_RATING
 from ..settings import DEFAULT_MIN_GROUP_SIZE
 from ..store import Store
 from ..store.school_records import BENCHMARK_COLUMNS
-from .year import YearResult
+from .year import YearResult, year_result
 
 MEASURES = (MEASURE_AGREEMENT, MEASURE_RATING, MEASURE_MEAN_RATING)
 
@@ -115,7 +115,6 @@ def compute_benchmarks(store: Store, year: str, framework: Framework | str,
                        min_group_size: int = DEFAULT_MIN_GROUP_SIZE, phase: str | None = None) -> dict[str, list[dict]]:
     """Benchmark rows of every school with data in ``year`` (of ``phase`` only, when given), computed
     from the store without writing to it."""
-    from .assessment import year_result   # assessment reads benchmarks: import here, not at the top
 
     fw = _framework(framework)[0]
     bank = load_question_bank()

@@ -706,7 +706,10 @@ def published_overview(rollup: GroupRollup) -> GroupRollup:
 
     from ..disclosure.ledger import Ledger, ledger_path
 
-    data = rollup.settings.data_path
+    try:
+        data = rollup.settings.data_path
+    except SettingsError:               # summaries without their data (nothing to record beside)
+        return rollup
     if data.is_file():                  # a store: its ledger is beside what it stands for (a CSV folder it came from)
         with Store.open(data, read_only=True) as store:
             ledger = Ledger.of(store)

@@ -1,4 +1,5 @@
-"""One school year seen through one framework: the :class:`YearResult`."""
+"""One school year seen through one framework: the :class:`YearResult`, and :func:`year_result`, which reads
+it from a store (its survey figures a view of the school year's published release)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -6,7 +7,11 @@ from functools import cached_property
 
 import pandas as pd
 
-from .figures import PublishedFigures
+from ..data import Framework, QuestionBank, SurveyMapping
+from ..disclosure.ledger import Ledger, published_release
+from ..store import Store
+from .figures import PublishedFigures, publish_figures, survey_totals
+from .sef import sef_elements, sef_principles
 
 
 @dataclass(frozen=True)
@@ -37,3 +42,26 @@ class YearResult:
     def has_self_evaluation(self) -> bool:
         """Whether any element is rated this year."""
         return bool(self.elements["rating"].notna().any())
+
+
+def year_result(store: Store, school_year: dict, framework: Framework, bank: QuestionBank,
+                mapping: SurveyMapping, min_group_size: int) -> YearResult:
+    """Compute one school year against one framework."""
+    cycle = store.cycle(school_year["school_id"], school_year["academic_year"], framework.id)
+    cycle_id = cycle["cycle_id"] if cycle else None
+    ratings = store.current_ratings(cycle_id) if cycle_id else pd.DataFrame(columns=["element_id", "rating",
+                                                                                      "evidence", "sorting"])
+    elements = sef_elements(framework, ratings)
+    survey_data = store.survey_data(school_year["school_year_id"], bank)
+    release, _ = published_release(Ledger.of(store), school_year["school_id"], school_year["academic_year"],
+                                   survey_data, bank, min_group_size, survey_totals(survey_data, bank), framework,
+                                   mapping)
+    return YearResult(
+        year=school_year["academic_year"], school_year_id=school_year["school_year_id"], cycle_id=cycle_id,
+        elements=elements, principles=sef_principles(framework, elements),
+        figures=publish_figures(survey_data, bank, mapping, framework, min_group_size, release),
+        notes=store.notes(cycle_id) if cycle_id else pd.DataFrame(columns=["principle_id", "author", "note",
+                                                                           "created_at"]),
+        reflections=store.reflections(cycle_id) if cycle_id else {},
+        targets=tuple(store.targets(cycle_id)) if cycle_id else (),
+    )

@@ -79,9 +79,16 @@ class PageSpec:
 
 
 def current_key(spec: PageSpec) -> str:
-    """The key of the report ``spec`` names, from the store now (opens it: call it in a thread)."""
+    """The key of the report ``spec`` names, from the store now (opens it: call it in a thread). The releases
+    the page shows are recorded first (this is the server: it publishes), so the key names them, as the
+    worker's page does."""
+    from ..disclosure.ledger import publish_report
     from ..export.report_key import key_of
 
+    try:
+        publish_report(spec.data, spec.school, spec.year, spec.framework)
+    except Exception:  # noqa: BLE001 - the page's own render fails on the same cause, with its error id
+        pass
     return key_of(spec.settings()).digest
 
 
@@ -94,13 +101,11 @@ def render_page(spec: PageSpec, script: str) -> tuple[str, bytes]:
     """In the worker: the key of the report ``spec`` names and its static page (UTF-8), the key worked out
     before the data is read. The releases the page shows are recorded first (the worker is the server's: it
     publishes); the store is then read through the school's link scope."""
-    from ..disclosure.ledger import publish_report
     from ..present import load_school_report
     from ..store.scope import Scope
     from ..ui.static_page import static_report_page
 
     try:
-        publish_report(spec.data, spec.school, spec.year, spec.framework)
         key = current_key(spec)
         scope = Scope.link(spec.school, spec.year, page="report", framework=spec.framework)
         report = load_school_report(school_id=spec.school, year=spec.year, data=spec.data,

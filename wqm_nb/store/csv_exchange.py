@@ -71,7 +71,7 @@ from ..settings import check_academic_year
 from ..spreadsheet import NotText, decode_text, restore
 from .cycle_records import check_rating, check_review_date
 from .schema import AWARD_OUTCOMES, TARGET_STATUSES
-from .store import Store, new_store_file
+from .store import Store, folder_threshold, new_store_file, register_folder_opener
 
 #: Every file of the format (but the survey files) and its columns, in the order ``wqm sample`` writes them.
 CSV_FILES = {
@@ -511,8 +511,6 @@ def build_database(source: str | Path, target: str | Path, scratch: bool = False
     is). The store takes the folder's threshold
     (:func:`~wqm_nb.store.store.folder_threshold`) when one was set.
     """
-    from .store import folder_threshold
-
     with new_store_file(target) as store:
         import_csv_dir(store, source)
         threshold = folder_threshold(source)
@@ -527,5 +525,24 @@ def build_database(source: str | Path, target: str | Path, scratch: bool = False
     return Path(target)
 
 
-__all__ = ["CSV_FILES", "INFORMANT", "SURVEY_CSV", "build_database", "import_csv_dir", "measure_columns", "read_rows",
+
+def open_folder(location: Path, read_only: bool = False) -> Store:
+    """A CSV folder loaded into a scratch store in memory (what :meth:`Store.open` gives for a folder): it
+    takes the folder's threshold, publishes for the folder (its ledger is beside it) and, ``read_only``,
+    refuses writes."""
+    store = Store(":memory:")
+    import_csv_dir(store, location)
+    threshold = folder_threshold(location)
+    if threshold is not None:
+        store.set_threshold(threshold)
+    store._origin = str(location.resolve())       # it publishes for the folder
+    if read_only:
+        store.read_only = True
+        store.conn.execute("PRAGMA query_only = ON")
+    return store
+
+
+register_folder_opener(open_folder)
+
+__all__ = ["CSV_FILES", "INFORMANT", "SURVEY_CSV", "build_database", "import_csv_dir", "measure_columns", "open_folder", "read_rows",
            "row_scores"]

@@ -428,22 +428,13 @@ class Store(CycleRecords, SchoolRecords):
         """Open a store file, or load a folder of CSV files into memory.
 
         ``read_only`` opens a file with ``mode=ro`` (see :class:`Store`); a
-        folder is loaded into a scratch store that then refuses writes.
+        folder is loaded into a scratch store that then refuses writes
+        (:func:`~wqm_nb.store.csv_exchange.open_folder`, which the CSV format's
+        module registers: it imports this one, not the other way round).
         """
-        from .csv_exchange import import_csv_dir
-
         location = Path(location)
         if location.is_dir():
-            store = cls(":memory:")
-            import_csv_dir(store, location)
-            threshold = folder_threshold(location)
-            if threshold is not None:
-                store.set_threshold(threshold)
-            store._origin = str(location.resolve())       # it publishes for the folder
-            if read_only:
-                store.read_only = True
-                store.conn.execute("PRAGMA query_only = ON")
-            return store
+            return _FOLDER_OPENER[0](location, read_only)
         if not location.exists():
             raise StoreError(f"no data at {location} (expected a store file or a CSV folder)")
         return cls(location, read_only=read_only, timeout=timeout)
@@ -834,6 +825,16 @@ class Store(CycleRecords, SchoolRecords):
             "USING (import_id) WHERE i.school_year_id = ? AND i.replaced_by IS NULL", (school_year_id,),
             **{"i.survey": survey})
         return self._rows(sql + " ORDER BY c.flags = '', i.survey, c.comment_id", params)
+
+
+#: how a CSV folder is opened as a store: :func:`register_folder_opener` (the CSV format's module, which the
+#: package imports first) sets it
+_FOLDER_OPENER: list[Callable[[Path, bool], "Store"]] = []
+
+
+def register_folder_opener(opener: Callable[[Path, bool], "Store"]) -> None:
+    """Set how :meth:`Store.open` opens a CSV folder (``opener(folder, read_only)``)."""
+    _FOLDER_OPENER[:] = [opener]
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,7 @@ import ipywidgets as widgets
 from ..data import Framework, load_framework, load_mapping, load_question_bank
 from ..data.frameworks import SORTINGS
 from ..errors import WqmError
-from ..model.assessment import year_result
+from ..model.year import year_result
 from ..model.capture import CaptureProgress, capture_progress
 from ..settings import DEFAULT_FRAMEWORK, DEFAULT_MIN_GROUP_SIZE, check_academic_year, data_location
 from ..store import PHASES, Scope, Store
