@@ -292,24 +292,17 @@ def _cmd_publish(args) -> int:
              "a new release; dry run: nothing was recorded" if args.dry_run else "a new release, recorded")
     print(f"{args.school} {year}: {state} (threshold {threshold}; {len(earlier)} release(s) of the school year "
           f"recorded before)")
-    for survey, reasons in release.reasons.items():
-        if not reasons:
-            continue
-        before = last.reasons.get(survey, {}) if last is not None else {}
-        print(f"{survey}: {len(reasons)} figure(s) hidden")
-        for (section, subgroup), reason in sorted(reasons.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
-            mark = "" if before.get((section, subgroup)) == reason else "  (new)" if last is not None else ""
-            print(f"  {section} {subgroup if subgroup is not None else 'whole group'}: "
-                  f"{_reason_text(reason, threshold)}{mark}")
-    for survey, reasons in release.measures.items():
-        if not reasons:
-            continue
-        before = last.measures.get(survey, {}) if last is not None else {}
-        print(f"{survey} validated measures: {len(reasons)} figure(s) hidden")
-        for (family, subgroup), reason in sorted(reasons.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
-            mark = "" if before.get((family, subgroup)) == reason else "  (new)" if last is not None else ""
-            print(f"  {family} {subgroup if subgroup is not None else 'whole group'}: "
-                  f"{_reason_text(reason, threshold)}{mark}")
+    for label, decided, earlier_decided in (("", release.reasons, last.reasons if last else None),
+                                            (" validated measures", release.measures, last.measures if last else None)):
+        for survey, reasons in decided.items():
+            if not reasons:
+                continue
+            before = earlier_decided.get(survey, {}) if earlier_decided is not None else {}
+            print(f"{survey}{label}: {len(reasons)} figure(s) hidden")
+            for (where, subgroup), reason in sorted(reasons.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+                mark = "" if before.get((where, subgroup)) == reason else "  (new)" if last is not None else ""
+                print(f"  {where} {subgroup if subgroup is not None else 'whole group'}: "
+                      f"{_reason_text(reason, threshold)}{mark}")
     return 0
 
 
