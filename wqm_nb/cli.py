@@ -34,12 +34,14 @@ def _cmd_report(args) -> int:
 
 
 def _cmd_batch(args) -> int:
-    from .batch import run_batch
+    from .batch import BatchRun, run_batch
+    from .settings import GroupSettings
 
-    batch = run_batch(args.data, args.out, year=args.year, trust=args.trust, schools=args.schools,
-                      workers=args.workers, executor=args.executor, pdf=not args.no_pdf,
-                      min_group_size=args.min_group_size, progress=not args.no_progress, framework=args.framework,
-                      benchmarks=args.benchmarks, scheduler=args.scheduler, as_of=args.as_of)
+    settings = GroupSettings(year=args.year, data=str(args.data or ""), trust=args.trust, framework=args.framework,
+                             min_group_size=args.min_group_size, output=str(args.out), benchmarks=args.benchmarks or "",
+                             as_of=args.as_of or "")
+    batch = run_batch(settings, BatchRun(tuple(args.schools) if args.schools else None, args.workers, args.executor,
+                                         args.scheduler, not args.no_pdf, not args.no_progress))
     for r in batch.results:
         status = f"ok  {r.seconds:5.1f}s" if r.ok else "FAILED"
         if r.retries:

@@ -6,13 +6,22 @@ from pathlib import Path
 
 import pytest
 
-from wqm_nb.batch import run_batch
 from wqm_nb.batch.executors import DaskExecutor, ProcessExecutor, SerialExecutor, make_executor
 from wqm_nb.batch.jobs import SchoolJob, Shipment, ShippedFile
 from wqm_nb.errors import WqmError
 from wqm_nb.model.group import summaries_from_json
 from wqm_nb.settings import ReportSettings
 from wqm_nb.store import extract_schools
+
+
+def batch(data, out, *, schools=None, workers=0, executor="process", scheduler="", pdf=True, progress=True,
+          overview=True, **settings):
+    """``run_batch`` with what to report (settings) and how to run (the rest) as keywords."""
+    from wqm_nb.batch import BatchRun, run_batch
+    from wqm_nb.settings import GroupSettings
+
+    return run_batch(GroupSettings(data=str(data), output=str(out), **settings),
+                     BatchRun(tuple(schools) if schools else None, workers, executor, scheduler, pdf, progress, overview))
 
 
 def test_executor_choices_are_checked():
@@ -80,7 +89,7 @@ def cluster(tmp_path_factory, monkeypatch):
 def test_a_batch_on_a_dask_cluster(cluster, sample_db, tmp_path, monkeypatch):
     c, elsewhere = cluster
     monkeypatch.chdir(tmp_path)
-    result = run_batch(sample_db, "out", schools=["NLT01", "NLT04", "NLT06"], executor="dask",
+    result = batch(sample_db, "out", schools=["NLT01", "NLT04", "NLT06"], executor="dask",
                        scheduler=c.scheduler_address, pdf=False, progress=False)
     assert result.ok, (result.failed, result.overview_error)
     out = tmp_path / "out"

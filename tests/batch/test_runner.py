@@ -7,13 +7,23 @@ import sqlite3
 
 import pytest
 
-from wqm_nb.batch import BatchResult, SchoolResult, executors, run_batch, write_summary
+from wqm_nb.batch import BatchResult, SchoolResult, executors, write_summary
 from wqm_nb.batch.jobs import JobOutcome
 from wqm_nb.batch.runner import write_files
 from wqm_nb.errors import WqmError
 from wqm_nb.model.group import missing_summary, summaries_from_json, summaries_to_json
 
 pytestmark = pytest.mark.slow
+
+
+def batch(data, out, *, schools=None, workers=0, executor="process", scheduler="", pdf=True, progress=True,
+          overview=True, **settings):
+    """``run_batch`` with what to report (settings) and how to run (the rest) as keywords."""
+    from wqm_nb.batch import BatchRun, run_batch
+    from wqm_nb.settings import GroupSettings
+
+    return run_batch(GroupSettings(data=str(data), output=str(out), **settings),
+                     BatchRun(tuple(schools) if schools else None, workers, executor, scheduler, pdf, progress, overview))
 
 
 @pytest.fixture
@@ -34,7 +44,7 @@ def broken_db(sample_db, tmp_path):
 
 def test_batch_reports_one_failure_without_stopping_the_others(broken_db, tmp_path):
     out = tmp_path / "out"
-    result = run_batch(broken_db, out, schools=["NLT02", "NLT07", "NLT03", "NOPE"], workers=2,
+    result = batch(broken_db, out, schools=["NLT02", "NLT07", "NLT03", "NOPE"], workers=2,
                        pdf=False, progress=False)
     by_id = {r.school_id: r for r in result.results}
     assert [r.school_id for r in result.succeeded] == ["NLT02", "NLT03"]
@@ -60,7 +70,7 @@ def test_the_overview_from_summaries_equals_the_overview_from_the_data(sample_db
     from wqm_nb.export import render_group
     from wqm_nb.settings import GroupSettings
 
-    result = run_batch(sample_db, tmp_path / "batch", pdf=False, progress=False, executor="serial")
+    result = batch(sample_db, tmp_path / "batch", pdf=False, progress=False, executor="serial")
     assert result.ok, result.failed
     links = {r.school_id: r.files.html.name for r in result.succeeded}
     direct = render_group(GroupSettings(data=str(sample_db), output=str(tmp_path / "direct"), report_links=links),
@@ -80,7 +90,7 @@ def test_pdfs_are_printed_by_the_workers(sample_db, tmp_path):
     from wqm_nb.export.report_key import key_of, read_key
     from wqm_nb.settings import ReportSettings
 
-    result = run_batch(sample_db, tmp_path, schools=["NLT01", "NLT05"], workers=2, progress=False,
+    result = batch(sample_db, tmp_path, schools=["NLT01", "NLT05"], workers=2, progress=False,
                        as_of="2026-11-30")
     assert result.ok, result.failed
     for r in result.results:
@@ -107,11 +117,11 @@ def test_batch_from_a_csv_folder_reports_a_missing_year_for_every_school(tmp_pat
 
 def test_unknown_executor_is_refused(sample_db, tmp_path):
     with pytest.raises(WqmError, match="executor"):
-        run_batch(sample_db, tmp_path, executor="gpu")
+        batch(sample_db, tmp_path, executor="gpu")
 
 
 def test_batch_renders_another_framework(sample_db, tmp_path):
-    result = run_batch(sample_db, tmp_path, schools=["NLT01"], pdf=False, progress=False, framework="vbe",
+    result = batch(sample_db, tmp_path, schools=["NLT01"], pdf=False, progress=False, framework="vbe",
                        executor="serial")
     assert result.ok, result.failed
     assert (tmp_path / "NLT01_2025-26_vbe.html").exists()
@@ -166,7 +176,7 @@ def test_batch_refreshes_benchmarks_before_rendering_and_passes_the_benchmark_fi
 
     monkeypatch.setattr(executors, "run_school_job", school)
     monkeypatch.setattr(executors, "run_overview_job", group)
-    result = run_batch(store_path, tmp_path / "out", pdf=False, progress=False, benchmarks=str(example),
+    result = batch(store_path, tmp_path / "out", pdf=False, progress=False, benchmarks=str(example),
                        executor="serial")
     assert result.ok, result.failed
     assert seen["A1"][0] > 0 and seen["B1"][0] > 0                 # cached before the report ran
@@ -179,7 +189,7 @@ def test_a_bad_benchmark_file_stops_the_batch_before_any_report(sample_db, tmp_p
     bad.write_text("source: x\nyear: 2024-25\nframework: wqm\nfigures: [{survey: pupil, section: P1, value: 170}]\n")
     monkeypatch.setattr(executors, "run_school_job", lambda *a, **k: pytest.fail("rendered"))
     with pytest.raises(WqmError, match="bad.yaml: figures\\[0\\].value: must be between 0 and 100"):
-        run_batch(sample_db, tmp_path / "out", pdf=False, progress=False, benchmarks=str(bad), executor="serial")
+        batch(sample_db, tmp_path / "out", pdf=False, progress=False, benchmarks=str(bad), executor="serial")
 
 
 def test_an_interrupted_batch_keeps_the_summary_of_what_finished(sample_db, tmp_path, monkeypatch, capsys):
@@ -252,13 +262,13 @@ def test_a_batch_resolves_as_of_once_for_every_school_and_the_overview(sample_db
     monkeypatch.setattr(wqm_nb.settings, "today", lambda: next(days))
     pool = RecordingExecutor()
     monkeypatch.setattr("wqm_nb.batch.runner.make_executor", lambda *a: pool)
-    run_batch(sample_db, tmp_path / "out", pdf=False, progress=False)
+    batch(sample_db, tmp_path / "out", pdf=False, progress=False)
     schools = [job for job in pool.jobs if hasattr(job.settings, "school_id")]
     assert len(schools) == 8 and len(pool.jobs) == 9
     assert {job.settings.as_of for job in pool.jobs} == {"2026-12-01"}
     # an explicit date is used as given
     pool.jobs.clear()
-    run_batch(sample_db, tmp_path / "out2", pdf=False, progress=False, as_of="2025-07-21")
+    batch(sample_db, tmp_path / "out2", pdf=False, progress=False, as_of="2025-07-21")
     assert {job.settings.as_of for job in pool.jobs} == {"2025-07-21"}
 
 
@@ -283,6 +293,6 @@ def test_an_interrupted_batch_removes_the_half_made_files_of_its_reports_only(sa
     (out / ".NLT99_2020-21.old").mkdir()                 # not a school of this batch
     monkeypatch.setattr("wqm_nb.batch.runner.make_executor", lambda *a: InterruptedExecutor(out))
     with pytest.raises(KeyboardInterrupt):
-        run_batch(sample_db, out, pdf=False, progress=False, schools=["NLT02"])
+        batch(sample_db, out, pdf=False, progress=False, schools=["NLT02"])
     assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == [".NLT99_2020-21.old", ".keep-me"]
     assert (out / "batch_summary.csv").is_file()

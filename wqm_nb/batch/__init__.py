@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-_WHERE = {"BatchResult": "runner", "SchoolResult": "runner", "default_workers": "runner", "run_batch": "runner",
+_WHERE = {"BatchResult": "runner", "BatchRun": "runner", "SchoolResult": "runner", "default_workers": "runner", "run_batch": "runner",
           "write_summary": "runner", "EXECUTORS": "executors", "describe_error": "jobs"}
 
 

@@ -35,7 +35,7 @@ from ..export.report_key import key_of, write_key
 from ..model.benchmarks import refresh_benchmarks
 from ..model.group import (SchoolSummary, missing_summary, rollup_summaries, summaries_from_json,
                            summaries_to_json)
-from ..settings import DEFAULT_FRAMEWORK, DEFAULT_MIN_GROUP_SIZE, GroupSettings, ReportSettings
+from ..settings import GroupSettings, ReportSettings
 from ..spreadsheet import write_csv
 from ..store import Store, build_database, extract_schools
 from .executors import EXECUTORS, Executor, make_executor
@@ -110,35 +110,42 @@ def _outcome_files(outcome: JobOutcome, out_dir: Path) -> ReportFiles | None:
     return write_files(out_dir, outcome.content) if outcome.content else outcome.files
 
 
-def run_batch(data: str | Path, out_dir: str | Path, year: str = "", trust: str = "",
-              schools: list[str] | None = None, workers: int = 0, executor: str = "process",
-              pdf: bool = True, min_group_size: int = DEFAULT_MIN_GROUP_SIZE, progress: bool = True,
-              overview: bool = True, framework: str = DEFAULT_FRAMEWORK, benchmarks: str = "",
-              scheduler: str = "", as_of: str = "") -> BatchResult:
-    """Render the report of every school (of ``trust``, or the ids in ``schools``), then the overview.
+@dataclass(frozen=True)
+class BatchRun:
+    """How a batch runs, apart from what it reports (:class:`~wqm_nb.settings.GroupSettings`): the schools
+    (None: every school of the trust), the executor (one of :data:`~wqm_nb.batch.executors.EXECUTORS`) with
+    ``workers`` processes (0: every core) or the Dask ``scheduler`` address, and which outputs."""
+    schools: tuple[str, ...] | None = None
+    workers: int = 0
+    executor: str = "process"
+    scheduler: str = ""
+    pdf: bool = True
+    progress: bool = True
+    overview: bool = True
 
-    ``data`` is a CSV folder (imported once into ``out_dir/wqm.sqlite``) or a
-    store file; empty means the default data. ``year`` empty means each
-    school's latest year. ``benchmarks`` names a benchmark file shown beside
-    the figures of every report and of the overview. ``executor`` is one of
-    :data:`~wqm_nb.batch.executors.EXECUTORS` with ``workers`` processes
-    (0: every core) or the Dask ``scheduler`` address. The store's portfolio
-    benchmarks are refreshed first (see the module notes). ``as_of`` (``YYYY-MM-DD``; empty: today) is
-    resolved once, here: every school's report and the overview are made as of that day.
+
+def run_batch(settings: GroupSettings, run: BatchRun = BatchRun()) -> BatchResult:
+    """Render the report of every school (of ``settings.trust``, or the ids in ``run.schools``), then the
+    overview, into ``settings.output``.
+
+    ``settings.data`` is a CSV folder (imported once into ``<output>/wqm.sqlite``) or a store file; empty
+    means the default data. ``settings.year`` empty means each school's latest year; ``settings.benchmarks``
+    names a benchmark file shown beside the figures of every report and of the overview. The store's
+    portfolio benchmarks are refreshed first (see the module notes). ``settings.as_of`` (``YYYY-MM-DD``;
+    empty: today) is resolved once, here: every school's report and the overview are made as of that day.
     """
-    if executor not in EXECUTORS:
-        raise WqmError(f"executor must be one of {', '.join(EXECUTORS)}, got {executor!r}")
-    group = GroupSettings(year=year, data=str(data), trust=trust, framework=framework,
-                          min_group_size=min_group_size, output=str(out_dir), benchmarks=str(benchmarks or ""),
-                          as_of=as_of)
+    if run.executor not in EXECUTORS:
+        raise WqmError(f"executor must be one of {', '.join(EXECUTORS)}, got {run.executor!r}")
+    group = settings.replace(data=str(settings.data), benchmarks=str(settings.benchmarks or ""))
     if group.benchmarks:
         from ..data.benchmark_file import load_benchmark_file
 
         load_benchmark_file(group.benchmarks)          # a mistake in the file stops the batch before any report
     stems: list[str] = []
     try:
-        with make_executor(executor, workers or default_workers(), scheduler) as pool:
-            return _run(group, schools, pdf, progress, overview, pool, stems)
+        with make_executor(run.executor, run.workers or default_workers(), run.scheduler) as pool:
+            return _run(group, list(run.schools) if run.schools else None, run.pdf, run.progress, run.overview,
+                        pool, stems)
     finally:        # the pool is closed: what an interrupted worker left half-made can go
         remove_partial_files(Path(group.output).resolve(), stems)
 
@@ -278,4 +285,4 @@ def write_summary(batch: BatchResult) -> Path:
                       for r in batch.results])
 
 
-__all__ = ["BatchResult", "SchoolResult", "default_workers", "run_batch", "write_files", "write_summary"]
+__all__ = ["BatchResult", "BatchRun", "SchoolResult", "default_workers", "run_batch", "write_files", "write_summary"]
