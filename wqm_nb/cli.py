@@ -481,23 +481,23 @@ def _cmd_survey_imports(args) -> int:
 
 
 def _cmd_survey_comments(args) -> int:
+    from .disclosure.comments import comments_to_show
+    from .disclosure.threshold import resolve_threshold
     from .settings import data_location
     from .store import Store
 
     with Store.open(data_location(args.data), read_only=True) as store:
+        threshold = resolve_threshold(store.threshold, args.min_group_size, str(args.data))
         year = store.school_year(args.school, args.year or None)
         data = store.survey_data(year["school_year_id"])
         sizes = {s: int((b.values >= 0).any(axis=1).sum()) for s, b in data.blocks.items()}
-        hidden: dict[str, int] = {}
-        for c in store.survey_comments(year["school_year_id"], args.survey or None):
-            small = sizes.get(c["survey"], 0) < args.min_group_size
-            if small and not c["flags"]:
-                hidden[c["survey"]] = hidden.get(c["survey"], 0) + 1
-                continue
-            mark = f"[SAFEGUARDING: {c['flags']}] " if c["flags"] else ""
-            print(f"{c['survey']:7} {c['item_id']:5} {mark}{c['text']}")
-        for survey, n in hidden.items():
-            print(f"{survey}: {n} comment(s) not shown: fewer than {args.min_group_size} respondents")
+        shown, held = comments_to_show(store.survey_comments(year["school_year_id"], args.survey or None), sizes,
+                                       threshold)
+    for c in shown:
+        mark = f"[SAFEGUARDING: {c['flags']}] " if c["flags"] else ""
+        print(f"{c['survey']:7} {c['item_id']:5} {mark}{c['text']}")
+    for survey, n in held.items():
+        print(f"{survey}: {n} comment(s) not shown: fewer than {threshold} respondents")
     return 0
 
 
@@ -991,7 +991,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", default="", help="academic year (default: the latest)")
     p.add_argument("--survey", default="")
     p.add_argument("--min-group-size", type=int, default=DEFAULT_MIN_GROUP_SIZE,
-                   help="hide unflagged comments of a survey with fewer respondents than this")
+                   help="the store's threshold (the default follows it): unflagged comments of a survey with "
+                        "fewer respondents are not shown")
     _data_option(p)
     p.set_defaults(func=_cmd_survey_comments)
 

@@ -1,0 +1,27 @@
+"""Kept survey comments: which the consultant may read (``wqm survey comments``).
+
+Comments are kept, redacted, for the consultant only, and never published. Even so, in a survey answered
+by fewer than the store's threshold of respondents a comment points at a handful of people: only comments
+flagged for safeguarding are shown there (they must be read whoever wrote them), and the rest are counted,
+with the reason.
+"""
+from __future__ import annotations
+
+from typing import Iterable, Mapping
+
+
+def comments_to_show(comments: Iterable[Mapping], respondents: Mapping[str, int], threshold: int) \
+        -> tuple[list[Mapping], dict[str, int]]:
+    """The comments that may be read (each a mapping with ``survey`` and ``flags``), in order, and per survey
+    how many are held back because the survey has fewer than ``threshold`` respondents."""
+    shown: list[Mapping] = []
+    held: dict[str, int] = {}
+    for c in comments:
+        if respondents.get(c["survey"], 0) < threshold and not c["flags"]:
+            held[c["survey"]] = held.get(c["survey"], 0) + 1
+        else:
+            shown.append(c)
+    return shown, held
+
+
+__all__ = ["comments_to_show"]
