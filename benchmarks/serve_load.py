@@ -19,7 +19,7 @@ kept-ready kernels have warmed up and every school's static page is rendered. Th
    the static page) with its school's header and first tab within 3 s.
 
 Throughout, the memory of the server's whole process tree (server, kernels, render worker; PSS) is sampled:
-it must stay under 1.5 GB, and the server must answer afterwards. Prints the figures as README table rows.
+it must stay under 1.5 GB, and the server must answer afterwards. Prints the figures as table rows for docs/app.md.
 Only loopback is used; every wait is bounded, and the run stops by itself.
 """
 from __future__ import annotations

@@ -9,7 +9,7 @@ untouched. The workbench's own importers pass every text cell through
 :func:`restore`, which removes that apostrophe again, so an evidence text that
 starts with ``- `` survives a round trip.
 
-The rule, documented in the README: a text cell that starts with an
+The rule, documented in docs/privacy.md: a text cell that starts with an
 apostrophe followed by one of those characters is read without the
 apostrophe.
 
