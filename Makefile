@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_OUT ?= build/demo
 
-.PHONY: venv test test-fast demo sample reference lab serve clean
+.PHONY: venv test test-fast demo sample reference cli-reference lab serve clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ sample: $(STAMP)
 # Regenerate the reference outputs nbval compares against (after a deliberate change to the report).
 reference: $(STAMP)
 	$(BIN)/python tests/reference/make_reference.py
+
+# Regenerate docs/cli-reference.md from the parser's help (a test checks it is current).
+cli-reference: $(STAMP)
+	$(BIN)/python -c "from wqm_nb.cli import cli_reference; print(cli_reference())" > docs/cli-reference.md
 
 # The leaders' report app on the sample data: http://127.0.0.1:8866/?token=... (printed)
 serve: $(STAMP)

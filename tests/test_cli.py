@@ -227,3 +227,10 @@ def test_export_of_a_withheld_survey_exits_2_with_one_line(sample_db, tmp_path, 
     figures = assess_school(ReportSettings(school_id="NLT99", year="2025-26", data=str(db))).current.figures
     staff = figures.table[figures.table["survey"] == "staff"]
     assert figures.withheld == ("staff",) and staff["suppressed"].all() and staff["n"].isna().all()
+
+
+def test_the_cli_reference_in_docs_is_the_parsers_help():
+    from wqm_nb.cli import cli_reference
+
+    committed = (Path(__file__).resolve().parent.parent / "docs" / "cli-reference.md").read_text()
+    assert committed == cli_reference() + "\n", "docs/cli-reference.md is out of date: run `make cli-reference`"

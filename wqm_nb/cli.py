@@ -1078,6 +1078,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def cli_reference() -> str:
+    """The command-line reference (``docs/cli-reference.md``) from the parser's own help, every command and
+    sub-command, at a fixed width: ``make cli-reference`` writes it, and a test checks it has not drifted."""
+    import os
+
+    saved = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = "100"
+    try:
+        parser = build_parser()
+        parts = ["# Command-line reference", "",
+                 "Generated from `wqm --help` by `make cli-reference`; a test fails when it is out of date.", ""]
+
+        def walk(p: argparse.ArgumentParser, name: str) -> None:
+            parts.extend([f"## {name}", "", "```text", p.format_help().rstrip(), "```", ""])
+            for action in p._actions:
+                if isinstance(action, argparse._SubParsersAction):
+                    for sub_name, sub in action.choices.items():
+                        walk(sub, f"{name} {sub_name}")
+
+        walk(parser, "wqm")
+        return "\n".join(parts)
+    finally:
+        if saved is None:
+            os.environ.pop("COLUMNS", None)
+        else:
+            os.environ["COLUMNS"] = saved
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run ``wqm``; returns the exit status."""
     args = build_parser().parse_args(argv)
