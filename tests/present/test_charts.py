@@ -92,3 +92,11 @@ def test_sef_chart_with_the_staff_audit_beside_it():
     # without an audit the chart is the self-evaluation alone
     plain = charts.sef_chart(_principles(), FW.scale, "Self-evaluation", audit=figures.ratings("staff_audit").iloc[0:0])
     assert "audit" not in plain.alt and plain.alt == charts.sef_chart(_principles(), FW.scale, "Self-evaluation").alt
+
+
+def test_a_hidden_figure_is_marked_briefly_on_a_chart():
+    from wqm_nb.present.charts import not_shown_mark
+
+    assert not_shown_mark("fewer than 5 responses") == "fewer than 5 responses, not shown"
+    assert not_shown_mark("not shown: no figure of this survey can be published without a small group being "
+                          "worked out") == "not shown"

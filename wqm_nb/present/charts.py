@@ -129,6 +129,12 @@ def _scale_axis(ax, scale: Scale, title: str) -> None:
     _title(ax, title)
 
 
+def not_shown_mark(reason: str) -> str:
+    """A hidden figure as a chart writes it beside its bar: "fewer than 5 responses, not shown", or "not
+    shown" when the reason is a sentence of its own (the alt text and the tables give it whole)."""
+    return "not shown" if reason.startswith("not shown") else f"{reason}, not shown"
+
+
 @_themed
 def sef_chart(principles: pd.DataFrame, scale: Scale, title: str = "Self-evaluation by section",
               audit: pd.DataFrame | None = None, audit_name: str = "Staff audit") -> Chart:
@@ -185,7 +191,8 @@ def _sef_audit_chart(principles: pd.DataFrame, scale: Scale, title: str, audit: 
             staff_text = r.reason if r.reason.startswith("not shown") else f"{r.reason}, not shown"
         else:
             staff_text = f"{theirs:.1f} (n={r.n})"
-        ax.text(np.nan_to_num(theirs) + 0.05, y + h / 2, f"{literal(audit_name.lower())} {staff_text}",
+        on_chart = not_shown_mark(r.reason) if r is not None and r.suppressed else staff_text
+        ax.text(np.nan_to_num(theirs) + 0.05, y + h / 2, f"{literal(audit_name.lower())} {on_chart}",
                 va="center", fontsize=7, color="#333333")
         parts.append(f"{pid} {mine_text}, {audit_name.lower()} {staff_text}")
     fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=2, fontsize=7, frameon=False)
@@ -212,7 +219,8 @@ def survey_chart(whole: pd.DataFrame, min_group_size: int,
     height = 0.8 / max(len(surveys), 1)
     for r in data[data["suppressed"]].itertuples():
         y = order.index(r.label) - 0.4 + height * (surveys.index(r.survey) + 0.5)
-        ax.text(1, y, f"{names[r.survey]}: {r.reason}, not shown", va="center", fontsize=6.5, color="#555555")
+        ax.text(1, y, f"{names[r.survey]}: {not_shown_mark(r.reason)}", va="center", fontsize=6.5,
+                color="#555555")
     ax.set_xlim(0, 100)
     ax.set_xlabel("% agree or strongly agree")
     ax.set_ylabel("")

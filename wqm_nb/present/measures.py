@@ -37,7 +37,7 @@ from ..model.figures import NOT_GIVEN, PublishedFigures
 from ..model.measures import (DECLINED, IMPROVED, NO_CLEAR_DIFFERENCE, TOO_FEW_TO_COMPARE, compare_means,
                               describe_mean, headline_score, higher_is_better, instruments_of, min_group,
                               minimum_words)
-from .charts import Chart, _figure, _themed, _title, figure_svg, literal, wrap
+from .charts import Chart, _figure, _themed, _title, figure_svg, literal, not_shown_mark, wrap
 from .html import Fragment, Table, cell, is_missing, render
 
 #: band colours from the lowest scores to the highest; bands also carry hatches and their names in the text
@@ -91,11 +91,6 @@ def change_words(verdict: str, note: str, before: Any, after: Any) -> tuple[str,
 # charts
 
 
-def _not_shown(reason: str) -> str:
-    """A hidden group's reason as a chart writes it: "fewer than 5 responses, not shown"."""
-    return reason if reason.startswith("not shown") else f"{reason}, not shown"
-
-
 @_themed
 def mean_interval_chart(rows: pd.DataFrame, low: float, high: float, minimum: int, title: str,
                         axis_label: str, name: str = "measure", per: str = "group") -> Chart:
@@ -108,7 +103,7 @@ def mean_interval_chart(rows: pd.DataFrame, low: float, high: float, minimum: in
     parts = []
     for y, r in zip(ys, rows.itertuples()):
         if bool(r.suppressed):
-            ax.text(low + 0.01 * (high - low), y, literal(_not_shown(r.reason)), va="center", fontsize=7,
+            ax.text(low + 0.01 * (high - low), y, literal(not_shown_mark(r.reason)), va="center", fontsize=7,
                     color="#555555")
             parts.append(f"{r.label} {r.reason}")
             continue
@@ -167,7 +162,7 @@ def band_chart(rows: pd.DataFrame, bands: Sequence[str], title: str, name: str =
         own = rows[rows["label"] == lb]
         if len(own) and bool(own["suppressed"].iloc[0]):
             reason = str(own["reason"].iloc[0])
-            ax.text(1, y, literal(_not_shown(reason)), va="center", fontsize=7, color="#555555")
+            ax.text(1, y, literal(not_shown_mark(reason)), va="center", fontsize=7, color="#555555")
             parts[lb] = [reason]
     ax.set_yticks(ys, [wrap(lb, 28) for lb in labels])
     ax.invert_yaxis()
