@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from wqm_nb.data import load_framework, load_mapping, load_question_bank
 from wqm_nb.store.surveys import SurveyData
-from wqm_nb.model.figures import PROTECTS_SMALLER, publish_figures, too_few
+from wqm_nb.model.figures import PROTECTS_SMALLER, WITHHELD_SURVEY, publish_figures, too_few
 from wqm_nb.disclosure.families import COMPLEMENTARY, PRIMARY, Cell, disclosed, protect
 
 FW = load_framework("wqm")
@@ -52,6 +52,8 @@ def derived_ranges(whole, parts, m: int, k: int) -> dict[tuple[str, str], tuple[
     def box(r, q):
         if r["reason"] == too_few(m):
             n = (1, m - 1)
+        elif r["reason"] == WITHHELD_SURVEY:                 # a withheld survey says nothing of a group
+            n = (0, math.inf)
         else:
             assert r["reason"] == PROTECTS_SMALLER, r["reason"]
             n = (m, math.inf)
