@@ -100,11 +100,20 @@ def browser(tmp_path, downloads):
 
 
 def wait(driver, condition, timeout: float = CHANGE_TIMEOUT, message: str = ""):
-    from selenium.common.exceptions import StaleElementReferenceException
+    """Wait for ``condition``; when it does not come, fail with what the page says (its last lines)."""
+    from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
+    from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout, poll_frequency=0.2,
-                         ignored_exceptions=(StaleElementReferenceException,)).until(condition, message)
+    try:
+        return WebDriverWait(driver, timeout, poll_frequency=0.2,
+                             ignored_exceptions=(StaleElementReferenceException,)).until(condition, message)
+    except TimeoutException:
+        try:
+            said = driver.find_element(By.TAG_NAME, "body").text[-800:]
+        except Exception:  # noqa: BLE001 - the page itself may be gone
+            said = "(no page)"
+        raise TimeoutException(f"{message}; the page says: ...{said}") from None
 
 
 def open_app(driver, url: str):

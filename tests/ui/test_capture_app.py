@@ -564,3 +564,14 @@ def test_a_link_with_the_start_year_right_starts_its_own_year_only(db):
     with Store.open(db, read_only=True) as store:
         assert store.cycle("NLT01", "2026-27", "wqm")["cycle_id"]
         assert "2027-28" not in [y["academic_year"] for y in store.school_years("NLT01")]
+
+
+def test_a_link_form_whose_figures_are_not_published_says_so_rather_than_failing(db):
+    """Served, the server records the releases a form reads before the page starts; a form opened under a link
+    without them (the data changed meanwhile) shows why it cannot open the year, and publishes nothing."""
+    from wqm_nb.disclosure.ledger import Ledger, ledger_path
+
+    app = CaptureApp("NLT03", "2025-26", data=str(db), who="Sam Patel", autosave_delay=0,
+                     scope=Scope.link("NLT03", "2025-26", page="capture", link_id=LINK_ID))
+    assert "not published yet" in text(app.status.value) and "role='alert'" in app.status.value
+    assert Ledger(ledger_path(db)).entries("NLT03") == []

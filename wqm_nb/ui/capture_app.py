@@ -776,7 +776,7 @@ class CycleForm(widgets.VBox):
             results = tuple(year_result(store, y, self.framework, self.bank, self.mapping, app.min_group_size)
                             for y in years)
             return results[-1], results[:-1]
-        return self.read(compute)
+        return compute(self.app.store)      # an error (a release not published yet) stops the form, with its reason
 
     def compute_progress(self) -> CaptureProgress:
         decisions = self.read(lambda store: store.award_decisions(self.school_id, self.framework.id)) or []
