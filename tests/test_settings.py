@@ -184,3 +184,19 @@ def test_as_of_is_a_date_and_an_unset_one_is_today_resolved_once():
 def test_a_bad_as_of_is_refused(value):
     with pytest.raises(SettingsError, match="as_of must be"):
         ReportSettings(school_id="S1", as_of=value)
+
+
+def test_settings_from_a_notebooks_parameters():
+    from wqm_nb.settings import GroupSettings, ReportSettings
+
+    r = ReportSettings.from_parameters({"school_id": "NLT03", "year": "2025-26", "framework": "",
+                                        "min_group_size": None, "benchmarks": None, "as_of": "2026-11-30"})
+    assert (r.school_id, r.framework, r.min_group_size, r.benchmarks, r.as_of) == \
+        ("NLT03", "wqm", 5, "", "2026-11-30")
+    with pytest.raises(SettingsError, match="unknown report setting\\(s\\): colour, trust"):
+        ReportSettings.from_parameters({"school_id": "NLT03", "trust": "T", "colour": "red"})
+    g = GroupSettings.from_parameters({"trust": "T", "report_links": None, "summaries": "s.json"})
+    assert (g.trust, g.report_links, g.summaries) == ("T", {}, "s.json")
+    with pytest.raises(SettingsError, match="unknown group setting\\(s\\): school_id"):
+        GroupSettings.from_parameters({"school_id": "NLT03"})
+    assert ReportSettings.from_parameters(r.to_parameters()).to_parameters() == r.to_parameters()

@@ -18,7 +18,7 @@ import re
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Mapping
 
 from .errors import SettingsError
 
@@ -127,6 +127,22 @@ class _RunSettings:
     as_of: str = ""
 
     NOTEBOOK_FIELDS: ClassVar[tuple[str, ...]] = ()
+    #: what the settings are of, in an error about an unknown parameter ("report", "group")
+    KIND: ClassVar[str] = "run"
+
+    @classmethod
+    def from_parameters(cls, parameters: Mapping[str, Any]):
+        """The settings a notebook's parameters describe (the notebook's own loader calls this): every name
+        must be one of :attr:`NOTEBOOK_FIELDS`; an empty ``framework``, a ``None`` ``min_group_size`` and a
+        ``None`` text mean the default."""
+        unknown = set(parameters) - set(cls.NOTEBOOK_FIELDS)
+        if unknown:
+            raise SettingsError(f"unknown {cls.KIND} setting(s): {', '.join(sorted(unknown))}")
+        given = {k: v for k, v in parameters.items()
+                 if not (v is None or (k == "framework" and not v))}
+        if "report_links" in given:
+            given["report_links"] = dict(given["report_links"] or {})
+        return cls(**given)
 
     def __post_init__(self) -> None:
         _check_text("year", self.year)
@@ -206,6 +222,7 @@ class ReportSettings(_RunSettings):
 
     NOTEBOOK_FIELDS: ClassVar[tuple[str, ...]] = ("school_id", "year", "data", "framework", "min_group_size",
                                                   "benchmarks", "as_of")
+    KIND: ClassVar[str] = "report"
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -227,6 +244,7 @@ class GroupSettings(_RunSettings):
 
     NOTEBOOK_FIELDS: ClassVar[tuple[str, ...]] = ("year", "data", "trust", "framework", "min_group_size",
                                                   "report_links", "benchmarks", "summaries", "as_of")
+    KIND: ClassVar[str] = "group"
 
     def __post_init__(self) -> None:
         super().__post_init__()

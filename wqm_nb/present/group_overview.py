@@ -25,7 +25,6 @@ from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch, Rectangle
 
 from ..data.benchmark_file import BenchmarkFile, load_benchmark_file
-from ..errors import SettingsError
 from ..model.group import GroupRollup, load_summaries, rollup_group, rollup_summaries, summaries_overviews
 from ..model.figures import NO_RESPONSES, PROTECTS_CHANGE, PROTECTS_SMALLER, WITHHELD_SURVEY
 from ..model.group import NOT_ASKED, PROTECTS_SCHOOL, SELF_EVALUATION, WEIGHT_ANSWERS
@@ -531,18 +530,12 @@ class GroupOverview:
         return [p for p in parts if p]
 
 
-def load_group_overview(*, data: str = "", year: str = "", trust: str = "", framework: str = "",
-                        min_group_size: int | None = None, report_links: dict[str, str] | None = None,
-                        benchmarks: str = "", summaries: str = "", as_of: str = "", **unknown: Any) -> GroupOverview:
-    """Validate the settings once, roll the group up, and return its overview (keyword arguments only).
-    ``benchmarks`` names a benchmark file whose figures the trust totals are shown beside;
-    ``summaries`` a file of school summaries a batch made (then ``data`` is not read)."""
-    if unknown:
-        raise SettingsError(f"unknown group setting(s): {', '.join(sorted(unknown))}")
-    settings = GroupSettings(year=year, data=data, trust=trust, report_links=dict(report_links or {}),
-                             benchmarks=benchmarks, summaries=summaries, as_of=as_of or "",
-                             **({"framework": framework} if framework else {}),
-                             **({"min_group_size": min_group_size} if min_group_size is not None else {}))
+def load_group_overview(**parameters: Any) -> GroupOverview:
+    """Validate the settings once, roll the group up, and return its overview. Keyword arguments only: the
+    notebook's parameters, read by :meth:`~wqm_nb.settings.GroupSettings.from_parameters`; ``benchmarks``
+    names a benchmark file whose figures the trust totals are shown beside, ``summaries`` a file of school
+    summaries a batch made (then ``data`` is not read)."""
+    settings = GroupSettings.from_parameters(parameters)
     benchmark_file = load_benchmark_file(Path(settings.benchmarks)) if settings.benchmarks else None
     rollup = rollup_summaries(settings, load_summaries(settings.summaries),
                               overviews=summaries_overviews(settings.summaries)) if settings.summaries \

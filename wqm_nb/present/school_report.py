@@ -351,23 +351,15 @@ class SchoolReport:
         return [p for p in parts if p]
 
 
-def load_school_report(*, school_id: str, year: str = "", data: str = "", framework: str = "",
-                       min_group_size: int | None = None, benchmarks: str = "", as_of: str = "",
-                       scope: Scope | None = None, **unknown: Any) -> SchoolReport:
+def load_school_report(*, scope: Scope | None = None, **parameters: Any) -> SchoolReport:
     """Validate the settings once, assess the school, and return its report.
 
-    Keyword arguments only: they are the notebook's parameters, checked
-    against :class:`~wqm_nb.settings.ReportSettings`, and the served page's
-    ``scope`` (:class:`~wqm_nb.store.scope.Scope`) its reads go through.
+    Keyword arguments only: the notebook's parameters (``school_id``, ``year``, ``data``, ``framework``,
+    ``min_group_size``, ``benchmarks``, ``as_of``), read by
+    :meth:`~wqm_nb.settings.ReportSettings.from_parameters`, and the served page's ``scope``
+    (:class:`~wqm_nb.store.scope.Scope`) its reads go through.
     """
-    if unknown:
-        from ..errors import SettingsError
-        raise SettingsError(f"unknown report setting(s): {', '.join(sorted(unknown))}")
-    settings = ReportSettings(school_id=school_id, year=year, data=data,
-                              **({"framework": framework} if framework else {}),
-                              **({"min_group_size": min_group_size} if min_group_size is not None else {}),
-                              benchmarks=benchmarks or "", as_of=as_of or "")
-    return SchoolReport(assess_school(settings, scope))
+    return SchoolReport(assess_school(ReportSettings.from_parameters(parameters), scope))
 
 
 __all__ = ["SchoolReport", "evidence_table", "load_school_report", "rating_cell", "survey_matrix"]
