@@ -126,7 +126,7 @@ class PublishedMeasure:
 def published_measures(families: dict, reasons: dict[MeasureKey, str]) -> list[PublishedMeasure]:
     """What the outsider reads of every family, given which cells are hidden and why."""
     out = []
-    for family, cells in families.values():
+    for _, cells in families.values():
         for (key, g), c in cells.items():
             reason = reasons.get((key, g), "")
             if reason == PRIMARY:
@@ -150,7 +150,7 @@ def measure_model(families: dict, published: list[PublishedMeasure], threshold: 
     quantities by name: ``respondents``, ``sum``, ``band L`` and ``not band L`` per band."""
     m = AuditModel()
     quantities: dict[MeasureKey, dict[str, Expr]] = {}
-    for family, cells in families.values():
+    for family, _ in families.values():
         parts = family.parts or (None,)
         own: dict[str | None, tuple[Expr, Expr, list[Expr]]] = {}
         for g in parts:
@@ -235,7 +235,7 @@ def protect_measures(families: dict, threshold: int, survey_hidden: frozenset[st
     if survey_withheld:
         return {cell: survey_withheld for _, cells in families.values() for cell in cells}
     reasons: dict[MeasureKey, str] = {}
-    for family, cells in families.values():
+    for _, cells in families.values():
         for cell, counts in cells.items():
             if 0 < counts.n < threshold:
                 reasons[cell] = PRIMARY
@@ -248,7 +248,7 @@ def protect_measures(families: dict, threshold: int, survey_hidden: frozenset[st
     for _ in range(len(parts) + len(families) + 2):
         if len(hidden) == 1 and len(smallest_first) > 1:
             hidden.add(next(g for g in smallest_first if g not in hidden))
-        for family, cells in families.values():
+        for _, cells in families.values():
             for cell, counts in cells.items():
                 if cell in reasons or counts.n == 0:
                     continue

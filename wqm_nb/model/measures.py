@@ -47,8 +47,7 @@ and impact scores: lower is better).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
@@ -358,7 +357,7 @@ def instruments_of(rows: Iterable[str]) -> list[Instrument]:
     return out
 
 
-__all__ = ["CALLED", "DECLINED", "IMPROVED", "LOWER_IS_BETTER", "MeasureCell", "NOT_COMPARED",
-           "NO_CLEAR_DIFFERENCE", "TOO_FEW_TO_COMPARE", "compare_means", "describe_mean", "headline_score",
-           "higher_is_better", "incomplete_beta", "instruments_of", "mean_interval", "measure_disclosed",
-           "measure_name", "measure_rows", "min_group", "minimum_words", "protect_measure", "t_cdf", "t_quantile"]
+__all__ = ["CALLED", "DECLINED", "IMPROVED", "LOWER_IS_BETTER", "NOT_COMPARED", "NO_CLEAR_DIFFERENCE",
+           "TOO_FEW_TO_COMPARE", "compare_means", "describe_mean", "headline_score", "higher_is_better",
+           "incomplete_beta", "instruments_of", "mean_interval", "measure_name", "measure_rows", "min_group",
+           "minimum_words", "t_cdf", "t_quantile"]

@@ -35,9 +35,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
-from ..data import Framework, QuestionBank, load_framework, load_question_bank
+from ..data import QuestionBank, load_question_bank
 from ..errors import SettingsError, StoreError, UnknownSchoolError, UnknownYearError
 from ..settings import DEFAULT_FRAMEWORK, check_academic_year, check_school_id
 from .cycle_records import CycleRecords, text, whole_number

@@ -510,7 +510,7 @@ class AuditPanel(widgets.VBox):
         intro = widgets.HTML(
             "<p>The staff audit (this tool's instrument, see docs/staff-audit.md): after the INSET day "
             "discussion, enter how many staff chose each stage for each framing principle. Groups smaller "
-            f"than the minimum group size are never shown in a report.</p>")
+            "than the minimum group size are never shown in a report.</p>")
         super().__init__([intro, *rows, self.status])
 
     def _existing(self) -> tuple[list[dict], dict[tuple[str, int], int]]:
