@@ -218,3 +218,13 @@ def test_no_import_circle_function_level_imports_included():
         if start not in state:
             visit(start, [start])
     assert circles == [], "import circles: " + "; ".join(" -> ".join(c) for c in circles)
+
+
+@pytest.mark.parametrize("path", [p for p in modules() if module_name(p) != "wqm_nb"], ids=lambda p: module_name(p))
+def test_every_name_a_module_exports_exists(path):
+    """``__all__`` names only what the module has (a name left behind after a move breaks ``import *``)."""
+    import importlib
+
+    module = importlib.import_module(module_name(path))
+    missing = [n for n in getattr(module, "__all__", ()) if not hasattr(module, n)]
+    assert missing == [], f"{module_name(path)} exports {missing}, which it does not define"
