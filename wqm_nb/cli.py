@@ -264,11 +264,9 @@ def _cmd_school_remove(args) -> int:
 
 
 def _reason_text(reason: str, threshold: int) -> str:
-    from .disclosure.release import CHANGE, PRIMARY, WITHHELD
-    from .model.figures import PROTECTS_CHANGE, PROTECTS_SMALLER, WITHHELD_SURVEY, too_few
+    from .model.figures import reason_texts
 
-    return too_few(threshold) if reason == PRIMARY else PROTECTS_CHANGE if reason == CHANGE else \
-        WITHHELD_SURVEY if reason == WITHHELD else PROTECTS_SMALLER
+    return reason_texts(threshold)[reason]
 
 
 def _cmd_publish(args) -> int:

@@ -15,7 +15,8 @@ respondents' answers, not the answers. It is written by the process that publish
 notebook, the server), never through a link's scope: a store seen through a link's scope gives a read-only
 ledger (:meth:`Ledger.of`), so a link holder's kernel reads the release the server recorded before it served
 the page (:func:`publish_school`), and a release not recorded raises
-:class:`~wqm_nb.errors.NotPublishedError` rather than being published from the kernel. ``wqm ledger`` lists it, ``wqm publish SCHOOL --year Y --dry-run`` shows what a new
+:class:`~wqm_nb.errors.NotPublishedError` rather than being published from the kernel. ``wqm ledger`` lists
+it, ``wqm publish SCHOOL --year Y --dry-run`` shows what a new
 release would hide and why, and ``wqm school remove`` erases a school's rows with the school.
 
 A store that started before the ledger starts with an empty one: what was published before is not covered.
@@ -111,11 +112,12 @@ class Ledger:
     def recorded_ids(self, school_id: str, upto_year: str) -> list[list[str]]:
         """``[year, release id]`` of the latest release recorded for each year of a school up to ``upto_year``
         (part of a report's key: a cached page or PDF is current only while these are)."""
-        latest: dict[str, str] = {}
-        for e in self.entries(school_id):
-            if e.academic_year <= upto_year:
-                latest[e.academic_year] = e.release_id
-        return [[year, rid] for year, rid in sorted(latest.items())]
+        with self._connect(write=False) as conn:      # the ids alone: no release is parsed (a page's key)
+            if conn is None or not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'releases'").fetchone():
+                return []
+            rows = conn.execute("SELECT academic_year, release_id FROM releases WHERE school_id = ? AND "
+                                "academic_year <= ? ORDER BY seq", (school_id, upto_year)).fetchall()
+        return [[year, rid] for year, rid in sorted(dict(rows).items())]
 
     @contextmanager
     def _connect(self, write: bool) -> Iterator[sqlite3.Connection]:

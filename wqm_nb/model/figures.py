@@ -116,6 +116,7 @@ from .measures import measure_rows
 from .stats import wilson_interval
 from ..disclosure.release import CHANGE, COMPLEMENTARY, MEAN_DECIMALS, PRIMARY, SHARE_DECIMALS, WITHHELD, Release, \
     release_of
+from ..disclosure.release import NO_RESPONSES as RELEASE_NO_RESPONSES
 
 NO_RESPONSES = "no responses"
 PROTECTS_SMALLER = "not shown, so that a smaller group cannot be worked out"
@@ -133,6 +134,14 @@ TOTAL_COLUMNS = ["survey", "survey_name", "measure", "mapped", "n", "suppressed"
 def too_few(min_group_size: int) -> str:
     """The wording used wherever a group is suppressed."""
     return f"fewer than {min_group_size} responses"
+
+
+def reason_texts(min_group_size: int) -> dict[str, str]:
+    """What a figure hidden for each of the release's reasons says (and an empty group, under
+    :data:`~wqm_nb.disclosure.protect.NO_RESPONSES`): the report's table, the measures and
+    ``wqm publish --dry-run`` print the same words."""
+    return {PRIMARY: too_few(min_group_size), COMPLEMENTARY: PROTECTS_SMALLER, CHANGE: PROTECTS_CHANGE,
+            WITHHELD: WITHHELD_SURVEY, RELEASE_NO_RESPONSES: NO_RESPONSES}
 
 
 @dataclass(frozen=True)
@@ -317,6 +326,7 @@ def publish_figures(data: SurveyData, bank: QuestionBank, mapping: SurveyMapping
     respondents = survey_totals(data, bank)
     if release is None:       # no publication ledger at hand: the release of this data alone
         release = release_of(data, bank, min_group_size, respondents, framework, mapping)
+    texts = reason_texts(min_group_size)
     rows = []
     for survey_id, survey in bank.surveys.items():
         if not mapping.is_mapped(survey_id):
@@ -348,11 +358,7 @@ def publish_figures(data: SurveyData, bank: QuestionBank, mapping: SurveyMapping
                            for k, value in enumerate(parts)]
             for row in family:
                 hidden = release.reason(survey_id, framework.id, sec, row["subgroup"])
-                row["reason"] = (too_few(min_group_size) if hidden == PRIMARY else
-                                 WITHHELD_SURVEY if hidden == WITHHELD else
-                                 PROTECTS_SMALLER if hidden == COMPLEMENTARY else
-                                 PROTECTS_CHANGE if hidden == CHANGE else
-                                 NO_RESPONSES if row["n"] == 0 else "")
+                row["reason"] = texts[hidden] if hidden else NO_RESPONSES if row["n"] == 0 else ""
             rows += family
     table = pd.DataFrame(rows, columns=[c for c in COLUMNS if c not in ("survey_name", "section", "ci_low",
                                                                         "ci_high", "suppressed", *MEASURE_COLUMNS)]
@@ -396,9 +402,8 @@ MEASURE_COLUMNS = ("instrument", "informant", "score", "band")
 def _measure_table(data: SurveyData, bank: QuestionBank, min_group_size: int, release: Release) -> pd.DataFrame:
     """The rows of the validated measures (:func:`wqm_nb.model.measures.measure_rows`) in the table's shape,
     hidden as the school year's ``release`` decided."""
-    rows = measure_rows(data.score_rows(), bank, min_group_size,
-                        {"primary": too_few(min_group_size), "complementary": PROTECTS_SMALLER, "none": NO_RESPONSES,
-                         "change": PROTECTS_CHANGE, "withheld": WITHHELD_SURVEY}, release.measure_reasons())
+    rows = measure_rows(data.score_rows(), bank, min_group_size, reason_texts(min_group_size),
+                        release.measure_reasons())
     if not rows:
         return pd.DataFrame(columns=COLUMNS)
     table = pd.DataFrame(rows)

@@ -272,25 +272,24 @@ def summaries_to_json(summaries: list[SchoolSummary], overviews: tuple | None = 
     return json.dumps(doc)
 
 
-def summaries_overviews(path: str | Path) -> tuple | None:
-    """The earlier overviews a batch put in a summaries file (None when it put none)."""
+def _summaries_doc(text: str | bytes, origin: str) -> tuple[list[SchoolSummary], tuple | None]:
+    """The summaries of :func:`summaries_to_json` text, and the earlier overviews a batch put beside them
+    (None when it put none); anything else is a :class:`SettingsError` naming ``origin``."""
     try:
-        content = json.loads(Path(path).read_bytes())
-        return tuple(OverviewRecord.from_json(o) for o in content["overviews"]) if "overviews" in content else None
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise SettingsError(f"{path}: not a summaries file ({exc})") from None
+        content = json.loads(text)
+        if content.get("format") != SUMMARIES_FORMAT:
+            raise ValueError(f"format {content.get('format')!r}, expected {SUMMARIES_FORMAT!r}")
+        overviews = tuple(OverviewRecord.from_json(o) for o in content["overviews"]) \
+            if "overviews" in content else None
+        return [_summary_from_dict(d) for d in content["summaries"]], overviews
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise SettingsError(f"{origin}: not a summaries file ({exc})") from None
 
 
 def summaries_from_json(text: str | bytes, origin: str = "summaries") -> list[SchoolSummary]:
     """Summaries back from :func:`summaries_to_json` text; anything else is a :class:`SettingsError` naming
     ``origin``."""
-    try:
-        content = json.loads(text)
-        if content.get("format") != SUMMARIES_FORMAT:
-            raise ValueError(f"format {content.get('format')!r}, expected {SUMMARIES_FORMAT!r}")
-        return [_summary_from_dict(d) for d in content["summaries"]]
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise SettingsError(f"{origin}: not a summaries file ({exc})") from None
+    return _summaries_doc(text, origin)[0]
 
 
 def save_summaries(path: str | Path, summaries: list[SchoolSummary]) -> Path:
@@ -303,13 +302,19 @@ def save_summaries(path: str | Path, summaries: list[SchoolSummary]) -> Path:
     return path
 
 
-def load_summaries(path: str | Path) -> list[SchoolSummary]:
-    """Read a file :func:`save_summaries` wrote; a missing or foreign file is a :class:`SettingsError`."""
+def read_summaries(path: str | Path) -> tuple[list[SchoolSummary], tuple | None]:
+    """Read a file :func:`save_summaries` (or a batch) wrote, once: its summaries and the earlier overviews a
+    batch put in it (None when none); a missing or foreign file is a :class:`SettingsError`."""
     path = Path(path)
     if not path.is_file():
         raise SettingsError(f"no summaries file at {path} (a batch deletes its file once the overview is made): "
                             f"set summaries = \"\" to assess every school from the data")
-    return summaries_from_json(path.read_bytes(), str(path))
+    return _summaries_doc(path.read_bytes(), str(path))
+
+
+def load_summaries(path: str | Path) -> list[SchoolSummary]:
+    """The summaries of a file :func:`save_summaries` wrote (:func:`read_summaries`)."""
+    return read_summaries(path)[0]
 
 
 def _summary_from_dict(d: dict) -> SchoolSummary:
@@ -725,5 +730,5 @@ def published_overview(rollup: GroupRollup) -> GroupRollup:
 
 __all__ = ["GroupCount", "GroupRollup", "MEASURE_FIELDS", "NOT_ASKED", "PROTECTS_SCHOOL", "SELF_EVALUATION",
            "SUMMARIES_FORMAT", "SchoolSummary", "build_rollup", "load_summaries", "missing_summary", "position",
-           "protect_total", "published_overview", "rollup_group", "rollup_summaries", "save_summaries", "summaries_from_json",
-           "summaries_overviews", "summaries_to_json", "summarise"]
+           "protect_total", "published_overview", "rollup_group", "rollup_summaries", "save_summaries",
+           "summaries_from_json", "read_summaries", "summaries_to_json", "summarise"]

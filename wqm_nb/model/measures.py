@@ -55,7 +55,7 @@ from ..data import QuestionBank
 from ..data.instruments import Instrument, ScoreSpec, load_instrument
 from .stats import intervals_overlap, is_missing, wilson_interval
 from ..disclosure.measures import family_key, measure_families, protect_measures
-from ..disclosure.release import CHANGE, COMPLEMENTARY, PRIMARY, WITHHELD
+from ..disclosure.release import COMPLEMENTARY
 
 #: the subgroup of respondents who did not answer the subgroup question (as in :mod:`wqm_nb.model.figures`)
 NOT_GIVEN = ""
@@ -200,7 +200,9 @@ def measure_rows(scores: pd.DataFrame, bank: QuestionBank, min_group_size: int,
     ``decided``: why each hidden cell is hidden, by (survey, family, subgroup), as the school year's release
     decided (:meth:`~wqm_nb.disclosure.release.Release.measure_reasons`); without it, the scores' own decision
     (:func:`~wqm_nb.disclosure.measures.protect_measures`, the measures alone). ``reasons`` maps
-    ``primary``, ``complementary``, ``none`` (and ``change``) to the published wording. Every row has the
+    each reason of the release (``primary``, ``complementary``, ``change``, ``withheld``) and ``none`` to
+    the published wording (:func:`~wqm_nb.model.figures.reason_texts`; one it lacks reads as
+    ``complementary``'s). Every row has the
     figures columns (``section_id`` and ``section`` None: a measure belongs to no framework section) and
     ``instrument``, ``informant``, ``score`` and ``band`` (None on a mean row).
     """
@@ -267,11 +269,8 @@ def _family(survey_id: str, survey: Any, instrument: Instrument, informant: str,
     intervals = not any(cell[2] for _, _, cell, _ in family)
     out = []
     for field, sub, (n, counts, hidden), vals in family:
-        reason = (reasons["primary"] if hidden == PRIMARY else
-                  reasons.get("change", reasons["complementary"]) if hidden == CHANGE else
-                  reasons.get("withheld", reasons["complementary"]) if hidden == WITHHELD else
-                  reasons["complementary"] if hidden == COMPLEMENTARY else reasons["none"] if n == 0
-                  else "")
+        # a reason the caller has no words for (an older caller: a change, a withheld survey) reads as hidden
+        reason = reasons.get(hidden, reasons[COMPLEMENTARY]) if hidden else reasons["none"] if n == 0 else ""
         mean, ci_low, ci_high = mean_interval(len(vals), float(vals.sum()), float((vals * vals).sum()))
         if not intervals:
             ci_low = ci_high = math.nan

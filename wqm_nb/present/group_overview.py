@@ -25,7 +25,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch, Rectangle
 
 from ..data.benchmark_file import BenchmarkFile, load_benchmark_file
-from ..model.group import GroupRollup, load_summaries, rollup_group, rollup_summaries, summaries_overviews
+from ..model.group import GroupRollup, read_summaries, rollup_group, rollup_summaries
 from ..model.figures import NO_RESPONSES, PROTECTS_CHANGE, PROTECTS_SMALLER, WITHHELD_SURVEY
 from ..model.group import NOT_ASKED, PROTECTS_SCHOOL, SELF_EVALUATION, WEIGHT_ANSWERS
 from ..model.measures import TOO_FEW_TO_COMPARE, describe_mean, headline_score, instruments_of, min_group, \
@@ -537,9 +537,11 @@ def load_group_overview(**parameters: Any) -> GroupOverview:
     summaries a batch made (then ``data`` is not read)."""
     settings = GroupSettings.from_parameters(parameters)
     benchmark_file = load_benchmark_file(Path(settings.benchmarks)) if settings.benchmarks else None
-    rollup = rollup_summaries(settings, load_summaries(settings.summaries),
-                              overviews=summaries_overviews(settings.summaries)) if settings.summaries \
-        else rollup_group(settings)
+    if settings.summaries:
+        summaries, overviews = read_summaries(settings.summaries)
+        rollup = rollup_summaries(settings, summaries, overviews=overviews)
+    else:
+        rollup = rollup_group(settings)
     return GroupOverview(rollup, benchmark_file)
 
 
