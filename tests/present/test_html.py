@@ -61,3 +61,20 @@ def test_sections_have_their_id():
     f = render("notes.html.j2", notes=Table(["Date"], [["2025-01-01"]]), year="2025-26")
     assert '<section class="wqm-section" id="notes">' in f.html
     assert "<h2>Adviser notes</h2>" in f.html and "<td>2025-01-01</td>" in f.html
+
+
+def test_a_header_passes_the_document_title_as_data_not_as_html_to_parse():
+    from IPython.core.formatters import DisplayFormatter
+    import nbformat
+
+    from wqm_nb.export.render import document_title
+
+    header = Fragment("header", "<header><h1>Not the title</h1></header>", "Fellside: report, 2025-26 (WQM)")
+    data, metadata = DisplayFormatter().format(header)
+    out = nbformat.v4.new_output("execute_result", data=data, metadata=metadata, execution_count=1)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("report.header()", outputs=[out])])
+    assert data["text/html"] == header.html
+    assert document_title(nb) == "Fellside: report, 2025-26 (WQM)"
+    plain = nbformat.v4.new_output("execute_result", data=DisplayFormatter().format(Fragment("x", "<h1>a</h1>"))[0],
+                                   execution_count=1)
+    assert document_title(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x", outputs=[plain])])) == ""

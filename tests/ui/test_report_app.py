@@ -3,7 +3,7 @@ import pytest
 
 from wqm_nb.present import load_school_report
 from wqm_nb.ui import ViewerScope, report_app, viewer_scope
-from wqm_nb.ui.report_app import TABS
+from wqm_nb.present.layout import TABS
 
 
 @pytest.fixture

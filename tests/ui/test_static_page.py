@@ -5,7 +5,8 @@ from html.parser import HTMLParser
 import pytest
 
 from wqm_nb.present import load_school_report
-from wqm_nb.ui.report_app import TABS, breakdowns, tab_fragments
+from wqm_nb.present.layout import TABS
+from wqm_nb.ui.report_app import breakdowns, tab_fragments
 from wqm_nb.ui.static_page import LIVE_NOTICE, static_report_page
 
 

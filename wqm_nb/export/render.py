@@ -68,20 +68,16 @@ def _safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", str(text)).strip("-") or "report"
 
 
-_HEADER = re.compile(r'<p class="wqm-kicker">(?P<kicker>[^<]*)</p>\s*<h1>(?P<title>[^<]*)</h1>\s*'
-                     r'<p class="wqm-subtitle">(?P<subtitle>[^<]*)</p>')
-
-
 def document_title(nb) -> str:
-    """The report's title from its header section: "School: subtitle (framework)"; '' if none."""
-    import html as html_lib
-
+    """The report's title, as its header displayed it (``wqm.document_title`` in the output's metadata,
+    see :class:`~wqm_nb.present.html.Fragment`); '' if no output carries one."""
     for cell in nb.cells:
         for out in cell.get("outputs", []):
-            m = _HEADER.search(str(out.get("data", {}).get("text/html", "")))
-            if m:
-                parts = {k: html_lib.unescape(v) for k, v in m.groupdict().items()}
-                return f"{parts['title']}: {parts['subtitle']} ({parts['kicker']})"
+            metadata = out.get("metadata", {})
+            for entry in (metadata, metadata.get("text/html", {})):
+                title = entry.get("wqm", {}).get("document_title") if isinstance(entry, dict) else None
+                if title:
+                    return str(title)
     return ""
 
 

@@ -195,8 +195,10 @@ class GroupOverview:
 
     def header(self) -> Fragment:
         r = self.rollup
-        return render("group_header.html.j2", "header", framework=r.framework, title=r.trust or "All schools",
-                      year=r.year, count=len(r.summaries), as_of=r.settings.as_of)
+        title = r.trust or "All schools"
+        subtitle = f"Group overview, {r.year}: {len(r.summaries)} schools, as of {r.settings.as_of}"
+        return render("group_header.html.j2", "header", framework=r.framework, title=title, subtitle=subtitle,
+                      document_title=f"{title}: {subtitle} ({r.framework.name})")
 
     def status_section(self) -> Fragment:
         """One row per school: award status (or checklist progress) and a link to its report."""

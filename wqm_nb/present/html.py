@@ -20,11 +20,18 @@ from ..model.stats import is_missing  # one meaning of a missing figure, re-expo
 
 @dataclass(frozen=True)
 class Fragment:
-    """A piece of report HTML with a name (shown as its plain-text repr)."""
+    """A piece of report HTML with a name (shown as its plain-text repr).
+
+    ``document_title`` is set on a report's header: the title of the document it heads, displayed
+    as the output's metadata (``{"wqm": {"document_title": ...}}``) for the PDF to take as data.
+    """
     name: str
     html: str
+    document_title: str = ""
 
-    def _repr_html_(self) -> str:
+    def _repr_html_(self) -> str | tuple[str, dict[str, Any]]:
+        if self.document_title:
+            return self.html, {"wqm": {"document_title": self.document_title}}
         return self.html
 
     def __str__(self) -> str:
@@ -58,10 +65,10 @@ def environment() -> Environment:
     return env
 
 
-def render(template: str, name: str | None = None, **context: Any) -> Fragment:
-    """Render a fragment template with ``context``."""
+def render(template: str, name: str | None = None, *, document_title: str = "", **context: Any) -> Fragment:
+    """Render a fragment template with ``context`` (``document_title``: see :class:`Fragment`)."""
     html = environment().get_template(template).render(**context)
-    return Fragment(name or template.removesuffix(".html.j2"), html)
+    return Fragment(name or template.removesuffix(".html.j2"), html, document_title)
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ from ..model.priorities import Priorities, prioritise_school
 from ..model.triangulation import Triangulation, triangulate_school
 from . import award_decision, benchmarks, charts, evidence, measures, trends, triangulation
 from .html import Fragment, Table, cell, render
+from .layout import SECTIONS
 
 if TYPE_CHECKING:
     from ..store import Scope
@@ -127,8 +128,10 @@ class SchoolReport:
                       f"Does not yet meet the criteria for {self.framework.levels[0].name} in {a.year}.")
         elif not a.current.has_self_evaluation:
             status = f"No self-evaluation recorded yet for {a.year}."
-        return render("school_header.html.j2", "header", framework=self.framework, school=s, year=a.year,
-                      facts=facts, status=status)
+        subtitle = f"Self-evaluation and stakeholder report, {a.year}"
+        return render("school_header.html.j2", "header", framework=self.framework, school=s, subtitle=subtitle,
+                      facts=facts, status=status,
+                      document_title=f"{s['name']}: {subtitle} ({self.framework.name})")
 
     def sef_section(self, element_table: bool = True) -> Fragment:
         """Self-evaluation per section, and per element unless ``element_table`` is False (the app shows
@@ -342,12 +345,8 @@ class SchoolReport:
                                    [[lv.value, lv.label, lv.descriptor] for lv in scale.levels]))
 
     def sections(self) -> list[Fragment]:
-        """Every section in report order (empty ones left out)."""
-        parts = [self.header(), self.sef_section(), self.trend_section(), self.survey_section(),
-                 self.measures_section(), self.triangulation_section(), self.priorities_section(), self.benchmark_section(),
-                 self.strengths_section(), self.award_section(), self.award_decision_section(),
-                 self.action_plan_section(), self.evidence_section(), self.reflections_section(), self.notes_section(),
-                 self.scale_section()]
+        """Every section in report order (:data:`~wqm_nb.present.layout.SECTIONS`; empty ones left out)."""
+        parts = [getattr(self, section.method)() for section in SECTIONS]
         return [p for p in parts if p]
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import html
 import os
 from dataclasses import dataclass, field
+from typing import Callable
 from urllib.parse import parse_qs, urlencode
 
 from ..data import available_frameworks, load_framework
@@ -27,12 +28,12 @@ from ..errors import WqmError
 from ..model import assess_school
 from ..present import SchoolReport, load_school_report
 from ..present.html import Fragment, render
+from ..present.layout import TABS, tab_sections
 from ..present.school_report import evidence_table, survey_matrix
 from ..settings import data_location
 from ..store import Scope, Store
 from ..store.scope import scope_from_query
 
-TABS = ("Self-evaluation", "Surveys", "Award readiness", "Trends", "Priorities", "Action plan", "Notes")
 #: a signed link's parameters, passed on to the PDF link (older links have no framework, rights or lid)
 SIGNED = ("school", "year", "framework", "rights", "lid", "expires", "sig")
 
@@ -140,22 +141,23 @@ def breakdowns(report: SchoolReport) -> list[tuple[str, str]]:
 
 
 def tab_fragments(report: SchoolReport, index: int, breakdown: str = "whole") -> list[Fragment]:
-    """What tab ``index`` of :data:`TABS` shows, the app's and the static page's alike (``breakdown``: the
-    survey breakdown chosen on the Surveys tab)."""
-    r = report
-    if index == 0:
-        return [r.sef_section(element_table=False), _details(r)]
-    if index == 1:      # the wellbeing measures beside the whole groups; a breakdown shows one survey
-        return [subgroup_fragment(r, breakdown)] + ([r.measures_section()] if breakdown == "whole" else [])
-    if index == 2:
-        return [r.award_section(), r.award_decision_section(), r.strengths_section()]
-    if index == 3:
-        return [r.trend_section(), r.benchmark_section()]
-    if index == 4:
-        return [r.triangulation_section(), r.priorities_section()]
-    if index == 5:
-        return [r.action_plan_section(), r.evidence_section()]
-    return [r.reflections_section(), r.notes_section(), r.scale_section()]
+    """What tab ``index`` of :data:`~wqm_nb.present.layout.TABS` shows, the app's and the static page's
+    alike: its sections of :data:`~wqm_nb.present.layout.SECTIONS` in report order, two of them as the
+    app shows them (``breakdown``: the survey breakdown chosen on the Surveys tab)."""
+    fragments: list[Fragment] = []
+    for section in tab_sections(TABS[index]):
+        shown = APP_VARIANTS.get(section.method)
+        fragments += shown(report, breakdown) if shown else [getattr(report, section.method)()]
+    return fragments
+
+
+#: sections the app shows otherwise than the printed report: elements in rows that open, and the
+#: survey breakdown chosen (the measures beside the whole groups only)
+APP_VARIANTS: dict[str, Callable[[SchoolReport, str], list[Fragment]]] = {
+    "sef_section": lambda r, breakdown: [r.sef_section(element_table=False), _details(r)],
+    "survey_section": lambda r, breakdown: [subgroup_fragment(r, breakdown)],
+    "measures_section": lambda r, breakdown: [r.measures_section()] if breakdown == "whole" else [],
+}
 
 
 class ReportApp:

@@ -2,7 +2,7 @@
 
 When every live place of ``wqm serve`` is taken, a school leader still gets
 the report at once: :func:`static_report_page` writes the app's tabs
-(:data:`~wqm_nb.ui.report_app.TABS`, from the same section fragments,
+(:data:`~wqm_nb.present.layout.TABS`, from the same section fragments,
 :func:`~wqm_nb.ui.report_app.tab_fragments`) as a page of its own, with CSS
 tabs (radio buttons and labels, no script needed), every section, each
 survey breakdown and each section's elements in ``<details>`` to open, and a
@@ -21,7 +21,8 @@ from functools import lru_cache
 
 from ..present import SchoolReport
 from ..present.html import Fragment
-from .report_app import TABS, breakdowns, subgroup_fragment, tab_fragments
+from ..present.layout import TABS
+from .report_app import breakdowns, subgroup_fragment, tab_fragments
 
 #: what the page says above the tabs while the live view is full
 LIVE_NOTICE = ("This is the report as a page. The live view, with its choices, opens when a place is free: "
