@@ -59,7 +59,7 @@ def test_to_parameters_returns_the_notebook_fields_with_absolute_paths(tmp_path,
     assert set(params) == set(ReportSettings.NOTEBOOK_FIELDS)
     assert params == {"school_id": "S1", "year": "2024-25", "data": str((tmp_path / "data").resolve()),
                       "framework": str((tmp_path / "fw" / "custom.yaml").resolve()), "min_group_size": 3,
-                      "benchmarks": "", "as_of": "2026-03-10"}
+                      "benchmarks": "", "as_of": "2026-03-10", "data_cache": {}}
     assert Path(params["data"]).is_absolute() and Path(params["framework"]).is_absolute()
     # a framework id passes through as it is
     assert ReportSettings(school_id="S1", data="data", framework="vbe").to_parameters()["framework"] == "vbe"
@@ -200,3 +200,43 @@ def test_settings_from_a_notebooks_parameters():
     with pytest.raises(SettingsError, match="unknown group setting\\(s\\): school_id"):
         GroupSettings.from_parameters({"school_id": "NLT03"})
     assert ReportSettings.from_parameters(r.to_parameters()).to_parameters() == r.to_parameters()
+
+
+def test_a_stand_in_is_read_in_place_of_its_parameter_while_it_exists(tmp_path):
+    real, copy = tmp_path / "real.sqlite", tmp_path / "copy.sqlite"
+    copy.write_bytes(b"")
+    parameters = {"school_id": "NLT03", "data": str(real), "framework": "/elsewhere/custom.yaml",
+                  "data_cache": {"data": str(copy), "framework": str(tmp_path / "gone.yaml")}}
+    read = ReportSettings.from_parameters(parameters)
+    # the copy that exists is read; the framework's stand-in is gone, so the real file is named
+    assert (read.data, read.framework, read.data_cache) == (str(copy), "/elsewhere/custom.yaml", {})
+    copy.unlink()
+    assert ReportSettings.from_parameters(parameters).data == str(real)      # a kept notebook re-runs from the real
+
+
+def test_parameters_with_stand_ins_name_the_real_files_as_given(tmp_path):
+    s = ReportSettings(school_id="S1", data="/srv/wqm.sqlite", framework="/srv/custom.yaml",
+                       data_cache={"data": str(tmp_path / "a.sqlite"), "framework": str(tmp_path / "f.yaml")})
+    params = s.to_parameters()     # /srv/custom.yaml is not on this machine: not looked for
+    assert (params["data"], params["framework"]) == ("/srv/wqm.sqlite", "/srv/custom.yaml")
+    assert params["data_cache"] == {"data": str(tmp_path / "a.sqlite"), "framework": str(tmp_path / "f.yaml")}
+    with pytest.raises(SettingsError, match="no framework file at /srv/custom.yaml"):
+        s.replace(data_cache={"data": str(tmp_path / "a.sqlite")}).to_parameters()
+
+
+@pytest.mark.parametrize("cache, message", [
+    ({"output": "/tmp/x"}, "data_cache names 'output': a stand-in can replace data, framework, benchmarks"),
+    ({"summaries": "/tmp/x"}, "data_cache names 'summaries'"),
+    (["data"], "data_cache must be a mapping of parameter to path, got list"),
+    ({"data": 3}, "data_cache\\['data'\\] must be text"),
+])
+def test_a_bad_data_cache_is_refused(cache, message):
+    with pytest.raises(SettingsError, match=message):
+        ReportSettings(school_id="S1", data_cache=cache)
+
+
+def test_a_groups_summaries_can_be_a_stand_in(tmp_path):
+    summaries = tmp_path / "s.json"
+    summaries.write_text("[]")
+    g = GroupSettings(data="/srv/wqm.sqlite", data_cache={"summaries": str(summaries)})
+    assert g.to_parameters()["data"] == "/srv/wqm.sqlite" and g.reading().summaries == str(summaries)

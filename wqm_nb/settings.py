@@ -125,8 +125,15 @@ class _RunSettings:
     #: overdue targets, review dates, term ends) comes from it; '' (or omitted) is resolved to today at once,
     #: so the settings, and the notebook parameters made from them, always carry an explicit date
     as_of: str = ""
+    #: stand-ins this run reads in place of file parameters, ``{parameter: local path}``: a CSV folder's
+    #: scratch store, a Dask worker's copies, a batch's summaries. The real values stay in the parameters,
+    #: so a kept notebook names what it was made from; a stand-in that no longer exists is not read, so
+    #: the kept notebook re-runs from the real thing (see :meth:`reading`)
+    data_cache: dict[str, str] = field(default_factory=dict)
 
     NOTEBOOK_FIELDS: ClassVar[tuple[str, ...]] = ()
+    #: the parameters a stand-in may replace
+    CACHEABLE: ClassVar[tuple[str, ...]] = ("data", "framework", "benchmarks")
     #: what the settings are of, in an error about an unknown parameter ("report", "group")
     KIND: ClassVar[str] = "run"
 
@@ -142,7 +149,15 @@ class _RunSettings:
                  if not (v is None or (k == "framework" and not v))}
         if "report_links" in given:
             given["report_links"] = dict(given["report_links"] or {})
-        return cls(**given)
+        if "data_cache" in given:
+            given["data_cache"] = dict(given["data_cache"] or {})
+        return cls(**given).reading()
+
+    def reading(self):
+        """The settings as this run reads them: each :attr:`data_cache` stand-in that exists in place of
+        its parameter, and no stand-ins left."""
+        present = {k: v for k, v in self.data_cache.items() if Path(v).exists()}
+        return self.replace(**present, data_cache={}) if self.data_cache else self
 
     def __post_init__(self) -> None:
         _check_text("year", self.year)
@@ -161,6 +176,15 @@ class _RunSettings:
         object.__setattr__(self, "as_of", check_as_of(self.as_of))
         if isinstance(self.benchmarks, Path):
             object.__setattr__(self, "benchmarks", str(self.benchmarks))
+        if not isinstance(self.data_cache, dict):
+            raise SettingsError(f"data_cache must be a mapping of parameter to path, "
+                                f"got {type(self.data_cache).__name__}")
+        unknown = sorted(set(self.data_cache) - set(self.CACHEABLE))
+        if unknown:
+            raise SettingsError(f"data_cache names {', '.join(map(repr, unknown))}: a stand-in can replace "
+                                f"{', '.join(self.CACHEABLE)}")
+        object.__setattr__(self, "data_cache", {k: _check_text(f"data_cache[{k!r}]", str(v) if isinstance(v, Path)
+                                                               else v) for k, v in self.data_cache.items()})
         if _check_text("benchmarks", self.benchmarks).strip() and \
                 Path(self.benchmarks).suffix.lower() not in BENCHMARK_SUFFIXES:
             raise SettingsError(f"benchmarks must be a benchmark file ({', '.join(BENCHMARK_SUFFIXES)}), "
@@ -202,10 +226,12 @@ class _RunSettings:
 
     def _parameters(self, resolve_data: bool = True) -> dict[str, Any]:
         values = {f.name: getattr(self, f.name) for f in fields(self) if f.name in self.NOTEBOOK_FIELDS}
-        if resolve_data:
+        # a parameter with a stand-in is passed as given: the real thing may not be on this machine
+        if resolve_data and "data" not in self.data_cache:
             values["data"] = str(self.data_path)
-        values["framework"] = self.framework_ref
-        if "benchmarks" in values:
+        if "framework" not in self.data_cache:
+            values["framework"] = self.framework_ref
+        if "benchmarks" in values and "benchmarks" not in self.data_cache:
             values["benchmarks"] = self.benchmarks_ref
         return values
 
@@ -221,7 +247,7 @@ class ReportSettings(_RunSettings):
     output: str = DEFAULT_REPORT_DIR
 
     NOTEBOOK_FIELDS: ClassVar[tuple[str, ...]] = ("school_id", "year", "data", "framework", "min_group_size",
-                                                  "benchmarks", "as_of")
+                                                  "benchmarks", "as_of", "data_cache")
     KIND: ClassVar[str] = "report"
 
     def __post_init__(self) -> None:
@@ -243,7 +269,8 @@ class GroupSettings(_RunSettings):
     summaries: str = ""
 
     NOTEBOOK_FIELDS: ClassVar[tuple[str, ...]] = ("year", "data", "trust", "framework", "min_group_size",
-                                                  "report_links", "benchmarks", "summaries", "as_of")
+                                                  "report_links", "benchmarks", "summaries", "as_of", "data_cache")
+    CACHEABLE: ClassVar[tuple[str, ...]] = ("data", "framework", "benchmarks", "summaries")
     KIND: ClassVar[str] = "group"
 
     def __post_init__(self) -> None:
@@ -261,4 +288,4 @@ class GroupSettings(_RunSettings):
     def to_parameters(self) -> dict[str, Any]:
         """The notebook parameters; with ``summaries`` the data is not read, so it is passed as given
         (a worker on another machine need not see it)."""
-        return self._parameters(resolve_data=not self.summaries)
+        return self._parameters(resolve_data=not (self.summaries or self.data_cache.get("summaries")))

@@ -4,6 +4,7 @@ import threading
 import time
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from wqm_nb.batch.executors import DaskExecutor, ProcessExecutor, SerialExecutor, make_executor
@@ -96,6 +97,8 @@ def test_a_batch_on_a_dask_cluster(cluster, sample_db, tmp_path, monkeypatch):
     for sid in ("NLT01", "NLT04", "NLT06"):
         assert (out / f"{sid}_2025-26.html").exists() and (out / f"{sid}_2025-26.ipynb").exists()
     assert "NLT04_2025-26.html" in (out / "group_overview.html").read_text()
+    kept = nbformat.read(str(out / "NLT01_2025-26.ipynb"), as_version=4).metadata.papermill.parameters
+    assert kept["data"] == str(sample_db) and not Path(kept["data_cache"]["data"]).exists()   # re-runs here
     workers = {r.worker.split(":")[1] for r in result.results}
     assert str(os.getpid()) not in workers
     from distributed import Client

@@ -42,9 +42,10 @@ def test_a_shipped_job_needs_none_of_the_batch_paths_and_leaves_nothing_behind(s
     assert b"Fellside Primary School" in outcome.content["NLT03_2025-26.html"]
     kept = json.loads(outcome.content["NLT03_2025-26.ipynb"])
     injected = [c for c in kept["cells"] if "injected-parameters" in c["metadata"].get("tags", [])][0]
-    assert f'data = "{gone / "wqm.sqlite"}"' in "".join(injected["source"])    # the batch's path, put back
-    assert kept["metadata"]["papermill"]["parameters"]["data"] == str(gone / "wqm.sqlite")
-    assert str(private_tmp) not in json.dumps(kept)
+    assert f'data = "{gone / "wqm.sqlite"}"' in "".join(injected["source"])    # the batch's path, as injected
+    parameters = kept["metadata"]["papermill"]["parameters"]
+    assert parameters["data"] == str(gone / "wqm.sqlite")
+    assert set(parameters["data_cache"]) == {"data"} and parameters["data_cache"]["data"].startswith(str(private_tmp))
     assert not (gone / "out").exists() and list(private_tmp.iterdir()) == []
     (summary,) = summaries_from_json(outcome.summary)
     assert summary.school_id == "NLT03" and summary.has_data and summary.year == "2025-26"
@@ -91,17 +92,19 @@ def test_a_notebook_error_is_described_in_one_line(sample_db, tmp_path):
     assert describe_error(RuntimeError("boom")) == "RuntimeError: boom"
 
 
-def test_restoring_a_shipped_jobs_parameters_puts_the_batch_paths_back(tmp_path):
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell('data = "/tmp/wqm-job-1/data/a.sqlite"\nyear = "2025-26"\n',
-                                          metadata={"tags": ["injected-parameters"]})]
-    path = tmp_path / "a.ipynb"
-    nbformat.write(nb, str(path))
-    shipped = ReportSettings(school_id="A", data="/tmp/wqm-job-1/data/a.sqlite", benchmarks="/tmp/w/b.yaml")
-    original = ReportSettings(school_id="A", data="/srv/wqm.sqlite", benchmarks="/srv/b.yaml")
-    jobs._restore_parameters(path, shipped, original)
-    assert "".join(json.loads(path.read_text())["cells"][0]["source"]) == \
-        'data = "/srv/wqm.sqlite"\nyear = "2025-26"\n'
+def test_a_shipped_job_reads_its_copies_as_stand_ins_and_keeps_the_batch_paths(tmp_path):
+    original = ReportSettings(school_id="A", data="/srv/wqm.sqlite", benchmarks="/srv/b.yaml", output="/srv/out")
+    shipment = Shipment(data=ShippedFile("a.sqlite", b"db"), benchmarks=ShippedFile("b.yaml", b"x: 1"))
+    with jobs._workspace(original, shipment) as (settings, work):
+        assert (settings.data, settings.benchmarks) == ("/srv/wqm.sqlite", "/srv/b.yaml")   # what the notebook names
+        assert settings.data_cache == {"data": str(work / "data" / "a.sqlite"),
+                                       "benchmarks": str(work / "benchmarks" / "b.yaml")}
+        reading = settings.reading()                                                  # what the run reads
+        assert (reading.data, reading.benchmarks, reading.output) == (
+            settings.data_cache["data"], settings.data_cache["benchmarks"], str(work / "out"))
+        parameters = settings.to_parameters()   # the batch machine's paths, not looked for on this one
+        assert (parameters["data"], parameters["benchmarks"]) == ("/srv/wqm.sqlite", "/srv/b.yaml")
+    assert not work.exists() and settings.reading().data == "/srv/wqm.sqlite"   # copies gone: the real data
 
 
 def test_the_worker_kernel_is_one_per_process():

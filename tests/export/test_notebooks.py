@@ -63,32 +63,3 @@ def test_the_nbval_reference_runs_the_current_notebook(repo):
     ref_code = [c.source for c in reference.cells if c.cell_type == "code"
                 and "injected-parameters" not in c.metadata.get("tags", [])]
     assert ref_code == [c.source for c in source.cells if c.cell_type == "code"], "run `make reference`"
-
-
-def test_restoring_parameters_swaps_injected_values_only(tmp_path):
-    import json
-    import tempfile
-
-    import nbformat
-
-    from wqm_nb.export.notebooks import restore_parameters
-
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell('data = "/tmp/scratch/a.sqlite"\nyear = "2025-26"\nlinks = {"A": "a"}\n',
-                                          metadata={"tags": ["injected-parameters"]}),
-                nbformat.v4.new_code_cell('print("/tmp/scratch/a.sqlite")')]
-    nb.metadata["papermill"] = {"parameters": {"data": "/tmp/scratch/a.sqlite", "links": {"A": "a"}},
-                                "output_path": f"{tempfile.gettempdir()}/wqm-job-1/out/a.ipynb",
-                                "input_path": "/srv/notebooks/school_report.ipynb"}
-    path = tmp_path / "a.ipynb"
-    nbformat.write(nb, str(path))
-    restore_parameters(path, {"/tmp/scratch/a.sqlite": '/srv/trust "north"/data'})
-    back = json.loads(path.read_text())
-    assert "".join(back["cells"][0]["source"]).startswith('data = "/srv/trust \\"north\\"/data"\nyear = ')
-    assert "".join(back["cells"][1]["source"]) == 'print("/tmp/scratch/a.sqlite")'
-    record = back["metadata"]["papermill"]
-    assert record["parameters"] == {"data": '/srv/trust "north"/data', "links": {"A": "a"}}
-    assert record["output_path"] is None and record["input_path"] == "/srv/notebooks/school_report.ipynb"
-    before = path.read_bytes()
-    restore_parameters(path, {"x": "x", "": "y"})                     # nothing to swap: untouched
-    assert path.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["a.ipynb"]

@@ -188,7 +188,8 @@ def test_a_csv_folder_is_read_once_and_the_kept_notebook_names_it(sample_dir, tm
     reads, ran = [], []
     real_import, real_render = csv_exchange.import_csv_dir, render_module.render_school
     monkeypatch.setattr(csv_exchange, "import_csv_dir", lambda *a, **k: reads.append(a[1]) or real_import(*a, **k))
-    monkeypatch.setattr(render_module, "render_school", lambda s, **k: ran.append(s.data) or real_render(s, **k))
+    monkeypatch.setattr(render_module, "render_school",
+                        lambda s, **k: ran.append(s.data_cache["data"]) or real_render(s, **k))
     school, year, files = render_module.render_report(
         ReportSettings(school_id="NLT03", data=str(sample_dir), output=str(tmp_path)), pdf=False)
     assert (school["name"], year) == ("Fellside Primary School", "2025-26")
@@ -196,5 +197,8 @@ def test_a_csv_folder_is_read_once_and_the_kept_notebook_names_it(sample_dir, tm
     assert not __import__("pathlib").Path(ran[0]).exists()                  # and it is gone
     kept = nbformat.read(str(files.notebook), as_version=4)
     injected = next(c for c in kept.cells if "injected-parameters" in c.metadata.get("tags", []))
-    assert f'data = "{sample_dir}"' in injected.source
+    assert f'data = "{sample_dir}"' in injected.source and f'"data": "{ran[0]}"' in injected.source
+    assert kept.metadata.papermill.parameters["data"] == str(sample_dir)     # papermill's record, as it wrote it
+    rerun = execute(files.notebook, tmp_path / "rerun.ipynb", {})           # the scratch store is gone: the folder
+    assert "Fellside Primary School" in rerun.read_text()
     assert "Computed for this report from the data folder." in files.html.read_text()

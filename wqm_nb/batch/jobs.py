@@ -36,7 +36,6 @@ from typing import Iterator
 
 from ..errors import WqmError
 from ..export.kernels import WarmKernel
-from ..export.notebooks import restore_parameters
 from ..export.render import ReportFiles, render_group, render_school
 from ..settings import GroupSettings, ReportSettings
 
@@ -181,19 +180,10 @@ def _workspace(settings, shipment: Shipment | None) -> Iterator[tuple]:
             target = ledger_path(changes["data"])
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(shipment.ledger.content)
-        yield settings.replace(**changes), work
+        output = changes.pop("output")
+        yield settings.replace(output=output, data_cache=changes), work
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
-
-def _restore_parameters(notebook: Path, shipped, original) -> None:
-    """Put the batch's own paths back into a shipped job's kept notebook, so it re-runs where the batch ran."""
-    swaps = {}
-    for attr in ("data", "framework", "benchmarks", "summaries"):
-        new, old = getattr(shipped, attr, ""), getattr(original, attr, "")
-        if new and new != old:
-            swaps[new] = old
-    restore_parameters(notebook, swaps)
 
 
 def _collect(files: ReportFiles, shipped: bool) -> tuple[ReportFiles | None, dict[str, bytes]]:
@@ -225,8 +215,6 @@ def run_school_job(job: SchoolJob) -> JobOutcome:
                 files = render_school(settings, pdf=job.pdf, run_notebook=run)
             finally:
                 shutil.rmtree(summary_dir, ignore_errors=True)
-            if work is not None:
-                _restore_parameters(files.notebook, settings, job.settings)
             files, content = _collect(files, work is not None)
         return JobOutcome(True, school_id, files, content, summaries[0], seconds=time.perf_counter() - start,
                           retries=kernel.retries - retries, worker=worker_name())
@@ -248,12 +236,11 @@ def run_overview_job(job: OverviewJob) -> JobOutcome:
                 fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)   # true counts: owner only
                 with os.fdopen(fd, "w", encoding="utf-8") as fh:
                     fh.write(job.summaries)
-                ran = settings.replace(summaries=str(path))
+                # the kept notebook re-runs from the data: the summaries file is a stand-in, gone afterwards
+                ran = settings.replace(data_cache={**settings.data_cache, "summaries": str(path)})
                 files = render_group(ran, pdf=job.pdf, run_notebook=kernel.execute)
             finally:
                 shutil.rmtree(holder, ignore_errors=True)   # the true counts go with it
-            # the kept notebook re-runs from the data (the summaries file is gone)
-            _restore_parameters(files.notebook, ran, job.settings.replace(summaries=""))
             files, content = _collect(files, work is not None)
         return JobOutcome(True, files=files, content=content, seconds=time.perf_counter() - start,
                           retries=kernel.retries - retries, worker=worker_name())

@@ -99,41 +99,6 @@ def execute(notebook: Path, output: Path, parameters: dict[str, Any], kernel_nam
     return output
 
 
-def restore_parameters(notebook: Path, swaps: dict[str, str]) -> None:
-    """Replace parameter values in an executed notebook: each ``swaps`` key (a value papermill injected, e.g. a
-    temporary path) becomes its value, in the injected-parameters cell and in papermill's record of the
-    parameters. A run that read a stand-in (a worker's copy of the data, a run's scratch store) so keeps a
-    notebook that re-runs from the real thing. Papermill's input and output paths under the temporary folder
-    are cleared. The file is replaced whole."""
-    import json
-    import os
-    import tempfile
-
-    from papermill.translators import PythonTranslator
-
-    swaps = {k: v for k, v in swaps.items() if k and k != v}
-    if not swaps:
-        return
-    nb = json.loads(notebook.read_text(encoding="utf-8"))
-    for cell in nb["cells"]:
-        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
-            source = "".join(cell["source"])
-            for new, old in swaps.items():
-                source = source.replace(PythonTranslator.translate_str(new), PythonTranslator.translate_str(old))
-            cell["source"] = source.splitlines(True)
-    record = nb.get("metadata", {}).get("papermill", {})
-    params = record.get("parameters", {})
-    for key, value in params.items():
-        if isinstance(value, str) and value in swaps:
-            params[key] = swaps[value]
-    for key in ("input_path", "output_path"):      # a worker's temporary paths
-        if str(record.get(key, "")).startswith(tempfile.gettempdir()):
-            record[key] = None
-    partial = notebook.with_name(f".{notebook.name}.partial")
-    partial.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(partial, notebook)
-
-
 def _first_line(text: str) -> str:
     lines = str(text).strip().splitlines()
     return lines[0] if lines else ""

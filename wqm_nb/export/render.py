@@ -23,7 +23,7 @@ from ..errors import RenderError
 from ..settings import DEFAULT_FRAMEWORK, GroupSettings, ReportSettings
 from .report_key import key_of, write_key
 from .notebooks import (GROUP_NOTEBOOK, INTERACTIVE_TAG, SCHOOL_NOTEBOOK, TEMPLATE_NAME, execute,
-                        nbconvert_template_dir, notebook_path, restore_parameters)
+                        nbconvert_template_dir, notebook_path)
 
 
 @dataclass
@@ -170,8 +170,8 @@ def render_report(settings: ReportSettings, pdf: bool = True) -> tuple[dict, str
 
     A CSV folder is read once: imported into a scratch store in a temporary
     folder (:func:`~wqm_nb.store.build_database` with ``scratch``), which the
-    notebook reads; the kept notebook names the folder again, so it re-runs
-    from it. A store file is only read.
+    notebook reads as its ``data_cache``; its ``data`` parameter names the
+    folder, so the kept notebook re-runs from it. A store file is only read.
     """
     from ..store import Store, build_database
 
@@ -182,11 +182,11 @@ def render_report(settings: ReportSettings, pdf: bool = True) -> tuple[dict, str
         with Store.open(store_path, read_only=True) as store:
             school = store.school(settings.school_id)
             year = store.school_year(settings.school_id, settings.year or None)["academic_year"]
-        ran = settings.replace(data=str(store_path), year=year)
+        ran = settings.replace(data=str(data), year=year,
+                               data_cache={"data": str(store_path)} if store_path != data else {})
         files = render_school(ran, pdf=pdf)
-        restore_parameters(files.notebook, {str(store_path): str(data)})
         if files.pdf is not None:
-            write_key(files.pdf, key_of(ran))
+            write_key(files.pdf, key_of(ran.reading()))
     return school, year, files
 
 
