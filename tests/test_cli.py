@@ -72,11 +72,12 @@ def test_unexpected_errors_keep_their_traceback(monkeypatch):
     import pytest
 
     from wqm_nb import cli
+    from wqm_nb.cli import stores
 
     def boom(args):
         raise ZeroDivisionError("a bug")
 
-    monkeypatch.setattr(cli, "_cmd_schools", boom)  # build_parser picks up the patched command
+    monkeypatch.setattr(stores, "_cmd_schools", boom)  # build_parser picks up the patched command
     with pytest.raises(ZeroDivisionError):
         cli.main(["schools"])
 

@@ -1,0 +1,6 @@
+"""``python -m wqm_nb.cli``: the ``wqm`` command."""
+import sys
+
+from . import main
+
+sys.exit(main())

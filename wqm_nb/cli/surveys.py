@@ -1,0 +1,216 @@
+"""``wqm survey import|imports|comments`` and ``wqm score``: survey exports and paper tallies into a store,
+what was imported, the kept comments, and a validated measure's scores."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..errors import SettingsError
+from .options import LazyChoices, data_option, informants, min_group_size_option, open_store, survey_ids
+
+
+def _cmd_survey_import(args) -> int:
+    from ..data import load_question_bank
+    from ..data.import_mapping import load_import_mapping
+    from ..intake.comments import read_staff_list
+    from ..intake.plan import commit_import, inspect_export, plan_import
+    from ..settings import check_academic_year
+
+    check_academic_year(args.year)
+    bank = load_question_bank()
+    mapping = load_import_mapping(args.mapping, bank) if args.mapping else None
+    if args.instrument:
+        from ..data.import_mapping import with_instrument
+
+        mapping = with_instrument(mapping, args.survey, args.instrument, args.informant, args.instrument_columns)
+    elif args.informant or args.instrument_columns:
+        raise SettingsError("--informant and --instrument-columns need --instrument NAME")
+    staff = read_staff_list(Path(args.staff_list)) if args.staff_list else ()
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SettingsError(f"cannot read {path}: {exc.strerror}") from None
+    inspection = inspect_export(data, path.name, args.survey, bank=bank, mapping=mapping)
+    print(f"{'column':6} {'becomes':34} header")
+    for m in inspection.matches:
+        print(f"{m.column.letter:6} {m.described:34} {m.column.header[:70]}")
+    if args.save_mapping:
+        Path(args.save_mapping).write_text(inspection.mapping_used().to_yaml(), encoding="utf-8")
+        print(f"mapping saved to {args.save_mapping} (use it next time with --mapping)")
+    plan = plan_import(inspection, keep_comments=args.keep_comments, staff_names=staff)
+    for line in plan.summary():
+        print(line)
+    if args.dry_run:
+        print("dry run: nothing was written")
+        return 0
+    on_existing = "replace" if args.replace else "add" if args.add else "refuse"
+    with open_store(args, write="a survey import") as store:
+        outcome = commit_import(store, plan, args.school, args.year, on_existing=on_existing,
+                                imported_by=args.by)
+    if outcome.already:
+        print(f"already imported: this file is import {outcome.import_id} of {args.school} {args.year} "
+              f"({outcome.already['imported_at']}); nothing was written")
+        return 0
+    for old in outcome.replaced:
+        print(f"replaced import {old['import_id']} ({old['file_name'] or old['source']}, {old['imported_at']}); "
+              f"its record is kept")
+    scored = f" and {len(plan.score_rows())} measure scores" if plan.instruments else ""
+    print(f"imported as import {outcome.import_id}: {outcome.answers} answers{scored} of {plan.kept} "
+          f"{'forms' if plan.tally is not None else 'respondents'} for {args.school} {args.year}")
+    return 0
+
+
+def _cmd_survey_imports(args) -> int:
+
+    with open_store(args) as store:
+        store.school(args.school)
+        for r in store.survey_imports():
+            if r["school_id"] != args.school or (args.year and r["academic_year"] != args.year):
+                continue
+            state = f"replaced by {r['replaced_by']}" if r["replaced_by"] else "current"
+            print(f"{r['import_id']:5} {r['academic_year']} {r['survey']:7} {r['kind']:9} {r['source']:16} "
+                  f"{r['respondents']:6} {r['imported_at']:25} {state:16} {r['file_name']}")
+    return 0
+
+
+def _cmd_survey_comments(args) -> int:
+    from ..disclosure.comments import comments_to_show
+    from ..disclosure.threshold import resolve_threshold
+
+    with open_store(args) as store:
+        threshold = resolve_threshold(store.threshold, args.min_group_size, str(args.data))
+        year = store.school_year(args.school, args.year or None)
+        data = store.survey_data(year["school_year_id"])
+        sizes = {s: int((b.values >= 0).any(axis=1).sum()) for s, b in data.blocks.items()}
+        shown, held = comments_to_show(store.survey_comments(year["school_year_id"], args.survey or None), sizes,
+                                       threshold)
+    for c in shown:
+        mark = f"[SAFEGUARDING: {c['flags']}] " if c["flags"] else ""
+        print(f"{c['survey']:7} {c['item_id']:5} {mark}{c['text']}")
+    for survey, n in held.items():
+        print(f"{survey}: {n} comment(s) not shown: fewer than {threshold} respondents")
+    return 0
+
+
+def _cmd_score(args) -> int:
+    import csv
+    import json
+
+    import pandas as pd
+
+    from ..data.instruments import load_instrument
+    from ..errors import DataFileError
+    from ..intake.files import read_table
+    from ..model.scoring import score_prescored, score_responses, scores_records, scores_table
+    from ..spreadsheet import neutralise, restore, write_csv
+
+    instrument = load_instrument(args.instrument)
+    informant = instrument.resolve_informant(args.informant)
+    try:
+        data = args.file.read_bytes()
+    except OSError as exc:
+        raise DataFileError(args.file.name, "", f"cannot read file: {exc.strerror}") from None
+    table = read_table(data, args.file.name)
+    if table.cells.empty:
+        raise DataFileError(table.file_name, "", "no header row")
+    cells = table.cells.apply(lambda column: column.map(restore))
+    header = [str(h).strip() for h in cells.iloc[0]]
+    answers = pd.DataFrame(cells.iloc[1:].to_numpy(), columns=header)
+    rows = [table.row_number(i) for i in range(1, len(cells))]
+    score = score_prescored if args.prescored else score_responses
+    scored = score(instrument, answers, informant, file=table.file_name, row_numbers=rows)
+    if args.format == "json":
+        text = json.dumps(scores_records(scored), indent=2, ensure_ascii=False) + "\n"
+        if args.out:
+            args.out.write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
+    else:
+        names, values = scores_table(scored)
+        if args.out:
+            write_csv(args.out, names, values)
+        else:
+            writer = csv.writer(sys.stdout, lineterminator="\n")
+            writer.writerow([neutralise(h) for h in names])
+            writer.writerows([neutralise(v) for v in row] for row in values)
+    banding = instrument.bands.get(informant)
+    first = instrument.scores[0].id
+    print(f"{table.file_name}: {len(scored)} respondents scored with {instrument.name} ({informant}); "
+          f"{int(scored[first].isna().sum())} with no {first} score"
+          + (f"; bands: {banding.scheme}" if banding else "")
+          + (f" -> {args.out}" if args.out else ""), file=sys.stderr)
+    if banding and banding.status != "confirmed":
+        print(f"note: the {informant} bands are {banding.status} against the published source "
+              f"(see docs/instruments.md)", file=sys.stderr)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """``wqm survey`` (``import``, ``serve``, ``imports``, ``comments``) and ``wqm score``."""
+    from .serving import register_survey_serve
+
+    p = sub.add_parser("survey", help="survey data: import real exports and paper tallies, list imports, "
+                                      "read comments")
+    survey_sub = p.add_subparsers(dest="survey_command", required=True)
+    p = survey_sub.add_parser("import", help="import a Microsoft Forms, Google Forms or SurveyMonkey export, "
+                                             "a CSV/XLSX, or a paper tally")
+    p.add_argument("file", help="the export (.xlsx, .csv or tab-separated)")
+    p.add_argument("--school", required=True, help="school id")
+    p.add_argument("--year", required=True, help="academic year such as 2025-26")
+    p.add_argument("--survey", required=True, choices=LazyChoices(survey_ids), metavar="SURVEY",
+                   help="the question bank's survey it answers: %(choices)s")
+    data_option(p)
+    p.add_argument("--mapping", help="a mapping YAML saved by an earlier import (--save-mapping)")
+    p.add_argument("--save-mapping", metavar="FILE", help="write the mapping this import used as YAML")
+    p.add_argument("--dry-run", action="store_true", help="show what would be imported; write nothing")
+    existing = p.add_mutually_exclusive_group()
+    existing.add_argument("--replace", action="store_true",
+                          help="replace the survey's earlier import for this school and year (its record is kept)")
+    existing.add_argument("--add", action="store_true",
+                          help="add these respondents to the earlier import (e.g. paper forms beside an online export)")
+    p.add_argument("--keep-comments", action="store_true",
+                   help="keep answers to the bank's comment questions, redacted, for the consultant only")
+    p.add_argument("--staff-list", help="names to redact from comments (one per line, or a CSV with a name column)")
+    p.add_argument("--by", default="", help="who is importing (recorded with the import)")
+    p.add_argument("--instrument", metavar="NAME",
+                   help="the export carries a validated measure's items (sdq, swemwbs, stirling): they are scored "
+                        "and only the scores stored")
+    p.add_argument("--informant", choices=LazyChoices(informants), metavar="INFORMANT",
+                   help="who answered the measure, %(choices)s (the SDQ's form; default: self in the pupil survey, parent in "
+                        "the parent survey)")
+    p.add_argument("--instrument-columns", metavar="F:L", default="",
+                   help="the measure's columns in the order of its items: a range F:L, a list F,G,H, or the "
+                        "first column F (default: columns named in --mapping or headed swemwbs1, sdq1, ...)")
+    p.set_defaults(func=_cmd_survey_import)
+    register_survey_serve(survey_sub)
+    p = survey_sub.add_parser("imports", help="list a school's survey imports")
+    p.add_argument("school")
+    p.add_argument("--year", default="")
+    data_option(p)
+    p.set_defaults(func=_cmd_survey_imports)
+    p = survey_sub.add_parser("comments", help="read a school's kept survey comments (consultant only), "
+                                               "safeguarding flags first")
+    p.add_argument("school")
+    p.add_argument("--year", default="", help="academic year (default: the latest)")
+    p.add_argument("--survey", default="", choices=LazyChoices(lambda: ("",) + survey_ids()),
+                   metavar="SURVEY", help="one survey only (default: every survey)")
+    min_group_size_option(p, help="the store's threshold (the default follows it): unflagged comments of a survey "
+                                  "with fewer respondents are not shown")
+    data_option(p)
+    p.set_defaults(func=_cmd_survey_comments)
+
+    p = sub.add_parser("score", help="score per-respondent answers to a validated measure (SDQ, SWEMWBS, "
+                                     "Stirling) as published; write the scores as CSV or JSON")
+    p.add_argument("instrument", help="sdq, swemwbs, stirling or an instrument YAML file")
+    p.add_argument("file", type=Path, help="a CSV or XLSX file: one row per respondent, one column per item "
+                                           "(sdq1.., swemwbs1.., stirling1..), numbers or response labels")
+    p.add_argument("--informant", choices=LazyChoices(informants), default=None, metavar="INFORMANT",
+                   help="who answered, %(choices)s (the SDQ needs it)")
+    p.add_argument("--prescored", action="store_true",
+                   help="the file holds SDQ scale scores (emotional, conduct, hyperactivity, peer, prosocial[, "
+                        "impact]), not item answers")
+    p.add_argument("--format", choices=["csv", "json"], default="csv")
+    p.add_argument("--out", type=Path, default=None, help="write here instead of to standard output")
+    p.set_defaults(func=_cmd_score)
