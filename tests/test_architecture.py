@@ -96,7 +96,9 @@ CLOCK_ALLOWED = {
     "wqm_nb.store.migrations": "the time a migration ran",
     "wqm_nb.store.school_records": "an award decision recorded without a date is dated today",
     "wqm_nb.serve.links": "link expiry",
-    "wqm_nb.ui.capture_app": "the live capture form: 'decided on', 'start new year', target suggestions",
+    "wqm_nb.ui.capture.autosave": "the live capture form: 'saved hh:mm:ss' names the date only when it is not today",
+    "wqm_nb.ui.capture.form": "the live capture form: the example year in 'type one (such as 2026-27)'",
+    "wqm_nb.ui.capture.panels": "the live capture form: an award's 'decided on' and target suggestions' review dates",
     "wqm_nb.export.sef_workbook": "when a self-evaluation workbook was written",
     "wqm_nb.disclosure.ledger": "when a release was first published (recorded_at; never part of a figure)",
 }

@@ -245,20 +245,19 @@ def requested_scope(handler: tornado.web.RequestHandler) -> tuple[str, str, str]
 
 def missing_in_store(school: str, year: str) -> str:
     """Why the store cannot show that school and year ('' when it can)."""
-    import sqlite3
+    from ..errors import UnknownSchoolError
+    from ..store import Store
 
     if not school:
         return ""
-    conn = sqlite3.connect(f"file:{STATE.store}?mode=ro", uri=True)
-    try:
-        if conn.execute("SELECT 1 FROM schools WHERE school_id = ?", (school,)).fetchone() is None:
+    with Store.open(STATE.store, read_only=True) as store:
+        try:
+            years = [y["academic_year"] for y in store.school_years(store.school(school)["school_id"])]
+        except UnknownSchoolError:
             return f"There is no school {school} in this data."
-        if year and conn.execute("SELECT 1 FROM school_years WHERE school_id = ? AND academic_year = ?",
-                                 (school, year)).fetchone() is None:
-            return f"{school} has no data for {year}."
-        return ""
-    finally:
-        conn.close()
+    if year and year not in years:
+        return f"{school} has no data for {year}."
+    return ""
 
 
 class _Refusing:

@@ -1,7 +1,7 @@
 """UI surface: ipywidgets apps for JupyterLab and Voila.
 
 :mod:`.report_app` is the interactive report served by ``wqm serve``;
-:mod:`.capture_app` the self-evaluation capture form (``wqm capture``);
+:mod:`.capture` the self-evaluation capture form (``wqm capture``);
 :mod:`.survey_import_app` the survey import form (``wqm survey serve``);
 :mod:`.static_page` the report as one page. The report is built on the
 present and model layers; the forms read and write the store through its

@@ -1,4 +1,4 @@
-"""The capture commands of `wqm`: `wqm school add`, `wqm year start` and `wqm links --page capture`."""
+"""`wqm links` (and list, revoke) from the command line; the servers are tried in tests/serve; the capture commands of `wqm`: `wqm school add`, `wqm year start` and `wqm links --page capture`."""
 import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -8,6 +8,49 @@ import pytest
 from wqm_nb.cli import main
 from wqm_nb.serve.links import LinkError, check_link, load_secret
 from wqm_nb.store import Store, build_database
+
+
+def test_links_command_prints_and_writes_signed_links(sample_db, tmp_path, capsys):
+    out = tmp_path / "links.csv"
+    assert main(["links", "--data", str(sample_db), "--schools", "NLT01", "NLT03", "--year", "2025-26",
+                 "--base-url", "https://wellbeing.example.org", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert len(printed) == 2 and printed[0].split()[1].startswith("https://wellbeing.example.org/?school=NLT01&")
+    assert out.read_text().count("sig=") == 2
+    assert "wqm-secret" not in "".join(printed)
+    assert main(["links", "--data", str(sample_db), "--schools", "NOPE"]) == 2
+
+
+def test_links_are_bound_to_a_year_listed_and_revoked(sample_db, tmp_path, capsys):
+    import shutil
+    from urllib.parse import parse_qs, urlsplit
+
+    from wqm_nb.serve.links import LinkError, LinkRegistry, check_link, load_secret
+
+    db = tmp_path / "wqm.sqlite"
+    shutil.copy(sample_db, db)
+    assert main(["links", "--data", str(db), "--schools", "NLT01", "NLT03", "--page", "survey-import"]) == 0
+    urls = [line.split()[1] for line in capsys.readouterr().out.splitlines()]
+    queries = [{k: [x.encode() for x in v] for k, v in parse_qs(urlsplit(u).query).items()} for u in urls]
+    links = [check_link(load_secret(db), q, page="survey-import") for q in queries]
+    assert [(x.school, x.year, x.rights) for x in links] == [("NLT01", "2025-26", ("read", "import_survey")),
+                                                              ("NLT03", "2025-26", ("read", "import_survey"))]
+    assert main(["links", "list", "--data", str(db)]) == 0
+    listed = capsys.readouterr().out
+    assert links[0].link_id in listed and links[1].link_id in listed and "live" in listed
+    assert links[0].sig not in listed
+    assert main(["links", "revoke", links[0].link_id, "--data", str(db)]) == 0
+    assert "revoked link" in capsys.readouterr().out
+    with pytest.raises(LinkError, match="revoked"):
+        check_link(load_secret(db), queries[0], page="survey-import", revoked=LinkRegistry(db).revoked())
+    assert main(["links", "list", "--data", str(db)]) == 0
+    assert links[0].link_id not in capsys.readouterr().out
+    assert main(["links", "list", "--all", "--data", str(db)]) == 0
+    assert "revoked" in capsys.readouterr().out
+    assert main(["links", "revoke", "0" * 12, "--data", str(db)]) == 2
+    assert "no link '000000000000'" in capsys.readouterr().err
+    assert main(["links", "--data", str(db), "--schools", "NLT01", "--rights", "read,add_school"]) == 2
+    assert "unknown right(s) add_school" in capsys.readouterr().err
 
 
 @pytest.fixture
