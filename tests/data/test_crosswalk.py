@@ -4,7 +4,7 @@ import yaml
 
 from wqm_nb.data import CROSSWALK_FILE, bundled_files, load_crosswalk, load_framework, validate_file
 from wqm_nb.data.crosswalk import DEFAULT_THIN_EVIDENCE_WORDS, ElementRef, parse_crosswalk
-from wqm_nb.data.schema import read_yaml
+from wqm_nb.data.yaml_reader import read_yaml
 from wqm_nb.errors import DataFileError
 
 FRAMEWORKS = {fid: load_framework(fid) for fid in ("wqm", "vbe", "leadership_management")}

@@ -6,7 +6,7 @@ import pytest
 from wqm_nb.data import load_framework
 from wqm_nb.data.decision_rules import DecisionRules, TriangulationRules, parse_decision_rules
 from wqm_nb.data.frameworks import parse_framework
-from wqm_nb.data.schema import Reader, read_yaml
+from wqm_nb.data.yaml_reader import Reader, read_yaml
 from wqm_nb.errors import DataFileError
 
 WQM_FILE = Path(load_framework("wqm").path)

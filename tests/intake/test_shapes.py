@@ -196,3 +196,17 @@ def test_a_tally_of_the_audit_by_maturity_stage_is_a_tally(bank):
     header = ["item", "Deciding to act", "Shared understanding", "Developing practice", "Embedded and evaluated"]
     assert detect_shape(csv_table([header, ["SA1", "0", "2", "9", "4"]]), bank).tool == TALLY
     assert detect_shape(csv_table([header[:3] + ["Notes"], ["SA1", "0", "2", ""]]), bank).tool == GENERIC
+
+
+def test_a_table_no_detector_recognises_is_generic():
+    import pandas as pd
+
+    from wqm_nb.data import load_question_bank
+    from wqm_nb.intake.files import RawTable
+    from wqm_nb.intake.shapes import DETECTORS, GENERIC, detect_shape
+
+    bank = load_question_bank()
+    table = RawTable("plain.csv", "0" * 64, "csv", "utf-8", ",", pd.DataFrame([["Name", "Q1"], ["A", "3"]]))
+    assert detect_shape(table, bank).tool == GENERIC
+    first = ["Name", "Q1"]
+    assert all(detect(table, first, [h.lower() for h in first], bank) is None for detect in DETECTORS)

@@ -465,3 +465,10 @@ def test_prescored_totals_stay_in_range_and_need_every_part(values, informant):
     else:
         assert got["total_difficulties"] == sum(parts)
         assert got["total_difficulties_band"] in SDQ.band_labels("total_difficulties", informant)
+
+
+def test_every_score_kind_an_instrument_file_may_name_is_worked_out():
+    from wqm_nb.data.instruments import SCORE_KINDS
+    from wqm_nb.model.scoring import DERIVED_SCORES
+
+    assert set(DERIVED_SCORES) | {"items"} == set(SCORE_KINDS)

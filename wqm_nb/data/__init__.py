@@ -14,7 +14,7 @@ from .frameworks import (FRAMEWORK_DIR, SCALES_FILE, Framework, available_framew
                          load_scales, parse_framework, parse_scales)
 from .instruments import INSTRUMENT_DIR, Instrument, available_instruments, load_instrument, parse_instrument
 from .safeguarding import SAFEGUARDING_FILE, load_safeguarding_list, parse_safeguarding
-from .schema import read_yaml
+from .yaml_reader import read_yaml
 from .surveys import (MAPPING_DIR, QUESTION_BANK_FILE, QuestionBank, SurveyMapping, load_mapping,
                       load_question_bank, parse_mapping, parse_question_bank)
 

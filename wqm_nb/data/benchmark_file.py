@@ -48,7 +48,7 @@ from ..errors import DataFileError
 from ..spreadsheet import NotText, decode_text, restore
 from .frameworks import available_frameworks, load_framework
 from ..settings import PHASES  # the phases a benchmark file may name (as ``schools.phase``)
-from .schema import Reader, join, read_yaml
+from .yaml_reader import Reader, join, read_yaml
 from .surveys import MEASURE_AGREEMENT, MEASURE_RATING, QuestionBank, load_question_bank
 
 #: the survey id of self-evaluation figures, and their measure

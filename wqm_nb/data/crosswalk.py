@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .frameworks import DATA_DIR, Framework, available_frameworks, load_framework
-from .schema import Reader, join, read_yaml
+from .yaml_reader import Reader, join, read_yaml
 
 CROSSWALK_FILE = DATA_DIR / "crosswalk.yaml"
 #: Own evidence with fewer words than this is "thin" when the file does not say.

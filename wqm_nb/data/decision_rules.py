@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any
 
-from .schema import Reader, join
+from .yaml_reader import Reader, join
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from typing import Any
 from ..errors import DataFileError, SettingsError
 from ..settings import DEFAULT_FRAMEWORK
 from .decision_rules import DecisionRules, parse_decision_rules
-from .schema import Reader, join, read_yaml
+from .yaml_reader import Reader, join, read_yaml
 
 DATA_DIR = Path(__file__).parent
 FRAMEWORK_DIR = DATA_DIR / "frameworks"

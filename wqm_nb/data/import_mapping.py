@@ -48,7 +48,7 @@ import yaml
 from ..errors import DataFileError, SettingsError
 from ..spreadsheet import column_letter
 from .instruments import Instrument, available_instruments, load_instrument
-from .schema import Reader, join, read_yaml
+from .yaml_reader import Reader, join, read_yaml
 from .surveys import QuestionBank
 
 SUBGROUP = "subgroup"

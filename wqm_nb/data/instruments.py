@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DataFileError, SettingsError
-from .schema import Reader, join, read_yaml
+from .yaml_reader import Reader, join, read_yaml
 
 INSTRUMENT_DIR = Path(__file__).parent / "instruments"
 

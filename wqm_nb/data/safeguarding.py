@@ -32,7 +32,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .schema import Reader, read_yaml
+from .yaml_reader import Reader, read_yaml
 
 SAFEGUARDING_FILE = Path(__file__).parent / "safeguarding.yaml"
 

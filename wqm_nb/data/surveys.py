@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from .frameworks import DATA_DIR, Framework, LevelRange, ScaleLevel, load_scales
-from .schema import Reader, join, read_yaml
+from .yaml_reader import Reader, join, read_yaml
 
 QUESTION_BANK_FILE = DATA_DIR / "surveys.yaml"
 MAPPING_DIR = DATA_DIR / "mappings"

@@ -28,6 +28,7 @@ here by their header and never read further.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..data import QuestionBank
@@ -114,22 +115,48 @@ def _row(table: RawTable, k: int) -> list[str]:
     return [str(v).strip() for v in table.cells.iloc[k].tolist()]
 
 
-def detect_shape(table: RawTable, bank: QuestionBank) -> Shape:
-    """Recognise the tool and header layout of ``table`` (see the module notes)."""
-    first = _row(table, 0)
-    folded = [normalise_text(h) for h in first]
-    if {"respondent id", "collector id"} <= set(folded[:12]):
-        return _surveymonkey(table, first)
+#: A survey tool's layout: the :class:`Shape` of a table it recognises from its first row (as written,
+#: and folded), else None.
+Detector = Callable[[RawTable, list[str], list[str], QuestionBank], "Shape | None"]
+
+
+def _surveymonkey_export(table: RawTable, first: list[str], folded: list[str], bank: QuestionBank) -> Shape | None:
+    return _surveymonkey(table, first) if {"respondent id", "collector id"} <= set(folded[:12]) else None
+
+
+def _microsoft_forms(table: RawTable, first: list[str], folded: list[str], bank: QuestionBank) -> Shape | None:
     if len(folded) >= 3 and folded[0] == "id" and folded[1] in _START_TIME and folded[2] in _COMPLETION_TIME:
         return _one_header(table, first, MICROSOFT_FORMS, "")
-    if folded and folded[0] in _TIMESTAMP:
-        sample = _row(table, 1)[:1]
-        direct = bool(sample and _GOOGLE_DIRECT_TIME.match(sample[0]))
-        detail = ("downloaded from the form (timestamps with a time zone)" if direct
-                  else "downloaded from the response sheet")
-        return _one_header(table, first, GOOGLE_FORMS, detail)
-    if _is_tally(folded, bank):
-        return _one_header(table, first, TALLY, "counts per item and answer")
+    return None
+
+
+def _google_forms(table: RawTable, first: list[str], folded: list[str], bank: QuestionBank) -> Shape | None:
+    if not (folded and folded[0] in _TIMESTAMP):
+        return None
+    sample = _row(table, 1)[:1]
+    direct = bool(sample and _GOOGLE_DIRECT_TIME.match(sample[0]))
+    detail = ("downloaded from the form (timestamps with a time zone)" if direct
+              else "downloaded from the response sheet")
+    return _one_header(table, first, GOOGLE_FORMS, detail)
+
+
+def _paper_tally(table: RawTable, first: list[str], folded: list[str], bank: QuestionBank) -> Shape | None:
+    return _one_header(table, first, TALLY, "counts per item and answer") if _is_tally(folded, bank) else None
+
+
+#: The layouts recognised, tried in order; the first that recognises a table wins, and a table none
+#: recognises is read as a generic one-header table. A new tool's export is one more detector here.
+DETECTORS: list[Detector] = [_surveymonkey_export, _microsoft_forms, _google_forms, _paper_tally]
+
+
+def detect_shape(table: RawTable, bank: QuestionBank) -> Shape:
+    """Recognise the tool and header layout of ``table`` (see the module notes and :data:`DETECTORS`)."""
+    first = _row(table, 0)
+    folded = [normalise_text(h) for h in first]
+    for detect in DETECTORS:
+        shape = detect(table, first, folded, bank)
+        if shape is not None:
+            return shape
     return _one_header(table, first, GENERIC, "")
 
 
@@ -172,4 +199,4 @@ def _is_tally(folded: list[str], bank: QuestionBank) -> bool:
 
 
 __all__ = ["GENERIC", "GOOGLE_FORMS", "METADATA", "MICROSOFT_FORMS", "PERSONAL", "QUESTION", "SURVEYMONKEY",
-           "TALLY", "TOOL_NAMES", "Column", "Shape", "detect_shape", "header_kind"]
+           "TALLY", "TOOL_NAMES", "Column", "DETECTORS", "Detector", "Shape", "detect_shape", "header_kind"]

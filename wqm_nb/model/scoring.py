@@ -29,7 +29,7 @@ header is row 1) and the column.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -135,17 +135,28 @@ def _items_score(spec: ScoreSpec, informant: str, values: dict[str, np.ndarray],
     return score
 
 
+def _sum_score(spec: ScoreSpec, scores: dict[str, np.ndarray]) -> np.ndarray:
+    """``kind: sum``: the parts added up (no score where any part has none)."""
+    return np.sum([scores[p] for p in spec.of], axis=0)
+
+
+def _lookup_score(spec: ScoreSpec, scores: dict[str, np.ndarray]) -> np.ndarray:
+    """``kind: lookup``: another score converted through the published table (e.g. SWEMWBS raw to metric)."""
+    return np.array([spec.table.get(int(v), np.nan) if v == v else np.nan for v in scores[spec.from_score]],
+                    dtype=float)
+
+
+#: The score kinds worked out from other scores, by ``kind`` (``items`` scores are read from the answers);
+#: a new kind is one function here and its validation in :mod:`wqm_nb.data.instruments`.
+DERIVED_SCORES: dict[str, Callable[[ScoreSpec, dict[str, np.ndarray]], np.ndarray]] = {
+    "sum": _sum_score, "lookup": _lookup_score}
+
+
 def _derive(instrument: Instrument, informant: str, scores: dict[str, np.ndarray]) -> None:
-    """Fill in the ``kind: sum`` and ``kind: lookup`` scores from the ones already in ``scores``."""
+    """Fill in the derived scores (:data:`DERIVED_SCORES`) from the ones already in ``scores``, in file order."""
     for spec in instrument.scores:
-        if spec.id in scores:
-            continue
-        if spec.kind == "sum":
-            scores[spec.id] = np.sum([scores[p] for p in spec.of], axis=0)     # NaN if any part is NaN
-        elif spec.kind == "lookup":
-            base = scores[spec.from_score]
-            scores[spec.id] = np.array([spec.table.get(int(v), np.nan) if v == v else np.nan for v in base],
-                                       dtype=float)
+        if spec.id not in scores and spec.kind in DERIVED_SCORES:
+            scores[spec.id] = DERIVED_SCORES[spec.kind](spec, scores)
 
 
 def _frame(instrument: Instrument, informant: str, scores: dict[str, np.ndarray],

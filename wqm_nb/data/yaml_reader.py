@@ -1,4 +1,5 @@
-"""Validation helpers for the YAML data files (pandera-style: check once, where data enters).
+"""Reading the YAML data files: one parse, then a :class:`Reader` that checks each field once, where the
+data enters (pandera-style).
 
 A :class:`Reader` walks one parsed YAML document and fails with a
 :class:`~wqm_nb.errors.DataFileError` naming the file and the field path, e.g.

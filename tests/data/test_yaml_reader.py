@@ -1,6 +1,6 @@
 import pytest
 
-from wqm_nb.data.schema import Reader, read_yaml
+from wqm_nb.data.yaml_reader import Reader, read_yaml
 from wqm_nb.errors import DataFileError
 
 
