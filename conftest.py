@@ -5,6 +5,7 @@ every publication writes to a ledger beside its data; point them all at a
 throwaway folder so a test run writes nothing to $HOME or the checkout, and
 no run's ledger changes the next run's figures.
 """
+
 import os
 import tempfile
 from pathlib import Path
@@ -17,7 +18,7 @@ for _var, _sub in {
     "IPYTHONDIR": "ipython",
     "MPLCONFIGDIR": "matplotlib",
     "XDG_CACHE_HOME": "cache",
-    "WQM_LEDGER_DIR": "ledgers",      # publication ledgers: none beside sample_data in the checkout
+    "WQM_LEDGER_DIR": "ledgers",  # publication ledgers: none beside sample_data in the checkout
 }.items():
     os.environ[_var] = str(_SCRATCH / _sub)
     (_SCRATCH / _sub).mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,5 @@
 """Helpers the benchmark scripts share: the ``wqm`` command, the machine, and a process tree's peak memory."""
+
 from __future__ import annotations
 
 import os
@@ -30,8 +31,10 @@ def machine() -> str:
         pass
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     memory = psutil.virtual_memory().total / 2**30
-    return (f"{model}, {cores} cores, {memory:.0f} GB RAM, {platform.system()} {platform.release()}, "
-            f"Python {platform.python_version()}")
+    return (
+        f"{model}, {cores} cores, {memory:.0f} GB RAM, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}"
+    )
 
 
 def _memory(proc: psutil.Process) -> int:

@@ -1,6 +1,7 @@
 """Start and stop a `wqm serve` for the benchmarks (loopback only), measure its process tree, and be a viewer's
 browser over plain HTTP: cookies kept per path, the page's tab-close, and the live page's widgets read over the
 kernel websocket as the page's own script reads them."""
+
 from __future__ import annotations
 
 import asyncio
@@ -40,8 +41,11 @@ def sample_store(work: Path, schools: int = 10, seed: int = 1) -> Path:
     """A store of ``wqm sample --schools N --seed S``, written as CSV to ``work`` and imported with ``wqm import``."""
     csv, store = work / "sample-csv", work / "wqm.sqlite"
     wqm = [sys.executable, "-m", "wqm_nb.cli"]
-    subprocess.run([*wqm, "sample", "--schools", str(schools), "--seed", str(seed), "--out", str(csv)], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [*wqm, "sample", "--schools", str(schools), "--seed", str(seed), "--out", str(csv)],
+        check=True,
+        capture_output=True,
+    )
     subprocess.run([*wqm, "import", str(csv), "--data", str(store)], check=True, capture_output=True)
     return store
 
@@ -50,8 +54,14 @@ class Served:
     """A running `wqm serve` on the sample data (or on ``data``, a store); ready when it answers, its kept-ready
     kernels have started and (``static_pages``) every school's static page is rendered."""
 
-    def __init__(self, *args: str, token: str = "bench-token", data: Path | None = None,
-                 static_pages: bool = False, timeout: float = 90):
+    def __init__(
+        self,
+        *args: str,
+        token: str = "bench-token",
+        data: Path | None = None,
+        static_pages: bool = False,
+        timeout: float = 90,
+    ):
         from wqm_nb.store import build_database
 
         self.work = Path(tempfile.mkdtemp(prefix="wqm-bench-"))
@@ -60,9 +70,24 @@ class Served:
         self.data = data or build_database(REPO / "sample_data", self.work / "wqm.sqlite")
         self.port, self.token = free_port(), token
         self.log = self.work / "serve.log"
-        self.process = subprocess.Popen([sys.executable, "-m", "wqm_nb.cli", "serve", "--data", str(self.data),
-                                         "--port", str(self.port), "--token", token, *args],
-                                        stdout=self.log.open("w"), stderr=subprocess.STDOUT, cwd=self.work)
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "wqm_nb.cli",
+                "serve",
+                "--data",
+                str(self.data),
+                "--port",
+                str(self.port),
+                "--token",
+                token,
+                *args,
+            ],
+            stdout=self.log.open("w"),
+            stderr=subprocess.STDOUT,
+            cwd=self.work,
+        )
         self.preheat = "--no-preheat" not in args
         self.static_pages = static_pages
         self.wait_ready(timeout=timeout)
@@ -85,16 +110,33 @@ class Served:
                 up = get(self.base + "/voila/static/voila.js", timeout=2)[0] == 200
             except OSError:
                 up = False
-            if up and (not self.preheat or self.fills() > fills_before) and (
-                    not self.static_pages or "static pages ready" in self.log.read_text()):
+            if (
+                up
+                and (not self.preheat or self.fills() > fills_before)
+                and (not self.static_pages or "static pages ready" in self.log.read_text())
+            ):
                 return
             time.sleep(0.2)
         raise RuntimeError("server not ready:\n" + self.log.read_text())
 
     def links(self, *schools: str) -> list[str]:
-        done = subprocess.run([sys.executable, "-m", "wqm_nb.cli", "links", "--data", str(self.data),
-                               "--base-url", self.base, "--schools", *schools], capture_output=True, text=True,
-                              check=True)
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "wqm_nb.cli",
+                "links",
+                "--data",
+                str(self.data),
+                "--base-url",
+                self.base,
+                "--schools",
+                *schools,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         return [line.split()[1] for line in done.stdout.splitlines()]
 
     def tree_rss_mb(self) -> float:
@@ -126,8 +168,9 @@ class Served:
             self.process.kill()
 
 
-def tree_cpu_idle(pid: int, below: float = 10.0, seconds: float = 2.0, timeout: float = 120,
-                  kernels: int | None = None) -> float:
+def tree_cpu_idle(
+    pid: int, below: float = 10.0, seconds: float = 2.0, timeout: float = 120, kernels: int | None = None
+) -> float:
     """Wait until the process tree of ``pid`` has ``kernels`` kernel processes (if given) and uses under ``below``
     % of one core over ``seconds`` (kept-ready kernels finish their warm-up, and the render worker its pages,
     after the server says they started); returns the seconds waited."""
@@ -174,7 +217,7 @@ class Browser:
 
     def __init__(self, port: int) -> None:
         self.port = port
-        self.jar: dict[tuple[str, str], str] = {}            # (name, path) -> value
+        self.jar: dict[tuple[str, str], str] = {}  # (name, path) -> value
 
     def cookies_for(self, path: str) -> dict[str, str]:
         sent: dict[str, str] = {}
@@ -183,8 +226,9 @@ class Browser:
                 sent[name] = value
         return sent
 
-    def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None,
-                timeout: float = 120) -> tuple[int, str]:
+    def request(
+        self, method: str, path: str, body: bytes | None = None, headers: dict | None = None, timeout: float = 120
+    ) -> tuple[int, str]:
         cookies = self.cookies_for(path.split("?", 1)[0])
         all_headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())} if cookies else {}
         all_headers.update(headers or {})
@@ -203,8 +247,13 @@ class Browser:
     def close(self, kernel_id: str) -> int:
         """What a live page does when its tab closes: post to /voila/api/shutdown/<id> with its _xsrf."""
         xsrf = self.cookies_for("/").get("_xsrf", "")
-        return self.request("POST", f"/voila/api/shutdown/{kernel_id}", body=f"_xsrf={xsrf}".encode(),
-                            headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=30)[0]
+        return self.request(
+            "POST",
+            f"/voila/api/shutdown/{kernel_id}",
+            body=f"_xsrf={xsrf}".encode(),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            timeout=30,
+        )[0]
 
     def leave(self, query: str) -> int:
         """What a static page does when its tab closes: it leaves the line."""
@@ -228,22 +277,38 @@ class Browser:
 
         path = f"/api/kernels/{kernel_id}/channels"
         cookies = "; ".join(f"{k}={v}" for k, v in self.cookies_for(path).items())
-        ws = await websocket_connect(HTTPRequest(f"ws://127.0.0.1:{self.port}{path}?session_id={uuid.uuid4().hex}",
-                                                 headers={"Cookie": cookies}), subprotocols=[V1],
-                                     max_message_size=64 * 2**20)
+        ws = await websocket_connect(
+            HTTPRequest(f"ws://127.0.0.1:{self.port}{path}?session_id={uuid.uuid4().hex}", headers={"Cookie": cookies}),
+            subprotocols=[V1],
+            max_message_size=64 * 2**20,
+        )
         comm = uuid.uuid4().hex
 
         def frame(msg_type: str, content: dict, metadata: dict | None = None) -> bytes:
-            header = {"msg_id": uuid.uuid4().hex, "msg_type": msg_type, "username": "", "session": "bench",
-                      "date": "", "version": "5.3"}
-            return serialize_msg_to_ws_v1([json.dumps(p).encode() for p in (header, {}, metadata or {}, content)],
-                                          "shell")
+            header = {
+                "msg_id": uuid.uuid4().hex,
+                "msg_type": msg_type,
+                "username": "",
+                "session": "bench",
+                "date": "",
+                "version": "5.3",
+            }
+            return serialize_msg_to_ws_v1(
+                [json.dumps(p).encode() for p in (header, {}, metadata or {}, content)], "shell"
+            )
 
         try:
-            await ws.write_message(frame("comm_open", {"comm_id": comm, "target_name": "jupyter.widget.control",
-                                                       "data": {}}, {"version": "1.0.0"}), binary=True)
-            await ws.write_message(frame("comm_msg", {"comm_id": comm, "data": {"method": "request_states"}}),
-                                   binary=True)
+            await ws.write_message(
+                frame(
+                    "comm_open",
+                    {"comm_id": comm, "target_name": "jupyter.widget.control", "data": {}},
+                    {"version": "1.0.0"},
+                ),
+                binary=True,
+            )
+            await ws.write_message(
+                frame("comm_msg", {"comm_id": comm, "data": {"method": "request_states"}}), binary=True
+            )
             while True:
                 message = await ws.read_message()
                 if message is None:
@@ -251,15 +316,18 @@ class Browser:
                 if isinstance(message, str):
                     continue
                 count = int.from_bytes(message[:8], "little")
-                offsets = [int.from_bytes(message[8 * (i + 1):8 * (i + 2)], "little") for i in range(count)]
-                header = json.loads(message[offsets[1]:offsets[2]])
+                offsets = [int.from_bytes(message[8 * (i + 1) : 8 * (i + 2)], "little") for i in range(count)]
+                header = json.loads(message[offsets[1] : offsets[2]])
                 if header.get("msg_type") != "comm_msg":
                     continue
-                content = json.loads(message[offsets[4]:offsets[5]])
+                content = json.loads(message[offsets[4] : offsets[5]])
                 data = content.get("data") or {}
                 if content.get("comm_id") == comm and data.get("method") == "update_states":
-                    return [str(model["state"].get("value", "")) for model in data["states"].values()
-                            if isinstance(model.get("state", {}).get("value"), str)]
+                    return [
+                        str(model["state"].get("value", ""))
+                        for model in data["states"].values()
+                        if isinstance(model.get("state", {}).get("value"), str)
+                    ]
         finally:
             ws.close()
 

@@ -28,6 +28,7 @@ Prints a table per size (seconds, speed-up over the naive loop, ratio to the
 lower bound, peak MB), the targets of issue 14 with PASS/FAIL, and the machine.
 Exit status 0 even when a target is missed: it is a report.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,14 +54,23 @@ def build_store(work: Path, size: int, env: dict) -> tuple[Path, list[str]]:
         source = ROOT / "sample_data"
     else:
         source = work / f"sample-{size}"
-        subprocess.run([*wqm, "sample", "--schools", str(size), "--seed", "1", "--out", str(source)],
-                       env=env, check=True, capture_output=True)
+        subprocess.run(
+            [*wqm, "sample", "--schools", str(size), "--seed", "1", "--out", str(source)],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
     store = work / f"trust-{size}.sqlite"
     subprocess.run([*wqm, "import", str(source), "--data", str(store)], env=env, check=True, capture_output=True)
-    code = "import sys, json; from wqm_nb.store import Store; s = Store.open(sys.argv[1], read_only=True); " \
-           "print(json.dumps([r['school_id'] for r in s.schools()]))"
-    ids = json.loads(subprocess.run([sys.executable, "-c", code, str(store)], env=env, check=True,
-                                    capture_output=True, text=True).stdout)
+    code = (
+        "import sys, json; from wqm_nb.store import Store; s = Store.open(sys.argv[1], read_only=True); "
+        "print(json.dumps([r['school_id'] for r in s.schools()]))"
+    )
+    ids = json.loads(
+        subprocess.run(
+            [sys.executable, "-c", code, str(store)], env=env, check=True, capture_output=True, text=True
+        ).stdout
+    )
     return store, ids[:size]
 
 
@@ -86,8 +96,13 @@ def in_process(store: str, out: str, schools: list[str]) -> None:
             if cell.cell_type != "code" or STATIC_TAG not in cell.metadata.get("tags", []):
                 continue
             shown = eval(compile(ast.parse(cell.source, mode="eval"), "cell", "eval"), {"report": report})
-            nb.cells.append(nbformat.v4.new_code_cell(cell.source, metadata=cell.metadata, outputs=[
-                nbformat.v4.new_output("display_data", data={"text/html": shown._repr_html_()})]))
+            nb.cells.append(
+                nbformat.v4.new_code_cell(
+                    cell.source,
+                    metadata=cell.metadata,
+                    outputs=[nbformat.v4.new_output("display_data", data={"text/html": shown._repr_html_()})],
+                )
+            )
         stem = f"{school_id}_{report.assessment.year}"
         nbformat.write(nb, str(out_dir / f"{stem}.ipynb"))
         to_pdf(to_html(out_dir / f"{stem}.ipynb", out_dir / f"{stem}.html"), out_dir / f"{stem}.pdf")
@@ -106,18 +121,50 @@ class DaskCluster:
     def __init__(self, work: Path, workers: int, env: dict):
         self.file = work / "scheduler.json"
         self.file.unlink(missing_ok=True)
-        self.procs = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host",
-                                        "127.0.0.1", "--port", "0", "--dashboard-address", ":0",
-                                        "--scheduler-file", str(self.file)], env=env, cwd=work,
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+        self.procs = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "distributed.cli.dask_scheduler",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    "0",
+                    "--dashboard-address",
+                    ":0",
+                    "--scheduler-file",
+                    str(self.file),
+                ],
+                env=env,
+                cwd=work,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        ]
         deadline = time.monotonic() + 60
         while not self.file.exists() and time.monotonic() < deadline:
             time.sleep(0.2)
         self.address = json.loads(self.file.read_text())["address"]
-        self.procs.append(subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", self.address,
-                                            "--nworkers", str(workers), "--nthreads", "1", "--no-dashboard"],
-                                           env=env, cwd=work, stdout=subprocess.DEVNULL,
-                                           stderr=subprocess.DEVNULL))
+        self.procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "distributed.cli.dask_worker",
+                    self.address,
+                    "--nworkers",
+                    str(workers),
+                    "--nthreads",
+                    "1",
+                    "--no-dashboard",
+                ],
+                env=env,
+                cwd=work,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
         from distributed import Client
 
         with Client(self.address, timeout=60) as client:
@@ -171,8 +218,7 @@ def run_size(size: int, work: Path, env: dict, workers: int, only: tuple[str, ..
                 cluster.close()
         pdfs = len(list(out.glob("*_*.pdf"))) - len(list(out.glob("group_overview*.pdf")))
         ok = status == 0 and pdfs == len(schools)
-        print(f"{seconds:.1f} s, {peak:.0f} MB{'' if ok else f'  (exit {status}, {pdfs} PDFs: see {log})'}",
-              flush=True)
+        print(f"{seconds:.1f} s, {peak:.0f} MB{'' if ok else f'  (exit {status}, {pdfs} PDFs: see {log})'}", flush=True)
         results[name] = (seconds, peak, ok)
         shutil.rmtree(out, ignore_errors=True)
     return results
@@ -182,26 +228,36 @@ def big_report(work: Path, env: dict) -> tuple[float, float, int]:
     """``wqm report`` for one school of a store holding over 200,000 survey rows: seconds, peak MB, rows."""
     wqm = wqm_command()
     source = work / "sample-330"
-    subprocess.run([*wqm, "sample", "--schools", "330", "--seed", "7", "--out", str(source)], env=env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [*wqm, "sample", "--schools", "330", "--seed", "7", "--out", str(source)],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     rows = sum(sum(1 for _ in p.open()) - 1 for p in source.glob("*survey*.csv"))
     store = work / "big.sqlite"
     subprocess.run([*wqm, "import", str(source), "--data", str(store)], env=env, check=True, capture_output=True)
-    seconds, peak, _ = run_measured([*wqm, "report", "NLT03", "--data", str(store), "--out", str(work / "big")],
-                                    env, work / "runs.log")
+    seconds, peak, _ = run_measured(
+        [*wqm, "report", "NLT03", "--data", str(store), "--out", str(work / "big")], env, work / "runs.log"
+    )
     return seconds, peak, rows
 
 
 def table(size: int, results: dict[str, tuple]) -> list[str]:
     naive = results.get("naive", (None,))[0]
     bound = results.get("in-process", (None,))[0]
-    lines = [f"| {size} schools | seconds | per school | x faster than the naive loop | ÷ in-process lower bound "
-             f"| peak MB (PSS, process tree) |", "| --- | --- | --- | --- | --- | --- |"]
+    lines = [
+        f"| {size} schools | seconds | per school | x faster than the naive loop | ÷ in-process lower bound "
+        f"| peak MB (PSS, process tree) |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     for name, (seconds, peak, ok) in results.items():
         faster = f"{naive / seconds:.1f}" if naive else "-"
         ratio = f"{seconds / bound:.2f}" if bound else "-"
-        lines.append(f"| {name}{'' if ok else ' (FAILED)'} | {seconds:.1f} | {seconds / size:.2f} | {faster} | "
-                     f"{ratio} | {peak:.0f} |")
+        lines.append(
+            f"| {name}{'' if ok else ' (FAILED)'} | {seconds:.1f} | {seconds / size:.2f} | {faster} | "
+            f"{ratio} | {peak:.0f} |"
+        )
     return lines
 
 
@@ -211,8 +267,12 @@ def main() -> None:
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[7, 50], help="trust sizes (default 7 50)")
-    parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)),
-                        help="workers for process and dask (default: every core)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=len(os.sched_getaffinity(0)),
+        help="workers for process and dask (default: every core)",
+    )
     parser.add_argument("--only", default=",".join(RUNS), help=f"runs to do, of {','.join(RUNS)}")
     parser.add_argument("--big", action="store_true", help="also one report on a 200,000-survey-row store")
     args = parser.parse_args()
@@ -225,10 +285,14 @@ def main() -> None:
         work = Path(tmp)
         env = dict(os.environ)
         env.pop("WQM_DATA", None)
-        for var, sub in (("JUPYTER_CONFIG_DIR", "jupyter/config"), ("JUPYTER_DATA_DIR", "jupyter/data"),
-                         ("JUPYTER_RUNTIME_DIR", "jupyter/runtime"), ("IPYTHONDIR", "ipython"),
-                         ("MPLCONFIGDIR", "matplotlib")):
-            env[var] = str(work / sub)          # nothing written to $HOME
+        for var, sub in (
+            ("JUPYTER_CONFIG_DIR", "jupyter/config"),
+            ("JUPYTER_DATA_DIR", "jupyter/data"),
+            ("JUPYTER_RUNTIME_DIR", "jupyter/runtime"),
+            ("IPYTHONDIR", "ipython"),
+            ("MPLCONFIGDIR", "matplotlib"),
+        ):
+            env[var] = str(work / sub)  # nothing written to $HOME
         all_results = {}
         for size in args.sizes:
             all_results[size] = run_size(size, work, env, args.workers, only)
@@ -244,23 +308,42 @@ def main() -> None:
     checks = []
     small = all_results.get(7, {})
     if {"naive", "process"} <= set(small):
-        checks.append(("7 schools: batch at least 4x faster than the naive loop",
-                       small["naive"][0] / small["process"][0] >= 4, f"{small['naive'][0] / small['process'][0]:.1f}x"))
+        checks.append(
+            (
+                "7 schools: batch at least 4x faster than the naive loop",
+                small["naive"][0] / small["process"][0] >= 4,
+                f"{small['naive'][0] / small['process'][0]:.1f}x",
+            )
+        )
     if {"in-process", "process"} <= set(small):
-        checks.append(("7 schools: batch within 1.2x of the in-process lower bound",
-                       small["process"][0] <= 1.2 * small["in-process"][0],
-                       f"{small['process'][0] / small['in-process'][0]:.2f}x"))
+        checks.append(
+            (
+                "7 schools: batch within 1.2x of the in-process lower bound",
+                small["process"][0] <= 1.2 * small["in-process"][0],
+                f"{small['process'][0] / small['in-process'][0]:.2f}x",
+            )
+        )
     for size, results in all_results.items():
         if size > 7 and "process" in results and "process" in small:
             limit = small["process"][0] * size / 7 * 1.1
-            checks.append((f"{size} schools take no more than {size}/7 x the 7-school time + 10%",
-                           results["process"][0] <= limit, f"{results['process'][0]:.0f} s (limit {limit:.0f} s)"))
+            checks.append(
+                (
+                    f"{size} schools take no more than {size}/7 x the 7-school time + 10%",
+                    results["process"][0] <= limit,
+                    f"{results['process'][0]:.0f} s (limit {limit:.0f} s)",
+                )
+            )
         if size >= 100 and "process" in results:
             per_100 = results["process"][0] * 100 / size
             checks.append(("100 schools in under 2 minutes", per_100 < 120, f"{per_100:.0f} s per 100 schools"))
         if "process-4" in results:
-            checks.append((f"{size} schools: peak memory under 1 GB with 4 workers", results["process-4"][1] < 1024,
-                           f"{results['process-4'][1]:.0f} MB"))
+            checks.append(
+                (
+                    f"{size} schools: peak memory under 1 GB with 4 workers",
+                    results["process-4"][1] < 1024,
+                    f"{results['process-4'][1]:.0f} MB",
+                )
+            )
     if big:
         seconds, peak, rows = big
         checks.append((f"a report on a store of {rows:,} survey rows under 5 s", seconds < 5, f"{seconds:.1f} s"))

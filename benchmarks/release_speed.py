@@ -11,6 +11,7 @@ earlier ones first), which the new release is audited with (:mod:`wqm_nb.disclos
 median / max seconds per school year and the slowest school years. Target (issue 22): under 0.5 s median,
 warm, with up to 5 earlier releases.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,18 +44,26 @@ def main() -> None:
         db = build_database(sample, Path(work) / "wqm.sqlite")
         with Store.open(db, read_only=True) as store:
             years = [(s["school_id"], y) for s in store.schools() for y in store.school_years(s["school_id"])]
-            data = {f"{school} {y['academic_year']}": store.survey_data(y["school_year_id"], bank)
-                    for school, y in years}
-    release.release_of(next(iter(data.values())), bank, DEFAULT_MIN_GROUP_SIZE, {})       # warm: imports, HiGHS
+            data = {
+                f"{school} {y['academic_year']}": store.survey_data(y["school_year_id"], bank) for school, y in years
+            }
+    release.release_of(next(iter(data.values())), bank, DEFAULT_MIN_GROUP_SIZE, {})  # warm: imports, HiGHS
 
     def totals(d):
         return {s: survey_respondents(d, s, set(bank.values_of(s))) for s in bank.surveys}
 
     def grown(d, share):
         """The data as it was when only ``share`` of each survey's respondents had answered."""
-        blocks = {s: SurveyBlock(b.survey, b.item_ids, b.respondents[:int(len(b) * share)],
-                                 b.subgroups[:int(len(b) * share)], b.values[:int(len(b) * share)])
-                  for s, b in d.blocks.items()}
+        blocks = {
+            s: SurveyBlock(
+                b.survey,
+                b.item_ids,
+                b.respondents[: int(len(b) * share)],
+                b.subgroups[: int(len(b) * share)],
+                b.values[: int(len(b) * share)],
+            )
+            for s, b in d.blocks.items()
+        }
         return SurveyData(blocks, d.tallies, d.scores, d.tally_imports)
 
     print(machine())
@@ -65,8 +74,9 @@ def main() -> None:
                 earlier = []
                 for k in range(earlier_count):
                     before = grown(survey_data, 0.5 + 0.1 * k)
-                    earlier.append(release.release_of(before, bank, DEFAULT_MIN_GROUP_SIZE, totals(before),
-                                                      earlier=list(earlier)))
+                    earlier.append(
+                        release.release_of(before, bank, DEFAULT_MIN_GROUP_SIZE, totals(before), earlier=list(earlier))
+                    )
                 respondents = totals(survey_data)
                 release._RELEASES.clear()
                 start = time.perf_counter()
@@ -78,8 +88,10 @@ def main() -> None:
         print(f"{label}: {len(each)} school years, {args.repeat} runs each (median per school year)")
         print("| min s | median s | max s | target |")
         print("| --- | --- | --- | --- |")
-        print(f"| {values[0]:.2f} | {median:.2f} | {values[-1]:.2f} | median under 0.5 s: "
-              f"{'met' if median < 0.5 else 'not met'} |")
+        print(
+            f"| {values[0]:.2f} | {median:.2f} | {values[-1]:.2f} | median under 0.5 s: "
+            f"{'met' if median < 0.5 else 'not met'} |"
+        )
         print("slowest:", ", ".join(f"{n} {s:.2f} s" for n, s in sorted(each.items(), key=lambda kv: -kv[1])[:3]))
 
 

@@ -22,6 +22,7 @@ Throughout, the memory of the server's whole process tree (server, kernels, rend
 it must stay under 1.5 GB, and the server must answer afterwards. Prints the figures as table rows for docs/app.md.
 Only loopback is used; every wait is bounded, and the run stops by itself.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -68,21 +69,37 @@ def open_report(port: int, path: str, name: str, start_together: threading.Barri
     try:
         status, page = browser.request("GET", path, timeout=120)
     except OSError as exc:
-        return {"status": 0, "kind": "error", "seconds": time.perf_counter() - start, "ok": False,
-                "error": str(exc), "browser": browser, "kernel": "", "query": path.split("?", 1)[1]}
+        return {
+            "status": 0,
+            "kind": "error",
+            "seconds": time.perf_counter() - start,
+            "ok": False,
+            "error": str(exc),
+            "browser": browser,
+            "kernel": "",
+            "query": path.split("?", 1)[1],
+        }
     kernel = kernel_of(page) if status == 200 else ""
     shown = page
     if kernel:
         kind = "live"
         try:
             shown = "\n".join(browser.widget_html(kernel))
-        except Exception as exc:            # reported, not raised: the run goes on
+        except Exception as exc:  # reported, not raised: the run goes on
             error, shown = f"widgets: {exc}", ""
     elif "<title>Preparing the report</title>" in page:
         kind = "preparing"
     seconds = time.perf_counter() - start
-    return {"status": status, "kind": kind, "seconds": seconds, "ok": status == 200 and shows_school(shown, name),
-            "error": error, "browser": browser, "kernel": kernel, "query": path.split("?", 1)[1]}
+    return {
+        "status": status,
+        "kind": kind,
+        "seconds": seconds,
+        "ok": status == 200 and shows_school(shown, name),
+        "error": error,
+        "browser": browser,
+        "kernel": kernel,
+        "query": path.split("?", 1)[1],
+    }
 
 
 def close_tab(viewer: dict) -> None:
@@ -99,8 +116,14 @@ def at_once(port: int, paths: list[tuple[str, str]]) -> list[dict]:
         return list(pool.map(lambda p: open_report(port, p[0], p[1], together), paths))
 
 
-def run(viewers: int = 50, max_kernels: int | None = None, schools: int = 10, ready: int | None = None,
-        hold: float = HOLD_S, then_next: bool = True) -> dict:
+def run(
+    viewers: int = 50,
+    max_kernels: int | None = None,
+    schools: int = 10,
+    ready: int | None = None,
+    hold: float = HOLD_S,
+    then_next: bool = True,
+) -> dict:
     """The whole run (see the module notes; ``hold``: seconds the pages stay open; ``then_next``: close them and
     open the next ones, else stop after the burst); returns its figures, and the seconds each phase took
     (``phases``)."""
@@ -122,8 +145,9 @@ def run(viewers: int = 50, max_kernels: int | None = None, schools: int = 10, re
         store = sample_store(work, schools)
         names = school_names(store)
         phase("data")
-        args = ["--cull-idle", "600", "--ready", str(ready)] + (["--max-kernels", str(max_kernels)] if max_kernels
-                                                                 else [])
+        args = ["--cull-idle", "600", "--ready", str(ready)] + (
+            ["--max-kernels", str(max_kernels)] if max_kernels else []
+        )
         served = Served(*args, data=store, static_pages=True, timeout=300)
         links = dict(zip(sorted(names), served.links(*sorted(names))))
         phase("start")
@@ -134,7 +158,7 @@ def run(viewers: int = 50, max_kernels: int | None = None, schools: int = 10, re
             order = [sorted(names)[i % len(names)] for i in range(viewers)]
             burst = at_once(served.port, [("/?" + links[s].split("?", 1)[1], names[s]) for s in order])
             phase("burst")
-            for _ in range(int(hold // 3)):                  # reading: the static pages ask for a place
+            for _ in range(int(hold // 3)):  # reading: the static pages ask for a place
                 time.sleep(3)
                 for viewer in burst:
                     if viewer["kind"] == "static":
@@ -162,27 +186,46 @@ def run(viewers: int = 50, max_kernels: int | None = None, schools: int = 10, re
         phase("stop")
     times = [v["seconds"] for v in burst]
     return {
-        "viewers": viewers, "schools": len(names), "cap": cap, "ready": ready,
-        "statuses": sorted({v["status"] for v in burst}), "served": sum(v["status"] == 200 for v in burst),
-        "busy": sum(v["status"] == 503 for v in burst), "live": sum(v["kind"] == "live" for v in burst),
-        "static": sum(v["kind"] == "static" for v in burst), "preparing": sum(v["kind"] == "preparing" for v in burst),
-        "shown": sum(v["ok"] for v in burst), "in_time": sum(v["ok"] and v["seconds"] < PAGE_LIMIT_S for v in burst),
-        "slowest_s": max(times), "median_s": statistics.median(times),
+        "viewers": viewers,
+        "schools": len(names),
+        "cap": cap,
+        "ready": ready,
+        "statuses": sorted({v["status"] for v in burst}),
+        "served": sum(v["status"] == 200 for v in burst),
+        "busy": sum(v["status"] == 503 for v in burst),
+        "live": sum(v["kind"] == "live" for v in burst),
+        "static": sum(v["kind"] == "static" for v in burst),
+        "preparing": sum(v["kind"] == "preparing" for v in burst),
+        "shown": sum(v["ok"] for v in burst),
+        "in_time": sum(v["ok"] and v["seconds"] < PAGE_LIMIT_S for v in burst),
+        "slowest_s": max(times),
+        "median_s": statistics.median(times),
         "slowest_live_s": max((v["seconds"] for v in burst if v["kind"] == "live"), default=float("nan")),
         "slowest_static_s": max((v["seconds"] for v in burst if v["kind"] == "static"), default=float("nan")),
         "errors": sorted({v["error"] for v in burst + following if v["error"]}),
-        "warm_s": warm_s, "closed_s": closed_s, "settle_s": settle_s,
-        "next_live": sum(v["kind"] == "live" and v["ok"] for v in following), "next": len(following),
+        "warm_s": warm_s,
+        "closed_s": closed_s,
+        "settle_s": settle_s,
+        "next_live": sum(v["kind"] == "live" and v["ok"] for v in following),
+        "next": len(following),
         "next_slowest_s": max((v["seconds"] for v in following), default=float("nan")),
         "next_in_time": sum(v["kind"] == "live" and v["ok"] and v["seconds"] < NEXT_LIMIT_S for v in following),
-        "idle_mb": idle_mb, "peak_mb": peak_mb, "alive": alive, "phases": phases,
+        "idle_mb": idle_mb,
+        "peak_mb": peak_mb,
+        "alive": alive,
+        "phases": phases,
     }
 
 
 def passed(r: dict) -> bool:
     """Whether the run met every target of the module notes."""
-    return (r["served"] == r["viewers"] and r["in_time"] == r["viewers"] and r["peak_mb"] < MEMORY_LIMIT_MB
-            and r["alive"] and r["next_in_time"] == r["next"])
+    return (
+        r["served"] == r["viewers"]
+        and r["in_time"] == r["viewers"]
+        and r["peak_mb"] < MEMORY_LIMIT_MB
+        and r["alive"]
+        and r["next_in_time"] == r["next"]
+    )
 
 
 def main() -> None:
@@ -190,19 +233,27 @@ def main() -> None:
     parser.add_argument("--viewers", type=int, default=50)
     parser.add_argument("--schools", type=int, default=10)
     parser.add_argument("--max-kernels", type=int, default=None)
-    parser.add_argument("--ready", type=int, default=None, help="kernels kept ready (default: the server's, one per place up to 4)")
+    parser.add_argument(
+        "--ready", type=int, default=None, help="kernels kept ready (default: the server's, one per place up to 4)"
+    )
     a = parser.parse_args()
     r = run(a.viewers, a.max_kernels, a.schools, a.ready)
-    print(f"cap {r['cap']} live places, {r['ready']} kept ready; {r['schools']} schools; warm-up before the "
-          f"burst {r['warm_s']:.0f} s; {r['closed_s']:.1f} s to close every tab, {r['settle_s']:.0f} s to settle")
-    print("| viewers at once | answered 200 | 503 | live / static page | header and first tab in under 5 s | "
-          "slowest live / static page s | median s | peak memory MB (PSS: server, kernels, render worker; "
-          "idle) | server alive after | next viewers live within 3 s (slowest) |")
+    print(
+        f"cap {r['cap']} live places, {r['ready']} kept ready; {r['schools']} schools; warm-up before the "
+        f"burst {r['warm_s']:.0f} s; {r['closed_s']:.1f} s to close every tab, {r['settle_s']:.0f} s to settle"
+    )
+    print(
+        "| viewers at once | answered 200 | 503 | live / static page | header and first tab in under 5 s | "
+        "slowest live / static page s | median s | peak memory MB (PSS: server, kernels, render worker; "
+        "idle) | server alive after | next viewers live within 3 s (slowest) |"
+    )
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-    print(f"| {r['viewers']} | {r['served']} | {r['busy']} | {r['live']} / {r['static']} | {r['in_time']} of "
-          f"{r['viewers']} | {r['slowest_live_s']:.1f} / {r['slowest_static_s']:.1f} | {r['median_s']:.1f} | "
-          f"{r['peak_mb']:.0f} ({r['idle_mb']:.0f} idle) | {'yes' if r['alive'] else 'NO'} | {r['next_in_time']} of "
-          f"{r['next']} ({r['next_slowest_s']:.1f} s) |")
+    print(
+        f"| {r['viewers']} | {r['served']} | {r['busy']} | {r['live']} / {r['static']} | {r['in_time']} of "
+        f"{r['viewers']} | {r['slowest_live_s']:.1f} / {r['slowest_static_s']:.1f} | {r['median_s']:.1f} | "
+        f"{r['peak_mb']:.0f} ({r['idle_mb']:.0f} idle) | {'yes' if r['alive'] else 'NO'} | {r['next_in_time']} of "
+        f"{r['next']} ({r['next_slowest_s']:.1f} s) |"
+    )
     if r["errors"] or r["preparing"] or r["statuses"] != [200]:
         print(f"statuses {r['statuses']}, preparing pages {r['preparing']}, errors {r['errors']}")
     print("all targets met" if passed(r) else "TARGETS MISSED")

@@ -14,6 +14,7 @@ refill and then ``SETTLE_S`` seconds, so every page meets a ready kernel (a
 viewer who arrives while the kernel is still warming up waits for the rest of
 its warm-up, at most about as long as the page without preheat).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,7 +43,7 @@ def first_pages(runs: int, *args: str) -> list[float]:
             status, body = get(f"{served.base}/?token={served.token}&school={school}")
             times.append(time.perf_counter() - start)
             assert status == 200 and b"wqm report app" in body, status
-            served.wait_ready(fills)     # with preheat: the pool refills before the next viewer
+            served.wait_ready(fills)  # with preheat: the pool refills before the next viewer
             if served.preheat:
                 # Voila logs "filled" when the kernel starts; its imports and warm-up then run until it
                 # waits for a request. Measure a viewer arriving at an idle server with a ready kernel.
@@ -59,10 +60,12 @@ def switching(runs: int) -> list[float]:
 
     import tempfile
 
-    store = str(build_database(Path(__file__).resolve().parent.parent / "sample_data",
-                               Path(tempfile.mkdtemp()) / "wqm.sqlite"))
-    app = report_app(load_school_report(school_id="NLT03", data=store), viewer_scope(school_id="NLT03", year=""),
-                     data=store)
+    store = str(
+        build_database(Path(__file__).resolve().parent.parent / "sample_data", Path(tempfile.mkdtemp()) / "wqm.sqlite")
+    )
+    app = report_app(
+        load_school_report(school_id="NLT03", data=store), viewer_scope(school_id="NLT03", year=""), data=store
+    )
     times = []
     for i in range(runs * 7):
         school = f"NLT0{1 + i % 7}"
@@ -76,8 +79,10 @@ def switching(runs: int) -> list[float]:
 
 
 def row(name: str, times: list[float], target: float) -> str:
-    return (f"| {name} | {min(times):.2f} | {statistics.median(times):.2f} | {max(times):.2f} | "
-            f"{'yes' if statistics.median(times) < target else 'NO'} (< {target:g} s) |")
+    return (
+        f"| {name} | {min(times):.2f} | {statistics.median(times):.2f} | {max(times):.2f} | "
+        f"{'yes' if statistics.median(times) < target else 'NO'} (< {target:g} s) |"
+    )
 
 
 def main() -> None:

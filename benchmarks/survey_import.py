@@ -28,6 +28,7 @@ Targets: import from CSV under 5 s, from XLSX under 15 s, export under 2 s
 peak MB, PASS/FAIL) and the machine; the exit status is 0 even when a target
 is missed (it is a report), and a missed target prints FAIL.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -78,14 +79,14 @@ def run(cmd: list[str], env: dict, log: Path) -> tuple[float, float, int, str]:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)      # reaped here, not by Popen
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
     # ru_maxrss: kilobytes on Linux, bytes on macOS
     peak_mb = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
     return wall, peak_mb, proc.returncode, log.read_text(encoding="utf-8", errors="replace")
 
 
 def copy_store(pristine: Path, dest: Path) -> Path:
-    for suffix in ("", "-wal"):          # the -shm index is rebuilt by SQLite
+    for suffix in ("", "-wal"):  # the -shm index is rebuilt by SQLite
         src = Path(str(pristine) + suffix)
         if src.exists():
             shutil.copyfile(src, Path(str(dest) + suffix))
@@ -115,16 +116,23 @@ def main() -> None:
         big_csv, big_xlsx = work / "big.csv", work / "big.xlsx"
         start = time.perf_counter()
         manifest = gen.write_large_csv(big_csv, rows=args.rows, items=ITEMS)
-        print(f"wrote {big_csv.name}: {args.rows} rows x {ITEMS} questions, "
-              f"{big_csv.stat().st_size / 1e6:.1f} MB in {time.perf_counter() - start:.1f} s")
+        print(
+            f"wrote {big_csv.name}: {args.rows} rows x {ITEMS} questions, "
+            f"{big_csv.stat().st_size / 1e6:.1f} MB in {time.perf_counter() - start:.1f} s"
+        )
         print(f"writing {big_xlsx.name} (about 25 s for 100000 rows) ...", flush=True)
         start = time.perf_counter()
         gen.write_large_xlsx(big_xlsx, rows=args.rows, items=ITEMS)
         print(f"wrote {big_xlsx.name}: {big_xlsx.stat().st_size / 1e6:.1f} MB in {time.perf_counter() - start:.1f} s")
 
         pristine = work / "sample.sqlite"
-        build = subprocess.run([*wqm, "import", str(ROOT / "sample_data"), "--data", str(pristine)],
-                               env=env, cwd=ROOT, capture_output=True, text=True)
+        build = subprocess.run(
+            [*wqm, "import", str(ROOT / "sample_data"), "--data", str(pristine)],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
         if build.returncode != 0:
             sys.exit(f"building the store failed:\n{build.stdout}{build.stderr}")
         print(f"store: built from sample_data ({pristine.stat().st_size / 1e6:.1f} MB)")
@@ -138,13 +146,27 @@ def main() -> None:
         for r in range(1, args.repeat + 1):
             for step, source in (("import CSV", big_csv), ("import XLSX", big_xlsx)):
                 store = copy_store(pristine, work / f"store-{r}-{source.suffix[1:]}.sqlite")
-                cmd = [*wqm, "survey", "import", str(source), "--school", SCHOOL, "--year", YEAR,
-                       "--survey", SURVEY, "--data", str(store), "--replace"]
+                cmd = [
+                    *wqm,
+                    "survey",
+                    "import",
+                    str(source),
+                    "--school",
+                    SCHOOL,
+                    "--year",
+                    YEAR,
+                    "--survey",
+                    SURVEY,
+                    "--data",
+                    str(store),
+                    "--replace",
+                ]
                 wall, peak, rc, out = run(cmd, env, work / "import.log")
                 line = last_line(out, "imported as import")
                 if rc != 0 or not line:
-                    problems.append(f"{step} run {r}: exit {rc}, no 'imported as import' line:\n"
-                                    + "\n".join(out.splitlines()[-5:]))
+                    problems.append(
+                        f"{step} run {r}: exit {rc}, no 'imported as import' line:\n" + "\n".join(out.splitlines()[-5:])
+                    )
                 else:
                     imported = line
                 times[step].append(wall)
@@ -152,8 +174,19 @@ def main() -> None:
                 print(f"run {r}: {step:<11} {wall:6.2f} s  {peak:6.0f} MB  {line}", flush=True)
             # export the store holding the XLSX import of this run
             out_file = work / f"export-{r}.csv"
-            cmd = [*wqm, "export", SCHOOL, "--year", YEAR, "--data", str(store), "--format", "csv",
-                   "--out", str(out_file)]
+            cmd = [
+                *wqm,
+                "export",
+                SCHOOL,
+                "--year",
+                YEAR,
+                "--data",
+                str(store),
+                "--format",
+                "csv",
+                "--out",
+                str(out_file),
+            ]
             wall, peak, rc, out = run(cmd, env, work / "export.log")
             figures = out_file.read_text(encoding="utf-8").splitlines()[1:] if out_file.exists() else []
             lines, staff = len(figures), sum(f",{SURVEY}," in line for line in figures)
@@ -161,32 +194,42 @@ def main() -> None:
                 problems.append(f"export CSV run {r}: exit {rc}, {lines} figure rows:\n{out.strip()}")
             times["export CSV"].append(wall)
             peaks["export CSV"].append(peak)
-            print(f"run {r}: {'export CSV':<11} {wall:6.2f} s  {peak:6.0f} MB  {lines} figure rows "
-                  f"({staff} of the staff survey)", flush=True)
+            print(
+                f"run {r}: {'export CSV':<11} {wall:6.2f} s  {peak:6.0f} MB  {lines} figure rows "
+                f"({staff} of the staff survey)",
+                flush=True,
+            )
 
     try:
         from wqm_nb import __version__ as wqm_version
     except Exception:  # noqa: BLE001 - a report, not a test
         wqm_version = "unknown"
     print()
-    print(f"{args.rows} respondent rows x {ITEMS} questions, {args.repeat} runs each; "
-          f"machine: {os.cpu_count()} CPUs, {platform.platform()}, {platform.machine()}, "
-          f"Python {platform.python_version()}; wqm {wqm_version}")
+    print(
+        f"{args.rows} respondent rows x {ITEMS} questions, {args.repeat} runs each; "
+        f"machine: {os.cpu_count()} CPUs, {platform.platform()}, {platform.machine()}, "
+        f"Python {platform.python_version()}; wqm {wqm_version}"
+    )
     if imported:
         print(f"import result: {imported}")
     print()
     print("| step | target | min s | median s | max s | peak MB | result |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
-    labels = {"import CSV": "`wqm survey import` CSV", "import XLSX": "`wqm survey import` XLSX",
-              "export CSV": "`wqm export --format csv`"}
+    labels = {
+        "import CSV": "`wqm survey import` CSV",
+        "import XLSX": "`wqm survey import` XLSX",
+        "export CSV": "`wqm export --format csv`",
+    }
     failed = []
     for step, target in TARGETS.items():
         t = times[step]
         ok = statistics.median(t) < target and not any(p.startswith(step) for p in problems)
         if not ok:
             failed.append(step)
-        print(f"| {labels[step]} | < {target:g} s | {min(t):.2f} | {statistics.median(t):.2f} | {max(t):.2f} | "
-              f"{max(peaks[step]):.0f} | {'pass' if ok else '**FAIL**'} |")
+        print(
+            f"| {labels[step]} | < {target:g} s | {min(t):.2f} | {statistics.median(t):.2f} | {max(t):.2f} | "
+            f"{max(peaks[step]):.0f} | {'pass' if ok else '**FAIL**'} |"
+        )
     print()
     for problem in problems:
         print(f"PROBLEM: {problem}")

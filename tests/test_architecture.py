@@ -1,5 +1,6 @@
 """Contracts of the package's structure: layers import one way, the CLI imports
 little, every module has a docstring and a test module that mirrors it."""
+
 import ast
 import subprocess
 import sys
@@ -11,9 +12,23 @@ PACKAGE = Path(__file__).resolve().parent.parent / "wqm_nb"
 TESTS = Path(__file__).resolve().parent
 
 #: Lower numbers are lower layers; a module may import only its own rank or lower.
-LAYERS = {"errors": 0, "settings": 0, "spreadsheet": 0, "data": 1, "store": 2, "intake": 3, "model": 3,
-          "disclosure": 3, "present": 4,
-          "export": 5, "sample": 5, "ui": 5, "batch": 6, "serve": 6, "cli": 7}
+LAYERS = {
+    "errors": 0,
+    "settings": 0,
+    "spreadsheet": 0,
+    "data": 1,
+    "store": 2,
+    "intake": 3,
+    "model": 3,
+    "disclosure": 3,
+    "present": 4,
+    "export": 5,
+    "sample": 5,
+    "ui": 5,
+    "batch": 6,
+    "serve": 6,
+    "cli": 7,
+}
 HEAVY = ("pandas", "numpy", "matplotlib", "seaborn", "papermill", "weasyprint", "nbconvert", "jinja2", "scipy")
 
 
@@ -43,7 +58,7 @@ def imported_modules(path: Path) -> set[str]:
         if isinstance(node, ast.ImportFrom):
             if node.level:
                 base = package.split(".")
-                base = base[:len(base) - node.level + 1]
+                base = base[: len(base) - node.level + 1]
                 target = ".".join(base + ([node.module] if node.module else []))
             else:
                 target = node.module or ""
@@ -56,8 +71,7 @@ def imported_modules(path: Path) -> set[str]:
     return found
 
 
-@pytest.mark.parametrize("path", [p for p in modules() if module_name(p) != "wqm_nb"],
-                         ids=lambda p: module_name(p))
+@pytest.mark.parametrize("path", [p for p in modules() if module_name(p) != "wqm_nb"], ids=lambda p: module_name(p))
 def test_no_module_imports_a_layer_above_it(path):
     own = LAYERS[layer_of(module_name(path))]
     for target in imported_modules(path):
@@ -69,7 +83,7 @@ def test_every_layer_is_known():
 
 
 def test_the_cli_imports_no_heavy_library():
-    code = (f"import sys, wqm_nb.cli; print(' '.join(m for m in {HEAVY!r} if m in sys.modules))")
+    code = f"import sys, wqm_nb.cli; print(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert loaded == "", f"`import wqm_nb.cli` loads {loaded}"
 
@@ -103,17 +117,28 @@ CLOCK_ALLOWED = {
     "wqm_nb.disclosure.ledger": "when a release was first published (recorded_at; never part of a figure)",
 }
 #: ``module.attribute`` reads of the clock: date and datetime constructors of "now", and the time module's
-CLOCK_READS = {("datetime.date", "today"), ("datetime.datetime", "today"), ("datetime.datetime", "now"),
-               ("datetime.datetime", "utcnow"), ("time", "time"), ("time", "time_ns"), ("time", "localtime"),
-               ("time", "gmtime"), ("time", "ctime"), ("time", "strftime"),
-               ("pandas.Timestamp", "now"), ("pandas.Timestamp", "today"), ("pandas.Timestamp", "utcnow")}
+CLOCK_READS = {
+    ("datetime.date", "today"),
+    ("datetime.datetime", "today"),
+    ("datetime.datetime", "now"),
+    ("datetime.datetime", "utcnow"),
+    ("time", "time"),
+    ("time", "time_ns"),
+    ("time", "localtime"),
+    ("time", "gmtime"),
+    ("time", "ctime"),
+    ("time", "strftime"),
+    ("pandas.Timestamp", "now"),
+    ("pandas.Timestamp", "today"),
+    ("pandas.Timestamp", "utcnow"),
+}
 
 
 def clock_reads(source: str) -> list[str]:
     """Every read of the clock in ``source``, as ``line: name``: ``date.today``, ``datetime.now``, ``time.time``
     and the like, however the module or class was imported or renamed (``from time import time as t``,
     ``import datetime as dt; dt.date.today``), called or passed on (``default_factory=date.today``)."""
-    names: dict[str, str] = {}          # local name -> what it is ("datetime.date", "time", "time.time", ...)
+    names: dict[str, str] = {}  # local name -> what it is ("datetime.date", "time", "time.time", ...)
     tree = ast.parse(source)
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -140,20 +165,25 @@ def clock_reads(source: str) -> list[str]:
     return sorted(set(found), key=lambda s: int(s.split(":")[0]))
 
 
-@pytest.mark.parametrize("source, expected", [
-    ("from datetime import date\nx = date.today()", ["2: datetime.date.today"]),
-    ("import datetime as dt\nx = dt.datetime.now()", ["2: datetime.datetime.now"]),
-    ("from datetime import datetime\nx = datetime.utcnow()", ["2: datetime.datetime.utcnow"]),
-    ("from datetime import datetime as D\nf = D.today", ["2: datetime.datetime.today"]),
-    ("import time\nx = time.time()", ["2: time.time"]),
-    ("from time import time as t\nx = t()", ["2: time.time"]),
-    ("import pandas as pd\nx = pd.Timestamp.now()", ["2: pandas.Timestamp.now"]),
-    ("from dataclasses import field\nfrom datetime import date\nd: date = field(default_factory=date.today)",
-     ["3: datetime.date.today"]),
-    ("from datetime import date\nx = date.fromisoformat('2026-01-05')", []),
-    ("import time\nx = time.perf_counter()\ny = time.monotonic()", []),
-    ("def today():\n    return 1\nx = today()", []),
-])
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        ("from datetime import date\nx = date.today()", ["2: datetime.date.today"]),
+        ("import datetime as dt\nx = dt.datetime.now()", ["2: datetime.datetime.now"]),
+        ("from datetime import datetime\nx = datetime.utcnow()", ["2: datetime.datetime.utcnow"]),
+        ("from datetime import datetime as D\nf = D.today", ["2: datetime.datetime.today"]),
+        ("import time\nx = time.time()", ["2: time.time"]),
+        ("from time import time as t\nx = t()", ["2: time.time"]),
+        ("import pandas as pd\nx = pd.Timestamp.now()", ["2: pandas.Timestamp.now"]),
+        (
+            "from dataclasses import field\nfrom datetime import date\nd: date = field(default_factory=date.today)",
+            ["3: datetime.date.today"],
+        ),
+        ("from datetime import date\nx = date.fromisoformat('2026-01-05')", []),
+        ("import time\nx = time.perf_counter()\ny = time.monotonic()", []),
+        ("def today():\n    return 1\nx = today()", []),
+    ],
+)
 def test_clock_reads_are_found_however_they_are_imported(source, expected):
     assert clock_reads(source) == expected
 
@@ -163,8 +193,9 @@ def test_only_the_allowed_modules_read_the_clock():
     outside = {m: r for m, r in readers.items() if m not in CLOCK_ALLOWED}
     assert not outside, f"these modules read the clock; take the date from the settings' as_of instead: {outside}"
     # the allow-list names only modules that still read it, so it cannot grow stale
-    assert set(CLOCK_ALLOWED) <= set(readers), f"allowed but no longer reading the clock: " \
-                                               f"{set(CLOCK_ALLOWED) - set(readers)}"
+    assert set(CLOCK_ALLOWED) <= set(readers), (
+        f"allowed but no longer reading the clock: {set(CLOCK_ALLOWED) - set(readers)}"
+    )
 
 
 def _runtime_imports(path: Path) -> set[str]:
@@ -175,9 +206,12 @@ def _runtime_imports(path: Path) -> set[str]:
     package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
     known = {module_name(p) for p in modules()}
     tree = ast.parse(path.read_text())
-    typing_only = {id(n) for node in ast.walk(tree) if isinstance(node, ast.If)
-                   and getattr(node.test, "id", getattr(node.test, "attr", "")) == "TYPE_CHECKING"
-                   for n in ast.walk(node)}
+    typing_only = {
+        id(n)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and getattr(node.test, "id", getattr(node.test, "attr", "")) == "TYPE_CHECKING"
+        for n in ast.walk(node)
+    }
     found = set()
     for node in ast.walk(tree):
         if id(node) in typing_only or not isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -185,7 +219,7 @@ def _runtime_imports(path: Path) -> set[str]:
         if isinstance(node, ast.Import):
             targets = [a.name for a in node.names]
         else:
-            base = package.split(".")[:len(package.split(".")) - node.level + 1] if node.level else []
+            base = package.split(".")[: len(package.split(".")) - node.level + 1] if node.level else []
             target = ".".join(base + ([node.module] if node.module else []))
             targets = [f"{target}.{a.name}" if f"{target}.{a.name}" in known else target for a in node.names]
         for target in targets:
@@ -202,16 +236,22 @@ def test_no_import_circle_function_level_imports_included():
     graph = {}
     for path in modules():
         name = module_name(path)
-        graph[name] = {t for t in _runtime_imports(path)
-                       if not (t != "wqm_nb" and (PACKAGE.parent / t.replace(".", "/") / "__init__.py").exists()
-                               and name.startswith(t + "."))}
+        graph[name] = {
+            t
+            for t in _runtime_imports(path)
+            if not (
+                t != "wqm_nb"
+                and (PACKAGE.parent / t.replace(".", "/") / "__init__.py").exists()
+                and name.startswith(t + ".")
+            )
+        }
     circles, state = [], {}
 
     def visit(node: str, trail: list[str]) -> None:
         state[node] = "open"
         for nxt in sorted(graph.get(node, ())):
             if state.get(nxt) == "open":
-                circles.append(trail[trail.index(nxt):] + [nxt] if nxt in trail else [node, nxt])
+                circles.append(trail[trail.index(nxt) :] + [nxt] if nxt in trail else [node, nxt])
             elif nxt not in state:
                 visit(nxt, trail + [nxt])
         state[node] = "done"

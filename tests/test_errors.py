@@ -3,14 +3,26 @@ import inspect
 import pytest
 
 from wqm_nb import errors
-from wqm_nb.errors import (DataFileError, NotebookError, NotebookExecutionError, NotebookParameterError,
-                           RenderError, SettingsError, StoreError, UnknownSchoolError, UnknownYearError,
-                           WqmError)
+from wqm_nb.errors import (
+    DataFileError,
+    NotebookError,
+    NotebookExecutionError,
+    NotebookParameterError,
+    RenderError,
+    SettingsError,
+    StoreError,
+    UnknownSchoolError,
+    UnknownYearError,
+    WqmError,
+)
 
 
 def test_every_error_class_is_a_wqm_error():
-    classes = [obj for _, obj in inspect.getmembers(errors, inspect.isclass)
-               if issubclass(obj, BaseException) and obj.__module__ == errors.__name__]
+    classes = [
+        obj
+        for _, obj in inspect.getmembers(errors, inspect.isclass)
+        if issubclass(obj, BaseException) and obj.__module__ == errors.__name__
+    ]
     assert len(classes) >= 10
     for cls in classes:
         assert issubclass(cls, WqmError), cls
@@ -32,7 +44,12 @@ def test_data_file_error_for_a_yaml_field():
     err = DataFileError("wqm.yaml", "principles[2].name", "required field is missing")
     assert str(err) == "wqm.yaml: principles[2].name: required field is missing"
     assert (err.file, err.field, err.message, err.row, err.column) == (
-        "wqm.yaml", "principles[2].name", "required field is missing", None, None)
+        "wqm.yaml",
+        "principles[2].name",
+        "required field is missing",
+        None,
+        None,
+    )
     assert err.location == "wqm.yaml: principles[2].name"
     assert str(DataFileError("wqm.yaml", "", "cannot read file")) == "wqm.yaml: cannot read file"
 
@@ -65,7 +82,6 @@ def test_unknown_year_error_lists_known_years():
 def test_notebook_execution_error_names_notebook_and_cell():
     err = NotebookExecutionError("school_report.ipynb", "ValueError", "no ratings", cell=7)
     assert str(err) == "ValueError: no ratings (notebook school_report.ipynb, cell 7)"
-    assert (err.notebook, err.ename, err.evalue, err.cell) == ("school_report.ipynb", "ValueError",
-                                                               "no ratings", 7)
+    assert (err.notebook, err.ename, err.evalue, err.cell) == ("school_report.ipynb", "ValueError", "no ratings", 7)
     assert str(NotebookExecutionError("g.ipynb", "KeyError", "'x'")) == "KeyError: 'x' (notebook g.ipynb)"
     assert str(NotebookExecutionError("g.ipynb", "KeyError", "'x'", cell=0)).endswith("(notebook g.ipynb, cell 0)")

@@ -1,4 +1,5 @@
 """The project's own files: dependency lists agree, commands are wired, notebooks are clean."""
+
 import importlib.util
 import json
 import re
@@ -28,8 +29,17 @@ def test_environment_yml_lists_the_same_packages_as_pyproject():
 def test_required_stack_is_declared():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     names = {_name(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]}
-    assert names >= {"jupyterlab", "ipywidgets", "voila", "pandas", "seaborn", "nbconvert", "papermill",
-                     "pytest", "nbval"}
+    assert names >= {
+        "jupyterlab",
+        "ipywidgets",
+        "voila",
+        "pandas",
+        "seaborn",
+        "nbconvert",
+        "papermill",
+        "pytest",
+        "nbval",
+    }
     assert project["scripts"]["wqm"] == "wqm_nb.cli:main"
 
 
@@ -78,37 +88,65 @@ def test_the_wheel_installs_whole_and_runs_report_and_batch(tmp_path, repo):
     py = env_dir / "bin" / "python"
     # the project's dependencies are already installed here: expose them to the fresh venv
     # (a plain path line, so this venv's editable install of wqm_nb is not activated there)
-    fresh_site = subprocess.run([py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                                capture_output=True, text=True, check=True).stdout.strip()
+    fresh_site = subprocess.run(
+        [py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     Path(fresh_site, "deps.pth").write_text("\n".join(site.getsitepackages()) + "\n")
     # ... and their data files (nbconvert's base templates live under <prefix>/share/jupyter)
-    env = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-           "JUPYTER_PATH": str(Path(sys.prefix) / "share" / "jupyter")}
+    env = {
+        **os.environ,
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        "JUPYTER_PATH": str(Path(sys.prefix) / "share" / "jupyter"),
+    }
     env.pop("WQM_DATA", None)
     # build from a copy, so the build writes nothing into the checkout
     source = tmp_path / "source"
-    shutil.copytree(repo, source, symlinks=True,
-                    ignore=shutil.ignore_patterns(".git", ".venv", "build", "reports", "*.egg-info", "__pycache__"))
-    done = subprocess.run([py, "-m", "pip", "install", "--quiet", "--no-deps", str(source)],
-                          env=env, cwd=tmp_path, capture_output=True, text=True)
+    shutil.copytree(
+        repo,
+        source,
+        symlinks=True,
+        ignore=shutil.ignore_patterns(".git", ".venv", "build", "reports", "*.egg-info", "__pycache__"),
+    )
+    done = subprocess.run(
+        [py, "-m", "pip", "install", "--quiet", "--no-deps", str(source)],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
-    where = subprocess.run([py, "-c", "import wqm_nb, pathlib; print(pathlib.Path(wqm_nb.__file__).parent)"],
-                           capture_output=True, text=True, check=True, cwd=tmp_path).stdout.strip()
+    where = subprocess.run(
+        [py, "-c", "import wqm_nb, pathlib; print(pathlib.Path(wqm_nb.__file__).parent)"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    ).stdout.strip()
     installed = Path(where)
     assert installed.is_relative_to(fresh_site) and not (installed / "notebooks").is_symlink()
     for kind in ("notebooks", "templates"):
         top = {p.relative_to(repo / kind): p.read_bytes() for p in (repo / kind).rglob("*") if p.is_file()}
-        packaged = {p.relative_to(installed / kind): p.read_bytes() for p in (installed / kind).rglob("*")
-                    if p.is_file()}
+        packaged = {
+            p.relative_to(installed / kind): p.read_bytes() for p in (installed / kind).rglob("*") if p.is_file()
+        }
         assert packaged == top, f"installed {kind}/ differs from the repository's"
     wqm = env_dir / "bin" / "wqm"
     data = str(repo / "sample_data")
-    done = subprocess.run([wqm, "report", "NLT03", "--data", data, "--out", "out"], cwd=tmp_path, env=env,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [wqm, "report", "NLT03", "--data", data, "--out", "out"], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "out" / "NLT03_2025-26.pdf").stat().st_size > 10_000
-    done = subprocess.run([wqm, "batch", "--data", data, "--out", "batch", "--schools", "NLT01", "NLT02",
-                           "--no-progress", "--no-pdf"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        [wqm, "batch", "--data", data, "--out", "batch", "--schools", "NLT01", "NLT02", "--no-progress", "--no-pdf"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert (tmp_path / "batch" / "group_overview.html").exists()
     # outside a checkout there is no default data: a clear one-line error

@@ -42,8 +42,9 @@ def test_sample_surveys_cover_every_school_and_year_with_likert_items():
         if survey.measure != "agreement":
             continue
         data = rows(f"{survey_id}_survey.csv")
-        assert {(r["school_id"], r["academic_year"]) for r in data} == \
-               {(c["school_id"], c["academic_year"]) for c in rows("cycles.csv")}
+        assert {(r["school_id"], r["academic_year"]) for r in data} == {
+            (c["school_id"], c["academic_year"]) for c in rows("cycles.csv")
+        }
         values = {r[i] for r in data for i in survey.item_ids}
         assert values <= {"", "1", "2", "3", "4", "5"}
 
@@ -77,18 +78,18 @@ def test_sample_staff_audits_rate_principles_on_the_maturity_scale_for_some_scho
     years = {(r["school_id"], r["academic_year"]) for r in data}
     assert years == {(s, y) for s, by_year in AUDITS.items() for y in by_year}
     all_years = {(c["school_id"], c["academic_year"]) for c in rows("cycles.csv")}
-    assert years < all_years and "NLT02" not in {s for s, _ in years}          # some schools have none
+    assert years < all_years and "NLT02" not in {s for s, _ in years}  # some schools have none
     assert {r[i] for r in data for i in bank.surveys["staff_audit"].item_ids} <= {"", "1", "2", "3", "4"}
     assert {r["role"] for r in data} <= {"teaching", "support", "leadership"}
     larkspur = [r for r in data if r["school_id"] == "NLT05"]
-    assert len(larkspur) == 4                                                    # below the reporting minimum
+    assert len(larkspur) == 4  # below the reporting minimum
 
 
 def test_sample_scenarios_are_in_the_generator():
     from wqm_nb.sample import SCENARIOS, SCHOOLS
 
     assert set(SCENARIOS) <= {s.school_id for s in SCHOOLS}
-    assert len([s for s in SCHOOLS if s.phase == "primary"]) >= 6     # five others: a portfolio median
+    assert len([s for s in SCHOOLS if s.phase == "primary"]) >= 6  # five others: a portfolio median
 
 
 def _assess(sample_db, school_id, framework="wqm", year=""):
@@ -119,11 +120,13 @@ def test_sample_declining_school_agreement_falls_while_self_rating_rises(sample_
 
 
 def test_sample_beacon_candidate_holds_champion_for_three_years(sample_db):
-    decisions = [(r["school_id"], r["framework"], r["level"], r["academic_year"], r["outcome"])
-                 for r in rows("award_decisions.csv")]
+    decisions = [
+        (r["school_id"], r["framework"], r["level"], r["academic_year"], r["outcome"])
+        for r in rows("award_decisions.csv")
+    ]
     assert ("NLT01", "wqm", "approved", "2019-20", "awarded") in decisions
-    assert ("NLT01", "wqm", "champion", "2022-23", "awarded") in decisions        # three years before 2025-26
-    assert {d[4] for d in decisions} > {"awarded"}                                 # and a deferral
+    assert ("NLT01", "wqm", "champion", "2022-23", "awarded") in decisions  # three years before 2025-26
+    assert {d[4] for d in decisions} > {"awarded"}  # and a deferral
     a = _assess(sample_db, "NLT01")
     assert a.current.elements["has_evidence"].all() and a.current.elements["rating"].min() >= 3
     shown = a.current.figures.whole.query("measure == 'agreement' and not suppressed")
@@ -151,7 +154,7 @@ def test_sample_sortings_include_every_code_for_some_schools():
 def test_sample_evidence_shows_the_crosswalk(sample_db):
     from wqm_nb.model.evidence import LINKED, NONE, evidence_map
 
-    thin = evidence_map(_assess(sample_db, "NLT02", "vbe"))           # WQM evidence full, VbE evidence thin
+    thin = evidence_map(_assess(sample_db, "NLT02", "vbe"))  # WQM evidence full, VbE evidence thin
     assert thin.elements["thin"].all() and len(thin.linked_items) > 0
     gaps = evidence_map(_assess(sample_db, "NLT06", "vbe")).elements.set_index("element_id")["state"]
     assert gaps["A1.1"] == LINKED and gaps["A4.1"] == LINKED
@@ -168,7 +171,7 @@ def test_sample_surveys_carry_validated_measure_scores_for_some_school_years():
         score = "metric" if instrument == "swemwbs" else "total"
         scored = {(r["school_id"], r["academic_year"]) for r in data if r[f"{instrument}.{score}"]}
         assert scored == {(s, y) for s, years in schools.items() for y in years}
-        assert scored < {(r["school_id"], r["academic_year"]) for r in data}      # not every school year
+        assert scored < {(r["school_id"], r["academic_year"]) for r in data}  # not every school year
     assert {phases[s] for s in MEASURES[("swemwbs", "pupil")]} == {"secondary"}
     assert {phases[s] for s in MEASURES[("stirling", "pupil")]} == {"primary"}
     pupils = rows("pupil_survey.csv")
@@ -184,8 +187,8 @@ def test_a_larger_trust_has_realistic_sizes_and_keeps_the_samples_schools_first(
 
     schools = trust_schools(60, seed=11)
     assert len(schools) == 60 and len({s.school_id for s in schools}) == 60
-    assert schools[:len(SCHOOLS)] == SCHOOLS
-    added = schools[len(SCHOOLS):]
+    assert schools[: len(SCHOOLS)] == SCHOOLS
+    added = schools[len(SCHOOLS) :]
     assert {s.phase for s in added} == {"primary", "secondary"}
     for s in added:
         low, high = (150, 450) if s.phase == "primary" else (800, 1600)
@@ -205,5 +208,5 @@ def test_wqm_sample_schools_makes_a_trust_that_imports_whole(tmp_path, count, ca
         assert len(store.schools()) == count
         assert {y["academic_year"] for y in store.school_years()} == {"2023-24", "2024-25", "2025-26"}
         staff = [i for i in store.survey_imports() if i["survey"] == "staff"]
-        assert len({i["school_year_id"] for i in staff}) == 3 * count     # every school year has staff answers
+        assert len({i["school_year_id"] for i in staff}) == 3 * count  # every school year has staff answers
     assert main(["sample", "--schools", "0", "--out", str(tmp_path / "none")]) == 2

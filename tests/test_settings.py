@@ -53,13 +53,27 @@ def test_to_parameters_returns_the_notebook_fields_with_absolute_paths(tmp_path,
     (tmp_path / "fw").mkdir()
     (tmp_path / "fw" / "custom.yaml").write_text("id: custom\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
-    s = ReportSettings(school_id="S1", year="2024-25", data="data", framework="fw/custom.yaml",
-                       min_group_size=3, output="elsewhere", as_of="2026-03-10")
+    s = ReportSettings(
+        school_id="S1",
+        year="2024-25",
+        data="data",
+        framework="fw/custom.yaml",
+        min_group_size=3,
+        output="elsewhere",
+        as_of="2026-03-10",
+    )
     params = s.to_parameters()
     assert set(params) == set(ReportSettings.NOTEBOOK_FIELDS)
-    assert params == {"school_id": "S1", "year": "2024-25", "data": str((tmp_path / "data").resolve()),
-                      "framework": str((tmp_path / "fw" / "custom.yaml").resolve()), "min_group_size": 3,
-                      "benchmarks": "", "as_of": "2026-03-10", "data_cache": {}}
+    assert params == {
+        "school_id": "S1",
+        "year": "2024-25",
+        "data": str((tmp_path / "data").resolve()),
+        "framework": str((tmp_path / "fw" / "custom.yaml").resolve()),
+        "min_group_size": 3,
+        "benchmarks": "",
+        "as_of": "2026-03-10",
+        "data_cache": {},
+    }
     assert Path(params["data"]).is_absolute() and Path(params["framework"]).is_absolute()
     # a framework id passes through as it is
     assert ReportSettings(school_id="S1", data="data", framework="vbe").to_parameters()["framework"] == "vbe"
@@ -136,7 +150,6 @@ def test_data_location_is_the_given_path_or_the_default(tmp_path, monkeypatch):
         data_location(tmp_path / "missing.sqlite")
 
 
-
 def test_a_benchmark_file_is_a_yaml_or_csv_path_made_absolute(tmp_path, monkeypatch):
     (tmp_path / "national.csv").write_text("x", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
@@ -171,7 +184,7 @@ def test_as_of_is_a_date_and_an_unset_one_is_today_resolved_once():
         s = ReportSettings(school_id="S1")
         g = GroupSettings()
     assert s.as_of == g.as_of == "2027-09-15" and s.as_of_date == date(2027, 9, 15)
-    with time_machine.travel("2027-09-16 00:00:01", tick=False):      # a copy made after midnight keeps it
+    with time_machine.travel("2027-09-16 00:00:01", tick=False):  # a copy made after midnight keeps it
         assert s.replace(year="2026-27").as_of == "2027-09-15"
         assert ReportSettings(school_id="S1", as_of=date(2026, 1, 5)).as_of == "2026-01-05"
         assert ReportSettings(school_id="S1", as_of=" 2026-01-05 ").as_of == "2026-01-05"
@@ -189,10 +202,17 @@ def test_a_bad_as_of_is_refused(value):
 def test_settings_from_a_notebooks_parameters():
     from wqm_nb.settings import GroupSettings, ReportSettings
 
-    r = ReportSettings.from_parameters({"school_id": "NLT03", "year": "2025-26", "framework": "",
-                                        "min_group_size": None, "benchmarks": None, "as_of": "2026-11-30"})
-    assert (r.school_id, r.framework, r.min_group_size, r.benchmarks, r.as_of) == \
-        ("NLT03", "wqm", 5, "", "2026-11-30")
+    r = ReportSettings.from_parameters(
+        {
+            "school_id": "NLT03",
+            "year": "2025-26",
+            "framework": "",
+            "min_group_size": None,
+            "benchmarks": None,
+            "as_of": "2026-11-30",
+        }
+    )
+    assert (r.school_id, r.framework, r.min_group_size, r.benchmarks, r.as_of) == ("NLT03", "wqm", 5, "", "2026-11-30")
     with pytest.raises(SettingsError, match="unknown report setting\\(s\\): colour, trust"):
         ReportSettings.from_parameters({"school_id": "NLT03", "trust": "T", "colour": "red"})
     g = GroupSettings.from_parameters({"trust": "T", "report_links": None, "summaries": "s.json"})
@@ -205,31 +225,42 @@ def test_settings_from_a_notebooks_parameters():
 def test_a_stand_in_is_read_in_place_of_its_parameter_while_it_exists(tmp_path):
     real, copy = tmp_path / "real.sqlite", tmp_path / "copy.sqlite"
     copy.write_bytes(b"")
-    parameters = {"school_id": "NLT03", "data": str(real), "framework": "/elsewhere/custom.yaml",
-                  "data_cache": {"data": str(copy), "framework": str(tmp_path / "gone.yaml")}}
+    parameters = {
+        "school_id": "NLT03",
+        "data": str(real),
+        "framework": "/elsewhere/custom.yaml",
+        "data_cache": {"data": str(copy), "framework": str(tmp_path / "gone.yaml")},
+    }
     read = ReportSettings.from_parameters(parameters)
     # the copy that exists is read; the framework's stand-in is gone, so the real file is named
     assert (read.data, read.framework, read.data_cache) == (str(copy), "/elsewhere/custom.yaml", {})
     copy.unlink()
-    assert ReportSettings.from_parameters(parameters).data == str(real)      # a kept notebook re-runs from the real
+    assert ReportSettings.from_parameters(parameters).data == str(real)  # a kept notebook re-runs from the real
 
 
 def test_parameters_with_stand_ins_name_the_real_files_as_given(tmp_path):
-    s = ReportSettings(school_id="S1", data="/srv/wqm.sqlite", framework="/srv/custom.yaml",
-                       data_cache={"data": str(tmp_path / "a.sqlite"), "framework": str(tmp_path / "f.yaml")})
-    params = s.to_parameters()     # /srv/custom.yaml is not on this machine: not looked for
+    s = ReportSettings(
+        school_id="S1",
+        data="/srv/wqm.sqlite",
+        framework="/srv/custom.yaml",
+        data_cache={"data": str(tmp_path / "a.sqlite"), "framework": str(tmp_path / "f.yaml")},
+    )
+    params = s.to_parameters()  # /srv/custom.yaml is not on this machine: not looked for
     assert (params["data"], params["framework"]) == ("/srv/wqm.sqlite", "/srv/custom.yaml")
     assert params["data_cache"] == {"data": str(tmp_path / "a.sqlite"), "framework": str(tmp_path / "f.yaml")}
     with pytest.raises(SettingsError, match="no framework file at /srv/custom.yaml"):
         s.replace(data_cache={"data": str(tmp_path / "a.sqlite")}).to_parameters()
 
 
-@pytest.mark.parametrize("cache, message", [
-    ({"output": "/tmp/x"}, "data_cache names 'output': a stand-in can replace data, framework, benchmarks"),
-    ({"summaries": "/tmp/x"}, "data_cache names 'summaries'"),
-    (["data"], "data_cache must be a mapping of parameter to path, got list"),
-    ({"data": 3}, "data_cache\\['data'\\] must be text"),
-])
+@pytest.mark.parametrize(
+    "cache, message",
+    [
+        ({"output": "/tmp/x"}, "data_cache names 'output': a stand-in can replace data, framework, benchmarks"),
+        ({"summaries": "/tmp/x"}, "data_cache names 'summaries'"),
+        (["data"], "data_cache must be a mapping of parameter to path, got list"),
+        ({"data": 3}, "data_cache\\['data'\\] must be text"),
+    ],
+)
 def test_a_bad_data_cache_is_refused(cache, message):
     with pytest.raises(SettingsError, match=message):
         ReportSettings(school_id="S1", data_cache=cache)

@@ -1,4 +1,5 @@
 """Spreadsheet-safe cells: formulas neutralised on the way out, restored on the way in."""
+
 import csv
 
 import pytest
@@ -9,7 +10,7 @@ from wqm_nb.spreadsheet import FORMULA_STARTS, neutralise, restore, write_csv
 from wqm_nb.store.csv_exchange import read_rows
 
 
-@pytest.mark.parametrize("text", ["=HYPERLINK(\"http://x\",\"click\")", "+44 20", "-1+1", "@SUM(A1)", "\tx", "\rx"])
+@pytest.mark.parametrize("text", ['=HYPERLINK("http://x","click")', "+44 20", "-1+1", "@SUM(A1)", "\tx", "\rx"])
 def test_text_that_a_spreadsheet_would_run_gets_an_apostrophe(text):
     assert neutralise(text) == "'" + text and restore(neutralise(text)) == text
 
@@ -17,7 +18,7 @@ def test_text_that_a_spreadsheet_would_run_gets_an_apostrophe(text):
 def test_numbers_and_ordinary_text_are_untouched():
     assert neutralise(-3) == -3 and neutralise(2.5) == 2.5 and neutralise(None) is None
     assert neutralise("Ashgrove Primary") == "Ashgrove Primary"
-    assert restore("'quoted'") == "'quoted'"   # an apostrophe before ordinary text stays
+    assert restore("'quoted'") == "'quoted'"  # an apostrophe before ordinary text stays
 
 
 @given(st.text())
@@ -28,8 +29,11 @@ def test_restore_undoes_neutralise_for_any_text(text):
 
 
 def test_evidence_starting_with_a_dash_survives_a_round_trip(tmp_path):
-    path = write_csv(tmp_path / "x.csv", ["element_id", "evidence", "rating"],
-                     [["P1.1", "- reviewed termly", 3], ["P1.2", "=1+1", 4]])
+    path = write_csv(
+        tmp_path / "x.csv",
+        ["element_id", "evidence", "rating"],
+        [["P1.1", "- reviewed termly", 3], ["P1.2", "=1+1", 4]],
+    )
     with path.open(newline="") as fh:
         raw = list(csv.reader(fh))
     assert raw[1] == ["P1.1", "'- reviewed termly", "3"] and raw[2][1] == "'=1+1"
@@ -40,5 +44,13 @@ def test_evidence_starting_with_a_dash_survives_a_round_trip(tmp_path):
 def test_column_letter_names_spreadsheet_columns():
     from wqm_nb.spreadsheet import column_letter
 
-    assert [column_letter(i) for i in (0, 25, 26, 27, 51, 52, 701, 702)] == \
-        ["A", "Z", "AA", "AB", "AZ", "BA", "ZZ", "AAA"]
+    assert [column_letter(i) for i in (0, 25, 26, 27, 51, 52, 701, 702)] == [
+        "A",
+        "Z",
+        "AA",
+        "AB",
+        "AZ",
+        "BA",
+        "ZZ",
+        "AAA",
+    ]

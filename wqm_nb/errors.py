@@ -9,6 +9,7 @@ escapes is a bug and keeps its traceback.
 The hierarchy follows papermill's model: one base class, one subclass per kind
 of failure, attributes for the parts a caller may want to act on.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -31,8 +32,9 @@ class DataFileError(WqmError):
     answer row 2).
     """
 
-    def __init__(self, file: str | Path, field: str, message: str, *, row: int | None = None,
-                 column: str | None = None):
+    def __init__(
+        self, file: str | Path, field: str, message: str, *, row: int | None = None, column: str | None = None
+    ):
         self.file = str(file)
         self.field = field
         self.message = message
@@ -86,8 +88,10 @@ class UnknownYearError(StoreError, LookupError):
         self.year = year
         self.known = tuple(known)
         detail = f" {what}" if what else ""
-        super().__init__(f"school {school_id!r} has no{detail} data for {year or 'any year'} "
-                         f"(years: {', '.join(self.known) or 'none'})")
+        super().__init__(
+            f"school {school_id!r} has no{detail} data for {year or 'any year'} "
+            f"(years: {', '.join(self.known) or 'none'})"
+        )
 
 
 class NotebookError(WqmError):

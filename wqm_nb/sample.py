@@ -45,6 +45,7 @@ Uses :mod:`random` (its sequences are stable across Python versions) and the
 :mod:`csv` module, so the same seed writes byte-identical files; the committed
 ``sample_data/`` is checked against a fresh run in the tests.
 """
+
 from __future__ import annotations
 
 import random
@@ -66,12 +67,12 @@ class SampleSchool:
     name: str
     phase: str
     pupils: int
-    strength: float            # typical maturity in the first year (1-4)
-    growth: float              # maturity gained per year
-    floor: int = 1             # lowest rating the school gives itself
-    parent_bias: float = 0.0   # parents' view relative to the school's own
-    parents: tuple[int, ...] | None = None   # fixed parent response counts per year
-    staff: int | None = None   # staff on roll (default: about one per 16 pupils)
+    strength: float  # typical maturity in the first year (1-4)
+    growth: float  # maturity gained per year
+    floor: int = 1  # lowest rating the school gives itself
+    parent_bias: float = 0.0  # parents' view relative to the school's own
+    parents: tuple[int, ...] | None = None  # fixed parent response counts per year
+    staff: int | None = None  # staff on roll (default: about one per 16 pupils)
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ class Scenario:
     stakeholder's answers on the items of that principle (on the 1-5 scale,
     before rounding).
     """
+
     self_lift: dict[str, tuple[float, ...]] = field(default_factory=dict)
     voice: dict[str, tuple[float, ...]] = field(default_factory=dict)
 
@@ -93,8 +95,7 @@ class Scenario:
 
     def shift(self, principle_id: str, y: int) -> float:
         """What is added to stakeholders' answers on ``principle_id``'s items in year number ``y``."""
-        return (self.voice.get("*", (0.0,) * len(YEARS))[y]
-                + self.voice.get(principle_id, (0.0,) * len(YEARS))[y])
+        return self.voice.get("*", (0.0,) * len(YEARS))[y] + self.voice.get(principle_id, (0.0,) * len(YEARS))[y]
 
 
 SCHOOLS = (
@@ -116,24 +117,39 @@ SCENARIOS = {
     # hidden strength: stakeholders value the curriculum work (P4) far more than its modest leaders rate it
     "NLT05": Scenario(voice={"P4": (0.6, 0.8, 1.0)}),
     # declining: agreement falls every year while the self-rating of P1 and P3 rises
-    "NLT06": Scenario(self_lift={"P1": (0.0, 0.5, 1.1), "P3": (0.0, 0.5, 1.0)},
-                      voice={"*": (0.3, -0.2, -0.7)}),
+    "NLT06": Scenario(self_lift={"P1": (0.0, 0.5, 1.1), "P3": (0.0, 0.5, 1.0)}, voice={"*": (0.3, -0.2, -0.7)}),
 }
 NO_SCENARIO = Scenario()
 
 EVIDENCE = {
-    "P1": ["Whole school wellbeing strategy", "School improvement plan wellbeing priority",
-           "Staff wellbeing charter and workload review", "Learning walk notes on classroom climate",
-           "Early help log"],
-    "P2": ["School council minutes", "Peer mentoring programme records", "Parent forum minutes",
-           "Family learning sessions register"],
-    "P3": ["INSET agenda on risk and resilience", "CPD log", "Transition programme evaluation",
-           "Staff briefing on adolescent development"],
+    "P1": [
+        "Whole school wellbeing strategy",
+        "School improvement plan wellbeing priority",
+        "Staff wellbeing charter and workload review",
+        "Learning walk notes on classroom climate",
+        "Early help log",
+    ],
+    "P2": [
+        "School council minutes",
+        "Peer mentoring programme records",
+        "Parent forum minutes",
+        "Family learning sessions register",
+    ],
+    "P3": [
+        "INSET agenda on risk and resilience",
+        "CPD log",
+        "Transition programme evaluation",
+        "Staff briefing on adolescent development",
+    ],
     "P4": ["PSHE scheme of work", "Programme leads' action plans", "Lesson observations of SEL teaching"],
     "P5": ["Behaviour and anti-bullying policies reviewed with pupils", "Safeguarding policy and audit"],
     "P6": ["Relational behaviour policy", "Behaviour incident analysis", "Restorative practice training record"],
-    "P7": ["CAMHS referral pathway", "Targeted intervention tracker", "Nurture group evaluation",
-           "School counsellor caseload summary"],
+    "P7": [
+        "CAMHS referral pathway",
+        "Targeted intervention tracker",
+        "Nurture group evaluation",
+        "School counsellor caseload summary",
+    ],
 }
 #: WQM elements a school rated but left without evidence that year: Oakfield's CAMHS pathway (P7.3) is
 #: evidenced only under its Leadership and Management checklist (LM.7, through the crosswalk); its long-term
@@ -150,8 +166,14 @@ YEAR_GROUPS = {"primary": ("Y4", "Y5", "Y6"), "secondary": ("Y7", "Y8", "Y9", "Y
 CONSULTANT = "A. Rahman (WQM consultant)"
 #: Staff audits: school -> year -> respondents (None: the whole staff, as on an INSET day). Beckside
 #: has run none; Larkspur's is four senior leaders trying it out, below the reporting minimum.
-AUDITS = {"NLT01": {"2024-25": None, "2025-26": None}, "NLT03": {"2025-26": None}, "NLT04": {"2025-26": None},
-          "NLT05": {"2025-26": 4}, "NLT06": {"2024-25": None, "2025-26": None}, "NLT07": {"2025-26": None}}
+AUDITS = {
+    "NLT01": {"2024-25": None, "2025-26": None},
+    "NLT03": {"2025-26": None},
+    "NLT04": {"2025-26": None},
+    "NLT05": {"2025-26": 4},
+    "NLT06": {"2024-25": None, "2025-26": None},
+    "NLT07": {"2025-26": None},
+}
 AUDIT_SURVEY = "staff_audit"
 #: Staff rate their school a little below the leaders' own self-evaluation, on average.
 AUDIT_BIAS = -0.25
@@ -166,10 +188,36 @@ def _date(year: str, month: int, day: int) -> str:
     return f"{start if month >= 9 else start + 1}-{month:02d}-{day:02d}"
 
 
-PLACES = ("Alder", "Birch", "Cedar", "Dale", "Elm", "Fern", "Glen", "Hazel", "Ivy", "Juniper", "Kestrel", "Linden",
-          "Maple", "Nettle", "Oak", "Pine", "Quarry", "Rowan", "Sorrel", "Thorn", "Upton", "Vale", "Willow", "Yew")
-KINDS = {"primary": ("Primary School", "Primary Academy", "Infant and Junior School"),
-         "secondary": ("High School", "Academy", "Community College")}
+PLACES = (
+    "Alder",
+    "Birch",
+    "Cedar",
+    "Dale",
+    "Elm",
+    "Fern",
+    "Glen",
+    "Hazel",
+    "Ivy",
+    "Juniper",
+    "Kestrel",
+    "Linden",
+    "Maple",
+    "Nettle",
+    "Oak",
+    "Pine",
+    "Quarry",
+    "Rowan",
+    "Sorrel",
+    "Thorn",
+    "Upton",
+    "Vale",
+    "Willow",
+    "Yew",
+)
+KINDS = {
+    "primary": ("Primary School", "Primary Academy", "Infant and Junior School"),
+    "secondary": ("High School", "Academy", "Community College"),
+}
 
 
 def trust_schools(count: int, seed: int = SAMPLE_SEED) -> tuple[SampleSchool, ...]:
@@ -184,17 +232,32 @@ def trust_schools(count: int, seed: int = SAMPLE_SEED) -> tuple[SampleSchool, ..
         phase = "secondary" if rng.random() < 0.25 else "primary"
         pupils = rng.randint(800, 1600) if phase == "secondary" else rng.randint(150, 450)
         staff = rng.randint(70, 120) if phase == "secondary" else rng.randint(20, 45)
-        name = f"{PLACES[(k - 1) % len(PLACES)]}{'' if k <= len(PLACES) else f' {(k - 1) // len(PLACES) + 1}'} " \
-               f"{rng.choice(KINDS[phase])}"
-        schools.append(SampleSchool(f"NLT{k:02d}" if k < 100 else f"NLT{k}", name, phase, pupils,
-                                    strength=rng.uniform(1.6, 3.4), growth=rng.uniform(0.1, 0.45),
-                                    floor=rng.choice((1, 1, 2)), parent_bias=rng.uniform(-0.4, 0.2), staff=staff))
+        name = (
+            f"{PLACES[(k - 1) % len(PLACES)]}{'' if k <= len(PLACES) else f' {(k - 1) // len(PLACES) + 1}'} "
+            f"{rng.choice(KINDS[phase])}"
+        )
+        schools.append(
+            SampleSchool(
+                f"NLT{k:02d}" if k < 100 else f"NLT{k}",
+                name,
+                phase,
+                pupils,
+                strength=rng.uniform(1.6, 3.4),
+                growth=rng.uniform(0.1, 0.45),
+                floor=rng.choice((1, 1, 2)),
+                parent_bias=rng.uniform(-0.4, 0.2),
+                staff=staff,
+            )
+        )
     return tuple(schools)
 
 
-def generate(seed: int = SAMPLE_SEED, framework: Framework | None = None,
-             bank: QuestionBank | None = None, schools: tuple[SampleSchool, ...] | None = None
-             ) -> dict[str, list[dict]]:
+def generate(
+    seed: int = SAMPLE_SEED,
+    framework: Framework | None = None,
+    bank: QuestionBank | None = None,
+    schools: tuple[SampleSchool, ...] | None = None,
+) -> dict[str, list[dict]]:
     """Rows for every CSV file of the exchange format, keyed by file name (``schools``: the committed
     sample's eight unless given, e.g. by :func:`trust_schools`)."""
     schools = SCHOOLS if schools is None else schools
@@ -211,8 +274,16 @@ def generate(seed: int = SAMPLE_SEED, framework: Framework | None = None,
     true_means: dict[tuple[str, str], dict[str, float]] = {}
     for school in schools:
         scenario = SCENARIOS.get(school.school_id, NO_SCENARIO)
-        files["schools.csv"].append(dict(school_id=school.school_id, name=school.name, phase=school.phase,
-                                         trust=TRUST, local_authority="Northbrook", pupils=school.pupils))
+        files["schools.csv"].append(
+            dict(
+                school_id=school.school_id,
+                name=school.name,
+                phase=school.phase,
+                trust=TRUST,
+                local_authority="Northbrook",
+                pupils=school.pupils,
+            )
+        )
         base = {p.id: school.strength + rng.uniform(-0.45, 0.45) for p in fw.principles}
         survey_bias = rng.uniform(-0.25, 0.25)
         for y, year in enumerate(YEARS):
@@ -232,33 +303,72 @@ def generate(seed: int = SAMPLE_SEED, framework: Framework | None = None,
                     day = 1 + (k * 3 + int(p.id[1:]) * 2) % 27
                     if rating > school.floor and rng.random() < 0.12:
                         # an earlier draft rating, revised later: shows the history
-                        files["sef_ratings.csv"].append(dict(
-                            school_id=school.school_id, framework=fw.id, academic_year=year,
-                            element_id=element.id, rating=rating - 1, evidence=evidence,
-                            recorded_by="Headteacher", recorded_at=_date(year, 11, day) + "T16:00:00"))
-                    files["sef_ratings.csv"].append(dict(
-                        school_id=school.school_id, framework=fw.id, academic_year=year,
-                        element_id=element.id, rating=rating, evidence=evidence,
-                        recorded_by="Wellbeing lead", recorded_at=_date(year, 3, day) + "T15:30:00"))
+                        files["sef_ratings.csv"].append(
+                            dict(
+                                school_id=school.school_id,
+                                framework=fw.id,
+                                academic_year=year,
+                                element_id=element.id,
+                                rating=rating - 1,
+                                evidence=evidence,
+                                recorded_by="Headteacher",
+                                recorded_at=_date(year, 11, day) + "T16:00:00",
+                            )
+                        )
+                    files["sef_ratings.csv"].append(
+                        dict(
+                            school_id=school.school_id,
+                            framework=fw.id,
+                            academic_year=year,
+                            element_id=element.id,
+                            rating=rating,
+                            evidence=evidence,
+                            recorded_by="Wellbeing lead",
+                            recorded_at=_date(year, 3, day) + "T15:30:00",
+                        )
+                    )
                 principle_means[p.id] = sum(ratings) / len(ratings)
                 experienced[p.id] = sum(unlifted) / len(unlifted)
             true_means[(school.school_id, year)] = experienced
 
-            _survey_rows(rng, files, bank, school, y, year, experienced, survey_bias,
-                         {p.id: scenario.shift(p.id, y) for p in fw.principles})
+            _survey_rows(
+                rng,
+                files,
+                bank,
+                school,
+                y,
+                year,
+                experienced,
+                survey_bias,
+                {p.id: scenario.shift(p.id, y) for p in fw.principles},
+            )
 
             ranked = sorted(principle_means, key=lambda pid: (principle_means[pid], pid))
             weak, strong = fw.principle(ranked[0]), fw.principle(ranked[-1])
-            files["adviser_notes.csv"].append(dict(
-                school_id=school.school_id, framework=fw.id, academic_year=year, principle_id="",
-                author=CONSULTANT, created_at=_date(year, 2, 10 + y) + "T11:00:00",
-                note=f"Audit visit: SLT and staff reviewed the self-evaluation. Strongest evidence under "
-                     f"'{strong.name}'; '{weak.name}' agreed as the priority for the improvement plan."))
-            files["adviser_notes.csv"].append(dict(
-                school_id=school.school_id, framework=fw.id, academic_year=year, principle_id=weak.id,
-                author=CONSULTANT, created_at=_date(year, 5, 20 - y) + "T14:00:00",
-                note=f"Follow-up: agreed next steps for '{weak.name}'; "
-                     f"{rng.choice(EVIDENCE[weak.id]).lower()} to be reviewed at the next visit."))
+            files["adviser_notes.csv"].append(
+                dict(
+                    school_id=school.school_id,
+                    framework=fw.id,
+                    academic_year=year,
+                    principle_id="",
+                    author=CONSULTANT,
+                    created_at=_date(year, 2, 10 + y) + "T11:00:00",
+                    note=f"Audit visit: SLT and staff reviewed the self-evaluation. Strongest evidence under "
+                    f"'{strong.name}'; '{weak.name}' agreed as the priority for the improvement plan.",
+                )
+            )
+            files["adviser_notes.csv"].append(
+                dict(
+                    school_id=school.school_id,
+                    framework=fw.id,
+                    academic_year=year,
+                    principle_id=weak.id,
+                    author=CONSULTANT,
+                    created_at=_date(year, 5, 20 - y) + "T14:00:00",
+                    note=f"Follow-up: agreed next steps for '{weak.name}'; "
+                    f"{rng.choice(EVIDENCE[weak.id]).lower()} to be reviewed at the next visit.",
+                )
+            )
     for row in files["sef_ratings.csv"]:
         if row["element_id"] in EVIDENCE_GAPS.get((row["school_id"], row["academic_year"]), ()):
             row["evidence"] = ""
@@ -267,8 +377,11 @@ def generate(seed: int = SAMPLE_SEED, framework: Framework | None = None,
     _sortings(random.Random(seed + 3), files)
     _targets(random.Random(seed + 4), files, fw, true_means, ids)
     _measures(random.Random(seed + 5), files, true_means, ids)
-    files[AWARD_DECISIONS_CSV] = [dict(zip(AWARD_DECISION_COLUMNS, row), recorded_by=row[5],
-                                       recorded_at=row[4] + "T17:00:00") for row in AWARD_DECISIONS if row[0] in ids]
+    files[AWARD_DECISIONS_CSV] = [
+        dict(zip(AWARD_DECISION_COLUMNS, row), recorded_by=row[5], recorded_at=row[4] + "T17:00:00")
+        for row in AWARD_DECISIONS
+        if row[0] in ids
+    ]
     return files
 
 
@@ -291,51 +404,84 @@ VBE_EVIDENCE = {
 }
 VBE_EVIDENCE_FULL = {
     "A1": "Weekly values assemblies and class wellbeing check-ins; the staff wellbeing survey rose after the "
-          "workload review, and pupils name a trusted adult in every class.",
+    "workload review, and pupils name a trusted adult in every class.",
     "A2": "Leaders model the values in briefings and appraisal; staff say in the survey that leaders consider "
-          "their wellbeing and workload when planning change.",
+    "their wellbeing and workload when planning change.",
     "A3": "Restorative conversations framed by the values; behaviour logs show fewer repeat incidents and "
-          "pupils resolve most disagreements themselves.",
+    "pupils resolve most disagreements themselves.",
     "A4": "Values vocabulary planned into every unit of work and used in feedback; lesson visits find pupils "
-          "explaining their learning through the values.",
+    "explaining their learning through the values.",
     "A5": "Daily reflection time led by pupils; reflection journals show pupils linking the value of the "
-          "month to their own choices at home and school.",
+    "month to their own choices at home and school.",
     "A6": "Pupil-led community projects (food bank, reading buddies, litter picks) chosen by the school "
-          "council and reported to parents each term.",
+    "council and reported to parents each term.",
 }
 REFLECTIONS = {
-    "stand_out": ("Headteacher", "Reflection: every class begins the day with a short, calm reflection "
-                                 "on the value of the month, and pupils lead it."),
-    "next_steps": (CONSULTANT, "Extend values-based language into written feedback, and involve parents "
-                               "in the choice of next year's values."),
-    "conclusion": (CONSULTANT, "The school meets the conditions of the Quality Mark: values are lived "
-                               "by pupils and adults alike and are visible across the curriculum."),
+    "stand_out": (
+        "Headteacher",
+        "Reflection: every class begins the day with a short, calm reflection "
+        "on the value of the month, and pupils lead it.",
+    ),
+    "next_steps": (
+        CONSULTANT,
+        "Extend values-based language into written feedback, and involve parents in the choice of next year's values.",
+    ),
+    "conclusion": (
+        CONSULTANT,
+        "The school meets the conditions of the Quality Mark: values are lived "
+        "by pupils and adults alike and are visible across the curriculum.",
+    ),
 }
 #: Leadership and Management evidence per checklist item: a full sentence, or just a document's title.
 LM_EVIDENCE = {
-    "LM.1": ("Headteacher and SLT protect two meeting-free afternoons a term; staff wellbeing is a standing "
-             "item in SLT minutes and the workload survey is acted on.", "Staff wellbeing charter"),
-    "LM.2": ("Wellbeing mission statement written with staff, pupils and governors at a workshop and shared "
-             "in the prospectus and on every classroom door.", "Wellbeing mission statement"),
-    "LM.3": ("Wellbeing Action Group of staff, pupils and parents meets half-termly; its minutes record the "
-             "policies it reviewed and the changes it led.", "Wellbeing Action Group minutes"),
-    "LM.4": ("Safeguarding, PSHE, behaviour and anti-bullying policies rewritten with wellbeing at the centre "
-             "and reviewed with the pupil council.", "Wellbeing policy review"),
-    "LM.5": ("Curriculum map shows where wellbeing is taught in each year group; PSHE lead audits coverage "
-             "each summer and reports to governors.", "Curriculum map"),
-    "LM.6": ("Lead governor for wellbeing appointed; visits termly, meets the Wellbeing Action Group and "
-             "reports to the full governing board.", "Lead governor appointed"),
-    "LM.7": ("Designated mental health lead keeps the local CAMHS, school nursing and counselling pathways "
-             "current and briefs staff on referral each September.", "CAMHS contacts list"),
-    "LM.8": ("Wellbeing champions attended emotion coaching and Youth Mental Health First Aid training; "
-             "they cascaded it at the spring INSET day.", "CPD log for wellbeing champions"),
+    "LM.1": (
+        "Headteacher and SLT protect two meeting-free afternoons a term; staff wellbeing is a standing "
+        "item in SLT minutes and the workload survey is acted on.",
+        "Staff wellbeing charter",
+    ),
+    "LM.2": (
+        "Wellbeing mission statement written with staff, pupils and governors at a workshop and shared "
+        "in the prospectus and on every classroom door.",
+        "Wellbeing mission statement",
+    ),
+    "LM.3": (
+        "Wellbeing Action Group of staff, pupils and parents meets half-termly; its minutes record the "
+        "policies it reviewed and the changes it led.",
+        "Wellbeing Action Group minutes",
+    ),
+    "LM.4": (
+        "Safeguarding, PSHE, behaviour and anti-bullying policies rewritten with wellbeing at the centre "
+        "and reviewed with the pupil council.",
+        "Wellbeing policy review",
+    ),
+    "LM.5": (
+        "Curriculum map shows where wellbeing is taught in each year group; PSHE lead audits coverage "
+        "each summer and reports to governors.",
+        "Curriculum map",
+    ),
+    "LM.6": (
+        "Lead governor for wellbeing appointed; visits termly, meets the Wellbeing Action Group and "
+        "reports to the full governing board.",
+        "Lead governor appointed",
+    ),
+    "LM.7": (
+        "Designated mental health lead keeps the local CAMHS, school nursing and counselling pathways "
+        "current and briefs staff on referral each September.",
+        "CAMHS contacts list",
+    ),
+    "LM.8": (
+        "Wellbeing champions attended emotion coaching and Youth Mental Health First Aid training; "
+        "they cascaded it at the spring INSET day.",
+        "CPD log for wellbeing champions",
+    ),
 }
 #: Schools whose Leadership and Management evidence is full sentences; the others write titles.
 LM_FULL_EVIDENCE = ("NLT01", "NLT04", "NLT07")
 
 
-def _other_frameworks(rng: random.Random, files: dict[str, list[dict]],
-                      schools: tuple[SampleSchool, ...] = SCHOOLS) -> None:
+def _other_frameworks(
+    rng: random.Random, files: dict[str, list[dict]], schools: tuple[SampleSchool, ...] = SCHOOLS
+) -> None:
     """VbE and Leadership and Management self-evaluations (latest year; VbE also earlier for
     :data:`VBE_YEARS`)."""
     vbe, lm = load_framework("vbe"), load_framework("leadership_management")
@@ -359,15 +505,31 @@ def _other_frameworks(rng: random.Random, files: dict[str, list[dict]],
                         evidence = VBE_EVIDENCE[p.id]
                     elif style == "full" or p.id not in VBE_GAPS:
                         evidence = VBE_EVIDENCE_FULL[p.id]
-                files["sef_ratings.csv"].append(dict(
-                    school_id=school.school_id, framework=fw.id, academic_year=year, element_id=element.id,
-                    rating=rating, evidence=evidence, recorded_by="Headteacher",
-                    recorded_at=_date(year, 4, 1 + k) + "T10:00:00"))
+                files["sef_ratings.csv"].append(
+                    dict(
+                        school_id=school.school_id,
+                        framework=fw.id,
+                        academic_year=year,
+                        element_id=element.id,
+                        rating=rating,
+                        evidence=evidence,
+                        recorded_by="Headteacher",
+                        recorded_at=_date(year, 4, 1 + k) + "T10:00:00",
+                    )
+                )
         for reflection in VBE_SCHOOLS.get(school.school_id, ()):
             author, text = REFLECTIONS[reflection]
-            files["reflections.csv"].append(dict(
-                school_id=school.school_id, framework=vbe.id, academic_year=YEARS[-1], reflection_id=reflection,
-                text=text, author=author, recorded_at=_date(YEARS[-1], 6, 10) + "T12:00:00"))
+            files["reflections.csv"].append(
+                dict(
+                    school_id=school.school_id,
+                    framework=vbe.id,
+                    academic_year=YEARS[-1],
+                    reflection_id=reflection,
+                    text=text,
+                    author=author,
+                    recorded_at=_date(YEARS[-1], 6, 10) + "T12:00:00",
+                )
+            )
 
 
 #: Schools that sort their WQM elements with the NCB tool ("we do this now", "we want to do this",
@@ -380,8 +542,12 @@ def _sortings(rng: random.Random, files: dict[str, list[dict]]) -> None:
     not is wanted, or, now and then, not for the school (not wanted, or not understood yet)."""
     for row in files["sef_ratings.csv"]:
         since = SORTING_SCHOOLS.get(row["school_id"])
-        if row["framework"] != "wqm" or since is None or row["academic_year"] < since \
-                or row["recorded_by"] != "Wellbeing lead":          # the current entry, not an earlier draft
+        if (
+            row["framework"] != "wqm"
+            or since is None
+            or row["academic_year"] < since
+            or row["recorded_by"] != "Wellbeing lead"
+        ):  # the current entry, not an earlier draft
             continue
         rating = row["rating"]
         if rating >= 3:
@@ -413,38 +579,71 @@ TARGET_PATHS = (("open", "in_progress", "achieved"), ("open", "achieved"), ("in_
 TARGETS_CLOSED = ("NLT03",)
 
 
-def _targets(rng: random.Random, files: dict[str, list[dict]], fw: Framework,
-             true_means: dict[tuple[str, str], dict[str, float]], ids: set[str] | None = None) -> None:
+def _targets(
+    rng: random.Random,
+    files: dict[str, list[dict]],
+    fw: Framework,
+    true_means: dict[tuple[str, str], dict[str, float]],
+    ids: set[str] | None = None,
+) -> None:
     """Targets per school: two for its weakest principles in the first year, one more each later year;
     each target's status moves along one of :data:`TARGET_PATHS` (open -> in progress -> achieved, or
     dropped), carried year to year with its id while it is open or in progress, with an owner and a
     review date at the end of a term (:data:`TARGETS_CLOSED`: closed in the latest year)."""
     for school_id in (s for s in TARGET_SCHOOLS if ids is None or s in ids):
-        live: list[dict] = []                 # targets being carried: id, principle, text, owner, path, step
+        live: list[dict] = []  # targets being carried: id, principle, text, owner, path, step
         number = 0
         for y, year in enumerate(YEARS):
             closing = school_id in TARGETS_CLOSED and y == len(YEARS) - 1
             means = true_means[(school_id, year)]
             taken = {t["principle_id"] for t in live}
             weakest = [pid for pid in sorted(means, key=lambda pid: (means[pid], pid)) if pid not in taken]
-            for pid in weakest[:0 if closing else 2 if y == 0 else 1]:
+            for pid in weakest[: 0 if closing else 2 if y == 0 else 1]:
                 number += 1
-                live.append(dict(target_id=f"{school_id}-T{number:02d}", principle_id=pid, text=TARGET_TEXT[pid],
-                                 owner=rng.choice(OWNERS), path=rng.choice(TARGET_PATHS), step=0, since=y))
+                live.append(
+                    dict(
+                        target_id=f"{school_id}-T{number:02d}",
+                        principle_id=pid,
+                        text=TARGET_TEXT[pid],
+                        owner=rng.choice(OWNERS),
+                        path=rng.choice(TARGET_PATHS),
+                        step=0,
+                        since=y,
+                    )
+                )
             carried = []
             for t in live:
                 status = t["path"][-1 if closing else min(t["step"], len(t["path"]) - 1)]
                 review = _date(year, rng.choice((12, 3, 7)), rng.choice((12, 15, 19)))
-                common = dict(school_id=school_id, framework=fw.id, academic_year=year, target_id=t["target_id"],
-                              principle_id=t["principle_id"], text=t["text"], owner=t["owner"])
-                if t["since"] == y:          # set this year: first written as open, then moved on
-                    files["targets.csv"].append(dict(common, review_date=review, status="open",
-                                                     recorded_by=CONSULTANT,
-                                                     recorded_at=_date(year, 10, 8) + "T15:00:00"))
+                common = dict(
+                    school_id=school_id,
+                    framework=fw.id,
+                    academic_year=year,
+                    target_id=t["target_id"],
+                    principle_id=t["principle_id"],
+                    text=t["text"],
+                    owner=t["owner"],
+                )
+                if t["since"] == y:  # set this year: first written as open, then moved on
+                    files["targets.csv"].append(
+                        dict(
+                            common,
+                            review_date=review,
+                            status="open",
+                            recorded_by=CONSULTANT,
+                            recorded_at=_date(year, 10, 8) + "T15:00:00",
+                        )
+                    )
                 if t["since"] != y or status != "open":
-                    files["targets.csv"].append(dict(common, review_date=review, status=status,
-                                                     recorded_by=t["owner"],
-                                                     recorded_at=_date(year, 6, 24) + "T16:00:00"))
+                    files["targets.csv"].append(
+                        dict(
+                            common,
+                            review_date=review,
+                            status=status,
+                            recorded_by=t["owner"],
+                            recorded_at=_date(year, 6, 24) + "T16:00:00",
+                        )
+                    )
                 t["step"] += 1
                 if status in ("open", "in_progress"):
                     carried.append(t)
@@ -452,24 +651,62 @@ def _targets(rng: random.Random, files: dict[str, list[dict]], fw: Framework,
     for school_id, framework, year, target_id, principle_id, text, owner, review, status, at in OTHER_TARGETS:
         if ids is not None and school_id not in ids:
             continue
-        files["targets.csv"].append(dict(school_id=school_id, framework=framework, academic_year=year,
-                                         target_id=target_id, principle_id=principle_id, text=text, owner=owner,
-                                         review_date=review, status=status, recorded_by=owner,
-                                         recorded_at=at + "T15:00:00"))
+        files["targets.csv"].append(
+            dict(
+                school_id=school_id,
+                framework=framework,
+                academic_year=year,
+                target_id=target_id,
+                principle_id=principle_id,
+                text=text,
+                owner=owner,
+                review_date=review,
+                status=status,
+                recorded_by=owner,
+                recorded_at=at + "T15:00:00",
+            )
+        )
 
 
 #: Targets of the other frameworks: Northbrook Academy's VbE target, carried from 2024-25 into 2025-26, and
 #: Larkspur's Leadership and Management target.
 OTHER_TARGETS = (
-    ("NLT06", "vbe", "2024-25", "NLT06-V01", "A1",
-     "Start weekly values check-ins in every tutor group and record what pupils raise", "Head of year 7",
-     "2025-03-31", "open", "2024-10-15"),
-    ("NLT06", "vbe", "2025-26", "NLT06-V01", "A1",
-     "Start weekly values check-ins in every tutor group and record what pupils raise", "Head of year 7",
-     "2026-03-31", "in_progress", "2025-10-14"),
-    ("NLT05", "leadership_management", "2025-26", "NLT05-L01", "LM",
-     "Appoint a lead governor for wellbeing and brief the full governing board", "Chair of governors",
-     "2026-03-31", "open", "2025-11-03"),
+    (
+        "NLT06",
+        "vbe",
+        "2024-25",
+        "NLT06-V01",
+        "A1",
+        "Start weekly values check-ins in every tutor group and record what pupils raise",
+        "Head of year 7",
+        "2025-03-31",
+        "open",
+        "2024-10-15",
+    ),
+    (
+        "NLT06",
+        "vbe",
+        "2025-26",
+        "NLT06-V01",
+        "A1",
+        "Start weekly values check-ins in every tutor group and record what pupils raise",
+        "Head of year 7",
+        "2026-03-31",
+        "in_progress",
+        "2025-10-14",
+    ),
+    (
+        "NLT05",
+        "leadership_management",
+        "2025-26",
+        "NLT05-L01",
+        "LM",
+        "Appoint a lead governor for wellbeing and brief the full governing board",
+        "Chair of governors",
+        "2026-03-31",
+        "open",
+        "2025-11-03",
+    ),
 )
 
 
@@ -477,27 +714,74 @@ OTHER_TARGETS = (
 #: before the latest year (the Beacon candidate); Kingsmead Approved; St Aidan's deferred; Ashgrove's VbE
 #: Quality Mark.
 AWARD_DECISIONS_CSV = "award_decisions.csv"
-AWARD_DECISION_COLUMNS = ["school_id", "framework", "level", "academic_year", "decided_on", "assessor", "outcome",
-                          "reasons"]
+AWARD_DECISION_COLUMNS = [
+    "school_id",
+    "framework",
+    "level",
+    "academic_year",
+    "decided_on",
+    "assessor",
+    "outcome",
+    "reasons",
+]
 ASSESSOR = "J. Whitfield (WQM assessor)"
 AWARD_DECISIONS = (
-    ("NLT01", "wqm", "approved", "2019-20", "2020-07-02", ASSESSOR, "awarded",
-     "All seven framing principles implemented with evidence; stakeholder surveys strongly positive."),
-    ("NLT01", "wqm", "champion", "2022-23", "2023-06-29", ASSESSOR, "awarded",
-     "Approved School practice sustained over three years; wellbeing prioritised alongside high academic "
-     "standards."),
-    ("NLT04", "wqm", "approved", "2023-24", "2024-06-20", ASSESSOR, "awarded",
-     "Framing principles implemented; behaviour approach to be reviewed with pupils and parents."),
-    ("NLT07", "wqm", "approved", "2024-25", "2025-06-26", ASSESSOR, "deferred",
-     "Parent agreement below 60% on several principles; reassess once the parent forum has run for a year."),
-    ("NLT01", "vbe", "quality_mark", "2025-26", "2026-06-18", "M. Ellis (VbE consultant)", "awarded",
-     "Values lived by pupils and adults alike and visible across the curriculum."),
+    (
+        "NLT01",
+        "wqm",
+        "approved",
+        "2019-20",
+        "2020-07-02",
+        ASSESSOR,
+        "awarded",
+        "All seven framing principles implemented with evidence; stakeholder surveys strongly positive.",
+    ),
+    (
+        "NLT01",
+        "wqm",
+        "champion",
+        "2022-23",
+        "2023-06-29",
+        ASSESSOR,
+        "awarded",
+        "Approved School practice sustained over three years; wellbeing prioritised alongside high academic standards.",
+    ),
+    (
+        "NLT04",
+        "wqm",
+        "approved",
+        "2023-24",
+        "2024-06-20",
+        ASSESSOR,
+        "awarded",
+        "Framing principles implemented; behaviour approach to be reviewed with pupils and parents.",
+    ),
+    (
+        "NLT07",
+        "wqm",
+        "approved",
+        "2024-25",
+        "2025-06-26",
+        ASSESSOR,
+        "deferred",
+        "Parent agreement below 60% on several principles; reassess once the parent forum has run for a year.",
+    ),
+    (
+        "NLT01",
+        "vbe",
+        "quality_mark",
+        "2025-26",
+        "2026-06-18",
+        "M. Ellis (VbE consultant)",
+        "awarded",
+        "Values lived by pupils and adults alike and visible across the curriculum.",
+    ),
 )
 
 
 def _respondent_count(rng: random.Random, survey: str, school: SampleSchool, y: int) -> int:
     if survey == "staff":
-        if school.staff is not None:   # a larger trust's school: most of its staff answer
+        if school.staff is not None:  # a larger trust's school: most of its staff answer
             return max(6, round(school.staff * rng.uniform(0.7, 0.9)))
         return max(6, school.pupils // 16 + rng.randint(-3, 3))
     if survey == "pupil":
@@ -517,9 +801,13 @@ def _role(rng: random.Random) -> str:
     return ROLES[-1][0]
 
 
-def _staff_audits(rng: random.Random, files: dict[str, list[dict]], bank: QuestionBank,
-                  true_means: dict[tuple[str, str], dict[str, float]],
-                  schools: tuple[SampleSchool, ...] = SCHOOLS) -> None:
+def _staff_audits(
+    rng: random.Random,
+    files: dict[str, list[dict]],
+    bank: QuestionBank,
+    true_means: dict[tuple[str, str], dict[str, float]],
+    schools: tuple[SampleSchool, ...] = SCHOOLS,
+) -> None:
     """Staff audits (:data:`AUDITS`): each member of staff rates each framing principle on the maturity
     scale, near the school's own self-evaluation of it that year (without a scenario's ``self_lift``), a
     little lower, with each person's and each answer's own spread."""
@@ -533,8 +821,7 @@ def _staff_audits(rng: random.Random, files: dict[str, list[dict]], bank: Questi
             n = count if count is not None else max(6, school.pupils // 18 + rng.randint(-2, 2))
             means = true_means[(school.school_id, year)]
             for i in range(n):
-                row = dict(school_id=school.school_id, academic_year=year, respondent=f"a{i + 1:04d}",
-                           role=_role(rng))
+                row = dict(school_id=school.school_id, academic_year=year, respondent=f"a{i + 1:04d}", role=_role(rng))
                 person = rng.gauss(0, 0.45)
                 for item in survey.items:
                     if rng.random() < 0.03:
@@ -545,15 +832,23 @@ def _staff_audits(rng: random.Random, files: dict[str, list[dict]], bank: Questi
                 files[SURVEY_CSV.format(survey=AUDIT_SURVEY)].append(row)
 
 
-def _survey_rows(rng: random.Random, files: dict[str, list[dict]], bank: QuestionBank, school: SampleSchool, y: int,
-                 year: str, principle_means: dict[str, float], survey_bias: float,
-                 shift: dict[str, float]) -> None:
+def _survey_rows(
+    rng: random.Random,
+    files: dict[str, list[dict]],
+    bank: QuestionBank,
+    school: SampleSchool,
+    y: int,
+    year: str,
+    principle_means: dict[str, float],
+    survey_bias: float,
+    shift: dict[str, float],
+) -> None:
     """Every stakeholder survey's respondents for one school year: each answer near what the principle's
     maturity suggests, with the school's, the person's and the answer's own spread, plus the scenario's
     ``shift`` of that principle."""
     sections = load_mapping(load_framework("wqm"), bank).item_sections()
     for survey_id, survey in bank.surveys.items():
-        if survey.measure != "agreement":    # the staff audit: _staff_audits
+        if survey.measure != "agreement":  # the staff audit: _staff_audits
             continue
         n = _respondent_count(rng, survey_id, school, y)
         bias = survey_bias + (school.parent_bias if survey_id == "parent" else 0.0)
@@ -567,7 +862,7 @@ def _survey_rows(rng: random.Random, files: dict[str, list[dict]], bank: Questio
                     if roll < acc:
                         row["role"] = role
                         break
-            elif survey.subgroup and survey_id == "pupil":   # the sample parents were not asked
+            elif survey.subgroup and survey_id == "pupil":  # the sample parents were not asked
                 row[survey.subgroup.field] = rng.choice(YEAR_GROUPS[school.phase])
             person = rng.gauss(0, 0.5)
             for item in survey.items:
@@ -575,8 +870,7 @@ def _survey_rows(rng: random.Random, files: dict[str, list[dict]], bank: Questio
                     row[item.id] = ""
                     continue
                 section = sections[(survey_id, item.id)]
-                latent = (1.9 + 0.75 * principle_means[section] + bias + shift[section] + person
-                          + rng.gauss(0, 0.7))
+                latent = 1.9 + 0.75 * principle_means[section] + bias + shift[section] + person + rng.gauss(0, 0.7)
                 row[item.id] = _clamp(latent, bank.likert_values[0], bank.likert_values[-1])
             files[SURVEY_CSV.format(survey=survey_id)].append(row)
 
@@ -586,10 +880,21 @@ def _survey_rows(rng: random.Random, files: dict[str, list[dict]], bank: Questio
 #: pupils (8 to 11 year olds).
 MEASURES = {
     ("swemwbs", "pupil"): {"NLT06": YEARS[1:], "NLT07": YEARS[1:]},
-    ("swemwbs", "staff"): {"NLT01": YEARS[2:], "NLT03": YEARS[2:], "NLT04": YEARS[1:], "NLT06": YEARS[1:],
-                           "NLT07": YEARS[2:]},
-    ("stirling", "pupil"): {"NLT01": YEARS[1:], "NLT02": YEARS[2:], "NLT03": YEARS[2:], "NLT04": YEARS[1:],
-                            "NLT05": YEARS[2:], "NLT08": YEARS[2:]},
+    ("swemwbs", "staff"): {
+        "NLT01": YEARS[2:],
+        "NLT03": YEARS[2:],
+        "NLT04": YEARS[1:],
+        "NLT06": YEARS[1:],
+        "NLT07": YEARS[2:],
+    },
+    ("stirling", "pupil"): {
+        "NLT01": YEARS[1:],
+        "NLT02": YEARS[2:],
+        "NLT03": YEARS[2:],
+        "NLT04": YEARS[1:],
+        "NLT05": YEARS[2:],
+        "NLT08": YEARS[2:],
+    },
 }
 #: What is added to every item answer (1-5) of a school's measure in a year: Northbrook Academy's pupils
 #: and staff feel worse in 2025-26.
@@ -607,8 +912,12 @@ def measure_columns(survey_id: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def _measures(rng: random.Random, files: dict[str, list[dict]],
-              true_means: dict[tuple[str, str], dict[str, float]], ids: set[str] | None = None) -> None:
+def _measures(
+    rng: random.Random,
+    files: dict[str, list[dict]],
+    true_means: dict[tuple[str, str], dict[str, float]],
+    ids: set[str] | None = None,
+) -> None:
     """Answers to the validated measures of :data:`MEASURES`, per item, near a level that follows the
     school's experienced maturity that year (plus :data:`MEASURE_SHIFT`), with each person's and each
     answer's own spread; scored as published and written as the respondents' scores."""
@@ -633,8 +942,14 @@ def _measures(rng: random.Random, files: dict[str, list[dict]],
                         answers.append({item: None for item in items})
                         continue
                     person = rng.gauss(0, 0.55)
-                    answers.append({item: None if rng.random() < MEASURE_ITEM_SKIPPED else
-                                    _clamp(level + person + rng.gauss(0, 0.7), 1, 5) for item in items})
+                    answers.append(
+                        {
+                            item: None
+                            if rng.random() < MEASURE_ITEM_SKIPPED
+                            else _clamp(level + person + rng.gauss(0, 0.7), 1, 5)
+                            for item in items
+                        }
+                    )
                 scored = score_responses(instrument, pd.DataFrame(answers, columns=list(items)))
                 for row, record in zip(members, scored.to_dict("records")):
                     for score in instrument.score_ids:
@@ -650,8 +965,12 @@ def columns(bank: QuestionBank | None = None) -> dict[str, list[str]]:
     cols.setdefault(AWARD_DECISIONS_CSV, list(AWARD_DECISION_COLUMNS))
     for survey_id, survey in bank.surveys.items():
         sub = [survey.subgroup.field] if survey.subgroup and survey_id != "parent" else []
-        cols[SURVEY_CSV.format(survey=survey_id)] = [*SURVEY_ID_COLUMNS, *sub, *survey.item_ids,
-                                                     *measure_columns(survey_id)]
+        cols[SURVEY_CSV.format(survey=survey_id)] = [
+            *SURVEY_ID_COLUMNS,
+            *sub,
+            *survey.item_ids,
+            *measure_columns(survey_id),
+        ]
     return cols
 
 

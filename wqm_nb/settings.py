@@ -11,6 +11,7 @@ checks them against every notebook's parameters cell.
 
 Defaults that used to be repeated across modules live here and only here.
 """
+
 from __future__ import annotations
 
 import os
@@ -45,10 +46,12 @@ def check_school_id(school_id: str, what: str = "school_id") -> str:
     """Return ``school_id`` if it matches :data:`SCHOOL_ID_PATTERN`, else raise."""
     text = str(school_id)
     if not text.strip():
-        raise SettingsError(f"{what} is empty: name a school, e.g. {what}=\"NLT01\"")
+        raise SettingsError(f'{what} is empty: name a school, e.g. {what}="NLT01"')
     if not SCHOOL_ID_PATTERN.fullmatch(text):
-        raise SettingsError(f"{what} {text!r} is not a valid school id (letters, digits, '.', '_' and '-', "
-                            f"starting with a letter or digit, at most 64 characters)")
+        raise SettingsError(
+            f"{what} {text!r} is not a valid school id (letters, digits, '.', '_' and '-', "
+            f"starting with a letter or digit, at most 64 characters)"
+        )
     return text
 
 
@@ -68,8 +71,10 @@ def default_data() -> Path:
     sample = _CHECKOUT_ROOT / "sample_data"
     if (sample / "schools.csv").exists():
         return sample
-    raise SettingsError(f"no data location: pass --data PATH (a store or a CSV folder) or set {DATA_ENV}; "
-                        f"`wqm sample --out DIR` writes a demo trust")
+    raise SettingsError(
+        f"no data location: pass --data PATH (a store or a CSV folder) or set {DATA_ENV}; "
+        f"`wqm sample --out DIR` writes a demo trust"
+    )
 
 
 def data_location(data: str | Path = "") -> Path:
@@ -101,8 +106,10 @@ def check_as_of(value: Any) -> str:
 
 def _check_min_group_size(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < MIN_GROUP_SIZE_FLOOR:
-        raise SettingsError(f"min_group_size must be a whole number of at least {MIN_GROUP_SIZE_FLOOR} (a group of "
-                            f"one or two can be identified), got {value!r}")
+        raise SettingsError(
+            f"min_group_size must be a whole number of at least {MIN_GROUP_SIZE_FLOOR} (a group of "
+            f"one or two can be identified), got {value!r}"
+        )
     return value
 
 
@@ -115,6 +122,7 @@ def _check_text(name: str, value: Any) -> str:
 @dataclass(frozen=True)
 class _RunSettings:
     """Fields every run shares."""
+
     year: str = ""
     data: str = ""
     framework: str = DEFAULT_FRAMEWORK
@@ -145,8 +153,7 @@ class _RunSettings:
         unknown = set(parameters) - set(cls.NOTEBOOK_FIELDS)
         if unknown:
             raise SettingsError(f"unknown {cls.KIND} setting(s): {', '.join(sorted(unknown))}")
-        given = {k: v for k, v in parameters.items()
-                 if not (v is None or (k == "framework" and not v))}
+        given = {k: v for k, v in parameters.items() if not (v is None or (k == "framework" and not v))}
         if "report_links" in given:
             given["report_links"] = dict(given["report_links"] or {})
         if "data_cache" in given:
@@ -166,10 +173,12 @@ class _RunSettings:
         _check_text("data", str(self.data) if isinstance(self.data, Path) else self.data)
         if isinstance(self.data, Path):
             object.__setattr__(self, "data", str(self.data))
-        if not _check_text("framework", str(self.framework) if isinstance(self.framework, Path)
-                           else self.framework).strip():
-            raise SettingsError("framework is empty: name a framework id (wqm, vbe, leadership_management) "
-                                "or a framework YAML file")
+        if not _check_text(
+            "framework", str(self.framework) if isinstance(self.framework, Path) else self.framework
+        ).strip():
+            raise SettingsError(
+                "framework is empty: name a framework id (wqm, vbe, leadership_management) or a framework YAML file"
+            )
         if isinstance(self.framework, Path):
             object.__setattr__(self, "framework", str(self.framework))
         _check_min_group_size(self.min_group_size)
@@ -177,18 +186,29 @@ class _RunSettings:
         if isinstance(self.benchmarks, Path):
             object.__setattr__(self, "benchmarks", str(self.benchmarks))
         if not isinstance(self.data_cache, dict):
-            raise SettingsError(f"data_cache must be a mapping of parameter to path, "
-                                f"got {type(self.data_cache).__name__}")
+            raise SettingsError(
+                f"data_cache must be a mapping of parameter to path, got {type(self.data_cache).__name__}"
+            )
         unknown = sorted(set(self.data_cache) - set(self.CACHEABLE))
         if unknown:
-            raise SettingsError(f"data_cache names {', '.join(map(repr, unknown))}: a stand-in can replace "
-                                f"{', '.join(self.CACHEABLE)}")
-        object.__setattr__(self, "data_cache", {k: _check_text(f"data_cache[{k!r}]", str(v) if isinstance(v, Path)
-                                                               else v) for k, v in self.data_cache.items()})
-        if _check_text("benchmarks", self.benchmarks).strip() and \
-                Path(self.benchmarks).suffix.lower() not in BENCHMARK_SUFFIXES:
-            raise SettingsError(f"benchmarks must be a benchmark file ({', '.join(BENCHMARK_SUFFIXES)}), "
-                                f"got {self.benchmarks!r}")
+            raise SettingsError(
+                f"data_cache names {', '.join(map(repr, unknown))}: a stand-in can replace {', '.join(self.CACHEABLE)}"
+            )
+        object.__setattr__(
+            self,
+            "data_cache",
+            {
+                k: _check_text(f"data_cache[{k!r}]", str(v) if isinstance(v, Path) else v)
+                for k, v in self.data_cache.items()
+            },
+        )
+        if (
+            _check_text("benchmarks", self.benchmarks).strip()
+            and Path(self.benchmarks).suffix.lower() not in BENCHMARK_SUFFIXES
+        ):
+            raise SettingsError(
+                f"benchmarks must be a benchmark file ({', '.join(BENCHMARK_SUFFIXES)}), got {self.benchmarks!r}"
+            )
 
     @property
     def as_of_date(self) -> date:
@@ -243,11 +263,20 @@ class _RunSettings:
 @dataclass(frozen=True)
 class ReportSettings(_RunSettings):
     """One school's report. ``year`` empty means the school's latest year."""
+
     school_id: str = ""
     output: str = DEFAULT_REPORT_DIR
 
-    NOTEBOOK_FIELDS: ClassVar[tuple[str, ...]] = ("school_id", "year", "data", "framework", "min_group_size",
-                                                  "benchmarks", "as_of", "data_cache")
+    NOTEBOOK_FIELDS: ClassVar[tuple[str, ...]] = (
+        "school_id",
+        "year",
+        "data",
+        "framework",
+        "min_group_size",
+        "benchmarks",
+        "as_of",
+        "data_cache",
+    )
     KIND: ClassVar[str] = "report"
 
     def __post_init__(self) -> None:
@@ -261,6 +290,7 @@ class GroupSettings(_RunSettings):
     """A group overview: every school of ``trust`` (all schools if empty) in one year
     (the latest year in the data if empty). ``report_links`` maps school ids to the
     file names of their reports, for links from the overview."""
+
     trust: str = ""
     output: str = DEFAULT_BATCH_DIR
     report_links: dict[str, str] = field(default_factory=dict)
@@ -268,8 +298,18 @@ class GroupSettings(_RunSettings):
     #: (:func:`wqm_nb.model.group.save_summaries`): the overview is built from them, not from ``data``
     summaries: str = ""
 
-    NOTEBOOK_FIELDS: ClassVar[tuple[str, ...]] = ("year", "data", "trust", "framework", "min_group_size",
-                                                  "report_links", "benchmarks", "summaries", "as_of", "data_cache")
+    NOTEBOOK_FIELDS: ClassVar[tuple[str, ...]] = (
+        "year",
+        "data",
+        "trust",
+        "framework",
+        "min_group_size",
+        "report_links",
+        "benchmarks",
+        "summaries",
+        "as_of",
+        "data_cache",
+    )
     CACHEABLE: ClassVar[tuple[str, ...]] = ("data", "framework", "benchmarks", "summaries")
     KIND: ClassVar[str] = "group"
 
@@ -280,10 +320,12 @@ class GroupSettings(_RunSettings):
             object.__setattr__(self, "summaries", str(self.summaries))
         _check_text("summaries", self.summaries)
         if not isinstance(self.report_links, dict):
-            raise SettingsError(f"report_links must be a mapping of school id to file name, "
-                                f"got {type(self.report_links).__name__}")
-        object.__setattr__(self, "report_links", {check_school_id(k, "report_links key"): str(v)
-                                                  for k, v in self.report_links.items()})
+            raise SettingsError(
+                f"report_links must be a mapping of school id to file name, got {type(self.report_links).__name__}"
+            )
+        object.__setattr__(
+            self, "report_links", {check_school_id(k, "report_links key"): str(v) for k, v in self.report_links.items()}
+        )
 
     def to_parameters(self) -> dict[str, Any]:
         """The notebook parameters; with ``summaries`` the data is not read, so it is passed as given

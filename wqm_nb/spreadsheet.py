@@ -20,11 +20,13 @@ Windows-1252 (what Excel writes for "CSV" on a UK or European Windows
 machine) when the bytes are valid Windows-1252 (a guesser is easily fooled
 by a short file); else charset-normalizer's best guess.
 """
+
 from __future__ import annotations
 
 import csv
 from pathlib import Path
 from typing import Any, Iterable, Sequence
+
 
 class NotText(ValueError):
     """The bytes are not text in any encoding a spreadsheet writes."""
@@ -43,7 +45,7 @@ def decode_text(data: bytes) -> tuple[str, str]:
         pass
     if b"\x00" in data:
         raise NotText("not a text file")
-    try:    # what Excel writes for "CSV" in the UK and Western Europe; short files fool any guesser
+    try:  # what Excel writes for "CSV" in the UK and Western Europe; short files fool any guesser
         return data.decode("cp1252"), "cp1252"
     except UnicodeDecodeError:
         pass
@@ -54,6 +56,7 @@ def decode_text(data: bytes) -> tuple[str, str]:
         raise NotText("not a text file")
     encoding = candidates.best().encoding
     return data.decode(encoding), encoding
+
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

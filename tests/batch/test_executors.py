@@ -1,4 +1,5 @@
 """Where jobs run: worker processes that survive a dying worker, and a Dask cluster in another directory."""
+
 import os
 import threading
 import time
@@ -15,14 +16,27 @@ from wqm_nb.settings import ReportSettings
 from wqm_nb.store import extract_schools
 
 
-def batch(data, out, *, schools=None, workers=0, executor="process", scheduler="", pdf=True, progress=True,
-          overview=True, **settings):
+def batch(
+    data,
+    out,
+    *,
+    schools=None,
+    workers=0,
+    executor="process",
+    scheduler="",
+    pdf=True,
+    progress=True,
+    overview=True,
+    **settings,
+):
     """``run_batch`` with what to report (settings) and how to run (the rest) as keywords."""
     from wqm_nb.batch import BatchRun, run_batch
     from wqm_nb.settings import GroupSettings
 
-    return run_batch(GroupSettings(data=str(data), output=str(out), **settings),
-                     BatchRun(tuple(schools) if schools else None, workers, executor, scheduler, pdf, progress, overview))
+    return run_batch(
+        GroupSettings(data=str(data), output=str(out), **settings),
+        BatchRun(tuple(schools) if schools else None, workers, executor, scheduler, pdf, progress, overview),
+    )
 
 
 def test_executor_choices_are_checked():
@@ -46,8 +60,10 @@ def test_an_unreachable_scheduler_is_named():
 def test_the_pool_runs_again_what_a_dead_worker_left(sample_db, tmp_path):
     import psutil
 
-    jobs = [SchoolJob(ReportSettings(school_id=sid, year="2025-26", data=str(sample_db), output=str(tmp_path)),
-                      pdf=False) for sid in ("NLT01", "NLT02")]
+    jobs = [
+        SchoolJob(ReportSettings(school_id=sid, year="2025-26", data=str(sample_db), output=str(tmp_path)), pdf=False)
+        for sid in ("NLT01", "NLT02")
+    ]
     results = []
     with ProcessExecutor(1) as pool:
         running = threading.Thread(target=lambda: results.extend(pool.run(jobs)))
@@ -55,7 +71,7 @@ def test_the_pool_runs_again_what_a_dead_worker_left(sample_db, tmp_path):
         me = psutil.Process()
         deadline = time.monotonic() + 60
         victim = None
-        while victim is None and time.monotonic() < deadline:    # the worker, once its kernel is up
+        while victim is None and time.monotonic() < deadline:  # the worker, once its kernel is up
             for child in me.children():
                 if child.children():
                     victim = child
@@ -90,15 +106,22 @@ def cluster(tmp_path_factory, monkeypatch):
 def test_a_batch_on_a_dask_cluster(cluster, sample_db, tmp_path, monkeypatch):
     c, elsewhere = cluster
     monkeypatch.chdir(tmp_path)
-    result = batch(sample_db, "out", schools=["NLT01", "NLT04", "NLT06"], executor="dask",
-                       scheduler=c.scheduler_address, pdf=False, progress=False)
+    result = batch(
+        sample_db,
+        "out",
+        schools=["NLT01", "NLT04", "NLT06"],
+        executor="dask",
+        scheduler=c.scheduler_address,
+        pdf=False,
+        progress=False,
+    )
     assert result.ok, (result.failed, result.overview_error)
     out = tmp_path / "out"
     for sid in ("NLT01", "NLT04", "NLT06"):
         assert (out / f"{sid}_2025-26.html").exists() and (out / f"{sid}_2025-26.ipynb").exists()
     assert "NLT04_2025-26.html" in (out / "group_overview.html").read_text()
     kept = nbformat.read(str(out / "NLT01_2025-26.ipynb"), as_version=4).metadata.papermill.parameters
-    assert kept["data"] == str(sample_db) and not Path(kept["data_cache"]["data"]).exists()   # re-runs here
+    assert kept["data"] == str(sample_db) and not Path(kept["data_cache"]["data"]).exists()  # re-runs here
     workers = {r.worker.split(":")[1] for r in result.results}
     assert str(os.getpid()) not in workers
     from distributed import Client
@@ -115,9 +138,12 @@ def test_a_dask_worker_gets_the_data_with_the_job(cluster, sample_db, tmp_path):
     batch_machine = tmp_path / "batch-machine"
     batch_machine.mkdir()
     extract = extract_schools(sample_db, ["NLT02"], batch_machine / "NLT02.sqlite")
-    job = SchoolJob(ReportSettings(school_id="NLT02", year="2025-26", data=str(extract),
-                                   output=str(batch_machine / "out")), "Beckside", pdf=False,
-                    shipment=Shipment(data=ShippedFile.read(extract)))
+    job = SchoolJob(
+        ReportSettings(school_id="NLT02", year="2025-26", data=str(extract), output=str(batch_machine / "out")),
+        "Beckside",
+        pdf=False,
+        shipment=Shipment(data=ShippedFile.read(extract)),
+    )
     extract.unlink()
     with DaskExecutor(c.scheduler_address) as pool:
         (outcome,) = list(pool.run([job]))
@@ -131,7 +157,9 @@ def test_a_worker_imports_no_analysis_library():
     import subprocess
     import sys
 
-    code = ("import sys, wqm_nb.batch.executors, wqm_nb.batch.jobs, wqm_nb.export.render; "
-            "print(' '.join(m for m in ('pandas', 'matplotlib', 'seaborn') if m in sys.modules))")
+    code = (
+        "import sys, wqm_nb.batch.executors, wqm_nb.batch.jobs, wqm_nb.export.render; "
+        "print(' '.join(m for m in ('pandas', 'matplotlib', 'seaborn') if m in sys.modules))"
+    )
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert loaded == ""

@@ -1,4 +1,5 @@
 """A worker's jobs: a school's report with its summary, shipped jobs that need none of the batch's paths."""
+
 import json
 import tempfile
 from pathlib import Path
@@ -7,8 +8,16 @@ import nbformat
 import pytest
 
 from wqm_nb.batch import jobs
-from wqm_nb.batch.jobs import (JobOutcome, SchoolJob, Shipment, ShippedFile, describe_error, run_school_job,
-                               shutdown_worker_kernel, worker_kernel)
+from wqm_nb.batch.jobs import (
+    JobOutcome,
+    SchoolJob,
+    Shipment,
+    ShippedFile,
+    describe_error,
+    run_school_job,
+    shutdown_worker_kernel,
+    worker_kernel,
+)
 from wqm_nb.errors import WqmError
 from wqm_nb.model.group import summaries_from_json, summaries_to_json
 from wqm_nb.export import render_school
@@ -31,8 +40,9 @@ def test_a_shipped_job_needs_none_of_the_batch_paths_and_leaves_nothing_behind(s
     gone.mkdir()
     extract = extract_schools(sample_db, ["NLT03"], gone / "NLT03.sqlite")
     shipment = Shipment(data=ShippedFile.read(extract))
-    settings = ReportSettings(school_id="NLT03", year="2025-26", data=str(gone / "wqm.sqlite"),
-                              output=str(gone / "out"))
+    settings = ReportSettings(
+        school_id="NLT03", year="2025-26", data=str(gone / "wqm.sqlite"), output=str(gone / "out")
+    )
     try:
         outcome = run_school_job(SchoolJob(settings, "Fellside", pdf=False, shipment=shipment))
     finally:
@@ -42,14 +52,14 @@ def test_a_shipped_job_needs_none_of_the_batch_paths_and_leaves_nothing_behind(s
     assert b"Fellside Primary School" in outcome.content["NLT03_2025-26.html"]
     kept = json.loads(outcome.content["NLT03_2025-26.ipynb"])
     injected = [c for c in kept["cells"] if "injected-parameters" in c["metadata"].get("tags", [])][0]
-    assert f'data = "{gone / "wqm.sqlite"}"' in "".join(injected["source"])    # the batch's path, as injected
+    assert f'data = "{gone / "wqm.sqlite"}"' in "".join(injected["source"])  # the batch's path, as injected
     parameters = kept["metadata"]["papermill"]["parameters"]
     assert parameters["data"] == str(gone / "wqm.sqlite")
     assert set(parameters["data_cache"]) == {"data"} and parameters["data_cache"]["data"].startswith(str(private_tmp))
     assert not (gone / "out").exists() and list(private_tmp.iterdir()) == []
     (summary,) = summaries_from_json(outcome.summary)
     assert summary.school_id == "NLT03" and summary.has_data and summary.year == "2025-26"
-    assert summary.counts                                   # the true counts, for the trust totals only
+    assert summary.counts  # the true counts, for the trust totals only
 
 
 @pytest.mark.slow
@@ -85,8 +95,9 @@ def test_a_failing_school_is_an_outcome_not_an_exception(sample_db, tmp_path):
 @pytest.mark.slow
 def test_a_notebook_error_is_described_in_one_line(sample_db, tmp_path):
     with pytest.raises(WqmError) as err:
-        render_school(ReportSettings(school_id="NLT99", year="2025-26", data=str(sample_db), output=str(tmp_path)),
-                      pdf=False)
+        render_school(
+            ReportSettings(school_id="NLT99", year="2025-26", data=str(sample_db), output=str(tmp_path)), pdf=False
+        )
     assert describe_error(err.value).startswith("UnknownSchoolError: unknown school 'NLT99'")
     assert "(notebook school_report.ipynb, cell" in describe_error(err.value)
     assert describe_error(RuntimeError("boom")) == "RuntimeError: boom"
@@ -96,15 +107,20 @@ def test_a_shipped_job_reads_its_copies_as_stand_ins_and_keeps_the_batch_paths(t
     original = ReportSettings(school_id="A", data="/srv/wqm.sqlite", benchmarks="/srv/b.yaml", output="/srv/out")
     shipment = Shipment(data=ShippedFile("a.sqlite", b"db"), benchmarks=ShippedFile("b.yaml", b"x: 1"))
     with jobs._workspace(original, shipment) as (settings, work):
-        assert (settings.data, settings.benchmarks) == ("/srv/wqm.sqlite", "/srv/b.yaml")   # what the notebook names
-        assert settings.data_cache == {"data": str(work / "data" / "a.sqlite"),
-                                       "benchmarks": str(work / "benchmarks" / "b.yaml")}
-        reading = settings.reading()                                                  # what the run reads
+        assert (settings.data, settings.benchmarks) == ("/srv/wqm.sqlite", "/srv/b.yaml")  # what the notebook names
+        assert settings.data_cache == {
+            "data": str(work / "data" / "a.sqlite"),
+            "benchmarks": str(work / "benchmarks" / "b.yaml"),
+        }
+        reading = settings.reading()  # what the run reads
         assert (reading.data, reading.benchmarks, reading.output) == (
-            settings.data_cache["data"], settings.data_cache["benchmarks"], str(work / "out"))
-        parameters = settings.to_parameters()   # the batch machine's paths, not looked for on this one
+            settings.data_cache["data"],
+            settings.data_cache["benchmarks"],
+            str(work / "out"),
+        )
+        parameters = settings.to_parameters()  # the batch machine's paths, not looked for on this one
         assert (parameters["data"], parameters["benchmarks"]) == ("/srv/wqm.sqlite", "/srv/b.yaml")
-    assert not work.exists() and settings.reading().data == "/srv/wqm.sqlite"   # copies gone: the real data
+    assert not work.exists() and settings.reading().data == "/srv/wqm.sqlite"  # copies gone: the real data
 
 
 def test_the_worker_kernel_is_one_per_process():

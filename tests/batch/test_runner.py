@@ -1,4 +1,5 @@
 """The batch: every school by workers with warm kernels, failures isolated, the overview from summaries."""
+
 import csv
 import os
 import re
@@ -16,14 +17,27 @@ from wqm_nb.model.group import missing_summary, summaries_from_json, summaries_t
 pytestmark = pytest.mark.slow
 
 
-def batch(data, out, *, schools=None, workers=0, executor="process", scheduler="", pdf=True, progress=True,
-          overview=True, **settings):
+def batch(
+    data,
+    out,
+    *,
+    schools=None,
+    workers=0,
+    executor="process",
+    scheduler="",
+    pdf=True,
+    progress=True,
+    overview=True,
+    **settings,
+):
     """``run_batch`` with what to report (settings) and how to run (the rest) as keywords."""
     from wqm_nb.batch import BatchRun, run_batch
     from wqm_nb.settings import GroupSettings
 
-    return run_batch(GroupSettings(data=str(data), output=str(out), **settings),
-                     BatchRun(tuple(schools) if schools else None, workers, executor, scheduler, pdf, progress, overview))
+    return run_batch(
+        GroupSettings(data=str(data), output=str(out), **settings),
+        BatchRun(tuple(schools) if schools else None, workers, executor, scheduler, pdf, progress, overview),
+    )
 
 
 @pytest.fixture
@@ -33,9 +47,11 @@ def broken_db(sample_db, tmp_path):
     path = tmp_path / "broken.sqlite"
     shutil.copy(sample_db, path)
     conn = sqlite3.connect(path)
-    rowid = conn.execute("SELECT a.rowid FROM survey_answers a JOIN survey_imports i USING (import_id) "
-                         "JOIN school_years y USING (school_year_id) "
-                         "WHERE y.school_id = 'NLT07' AND y.academic_year = '2024-25' LIMIT 1").fetchone()[0]
+    rowid = conn.execute(
+        "SELECT a.rowid FROM survey_answers a JOIN survey_imports i USING (import_id) "
+        "JOIN school_years y USING (school_year_id) "
+        "WHERE y.school_id = 'NLT07' AND y.academic_year = '2024-25' LIMIT 1"
+    ).fetchone()[0]
     conn.execute("UPDATE survey_answers SET answers = '44' WHERE rowid = ?", (rowid,))
     conn.commit()
     conn.close()
@@ -44,8 +60,7 @@ def broken_db(sample_db, tmp_path):
 
 def test_batch_reports_one_failure_without_stopping_the_others(broken_db, tmp_path):
     out = tmp_path / "out"
-    result = batch(broken_db, out, schools=["NLT02", "NLT07", "NLT03", "NOPE"], workers=2,
-                       pdf=False, progress=False)
+    result = batch(broken_db, out, schools=["NLT02", "NLT07", "NLT03", "NOPE"], workers=2, pdf=False, progress=False)
     by_id = {r.school_id: r for r in result.results}
     assert [r.school_id for r in result.succeeded] == ["NLT02", "NLT03"]
     assert "packed answers of the wrong length" in by_id["NLT07"].error
@@ -54,7 +69,7 @@ def test_batch_reports_one_failure_without_stopping_the_others(broken_db, tmp_pa
     for sid in ("NLT02", "NLT03"):
         assert (out / f"{sid}_2025-26.html").exists()
         assert "Northbrook Learning Trust" in (out / f"{sid}_2025-26.html").read_text()
-        assert by_id[sid].worker and by_id[sid].worker.split(":")[1] != str(os.getpid())   # made in a worker
+        assert by_id[sid].worker and by_id[sid].worker.split(":")[1] != str(os.getpid())  # made in a worker
     assert not (out / "NLT07_2025-26.ipynb").exists()
     overview = (out / "group_overview.html").read_text()
     assert "NLT02_2025-26.html" in overview and "NLT07_2025-26.html" not in overview
@@ -63,7 +78,7 @@ def test_batch_reports_one_failure_without_stopping_the_others(broken_db, tmp_pa
         summary = {row["school_id"]: row for row in csv.DictReader(fh)}
     assert summary["NLT07"]["status"] == "failed" and summary["NLT02"]["status"] == "ok"
     assert summary["NLT02"]["retries"] == "0" and summary["NLT02"]["worker"]
-    assert not [p for p in out.iterdir() if p.name.startswith(".")]        # no half-written file left
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no half-written file left
 
 
 def test_the_overview_from_summaries_equals_the_overview_from_the_data(sample_db, tmp_path):
@@ -73,15 +88,16 @@ def test_the_overview_from_summaries_equals_the_overview_from_the_data(sample_db
     result = batch(sample_db, tmp_path / "batch", pdf=False, progress=False, executor="serial")
     assert result.ok, result.failed
     links = {r.school_id: r.files.html.name for r in result.succeeded}
-    direct = render_group(GroupSettings(data=str(sample_db), output=str(tmp_path / "direct"), report_links=links),
-                          pdf=False)
+    direct = render_group(
+        GroupSettings(data=str(sample_db), output=str(tmp_path / "direct"), report_links=links), pdf=False
+    )
 
     def body(path):
         return re.sub(r'id="cell-id=[0-9a-f]+"', "", path.read_text())
 
     assert body(result.overview.html) == body(direct.html)
     kept = (tmp_path / "batch" / "group_overview.ipynb").read_text()
-    assert 'summaries = \\"\\"\\n' in kept                # the kept notebook re-runs from the data
+    assert 'summaries = \\"\\"\\n' in kept  # the kept notebook re-runs from the data
 
 
 def test_pdfs_are_printed_by_the_workers(sample_db, tmp_path):
@@ -90,15 +106,15 @@ def test_pdfs_are_printed_by_the_workers(sample_db, tmp_path):
     from wqm_nb.export.report_key import key_of, read_key
     from wqm_nb.settings import ReportSettings
 
-    result = batch(sample_db, tmp_path, schools=["NLT01", "NLT05"], workers=2, progress=False,
-                       as_of="2026-11-30")
+    result = batch(sample_db, tmp_path, schools=["NLT01", "NLT05"], workers=2, progress=False, as_of="2026-11-30")
     assert result.ok, result.failed
     for r in result.results:
         assert r.files.pdf.exists() and len(PdfReader(r.files.pdf).pages) > 3
         assert r.worker.split(":")[1] != str(os.getpid())
         # beside each PDF, the key of what it was made from: the app serves it while the key is the live one
-        live = key_of(ReportSettings(school_id=r.school_id, year=r.academic_year, data=str(sample_db),
-                                     as_of="2026-11-30"))
+        live = key_of(
+            ReportSettings(school_id=r.school_id, year=r.academic_year, data=str(sample_db), as_of="2026-11-30")
+        )
         assert read_key(r.files.pdf) == live.digest
     assert result.overview.pdf.exists()
 
@@ -106,8 +122,21 @@ def test_pdfs_are_printed_by_the_workers(sample_db, tmp_path):
 def test_batch_from_a_csv_folder_reports_a_missing_year_for_every_school(tmp_path, capsys, sample_dir):
     from wqm_nb.cli import main
 
-    code = main(["batch", "--data", str(sample_dir), "--out", str(tmp_path), "--cycle", "2019-20", "--no-progress",
-                 "--no-pdf", "--executor", "serial"])
+    code = main(
+        [
+            "batch",
+            "--data",
+            str(sample_dir),
+            "--out",
+            str(tmp_path),
+            "--cycle",
+            "2019-20",
+            "--no-progress",
+            "--no-pdf",
+            "--executor",
+            "serial",
+        ]
+    )
     assert code == 1
     out = capsys.readouterr().out
     assert out.count("FAILED") >= 7 and "no data for 2019-20" in out
@@ -121,16 +150,20 @@ def test_unknown_executor_is_refused(sample_db, tmp_path):
 
 
 def test_batch_renders_another_framework(sample_db, tmp_path):
-    result = batch(sample_db, tmp_path, schools=["NLT01"], pdf=False, progress=False, framework="vbe",
-                       executor="serial")
+    result = batch(
+        sample_db, tmp_path, schools=["NLT01"], pdf=False, progress=False, framework="vbe", executor="serial"
+    )
     assert result.ok, result.failed
     assert (tmp_path / "NLT01_2025-26_vbe.html").exists()
     assert "Values-based Education Quality Mark" in (tmp_path / "group_overview.html").read_text()
 
 
 def test_batch_summary_neutralises_formulas(tmp_path):
-    batch = BatchResult(out_dir=tmp_path, database=tmp_path / "x.sqlite",
-                        results=[SchoolResult("S1", '=HYPERLINK("http://evil","x")', "2025-26", error="-boom")])
+    batch = BatchResult(
+        out_dir=tmp_path,
+        database=tmp_path / "x.sqlite",
+        results=[SchoolResult("S1", '=HYPERLINK("http://evil","x")', "2025-26", error="-boom")],
+    )
     with write_summary(batch).open(newline="") as fh:
         row = list(csv.DictReader(fh))[0]
     assert row["name"] == '\'=HYPERLINK("http://evil","x")' and row["error"] == "'-boom"
@@ -163,11 +196,17 @@ def test_batch_refreshes_benchmarks_before_rendering_and_passes_the_benchmark_fi
     def school(job):
         settings = job.settings
         with Store.open(settings.data, read_only=True) as store:
-            seen[settings.school_id] = (len(store.benchmarks(settings.school_id, settings.year, "wqm")),
-                                        settings.benchmarks)
+            seen[settings.school_id] = (
+                len(store.benchmarks(settings.school_id, settings.year, "wqm")),
+                settings.benchmarks,
+            )
             school_row = store.school(settings.school_id)
-        return JobOutcome(True, settings.school_id, ReportFiles(notebook=tmp_path / f"{settings.school_id}.ipynb"),
-                          summary=summaries_to_json([missing_summary(school_row, settings.year)]))
+        return JobOutcome(
+            True,
+            settings.school_id,
+            ReportFiles(notebook=tmp_path / f"{settings.school_id}.ipynb"),
+            summary=summaries_to_json([missing_summary(school_row, settings.year)]),
+        )
 
     def group(job):
         seen["overview"] = job.settings.benchmarks
@@ -176,10 +215,9 @@ def test_batch_refreshes_benchmarks_before_rendering_and_passes_the_benchmark_fi
 
     monkeypatch.setattr(executors, "run_school_job", school)
     monkeypatch.setattr(executors, "run_overview_job", group)
-    result = batch(store_path, tmp_path / "out", pdf=False, progress=False, benchmarks=str(example),
-                       executor="serial")
+    result = batch(store_path, tmp_path / "out", pdf=False, progress=False, benchmarks=str(example), executor="serial")
     assert result.ok, result.failed
-    assert seen["A1"][0] > 0 and seen["B1"][0] > 0                 # cached before the report ran
+    assert seen["A1"][0] > 0 and seen["B1"][0] > 0  # cached before the report ran
     assert seen["A1"][1] == str(example.resolve()) == seen["overview"]
     assert seen["summaries"] == ["A1", "B1"]
 
@@ -203,8 +241,22 @@ def test_an_interrupted_batch_keeps_the_summary_of_what_finished(sample_db, tmp_
         return JobOutcome(True, job.settings.school_id, ReportFiles(notebook=tmp_path / "x.ipynb"))
 
     monkeypatch.setattr(executors, "run_school_job", school)
-    code = main(["batch", "--data", str(sample_db), "--out", str(tmp_path / "out"), "--executor", "serial",
-                 "--schools", "NLT01", "NLT02", "NLT03", "--no-progress"])
+    code = main(
+        [
+            "batch",
+            "--data",
+            str(sample_db),
+            "--out",
+            str(tmp_path / "out"),
+            "--executor",
+            "serial",
+            "--schools",
+            "NLT01",
+            "NLT02",
+            "NLT03",
+            "--no-progress",
+        ]
+    )
     assert code == 130 and "wqm: interrupted" in capsys.readouterr().err
     with open(tmp_path / "out" / "batch_summary.csv") as fh:
         assert [(r["school_id"], r["status"]) for r in csv.DictReader(fh)] == [("NLT01", "ok")]
@@ -220,14 +272,30 @@ def test_ctrl_c_stops_a_batch_and_leaves_no_kernel_and_no_partial_file(sample_db
     import psutil
 
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "wqm_nb.cli", "batch", "--data", str(sample_db), "--out", str(out),
-                             "--workers", "2", "--no-progress"], start_new_session=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            # as from a terminal: a test run in the background may have SIGINT ignored
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "wqm_nb.cli",
+            "batch",
+            "--data",
+            str(sample_db),
+            "--out",
+            str(out),
+            "--workers",
+            "2",
+            "--no-progress",
+        ],
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # as from a terminal: a test run in the background may have SIGINT ignored
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     deadline = time.monotonic() + 120
     family = []
-    while time.monotonic() < deadline:               # until a worker's kernel runs
+    while time.monotonic() < deadline:  # until a worker's kernel runs
         family = psutil.Process(proc.pid).children(recursive=True)
         if any("ipykernel" in " ".join(p.cmdline()) for p in family if p.is_running()):
             break
@@ -238,7 +306,7 @@ def test_ctrl_c_stops_a_batch_and_leaves_no_kernel_and_no_partial_file(sample_db
     assert proc.returncode == 130 and "wqm: interrupted" in err
     gone, alive = psutil.wait_procs(family, timeout=30)
     assert not alive, [p.cmdline() for p in alive]
-    assert not [p for p in out.iterdir() if p.name.startswith(".")]        # no half-written report
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no half-written report
 
 
 class RecordingExecutor(executors.Executor):
@@ -258,7 +326,7 @@ def test_a_batch_resolves_as_of_once_for_every_school_and_the_overview(sample_db
 
     import wqm_nb.settings
 
-    days = (f"2026-12-{d:02d}" for d in itertools.count(1))       # a new "today" every time the clock is read
+    days = (f"2026-12-{d:02d}" for d in itertools.count(1))  # a new "today" every time the clock is read
     monkeypatch.setattr(wqm_nb.settings, "today", lambda: next(days))
     pool = RecordingExecutor()
     monkeypatch.setattr("wqm_nb.batch.runner.make_executor", lambda *a: pool)
@@ -289,8 +357,8 @@ class InterruptedExecutor(executors.Executor):
 def test_an_interrupted_batch_removes_the_half_made_files_of_its_reports_only(sample_db, tmp_path, monkeypatch):
     out = tmp_path / "out"
     out.mkdir()
-    (out / ".keep-me").write_text("the user's")           # not a report of this batch
-    (out / ".NLT99_2020-21.old").mkdir()                 # not a school of this batch
+    (out / ".keep-me").write_text("the user's")  # not a report of this batch
+    (out / ".NLT99_2020-21.old").mkdir()  # not a school of this batch
     monkeypatch.setattr("wqm_nb.batch.runner.make_executor", lambda *a: InterruptedExecutor(out))
     with pytest.raises(KeyboardInterrupt):
         batch(sample_db, out, pdf=False, progress=False, schools=["NLT02"])

@@ -7,6 +7,7 @@ by", or warns when there is neither; ``--dry-run`` writes nothing; a
 workbook with problems is refused with status 2, listing them; an import into
 a CSV folder is refused; ``sef show --json`` shows what was recorded.
 """
+
 import hashlib
 import json
 import shutil
@@ -64,13 +65,15 @@ def fill(path: Path, completed_by: str | None = "Jo Head", **cells) -> None:
 def test_export_then_import_records_the_changes(db, tmp_path, capsys):
     path = exported(capsys, db, tmp_path)
     before = current(db)
-    assert before["P1.1"]["rating"] != 1 and not before["P1.3"]["sorting"]      # the sample's state
+    assert before["P1.1"]["rating"] != 1 and not before["P1.3"]["sorting"]  # the sample's state
     fill(path, C2="1 – Deciding to act", D3="Staff survey, March\nGovernor visit", E4="We do this now")
     status, out, err = run(capsys, "sef", "import", path, "--data", db)
     assert status == 0, err
     lines = out.splitlines()
-    assert lines[0] == (f"{SCHOOL} {YEAR} Wellbeing Quality Mark: 3 change(s), {len(WQM.element_ids) - 3} "
-                        f"unchanged, from sef.xlsx (completed by Jo Head)")
+    assert lines[0] == (
+        f"{SCHOOL} {YEAR} Wellbeing Quality Mark: 3 change(s), {len(WQM.element_ids) - 3} "
+        f"unchanged, from sef.xlsx (completed by Jo Head)"
+    )
     assert lines[1] == f"  P1.1 ({P1}, row 2): rating {before['P1.1']['rating']} -> 1"
     assert lines[2].startswith(f"  P1.2 ({P1}, row 3): evidence ")
     assert lines[2].endswith("-> 'Staff survey, March Governor visit'")
@@ -90,12 +93,16 @@ def test_export_then_import_records_the_changes(db, tmp_path, capsys):
     rows = {r["element_id"]: r for r in shown["elements"]}
     assert set(rows) == set(WQM.element_ids)
     assert {k: rows["P1.1"][k] for k in ("rating", "evidence", "sorting", "recorded_by")} == {
-        "rating": 1, "evidence": before["P1.1"]["evidence"], "sorting": "", "recorded_by": "Jo Head"}
+        "rating": 1,
+        "evidence": before["P1.1"]["evidence"],
+        "sorting": "",
+        "recorded_by": "Jo Head",
+    }
     assert rows["P1.2"]["evidence"] == "Staff survey, March\nGovernor visit"
     assert rows["P1.3"]["sorting"] == "doing_now"
     assert rows["P1.1"]["recorded_at"] == now["P1.1"]["recorded_at"]
 
-    status, out, _ = run(capsys, "sef", "import", path, "--data", db)      # a second import records nothing
+    status, out, _ = run(capsys, "sef", "import", path, "--data", db)  # a second import records nothing
     assert status == 0
     assert "0 change(s)" in out and out.splitlines()[-1] == "recorded 0 entries"
 
@@ -138,18 +145,29 @@ def test_a_workbook_with_problems_is_refused_listing_them(db, tmp_path, capsys):
 
 
 def test_import_into_a_csv_folder_is_refused(sample_dir, tmp_path, capsys):
-    status, _, err = run(capsys, "sef", "export", SCHOOL, "--year", YEAR, "--data", sample_dir,
-                         "--xlsx", tmp_path / "sef.xlsx", "--framework", "vbe")
-    assert status == 0, err                                     # exporting from a folder is fine
+    status, _, err = run(
+        capsys,
+        "sef",
+        "export",
+        SCHOOL,
+        "--year",
+        YEAR,
+        "--data",
+        sample_dir,
+        "--xlsx",
+        tmp_path / "sef.xlsx",
+        "--framework",
+        "vbe",
+    )
+    assert status == 0, err  # exporting from a folder is fine
     status, _, err = run(capsys, "sef", "import", tmp_path / "sef.xlsx", "--data", sample_dir)
     assert status == 2
     assert "is a CSV folder; wqm sef import writes to a store file" in err
     status, out, _ = run(capsys, "sef", "import", tmp_path / "sef.xlsx", "--data", sample_dir, "--dry-run")
-    assert status == 0 and "0 change(s)" in out                  # a dry run only reads
+    assert status == 0 and "0 change(s)" in out  # a dry run only reads
 
 
 def test_export_of_an_unknown_school_fails_cleanly(db, tmp_path, capsys):
-    status, _, err = run(capsys, "sef", "export", "ZZZ99", "--year", YEAR, "--data", db,
-                         "--xlsx", tmp_path / "x.xlsx")
+    status, _, err = run(capsys, "sef", "export", "ZZZ99", "--year", YEAR, "--data", db, "--xlsx", tmp_path / "x.xlsx")
     assert status == 2 and "unknown school 'ZZZ99'" in err
     assert not (tmp_path / "x.xlsx").exists()

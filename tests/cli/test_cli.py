@@ -1,4 +1,5 @@
 """The `wqm` command as a whole: the console script, one-line errors, tracebacks for bugs, the reference."""
+
 import shutil
 import subprocess
 import sys

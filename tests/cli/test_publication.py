@@ -1,5 +1,6 @@
 """`wqm publish`, `wqm ledger`, `wqm threshold`, `wqm benchmarks refresh` from the command line (what they
 decide is tested in tests/disclosure and tests/model)."""
+
 import shutil
 
 import pytest

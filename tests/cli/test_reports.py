@@ -1,4 +1,5 @@
 """`wqm report`, `wqm batch`, `wqm export` from the command line."""
+
 import shutil
 
 import pytest
@@ -24,7 +25,7 @@ def test_batch_executor_options_are_checked_before_any_work(sample_db, tmp_path,
     assert "--scheduler is for --executor dask" in capsys.readouterr().err
     assert main(["batch", "--data", str(sample_db), "--out", str(tmp_path), "--executor", "dask"]) == 2
     assert "needs --scheduler ADDRESS" in capsys.readouterr().err
-    assert not list(tmp_path.iterdir())                     # nothing was written
+    assert not list(tmp_path.iterdir())  # nothing was written
 
 
 @pytest.mark.parametrize("command", [["report", "NLT03"], ["batch"]])
@@ -33,7 +34,7 @@ def test_report_and_batch_take_an_as_of_date(command, capsys):
 
     parser = build_parser()
     assert parser.parse_args(command + ["--as-of", "2026-01-05"]).as_of == "2026-01-05"
-    assert parser.parse_args(command).as_of == ""            # today, resolved once by the settings
+    assert parser.parse_args(command).as_of == ""  # today, resolved once by the settings
     with pytest.raises(SystemExit) as exit_:
         parser.parse_args(command + ["--as-of", "5/1/2026"])
     assert exit_.value.code == 2
@@ -41,7 +42,7 @@ def test_report_and_batch_take_an_as_of_date(command, capsys):
 
 
 def test_export_of_a_withheld_survey_exits_2_with_one_line(sample_db, tmp_path, capsys):
-    """"Responses: 6": five teachers and one leader. Whatever is hidden, the teachers' cell is at least 5 and the
+    """ "Responses: 6": five teachers and one leader. Whatever is hidden, the teachers' cell is at least 5 and the
     leader's at least 1, so the leader is exactly one person: the audit cannot clear the staff survey, every
     figure of it is withheld, and an export refuses (the report carries on with the reason)."""
     import numpy as np
@@ -58,9 +59,16 @@ def test_export_of_a_withheld_survey_exits_2_with_one_line(sample_db, tmp_path, 
         store.start_year("NLT99", "2025-26", "wqm")
         sy = store.school_year("NLT99", "2025-26")["school_year_id"]
         values = np.array([[4 if (k + j) % 3 else 2 for j in range(len(items))] for k in range(6)], dtype=np.int8)
-        store.import_survey(sy, "staff", source="online", item_ids=items, file_name="staff.csv",
-                            respondents=[f"s{k}" for k in range(6)], subgroups=["teaching"] * 5 + ["leadership"],
-                            values=values)
+        store.import_survey(
+            sy,
+            "staff",
+            source="online",
+            item_ids=items,
+            file_name="staff.csv",
+            respondents=[f"s{k}" for k in range(6)],
+            subgroups=["teaching"] * 5 + ["leadership"],
+            values=values,
+        )
     assert main(["export", "NLT99", "--year", "2025-26", "--format", "csv", "--data", str(db)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Staff survey is withheld" in err and err.startswith("wqm: error: NLT99 2025-26")

@@ -1,4 +1,5 @@
 """`wqm validate`, `schools`, `import`, `sample`, `migrate`, `school remove` from the command line."""
+
 import pytest
 import yaml
 
@@ -48,7 +49,7 @@ def test_import_into_an_existing_store_needs_replace_or_merge(sample_dir, tmp_pa
     assert "already exists" in capsys.readouterr().err
     assert main(["import", str(sample_dir), "--data", str(store), "--merge"]) == 0
     out = capsys.readouterr().out
-    assert "8 schools, 24 school years, 36 cycles" in out          # merging the same folder adds nothing
+    assert "8 schools, 24 school years, 36 cycles" in out  # merging the same folder adds nothing
     assert main(["import", str(sample_dir), "--data", str(store), "--replace"]) == 0
     assert "backup" in capsys.readouterr().out
     assert list(tmp_path.glob("wqm.sqlite.backup-*"))
@@ -66,16 +67,19 @@ def test_migrate_and_school_remove(sample_dir, tmp_path, capsys):
     assert main(["schools", "--data", str(store)]) == 0
     listed = capsys.readouterr().out
     assert "NLT03" not in listed and "NLT01" in listed
-    assert main(["school", "remove", "NLT03", "--data", str(store), "--confirm"]) == 2   # already gone
+    assert main(["school", "remove", "NLT03", "--data", str(store), "--confirm"]) == 2  # already gone
 
 
 def test_listing_schools_imports_no_analysis_library(sample_db):
     import subprocess
     import sys
 
-    code = ("import sys; from wqm_nb.cli import main; main(['schools', '--data', sys.argv[1]]); "
-            "print('LOADED', ' '.join(m for m in ('pandas', 'matplotlib', 'seaborn', 'papermill', 'weasyprint') "
-            "if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code, str(sample_db)], capture_output=True, text=True,
-                         check=True).stdout
+    code = (
+        "import sys; from wqm_nb.cli import main; main(['schools', '--data', sys.argv[1]]); "
+        "print('LOADED', ' '.join(m for m in ('pandas', 'matplotlib', 'seaborn', 'papermill', 'weasyprint') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(sample_db)], capture_output=True, text=True, check=True
+    ).stdout
     assert "NLT03" in out and out.strip().endswith("LOADED")

@@ -1,5 +1,6 @@
 """`wqm score INSTRUMENT FILE`: end to end on CSV and XLSX files (numbers and response labels), JSON and CSV
 output, and one-line errors naming file, row and column."""
+
 import csv
 import io
 import json
@@ -18,15 +19,16 @@ def sdq_header(impact: int = 0) -> list[str]:
 
 #: respondent, 25 answers (0/1/2 or blank), impact answers (parent: 8).
 ROWS = [
-    ["p1"] + [1] * 25 + [1, 3, 2, 2, 0, 0, 0, 1],        # every scale 5, total 20; impact: 1 + 1 = 2
+    ["p1"] + [1] * 25 + [1, 3, 2, 2, 0, 0, 0, 1],  # every scale 5, total 20; impact: 1 + 1 = 2
     ["p2"] + [0] * 25 + [0, "", "", "", "", "", "", ""],  # reversed items 0 -> 2: conduct 2, hyper 4, peer 4
-    ["p3"] + [2, 2, 2] + [""] * 22 + [""] * 8,            # too few answers: prosocial 1 of 5 ... no scores
+    ["p3"] + [2, 2, 2] + [""] * 22 + [""] * 8,  # too few answers: prosocial 1 of 5 ... no scores
 ]
 
 
 def write_csv(path, header, rows, *, labels=False, delimiter=",", sep_line=False, encoding="utf-8"):
     def cell(v):
         return SDQ_LABELS[v] if labels and isinstance(v, int) and v <= 2 else v
+
     buf = io.StringIO()
     if sep_line:
         buf.write(f"sep={delimiter}\n")
@@ -56,27 +58,52 @@ def test_sdq_csv_numbers_end_to_end(tmp_path, capsys):
     assert main(["score", "sdq", str(path), "--informant", "parent"]) == 0
     out, err = capsys.readouterr()
     rows = read_out(out)
-    assert list(rows[0]) == ["respondent", "emotional", "emotional_band", "conduct", "conduct_band", "hyperactivity",
-                             "hyperactivity_band", "peer", "peer_band", "prosocial", "prosocial_band",
-                             "total_difficulties", "total_difficulties_band", "externalising", "internalising",
-                             "impact"]
+    assert list(rows[0]) == [
+        "respondent",
+        "emotional",
+        "emotional_band",
+        "conduct",
+        "conduct_band",
+        "hyperactivity",
+        "hyperactivity_band",
+        "peer",
+        "peer_band",
+        "prosocial",
+        "prosocial_band",
+        "total_difficulties",
+        "total_difficulties_band",
+        "externalising",
+        "internalising",
+        "impact",
+    ]
     p1, p2, p3 = rows
     assert (p1["emotional"], p1["total_difficulties"], p1["total_difficulties_band"], p1["impact"]) == (
-        "5", "20", "Abnormal", "2")
+        "5",
+        "20",
+        "Abnormal",
+        "2",
+    )
     assert (p2["conduct"], p2["hyperactivity"], p2["peer"], p2["prosocial"], p2["impact"]) == ("2", "4", "4", "0", "0")
     assert (p2["conduct_band"], p2["total_difficulties"], p2["prosocial_band"]) == ("Normal", "10", "Abnormal")
-    assert all(p3[k] == "" for k in p3 if k != "respondent")          # too few answers: empty, never 0
+    assert all(p3[k] == "" for k in p3 if k != "respondent")  # too few answers: empty, never 0
     assert "parents.csv: 3 respondents scored" in err and "bands: original 3-band" in err
 
 
 def test_sdq_labels_in_a_semicolon_csv_with_a_sep_line(tmp_path, capsys):
-    path = write_csv(tmp_path / "teachers.csv", sdq_header(6), [r[:26] + r[26:32] for r in ROWS], labels=True,
-                     delimiter=";", sep_line=True, encoding="cp1252")
+    path = write_csv(
+        tmp_path / "teachers.csv",
+        sdq_header(6),
+        [r[:26] + r[26:32] for r in ROWS],
+        labels=True,
+        delimiter=";",
+        sep_line=True,
+        encoding="cp1252",
+    )
     assert main(["score", "sdq", str(path), "--informant", "teacher", "--format", "json"]) == 0
     records = json.loads(capsys.readouterr().out)
     assert [r["respondent"] for r in records] == ["p1", "p2", "p3"]
     assert records[0]["total_difficulties"] == 20 and records[0]["total_difficulties_band"] == "Very high"
-    assert records[0]["impact"] == 2                      # teacher: distres 2 -> 1, impfrie 2 -> 1, impclas 0
+    assert records[0]["impact"] == 2  # teacher: distres 2 -> 1, impfrie 2 -> 1, impclas 0
     assert records[2]["emotional"] is None and records[2]["emotional_band"] == ""
 
 
@@ -94,13 +121,21 @@ def test_sdq_xlsx_with_labels_writes_csv_to_a_file(tmp_path, capsys):
 
 def test_swemwbs_and_stirling_from_xlsx_numbers_and_labels(tmp_path, capsys):
     header = ["respondent"] + [f"swemwbs{i}" for i in range(1, 8)]
-    path = write_xlsx(tmp_path / "sw.xlsx", header, [["a", 1, 1, 1, 1, 1, 1, 1],
-                                                      ["b", "Often", "often", 4, "All of the time", 3, 3, 2],
-                                                      ["c", 5, 5, 5, 5, 5, 5, ""]])
+    path = write_xlsx(
+        tmp_path / "sw.xlsx",
+        header,
+        [
+            ["a", 1, 1, 1, 1, 1, 1, 1],
+            ["b", "Often", "often", 4, "All of the time", 3, 3, 2],
+            ["c", 5, 5, 5, 5, 5, 5, ""],
+        ],
+    )
     assert main(["score", "swemwbs", str(path), "--format", "json"]) == 0
-    assert json.loads(capsys.readouterr().out) == [{"respondent": "a", "raw": 7, "metric": 7},
-                                                   {"respondent": "b", "raw": 25, "metric": 22.35},
-                                                   {"respondent": "c", "raw": None, "metric": None}]
+    assert json.loads(capsys.readouterr().out) == [
+        {"respondent": "a", "raw": 7, "metric": 7},
+        {"respondent": "b", "raw": 25, "metric": 22.35},
+        {"respondent": "c", "raw": None, "metric": None},
+    ]
     header = [f"stirling{i}" for i in range(1, 16)]
     path = write_csv(tmp_path / "st.csv", header, [["Never"] * 15, [5] * 12 + ["", 5, 5]])
     assert main(["score", "stirling", str(path)]) == 0
@@ -117,8 +152,11 @@ def test_prescored_sdq_scores(tmp_path, capsys):
 
 
 def test_formula_looking_cells_are_neutralised_in_the_csv(tmp_path, capsys):
-    path = write_csv(tmp_path / "f.csv", ["respondent"] + [f"swemwbs{i}" for i in range(1, 8)],
-                     [["=HYPERLINK(\"x\")", 3, 3, 3, 3, 3, 3, 3]])
+    path = write_csv(
+        tmp_path / "f.csv",
+        ["respondent"] + [f"swemwbs{i}" for i in range(1, 8)],
+        [['=HYPERLINK("x")', 3, 3, 3, 3, 3, 3, 3]],
+    )
     out = tmp_path / "o.csv"
     assert main(["score", "swemwbs", str(path), "--out", str(out)]) == 0
     assert out.read_text().splitlines()[1].startswith("\"'=HYPERLINK")
@@ -128,13 +166,15 @@ def test_formula_looking_cells_are_neutralised_in_the_csv(tmp_path, capsys):
 
 def test_a_bad_value_names_file_row_and_column(tmp_path, capsys):
     rows = [r[:] for r in ROWS]
-    rows[1][17] = "Sometimes"                                # row 3 of the sheet, column sdq17
+    rows[1][17] = "Sometimes"  # row 3 of the sheet, column sdq17
     path = write_csv(tmp_path / "bad.csv", sdq_header(8), rows)
     assert main(["score", "sdq", str(path), "--informant", "parent"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0
-    assert err.startswith("wqm: error: bad.csv, row 3, column 'sdq17': 'Sometimes' is not an answer to sdq17 "
-                          "(expected 0-2 or Not True, Somewhat True, Certainly True, or blank)")
+    assert err.startswith(
+        "wqm: error: bad.csv, row 3, column 'sdq17': 'Sometimes' is not an answer to sdq17 "
+        "(expected 0-2 or Not True, Somewhat True, Certainly True, or blank)"
+    )
 
 
 def test_row_numbers_follow_the_sheet_after_a_sep_line_and_in_xlsx(tmp_path, capsys):
@@ -150,21 +190,28 @@ def test_row_numbers_follow_the_sheet_after_a_sep_line_and_in_xlsx(tmp_path, cap
 def test_sdq_without_an_informant_names_the_choices(tmp_path, capsys):
     path = write_csv(tmp_path / "p.csv", sdq_header(), [r[:26] for r in ROWS])
     assert main(["score", "sdq", str(path)]) == 2
-    assert capsys.readouterr().err.strip() == ("wqm: error: sdq needs an informant: one of parent, teacher, self "
-                                               "(--informant)")
+    assert capsys.readouterr().err.strip() == (
+        "wqm: error: sdq needs an informant: one of parent, teacher, self (--informant)"
+    )
 
 
-@pytest.mark.parametrize("args, message", [
-    (["score", "kidscreen", "{f}"], "wqm: error: unknown instrument 'kidscreen' (bundled: sdq, stirling, swemwbs"),
-    (["score", "swemwbs", "{missing}"], "wqm: error: nope.csv: cannot read file"),
-    (["score", "swemwbs", "{f}", "--informant", "parent"], "wqm: error: swemwbs has no 'parent' informant"),
-    (["score", "swemwbs", "{sdq}"], "wqm: error: sdq.csv, row 1, column 'swemwbs1': missing item columns swemwbs1"),
-    (["score", "swemwbs", "{empty}"], "wqm: error: empty.csv: the file is empty"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["score", "kidscreen", "{f}"], "wqm: error: unknown instrument 'kidscreen' (bundled: sdq, stirling, swemwbs"),
+        (["score", "swemwbs", "{missing}"], "wqm: error: nope.csv: cannot read file"),
+        (["score", "swemwbs", "{f}", "--informant", "parent"], "wqm: error: swemwbs has no 'parent' informant"),
+        (["score", "swemwbs", "{sdq}"], "wqm: error: sdq.csv, row 1, column 'swemwbs1': missing item columns swemwbs1"),
+        (["score", "swemwbs", "{empty}"], "wqm: error: empty.csv: the file is empty"),
+    ],
+)
 def test_other_errors_are_one_line_with_status_2(tmp_path, capsys, args, message):
-    files = {"f": write_csv(tmp_path / "f.csv", [f"swemwbs{i}" for i in range(1, 8)], [[3] * 7]),
-             "missing": tmp_path / "nope.csv", "sdq": write_csv(tmp_path / "sdq.csv", sdq_header(), [ROWS[0][:26]]),
-             "empty": tmp_path / "empty.csv"}
+    files = {
+        "f": write_csv(tmp_path / "f.csv", [f"swemwbs{i}" for i in range(1, 8)], [[3] * 7]),
+        "missing": tmp_path / "nope.csv",
+        "sdq": write_csv(tmp_path / "sdq.csv", sdq_header(), [ROWS[0][:26]]),
+        "empty": tmp_path / "empty.csv",
+    }
     files["empty"].write_text("")
     assert main([a.format(**{k: str(v) for k, v in files.items()}) for a in args]) == 2
     assert capsys.readouterr().err.strip().startswith(message)

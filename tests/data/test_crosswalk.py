@@ -1,4 +1,5 @@
 """The evidence crosswalk: the bundled file validates, links are symmetric, errors name file and field."""
+
 import pytest
 import yaml
 
@@ -31,8 +32,14 @@ def test_bundled_crosswalk_is_validated_by_wqm_validate():
 
 
 def test_a_link_is_symmetric_and_a_three_way_link_joins_every_pair():
-    cw = parse({"links": [{"wqm": "P1.6", "vbe": "A1.1", "leadership_management": "LM.1", "why": "staff"},
-                          {"wqm": "P7.3", "leadership_management": "LM.7", "why": "CAMHS"}]})
+    cw = parse(
+        {
+            "links": [
+                {"wqm": "P1.6", "vbe": "A1.1", "leadership_management": "LM.1", "why": "staff"},
+                {"wqm": "P7.3", "leadership_management": "LM.7", "why": "CAMHS"},
+            ]
+        }
+    )
     p16, a11, lm1 = ElementRef("wqm", "P1.6"), ElementRef("vbe", "A1.1"), ElementRef("leadership_management", "LM.1")
     for a, b in ((p16, a11), (p16, lm1), (a11, lm1)):
         assert cw.are_linked(a, b) and cw.are_linked(b, a)
@@ -48,24 +55,43 @@ def test_thin_threshold_is_read_from_the_file():
     assert parse({"coverage": {"thin_evidence_words": 5}, "links": []}).thin_evidence_words == 5
 
 
-@pytest.mark.parametrize("doc, message", [
-    ({"links": [{"wqm": "P1.6", "vbe": "A9.1", "why": "x"}]},
-     "my_crosswalk.yaml: links[0].vbe: unknown element 'A9.1' in vbe (elements: A1.1, A2.1"),
-    ({"links": [{"wqm": "P1.6", "vbe": "A1.1", "why": "x"}, {"wqm": "P99", "vbe": "A1.1", "why": "y"}]},
-     "my_crosswalk.yaml: links[1].wqm: unknown element 'P99' in wqm"),
-    ({"links": [{"wqm": "P1.6", "ofsted": "Q1", "why": "x"}]},
-     "my_crosswalk.yaml: links[0].ofsted: unknown framework 'ofsted'"),
-    ({"links": [{"wqm": "P1.6", "why": "x"}]},
-     "my_crosswalk.yaml: links[0]: a link names elements of at least two frameworks"),
-    ({"links": [{"wqm": "P1.6", "vbe": "A1.1"}]}, "my_crosswalk.yaml: links[0].why: required field is missing"),
-    ({"links": [{"wqm": "P1.6", "vbe": "A1.1", "why": "x"}, {"vbe": "A1.1", "wqm": "P1.6", "why": "again"}]},
-     "my_crosswalk.yaml: links[1]: links vbe A1.1 and wqm P1.6 again (already linked in links[0])"),
-    ({"links": [{"wqm": 1.6, "vbe": "A1.1", "why": "x"}]}, "my_crosswalk.yaml: links[0].wqm: unknown element '1.6'"),
-    ({"coverage": {"thin_evidence_words": 0}}, "my_crosswalk.yaml: coverage.thin_evidence_words: must be at least 1"),
-    ({"coverage": {"thin_words": 5}}, "my_crosswalk.yaml: coverage.thin_words: unknown field"),
-    ({"link": []}, "my_crosswalk.yaml: link: unknown field"),
-    (["wqm"], "my_crosswalk.yaml: expected a mapping"),
-])
+@pytest.mark.parametrize(
+    "doc, message",
+    [
+        (
+            {"links": [{"wqm": "P1.6", "vbe": "A9.1", "why": "x"}]},
+            "my_crosswalk.yaml: links[0].vbe: unknown element 'A9.1' in vbe (elements: A1.1, A2.1",
+        ),
+        (
+            {"links": [{"wqm": "P1.6", "vbe": "A1.1", "why": "x"}, {"wqm": "P99", "vbe": "A1.1", "why": "y"}]},
+            "my_crosswalk.yaml: links[1].wqm: unknown element 'P99' in wqm",
+        ),
+        (
+            {"links": [{"wqm": "P1.6", "ofsted": "Q1", "why": "x"}]},
+            "my_crosswalk.yaml: links[0].ofsted: unknown framework 'ofsted'",
+        ),
+        (
+            {"links": [{"wqm": "P1.6", "why": "x"}]},
+            "my_crosswalk.yaml: links[0]: a link names elements of at least two frameworks",
+        ),
+        ({"links": [{"wqm": "P1.6", "vbe": "A1.1"}]}, "my_crosswalk.yaml: links[0].why: required field is missing"),
+        (
+            {"links": [{"wqm": "P1.6", "vbe": "A1.1", "why": "x"}, {"vbe": "A1.1", "wqm": "P1.6", "why": "again"}]},
+            "my_crosswalk.yaml: links[1]: links vbe A1.1 and wqm P1.6 again (already linked in links[0])",
+        ),
+        (
+            {"links": [{"wqm": 1.6, "vbe": "A1.1", "why": "x"}]},
+            "my_crosswalk.yaml: links[0].wqm: unknown element '1.6'",
+        ),
+        (
+            {"coverage": {"thin_evidence_words": 0}},
+            "my_crosswalk.yaml: coverage.thin_evidence_words: must be at least 1",
+        ),
+        ({"coverage": {"thin_words": 5}}, "my_crosswalk.yaml: coverage.thin_words: unknown field"),
+        ({"link": []}, "my_crosswalk.yaml: link: unknown field"),
+        (["wqm"], "my_crosswalk.yaml: expected a mapping"),
+    ],
+)
 def test_errors_name_file_and_field(doc, message):
     with pytest.raises(DataFileError) as err:
         parse(doc)

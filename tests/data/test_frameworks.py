@@ -1,8 +1,7 @@
 import pytest
 import yaml
 
-from wqm_nb.data import (FRAMEWORK_DIR, available_frameworks, load_framework, load_scales, parse_framework,
-                         validate_file)
+from wqm_nb.data import FRAMEWORK_DIR, available_frameworks, load_framework, load_scales, parse_framework, validate_file
 from wqm_nb.errors import DataFileError, SettingsError
 
 WQM_FILE = FRAMEWORK_DIR / "wqm.yaml"
@@ -43,7 +42,8 @@ def test_beacon_reads_the_champion_award_held_for_three_years():
     assert fw.level("beacon").requires == "champion" and fw.level("beacon").criteria.consecutive_cycles == 1
     assert fw.level("approved").criteria.requires_held is None
     assert fw.level("beacon").assessor_checks == (
-        "Serves as a role model and supports other schools in their WQM journey",)
+        "Serves as a role model and supports other schools in their WQM journey",
+    )
     assert fw.assessment_day.meet == ("Senior leadership team", "Governors", "Staff")
     assert fw.rules_file == "wqm_nb/data/frameworks/wqm.yaml"
     vbe = load_framework("vbe")
@@ -60,7 +60,7 @@ def test_a_framework_without_the_new_keys_still_loads(tmp_path):
         level["criteria"].pop("requires_held", None)
     fw = parse_framework(doc, tmp_path / "mine.yaml")
     assert fw.assessment_day.meet == () and fw.level("beacon").criteria.requires_held is None
-    assert fw.rules_file == str(tmp_path / "mine.yaml")            # a custom file is printed as given
+    assert fw.rules_file == str(tmp_path / "mine.yaml")  # a custom file is printed as given
 
 
 def test_maturity_scale_has_descriptors():
@@ -74,9 +74,14 @@ def test_maturity_scale_has_descriptors():
 
 def test_vbe_has_six_aspects_and_final_reflections():
     fw = load_framework("vbe")
-    assert [p.name for p in fw.principles] == ["Wellbeing", "Compassionate Leadership",
-                                               "Behaviour and Relationships", "Teaching and Learning",
-                                               "Reflection", "Values into Action"]
+    assert [p.name for p in fw.principles] == [
+        "Wellbeing",
+        "Compassionate Leadership",
+        "Behaviour and Relationships",
+        "Teaching and Learning",
+        "Reflection",
+        "Values into Action",
+    ]
     assert [r.id for r in fw.reflections] == ["stand_out", "next_steps", "conclusion"]
     assert {r.id: r.author for r in fw.reflections}["next_steps"] == "adviser"
 
@@ -98,39 +103,72 @@ def test_every_bundled_file_validates():
         assert "elements" in validate_file(WQM_FILE.parent / f"{name}.yaml")
 
 
-@pytest.mark.parametrize("mutate, field, words", [
-    (lambda d: d["principles"][2]["elements"][0].pop("text"), "principles[2].elements[0].text", "required"),
-    (lambda d: d["principles"][0].update(name=""), "principles[0].name", "must not be empty"),
-    (lambda d: d.update(scale="stars"), "scale", "unknown scale"),
-    (lambda d: d.update(kind="badge"), "kind", "must be one of"),
-    (lambda d: d["principles"][1].update(id="P1"), "principles[1].id", "duplicate"),
-    (lambda d: d["principles"][1]["elements"][0].update(id="P1.1"), "principles[1].elements[0].id", "duplicate"),
-    (lambda d: d["levels"][0]["criteria"].update(min_principle_mean=7), "levels[0].criteria.min_principle_mean",
-     "within the maturity scale"),
-    (lambda d: d["levels"][1]["criteria"].update(min_stakeholder_agreement=70),
-     "levels[1].criteria.min_stakeholder_agreement", "proportion"),
-    (lambda d: d["levels"][0]["criteria"].update(min_principle_men=3), "levels[0].criteria.min_principle_men",
-     "unknown field"),
-    (lambda d: d["levels"][0].update(requires="beacon"), "levels[0].requires", "earlier level"),
-    (lambda d: d["levels"][2]["criteria"].update(consecutive_cycles="three"),
-     "levels[2].criteria.consecutive_cycles", "whole number"),
-    (lambda d: d.update(principles="none"), "principles", "expected a list"),
-    (lambda d: d["levels"][1]["criteria"].update(requires_held={"level": "beacon", "years": 3}),
-     "levels[1].criteria.requires_held.level", "must name an earlier level (approved), got 'beacon'"),
-    (lambda d: d["levels"][0]["criteria"].update(requires_held={"level": "approved"}),
-     "levels[0].criteria.requires_held.level", "must name an earlier level (there is none)"),
-    (lambda d: d["levels"][2]["criteria"].update(requires_held={"level": "champion", "years": -1}),
-     "levels[2].criteria.requires_held.years", "must not be negative"),
-    (lambda d: d["levels"][2]["criteria"].update(requires_held={"level": "champion", "years": "three"}),
-     "levels[2].criteria.requires_held.years", "whole number"),
-    (lambda d: d["levels"][2]["criteria"].update(requires_held={"level": "champion", "for": 3}),
-     "levels[2].criteria.requires_held.for", "unknown field"),
-    (lambda d: d["levels"][2]["criteria"].update(requires_held="champion"),
-     "levels[2].criteria.requires_held", "expected a mapping"),
-    (lambda d: d["levels"][2].update(assessor_checks=["ok", ""]), "levels[2].assessor_checks[1]", "expected text"),
-    (lambda d: d.update(assessment_day={"meet": ["Governors", 3]}), "assessment_day.meet[1]", "expected text"),
-    (lambda d: d.update(assessment_day={"visit": []}), "assessment_day.visit", "unknown field"),
-])
+@pytest.mark.parametrize(
+    "mutate, field, words",
+    [
+        (lambda d: d["principles"][2]["elements"][0].pop("text"), "principles[2].elements[0].text", "required"),
+        (lambda d: d["principles"][0].update(name=""), "principles[0].name", "must not be empty"),
+        (lambda d: d.update(scale="stars"), "scale", "unknown scale"),
+        (lambda d: d.update(kind="badge"), "kind", "must be one of"),
+        (lambda d: d["principles"][1].update(id="P1"), "principles[1].id", "duplicate"),
+        (lambda d: d["principles"][1]["elements"][0].update(id="P1.1"), "principles[1].elements[0].id", "duplicate"),
+        (
+            lambda d: d["levels"][0]["criteria"].update(min_principle_mean=7),
+            "levels[0].criteria.min_principle_mean",
+            "within the maturity scale",
+        ),
+        (
+            lambda d: d["levels"][1]["criteria"].update(min_stakeholder_agreement=70),
+            "levels[1].criteria.min_stakeholder_agreement",
+            "proportion",
+        ),
+        (
+            lambda d: d["levels"][0]["criteria"].update(min_principle_men=3),
+            "levels[0].criteria.min_principle_men",
+            "unknown field",
+        ),
+        (lambda d: d["levels"][0].update(requires="beacon"), "levels[0].requires", "earlier level"),
+        (
+            lambda d: d["levels"][2]["criteria"].update(consecutive_cycles="three"),
+            "levels[2].criteria.consecutive_cycles",
+            "whole number",
+        ),
+        (lambda d: d.update(principles="none"), "principles", "expected a list"),
+        (
+            lambda d: d["levels"][1]["criteria"].update(requires_held={"level": "beacon", "years": 3}),
+            "levels[1].criteria.requires_held.level",
+            "must name an earlier level (approved), got 'beacon'",
+        ),
+        (
+            lambda d: d["levels"][0]["criteria"].update(requires_held={"level": "approved"}),
+            "levels[0].criteria.requires_held.level",
+            "must name an earlier level (there is none)",
+        ),
+        (
+            lambda d: d["levels"][2]["criteria"].update(requires_held={"level": "champion", "years": -1}),
+            "levels[2].criteria.requires_held.years",
+            "must not be negative",
+        ),
+        (
+            lambda d: d["levels"][2]["criteria"].update(requires_held={"level": "champion", "years": "three"}),
+            "levels[2].criteria.requires_held.years",
+            "whole number",
+        ),
+        (
+            lambda d: d["levels"][2]["criteria"].update(requires_held={"level": "champion", "for": 3}),
+            "levels[2].criteria.requires_held.for",
+            "unknown field",
+        ),
+        (
+            lambda d: d["levels"][2]["criteria"].update(requires_held="champion"),
+            "levels[2].criteria.requires_held",
+            "expected a mapping",
+        ),
+        (lambda d: d["levels"][2].update(assessor_checks=["ok", ""]), "levels[2].assessor_checks[1]", "expected text"),
+        (lambda d: d.update(assessment_day={"meet": ["Governors", 3]}), "assessment_day.meet[1]", "expected text"),
+        (lambda d: d.update(assessment_day={"visit": []}), "assessment_day.visit", "unknown field"),
+    ],
+)
 def test_invalid_framework_names_file_and_field(mutate, field, words):
     doc = wqm_doc()
     mutate(doc)
@@ -160,9 +198,11 @@ def test_framework_loads_from_a_custom_path(tmp_path):
 
 def test_scales_reject_unordered_values():
     from wqm_nb.data import parse_scales
+
     with pytest.raises(DataFileError) as err:
-        parse_scales({"m": {"name": "M", "levels": [{"value": 2, "label": "b"}, {"value": 1, "label": "a"}]}},
-                     "scales.yaml")
+        parse_scales(
+            {"m": {"name": "M", "levels": [{"value": 2, "label": "b"}, {"value": 1, "label": "a"}]}}, "scales.yaml"
+        )
     assert err.value.field == "m.levels"
     assert set(load_scales()) == {"maturity", "checklist"}
 

@@ -1,8 +1,17 @@
 import pytest
 import yaml
 
-from wqm_nb.data import (FRAMEWORK_DIR, MAPPING_DIR, available_frameworks, load_framework, load_mapping,
-                         load_question_bank, parse_mapping, parse_question_bank, validate_file)
+from wqm_nb.data import (
+    FRAMEWORK_DIR,
+    MAPPING_DIR,
+    available_frameworks,
+    load_framework,
+    load_mapping,
+    load_question_bank,
+    parse_mapping,
+    parse_question_bank,
+    validate_file,
+)
 from wqm_nb.errors import DataFileError
 
 
@@ -65,13 +74,16 @@ def test_leadership_management_leaves_the_pupil_survey_unmapped():
     assert mapping.section_of("pupil", "U01") is None
 
 
-@pytest.mark.parametrize("mutate, field, words", [
-    (lambda d: d["surveys"].update(teachers={"S01": "P1"}), "surveys.teachers", "unknown survey 'teachers'"),
-    (lambda d: d["surveys"]["staff"].update(S99="P1"), "surveys.staff.S99", "unknown item 'S99'"),
-    (lambda d: d["surveys"]["pupil"].update(U01="P9"), "surveys.pupil.U01", "unknown framing principle 'P9'"),
-    (lambda d: d.update(framework="vbe"), "framework", "maps framework 'vbe', not 'wqm'"),
-    (lambda d: d.update(survey="staff"), "survey", "unknown field"),
-])
+@pytest.mark.parametrize(
+    "mutate, field, words",
+    [
+        (lambda d: d["surveys"].update(teachers={"S01": "P1"}), "surveys.teachers", "unknown survey 'teachers'"),
+        (lambda d: d["surveys"]["staff"].update(S99="P1"), "surveys.staff.S99", "unknown item 'S99'"),
+        (lambda d: d["surveys"]["pupil"].update(U01="P9"), "surveys.pupil.U01", "unknown framing principle 'P9'"),
+        (lambda d: d.update(framework="vbe"), "framework", "maps framework 'vbe', not 'wqm'"),
+        (lambda d: d.update(survey="staff"), "survey", "unknown field"),
+    ],
+)
 def test_invalid_mapping_names_file_and_field(mutate, field, words):
     doc = wqm_mapping_doc()
     mutate(doc)
@@ -95,8 +107,9 @@ def test_mapping_file_for_an_unknown_framework_is_refused(tmp_path):
 
 
 def test_inline_survey_mapping_of_a_custom_framework_is_used(tmp_path):
-    path = write_framework(tmp_path, "wqm_custom.yaml",
-                           survey_mapping={"surveys": {"staff": {"S01": "P2", "S02": "P3"}}})
+    path = write_framework(
+        tmp_path, "wqm_custom.yaml", survey_mapping={"surveys": {"staff": {"S01": "P2", "S02": "P3"}}}
+    )
     fw = load_framework(path)
     mapping = load_mapping(fw)
     # the inline block replaces the bundled mappings/wqm.yaml entirely
@@ -124,7 +137,6 @@ def test_framework_without_any_mapping_gets_an_empty_one(tmp_path):
     assert mapping.item_sections() == {}
 
 
-
 # --------------------------------------------------------------------------
 # the staff audit: a survey on its own scale (docs/staff-audit.md)
 
@@ -143,11 +155,15 @@ def test_staff_audit_rates_each_framing_principle_on_the_maturity_scale():
     assert audit.items[0].text == "Adopt whole-school thinking: how far has our school got?"
     assert "Adopt whole-school thinking" in audit.items[0].aliases
     assert [c.id for c in audit.comments] == ["SAC1", "SAC2"]
-    assert audit.subgroup == bank.surveys["staff"].subgroup          # the staff survey's role question
+    assert audit.subgroup == bank.surveys["staff"].subgroup  # the staff survey's role question
     scale = bank.scale_of("staff_audit")
     assert (scale.id, scale.measure, scale.high_min, scale.values) == ("maturity", "rating", 3, (1, 2, 3, 4))
-    assert [lv.label for lv in scale.levels] == ["Deciding to act", "Shared understanding", "Developing practice",
-                                                 "Embedded and evaluated"]
+    assert [lv.label for lv in scale.levels] == [
+        "Deciding to act",
+        "Shared understanding",
+        "Developing practice",
+        "Embedded and evaluated",
+    ]
     assert audit.measure == "rating"
     # the Likert surveys keep the bank's scale and agree_min
     for sid in ("staff", "pupil", "parent"):
@@ -157,9 +173,21 @@ def test_staff_audit_rates_each_framing_principle_on_the_maturity_scale():
     assert [s.id for s in bank.scales] == ["likert", "maturity"]
 
 
-@pytest.mark.parametrize("raw, value", [("Developing practice", 3), ("  deciding   TO act ", 1),
-                                        ("Embedded and evaluated", 4), ("2", 2), (" 4.0 ", 4), (1, 1),
-                                        ("", None), ("Don't know", None), (None, None), (float("nan"), None)])
+@pytest.mark.parametrize(
+    "raw, value",
+    [
+        ("Developing practice", 3),
+        ("  deciding   TO act ", 1),
+        ("Embedded and evaluated", 4),
+        ("2", 2),
+        (" 4.0 ", 4),
+        (1, 1),
+        ("", None),
+        ("Don't know", None),
+        (None, None),
+        (float("nan"), None),
+    ],
+)
 def test_answers_on_the_audit_scale(raw, value):
     assert load_question_bank().answer_value(raw, "staff_audit") == value
 
@@ -191,15 +219,22 @@ def test_wqm_maps_each_audit_item_to_its_principle_and_the_other_frameworks_leav
         assert not load_mapping(load_framework(other), bank).is_mapped("staff_audit")
 
 
-@pytest.mark.parametrize("mutate, field, words", [
-    (lambda s: s.update(scale="likert_7"), "surveys.staff_audit.scale", "unknown scale 'likert_7' (scales.yaml: "),
-    (lambda s: s.pop("high_min"), "surveys.staff_audit.high_min", "required with scale:"),
-    (lambda s: s.update(high_min=5), "surveys.staff_audit.high_min", "must be one of the maturity values [1, 2, 3, 4]"),
-    (lambda s: s.update(high_min="3"), "surveys.staff_audit.high_min", "expected a whole number"),
-    (lambda s: s.update(scale=["maturity"]), "surveys.staff_audit.scale", "expected text"),
-    (lambda s: s.update(measure="rating"), "surveys.staff_audit.measure", "unknown field"),
-    (lambda s: s["items"][0].update(aliases=[""]), "surveys.staff_audit.items[0].aliases[0]", "non-empty text"),
-])
+@pytest.mark.parametrize(
+    "mutate, field, words",
+    [
+        (lambda s: s.update(scale="likert_7"), "surveys.staff_audit.scale", "unknown scale 'likert_7' (scales.yaml: "),
+        (lambda s: s.pop("high_min"), "surveys.staff_audit.high_min", "required with scale:"),
+        (
+            lambda s: s.update(high_min=5),
+            "surveys.staff_audit.high_min",
+            "must be one of the maturity values [1, 2, 3, 4]",
+        ),
+        (lambda s: s.update(high_min="3"), "surveys.staff_audit.high_min", "expected a whole number"),
+        (lambda s: s.update(scale=["maturity"]), "surveys.staff_audit.scale", "expected text"),
+        (lambda s: s.update(measure="rating"), "surveys.staff_audit.measure", "unknown field"),
+        (lambda s: s["items"][0].update(aliases=[""]), "surveys.staff_audit.items[0].aliases[0]", "non-empty text"),
+    ],
+)
 def test_invalid_audit_scale_names_file_and_field(mutate, field, words):
     doc = bank_doc()
     mutate(doc["surveys"]["staff_audit"])
@@ -249,5 +284,5 @@ def test_answers_read_again_come_from_the_memo_and_mistakes_are_not_remembered()
     assert "Strongly agree" not in scale._memo
     for i in range(_MEMO_SIZE + 10):
         scale.value_of(f" {1 + i % 4} " + " " * (i // 4))
-    assert len(scale._memo) == _MEMO_SIZE                       # bounded: free text cannot fill memory
+    assert len(scale._memo) == _MEMO_SIZE  # bounded: free text cannot fill memory
     scale._memo.clear()

@@ -31,14 +31,17 @@ def test_missing_required_field_and_optional_default(r):
     assert r.get({}, "guidance", "principles[0]", str, required=False, default="none") == "none"
 
 
-@pytest.mark.parametrize("value, kind, expected", [
-    ("three", int, "expected a whole number, got text"),
-    (True, int, "expected a whole number, got true/false"),
-    (False, float, "expected a number, got true/false"),
-    ([1, 2], str, "expected text, got a list"),
-    ({"a": 1}, list, "expected a list, got a mapping"),
-    (2.5, int, "expected a whole number, got a number"),
-])
+@pytest.mark.parametrize(
+    "value, kind, expected",
+    [
+        ("three", int, "expected a whole number, got text"),
+        (True, int, "expected a whole number, got true/false"),
+        (False, float, "expected a number, got true/false"),
+        ([1, 2], str, "expected text, got a list"),
+        ({"a": 1}, list, "expected a list, got a mapping"),
+        (2.5, int, "expected a whole number, got a number"),
+    ],
+)
 def test_wrong_type_is_named(r, value, kind, expected):
     err = failure(lambda: r.get({"v": value}, "v", "levels[1].criteria", kind))
     assert err.field == "levels[1].criteria.v"

@@ -17,8 +17,13 @@ LAYOUT = SurveyLayout("staff", ("i1", "i2"), ("a", "b"), {"X:S1": frozenset({"i1
 
 def data(rows, tallies=None):
     """rows: (subgroup, [answer to i1, answer to i2]); -1 = not answered."""
-    block = SurveyBlock("staff", ("i1", "i2"), np.array([f"r{k}" for k in range(len(rows))], dtype=object),
-                        np.array([g for g, _ in rows], dtype=object), np.array([v for _, v in rows], dtype=np.int8))
+    block = SurveyBlock(
+        "staff",
+        ("i1", "i2"),
+        np.array([f"r{k}" for k in range(len(rows))], dtype=object),
+        np.array([g for g, _ in rows], dtype=object),
+        np.array([v for _, v in rows], dtype=np.int8),
+    )
     return SurveyData({"staff": block}, tallies)
 
 
@@ -40,15 +45,26 @@ def test_members_are_keyed_by_answers_not_by_the_ids_an_import_gives(sample_db):
     assert member_keys(subset(d, "staff", half), "staff")[0] == rows[: len(rows) // 2]
     # the same people under other ids are the same members; two people with the same answers are two
     same = data(BASE)
-    renamed = SurveyData({"staff": SurveyBlock("staff", ("i1", "i2"), np.array([f"x{k}" for k in range(20)]),
-                                               same.blocks["staff"].subgroups, same.blocks["staff"].values)})
+    renamed = SurveyData(
+        {
+            "staff": SurveyBlock(
+                "staff",
+                ("i1", "i2"),
+                np.array([f"x{k}" for k in range(20)]),
+                same.blocks["staff"].subgroups,
+                same.blocks["staff"].values,
+            )
+        }
+    )
     assert member_keys(same, "staff")[0] == member_keys(renamed, "staff")[0]
     assert len(set(member_keys(same, "staff")[0])) == 20
 
 
 def test_a_tally_batch_is_one_member_weighing_its_forms():
-    tallies = pd.DataFrame([("staff", "a", "i1", 5, 6), ("staff", "a", "i2", 4, 4), ("staff", "a", "i2", 3, 2)],
-                           columns=["survey", "subgroup", "item_id", "value", "count"])
+    tallies = pd.DataFrame(
+        [("staff", "a", "i1", 5, 6), ("staff", "a", "i2", 4, 4), ("staff", "a", "i2", 3, 2)],
+        columns=["survey", "subgroup", "item_id", "value", "count"],
+    )
     d = SurveyData({}, tallies, tally_imports=(7, 7, 7))
     rows, batches, weights = member_keys(d, "staff")
     assert rows == [] and list(batches) == [7] and weights[batches[7]] == 6
@@ -56,7 +72,7 @@ def test_a_tally_batch_is_one_member_weighing_its_forms():
 
 def test_one_respondent_added_withholds_the_survey_with_the_change_reason():
     first = published(data(BASE))
-    assert not any(c.hidden for c in first.cells)                 # 20 people, groups of 13 and 7: all shown
+    assert not any(c.hidden for c in first.cells)  # 20 people, groups of 13 and 7: all shown
     reasons, _ = protect_release(LAYOUT, data(BASE + [("a", [1, 1])]), 5, None, [first])
     assert reasons and set(reasons.values()) == {CHANGE}
     # the same data again: nothing changed, nothing more hidden
@@ -86,19 +102,35 @@ from wqm_nb.disclosure.audit import Range  # noqa: E402
 from wqm_nb.disclosure.tables import PROTECTS, TOO_FEW, UNSAID, Publication, joint_model  # noqa: E402
 
 #: two frameworks' sections over three items: other unions of the same answers
-OVERLAP = SurveyLayout("staff", ("i1", "i2", "i3"), ("a", "b", "c"),
-                       {"X:S1": frozenset({"i1", "i2"}), "X:S2": frozenset({"i3"}),
-                        "Y:T1": frozenset({"i1"}), "Y:T2": frozenset({"i2", "i3"})})
+OVERLAP = SurveyLayout(
+    "staff",
+    ("i1", "i2", "i3"),
+    ("a", "b", "c"),
+    {
+        "X:S1": frozenset({"i1", "i2"}),
+        "X:S2": frozenset({"i3"}),
+        "Y:T1": frozenset({"i1"}),
+        "Y:T2": frozenset({"i2", "i3"}),
+    },
+)
 answer = st.sampled_from([-1, 1, 2, 3, 4, 5])
 respondent = st.tuples(st.sampled_from("abc"), st.lists(answer, min_size=3, max_size=3)).filter(
-    lambda r: any(v != -1 for v in r[1]))
+    lambda r: any(v != -1 for v in r[1])
+)
 
 
 def block(rows):
-    return SurveyData({"staff": SurveyBlock("staff", OVERLAP.items, np.array([f"r{k}" for k in range(len(rows))],
-                                                                            dtype=object),
-                                            np.array([g for g, _ in rows], dtype=object),
-                                            np.array([v for _, v in rows], dtype=np.int8).reshape(len(rows), 3))})
+    return SurveyData(
+        {
+            "staff": SurveyBlock(
+                "staff",
+                OVERLAP.items,
+                np.array([f"r{k}" for k in range(len(rows))], dtype=object),
+                np.array([g for g, _ in rows], dtype=object),
+                np.array([v for _, v in rows], dtype=np.int8).reshape(len(rows), 3),
+            )
+        }
+    )
 
 
 def leaks(publications, threshold=5):
@@ -107,10 +139,13 @@ def leaks(publications, threshold=5):
     nothing of anyone."""
     pubs = [Publication(frozenset(members), tuple(cells)) for members, cells in publications]
     joint = joint_model(OVERLAP, pubs, threshold)
-    sensitive = {f"{j} {c.section} {c.subgroup}": joint.cell(p.atoms, c.section, c.subgroup)
-                 for j, p in enumerate(pubs) for c in p.cells if c.hidden in (TOO_FEW, PROTECTS, UNSAID)}
-    return [f.cell for f in audit(joint.model, sensitive)
-            if f.disclosed and f.ranges["respondents"] != Range(0, 0)]
+    sensitive = {
+        f"{j} {c.section} {c.subgroup}": joint.cell(p.atoms, c.section, c.subgroup)
+        for j, p in enumerate(pubs)
+        for c in p.cells
+        if c.hidden in (TOO_FEW, PROTECTS, UNSAID)
+    }
+    return [f.cell for f in audit(joint.model, sensitive) if f.disclosed and f.ranges["respondents"] != Range(0, 0)]
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

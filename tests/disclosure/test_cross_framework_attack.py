@@ -7,6 +7,7 @@ figures at the precision printed (a share's and a mean's decimals as the export 
 cell's reason as the report prints it ("fewer than 5", "not shown, so that ..."), the survey's "Responses"
 line, and the public structure (which items each framework's sections hold, the scale, the subgroups).
 """
+
 from __future__ import annotations
 
 import csv
@@ -19,8 +20,16 @@ from wqm_nb.data import available_frameworks
 from wqm_nb.data.surveys import load_question_bank
 from wqm_nb.disclosure.audit import audit
 from wqm_nb.disclosure.release import survey_layouts
-from wqm_nb.disclosure.tables import NONE, PROTECTS, TOO_FEW, UNSAID, PublishedCell, hidden_cells, printed_interval, \
-    survey_model
+from wqm_nb.disclosure.tables import (
+    NONE,
+    PROTECTS,
+    TOO_FEW,
+    UNSAID,
+    PublishedCell,
+    hidden_cells,
+    printed_interval,
+    survey_model,
+)
 from wqm_nb.model import assess_school
 from wqm_nb.model.figures import NO_RESPONSES, PROTECTS_SMALLER, WITHHELD_SURVEY
 from wqm_nb.settings import DEFAULT_MIN_GROUP_SIZE, ReportSettings
@@ -39,12 +48,18 @@ def exported(capfd, data, school: str, year: str, framework: str) -> list[dict]:
     if code == 2:
         from wqm_nb.export.figures import figure_records, write_records
 
-        out = write_records(figure_records(assess_school(ReportSettings(school_id=school, year=year, data=str(data),
-                                                                        framework=framework))), "csv", "")
+        out = write_records(
+            figure_records(
+                assess_school(ReportSettings(school_id=school, year=year, data=str(data), framework=framework))
+            ),
+            "csv",
+            "",
+        )
     assert code in (0, 2)
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert rows and set(rows[0]) >= {"survey", "principle", "subgroup", "n", "agree_share", "mean", "suppressed"}, \
-        out[:300]                        # standard output is the CSV and nothing else
+    assert rows and set(rows[0]) >= {"survey", "principle", "subgroup", "n", "agree_share", "mean", "suppressed"}, out[
+        :300
+    ]  # standard output is the CSV and nothing else
     return rows
 
 
@@ -55,17 +70,23 @@ def decimals(rows: list[dict], column: str) -> int:
 
 def reasons(data, school: str, year: str, framework: str) -> tuple[dict, dict]:
     """What the report prints: each hidden cell's reason, and each survey's "Responses" line."""
-    figures = assess_school(ReportSettings(school_id=school, year=year, data=str(data),
-                                           framework=framework)).current.figures
+    figures = assess_school(
+        ReportSettings(school_id=school, year=year, data=str(data), framework=framework)
+    ).current.figures
     why = {}
     for r in figures.table.itertuples():
         if r.section_id is None or r.section_id != r.section_id:
             continue
         subgroup = None if r.subgroup is None or r.subgroup != r.subgroup else r.subgroup
         why[(r.survey, r.section_id, subgroup)] = r.reason
-    responses = {t.survey: (0.0, 0.0) if t.reason == NO_RESPONSES else
-                 (1.0, DEFAULT_MIN_GROUP_SIZE - 1.0) if t.suppressed else (float(t.n), float(t.n))
-                 for t in figures.totals.itertuples()}
+    responses = {
+        t.survey: (0.0, 0.0)
+        if t.reason == NO_RESPONSES
+        else (1.0, DEFAULT_MIN_GROUP_SIZE - 1.0)
+        if t.suppressed
+        else (float(t.n), float(t.n))
+        for t in figures.totals.itertuples()
+    }
     return why, responses
 
 
@@ -75,7 +96,7 @@ def recovered(capfd, data, school: str, year: str) -> list[str]:
     bank = load_question_bank()
     with Store.open(data, read_only=True) as store:
         truth = store.survey_data(store.school_year(school, year)["school_year_id"], bank)
-    layouts = survey_layouts(bank, data=truth)          # the public structure (subgroups as the export lists)
+    layouts = survey_layouts(bank, data=truth)  # the public structure (subgroups as the export lists)
     published: dict[str, list[PublishedCell]] = {s: [] for s in layouts}
     responses: dict[str, tuple[float, float]] = {}
     for framework in available_frameworks():
@@ -90,14 +111,26 @@ def recovered(capfd, data, school: str, year: str) -> list[str]:
             key = f"{framework}:{r['principle']}"
             if r["suppressed"] == "true":
                 reason = why[(r["survey"], r["principle"], subgroup)]
-                hidden = NONE if reason == NO_RESPONSES else PROTECTS if reason == PROTECTS_SMALLER else \
-                    UNSAID if reason == WITHHELD_SURVEY else TOO_FEW
+                hidden = (
+                    NONE
+                    if reason == NO_RESPONSES
+                    else PROTECTS
+                    if reason == PROTECTS_SMALLER
+                    else UNSAID
+                    if reason == WITHHELD_SURVEY
+                    else TOO_FEW
+                )
                 published[r["survey"]].append(PublishedCell(key, subgroup, hidden))
             else:
-                published[r["survey"]].append(PublishedCell(
-                    key, subgroup, n=int(r["n"]),
-                    share=printed_interval(float(r["agree_share"]), share_dp) if r["agree_share"] else None,
-                    mean=printed_interval(float(r["mean"]), mean_dp) if r["mean"] else None))
+                published[r["survey"]].append(
+                    PublishedCell(
+                        key,
+                        subgroup,
+                        n=int(r["n"]),
+                        share=printed_interval(float(r["agree_share"]), share_dp) if r["agree_share"] else None,
+                        mean=printed_interval(float(r["mean"]), mean_dp) if r["mean"] else None,
+                    )
+                )
     found = []
     for survey, layout in layouts.items():
         cells = [c for c in published[survey] if c.section in layout.sections]
@@ -115,9 +148,11 @@ def test_exports_under_every_framework_give_away_no_hidden_cell(sample_db, capfd
 @pytest.mark.slow
 def test_no_school_year_of_the_sample_data_gives_away_a_hidden_cell(sample_db, capfd):
     with Store.open(sample_db, read_only=True) as store:
-        years = [(s["school_id"], y["academic_year"]) for s in store.schools()
-                 for y in store.school_years(s["school_id"])]
+        years = [
+            (s["school_id"], y["academic_year"]) for s in store.schools() for y in store.school_years(s["school_id"])
+        ]
     assert len(years) >= 20
-    leaks = {f"{school} {year}": found for school, year in years if (found := recovered(capfd, sample_db, school,
-                                                                                          year))}
+    leaks = {
+        f"{school} {year}": found for school, year in years if (found := recovered(capfd, sample_db, school, year))
+    }
     assert leaks == {}

@@ -5,6 +5,7 @@ through the real figures table, and then, from the published table alone
 (shown counts, and what each hidden cell's reason says), derive the range of
 values each hidden count could take. No range may be a single value.
 """
+
 import math
 
 import pandas as pd
@@ -20,8 +21,8 @@ from wqm_nb.disclosure.families import COMPLEMENTARY, PRIMARY, Cell, disclosed, 
 FW = load_framework("wqm")
 BANK = load_question_bank()
 MAPPING = load_mapping(FW, BANK)
-ITEMS = {"P1": ["S01", "S02"], "P6": ["S11"]}      # staff items of two WQM principles
-ROLES = ["teaching", "support", "leadership", ""]   # "" = did not give a role
+ITEMS = {"P1": ["S01", "S02"], "P6": ["S11"]}  # staff items of two WQM principles
+ROLES = ["teaching", "support", "leadership", ""]  # "" = did not give a role
 
 
 def responses(groups: list[tuple[str, list[list[int | None]]]]) -> pd.DataFrame:
@@ -44,6 +45,7 @@ def published_family(figures, section: str):
 
 def derived_ranges(whole, parts, m: int, k: int) -> dict[tuple[str, str], tuple[float, float]]:
     """From published rows only: the range of each hidden part's counts."""
+
     def known(r):
         answers = int(r["answers"])
         agree = round(r["agree_share"] * answers) if answers else 0
@@ -52,7 +54,7 @@ def derived_ranges(whole, parts, m: int, k: int) -> dict[tuple[str, str], tuple[
     def box(r, q):
         if r["reason"] == too_few(m):
             n = (1, m - 1)
-        elif r["reason"] == WITHHELD_SURVEY:                 # a withheld survey says nothing of a group
+        elif r["reason"] == WITHHELD_SURVEY:  # a withheld survey says nothing of a group
             n = (0, math.inf)
         else:
             assert r["reason"] == PROTECTS_SMALLER, r["reason"]
@@ -105,11 +107,13 @@ def test_the_issue_example_support_staff_can_no_longer_be_worked_out():
     # Staff P1 has two items. Teaching: 5 people, 6 of 10 answers agree. Support: 4 people, 0 of 8 agree.
     teaching = [[5, 4, None]] * 3 + [[2, 2, None]] * 2
     support = [[1, 2, None]] * 4
-    figures = publish_figures(SurveyData.from_long(responses([("teaching", teaching), ("support", support)])), BANK, MAPPING, FW, 5)
+    figures = publish_figures(
+        SurveyData.from_long(responses([("teaching", teaching), ("support", support)])), BANK, MAPPING, FW, 5
+    )
     whole, parts = published_family(figures, "P1")
     reasons = dict(zip(parts["subgroup"], parts["reason"]))
     assert reasons["support"] == "fewer than 5 responses"
-    assert reasons["teaching"] == PROTECTS_SMALLER                # hidden too, rather than the whole
+    assert reasons["teaching"] == PROTECTS_SMALLER  # hidden too, rather than the whole
     assert not whole["suppressed"] and whole["n"] == 9
     ranges = derived_ranges(whole, parts, 5, 2)
     assert ranges[("support", "agree")][0] < ranges[("support", "agree")][1]
@@ -117,7 +121,7 @@ def test_the_issue_example_support_staff_can_no_longer_be_worked_out():
 
 def test_the_whole_is_hidden_only_when_no_subgroup_is_left():
     whole, small, big = Cell(9, 18, 0), Cell(4, 8, 0), Cell(5, 10, 0)
-    protect(whole, [small, big], 5, 2)       # nobody agrees: showing the whole tells every part's answer
+    protect(whole, [small, big], 5, 2)  # nobody agrees: showing the whole tells every part's answer
     assert small.hidden == PRIMARY and big.hidden == COMPLEMENTARY and whole.hidden == COMPLEMENTARY
     whole, small, big, other = Cell(20, 40, 9), Cell(3, 6, 0), Cell(6, 12, 4), Cell(11, 22, 5)
     protect(whole, [small, big, other], 5, 2)

@@ -1,5 +1,6 @@
 """The publication ledger: a school year published again after its data changed, audited with what was
 published before (issue 22: "one paper form added between two exports")."""
+
 import json
 import shutil
 
@@ -32,10 +33,18 @@ def add_staff(db, answers: list[list[int]], subgroup="teaching"):
     items = list(bank.surveys["staff"].item_ids)
     with Store.open(db) as store:
         sy = store.school_year(SCHOOL, YEAR)["school_year_id"]
-        values = np.array([(row + [-1] * len(items))[:len(items)] for row in answers], dtype=np.int8)
-        store.import_survey(sy, "staff", source="paper", item_ids=items, file_name=f"paper{len(answers)}.csv",
-                            respondents=[f"paper{k}" for k in range(len(answers))],
-                            subgroups=[subgroup] * len(answers), values=values, on_existing="add")
+        values = np.array([(row + [-1] * len(items))[: len(items)] for row in answers], dtype=np.int8)
+        store.import_survey(
+            sy,
+            "staff",
+            source="paper",
+            item_ids=items,
+            file_name=f"paper{len(answers)}.csv",
+            respondents=[f"paper{k}" for k in range(len(answers))],
+            subgroups=[subgroup] * len(answers),
+            values=values,
+            on_existing="add",
+        )
 
 
 @pytest.fixture
@@ -48,14 +57,15 @@ def test_one_form_added_between_two_exports_cannot_be_read_off_their_difference(
     the two exports was that form's answers: every section's n went up by one and its share moved by the
     form's answer. Now the second publication hides what changed, with its reason."""
     first = export(capsys, db)
-    assert any(r["n"] for r in whole(first).values())                 # the staff survey was shown
+    assert any(r["n"] for r in whole(first).values())  # the staff survey was shown
     add_staff(db, [[5] * 40])
     second = export(capsys, db)
     before, after = whole(first), whole(second)
     for section, row in after.items():
         if row["n"] is not None and before[section]["n"] is not None:
-            assert row["n"] == before[section]["n"] and row["agree_share"] == before[section]["agree_share"], \
+            assert row["n"] == before[section]["n"] and row["agree_share"] == before[section]["agree_share"], (
                 f"{section}: the added form is the difference"
+            )
     reasons = assess_school(ReportSettings(school_id=SCHOOL, year=YEAR, data=str(db))).current.figures.whole
     assert PROTECTS_CHANGE in set(reasons.loc[reasons["survey"] == "staff", "reason"])
     # the earlier publication is unchanged, and publishing the same data again writes nothing
@@ -66,11 +76,14 @@ def test_one_form_added_between_two_exports_cannot_be_read_off_their_difference(
 
 def test_a_large_enough_change_is_published(db, capsys):
     first = export(capsys, db)
-    add_staff(db, [[5, 4, 3, 2, 1, 5, 4] * 6] * 6)                  # six forms: a group of its own
+    add_staff(db, [[5, 4, 3, 2, 1, 5, 4] * 6] * 6)  # six forms: a group of its own
     second = export(capsys, db)
-    grew = [s for s, r in whole(second).items() if r["n"] is not None and whole(first)[s]["n"] is not None
-            and r["n"] > whole(first)[s]["n"]]
-    assert grew                                                      # the new data is shown
+    grew = [
+        s
+        for s, r in whole(second).items()
+        if r["n"] is not None and whole(first)[s]["n"] is not None and r["n"] > whole(first)[s]["n"]
+    ]
+    assert grew  # the new data is shown
 
 
 def test_the_ledger_command_lists_and_a_dry_run_shows_what_would_be_hidden(db, capsys):
@@ -79,7 +92,7 @@ def test_the_ledger_command_lists_and_a_dry_run_shows_what_would_be_hidden(db, c
     assert main(["publish", SCHOOL, "--year", YEAR, "--data", str(db), "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "dry run" in out and PROTECTS_CHANGE in out and "staff" in out
-    assert len(Ledger(ledger_path(db)).entries(SCHOOL, YEAR)) == 1        # nothing recorded
+    assert len(Ledger(ledger_path(db)).entries(SCHOOL, YEAR)) == 1  # nothing recorded
     assert main(["ledger", "--data", str(db)]) == 0
     listed = capsys.readouterr().out
     assert SCHOOL in listed and YEAR in listed
@@ -123,7 +136,7 @@ def test_a_link_holders_kernel_never_records_a_release_the_server_does(db):
     recorded = ledger.entries(SCHOOL)
     assert any(e.academic_year == YEAR for e in recorded)
     seen = assess_school(settings, scope=link)
-    assert ledger.entries(SCHOOL) == recorded                   # the page recorded nothing
+    assert ledger.entries(SCHOOL) == recorded  # the page recorded nothing
     assert seen.current.figures.table.equals(assess_school(settings).current.figures.table)
     # a cached page or PDF is keyed by the releases it shows: the new release changed the key
     assert key_of(settings).digest != unpublished_key

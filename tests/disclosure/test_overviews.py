@@ -1,8 +1,14 @@
 """A trust's overview published again: which schools changed, when a total's difference gives a hidden school
 away, and the ledger's record of each overview (the attack itself is in tests/model/test_group.py)."""
+
 from wqm_nb.disclosure.ledger import Ledger
-from wqm_nb.disclosure.overviews import (OverviewRecord, changed_schools, discloses_by_difference, protect_total,
-                                         school_digest)
+from wqm_nb.disclosure.overviews import (
+    OverviewRecord,
+    changed_schools,
+    discloses_by_difference,
+    protect_total,
+    school_digest,
+)
 from wqm_nb.model.group import GroupCount
 
 P1 = "staff:P1"
@@ -21,12 +27,12 @@ def test_changed_schools_are_those_that_joined_left_or_have_other_data():
 
 def test_a_total_discloses_by_difference_only_through_a_changed_school_that_hides_it():
     earlier = record({"A": "a1", "B": "b1"}, {"B": [P1]})
-    assert not discloses_by_difference(P1, earlier, record({"A": "a1", "B": "b1"}, {"B": [P1]}))   # nothing changed
+    assert not discloses_by_difference(P1, earlier, record({"A": "a1", "B": "b1"}, {"B": [P1]}))  # nothing changed
     assert discloses_by_difference(P1, earlier, record({"A": "a1", "B": "b1", "E": "e1"}, {"B": [P1], "E": [P1]}))
     assert not discloses_by_difference(P1, earlier, record({"A": "a1", "B": "b1", "E": "e1"}, {"B": [P1]}))
-    assert discloses_by_difference(P1, earlier, record({"A": "a1"}))                  # B left, hidden then
+    assert discloses_by_difference(P1, earlier, record({"A": "a1"}))  # B left, hidden then
     assert not discloses_by_difference(P1, record({"A": "a1"}, shown=()), record({"A": "a1", "E": "e"}, {"E": [P1]}))
-    assert not discloses_by_difference("staff:P2", earlier, record({"A": "a1"}))     # hidden for P1 only
+    assert not discloses_by_difference("staff:P2", earlier, record({"A": "a1"}))  # hidden for P1 only
 
 
 def test_a_digest_follows_the_counts_and_a_record_round_trips():
@@ -42,7 +48,7 @@ def test_the_ledger_records_an_overview_once(tmp_path):
     r = record({"A": "a1"})
     assert ledger.overviews("T", "2025-26", "wqm") == []
     assert ledger.record_overview("T", "2025-26", "wqm", r) is True
-    assert ledger.record_overview("T", "2025-26", "wqm", r) is False               # the same again: nothing
+    assert ledger.record_overview("T", "2025-26", "wqm", r) is False  # the same again: nothing
     assert ledger.overviews("T", "2025-26", "wqm") == [r] and ledger.overviews("T", "2024-25", "wqm") == []
     assert Ledger(ledger.path, read_only=True).record_overview("T", "2025-26", "wqm", record({"B": "b"})) is False
 

@@ -17,7 +17,7 @@ def test_every_framework_view_of_a_school_year_reads_one_release(sample_db):
         views.append(release_of(data, bank, 5, respondents, fw, load_mapping(fw, bank)).reasons)
     views.append(release_of(data, bank, 5, respondents).reasons)
     assert all(view == views[0] for view in views[1:])
-    assert any(views[0].values())                          # something is hidden in it
+    assert any(views[0].values())  # something is hidden in it
 
 
 def test_a_release_round_trips_through_the_ledgers_json_with_its_measures(sample_db):
@@ -30,7 +30,7 @@ def test_a_release_round_trips_through_the_ledgers_json_with_its_measures(sample
     with Store.open(sample_db, read_only=True) as store:
         data = store.survey_data(store.school_year("NLT03", "2025-26")["school_year_id"], bank)
     release = release_of(data, bank, 5, survey_totals(data, bank))
-    assert any(release.measures.values())                  # the pupils' measures have a hidden year group
+    assert any(release.measures.values())  # the pupils' measures have a hidden year group
     again = Release.from_json(release.to_json())
     assert again == release and again.release_id == release.release_id
     assert again.measure_reasons() == release.measure_reasons()

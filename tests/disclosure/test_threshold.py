@@ -1,4 +1,5 @@
 """One threshold per store: the two-thresholds attack, the floor, raising, and benchmarks at the threshold."""
+
 import json
 import shutil
 
@@ -13,7 +14,7 @@ from wqm_nb.store import Store
 
 def test_the_rule():
     assert resolve_threshold(5, 5) == 5
-    assert resolve_threshold(7, 5) == 7                  # not asked for (the default): the store's
+    assert resolve_threshold(7, 5) == 7  # not asked for (the default): the store's
     with pytest.raises(SettingsError, match="below the store's threshold, 7"):
         resolve_threshold(7, 6)
     with pytest.raises(SettingsError, match="raise the store's first: wqm threshold 9 --data s.sqlite"):
@@ -31,16 +32,16 @@ def test_two_thresholds_cannot_be_set_against_each_other(sample_db, tmp_path, ca
     groups of 5 and 6 the first one hides. Only the store's threshold is ever published."""
     db = shutil.copy(sample_db, tmp_path / "wqm.sqlite")
     status, err = export(capsys, db, "--min-group-size", "7")
-    assert status == 2 and "wqm threshold 7" in err                     # not published at another threshold
+    assert status == 2 and "wqm threshold 7" in err  # not published at another threshold
     status, err = export(capsys, db, "--min-group-size", "4")
     assert status == 2 and "a lower threshold is refused" in err
     _, at_five = export(capsys, db)
     assert main(["threshold", "7", "--data", str(db)]) == 0
     assert "threshold 5 -> 7" in capsys.readouterr().out
-    status, at_seven = export(capsys, db)                               # the default follows the store
-    _, asked_five = export(capsys, db, "--min-group-size", "5")       # never lower than the store's
+    status, at_seven = export(capsys, db)  # the default follows the store
+    _, asked_five = export(capsys, db, "--min-group-size", "5")  # never lower than the store's
     assert at_seven == asked_five != at_five
-    if status == 2:             # at 7 a survey cannot be cleared: withheld, and the export refuses
+    if status == 2:  # at 7 a survey cannot be cleared: withheld, and the export refuses
         from wqm_nb.export.figures import figure_records
         from wqm_nb.model import assess_school
         from wqm_nb.settings import ReportSettings
@@ -48,7 +49,7 @@ def test_two_thresholds_cannot_be_set_against_each_other(sample_db, tmp_path, ca
         assert "is withheld" in at_seven
         at_seven = figure_records(assess_school(ReportSettings(school_id="NLT03", year="2025-26", data=str(db))))
     assert all(r["n"] is None or r["n"] >= 7 for r in at_seven)
-    assert main(["threshold", "5", "--data", str(db)]) == 2            # a lower one is refused
+    assert main(["threshold", "5", "--data", str(db)]) == 2  # a lower one is refused
     assert "a lower one is refused" in capsys.readouterr().err
     assert main(["threshold", "--data", str(db)]) == 0 and "threshold 7" in capsys.readouterr().out
 
@@ -84,7 +85,7 @@ def test_no_report_prints_benchmarks_computed_at_another_threshold(sample_db, tm
         assert store.benchmarks_threshold("2025-26", "wqm") == 5
         cached = school_benchmarks(store, "NLT03", "2025-26", "wqm", 5)
         assert len(cached) and (cached["computed_at"] != IN_MEMORY).all()
-        store.set_threshold(10)                        # raised without recomputing (the CLI recomputes)
+        store.set_threshold(10)  # raised without recomputing (the CLI recomputes)
         again = school_benchmarks(store, "NLT03", "2025-26", "wqm", 10)
         assert (again["computed_at"] == IN_MEMORY).all()
         assert not again[["contributors"]].equals(cached[["contributors"]])

@@ -1,4 +1,5 @@
 """`wqm export`: the published figures as JSON and CSV records."""
+
 import csv
 import io
 import json
@@ -36,7 +37,7 @@ def test_suppressed_records_carry_no_numbers(records):
     assert all(r["n"] >= 5 and (r["ci_low"] is None or r["ci_low"] <= r["mean"] <= r["ci_high"]) for r in means)
     assert all((r["ci_low"] is None) == (r["ci_high"] is None) for r in means)
     parents = [r for r in records if r["survey"] == "parent"]
-    assert parents and all(r["suppressed"] for r in parents)      # Fellside's 3 parents
+    assert parents and all(r["suppressed"] for r in parents)  # Fellside's 3 parents
 
 
 def test_whole_group_records_have_null_subgroup(records):
@@ -65,19 +66,21 @@ def test_cli_export_to_stdout_and_file(sample_db, tmp_path, capsys):
 
 
 def test_export_for_another_framework_names_its_sections(sample_db):
-    recs = figure_records(assess_school(ReportSettings(school_id="NLT01", data=str(sample_db),
-                                                       framework="leadership_management")))
+    recs = figure_records(
+        assess_school(ReportSettings(school_id="NLT01", data=str(sample_db), framework="leadership_management"))
+    )
     items = [r for r in recs if r["measure"] in ("agreement", "rating")]
     assert {r["principle"] for r in items} == {"LM"} and {r["survey"] for r in items} == {"staff", "parent"}
-    assert {r["principle"] for r in recs if r not in items} <= {None}      # measures belong to no section
+    assert {r["principle"] for r in recs if r not in items} <= {None}  # measures belong to no section
 
 
 def test_the_staff_audit_is_exported_as_ratings_on_the_maturity_scale(records):
     audit = [r for r in records if r["survey"] == "staff_audit"]
     whole = [r for r in audit if r["subgroup_field"] is None]
     assert [r["principle"] for r in whole] == [f"P{k}" for k in range(1, 8)]
-    assert all(r["measure"] == "rating" and r["n"] == 6 and 1 <= r["mean"] <= 4 and 0 <= r["agree_share"] <= 1
-               for r in whole)                                   # Fellside's six staff rated every principle
-    assert whole[0]["mean"] == 2.2                                   # 13/6, to 1 decimal as printed
+    assert all(
+        r["measure"] == "rating" and r["n"] == 6 and 1 <= r["mean"] <= 4 and 0 <= r["agree_share"] <= 1 for r in whole
+    )  # Fellside's six staff rated every principle
+    assert whole[0]["mean"] == 2.2  # 13/6, to 1 decimal as printed
     assert {r["subgroup_field"] for r in audit} == {None, "role"}
     assert all(r[k] is None for r in audit if r["suppressed"] for k in ("n", "agree_share", "mean"))

@@ -1,4 +1,5 @@
 """Warm kernels: each run isolated (outputs equal a fresh kernel's), kernel failures replaced and retried once."""
+
 import json
 import os
 import re
@@ -37,8 +38,9 @@ def sanitised(path: Path) -> str:
 
 
 def notebook(tmp_path: Path, name: str, *sources: str) -> Path:
-    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                                           "language": "python"}})
+    nb = nbformat.v4.new_notebook(
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+    )
     nb.cells = [nbformat.v4.new_code_cell("marker = ''", metadata={"tags": ["parameters"]})]
     nb.cells += [nbformat.v4.new_code_cell(s) for s in sources]
     path = tmp_path / name
@@ -96,7 +98,7 @@ def test_two_schools_in_one_warm_kernel_equal_their_fresh_kernel_runs(sample_db,
         assert sanitised(warm / f"{sid}.ipynb") == sanitised(fresh / f"{sid}.ipynb"), sid
     first = json.loads((warm / "NLT03.ipynb").read_text())
     counts = [c["execution_count"] for c in first["cells"] if c["cell_type"] == "code"]
-    assert counts == list(range(1, len(counts) + 1))      # a new session: counting starts at 1 again
+    assert counts == list(range(1, len(counts) + 1))  # a new session: counting starts at 1 again
 
 
 @pytest.mark.slow
@@ -109,18 +111,21 @@ def test_nothing_a_notebook_changed_reaches_the_next(tmp_path):
     poisoned = json.loads((tmp_path / "poisoned.ipynb").read_text())["cells"][-1]["outputs"][0]["text"]
     probed = json.loads((tmp_path / "probed.ipynb").read_text())["cells"][-1]["outputs"][0]["text"]
     changed = "['builtins', 'cwd', 'environ', 'globals', 'pandas', 'rcParams', 'sys.path', 'warnings', 'widgets']\n"
-    assert "".join(poisoned) == changed             # the probe sees every change where it was made
-    assert "".join(probed) == "[]\n"                # and none of them in the next notebook
+    assert "".join(poisoned) == changed  # the probe sees every change where it was made
+    assert "".join(probed) == "[]\n"  # and none of them in the next notebook
 
 
 @pytest.mark.slow
 def test_a_kernel_that_dies_mid_run_is_replaced_and_the_notebook_run_again(tmp_path):
     marker = tmp_path / "die-once"
     marker.write_text("")
-    dying = notebook(tmp_path, "dying.ipynb",
-                     "import os, signal, pathlib\np = pathlib.Path(marker)\n"
-                     "if p.exists():\n    p.unlink()\n    os.kill(os.getpid(), signal.SIGKILL)",
-                     "print('survived')")
+    dying = notebook(
+        tmp_path,
+        "dying.ipynb",
+        "import os, signal, pathlib\np = pathlib.Path(marker)\n"
+        "if p.exists():\n    p.unlink()\n    os.kill(os.getpid(), signal.SIGKILL)",
+        "print('survived')",
+    )
     with WarmKernel() as kernel:
         kernel.ensure_started()
         first_pid = kernel.pid
@@ -155,14 +160,21 @@ def test_a_cell_error_is_the_notebooks_not_the_kernels(tmp_path):
 def test_a_kernel_that_cannot_start_is_tried_twice_then_reported(tmp_path, monkeypatch):
     spec = tmp_path / "kernels" / "broken"
     spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(json.dumps({"argv": [sys.executable, "-c", "raise SystemExit(3)",
-                                                            "{connection_file}"],
-                                                   "display_name": "broken", "language": "python"}))
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-c", "raise SystemExit(3)", "{connection_file}"],
+                "display_name": "broken",
+                "language": "python",
+            }
+        )
+    )
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
     quiet = notebook(tmp_path, "quiet.ipynb", "x = 1")
     kernel = WarmKernel(kernel_name="broken", start_timeout=10)
-    with pytest.raises(KernelError, match="quiet.ipynb: the kernel failed twice: KernelError: the broken kernel "
-                                          "did not start"):
+    with pytest.raises(
+        KernelError, match="quiet.ipynb: the kernel failed twice: KernelError: the broken kernel did not start"
+    ):
         kernel.execute(quiet, tmp_path / "out.ipynb", {})
     assert kernel.starts == 2 and kernel.retries == 1 and kernel.km is None
     assert not (tmp_path / "out.ipynb").exists()

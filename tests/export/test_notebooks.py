@@ -1,4 +1,5 @@
 """The packaged notebooks: parameters match the settings objects, papermill runs them on sample data."""
+
 import ast
 import json
 
@@ -32,8 +33,12 @@ def test_the_school_notebook_names_no_school():
 def test_notebooks_call_the_loaders_by_keyword(name):
     nb = json.loads(notebook_path(name).read_text())
     code = [ast.parse("".join(c["source"])) for c in nb["cells"] if c["cell_type"] == "code"]
-    calls = [n for tree in code for n in ast.walk(tree)
-             if isinstance(n, ast.Call) and getattr(n.func, "id", "").startswith("load_")]
+    calls = [
+        n
+        for tree in code
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call) and getattr(n.func, "id", "").startswith("load_")
+    ]
     assert calls and all(not call.args and call.keywords for call in calls)
 
 
@@ -60,6 +65,9 @@ def test_the_nbval_reference_runs_the_current_notebook(repo):
     """tests/reference holds outputs of notebooks/school_report.ipynb: regenerate with `make reference`."""
     reference = nbformat.read(repo / "tests" / "reference" / "school_report_NLT03.ipynb", as_version=4)
     source = nbformat.read(notebook_path(SCHOOL_NOTEBOOK), as_version=4)
-    ref_code = [c.source for c in reference.cells if c.cell_type == "code"
-                and "injected-parameters" not in c.metadata.get("tags", [])]
+    ref_code = [
+        c.source
+        for c in reference.cells
+        if c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", [])
+    ]
     assert ref_code == [c.source for c in source.cells if c.cell_type == "code"], "run `make reference`"

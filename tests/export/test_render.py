@@ -1,4 +1,5 @@
 """`wqm report` end to end: executed notebook, HTML without code, A4 PDF, all or nothing."""
+
 import re
 
 import nbformat
@@ -25,7 +26,11 @@ def rendered(sample_db, tmp_path_factory):
 
 def test_report_writes_notebook_html_and_pdf(rendered):
     assert sorted(p.name for p in rendered.iterdir()) == [
-        "NLT03_2025-26.html", "NLT03_2025-26.ipynb", "NLT03_2025-26.key.json", "NLT03_2025-26.pdf"]
+        "NLT03_2025-26.html",
+        "NLT03_2025-26.ipynb",
+        "NLT03_2025-26.key.json",
+        "NLT03_2025-26.pdf",
+    ]
     nb = nbformat.read(rendered / "NLT03_2025-26.ipynb", as_version=4)
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert injected and 'school_id = "NLT03"' in injected[0].source and 'year = "2025-26"' in injected[0].source
@@ -37,7 +42,7 @@ def test_report_writes_notebook_html_and_pdf(rendered):
 def test_html_has_no_code_and_unique_ids(rendered):
     html = (rendered / "NLT03_2025-26.html").read_text()
     assert "Fellside Primary School" in html and "<svg" in html
-    assert "load_school_report" not in html and "from wqm_nb" not in html   # no code cell, no import line
+    assert "load_school_report" not in html and "from wqm_nb" not in html  # no code cell, no import line
     assert "Consultant notebook" not in html  # markdown notes are for consultants only
     assert "require.js" not in html
     ids = re.findall(r'\bid="([^"]+)"', html)
@@ -55,12 +60,26 @@ def test_pdf_is_a4_and_names_the_school(rendered):
     assert "Readiness against the award levels" in text
 
 
-@pytest.mark.parametrize("framework, present, absent", [
-    ("vbe", ["Assessment conclusion", "Adviser's suggestions for next steps", "Not written yet",
-             "No self-evaluation recorded yet"], []),
-    ("leadership_management", ["Key question", "Ofsted expectations", "pupil survey is not mapped"],
-     ["Readiness against the award levels"]),
-])
+@pytest.mark.parametrize(
+    "framework, present, absent",
+    [
+        (
+            "vbe",
+            [
+                "Assessment conclusion",
+                "Adviser's suggestions for next steps",
+                "Not written yet",
+                "No self-evaluation recorded yet",
+            ],
+            [],
+        ),
+        (
+            "leadership_management",
+            ["Key question", "Ofsted expectations", "pupil survey is not mapped"],
+            ["Readiness against the award levels"],
+        ),
+    ],
+)
 def test_every_framework_renders_html_and_pdf(sample_db, tmp_path, framework, present, absent):
     assert main(["report", "NLT03", "--data", str(sample_db), "--out", str(tmp_path), "--framework", framework]) == 0
     stem = f"NLT03_2025-26_{framework}"
@@ -102,13 +121,14 @@ def test_report_applies_rules_from_a_custom_framework_file(sample_db, tmp_path):
     assert "Does not yet meet the criteria for Approved School" in (default / "NLT03_2025-26.html").read_text()
 
     doc = yaml.safe_load((FRAMEWORK_DIR / "wqm.yaml").read_text())
-    doc["levels"][0]["criteria"].update(min_principle_mean=1.0, min_element_rating=1,
-                                        min_stakeholder_agreement=0.0)
+    doc["levels"][0]["criteria"].update(min_principle_mean=1.0, min_element_rating=1, min_stakeholder_agreement=0.0)
     relaxed = tmp_path / "relaxed.yaml"
     relaxed.write_text(yaml.safe_dump(doc))
     out = tmp_path / "relaxed"
-    assert main(["report", "NLT03", "--data", str(sample_db), "--out", str(out), "--no-pdf",
-                 "--framework", str(relaxed)]) == 0
+    assert (
+        main(["report", "NLT03", "--data", str(sample_db), "--out", str(out), "--no-pdf", "--framework", str(relaxed)])
+        == 0
+    )
     html = (out / "NLT03_2025-26_relaxed.html").read_text()
     assert "Meets the criteria for Approved School" in html and "Rules from relaxed.yaml" in html
 
@@ -148,8 +168,9 @@ def test_pdf_is_tagged_with_language_title_and_chart_alt_text(rendered):
     reader = PdfReader(rendered / "NLT03_2025-26.pdf")
     root = reader.trailer["/Root"]
     assert root["/MarkInfo"]["/Marked"] and root["/Lang"] == "en"
-    assert reader.metadata.title == ("Fellside Primary School: Self-evaluation and stakeholder report, 2025-26 "
-                                     "(Wellbeing Quality Mark)")
+    assert reader.metadata.title == (
+        "Fellside Primary School: Self-evaluation and stakeholder report, 2025-26 (Wellbeing Quality Mark)"
+    )
     alts = _structure_figures(root["/StructTreeRoot"], [])
     assert len(alts) >= 3 and all(alts)
     assert any(a.startswith("Self-evaluation by framing principle: bar chart") and "P7 2.0" in a for a in alts)
@@ -159,7 +180,7 @@ def test_html_has_one_h1_and_headings_in_order(rendered):
     html = (rendered / "NLT03_2025-26.html").read_text()
     levels = [int(n) for n in re.findall(r"<h([1-6])[ >]", html)]
     assert levels.count(1) == 1 and levels[0] == 1
-    assert all(b <= a + 1 for a, b in zip(levels, levels[1:])), levels   # never skips a level
+    assert all(b <= a + 1 for a, b in zip(levels, levels[1:])), levels  # never skips a level
     assert '<html lang="en">' in html and "<title>Fellside Primary School:" in html
 
 
@@ -170,8 +191,9 @@ def test_pdfinfo_reports_the_pdf_tagged(rendered):
     pdfinfo = shutil.which("pdfinfo")
     if pdfinfo is None:
         pytest.skip("pdfinfo (poppler-utils) is not installed; .ci/run installs it")
-    info = subprocess.run([pdfinfo, str(rendered / "NLT03_2025-26.pdf")], capture_output=True, text=True,
-                          check=True).stdout
+    info = subprocess.run(
+        [pdfinfo, str(rendered / "NLT03_2025-26.pdf")], capture_output=True, text=True, check=True
+    ).stdout
     assert re.search(r"^Tagged:\s+yes$", info, re.M)
     assert re.search(r"^Title:\s+Fellside Primary School", info, re.M)
 
@@ -188,17 +210,19 @@ def test_a_csv_folder_is_read_once_and_the_kept_notebook_names_it(sample_dir, tm
     reads, ran = [], []
     real_import, real_render = csv_exchange.import_csv_dir, render_module.render_school
     monkeypatch.setattr(csv_exchange, "import_csv_dir", lambda *a, **k: reads.append(a[1]) or real_import(*a, **k))
-    monkeypatch.setattr(render_module, "render_school",
-                        lambda s, **k: ran.append(s.data_cache["data"]) or real_render(s, **k))
+    monkeypatch.setattr(
+        render_module, "render_school", lambda s, **k: ran.append(s.data_cache["data"]) or real_render(s, **k)
+    )
     school, year, files = render_module.render_report(
-        ReportSettings(school_id="NLT03", data=str(sample_dir), output=str(tmp_path)), pdf=False)
+        ReportSettings(school_id="NLT03", data=str(sample_dir), output=str(tmp_path)), pdf=False
+    )
     assert (school["name"], year) == ("Fellside Primary School", "2025-26")
-    assert reads == [sample_dir] and ran[0].endswith("scratch.sqlite")     # the notebook read the scratch store
-    assert not __import__("pathlib").Path(ran[0]).exists()                  # and it is gone
+    assert reads == [sample_dir] and ran[0].endswith("scratch.sqlite")  # the notebook read the scratch store
+    assert not __import__("pathlib").Path(ran[0]).exists()  # and it is gone
     kept = nbformat.read(str(files.notebook), as_version=4)
     injected = next(c for c in kept.cells if "injected-parameters" in c.metadata.get("tags", []))
     assert f'data = "{sample_dir}"' in injected.source and f'"data": "{ran[0]}"' in injected.source
-    assert kept.metadata.papermill.parameters["data"] == str(sample_dir)     # papermill's record, as it wrote it
-    rerun = execute(files.notebook, tmp_path / "rerun.ipynb", {})           # the scratch store is gone: the folder
+    assert kept.metadata.papermill.parameters["data"] == str(sample_dir)  # papermill's record, as it wrote it
+    rerun = execute(files.notebook, tmp_path / "rerun.ipynb", {})  # the scratch store is gone: the folder
     assert "Fellside Primary School" in rerun.read_text()
     assert "Computed for this report from the data folder." in files.html.read_text()

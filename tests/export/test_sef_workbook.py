@@ -7,6 +7,7 @@ the rating and sorting dropdowns listing the Help sheet's cells, the print
 setup; a checklist framework lists its own scale; a school or year the store
 does not know is refused; a CSV folder can be exported from.
 """
+
 import shutil
 from pathlib import Path
 
@@ -17,8 +18,15 @@ from wqm_nb.data import load_framework
 from wqm_nb.data.frameworks import SORTINGS
 from wqm_nb.errors import SettingsError, UnknownSchoolError, UnknownYearError
 from wqm_nb.export.sef_workbook import SORTING_MEANINGS, write_sef_workbook
-from wqm_nb.intake.sef_workbook import (ABOUT_CELLS, FORMAT, HEADERS, PROPERTY_NAMES, STATE_SHEET,
-                                        rating_options, sheet_titles)
+from wqm_nb.intake.sef_workbook import (
+    ABOUT_CELLS,
+    FORMAT,
+    HEADERS,
+    PROPERTY_NAMES,
+    STATE_SHEET,
+    rating_options,
+    sheet_titles,
+)
 from wqm_nb.store import Store
 
 SCHOOL, YEAR = "NLT01", "2025-26"
@@ -67,13 +75,16 @@ def test_the_about_sheet_and_the_properties_carry_the_identity(book):
     assert about_value(book, "framework_id") == "wqm"
     assert about_value(book, "framework_name") == "Wellbeing Quality Mark"
     assert about_value(book, "format") == FORMAT == "wqm-sef-workbook 1"
-    assert len(about_value(book, "written")) == 10                   # YYYY-MM-DD
+    assert len(about_value(book, "written")) == 10  # YYYY-MM-DD
     assert about_value(book, "completed_by") is None
     props = {p.name: p.value for p in book.custom_doc_props}
     assert props[PROPERTY_NAMES["format"]] == FORMAT
-    assert (props[PROPERTY_NAMES["school_id"]], props[PROPERTY_NAMES["year"]],
-            props[PROPERTY_NAMES["framework_id"]]) == (SCHOOL, YEAR, "wqm")
-    assert props[PROPERTY_NAMES["framework_path"]] is None          # a bundled framework is found by its id
+    assert (
+        props[PROPERTY_NAMES["school_id"]],
+        props[PROPERTY_NAMES["year"]],
+        props[PROPERTY_NAMES["framework_id"]],
+    ) == (SCHOOL, YEAR, "wqm")
+    assert props[PROPERTY_NAMES["framework_path"]] is None  # a bundled framework is found by its id
     texts = " ".join(str(c.value) for row in book["About"].iter_rows() for c in row if c.value)
     assert "Completed by" in texts and "drop-down" in texts
 
@@ -110,12 +121,12 @@ def test_only_the_rating_evidence_and_sorting_cells_are_unlocked(book):
     assert book.security.lockStructure
     for ws in book.worksheets:
         assert ws.protection.sheet, ws.title
-        assert not ws.protection.password, ws.title               # no password: Review > Unprotect Sheet
+        assert not ws.protection.password, ws.title  # no password: Review > Unprotect Sheet
     completed = book["About"].cell(row=ABOUT_CELLS["completed_by"][0], column=2)
     assert not completed.protection.locked
     assert book["About"]["B3"].protection.locked
     ws = book[sheet_titles(WQM)["P1"]]
-    assert not ws.protection.formatColumns                       # columns can still be widened
+    assert not ws.protection.formatColumns  # columns can still be widened
     for row in range(1, ws.max_row + 1):
         for column in "AB":
             assert ws[f"{column}{row}"].protection.locked
@@ -138,9 +149,12 @@ def test_the_dropdowns_list_the_scale_and_the_sortings(book):
         assert rating.type == sorting.type == "list"
         assert rating.allow_blank and sorting.allow_blank
         assert rating.showErrorMessage
-        assert help_range(book, rating.formula1) == ["1 \u2013 Deciding to act", "2 \u2013 Shared understanding",
-                                                     "3 \u2013 Developing practice",
-                                                     "4 \u2013 Embedded and evaluated"]
+        assert help_range(book, rating.formula1) == [
+            "1 \u2013 Deciding to act",
+            "2 \u2013 Shared understanding",
+            "3 \u2013 Developing practice",
+            "4 \u2013 Embedded and evaluated",
+        ]
         assert help_range(book, sorting.formula1) == list(SORTINGS.values())
 
 
@@ -171,25 +185,25 @@ def test_a_checklist_framework_lists_its_own_scale(store, tmp_path):
     wb = openpyxl.load_workbook(write_sef_workbook(store, SCHOOL, YEAR, lm, tmp_path / "lm.xlsx"))
     ws = wb[sheet_titles(lm)["LM"]]
     (rating,) = [dv for dv in ws.data_validations.dataValidation if str(dv.sqref).startswith("C")]
-    assert help_range(wb, rating.formula1) == ["1 \u2013 Not in place", "2 \u2013 Partly in place",
-                                               "3 \u2013 In place"]
-    assert ws["C2"].value == "3 \u2013 In place"                  # LM.1 is rated 3 in the sample
+    assert help_range(wb, rating.formula1) == ["1 \u2013 Not in place", "2 \u2013 Partly in place", "3 \u2013 In place"]
+    assert ws["C2"].value == "3 \u2013 In place"  # LM.1 is rated 3 in the sample
 
 
 def test_text_that_a_spreadsheet_would_run_is_neutralised(store, tmp_path):
-    store.add_school("EVIL1", "=HYPERLINK(\"http://x\",\"click\")", "primary")
+    store.add_school("EVIL1", '=HYPERLINK("http://x","click")', "primary")
     store.ensure_school_year("EVIL1", YEAR)
     cycle_id = store.ensure_cycle("EVIL1", YEAR, "wqm")
     store.record_rating(cycle_id, "P1.1", 2, evidence="=1+1", framework=WQM)
     wb = openpyxl.load_workbook(write_sef_workbook(store, "EVIL1", YEAR, WQM, tmp_path / "evil.xlsx"))
-    assert about_value(wb, "school_name") == "'=HYPERLINK(\"http://x\",\"click\")"
+    assert about_value(wb, "school_name") == '\'=HYPERLINK("http://x","click")'
     cell = wb[sheet_titles(WQM)["P1"]]["D2"]
     assert (cell.value, cell.data_type) == ("'=1+1", "s")
 
 
 def test_titles_avoid_forbidden_characters_and_clashes(tmp_path):
     file = tmp_path / "fw.yaml"
-    file.write_text("""\
+    file.write_text(
+        """\
 id: odd
 name: Odd names
 kind: checklist
@@ -199,7 +213,9 @@ principles:
   - {id: "X/1", name: "What: [this]*is? a very long name indeed\\\\", elements: [{id: x1, text: Two}]}
   - {id: "X:1", name: "What: [this]*is? a very long name indeed, again", elements: [{id: x2, text: Three}]}
   - {id: "'Q'", name: "quoted", elements: [{id: q1, text: Four}]}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     fw = load_framework(file)
     titles = sheet_titles(fw)
     assert all(0 < len(t) <= 31 for t in titles.values())
@@ -210,7 +226,7 @@ principles:
     assert titles["X/1"].startswith("X 1 What this is a very")
     assert titles["X:1"] != titles["X/1"]
     wb = openpyxl.Workbook()
-    for title in titles.values():                                # openpyxl refuses a title Excel would
+    for title in titles.values():  # openpyxl refuses a title Excel would
         wb.create_sheet(title)
 
 
@@ -228,5 +244,5 @@ def test_a_csv_folder_can_be_exported_from(sample_dir, tmp_path):
     with Store.open(sample_dir, read_only=True) as folder:
         path = write_sef_workbook(folder, SCHOOL, YEAR, WQM, tmp_path / "sef.xlsx")
     assert path == tmp_path / "sef.xlsx"
-    assert [p.name for p in tmp_path.iterdir()] == ["sef.xlsx"]        # no temporary file left behind
+    assert [p.name for p in tmp_path.iterdir()] == ["sef.xlsx"]  # no temporary file left behind
     assert openpyxl.load_workbook(path)[sheet_titles(WQM)["P1"]]["A2"].value == "P1.1"

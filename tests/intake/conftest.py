@@ -5,6 +5,7 @@ session into a temporary folder and carries its manifest; ``make_exports`` is
 the generator module itself (for its constants, e.g. ``STAFF_LIST``); ``db``
 is a private copy of the sample trust's store that a test may write to.
 """
+
 import importlib.util
 import shutil
 from pathlib import Path
@@ -17,6 +18,7 @@ HERE = Path(__file__).resolve().parent
 
 class Exports(NamedTuple):
     """The written fixture files and the generator's manifest of them."""
+
     folder: Path
     manifest: dict
 

@@ -57,6 +57,7 @@ header = row 1), ``column`` (header as written), ``value``}.
 ``write_large_csv`` / ``write_large_xlsx`` write a big Microsoft Forms-like file for the
 speed benchmark (numpy-generated; ``large_bank_items`` gives its 30 item ids and texts).
 """
+
 from __future__ import annotations
 
 import copy
@@ -85,13 +86,50 @@ STAFF_LIST = ("Ruth Patel", "Daniel Okafor", "Priya Anand", "Helen Marsh")
 
 # Invented respondents (personal data columns only). None of these words occurs in any
 # question, answer, comment or free-text value.
-_FIRST = ("Amelia", "Tobias", "Marisol", "Kwabena", "Ingrid", "Rafferty", "Saoirse", "Anouk",
-          "Bartholomew", "Zuzanna", "Oluwaseun", "Fenella", "Leopold", "Ximena", "Cosmo", "Elspeth",
-          "Henrik", "Imogen", "Jolyon", "Wilhelmina")
-_LAST = ("Osei", "Lindqvist", "Achterberg", "Thorsdottir", "Villanueva-Pike", "Quennell",
-         "Abernathy-Roe", "Castellanos", "Fairweather", "Okonkwo-Lund", "Zabrowski", "Pemberton-Ashe",
-         "Hallvardsen", "Nakashima-Reid", "Trelawney", "Vasquez-Holt", "Brightwater", "Ferreira-Kent",
-         "Dunmore", "Ravensworth")
+_FIRST = (
+    "Amelia",
+    "Tobias",
+    "Marisol",
+    "Kwabena",
+    "Ingrid",
+    "Rafferty",
+    "Saoirse",
+    "Anouk",
+    "Bartholomew",
+    "Zuzanna",
+    "Oluwaseun",
+    "Fenella",
+    "Leopold",
+    "Ximena",
+    "Cosmo",
+    "Elspeth",
+    "Henrik",
+    "Imogen",
+    "Jolyon",
+    "Wilhelmina",
+)
+_LAST = (
+    "Osei",
+    "Lindqvist",
+    "Achterberg",
+    "Thorsdottir",
+    "Villanueva-Pike",
+    "Quennell",
+    "Abernathy-Roe",
+    "Castellanos",
+    "Fairweather",
+    "Okonkwo-Lund",
+    "Zabrowski",
+    "Pemberton-Ashe",
+    "Hallvardsen",
+    "Nakashima-Reid",
+    "Trelawney",
+    "Vasquez-Holt",
+    "Brightwater",
+    "Ferreira-Kent",
+    "Dunmore",
+    "Ravensworth",
+)
 _DOMAINS = ("example.org", "example.net", "example.com")
 
 # --------------------------------------------------------------------------
@@ -148,8 +186,7 @@ def required(text: str) -> str:
     return text + " *"
 
 
-LIKERT = {1: "Strongly disagree", 2: "Disagree", 3: "Neither agree nor disagree", 4: "Agree",
-          5: "Strongly agree"}
+LIKERT = {1: "Strongly disagree", 2: "Disagree", 3: "Neither agree nor disagree", 4: "Agree", 5: "Strongly agree"}
 DK = "dk"  # an explicit "not answered" ("Don't know", "N/A"), rendered per file
 
 
@@ -160,6 +197,7 @@ def _fixed_labels(labels: dict[int, str], dk: str | None = None) -> Callable:
         if value == DK:
             return dk or ""
         return labels[value]
+
     return render
 
 
@@ -196,33 +234,58 @@ def _numbers(rng: random.Random, value):
 # comments and free text (invented; none contains a respondent's name)
 
 _SPECIAL = {
-    "staff": ["Mrs Patel was really kind when I came back after my operation.",
-              "Priya in the office always asks how we are doing.",
-              "I have thought about self-harm when the workload was at its worst (synthetic test comment)."],
-    "pupil": ["Mrs Patel was really kind when I fell over at lunch.",
-              "Helen on the playground helps me when I am sad.",
-              "Sometimes someone at home hurts me (synthetic test comment)."],
-    "parent": ["Mrs Patel was really kind to my daughter when she was nervous about starting.",
-               "Helen on the front desk is always helpful and calm.",
-               "My son has said he has thought about self-harm (synthetic test comment)."],
+    "staff": [
+        "Mrs Patel was really kind when I came back after my operation.",
+        "Priya in the office always asks how we are doing.",
+        "I have thought about self-harm when the workload was at its worst (synthetic test comment).",
+    ],
+    "pupil": [
+        "Mrs Patel was really kind when I fell over at lunch.",
+        "Helen on the playground helps me when I am sad.",
+        "Sometimes someone at home hurts me (synthetic test comment).",
+    ],
+    "parent": [
+        "Mrs Patel was really kind to my daughter when she was nervous about starting.",
+        "Helen on the front desk is always helpful and calm.",
+        "My son has said he has thought about self-harm (synthetic test comment).",
+    ],
 }
-_SPECIAL_TITLED_2 = {"staff": "Mr Okafor's wellbeing walks on Fridays make a real difference.",
-                     "pupil": "Mr Okafor makes maths fun.",
-                     "parent": "Mr Okafor phoned us straight away when there was a problem, thank you."}
+_SPECIAL_TITLED_2 = {
+    "staff": "Mr Okafor's wellbeing walks on Fridays make a real difference.",
+    "pupil": "Mr Okafor makes maths fun.",
+    "parent": "Mr Okafor phoned us straight away when there was a problem, thank you.",
+}
 _ORDINARY = {
-    "staff": ["Marking load is heavy in the summer term.", "More time for planning would help everyone.",
-              "The new wellbeing room is lovely.", "Thank you for asking!",
-              "Staff briefings could be shorter.", 'The "calm corner" in the infant classrooms works well.',
-              "I feel supported by my year team, less so by the wider school.",
-              "Cover arrangements are not always fair."],
-    "pupil": ["I like golden time.", "The toilets are smelly.", "More clubs at lunch please",
-              "I don\u2019t like wet play.", "Our class has a worry box and it helps.",
-              "Some people are unkind on the bus.", "I wish we had longer break.",
-              "Assemblies about feelings are good."],
-    "parent": ["Communication has got much better this year.", "Homework causes a lot of stress at home.",
-               "Pick-up is chaotic, but staff are friendly.", "We would like more information about clubs.",
-               "The school app messages are really useful.", "Thank you to all the staff.",
-               "It took a long time to get a reply about an incident.", "Our child loves coming to school."],
+    "staff": [
+        "Marking load is heavy in the summer term.",
+        "More time for planning would help everyone.",
+        "The new wellbeing room is lovely.",
+        "Thank you for asking!",
+        "Staff briefings could be shorter.",
+        'The "calm corner" in the infant classrooms works well.',
+        "I feel supported by my year team, less so by the wider school.",
+        "Cover arrangements are not always fair.",
+    ],
+    "pupil": [
+        "I like golden time.",
+        "The toilets are smelly.",
+        "More clubs at lunch please",
+        "I don\u2019t like wet play.",
+        "Our class has a worry box and it helps.",
+        "Some people are unkind on the bus.",
+        "I wish we had longer break.",
+        "Assemblies about feelings are good.",
+    ],
+    "parent": [
+        "Communication has got much better this year.",
+        "Homework causes a lot of stress at home.",
+        "Pick-up is chaotic, but staff are friendly.",
+        "We would like more information about clubs.",
+        "The school app messages are really useful.",
+        "Thank you to all the staff.",
+        "It took a long time to get a reply about an incident.",
+        "Our child loves coming to school.",
+    ],
 }
 _MULTILINE = {
     "staff": "Two things:\nfewer meetings after school\nand more praise from leaders.",
@@ -232,23 +295,43 @@ _MULTILINE = {
 _CP1252_COMMENT = {"staff": "The caf\u00e9 budget of \u00a3200 for the staff room was well spent \u2013 thank you."}
 
 _CHANGE = [  # "What one thing would you change?"
-    "Fewer after-school meetings on Mondays.", "A quiet room for staff at lunchtime.",
-    "Clearer marking policy for the juniors.", "Protected planning time every week.",
-    "Less data entry at the end of each half term.", "Earlier notice of cover.",
-    "A proper kettle in the upstairs staffroom.", "Termly check-ins with a line manager.",
-    "Shorter reports to parents.", "More say in the training days.",
-    "Start the school day ten minutes later.", "Put the timetable online sooner.",
-    "Recognise the work of the support team more often.", "Trips planned further ahead.",
+    "Fewer after-school meetings on Mondays.",
+    "A quiet room for staff at lunchtime.",
+    "Clearer marking policy for the juniors.",
+    "Protected planning time every week.",
+    "Less data entry at the end of each half term.",
+    "Earlier notice of cover.",
+    "A proper kettle in the upstairs staffroom.",
+    "Termly check-ins with a line manager.",
+    "Shorter reports to parents.",
+    "More say in the training days.",
+    "Start the school day ten minutes later.",
+    "Put the timetable online sooner.",
+    "Recognise the work of the support team more often.",
+    "Trips planned further ahead.",
 ]
 _CHANGE_PARENT = [
-    "Parents evening slots in the early evening.", "A one-way system at pick-up.",
-    "Reading books changed more often.", "Healthier snacks at breakfast club.",
-    "Earlier dates for the summer trips.", "A termly coffee morning with the head.",
-    "Weekly newsletter on the same day each week.", "More outdoor learning in winter.",
-    "Clearer homework instructions.", "Cheaper uniform options.",
+    "Parents evening slots in the early evening.",
+    "A one-way system at pick-up.",
+    "Reading books changed more often.",
+    "Healthier snacks at breakfast club.",
+    "Earlier dates for the summer trips.",
+    "A termly coffee morning with the head.",
+    "Weekly newsletter on the same day each week.",
+    "More outdoor learning in winter.",
+    "Clearer homework instructions.",
+    "Cheaper uniform options.",
 ]
-_ACTIVITIES = ["Football club", "Choir", "Forest school", "Coding club", "Drama club", "Lego club",
-               "Gymnastics", "Art club"]
+_ACTIVITIES = [
+    "Football club",
+    "Choir",
+    "Forest school",
+    "Coding club",
+    "Drama club",
+    "Lego club",
+    "Gymnastics",
+    "Art club",
+]
 
 
 # --------------------------------------------------------------------------
@@ -262,8 +345,8 @@ class Resp:
     __slots__ = ("group", "values", "comment", "free")
 
     def __init__(self, group: str, values: dict[str, object], comment: str = "", free: str = ""):
-        self.group = group      # bank subgroup value, "" when not given
-        self.values = values    # item id -> 1..5, DK or None (blank)
+        self.group = group  # bank subgroup value, "" when not given
+        self.values = values  # item id -> 1..5, DK or None (blank)
         self.comment = comment
         self.free = free
 
@@ -272,11 +355,22 @@ class Resp:
         return any(isinstance(v, int) for v in self.values.values())
 
 
-def _respondents(rng: random.Random, bank: dict, survey: str, n: int, n_empty: int,
-                 groups: dict[str, float] | None, *, p_no_group=0.06, p_partial=0.2, p_dk=0.04,
-                 comment_pool: list[str] | None = None, p_free=0.0,
-                 free: Callable[[random.Random], str] | None = None,
-                 empty_group_given=0.5) -> list[Resp]:
+def _respondents(
+    rng: random.Random,
+    bank: dict,
+    survey: str,
+    n: int,
+    n_empty: int,
+    groups: dict[str, float] | None,
+    *,
+    p_no_group=0.06,
+    p_partial=0.2,
+    p_dk=0.04,
+    comment_pool: list[str] | None = None,
+    p_free=0.0,
+    free: Callable[[random.Random], str] | None = None,
+    empty_group_given=0.5,
+) -> list[Resp]:
     """n respondents of whom n_empty answered no scale item at all.
 
     Each comment in ``comment_pool`` is given to one kept respondent; ``free`` makes the
@@ -295,8 +389,7 @@ def _respondents(rng: random.Random, bank: dict, survey: str, n: int, n_empty: i
         if k in empty_at:
             if empty_group_given == 1.0 and not group:
                 group = rng.choices(list(groups), weights=list(groups.values()))[0]
-            out.append(Resp(group=group if rng.random() < empty_group_given else "",
-                            values={i: None for i in items}))
+            out.append(Resp(group=group if rng.random() < empty_group_given else "", values={i: None for i in items}))
             continue
         partial = rng.random() < p_partial
         values: dict[str, object] = {}
@@ -400,8 +493,11 @@ def _normalise_zip(src, dest: Path) -> None:
             if info.filename == "docProps/core.xml":
                 stamp = FIXED_DOC_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
                 xml = zin.read(info).decode("utf-8")
-                xml = re.sub(r"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)",
-                             lambda m: m.group(1) + stamp + m.group(3), xml)
+                xml = re.sub(
+                    r"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)",
+                    lambda m: m.group(1) + stamp + m.group(3),
+                    xml,
+                )
                 zout.writestr(zi, xml.encode("utf-8"))
                 continue
             with zin.open(info) as fin, zout.open(zi, "w", force_zip64=True) as fout:
@@ -420,8 +516,7 @@ def _save_xlsx(wb: Workbook, path: Path) -> None:
 
 def _check_no_leak(name: str, rows: list[list], personal_cols: set[int], personal: list[str]) -> None:
     """No personal value may appear in a question header or a non-personal cell."""
-    text = "\n".join(str(v) for row in rows for j, v in enumerate(row)
-                     if v is not None and j not in personal_cols)
+    text = "\n".join(str(v) for row in rows for j, v in enumerate(row) if v is not None and j not in personal_cols)
     leaked = [p for p in personal if p in text]
     if leaked:
         raise AssertionError(f"{name}: personal values in answer/question columns: {leaked}")
@@ -440,9 +535,21 @@ def _personal(rows: list[list], cols: set[int], skip=("anonymous",)) -> list[str
     return list(seen)
 
 
-def _entry(tool: str, survey: str, resps: list[Resp], *, encoding, delimiter, personal: list[str],
-           item_headers: dict[str, str], subgroup_header: str | None, comment_header: str | None,
-           free_text_headers: list[str] = (), header_rows=1, **extra) -> dict:
+def _entry(
+    tool: str,
+    survey: str,
+    resps: list[Resp],
+    *,
+    encoding,
+    delimiter,
+    personal: list[str],
+    item_headers: dict[str, str],
+    subgroup_header: str | None,
+    comment_header: str | None,
+    free_text_headers: list[str] = (),
+    header_rows=1,
+    **extra,
+) -> dict:
     kept = [r for r in resps if r.kept]
     item_counts = {i: {v: 0 for v in range(1, 6)} for i in item_headers}
     for r in kept:
@@ -454,15 +561,26 @@ def _entry(tool: str, survey: str, resps: list[Resp], *, encoding, delimiter, pe
         subgroups[r.group] = subgroups.get(r.group, 0) + 1
     comments = [r.comment for r in resps if r.comment]
     entry = {
-        "tool": tool, "survey": survey, "rows": len(resps), "kept": len(kept),
-        "dropped_empty": len(resps) - len(kept), "encoding": encoding, "delimiter": delimiter,
+        "tool": tool,
+        "survey": survey,
+        "rows": len(resps),
+        "kept": len(kept),
+        "dropped_empty": len(resps) - len(kept),
+        "encoding": encoding,
+        "delimiter": delimiter,
         "item_counts": item_counts,
         "subgroup_counts": dict(sorted(subgroups.items())) if subgroup_header else None,
-        "personal_values": personal, "comments": comments,
-        "items": list(item_headers), "item_headers": dict(item_headers),
-        "subgroup_header": subgroup_header, "comment_header": comment_header,
-        "free_text_headers": list(free_text_headers), "header_rows": header_rows,
-        "comments_naming_staff": [c for c in comments if re.search(r"\b(Mrs|Mr) (Patel|Okafor)\b|\b(Priya|Helen)\b", c)],
+        "personal_values": personal,
+        "comments": comments,
+        "items": list(item_headers),
+        "item_headers": dict(item_headers),
+        "subgroup_header": subgroup_header,
+        "comment_header": comment_header,
+        "free_text_headers": list(free_text_headers),
+        "header_rows": header_rows,
+        "comments_naming_staff": [
+            c for c in comments if re.search(r"\b(Mrs|Mr) (Patel|Okafor)\b|\b(Priya|Helen)\b", c)
+        ],
         "safeguarding_comments": [c for c in comments if "self-harm" in c or "hurts me" in c],
     }
     entry.update(extra)
@@ -478,19 +596,51 @@ def _msforms_staff(out: Path, bank: dict, seed: int) -> dict:
     rng = random.Random(f"{seed}/{name}")
     n = 64
     pool = _comment_pool(rng, "staff", multiline=True)
-    resps = _respondents(rng, bank, "staff", n, 3, {"teaching": 5, "support": 4, "leadership": 1},
-                         comment_pool=pool, p_free=0.35, free=lambda r: r.choice(_CHANGE), p_dk=0.0)
-    role_label = {"teaching": ["Teacher"], "support": ["Teaching assistant", "Office staff"],
-                  "leadership": ["Senior leader"]}
+    resps = _respondents(
+        rng,
+        bank,
+        "staff",
+        n,
+        3,
+        {"teaching": 5, "support": 4, "leadership": 1},
+        comment_pool=pool,
+        p_free=0.35,
+        free=lambda r: r.choice(_CHANGE),
+        p_dk=0.0,
+    )
+    role_label = {
+        "teaching": ["Teacher"],
+        "support": ["Teaching assistant", "Office staff"],
+        "leadership": ["Senior leader"],
+    }
     labels = _fixed_labels({1: "Strongly disagree", 2: "Disagree", 3: "Neutral", 4: "Agree", 5: "Strongly agree"})
     items = _items(bank, "staff")
-    mangle = {"S01": curly, "S03": curly, "S04": lambda t: t + " ", "S07": double_space,
-              "S10": lambda t: t.rstrip(".").replace(" ", "\u00a0", 1), "S12": lambda t: t + "  "}
+    mangle = {
+        "S01": curly,
+        "S03": curly,
+        "S04": lambda t: t + " ",
+        "S07": double_space,
+        "S10": lambda t: t.rstrip(".").replace(" ", "\u00a0", 1),
+        "S12": lambda t: t + "  ",
+    }
     headers = {i: mangle.get(i, lambda t: t)(t) for i, t in items}
-    role_q, free_q, comment_q = _subgroup_question(bank, "staff"), "What one thing would you change?", \
-        _comment_text(bank, "staff")
-    header = ["ID", "Start time", "Completion time", "Email", "Name", "Last modified time", role_q,
-              *headers.values(), free_q, comment_q]
+    role_q, free_q, comment_q = (
+        _subgroup_question(bank, "staff"),
+        "What one thing would you change?",
+        _comment_text(bank, "staff"),
+    )
+    header = [
+        "ID",
+        "Start time",
+        "Completion time",
+        "Email",
+        "Name",
+        "Last modified time",
+        role_q,
+        *headers.values(),
+        free_q,
+        comment_q,
+    ]
     people = _people(rng, n)
     starts = _times(rng, n, dt.datetime(2025, 11, 10), 12)
     rows = [header]
@@ -499,12 +649,24 @@ def _msforms_staff(out: Path, bank: dict, seed: int) -> dict:
         rid += rng.choice([1, 1, 1, 1, 2])
         done = start + dt.timedelta(seconds=rng.randint(95, 900))
         named = rng.random() < 0.55
-        modified = done + dt.timedelta(days=rng.randint(0, 3), seconds=rng.randint(60, 7200)) \
-            if rng.random() < 0.12 else None
+        modified = (
+            done + dt.timedelta(days=rng.randint(0, 3), seconds=rng.randint(60, 7200)) if rng.random() < 0.12 else None
+        )
         role = rng.choice(role_label[r.group]) if r.group else None
-        rows.append([rid, start, done, email if named else "anonymous", f"{first} {last}" if named else None,
-                     modified, role, *(labels(rng, r.values[i]) or None for i in headers),
-                     r.free or None, r.comment or None])
+        rows.append(
+            [
+                rid,
+                start,
+                done,
+                email if named else "anonymous",
+                f"{first} {last}" if named else None,
+                modified,
+                role,
+                *(labels(rng, r.values[i]) or None for i in headers),
+                r.free or None,
+                r.comment or None,
+            ]
+        )
     wb = Workbook()
     ws = wb.active
     ws.title = "Sheet1"
@@ -517,9 +679,19 @@ def _msforms_staff(out: Path, bank: dict, seed: int) -> dict:
     personal_cols = {3, 4, len(header) - 2}
     personal = _personal(rows[1:], personal_cols)
     _check_no_leak(name, rows, personal_cols, personal)
-    return _entry("microsoft-forms", "staff", resps, encoding=None, delimiter=None, personal=personal,
-                  item_headers=headers, subgroup_header=role_q, comment_header=comment_q,
-                  free_text_headers=[free_q], sheet="Sheet1")
+    return _entry(
+        "microsoft-forms",
+        "staff",
+        resps,
+        encoding=None,
+        delimiter=None,
+        personal=personal,
+        item_headers=headers,
+        subgroup_header=role_q,
+        comment_header=comment_q,
+        free_text_headers=[free_q],
+        sheet="Sheet1",
+    )
 
 
 # --------------------------------------------------------------------------
@@ -535,8 +707,9 @@ def _google_pupil_direct(out: Path, bank: dict, seed: int) -> dict:
     def activities(r: random.Random) -> str:
         return ";".join(r.sample(_ACTIVITIES, r.randint(2, 3)))
 
-    resps = _respondents(rng, bank, "pupil", n, 4, {"Y4": 3, "Y5": 3, "Y6": 3}, comment_pool=pool,
-                         p_free=0.6, free=activities, p_dk=0.05)
+    resps = _respondents(
+        rng, bank, "pupil", n, 4, {"Y4": 3, "Y5": 3, "Y6": 3}, comment_pool=pool, p_free=0.6, free=activities, p_dk=0.05
+    )
     labels = _fixed_labels(LIKERT, "Don't know")
     items = _items(bank, "pupil")
     grid = "How much do you agree?"
@@ -544,21 +717,35 @@ def _google_pupil_direct(out: Path, bank: dict, seed: int) -> dict:
     headers = {}
     for i, t in items:
         headers[i] = f"{grid} [{t}]" if i in ("U01", "U02", "U03", "U04") else plain_mangle[i](t)
-    year_q, free_q, comment_q = "What year are you in?", "Which of these activities do you enjoy?", \
-        _comment_text(bank, "pupil")
+    year_q, free_q, comment_q = (
+        "What year are you in?",
+        "Which of these activities do you enjoy?",
+        _comment_text(bank, "pupil"),
+    )
     header = ["Timestamp", year_q, *headers.values(), free_q, comment_q]
     rows = [header]
     for r, t in zip(resps, _times(rng, n, dt.datetime(2026, 6, 8), 12)):
         year = {"Y4": "Year 4", "Y5": "Year 5", "Y6": "Year 6"}.get(r.group, "")
-        rows.append([google_direct_time(t, "GMT+1"), year, *(labels(rng, r.values[i]) for i in headers),
-                     r.free, r.comment])
+        rows.append(
+            [google_direct_time(t, "GMT+1"), year, *(labels(rng, r.values[i]) for i in headers), r.free, r.comment]
+        )
     _write_text(out / name, _csv_text(rows, quoting=csv.QUOTE_ALL), "utf-8")
     personal_cols = {len(header) - 2}
     personal = _personal(rows[1:], personal_cols)
     _check_no_leak(name, rows, personal_cols, personal)
-    return _entry("google-forms", "pupil", resps, encoding="utf-8", delimiter=",", personal=personal,
-                  item_headers=headers, subgroup_header=year_q, comment_header=comment_q,
-                  free_text_headers=[free_q], variant="direct")
+    return _entry(
+        "google-forms",
+        "pupil",
+        resps,
+        encoding="utf-8",
+        delimiter=",",
+        personal=personal,
+        item_headers=headers,
+        subgroup_header=year_q,
+        comment_header=comment_q,
+        free_text_headers=[free_q],
+        variant="direct",
+    )
 
 
 def _google_parent_sheet(out: Path, bank: dict, seed: int) -> dict:
@@ -567,41 +754,74 @@ def _google_parent_sheet(out: Path, bank: dict, seed: int) -> dict:
     n = 58
     pool = _comment_pool(rng, "parent")
     groups = {g: 1.0 for g in ("R", "Y1", "Y2", "Y3", "Y4", "Y5", "Y6")}
-    resps = _respondents(rng, bank, "parent", n, 3, groups, comment_pool=pool, p_free=0.4,
-                         free=lambda r: r.choice(_CHANGE_PARENT), p_dk=0.0)
+    resps = _respondents(
+        rng,
+        bank,
+        "parent",
+        n,
+        3,
+        groups,
+        comment_pool=pool,
+        p_free=0.4,
+        free=lambda r: r.choice(_CHANGE_PARENT),
+        p_dk=0.0,
+    )
     items = _items(bank, "parent")
     mangle = {"R03": curly, "R05": lambda t: t + " "}
     headers = {i: mangle.get(i, lambda t: t)(t) for i, t in items}
-    year_q, free_q, comment_q = _subgroup_question(bank, "parent"), "What one thing would you change?", \
-        _comment_text(bank, "parent")
+    year_q, free_q, comment_q = (
+        _subgroup_question(bank, "parent"),
+        "What one thing would you change?",
+        _comment_text(bank, "parent"),
+    )
     header = ["Timestamp", "Email address", year_q, *headers.values(), free_q, comment_q]
     rows = [header]
     people = _people(rng, n)
     for r, t, (_, _, email) in zip(resps, _times(rng, n, dt.datetime(2025, 11, 3), 19), people):
         year = "Reception" if r.group == "R" else (f"Year {r.group[1:]}" if r.group else "")
-        rows.append([google_sheet_time(t), email, year, *(_numbers(rng, r.values[i]) for i in headers),
-                     r.free, r.comment])
+        rows.append(
+            [google_sheet_time(t), email, year, *(_numbers(rng, r.values[i]) for i in headers), r.free, r.comment]
+        )
     _write_text(out / name, _csv_text(rows, lineterminator="\r\n"), "utf-8-sig")
     personal_cols = {1, len(header) - 2}
     personal = _personal(rows[1:], personal_cols)
     _check_no_leak(name, rows, personal_cols, personal)
-    return _entry("google-forms", "parent", resps, encoding="utf-8-sig", delimiter=",", personal=personal,
-                  item_headers=headers, subgroup_header=year_q, comment_header=comment_q,
-                  free_text_headers=[free_q], variant="sheet")
+    return _entry(
+        "google-forms",
+        "parent",
+        resps,
+        encoding="utf-8-sig",
+        delimiter=",",
+        personal=personal,
+        item_headers=headers,
+        subgroup_header=year_q,
+        comment_header=comment_q,
+        free_text_headers=[free_q],
+        variant="sheet",
+    )
 
 
 # --------------------------------------------------------------------------
 # SurveyMonkey
 
-_SM_META = ["Respondent ID", "Collector ID", "Start Date", "End Date", "IP Address", "Email Address",
-            "First Name", "Last Name", "Custom Data 1"]
+_SM_META = [
+    "Respondent ID",
+    "Collector ID",
+    "Start Date",
+    "End Date",
+    "IP Address",
+    "Email Address",
+    "First Name",
+    "Last Name",
+    "Custom Data 1",
+]
 
 
 def _sm_meta(rng: random.Random, n: int, start: dt.datetime, days: int, *, as_text: bool) -> list[list]:
     """Nine SurveyMonkey metadata cells per respondent: web-link rows leave contact fields empty."""
     people = _people(rng, n)
     web, email_collector = 436228068 + rng.randrange(1000), 436229001 + rng.randrange(1000)
-    rid = 114900330067 + rng.randrange(10 ** 6)
+    rid = 114900330067 + rng.randrange(10**6)
     ips = rng.sample(range(2, 254), n)
     out = []
     for k, (t, (first, last, email)) in enumerate(zip(_times(rng, n, start, days), people)):
@@ -609,9 +829,13 @@ def _sm_meta(rng: random.Random, n: int, start: dt.datetime, days: int, *, as_te
         end = t + dt.timedelta(seconds=rng.randint(80, 1200))
         by_email = rng.random() < 0.4
         net = "203.0.113" if k % 3 else "198.51.100"
-        row = [rid, email_collector if by_email else web,
-               surveymonkey_time(t) if as_text else t, surveymonkey_time(end) if as_text else end,
-               f"{net}.{ips[k]}"]
+        row = [
+            rid,
+            email_collector if by_email else web,
+            surveymonkey_time(t) if as_text else t,
+            surveymonkey_time(end) if as_text else end,
+            f"{net}.{ips[k]}",
+        ]
         if by_email:
             row += [email, first, last, f"CD-{rng.randint(1000, 9999)}"]
         else:
@@ -620,13 +844,36 @@ def _sm_meta(rng: random.Random, n: int, start: dt.datetime, days: int, *, as_te
     return out
 
 
-def _surveymonkey(name: str, survey: str, out: Path, bank: dict, seed: int, *, n: int, n_empty: int,
-                  groups: dict[str, float], group_label: dict[str, str], group_q: str, matrix_q: str,
-                  not_answered: str, free_q: str | None, xlsx: bool) -> dict:
+def _surveymonkey(
+    name: str,
+    survey: str,
+    out: Path,
+    bank: dict,
+    seed: int,
+    *,
+    n: int,
+    n_empty: int,
+    groups: dict[str, float],
+    group_label: dict[str, str],
+    group_q: str,
+    matrix_q: str,
+    not_answered: str,
+    free_q: str | None,
+    xlsx: bool,
+) -> dict:
     rng = random.Random(f"{seed}/{name}")
     pool = _comment_pool(rng, survey, multiline=not xlsx)
-    resps = _respondents(rng, bank, survey, n, n_empty, groups, comment_pool=pool,
-                         p_free=0.35 if free_q else 0.0, free=(lambda r: r.choice(_CHANGE)) if free_q else None)
+    resps = _respondents(
+        rng,
+        bank,
+        survey,
+        n,
+        n_empty,
+        groups,
+        comment_pool=pool,
+        p_free=0.35 if free_q else 0.0,
+        free=(lambda r: r.choice(_CHANGE)) if free_q else None,
+    )
     labels = _fixed_labels(LIKERT, not_answered)
     items = _items(bank, survey)
     headers = {i: curly(t) for i, t in items}
@@ -638,8 +885,9 @@ def _surveymonkey(name: str, survey: str, out: Path, bank: dict, seed: int, *, n
         row2.append("Open-Ended Response")
     row1.append(comment_q)
     row2.append("Open-Ended Response")
-    meta = _sm_meta(rng, n, dt.datetime(2025, 11, 17) if survey == "staff" else dt.datetime(2026, 2, 2), 10,
-                    as_text=not xlsx)
+    meta = _sm_meta(
+        rng, n, dt.datetime(2025, 11, 17) if survey == "staff" else dt.datetime(2026, 2, 2), 10, as_text=not xlsx
+    )
     rows = [row1, row2]
     for r, m in zip(resps, meta):
         row = m + [group_label.get(r.group) or None, *(labels(rng, r.values[i]) or None for i in headers)]
@@ -664,32 +912,62 @@ def _surveymonkey(name: str, survey: str, out: Path, bank: dict, seed: int, *, n
         enc, delim = "utf-8", ","
     personal = _personal(rows[2:], personal_cols)
     _check_no_leak(name, rows, personal_cols, personal)
-    return _entry("surveymonkey", survey, resps, encoding=enc, delimiter=delim, personal=personal,
-                  item_headers=headers, subgroup_header=group_q, comment_header=comment_q,
-                  free_text_headers=[free_q] if free_q else [], header_rows=2, matrix_question=matrix_q,
-                  **({"sheet": "Sheet"} if xlsx else {}))
+    return _entry(
+        "surveymonkey",
+        survey,
+        resps,
+        encoding=enc,
+        delimiter=delim,
+        personal=personal,
+        item_headers=headers,
+        subgroup_header=group_q,
+        comment_header=comment_q,
+        free_text_headers=[free_q] if free_q else [],
+        header_rows=2,
+        matrix_question=matrix_q,
+        **({"sheet": "Sheet"} if xlsx else {}),
+    )
 
 
 # --------------------------------------------------------------------------
 # generic (hand-made) files
 
 
-_STAFF_MESSY_ROLES = {"teaching": ["Teacher", "teacher", "Class teacher ", "Teaching staff", "TEACHER"],
-                      "support": ["Teaching assistant", "TA", "Support staff", "Lunchtime supervisor",
-                                  "admin staff"],
-                      "leadership": ["Senior leader", "SLT", "Headteacher", "Deputy headteacher"]}
+_STAFF_MESSY_ROLES = {
+    "teaching": ["Teacher", "teacher", "Class teacher ", "Teaching staff", "TEACHER"],
+    "support": ["Teaching assistant", "TA", "Support staff", "Lunchtime supervisor", "admin staff"],
+    "leadership": ["Senior leader", "SLT", "Headteacher", "Deputy headteacher"],
+}
 
 
-def _generic(name: str, survey: str, out: Path, bank: dict, seed: int, *, n: int, n_empty: int,
-             group_q: str, group_text: Callable[[random.Random, str], str], header_style: Callable,
-             render: Callable, encoding: str, delimiter: str, lineterminator: str, groups: dict[str, float],
-             sep_hint=False, extra_comments: list[str] = (), extra_column: tuple[str, Callable] | None = None,
-             tool="generic") -> tuple[dict, bytes]:
+def _generic(
+    name: str,
+    survey: str,
+    out: Path,
+    bank: dict,
+    seed: int,
+    *,
+    n: int,
+    n_empty: int,
+    group_q: str,
+    group_text: Callable[[random.Random, str], str],
+    header_style: Callable,
+    render: Callable,
+    encoding: str,
+    delimiter: str,
+    lineterminator: str,
+    groups: dict[str, float],
+    sep_hint=False,
+    extra_comments: list[str] = (),
+    extra_column: tuple[str, Callable] | None = None,
+    tool="generic",
+) -> tuple[dict, bytes]:
     rng = random.Random(f"{seed}/{name}")
     pool = _comment_pool(rng, survey, extra=list(extra_comments))
     # someone who filled in only the role: the row is not a blank line
-    resps = _respondents(rng, bank, survey, n, n_empty, groups, comment_pool=pool, empty_group_given=1.0,
-                         p_no_group=0.04)
+    resps = _respondents(
+        rng, bank, survey, n, n_empty, groups, comment_pool=pool, empty_group_given=1.0, p_no_group=0.04
+    )
     items = _items(bank, survey)
     headers = {i: header_style(k, i, t) for k, (i, t) in enumerate(items, 1)}
     comment_q = _comment_text(bank, survey)
@@ -710,9 +988,18 @@ def _generic(name: str, survey: str, out: Path, bank: dict, seed: int, *, n: int
     data = text.encode(encoding)
     (out / name).write_bytes(data)
     _check_no_leak(name, rows, set(), [])
-    entry = _entry(tool, survey, resps, encoding=encoding, delimiter=delimiter, personal=[],
-                   item_headers=headers, subgroup_header=group_q, comment_header=comment_q,
-                   skip_lines=1 if sep_hint else 0)
+    entry = _entry(
+        tool,
+        survey,
+        resps,
+        encoding=encoding,
+        delimiter=delimiter,
+        personal=[],
+        item_headers=headers,
+        subgroup_header=group_q,
+        comment_header=comment_q,
+        skip_lines=1 if sep_hint else 0,
+    )
     return entry, data
 
 
@@ -792,11 +1079,25 @@ def _tally_staff(out: Path, bank: dict, seed: int) -> dict:
                 totals[item][v] += c
             rows.append([item, group, *(counts[v] for v in range(1, 6)), dk])
     _write_text(out / name, _csv_text(rows), "utf-8")
-    return {"tool": "tally", "survey": "staff", "rows": len(rows) - 1, "kept": None, "dropped_empty": 0,
-            "encoding": "utf-8", "delimiter": ",", "item_counts": totals, "subgroup_counts": None,
-            "personal_values": [], "comments": [], "items": list(totals),
-            "item_headers": {i: i for i in totals}, "subgroup_header": "role",
-            "subgroup_item_counts": by_group, "dont_know_counts": dont_know, "header_rows": 1}
+    return {
+        "tool": "tally",
+        "survey": "staff",
+        "rows": len(rows) - 1,
+        "kept": None,
+        "dropped_empty": 0,
+        "encoding": "utf-8",
+        "delimiter": ",",
+        "item_counts": totals,
+        "subgroup_counts": None,
+        "personal_values": [],
+        "comments": [],
+        "items": list(totals),
+        "item_headers": {i: i for i in totals},
+        "subgroup_header": "role",
+        "subgroup_item_counts": by_group,
+        "dont_know_counts": dont_know,
+        "header_rows": 1,
+    }
 
 
 def _tally_pupil_text(out: Path, bank: dict, seed: int) -> dict:
@@ -812,11 +1113,23 @@ def _tally_pupil_text(out: Path, bank: dict, seed: int) -> dict:
         totals[item] = counts
         rows.append([text, *(counts[v] for v in range(1, 6))])
     _write_text(out / name, _csv_text(rows, lineterminator="\r\n"), "utf-8")
-    return {"tool": "tally", "survey": "pupil", "rows": len(rows) - 1, "kept": None, "dropped_empty": 0,
-            "encoding": "utf-8", "delimiter": ",", "item_counts": totals, "subgroup_counts": None,
-            "personal_values": [], "comments": [], "items": list(totals),
-            "item_headers": {i: t for i, t in _items(bank, "pupil")}, "subgroup_header": None,
-            "header_rows": 1}
+    return {
+        "tool": "tally",
+        "survey": "pupil",
+        "rows": len(rows) - 1,
+        "kept": None,
+        "dropped_empty": 0,
+        "encoding": "utf-8",
+        "delimiter": ",",
+        "item_counts": totals,
+        "subgroup_counts": None,
+        "personal_values": [],
+        "comments": [],
+        "items": list(totals),
+        "item_headers": {i: t for i, t in _items(bank, "pupil")},
+        "subgroup_header": None,
+        "header_rows": 1,
+    }
 
 
 # --------------------------------------------------------------------------
@@ -856,14 +1169,24 @@ def _broken_unknown_label(out: Path, bank: dict, seed: int) -> dict:
     rows = [header]
     for r, t in zip(resps, _times(rng, n, dt.datetime(2025, 11, 3), 10)):
         rows.append([google_sheet_time(t), role.get(r.group, ""), *(labels(rng, r.values[i]) for i, _ in items)])
-    candidates = [(k, j) for k in range(1, len(rows)) for j in range(2, len(header))
-                  if rows[k][j] == "Strongly agree"]
-    k, j = rng.choice(candidates[len(candidates) // 3:])
+    candidates = [(k, j) for k in range(1, len(rows)) for j in range(2, len(header)) if rows[k][j] == "Strongly agree"]
+    k, j = rng.choice(candidates[len(candidates) // 3 :])
     rows[k][j] = "Strongly agre"
     _write_text(out / name, _csv_text(rows, lineterminator="\r\n"), "utf-8")
-    return {"tool": "google-forms", "survey": "staff", "rows": n, "encoding": "utf-8", "delimiter": ",",
-            "error": {"kind": "unknown_label", "row": k + 1, "column": header[j], "value": "Strongly agre",
-                      "item": items[j - 2][0]}}
+    return {
+        "tool": "google-forms",
+        "survey": "staff",
+        "rows": n,
+        "encoding": "utf-8",
+        "delimiter": ",",
+        "error": {
+            "kind": "unknown_label",
+            "row": k + 1,
+            "column": header[j],
+            "value": "Strongly agre",
+            "item": items[j - 2][0],
+        },
+    }
 
 
 def _not_a_survey(out: Path) -> dict:
@@ -872,14 +1195,27 @@ def _not_a_survey(out: Path) -> dict:
     ws = wb.active
     ws.title = "Budget 2025-26"
     ws.append(["Budget line", "Cost centre", "2024-25 actual", "2025-26 budget", "Variance"])
-    lines = [("Teaching staff", "E01", 812400, 835000), ("Supply cover", "E02", 41250, 30000),
-             ("Educational support staff", "E03", 296800, 301500), ("Premises staff", "E04", 48100, 49000),
-             ("Learning resources", "E19", 23960, 25000), ("ICT", "E20", 17420, 18500),
-             ("Energy", "E16", 61200, 58000), ("Catering", "E25", 88730, 90000)]
+    lines = [
+        ("Teaching staff", "E01", 812400, 835000),
+        ("Supply cover", "E02", 41250, 30000),
+        ("Educational support staff", "E03", 296800, 301500),
+        ("Premises staff", "E04", 48100, 49000),
+        ("Learning resources", "E19", 23960, 25000),
+        ("ICT", "E20", 17420, 18500),
+        ("Energy", "E16", 61200, 58000),
+        ("Catering", "E25", 88730, 90000),
+    ]
     for k, (line, cc, actual, budget) in enumerate(lines, 2):
         ws.append([line, cc, actual, budget, f"=D{k}-C{k}"])
-    ws.append(["Total", None, f"=SUM(C2:C{len(lines) + 1})", f"=SUM(D2:D{len(lines) + 1})",
-               f"=D{len(lines) + 2}-C{len(lines) + 2}"])
+    ws.append(
+        [
+            "Total",
+            None,
+            f"=SUM(C2:C{len(lines) + 1})",
+            f"=SUM(D2:D{len(lines) + 1})",
+            f"=D{len(lines) + 2}-C{len(lines) + 2}",
+        ]
+    )
     _save_xlsx(wb, out / name)
     return {"error": {"kind": "not_a_survey"}, "sheet": ws.title}
 
@@ -900,45 +1236,121 @@ def write_exports(out: Path, seed: int = DEFAULT_SEED) -> dict[str, dict]:
     m["google_pupil_direct.csv"] = _google_pupil_direct(out, bank, seed)
     m["google_parent_sheet.csv"] = _google_parent_sheet(out, bank, seed)
     m["surveymonkey_staff.csv"] = _surveymonkey(
-        "surveymonkey_staff.csv", "staff", out, bank, seed, n=55, n_empty=3,
+        "surveymonkey_staff.csv",
+        "staff",
+        out,
+        bank,
+        seed,
+        n=55,
+        n_empty=3,
         groups={"teaching": 5, "support": 4, "leadership": 1},
-        group_label={"teaching": "Teaching staff", "support": "Support staff",
-                     "leadership": "Senior leadership team"},
+        group_label={"teaching": "Teaching staff", "support": "Support staff", "leadership": "Senior leadership team"},
         group_q="Which best describes your role?",
         matrix_q="Please tell us how far you agree with each of these statements.",
-        not_answered="N/A", free_q="What one thing would you change?", xlsx=False)
+        not_answered="N/A",
+        free_q="What one thing would you change?",
+        xlsx=False,
+    )
     m["surveymonkey_pupil.xlsx"] = _surveymonkey(
-        "surveymonkey_pupil.xlsx", "pupil", out, bank, seed, n=48, n_empty=2,
+        "surveymonkey_pupil.xlsx",
+        "pupil",
+        out,
+        bank,
+        seed,
+        n=48,
+        n_empty=2,
         groups={"Y7": 3, "Y8": 3, "Y9": 2, "Y10": 2, "Y11": 1},
         group_label={f"Y{k}": f"Year {k}" for k in range(7, 12)},
-        group_q="Which year group are you in?", matrix_q="How much do you agree with these sentences?",
-        not_answered="Don't know", free_q=None, xlsx=True)
+        group_q="Which year group are you in?",
+        matrix_q="How much do you agree with these sentences?",
+        not_answered="Don't know",
+        free_q=None,
+        xlsx=True,
+    )
 
     staff_groups = {"teaching": 5, "support": 4, "leadership": 1}
     m["generic_staff.csv"], _ = _generic(
-        "generic_staff.csv", "staff", out, bank, seed, n=40, n_empty=2, group_q="Role",
-        group_text=lambda r, g: r.choice(_STAFF_MESSY_ROLES[g]), header_style=_numbered_staff,
-        render=_messy_labels, encoding="utf-8", delimiter=",", lineterminator="\n", groups=staff_groups)
-    semicolon_labels = {1: "Strongly disagree", 2: "Disagree", 3: "Neither agree or disagree", 4: "Agree",
-                        5: "Strongly agree"}
+        "generic_staff.csv",
+        "staff",
+        out,
+        bank,
+        seed,
+        n=40,
+        n_empty=2,
+        group_q="Role",
+        group_text=lambda r, g: r.choice(_STAFF_MESSY_ROLES[g]),
+        header_style=_numbered_staff,
+        render=_messy_labels,
+        encoding="utf-8",
+        delimiter=",",
+        lineterminator="\n",
+        groups=staff_groups,
+    )
+    semicolon_labels = {
+        1: "Strongly disagree",
+        2: "Disagree",
+        3: "Neither agree or disagree",
+        4: "Agree",
+        5: "Strongly agree",
+    }
     m["generic_staff_semicolon_cp1252.csv"], _ = _generic(
-        "generic_staff_semicolon_cp1252.csv", "staff", out, bank, seed, n=36, n_empty=2, group_q="Job role",
-        group_text=lambda r, g: {"teaching": "Teacher", "support": "Teaching assistant",
-                                 "leadership": "Senior leader"}[g],
-        header_style=_q_staff, render=_fixed_labels(semicolon_labels, "n/a"), encoding="cp1252",
-        delimiter=";", lineterminator="\r\n", groups=staff_groups, extra_comments=[_CP1252_COMMENT["staff"]])
+        "generic_staff_semicolon_cp1252.csv",
+        "staff",
+        out,
+        bank,
+        seed,
+        n=36,
+        n_empty=2,
+        group_q="Job role",
+        group_text=lambda r, g: {"teaching": "Teacher", "support": "Teaching assistant", "leadership": "Senior leader"}[
+            g
+        ],
+        header_style=_q_staff,
+        render=_fixed_labels(semicolon_labels, "n/a"),
+        encoding="cp1252",
+        delimiter=";",
+        lineterminator="\r\n",
+        groups=staff_groups,
+        extra_comments=[_CP1252_COMMENT["staff"]],
+    )
     tab_entry, tab_bytes = _generic(
-        "generic_pupil_tab.tsv", "pupil", out, bank, seed, n=44, n_empty=3, group_q="Year group",
-        group_text=_pupil_year, header_style=_pupil_tab, render=_messy_labels, encoding="utf-8-sig",
-        delimiter="\t", lineterminator="\r\n", groups={"Y4": 1, "Y5": 1, "Y6": 1})
+        "generic_pupil_tab.tsv",
+        "pupil",
+        out,
+        bank,
+        seed,
+        n=44,
+        n_empty=3,
+        group_q="Year group",
+        group_text=_pupil_year,
+        header_style=_pupil_tab,
+        render=_messy_labels,
+        encoding="utf-8-sig",
+        delimiter="\t",
+        lineterminator="\r\n",
+        groups={"Y4": 1, "Y5": 1, "Y6": 1},
+    )
     m["generic_pupil_tab.tsv"] = tab_entry
     (out / "generic_pupil_tab.csv").write_bytes(tab_bytes)
     m["generic_pupil_tab.csv"] = copy.deepcopy(tab_entry)
     m["excel_sep_hint.csv"], _ = _generic(
-        "excel_sep_hint.csv", "staff", out, bank, seed, n=30, n_empty=1, group_q="Your role",
-        group_text=lambda r, g: g.capitalize(), header_style=_sep_hint_staff,
-        render=_fixed_labels(LIKERT, "Don't know"), encoding="utf-8", delimiter=";", lineterminator="\r\n",
-        groups=staff_groups, sep_hint=True)
+        "excel_sep_hint.csv",
+        "staff",
+        out,
+        bank,
+        seed,
+        n=30,
+        n_empty=1,
+        group_q="Your role",
+        group_text=lambda r, g: g.capitalize(),
+        header_style=_sep_hint_staff,
+        render=_fixed_labels(LIKERT, "Don't know"),
+        encoding="utf-8",
+        delimiter=";",
+        lineterminator="\r\n",
+        groups=staff_groups,
+        sep_hint=True,
+    )
 
     m["tally_staff.csv"] = _tally_staff(out, bank, seed)
     m["tally_pupil_text.csv"] = _tally_pupil_text(out, bank, seed)
@@ -946,12 +1358,23 @@ def write_exports(out: Path, seed: int = DEFAULT_SEED) -> dict[str, dict]:
     m["broken_unknown_label.csv"] = _broken_unknown_label(out, bank, seed)
     governors = "Staff feel valued by governors"
     unmatched, _ = _generic(
-        "broken_unmatched_scale_column.csv", "staff", out, bank, seed, n=32, n_empty=1, group_q="Role",
-        group_text=lambda r, g: {"teaching": "Teacher", "support": "Support staff",
-                                 "leadership": "SLT"}[g],
-        header_style=lambda k, i, t: t, render=_fixed_labels(LIKERT, "Don't know"), encoding="utf-8",
-        delimiter=",", lineterminator="\n", groups=staff_groups,
-        extra_column=(governors, lambda r, resp: LIKERT[r.choice([2, 3, 3, 4, 4, 4, 5])]))
+        "broken_unmatched_scale_column.csv",
+        "staff",
+        out,
+        bank,
+        seed,
+        n=32,
+        n_empty=1,
+        group_q="Role",
+        group_text=lambda r, g: {"teaching": "Teacher", "support": "Support staff", "leadership": "SLT"}[g],
+        header_style=lambda k, i, t: t,
+        render=_fixed_labels(LIKERT, "Don't know"),
+        encoding="utf-8",
+        delimiter=",",
+        lineterminator="\n",
+        groups=staff_groups,
+        extra_column=(governors, lambda r, resp: LIKERT[r.choice([2, 3, 3, 4, 4, 4, 5])]),
+    )
     unmatched["error"] = {"kind": "unmatched_scale_column", "column": governors}
     m["broken_unmatched_scale_column.csv"] = unmatched
     (out / "html_error_page.csv").write_bytes(_HTML.encode("utf-8"))
@@ -960,8 +1383,14 @@ def write_exports(out: Path, seed: int = DEFAULT_SEED) -> dict[str, dict]:
     m["empty.csv"] = {"error": {"kind": "empty"}}
     header = ["Timestamp", staff_q, *(t for _, t in _items(bank, "staff"))]
     (out / "header_only.csv").write_bytes(_csv_text([header], lineterminator="\r\n").encode("utf-8"))
-    m["header_only.csv"] = {"tool": "google-forms", "survey": "staff", "rows": 0, "encoding": "utf-8",
-                            "delimiter": ",", "error": {"kind": "header_only"}}
+    m["header_only.csv"] = {
+        "tool": "google-forms",
+        "survey": "staff",
+        "rows": 0,
+        "encoding": "utf-8",
+        "delimiter": ",",
+        "error": {"kind": "header_only"},
+    }
     m["not_a_survey.xlsx"] = _not_a_survey(out)
     return m
 
@@ -971,8 +1400,10 @@ def write_exports(out: Path, seed: int = DEFAULT_SEED) -> dict[str, dict]:
 
 _LARGE_ROLES = np.array(["", "Teacher", "Teaching assistant", "Support staff", "Senior leader"], dtype=object)
 _LARGE_ROLE_VALUE = ["", "teaching", "support", "support", "leadership"]
-_LARGE_ANSWERS = np.array(["", "Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree",
-                           "Strongly agree", "Don't know"], dtype=object)
+_LARGE_ANSWERS = np.array(
+    ["", "Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree", "Don't know"],
+    dtype=object,
+)
 
 
 def large_bank_items(items: int = 30) -> list[tuple[str, str]]:
@@ -1013,11 +1444,18 @@ def _large(rows: int, items: int, seed: int) -> tuple[list[str], list[np.ndarray
     for code, value in enumerate(_LARGE_ROLE_VALUE):
         subgroup_counts[value] = subgroup_counts.get(value, 0) + int(sub[code])
     columns = [ids, start, done, email, name, _LARGE_ROLES[role_code], *(_LARGE_ANSWERS[c] for c in codes)]
-    manifest = {"tool": "microsoft-forms", "survey": "staff", "rows": rows, "kept": int(kept_rows.sum()),
-                "dropped_empty": int(rows - kept_rows.sum()), "items": [i for i, _ in bank_items],
-                "item_headers": {i: t for i, t in bank_items}, "item_counts": item_counts,
-                "subgroup_header": role_q,
-                "subgroup_counts": {k: v for k, v in sorted(subgroup_counts.items()) if v}}
+    manifest = {
+        "tool": "microsoft-forms",
+        "survey": "staff",
+        "rows": rows,
+        "kept": int(kept_rows.sum()),
+        "dropped_empty": int(rows - kept_rows.sum()),
+        "items": [i for i, _ in bank_items],
+        "item_headers": {i: t for i, t in bank_items},
+        "item_counts": item_counts,
+        "subgroup_header": role_q,
+        "subgroup_counts": {k: v for k, v in sorted(subgroup_counts.items()) if v},
+    }
     return header, columns, manifest
 
 
@@ -1060,8 +1498,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     out = Path(args[0])
     manifest = write_exports(out)
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n",
-                                       encoding="utf-8")
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     for name, entry in manifest.items():
         what = entry.get("error", {}).get("kind") or f"{entry['rows']} rows, kept {entry['kept']}"
         print(f"{name:40} {what}")

@@ -7,6 +7,7 @@ way; a CSV folder is refused as a target; ``imports`` lists the imports and
 ``comments`` shows flagged comments first and hides the others of a survey
 below the minimum group size.
 """
+
 import hashlib
 import re
 import shutil
@@ -24,8 +25,20 @@ SCHOOL, YEAR = "NLT03", "2025-26"
 
 def import_args(exports, name, data, *extra):
     survey = exports.manifest[name]["survey"]
-    return ["survey", "import", str(exports.path(name)), "--school", SCHOOL, "--year", YEAR, "--survey", survey,
-            "--data", str(data), *extra]
+    return [
+        "survey",
+        "import",
+        str(exports.path(name)),
+        "--school",
+        SCHOOL,
+        "--year",
+        YEAR,
+        "--survey",
+        survey,
+        "--data",
+        str(data),
+        *extra,
+    ]
 
 
 def run(capsys, args) -> tuple[int, str, str]:
@@ -54,8 +67,10 @@ def test_dry_run_prints_the_plan_and_writes_nothing(exports, db, capsys):
     assert status == 0
     assert "detected: SurveyMonkey, two header rows" in out
     assert "survey: Staff survey" in out
-    assert (f"rows: {entry['rows']}; respondents kept: {entry['kept']}; "
-            f"dropped with no answer on the scale: {entry['dropped_empty']}") in out
+    assert (
+        f"rows: {entry['rows']}; respondents kept: {entry['kept']}; "
+        f"dropped with no answer on the scale: {entry['dropped_empty']}"
+    ) in out
     counts = entry["subgroup_counts"]
     order = [v for v in ("teaching", "support", "leadership", "") if counts.get(v)]
     assert "subgroups: " + ", ".join(f"{v or 'not given'} {counts[v]}" for v in order) in out
@@ -79,8 +94,9 @@ def test_import_then_the_same_file_again(exports, db, capsys):
     assert f"already imported: this file is import {import_id} of {SCHOOL} {YEAR}" in again
     assert "imported as import" not in again
     with Store(db, read_only=True) as store:
-        records = [r for r in store.survey_imports(survey="staff") if r["school_id"] == SCHOOL
-                   and r["academic_year"] == YEAR]
+        records = [
+            r for r in store.survey_imports(survey="staff") if r["school_id"] == SCHOOL and r["academic_year"] == YEAR
+        ]
     assert [r["import_id"] for r in records if r["replaced_by"] is None] == [import_id]
     assert records[-1]["imported_by"] == "tester"
 
@@ -143,8 +159,9 @@ def test_comments_flagged_first_and_hidden_below_the_group_size(exports, make_ex
     entry = exports.manifest[name]
     staff = tmp_path / "staff.txt"
     staff.write_text("\n".join(make_exports.STAFF_LIST) + "\n", encoding="utf-8")
-    status, _, _ = run(capsys, import_args(exports, name, db, "--replace", "--keep-comments", "--staff-list",
-                                           str(staff)))
+    status, _, _ = run(
+        capsys, import_args(exports, name, db, "--replace", "--keep-comments", "--staff-list", str(staff))
+    )
     assert status == 0
     args = ["survey", "comments", SCHOOL, "--year", YEAR, "--data", str(db)]
     status, out, _ = run(capsys, args)
@@ -153,12 +170,15 @@ def test_comments_flagged_first_and_hidden_below_the_group_size(exports, make_ex
     assert first.startswith("staff   SC1   [SAFEGUARDING: ")
     assert first.endswith(entry["safeguarding_comments"][0])
     assert out.count("SAFEGUARDING") == 1
-    ordinary = [c for c in entry["comments"] if c not in entry["comments_naming_staff"]
-                and c not in entry["safeguarding_comments"]]
+    ordinary = [
+        c
+        for c in entry["comments"]
+        if c not in entry["comments_naming_staff"] and c not in entry["safeguarding_comments"]
+    ]
     assert all(c in out for c in ordinary)
     assert out.count("[name]") == len(entry["comments_naming_staff"])
     assert not any(word in out for word in ("Patel", "Okafor", "Priya", "Helen"))
-    assert "not shown" not in out                                    # enough respondents at the store's 5
+    assert "not shown" not in out  # enough respondents at the store's 5
 
     # the threshold is the store's: a higher one for comments alone is refused, and raising the store's hides them
     status, _, err = run(capsys, args + ["--min-group-size", str(entry["kept"] + 1)])
@@ -172,10 +192,13 @@ def test_comments_flagged_first_and_hidden_below_the_group_size(exports, make_ex
     assert f"staff: {hidden} comment(s) not shown: fewer than {entry['kept'] + 1} respondents" in small
 
 
-@pytest.mark.parametrize("extra, message", [
-    (("--year", "2025/26"), "2025/26"),
-    (("--mapping", "missing.yaml"), "missing.yaml"),
-])
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (("--year", "2025/26"), "2025/26"),
+        (("--mapping", "missing.yaml"), "missing.yaml"),
+    ],
+)
 def test_bad_options_exit_with_status_2(exports, db, capsys, extra, message):
     args = import_args(exports, "generic_staff.csv", db, "--dry-run")
     if extra[0] == "--year":
@@ -200,23 +223,46 @@ def test_the_stored_answers_match_the_file(exports, db, capsys):
 
 def test_survey_import_takes_the_staff_audit_from_a_paper_tally_and_an_online_export(db, tmp_path, capsys):
     tally = tmp_path / "inset_audit.csv"
-    tally.write_text("item,role,Deciding to act,Shared understanding,Developing practice,Embedded and evaluated\n"
-                     + "".join(f"SA{k},teaching,0,1,{k},2\nSA{k},support,1,2,2,0\n" for k in range(1, 8)),
-                     encoding="utf-8")
-    args = ["survey", "import", str(tally), "--school", "NLT02", "--year", "2025-26", "--survey", "staff_audit",
-            "--data", str(db)]
+    tally.write_text(
+        "item,role,Deciding to act,Shared understanding,Developing practice,Embedded and evaluated\n"
+        + "".join(f"SA{k},teaching,0,1,{k},2\nSA{k},support,1,2,2,0\n" for k in range(1, 8)),
+        encoding="utf-8",
+    )
+    args = [
+        "survey",
+        "import",
+        str(tally),
+        "--school",
+        "NLT02",
+        "--year",
+        "2025-26",
+        "--survey",
+        "staff_audit",
+        "--data",
+        str(db),
+    ]
     status, out, _ = run(capsys, args)
     assert status == 0, out
     assert "detected: paper tally, counts per item and answer" in out and "survey: Staff audit" in out
-    assert "forms counted: 15" in out                    # per role, the largest count of one principle: 10 + 5
+    assert "forms counted: 15" in out  # per role, the largest count of one principle: 10 + 5
     assert re.search(r"imported as import \d+: 84 answers of 15 forms for NLT02 2025-26", out)
     # an online export with the maturity labels, added beside the paper forms
     online = tmp_path / "audit_online.csv"
-    rows = ["Timestamp,Role," + ",".join(f'"{t}"' for t in (
-        "Adopt whole-school thinking", "Engage the whole community", "Prioritise professional learning and staff development",
-        "Implement targeted programmes and interventions (including curriculum)", "Develop supportive policy",
-        "Connect appropriately with approaches to behaviour management",
-        "Implement targeted responses and identify specialist pathways"))]
+    rows = [
+        "Timestamp,Role,"
+        + ",".join(
+            f'"{t}"'
+            for t in (
+                "Adopt whole-school thinking",
+                "Engage the whole community",
+                "Prioritise professional learning and staff development",
+                "Implement targeted programmes and interventions (including curriculum)",
+                "Develop supportive policy",
+                "Connect appropriately with approaches to behaviour management",
+                "Implement targeted responses and identify specialist pathways",
+            )
+        )
+    ]
     rows += [f"2025/09/01 9:0{k}:00 AM GMT+1,Teacher," + ",".join(["Embedded and evaluated"] * 7) for k in range(6)]
     online.write_text("\n".join(rows) + "\n", encoding="utf-8")
     status, out, _ = run(capsys, args[:2] + [str(online)] + args[3:] + ["--add"])
@@ -236,18 +282,38 @@ def test_survey_import_takes_the_staff_audit_from_a_paper_tally_and_an_online_ex
     assert {r["measure"] for r in audit} == {"rating"}
     p1 = audit[0]
     # paper: teaching 0/1/1/2 (4 forms), support 1/2/2/0 (5 forms); online: 6 x 4
-    assert p1["n"] == 15 and p1["mean"] == pytest.approx((1 * 2 + 1 * 3 + 2 * 4 + 1 * 1 + 2 * 2 + 2 * 3 + 6 * 4) / 15,
-                                                         abs=1e-3)
+    assert p1["n"] == 15 and p1["mean"] == pytest.approx(
+        (1 * 2 + 1 * 3 + 2 * 4 + 1 * 1 + 2 * 2 + 2 * 3 + 6 * 4) / 15, abs=1e-3
+    )
 
 
 def test_survey_import_refuses_an_audit_answer_off_the_maturity_scale(db, tmp_path, capsys):
     path = tmp_path / "audit.csv"
-    path.write_text("Timestamp,Adopt whole-school thinking,Engage the whole community\n"
-                    "2025/09/01 9:00:00 AM GMT+1,Developing practice,Shared understanding\n"
-                    "2025/09/01 9:01:00 AM GMT+1,Strongly agree,Shared understanding\n", encoding="utf-8")
+    path.write_text(
+        "Timestamp,Adopt whole-school thinking,Engage the whole community\n"
+        "2025/09/01 9:00:00 AM GMT+1,Developing practice,Shared understanding\n"
+        "2025/09/01 9:01:00 AM GMT+1,Strongly agree,Shared understanding\n",
+        encoding="utf-8",
+    )
     digest = hashlib.sha256(db.read_bytes()).hexdigest()
-    status, _, err = run(capsys, ["survey", "import", str(path), "--school", "NLT02", "--year", "2025-26",
-                                  "--survey", "staff_audit", "--data", str(db)])
+    status, _, err = run(
+        capsys,
+        [
+            "survey",
+            "import",
+            str(path),
+            "--school",
+            "NLT02",
+            "--year",
+            "2025-26",
+            "--survey",
+            "staff_audit",
+            "--data",
+            str(db),
+        ],
+    )
     assert status == 2
-    assert "audit.csv, row 3, column 'B: Adopt whole-school thinking': unknown answer 'Strongly agree' for item SA1" in err
+    assert (
+        "audit.csv, row 3, column 'B: Adopt whole-school thinking': unknown answer 'Strongly agree' for item SA1" in err
+    )
     assert hashlib.sha256(db.read_bytes()).hexdigest() == digest

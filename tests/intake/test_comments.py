@@ -1,4 +1,5 @@
 """Kept survey comments: name redaction, the staff list, safeguarding flags."""
+
 import re
 
 import pytest
@@ -16,32 +17,38 @@ STAFF = ["Mrs Anna Patel", "Will Hughes", "Jean-Luc Picard", "Siobhan O'Neill", 
 # rule 1: a title and the name after it
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("Mrs Patel is kind", "[name] is kind"),
-    ("mrs Patel is kind", "[name] is kind"),
-    ("MRS Patel is kind", "[name] is kind"),
-    ("Mr. O'Neill helps", "[name] helps"),
-    ("Mr.Smith helps", "[name] helps"),
-    ("Mr O\u2019Neill helps", "[name] helps"),
-    ("Dr Jean-Luc Smith came", "[name] came"),
-    ("Ms Smith and Mx Jones", "[name] and [name]"),
-    ("thanks to Miss Brown, Sir Clive and Dame Edna!", "thanks to [name], [name] and [name]!"),
-    ("Prof. Stone, Rev Green, Fr Ted, Sr Mary", "[name], [name], [name], [name]"),
-    ("Mrs P is great", "[name] is great"),
-    ("Miss Smith I think is lovely", "[name] I think is lovely"),
-    ("Mr Smith said so", "[name] said so"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Mrs Patel is kind", "[name] is kind"),
+        ("mrs Patel is kind", "[name] is kind"),
+        ("MRS Patel is kind", "[name] is kind"),
+        ("Mr. O'Neill helps", "[name] helps"),
+        ("Mr.Smith helps", "[name] helps"),
+        ("Mr O\u2019Neill helps", "[name] helps"),
+        ("Dr Jean-Luc Smith came", "[name] came"),
+        ("Ms Smith and Mx Jones", "[name] and [name]"),
+        ("thanks to Miss Brown, Sir Clive and Dame Edna!", "thanks to [name], [name] and [name]!"),
+        ("Prof. Stone, Rev Green, Fr Ted, Sr Mary", "[name], [name], [name], [name]"),
+        ("Mrs P is great", "[name] is great"),
+        ("Miss Smith I think is lovely", "[name] I think is lovely"),
+        ("Mr Smith said so", "[name] said so"),
+    ],
+)
 def test_title_and_capitalised_name(text, expected):
     assert redact_names(text) == expected
 
 
-@pytest.mark.parametrize("text", [
-    "I miss my friends",
-    "I really MISS my old school",
-    "sir is kind and miss is funny",
-    "Mr is a title",
-    "Dr. who? mrs. nobody",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I miss my friends",
+        "I really MISS my old school",
+        "sir is kind and miss is funny",
+        "Mr is a title",
+        "Dr. who? mrs. nobody",
+    ],
+)
 def test_a_title_before_a_lower_case_word_is_not_a_name(text):
     assert redact_names(text) == text
 
@@ -89,17 +96,20 @@ def test_no_staff_list_and_blank_names():
 # rule 3: emails and phone numbers
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("write to anna.patel@school.org.uk.", "write to [email]."),
-    ("Anna.Patel+x@school.org", "[email]"),
-    ("ring 07700 900123 today", "ring [phone] today"),
-    ("ring 07700900123", "ring [phone]"),
-    ("on +44 7700 900123", "on [phone]"),
-    ("on +44 (0)20 7946 0018", "on [phone]"),
-    ("on (020) 7946 0018", "on [phone]"),
-    ("on 0161-496-0000", "on [phone]"),
-    ("on 0044 161 496 0000", "on [phone]"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("write to anna.patel@school.org.uk.", "write to [email]."),
+        ("Anna.Patel+x@school.org", "[email]"),
+        ("ring 07700 900123 today", "ring [phone] today"),
+        ("ring 07700900123", "ring [phone]"),
+        ("on +44 7700 900123", "on [phone]"),
+        ("on +44 (0)20 7946 0018", "on [phone]"),
+        ("on (020) 7946 0018", "on [phone]"),
+        ("on 0161-496-0000", "on [phone]"),
+        ("on 0044 161 496 0000", "on [phone]"),
+    ],
+)
 def test_email_and_phone(text, expected):
     assert redact_names(text, STAFF) == expected
 
@@ -113,13 +123,34 @@ def test_numbers_that_are_not_phone_numbers_stay(text):
 # property: no staff full name survives
 
 _letters = st.sampled_from("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZéöñł")
-_word = st.one_of(st.text(_letters, min_size=1, max_size=7),
-                  st.sampled_from(["Ann", "ann", "Lee", "Bo", "Mr", "Mrs", "miss", "Will", "I", "Jean-Luc"]))
-_name_word = st.builds(lambda a, sep, b: a + sep + b if b else a, _word, st.sampled_from(["-", "'"]),
-                       st.one_of(st.just(""), _word))
+_word = st.one_of(
+    st.text(_letters, min_size=1, max_size=7),
+    st.sampled_from(["Ann", "ann", "Lee", "Bo", "Mr", "Mrs", "miss", "Will", "I", "Jean-Luc"]),
+)
+_name_word = st.builds(
+    lambda a, sep, b: a + sep + b if b else a, _word, st.sampled_from(["-", "'"]), st.one_of(st.just(""), _word)
+)
 _staff_name = st.lists(_name_word, min_size=1, max_size=3).map(" ".join)
-_filler = st.sampled_from(["", " ", ", ", ". ", " and ", " Mrs ", " mr. ", " miss ", " I ", "\n", " 07700 900123 ",
-                           " x@y.org ", "-", "'", "(", "Sir"])
+_filler = st.sampled_from(
+    [
+        "",
+        " ",
+        ", ",
+        ". ",
+        " and ",
+        " Mrs ",
+        " mr. ",
+        " miss ",
+        " I ",
+        "\n",
+        " 07700 900123 ",
+        " x@y.org ",
+        "-",
+        "'",
+        "(",
+        "Sir",
+    ]
+)
 
 
 def _vary(name: str, how: int) -> str:
@@ -140,10 +171,13 @@ def test_no_staff_full_name_survives_redaction(names, data):
         assert re.search(rf"(?<!\w){re.escape(name)}(?!\w)", bare, re.IGNORECASE) is None, (name, out)
 
 
-@pytest.mark.parametrize("names, text", [
-    (["Ann", "ann Mr"], "ann Mr AnnAnn"),     # a shorter name at the same place as a longer one
-    (["Mrs"], "Mrs Mrs MrsMrs"),              # a name that is also a title
-])
+@pytest.mark.parametrize(
+    "names, text",
+    [
+        (["Ann", "ann Mr"], "ann Mr AnnAnn"),  # a shorter name at the same place as a longer one
+        (["Mrs"], "Mrs Mrs MrsMrs"),  # a name that is also a title
+    ],
+)
 def test_counterexamples_found_by_the_property(names, text):
     out = redact_names(text, names)
     assert not any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", out, re.IGNORECASE) for n in names), out
@@ -165,7 +199,7 @@ def test_plain_list_with_comments_and_blank_lines(tmp_path):
 
 
 def test_csv_with_name_column(tmp_path):
-    path = write(tmp_path, "\ufeffRole,Name\nHead,Anna Patel\n# ignored\nTA,\"O'Neill, Siobhan\"\n,\n", name="s.csv")
+    path = write(tmp_path, '\ufeffRole,Name\nHead,Anna Patel\n# ignored\nTA,"O\'Neill, Siobhan"\n,\n', name="s.csv")
     assert read_staff_list(path) == ["Anna Patel", "O'Neill, Siobhan"]
 
 
@@ -195,13 +229,25 @@ SAFE = SafeguardingList({"harm_at_home": ("hits me", "scared to go home"), "self
 
 
 def test_prepare_skips_blanks_redacts_and_puts_flagged_first():
-    comments = prepare_comments([("Q1", "Mrs Patel is lovely"), ("Q2", "  "), ("Q3", None),
-                                 ("Q1", "Will Hughes hits me"), ("Q2", float("nan")), ("Q3", "More clubs please"),
-                                 ("Q4", "I want to hurt myself")], STAFF, SAFE)
-    assert comments == [Comment("Q1", "[name] hits me", ("harm_at_home",)),
-                        Comment("Q4", "I want to hurt myself", ("self_harm",)),
-                        Comment("Q1", "[name] is lovely", ()),
-                        Comment("Q3", "More clubs please", ())]
+    comments = prepare_comments(
+        [
+            ("Q1", "Mrs Patel is lovely"),
+            ("Q2", "  "),
+            ("Q3", None),
+            ("Q1", "Will Hughes hits me"),
+            ("Q2", float("nan")),
+            ("Q3", "More clubs please"),
+            ("Q4", "I want to hurt myself"),
+        ],
+        STAFF,
+        SAFE,
+    )
+    assert comments == [
+        Comment("Q1", "[name] hits me", ("harm_at_home",)),
+        Comment("Q4", "I want to hurt myself", ("self_harm",)),
+        Comment("Q1", "[name] is lovely", ()),
+        Comment("Q3", "More clubs please", ()),
+    ]
     assert comments[0].flagged and not comments[2].flagged
 
 

@@ -5,6 +5,7 @@ delimiters (comma, semicolon, tab, an Excel ``sep=`` line), Excel workbooks
 read with calamine, and the files refused with a DataFileError naming the file:
 empty, a web page, an old .xls, other binary content.
 """
+
 import hashlib
 import random
 import re
@@ -15,11 +16,23 @@ from wqm_nb.errors import DataFileError
 from wqm_nb.intake.files import column_letter, read_table, sniff_delimiter
 
 #: Every fixture whose manifest names its encoding and delimiter.
-READABLE = ("msforms_staff.xlsx", "google_pupil_direct.csv", "google_parent_sheet.csv", "surveymonkey_staff.csv",
-            "surveymonkey_pupil.xlsx", "generic_staff.csv", "generic_staff_semicolon_cp1252.csv",
-            "generic_pupil_tab.tsv", "generic_pupil_tab.csv", "excel_sep_hint.csv", "tally_staff.csv",
-            "tally_pupil_text.csv", "broken_unknown_label.csv", "broken_unmatched_scale_column.csv",
-            "header_only.csv")
+READABLE = (
+    "msforms_staff.xlsx",
+    "google_pupil_direct.csv",
+    "google_parent_sheet.csv",
+    "surveymonkey_staff.csv",
+    "surveymonkey_pupil.xlsx",
+    "generic_staff.csv",
+    "generic_staff_semicolon_cp1252.csv",
+    "generic_pupil_tab.tsv",
+    "generic_pupil_tab.csv",
+    "excel_sep_hint.csv",
+    "tally_staff.csv",
+    "tally_pupil_text.csv",
+    "broken_unknown_label.csv",
+    "broken_unmatched_scale_column.csv",
+    "header_only.csv",
+)
 
 
 def test_every_fixture_with_an_encoding_is_listed(exports):
@@ -55,7 +68,7 @@ def test_utf8_without_and_with_bom():
     bom = read_table(b"\xef\xbb\xbf" + text.encode("utf-8"), "bom.csv")
     assert (plain.encoding, bom.encoding) == ("utf-8", "utf-8-sig")
     assert plain.cells.equals(bom.cells)
-    assert bom.cells.iloc[0, 0] == "Role"          # no BOM left on the first header
+    assert bom.cells.iloc[0, 0] == "Role"  # no BOM left on the first header
     assert bom.cells.iloc[0, 1].endswith("everyone\u2019s business")
     assert bom.described == "CSV, UTF-8 with BOM, comma-separated"
 
@@ -75,8 +88,11 @@ def test_utf16_with_bom_little_and_big_endian():
         table = read_table(data, "utf16.csv")
         assert table.encoding == "utf-16"
         assert table.delimiter == "\t"
-        assert table.cells.values.tolist() == [["Role", "Comment"], ["Teacher", "Caf\u00e9 \u00a35 \u2019ok\u2019"],
-                                                ["TA", ""]]
+        assert table.cells.values.tolist() == [
+            ["Role", "Comment"],
+            ["Teacher", "Caf\u00e9 \u00a35 \u2019ok\u2019"],
+            ["TA", ""],
+        ]
 
 
 def test_a_short_windows_1252_file_decodes_as_windows_1252():
@@ -95,7 +111,7 @@ def test_tab_separated_tsv_and_the_same_content_as_csv(exports):
     assert tsv.delimiter == csv.delimiter == "\t"
     assert tsv.sha256 == csv.sha256
     assert tsv.cells.equals(csv.cells)
-    assert tsv.cells.shape[1] == 1 + 8 + 1      # year group, eight items, comment
+    assert tsv.cells.shape[1] == 1 + 8 + 1  # year group, eight items, comment
     assert tsv.cells.iloc[0, 0] == "Year group"
 
 
@@ -113,14 +129,17 @@ def test_sep_hint_wins_over_what_the_lines_suggest():
     assert table.cells.values.tolist() == [["A;B", "C"], ["1;2", "3"]]
 
 
-@pytest.mark.parametrize("text, delimiter", [
-    ("a,b,c\n1,2,3\n4,5,6\n", ","),
-    ("a;b;c\n1;2;3\n", ";"),
-    ("a\tb\tc\n1\t2\t3\n", "\t"),
-    ('"x;y",b\n"1;2",3\n', ","),                 # a quoted semicolon does not make it semicolon-separated
-    ("a;b,c;d\n1;2,3;4\n", ";"),                 # more fields win
-    ("single\nvalue\n", ","),
-])
+@pytest.mark.parametrize(
+    "text, delimiter",
+    [
+        ("a,b,c\n1,2,3\n4,5,6\n", ","),
+        ("a;b;c\n1;2;3\n", ";"),
+        ("a\tb\tc\n1\t2\t3\n", "\t"),
+        ('"x;y",b\n"1;2",3\n', ","),  # a quoted semicolon does not make it semicolon-separated
+        ("a;b,c;d\n1;2,3;4\n", ";"),  # more fields win
+        ("single\nvalue\n", ","),
+    ],
+)
 def test_sniff_delimiter(text, delimiter):
     assert sniff_delimiter(text) == delimiter
 
@@ -135,7 +154,7 @@ def test_xlsx_cells_are_text_whole_numbers_without_point_zero_and_dates_iso(expo
     ids = table.cells.iloc[1:, 0]
     assert all(re.fullmatch(r"\d+", v) for v in ids)
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", v) for v in table.cells.iloc[1:, 1])
-    assert "" in set(table.cells.iloc[1:, 4])   # an anonymous response has an empty Name cell, not "nan"
+    assert "" in set(table.cells.iloc[1:, 4])  # an anonymous response has an empty Name cell, not "nan"
     assert "nan" not in set(table.cells.to_numpy().ravel())
 
 
@@ -189,7 +208,20 @@ def test_random_binary_is_refused():
 # column letters
 
 
-@pytest.mark.parametrize("index, letters", [(0, "A"), (1, "B"), (25, "Z"), (26, "AA"), (27, "AB"), (51, "AZ"),
-                                            (52, "BA"), (701, "ZZ"), (702, "AAA"), (16383, "XFD")])
+@pytest.mark.parametrize(
+    "index, letters",
+    [
+        (0, "A"),
+        (1, "B"),
+        (25, "Z"),
+        (26, "AA"),
+        (27, "AB"),
+        (51, "AZ"),
+        (52, "BA"),
+        (701, "ZZ"),
+        (702, "AAA"),
+        (16383, "XFD"),
+    ],
+)
 def test_column_letter(index, letters):
     assert column_letter(index) == letters

@@ -5,6 +5,7 @@ the scores stored; a replaced import's scores go with it; ``wqm survey import --
 Every export here is a small hand-made CSV with known answers: SWEMWBS answers 4 ("Often") on all seven
 items give a raw score of 28 and a metric score of 25.03 (the conversion table).
 """
+
 import csv
 import io
 import re
@@ -14,8 +15,13 @@ import yaml
 
 from wqm_nb.cli import main
 from wqm_nb.data import load_question_bank
-from wqm_nb.data.import_mapping import (InstrumentBlock, load_import_mapping, parse_columns, parse_import_mapping,
-                                        with_instrument)
+from wqm_nb.data.import_mapping import (
+    InstrumentBlock,
+    load_import_mapping,
+    parse_columns,
+    parse_import_mapping,
+    with_instrument,
+)
 from wqm_nb.errors import DataFileError, SettingsError
 from wqm_nb.intake.matching import INSTRUMENT, ITEM
 from wqm_nb.intake.plan import commit_import, inspect_export, plan_import
@@ -39,11 +45,13 @@ def export(rows, instrument_headers=None, items=2) -> bytes:
 
 
 OFTEN = ["Often"] * 7
-ROWS = [("Year 5", ["Agree", "Agree"], OFTEN),
-        ("Year 6", ["Disagree", ""], ["4", "4", "4", "4", "4", "4", "5"]),       # raw 29, metric 26.02
-        ("Year 6", ["", ""], ["4", "4", "4", "4", "4", "4", "4"]),             # no survey answer, but scored
-        ("Year 5", ["Agree", ""], ["4", "4", "", "4", "4", "4", "4"]),          # answered too few: no score
-        ("Year 5", ["", ""], ["", "3", "", "", "", "", ""])]                    # nothing to keep: dropped
+ROWS = [
+    ("Year 5", ["Agree", "Agree"], OFTEN),
+    ("Year 6", ["Disagree", ""], ["4", "4", "4", "4", "4", "4", "5"]),  # raw 29, metric 26.02
+    ("Year 6", ["", ""], ["4", "4", "4", "4", "4", "4", "4"]),  # no survey answer, but scored
+    ("Year 5", ["Agree", ""], ["4", "4", "", "4", "4", "4", "4"]),  # answered too few: no score
+    ("Year 5", ["", ""], ["", "3", "", "", "", "", ""]),
+]  # nothing to keep: dropped
 
 
 def by_position(columns="E:K"):
@@ -78,7 +86,8 @@ def test_by_position_the_columns_are_the_instruments_items_in_order():
     insp = inspect_export(export(ROWS), "pupils.csv", "pupil", mapping=by_position())
     block = [m for m in insp.matches if m.action == INSTRUMENT]
     assert [(m.column.letter, m.target, m.how) for m in block] == [
-        (letter, f"swemwbs{k}", "position") for k, letter in enumerate("EFGHIJK", 1)]
+        (letter, f"swemwbs{k}", "position") for k, letter in enumerate("EFGHIJK", 1)
+    ]
     assert [m.target for m in insp.matches if m.action == ITEM] == ["U01", "U02"]
     assert block[0].described == "swemwbs item swemwbs1"
 
@@ -90,10 +99,15 @@ def test_an_import_by_position_scores_the_answers_and_keeps_only_the_scores():
     assert set(p.scores["informant"]) == {"self"} and set(p.scores["band"]) == {""}
     # kept: the three scored and the one with a survey answer; dropped: the one with neither
     assert p.kept == 4 and p.dropped_empty == 1
-    assert p.values.shape == (4, 2)              # the survey's own items only: no instrument answer is kept
+    assert p.values.shape == (4, 2)  # the survey's own items only: no instrument answer is kept
     (use,) = p.instruments
-    assert (use.instrument, use.informant, use.answered, use.scored, use.how) == ("swemwbs", "self", 5, 3,
-                                                                               ("position",))
+    assert (use.instrument, use.informant, use.answered, use.scored, use.how) == (
+        "swemwbs",
+        "self",
+        5,
+        3,
+        ("position",),
+    )
     line = next(x for x in p.summary() if x.startswith("measure:"))
     assert "E swemwbs1" in line and "K swemwbs7" in line and "5 respondents with answers, 3 scored" in line
     assert "2 answered too few items for a score" in line and "not the item answers" in line
@@ -131,15 +145,18 @@ def test_without_a_mapping_numbered_answers_on_the_scale_are_unmatched():
         plan()
 
 
-@pytest.mark.parametrize("doc, field, message", [
-    ({"instruments": {"nosuch": {}}}, "instruments.nosuch", "unknown instrument"),
-    ({"instruments": {"swemwbs": {"columns": "E:J"}}}, "instruments.swemwbs.columns", "6 columns"),
-    ({"instruments": {"swemwbs": {"columns": "E:K", "start": "E"}}}, "instruments.swemwbs", "not both"),
-    ({"instruments": {"sdq": {"columns": "E:AC"}}}, "instruments.sdq.informant", "needs an informant"),
-    ({"instruments": {"sdq": {"informant": "pupil"}}}, "instruments.sdq.informant", "no 'pupil' informant"),
-    ({"columns": {"Q1": "swemwbs9"}}, "columns.Q1", "unknown target"),
-    ({"columns": {"Q1": "swemwbs1", "Q2": "swemwbs1"}}, "columns", "more than one column"),
-])
+@pytest.mark.parametrize(
+    "doc, field, message",
+    [
+        ({"instruments": {"nosuch": {}}}, "instruments.nosuch", "unknown instrument"),
+        ({"instruments": {"swemwbs": {"columns": "E:J"}}}, "instruments.swemwbs.columns", "6 columns"),
+        ({"instruments": {"swemwbs": {"columns": "E:K", "start": "E"}}}, "instruments.swemwbs", "not both"),
+        ({"instruments": {"sdq": {"columns": "E:AC"}}}, "instruments.sdq.informant", "needs an informant"),
+        ({"instruments": {"sdq": {"informant": "pupil"}}}, "instruments.sdq.informant", "no 'pupil' informant"),
+        ({"columns": {"Q1": "swemwbs9"}}, "columns.Q1", "unknown target"),
+        ({"columns": {"Q1": "swemwbs1", "Q2": "swemwbs1"}}, "columns", "more than one column"),
+    ],
+)
 def test_a_bad_instrument_mapping_names_the_field(tmp_path, doc, field, message):
     with pytest.raises(DataFileError) as err:
         parse_import_mapping({"survey": "pupil", **doc}, tmp_path / "m.yaml", BANK)
@@ -150,8 +167,9 @@ def test_save_mapping_writes_the_block_so_the_next_import_maps_silently(tmp_path
     insp = inspect_export(export(ROWS), "pupils.csv", "pupil", mapping=by_position())
     text = insp.mapping_used().to_yaml()
     doc = yaml.safe_load(text)
-    assert {h: t for h, t in doc["columns"].items() if h.startswith("Q")} == {f"Q{k}": f"swemwbs{k}"
-                                                                             for k in range(1, 8)}
+    assert {h: t for h, t in doc["columns"].items() if h.startswith("Q")} == {
+        f"Q{k}": f"swemwbs{k}" for k in range(1, 8)
+    }
     assert doc["instruments"] == {"swemwbs": {}}
     path = tmp_path / "saved.yaml"
     path.write_text(text, encoding="utf-8")
@@ -202,18 +220,20 @@ def test_too_few_columns_for_the_instrument_is_an_error():
 def test_the_sdq_in_a_staff_survey_needs_an_informant():
     with pytest.raises(SettingsError, match="sdq needs an informant"):
         with_instrument(None, "staff", "sdq", "", "E:AC")
-    assert with_instrument(None, "pupil", "sdq").instruments["sdq"].informant == ""   # self-report by default
+    assert with_instrument(None, "pupil", "sdq").instruments["sdq"].informant == ""  # self-report by default
     assert with_instrument(None, "staff", "sdq", "teacher", "E:AC").instruments["sdq"].columns[-1] == "AC"
 
 
 def test_pre_scored_sdq_scales_are_accepted_by_header():
     headers = ["sdq.emotional", "sdq.conduct", "sdq.hyperactivity", "sdq.peer", "sdq.prosocial", "Other", "x"]
-    rows = [("Year 5", ["Agree", "Agree"], ["4", "2", "5", "1", "8", "", ""]),
-            ("Year 6", ["Agree", "Agree"], ["6", "", "5", "1", "8", "", ""])]
+    rows = [
+        ("Year 5", ["Agree", "Agree"], ["4", "2", "5", "1", "8", "", ""]),
+        ("Year 6", ["Agree", "Agree"], ["6", "", "5", "1", "8", "", ""]),
+    ]
     p = plan(export(rows, headers))
     got = {(r.score_id, r.value, r.band) for r in p.scores.itertuples()}
     assert ("total_difficulties", 12.0, "Normal") in got and ("emotional", 6.0, "Borderline") in got
-    assert sum(1 for r in p.scores.itertuples() if r.score_id == "total_difficulties") == 1   # p2 lacks conduct
+    assert sum(1 for r in p.scores.itertuples() if r.score_id == "total_difficulties") == 1  # p2 lacks conduct
     assert p.instruments[0].prescored and "pre-scored" in p.instruments[0].described()
 
 
@@ -243,9 +263,26 @@ def test_commit_stores_the_scores_and_a_replaced_imports_scores_go(db):
 def test_the_cli_imports_a_block_by_position(tmp_path, db, capsys):
     path = tmp_path / "pupils.csv"
     path.write_bytes(export(ROWS))
-    args = ["survey", "import", str(path), "--school", SCHOOL, "--year", YEAR, "--survey", "pupil", "--data",
-            str(db), "--replace", "--instrument", "swemwbs", "--instrument-columns", "E:K",
-            "--save-mapping", str(tmp_path / "m.yaml")]
+    args = [
+        "survey",
+        "import",
+        str(path),
+        "--school",
+        SCHOOL,
+        "--year",
+        YEAR,
+        "--survey",
+        "pupil",
+        "--data",
+        str(db),
+        "--replace",
+        "--instrument",
+        "swemwbs",
+        "--instrument-columns",
+        "E:K",
+        "--save-mapping",
+        str(tmp_path / "m.yaml"),
+    ]
     assert main(args) == 0
     out = capsys.readouterr().out
     assert re.search(r"^E\s+swemwbs item swemwbs1\s+Q1$", out, re.M)
@@ -258,8 +295,21 @@ def test_the_cli_imports_a_block_by_position(tmp_path, db, capsys):
 def test_the_cli_refuses_an_informant_without_an_instrument(tmp_path, db, capsys):
     path = tmp_path / "pupils.csv"
     path.write_bytes(export(ROWS))
-    args = ["survey", "import", str(path), "--school", SCHOOL, "--year", YEAR, "--survey", "pupil", "--data",
-            str(db), "--informant", "self"]
+    args = [
+        "survey",
+        "import",
+        str(path),
+        "--school",
+        SCHOOL,
+        "--year",
+        YEAR,
+        "--survey",
+        "pupil",
+        "--data",
+        str(db),
+        "--informant",
+        "self",
+    ]
     assert main(args) == 2
     assert "--informant and --instrument-columns need --instrument NAME" in capsys.readouterr().err
 

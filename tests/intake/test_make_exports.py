@@ -3,6 +3,7 @@
 Checks that it writes every file in its manifest, that two runs give identical
 bytes, and that the manifest's counts agree with what pandas reads back.
 """
+
 import hashlib
 import importlib.util
 from pathlib import Path
@@ -14,8 +15,15 @@ _SPEC = importlib.util.spec_from_file_location("make_exports", Path(__file__).wi
 make_exports = importlib.util.module_from_spec(_SPEC)
 _SPEC.loader.exec_module(make_exports)
 
-LABELS = {"strongly disagree": 1, "disagree": 2, "neither agree nor disagree": 3, "neither agree or disagree": 3,
-          "neutral": 3, "agree": 4, "strongly agree": 5}
+LABELS = {
+    "strongly disagree": 1,
+    "disagree": 2,
+    "neither agree nor disagree": 3,
+    "neither agree or disagree": 3,
+    "neutral": 3,
+    "agree": 4,
+    "strongly agree": 5,
+}
 NOT_ANSWERED = {"", "don't know", "n/a", "nan", "none"}
 
 
@@ -61,15 +69,30 @@ def _read(path: Path, entry: dict) -> tuple[list[str], pd.DataFrame]:
         raw = pd.read_excel(path, header=None, dtype=object, engine="openpyxl")
         raw = raw.astype(object).where(raw.notna(), None)
     else:
-        raw = pd.read_csv(path, header=None, dtype=str, keep_default_na=False, encoding=entry["encoding"],
-                          sep=entry["delimiter"], skiprows=entry.get("skip_lines", 0))
+        raw = pd.read_csv(
+            path,
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            encoding=entry["encoding"],
+            sep=entry["delimiter"],
+            skiprows=entry.get("skip_lines", 0),
+        )
     n = entry["header_rows"]
     header = [("" if v is None else str(v)) for v in raw.iloc[n - 1]]
     return header, raw.iloc[n:].reset_index(drop=True)
 
 
-@pytest.mark.parametrize("name", ["msforms_staff.xlsx", "google_parent_sheet.csv", "surveymonkey_staff.csv",
-                                  "generic_staff_semicolon_cp1252.csv", "generic_pupil_tab.tsv"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "msforms_staff.xlsx",
+        "google_parent_sheet.csv",
+        "surveymonkey_staff.csv",
+        "generic_staff_semicolon_cp1252.csv",
+        "generic_pupil_tab.tsv",
+    ],
+)
 def test_manifest_counts_agree_with_what_pandas_reads(exports, name):
     out, manifest = exports
     entry = manifest[name]
@@ -83,8 +106,7 @@ def test_manifest_counts_agree_with_what_pandas_reads(exports, name):
     for item, counts in entry["item_counts"].items():
         seen = values.loc[answered, item].dropna().astype(int).value_counts().to_dict()
         assert {v: seen.get(v, 0) for v in range(1, 6)} == counts, item
-    comment_col = data.iloc[:, header.index(entry["comment_header"])] if entry["header_rows"] == 1 else \
-        data.iloc[:, -1]
+    comment_col = data.iloc[:, header.index(entry["comment_header"])] if entry["header_rows"] == 1 else data.iloc[:, -1]
     assert [c for c in comment_col if c] == entry["comments"]
     assert entry["comments_naming_staff"] and entry["safeguarding_comments"]
 
@@ -123,15 +145,22 @@ def test_encodings_and_broken_files(exports):
     assert (rows == "Strongly agre").to_numpy().sum() == 1
     tally = pd.read_csv(out / "tally_staff.csv")
     assert len(tally) == 39 and tally.groupby("item")["Agree"].sum().to_dict() == {
-        item: counts[4] for item, counts in manifest["tally_staff.csv"]["item_counts"].items()}
+        item: counts[4] for item, counts in manifest["tally_staff.csv"]["item_counts"].items()
+    }
 
 
 def test_large_csv_is_forms_shaped_and_counted(tmp_path):
     path = tmp_path / "large.csv"
     entry = make_exports.write_large_csv(path, rows=2000, items=30, seed=3)
     data = pd.read_csv(path, dtype=str, keep_default_na=False)
-    assert list(data.columns[:6]) == ["ID", "Start time", "Completion time", "Email", "Name",
-                                      "What is your role in school?"]
+    assert list(data.columns[:6]) == [
+        "ID",
+        "Start time",
+        "Completion time",
+        "Email",
+        "Name",
+        "What is your role in school?",
+    ]
     assert list(data.columns[6:]) == [t for _, t in make_exports.large_bank_items(30)]
     assert data.columns[-1] == "Extra staff statement 30."
     values = data.iloc[:, 6:].apply(lambda col: col.map(_value))

@@ -10,6 +10,7 @@ of the same file is a no-op, an import of another file is refused, replaces
 or adds, and the published figures count the imported respondents and a
 paper tally's forms.
 """
+
 import csv
 import hashlib
 import io
@@ -35,12 +36,24 @@ from wqm_nb.settings import ReportSettings
 from wqm_nb.store import Store
 from wqm_nb.store.surveys import MISSING
 
-RESPONSE_FILES = ("msforms_staff.xlsx", "google_pupil_direct.csv", "google_parent_sheet.csv",
-                  "surveymonkey_staff.csv", "surveymonkey_pupil.xlsx", "generic_staff.csv",
-                  "generic_staff_semicolon_cp1252.csv", "generic_pupil_tab.tsv", "generic_pupil_tab.csv",
-                  "excel_sep_hint.csv")
-COMMENT_FILES = ("msforms_staff.xlsx", "google_pupil_direct.csv", "surveymonkey_staff.csv",
-                 "generic_staff_semicolon_cp1252.csv")
+RESPONSE_FILES = (
+    "msforms_staff.xlsx",
+    "google_pupil_direct.csv",
+    "google_parent_sheet.csv",
+    "surveymonkey_staff.csv",
+    "surveymonkey_pupil.xlsx",
+    "generic_staff.csv",
+    "generic_staff_semicolon_cp1252.csv",
+    "generic_pupil_tab.tsv",
+    "generic_pupil_tab.csv",
+    "excel_sep_hint.csv",
+)
+COMMENT_FILES = (
+    "msforms_staff.xlsx",
+    "google_pupil_direct.csv",
+    "surveymonkey_staff.csv",
+    "generic_staff_semicolon_cp1252.csv",
+)
 WQM_MAPPING = Path(wqm_nb.__file__).parent / "data" / "mappings" / "wqm.yaml"
 SCHOOL, YEAR = "NLT03", "2025-26"
 
@@ -54,8 +67,7 @@ def plan_of(exports, name, mapping=None, **options):
 
 
 def item_counts(plan) -> dict:
-    return {item: {v: int((plan.values[:, k] == v).sum()) for v in range(1, 6)}
-            for k, item in enumerate(plan.item_ids)}
+    return {item: {v: int((plan.values[:, k] == v).sum()) for v in range(1, 6)} for k, item in enumerate(plan.item_ids)}
 
 
 def nonzero(counts: dict) -> dict:
@@ -88,8 +100,7 @@ def record_row(exports, name: str, text: str) -> tuple[int, int]:
         rows = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
     else:
         entry = exports.manifest[name]
-        rows = list(csv.reader(io.StringIO(exports.read(name).decode(entry["encoding"])),
-                               delimiter=entry["delimiter"]))
+        rows = list(csv.reader(io.StringIO(exports.read(name).decode(entry["encoding"])), delimiter=entry["delimiter"]))
     found = [(k + 1, row.index(text)) for k, row in enumerate(rows) if text in row]
     assert len(found) == 1
     return found[0]
@@ -112,8 +123,10 @@ def whole_n(figures, survey: str, section: str) -> int:
 
 
 def table_counts(store: Store) -> dict:
-    return {t: store.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
-            for t in ("survey_imports", "survey_answers", "survey_tallies", "survey_comments")}
+    return {
+        t: store.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+        for t in ("survey_imports", "survey_answers", "survey_tallies", "survey_comments")
+    }
 
 
 # --------------------------------------------------------------------------
@@ -187,7 +200,7 @@ def test_unknown_label_names_row_column_and_value(exports):
     letter, _, shown = err.column.partition(": ")
     assert letter == column_letter(header.index(error["column"]))
     shown = shown.rstrip("\u2026")
-    assert len(shown) >= 40 and error["column"].startswith(shown)     # the header (shortened when long)
+    assert len(shown) >= 40 and error["column"].startswith(shown)  # the header (shortened when long)
     assert repr(error["value"]) in err.message
     assert f"item {error['item']}" in err.message
     assert "nothing was imported" in err.message
@@ -224,8 +237,9 @@ def test_ignore_mapping_imports_the_unmatched_file(exports, tmp_path):
     name = "broken_unmatched_scale_column.csv"
     entry = exports.manifest[name]
     path = tmp_path / "school.yaml"
-    path.write_text(yaml.safe_dump({"survey": "staff", "columns": {entry["error"]["column"]: "ignore"}}),
-                    encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump({"survey": "staff", "columns": {entry["error"]["column"]: "ignore"}}), encoding="utf-8"
+    )
     plan = plan_of(exports, name, mapping=load_import_mapping(path, inspect(exports, name).bank))
     assert (plan.kept, plan.dropped_empty) == (entry["kept"], entry["dropped_empty"])
     assert nonzero(item_counts(plan)) == nonzero(entry["item_counts"])
@@ -244,14 +258,17 @@ def test_with_targets_corrects_a_column_and_mapping_used_records_it(exports):
     assert used.target(entry["error"]["column"]) == IGNORE
     assert used.target(entry["subgroup_header"]) == "subgroup"
     assert {used.target(h) for h in entry["item_headers"].values()} == set(entry["items"])
-    assert insp.unmatched == [unmatched]            # the original inspection is unchanged
+    assert insp.unmatched == [unmatched]  # the original inspection is unchanged
 
 
-@pytest.mark.parametrize("name, message", [
-    ("header_only.csv", "header but no responses"),
-    ("empty.csv", "empty"),
-    ("html_error_page.csv", "web page"),
-])
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("header_only.csv", "header but no responses"),
+        ("empty.csv", "empty"),
+        ("html_error_page.csv", "web page"),
+    ],
+)
 def test_files_without_responses_are_refused(exports, name, message):
     with pytest.raises(DataFileError, match=message):
         inspect_export(exports.read(name), name, "staff")
@@ -272,8 +289,9 @@ def test_unknown_survey_and_a_mapping_for_another_survey_are_refused(exports, ba
 
 
 def test_unknown_subgroup_answer_names_row_and_column(bank):
-    data = ("Role,Wellbeing is treated as everyone's business across the whole school.\n"
-            "Teacher,Agree\nGovernor,Agree\n").encode()
+    data = (
+        "Role,Wellbeing is treated as everyone's business across the whole school.\nTeacher,Agree\nGovernor,Agree\n"
+    ).encode()
     with pytest.raises(DataFileError, match="'Governor' is not a role") as exc:
         plan_import(inspect_export(data, "roles.csv", "staff", bank=bank))
     assert (exc.value.row, exc.value.column) == (3, "A: Role")
@@ -283,8 +301,9 @@ def test_unknown_subgroup_answer_names_row_and_column(bank):
 
 
 def test_error_row_counts_a_blank_line_before_it(bank):
-    data = ("Role,Wellbeing is treated as everyone's business across the whole school.\n"
-            "Teacher,Agree\n\nTeacher,Agreee\n").encode()
+    data = (
+        "Role,Wellbeing is treated as everyone's business across the whole school.\nTeacher,Agree\n\nTeacher,Agreee\n"
+    ).encode()
     with pytest.raises(DataFileError) as exc:
         plan_import(inspect_export(data, "blank.csv", "staff", bank=bank))
     assert exc.value.row == 4
@@ -301,16 +320,16 @@ def test_respondent_ids_are_fresh_unique_and_not_from_the_file(exports):
         assert len(set(plan.respondents)) == len(plan.respondents)
         assert all(re.fullmatch(r"p[0-9a-f]{6}-\d{6}", r) for r in plan.respondents)
     assert not set(first.respondents) & set(second.respondents)
-    assert len({r.split("-")[0] for r in first.respondents}) == 1    # one random prefix per import
+    assert len({r.split("-")[0] for r in first.respondents}) == 1  # one random prefix per import
 
 
 @pytest.mark.parametrize("name", ["msforms_staff.xlsx", "google_parent_sheet.csv", "surveymonkey_staff.csv"])
 def test_respondent_order_is_shuffled(exports, name):
     first, second = plan_of(exports, name), plan_of(exports, name)
     in_file = file_order_matrix(first)
-    assert np.array_equal(sorted_rows(first.values), sorted_rows(in_file))       # the same answers...
-    assert not np.array_equal(first.values, in_file)                             # ...not in the file's order
-    assert not np.array_equal(first.values, second.values)                       # and a new order each time
+    assert np.array_equal(sorted_rows(first.values), sorted_rows(in_file))  # the same answers...
+    assert not np.array_equal(first.values, in_file)  # ...not in the file's order
+    assert not np.array_equal(first.values, second.values)  # and a new order each time
     # each respondent keeps their own subgroup
     pairs = lambda p: sorted((s, tuple(row)) for s, row in zip(p.subgroups, p.values.tolist()))  # noqa: E731
     assert pairs(first) == pairs(second)
@@ -338,7 +357,7 @@ def test_kept_comments_are_redacted_and_the_flagged_one_comes_first(exports, mak
         assert not any(word in t for t in texts), word
     assert sum("[name]" in t for t in texts) == len(entry["comments_naming_staff"])
     ordinary = [c for c in entry["comments"] if c not in entry["comments_naming_staff"]]
-    assert set(ordinary) <= {c.strip() for c in texts}                 # the others are kept as written
+    assert set(ordinary) <= {c.strip() for c in texts}  # the others are kept as written
     [flagged] = [c for c in plan.comments if c.flags]
     assert plan.comments[0] is flagged
     assert flagged.text == entry["safeguarding_comments"][0]
@@ -351,7 +370,7 @@ def test_without_a_staff_list_only_titled_names_are_redacted(exports):
     plan = plan_of(exports, "msforms_staff.xlsx", keep_comments=True)
     texts = " ".join(c.text for c in plan.comments)
     assert "Mrs Patel" not in texts and "Mr Okafor" not in texts
-    assert "Priya" in texts          # a first name on its own needs the staff list
+    assert "Priya" in texts  # a first name on its own needs the staff list
 
 
 @pytest.mark.parametrize("name", ["msforms_staff.xlsx", "google_pupil_direct.csv", "surveymonkey_staff.csv"])
@@ -367,11 +386,13 @@ def test_safeguarding_comment_not_kept_gives_a_notice_naming_its_row(exports, na
 
 
 def test_safeguarding_free_text_answer_gives_a_notice(bank):
-    data = ("Role,Wellbeing is treated as everyone's business across the whole school.,"
-            "What one thing would you change?\n"
-            "Teacher,Agree,More planning time\n"
-            "Teacher,Disagree,Sometimes someone at home hurts me\n"
-            "TA,Agree,Longer lunch\n").encode()
+    data = (
+        "Role,Wellbeing is treated as everyone's business across the whole school.,"
+        "What one thing would you change?\n"
+        "Teacher,Agree,More planning time\n"
+        "Teacher,Disagree,Sometimes someone at home hurts me\n"
+        "TA,Agree,Longer lunch\n"
+    ).encode()
     plan = plan_import(inspect_export(data, "free.csv", "staff", bank=bank), keep_comments=True)
     [notice] = plan.notices
     assert "(rows 3)" in notice and "column C " in notice
@@ -404,12 +425,12 @@ def test_commit_import_keeps_personal_data_out_of_the_store_file(exports, db):
     assert nonzero(stored) == nonzero(entry["item_counts"])
 
     data = store_bytes(db)
-    assert record["file_sha256"].encode() in data           # what was written is visible in these bytes
+    assert record["file_sha256"].encode() in data  # what was written is visible in these bytes
     assert entry["personal_values"]
     leaked = [v for v in entry["personal_values"] if v.encode("utf-8") in data]
     assert leaked == []
     assert [c for c in entry["comments"] if c.encode("utf-8") in data] == []
-    for header in (entry["comment_header"], *entry["free_text_headers"]):      # nor the headers of dropped columns
+    for header in (entry["comment_header"], *entry["free_text_headers"]):  # nor the headers of dropped columns
         assert header.encode("utf-8") not in data
 
 
@@ -455,8 +476,9 @@ def test_replace_keeps_the_earlier_record_and_removes_its_answers(exports, db):
         records = {r["import_id"]: r for r in store.survey_imports(year, "staff")}
         assert records[first.import_id]["replaced_by"] == second.import_id
         assert records[second.import_id]["replaced_by"] is None
-        left = store.conn.execute("SELECT COUNT(*) FROM survey_answers WHERE import_id = ?",
-                                  (first.import_id,)).fetchone()[0]
+        left = store.conn.execute(
+            "SELECT COUNT(*) FROM survey_answers WHERE import_id = ?", (first.import_id,)
+        ).fetchone()[0]
         assert left == 0
         assert len(store.survey_data(year).blocks["staff"]) == exports.manifest["surveymonkey_staff.csv"]["kept"]
 
@@ -531,12 +553,34 @@ def audit_msforms(bank, answers, roles) -> bytes:
     audit = bank.surveys["staff_audit"]
     wb = Workbook()
     ws = wb.active
-    ws.append(["ID", "Start time", "Completion time", "Email", "Name", "Last modified time",
-               "What is your role in school?", *(i.text for i in audit.items), "What do we do well?"])
+    ws.append(
+        [
+            "ID",
+            "Start time",
+            "Completion time",
+            "Email",
+            "Name",
+            "Last modified time",
+            "What is your role in school?",
+            *(i.text for i in audit.items),
+            "What do we do well?",
+        ]
+    )
     for k, (row, role) in enumerate(zip(answers, roles)):
         start = dt.datetime(2025, 9, 1, 9, k)
-        ws.append([k + 1, start, start + dt.timedelta(minutes=4), "anonymous", None, None, role, *row,
-                   "Our nurture group" if k == 0 else None])
+        ws.append(
+            [
+                k + 1,
+                start,
+                start + dt.timedelta(minutes=4),
+                "anonymous",
+                None,
+                None,
+                role,
+                *row,
+                "Our nurture group" if k == 0 else None,
+            ]
+        )
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -554,13 +598,15 @@ def audit_google_csv(bank, answers) -> bytes:
 
 def test_an_audit_export_with_maturity_labels_plans_to_values_1_to_4(bank):
     answers = [[AUDIT_LABELS[(k + j) % 4] for j in range(7)] for k in range(8)]
-    answers[1][6] = "Don't know"                                    # not answered
+    answers[1][6] = "Don't know"  # not answered
     roles = ["Teacher"] * 5 + ["Teaching assistant", "Senior leader", ""]
     plan = plan_import(inspect_export(audit_msforms(bank, answers, roles), "audit.xlsx", "staff_audit", bank=bank))
     assert plan.inspection.shape.tool == "microsoft-forms"
     assert plan.item_ids == ("SA1", "SA2", "SA3", "SA4", "SA5", "SA6", "SA7")
     assert plan.kept == 8 and plan.dropped_empty == 0
-    expected = sorted(tuple(MISSING if v == "Don't know" else AUDIT_LABELS.index(v) + 1 for v in row) for row in answers)
+    expected = sorted(
+        tuple(MISSING if v == "Don't know" else AUDIT_LABELS.index(v) + 1 for v in row) for row in answers
+    )
     assert sorted(map(tuple, plan.values.tolist())) == expected
     assert plan.subgroup_counts() == {"teaching": 5, "support": 1, "leadership": 1, "": 1}
     assert "survey: Staff audit" in plan.summary()
@@ -570,7 +616,7 @@ def test_an_audit_export_with_maturity_labels_plans_to_values_1_to_4(bank):
 
 
 def test_a_google_forms_grid_matches_the_principles_by_name(bank):
-    answers = [[str((k + j) % 4 + 1) for j in range(7)] for k in range(6)]   # numbers 1-4 are accepted too
+    answers = [[str((k + j) % 4 + 1) for j in range(7)] for k in range(6)]  # numbers 1-4 are accepted too
     insp = inspect_export(audit_google_csv(bank, answers), "audit.csv", "staff_audit", bank=bank)
     assert insp.shape.tool == "google-forms"
     assert [m.target for m in insp.matches if m.action == ITEM] == [f"SA{k}" for k in range(1, 8)]
@@ -581,16 +627,20 @@ def test_a_google_forms_grid_matches_the_principles_by_name(bank):
 @pytest.mark.parametrize("bad", ["5", "Strongly agree"])
 def test_an_answer_off_the_maturity_scale_is_refused_with_row_and_column(bank, bad):
     answers = [[AUDIT_LABELS[2]] * 7 for _ in range(6)]
-    answers[3][4] = bad                                             # row 5 of the sheet, column SA5
+    answers[3][4] = bad  # row 5 of the sheet, column SA5
     with pytest.raises(DataFileError) as err:
-        plan_import(inspect_export(audit_msforms(bank, answers, ["Teacher"] * 6), "audit.xlsx", "staff_audit",
-                                   bank=bank))
+        plan_import(
+            inspect_export(audit_msforms(bank, answers, ["Teacher"] * 6), "audit.xlsx", "staff_audit", bank=bank)
+        )
     e = err.value
     assert e.file == "audit.xlsx" and e.row == 5
     assert e.column.startswith(f"{column_letter(7 + 4)}: Develop supportive policy")
     assert f"unknown answer {bad!r} for item SA5" in e.message
-    assert "'Deciding to act', 'Shared understanding', 'Developing practice', 'Embedded and evaluated' (or 1-4)" \
-        in e.message and "nothing was imported" in e.message
+    assert (
+        "'Deciding to act', 'Shared understanding', 'Developing practice', 'Embedded and evaluated' (or 1-4)"
+        in e.message
+        and "nothing was imported" in e.message
+    )
 
 
 def test_a_staff_survey_export_is_not_taken_for_the_audit(exports, bank):
@@ -600,10 +650,11 @@ def test_a_staff_survey_export_is_not_taken_for_the_audit(exports, bank):
 
 def test_an_audit_import_is_committed_and_shown_as_a_rating(bank, db):
     answers = [[AUDIT_LABELS[3 if j < 3 else 1] for j in range(7)] for _ in range(7)]
-    plan = plan_import(inspect_export(audit_msforms(bank, answers, ["Teacher"] * 7), "audit.xlsx", "staff_audit",
-                                      bank=bank))
+    plan = plan_import(
+        inspect_export(audit_msforms(bank, answers, ["Teacher"] * 7), "audit.xlsx", "staff_audit", bank=bank)
+    )
     with Store(db) as store:
-        outcome = commit_import(store, plan, "NLT02", "2025-26")       # Beckside had no audit
+        outcome = commit_import(store, plan, "NLT02", "2025-26")  # Beckside had no audit
         assert outcome.answers == 49
     figures = assess_school(ReportSettings(school_id="NLT02", year="2025-26", data=str(db))).current.figures
     rows = figures.ratings("staff_audit").set_index("section_id")

@@ -10,6 +10,7 @@ leadership and management checklist and a framework file of one's own work
 the same way; a row the school left alone keeps an entry the store recorded
 after the workbook was written.
 """
+
 import io
 from pathlib import Path
 
@@ -19,9 +20,20 @@ import pytest
 from wqm_nb.data import load_framework
 from wqm_nb.errors import DataFileError, StoreError
 from wqm_nb.export.sef_workbook import build_sef_workbook, write_sef_workbook
-from wqm_nb.intake.sef_workbook import (ABOUT_CELLS, ABOUT_SHEET, FIRST_ROW, PROPERTY_NAMES, STATE_SHEET,
-                                        SefWorkbookChanges, SefWorkbookError, clean_text, commit_sef_workbook,
-                                        rating_option, read_sef_workbook, sheet_titles)
+from wqm_nb.intake.sef_workbook import (
+    ABOUT_CELLS,
+    ABOUT_SHEET,
+    FIRST_ROW,
+    PROPERTY_NAMES,
+    STATE_SHEET,
+    SefWorkbookChanges,
+    SefWorkbookError,
+    clean_text,
+    commit_sef_workbook,
+    rating_option,
+    read_sef_workbook,
+    sheet_titles,
+)
 from wqm_nb.store import Store
 
 SCHOOL, YEAR = "NLT01", "2025-26"
@@ -82,14 +94,23 @@ def test_changed_rows_become_history_entries_with_source_xlsx(store, tmp_path):
     before = store.current_elements(cycle_id)
     size = history_size(store)
     evidence = "Évaluation ✓ — café 😊 notes\nsecond line\n\nthird, after a blank line"
-    edit(path, WQM, {("P1.1", "C"): "2 – Shared understanding", ("P1.2", "D"): evidence,
-                     ("P1.3", "E"): "We want to do this", ("P3.1", "C"): 1, ("P3.1", "D"): None,
-                     ("P2.1", "C"): None})
+    edit(
+        path,
+        WQM,
+        {
+            ("P1.1", "C"): "2 – Shared understanding",
+            ("P1.2", "D"): evidence,
+            ("P1.3", "E"): "We want to do this",
+            ("P3.1", "C"): 1,
+            ("P3.1", "D"): None,
+            ("P2.1", "C"): None,
+        },
+    )
     changes = read_sef_workbook(path, store)
     assert isinstance(changes, SefWorkbookChanges)
     assert (changes.school_id, changes.year, changes.framework.id) == (SCHOOL, YEAR, "wqm")
     got = {e["element_id"]: e for e in changes.entries}
-    assert list(got) == ["P1.1", "P1.2", "P1.3", "P2.1", "P3.1"]       # workbook order
+    assert list(got) == ["P1.1", "P1.2", "P1.3", "P2.1", "P3.1"]  # workbook order
     assert changes.unchanged == len(WQM.element_ids) - 5
     assert got["P1.1"]["rating"] == 2 and got["P1.1"]["evidence"] == before["P1.1"]["evidence"]
     assert got["P1.2"]["evidence"] == evidence and got["P1.2"]["rating"] == before["P1.2"]["rating"]
@@ -136,8 +157,15 @@ def test_a_workbook_of_a_cycle_not_started_starts_it(store, tmp_path):
     path = export(store, tmp_path, framework=vbe, school="NLT03")
     wb = openpyxl.load_workbook(path)
     assert all(wb[t][f"C{r}"].value is None for t in sheet_titles(vbe).values() for r in (2,))
-    edit(path, vbe, {("A2.1", "C"): "Embedded and evaluated", ("A2.1", "D"): "Leaders model the values",
-                     ("A5.1", "E"): "doing_now"})
+    edit(
+        path,
+        vbe,
+        {
+            ("A2.1", "C"): "Embedded and evaluated",
+            ("A2.1", "D"): "Leaders model the values",
+            ("A5.1", "E"): "doing_now",
+        },
+    )
     changes = read_sef_workbook(path, store)
     assert [e["element_id"] for e in changes.entries] == ["A2.1", "A5.1"]
     assert all(e["previous"] is None for e in changes.entries)
@@ -148,8 +176,21 @@ def test_a_workbook_of_a_cycle_not_started_starts_it(store, tmp_path):
     assert (now["A5.1"]["rating"], now["A5.1"]["sorting"]) == (None, "doing_now")
 
 
-@pytest.mark.parametrize("value", ["3 – Developing practice", "3 - Developing practice", "3—developing practice",
-                                   "3", " 3 ", "3.0", 3, 3.0, "Developing practice", "developing  PRACTICE"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "3 – Developing practice",
+        "3 - Developing practice",
+        "3—developing practice",
+        "3",
+        " 3 ",
+        "3.0",
+        3,
+        3.0,
+        "Developing practice",
+        "developing  PRACTICE",
+    ],
+)
 def test_a_rating_is_read_in_every_form_a_school_writes_it(store, tmp_path, value):
     cycle_id = store.cycle(SCHOOL, YEAR, "wqm")["cycle_id"]
     store.record_rating(cycle_id, "P2.2", 1, framework=WQM)
@@ -158,10 +199,16 @@ def test_a_rating_is_read_in_every_form_a_school_writes_it(store, tmp_path, valu
     assert got == {"P1.1": None, "P2.2": 3}
 
 
-@pytest.mark.parametrize("value, code", [("We do this now", "doing_now"), ("we do this NOW", "doing_now"),
-                                         ("want_to_do", "want_to_do"),
-                                         ("We don\u2019t want to / don\u2019t understand this", "not_for_us"),
-                                         ("   ", "")])
+@pytest.mark.parametrize(
+    "value, code",
+    [
+        ("We do this now", "doing_now"),
+        ("we do this NOW", "doing_now"),
+        ("want_to_do", "want_to_do"),
+        ("We don\u2019t want to / don\u2019t understand this", "not_for_us"),
+        ("   ", ""),
+    ],
+)
 def test_a_sorting_is_read_as_its_label_or_its_code(store, tmp_path, value, code):
     path = edit(export(store, tmp_path), WQM, {("P1.1", "E"): value, ("P1.1", "C"): 1})
     (entry,) = read_sef_workbook(path, store).entries
@@ -170,14 +217,17 @@ def test_a_sorting_is_read_as_its_label_or_its_code(store, tmp_path, value, code
 
 def test_evidence_text_survives_the_round_trip(store, tmp_path):
     cycle_id = store.cycle(SCHOOL, YEAR, "wqm")["cycle_id"]
-    texts = {"P1.1": "- first bullet\n- second bullet", "P1.2": "=HYPERLINK(\"http://x\")",
-             "P1.3": "+44 01632 960000", "P1.4": "line one\r\nline two"}
-    store.record_ratings(cycle_id, [dict(element_id=e, rating=2, evidence=t) for e, t in texts.items()],
-                         framework=WQM)
+    texts = {
+        "P1.1": "- first bullet\n- second bullet",
+        "P1.2": '=HYPERLINK("http://x")',
+        "P1.3": "+44 01632 960000",
+        "P1.4": "line one\r\nline two",
+    }
+    store.record_ratings(cycle_id, [dict(element_id=e, rating=2, evidence=t) for e, t in texts.items()], framework=WQM)
     path = export(store, tmp_path)
     wb = openpyxl.load_workbook(path)
     sheet, cell = cell_of(WQM, "P1.2", "D")
-    assert wb[sheet][cell].data_type == "s"           # written as text, never as a formula
+    assert wb[sheet][cell].data_type == "s"  # written as text, never as a formula
     assert read_sef_workbook(path, store).entries == []
     assert clean_text("a\r\nb\x07 ") == "a\nb"
 
@@ -224,8 +274,11 @@ def test_a_csv_folder_can_be_read_against(sample_dir, tmp_path, sample_db):
 
 def test_a_vbe_workbook_round_trips(store, tmp_path):
     vbe = load_framework("vbe")
-    path = edit(export(store, tmp_path, framework=vbe), vbe, {("A3.1", "C"): "2 – Shared understanding",
-                                                              ("A3.1", "D"): "Restorative approach\nlog"})
+    path = edit(
+        export(store, tmp_path, framework=vbe),
+        vbe,
+        {("A3.1", "C"): "2 – Shared understanding", ("A3.1", "D"): "Restorative approach\nlog"},
+    )
     changes = read_sef_workbook(path, store)
     assert changes.framework.id == "vbe"
     assert [(e["element_id"], e["rating"]) for e in changes.entries] == [("A3.1", 2)]
@@ -238,21 +291,26 @@ def test_a_vbe_workbook_round_trips(store, tmp_path):
 def test_a_checklist_workbook_uses_the_checklist_scale(store, tmp_path):
     lm = load_framework("leadership_management")
     assert lm.kind == "checklist"
-    path = edit(export(store, tmp_path, framework=lm), lm, {("LM.1", "C"): "1 – Not in place",
-                                                            ("LM.2", "C"): "Partly in place"})
+    path = edit(
+        export(store, tmp_path, framework=lm), lm, {("LM.1", "C"): "1 – Not in place", ("LM.2", "C"): "Partly in place"}
+    )
     changes = read_sef_workbook(path, store)
     assert [(e["element_id"], e["rating"]) for e in changes.entries] == [("LM.1", 1), ("LM.2", 2)]
     commit_sef_workbook(store, changes, "Head")
     cycle_id = store.cycle(SCHOOL, YEAR, "leadership_management")["cycle_id"]
     assert store.current_elements(cycle_id)["LM.2"]["rating"] == 2
 
-    bad = edit(export(store, tmp_path, framework=lm, name="bad.xlsx"), lm,
-               {("LM.3", "C"): 4, ("LM.4", "C"): "4 – Embedded and evaluated"})
+    bad = edit(
+        export(store, tmp_path, framework=lm, name="bad.xlsx"),
+        lm,
+        {("LM.3", "C"): 4, ("LM.4", "C"): "4 – Embedded and evaluated"},
+    )
     sheet = sheet_titles(lm)["LM"]
     error = refused(store, bad)
-    assert error.problems == (f'{sheet}, row 4, column C: "4" is not on the checklist scale (1-3)',
-                              f'{sheet}, row 5, column C: "4 – Embedded and evaluated" is not on the checklist '
-                              f'scale (1-3)')
+    assert error.problems == (
+        f'{sheet}, row 4, column C: "4" is not on the checklist scale (1-3)',
+        f'{sheet}, row 5, column C: "4 – Embedded and evaluated" is not on the checklist scale (1-3)',
+    )
 
 
 CUSTOM = """\
@@ -281,14 +339,19 @@ def test_a_framework_file_of_ones_own_round_trips(store, tmp_path):
     titles = sheet_titles(custom)
     assert all(len(t) <= 31 and not set("[]:*?/\\") & set(t) for t in titles.values())
     assert len({t.casefold() for t in titles.values()}) == 2
-    path = edit(export(store, tmp_path, framework=custom), custom,
-                {("S1.b", "C"): "4", ("S2.a", "D"): "Pupil survey, autumn", ("S2.a", "E"): "want_to_do"})
-    changes = read_sef_workbook(path, store)          # the framework is found by the file recorded in the workbook
+    path = edit(
+        export(store, tmp_path, framework=custom),
+        custom,
+        {("S1.b", "C"): "4", ("S2.a", "D"): "Pupil survey, autumn", ("S2.a", "E"): "want_to_do"},
+    )
+    changes = read_sef_workbook(path, store)  # the framework is found by the file recorded in the workbook
     assert changes.framework == custom
     commit_sef_workbook(store, changes, "Head")
     cycle_id = store.cycle(SCHOOL, YEAR, "my_review")["cycle_id"]
     assert {k: (v["rating"], v["sorting"]) for k, v in store.current_elements(cycle_id).items()} == {
-        "S1.b": (4, ""), "S2.a": (None, "want_to_do")}
+        "S1.b": (4, ""),
+        "S2.a": (None, "want_to_do"),
+    }
 
     moved = tmp_path / "moved.yaml"
     file.rename(moved)
@@ -332,8 +395,7 @@ def test_every_problem_is_listed_with_sheet_row_and_column_and_nothing_is_writte
         f"{p1}, row 4, column A: element P1.1 appears again (first on row 2)",
         f"{p1}, row 5, column A: element P2.1 belongs on sheet '{titles['P2']}'",
         f'{p1}, row 6, column D: "=SUM(1,2)" is a formula',
-        f'{p1}, row 7, column C: "3 – Embedded and evaluated" does not match the scale: 3 is '
-        f"'Developing practice'",
+        f"{p1}, row 7, column C: \"3 – Embedded and evaluated\" does not match the scale: 3 is 'Developing practice'",
         f"{p1}, row 9, column A: no element id",
         f"{p3}, row 2, column E: \"maybe\" is not a sorting; choose one of 'We do this now'",
         f'{p3}, row 3, column C: "7" is not on the maturity scale (1-4)',
@@ -364,10 +426,13 @@ def test_a_changed_header_stops_the_sheet_being_read(store, tmp_path):
     assert problem.startswith(f"{p2}, row 1, column C: the header should be 'Rating', not 'My notes'")
 
 
-@pytest.mark.parametrize("school, year, message", [
-    ("ZZZ99", YEAR, "About: unknown school 'ZZZ99'"),
-    (SCHOOL, "2031-32", "About: school 'NLT01' has no data for 2031-32"),
-])
+@pytest.mark.parametrize(
+    "school, year, message",
+    [
+        ("ZZZ99", YEAR, "About: unknown school 'ZZZ99'"),
+        (SCHOOL, "2031-32", "About: school 'NLT01' has no data for 2031-32"),
+    ],
+)
 def test_a_school_or_year_not_in_the_store_is_refused(store, tmp_path, school, year, message):
     wb = build_sef_workbook(dict(school_id=school, name="Somewhere"), year, WQM, {}, None, "2026-01-01T00:00:00")
     buffer = io.BytesIO()
@@ -383,8 +448,10 @@ def test_a_changed_about_sheet_is_refused(store, tmp_path):
     row = ABOUT_CELLS["school_id"][0]
     edit(path, WQM, {(ABOUT_SHEET, f"B{row}"): "NLT02"})
     (problem,) = refused(store, path).problems
-    assert problem == (f"About, row {row}, column B: School id says 'NLT02' but the workbook was written for "
-                       f"'NLT01' (the About sheet must not be changed)")
+    assert problem == (
+        f"About, row {row}, column B: School id says 'NLT02' but the workbook was written for "
+        f"'NLT01' (the About sheet must not be changed)"
+    )
 
 
 def test_the_about_sheet_alone_identifies_a_workbook_whose_properties_were_lost(store, tmp_path):
@@ -399,12 +466,15 @@ def test_the_about_sheet_alone_identifies_a_workbook_whose_properties_were_lost(
     assert (changes.school_id, changes.year, changes.framework.id) == (SCHOOL, YEAR, "wqm")
 
 
-@pytest.mark.parametrize("data, message", [
-    (b"", "the file is empty"),
-    (b"school_id,element_id,rating\nNLT01,P1.1,3\n", "not an Excel workbook (.xlsx)"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512, "an old Excel .xls workbook"),
-    (b"PK\x03\x04 not really a zip", "not an Excel workbook (.xlsx)"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"", "the file is empty"),
+        (b"school_id,element_id,rating\nNLT01,P1.1,3\n", "not an Excel workbook (.xlsx)"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512, "an old Excel .xls workbook"),
+        (b"PK\x03\x04 not really a zip", "not an Excel workbook (.xlsx)"),
+    ],
+)
 def test_a_file_that_is_not_an_xlsx_workbook_is_refused(store, data, message):
     error = refused(store, data, file_name="sef.xlsx")
     assert error.problems[0].startswith(message)

@@ -5,22 +5,54 @@ and metadata columns of Microsoft Forms, SurveyMonkey and Google Forms are
 marked by their header; Google grid and SurveyMonkey matrix columns offer the
 statement as a text to match by; localised Microsoft Forms headers are known.
 """
+
 import csv
 import io
 
 import pytest
 
 from wqm_nb.intake.files import read_table
-from wqm_nb.intake.shapes import (GENERIC, GOOGLE_FORMS, METADATA, MICROSOFT_FORMS, PERSONAL, QUESTION, SURVEYMONKEY,
-                                  TALLY, detect_shape, header_kind)
+from wqm_nb.intake.shapes import (
+    GENERIC,
+    GOOGLE_FORMS,
+    METADATA,
+    MICROSOFT_FORMS,
+    PERSONAL,
+    QUESTION,
+    SURVEYMONKEY,
+    TALLY,
+    detect_shape,
+    header_kind,
+)
 
-WITH_TOOL = ("msforms_staff.xlsx", "google_pupil_direct.csv", "google_parent_sheet.csv", "surveymonkey_staff.csv",
-             "surveymonkey_pupil.xlsx", "generic_staff.csv", "generic_staff_semicolon_cp1252.csv",
-             "generic_pupil_tab.tsv", "generic_pupil_tab.csv", "excel_sep_hint.csv", "tally_staff.csv",
-             "tally_pupil_text.csv", "broken_unknown_label.csv", "broken_unmatched_scale_column.csv",
-             "header_only.csv")
-SM_META = ["Respondent ID", "Collector ID", "Start Date", "End Date", "IP Address", "Email Address", "First Name",
-           "Last Name", "Custom Data 1"]
+WITH_TOOL = (
+    "msforms_staff.xlsx",
+    "google_pupil_direct.csv",
+    "google_parent_sheet.csv",
+    "surveymonkey_staff.csv",
+    "surveymonkey_pupil.xlsx",
+    "generic_staff.csv",
+    "generic_staff_semicolon_cp1252.csv",
+    "generic_pupil_tab.tsv",
+    "generic_pupil_tab.csv",
+    "excel_sep_hint.csv",
+    "tally_staff.csv",
+    "tally_pupil_text.csv",
+    "broken_unknown_label.csv",
+    "broken_unmatched_scale_column.csv",
+    "header_only.csv",
+)
+SM_META = [
+    "Respondent ID",
+    "Collector ID",
+    "Start Date",
+    "End Date",
+    "IP Address",
+    "Email Address",
+    "First Name",
+    "Last Name",
+    "Custom Data 1",
+]
 SM_KINDS = [PERSONAL, PERSONAL, METADATA, METADATA, PERSONAL, PERSONAL, PERSONAL, PERSONAL, PERSONAL]
 
 
@@ -61,8 +93,14 @@ def test_a_spreadsheet_that_is_not_a_survey_is_generic(exports, bank):
 def test_microsoft_forms_block_is_personal_or_metadata(exports, bank):
     shape = shape_of(exports, bank, "msforms_staff.xlsx")
     first = [(c.header, c.kind) for c in shape.columns[:6]]
-    assert first == [("ID", PERSONAL), ("Start time", METADATA), ("Completion time", METADATA),
-                     ("Email", PERSONAL), ("Name", PERSONAL), ("Last modified time", METADATA)]
+    assert first == [
+        ("ID", PERSONAL),
+        ("Start time", METADATA),
+        ("Completion time", METADATA),
+        ("Email", PERSONAL),
+        ("Name", PERSONAL),
+        ("Last modified time", METADATA),
+    ]
     assert all(c.kind == QUESTION for c in shape.columns[6:])
     assert shape.tool_name == "Microsoft Forms"
 
@@ -87,23 +125,45 @@ def test_google_timestamp_and_email_address(exports, bank):
     assert direct.detail == "downloaded from the form (timestamps with a time zone)"
 
 
-@pytest.mark.parametrize("name", ["generic_staff.csv", "generic_pupil_tab.tsv", "excel_sep_hint.csv",
-                                  "generic_staff_semicolon_cp1252.csv"])
+@pytest.mark.parametrize(
+    "name", ["generic_staff.csv", "generic_pupil_tab.tsv", "excel_sep_hint.csv", "generic_staff_semicolon_cp1252.csv"]
+)
 def test_generic_files_have_only_question_columns(exports, bank, name):
     assert {c.kind for c in shape_of(exports, bank, name).columns} == {QUESTION}
 
 
-@pytest.mark.parametrize("header, kind", [
-    ("ID", PERSONAL), ("Id", PERSONAL), ("  email ", PERSONAL), ("E-mail address", PERSONAL), ("Full name", PERSONAL),
-    ("IP Address", PERSONAL), ("Custom Data 2", PERSONAL), ("Custom Variable 1", PERSONAL), ("UPN", PERSONAL),
-    ("Date of birth", PERSONAL), ("Nom", PERSONAL), ("Correo electrónico", PERSONAL),
-    ("Start time", METADATA), ("Completion time", METADATA), ("Timestamp", METADATA), ("Total points", METADATA),
-    ("Quiz feedback", METADATA), ("Points - I feel safe", METADATA), ("Feedback - I feel safe", METADATA),
-    ("Score", METADATA), ("I feel safe [Score]", METADATA), ("I feel safe [Feedback]", METADATA),
-    ("Horodateur", METADATA), ("Zeitstempel", METADATA),
-    ("I feel safe and happy at school.", QUESTION), ("What is your name for your class?", QUESTION),
-    ("Which year group is your child in?", QUESTION),
-])
+@pytest.mark.parametrize(
+    "header, kind",
+    [
+        ("ID", PERSONAL),
+        ("Id", PERSONAL),
+        ("  email ", PERSONAL),
+        ("E-mail address", PERSONAL),
+        ("Full name", PERSONAL),
+        ("IP Address", PERSONAL),
+        ("Custom Data 2", PERSONAL),
+        ("Custom Variable 1", PERSONAL),
+        ("UPN", PERSONAL),
+        ("Date of birth", PERSONAL),
+        ("Nom", PERSONAL),
+        ("Correo electrónico", PERSONAL),
+        ("Start time", METADATA),
+        ("Completion time", METADATA),
+        ("Timestamp", METADATA),
+        ("Total points", METADATA),
+        ("Quiz feedback", METADATA),
+        ("Points - I feel safe", METADATA),
+        ("Feedback - I feel safe", METADATA),
+        ("Score", METADATA),
+        ("I feel safe [Score]", METADATA),
+        ("I feel safe [Feedback]", METADATA),
+        ("Horodateur", METADATA),
+        ("Zeitstempel", METADATA),
+        ("I feel safe and happy at school.", QUESTION),
+        ("What is your name for your class?", QUESTION),
+        ("Which year group is your child in?", QUESTION),
+    ],
+)
 def test_header_kind(header, kind):
     assert header_kind(header) == kind
 
@@ -130,15 +190,15 @@ def test_surveymonkey_matrix_columns_carry_the_question_and_offer_the_sub_label(
     shape = shape_of(exports, bank, name)
     matrix = entry["matrix_question"]
     statements = list(entry["item_headers"].values())
-    columns = shape.columns[10:10 + len(statements)]
+    columns = shape.columns[10 : 10 + len(statements)]
     for column, statement in zip(columns, statements):
         assert column.header == f"{matrix} / {statement}"
         assert column.texts[0] == statement
         assert matrix in column.texts
         assert column.kind == QUESTION
-    group = shape.columns[9]          # "Response" under the question: the question alone
+    group = shape.columns[9]  # "Response" under the question: the question alone
     assert (group.header, group.texts) == (entry["subgroup_header"], (entry["subgroup_header"],))
-    comment = shape.columns[-1]       # "Open-Ended Response"
+    comment = shape.columns[-1]  # "Open-Ended Response"
     assert (comment.header, comment.texts) == (entry["comment_header"], (entry["comment_header"],))
 
 
@@ -154,11 +214,15 @@ def test_surveymonkey_personal_sub_label_under_a_contact_question_is_personal(ba
 # localised and look-alike headers
 
 
-@pytest.mark.parametrize("block", [
-    ["Id", "Heure de début", "Heure de fin", "Adresse de messagerie", "Nom"],
-    ["ID", "Hora de inicio", "Hora de finalización", "Correo electrónico", "Nombre"],
-    ["ID", "Startzeit", "Fertigstellungszeit", "E-Mail-Adresse", "Name"],
-], ids=["french", "spanish", "german"])
+@pytest.mark.parametrize(
+    "block",
+    [
+        ["Id", "Heure de début", "Heure de fin", "Adresse de messagerie", "Nom"],
+        ["ID", "Hora de inicio", "Hora de finalización", "Correo electrónico", "Nombre"],
+        ["ID", "Startzeit", "Fertigstellungszeit", "E-Mail-Adresse", "Name"],
+    ],
+    ids=["french", "spanish", "german"],
+)
 def test_localised_microsoft_forms_header_is_detected(bank, block):
     header = block + ["Wellbeing is treated as everyone's business across the whole school."]
     table = csv_table([header, ["1", "2025-11-10 09:00:00", "2025-11-10 09:05:00", "anonymous", "", "Agree"]])

@@ -4,6 +4,7 @@ Both tally fixtures give exactly the manifest's counts; "Don't know" and
 "N/A" columns are counted as not answered; a bad count, an unknown item or an
 unknown subgroup value is a DataFileError naming the file, row and column.
 """
+
 import pytest
 
 from wqm_nb.data.import_mapping import parse_import_mapping
@@ -30,8 +31,13 @@ def nonzero(counts):
 def test_staff_tally_counts_per_subgroup_as_in_the_manifest(exports, bank):
     entry = exports.manifest["tally_staff.csv"]
     tally = tally_of(bank, exports.read("tally_staff.csv"))
-    expected = {(group, item, int(v)): c for group, items in entry["subgroup_item_counts"].items()
-                for item, counts in items.items() for v, c in counts.items() if c}
+    expected = {
+        (group, item, int(v)): c
+        for group, items in entry["subgroup_item_counts"].items()
+        for item, counts in items.items()
+        for v, c in counts.items()
+        if c
+    }
     assert nonzero(tally.counts) == expected
     assert tally.subgroup_column == "role"
     totals = {item: {v: 0 for v in range(1, 6)} for item in entry["items"]}
@@ -59,8 +65,10 @@ def test_pupil_tally_by_item_text_as_in_the_manifest(exports, bank):
 
 
 def test_subgroup_labels_and_blank_cells(bank):
-    data = (HEADER + "S01,Teaching assistant,1,,,,,\r\nS01,,0,0,0,2,0,0\r\n"
-            "wellbeing is treated as everyone\u2019s business across the whole school,SLT,0,0,0,0,3,\r\n").encode()
+    data = (
+        HEADER + "S01,Teaching assistant,1,,,,,\r\nS01,,0,0,0,2,0,0\r\n"
+        "wellbeing is treated as everyone\u2019s business across the whole school,SLT,0,0,0,0,3,\r\n"
+    ).encode()
     tally = tally_of(bank, data)
     assert nonzero(tally.counts) == {("support", "S01", 1): 1, ("", "S01", 4): 2, ("leadership", "S01", 5): 3}
 
@@ -71,15 +79,18 @@ def test_blank_lines_are_skipped_and_an_empty_tally_is_refused(bank):
     assert exc.value.file == "tally.csv"
 
 
-@pytest.mark.parametrize("bad_row, column, fragment", [
-    ("S03,teaching,0,1,2,-3,5,1", "Agree", "'-3' is not a count"),
-    ("S03,teaching,0,1,two,3,5,1", "Neither agree nor disagree", "'two' is not a count"),
-    ("S03,teaching,0,1,2.5,3,5,1", "Neither agree nor disagree", "'2.5' is not a count"),
-    ("S03,teaching,0,1,2,3,5,-1", "Don't know", "'-1' is not a count"),
-    ("S99,teaching,0,1,2,3,5,1", "item", "'S99' is not an item of the staff survey"),
-    ("I feel safe and happy at school.,teaching,0,1,2,3,5,1", "item", "is not an item of the staff survey"),
-    ("S03,governor,0,1,2,3,5,1", "role", "'governor' is not a role"),
-])
+@pytest.mark.parametrize(
+    "bad_row, column, fragment",
+    [
+        ("S03,teaching,0,1,2,-3,5,1", "Agree", "'-3' is not a count"),
+        ("S03,teaching,0,1,two,3,5,1", "Neither agree nor disagree", "'two' is not a count"),
+        ("S03,teaching,0,1,2.5,3,5,1", "Neither agree nor disagree", "'2.5' is not a count"),
+        ("S03,teaching,0,1,2,3,5,-1", "Don't know", "'-1' is not a count"),
+        ("S99,teaching,0,1,2,3,5,1", "item", "'S99' is not an item of the staff survey"),
+        ("I feel safe and happy at school.,teaching,0,1,2,3,5,1", "item", "is not an item of the staff survey"),
+        ("S03,governor,0,1,2,3,5,1", "role", "'governor' is not a role"),
+    ],
+)
 def test_errors_name_row_and_column(bank, bad_row, column, fragment):
     data = (HEADER + GOOD + bad_row + "\r\n").encode()
     with pytest.raises(DataFileError) as exc:
@@ -99,11 +110,18 @@ def test_an_answer_column_off_the_scale_is_an_error_in_the_header_row(bank):
 
 def test_mapping_names_a_subgroup_value_and_an_answer_label(bank):
     data = ("item,role,Strongly disagree,Disagree,Agree,Loads\r\nS01,Governor,1,2,3,4\r\n").encode()
-    mapping = parse_import_mapping({"survey": "staff", "subgroup_values": {"Governor": "leadership"},
-                                    "answer_labels": {"Loads": 5}}, "map.yaml", bank)
+    mapping = parse_import_mapping(
+        {"survey": "staff", "subgroup_values": {"Governor": "leadership"}, "answer_labels": {"Loads": 5}},
+        "map.yaml",
+        bank,
+    )
     tally = tally_of(bank, data, mapping=mapping)
-    assert nonzero(tally.counts) == {("leadership", "S01", 1): 1, ("leadership", "S01", 2): 2,
-                                     ("leadership", "S01", 4): 3, ("leadership", "S01", 5): 4}
+    assert nonzero(tally.counts) == {
+        ("leadership", "S01", 1): 1,
+        ("leadership", "S01", 2): 2,
+        ("leadership", "S01", 4): 3,
+        ("leadership", "S01", 5): 4,
+    }
 
 
 def test_the_same_item_and_subgroup_twice_add_up(bank):
@@ -119,15 +137,24 @@ AUDIT_HEADER = "item,role,Deciding to act,Shared understanding,Developing practi
 
 
 def test_an_audit_tally_counts_per_principle_and_stage(bank):
-    data = (AUDIT_HEADER + "SA1,teaching,0,2,9,4\r\nSA1,support,1,3,2,0\r\n"
-            "Develop supportive policy,Teacher,0,0,5,10\r\n"
-            "Implement targeted responses and identify specialist pathways: how far has our school got?,SLT,0,1,1,0\r\n"
-            ).encode()
+    data = (
+        AUDIT_HEADER + "SA1,teaching,0,2,9,4\r\nSA1,support,1,3,2,0\r\n"
+        "Develop supportive policy,Teacher,0,0,5,10\r\n"
+        "Implement targeted responses and identify specialist pathways: how far has our school got?,SLT,0,1,1,0\r\n"
+    ).encode()
     tally = tally_of(bank, data, survey="staff_audit", name="inset.csv")
     assert nonzero(tally.counts) == {
-        ("teaching", "SA1", 2): 2, ("teaching", "SA1", 3): 9, ("teaching", "SA1", 4): 4,
-        ("support", "SA1", 1): 1, ("support", "SA1", 2): 3, ("support", "SA1", 3): 2,
-        ("teaching", "SA5", 3): 5, ("teaching", "SA5", 4): 10, ("leadership", "SA7", 2): 1, ("leadership", "SA7", 3): 1}
+        ("teaching", "SA1", 2): 2,
+        ("teaching", "SA1", 3): 9,
+        ("teaching", "SA1", 4): 4,
+        ("support", "SA1", 1): 1,
+        ("support", "SA1", 2): 3,
+        ("support", "SA1", 3): 2,
+        ("teaching", "SA5", 3): 5,
+        ("teaching", "SA5", 4): 10,
+        ("leadership", "SA7", 2): 1,
+        ("leadership", "SA7", 3): 1,
+    }
     numbers = tally_of(bank, b"item,1,2,3,4,Don't know\r\nSA2,1,2,3,4,5\r\n", survey="staff_audit")
     assert nonzero(numbers.counts) == {("", "SA2", v): v for v in range(1, 5)} and numbers.not_answered == 5
 

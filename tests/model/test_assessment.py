@@ -1,4 +1,5 @@
 """assess_school / assess_store: one school's assessment with its history."""
+
 from pathlib import Path
 
 import pandas as pd
@@ -22,15 +23,19 @@ def assess(tmp_path_factory):
     def get(school_id, framework, year="", min_group_size=5):
         key = (school_id, framework, year, min_group_size)
         if key not in cache:
-            cache[key] = assess_school(ReportSettings(school_id=school_id, year=year, data=str(db),
-                                                      framework=framework, min_group_size=min_group_size))
+            cache[key] = assess_school(
+                ReportSettings(
+                    school_id=school_id, year=year, data=str(db), framework=framework, min_group_size=min_group_size
+                )
+            )
         return cache[key]
+
     return get
 
 
 def test_wqm_latest_year_with_history_oldest_first(assess):
     a = assess("NLT01", "wqm")
-    assert a.year == "2025-26" and a.settings.year == "2025-26"       # "" means the latest year
+    assert a.year == "2025-26" and a.settings.year == "2025-26"  # "" means the latest year
     assert [y.year for y in a.history] == ["2023-24", "2024-25", "2025-26"]
     assert a.history[-1] is a.current
     assert a.name == "Ashgrove Primary School" and a.school["school_id"] == "NLT01"
@@ -74,15 +79,15 @@ def test_vbe_without_a_cycle_still_has_figures(assess):
 def test_the_stores_threshold_reaches_the_figures_and_no_other(assess, tmp_path):
     from wqm_nb.errors import SettingsError
 
-    parent = lambda a: a.current.figures.whole.query("survey == 'parent'")   # noqa: E731
+    parent = lambda a: a.current.figures.whole.query("survey == 'parent'")  # noqa: E731
     assert parent(assess("NLT03", "wqm", "2025-26"))["suppressed"].all()
     with pytest.raises(SettingsError, match="below the store's threshold, 5"):
-        assess("NLT03", "wqm", "2025-26", min_group_size=3)      # two thresholds would give groups away
+        assess("NLT03", "wqm", "2025-26", min_group_size=3)  # two thresholds would give groups away
     with pytest.raises(SettingsError, match="wqm threshold 7"):
-        assess("NLT03", "wqm", "2025-26", min_group_size=7)      # raise the store's first
+        assess("NLT03", "wqm", "2025-26", min_group_size=7)  # raise the store's first
     db = build_database(SAMPLE, tmp_path / "wqm.sqlite")
     with Store.open(db) as store:
-        store.set_threshold(3)                                   # a store's first threshold may be any from 3
+        store.set_threshold(3)  # a store's first threshold may be any from 3
     a = assess_school(ReportSettings(school_id="NLT03", year="2025-26", data=str(db)))
     assert a.min_group_size == 3
     small = parent(a)
@@ -105,8 +110,7 @@ def test_assess_store_with_known_data():
         # the Enhanced Quality Mark is for Quality Mark schools: without the award on record it is not met
         before = assess_store(store, ReportSettings(school_id="T01", framework="vbe"))
         assert before.readiness.achieved.name == "Quality Mark" and before.readiness.next_level.id == "enhanced"
-        store.record_award_decision("T01", "vbe", "quality_mark", "2024-25", outcome="awarded",
-                                    decided_on="2025-06-30")
+        store.record_award_decision("T01", "vbe", "quality_mark", "2024-25", outcome="awarded", decided_on="2025-06-30")
         a = assess_store(store, ReportSettings(school_id="T01", framework="vbe"))
         assert [d["level"] for d in a.award_decisions] == ["quality_mark"]
     assert a.year == "2025-26" and len(a.history) == 1
@@ -118,7 +122,7 @@ def test_assess_school_reads_the_csv_folder():
     a = assess_school(ReportSettings(school_id="NLT01", framework="vbe", data=str(SAMPLE)))
     assert a.year == "2025-26" and [y.year for y in a.history] == ["2023-24", "2024-25", "2025-26"]
     assert a.current.has_self_evaluation
-    assert [y.has_self_evaluation for y in a.history[:-1]] == [False, False]   # VbE started in 2025-26
+    assert [y.has_self_evaluation for y in a.history[:-1]] == [False, False]  # VbE started in 2025-26
     assert set(a.current.reflections) == {"stand_out", "next_steps", "conclusion"}
 
 
@@ -130,9 +134,11 @@ def test_a_school_is_assessed_from_its_own_rows_and_years_only(tmp_path):
     sample = Path(__file__).resolve().parents[2] / "sample_data"
     path = build_database(sample, tmp_path / "wqm.sqlite")
     conn = sqlite3.connect(path)
-    cut = conn.execute("UPDATE survey_answers SET answers = '4' WHERE import_id IN (SELECT import_id FROM "
-                       "survey_imports JOIN school_years USING (school_year_id) WHERE school_id != 'NLT03' "
-                       "OR academic_year = '2025-26')").rowcount
+    cut = conn.execute(
+        "UPDATE survey_answers SET answers = '4' WHERE import_id IN (SELECT import_id FROM "
+        "survey_imports JOIN school_years USING (school_year_id) WHERE school_id != 'NLT03' "
+        "OR academic_year = '2025-26')"
+    ).rowcount
     conn.commit()
     conn.close()
     assert cut > 1000

@@ -1,5 +1,6 @@
 """Portfolio benchmarks on hand-made schools with known answers: the school left out, published figures only,
 a median with 5 other schools and quartiles with 10, cached per school, computed in memory for a CSV folder."""
+
 import math
 from pathlib import Path
 
@@ -9,8 +10,15 @@ import pytest
 from wqm_nb.data import load_framework, load_question_bank
 from wqm_nb.data.decision_rules import BenchmarkRules
 from wqm_nb.model import assess_school, assess_store
-from wqm_nb.model.benchmarks import (IN_MEMORY, benchmark_row, compute_benchmarks,
-                                     portfolio_benchmarks, refresh_benchmarks, school_benchmarks, school_figures)
+from wqm_nb.model.benchmarks import (
+    IN_MEMORY,
+    benchmark_row,
+    compute_benchmarks,
+    portfolio_benchmarks,
+    refresh_benchmarks,
+    school_benchmarks,
+    school_figures,
+)
 from wqm_nb.settings import ReportSettings
 from wqm_nb.store import Store
 
@@ -23,8 +31,10 @@ HIDDEN = {"P05", "P06"}
 
 
 def staff(agreeing: int, disagreeing: int, role: str = "teaching", start: int = 0) -> pd.DataFrame:
-    rows = [{"respondent": f"s{start + k}", "role": role, **{i: 4 if k < agreeing else 2 for i in STAFF_ITEMS}}
-            for k in range(agreeing + disagreeing)]
+    rows = [
+        {"respondent": f"s{start + k}", "role": role, **{i: 4 if k < agreeing else 2 for i in STAFF_ITEMS}}
+        for k in range(agreeing + disagreeing)
+    ]
     return pd.DataFrame(rows)
 
 
@@ -72,18 +82,21 @@ def test_benchmark_row_needs_five_others_for_a_median_and_ten_for_quartiles():
 
 
 def test_portfolio_leaves_the_school_and_other_phases_out():
-    figures = {"A": {("staff", "P1", "agreement"): 0.9}, "B": {("staff", "P1", "agreement"): 0.5},
-               "C": {("staff", "P1", "agreement"): 0.7, ("pupil", "P2", "agreement"): 0.4},
-               "X": {("staff", "P1", "agreement"): 0.0}}
+    figures = {
+        "A": {("staff", "P1", "agreement"): 0.9},
+        "B": {("staff", "P1", "agreement"): 0.5},
+        "C": {("staff", "P1", "agreement"): 0.7, ("pupil", "P2", "agreement"): 0.4},
+        "X": {("staff", "P1", "agreement"): 0.0},
+    }
     phases = {"A": "primary", "B": "primary", "C": "primary", "X": "secondary"}
     rules = BenchmarkRules(min_schools_median=2)
     out = portfolio_benchmarks(figures, phases, rules)
     a = {(r["survey"], r["section_id"]): r for r in out["A"]}
     assert a[("staff", "P1")]["contributors"] == 2 and a[("staff", "P1")]["median"] == pytest.approx(0.6)
-    assert a[("pupil", "P2")]["contributors"] == 1                       # a figure only C has still gets a row
+    assert a[("pupil", "P2")]["contributors"] == 1  # a figure only C has still gets a row
     c = {(r["survey"], r["section_id"]): r for r in out["C"]}
-    assert c[("pupil", "P2")]["contributors"] == 0                       # its own figure never counts
-    assert [r["contributors"] for r in out["X"]] == [0]                  # alone in its phase
+    assert c[("pupil", "P2")]["contributors"] == 0  # its own figure never counts
+    assert [r["contributors"] for r in out["X"]] == [0]  # alone in its phase
 
 
 def test_school_figures_are_published_figures_only(portfolio):
@@ -91,8 +104,8 @@ def test_school_figures_are_published_figures_only(portfolio):
         hidden = assess_store(store, ReportSettings(school_id="P05", year=YEAR))
         protected = assess_store(store, ReportSettings(school_id="P06", year=YEAR))
         shown = assess_store(store, ReportSettings(school_id="P03", year=YEAR))
-    assert not any(k[0] == "staff" for k in school_figures(hidden.current))       # fewer than 5 staff
-    assert not any(k[0] == "staff" for k in school_figures(protected.current))    # hidden to protect 2 support staff
+    assert not any(k[0] == "staff" for k in school_figures(hidden.current))  # fewer than 5 staff
+    assert not any(k[0] == "staff" for k in school_figures(protected.current))  # hidden to protect 2 support staff
     assert protected.current.figures.whole.query("survey == 'staff'")["suppressed"].all()
     figures = school_figures(shown.current)
     assert figures[("staff", "P1", "agreement")] == pytest.approx(3 / 20)
@@ -113,12 +126,12 @@ def test_refresh_caches_benchmarks_without_the_school_and_without_hidden_groups(
     # the others shown: P01-P04 and P07-P12 (P05 and P06 are hidden, P00 is the school itself)
     assert staff_p1.contributors == 10
     assert (staff_p1.median, staff_p1.q1, staff_p1.q3) == pytest.approx((0.375, 0.1625, 0.4875))
-    assert p05[("staff", "P1", "agreement")].contributors == 11        # a hidden school still gets its benchmark
+    assert p05[("staff", "P1", "agreement")].contributors == 11  # a hidden school still gets its benchmark
     p12_staff = p12[("staff", "P1", "agreement")]
     assert p12_staff.contributors == 10 and p12_staff.median == pytest.approx((4 + 7) / 2 / 20)
     sef = p00[("self_evaluation", "P1", "mean_rating")]
-    assert sef.contributors == 12                                      # ratings are not survey groups
-    assert secondary[("staff", "P1", "agreement")].contributors == 0   # no other secondary school
+    assert sef.contributors == 12  # ratings are not survey groups
+    assert secondary[("staff", "P1", "agreement")].contributors == 0  # no other secondary school
     assert pd.isna(secondary[("staff", "P1", "agreement")].median)
 
 
@@ -129,7 +142,7 @@ def test_refresh_every_year_and_framework_replaces_rows(tmp_path):
         first = refresh_benchmarks(store)
         assert {fw for _, fw in first} == {"wqm", "vbe", "leadership_management"} and {y for y, _ in first} == {YEAR}
         before = store.benchmarks("P00", YEAR, "vbe")
-        assert refresh_benchmarks(store) == first                     # replaced, not added to
+        assert refresh_benchmarks(store) == first  # replaced, not added to
         assert len(store.benchmarks("P00", YEAR, "vbe")) == len(before) > 0
         total = store.conn.execute("SELECT COUNT(*) FROM benchmarks").fetchone()[0]
         assert total == sum(first.values())
@@ -137,7 +150,7 @@ def test_refresh_every_year_and_framework_replaces_rows(tmp_path):
 
 def test_school_benchmarks_reads_the_cache_or_computes_for_a_scratch_store(portfolio, tmp_path):
     with Store.open(portfolio, read_only=True) as store:
-        assert school_benchmarks(store, "P00", YEAR, "wqm").empty         # a file store: the cache only
+        assert school_benchmarks(store, "P00", YEAR, "wqm").empty  # a file store: the cache only
     with Store(":memory:") as scratch:
         build(scratch)
         frame = school_benchmarks(scratch, "P00", YEAR, load_framework("wqm"))
@@ -149,10 +162,14 @@ def test_school_benchmarks_reads_the_cache_or_computes_for_a_scratch_store(portf
 def write_folder(folder: Path, schools: int = 6) -> Path:
     """A CSV folder of ``schools`` primary schools, school i with 10 staff of whom i agree."""
     folder.mkdir()
-    (folder / "schools.csv").write_text("school_id,name,phase,trust,local_authority,pupils\n" + "".join(
-        f"C{i},School {i},primary,T,LA,{100 + i}\n" for i in range(schools)), encoding="utf-8")
-    (folder / "cycles.csv").write_text("school_id,framework,academic_year\n" + "".join(
-        f"C{i},wqm,{YEAR}\n" for i in range(schools)), encoding="utf-8")
+    (folder / "schools.csv").write_text(
+        "school_id,name,phase,trust,local_authority,pupils\n"
+        + "".join(f"C{i},School {i},primary,T,LA,{100 + i}\n" for i in range(schools)),
+        encoding="utf-8",
+    )
+    (folder / "cycles.csv").write_text(
+        "school_id,framework,academic_year\n" + "".join(f"C{i},wqm,{YEAR}\n" for i in range(schools)), encoding="utf-8"
+    )
     lines = ["school_id,academic_year,respondent,role," + ",".join(STAFF_ITEMS)]
     for i in range(schools):
         for k in range(10):
@@ -165,7 +182,7 @@ def write_folder(folder: Path, schools: int = 6) -> Path:
 def test_a_report_on_a_csv_folder_computes_benchmarks_in_memory(tmp_path):
     folder = write_folder(tmp_path / "csv")
     a = assess_school(ReportSettings(school_id="C0", year=YEAR, data=str(folder)))
-    frame = a.benchmarks                                               # nothing cached: computed in memory
+    frame = a.benchmarks  # nothing cached: computed in memory
     row = rows_of(frame)[("staff", "P1", "agreement")]
     assert row.contributors == 5 and row.median == pytest.approx(0.3)  # C1..C5: 10%..50%
     assert set(frame["computed_at"]) == {IN_MEMORY}
@@ -175,7 +192,7 @@ def test_benchmarks_for_a_store_file_reads_what_the_assessment_holds(portfolio, 
     path = tmp_path / "copy.sqlite"
     path.write_bytes(portfolio.read_bytes())
     a = assess_school(ReportSettings(school_id="P00", year=YEAR, data=str(path)))
-    assert a.benchmarks.empty                                     # not refreshed: nothing to show
+    assert a.benchmarks.empty  # not refreshed: nothing to show
     with Store.open(path) as store:
         refresh_benchmarks(store, YEAR, "wqm")
     a = assess_school(ReportSettings(school_id="P00", year=YEAR, data=str(path)))
@@ -188,12 +205,12 @@ def test_wqm_benchmarks_refresh_and_wqm_import(tmp_path, capsys):
     folder = write_folder(tmp_path / "csv")
     store_path = tmp_path / "wqm.sqlite"
     assert main(["import", str(folder), "--data", str(store_path)]) == 0
-    assert "benchmarks refreshed" in capsys.readouterr().out            # wqm import refreshes
+    assert "benchmarks refreshed" in capsys.readouterr().out  # wqm import refreshes
     with Store.open(store_path, read_only=True) as store:
         assert rows_of(store.benchmarks("C0", YEAR, "wqm"))[("staff", "P1", "agreement")].contributors == 5
     assert main(["benchmarks", "refresh", "--data", str(store_path), "--year", YEAR, "--framework", "vbe"]) == 0
     out = capsys.readouterr().out
     assert "benchmarks refreshed:" in out and "vbe in 2025-26" in out
-    assert main(["benchmarks", "refresh", "--data", str(folder)]) == 2    # a CSV folder is refused
+    assert main(["benchmarks", "refresh", "--data", str(folder)]) == 2  # a CSV folder is refused
     assert "is a CSV folder" in capsys.readouterr().err
     assert main(["benchmarks", "refresh", "--data", str(store_path), "--year", "2025/26"]) == 2

@@ -1,5 +1,6 @@
 """Capture progress: completion per section and overall, and the next level's missing criteria,
 which must be the award rules' own."""
+
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -65,8 +66,14 @@ def test_missing_criteria_are_the_award_rules_own(years):
 def test_a_checklist_framework_has_no_levels():
     framework = load_framework("leadership_management")
     elements = sef_elements(framework, pd.DataFrame(columns=["element_id", "rating", "evidence"]))
-    base = YearResult("2025-26", 1, None, elements, sef_principles(framework, elements),
-                      PublishedFigures(pd.DataFrame(columns=COLUMNS), pd.DataFrame(columns=TOTAL_COLUMNS), 5))
+    base = YearResult(
+        "2025-26",
+        1,
+        None,
+        elements,
+        sef_principles(framework, elements),
+        PublishedFigures(pd.DataFrame(columns=COLUMNS), pd.DataFrame(columns=TOTAL_COLUMNS), 5),
+    )
     first = framework.element_ids[0]
     progress = capture_progress(framework, states({first: framework.scale.max}), base)
     assert not progress.has_levels and progress.next_level is None and progress.missing == {}
@@ -74,9 +81,12 @@ def test_a_checklist_framework_has_no_levels():
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.dictionaries(st.sampled_from(WQM.element_ids), st.one_of(st.none(), st.sampled_from(WQM.scale.values)),
-                       max_size=20),
-       st.booleans())
+@given(
+    st.dictionaries(
+        st.sampled_from(WQM.element_ids), st.one_of(st.none(), st.sampled_from(WQM.scale.values)), max_size=20
+    ),
+    st.booleans(),
+)
 def test_totals_add_up_and_stay_in_range(sample_db, ratings, with_evidence):
     bank = load_question_bank()
     with Store.open(sample_db, read_only=True) as store:
@@ -95,14 +105,33 @@ def test_a_level_not_held_long_enough_is_missing_from_the_award_record():
     vbe = load_framework("vbe")
     empty = PublishedFigures(pd.DataFrame(columns=COLUMNS), pd.DataFrame(columns=TOTAL_COLUMNS), 5)
     elements = sef_elements(vbe, pd.DataFrame(columns=["element_id", "rating", "evidence"]))
-    base = YearResult(year="2025-26", school_year_id=1, cycle_id=1, elements=elements,
-                      principles=sef_principles(vbe, elements), figures=empty)
+    base = YearResult(
+        year="2025-26",
+        school_year_id=1,
+        cycle_id=1,
+        elements=elements,
+        principles=sef_principles(vbe, elements),
+        figures=empty,
+    )
     current = states({e: 4 for e in vbe.element_ids})
     progress = capture_progress(vbe, current, base)
     assert progress.achieved.id == "quality_mark" and progress.next_level.id == "enhanced"
-    assert progress.missing == {AWARD_RECORD: ["needs Quality Mark held (awarded in 2025-26 or before) (Quality Mark "
-                                               "not held: no award recorded)"]}
-    held = [dict(decision_id=1, framework="vbe", level="quality_mark", academic_year="2024-25", outcome="awarded",
-                 decided_on="2025-06-30", assessor="", supersedes=None)]
+    assert progress.missing == {
+        AWARD_RECORD: [
+            "needs Quality Mark held (awarded in 2025-26 or before) (Quality Mark not held: no award recorded)"
+        ]
+    }
+    held = [
+        dict(
+            decision_id=1,
+            framework="vbe",
+            level="quality_mark",
+            academic_year="2024-25",
+            outcome="awarded",
+            decided_on="2025-06-30",
+            assessor="",
+            supersedes=None,
+        )
+    ]
     progress = capture_progress(vbe, current, base, (), held)
     assert progress.achieved.id == "enhanced" and progress.next_level is None and progress.missing == {}

@@ -1,4 +1,5 @@
 """Evidence across frameworks and the coverage map, on hand-made data with known answers."""
+
 import dataclasses
 
 import pandas as pd
@@ -7,8 +8,19 @@ import pytest
 from wqm_nb.data import load_framework
 from wqm_nb.data.crosswalk import parse_crosswalk
 from wqm_nb.model import assess_store
-from wqm_nb.model.evidence import (LINKED, NONE, OWN, build_evidence_map, element_coverage, evidence_items,
-                                   evidence_map, missing_evidence, principle_coverage, word_count, year_evidence)
+from wqm_nb.model.evidence import (
+    LINKED,
+    NONE,
+    OWN,
+    build_evidence_map,
+    element_coverage,
+    evidence_items,
+    evidence_map,
+    missing_evidence,
+    principle_coverage,
+    word_count,
+    year_evidence,
+)
 from wqm_nb.model.sef import sef_elements
 from wqm_nb.settings import ReportSettings
 from wqm_nb.store import Store
@@ -19,10 +31,17 @@ CHARTER = "Staff wellbeing charter agreed with unions; workload review cut marki
 
 def crosswalk(thin=5):
     """A small crosswalk: WQM P1.6 <-> VbE A1.1 <-> L&M LM.1, and WQM P6.1 <-> VbE A3.1."""
-    return parse_crosswalk({"coverage": {"thin_evidence_words": thin},
-                            "links": [{"wqm": "P1.6", "vbe": "A1.1", "leadership_management": "LM.1", "why": "staff"},
-                                      {"wqm": "P6.1", "vbe": "A3.1", "why": "behaviour"}]},
-                           "test_crosswalk.yaml", {"wqm": WQM, "vbe": VBE, "leadership_management": LM})
+    return parse_crosswalk(
+        {
+            "coverage": {"thin_evidence_words": thin},
+            "links": [
+                {"wqm": "P1.6", "vbe": "A1.1", "leadership_management": "LM.1", "why": "staff"},
+                {"wqm": "P6.1", "vbe": "A3.1", "why": "behaviour"},
+            ],
+        },
+        "test_crosswalk.yaml",
+        {"wqm": WQM, "vbe": VBE, "leadership_management": LM},
+    )
 
 
 def ratings(rows):
@@ -41,9 +60,10 @@ def test_year_evidence_reads_every_framework_of_that_year_only():
         wqm_now = store.ensure_cycle("T01", "2025-26", "wqm")
         vbe_now = store.ensure_cycle("T01", "2025-26", "vbe")
         wqm_before = store.ensure_cycle("T01", "2024-25", "wqm")
-        store.record_rating(wqm_now, "P1.6", 3, CHARTER, recorded_by="Wellbeing lead",
-                            recorded_at="2026-03-01T10:00:00")
-        store.record_rating(wqm_now, "P1.5", 2, "")                     # no evidence: left out
+        store.record_rating(
+            wqm_now, "P1.6", 3, CHARTER, recorded_by="Wellbeing lead", recorded_at="2026-03-01T10:00:00"
+        )
+        store.record_rating(wqm_now, "P1.5", 2, "")  # no evidence: left out
         store.record_rating(vbe_now, "A3.1", 3, "Restorative conversations")
         store.record_rating(wqm_before, "P6.1", 3, "Last year's behaviour policy")
         rows = year_evidence(store, "T01", "2025-26")
@@ -62,8 +82,9 @@ def school_store():
         wqm = store.ensure_cycle("T01", "2025-26", "wqm")
         vbe = store.ensure_cycle("T01", "2025-26", "vbe")
         store.record_rating(wqm, "P1.6", 3, CHARTER, recorded_by="Wellbeing lead", recorded_at="2026-03-01T10:00:00")
-        store.record_rating(vbe, "A3.1", 3, "Restorative conversations", recorded_by="Head",
-                            recorded_at="2026-04-01T09:00:00")
+        store.record_rating(
+            vbe, "A3.1", 3, "Restorative conversations", recorded_by="Head", recorded_at="2026-04-01T09:00:00"
+        )
         store.record_rating(store.ensure_cycle("T01", "2024-25", "wqm"), "P6.1", 3, "Old behaviour policy")
         yield store
 
@@ -92,8 +113,9 @@ def test_the_same_evidence_shows_back_the_other_way(school_store):
     a = assess_store(school_store, ReportSettings(school_id="T01", framework="wqm"))
     emap = evidence_map(a, crosswalk())
     linked = emap.linked_items
-    assert list(zip(linked["element_id"], linked["source_framework"], linked["source_element_id"])) == \
-        [("P6.1", "vbe", "A3.1")]
+    assert list(zip(linked["element_id"], linked["source_framework"], linked["source_element_id"])) == [
+        ("P6.1", "vbe", "A3.1")
+    ]
     states = emap.elements.set_index("element_id")["state"]
     assert states["P1.6"] == OWN and states["P6.1"] == LINKED and states["P1.1"] == NONE
 
@@ -111,14 +133,28 @@ def test_a_framework_without_a_cycle_shows_the_other_frameworks_evidence():
 
 def test_coverage_map_three_states_thin_flag_and_missing_list():
     cw = crosswalk(thin=5)
-    elements = sef_elements(WQM, ratings([
-        dict(element_id="P1.1", rating=3, evidence="Whole school wellbeing strategy agreed by governors"),  # 7 words
-        dict(element_id="P1.2", rating=3, evidence="Wellbeing priority"),                                 # thin
-        dict(element_id="P1.6", rating=2, evidence=""),                      # only linked, from VbE A1.1
-    ]))
-    other = [dict(framework="vbe", element_id="A1.1", evidence="Values assemblies and weekly check-ins",
-                  recorded_at="2026-04-01T10:00:00", recorded_by="Head"),
-             dict(framework="vbe", element_id="A2.1", evidence="Not linked to anything in WQM here")]
+    elements = sef_elements(
+        WQM,
+        ratings(
+            [
+                dict(
+                    element_id="P1.1", rating=3, evidence="Whole school wellbeing strategy agreed by governors"
+                ),  # 7 words
+                dict(element_id="P1.2", rating=3, evidence="Wellbeing priority"),  # thin
+                dict(element_id="P1.6", rating=2, evidence=""),  # only linked, from VbE A1.1
+            ]
+        ),
+    )
+    other = [
+        dict(
+            framework="vbe",
+            element_id="A1.1",
+            evidence="Values assemblies and weekly check-ins",
+            recorded_at="2026-04-01T10:00:00",
+            recorded_by="Head",
+        ),
+        dict(framework="vbe", element_id="A2.1", evidence="Not linked to anything in WQM here"),
+    ]
     items = evidence_items(WQM, elements, other, cw)
     assert len(items) == 3 and items["direct"].sum() == 2
     assert list(items.loc[items["element_id"] == "P1.2", "thin"]) == [True]
@@ -147,11 +183,12 @@ def test_coverage_map_three_states_thin_flag_and_missing_list():
 
 def test_build_evidence_map_for_a_checklist_and_a_framework_the_crosswalk_does_not_name():
     cw = crosswalk()
-    lm = sef_elements(LM, ratings([dict(element_id="LM.2", rating=2,
-                                        evidence="Mission statement drafted with pupils")]))
+    lm = sef_elements(
+        LM, ratings([dict(element_id="LM.2", rating=2, evidence="Mission statement drafted with pupils")])
+    )
     emap = build_evidence_map(LM, lm, [dict(framework="wqm", element_id="P1.6", evidence=CHARTER)], cw)
     assert emap.linkable and emap.thin_evidence_words == 5
     assert emap.principles.iloc[0][[OWN, LINKED, NONE]].tolist() == [1, 1, 6]
-    custom = dataclasses.replace(WQM, id="my_rules")                # a custom framework file's own id
+    custom = dataclasses.replace(WQM, id="my_rules")  # a custom framework file's own id
     emap = build_evidence_map(custom, sef_elements(custom, ratings([])), [], cw)
     assert not emap.linkable and set(emap.elements["state"]) == {NONE} and len(emap.items) == 0

@@ -1,4 +1,5 @@
 """The published survey figures: counting, suppression, mapping and subgroups."""
+
 from pathlib import Path
 
 import pandas as pd
@@ -25,12 +26,13 @@ def responses(rows):
 def people(survey, count, answers, subgroup="", prefix=None):
     """``count`` respondents who each give ``answers`` ({item: value})."""
     prefix = prefix or f"{survey}-{subgroup}-"
-    return [(survey, f"{prefix}{i}", subgroup, item, value)
-            for i in range(count) for item, value in answers.items()]
+    return [(survey, f"{prefix}{i}", subgroup, item, value) for i in range(count) for item, value in answers.items()]
 
 
 def publish(rows, framework=WQM, min_group_size=5):
-    return publish_figures(SurveyData.from_long(responses(rows)), BANK, load_mapping(framework, BANK), framework, min_group_size)
+    return publish_figures(
+        SurveyData.from_long(responses(rows)), BANK, load_mapping(framework, BANK), framework, min_group_size
+    )
 
 
 def row(figures, survey, section, subgroup=None):
@@ -99,7 +101,7 @@ def test_only_mapped_items_count():
     f = publish(rows, framework=LM)
     r = row(f, "staff", "LM")
     assert r["n"] == 5 and r["answers"] == 5 and r["agree_share"] == 1.0
-    assert f.totals.set_index("survey").loc["staff", "n"] == 8   # the survey's respondents, any item
+    assert f.totals.set_index("survey").loc["staff", "n"] == 8  # the survey's respondents, any item
 
 
 def test_unmapped_survey_is_named_and_has_no_rows():
@@ -108,7 +110,7 @@ def test_unmapped_survey_is_named_and_has_no_rows():
     assert f.unmapped == ["Pupil survey"]
     assert "pupil" not in set(f.table["survey"])
     assert not f.totals.set_index("survey").loc["pupil", "mapped"]
-    assert publish(rows).unmapped == []          # WQM maps every survey
+    assert publish(rows).unmapped == []  # WQM maps every survey
 
 
 @pytest.mark.parametrize("fw_id", ["wqm", "vbe", "leadership_management"])
@@ -125,8 +127,11 @@ def test_every_mapped_survey_section_appears_even_without_answers(fw_id):
 
 
 def test_subgroup_rows():
-    rows = (people("staff", 2, {"S01": 2}, "support") + people("staff", 6, {"S01": 5}, "teaching")
-            + people("staff", 1, {"S01": 5}, ""))            # no role given
+    rows = (
+        people("staff", 2, {"S01": 2}, "support")
+        + people("staff", 6, {"S01": 5}, "teaching")
+        + people("staff", 1, {"S01": 5}, "")
+    )  # no role given
     f = publish(rows)
     sub = f.subgroups("staff")
     p1 = sub[sub.section_id == "P1"]
@@ -139,7 +144,7 @@ def test_subgroup_rows():
     support = row(f, "staff", "P1", "support")
     assert support["suppressed"] and pd.isna(support["n"]) and support["reason"] == "fewer than 5 responses"
     assert row(f, "staff", "P1")["n"] == 9
-    assert len(f.subgroups("parent")) == 0                          # parents have no subgroup question
+    assert len(f.subgroups("parent")) == 0  # parents have no subgroup question
 
 
 def test_whole_shown_and_for_section():
@@ -147,7 +152,7 @@ def test_whole_shown_and_for_section():
     assert f.whole["subgroup_field"].isna().all()
     assert not f.shown["suppressed"].any()
     p1 = f.for_section("P1")
-    assert p1["survey"].tolist() == ["staff"]                      # the suppressed parent row is not shown
+    assert p1["survey"].tolist() == ["staff"]  # the suppressed parent row is not shown
     assert p1.iloc[0]["agree_share"] == 1.0
 
 
@@ -176,8 +181,7 @@ def test_sample_small_parent_survey_is_suppressed():
 
 def audit(count, ratings, role="", prefix=None):
     """``count`` staff who each rate the principles ``ratings`` ({principle number: 1-4})."""
-    return people("staff_audit", count, {f"SA{k}": v for k, v in ratings.items()}, role,
-                  prefix or f"audit-{role}-")
+    return people("staff_audit", count, {f"SA{k}": v for k, v in ratings.items()}, role, prefix or f"audit-{role}-")
 
 
 def test_audit_rows_measure_a_rating_on_the_maturity_scale():
@@ -186,8 +190,8 @@ def test_audit_rows_measure_a_rating_on_the_maturity_scale():
     r = row(f, "staff_audit", "P1")
     assert r["measure"] == "rating" and r["survey_name"] == "Staff audit"
     assert r["n"] == 6 and r["answers"] == 6
-    assert r["mean"] == round((4 * 4 + 2 * 2) / 6, 1)                # on 1-4, not 1-5; to 1 decimal, as printed
-    assert r["agree_share"] == round(4 / 6, 2)                       # rated 3 "Developing practice" or above
+    assert r["mean"] == round((4 * 4 + 2 * 2) / 6, 1)  # on 1-4, not 1-5; to 1 decimal, as printed
+    assert r["agree_share"] == round(4 / 6, 2)  # rated 3 "Developing practice" or above
     assert 0 <= r["ci_low"] <= r["agree_share"] <= r["ci_high"] <= 1
     assert row(f, "staff_audit", "P2")["agree_share"] == 0 and row(f, "staff_audit", "P2")["mean"] == round(5 / 3, 1)
     assert row(f, "staff", "P1")["measure"] == "agreement"
@@ -211,7 +215,9 @@ def test_small_roles_of_the_audit_are_suppressed_like_the_staff_surveys():
     p1 = by_role[by_role.section_id == "P1"].set_index("subgroup")
     assert list(p1.index) == ["teaching", "support", "leadership"]
     assert p1.loc["support", "reason"] == p1.loc["leadership", "reason"] == "fewer than 5 responses"
-    assert p1.loc[["support", "leadership"], "n"].isna().all() and p1.loc[["support", "leadership"], "mean"].isna().all()
+    assert (
+        p1.loc[["support", "leadership"], "n"].isna().all() and p1.loc[["support", "leadership"], "mean"].isna().all()
+    )
     assert p1.loc["teaching", "n"] == 8 and p1.loc["teaching", "mean"] == 3
     assert row(f, "staff_audit", "P1")["n"] == 13
 
@@ -261,25 +267,42 @@ def test_the_audit_is_not_mapped_to_vbe_and_is_not_listed_as_an_unmapped_stakeho
 
 
 def test_an_audit_tally_joins_the_same_figures():
-    tally = pd.DataFrame([("staff_audit", "teaching", "SA1", 3, 4), ("staff_audit", "teaching", "SA1", 1, 2),
-                          ("staff_audit", "support", "SA1", 4, 5), ("staff_audit", "", "SA1", 9, 3)],
-                         columns=["survey", "subgroup", "item_id", "value", "count"])
+    tally = pd.DataFrame(
+        [
+            ("staff_audit", "teaching", "SA1", 3, 4),
+            ("staff_audit", "teaching", "SA1", 1, 2),
+            ("staff_audit", "support", "SA1", 4, 5),
+            ("staff_audit", "", "SA1", 9, 3),
+        ],
+        columns=["survey", "subgroup", "item_id", "value", "count"],
+    )
     data = SurveyData(blocks=SurveyData.from_long(responses(audit(2, {1: 2}, "teaching"))).blocks, tallies=tally)
     f = publish_figures(data, BANK, load_mapping(WQM, BANK), WQM, 5)
     r = row(f, "staff_audit", "P1")
-    assert r["n"] == 13 and r["answers"] == 13                      # a value off the 1-4 scale is not counted
+    assert r["n"] == 13 and r["answers"] == 13  # a value off the 1-4 scale is not counted
     assert r["mean"] == round((2 * 2 + 3 * 4 + 1 * 2 + 4 * 5) / 13, 1)
     assert r["agree_share"] == round(9 / 13, 2)
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["teaching", "support", "leadership", ""]),
-                          st.lists(st.one_of(st.none(), st.integers(1, 4)), min_size=7, max_size=7)),
-                min_size=0, max_size=30),
-       st.integers(2, 8))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["teaching", "support", "leadership", ""]),
+            st.lists(st.one_of(st.none(), st.integers(1, 4)), min_size=7, max_size=7),
+        ),
+        min_size=0,
+        max_size=30,
+    ),
+    st.integers(2, 8),
+)
 def test_audit_figures_stay_on_the_scale_and_suppressed_rows_carry_no_numbers(staff, minimum):
-    rows = [("staff_audit", f"a{i}", role, f"SA{k + 1}", v)
-            for i, (role, ratings) in enumerate(staff) for k, v in enumerate(ratings) if v is not None]
+    rows = [
+        ("staff_audit", f"a{i}", role, f"SA{k + 1}", v)
+        for i, (role, ratings) in enumerate(staff)
+        for k, v in enumerate(ratings)
+        if v is not None
+    ]
     f = publish(rows, min_group_size=minimum)
     audit_rows = f.table[f.table["survey"] == "staff_audit"]
     assert set(audit_rows["measure"]) <= {"rating"}
@@ -293,6 +316,7 @@ def test_audit_figures_stay_on_the_scale_and_suppressed_rows_carry_no_numbers(st
 
 
 # -- validated measures ----------------------------------------------------------------------
+
 
 def with_scores(rows, score_rows, framework=WQM, min_group_size=5):
     """Published figures of answers (``rows``, as :func:`publish`) plus measure scores
@@ -327,14 +351,22 @@ def test_measure_rows_join_the_table_with_their_own_measure():
     assert pd.isna(whole["section_id"]) and whole["survey_name"] == "Pupil survey"
     assert set(means["subgroup"].dropna()) == {"Y7", "Y8"}
     assert len(f.measure_means(subgroups=False)) == 1 and len(f.measure_means(subgroups=True)) == 2
-    assert not len(f.measure_bands())          # SWEMWBS has no bands
+    assert not len(f.measure_bands())  # SWEMWBS has no bands
 
 
 def test_agreement_and_rating_readers_never_see_a_measure():
     rows, scored = pupils_with_swemwbs({"Y7": [20] * 6})
     f = with_scores(rows, scored)
-    for frame in (f.agreement, f.whole, f.shown, f.subgroups("pupil"), f.for_section("P1"), f.ratings(),
-                  f.ratings(subgroups=True), f.item_figures):
+    for frame in (
+        f.agreement,
+        f.whole,
+        f.shown,
+        f.subgroups("pupil"),
+        f.for_section("P1"),
+        f.ratings(),
+        f.ratings(subgroups=True),
+        f.item_figures,
+    ):
         assert set(frame["measure"]) <= {"agreement", "rating"}, frame
     assert set(f.measures["measure"]) == {"swemwbs.metric"}
     assert len(f.item_figures) + len(f.measures) == len(f.table)
@@ -352,21 +384,26 @@ def test_a_small_subgroups_measure_mean_is_suppressed_with_its_complement():
 
 
 def test_band_rows_of_a_banded_score_sum_to_one():
-    scored = [("parent", f"c{k}", "", "sdq", "parent", "total_difficulties", float(v), b)
-              for k, (v, b) in enumerate([(5, "Normal")] * 8 + [(15, "Borderline")] * 2)]
+    scored = [
+        ("parent", f"c{k}", "", "sdq", "parent", "total_difficulties", float(v), b)
+        for k, (v, b) in enumerate([(5, "Normal")] * 8 + [(15, "Borderline")] * 2)
+    ]
     rows = [("parent", f"c{k}", "", "R01", 4) for k in range(10)]
     f = with_scores(rows, scored)
     bands = f.measure_bands(instrument="sdq", score="total_difficulties")
     assert list(bands["band"]) == ["Normal", "Borderline", "Abnormal"]
     assert list(bands["agree_share"]) == [0.8, 0.2, 0.0] and bands["agree_share"].sum() == pytest.approx(1)
-    assert set(bands["measure"]) == {"sdq.total_difficulties:Normal", "sdq.total_difficulties:Borderline",
-                                     "sdq.total_difficulties:Abnormal"}
+    assert set(bands["measure"]) == {
+        "sdq.total_difficulties:Normal",
+        "sdq.total_difficulties:Borderline",
+        "sdq.total_difficulties:Abnormal",
+    }
 
 
 def test_measures_are_published_whatever_the_framework_maps():
     rows, scored = pupils_with_swemwbs({"Y7": [20] * 6})
     f = with_scores(rows + people("staff", 5, {"S01": 4}), scored, framework=LM)
-    assert "pupil" not in set(f.item_figures["survey"])          # L&M does not map the pupil survey
+    assert "pupil" not in set(f.item_figures["survey"])  # L&M does not map the pupil survey
     assert set(f.measures["survey"]) == {"pupil"}
 
 

@@ -1,4 +1,5 @@
 """Strengths and areas for development read the self-evaluation and only published figures."""
+
 import pandas as pd
 
 from wqm_nb.data import load_framework, load_mapping, load_question_bank
@@ -15,9 +16,14 @@ MAPPING = load_mapping(WQM, BANK)
 def judge(rating_values=None, default=4, evidence="Evidence", rows=(), min_group_size=5, unrated=()):
     """Strengths and areas for WQM with every element at ``default`` unless overridden."""
     values = rating_values or {}
-    ratings = pd.DataFrame([dict(element_id=e, rating=values.get(e, default), evidence=evidence)
-                            for e in WQM.element_ids if e not in unrated],
-                           columns=["element_id", "rating", "evidence"])
+    ratings = pd.DataFrame(
+        [
+            dict(element_id=e, rating=values.get(e, default), evidence=evidence)
+            for e in WQM.element_ids
+            if e not in unrated
+        ],
+        columns=["element_id", "rating", "evidence"],
+    )
     elements = sef_elements(WQM, ratings)
     principles = sef_principles(WQM, elements)
     responses = pd.DataFrame(list(rows), columns=["survey", "respondent", "subgroup", "item_id", "value"])
@@ -55,7 +61,7 @@ def test_low_ratings_unrated_and_missing_evidence_are_areas():
 
 
 def test_published_high_agreement_is_a_strength():
-    strengths, _ = judge(default=3, rows=people("staff", 5, "S10", 5))   # S10 informs P5
+    strengths, _ = judge(default=3, rows=people("staff", 5, "S10", 5))  # S10 informs P5
     assert strengths["P5"] == "100% of staff survey respondents agree"
 
 

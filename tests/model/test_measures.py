@@ -1,5 +1,6 @@
 """Validated measures as published figures: the t interval, band shares, suppression and comparing,
 on hand-made scores with known answers."""
+
 import math
 
 import pandas as pd
@@ -8,10 +9,25 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wqm_nb.data import load_instrument, load_question_bank
-from wqm_nb.model.measures import (DECLINED, IMPROVED, NO_CLEAR_DIFFERENCE, NOT_COMPARED, TOO_FEW_TO_COMPARE,
-                                   compare_means, describe_mean, headline_score, higher_is_better,
-                                   incomplete_beta, mean_interval, measure_name, measure_rows,
-                                   min_group, minimum_words, t_cdf, t_quantile)
+from wqm_nb.model.measures import (
+    DECLINED,
+    IMPROVED,
+    NO_CLEAR_DIFFERENCE,
+    NOT_COMPARED,
+    TOO_FEW_TO_COMPARE,
+    compare_means,
+    describe_mean,
+    headline_score,
+    higher_is_better,
+    incomplete_beta,
+    mean_interval,
+    measure_name,
+    measure_rows,
+    min_group,
+    minimum_words,
+    t_cdf,
+    t_quantile,
+)
 from wqm_nb.disclosure.release import COMPLEMENTARY, PRIMARY
 from wqm_nb.store.surveys import SCORE_COLUMNS
 
@@ -19,8 +35,11 @@ BANK = load_question_bank()
 SWEMWBS = load_instrument("swemwbs")
 SDQ = load_instrument("sdq")
 STIRLING = load_instrument("stirling")
-REASONS = {"primary": "fewer than 5 responses", "complementary": "not shown, so that a smaller group cannot be "
-           "worked out", "none": "no responses"}
+REASONS = {
+    "primary": "fewer than 5 responses",
+    "complementary": "not shown, so that a smaller group cannot be worked out",
+    "none": "no responses",
+}
 
 
 def scores(rows):
@@ -39,8 +58,10 @@ def rows_of(rows, **match):
 # -- the t quantile and the interval of a mean ---------------------------------------------
 
 
-@pytest.mark.parametrize("df, expected", [(1, 12.706204736), (2, 4.302652730), (5, 2.570581836),
-                                          (10, 2.228138852), (29, 2.045229642), (100, 1.983971519)])
+@pytest.mark.parametrize(
+    "df, expected",
+    [(1, 12.706204736), (2, 4.302652730), (5, 2.570581836), (10, 2.228138852), (29, 2.045229642), (100, 1.983971519)],
+)
 def test_t_quantile_matches_published_tables(df, expected):
     assert t_quantile(0.975, df) == pytest.approx(expected, abs=1e-7)
 
@@ -50,19 +71,19 @@ def test_t_quantile_is_symmetric_and_the_cdf_inverts_it():
     assert t_quantile(0.025, 7) == pytest.approx(-t_quantile(0.975, 7))
     assert t_cdf(t_quantile(0.9, 12), 12) == pytest.approx(0.9, abs=1e-10)
     assert incomplete_beta(2, 3, 0) == 0 and incomplete_beta(2, 3, 1) == 1
-    assert incomplete_beta(1, 1, 0.3) == pytest.approx(0.3)       # the uniform distribution
+    assert incomplete_beta(1, 1, 0.3) == pytest.approx(0.3)  # the uniform distribution
     with pytest.raises(ValueError):
         t_quantile(1.0, 3)
 
 
 def test_mean_interval_is_the_student_t_interval():
-    values = [18.0, 20.0, 22.0, 24.0, 26.0]     # mean 22, s = sqrt(10)
+    values = [18.0, 20.0, 22.0, 24.0, 26.0]  # mean 22, s = sqrt(10)
     mean, low, high = mean_interval(5, sum(values), sum(v * v for v in values))
     half = 2.776445105 * math.sqrt(10) / math.sqrt(5)
     assert mean == 22 and low == pytest.approx(22 - half, abs=1e-6) and high == pytest.approx(22 + half, abs=1e-6)
-    assert mean_interval(1, 7.0, 49.0)[0] == 7 and math.isnan(mean_interval(1, 7.0, 49.0)[1])   # no interval of one
+    assert mean_interval(1, 7.0, 49.0)[0] == 7 and math.isnan(mean_interval(1, 7.0, 49.0)[1])  # no interval of one
     assert all(math.isnan(x) for x in mean_interval(0, 0, 0))
-    same = mean_interval(4, 40.0, 400.0)                               # no spread: the interval is the mean
+    same = mean_interval(4, 40.0, 400.0)  # no spread: the interval is the mean
     assert same == (10, 10, 10)
 
 
@@ -84,23 +105,38 @@ def test_a_mean_row_per_group_with_its_interval():
 
 def test_band_shares_add_up_to_one_over_the_scored_respondents():
     bands = ["Normal"] * 6 + ["Borderline"] * 3 + ["Abnormal"] * 3
-    rows = measure_rows(scores([("pupil", f"r{k}", "Y5", "sdq", "self", "emotional", float(v), b)
-                                for k, (v, b) in enumerate(zip([2] * 6 + [6] * 3 + [8] * 3, bands))]),
-                        BANK, 5, REASONS)
+    rows = measure_rows(
+        scores(
+            [
+                ("pupil", f"r{k}", "Y5", "sdq", "self", "emotional", float(v), b)
+                for k, (v, b) in enumerate(zip([2] * 6 + [6] * 3 + [8] * 3, bands))
+            ]
+        ),
+        BANK,
+        5,
+        REASONS,
+    )
     whole = rows_of(rows, score="emotional", subgroup=None)
-    assert [r["band"] for r in whole] == [None, "Normal", "Borderline", "Abnormal"]     # lowest scores first
+    assert [r["band"] for r in whole] == [None, "Normal", "Borderline", "Abnormal"]  # lowest scores first
     shares = [r["agree_share"] for r in whole[1:]]
     assert shares == [0.5, 0.25, 0.25] and sum(shares) == pytest.approx(1)
-    assert [r["measure"] for r in whole[1:]] == ["sdq.emotional:Normal", "sdq.emotional:Borderline",
-                                                  "sdq.emotional:Abnormal"]
+    assert [r["measure"] for r in whole[1:]] == [
+        "sdq.emotional:Normal",
+        "sdq.emotional:Borderline",
+        "sdq.emotional:Abnormal",
+    ]
     low, high = whole[1]["ci_low"], whole[1]["ci_high"]
-    assert 0 < low < 0.5 < high < 1                                    # a Wilson interval around 50%
+    assert 0 < low < 0.5 < high < 1  # a Wilson interval around 50%
     assert all(r["n"] == 12 for r in whole)
 
 
 def test_an_empty_band_is_published_as_zero():
-    rows = measure_rows(scores([("pupil", f"r{k}", "", "sdq", "teacher", "peer", 1.0, "Close to average")
-                                for k in range(8)]), BANK, 5, REASONS)
+    rows = measure_rows(
+        scores([("pupil", f"r{k}", "", "sdq", "teacher", "peer", 1.0, "Close to average") for k in range(8)]),
+        BANK,
+        5,
+        REASONS,
+    )
     shares = {r["band"]: r["agree_share"] for r in rows_of(rows, score="peer") if r["band"]}
     assert shares == {"Close to average": 1.0, "Slightly raised": 0.0, "High": 0.0, "Very high": 0.0}
 
@@ -128,10 +164,13 @@ def test_the_intervals_of_shown_groups_do_not_give_a_hidden_groups_spread():
     and with their combined size and sum known, the spread of the hidden people's scores follows."""
     from scipy import stats
 
-    data = swemwbs([20, 24, 28, 22, 26, 30, 21, 25, 27, 23] * 4, "Y7") + swemwbs([14, 35, 14], "Y8", start=40) + \
-        swemwbs([22, 23, 24, 25], "Y9", start=43)
+    data = (
+        swemwbs([20, 24, 28, 22, 26, 30, 21, 25, 27, 23] * 4, "Y7")
+        + swemwbs([14, 35, 14], "Y8", start=40)
+        + swemwbs([22, 23, 24, 25], "Y9", start=43)
+    )
     by = {r["subgroup"]: r for r in rows_of(measure_rows(scores(data), BANK, 5, REASONS), score="metric")}
-    assert by["Y8"]["reason"] and by["Y9"]["reason"]                     # hidden: fewer than 5, each
+    assert by["Y8"]["reason"] and by["Y9"]["reason"]  # hidden: fewer than 5, each
 
     def sum_of_squares(row):
         n, mean = row["n"], row["mean"]
@@ -143,7 +182,7 @@ def test_the_intervals_of_shown_groups_do_not_give_a_hidden_groups_spread():
 
     whole, shown = sum_of_squares(by[None]), sum_of_squares(by["Y7"])
     if whole is not None and shown is not None:
-        hidden_sq = whole - shown                                        # the hidden seven's sum of squares
+        hidden_sq = whole - shown  # the hidden seven's sum of squares
         hidden_sum = by[None]["n"] * by[None]["mean"] - by["Y7"]["n"] * by["Y7"]["mean"]
         hidden_n = by[None]["n"] - by["Y7"]["n"]
         spread = hidden_sq / hidden_n - (hidden_sum / hidden_n) ** 2
@@ -159,8 +198,10 @@ def test_a_band_that_would_hold_a_whole_hidden_group_hides_more_and_an_empty_ban
     data = [("pupil", f"a{k}", "Y7", "sdq", "self", "emotional", 2.0, "Normal") for k in range(20)]
     data += [("pupil", f"b{k}", "Y8", "sdq", "self", "emotional", 2.0, "Normal") for k in range(3)]
     data += [("pupil", f"c{k}", "Y9", "sdq", "self", "emotional", 6.0, "Borderline") for k in range(10)]
-    by = {r["subgroup"]: r["reason"] for r in rows_of(measure_rows(scores(data), BANK, 5, REASONS),
-                                                      score="emotional", band=None)}
+    by = {
+        r["subgroup"]: r["reason"]
+        for r in rows_of(measure_rows(scores(data), BANK, 5, REASONS), score="emotional", band=None)
+    }
     assert by["Y8"] == "fewer than 5 responses" and by["Y9"] == REASONS["complementary"]
     assert by["Y7"] == by[None] == ""
     # Y7 shown all Abnormal, the whole 13 Normal: the hidden Y8 and Y9 would both be all Normal (as "all
@@ -168,8 +209,10 @@ def test_a_band_that_would_hold_a_whole_hidden_group_hides_more_and_an_empty_ban
     data = [("pupil", f"a{k}", "Y7", "sdq", "self", "emotional", 8.0, "Abnormal") for k in range(20)]
     data += [("pupil", f"b{k}", "Y8", "sdq", "self", "emotional", 2.0, "Normal") for k in range(3)]
     data += [("pupil", f"c{k}", "Y9", "sdq", "self", "emotional", 2.0, "Normal") for k in range(10)]
-    by = {r["subgroup"]: r["reason"] for r in rows_of(measure_rows(scores(data), BANK, 5, REASONS),
-                                                      score="emotional", band=None)}
+    by = {
+        r["subgroup"]: r["reason"]
+        for r in rows_of(measure_rows(scores(data), BANK, 5, REASONS), score="emotional", band=None)
+    }
     assert by["Y8"] == "fewer than 5 responses" and by["Y9"] == by["Y7"] == REASONS["complementary"]
 
 
@@ -202,7 +245,7 @@ def test_a_change_is_called_only_when_the_intervals_do_not_overlap():
     before, after = mean_row(20.0, 19.5, 20.5, 150), mean_row(21.2, 20.6, 21.8, 150)
     assert compare_means(before, after, SWEMWBS, "metric")[0] == IMPROVED
     assert compare_means(after, before, SWEMWBS, "metric")[0] == DECLINED
-    touching = mean_row(21.0, 20.5, 21.5, 150)                 # intervals that touch overlap
+    touching = mean_row(21.0, 20.5, 21.5, 150)  # intervals that touch overlap
     verdict, note = compare_means(before, touching, SWEMWBS, "metric")
     assert verdict == NO_CLEAR_DIFFERENCE and "overlap" in note
 

@@ -1,5 +1,6 @@
 """Priorities on the risk x capacity grid and the school's sorting, on small hand-made data with known answers:
 a section in each quadrant, hidden groups that change nothing, points always inside their quadrant."""
+
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -7,8 +8,21 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from wqm_nb.data import load_framework, load_mapping, load_question_bank
 from wqm_nb.data.decision_rules import PriorityRules, TriangulationRules
 from wqm_nb.model.figures import publish_figures
-from wqm_nb.model.priorities import (ACT_FIRST, ACT_NOW, BUILD_UP, QUADRANTS, SUSTAIN, UNSORTED, at_least_score,
-                                     below_score, high_score, prioritise, quadrant_of, sorting_summary, to_discuss)
+from wqm_nb.model.priorities import (
+    ACT_FIRST,
+    ACT_NOW,
+    BUILD_UP,
+    QUADRANTS,
+    SUSTAIN,
+    UNSORTED,
+    at_least_score,
+    below_score,
+    high_score,
+    prioritise,
+    quadrant_of,
+    sorting_summary,
+    to_discuss,
+)
 from wqm_nb.model.sef import sef_elements, sef_principles
 from wqm_nb.model.triangulation import triangulate
 from wqm_nb.model.year import YearResult
@@ -25,14 +39,22 @@ def year_of(framework, ratings=None, default=4, rows=(), evidence=None, sorting=
     records = []
     for e in framework.element_ids:
         rating = ratings.get(e, default)
-        records.append(dict(element_id=e, rating=rating, evidence=evidence.get(e, "Evidence"),
-                            sorting=sorting.get(e, "")))
+        records.append(
+            dict(element_id=e, rating=rating, evidence=evidence.get(e, "Evidence"), sorting=sorting.get(e, ""))
+        )
     elements = sef_elements(framework, pd.DataFrame(records))
     responses = pd.DataFrame(list(rows), columns=["survey", "respondent", "subgroup", "item_id", "value"])
-    figures = publish_figures(SurveyData.from_long(responses), BANK, load_mapping(framework, BANK), framework,
-                              min_group_size)
-    return YearResult(year="2025-26", school_year_id=1, cycle_id=1, elements=elements,
-                      principles=sef_principles(framework, elements), figures=figures)
+    figures = publish_figures(
+        SurveyData.from_long(responses), BANK, load_mapping(framework, BANK), framework, min_group_size
+    )
+    return YearResult(
+        year="2025-26",
+        school_year_id=1,
+        cycle_id=1,
+        elements=elements,
+        principles=sef_principles(framework, elements),
+        figures=figures,
+    )
 
 
 def people(survey, item, values):
@@ -50,7 +72,7 @@ def row(pri, pid):
 def test_scores_put_the_rule_line_at_the_middle():
     assert at_least_score(0.6, 0.6) == 0.55 and at_least_score(1, 0.6) == 1 and at_least_score(0, 0.6) == 0
     assert at_least_score(0.3, 0.6) == pytest.approx(0.225) and at_least_score(0.5, 1.0) < 0.5
-    assert at_least_score(0.0, 0.0) == 0.55                  # nothing needed: reached
+    assert at_least_score(0.0, 0.0) == 0.55  # nothing needed: reached
     assert below_score(0.6, 0.6) == 0.45 and below_score(0.0, 0.6) == 1 and below_score(1, 0.6) == 0
     assert below_score(0.59, 0.6) > 0.55
     assert high_score(0) == 0.55 and high_score(1) == 1 and high_score(2) == 1
@@ -113,7 +135,7 @@ def test_hidden_groups_change_nothing():
 def test_the_staff_audit_counts_toward_capacity_when_published():
     rows = people("staff_audit", "SA2", [1] * 6)
     year = year_of(WQM, rows=rows)
-    tri = triangulate(WQM, BANK, year, TriangulationRules(staff_audit_counts=False))   # keep risk out of it
+    tri = triangulate(WQM, BANK, year, TriangulationRules(staff_audit_counts=False))  # keep risk out of it
     pri = prioritise(WQM, BANK, year, tri)
     assert pri.quadrant("P2") == BUILD_UP and pri.audit == "Staff audit"
     assert row(pri, "P2")["capacity_notes"] == ("staff audit 0 of 100, needs 50",)
@@ -148,14 +170,18 @@ def test_checklist_positions_use_the_checklist_scale():
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(ratings=st.lists(st.one_of(st.none(), st.integers(1, 4)), min_size=4, max_size=4),
-       evidence=st.lists(st.booleans(), min_size=4, max_size=4),
-       staff=st.lists(st.integers(1, 5), max_size=10), audit=st.lists(st.integers(1, 4), max_size=8))
+@given(
+    ratings=st.lists(st.one_of(st.none(), st.integers(1, 4)), min_size=4, max_size=4),
+    evidence=st.lists(st.booleans(), min_size=4, max_size=4),
+    staff=st.lists(st.integers(1, 5), max_size=10),
+    audit=st.lists(st.integers(1, 4), max_size=8),
+)
 def test_every_point_lies_in_the_quadrant_its_rules_give(ratings, evidence, staff, audit):
     ids = ("P3.1", "P3.2", "P3.3", "P3.4")
     rows = people("staff", "S05", staff) + people("staff_audit", "SA3", audit)
-    year = year_of(WQM, ratings=dict(zip(ids, ratings)), evidence={e: "" for e, has in zip(ids, evidence) if not has},
-                   rows=rows)
+    year = year_of(
+        WQM, ratings=dict(zip(ids, ratings)), evidence={e: "" for e, has in zip(ids, evidence) if not has}, rows=rows
+    )
     for r in prioritise(WQM, BANK, year).table.itertuples():
         assert 0 <= r.risk <= 1 and 0 <= r.capacity <= 1
         assert (r.risk >= 0.55) == r.high_risk and (r.risk <= 0.45) == (not r.high_risk)
@@ -169,8 +195,14 @@ def test_every_point_lies_in_the_quadrant_its_rules_give(ratings, evidence, staf
 
 
 def test_sorting_is_counted_per_section_and_the_right_elements_are_discussed():
-    sorting = {"P1.1": "doing_now", "P1.2": "doing_now", "P1.3": "want_to_do", "P1.4": "not_for_us",
-               "P3.3": "not_for_us", "P5.1": "doing_now"}
+    sorting = {
+        "P1.1": "doing_now",
+        "P1.2": "doing_now",
+        "P1.3": "want_to_do",
+        "P1.4": "not_for_us",
+        "P3.3": "not_for_us",
+        "P5.1": "doing_now",
+    }
     year = year_of(WQM, ratings={"P1.2": 1, "P5.1": 4}, evidence={"P5.1": ""}, sorting=sorting)
     counts = sorting_summary(WQM, year.elements).set_index("principle_id")
     assert counts.loc["P1", ["doing_now", "want_to_do", "not_for_us", UNSORTED, "elements"]].tolist() == [2, 1, 1, 2, 6]
@@ -181,6 +213,6 @@ def test_sorting_is_counted_per_section_and_the_right_elements_are_discussed():
     assert why["P1.4"] == "We don't want to / don't understand this"
     assert why["P1.2"] == "We do this now, but rated Deciding to act"
     assert why["P5.1"] == "We do this now, but no evidence recorded"
-    assert "P1.1" not in why.index                           # done now, embedded, evidenced: nothing to discuss
+    assert "P1.1" not in why.index  # done now, embedded, evidenced: nothing to discuss
     pri = prioritise(WQM, BANK, year)
     assert list(pri.discuss["element_id"]) == list(discuss["element_id"])

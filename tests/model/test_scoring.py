@@ -1,5 +1,6 @@
 """Scoring the SDQ, SWEMWBS and the Stirling scale: every rule against the published guidance restated here
 (youthinmind's scoring instructions and syntax, Warwick's conversion table), plus property tests."""
+
 import itertools
 from fractions import Fraction
 from math import floor
@@ -12,14 +13,18 @@ from hypothesis import strategies as st
 
 from wqm_nb.data import load_instrument
 from wqm_nb.errors import DataFileError, SettingsError
-from wqm_nb.model.scoring import (score_columns, score_prescored, score_responses, scores_records,
-                                  scores_table)
+from wqm_nb.model.scoring import score_columns, score_prescored, score_responses, scores_records, scores_table
 
 SDQ = load_instrument("sdq")
 SWEMWBS = load_instrument("swemwbs")
 STIRLING = load_instrument("stirling")
-SCALES = {"emotional": [3, 8, 13, 16, 24], "conduct": [5, 7, 12, 18, 22], "hyperactivity": [2, 10, 15, 21, 25],
-          "peer": [6, 11, 14, 19, 23], "prosocial": [1, 4, 9, 17, 20]}
+SCALES = {
+    "emotional": [3, 8, 13, 16, 24],
+    "conduct": [5, 7, 12, 18, 22],
+    "hyperactivity": [2, 10, 15, 21, 25],
+    "peer": [6, 11, 14, 19, 23],
+    "prosocial": [1, 4, 9, 17, 20],
+}
 REVERSED = {7, 11, 14, 21, 25}
 NAN = float("nan")
 
@@ -30,24 +35,62 @@ NAN = float("nan")
 N, B, A = "Normal", "Borderline", "Abnormal"
 CA, SR, HI, VH = "Close to average", "Slightly raised", "High", "Very high"
 BANDS = {
-    "parent": {"total_difficulties": [(N, 0, 13), (B, 14, 16), (A, 17, 40)],
-               "emotional": [(N, 0, 3), (B, 4, 4), (A, 5, 10)], "conduct": [(N, 0, 2), (B, 3, 3), (A, 4, 10)],
-               "hyperactivity": [(N, 0, 5), (B, 6, 6), (A, 7, 10)], "peer": [(N, 0, 2), (B, 3, 3), (A, 4, 10)],
-               "prosocial": [(A, 0, 4), (B, 5, 5), (N, 6, 10)]},
-    "teacher": {"total_difficulties": [(CA, 0, 11), (SR, 12, 15), (HI, 16, 18), (VH, 19, 40)],
-                "emotional": [(CA, 0, 3), (SR, 4, 4), (HI, 5, 5), (VH, 6, 10)],
-                "conduct": [(CA, 0, 2), (SR, 3, 3), (HI, 4, 4), (VH, 5, 10)],
-                "hyperactivity": [(CA, 0, 5), (SR, 6, 7), (HI, 8, 8), (VH, 9, 10)],
-                "peer": [(CA, 0, 2), (SR, 3, 4), (HI, 5, 5), (VH, 6, 10)],
-                "prosocial": [("Very low", 0, 3), ("Low", 4, 4), ("Slightly lowered", 5, 5), (CA, 6, 10)]},
-    "self": {"total_difficulties": [(N, 0, 15), (B, 16, 19), (A, 20, 40)],
-             "emotional": [(N, 0, 5), (B, 6, 6), (A, 7, 10)], "conduct": [(N, 0, 3), (B, 4, 4), (A, 5, 10)],
-             "hyperactivity": [(N, 0, 5), (B, 6, 6), (A, 7, 10)], "peer": [(N, 0, 3), (B, 4, 5), (A, 6, 10)],
-             "prosocial": [(A, 0, 4), (B, 5, 5), (N, 6, 10)]},
+    "parent": {
+        "total_difficulties": [(N, 0, 13), (B, 14, 16), (A, 17, 40)],
+        "emotional": [(N, 0, 3), (B, 4, 4), (A, 5, 10)],
+        "conduct": [(N, 0, 2), (B, 3, 3), (A, 4, 10)],
+        "hyperactivity": [(N, 0, 5), (B, 6, 6), (A, 7, 10)],
+        "peer": [(N, 0, 2), (B, 3, 3), (A, 4, 10)],
+        "prosocial": [(A, 0, 4), (B, 5, 5), (N, 6, 10)],
+    },
+    "teacher": {
+        "total_difficulties": [(CA, 0, 11), (SR, 12, 15), (HI, 16, 18), (VH, 19, 40)],
+        "emotional": [(CA, 0, 3), (SR, 4, 4), (HI, 5, 5), (VH, 6, 10)],
+        "conduct": [(CA, 0, 2), (SR, 3, 3), (HI, 4, 4), (VH, 5, 10)],
+        "hyperactivity": [(CA, 0, 5), (SR, 6, 7), (HI, 8, 8), (VH, 9, 10)],
+        "peer": [(CA, 0, 2), (SR, 3, 4), (HI, 5, 5), (VH, 6, 10)],
+        "prosocial": [("Very low", 0, 3), ("Low", 4, 4), ("Slightly lowered", 5, 5), (CA, 6, 10)],
+    },
+    "self": {
+        "total_difficulties": [(N, 0, 15), (B, 16, 19), (A, 20, 40)],
+        "emotional": [(N, 0, 5), (B, 6, 6), (A, 7, 10)],
+        "conduct": [(N, 0, 3), (B, 4, 4), (A, 5, 10)],
+        "hyperactivity": [(N, 0, 5), (B, 6, 6), (A, 7, 10)],
+        "peer": [(N, 0, 3), (B, 4, 5), (A, 6, 10)],
+        "prosocial": [(A, 0, 4), (B, 5, 5), (N, 6, 10)],
+    },
 }
-SWEMWBS_TABLE = [7.00, 9.51, 11.25, 12.40, 13.33, 14.08, 14.75, 15.32, 15.84, 16.36, 16.88, 17.43, 17.98, 18.59,
-                 19.25, 19.98, 20.73, 21.54, 22.35, 23.21, 24.11, 25.03, 26.02, 27.03, 28.13, 29.31, 30.70, 32.55,
-                 35.00]
+SWEMWBS_TABLE = [
+    7.00,
+    9.51,
+    11.25,
+    12.40,
+    13.33,
+    14.08,
+    14.75,
+    15.32,
+    15.84,
+    16.36,
+    16.88,
+    17.43,
+    17.98,
+    18.59,
+    19.25,
+    19.98,
+    20.73,
+    21.54,
+    22.35,
+    23.21,
+    24.11,
+    25.03,
+    26.02,
+    27.03,
+    28.13,
+    29.31,
+    30.70,
+    32.55,
+    35.00,
+]
 
 
 def sdq_row(**answers) -> dict:
@@ -86,7 +129,7 @@ def test_each_reverse_scored_item_counts_from_the_other_end(number):
     scale = next(s for s, items in SCALES.items() if number in items)
     others = {f"sdq{n}": 0 for n in SCALES[scale] if n not in REVERSED}
     for answer, expected in ((0, 2), ("Somewhat True", 1), ("certainly true", 0)):
-        rest = {f"sdq{n}": 2 for n in SCALES[scale] if n in REVERSED and n != number}   # reversed to 0
+        rest = {f"sdq{n}": 2 for n in SCALES[scale] if n in REVERSED and n != number}  # reversed to 0
         row = score_one("sdq", sdq_row(**others, **rest, **{f"sdq{number}": answer}), "teacher")
         assert row[scale] == expected, (number, answer)
 
@@ -112,7 +155,7 @@ def test_every_answer_pattern_of_every_scale_matches_the_published_syntax(scale)
 
 @pytest.mark.parametrize("scale", list(SCALES))
 def test_proration_boundary_three_answered_is_scored_two_is_not(scale):
-    first3 = {f"sdq{n}": (0 if n in REVERSED else 2) for n in SCALES[scale][:3]}     # each item scores 2
+    first3 = {f"sdq{n}": (0 if n in REVERSED else 2) for n in SCALES[scale][:3]}  # each item scores 2
     assert score_one("sdq", sdq_row(**first3), "parent")[scale] == 10
     first2 = {k: first3[k] for k in list(first3)[:2]}
     assert np.isnan(score_one("sdq", sdq_row(**first2), "parent")[scale])
@@ -122,7 +165,7 @@ def test_four_answered_items_round_half_up():
     # two items answered 1, two answered 0 (peer 6 and 19 are not reversed; 11 and 14 are): sum 2 of 4 -> 2.5 -> 3
     row = score_one("sdq", sdq_row(sdq6=1, sdq19=1, sdq11=2, sdq14=2), "parent")
     assert row["peer"] == 3
-    row = score_one("sdq", sdq_row(sdq6=1, sdq19=0, sdq11=2, sdq14=2), "parent")   # 1 of 4 -> 1.25 -> 1
+    row = score_one("sdq", sdq_row(sdq6=1, sdq19=0, sdq11=2, sdq14=2), "parent")  # 1 of 4 -> 1.25 -> 1
     assert row["peer"] == 1
 
 
@@ -130,7 +173,7 @@ def test_total_difficulties_needs_all_four_scales_and_ignores_prosocial():
     full = {f"sdq{n}": 1 for n in range(1, 26)}
     row = score_one("sdq", full, "parent")
     assert (row["total_difficulties"], row["externalising"], row["internalising"]) == (20, 10, 10)
-    no_peer = {**full, "sdq6": "", "sdq11": "", "sdq14": ""}               # peer: 2 of 5 answered
+    no_peer = {**full, "sdq6": "", "sdq11": "", "sdq14": ""}  # peer: 2 of 5 answered
     row = score_one("sdq", no_peer, "parent")
     assert np.isnan(row["peer"]) and np.isnan(row["total_difficulties"]) and np.isnan(row["internalising"])
     assert row["externalising"] == 10 and row["total_difficulties_band"] == "" and row["peer_band"] == ""
@@ -148,20 +191,33 @@ def test_a_blank_sdq_row_has_no_score_at_all():
 # impact supplement: distress and interference 0,1 -> 0, 2 -> 1, 3 -> 2; 0 when the first question is "No"
 
 
-@pytest.mark.parametrize("informant, answers, expected", [
-    ("parent", dict(sdqimpact1=2, sdqimpact3=3, sdqimpact4=3, sdqimpact5=3, sdqimpact6=3, sdqimpact7=3), 10),
-    ("self", dict(sdqimpact1=1, sdqimpact3="A great deal", sdqimpact4="quite a lot", sdqimpact5="Only a little",
-                  sdqimpact6="not at all", sdqimpact7=2), 4),
-    ("teacher", dict(sdqimpact1=3, sdqimpact3=3, sdqimpact4=3, sdqimpact5=3), 6),
-    ("teacher", dict(sdqimpact1=3, sdqimpact3=1, sdqimpact4=1, sdqimpact5=1), 0),
-    ("parent", dict(sdqimpact1=1, sdqimpact3=2), 1),                       # unanswered impact items count 0
-    ("parent", dict(sdqimpact1=1), NAN),                                   # none answered: no score
-    ("parent", dict(sdqimpact1=0), 0),                                     # "No" difficulties: 0
-    ("self", dict(sdqimpact1="No", sdqimpact3=3, sdqimpact4=3), 0),        # "No" wins over the rest
-    ("parent", dict(sdqimpact3=3, sdqimpact4=2), 3),                       # first question blank: the sum
-    ("parent", dict(sdqimpact2=3, sdqimpact8=3), NAN),                     # chronicity, burden: not scored
-    ("teacher", dict(sdqimpact1=2, sdqimpact2=3, sdqimpact6=3, sdqimpact3=2), 1),
-])
+@pytest.mark.parametrize(
+    "informant, answers, expected",
+    [
+        ("parent", dict(sdqimpact1=2, sdqimpact3=3, sdqimpact4=3, sdqimpact5=3, sdqimpact6=3, sdqimpact7=3), 10),
+        (
+            "self",
+            dict(
+                sdqimpact1=1,
+                sdqimpact3="A great deal",
+                sdqimpact4="quite a lot",
+                sdqimpact5="Only a little",
+                sdqimpact6="not at all",
+                sdqimpact7=2,
+            ),
+            4,
+        ),
+        ("teacher", dict(sdqimpact1=3, sdqimpact3=3, sdqimpact4=3, sdqimpact5=3), 6),
+        ("teacher", dict(sdqimpact1=3, sdqimpact3=1, sdqimpact4=1, sdqimpact5=1), 0),
+        ("parent", dict(sdqimpact1=1, sdqimpact3=2), 1),  # unanswered impact items count 0
+        ("parent", dict(sdqimpact1=1), NAN),  # none answered: no score
+        ("parent", dict(sdqimpact1=0), 0),  # "No" difficulties: 0
+        ("self", dict(sdqimpact1="No", sdqimpact3=3, sdqimpact4=3), 0),  # "No" wins over the rest
+        ("parent", dict(sdqimpact3=3, sdqimpact4=2), 3),  # first question blank: the sum
+        ("parent", dict(sdqimpact2=3, sdqimpact8=3), NAN),  # chronicity, burden: not scored
+        ("teacher", dict(sdqimpact1=2, sdqimpact2=3, sdqimpact6=3, sdqimpact3=2), 1),
+    ],
+)
 def test_impact_score(informant, answers, expected):
     got = score_one("sdq", sdq_row(**answers), informant)["impact"]
     assert (np.isnan(got) and np.isnan(expected)) or got == expected
@@ -191,12 +247,13 @@ def _prescored(informant, score_id, value):
 
 
 @pytest.mark.parametrize("informant", ["parent", "teacher", "self"])
-@pytest.mark.parametrize("score_id", ["total_difficulties", "emotional", "conduct", "hyperactivity", "peer",
-                                      "prosocial"])
+@pytest.mark.parametrize(
+    "score_id", ["total_difficulties", "emotional", "conduct", "hyperactivity", "peer", "prosocial"]
+)
 def test_bands_at_each_cut_off_for_each_informant(informant, score_id):
     published = BANDS[informant][score_id]
     values, expected = [], []
-    for label, low, high in published:                  # both ends of every band: both sides of every cut
+    for label, low, high in published:  # both ends of every band: both sides of every cut
         for v in sorted({low, high}):
             values.append(v)
             expected.append(label)
@@ -216,7 +273,7 @@ def test_every_value_of_every_banded_score_has_exactly_the_published_band(inform
 
 
 def test_item_answers_reach_the_same_bands():
-    full = {f"sdq{n}": 1 for n in range(1, 26)}                  # every scale 5, total 20
+    full = {f"sdq{n}": 1 for n in range(1, 26)}  # every scale 5, total 20
     parent = score_one("sdq", full, "parent")
     teacher = score_one("sdq", full, "teacher")
     assert (parent["total_difficulties_band"], teacher["total_difficulties_band"]) == ("Abnormal", "Very high")
@@ -229,9 +286,21 @@ def test_item_answers_reach_the_same_bands():
 
 
 def test_prescored_scores_compute_totals_and_bands():
-    frame = score_prescored("sdq", pd.DataFrame({"respondent": ["a", "b"], "emotional": ["3", ""],
-                                                 "conduct": [2, 2], "hyperactivity": [6.0, 6],
-                                                 "peer": [1, 1], "prosocial": [9, 9], "impact": [2, ""]}), "parent")
+    frame = score_prescored(
+        "sdq",
+        pd.DataFrame(
+            {
+                "respondent": ["a", "b"],
+                "emotional": ["3", ""],
+                "conduct": [2, 2],
+                "hyperactivity": [6.0, 6],
+                "peer": [1, 1],
+                "prosocial": [9, 9],
+                "impact": [2, ""],
+            }
+        ),
+        "parent",
+    )
     assert frame.columns.tolist() == ["respondent"] + score_columns(SDQ)
     a, b = frame.iloc[0], frame.iloc[1]
     assert (a["total_difficulties"], a["externalising"], a["internalising"], a["impact"]) == (12, 8, 4, 2)
@@ -240,13 +309,20 @@ def test_prescored_scores_compute_totals_and_bands():
     assert np.isnan(b["impact"])
 
 
-@pytest.mark.parametrize("column, value, message", [
-    ("emotional", 11, "row 2, column 'emotional': 11 is not a valid emotional problems score (a whole number from 0 to 10"),
-    ("peer", "2.5", "column 'peer': '2.5' is not a valid peer relationship problems score"),
-    ("conduct", "high", "column 'conduct': 'high' is not a valid conduct problems score"),
-    ("impact", 7, "column 'impact': 7 is not a valid impact score (a whole number from 0 to 6, or blank)"),
-    ("prosocial", -1, "column 'prosocial': -1 is not a valid prosocial behaviour score"),
-])
+@pytest.mark.parametrize(
+    "column, value, message",
+    [
+        (
+            "emotional",
+            11,
+            "row 2, column 'emotional': 11 is not a valid emotional problems score (a whole number from 0 to 10",
+        ),
+        ("peer", "2.5", "column 'peer': '2.5' is not a valid peer relationship problems score"),
+        ("conduct", "high", "column 'conduct': 'high' is not a valid conduct problems score"),
+        ("impact", 7, "column 'impact': 7 is not a valid impact score (a whole number from 0 to 6, or blank)"),
+        ("prosocial", -1, "column 'prosocial': -1 is not a valid prosocial behaviour score"),
+    ],
+)
 def test_prescored_values_are_checked_against_their_range(column, value, message):
     row = {"emotional": 1, "conduct": 1, "hyperactivity": 1, "peer": 1, "prosocial": 1, column: value}
     with pytest.raises(DataFileError) as err:
@@ -256,8 +332,12 @@ def test_prescored_values_are_checked_against_their_range(column, value, message
 
 def test_prescored_needs_the_five_scales_and_only_the_sdq_takes_them():
     with pytest.raises(DataFileError, match="column 'peer': missing score column peer"):
-        score_prescored("sdq", pd.DataFrame([{"emotional": 1, "conduct": 1, "hyperactivity": 1, "prosocial": 1}]),
-                        "parent", file="s.csv")
+        score_prescored(
+            "sdq",
+            pd.DataFrame([{"emotional": 1, "conduct": 1, "hyperactivity": 1, "prosocial": 1}]),
+            "parent",
+            file="s.csv",
+        )
     with pytest.raises(SettingsError, match="swemwbs takes item answers only"):
         score_prescored("swemwbs", pd.DataFrame([{"raw": 20}]), None)
 
@@ -288,8 +368,10 @@ def test_swemwbs_end_points_and_labels():
     low = score_one("swemwbs", {f"swemwbs{i}": "None of the time" for i in range(1, 8)})
     high = score_one("swemwbs", {f"swemwbs{i}": "all of the time" for i in range(1, 8)})
     assert (low["raw"], low["metric"], high["raw"], high["metric"]) == (7, 7.00, 35, 35.00)
-    mixed = score_one("swemwbs", dict(zip([f"swemwbs{i}" for i in range(1, 8)],
-                                          ["Rarely", "some of the time", "OFTEN", 4, "3", 2.0, 5])))
+    mixed = score_one(
+        "swemwbs",
+        dict(zip([f"swemwbs{i}" for i in range(1, 8)], ["Rarely", "some of the time", "OFTEN", 4, "3", 2.0, 5])),
+    )
     assert (mixed["raw"], mixed["metric"]) == (23, 20.73)
 
 
@@ -302,11 +384,18 @@ def test_an_incomplete_swemwbs_response_gets_no_score(blank):
 
 
 def test_swemwbs_values_outside_1_to_5_are_errors():
-    with pytest.raises(DataFileError, match="row 3, column 'swemwbs4': 0 is not an answer to swemwbs4 "
-                                            r"\(expected 1-5 or None of the time, Rarely"):
-        score_responses("swemwbs", pd.DataFrame([{f"swemwbs{i}": 3 for i in range(1, 8)},
-                                                 {**{f"swemwbs{i}": 3 for i in range(1, 8)}, "swemwbs4": 0}]),
-                        file="w.csv")
+    with pytest.raises(
+        DataFileError,
+        match="row 3, column 'swemwbs4': 0 is not an answer to swemwbs4 "
+        r"\(expected 1-5 or None of the time, Rarely",
+    ):
+        score_responses(
+            "swemwbs",
+            pd.DataFrame(
+                [{f"swemwbs{i}": 3 for i in range(1, 8)}, {**{f"swemwbs{i}": 3 for i in range(1, 8)}, "swemwbs4": 0}]
+            ),
+            file="w.csv",
+        )
 
 
 # --------------------------------------------------------------------------
@@ -338,8 +427,9 @@ def test_stirling_total_range_labels_and_missing_rule():
 
 
 def test_respondent_column_first_other_columns_ignored_headers_normalised():
-    frame = score_responses("swemwbs", pd.DataFrame([{"Timestamp": "x", " RESPONDENT ": "p1",
-                                                      **{f"SWEMWBS{i} ": 3 for i in range(1, 8)}}]))
+    frame = score_responses(
+        "swemwbs", pd.DataFrame([{"Timestamp": "x", " RESPONDENT ": "p1", **{f"SWEMWBS{i} ": 3 for i in range(1, 8)}}])
+    )
     assert frame.columns.tolist() == ["respondent", "raw", "metric"]
     assert frame.iloc[0].tolist() == ["p1", 21, 19.25]
 
@@ -360,7 +450,7 @@ def test_errors_name_file_row_and_column():
         score_responses("sdq", pd.DataFrame(rows), "parent", file="pupils.csv")
     assert str(err.value).startswith("pupils.csv, row 3, column 'sdq17': 'Maybe' is not an answer to sdq17")
     assert (err.value.file, err.value.row, err.value.column) == ("pupils.csv", 3, "sdq17")
-    with pytest.raises(DataFileError) as err:                      # the spreadsheet's own row numbers
+    with pytest.raises(DataFileError) as err:  # the spreadsheet's own row numbers
         score_responses("sdq", pd.DataFrame(rows), "parent", file="pupils.csv", row_numbers=[5, 9])
     assert err.value.row == 9
 
@@ -373,7 +463,7 @@ def test_missing_and_repeated_columns_are_errors():
     with pytest.raises(DataFileError, match="row 1, column 'SWEMWBS1': column 'swemwbs1' appears twice"):
         score_responses("swemwbs", twice, file="f.csv")
     other = pd.DataFrame([[1] * 9], columns=[f"swemwbs{i}" for i in range(1, 8)] + ["Comment", "Comment"])
-    assert score_responses("swemwbs", other)["raw"].tolist() == [7]          # other columns: ignored
+    assert score_responses("swemwbs", other)["raw"].tolist() == [7]  # other columns: ignored
 
 
 def test_the_sdq_needs_an_informant():
@@ -391,8 +481,7 @@ def test_no_rows_gives_an_empty_frame_with_every_column():
 
 
 def test_tables_and_records_for_output():
-    frame = score_responses("sdq", pd.DataFrame([{**sdq_row(sdq3=2, sdq8=2, sdq13=0), "respondent": "=x"}]),
-                            "parent")
+    frame = score_responses("sdq", pd.DataFrame([{**sdq_row(sdq3=2, sdq8=2, sdq13=0), "respondent": "=x"}]), "parent")
     header, rows = scores_table(frame)
     assert header[:3] == ["respondent", "emotional", "emotional_band"]
     assert rows[0][:4] == ["=x", 7, "Abnormal", ""]
@@ -410,8 +499,11 @@ IMPACT = st.one_of(st.none(), st.integers(0, 3))
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(ANSWER, min_size=25, max_size=25), st.lists(IMPACT, min_size=8, max_size=8),
-       st.sampled_from(["parent", "teacher", "self"]))
+@given(
+    st.lists(ANSWER, min_size=25, max_size=25),
+    st.lists(IMPACT, min_size=8, max_size=8),
+    st.sampled_from(["parent", "teacher", "self"]),
+)
 def test_sdq_scores_stay_in_range_and_never_come_from_nothing(answers, impact, informant):
     row = {f"sdq{i + 1}": ("" if v is None else v) for i, v in enumerate(answers)}
     n_impact = 8 if informant != "teacher" else 6
@@ -427,7 +519,7 @@ def test_sdq_scores_stay_in_range_and_never_come_from_nothing(answers, impact, i
     gate = impact[0]
     scored_impact = [impact[i] for i in ((2, 3, 4, 5, 6) if informant != "teacher" else (2, 3, 4))]
     if gate != 0 and all(v is None for v in scored_impact):
-        assert np.isnan(got["impact"])                    # nothing answered: no impact score, not 0
+        assert np.isnan(got["impact"])  # nothing answered: no impact score, not 0
 
 
 @settings(max_examples=150, deadline=None)
@@ -453,9 +545,15 @@ def test_stirling_total_stays_in_range_and_needs_every_scored_item(answers):
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.fixed_dictionaries({s: st.one_of(st.none(), st.integers(0, 10))
-                              for s in ("emotional", "conduct", "hyperactivity", "peer", "prosocial")}),
-       st.sampled_from(["parent", "teacher", "self"]))
+@given(
+    st.fixed_dictionaries(
+        {
+            s: st.one_of(st.none(), st.integers(0, 10))
+            for s in ("emotional", "conduct", "hyperactivity", "peer", "prosocial")
+        }
+    ),
+    st.sampled_from(["parent", "teacher", "self"]),
+)
 def test_prescored_totals_stay_in_range_and_need_every_part(values, informant):
     row = {k: ("" if v is None else v) for k, v in values.items()}
     got = score_prescored("sdq", pd.DataFrame([row]), informant).iloc[0]

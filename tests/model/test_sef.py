@@ -1,4 +1,5 @@
 """Self-evaluation summaries: one row per element, one row per section."""
+
 import math
 
 import pandas as pd
@@ -56,12 +57,11 @@ def test_elements_not_in_framework_are_ignored():
 
 
 def test_principles_mean_min_counts_and_level():
-    el = sef_elements(WQM, ratings([("P1.1", 1, "a"), ("P1.2", 4, ""), ("P1.3", 4, "b"),
-                                    ("P5.1", 3, "c")]))
+    el = sef_elements(WQM, ratings([("P1.1", 1, "a"), ("P1.2", 4, ""), ("P1.3", 4, "b"), ("P5.1", 3, "c")]))
     pr = sef_principles(WQM, el).set_index("principle_id")
     assert list(pr.index) == list(WQM.principle_ids)
     p1 = pr.loc["P1"]
-    assert p1["mean_rating"] == pytest.approx(3.0)     # unrated elements are left out of the mean
+    assert p1["mean_rating"] == pytest.approx(3.0)  # unrated elements are left out of the mean
     assert p1["min_rating"] == 1
     assert p1["elements"] == 6 and p1["rated"] == 3 and p1["with_evidence"] == 2
     assert p1["level"] == "Developing practice"

@@ -1,4 +1,5 @@
 """Wilson score interval against worked values."""
+
 import math
 
 import pytest
@@ -8,12 +9,15 @@ from hypothesis import strategies as st
 from wqm_nb.model.stats import wilson_interval
 
 
-@pytest.mark.parametrize("share, n, low, high", [
-    (0.5, 10, 0.2366, 0.7634),     # Newcombe (1998), method 3
-    (0.0, 10, 0.0, 0.2775),
-    (1.0, 10, 0.7225, 1.0),
-    (0.8, 100, 0.7112, 0.8666),
-])
+@pytest.mark.parametrize(
+    "share, n, low, high",
+    [
+        (0.5, 10, 0.2366, 0.7634),  # Newcombe (1998), method 3
+        (0.0, 10, 0.0, 0.2775),
+        (1.0, 10, 0.7225, 1.0),
+        (0.8, 100, 0.7112, 0.8666),
+    ],
+)
 def test_known_intervals(share, n, low, high):
     lo, hi = wilson_interval(share, n)
     assert lo == pytest.approx(low, abs=5e-4) and hi == pytest.approx(high, abs=5e-4)

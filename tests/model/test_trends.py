@@ -1,6 +1,7 @@
 """Trends: a change is called only when the intervals do not overlap and both years have enough
 respondents; suppressed figures are never compared; the biggest changes in words. Hand-made figures with
 known answers."""
+
 import math
 from dataclasses import replace
 
@@ -13,9 +14,24 @@ from wqm_nb.data.decision_rules import TrendRules
 from wqm_nb.model.figures import COLUMNS, TOTAL_COLUMNS, PublishedFigures, publish_figures
 from wqm_nb.model.sef import sef_elements, sef_principles
 from wqm_nb.model.stats import wilson_interval
-from wqm_nb.model.trends import (DECLINED, IMPROVED, NO_CLEAR_CHANGE, NO_EARLIER, NOT_COMPARED, NOT_RATED,
-                                 NOT_THIS_YEAR, SELF_EVALUATION, SURVEY, TOO_FEW, compare_ratings, compare_shares,
-                                 compare_years, describe_change, intervals_overlap, school_trends)
+from wqm_nb.model.trends import (
+    DECLINED,
+    IMPROVED,
+    NO_CLEAR_CHANGE,
+    NO_EARLIER,
+    NOT_COMPARED,
+    NOT_RATED,
+    NOT_THIS_YEAR,
+    SELF_EVALUATION,
+    SURVEY,
+    TOO_FEW,
+    compare_ratings,
+    compare_shares,
+    compare_years,
+    describe_change,
+    intervals_overlap,
+    school_trends,
+)
 from wqm_nb.model.year import YearResult
 from wqm_nb.store.surveys import SurveyData
 
@@ -30,10 +46,23 @@ def fig(survey, section, n=None, share=None, reason="", subgroup=None, measure="
     """One published figure row; ``reason`` makes it suppressed (no numbers at all)."""
     hidden = bool(reason)
     low, high = (math.nan, math.nan) if hidden else wilson_interval(share, n)
-    return dict(survey=survey, survey_name=NAMES[survey], section_id=section, section=SECTIONS[section],
-                subgroup_field="year_group" if subgroup else None, subgroup=subgroup, measure=measure,
-                n=None if hidden else n, answers=None if hidden else n * 4, agree_share=math.nan if hidden else share,
-                mean=math.nan, ci_low=low, ci_high=high, suppressed=hidden, reason=reason)
+    return dict(
+        survey=survey,
+        survey_name=NAMES[survey],
+        section_id=section,
+        section=SECTIONS[section],
+        subgroup_field="year_group" if subgroup else None,
+        subgroup=subgroup,
+        measure=measure,
+        n=None if hidden else n,
+        answers=None if hidden else n * 4,
+        agree_share=math.nan if hidden else share,
+        mean=math.nan,
+        ci_low=low,
+        ci_high=high,
+        suppressed=hidden,
+        reason=reason,
+    )
 
 
 def figures(rows) -> PublishedFigures:
@@ -46,14 +75,21 @@ def figures(rows) -> PublishedFigures:
 
 def year(label, rows=(), ratings=None, cycle_id=1, published=None):
     """A YearResult with the given published figures and every element rated ``ratings.get(principle, 3)``."""
-    if ratings is False:        # no self-evaluation that year
+    if ratings is False:  # no self-evaluation that year
         frame = pd.DataFrame(columns=["element_id", "rating", "evidence"])
     else:
-        frame = pd.DataFrame([dict(element_id=e.id, rating=(ratings or {}).get(p.id, 3), evidence="Evidence")
-                              for p, e in FW.elements])
+        frame = pd.DataFrame(
+            [dict(element_id=e.id, rating=(ratings or {}).get(p.id, 3), evidence="Evidence") for p, e in FW.elements]
+        )
     el = sef_elements(FW, frame)
-    return YearResult(year=label, school_year_id=1, cycle_id=cycle_id, elements=el,
-                      principles=sef_principles(FW, el), figures=published or figures(list(rows)))
+    return YearResult(
+        year=label,
+        school_year_id=1,
+        cycle_id=cycle_id,
+        elements=el,
+        principles=sef_principles(FW, el),
+        figures=published or figures(list(rows)),
+    )
 
 
 def change(frame, survey, section, subgroup=None):
@@ -95,8 +131,8 @@ def test_a_group_under_the_minimum_says_too_few_responses_to_compare():
     c = change(compare_years(before, after, FW, RULES), "staff", "P1")
     assert not intervals_overlap(c.before_low, c.before_high, c.after_low, c.after_high)
     assert c.verdict == TOO_FEW == "too few responses to compare"
-    assert math.isnan(c.change)                              # no difference is offered
-    assert (c.before, c.after) == (pytest.approx(0.2), pytest.approx(0.9))   # both years' figures are published
+    assert math.isnan(c.change)  # no difference is offered
+    assert (c.before, c.after) == (pytest.approx(0.2), pytest.approx(0.9))  # both years' figures are published
     # the minimum is a rule: 10 lets the same groups be compared
     assert change(compare_years(before, after, FW, TrendRules(min_respondents=10)), "staff", "P1").verdict == IMPROVED
     # 30 in one year and 29 in the other is still too few
@@ -105,10 +141,14 @@ def test_a_group_under_the_minimum_says_too_few_responses_to_compare():
 
 
 def test_a_suppressed_year_is_never_compared_and_no_number_leaks():
-    before = year("2024-25", [fig("parent", "P1", reason="fewer than 5 responses"),
-                              fig("pupil", "P1", 80, 0.5)])
-    after = year("2025-26", [fig("parent", "P1", 60, 0.9),
-                             fig("pupil", "P1", reason="not shown, so that a smaller group cannot be worked out")])
+    before = year("2024-25", [fig("parent", "P1", reason="fewer than 5 responses"), fig("pupil", "P1", 80, 0.5)])
+    after = year(
+        "2025-26",
+        [
+            fig("parent", "P1", 60, 0.9),
+            fig("pupil", "P1", reason="not shown, so that a smaller group cannot be worked out"),
+        ],
+    )
     frame = compare_years(before, after, FW, RULES)
     parent, pupil = change(frame, "parent", "P1"), change(frame, "pupil", "P1")
     assert parent.verdict == pupil.verdict == NOT_COMPARED
@@ -118,7 +158,7 @@ def test_a_suppressed_year_is_never_compared_and_no_number_leaks():
         assert math.isnan(c.change) and math.isnan(c.position_change)
     assert math.isnan(parent.before) and pd.isna(parent.n_before) and math.isnan(parent.before_low)
     assert math.isnan(pupil.after) and pd.isna(pupil.n_after) and math.isnan(pupil.after_high)
-    assert parent.after == pytest.approx(0.9)                # the published year is still shown
+    assert parent.after == pytest.approx(0.9)  # the published year is still shown
 
 
 def test_real_suppression_hides_the_small_years_value_from_the_change():
@@ -126,8 +166,13 @@ def test_real_suppression_hides_the_small_years_value_from_the_change():
     items = [i for i, s in MAPPING.surveys["parent"].items() if s == "P1"]
 
     def data(n, value):
-        return SurveyData.from_long(pd.DataFrame([("parent", f"r{k}", "", item, value) for k in range(n) for item in items],
-                                                 columns=["survey", "respondent", "subgroup", "item_id", "value"]))
+        return SurveyData.from_long(
+            pd.DataFrame(
+                [("parent", f"r{k}", "", item, value) for k in range(n) for item in items],
+                columns=["survey", "respondent", "subgroup", "item_id", "value"],
+            )
+        )
+
     small = publish_figures(data(3, 5), BANK, MAPPING, FW, 5)
     large = publish_figures(data(40, 2), BANK, MAPPING, FW, 5)
     frame = compare_years(year("2024-25", published=small), year("2025-26", published=large), FW, RULES)
@@ -156,7 +201,7 @@ def test_self_evaluation_uses_the_minimum_rating_change_and_says_so():
     assert sef(frame, "P1").verdict == IMPROVED and sef(frame, "P1").change == 1
     assert sef(frame, "P3").verdict == DECLINED
     assert sef(frame, "P2").verdict == NO_CLEAR_CHANGE
-    assert sef(frame, "P1").position_change == pytest.approx(1 / 3)      # a third of the 1-4 scale
+    assert sef(frame, "P1").position_change == pytest.approx(1 / 3)  # a third of the 1-4 scale
     # exactly the minimum is a change, just under it is not
     assert compare_ratings(2.0, 2.5, 0.5)[0] == IMPROVED
     verdict, note = compare_ratings(2.0, 2.25, 0.5)
@@ -167,24 +212,46 @@ def test_self_evaluation_uses_the_minimum_rating_change_and_says_so():
 
 
 def test_the_three_biggest_improvements_and_declines_in_words():
-    before = year("2024-25", [fig("pupil", "P1", 100, 0.40), fig("pupil", "P2", 100, 0.40),
-                              fig("pupil", "P3", 100, 0.40), fig("pupil", "P5", 100, 0.40),
-                              fig("parent", "P6", 100, 0.90), fig("pupil", "P7", 100, 0.50)],
-                  ratings={"P4": 1})
-    after = year("2025-26", [fig("pupil", "P1", 100, 0.70), fig("pupil", "P2", 100, 0.60),
-                             fig("pupil", "P3", 100, 0.80), fig("pupil", "P5", 100, 0.45),
-                             fig("parent", "P6", 100, 0.60), fig("pupil", "P7", 100, 0.52)],
-                 ratings={"P4": 3})
+    before = year(
+        "2024-25",
+        [
+            fig("pupil", "P1", 100, 0.40),
+            fig("pupil", "P2", 100, 0.40),
+            fig("pupil", "P3", 100, 0.40),
+            fig("pupil", "P5", 100, 0.40),
+            fig("parent", "P6", 100, 0.90),
+            fig("pupil", "P7", 100, 0.50),
+        ],
+        ratings={"P4": 1},
+    )
+    after = year(
+        "2025-26",
+        [
+            fig("pupil", "P1", 100, 0.70),
+            fig("pupil", "P2", 100, 0.60),
+            fig("pupil", "P3", 100, 0.80),
+            fig("pupil", "P5", 100, 0.45),
+            fig("parent", "P6", 100, 0.60),
+            fig("pupil", "P7", 100, 0.52),
+        ],
+        ratings={"P4": 3},
+    )
     t = school_trends(FW, [before, after], BANK)
     # improvements: P4 self-evaluation +2 of 3 (0.67), P3 +40 points, P1 +30, P2 +20; P5 +5 is within noise
-    assert [(r.kind, r.section_id) for r in t.improvements.itertuples()] == \
-        [(SELF_EVALUATION, "P4"), (SURVEY, "P3"), (SURVEY, "P1")]
+    assert [(r.kind, r.section_id) for r in t.improvements.itertuples()] == [
+        (SELF_EVALUATION, "P4"),
+        (SURVEY, "P3"),
+        (SURVEY, "P1"),
+    ]
     head, items = t.headline(IMPROVED)
     assert head == "The three biggest improvements since 2024-25 (of 4)"
-    assert items[1] == ("Pupil survey on P3 Prioritise professional learning and staff development: 40% agreeing in "
-                        "2024-25, 80% in 2025-26 (+40 points; n = 100 and 100)")
-    assert items[0].startswith("Self-evaluation of P4 ") and items[0].endswith("mean rating 1.0 in 2024-25, "
-                                                                             "3.0 in 2025-26 (+2.0)")
+    assert items[1] == (
+        "Pupil survey on P3 Prioritise professional learning and staff development: 40% agreeing in "
+        "2024-25, 80% in 2025-26 (+40 points; n = 100 and 100)"
+    )
+    assert items[0].startswith("Self-evaluation of P4 ") and items[0].endswith(
+        "mean rating 1.0 in 2024-25, 3.0 in 2025-26 (+2.0)"
+    )
     head, items = t.headline(DECLINED)
     assert head == "One decline since 2024-25" and len(items) == 1 and "Parent and carer survey on P6" in items[0]
     words = t.sentences()
@@ -194,8 +261,10 @@ def test_the_three_biggest_improvements_and_declines_in_words():
     two = school_trends(FW, [before, after], rules=TrendRules(top_changes=5))
     assert two.headline(IMPROVED)[0] == "Four improvements since 2024-25"
     flat = school_trends(FW, [before, replace(before, year="2025-26")])
-    assert flat.sentences() == ["No change since 2024-25 is large enough to call an improvement.",
-                                "No change since 2024-25 is large enough to call a decline."]
+    assert flat.sentences() == [
+        "No change since 2024-25 is large enough to call an improvement.",
+        "No change since 2024-25 is large enough to call a decline.",
+    ]
 
 
 def test_subgroups_are_compared_but_kept_out_of_the_top_changes():
@@ -223,8 +292,10 @@ def test_one_year_has_no_changes_to_call():
 
 
 def test_every_year_of_the_history_is_in_the_series_and_ratings():
-    years = [year(y, [fig("pupil", "P1", 100, s)], ratings={"P1": r})
-             for y, s, r in (("2022-23", 0.3, 1), ("2023-24", 0.5, 2), ("2024-25", 0.6, 3), ("2025-26", 0.7, 4))]
+    years = [
+        year(y, [fig("pupil", "P1", 100, s)], ratings={"P1": r})
+        for y, s, r in (("2022-23", 0.3, 1), ("2023-24", 0.5, 2), ("2024-25", 0.6, 3), ("2025-26", 0.7, 4))
+    ]
     t = school_trends(FW, years)
     assert t.years == ("2022-23", "2023-24", "2024-25", "2025-26") and t.previous_year == "2024-25"
     assert list(t.series.loc[t.series["survey"] == "pupil", "agree_share"]) == [0.3, 0.5, 0.6, 0.7]

@@ -1,5 +1,6 @@
 """Triangulation on small hand-made data with known answers: positions, blind spots, hidden strengths,
 suppressed groups that neither create nor prevent a flag, and the views each framework allows."""
+
 import math
 
 import numpy as np
@@ -11,8 +12,16 @@ from wqm_nb.data import load_framework, load_mapping, load_question_bank
 from wqm_nb.data.decision_rules import TriangulationRules
 from wqm_nb.model.figures import publish_figures
 from wqm_nb.model.sef import sef_elements, sef_principles
-from wqm_nb.model.triangulation import (BLIND_SPOT, HIDDEN_STRENGTH, LEADERSHIP, NOT_ASKED, NOT_RATED, points,
-                                        rating_position, triangulate)
+from wqm_nb.model.triangulation import (
+    BLIND_SPOT,
+    HIDDEN_STRENGTH,
+    LEADERSHIP,
+    NOT_ASKED,
+    NOT_RATED,
+    points,
+    rating_position,
+    triangulate,
+)
 from wqm_nb.model.year import YearResult
 from wqm_nb.store.surveys import SurveyData
 
@@ -24,14 +33,24 @@ def year_of(framework, ratings=None, default=None, rows=(), min_group_size=5, ev
     """A YearResult: every element at ``default`` (None: unrated) unless ``ratings`` says otherwise, and
     survey answers ``rows`` of (survey, respondent, subgroup, item, value)."""
     ratings = ratings or {}
-    records = [dict(element_id=e, rating=ratings.get(e, default), evidence=evidence, sorting="")
-               for e in framework.element_ids if ratings.get(e, default) is not None]
+    records = [
+        dict(element_id=e, rating=ratings.get(e, default), evidence=evidence, sorting="")
+        for e in framework.element_ids
+        if ratings.get(e, default) is not None
+    ]
     elements = sef_elements(framework, pd.DataFrame(records, columns=["element_id", "rating", "evidence", "sorting"]))
     responses = pd.DataFrame(list(rows), columns=["survey", "respondent", "subgroup", "item_id", "value"])
-    figures = publish_figures(SurveyData.from_long(responses), BANK, load_mapping(framework, BANK), framework,
-                              min_group_size)
-    return YearResult(year="2025-26", school_year_id=1, cycle_id=1, elements=elements,
-                      principles=sef_principles(framework, elements), figures=figures)
+    figures = publish_figures(
+        SurveyData.from_long(responses), BANK, load_mapping(framework, BANK), framework, min_group_size
+    )
+    return YearResult(
+        year="2025-26",
+        school_year_id=1,
+        cycle_id=1,
+        elements=elements,
+        principles=sef_principles(framework, elements),
+        figures=figures,
+    )
 
 
 def people(survey, item, values, prefix=""):
@@ -51,7 +70,7 @@ def test_rating_position_is_the_place_on_the_scale():
     assert rating_position(1, 1, 4) == 0 and rating_position(4, 1, 4) == 1
     assert rating_position(2.5, 1, 4) == 0.5 and rating_position(2, 1, 3) == 0.5
     assert math.isnan(rating_position(np.nan, 1, 4)) and math.isnan(rating_position(None, 1, 4))
-    assert rating_position(7, 1, 4) == 1 and rating_position(0, 1, 4) == 0     # clipped
+    assert rating_position(7, 1, 4) == 1 and rating_position(0, 1, 4) == 0  # clipped
     assert points(0.834) == "83" and points(np.nan) == ""
 
 
@@ -145,7 +164,7 @@ def test_unrated_not_asked_and_no_responses_are_named_not_counted():
     tri = triangulate(WQM, BANK, year)
     assert tri.cell("P1", LEADERSHIP) == NOT_RATED and summary(tri, "P1")["flag"] == ""
     assert "not rated" in summary(tri, "P1")["statement"]
-    assert tri.cell("P3", "parent") == NOT_ASKED            # no parent item informs P3
+    assert tri.cell("P3", "parent") == NOT_ASKED  # no parent item informs P3
     assert tri.cell("P5", "pupil") == "no responses"
     assert tri.table["position"].dropna().between(0, 1).all()
 
@@ -157,13 +176,13 @@ def test_views_follow_each_frameworks_mapping():
     vbe_fw = load_framework("vbe")
     vbe = triangulate(vbe_fw, BANK, year_of(vbe_fw, default=3, rows=audit))
     assert [v.id for v in vbe.views] == [LEADERSHIP, "staff", "pupil", "parent"]
-    assert vbe.unmapped == ("Staff audit",)                  # ran, but VbE does not map it
+    assert vbe.unmapped == ("Staff audit",)  # ran, but VbE does not map it
     assert set(vbe.table.loc[vbe.table["principle_id"] == "A5", "text"]) == {"3.0 of 4", NOT_ASKED}
     lm_fw = load_framework("leadership_management")
     lm = triangulate(lm_fw, BANK, year_of(lm_fw, default=2, rows=people("staff", "S01", [5] * 10)))
     assert [v.id for v in lm.views] == [LEADERSHIP, "staff", "parent"]
     lm_row = summary(lm, "LM")
-    assert lm_row["leadership"] == 0.5 and lm.cell("LM", LEADERSHIP) == "2.0 of 3"     # Partly in place
+    assert lm_row["leadership"] == 0.5 and lm.cell("LM", LEADERSHIP) == "2.0 of 3"  # Partly in place
     assert lm_row["flag"] == HIDDEN_STRENGTH and lm_row["gap"] == -0.5
 
 
@@ -172,9 +191,13 @@ def test_views_follow_each_frameworks_mapping():
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(rating=st.integers(1, 4), staff=st.lists(st.integers(1, 5), max_size=12),
-       pupil=st.lists(st.integers(1, 5), max_size=12), parent=st.lists(st.integers(1, 5), max_size=12),
-       min_views=st.integers(1, 3))
+@given(
+    rating=st.integers(1, 4),
+    staff=st.lists(st.integers(1, 5), max_size=12),
+    pupil=st.lists(st.integers(1, 5), max_size=12),
+    parent=st.lists(st.integers(1, 5), max_size=12),
+    min_views=st.integers(1, 3),
+)
 def test_flags_read_only_published_views(rating, staff, pupil, parent, min_views):
     rows = people("staff", "S10", staff) + people("pupil", "U05", pupil) + people("parent", "R05", parent)
     year = year_of(WQM, ratings={"P5.1": rating}, rows=rows)
@@ -187,7 +210,7 @@ def test_flags_read_only_published_views(rating, staff, pupil, parent, min_views
     for survey, answers in (("staff", staff), ("pupil", pupil), ("parent", parent)):
         position = tri.position("P5", survey)
         if survey in set(published["survey"]):
-            assert position == round(sum(v >= 4 for v in answers) / len(answers), 2)     # as published
+            assert position == round(sum(v >= 4 for v in answers) / len(answers), 2)  # as published
         else:
             assert math.isnan(position)
     assert tri.table["position"].dropna().between(0, 1).all()

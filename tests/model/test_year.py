@@ -1,4 +1,5 @@
 """YearResult: one school year through one framework."""
+
 import dataclasses
 
 import pandas as pd
@@ -20,9 +21,14 @@ BANK = load_question_bank()
 def make_result(ratings):
     elements = sef_elements(WQM, pd.DataFrame(ratings, columns=["element_id", "rating", "evidence"]))
     empty = pd.DataFrame(columns=["survey", "respondent", "subgroup", "item_id", "value"])
-    return YearResult(year="2025-26", school_year_id=1, cycle_id=None, elements=elements,
-                      principles=sef_principles(WQM, elements),
-                      figures=publish_figures(SurveyData.from_long(empty), BANK, load_mapping(WQM, BANK), WQM, 5))
+    return YearResult(
+        year="2025-26",
+        school_year_id=1,
+        cycle_id=None,
+        elements=elements,
+        principles=sef_principles(WQM, elements),
+        figures=publish_figures(SurveyData.from_long(empty), BANK, load_mapping(WQM, BANK), WQM, 5),
+    )
 
 
 def test_has_self_evaluation():
@@ -50,8 +56,9 @@ def filled():
         store.record_reflection(cycle, "stand_out", "Values assemblies", author="Head")
         for year in ("2024-25", "2025-26"):
             sy = store.ensure_school_year("T01", year)
-            store.add_survey_responses(sy, "staff", pd.DataFrame(
-                [dict(respondent=f"s{i}", role="teaching", S01=5, S02=3) for i in range(6)]))
+            store.add_survey_responses(
+                sy, "staff", pd.DataFrame([dict(respondent=f"s{i}", role="teaching", S01=5, S02=3) for i in range(6)])
+            )
         yield store
 
 
@@ -61,12 +68,12 @@ def test_year_result_from_a_store(filled):
     assert r.year == "2025-26" and r.school_year_id == sy["school_year_id"]
     assert r.cycle_id == filled.cycle("T01", "2025-26", "vbe")["cycle_id"]
     a1 = r.elements.set_index("element_id").loc["A1.1"]
-    assert a1["rating"] == 4 and a1["evidence"] == "new evidence"        # the latest entry counts
+    assert a1["rating"] == 4 and a1["evidence"] == "new evidence"  # the latest entry counts
     assert r.has_self_evaluation
     assert r.notes["note"].tolist() == ["Visit went well"] and r.notes["principle_id"].tolist() == ["A2"]
     assert r.reflections["stand_out"]["text"] == "Values assemblies"
     staff_a1 = r.figures.whole.set_index(["survey", "section_id"]).loc[("staff", "A1")]
-    assert staff_a1["n"] == 6 and staff_a1["agree_share"] == 1.0         # S01 informs A1
+    assert staff_a1["n"] == 6 and staff_a1["agree_share"] == 1.0  # S01 informs A1
 
 
 def test_year_without_a_cycle_still_has_figures(filled):
@@ -77,7 +84,7 @@ def test_year_without_a_cycle_still_has_figures(filled):
     assert len(r.notes) == 0 and r.reflections == {}
     assert r.figures.has_figures
     staff_a2 = r.figures.whole.set_index(["survey", "section_id"]).loc[("staff", "A2")]
-    assert staff_a2["n"] == 6 and staff_a2["agree_share"] == 0.0         # S02 (all 3) informs A2
+    assert staff_a2["n"] == 6 and staff_a2["agree_share"] == 0.0  # S02 (all 3) informs A2
 
 
 def test_cycle_of_another_framework_is_not_this_years_self_evaluation(filled):

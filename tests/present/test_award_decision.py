@@ -1,5 +1,6 @@
 """The award decision section on a small hand-made store: criteria, the held-level record, the plan, the award
 history, the rule file, and no value of a suppressed group anywhere in the HTML."""
+
 import re
 
 import pandas as pd
@@ -30,18 +31,32 @@ def store():
         s.add_school("S1", "Brook <Primary> & Nursery", "primary")
         for year in YEARS:
             cycle = s.ensure_cycle("S1", year, "wqm")
-            s.record_ratings(cycle, [dict(element_id=e.id, rating=4, evidence=f"Minutes of {e.id}")
-                                     for _, e in FW.elements], framework=FW)
+            s.record_ratings(
+                cycle,
+                [dict(element_id=e.id, rating=4, evidence=f"Minutes of {e.id}") for _, e in FW.elements],
+                framework=FW,
+            )
             school_year = s.school_year("S1", year)["school_year_id"]
             s.add_survey_responses(school_year, "staff", wide("staff", 30, 5), BANK)
             s.add_survey_responses(school_year, "pupil", wide("pupil", 30, 5), BANK)
             s.add_survey_responses(school_year, "parent", wide("parent", 3, 1), BANK)
-        s.record_award_decision("S1", "wqm", "approved", "2019-20", outcome="awarded", decided_on="2020-06-01",
-                                assessor="J. Reed")
-        first = s.record_award_decision("S1", "wqm", "champion", "2021-22", outcome="awarded",
-                                        decided_on="2022-06-01", assessor="J. Reed")
-        s.record_award_decision("S1", "wqm", "champion", "2022-23", outcome="awarded", decided_on="2023-06-01",
-                                assessor="J. Reed", reasons="Year <corrected>", supersedes=first)
+        s.record_award_decision(
+            "S1", "wqm", "approved", "2019-20", outcome="awarded", decided_on="2020-06-01", assessor="J. Reed"
+        )
+        first = s.record_award_decision(
+            "S1", "wqm", "champion", "2021-22", outcome="awarded", decided_on="2022-06-01", assessor="J. Reed"
+        )
+        s.record_award_decision(
+            "S1",
+            "wqm",
+            "champion",
+            "2022-23",
+            outcome="awarded",
+            decided_on="2023-06-01",
+            assessor="J. Reed",
+            reasons="Year <corrected>",
+            supersedes=first,
+        )
         yield s
 
 
@@ -56,13 +71,15 @@ def test_the_beacon_candidate_section(store):
     assert "Award decision: Beacon School" in words
     assert "Level applied for: Beacon School (the next level above Champion School, held since 2022-23)" in words
     assert "ready to assess; 1 thing to confirm on the assessment day" in words
-    assert ("Champion School held for at least 3 years before 2025-26 ✓ Met Champion School awarded in 2022-23 on "
-            "2023-06-01 by J. Reed: held 3 years before 2025-26") in words
+    assert (
+        "Champion School held for at least 3 years before 2025-26 ✓ Met Champion School awarded in 2022-23 on "
+        "2023-06-01 by J. Reed: held 3 years before 2025-26"
+    ) in words
     assert "mean 4.00 (P1.1 4, P1.2 4, P1.3 4, P1.4 4, P1.5 4, P1.6 4)" in words
     assert "staff 100% agree (n=30, 95% interval 89% to 100%)" in words
     assert "Rules: wqm_nb/data/frameworks/wqm.yaml." in words
     # accessible: every table has scoped column headers; results are words and symbols, not colour alone
-    assert html.count("<table") == html.count('<th scope="col">Criterion</th>') + 2   # + meet, history
+    assert html.count("<table") == html.count('<th scope="col">Criterion</th>') + 2  # + meet, history
     assert '<td class="met">✓ Met</td>' in html
     # the plan: the always-met groups, and the parents "in person"
     assert "Governors met on every assessment day" in words
@@ -71,7 +88,7 @@ def test_the_beacon_candidate_section(store):
     assert "Assessment-day plan: to confirm on the day" in words
     assert "supports other schools in their WQM journey" in words
     # the award history: current decisions, the correction noted, text escaped
-    history = html[html.index("Award history"):]
+    history = html[html.index("Award history") :]
     assert "2021-22" not in history and "(corrects decision 2) Year &lt;corrected&gt;" in history
     assert "<corrected>" not in html
 
@@ -84,12 +101,15 @@ def test_no_value_of_a_suppressed_group_appears(store):
 
 
 def test_two_years_as_champion_is_not_enough(store):
-    store.record_award_decision("S1", "wqm", "champion", "2023-24", outcome="awarded", decided_on="2024-06-01",
-                                supersedes=3)
+    store.record_award_decision(
+        "S1", "wqm", "champion", "2023-24", outcome="awarded", decided_on="2024-06-01", supersedes=3
+    )
     words = text(award_decision_section(assess_store(store, ReportSettings(school_id="S1"))).html)
     assert "Not ready in 2025-26: 1 thing missing" in words
-    assert ("School : needs Champion School held for at least 3 years before 2025-26 (Champion School awarded in "
-            "2023-24 on 2024-06-01: held 2 years before 2025-26)") in words
+    assert (
+        "School : needs Champion School held for at least 3 years before 2025-26 (Champion School awarded in "
+        "2023-24 on 2024-06-01: held 2 years before 2025-26)"
+    ) in words
 
 
 def test_another_level_can_be_asked_for_and_a_checklist_has_no_section(store):

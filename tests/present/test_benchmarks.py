@@ -1,6 +1,7 @@
 """The benchmarks section on hand-made schools: the school's figure, the portfolio median and quartiles with
 their counts or "too few schools", a benchmark file's figure with its source under every table, and never a
 hidden figure."""
+
 import re
 from pathlib import Path
 
@@ -64,7 +65,7 @@ def text_of(html: str) -> str:
 
 def table_after(html: str, heading: str) -> str:
     start = html.index(f"<h3>{heading}</h3>")
-    return html[start:html.index("</table>", start)]
+    return html[start : html.index("</table>", start)]
 
 
 def test_the_school_beside_the_portfolio(store_path):
@@ -84,7 +85,7 @@ def test_a_hidden_figure_is_never_shown(store_path):
     html = benchmark_section(assess(store_path)).html
     parent = text_of(table_after(html, "Parent and carer survey: % agreeing"))
     assert "not shown: fewer than 5 responses" in parent
-    assert "100%" not in parent and "n=3" not in parent                 # the three parents all agreed
+    assert "100%" not in parent and "n=3" not in parent  # the three parents all agreed
 
 
 def test_a_benchmark_file_is_printed_with_its_source_under_every_table(store_path):
@@ -92,7 +93,7 @@ def test_a_benchmark_file_is_printed_with_its_source_under_every_table(store_pat
     bf = load_benchmark_file(EXAMPLE)
     tables = html.count("<table")
     uses = html.count("Source: Example benchmark file")
-    assert uses == tables == 5         # self-evaluation, staff, pupil, parent, staff audit: each uses the file
+    assert uses == tables == 5  # self-evaluation, staff, pupil, parent, staff audit: each uses the file
     staff = text_of(table_after(html, "Staff survey: % agreeing"))
     assert "Benchmark file" in staff and "80% (72%-88%)" in staff
     assert "Illustrative figures, not real data" in html
@@ -101,10 +102,19 @@ def test_a_benchmark_file_is_printed_with_its_source_under_every_table(store_pat
 
 def test_the_citation_follows_every_table_that_uses_the_file(store_path, tmp_path):
     path = tmp_path / "bench.yaml"
-    path.write_text(yaml.safe_dump({"source": "Survey <b>2024</b>", "year": 2024, "framework": "wqm",
-                                    "figures": [{"survey": "staff", "section": "P1", "value": 64}]}), encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "source": "Survey <b>2024</b>",
+                "year": 2024,
+                "framework": "wqm",
+                "figures": [{"survey": "staff", "section": "P1", "value": 64}],
+            }
+        ),
+        encoding="utf-8",
+    )
     html = benchmark_section(assess(store_path), str(path)).html
-    assert html.count("Source: Survey &lt;b&gt;2024&lt;/b&gt;, 2024.") == 1      # only the staff table uses it
+    assert html.count("Source: Survey &lt;b&gt;2024&lt;/b&gt;, 2024.") == 1  # only the staff table uses it
     assert "<b>2024" not in html
     staff = table_after(html, "Staff survey: % agreeing")
     assert "64%" in staff and "Benchmark file" in staff
@@ -115,7 +125,7 @@ def test_a_file_for_another_phase_is_not_used(store_path):
     html = benchmark_section(assess(store_path, "X0"), EXAMPLE).html
     assert "Benchmark file" not in html and "Source:" not in html
     assert "Not compared with the benchmark file benchmarks-example.yaml has figures for primary schools" in html
-    assert "too few schools (0)" in html                               # the only secondary school
+    assert "too few schools (0)" in html  # the only secondary school
 
 
 def test_not_computed_says_how_to_compute(store_path, tmp_path):

@@ -1,4 +1,5 @@
 """Charts: SVG with alt text from the data, unique ids, a theme that does not depend on order."""
+
 import re
 
 import matplotlib
@@ -27,9 +28,10 @@ def test_sef_chart_is_svg_with_labels_and_alt_text_from_the_data():
 
 
 def test_survey_chart_marks_suppressed_groups_without_their_size():
-    resp = pd.DataFrame([("staff", f"s{i}", "", "S01", 5) for i in range(6)] +
-                        [("parent", f"p{i}", "", "R01", 5) for i in range(2)],
-                        columns=["survey", "respondent", "subgroup", "item_id", "value"])
+    resp = pd.DataFrame(
+        [("staff", f"s{i}", "", "S01", 5) for i in range(6)] + [("parent", f"p{i}", "", "R01", 5) for i in range(2)],
+        columns=["survey", "respondent", "subgroup", "item_id", "value"],
+    )
     figures = publish_figures(SurveyData.from_long(resp), BANK, load_mapping(FW, BANK), FW, 5)
     chart = charts.survey_chart(figures.whole, 5)
     assert "Parent and carer survey: fewer than 5 responses, not shown" in chart.svg
@@ -55,7 +57,7 @@ def test_ids_are_unique_across_charts_and_references_follow():
 
 def test_charts_do_not_depend_on_what_was_drawn_before():
     first = charts.sef_chart(_principles(), FW.scale).svg
-    matplotlib.rcParams["font.size"] = 20          # a notebook changing global state
+    matplotlib.rcParams["font.size"] = 20  # a notebook changing global state
     matplotlib.rcParams["axes.facecolor"] = "red"
     try:
         assert charts.sef_chart(_principles(), FW.scale).svg == first
@@ -71,17 +73,22 @@ def test_names_with_mathtext_characters_render_literally():
 
 def test_svg_is_an_image_whose_title_is_the_alt_text():
     chart = charts.sef_chart(_principles(), FW.scale)
-    head = chart.svg[:chart.svg.index(">") + 1]
+    head = chart.svg[: chart.svg.index(">") + 1]
     assert 'role="img"' in head
-    assert chart.svg[len(head):].startswith(f"<title>{chart.alt}</title>")
+    assert chart.svg[len(head) :].startswith(f"<title>{chart.alt}</title>")
 
 
 def test_sef_chart_with_the_staff_audit_beside_it():
-    rows = [("staff_audit", f"a{i}", "teaching", "SA1", 2 + i % 2) for i in range(6)] + \
-           [("staff_audit", f"b{i}", "teaching", "SA2", 3) for i in range(3)]
-    figures = publish_figures(SurveyData.from_long(pd.DataFrame(rows, columns=["survey", "respondent", "subgroup",
-                                                                               "item_id", "value"])),
-                              BANK, load_mapping(FW, BANK), FW, 5)
+    rows = [("staff_audit", f"a{i}", "teaching", "SA1", 2 + i % 2) for i in range(6)] + [
+        ("staff_audit", f"b{i}", "teaching", "SA2", 3) for i in range(3)
+    ]
+    figures = publish_figures(
+        SurveyData.from_long(pd.DataFrame(rows, columns=["survey", "respondent", "subgroup", "item_id", "value"])),
+        BANK,
+        load_mapping(FW, BANK),
+        FW,
+        5,
+    )
     chart = charts.sef_chart(_principles(), FW.scale, "Self-evaluation", audit=figures.ratings("staff_audit"))
     assert "P1 4.0, staff audit 2.5 (n=6)" in chart.alt
     assert "P2 not rated, staff audit fewer than 5 responses, not shown" in chart.alt
@@ -98,5 +105,7 @@ def test_a_hidden_figure_is_marked_briefly_on_a_chart():
     from wqm_nb.present.charts import not_shown_mark
 
     assert not_shown_mark("fewer than 5 responses") == "fewer than 5 responses, not shown"
-    assert not_shown_mark("not shown: no figure of this survey can be published without a small group being "
-                          "worked out") == "not shown"
+    assert (
+        not_shown_mark("not shown: no figure of this survey can be published without a small group being worked out")
+        == "not shown"
+    )

@@ -1,4 +1,5 @@
 """The evidence coverage section, on small hand-made stores with known answers."""
+
 import re
 
 import pytest
@@ -22,13 +23,22 @@ def assess():
         vbe = store.ensure_cycle("T01", "2025-26", "vbe")
         store.record_rating(wqm, "P1.6", 3, CHARTER, recorded_by="Wellbeing lead", recorded_at="2026-03-01T10:00:00")
         store.record_rating(wqm, "P1.1", 3, "Strategy")
-        store.record_rating(wqm, "P6.1", 3, "Policy <script>alert(1)</script> reviewed with pupils and parents "
-                                            "after the behaviour audit this spring")
-        store.record_rating(vbe, "A3.1", 3, "Restorative conversations framed by the values in every class, "
-                                            "logged and reviewed each half term")
+        store.record_rating(
+            wqm,
+            "P6.1",
+            3,
+            "Policy <script>alert(1)</script> reviewed with pupils and parents after the behaviour audit this spring",
+        )
+        store.record_rating(
+            vbe,
+            "A3.1",
+            3,
+            "Restorative conversations framed by the values in every class, logged and reviewed each half term",
+        )
 
         def get(framework):
             return assess_store(store, ReportSettings(school_id="T01", framework=framework))
+
         yield get
 
 
@@ -41,7 +51,7 @@ def test_vbe_section_shows_wqm_evidence_under_the_linked_aspect_with_its_source(
     html = evidence_section(a).html
     words = text(html)
     assert "Evidence coverage" in html and 'id="evidence"' in html
-    assert "A1.1 ↔ only from P1.6" in words                                  # the grid cell, in words
+    assert "A1.1 ↔ only from P1.6" in words  # the grid cell, in words
     assert CHARTER in html and "Wellbeing Quality Mark P1.6 Promote the well-being of staff" in words
     assert "2026-03-01 by Wellbeing lead" in words
     assert "A3.1 ✓ recorded" in words and "A2.1 ✗ none" in words
@@ -52,10 +62,10 @@ def test_vbe_section_shows_wqm_evidence_under_the_linked_aspect_with_its_source(
 def test_grid_is_an_accessible_table_with_one_row_per_section_and_words_in_every_cell(assess):
     a = assess("wqm")
     html = evidence_section(a).html
-    table = html[html.index('<table class="wqm-table wqm-coverage">'):]
-    table = table[:table.index("</table>")]
+    table = html[html.index('<table class="wqm-table wqm-coverage">') :]
+    table = table[: table.index("</table>")]
     assert table.count('<th scope="row">') == 7 and "<caption>" in table
-    assert table.count('scope="col"') == 1 + 6 + 1                            # section, 6 elements, summary
+    assert table.count('scope="col"') == 1 + 6 + 1  # section, 6 elements, summary
     cells = re.findall(r'<td class="wqm-cov-(\w+)"[^>]*>(.*?)</td>', table)
     assert len(cells) == 20
     assert all(re.search(r"recorded|thin|only from|none", body) for _, body in cells)
@@ -69,13 +79,12 @@ def test_missing_list_and_escaping(assess):
     html = evidence_section(assess("wqm")).html
     words = text(html)
     assert "Evidence to ask for before the assessment day" in html
-    assert "P1.1 Take a whole school approach and implement it carefully – Evidence is thin (1 word, under 12)" \
-        in words
+    assert "P1.1 Take a whole school approach and implement it carefully – Evidence is thin (1 word, under 12)" in words
     assert "P1.2 Start with a positive and universal focus on well-being – No evidence recorded" in words
     assert "P1.6 Promote" not in words.split("Evidence to ask for")[1].split("Evidence recorded under")[0]
     # VbE A3.1's evidence shows back under WQM P6.1 and P1.3 (both linked to it in the crosswalk)
     assert "Values-based Education Quality Mark A3.1" in words
-    vbe = evidence_section(assess("vbe")).html                # P6.1's evidence, shown under A3.1, escaped
+    vbe = evidence_section(assess("vbe")).html  # P6.1's evidence, shown under A3.1, escaped
     assert "<script>" not in vbe and "Policy &lt;script&gt;" in vbe
 
 

@@ -1,4 +1,5 @@
 """HTML building blocks: Fragment, filters, the autoescaped environment and the table macro."""
+
 import math
 
 import pandas as pd
@@ -44,9 +45,12 @@ def test_render_names_the_fragment_after_its_template():
 
 
 def test_table_macro_cells_links_and_escaping():
-    t = Table(["Name", "<Status>", "Report"],
-              [["<b>A & B</b>", cell("Met", "met"), Link("My <report>.html", "My%20report.html")],
-               ["Plain", "x", 4]], css="wqm-table extra", caption="Schools")
+    t = Table(
+        ["Name", "<Status>", "Report"],
+        [["<b>A & B</b>", cell("Met", "met"), Link("My <report>.html", "My%20report.html")], ["Plain", "x", 4]],
+        css="wqm-table extra",
+        caption="Schools",
+    )
     html = table_html(t)
     assert '<table class="wqm-table extra">' in html and "<caption>Schools</caption>" in html
     assert '<th scope="col">&lt;Status&gt;</th>' in html
@@ -75,6 +79,7 @@ def test_a_header_passes_the_document_title_as_data_not_as_html_to_parse():
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("report.header()", outputs=[out])])
     assert data["text/html"] == header.html
     assert document_title(nb) == "Fellside: report, 2025-26 (WQM)"
-    plain = nbformat.v4.new_output("execute_result", data=DisplayFormatter().format(Fragment("x", "<h1>a</h1>"))[0],
-                                   execution_count=1)
+    plain = nbformat.v4.new_output(
+        "execute_result", data=DisplayFormatter().format(Fragment("x", "<h1>a</h1>"))[0], execution_count=1
+    )
     assert document_title(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x", outputs=[plain])])) == ""

@@ -1,4 +1,5 @@
 """The report layout declared once: the notebook, the report's sections and the app's tabs all follow it."""
+
 import json
 
 import pytest
@@ -11,8 +12,11 @@ from wqm_nb.ui.report_app import tab_fragments
 
 def static_cells() -> list[str]:
     nb = json.loads(notebook_path(SCHOOL_NOTEBOOK).read_text())
-    return ["".join(c["source"]).strip() for c in nb["cells"]
-            if c["cell_type"] == "code" and "static" in c["metadata"].get("tags", [])]
+    return [
+        "".join(c["source"]).strip()
+        for c in nb["cells"]
+        if c["cell_type"] == "code" and "static" in c["metadata"].get("tags", [])
+    ]
 
 
 def test_the_notebook_prints_one_cell_per_declared_section_in_order():
@@ -38,7 +42,7 @@ def test_each_tab_shows_its_declared_sections(sample_db):
         names = [f.name for f in tab_fragments(report, index) if f]
         for section in tab_sections(tab):
             if section.method in ("sef_section", "survey_section"):
-                continue          # the app's own views of these two (rows that open, the breakdown chosen)
+                continue  # the app's own views of these two (rows that open, the breakdown chosen)
             fragment = getattr(report, section.method)()
             if fragment:
                 assert fragment.name in names, (tab, section.method)
@@ -50,11 +54,17 @@ def test_header_is_above_the_tabs_and_every_section_has_a_part():
     assert {s.part for s in SECTIONS} <= {"debrief", "appendix"}
 
 
-@pytest.mark.parametrize("sections, tabs, message", [
-    ((Section("header", None, "debrief"), Section("a", "Elsewhere", "debrief")), ("Tab",),
-     "sections on tabs that do not exist: Elsewhere; tabs without a section: Tab"),
-    ((Section("a", "Tab", "debrief"), Section("a", "Tab", "appendix")), ("Tab",), "sections listed twice: a"),
-])
+@pytest.mark.parametrize(
+    "sections, tabs, message",
+    [
+        (
+            (Section("header", None, "debrief"), Section("a", "Elsewhere", "debrief")),
+            ("Tab",),
+            "sections on tabs that do not exist: Elsewhere; tabs without a section: Tab",
+        ),
+        ((Section("a", "Tab", "debrief"), Section("a", "Tab", "appendix")), ("Tab",), "sections listed twice: a"),
+    ],
+)
 def test_a_broken_layout_is_refused_with_what_is_wrong(sections, tabs, message):
     with pytest.raises(ValueError, match=message):
         check_layout(sections, tabs)

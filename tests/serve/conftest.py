@@ -1,4 +1,5 @@
 """A real `wqm serve` on a free loopback port, for the server and browser tests."""
+
 import os
 import socket
 import subprocess
@@ -27,6 +28,7 @@ class Server:
 
     def get(self, path: str, headers: dict | None = None, timeout: float = 120) -> tuple[int, dict, bytes]:
         """GET without following redirects: (status, headers, body)."""
+
         class NoRedirect(urllib.request.HTTPRedirectHandler):
             def redirect_request(self, *args, **kwargs):
                 return None
@@ -48,9 +50,23 @@ class Server:
         return f"{self.base}/?school={school}&year={year}&expires={expires}&sig={sig}"
 
     def links(self, *extra: str) -> list[str]:
-        done = subprocess.run([sys.executable, "-m", "wqm_nb.cli", "links", "--data", str(self.data),
-                               "--base-url", self.base, *self.link_args, *extra], capture_output=True, text=True,
-                              check=True)
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "wqm_nb.cli",
+                "links",
+                "--data",
+                str(self.data),
+                "--base-url",
+                self.base,
+                *self.link_args,
+                *extra,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         return [line.split()[1] for line in done.stdout.splitlines()]
 
 
@@ -60,19 +76,40 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(tmp: Path, *args: str, command: tuple[str, ...] = ("serve",),
-                 notebook: str = "school_report.ipynb", link_args: tuple[str, ...] = ()) -> Server:
+def start_server(
+    tmp: Path,
+    *args: str,
+    command: tuple[str, ...] = ("serve",),
+    notebook: str = "school_report.ipynb",
+    link_args: tuple[str, ...] = (),
+) -> Server:
     from wqm_nb.store import build_database
 
     data = build_database(Path(__file__).resolve().parent.parent.parent / "sample_data", tmp / "wqm.sqlite")
     port, token = free_port(), "test-token-123"
     if command == ("serve",) and not {"--ready", "--no-preheat"} & set(args):
-        args = ("--ready", "1", *args)      # one warm kernel is enough for a test (the default warms one per place)
+        args = ("--ready", "1", *args)  # one warm kernel is enough for a test (the default warms one per place)
     log = tmp / "serve.log"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen([sys.executable, "-m", "wqm_nb.cli", *command, "--data", str(data), "--port", str(port),
-                                "--token", token, *args], stdout=log.open("w"), stderr=subprocess.STDOUT, env=env,
-                               cwd=tmp)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "wqm_nb.cli",
+            *command,
+            "--data",
+            str(data),
+            "--port",
+            str(port),
+            "--token",
+            token,
+            *args,
+        ],
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        env=env,
+        cwd=tmp,
+    )
     server = Server(port, token, data, process, log, link_args)
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -107,9 +144,15 @@ def server(tmp_path_factory):
 @pytest.fixture(scope="package")
 def survey_server(tmp_path_factory):
     """A real `wqm survey serve` (the survey import form) on the sample store."""
-    s = start_server(tmp_path_factory.mktemp("survey-serve"), "--max-kernels", "3", "--no-preheat",
-                     command=("survey", "serve"), notebook="survey_import.ipynb",
-                     link_args=("--page", "survey-import"))
+    s = start_server(
+        tmp_path_factory.mktemp("survey-serve"),
+        "--max-kernels",
+        "3",
+        "--no-preheat",
+        command=("survey", "serve"),
+        notebook="survey_import.ipynb",
+        link_args=("--page", "survey-import"),
+    )
     yield s
     stop_server(s)
 
@@ -117,7 +160,16 @@ def survey_server(tmp_path_factory):
 @pytest.fixture(scope="package")
 def capture_server(tmp_path_factory):
     """A real `wqm capture NLT03 --year 2025-26` (the self-evaluation form) on a copy of the sample store."""
-    s = start_server(tmp_path_factory.mktemp("capture"), "--year", "2025-26", "--max-kernels", "3", "--no-preheat",
-                     command=("capture", "NLT03"), notebook="sef_capture.ipynb", link_args=("--page", "capture"))
+    s = start_server(
+        tmp_path_factory.mktemp("capture"),
+        "--year",
+        "2025-26",
+        "--max-kernels",
+        "3",
+        "--no-preheat",
+        command=("capture", "NLT03"),
+        notebook="sef_capture.ipynb",
+        link_args=("--page", "capture"),
+    )
     yield s
     stop_server(s)

@@ -8,6 +8,7 @@ and decode what comes back. Shared by the attack tests (``test_attacks.py``,
 ``test_widget_attacks.py``). Every wait is bounded; everything targets
 127.0.0.1.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -65,8 +66,14 @@ class Response:
     cookies: dict[str, str] = field(default_factory=dict)
 
 
-def request(server: Server, path: str, method: str = "GET", headers: dict | None = None, body: bytes | None = None,
-            timeout: float = 90) -> Response:
+def request(
+    server: Server,
+    path: str,
+    method: str = "GET",
+    headers: dict | None = None,
+    body: bytes | None = None,
+    timeout: float = 90,
+) -> Response:
     """One HTTP request to the server, every ``Set-Cookie`` kept."""
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=timeout)
     try:
@@ -112,9 +119,14 @@ def cookie_header(*jars: dict[str, str]) -> str:
 
 def close_page(server: Server, page: Page) -> None:
     """What the page does when its tab closes: post to /voila/api/shutdown/<id> with its _xsrf."""
-    request(server, f"/voila/api/shutdown/{page.kernel_id}", "POST",
-            headers={"Cookie": cookie_header(page.cookies), "Content-Type": "application/x-www-form-urlencoded"},
-            body=f"_xsrf={page.cookies.get('_xsrf', '')}".encode(), timeout=20)
+    request(
+        server,
+        f"/voila/api/shutdown/{page.kernel_id}",
+        "POST",
+        headers={"Cookie": cookie_header(page.cookies), "Content-Type": "application/x-www-form-urlencoded"},
+        body=f"_xsrf={page.cookies.get('_xsrf', '')}".encode(),
+        timeout=20,
+    )
 
 
 def run(coroutine, timeout: float = 30):
@@ -122,15 +134,24 @@ def run(coroutine, timeout: float = 30):
     return asyncio.run(asyncio.wait_for(coroutine, timeout))
 
 
-async def connect(server: Server, kernel_id: str, cookies: dict[str, str], v1: bool = True,
-                  query: str = "", headers: dict | None = None,
-                  max_message_size: int = 10 * 2**20) -> WebSocketClientConnection:
+async def connect(
+    server: Server,
+    kernel_id: str,
+    cookies: dict[str, str],
+    v1: bool = True,
+    query: str = "",
+    headers: dict | None = None,
+    max_message_size: int = 10 * 2**20,
+) -> WebSocketClientConnection:
     """The kernel's websocket with ``cookies`` (the page's own, or an attacker's), as the page opens it."""
     url = f"ws://127.0.0.1:{server.port}/api/kernels/{kernel_id}/channels?session_id={uuid.uuid4().hex}{query}"
     all_headers = {"Cookie": cookie_header(cookies)} if cookies else {}
     all_headers.update(headers or {})
-    return await websocket_connect(HTTPRequest(url, headers=all_headers, request_timeout=20, connect_timeout=10),
-                                   subprotocols=[V1] if v1 else None, max_message_size=max_message_size)
+    return await websocket_connect(
+        HTTPRequest(url, headers=all_headers, request_timeout=20, connect_timeout=10),
+        subprotocols=[V1] if v1 else None,
+        max_message_size=max_message_size,
+    )
 
 
 async def refused(server: Server, kernel_id: str, cookies: dict[str, str], **kwargs) -> int:
@@ -143,12 +164,26 @@ async def refused(server: Server, kernel_id: str, cookies: dict[str, str], **kwa
     return 101
 
 
-def message(msg_type: str, content: dict, channel: str = "shell", buffers: tuple[bytes, ...] = (),
-            msg_id: str = "") -> bytes:
+def message(
+    msg_type: str, content: dict, channel: str = "shell", buffers: tuple[bytes, ...] = (), msg_id: str = ""
+) -> bytes:
     """A v1 frame, serialized exactly as jupyter_server does it (``msg_id``: its header's, else a new one)."""
-    parts = [json.dumps(p).encode() for p in (
-        {"msg_id": msg_id or uuid.uuid4().hex, "msg_type": msg_type, "username": "", "session": "attacker",
-         "date": "", "version": "5.3"}, {}, {}, content)]
+    parts = [
+        json.dumps(p).encode()
+        for p in (
+            {
+                "msg_id": msg_id or uuid.uuid4().hex,
+                "msg_type": msg_type,
+                "username": "",
+                "session": "attacker",
+                "date": "",
+                "version": "5.3",
+            },
+            {},
+            {},
+            content,
+        )
+    ]
     return serialize_msg_to_ws_v1([*parts, *buffers], channel)
 
 
@@ -159,14 +194,15 @@ def decode(frame: bytes | str) -> tuple[str, dict, bytes]:
         return msg["header"]["msg_type"], msg["content"], frame.encode()
     count = int.from_bytes(frame[:8], "little")
     assert count < 1000
-    offsets = [int.from_bytes(frame[8 * (i + 1):8 * (i + 2)], "little") for i in range(count)]
-    raw = frame[offsets[4]:offsets[5]]
-    return json.loads(frame[offsets[1]:offsets[2]])["msg_type"], json.loads(raw), raw
+    offsets = [int.from_bytes(frame[8 * (i + 1) : 8 * (i + 2)], "little") for i in range(count)]
+    raw = frame[offsets[4] : offsets[5]]
+    return json.loads(frame[offsets[1] : offsets[2]])["msg_type"], json.loads(raw), raw
 
 
 @dataclass
 class Message:
     """A whole message from the kernel: its channel, header, parent header, content and binary buffers."""
+
     channel: str
     header: dict
     parent: dict
@@ -182,10 +218,15 @@ def unpack(frame: bytes) -> Message:
     """A v1 frame from the server, every part of it."""
     count = int.from_bytes(frame[:8], "little")
     assert 6 <= count < 5000, count
-    offsets = [int.from_bytes(frame[8 * (i + 1):8 * (i + 2)], "little") for i in range(count)]
-    parts = [frame[offsets[i]:offsets[i + 1]] for i in range(count - 1)]
-    return Message(parts[0].decode(), json.loads(parts[1]), json.loads(parts[2]), json.loads(parts[4]),
-                   [bytes(b) for b in parts[5:]])
+    offsets = [int.from_bytes(frame[8 * (i + 1) : 8 * (i + 2)], "little") for i in range(count)]
+    parts = [frame[offsets[i] : offsets[i + 1]] for i in range(count - 1)]
+    return Message(
+        parts[0].decode(),
+        json.loads(parts[1]),
+        json.loads(parts[2]),
+        json.loads(parts[4]),
+        [bytes(b) for b in parts[5:]],
+    )
 
 
 async def collect(ws: WebSocketClientConnection, seconds: float, until: str = "") -> list[tuple[str, dict, bytes]]:
@@ -238,8 +279,8 @@ def close_code_from(s: socket.socket, data: bytes, seconds: float) -> int | None
             if len(data) < start + length:
                 break
             if opcode == 0x8:
-                return int.from_bytes(data[start:start + 2], "big")
-            data = data[start + length:]
+                return int.from_bytes(data[start : start + 2], "big")
+            data = data[start + length :]
         try:
             chunk = s.recv(65536)
         except socket.timeout:
@@ -257,10 +298,14 @@ def oversized_message_close_code(server: Server, page: Page, claimed: int, secon
     from base64 import b64encode
 
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
-        s.sendall((f"GET /api/kernels/{page.kernel_id}/channels?session_id=big HTTP/1.1\r\n"
-                   f"Host: 127.0.0.1:{server.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                   f"Sec-WebSocket-Key: {b64encode(os.urandom(16)).decode()}\r\nSec-WebSocket-Version: 13\r\n"
-                   f"Sec-WebSocket-Protocol: {V1}\r\nCookie: {cookie_header(page.cookies)}\r\n\r\n").encode())
+        s.sendall(
+            (
+                f"GET /api/kernels/{page.kernel_id}/channels?session_id=big HTTP/1.1\r\n"
+                f"Host: 127.0.0.1:{server.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                f"Sec-WebSocket-Key: {b64encode(os.urandom(16)).decode()}\r\nSec-WebSocket-Version: 13\r\n"
+                f"Sec-WebSocket-Protocol: {V1}\r\nCookie: {cookie_header(page.cookies)}\r\n\r\n"
+            ).encode()
+        )
         head = b""
         while b"\r\n\r\n" not in head and len(head) < 10000:
             head += s.recv(4096)

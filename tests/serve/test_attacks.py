@@ -22,6 +22,7 @@ Servers that an attack may freeze are started for that test, and killed
 (SIGKILL after a short wait) in teardown. Every wait is bounded; everything
 targets 127.0.0.1.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -44,9 +45,27 @@ from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
 from .conftest import Server, free_port, start_server
-from .kernel_ws import (V1, Page, Response, alive, close_code_from, close_page, closed_with, collect, comm_ids,
-                        connect, cookie_header, kill, link_page, load_page, message, oversized_message_close_code,
-                        refused, request, run)
+from .kernel_ws import (
+    V1,
+    Page,
+    Response,
+    alive,
+    close_code_from,
+    close_page,
+    closed_with,
+    collect,
+    comm_ids,
+    connect,
+    cookie_header,
+    kill,
+    link_page,
+    load_page,
+    message,
+    oversized_message_close_code,
+    refused,
+    request,
+    run,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -63,9 +82,25 @@ def launch(tmp: Path, data: Path, *args: str, env: dict | None = None, ready: st
     """`wqm serve` on ``data`` with ``env`` added; ready when it answers (and ``ready`` is in its log)."""
     port, token = free_port(), "test-token-123"
     log = tmp / "serve.log"
-    process = subprocess.Popen([sys.executable, "-m", "wqm_nb.cli", "serve", "--data", str(data), "--port", str(port),
-                                "--token", token, *args], stdout=log.open("w"), stderr=subprocess.STDOUT,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}, cwd=tmp)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "wqm_nb.cli",
+            "serve",
+            "--data",
+            str(data),
+            "--port",
+            str(port),
+            "--token",
+            token,
+            *args,
+        ],
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+        cwd=tmp,
+    )
     server = Server(port, token, data, process, log)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -122,7 +157,6 @@ def attack_server(tmp_path_factory):
     kill(server)
 
 
-
 # --------------------------------------------------------------------------
 # 1. frames
 
@@ -152,18 +186,46 @@ def test_a_widget_echo_without_the_subprotocol_cannot_freeze_the_server(fresh_se
             ws = await connect(fresh_server, page.kernel_id, page.cookies, v1=False)
         except HTTPClientError as exc:
             return exc.code
-        await ws.write_message(json.dumps({"header": {"msg_id": "1", "msg_type": "comm_info_request", "username": "",
-                                                      "session": "a", "date": "", "version": "5.3"},
-                                           "parent_header": {}, "metadata": {}, "content": {}, "channel": "shell"}))
+        await ws.write_message(
+            json.dumps(
+                {
+                    "header": {
+                        "msg_id": "1",
+                        "msg_type": "comm_info_request",
+                        "username": "",
+                        "session": "a",
+                        "date": "",
+                        "version": "5.3",
+                    },
+                    "parent_header": {},
+                    "metadata": {},
+                    "content": {},
+                    "channel": "shell",
+                }
+            )
+        )
         comms = []
         for _, content, _ in await collect(ws, 15, until="comm_info_reply"):
             comms = list(content.get("comms", {})) or comms
         for comm in comms:
-            msg = {"header": {"msg_id": uuid.uuid4().hex, "msg_type": "comm_msg", "username": "", "session": "a",
-                              "date": "", "version": "5.3"}, "parent_header": {}, "metadata": {}, "channel": "shell",
-                   "content": {"comm_id": comm, "data": {"method": "update", "state": {"description": None},
-                                                         "buffer_paths": [["description"]]}},
-                   "buffers": [b"echo me"]}
+            msg = {
+                "header": {
+                    "msg_id": uuid.uuid4().hex,
+                    "msg_type": "comm_msg",
+                    "username": "",
+                    "session": "a",
+                    "date": "",
+                    "version": "5.3",
+                },
+                "parent_header": {},
+                "metadata": {},
+                "channel": "shell",
+                "content": {
+                    "comm_id": comm,
+                    "data": {"method": "update", "state": {"description": None}, "buffer_paths": [["description"]]},
+                },
+                "buffers": [b"echo me"],
+            }
             await ws.write_message(serialize_binary_message(msg), binary=True)
         await collect(ws, 3)
         return 101
@@ -173,18 +235,21 @@ def test_a_widget_echo_without_the_subprotocol_cannot_freeze_the_server(fresh_se
     except asyncio.TimeoutError:
         status = "no answer"
     assert alive(fresh_server), "the server froze"
-    assert status == 400                    # only v1 is spoken
+    assert status == 400  # only v1 is spoken
 
 
-@pytest.mark.parametrize("frame", [
-    pytest.param(lambda good: good[:-1], id="shorter-than-its-offsets"),
-    pytest.param(lambda good: good[:8] + (10**9).to_bytes(8, "little") + good[16:], id="offset-out-of-range"),
-    pytest.param(lambda good: good[:16] + good[24:32] + good[16:24] + good[32:], id="decreasing-offsets"),
-    pytest.param(lambda good: (7).to_bytes(8, "little") + good[8:], id="count-past-the-table"),
-    pytest.param(lambda good: b"\x00" * 8 + good[8:], id="no-offsets"),
-    pytest.param(lambda good: "a text frame", id="text-frame"),
-    pytest.param(lambda good: (2**40).to_bytes(8, "little") + good[8:], id="huge-count"),
-])
+@pytest.mark.parametrize(
+    "frame",
+    [
+        pytest.param(lambda good: good[:-1], id="shorter-than-its-offsets"),
+        pytest.param(lambda good: good[:8] + (10**9).to_bytes(8, "little") + good[16:], id="offset-out-of-range"),
+        pytest.param(lambda good: good[:16] + good[24:32] + good[16:24] + good[32:], id="decreasing-offsets"),
+        pytest.param(lambda good: (7).to_bytes(8, "little") + good[8:], id="count-past-the-table"),
+        pytest.param(lambda good: b"\x00" * 8 + good[8:], id="no-offsets"),
+        pytest.param(lambda good: "a text frame", id="text-frame"),
+        pytest.param(lambda good: (2**40).to_bytes(8, "little") + good[8:], id="huge-count"),
+    ],
+)
 def test_a_malformed_frame_closes_the_socket(frame_server, frame_page, frame):
     if not alive(frame_server):
         pytest.fail("the frame server froze in an earlier test")
@@ -216,9 +281,11 @@ def test_an_upload_at_the_forms_limit_fits_in_one_message(frame_server, frame_pa
     from wqm_nb.ui.survey_import_app import UPLOAD_LIMIT_MB
 
     page = frame_page
-    upload = message("comm_msg", {"comm_id": "0" * 32, "data": {"method": "update", "state": {"value": None},
-                                                               "buffer_paths": [["value"]]}},
-                     buffers=(b"x" * (UPLOAD_LIMIT_MB * 2**20),))
+    upload = message(
+        "comm_msg",
+        {"comm_id": "0" * 32, "data": {"method": "update", "state": {"value": None}, "buffer_paths": [["value"]]}},
+        buffers=(b"x" * (UPLOAD_LIMIT_MB * 2**20),),
+    )
 
     async def send():
         ws = await connect(frame_server, page.kernel_id, page.cookies)
@@ -230,7 +297,6 @@ def test_an_upload_at_the_forms_limit_fits_in_one_message(frame_server, frame_pa
 
     code, types = run(send(), timeout=40)
     assert "kernel_info_reply" in types, (code, types)
-
 
 
 # --------------------------------------------------------------------------
@@ -245,8 +311,16 @@ def test_another_page_loads_kernel_is_refused(attack_server):
         headers = {"Cookie": cookie_header(mine.cookies), "X-XSRFToken": mine.cookies["_xsrf"]}
         assert request(attack_server, f"/api/kernels/{theirs.kernel_id}", headers=headers).status == 403
         assert request(attack_server, f"/api/kernels/{theirs.kernel_id}", "DELETE", headers=headers).status == 403
-        assert request(attack_server, f"/voila/api/shutdown/{theirs.kernel_id}", "POST", headers=headers,
-                       body=f"_xsrf={mine.cookies['_xsrf']}".encode()).status == 403
+        assert (
+            request(
+                attack_server,
+                f"/voila/api/shutdown/{theirs.kernel_id}",
+                "POST",
+                headers=headers,
+                body=f"_xsrf={mine.cookies['_xsrf']}".encode(),
+            ).status
+            == 403
+        )
         # the other page's link cookie without its kernel cookie; the consultant's token on another browser
         link_only = {k: v for k, v in theirs.cookies.items() if k != "wqm-kernel"}
         token = {"Authorization": f"token {attack_server.token}"}
@@ -271,7 +345,7 @@ def test_the_kernel_cookie_is_httponly_strict_and_limited_to_its_kernel(attack_s
         paths = sorted(re.search(r"Path=([^;]+)", c).group(1) for c in kernel_cookies)
         assert paths == [f"/api/kernels/{page.kernel_id}", f"/voila/api/shutdown/{page.kernel_id}"]
         for cookie in kernel_cookies:
-            assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Secure" not in cookie   # plain http here
+            assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Secure" not in cookie  # plain http here
     finally:
         close_page(attack_server, page)
 
@@ -301,8 +375,14 @@ def test_voila_query_answers_only_the_kernel_itself(attack_server):
 
     async def listen(path: str, headers: dict | None = None, seconds: float = 60) -> tuple[int, str | None]:
         try:
-            ws = await websocket_connect(HTTPRequest(f"ws://127.0.0.1:{attack_server.port}{path}",
-                                                     headers=headers or {}, request_timeout=10, connect_timeout=10))
+            ws = await websocket_connect(
+                HTTPRequest(
+                    f"ws://127.0.0.1:{attack_server.port}{path}",
+                    headers=headers or {},
+                    request_timeout=10,
+                    connect_timeout=10,
+                )
+            )
         except HTTPClientError as exc:
             return exc.code, None
         try:
@@ -317,8 +397,9 @@ def test_voila_query_answers_only_the_kernel_itself(attack_server):
         await asyncio.sleep(0.5)
         loop = asyncio.get_running_loop()
         try:
-            viewer = await loop.run_in_executor(None, lambda: request(
-                attack_server, f"/?token={attack_server.token}&school=NLT03", timeout=45))
+            viewer = await loop.run_in_executor(
+                None, lambda: request(attack_server, f"/?token={attack_server.token}&school=NLT03", timeout=45)
+            )
         except OSError as exc:
             viewer = exc
         return await listener, viewer
@@ -327,17 +408,21 @@ def test_voila_query_answers_only_the_kernel_itself(attack_server):
     assert stolen is None, f"the attacker read {stolen}"
     assert status == 403
     assert isinstance(viewer, Response) and viewer.status == 200 and b"Fellside" in viewer.body, "the page hung"
-    close_page(attack_server, Page(re.search(r'"kernelId": "([0-9a-f-]{36})"', viewer.body.decode()).group(1),
-                                   viewer.cookies, "", []))
+    close_page(
+        attack_server,
+        Page(re.search(r'"kernelId": "([0-9a-f-]{36})"', viewer.body.decode()).group(1), viewer.cookies, "", []),
+    )
 
     # with credentials: the consultant's token, a link's cookies, a made-up kernel key
     other = link_page(attack_server, "NLT02")
     close_page(attack_server, other)
     pool = _pool_kernel(attack_server, {other.kernel_id})
-    for path, headers in [(f"/voila/query/{pool}?token={attack_server.token}", None),
-                          (f"/voila/query/{pool}", {"Authorization": f"token {attack_server.token}"}),
-                          (f"/voila/query/{pool}", {"Cookie": cookie_header(other.cookies)}),
-                          (f"/wqm-kernel/{'A' * 43}/voila/query/{pool}", None)]:
+    for path, headers in [
+        (f"/voila/query/{pool}?token={attack_server.token}", None),
+        (f"/voila/query/{pool}", {"Authorization": f"token {attack_server.token}"}),
+        (f"/voila/query/{pool}", {"Cookie": cookie_header(other.cookies)}),
+        (f"/wqm-kernel/{'A' * 43}/voila/query/{pool}", None),
+    ]:
         assert run(listen(path, headers, seconds=1)) == (403, None), path
 
 
@@ -365,7 +450,7 @@ def test_shutdown_and_restart_requests_from_the_page_are_dropped(attack_server):
     try:
         before, after, replies = run(attack(), timeout=60)
         assert "shutdown_reply" not in replies
-        assert before and after == before                 # the same kernel, its widgets intact
+        assert before and after == before  # the same kernel, its widgets intact
         assert f"kernel {page.kernel_id} restarted" not in attack_server.log.read_text()
     finally:
         close_page(attack_server, page)
@@ -382,9 +467,14 @@ def test_kernel_tracebacks_reach_the_browser_only_as_an_error_id(attack_server):
 
     async def attack():
         ws = await connect(attack_server, page.kernel_id, page.cookies)
-        for comm in await comm_ids(ws):      # an index no dropdown has: a TraitError in the kernel
-            await ws.write_message(message("comm_msg", {"comm_id": comm, "data": {
-                "method": "update", "state": {"index": 999}, "buffer_paths": []}}), binary=True)
+        for comm in await comm_ids(ws):  # an index no dropdown has: a TraitError in the kernel
+            await ws.write_message(
+                message(
+                    "comm_msg",
+                    {"comm_id": comm, "data": {"method": "update", "state": {"index": 999}, "buffer_paths": []}},
+                ),
+                binary=True,
+            )
         got = await collect(ws, 6)
         ws.close()
         return got
@@ -405,7 +495,7 @@ def test_kernel_tracebacks_reach_the_browser_only_as_an_error_id(attack_server):
 
 
 def test_a_failed_notebook_page_shows_only_an_error_id(fresh_server):
-    with sqlite3.connect(fresh_server.data) as conn:          # the report's survey answers are gone
+    with sqlite3.connect(fresh_server.data) as conn:  # the report's survey answers are gone
         conn.execute("DROP TABLE survey_answers")
     response = request(fresh_server, f"/?token={fresh_server.token}&school=NLT03")
     body = response.body.decode()
@@ -422,8 +512,14 @@ def test_a_failed_notebook_page_shows_only_an_error_id(fresh_server):
 def test_cookies_are_secure_behind_https_and_no_temporary_folder_is_left(tmp_path):
     temp = tmp_path / "temp"
     temp.mkdir()
-    server = launch(tmp_path, store_copy(tmp_path), "--no-preheat", "--public-url", "https://wellbeing.trust.example",
-                    env={"TMPDIR": str(temp)})
+    server = launch(
+        tmp_path,
+        store_copy(tmp_path),
+        "--no-preheat",
+        "--public-url",
+        "https://wellbeing.trust.example",
+        env={"TMPDIR": str(temp)},
+    )
     try:
         page = link_page(server, "NLT03")
         consultant = request(server, f"/?token={server.token}&school=NLT03")

@@ -11,6 +11,7 @@ chromium-driver``; ``.ci/run`` installs them): Selenium is pointed at
 ``/usr/bin/chromedriver``, so Selenium Manager never downloads a browser.
 Without them the tests skip with the reason (and fail under ``CI``).
 """
+
 import base64
 import os
 import re
@@ -25,9 +26,9 @@ pytestmark = pytest.mark.slow
 CHROMIUM = ("/usr/bin/chromium", "chromium", "chromium-browser")
 CHROMEDRIVER = ("/usr/bin/chromedriver", "chromedriver")
 WIDTH, HEIGHT = 1280, 1600
-PAGE_TIMEOUT = 90          # a page runs the report notebook in a kernel (preheated, or started for it)
-CHANGE_TIMEOUT = 30        # a widget change recomputes one school's report in that kernel
-PDF_TIMEOUT = 120          # the PDF is rendered by `wqm report` in a subprocess (~10-15 s)
+PAGE_TIMEOUT = 90  # a page runs the report notebook in a kernel (preheated, or started for it)
+CHANGE_TIMEOUT = 30  # a widget change recomputes one school's report in that kernel
+PDF_TIMEOUT = 120  # the PDF is rendered by `wqm report` in a subprocess (~10-15 s)
 APP = ".wqm-app"
 
 
@@ -74,12 +75,22 @@ def browser(tmp_path, downloads):
         _no_browser("no Chromium and chromedriver (apt-get install chromium chromium-driver)")
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", f"--window-size={WIDTH},{HEIGHT}", f"--user-data-dir={tmp_path / 'profile'}"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--window-size={WIDTH},{HEIGHT}",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ):
         options.add_argument(flag)
-    options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
-                                              "download.prompt_for_download": False})
+    options.add_experimental_option(
+        "prefs", {"download.default_directory": str(downloads), "download.prompt_for_download": False}
+    )
     try:
         service = Service(executable_path=chromedriver, log_output=str(tmp_path / "chromedriver.log"))
         driver = webdriver.Chrome(service=service, options=options)
@@ -90,7 +101,7 @@ def browser(tmp_path, downloads):
         yield driver
     finally:
         try:
-            driver.get("about:blank")      # leaving the page shuts its kernel down
+            driver.get("about:blank")  # leaving the page shuts its kernel down
         finally:
             driver.quit()
 
@@ -106,8 +117,9 @@ def wait(driver, condition, timeout: float = CHANGE_TIMEOUT, message: str = ""):
     from selenium.webdriver.support.ui import WebDriverWait
 
     try:
-        return WebDriverWait(driver, timeout, poll_frequency=0.2,
-                             ignored_exceptions=(StaleElementReferenceException,)).until(condition, message)
+        return WebDriverWait(
+            driver, timeout, poll_frequency=0.2, ignored_exceptions=(StaleElementReferenceException,)
+        ).until(condition, message)
     except TimeoutException:
         try:
             said = driver.find_element(By.TAG_NAME, "body").text[-800:]
@@ -121,9 +133,15 @@ def open_app(driver, url: str):
     from selenium.webdriver.common.by import By
 
     driver.get(url)
-    wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, f"{APP} select")
-         and d.find_elements(By.CSS_SELECTOR, f"{APP} .lm-TabBar-tab"),
-         PAGE_TIMEOUT, f"the app's widgets did not appear at {url}")
+    wait(
+        driver,
+        lambda d: (
+            d.find_elements(By.CSS_SELECTOR, f"{APP} select")
+            and d.find_elements(By.CSS_SELECTOR, f"{APP} .lm-TabBar-tab")
+        ),
+        PAGE_TIMEOUT,
+        f"the app's widgets did not appear at {url}",
+    )
     return driver.find_element(By.CSS_SELECTOR, APP)
 
 
@@ -162,8 +180,9 @@ def shown_page(driver):
     """The tab page now shown, or None while the tabs switch."""
     from selenium.webdriver.common.by import By
 
-    pages = [p for p in driver.find_elements(By.CSS_SELECTOR, f"{APP} .widget-tab-contents > .lm-Widget")
-             if p.is_displayed()]
+    pages = [
+        p for p in driver.find_elements(By.CSS_SELECTOR, f"{APP} .widget-tab-contents > .lm-Widget") if p.is_displayed()
+    ]
     return pages[0] if len(pages) == 1 else None
 
 
@@ -184,12 +203,16 @@ def screenshot(driver, path: Path) -> Path:
     is made as tall as its content for the shot."""
     content, frame = driver.execute_script(
         "const s = document.getElementById('rendered_cells') || document.scrollingElement;"
-        "return [Math.ceil(s.scrollHeight) + 40, window.outerHeight - window.innerHeight];")
+        "return [Math.ceil(s.scrollHeight) + 40, window.outerHeight - window.innerHeight];"
+    )
     inner = min(max(content, HEIGHT - frame), 16000)
     driver.set_window_size(WIDTH, inner + frame)
     try:
-        wait(driver, lambda d: d.execute_script("return window.innerHeight") == inner,
-             message="the window did not resize for the screenshot")
+        wait(
+            driver,
+            lambda d: d.execute_script("return window.innerHeight") == inner,
+            message="the window did not resize for the screenshot",
+        )
         data = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})["data"]
         path.write_bytes(base64.b64decode(data))
     finally:
@@ -245,9 +268,14 @@ def test_surveys_tab_shows_the_subgroup_breakdown(server, browser, artifacts):
     buttons = {b.text.strip(): b for b in visible_page(browser).find_elements(By.CSS_SELECTOR, ".widget-toggle-button")}
     assert set(buttons) == {"Whole groups", "Staff survey by role", "Pupil survey by year group"}
     buttons["Pupil survey by year group"].click()
-    wait(browser, lambda d: shown_page(d) is not None
-         and [h.text for h in shown_page(d).find_elements(By.TAG_NAME, "h2")] == ["Pupil survey by year group"],
-         message="choosing a breakdown did not redraw the tab")
+    wait(
+        browser,
+        lambda d: (
+            shown_page(d) is not None
+            and [h.text for h in shown_page(d).find_elements(By.TAG_NAME, "h2")] == ["Pupil survey by year group"]
+        ),
+        message="choosing a breakdown did not redraw the tab",
+    )
     shown = visible_page(browser).text
     assert "What stakeholders say" not in shown
     assert "fewer than 5 respondents are not shown" in shown
@@ -268,7 +296,7 @@ def test_download_pdf_saves_the_report(server, browser, downloads):
         return done if done and not any(n.endswith(".crdownload") for n in names) else False
 
     [pdf] = wait(browser, saved, PDF_TIMEOUT, "no PDF was downloaded")
-    assert pdf.name == "NLT03_2025-26.pdf"                          # the name wqm report gives it
+    assert pdf.name == "NLT03_2025-26.pdf"  # the name wqm report gives it
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 10_000
 
 
@@ -277,7 +305,7 @@ def test_a_signed_link_shows_its_school_only(server, browser, artifacts):
 
     link = server.links("--schools", "NLT03")[0]
     assert "token=" not in link
-    open_app(browser, link)      # the widgets draw only if the kernel API and websocket accept the link's cookie
+    open_app(browser, link)  # the widgets draw only if the kernel API and websocket accept the link's cookie
     assert browser.find_element(By.CSS_SELECTOR, f"{APP} header h1").text == "Fellside Primary School"
     schools = [o.get_attribute("value") for o in dropdown(browser, "School").options]
     assert schools == ["Fellside Primary School (NLT03)"]
@@ -300,10 +328,13 @@ def test_the_page_is_accessible(server, browser, artifacts):
     from selenium.webdriver.common.by import By
 
     open_app(browser, f"{server.base}/?token={server.token}&school=NLT03")
-    for title in ("Surveys", "Award readiness", "Trends", "Priorities", "Action plan", "Notes"):     # draw every tab
+    for title in ("Surveys", "Award readiness", "Trends", "Priorities", "Action plan", "Notes"):  # draw every tab
         click_tab(browser, title)
-        wait(browser, lambda d: shown_page(d) is not None and shown_page(d).find_elements(By.TAG_NAME, "h2"),
-             message=f"tab {title!r} not drawn")
+        wait(
+            browser,
+            lambda d: shown_page(d) is not None and shown_page(d).find_elements(By.TAG_NAME, "h2"),
+            message=f"tab {title!r} not drawn",
+        )
         if title != "Surveys":
             screenshot(browser, artifacts / f"app-{title.lower().replace(' ', '-')}.png")
 
@@ -312,7 +343,9 @@ def test_the_page_is_accessible(server, browser, artifacts):
 
     headings = browser.execute_script(
         "return Array.from(document.querySelectorAll(arguments[0] + ' :is(h1,h2,h3,h4,h5,h6)'))"
-        ".map(h => [Number(h.tagName[1]), h.textContent.trim()])", APP)
+        ".map(h => [Number(h.tagName[1]), h.textContent.trim()])",
+        APP,
+    )
     assert [text for level, text in headings if level == 1] == ["Fellside Primary School"]
     assert headings[0][0] == 1
     for (before, text_before), (level, text) in zip(headings, headings[1:]):
@@ -321,17 +354,29 @@ def test_the_page_is_accessible(server, browser, artifacts):
 
     charts = browser.execute_script(
         "return Array.from(document.querySelectorAll(arguments[0] + ' svg')).map(s => [s.getAttribute('role'),"
-        " s.querySelector(':scope > title') ? s.querySelector(':scope > title').textContent.trim() : ''])", APP)
-    assert len(charts) >= 3                   # self-evaluation, survey agreement, trends
+        " s.querySelector(':scope > title') ? s.querySelector(':scope > title').textContent.trim() : ''])",
+        APP,
+    )
+    assert len(charts) >= 3  # self-evaluation, survey agreement, trends
     for role, alt in charts:
         assert role == "img" and len(alt) > 20, (role, alt)
 
     controls = browser.execute_script(
         "return Array.from(document.querySelectorAll(arguments[0] + ' select')).map(s =>"
-        " s.labels.length ? s.labels[0].textContent.trim() : '')", APP)
+        " s.labels.length ? s.labels[0].textContent.trim() : '')",
+        APP,
+    )
     assert controls == ["School", "Academic year", "Framework"]
     tabs = browser.find_elements(By.CSS_SELECTOR, f"{APP} [role='tablist'] [role='tab']")
-    assert [t.text.strip() for t in tabs] == ["Self-evaluation", "Surveys", "Award readiness", "Trends", "Priorities", "Action plan", "Notes"]
+    assert [t.text.strip() for t in tabs] == [
+        "Self-evaluation",
+        "Surveys",
+        "Award readiness",
+        "Trends",
+        "Priorities",
+        "Action plan",
+        "Notes",
+    ]
     images = browser.execute_script("return Array.from(document.images).filter(i => !i.hasAttribute('alt')).length")
     assert images == 0
 
@@ -344,11 +389,15 @@ def test_download_pdf_from_a_link_for_any_year_prints_the_year_shown(server, bro
     choose(browser, "Academic year", "2024-25")
     wait(browser, lambda d: "report, 2024-25" in header(d), message="switching year did not redraw the header")
     # the header is redrawn before the Download PDF link: wait for the link of the year shown
-    wait(browser, lambda d: "show_year=2024-25" in (d.find_element(By.CSS_SELECTOR, "a.wqm-download")
-                                                   .get_attribute("href") or ""),
-         message="switching year did not update the Download PDF link")
+    wait(
+        browser,
+        lambda d: (
+            "show_year=2024-25" in (d.find_element(By.CSS_SELECTOR, "a.wqm-download").get_attribute("href") or "")
+        ),
+        message="switching year did not update the Download PDF link",
+    )
     href = browser.find_element(By.CSS_SELECTOR, "a.wqm-download").get_attribute("href")
-    status, headers, body = server.get(href[len(server.base):], timeout=PDF_TIMEOUT)
+    status, headers, body = server.get(href[len(server.base) :], timeout=PDF_TIMEOUT)
     assert status == 200 and body.startswith(b"%PDF")
     assert "2024-25" in headers["Content-Disposition"]
 
@@ -357,8 +406,9 @@ def test_download_pdf_from_a_link_for_any_year_prints_the_year_shown(server, bro
 # the survey import form (wqm survey serve)
 
 
-def test_survey_import_form_imports_an_upload_for_the_links_school_only(survey_server, browser, artifacts, repo,
-                                                                       tmp_path):
+def test_survey_import_form_imports_an_upload_for_the_links_school_only(
+    survey_server, browser, artifacts, repo, tmp_path
+):
     """A school lead's signed link opens the form for that school only; uploading a Microsoft Forms
     export, choosing "Replace earlier import" and clicking Import writes it to the store."""
     import importlib.util
@@ -375,10 +425,14 @@ def test_survey_import_form_imports_an_upload_for_the_links_school_only(survey_s
 
     link = survey_server.links("--schools", "NLT03", "--year", "2025-26")[0]
     browser.get(link)
-    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".widget-upload"), PAGE_TIMEOUT,
-         "the upload control did not appear")
+    wait(
+        browser,
+        lambda d: d.find_elements(By.CSS_SELECTOR, ".widget-upload"),
+        PAGE_TIMEOUT,
+        "the upload control did not appear",
+    )
     school = browser.find_element(By.CSS_SELECTOR, "select")
-    assert school.get_attribute("disabled") is not None          # a link fixes its school
+    assert school.get_attribute("disabled") is not None  # a link fixes its school
     # ipywidgets' upload button opens a file input that is not in the page; put it there when
     # clicked, instead of opening the file chooser, so the driver can give it the file
     browser.execute_script("""
@@ -389,21 +443,36 @@ def test_survey_import_form_imports_an_upload_for_the_links_school_only(survey_s
         };""")
     browser.find_element(By.CSS_SELECTOR, ".widget-upload").click()
     browser.find_element(By.ID, "wqm-test-upload").send_keys(str(export))
-    wait(browser, lambda d: "Detected: Microsoft Forms" in d.find_element(By.TAG_NAME, "body").text, PAGE_TIMEOUT,
-         "the form did not show what it detected")
+    wait(
+        browser,
+        lambda d: "Detected: Microsoft Forms" in d.find_element(By.TAG_NAME, "body").text,
+        PAGE_TIMEOUT,
+        "the form did not show what it detected",
+    )
     kept = f"respondents kept: {manifest['msforms_staff.xlsx']['kept']}"
     # the preview is drawn after what was detected (separate widget updates): wait for it too
-    wait(browser, lambda d: kept in d.find_element(By.TAG_NAME, "body").text, CHANGE_TIMEOUT,
-         "the form did not show its preview")
+    wait(
+        browser,
+        lambda d: kept in d.find_element(By.TAG_NAME, "body").text,
+        CHANGE_TIMEOUT,
+        "the form did not show its preview",
+    )
     browser.find_element(By.XPATH, "//button[normalize-space()='Replace earlier import']").click()
     browser.find_element(By.XPATH, "//button[normalize-space()='Import']").click()
-    wait(browser, lambda d: "Imported as import" in d.find_element(By.TAG_NAME, "body").text, PAGE_TIMEOUT,
-         "the import did not report success")
+    wait(
+        browser,
+        lambda d: "Imported as import" in d.find_element(By.TAG_NAME, "body").text,
+        PAGE_TIMEOUT,
+        "the import did not report success",
+    )
     screenshot(browser, artifacts / "survey-import.png")
     with Store.open(survey_server.data, read_only=True) as store:
         latest = store.survey_imports()[-1]
-    assert (latest["school_id"], latest["academic_year"], latest["file_name"]) == \
-        ("NLT03", "2025-26", "msforms_staff.xlsx")
+    assert (latest["school_id"], latest["academic_year"], latest["file_name"]) == (
+        "NLT03",
+        "2025-26",
+        "msforms_staff.xlsx",
+    )
     assert latest["respondents"] == manifest["msforms_staff.xlsx"]["kept"]
 
     # the same link for another school is refused before any kernel starts; a report link opens no form
@@ -425,26 +494,34 @@ def test_capture_form_saves_a_rating_and_typed_evidence_for_the_links_school_onl
     link = next(line.strip() for line in printed if line.strip().startswith("http") and "sig=" in line)
     assert "school=NLT03" in link and "year=2025-26" in link
     browser.get(link)
-    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".wqm-capture input[type=text]"), PAGE_TIMEOUT,
-         "the capture form did not appear")
+    wait(
+        browser,
+        lambda d: d.find_elements(By.CSS_SELECTOR, ".wqm-capture input[type=text]"),
+        PAGE_TIMEOUT,
+        "the capture form did not appear",
+    )
     school = browser.find_element(By.CSS_SELECTOR, ".wqm-capture select")
-    assert school.get_attribute("disabled") is not None                      # a link fixes its school
+    assert school.get_attribute("disabled") is not None  # a link fixes its school
     assert "Add a school" not in browser.find_element(By.TAG_NAME, "body").text
     browser.find_element(By.CSS_SELECTOR, ".wqm-capture input[type=text]").send_keys("Sam Patel")
     browser.find_element(By.XPATH, "//button[normalize-space()='Start']").click()
-    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".wqm-element-P1-1 select"), PAGE_TIMEOUT,
-         "the elements did not appear")
+    wait(
+        browser,
+        lambda d: d.find_elements(By.CSS_SELECTOR, ".wqm-element-P1-1 select"),
+        PAGE_TIMEOUT,
+        "the elements did not appear",
+    )
 
     rating = Select(browser.find_element(By.CSS_SELECTOR, ".wqm-element-P1-1 select"))
     rating.select_by_visible_text("1 \u2013 Deciding to act")
     element = browser.find_element(By.CSS_SELECTOR, ".wqm-element-P1-1")
     wait(browser, lambda d: "by Sam Patel" in element.text, CHANGE_TIMEOUT, "the rating was not acknowledged")
-    assert "Deciding to act: Stage one" in element.text                     # the chosen level's descriptor
+    assert "Deciding to act: Stage one" in element.text  # the chosen level's descriptor
 
     evidence = browser.find_element(By.CSS_SELECTOR, ".wqm-element-P1-2 textarea")
     evidence.clear()
     evidence.send_keys("Staff wellbeing survey actions, typed in the browser")
-    browser.find_element(By.CSS_SELECTOR, ".wqm-element-P1-3 textarea").click()   # leave the field
+    browser.find_element(By.CSS_SELECTOR, ".wqm-element-P1-3 textarea").click()  # leave the field
     other = browser.find_element(By.CSS_SELECTOR, ".wqm-element-P1-2")
     wait(browser, lambda d: "by Sam Patel" in other.text, CHANGE_TIMEOUT, "the evidence was not acknowledged")
     assert "Still missing for Approved School" in browser.find_element(By.TAG_NAME, "body").text
@@ -455,10 +532,10 @@ def test_capture_form_saves_a_rating_and_typed_evidence_for_the_links_school_onl
         now = store.current_elements(cycle)
         p12 = store.element_history(cycle, "P1.2")
     link_id = re.search(r"lid=([0-9a-f]{12})", link).group(1)
-    signed = f"Sam Patel (link {link_id})"                   # the typed name, and the link it came through
+    signed = f"Sam Patel (link {link_id})"  # the typed name, and the link it came through
     assert (now["P1.1"]["rating"], now["P1.1"]["recorded_by"], now["P1.1"]["source"]) == (1, signed, "form")
     assert now["P1.2"]["evidence"] == "Staff wellbeing survey actions, typed in the browser"
-    assert sum(e["recorded_by"] == signed for e in p12) <= 2          # a cleared field, then the text: not per key
+    assert sum(e["recorded_by"] == signed for e in p12) <= 2  # a cleared field, then the text: not per key
 
     # the same link for another school is refused; a report link opens no form; a foreign Host is refused
     assert capture_server.get(link.removeprefix(capture_server.base).replace("NLT03", "NLT04"))[0] == 403
@@ -475,8 +552,15 @@ def wait_for_widgets(driver, timeout: float):
     """The live app's widgets (not the static page, which has neither a <select> nor a tab bar)."""
     from selenium.webdriver.common.by import By
 
-    wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, f"{APP} select")
-         and d.find_elements(By.CSS_SELECTOR, f"{APP} .lm-TabBar-tab"), timeout, "the live app did not open")
+    wait(
+        driver,
+        lambda d: (
+            d.find_elements(By.CSS_SELECTOR, f"{APP} select")
+            and d.find_elements(By.CSS_SELECTOR, f"{APP} .lm-TabBar-tab")
+        ),
+        timeout,
+        "the live app did not open",
+    )
 
 
 def test_past_the_cap_the_static_page_turns_live_by_itself(browser, tmp_path, artifacts):
@@ -487,31 +571,40 @@ def test_past_the_cap_the_static_page_turns_live_by_itself(browser, tmp_path, ar
     from .conftest import start_server, stop_server
     from .test_app import Viewer, kernel_of
 
-    s = start_server(tmp_path, "--max-kernels", "1")            # a kernel kept ready: the live view opens fast
+    s = start_server(tmp_path, "--max-kernels", "1")  # a kernel kept ready: the live view opens fast
     try:
         holder = Viewer(s)
         kernel = kernel_of(holder.get(f"/?token={s.token}&school=NLT01")[2])
         assert kernel
         browser.get(s.links("--schools", "NLT03")[0])
-        wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "input[name='wqm-tab']"), PAGE_TIMEOUT,
-             "the static page did not appear")
+        wait(
+            browser,
+            lambda d: d.find_elements(By.CSS_SELECTOR, "input[name='wqm-tab']"),
+            PAGE_TIMEOUT,
+            "the static page did not appear",
+        )
         assert [h.text for h in browser.find_elements(By.TAG_NAME, "h1")] == ["Fellside Primary School"]
         assert browser.execute_script("return document.documentElement.lang") == "en" and browser.title
         assert "live view" in browser.find_element(By.CSS_SELECTOR, ".wqm-notice").text
-        wait(browser, lambda d: "number 1 in line" in d.find_element(By.CSS_SELECTOR, ".wqm-notice").text,
-             CHANGE_TIMEOUT, "the page did not show its place in line")
-        browser.find_element(By.CSS_SELECTOR, "label[for='wqm-tab-1']").click()           # CSS tabs, no kernel
+        wait(
+            browser,
+            lambda d: "number 1 in line" in d.find_element(By.CSS_SELECTOR, ".wqm-notice").text,
+            CHANGE_TIMEOUT,
+            "the page did not show its place in line",
+        )
+        browser.find_element(By.CSS_SELECTOR, "label[for='wqm-tab-1']").click()  # CSS tabs, no kernel
         assert "What stakeholders say" in browser.find_element(By.ID, "wqm-panel-1").text
         assert "Kingsmead" not in browser.find_element(By.TAG_NAME, "body").text
         screenshot(browser, artifacts / "static-page.png")
 
         started = time.monotonic()
-        holder.close(kernel)                                   # the other tab closes
+        holder.close(kernel)  # the other tab closes
         wait_for_widgets(browser, 30)
         assert time.monotonic() - started < 30
         assert browser.find_element(By.CSS_SELECTOR, f"{APP} header h1").text == "Fellside Primary School"
-        assert [o.get_attribute("value") for o in dropdown(browser, "School").options] == \
-            ["Fellside Primary School (NLT03)"]
+        assert [o.get_attribute("value") for o in dropdown(browser, "School").options] == [
+            "Fellside Primary School (NLT03)"
+        ]
     finally:
         stop_server(s)
 
@@ -523,16 +616,20 @@ def test_an_open_tab_left_unused_is_culled_and_offers_to_reopen(browser, tmp_pat
 
     from .conftest import start_server, stop_server
 
-    s = start_server(tmp_path, "--max-kernels", "2", "--cull-idle", "5", "--cull-interval", "1")   # kept ready: fast
+    s = start_server(tmp_path, "--max-kernels", "2", "--cull-idle", "5", "--cull-interval", "1")  # kept ready: fast
     try:
         url = f"{s.base}/?token={s.token}&school=NLT03"
         open_app(browser, url)
-        dialog = wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".wqm-closed[role='alertdialog']"), 40,
-                      "the page did not offer to reopen the report")[0]
+        dialog = wait(
+            browser,
+            lambda d: d.find_elements(By.CSS_SELECTOR, ".wqm-closed[role='alertdialog']"),
+            40,
+            "the page did not offer to reopen the report",
+        )[0]
         assert dialog.find_element(By.TAG_NAME, "h2").text == "This report has closed"
         reopen = dialog.find_element(By.CSS_SELECTOR, "a.wqm-reopen")
         assert reopen.text == "Reopen the report" and reopen.get_attribute("href") == browser.current_url
-        assert browser.switch_to.active_element == reopen                      # the keyboard is on the way on
+        assert browser.switch_to.active_element == reopen  # the keyboard is on the way on
         assert browser.execute_script("return document.querySelectorAll('h1').length") == 1
         assert browser.find_element(By.ID, "rendered_cells").get_attribute("aria-hidden") == "true"
         assert dialog.get_attribute("aria-labelledby") == "wqm-closed-title"

@@ -1,4 +1,5 @@
 """Kernel websocket frames: a well-formed v1 frame passes; anything else is refused, in bounded time."""
+
 import json
 import time
 
@@ -7,11 +8,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jupyter_server.services.kernels.connection.base import deserialize_msg_from_ws_v1, serialize_msg_to_ws_v1
 
-from wqm_nb.serve.frames import (CONTENT, HEADER, MAX_BUFFERS, MAX_MESSAGE_BYTES, MAX_OFFSETS, FrameError,
-                                 build_frame, check_incoming, parse_frame)
+from wqm_nb.serve.frames import (
+    CONTENT,
+    HEADER,
+    MAX_BUFFERS,
+    MAX_MESSAGE_BYTES,
+    MAX_OFFSETS,
+    FrameError,
+    build_frame,
+    check_incoming,
+    parse_frame,
+)
 
-HEADER_JSON = json.dumps({"msg_id": "1", "msg_type": "comm_msg", "session": "s", "username": "", "date": "",
-                          "version": "5.3"}).encode()
+HEADER_JSON = json.dumps(
+    {"msg_id": "1", "msg_type": "comm_msg", "session": "s", "username": "", "date": "", "version": "5.3"}
+).encode()
 PARTS = [HEADER_JSON, b"{}", b"{}", b'{"comm_id": "c", "data": {}}']
 
 
@@ -33,8 +44,8 @@ def test_a_well_formed_frame_is_read_part_by_part():
     assert frame.channel == "shell" and frame.buffers == 3
     assert frame.header()["msg_type"] == "comm_msg"
     assert frame.part(HEADER) == HEADER_JSON and frame.part(CONTENT) == PARTS[3]
-    assert [frame.part(5 + i) for i in range(3)] == [b"one", b"", b"three"]    # an empty buffer is allowed
-    channel, parts = deserialize_msg_from_ws_v1(frame.data)                  # what jupyter_server then reads
+    assert [frame.part(5 + i) for i in range(3)] == [b"one", b"", b"three"]  # an empty buffer is allowed
+    channel, parts = deserialize_msg_from_ws_v1(frame.data)  # what jupyter_server then reads
     assert channel == "shell" and parts == [*PARTS, b"one", b"", b"three"]
 
 
@@ -44,21 +55,24 @@ def test_a_part_can_be_replaced():
     assert again.part(CONTENT) == b'{"x": 1}' and again.part(HEADER) == HEADER_JSON and again.part(5) == b"buf"
 
 
-@pytest.mark.parametrize("data, reason", [
-    (b"\xff" * 8, "offsets"),                                                 # issue 21: 2**64 - 1 offsets
-    (b"\xff" * 7, "shorter"),
-    (b"", "shorter"),
-    (number(0) + good()[8:], "offsets"),
-    (number(5) + good()[8:], "offsets"),
-    (number(MAX_OFFSETS + 1) + good()[8:], "offsets"),
-    (number(2**40) + good()[8:], "offsets"),
-    (number(6) + number(56), "runs past"),
-    (good()[:8] + number(10**9) + good()[16:], "right after"),               # first offset out of range
-    (good()[:-1], "end of the frame"),
-    (good() + b"x", "end of the frame"),
-    (good()[:16] + good()[24:32] + good()[16:24] + good()[32:], "does not follow"),   # decreasing
-    (good()[:48] + number(10**9) + good()[56:], "end of the frame"),         # last offset out of range
-])
+@pytest.mark.parametrize(
+    "data, reason",
+    [
+        (b"\xff" * 8, "offsets"),  # issue 21: 2**64 - 1 offsets
+        (b"\xff" * 7, "shorter"),
+        (b"", "shorter"),
+        (number(0) + good()[8:], "offsets"),
+        (number(5) + good()[8:], "offsets"),
+        (number(MAX_OFFSETS + 1) + good()[8:], "offsets"),
+        (number(2**40) + good()[8:], "offsets"),
+        (number(6) + number(56), "runs past"),
+        (good()[:8] + number(10**9) + good()[16:], "right after"),  # first offset out of range
+        (good()[:-1], "end of the frame"),
+        (good() + b"x", "end of the frame"),
+        (good()[:16] + good()[24:32] + good()[16:24] + good()[32:], "does not follow"),  # decreasing
+        (good()[:48] + number(10**9) + good()[56:], "end of the frame"),  # last offset out of range
+    ],
+)
 def test_a_malformed_frame_is_refused(data, reason):
     with pytest.raises(FrameError, match=reason):
         parse_frame(data)
@@ -83,7 +97,7 @@ def test_a_message_from_the_page_must_be_binary_with_a_header():
     assert header["msg_type"] == "comm_msg" and frame.channel == "shell"
     with pytest.raises(FrameError, match="text frame"):
         check_incoming(json.dumps({"header": {}}))
-    with pytest.raises(FrameError, match="channel"):                  # iopub only comes from the kernel
+    with pytest.raises(FrameError, match="channel"):  # iopub only comes from the kernel
         check_incoming(build_frame("iopub", PARTS))
     assert parse_frame(build_frame("iopub", PARTS)).channel == "iopub"
     for header in (b"not json", b"[]", b'{"msg_type": 3}'):

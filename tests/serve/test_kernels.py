@@ -1,5 +1,6 @@
 """Kernels belong to their page load; a kernel's own key; no token in what a kernel sees (no server here:
 the real routes are attacked in test_attacks.py)."""
+
 import asyncio
 import logging
 
@@ -12,19 +13,36 @@ from voila.request_info_handler import RequestInfoSocketHandler
 from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 
-from wqm_nb.serve.kernels import (OWNER_COOKIE, SECURE_SETTING, ClaimingKernelManager, GuardedKernelWebsocketHandler,
-                                  KernelQueryHandler, KernelSecrets, OwnedKernelHandler, OwnedShutdownHandler,
-                                  WqmKernelManager, claim_kernel, clean_request_info, forget_token, is_owner,
-                                  kernel_env, kernel_paths, owner_cookie, require_owner, strip_token,
-                                  strip_token_from_url)
+from wqm_nb.serve.kernels import (
+    OWNER_COOKIE,
+    SECURE_SETTING,
+    ClaimingKernelManager,
+    GuardedKernelWebsocketHandler,
+    KernelQueryHandler,
+    KernelSecrets,
+    OwnedKernelHandler,
+    OwnedShutdownHandler,
+    WqmKernelManager,
+    claim_kernel,
+    clean_request_info,
+    forget_token,
+    is_owner,
+    kernel_env,
+    kernel_paths,
+    owner_cookie,
+    require_owner,
+    strip_token,
+    strip_token_from_url,
+)
 
 KID = "4b0a6f0e-7d59-4a55-8d6a-2f1f3c7b9e10"
 
 
 def get(uri: str) -> HTTPServerRequest:
     """A GET request for ``uri`` on 127.0.0.1:8866, as tornado parses it."""
-    return HTTPServerRequest(start_line=RequestStartLine("GET", uri, "HTTP/1.1"),
-                             headers=HTTPHeaders({"Host": "127.0.0.1:8866"}))
+    return HTTPServerRequest(
+        start_line=RequestStartLine("GET", uri, "HTTP/1.1"), headers=HTTPHeaders({"Host": "127.0.0.1:8866"})
+    )
 
 
 def test_a_kernel_secret_matches_only_itself_and_is_kept_as_a_digest():
@@ -34,32 +52,44 @@ def test_a_kernel_secret_matches_only_itself_and_is_kept_as_a_digest():
     assert not secrets.matches(KID, token[:-1] + "x") and not secrets.matches(KID, None)
     assert not secrets.matches(KID, "") and not secrets.matches("other", token)
     assert token not in repr(vars(secrets)) and token.encode() not in b"".join(vars(secrets)["_digests"].values())
-    assert secrets.issue(KID) != token and not secrets.matches(KID, token)     # a new claim replaces the old
+    assert secrets.issue(KID) != token and not secrets.matches(KID, token)  # a new claim replaces the old
     secrets.forget(KID)
     assert KID not in secrets
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("token=abc&school=NLT03", "school=NLT03"),
-    ("school=NLT03&token=abc&year=2025-26", "school=NLT03&year=2025-26"),
-    ("school=NLT03&tok%65n=abc&token", "school=NLT03"),
-    ("school=St%20Aidan%27s&sig=a%2Bb", "school=St%20Aidan%27s&sig=a%2Bb"),
-    ("token=abc", ""),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("token=abc&school=NLT03", "school=NLT03"),
+        ("school=NLT03&token=abc&year=2025-26", "school=NLT03&year=2025-26"),
+        ("school=NLT03&tok%65n=abc&token", "school=NLT03"),
+        ("school=St%20Aidan%27s&sig=a%2Bb", "school=St%20Aidan%27s&sig=a%2Bb"),
+        ("token=abc", ""),
+        ("", ""),
+    ],
+)
 def test_the_token_is_taken_out_of_a_query_string(query, expected):
     assert strip_token(query) == expected
 
 
 def test_the_token_is_taken_out_of_an_address_and_of_voilas_request_info():
-    assert strip_token_from_url("http://127.0.0.1:8866/?token=t&school=NLT03#x") == \
-        "http://127.0.0.1:8866/?school=NLT03#x"
+    assert (
+        strip_token_from_url("http://127.0.0.1:8866/?token=t&school=NLT03#x") == "http://127.0.0.1:8866/?school=NLT03#x"
+    )
     assert strip_token_from_url("http://127.0.0.1:8866/?token=t") == "http://127.0.0.1:8866/"
     assert strip_token_from_url("http://127.0.0.1:8866/") == "http://127.0.0.1:8866/"
-    info = clean_request_info({"QUERY_STRING": "token=t&school=NLT03", "SCRIPT_NAME": "/",
-                               "VOILA_REQUEST_URL": "http://127.0.0.1:8866/?school=NLT03&token=t"})
-    assert info == {"QUERY_STRING": "school=NLT03", "SCRIPT_NAME": "/",
-                    "VOILA_REQUEST_URL": "http://127.0.0.1:8866/?school=NLT03"}
+    info = clean_request_info(
+        {
+            "QUERY_STRING": "token=t&school=NLT03",
+            "SCRIPT_NAME": "/",
+            "VOILA_REQUEST_URL": "http://127.0.0.1:8866/?school=NLT03&token=t",
+        }
+    )
+    assert info == {
+        "QUERY_STRING": "school=NLT03",
+        "SCRIPT_NAME": "/",
+        "VOILA_REQUEST_URL": "http://127.0.0.1:8866/?school=NLT03",
+    }
 
 
 def test_a_checked_request_forgets_its_token():
@@ -75,13 +105,21 @@ def test_a_kernel_starts_with_its_key_and_without_the_token(monkeypatch):
     monkeypatch.setenv("WQM_DATA", "/data/wqm.sqlite")
     env = kernel_env(None, "K" * 43, "/")
     assert env["VOILA_WS_BASE_URL"] == f"/wqm-kernel/{'K' * 43}/" and env["WQM_DATA"] == "/data/wqm.sqlite"
-    fresh = kernel_env({"QUERY_STRING": "token=t&school=NLT03", "VOILA_PREHEAT": "False",
-                        "VOILA_REQUEST_URL": "http://127.0.0.1:8866/?token=t&school=NLT03"}, "key", "/")
+    fresh = kernel_env(
+        {
+            "QUERY_STRING": "token=t&school=NLT03",
+            "VOILA_PREHEAT": "False",
+            "VOILA_REQUEST_URL": "http://127.0.0.1:8866/?token=t&school=NLT03",
+        },
+        "key",
+        "/",
+    )
     assert fresh["QUERY_STRING"] == "school=NLT03"
     assert fresh["VOILA_REQUEST_URL"] == "http://127.0.0.1:8866/?school=NLT03"
-    pooled = kernel_env({"VOILA_PREHEAT": "True", "VOILA_REQUEST_URL": "http://127.0.0.1:8866/?school=NLT01"},
-                        "key", "/")
-    assert "VOILA_REQUEST_URL" not in pooled                 # Voila hands a pool kernel the previous viewer's
+    pooled = kernel_env(
+        {"VOILA_PREHEAT": "True", "VOILA_REQUEST_URL": "http://127.0.0.1:8866/?school=NLT01"}, "key", "/"
+    )
+    assert "VOILA_REQUEST_URL" not in pooled  # Voila hands a pool kernel the previous viewer's
 
 
 def test_the_kernel_manager_gives_each_kernel_a_key_and_forgets_it_with_the_kernel(monkeypatch):
@@ -166,8 +204,10 @@ def test_the_page_that_gets_a_kernel_owns_it_and_no_one_else():
     cookies = [value for name, value in page.headers if name == "Set-Cookie"]
     assert [c.split("Path=")[1].split(";")[0] for c in cookies] == list(kernel_paths("/", KID))
     token = cookies[0].split(";")[0].split("=", 1)[1]
-    assert all(c.startswith(f"{OWNER_COOKIE}={token};") and "HttpOnly" in c and "SameSite=Strict" in c
-               and "Secure" not in c for c in cookies)
+    assert all(
+        c.startswith(f"{OWNER_COOKIE}={token};") and "HttpOnly" in c and "SameSite=Strict" in c and "Secure" not in c
+        for c in cookies
+    )
     assert is_owner(FakeHandler(km, token), KID)
     require_owner(FakeHandler(km, token), KID)
     for other in (None, "", token[:-1], KernelSecrets().issue(KID)):
@@ -176,7 +216,7 @@ def test_the_page_that_gets_a_kernel_owns_it_and_no_one_else():
             require_owner(FakeHandler(km, other), KID)
         assert refused.value.status_code == 403
     assert not is_owner(FakeHandler(km, token), "another-kernel")
-    assert not is_owner(FakeHandler(object(), token), KID)             # no owners kept: nobody
+    assert not is_owner(FakeHandler(object(), token), KID)  # no owners kept: nobody
 
 
 def test_owner_cookies_are_secure_behind_https():

@@ -1,4 +1,5 @@
 """Signed one-school links: made, checked, refused when changed, repeated or expired."""
+
 import hashlib
 import hmac
 import os
@@ -27,15 +28,18 @@ def test_a_link_checks_and_names_its_school_and_year():
     assert link.url("http://127.0.0.1:8866/").startswith("http://127.0.0.1:8866/?school=NLT03&year=2025-26&")
 
 
-@pytest.mark.parametrize("change, reason", [
-    (lambda q: q.replace("NLT03", "NLT04"), "signature"),
-    (lambda q: q.replace("2025-26", "2024-25"), "signature"),
-    (lambda q: q + "&school=NLT04", "repeated"),
-    (lambda q: q + "&admin=1", "unexpected"),
-    (lambda q: q.replace("sig=", "sig=0"), "signature"),
-    (lambda q: "&".join(p for p in q.split("&") if not p.startswith("sig=")), "missing"),
-    (lambda q: q + "&token=a&token=b", "repeated"),
-])
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        (lambda q: q.replace("NLT03", "NLT04"), "signature"),
+        (lambda q: q.replace("2025-26", "2024-25"), "signature"),
+        (lambda q: q + "&school=NLT04", "repeated"),
+        (lambda q: q + "&admin=1", "unexpected"),
+        (lambda q: q.replace("sig=", "sig=0"), "signature"),
+        (lambda q: "&".join(p for p in q.split("&") if not p.startswith("sig=")), "missing"),
+        (lambda q: q + "&token=a&token=b", "repeated"),
+    ],
+)
 def test_changed_links_are_refused(change, reason):
     link = make_link(SECRET, "NLT03", "2025-26", now=1_000_000)
     with pytest.raises(LinkError, match=reason):
@@ -83,7 +87,7 @@ def test_a_link_opens_only_the_page_it_was_signed_for():
     arguments = {k: [v.encode() for v in vs] for k, vs in parse_qs(urlsplit(link.url("http://x")).query).items()}
     assert check_link(secret, arguments, page="survey-import").school == "NLT03"
     with pytest.raises(LinkError, match="signature"):
-        check_link(secret, arguments)                      # a report server refuses an import link
+        check_link(secret, arguments)  # a report server refuses an import link
     with pytest.raises(SettingsError, match="unknown page"):
         make_link(secret, "NLT03", "2025-26", page="admin")
 
@@ -95,8 +99,10 @@ def v1_link(secret: bytes, school: str, year: str, expires: int, page: str = "re
     return f"school={school}&year={year}&expires={expires}&sig={sig}"
 
 
-@pytest.mark.parametrize("page, rights", [("report", {"read"}), ("capture", {"read", "write_sef"}),
-                                          ("survey-import", {"read", "import_survey"})])
+@pytest.mark.parametrize(
+    "page, rights",
+    [("report", {"read"}), ("capture", {"read", "write_sef"}), ("survey-import", {"read", "import_survey"})],
+)
 def test_links_sent_before_ids_keep_the_rights_their_page_implied(page, rights):
     from wqm_nb.store.scope import scope_from_query as link_scope
 
@@ -107,19 +113,25 @@ def test_links_sent_before_ids_keep_the_rights_their_page_implied(page, rights):
     assert scope.schools == {"NLT03"} and scope.rights == rights and scope.year == "" and scope.framework == ""
     # a form opened for a year binds an older link without a year to it
     assert link_scope({k: v[0].decode() for k, v in args(query).items()}, page, "2025-26").year == "2025-26"
-    with pytest.raises(LinkError, match="signature"):               # and it is still the school it was signed for
+    with pytest.raises(LinkError, match="signature"):  # and it is still the school it was signed for
         check_link(SECRET, args(query.replace("NLT03", "NLT04")), now=1_000_000, page=page)
 
 
 def test_a_link_signs_its_page_school_year_framework_rights_and_id():
-    link = make_link(SECRET, "NLT03", "2025-26", page="capture", framework="vbe", rights=["write_sef", "start_year"],
-                     now=1_000_000)
+    link = make_link(
+        SECRET, "NLT03", "2025-26", page="capture", framework="vbe", rights=["write_sef", "start_year"], now=1_000_000
+    )
     assert link.rights == ("read", "write_sef", "start_year") and len(link.link_id) == 12
     query = link.query()
     checked = check_link(SECRET, args(query), now=1_000_100, page="capture")
     assert (checked.framework, checked.rights, checked.link_id) == ("vbe", link.rights, link.link_id)
-    for key, value in (("framework", "wqm"), ("rights", "read,write_sef,start_year,record_award"),
-                       ("rights", "read"), ("lid", "0" * 12), ("year", "2024-25")):
+    for key, value in (
+        ("framework", "wqm"),
+        ("rights", "read,write_sef,start_year,record_award"),
+        ("rights", "read"),
+        ("lid", "0" * 12),
+        ("year", "2024-25"),
+    ):
         changed = "&".join(f"{key}={value}" if p.startswith(f"{key}=") else p for p in query.split("&"))
         assert changed != query
         with pytest.raises(LinkError, match="signature"):
@@ -157,7 +169,9 @@ def test_a_revoked_link_is_refused_and_the_record_holds_no_signature(tmp_path):
     with pytest.raises(LinkError, match="revoked"):
         check_link(SECRET, args(link.query()), revoked=LinkRegistry(data).revoked())
     assert check_link(SECRET, args(other.query()), revoked=registry.revoked()).school == "NLT04"
-    assert [(r["id"], r["state"]) for r in registry.listing(everything=True)] == \
-        [(link.link_id, "revoked"), (other.link_id, "live")]
+    assert [(r["id"], r["state"]) for r in registry.listing(everything=True)] == [
+        (link.link_id, "revoked"),
+        (other.link_id, "live"),
+    ]
     with pytest.raises(SettingsError, match="no link"):
         registry.revoke("0" * 12)

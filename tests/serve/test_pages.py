@@ -1,12 +1,21 @@
 """The server's own small pages keep the accessibility promises and work without script; the static page's
 script asks /wqm/place with back-off, leaves the line when the page goes, and asks nobody else."""
+
 import re
 from html.parser import HTMLParser
 
 import pytest
 
-from wqm_nb.serve.pages import (NOSCRIPT_NOTE, PLACE_PARAM, RETRY_SECONDS, error_page, live_script, page,
-                                preparing_page, queue_page)
+from wqm_nb.serve.pages import (
+    NOSCRIPT_NOTE,
+    PLACE_PARAM,
+    RETRY_SECONDS,
+    error_page,
+    live_script,
+    page,
+    preparing_page,
+    queue_page,
+)
 
 
 class Outline(HTMLParser):
@@ -59,13 +68,17 @@ def accessible(html: str) -> Outline:
     return found
 
 
-@pytest.mark.parametrize("made", [
-    lambda: page("Not allowed", "This link is not valid."),
-    lambda: preparing_page(),
-    lambda: queue_page("the capture form", 3, 2),
-    lambda: queue_page("the survey import form", 0, 1),
-    lambda: error_page("1a2b3c4d"),
-], ids=["refusal", "preparing", "queue", "queue-no-position", "error"])
+@pytest.mark.parametrize(
+    "made",
+    [
+        lambda: page("Not allowed", "This link is not valid."),
+        lambda: preparing_page(),
+        lambda: queue_page("the capture form", 3, 2),
+        lambda: queue_page("the survey import form", 0, 1),
+        lambda: error_page("1a2b3c4d"),
+    ],
+    ids=["refusal", "preparing", "queue", "queue-no-position", "error"],
+)
 def test_every_page_keeps_the_accessibility_promises_without_script(made):
     accessible(made())
 
@@ -73,7 +86,7 @@ def test_every_page_keeps_the_accessibility_promises_without_script(made):
 def test_pages_that_wait_refresh_themselves_and_offer_to_try_now():
     for html in (preparing_page(), queue_page("the capture form", 2, 3)):
         found = accessible(html)
-        assert found.refresh == RETRY_SECONDS and "" in found.links       # a link to the same address
+        assert found.refresh == RETRY_SECONDS and "" in found.links  # a link to the same address
         assert "by itself" in html
 
 
@@ -99,11 +112,11 @@ def test_the_live_script_asks_the_server_only_with_back_off_and_leaves_the_line(
     script = live_script("/prefix/wqm/place")
     code = re.search(r"<script>(.*)</script>", script, re.S).group(1)
     assert 'var place = "/prefix/wqm/place"' in code
-    assert "location.search" in code                   # the page's own query: the same identity checks
+    assert "location.search" in code  # the page's own query: the same identity checks
     assert f'"{PLACE_PARAM}=leave"' in code and "pagehide" in code and "keepalive: true" in code
     assert "location.reload()" in code and "answer.free" in code
-    assert "delay * 1.25" in code and "8000" in code and "3000" in code        # every 3 s, then less often
-    assert not re.search(r"https?:|//", code)          # no other address: nobody else is asked
+    assert "delay * 1.25" in code and "8000" in code and "3000" in code  # every 3 s, then less often
+    assert not re.search(r"https?:|//", code)  # no other address: nobody else is asked
     assert f"<noscript><p class='wqm-notice'>{NOSCRIPT_NOTE}</p></noscript>" in script
     assert script.count("<script>") == 1
 

@@ -1,5 +1,6 @@
 """Static report pages: one school each, read through its link scope, keyed by the report key, rendered in one
 worker process (never the caller's), rendered again when the data changes."""
+
 import asyncio
 import os
 import shutil
@@ -53,19 +54,19 @@ def test_pages_come_from_one_worker_process_and_follow_the_data(store):
             first, error = await pages.page(settings(store), wait=120)
             assert error == "" and first is not None and b"<h1>Fellside Primary School</h1>" in first
             worker = list(pages._executor._processes.values())
-            assert len(worker) == 1 and worker[0].pid != os.getpid()          # rendered elsewhere
+            assert len(worker) == 1 and worker[0].pid != os.getpid()  # rendered elsewhere
             again, _ = await pages.page(settings(store), wait=0.01)
-            assert again is first and pages.rendered == 1                      # kept: no second render
+            assert again is first and pages.rendered == 1  # kept: no second render
 
-            with Store.open(store) as s:                                       # the data changes
+            with Store.open(store) as s:  # the data changes
                 s.add_note(s.cycle("NLT03", "2025-26", "wqm")["cycle_id"], "a note made after the page", author="t")
-            assert await pages.refresh() >= 1                                  # its key changed: rendered again
+            assert await pages.refresh() >= 1  # its key changed: rendered again
             changed, _ = await pages.page(settings(store), wait=120)
             assert changed is not None and changed != first and b"a note made after the page" in changed
-            assert list(pages._executor._processes.values()) == worker        # the same warm worker
+            assert list(pages._executor._processes.values()) == worker  # the same warm worker
 
             missing, error = await pages.page(settings(store, "NLT03", "2019-20"), wait=120)
-            assert missing is None and len(error) == 8                         # an error id, not a traceback
+            assert missing is None and len(error) == 8  # an error id, not a traceback
         finally:
             pages.close()
 
@@ -79,7 +80,7 @@ def test_a_page_not_ready_in_time_is_not_waited_for(store):
         await pages.start(ahead=False)
         try:
             page, error = await pages.page(settings(store, "NLT01"), wait=0.01)
-            assert page is None and error == ""                    # the caller serves "preparing the report"
+            assert page is None and error == ""  # the caller serves "preparing the report"
             await asyncio.wait_for(asyncio.shield(pages.jobs[("NLT01", "2025-26", "wqm")]), 120)
             page, _ = await pages.page(settings(store, "NLT01"), wait=0.01)
             assert page is not None and b"Ashgrove Primary School" in page

@@ -1,4 +1,5 @@
 """No tracebacks to viewers: errors and stderr become an error id; the details are logged with it."""
+
 import json
 import logging
 import re
@@ -7,12 +8,23 @@ import nbformat
 import pytest
 
 from wqm_nb.serve.frames import CONTENT, HEADER, build_frame, parse_frame
-from wqm_nb.serve.tracebacks import (SCRUBBED_ENAME, WqmExecutor, install, logging_report, new_error_id,
-                                     scrub_content, scrub_frame, scrub_json_message, withheld)
+from wqm_nb.serve.tracebacks import (
+    SCRUBBED_ENAME,
+    WqmExecutor,
+    install,
+    logging_report,
+    new_error_id,
+    scrub_content,
+    scrub_frame,
+    scrub_json_message,
+    withheld,
+)
 
-TRACEBACK = ["\x1b[31mTraceback (most recent call last)\x1b[39m",
-             'File "/work/main/.venv/lib/python3.11/site-packages/ipywidgets/widgets/widget_selection.py", line 9',
-             "TraitError: Invalid selection: index out of bounds"]
+TRACEBACK = [
+    "\x1b[31mTraceback (most recent call last)\x1b[39m",
+    'File "/work/main/.venv/lib/python3.11/site-packages/ipywidgets/widgets/widget_selection.py", line 9',
+    "TraitError: Invalid selection: index out of bounds",
+]
 ERROR = {"ename": "TraitError", "evalue": "Invalid selection: index out of bounds", "traceback": TRACEBACK}
 PATHS = re.compile(r"/work/|site-packages|Traceback")
 
@@ -42,9 +54,19 @@ def test_an_error_reply_and_a_captured_error_become_error_ids():
     report = Recorder()
     reply = scrub_content("execute_reply", {"status": "error", "execution_count": 3, **ERROR}, report)
     assert reply["status"] == "error" and reply["execution_count"] == 3 and not PATHS.search(json.dumps(reply))
-    state = {"comm_id": "c", "data": {"method": "update", "state": {"outputs": [
-        {"output_type": "stream", "name": "stdout", "text": "kept\n"},
-        {"output_type": "error", **ERROR}]}, "buffer_paths": []}}
+    state = {
+        "comm_id": "c",
+        "data": {
+            "method": "update",
+            "state": {
+                "outputs": [
+                    {"output_type": "stream", "name": "stdout", "text": "kept\n"},
+                    {"output_type": "error", **ERROR},
+                ]
+            },
+            "buffer_paths": [],
+        },
+    }
     scrubbed = scrub_content("comm_msg", state, report)
     outputs = scrubbed["data"]["state"]["outputs"]
     assert outputs[0] == {"output_type": "stream", "name": "stdout", "text": "kept\n"}
@@ -83,8 +105,9 @@ def test_a_frame_is_scrubbed_only_when_it_can_hold_an_error():
     loud = parse_frame(_frame("error", ERROR))
     scrubbed = parse_frame(scrub_frame(loud, "error", report))
     assert scrubbed.part(HEADER) == loud.part(HEADER) and not PATHS.search(scrubbed.part(CONTENT).decode())
-    captured = parse_frame(_frame("comm_msg", {"data": {"state": {"outputs": [{"output_type": "error", **ERROR}]}}},
-                                  (b"buf",)))
+    captured = parse_frame(
+        _frame("comm_msg", {"data": {"state": {"outputs": [{"output_type": "error", **ERROR}]}}}, (b"buf",))
+    )
     again = parse_frame(scrub_frame(captured, "comm_msg", report))
     assert again.part(5) == b"buf" and not PATHS.search(again.part(CONTENT).decode())
 
@@ -108,12 +131,14 @@ def test_the_log_has_the_id_and_the_details_without_colours(caplog):
 def test_a_failed_cell_shows_an_error_id_and_logs_its_traceback_once(caplog):
     cell = nbformat.v4.new_code_cell("1/0")
     cell.execution_count = 4
-    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="before\n"),
-                    nbformat.v4.new_output("error", **ERROR)]
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="before\n"),
+        nbformat.v4.new_output("error", **ERROR),
+    ]
     executor = WqmExecutor(nbformat.v4.new_notebook())
     with caplog.at_level(logging.ERROR, logger="wqm_nb.serve"):
         executor.strip_code_cell_errors(cell)
-        executor.strip_code_cell_errors(cell)              # Voila strips a failed cell twice
+        executor.strip_code_cell_errors(cell)  # Voila strips a failed cell twice
     assert cell.outputs[0].text == "before\n"
     error = cell.outputs[1]
     assert error.output_type == "error" and not PATHS.search(json.dumps(error))

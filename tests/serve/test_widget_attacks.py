@@ -45,6 +45,7 @@ Servers are this module's own (``--no-preheat``, ``--max-kernels 3``, one per
 page kind), started together, driven together and killed in teardown. Every
 wait is bounded; everything targets 127.0.0.1.
 """
+
 from __future__ import annotations
 
 import ast
@@ -68,9 +69,26 @@ import pytest
 from tornado.websocket import WebSocketClientConnection
 
 from .conftest import Server, start_server
-from .kernel_ws import (V1, YEAR, Page, alive, close_code_from, close_page, closed_with, collect, comm_ids, connect,
-                        cookie_header, kill, link_page, message, oversized_message_close_code, refused, run,
-                        unpack)
+from .kernel_ws import (
+    V1,
+    YEAR,
+    Page,
+    alive,
+    close_code_from,
+    close_page,
+    closed_with,
+    collect,
+    comm_ids,
+    connect,
+    cookie_header,
+    kill,
+    link_page,
+    message,
+    oversized_message_close_code,
+    refused,
+    run,
+    unpack,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -81,8 +99,17 @@ FRAMEWORK = "wqm"
 OTHER_SCHOOLS = ("NLT02", "NLT03", "NLT08", "NLT99")
 OTHER_YEARS = ("2023-24", "2024-25", "2031-32")
 OTHER_FRAMEWORKS = ("vbe", "leadership_management")
-TEXTS = ("NLT02", "2023-24", "2031-32", "vbe", "NLT02 2031-32 vbe", "<img src=x onerror=alert(1)><script>x()</script>",
-         "x'); DELETE FROM sef_history; --", "Sam Patel (link 000000000000)", "Typed through the kernel websocket")
+TEXTS = (
+    "NLT02",
+    "2023-24",
+    "2031-32",
+    "vbe",
+    "NLT02 2031-32 vbe",
+    "<img src=x onerror=alert(1)><script>x()</script>",
+    "x'); DELETE FROM sef_history; --",
+    "Sam Patel (link 000000000000)",
+    "Typed through the kernel websocket",
+)
 HTML = TEXTS[5]
 NUMBERS = (0, 1, 3, -1, 2**63)
 DATES = ({"year": 2023, "month": 0, "date": 31}, None, "2031-09-01", {"year": 2031, "month": 8, "date": 1})
@@ -145,6 +172,7 @@ def outside_scope(changes: list[tuple], framework: str = FRAMEWORK) -> list[tupl
 @dataclass
 class Step:
     """One message to a model: an ``update`` of ``state`` (with ``buffers``) or a click."""
+
     state: dict | None = None
     click: bool = False
     buffers: tuple[bytes, ...] = ()
@@ -159,18 +187,37 @@ class Step:
 
 def upload_value(name: str, content: bytes) -> Step:
     """A FileUpload's value as the browser sends it: the file's bytes as a binary buffer."""
-    return Step({"value": [{"name": name, "type": "text/csv", "size": len(content), "last_modified": 1767225600000,
-                            "content": None}]}, buffers=(content,), buffer_paths=[["value", 0, "content"]], follow=True)
+    return Step(
+        {
+            "value": [
+                {
+                    "name": name,
+                    "type": "text/csv",
+                    "size": len(content),
+                    "last_modified": 1767225600000,
+                    "content": None,
+                }
+            ]
+        },
+        buffers=(content,),
+        buffer_paths=[["value", 0, "content"]],
+        follow=True,
+    )
 
 
 def group_of(state: dict) -> tuple:
     """Models that are alike: the same kind, listing the same options (the rating of every element)."""
-    return (state.get("_model_name", ""), str(state.get("description", "")), str(state.get("_options_labels", "")),
-            len(state.get("children", ())) if "selected_index" in state else 0)
+    return (
+        state.get("_model_name", ""),
+        str(state.get("description", "")),
+        str(state.get("_options_labels", "")),
+        len(state.get("children", ())) if "selected_index" in state else 0,
+    )
 
 
-def steps_for(state: dict, upload: tuple[str, bytes] | None, member: int = 0, alike: int = 1,
-              refuse: bool = True) -> list[Step]:
+def steps_for(
+    state: dict, upload: tuple[str, bytes] | None, member: int = 0, alike: int = 1, refuse: bool = True
+) -> list[Step]:
     """What is sent to a model with ``state``, the ``member``-th of ``alike`` models alike (:func:`group_of`).
 
     A disabled model is enabled first. A Button is clicked; a FileUpload gets an empty value, then ``upload``.
@@ -192,25 +239,28 @@ def steps_for(state: dict, upload: tuple[str, bytes] | None, member: int = 0, al
         return steps + [Step(click=True, follow=True)]
     if name == "FileUploadModel":
         return steps + [Step({"value": []})] + ([upload_value(*upload)] if upload else [])
-    if "index" in state and "_options_labels" in state:                  # Dropdown, ToggleButtons, Select...
+    if "index" in state and "_options_labels" in state:  # Dropdown, ToggleButtons, Select...
         labels = list(state["_options_labels"])
         count, own = len(labels), state["index"]
         steps += [Step({"value": v}) for v in (OTHER_SCHOOLS[0], OTHER_YEARS[-1], OTHER_FRAMEWORKS[0])]
-        if isinstance(own, list):                                           # SelectMultiple
+        if isinstance(own, list):  # SelectMultiple
             if refuse:
                 steps += [Step({"index": i}) for i in ([-1], [count], [0, count])]
             return steps + [Step({"index": c}, follow=True) for c in ([], *([i] for i in range(count)))]
         if refuse:
             steps += [Step({"index": i}) for i in (-1, count)]
-            steps += [Step({"_options_labels": [*OTHER_SCHOOLS, *OTHER_YEARS][:count + 3]}),
-                      Step({"index": count + 1}), Step({"_options_labels": labels})]
+            steps += [
+                Step({"_options_labels": [*OTHER_SCHOOLS, *OTHER_YEARS][: count + 3]}),
+                Step({"index": count + 1}),
+                Step({"_options_labels": labels}),
+            ]
         mine = [i for i in range(count) if i % alike == member % alike and i != own]
-        if not mine and count > 1:                                          # more alike models than options
+        if not mine and count > 1:  # more alike models than options
             start = (own or 0) + 1 + member
             mine = [next(i for i in ((start + k) % count for k in range(count)) if i != own)]
         chosen = ([None] if first else []) + ([own] if first and not mine and own is not None else []) + mine
         return steps + [Step({"index": i}, follow=True) for i in chosen]
-    if "selected_index" in state:                                          # Tab, Accordion, Stack
+    if "selected_index" in state:  # Tab, Accordion, Stack
         own = state["selected_index"]
         count = len(state.get("children", []))
         if refuse:
@@ -218,9 +268,9 @@ def steps_for(state: dict, upload: tuple[str, bytes] | None, member: int = 0, al
         chosen = ([None] if first else []) + [i for i in range(count) if i != own] + [own]
         return steps + [Step({"selected_index": i}, follow=True) for i in chosen]
     if "value" not in state:
-        return steps                                                        # layouts, styles, boxes
+        return steps  # layouts, styles, boxes
     value = state["value"]
-    if name in ("HTMLModel", "HTMLMathModel", "LabelModel"):              # shown, never read back
+    if name in ("HTMLModel", "HTMLMathModel", "LabelModel"):  # shown, never read back
         return steps + [Step({"value": HTML})]
     if isinstance(value, bool):
         return steps + [Step({"value": not value}, follow=True)]
@@ -238,8 +288,16 @@ def shape(states: list[dict]) -> tuple:
     """What a set of new widgets looks like: their kinds and descriptions, and the texts they show. The same
     form drawn again (the import form's mapping, redrawn after each correction, whichever columns then list
     which options) has the same shape; another year's form, which says which year it shows, has not."""
-    return tuple(sorted((s.get("_model_name", ""), str(s.get("description", "")),
-                         s.get("value", "") if s.get("_model_name") == "HTMLModel" else "") for s in states))
+    return tuple(
+        sorted(
+            (
+                s.get("_model_name", ""),
+                str(s.get("description", "")),
+                s.get("value", "") if s.get("_model_name") == "HTMLModel" else "",
+            )
+            for s in states
+        )
+    )
 
 
 class Driver:
@@ -250,29 +308,34 @@ class Driver:
     the kernel has handled everything sent. A widget the kernel opens names, as its parent, the message that
     made the page create it: that is how new widgets are traced to the change that made them."""
 
-    def __init__(self, ws: WebSocketClientConnection, upload: tuple[str, bytes] | None = None,
-                 seconds: float = DRIVE_SECONDS, unseen: re.Pattern | None = None):
+    def __init__(
+        self,
+        ws: WebSocketClientConnection,
+        upload: tuple[str, bytes] | None = None,
+        seconds: float = DRIVE_SECONDS,
+        unseen: re.Pattern | None = None,
+    ):
         self.ws = ws
         self.upload = upload
-        self.unseen = unseen                         # what the page must never show (other schools' names)
+        self.unseen = unseen  # what the page must never show (other schools' names)
         self.leaks: set[str] = set()
         self.deadline = time.monotonic() + seconds
-        self.models: dict[str, dict] = {}            # comm id -> the model's state as the kernel last sent it
-        self.order: dict[str, int] = {}              # comm id -> when it was created (or first seen)
-        self.opened_by: dict[str, str] = {}          # comm id -> the id of the message that made the page open it
+        self.models: dict[str, dict] = {}  # comm id -> the model's state as the kernel last sent it
+        self.order: dict[str, int] = {}  # comm id -> when it was created (or first seen)
+        self.opened_by: dict[str, str] = {}  # comm id -> the id of the message that made the page open it
         self.closed: set[str] = set()
         self.driven: set[str] = set()
-        self.spawned: set[tuple[str, str]] = set()   # (comm, step) whose new widgets were driven (or need not be)
+        self.spawned: set[tuple[str, str]] = set()  # (comm, step) whose new widgets were driven (or need not be)
         self.sources: dict[str, tuple[str, str]] = {}  # message id -> (comm, step) it sent
-        self.shapes: set[tuple] = set()              # the shapes of the sets of new widgets driven
+        self.shapes: set[tuple] = set()  # the shapes of the sets of new widgets driven
         self.drives: list[tuple[int, str, int]] = []  # (depth, the change, how many new models) driven
-        self.refused: set[tuple] = set()             # the kinds of model (group_of) given refused values
+        self.refused: set[tuple] = set()  # the kinds of model (group_of) given refused values
         self.scripted: set[tuple[str, str]] = set()  # (comm, step) sent by the page's script, not sent again
-        self.opener: set[str] = set()                # models a change of which opened widgets
-        self.refusals: set[str] = set()              # what the page said when the store refused a write
+        self.opener: set[str] = set()  # models a change of which opened widgets
+        self.refusals: set[str] = set()  # what the page said when the store refused a write
         self.sent = 0
         self.received = 0
-        self.errors: list[tuple[tuple[str, str] | None, dict]] = []   # (model, step) that raised, and the error
+        self.errors: list[tuple[tuple[str, str] | None, dict]] = []  # (model, step) that raised, and the error
         self.truncated = False
         self._unsynced = 0
         self._idle: dict[str, asyncio.Future] = {}
@@ -284,7 +347,7 @@ class Driver:
     async def _read(self) -> None:
         while True:
             frame = await self.ws.read_message()
-            if frame is None:                        # closed: nothing waited for will come
+            if frame is None:  # closed: nothing waited for will come
                 for waiter in self._idle.values():
                     if not waiter.done():
                         waiter.set_exception(ConnectionError(f"the kernel websocket closed ({self.ws.close_code})"))
@@ -294,8 +357,11 @@ class Driver:
             msg = unpack(frame)
             self.received += 1
             kind, content = msg.msg_type, msg.content
-            if self.unseen and kind in ("comm_open", "comm_msg") and (found := self.unseen.search(
-                    json.dumps(content.get("data", {}).get("state", {})))):
+            if (
+                self.unseen
+                and kind in ("comm_open", "comm_msg")
+                and (found := self.unseen.search(json.dumps(content.get("data", {}).get("state", {}))))
+            ):
                 self.leaks.add(found.group(0))
             if kind == "comm_open" and content.get("target_name") == "jupyter.widget":
                 comm = content["comm_id"]
@@ -339,7 +405,7 @@ class Driver:
         await self.send(msg_type, content, msg_id=msg_id)
         await asyncio.wait_for(self._idle[msg_id], seconds)
         self._unsynced = 0
-        for _ in range(100):                 # the reply comes on the shell channel, just before or after
+        for _ in range(100):  # the reply comes on the shell channel, just before or after
             if msg_id in self._replies:
                 return self._replies.pop(msg_id)
             await asyncio.sleep(0.05)
@@ -369,8 +435,11 @@ class Driver:
         return comms
 
     async def step(self, comm: str, step: Step) -> str:
-        data = ({"method": "custom", "content": {"event": "click"}} if step.click else
-                {"method": "update", "state": step.state, "buffer_paths": step.buffer_paths})
+        data = (
+            {"method": "custom", "content": {"event": "click"}}
+            if step.click
+            else {"method": "update", "state": step.state, "buffer_paths": step.buffer_paths}
+        )
         msg_id = await self.send("comm_msg", {"comm_id": comm, "data": data}, buffers=step.buffers)
         self.sources[msg_id] = (comm, step.key)
         return msg_id
@@ -379,15 +448,18 @@ class Driver:
         self.ws.close()
         try:
             await asyncio.wait_for(self._reader, 5)
-        except Exception:                        # closed, or timed out: the reader goes either way
+        except Exception:  # closed, or timed out: the reader goes either way
             self._reader.cancel()
 
     # -- finding and driving widgets -------------------------------------------
 
     def find(self, model: str, **state) -> str:
         """The newest live model of ``model`` whose state has ``state`` (for the few scripted steps)."""
-        found = [c for c, s in self.models.items() if s.get("_model_name") == model and c not in self.closed
-                 and all(s.get(k) == v for k, v in state.items())]
+        found = [
+            c
+            for c, s in self.models.items()
+            if s.get("_model_name") == model and c not in self.closed and all(s.get(k) == v for k, v in state.items())
+        ]
         assert found, f"no {model} with {state}"
         return max(found, key=self.order.__getitem__)
 
@@ -405,8 +477,13 @@ class Driver:
                 for child in (c.removeprefix("IPY_MODEL_") for c in state["children"]):
                     grand = self.models.get(child, {}).get("children", ())
                     near += [child, *(g.removeprefix("IPY_MODEL_") for g in grand)]
-        return [c for c in dict.fromkeys(near) if self.models.get(c, {}).get("_model_name") == "ButtonModel"
-                and c not in self.opener and c not in self.closed]
+        return [
+            c
+            for c in dict.fromkeys(near)
+            if self.models.get(c, {}).get("_model_name") == "ButtonModel"
+            and c not in self.opener
+            and c not in self.closed
+        ]
 
     def own_values(self) -> None:
         """Mark each model's present value as a change whose new widgets need not be driven (a page put back
@@ -444,14 +521,19 @@ class Driver:
             member = groups[group].index(comm)
             refuse = member == 0 and group not in self.refused
             self.refused.add(group)
-            steps = [step for step in steps_for(self.models[comm], self.upload, member, len(groups[group]), refuse)
-                     if (comm, step.key) not in self.scripted]
+            steps = [
+                step
+                for step in steps_for(self.models[comm], self.upload, member, len(groups[group]), refuse)
+                if (comm, step.key) not in self.scripted
+            ]
             typed = member == 0 and group[0] in TEXT_MODELS
             for step in steps:
                 plan.append((comm, step, group))
-                if typed and step.state and isinstance(step.state.get("value"), str):    # typed, then a button
-                    plan += [(button, Step(click=True, follow=True), group_of(self.models[button]))
-                             for button in self.buttons_beside(comm)]
+                if typed and step.state and isinstance(step.state.get("value"), str):  # typed, then a button
+                    plan += [
+                        (button, Step(click=True, follow=True), group_of(self.models[button]))
+                        for button in self.buttons_beside(comm)
+                    ]
         last = {comm: i for i, (comm, step, _) in enumerate(plan) if step.follow}
         # alike models whose first one's changes opened nothing are changed without waiting for each change
         noisy: set[tuple] = set()
@@ -503,8 +585,10 @@ class Driver:
     def describe(self, source: tuple[str, str]) -> str:
         """A model and a step, for a person: 'Dropdown School: {"index": 1}'."""
         state = self.models.get(source[0], {})
-        return f"{state.get('_model_name', '?').removesuffix('Model')} {state.get('description', '')!s:.30}: " \
-               f"{source[1]:.60}"
+        return (
+            f"{state.get('_model_name', '?').removesuffix('Model')} {state.get('description', '')!s:.30}: "
+            f"{source[1]:.60}"
+        )
 
 
 # --------------------------------------------------------------------------
@@ -514,29 +598,32 @@ class Driver:
 @dataclass
 class Site:
     """One page kind's server, its link's page, the store before anything was sent, and what was done."""
+
     kind: str
     server: Server
     page: Page
     before: dict[str, set]
-    models: int = 0                     # widget models the kernel held (the most at any enumeration)
-    driven: int = 0                     # models sent at least one message
+    models: int = 0  # widget models the kernel held (the most at any enumeration)
+    driven: int = 0  # models sent at least one message
     sent: int = 0
-    errors: int = 0                     # error messages back (each an error id: a refused value, a bad option)
+    errors: int = 0  # error messages back (each an error id: a refused value, a bad option)
     drives: list[tuple[int, str, int]] = field(default_factory=list)
     seconds: float = 0.0
     truncated: bool = False
-    status: list[str] = field(default_factory=list)     # what the page said after the scripted steps
-    refusals: list[str] = field(default_factory=list)   # what it said when the store refused a write
-    leaks: list[str] = field(default_factory=list)      # other schools' names the page showed
+    status: list[str] = field(default_factory=list)  # what the page said after the scripted steps
+    refusals: list[str] = field(default_factory=list)  # what it said when the store refused a write
+    leaks: list[str] = field(default_factory=list)  # other schools' names the page showed
 
     def changes(self) -> list[tuple]:
         """Every row changed since the page was loaded (:func:`changed_rows`)."""
         return changed_rows(self.before, dump(self.server.data))
 
     def summary(self) -> str:
-        return (f"{self.kind}: {self.models} widget models, {self.driven} driven, {self.sent} messages, "
-                f"{self.errors} errors back, {len(self.drives)} sets of new widgets driven, "
-                f"{len(self.refusals)} refusals shown, {self.seconds:.0f} s")
+        return (
+            f"{self.kind}: {self.models} widget models, {self.driven} driven, {self.sent} messages, "
+            f"{self.errors} errors back, {len(self.drives)} sets of new widgets driven, "
+            f"{len(self.refusals)} refusals shown, {self.seconds:.0f} s"
+        )
 
 
 def staff_export(tmp: Path) -> tuple[str, bytes]:
@@ -560,11 +647,13 @@ def link_for(server: Server, school: str = SCHOOL) -> Page:
 @pytest.fixture(scope="module")
 def sites(tmp_path_factory):
     """The three servers, started together, each with its link's page for SCHOOL, YEAR and FRAMEWORK loaded."""
+
     def start(kind: str) -> Site:
         command, notebook, link_args = PAGES[kind]
         tmp = tmp_path_factory.mktemp(kind)
-        server = start_server(tmp, "--no-preheat", "--max-kernels", "3", command=command, notebook=notebook,
-                              link_args=link_args)
+        server = start_server(
+            tmp, "--no-preheat", "--max-kernels", "3", command=command, notebook=notebook, link_args=link_args
+        )
         try:
             before = dump(server.data)
             return Site(kind, server, link_for(server), before)
@@ -578,7 +667,7 @@ def sites(tmp_path_factory):
         for kind, future in futures.items():
             try:
                 started[kind] = future.result(timeout=240)
-            except BaseException as exc:          # the others are stopped below
+            except BaseException as exc:  # the others are stopped below
                 failure = failure or exc
     try:
         if failure:
@@ -598,23 +687,29 @@ async def drive_page(site: Site, upload: tuple[str, bytes]) -> None:
         comms = await driver.enumerate()
         site.models = len(comms)
         driver.own_values()
-        if site.kind == "capture":             # the form opens once a name is given
+        if site.kind == "capture":  # the form opens once a name is given
             await driver.do(driver.find("TextModel", description="Your name"), Step({"value": "Sam Patel"}))
             await driver.do(driver.find("ButtonModel", description="Start"), Step(click=True))
-        if site.kind == "survey-import":       # another school and year first, then the export, replaced
+        if site.kind == "survey-import":  # another school and year first, then the export, replaced
             school, year = (driver.find("DropdownModel", description=d) for d in ("School", "Year"))
             for control in (school, year):
-                await driver.do(control, Step({"disabled": False}),
-                                *(Step({"value": v}) for v in (OTHER_SCHOOLS[0], OTHER_YEARS[-1])),
-                                *(Step({"index": i}) for i in (1, -1)),
-                                Step({"_options_labels": [*OTHER_SCHOOLS, *OTHER_YEARS]}),
-                                *(Step({"index": i}) for i in (2, None, 0)))
-            upload_control, import_button = driver.find("FileUploadModel"), driver.find("ButtonModel",
-                                                                                         description="Import")
+                await driver.do(
+                    control,
+                    Step({"disabled": False}),
+                    *(Step({"value": v}) for v in (OTHER_SCHOOLS[0], OTHER_YEARS[-1])),
+                    *(Step({"index": i}) for i in (1, -1)),
+                    Step({"_options_labels": [*OTHER_SCHOOLS, *OTHER_YEARS]}),
+                    *(Step({"index": i}) for i in (2, None, 0)),
+                )
+            upload_control, import_button = (
+                driver.find("FileUploadModel"),
+                driver.find("ButtonModel", description="Import"),
+            )
             await driver.do(upload_control, upload_value(*upload))
-            await driver.do(driver.find("ToggleButtonsModel", description="If data exists"),
-                            Step({"index": 1}))                               # Replace earlier import
-            for control in (school, year):                                    # no school, no year: refused
+            await driver.do(
+                driver.find("ToggleButtonsModel", description="If data exists"), Step({"index": 1})
+            )  # Replace earlier import
+            for control in (school, year):  # no school, no year: refused
                 await driver.do(control, Step({"index": None}))
                 await driver.do(import_button, Step({"disabled": False}), Step(click=True))
                 await driver.do(control, Step({"index": 0}))
@@ -662,12 +757,14 @@ def assert_in_scope(site: Site) -> list[tuple]:
 
 def owner_still_has(site: Site, page: Page) -> int:
     """The widget models of ``page``'s kernel, asked for with its own cookies (the kernel answers its owner)."""
+
     async def ask():
         ws = await connect(site.server, page.kernel_id, page.cookies)
         try:
             return len(await comm_ids(ws))
         finally:
             ws.close()
+
     return run(ask(), timeout=40)
 
 
@@ -693,8 +790,9 @@ def test_every_widget_of_a_links_page_writes_only_inside_the_link(driven, kind, 
         # the form really wrote (its own year); other years' forms were opened, driven, and refused
         assert {c[0] for c in changes} >= {"sef_history"}, changes[:5]
         assert any(n >= 100 for _, _, n in site.drives), site.drives
-        assert {y for y in OTHER_YEARS if any(f"{SCHOOL} {y}" in r for r in site.refusals)} == set(OTHER_YEARS), \
+        assert {y for y in OTHER_YEARS if any(f"{SCHOOL} {y}" in r for r in site.refusals)} == set(OTHER_YEARS), (
             site.refusals
+        )
     if kind == "survey-import":
         assert site.status, "the scripted import did not say it imported"
         assert {c[0] for c in changes} >= {"survey_imports", "survey_answers"}, changes[:5]
@@ -721,7 +819,7 @@ def test_another_viewers_cookies_or_kernel_are_refused_and_the_kernel_stays_its_
     server, mine = site.server, site.page
     link_only = {k: v for k, v in mine.cookies.items() if k != "wqm-kernel"}
     token = {"Authorization": f"token {server.token}"}
-    attempts = {             # (kernel id, cookies, how else the connection differs from the page's)
+    attempts = {  # (kernel id, cookies, how else the connection differs from the page's)
         "another page load's cookies": (mine.kernel_id, other.cookies, {}),
         "the link's cookie alone": (mine.kernel_id, link_only, {}),
         "the consultant's token": (mine.kernel_id, {}, {"headers": token}),
@@ -729,7 +827,10 @@ def test_another_viewers_cookies_or_kernel_are_refused_and_the_kernel_stays_its_
         "the link's cookie and the token": (mine.kernel_id, link_only, {"headers": token}),
         "another viewer's kernel id": (other.kernel_id, mine.cookies, {}),
         "another viewer's kernel id, its link's cookie": (
-            other.kernel_id, {k: v for k, v in other.cookies.items() if k != "wqm-kernel"}, {}),
+            other.kernel_id,
+            {k: v for k, v in other.cookies.items() if k != "wqm-kernel"},
+            {},
+        ),
         "a made-up kernel id": (str(uuid.uuid4()), mine.cookies, {}),
         "no v1 subprotocol": (mine.kernel_id, mine.cookies, {"v1": False}),
     }
@@ -743,11 +844,14 @@ def test_another_viewers_cookies_or_kernel_are_refused_and_the_kernel_stays_its_
 
 def _bad_frames() -> dict[str, bytes | str]:
     good = message("kernel_info_request", {})
-    return {"eight bytes of 0xff": b"\xff" * 8, "a text frame": "a text frame",
-            "a huge offset count": (2**40).to_bytes(8, "little") + good[8:],
-            "an offset past the end": good[:8] + (10**9).to_bytes(8, "little") + good[16:],
-            "decreasing offsets": good[:16] + good[24:32] + good[16:24] + good[32:],
-            "the iopub channel from the page": message("comm_msg", {}, channel="iopub")}
+    return {
+        "eight bytes of 0xff": b"\xff" * 8,
+        "a text frame": "a text frame",
+        "a huge offset count": (2**40).to_bytes(8, "little") + good[8:],
+        "an offset past the end": good[:8] + (10**9).to_bytes(8, "little") + good[16:],
+        "decreasing offsets": good[:16] + good[24:32] + good[16:24] + good[32:],
+        "the iopub channel from the page": message("comm_msg", {}, channel="iopub"),
+    }
 
 
 @pytest.mark.parametrize("kind", PAGES)
@@ -756,8 +860,10 @@ def test_malformed_oversized_and_code_running_frames_leave_the_kernel_to_its_own
     server, page = site.server, site.page
     before = owner_still_has(site, page)
     # code that would empty the store, sent as the page would send a cell: dropped by the server
-    code = (f"import sqlite3; c = sqlite3.connect({str(server.data)!r}); "
-            "[c.execute(f'DELETE FROM {t}') for t in ('sef_history', 'survey_imports', 'schools')]; c.commit()")
+    code = (
+        f"import sqlite3; c = sqlite3.connect({str(server.data)!r}); "
+        "[c.execute(f'DELETE FROM {t}') for t in ('sef_history', 'survey_imports', 'schools')]; c.commit()"
+    )
 
     async def attack():
         codes = {}
@@ -767,10 +873,22 @@ def test_malformed_oversized_and_code_running_frames_leave_the_kernel_to_its_own
             codes[what] = await closed_with(ws)
         ws = await connect(server, page.kernel_id, page.cookies)
         for msg_type in ("execute_request", "inspect_request", "complete_request", "history_request"):
-            await ws.write_message(message(msg_type, {"code": code, "silent": False, "store_history": True,
-                                                      "user_expressions": {}, "allow_stdin": False,
-                                                      "cursor_pos": 0, "hist_access_type": "tail", "n": 10}),
-                                   binary=True)
+            await ws.write_message(
+                message(
+                    msg_type,
+                    {
+                        "code": code,
+                        "silent": False,
+                        "store_history": True,
+                        "user_expressions": {},
+                        "allow_stdin": False,
+                        "cursor_pos": 0,
+                        "hist_access_type": "tail",
+                        "n": 10,
+                    },
+                ),
+                binary=True,
+            )
         await ws.write_message(message("kernel_info_request", {}), binary=True)
         got = [m[0] for m in await collect(ws, 20, until="kernel_info_reply")]
         ws.close()
@@ -778,9 +896,14 @@ def test_malformed_oversized_and_code_running_frames_leave_the_kernel_to_its_own
 
     codes, got = run(attack(), timeout=90)
     assert set(codes.values()) == {1008}, codes
-    assert "kernel_info_reply" in got and not {"execute_reply", "execute_input", "inspect_reply", "complete_reply",
-                                                "history_reply"} & set(got), got
-    assert oversized_message_close_code(server, page, 2**40) == 1009                  # over the size limit
+    assert "kernel_info_reply" in got and not {
+        "execute_reply",
+        "execute_input",
+        "inspect_reply",
+        "complete_reply",
+        "history_reply",
+    } & set(got), got
+    assert oversized_message_close_code(server, page, 2**40) == 1009  # over the size limit
     assert alive(server)
-    assert owner_still_has(site, page) == before              # the same kernel, every widget still there
+    assert owner_still_has(site, page) == before  # the same kernel, every widget still there
     assert_in_scope(site)

@@ -1,5 +1,6 @@
 """What a store holds per cycle (wqm_nb/store/cycle_records.py): element entries, reflections, adviser notes
 (superseding), targets and starting a year, on real SQLite stores."""
+
 import re
 import sqlite3
 from datetime import date
@@ -28,6 +29,7 @@ def ticking(start: int = 0):
     def clock() -> str:
         n = next(seconds)
         return f"2025-01-01T{9 + n // 3600:02d}:{n // 60 % 60:02d}:{n % 60:02d}"
+
     return clock
 
 
@@ -55,13 +57,15 @@ def test_a_blank_rating_is_stored_as_null(store, cycle, blank):
 
 
 def test_an_entry_may_hold_evidence_or_sorting_only(store, cycle):
-    ids = store.record_ratings(cycle, [dict(element_id="P1.1", evidence="  Wellbeing policy  "),
-                                       dict(element_id="P1.2", sorting="want_to_do")])
+    ids = store.record_ratings(
+        cycle, [dict(element_id="P1.1", evidence="  Wellbeing policy  "), dict(element_id="P1.2", sorting="want_to_do")]
+    )
     assert len(ids) == 2 and ids[0] < ids[1]
     current = store.current_elements(cycle)
     assert {k: (v["rating"], v["evidence"], v["sorting"]) for k, v in current.items()} == {
         "P1.1": (None, "Wellbeing policy", ""),  # evidence is stripped
-        "P1.2": (None, "", "want_to_do")}
+        "P1.2": (None, "", "want_to_do"),
+    }
 
 
 @pytest.mark.parametrize("value, stored", [(3, 3), ("3", 3), (" 4 ", 4), (2.0, 2), ("1.0", 1)])
@@ -70,12 +74,15 @@ def test_a_rating_is_a_whole_number_on_the_scale(store, cycle, value, stored):
     assert store.current_elements(cycle)["P1.1"]["rating"] == stored
 
 
-@pytest.mark.parametrize("value, message", [
-    (5, "element P1.1: rating 5 is not on the maturity scale [1, 2, 3, 4]"),
-    (0, "element P1.1: rating 0 is not on the maturity scale"),
-    ("3.5", "element P1.1: rating must be a whole number, got '3.5'"),
-    ("three", "element P1.1: rating must be a whole number, got 'three'"),
-])
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        (5, "element P1.1: rating 5 is not on the maturity scale [1, 2, 3, 4]"),
+        (0, "element P1.1: rating 0 is not on the maturity scale"),
+        ("3.5", "element P1.1: rating must be a whole number, got '3.5'"),
+        ("three", "element P1.1: rating must be a whole number, got 'three'"),
+    ],
+)
 def test_a_rating_off_the_scale_is_refused(store, cycle, value, message):
     with pytest.raises(StoreError, match=re.escape(message)):
         store.record_rating(cycle, "P1.1", value)
@@ -100,8 +107,9 @@ def test_a_sorting_is_stored_as_its_code(store, cycle, sorting):
 def test_a_sorting_not_stored_as_a_code_is_refused_naming_the_choices(store, cycle, sorting):
     with pytest.raises(StoreError) as err:
         store.record_rating(cycle, "P2.1", 2, sorting=sorting)
-    assert str(err.value) == (f"element P2.1: sorting must be one of doing_now, want_to_do, not_for_us, "
-                              f"got {sorting!r}")
+    assert str(err.value) == (
+        f"element P2.1: sorting must be one of doing_now, want_to_do, not_for_us, got {sorting!r}"
+    )
     assert history_rows(store, "sef_history") == 0
 
 
@@ -113,27 +121,39 @@ def test_an_element_not_in_the_cycles_framework_is_refused(store, cycle, element
 
 def test_the_source_is_checked_and_an_entrys_own_source_wins(store, cycle):
     assert SOURCES == ("", "form", "xlsx", "csv", "cli")
-    store.record_ratings(cycle, [dict(element_id="P1.1", rating=1), dict(element_id="P1.2", rating=2, source="xlsx")],
-                         source="form")
+    store.record_ratings(
+        cycle, [dict(element_id="P1.1", rating=1), dict(element_id="P1.2", rating=2, source="xlsx")], source="form"
+    )
     store.record_rating(cycle, "P1.3", 3, source="cli")
     store.record_rating(cycle, "P1.4", 4)
     assert [(e["element_id"], e["source"]) for e in store.current_elements(cycle).values()] == [
-        ("P1.1", "form"), ("P1.2", "xlsx"), ("P1.3", "cli"), ("P1.4", "")]
+        ("P1.1", "form"),
+        ("P1.2", "xlsx"),
+        ("P1.3", "cli"),
+        ("P1.4", ""),
+    ]
     for bad in ("email", "CSV", "Form "):
         with pytest.raises(StoreError, match=re.escape(f"source must be one of form, xlsx, csv, cli, got {bad!r}")):
             store.record_rating(cycle, "P1.1", 2, source=bad)
     assert len(store.rating_history(cycle)) == 4
 
 
-@pytest.mark.parametrize("bad, message", [
-    (dict(element_id="P1.3", rating=9), "rating 9 is not on the maturity scale"),
-    (dict(element_id="P1.3", rating=2, sorting="later"), "sorting must be one of"),
-    (dict(element_id="X1", rating=2), "not in framework"),
-    (dict(element_id="P1.3", rating=2, source="fax"), "source must be one of"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (dict(element_id="P1.3", rating=9), "rating 9 is not on the maturity scale"),
+        (dict(element_id="P1.3", rating=2, sorting="later"), "sorting must be one of"),
+        (dict(element_id="X1", rating=2), "not in framework"),
+        (dict(element_id="P1.3", rating=2, source="fax"), "source must be one of"),
+    ],
+)
 def test_a_batch_with_one_bad_entry_writes_nothing(store, cycle, bad, message):
-    batch = [dict(element_id="P1.1", rating=3, evidence="ok"), dict(element_id="P1.2", rating=None, evidence="ok"),
-             bad, dict(element_id="P1.4", rating=1)]
+    batch = [
+        dict(element_id="P1.1", rating=3, evidence="ok"),
+        dict(element_id="P1.2", rating=None, evidence="ok"),
+        bad,
+        dict(element_id="P1.4", rating=1),
+    ]
     with pytest.raises(StoreError, match=message):
         store.record_ratings(cycle, batch)
     assert history_rows(store, "sef_history") == 0
@@ -141,12 +161,19 @@ def test_a_batch_with_one_bad_entry_writes_nothing(store, cycle, bad, message):
 
 
 def test_who_and_when_default_to_the_call_and_the_clock(store, cycle):
-    store.record_ratings(cycle, [dict(element_id="P1.1", rating=2),
-                                 dict(element_id="P1.2", rating=2, recorded_by="Deputy",
-                                      recorded_at="2024-10-01T12:00:00")], recorded_by="Head")
+    store.record_ratings(
+        cycle,
+        [
+            dict(element_id="P1.1", rating=2),
+            dict(element_id="P1.2", rating=2, recorded_by="Deputy", recorded_at="2024-10-01T12:00:00"),
+        ],
+        recorded_by="Head",
+    )
     rows = store.element_history(cycle, "P1.1") + store.element_history(cycle, "P1.2")
     assert [(r["recorded_by"], r["recorded_at"]) for r in rows] == [
-        ("Head", "2025-01-01T09:00:00"), ("Deputy", "2024-10-01T12:00:00")]
+        ("Head", "2025-01-01T09:00:00"),
+        ("Deputy", "2024-10-01T12:00:00"),
+    ]
 
 
 def test_an_unknown_cycle_or_another_frameworks_file_is_refused(store, cycle):
@@ -167,8 +194,16 @@ def test_the_latest_recorded_entry_is_current_not_the_last_entered(store, cycle)
     current = store.current_elements(cycle)["P1.1"]
     assert (current["rating"], current["evidence"], current["sorting"]) == (3, "March", "doing_now")
     frame = store.current_ratings(cycle)
-    assert list(frame.columns) == ["element_id", "rating", "evidence", "sorting", "recorded_by", "recorded_at",
-                                   "source", "entry_id"]
+    assert list(frame.columns) == [
+        "element_id",
+        "rating",
+        "evidence",
+        "sorting",
+        "recorded_by",
+        "recorded_at",
+        "source",
+        "entry_id",
+    ]
     assert frame.set_index("element_id").loc["P1.1", "evidence"] == "March"
     assert [r["evidence"] for r in store.element_history(cycle, "P1.1")] == ["March", "November draft"]
 
@@ -206,10 +241,16 @@ def test_history_is_per_cycle_and_element_in_entry_order(store, cycle):
 
 
 ELEMENTS = ("P1.1", "P1.2", "P3.4")
-EDITS = st.lists(st.tuples(st.sampled_from(ELEMENTS), st.sampled_from([None, 1, 2, 3, 4]),
-                           st.sampled_from(("",) + SORTINGS), st.sampled_from(["", "a", "b"]),
-                           st.sampled_from(["2025-01-01T09:00:00", "2025-01-01T09:00:01", "2025-02-01T00:00:00"])),
-                 max_size=12)
+EDITS = st.lists(
+    st.tuples(
+        st.sampled_from(ELEMENTS),
+        st.sampled_from([None, 1, 2, 3, 4]),
+        st.sampled_from(("",) + SORTINGS),
+        st.sampled_from(["", "a", "b"]),
+        st.sampled_from(["2025-01-01T09:00:00", "2025-01-01T09:00:01", "2025-02-01T00:00:00"]),
+    ),
+    max_size=12,
+)
 
 
 @settings(max_examples=40, deadline=None)
@@ -224,8 +265,10 @@ def test_current_is_each_elements_latest_edit_and_history_keeps_every_edit(edits
         for n, (element, rating, sorting, evidence, at) in enumerate(edits):
             if element not in latest or (at, n) >= latest[element][0]:
                 latest[element] = ((at, n), dict(rating=rating, sorting=sorting, evidence=evidence, recorded_at=at))
-        current = {e: {k: row[k] for k in ("rating", "sorting", "evidence", "recorded_at")}
-                   for e, row in store.current_elements(cycle).items()}
+        current = {
+            e: {k: row[k] for k in ("rating", "sorting", "evidence", "recorded_at")}
+            for e, row in store.current_elements(cycle).items()
+        }
         assert current == {e: state for e, (_, state) in latest.items()}
         assert len(store.rating_history(cycle)) == len(edits)
         for element in ELEMENTS:
@@ -245,11 +288,16 @@ def test_reflections_keep_every_version_and_the_latest_counts(store):
     store.record_reflection(vbe, "next_steps", "Agreed", author="AR", recorded_at="2025-06-02T10:00:00")
     store.record_reflection(vbe, "next_steps", "First draft", author="AR", recorded_at="2025-06-01T10:00:00")
     store.record_reflection(vbe, "stand_out", "Assemblies", author="Head", recorded_at="2025-06-01T10:00:00")
-    assert {k: v["text"] for k, v in store.reflections(vbe).items()} == {"next_steps": "Agreed",
-                                                                        "stand_out": "Assemblies"}
+    assert {k: v["text"] for k, v in store.reflections(vbe).items()} == {
+        "next_steps": "Agreed",
+        "stand_out": "Assemblies",
+    }
     assert [r["text"] for r in store.reflection_history(vbe, "next_steps")] == ["Agreed", "First draft"]
-    with pytest.raises(StoreError, match=r"reflection 'summary' is not in framework 'vbe' \(known: stand_out, "
-                                         r"next_steps, conclusion\)"):
+    with pytest.raises(
+        StoreError,
+        match=r"reflection 'summary' is not in framework 'vbe' \(known: stand_out, "
+        r"next_steps, conclusion\)",
+    ):
         store.record_reflection(vbe, "summary", "x")
     with pytest.raises(StoreError, match=r"not in framework 'wqm' \(known: none\)"):
         store.record_reflection(store.ensure_cycle("S2", "2025-26"), "next_steps", "x")
@@ -282,7 +330,10 @@ def test_a_note_superseded_shows_only_its_new_text(store, cycle):
     assert [n["note_id"] for n in store.current_notes(cycle, "P1")] == [kept, second]
     history = store.note_history(cycle, "P1")
     assert [(n["note_id"], n["note"], n["supersedes"]) for n in history] == [
-        (first, "Visit went wel", None), (kept, "Another point", None), (second, "Visit went well", first)]
+        (first, "Visit went wel", None),
+        (kept, "Another point", None),
+        (second, "Visit went well", first),
+    ]
     # the replacement can be replaced in turn
     third = store.add_note(cycle, "Visit went very well", principle_id="P1", supersedes=second)
     assert store.notes(cycle)["note_id"].tolist() == [kept, third]
@@ -293,7 +344,9 @@ def test_an_empty_text_withdraws_a_note(store, cycle):
     withdrawal = store.add_note(cycle, "", author="AR", supersedes=note)
     assert store.notes(cycle).empty and store.current_notes(cycle) == []
     assert [(n["note"], n["supersedes"]) for n in store.note_history(cycle)] == [
-        ("Typed in the wrong school", None), ("", note)]
+        ("Typed in the wrong school", None),
+        ("", note),
+    ]
     assert withdrawal > note
 
 
@@ -302,8 +355,14 @@ def test_superseding_another_sections_or_cycles_note_is_refused(store, cycle):
     p1 = store.add_note(cycle, "About P1", principle_id="P1")
     whole = store.add_note(cycle, "Whole school")
     elsewhere = store.add_note(other_cycle, "Next year", principle_id="P1")
-    for target, principle, supersedes in ((cycle, "P2", p1), (cycle, "", p1), (cycle, "P1", whole),
-                                          (cycle, "P1", elsewhere), (other_cycle, "P1", p1), (cycle, "P1", 9999)):
+    for target, principle, supersedes in (
+        (cycle, "P2", p1),
+        (cycle, "", p1),
+        (cycle, "P1", whole),
+        (cycle, "P1", elsewhere),
+        (other_cycle, "P1", p1),
+        (cycle, "P1", 9999),
+    ):
         with pytest.raises(StoreError, match=f"note {supersedes} is not a note of this cycle and section"):
             store.add_note(target, "Edited", principle_id=principle, supersedes=supersedes)
     assert history_rows(store, "adviser_notes") == 3
@@ -328,29 +387,60 @@ def test_the_notes_table_refuses_an_empty_note_that_supersedes_nothing(store, cy
 
 
 def test_a_new_target_gets_a_fresh_id_and_starts_open(store, cycle):
-    first = store.record_target(cycle, principle_id="P1", text_="  Train every TA in emotion coaching ",
-                                owner="SENCo", review_date="2025-06-30", recorded_by="Head")
+    first = store.record_target(
+        cycle,
+        principle_id="P1",
+        text_="  Train every TA in emotion coaching ",
+        owner="SENCo",
+        review_date="2025-06-30",
+        recorded_by="Head",
+    )
     second = store.record_target(cycle, text_="Whole school")
     assert TARGET_ID.fullmatch(first) and TARGET_ID.fullmatch(second) and first != second
     target = store.target(cycle, first)
-    assert {k: target[k] for k in ("target_id", "principle_id", "text", "owner", "review_date", "status",
-                                   "carried_from", "recorded_by", "recorded_at")} == dict(
-        target_id=first, principle_id="P1", text="Train every TA in emotion coaching", owner="SENCo",
-        review_date="2025-06-30", status="open", carried_from=None, recorded_by="Head",
-        recorded_at="2025-01-01T09:00:00")
+    assert {
+        k: target[k]
+        for k in (
+            "target_id",
+            "principle_id",
+            "text",
+            "owner",
+            "review_date",
+            "status",
+            "carried_from",
+            "recorded_by",
+            "recorded_at",
+        )
+    } == dict(
+        target_id=first,
+        principle_id="P1",
+        text="Train every TA in emotion coaching",
+        owner="SENCo",
+        review_date="2025-06-30",
+        status="open",
+        carried_from=None,
+        recorded_by="Head",
+        recorded_at="2025-01-01T09:00:00",
+    )
     assert store.target(cycle, second)["principle_id"] == "" and store.target(cycle, "T-00000000") is None
     assert [t["target_id"] for t in store.targets(cycle)] == [first, second]
     assert TARGET_ID.fullmatch(new_target_id())
 
 
 def test_a_partial_update_keeps_the_other_fields(store, cycle):
-    tid = store.record_target(cycle, principle_id="P4", text_="Pupil voice panel", owner="Deputy",
-                              review_date=date(2025, 3, 31))
+    tid = store.record_target(
+        cycle, principle_id="P4", text_="Pupil voice panel", owner="Deputy", review_date=date(2025, 3, 31)
+    )
     store.record_target(cycle, target_id=tid, status="in_progress", recorded_by="Deputy")
     store.record_target(cycle, target_id=tid, owner="", review_date="2025-07-15")
     target = store.target(cycle, tid)
     assert (target["principle_id"], target["text"], target["owner"], target["review_date"], target["status"]) == (
-        "P4", "Pupil voice panel", "", "2025-07-15", "in_progress")
+        "P4",
+        "Pupil voice panel",
+        "",
+        "2025-07-15",
+        "in_progress",
+    )
     store.record_target(cycle, target_id=tid, principle_id="P5")
     assert store.target(cycle, tid)["principle_id"] == "P5"
 
@@ -363,7 +453,12 @@ def test_history_keeps_every_entry_of_every_target(store, cycle):
     store.record_target(cycle, target_id=b, status="dropped")
     assert [t["status"] for t in store.target_history(cycle, a)] == ["open", "in_progress", "achieved"]
     assert [(t["target_id"], t["status"]) for t in store.target_history(cycle)] == [
-        (a, "open"), (b, "open"), (a, "in_progress"), (a, "achieved"), (b, "dropped")]
+        (a, "open"),
+        (b, "open"),
+        (a, "in_progress"),
+        (a, "achieved"),
+        (b, "dropped"),
+    ]
     assert [(t["target_id"], t["status"]) for t in store.targets(cycle)] == [(a, "achieved"), (b, "dropped")]
 
 
@@ -385,8 +480,9 @@ def test_a_review_date_not_written_yyyy_mm_dd_is_refused(store, cycle, day):
 @pytest.mark.parametrize("status", ["done", "Open", "in progress", ""])
 def test_a_status_not_of_the_list_is_refused(store, cycle, status):
     tid = store.record_target(cycle, text_="x")
-    with pytest.raises(StoreError, match=re.escape(f"target status must be one of {', '.join(TARGET_STATUSES)}, "
-                                                   f"got {status!r}")):
+    with pytest.raises(
+        StoreError, match=re.escape(f"target status must be one of {', '.join(TARGET_STATUSES)}, got {status!r}")
+    ):
         store.record_target(cycle, target_id=tid, status=status)
     assert len(store.target_history(cycle)) == 1
 
@@ -423,13 +519,22 @@ def test_create_keeps_a_given_id_and_may_name_the_cycle_it_came_from(store, cycl
     assert store.target(later, "T-other") is None
 
 
-@pytest.mark.parametrize("sql, args", [
-    ("UPDATE target_history SET status = 'achieved'", ()),
-    ("DELETE FROM target_history", ()),
-    ("INSERT OR REPLACE INTO target_history (entry_id, cycle_id, target_id, status, recorded_at) "
-     "VALUES (1, ?, 'T-x', 'dropped', 'now')", "cycle"),
-    ("INSERT INTO target_history (entry_id, cycle_id, target_id, recorded_at) VALUES (1, ?, 'T-x', 'now')", "cycle"),
-])
+@pytest.mark.parametrize(
+    "sql, args",
+    [
+        ("UPDATE target_history SET status = 'achieved'", ()),
+        ("DELETE FROM target_history", ()),
+        (
+            "INSERT OR REPLACE INTO target_history (entry_id, cycle_id, target_id, status, recorded_at) "
+            "VALUES (1, ?, 'T-x', 'dropped', 'now')",
+            "cycle",
+        ),
+        (
+            "INSERT INTO target_history (entry_id, cycle_id, target_id, recorded_at) VALUES (1, ?, 'T-x', 'now')",
+            "cycle",
+        ),
+    ],
+)
 def test_target_history_is_append_only_whoever_runs_the_sql(store, cycle, sql, args):
     tid = store.record_target(cycle, text_="Kept", status="open")
     before = store.target_history(cycle)
@@ -441,8 +546,11 @@ def test_target_history_is_append_only_whoever_runs_the_sql(store, cycle, sql, a
 def test_the_target_table_checks_what_it_holds(store, cycle):
     for values in (("T-1", "30/06/2025", "open"), ("T-2", "2025-01-01", "done"), ("", "", "open")):
         with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
-            store.conn.execute("INSERT INTO target_history (cycle_id, target_id, review_date, status, recorded_at) "
-                               "VALUES (?, ?, ?, ?, 'now')", (cycle, *values))
+            store.conn.execute(
+                "INSERT INTO target_history (cycle_id, target_id, review_date, status, recorded_at) "
+                "VALUES (?, ?, ?, ?, 'now')",
+                (cycle, *values),
+            )
 
 
 # -- starting a year ---------------------------------------------------------------------------------------------
@@ -473,14 +581,16 @@ def years(store):
 def test_start_year_carries_the_open_targets_of_the_latest_earlier_cycle(store, years):
     started = store.start_year("S1", "2025-26", "wqm", recorded_by="Consultant")
     cycle = started["cycle_id"]
-    assert started == dict(cycle_id=cycle, created=True, from_year="2024-25",
-                           carried=[years["open"], years["going"]])
+    assert started == dict(cycle_id=cycle, created=True, from_year="2024-25", carried=[years["open"], years["going"]])
     assert store.cycle("S1", "2025-26")["cycle_id"] == cycle
     carried = store.targets(cycle)
-    assert [(t["target_id"], t["text"], t["principle_id"], t["status"], t["carried_from"], t["recorded_by"])
-            for t in carried] == [
+    assert [
+        (t["target_id"], t["text"], t["principle_id"], t["status"], t["carried_from"], t["recorded_by"])
+        for t in carried
+    ] == [
         (years["open"], "Still open", "P2", "open", years["last"], "Consultant"),
-        (years["going"], "Under way", "P3", "in_progress", years["last"], "Consultant")]
+        (years["going"], "Under way", "P3", "in_progress", years["last"], "Consultant"),
+    ]
     assert (carried[0]["owner"], carried[0]["review_date"]) == ("Head", "2025-07-01")
     # the earlier year is untouched, and a carried target is edited in its new year only
     store.record_target(cycle, target_id=years["open"], status="achieved")
@@ -556,8 +666,18 @@ def test_erasing_a_school_with_targets_and_superseding_notes(tmp_path):
             store.record_rating(last, "P1.1", None, "Evidence", sorting="want_to_do")
             store.start_year(school, "2025-26", "wqm")
     removed = remove_school(path, "S1")
-    assert removed == {"schools": 1, "school_years": 2, "cycles": 2, "ratings": 1, "notes": 3, "reflections": 0,
-                       "targets": 3, "awards": 0, "answers": 0, "scores": 0}
+    assert removed == {
+        "schools": 1,
+        "school_years": 2,
+        "cycles": 2,
+        "ratings": 1,
+        "notes": 3,
+        "reflections": 0,
+        "targets": 3,
+        "awards": 0,
+        "answers": 0,
+        "scores": 0,
+    }
     assert erasure_log(path)[-1]["counts"] == removed
     with Store(path) as store:
         assert [s["school_id"] for s in store.schools()] == ["S2"]
@@ -576,14 +696,18 @@ def test_a_migrated_store_takes_superseding_notes_targets_and_blank_ratings(tmp_
         school = store.schools()[0]["school_id"]
         cycle = store.cycles(school, "wqm")[-1]
         cycle_id, year = cycle["cycle_id"], cycle["academic_year"]
-        old_note = store.conn.execute("SELECT note_id, principle_id, note FROM adviser_notes WHERE cycle_id = ? "
-                                      "ORDER BY note_id LIMIT 1", (cycle_id,)).fetchone()
-        store.add_note(cycle_id, "Edited after the upgrade", principle_id=old_note["principle_id"],
-                       supersedes=old_note["note_id"])
+        old_note = store.conn.execute(
+            "SELECT note_id, principle_id, note FROM adviser_notes WHERE cycle_id = ? ORDER BY note_id LIMIT 1",
+            (cycle_id,),
+        ).fetchone()
+        store.add_note(
+            cycle_id, "Edited after the upgrade", principle_id=old_note["principle_id"], supersedes=old_note["note_id"]
+        )
         assert "Edited after the upgrade" in store.notes(cycle_id)["note"].tolist()
         assert old_note["note"] not in store.notes(cycle_id)["note"].tolist()
-        store.record_rating(cycle_id, "P1.1", None, "Rating withdrawn pending review", sorting="doing_now",
-                            source="form")
+        store.record_rating(
+            cycle_id, "P1.1", None, "Rating withdrawn pending review", sorting="doing_now", source="form"
+        )
         current = store.current_elements(cycle_id)["P1.1"]
         assert (current["rating"], current["sorting"], current["source"]) == (None, "doing_now", "form")
         assert all(r["source"] == "" for r in store.element_history(cycle_id, "P1.1")[:-1])  # older rows

@@ -26,9 +26,23 @@ def test_statements_split_the_schema_keeping_trigger_bodies_whole():
         assert sqlite3.complete_statement(p), p
         conn.execute(p)
     names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
-    assert {"meta", "schools", "school_years", "cycles", "sef_history", "sef_current", "reflections",
-            "adviser_notes", "survey_imports", "survey_answers", "survey_tallies", "survey_comments", "survey_scores",
-            "erasures", "erasure_log"} <= names
+    assert {
+        "meta",
+        "schools",
+        "school_years",
+        "cycles",
+        "sef_history",
+        "sef_current",
+        "reflections",
+        "adviser_notes",
+        "survey_imports",
+        "survey_answers",
+        "survey_tallies",
+        "survey_comments",
+        "survey_scores",
+        "erasures",
+        "erasure_log",
+    } <= names
     for table in HISTORY:
         assert {f"{table}_no_update", f"{table}_no_delete", f"{table}_no_replace"} <= names
     assert "".join(parts).replace("\n", "").replace(" ", "") == SCHEMA.replace("\n", "").replace(" ", "")
@@ -60,9 +74,12 @@ def test_schema_version_is_recorded_and_checked_on_open(tmp_path):
         row = store.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         assert row[0] == str(SCHEMA_VERSION) == str(store.version)
         store.conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION - 1),))
-    with pytest.raises(StoreError, match=f"schema version {SCHEMA_VERSION - 1}, this wqm reads version "
-                                         f"{SCHEMA_VERSION}; "
-                                         f"run `wqm migrate --data {path}` to upgrade it"):
+    with pytest.raises(
+        StoreError,
+        match=f"schema version {SCHEMA_VERSION - 1}, this wqm reads version "
+        f"{SCHEMA_VERSION}; "
+        f"run `wqm migrate --data {path}` to upgrade it",
+    ):
         Store(path, read_only=True)
     newer = SCHEMA_VERSION + 1
     conn = sqlite3.connect(path)
@@ -90,8 +107,9 @@ def test_sef_current_breaks_ties_by_entry_order(store, cycle):
     store.record_rating(cycle, "P2.1", 1, "first", recorded_at=same)
     store.record_rating(cycle, "P2.1", 3, "second", recorded_at=same)
     store.record_rating(cycle, "P2.2", 2, "only", recorded_at=same)
-    rows = store.conn.execute("SELECT element_id, rating FROM sef_current WHERE cycle_id = ? "
-                              "ORDER BY element_id", (cycle,)).fetchall()
+    rows = store.conn.execute(
+        "SELECT element_id, rating FROM sef_current WHERE cycle_id = ? ORDER BY element_id", (cycle,)
+    ).fetchall()
     assert [tuple(r) for r in rows] == [("P2.1", 3), ("P2.2", 2)]
 
 
@@ -114,10 +132,14 @@ def history(tmp_path):
         store.add_school("S1", "Test Primary", "primary")
         wqm = store.ensure_cycle("S1", "2025-26", "wqm")
         vbe = store.ensure_cycle("S1", "2025-26", "vbe")
-        keys = {"sef_history": ("entry_id", store.record_rating(wqm, "P1.1", 2, "plan", recorded_at="2025-10-01")),
-                "reflections": ("entry_id", store.record_reflection(vbe, "stand_out", "Pupils lead",
-                                                                     recorded_at="2025-10-01")),
-                "adviser_notes": ("note_id", store.add_note(wqm, "Visit went well", created_at="2025-10-01"))}
+        keys = {
+            "sef_history": ("entry_id", store.record_rating(wqm, "P1.1", 2, "plan", recorded_at="2025-10-01")),
+            "reflections": (
+                "entry_id",
+                store.record_reflection(vbe, "stand_out", "Pupils lead", recorded_at="2025-10-01"),
+            ),
+            "adviser_notes": ("note_id", store.add_note(wqm, "Visit went well", created_at="2025-10-01")),
+        }
     return path, keys
 
 
@@ -147,8 +169,10 @@ def test_insert_or_replace_of_a_history_row_is_refused(history, table, recursive
         values["rating"] = 4
     for verb in ("INSERT OR REPLACE", "REPLACE", "INSERT"):
         with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-            conn.execute(f"{verb} INTO {table} ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
-                         tuple(values.values()))
+            conn.execute(
+                f"{verb} INTO {table} ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
+                tuple(values.values()),
+            )
     conn.close()
     assert rows(path, table) == before
 

@@ -1,4 +1,5 @@
 """Award decisions (append-only, corrections supersede) and the per-school benchmark cache."""
+
 import sqlite3
 
 import pytest
@@ -18,11 +19,27 @@ def db(tmp_path):
 
 def test_a_decision_is_recorded_and_a_correction_supersedes_it(db):
     with Store(db) as store:
-        first = store.record_award_decision("A1", "wqm", "approved", "2023-24", outcome="awarded",
-                                            decided_on="2024-06-30", assessor="J Smith", reasons="All criteria met")
+        first = store.record_award_decision(
+            "A1",
+            "wqm",
+            "approved",
+            "2023-24",
+            outcome="awarded",
+            decided_on="2024-06-30",
+            assessor="J Smith",
+            reasons="All criteria met",
+        )
         assert [d["decision_id"] for d in store.award_decisions("A1")] == [first]
-        fixed = store.record_award_decision("A1", "wqm", "approved", "2023-24", outcome="deferred",
-                                            decided_on="2024-06-30", supersedes=first, reasons="Evidence late")
+        fixed = store.record_award_decision(
+            "A1",
+            "wqm",
+            "approved",
+            "2023-24",
+            outcome="deferred",
+            decided_on="2024-06-30",
+            supersedes=first,
+            reasons="Evidence late",
+        )
         assert [d["decision_id"] for d in store.award_decisions("A1")] == [fixed]
         assert len(store.award_decisions("A1", history=True)) == 2
         assert store.award_decisions("A1", framework="vbe") == []
@@ -32,11 +49,14 @@ def test_a_decision_is_recorded_and_a_correction_supersedes_it(db):
             store.record_award_decision("B1", "wqm", "approved", "2023-24", outcome="awarded", supersedes=fixed)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(outcome="passed"), "outcome must be one of awarded"),
-    (dict(outcome="awarded", decided_on="30/06/2024"), "not a date written YYYY-MM-DD"),
-    (dict(outcome="awarded", academic_year="2024"), "academic year"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(outcome="passed"), "outcome must be one of awarded"),
+        (dict(outcome="awarded", decided_on="30/06/2024"), "not a date written YYYY-MM-DD"),
+        (dict(outcome="awarded", academic_year="2024"), "academic year"),
+    ],
+)
 def test_bad_decisions_are_refused(db, kwargs, message):
     args = {"academic_year": "2023-24", **kwargs}
     with Store(db) as store:
@@ -59,8 +79,10 @@ def test_decisions_are_append_only_but_go_with_an_erased_school(db):
 
 def test_benchmarks_are_replaced_per_school_year_and_framework(db):
     with Store(db) as store:
-        rows = [dict(survey="staff", section_id="P1", measure="agreement", contributors=6, median=0.7),
-                dict(survey="sef", section_id="P1", measure="rating", contributors=11, median=3.0, q1=2.5, q3=3.5)]
+        rows = [
+            dict(survey="staff", section_id="P1", measure="agreement", contributors=6, median=0.7),
+            dict(survey="sef", section_id="P1", measure="rating", contributors=11, median=3.0, q1=2.5, q3=3.5),
+        ]
         assert store.replace_benchmarks("A1", "2024-25", "wqm", rows) == 2
         assert store.replace_benchmarks("A1", "2024-25", "wqm", rows[:1]) == 1
         table = store.benchmarks("A1", "2024-25", "wqm")

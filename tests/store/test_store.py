@@ -47,6 +47,7 @@ def test_academic_year_is_checked(store, year):
 
 def test_academic_year_helpers():
     from datetime import datetime
+
     assert check_academic_year("2099-00") == "2099-00"
     assert academic_year_of(datetime(2026, 11, 23)) == "2026-27"
     assert academic_year_of(datetime(2026, 7, 1)) == "2025-26"
@@ -98,9 +99,11 @@ def test_reflections_keep_history_and_check_the_framework(store):
 
 
 def test_a_bad_rating_writes_nothing(store, cycle):
-    batch = [dict(element_id="P1.1", rating=3, evidence="ok"),
-             dict(element_id="P1.2", rating=4, evidence="ok"),
-             dict(element_id="P1.3", rating=9, evidence="off the scale")]
+    batch = [
+        dict(element_id="P1.1", rating=3, evidence="ok"),
+        dict(element_id="P1.2", rating=4, evidence="ok"),
+        dict(element_id="P1.3", rating=9, evidence="off the scale"),
+    ]
     with pytest.raises(StoreError, match="rating 9 is not on the maturity scale"):
         store.record_ratings(cycle, batch)
     assert store.rating_history(cycle).empty
@@ -147,12 +150,16 @@ def test_adviser_notes(store, cycle):
 
 def test_survey_responses_are_validated_and_stored_long(store, cycle):
     year = store.school_year("S1", "2024-25")["school_year_id"]
-    wide = pd.DataFrame([dict(respondent="a", role="teaching", S01=5, S02=None),
-                         dict(respondent="b", role="support", S01="4", S02=2)])
+    wide = pd.DataFrame(
+        [dict(respondent="a", role="teaching", S01=5, S02=None), dict(respondent="b", role="support", S01="4", S02=2)]
+    )
     assert store.add_survey_responses(year, "staff", wide) == 3
     long = store.survey_responses(year, "staff")
     assert sorted(zip(long["respondent"], long["item_id"], long["value"])) == [
-        ("a", "S01", 5), ("b", "S01", 4), ("b", "S02", 2)]
+        ("a", "S01", 5),
+        ("b", "S01", 4),
+        ("b", "S02", 2),
+    ]
     assert set(long["subgroup"]) == {"teaching", "support"}
     with pytest.raises(StoreError, match="Likert"):
         store.add_survey_responses(year, "staff", pd.DataFrame([dict(respondent="c", S01=6)]))
@@ -297,8 +304,7 @@ def test_a_second_writer_waits_for_the_first(tmp_path):
             first.add_school("S2", "Test Academy", "secondary")
             with pytest.raises(StoreError) as err:
                 impatient.add_school("S3", "Third", "primary")
-            assert str(err.value) == (f"the store {path} is busy: another wqm command is writing to it; "
-                                      "try again")
+            assert str(err.value) == (f"the store {path} is busy: another wqm command is writing to it; try again")
 
             def wait_then_write() -> None:
                 with Store(path, timeout=10) as patient:  # a connection belongs to its thread
@@ -328,8 +334,13 @@ def test_a_writer_in_another_process_makes_a_clear_busy_error(tmp_path):
     path = tmp_path / "wqm.sqlite"
     with Store(path) as store:
         store.add_school("S1", "Test Primary", "primary")
-    child = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2])
+    child = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     try:
         assert child.stdout.readline().strip() == "locked"
         with Store(path, timeout=0.2) as store:
@@ -380,7 +391,7 @@ def test_new_store_file_is_renamed_into_place_only_on_success(tmp_path):
         with new_store_file(target) as s:
             s.add_school("S1", "Test", "primary")
             raise RuntimeError("import failed")
-    assert list(tmp_path.iterdir()) == []                  # no target, no temporary or -wal/-shm file
+    assert list(tmp_path.iterdir()) == []  # no target, no temporary or -wal/-shm file
     with new_store_file(target) as s:
         s.add_school("S1", "Test", "primary")
     assert [p.name for p in tmp_path.iterdir()] == ["new.sqlite"]

@@ -6,6 +6,7 @@ and 0 included; ``SurveyData`` converts to and from long form;
 order; the ``survey_imports`` trigger lets a record change once, when a later
 import replaces it.
 """
+
 import sqlite3
 
 import numpy as np
@@ -16,8 +17,18 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from wqm_nb.data import load_question_bank
-from wqm_nb.store.surveys import (MISSING, NOT_ANSWERED, SCORE_COLUMNS, SurveyData, current_imports, has_value,
-                                  insert_scores, pack, read_survey_data, unpack)
+from wqm_nb.store.surveys import (
+    MISSING,
+    NOT_ANSWERED,
+    SCORE_COLUMNS,
+    SurveyData,
+    current_imports,
+    has_value,
+    insert_scores,
+    pack,
+    read_survey_data,
+    unpack,
+)
 
 BANK = load_question_bank()
 ORDER = {sid: s.item_ids for sid, s in BANK.surveys.items()}
@@ -79,8 +90,10 @@ def long_frame(rng: np.random.Generator) -> pd.DataFrame:
         for r in range(25):
             respondent, group = f"{survey[0]}{r:03d}", groups[r % 3]
             chosen = [i for i in items if rng.random() < 0.7] or [items[0]]
-            rows += [dict(survey=survey, respondent=respondent, subgroup=group, item_id=i,
-                          value=int(rng.integers(1, 6))) for i in chosen]
+            rows += [
+                dict(survey=survey, respondent=respondent, subgroup=group, item_id=i, value=int(rng.integers(1, 6)))
+                for i in chosen
+            ]
     return pd.DataFrame(rows)
 
 
@@ -97,8 +110,12 @@ def test_from_long_to_long_round_trip():
 
 
 def test_from_long_without_an_order_sorts_item_ids():
-    long = pd.DataFrame([dict(survey="staff", respondent="a", subgroup="", item_id="S10", value=4),
-                         dict(survey="staff", respondent="a", subgroup="", item_id="S02", value=2)])
+    long = pd.DataFrame(
+        [
+            dict(survey="staff", respondent="a", subgroup="", item_id="S10", value=4),
+            dict(survey="staff", respondent="a", subgroup="", item_id="S02", value=2),
+        ]
+    )
     block = SurveyData.from_long(long).blocks["staff"]
     assert block.item_ids == ("S02", "S10")
     assert block.values.tolist() == [[2, 4]]
@@ -120,12 +137,18 @@ def year(store):
 
 
 def test_read_survey_data_puts_items_in_bank_order(store, year):
-    store.import_survey(year, "staff", source="test", item_ids=["S03", "S01", "X99"],
-                        respondents=["b", "a"], subgroups=["support", ""],
-                        values=np.array([[5, MISSING, 2], [1, 4, 3]]))
+    store.import_survey(
+        year,
+        "staff",
+        source="test",
+        item_ids=["S03", "S01", "X99"],
+        respondents=["b", "a"],
+        subgroups=["support", ""],
+        values=np.array([[5, MISSING, 2], [1, 4, 3]]),
+    )
     block = read_survey_data(store.conn, year, ORDER).blocks["staff"]
-    assert block.item_ids == ORDER["staff"]                      # the bank's order; X99 left out
-    assert block.respondents.tolist() == ["a", "b"]             # ordered by respondent id
+    assert block.item_ids == ORDER["staff"]  # the bank's order; X99 left out
+    assert block.respondents.tolist() == ["a", "b"]  # ordered by respondent id
     assert block.subgroups.tolist() == ["", "support"]
     s01, s03 = ORDER["staff"].index("S01"), ORDER["staff"].index("S03")
     assert block.values[:, [s01, s03]].tolist() == [[4, 1], [MISSING, 5]]
@@ -134,20 +157,38 @@ def test_read_survey_data_puts_items_in_bank_order(store, year):
 
 
 def test_read_survey_data_skips_replaced_imports(store, year):
-    first = store.import_survey(year, "staff", source="test", item_ids=["S01"], respondents=["a", "b"],
-                                subgroups=["", ""], values=np.array([[4], [5]]), file_sha256="one")
-    tally = store.import_survey(year, "pupil", source="tally", item_ids=["U01"],
-                                tallies=[("", "U01", 4, 7), ("", "U01", 5, 0)], forms=7)
-    second = store.import_survey(year, "staff", source="test", item_ids=["S02"], respondents=["c"],
-                                 subgroups=["teaching"], values=np.array([[2]]), file_sha256="two",
-                                 on_existing="replace")
+    first = store.import_survey(
+        year,
+        "staff",
+        source="test",
+        item_ids=["S01"],
+        respondents=["a", "b"],
+        subgroups=["", ""],
+        values=np.array([[4], [5]]),
+        file_sha256="one",
+    )
+    tally = store.import_survey(
+        year, "pupil", source="tally", item_ids=["U01"], tallies=[("", "U01", 4, 7), ("", "U01", 5, 0)], forms=7
+    )
+    second = store.import_survey(
+        year,
+        "staff",
+        source="test",
+        item_ids=["S02"],
+        respondents=["c"],
+        subgroups=["teaching"],
+        values=np.array([[2]]),
+        file_sha256="two",
+        on_existing="replace",
+    )
     assert [r["import_id"] for r in second.replaced] == [first.import_id]
     data = read_survey_data(store.conn, year, ORDER)
     assert data.blocks["staff"].respondents.tolist() == ["c"]
-    assert data.tally_rows().values.tolist() == [["pupil", "", "U01", 4, 7]]   # a zero count is not stored
+    assert data.tally_rows().values.tolist() == [["pupil", "", "U01", 4, 7]]  # a zero count is not stored
     assert [r["import_id"] for r in current_imports(store.conn, year)] == [tally.import_id, second.import_id]
-    store.import_survey(year, "pupil", source="tally", item_ids=["U01"], tallies=[("", "U01", 3, 2)], forms=2,
-                        on_existing="replace")
+    store.import_survey(
+        year, "pupil", source="tally", item_ids=["U01"], tallies=[("", "U01", 3, 2)], forms=2, on_existing="replace"
+    )
     assert read_survey_data(store.conn, year, ORDER).tally_rows().values.tolist() == [["pupil", "", "U01", 3, 2]]
 
 
@@ -161,29 +202,62 @@ def test_a_year_without_imports_has_no_blocks(store, year):
 
 
 def two_imports(store, year):
-    first = store.import_survey(year, "staff", source="test", item_ids=["S01"], respondents=["a"], subgroups=[""],
-                                values=np.array([[4]]), file_sha256="one")
-    second = store.import_survey(year, "staff", source="test", item_ids=["S01"], respondents=["b"],
-                                 subgroups=[""], values=np.array([[3]]), file_sha256="two", on_existing="replace")
+    first = store.import_survey(
+        year,
+        "staff",
+        source="test",
+        item_ids=["S01"],
+        respondents=["a"],
+        subgroups=[""],
+        values=np.array([[4]]),
+        file_sha256="one",
+    )
+    second = store.import_survey(
+        year,
+        "staff",
+        source="test",
+        item_ids=["S01"],
+        respondents=["b"],
+        subgroups=[""],
+        values=np.array([[3]]),
+        file_sha256="two",
+        on_existing="replace",
+    )
     return first.import_id, second.import_id
 
 
 def test_trigger_refuses_a_second_change_of_replaced_by(store, year):
     old, new = two_imports(store, year)
-    third = store.import_survey(year, "staff", source="test", item_ids=["S01"], respondents=["c"], subgroups=[""],
-                                values=np.array([[2]]), file_sha256="three", on_existing="add").import_id
+    third = store.import_survey(
+        year,
+        "staff",
+        source="test",
+        item_ids=["S01"],
+        respondents=["c"],
+        subgroups=[""],
+        values=np.array([[2]]),
+        file_sha256="three",
+        on_existing="add",
+    ).import_id
     for value in (third, None):
         with pytest.raises(sqlite3.IntegrityError, match="changes only once"):
             store.conn.execute("UPDATE survey_imports SET replaced_by = ? WHERE import_id = ?", (value, old))
     assert store.conn.execute("SELECT replaced_by FROM survey_imports WHERE import_id = ?", (old,)).fetchone()[0] == new
 
 
-@pytest.mark.parametrize("change", [
-    "item_ids = 'S02'", "respondents = 99", "file_name = 'other.csv'",
-    "file_sha256 = 'x', replaced_by = {other}", "survey = 'pupil', replaced_by = {other}",
-    "imported_at = '2000-01-01', replaced_by = {other}", "school_year_id = school_year_id + 1, replaced_by = {other}",
-    "import_id = 99, replaced_by = {other}",
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        "item_ids = 'S02'",
+        "respondents = 99",
+        "file_name = 'other.csv'",
+        "file_sha256 = 'x', replaced_by = {other}",
+        "survey = 'pupil', replaced_by = {other}",
+        "imported_at = '2000-01-01', replaced_by = {other}",
+        "school_year_id = school_year_id + 1, replaced_by = {other}",
+        "import_id = 99, replaced_by = {other}",
+    ],
+)
 def test_trigger_refuses_changes_of_other_columns(store, year, change):
     old, new = two_imports(store, year)
     before = store.survey_imports()
@@ -194,8 +268,17 @@ def test_trigger_refuses_changes_of_other_columns(store, year, change):
 
 def test_trigger_allows_the_one_change_when_an_import_is_replaced(store, year):
     old, new = two_imports(store, year)
-    third = store.import_survey(year, "staff", source="test", item_ids=["S01"], respondents=["c"], subgroups=[""],
-                                values=np.array([[2]]), file_sha256="three", on_existing="replace").import_id
+    third = store.import_survey(
+        year,
+        "staff",
+        source="test",
+        item_ids=["S01"],
+        respondents=["c"],
+        subgroups=[""],
+        values=np.array([[2]]),
+        file_sha256="three",
+        on_existing="replace",
+    ).import_id
     rows = {r["import_id"]: r["replaced_by"] for r in store.survey_imports()}
     assert rows == {old: new, new: third, third: None}
 
@@ -203,8 +286,9 @@ def test_trigger_allows_the_one_change_when_an_import_is_replaced(store, year):
 def test_trigger_refuses_other_changes_together_with_replaced_by(store, year):
     old, new = two_imports(store, year)
     with pytest.raises(sqlite3.IntegrityError, match="changes only once"):
-        store.conn.execute("UPDATE survey_imports SET item_ids = 'S05', replaced_by = ? WHERE import_id = ?",
-                           (old, new))
+        store.conn.execute(
+            "UPDATE survey_imports SET item_ids = 'S05', replaced_by = ? WHERE import_id = ?", (old, new)
+        )
 
 
 # --------------------------------------------------------------------------
@@ -213,13 +297,22 @@ def test_trigger_refuses_other_changes_together_with_replaced_by(store, year):
 
 def scored_import(store, year, sha="one", on_existing="refuse", respondents=("a", "b"), value=20.5):
     return store.import_survey(
-        year, "pupil", source="test", item_ids=["U01"], respondents=list(respondents),
-        subgroups=["Y5", ""][:len(respondents)], values=np.array([[4], [MISSING]][:len(respondents)]),
-        file_sha256=sha, on_existing=on_existing,
-        scores=[(respondents[0], "swemwbs", "self", "raw", 24.0, ""),
-                (respondents[0], "swemwbs", "self", "metric", value, ""),
-                (respondents[-1], "sdq", "self", "emotional", 6.0, "Borderline"),
-                (respondents[-1], "sdq", "self", "conduct", float("nan"), "")])      # no score: not stored
+        year,
+        "pupil",
+        source="test",
+        item_ids=["U01"],
+        respondents=list(respondents),
+        subgroups=["Y5", ""][: len(respondents)],
+        values=np.array([[4], [MISSING]][: len(respondents)]),
+        file_sha256=sha,
+        on_existing=on_existing,
+        scores=[
+            (respondents[0], "swemwbs", "self", "raw", 24.0, ""),
+            (respondents[0], "swemwbs", "self", "metric", value, ""),
+            (respondents[-1], "sdq", "self", "emotional", 6.0, "Borderline"),
+            (respondents[-1], "sdq", "self", "conduct", float("nan"), ""),
+        ],
+    )  # no score: not stored
 
 
 def test_scores_are_stored_with_the_import_and_read_with_the_respondents_subgroup(store, year):
@@ -229,7 +322,8 @@ def test_scores_are_stored_with_the_import_and_read_with_the_respondents_subgrou
     assert frame.values.tolist() == [
         ["pupil", "b", "", "sdq", "self", "emotional", 6.0, "Borderline"],
         ["pupil", "a", "Y5", "swemwbs", "self", "metric", 20.5, ""],
-        ["pupil", "a", "Y5", "swemwbs", "self", "raw", 24.0, ""]]
+        ["pupil", "a", "Y5", "swemwbs", "self", "raw", 24.0, ""],
+    ]
     data = read_survey_data(store.conn, year, ORDER)
     assert data.score_rows().equals(frame)
     # b answered no survey item but has a score: a respondent of the import all the same

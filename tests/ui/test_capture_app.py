@@ -1,5 +1,6 @@
 """The old import path of the capture form still gives the form's own names (notebooks made before
 ``wqm_nb.ui.capture`` import from it)."""
+
 from wqm_nb.ui import capture, capture_app
 
 

@@ -1,4 +1,5 @@
 """The interactive report in plain pytest: set widget values, check what the tabs show."""
+
 import pytest
 
 from wqm_nb.present import load_school_report
@@ -24,8 +25,8 @@ def test_app_has_the_controls_and_tabs(app):
     assert app.year.options == ("2025-26", "2024-25", "2023-24")
     assert "Fellside Primary School" in app.widget.children[0].value
     assert "Self-evaluation by framing principle" in app.pages[0].value
-    assert "<details class=\"wqm-principle\">" in app.pages[0].value     # rows expand to elements
-    assert app.download.value == ""                                       # no PDF route outside Voila
+    assert '<details class="wqm-principle">' in app.pages[0].value  # rows expand to elements
+    assert app.download.value == ""  # no PDF route outside Voila
 
 
 def test_switching_school_year_and_framework(app):
@@ -52,8 +53,9 @@ def test_survey_breakdown_reads_the_published_figures(app):
 
 def test_a_signed_link_limits_the_app_to_its_school(sample_db, monkeypatch):
     report = load_school_report(school_id="NLT03", year="2025-26", data=str(sample_db))
-    scope = ViewerScope("NLT03", "2025-26", "", True, True, {"school": "NLT03", "year": "2025-26",
-                                                              "expires": "1", "sig": "x"})
+    scope = ViewerScope(
+        "NLT03", "2025-26", "", True, True, {"school": "NLT03", "year": "2025-26", "expires": "1", "sig": "x"}
+    )
     monkeypatch.setenv("VOILA_PREHEAT", "False")
     monkeypatch.setenv("VOILA_BASE_URL", "/")
     app = report_app(report, scope, data=str(sample_db))
@@ -62,7 +64,7 @@ def test_a_signed_link_limits_the_app_to_its_school(sample_db, monkeypatch):
 
 
 def test_an_unknown_choice_shows_a_message_not_a_traceback(app):
-    app.years["NLT01"] = ["2019-20"]       # a year the store does not have
+    app.years["NLT01"] = ["2019-20"]  # a year the store does not have
     app.school.value = "NLT01"
     assert "no data for 2019-20" in app.message.value
 
@@ -77,23 +79,28 @@ def test_switching_school_keeps_the_framework_file_benchmarks_and_as_of(sample_d
     relaxed = tmp_path / "relaxed.yaml"
     relaxed.write_text(yaml.safe_dump(doc))
     benchmarks = str(repo / "docs" / "benchmarks-example.yaml")
-    report = load_school_report(school_id="NLT03", data=str(sample_db), framework=str(relaxed),
-                                benchmarks=benchmarks, as_of="2026-01-05")
+    report = load_school_report(
+        school_id="NLT03", data=str(sample_db), framework=str(relaxed), benchmarks=benchmarks, as_of="2026-01-05"
+    )
     app = report_app(report, viewer_scope(school_id="NLT03", year="", data=str(sample_db)), data=str(sample_db))
     assert app.framework.value == str(relaxed) and "rules from relaxed.yaml" in app.framework.label
     app.school.value = "NLT01"
     settings = app.report.assessment.settings
-    assert (settings.school_id, settings.framework, settings.benchmarks, settings.as_of) == \
-        ("NLT01", str(relaxed), benchmarks, "2026-01-05")
+    assert (settings.school_id, settings.framework, settings.benchmarks, settings.as_of) == (
+        "NLT01",
+        str(relaxed),
+        benchmarks,
+        "2026-01-05",
+    )
     assert "Rules from relaxed.yaml" in app.report.priorities_section().html
     assert "Illustrative figures" in app.report.benchmark_section().html
     assert "<td>2026-01-05</td>" in app.widget.children[0].value
-    app.framework.value = "vbe"                      # a bundled framework, then back to the file
+    app.framework.value = "vbe"  # a bundled framework, then back to the file
     assert app.report.framework.id == "vbe" and app.report.assessment.settings.as_of == "2026-01-05"
     app.framework.value = str(relaxed)
     assert app.report.assessment.settings.framework == str(relaxed)
 
 
 def test_no_tab_selected_draws_nothing_and_raises_nothing(app):
-    app.tabs.selected_index = None          # what a page may send; the app keeps what it shows
+    app.tabs.selected_index = None  # what a page may send; the app keeps what it shows
     assert "Self-evaluation by framing principle" in app.pages[0].value

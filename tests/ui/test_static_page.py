@@ -1,4 +1,5 @@
 """The report app as a static page: every tab's sections, CSS tabs, accessible, nothing hidden shown."""
+
 import re
 from html.parser import HTMLParser
 
@@ -45,9 +46,9 @@ def test_the_static_page_has_every_tab_and_section_of_the_app(report):
         assert f"<label for='wqm-tab-{i}'>{name}</label>" in page
         for fragment in tab_fragments(report, i):
             assert fragment.html in page, (name, fragment.name)
-    for label, choice in breakdowns(report)[1:]:          # every breakdown, each to open
+    for label, choice in breakdowns(report)[1:]:  # every breakdown, each to open
         assert f"<summary>{label}</summary>" in page
-    assert "<details class=\"wqm-principle\">" in page     # the elements of each section, to open
+    assert '<details class="wqm-principle">' in page  # the elements of each section, to open
     assert LIVE_NOTICE in page
 
 
@@ -59,11 +60,11 @@ def test_the_static_page_keeps_the_accessibility_promises(report):
     assert re.search(r"<title>Fellside Primary School: Wellbeing Quality Mark report, 2025-26</title>", page)
     assert sum(1 for tag, _ in outline.tags if tag == "h1") == 1
     assert len(outline.ids) == len(set(outline.ids)), "duplicate ids"
-    assert outline.svgs and outline.titles_in_svg >= outline.svgs          # every chart has its alt text
+    assert outline.svgs and outline.titles_in_svg >= outline.svgs  # every chart has its alt text
     radios = [a for t, a in outline.tags if t == "input"]
     labels = {a.get("for") for t, a in outline.tags if t == "label"}
     assert len(radios) == len(TABS) and all(r["id"] in labels for r in radios)
-    assert outline.scripts == 0                          # works without script; the server may add its own
+    assert outline.scripts == 0  # works without script; the server may add its own
     assert static_report_page(report, script="<script>1</script>").count("<script>") == 1
 
 

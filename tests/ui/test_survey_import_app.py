@@ -1,4 +1,5 @@
 """The survey import form, driven in plain pytest: set the widgets, click, check the store."""
+
 import importlib.util
 import re
 import shutil
@@ -20,7 +21,8 @@ STAMP = datetime(2026, 11, 30, tzinfo=timezone.utc)
 @pytest.fixture(scope="module")
 def exports(tmp_path_factory):
     spec = importlib.util.spec_from_file_location(
-        "make_exports", Path(__file__).resolve().parents[1] / "intake" / "make_exports.py")
+        "make_exports", Path(__file__).resolve().parents[1] / "intake" / "make_exports.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     out = tmp_path_factory.mktemp("exports")
@@ -36,8 +38,15 @@ def db(sample_db, tmp_path):
 
 def upload(app: SurveyImportApp, path: Path) -> None:
     """What the FileUpload does when a file is chosen."""
-    app.upload.value = ({"name": path.name, "type": "", "size": path.stat().st_size,
-                         "content": memoryview(path.read_bytes()), "last_modified": STAMP},)
+    app.upload.value = (
+        {
+            "name": path.name,
+            "type": "",
+            "size": path.stat().st_size,
+            "content": memoryview(path.read_bytes()),
+            "last_modified": STAMP,
+        },
+    )
 
 
 def imports(db: Path) -> list[dict]:
@@ -52,18 +61,22 @@ def test_an_upload_is_detected_previewed_and_imported(exports, db):
     upload(app, folder / "surveymonkey_staff.csv")
     assert "Detected: SurveyMonkey (two header rows)" in re.sub("<[^>]+>", "", app.detected.value)
     assert f"respondents kept: {manifest['surveymonkey_staff.csv']['kept']}" in app.preview.value
-    assert "P1" in app.preview.value                        # respondents per principle
+    assert "P1" in app.preview.value  # respondents per principle
     assert not app.import_button.disabled
-    app.import_button.click()                               # the sample already has a staff survey: refused
+    app.import_button.click()  # the sample already has a staff survey: refused
     assert "already has data" in app.status.value and len(imports(db)) == before
     app.on_existing.value = "replace"
     app.import_button.click()
     assert "Imported as import" in app.status.value
     latest = imports(db)[-1]
-    assert (latest["school_id"], latest["academic_year"], latest["survey"], latest["source"]) == \
-        ("NLT03", "2025-26", "staff", "surveymonkey")
+    assert (latest["school_id"], latest["academic_year"], latest["survey"], latest["source"]) == (
+        "NLT03",
+        "2025-26",
+        "staff",
+        "surveymonkey",
+    )
     assert latest["respondents"] == manifest["surveymonkey_staff.csv"]["kept"]
-    assert app.import_button.disabled                        # one click, one import
+    assert app.import_button.disabled  # one click, one import
 
 
 def test_an_unmatched_column_is_shown_and_corrected_with_its_dropdown(exports, db):
@@ -73,7 +86,7 @@ def test_an_unmatched_column_is_shown_and_corrected_with_its_dropdown(exports, d
     assert "Staff feel valued by governors" in app.status.value and app.import_button.disabled
     match = next(m for m in app.inspection.matches if m.action == "unmatched")
     row = next(r for r in app.mapping_box.children[1:] if match.column.header in r.children[0].value)
-    row.children[1].value = "ignore"                         # the consultant's correction
+    row.children[1].value = "ignore"  # the consultant's correction
     assert app.status.value == "" and not app.import_button.disabled
     app.show_mapping()
     assert "Staff feel valued by governors: ignore" in app.mapping_text.value
@@ -90,8 +103,15 @@ def test_errors_are_shown_in_the_form(exports, db):
     upload(app, folder / "broken_unknown_label.csv")
     assert "Strongly agre" in app.status.value and "row 35" in app.status.value
     assert app.import_button.disabled
-    app.upload.value = ({"name": "huge.csv", "type": "", "size": 0, "last_modified": STAMP,
-                         "content": memoryview(b"x" * (UPLOAD_LIMIT_MB * 2**20 + 1))},)
+    app.upload.value = (
+        {
+            "name": "huge.csv",
+            "type": "",
+            "size": 0,
+            "last_modified": STAMP,
+            "content": memoryview(b"x" * (UPLOAD_LIMIT_MB * 2**20 + 1)),
+        },
+    )
     assert "larger than" in app.status.value
 
 
@@ -99,7 +119,7 @@ def test_changing_the_survey_rematches_the_columns(exports, db):
     folder, _ = exports
     app = SurveyImportApp("NLT03", "2025-26", data=str(db), survey="staff")
     upload(app, folder / "google_pupil_direct.csv")
-    assert app.import_button.disabled                       # pupil items are not staff items
+    assert app.import_button.disabled  # pupil items are not staff items
     app.survey.value = "pupil"
     assert not app.import_button.disabled and "Y4" in app.preview.value
 
@@ -107,7 +127,7 @@ def test_changing_the_survey_rematches_the_columns(exports, db):
 def test_a_signed_link_fixes_the_school(db):
     app = SurveyImportApp("NLT03", "2025-26", data=str(db), scope=link("NLT03", "2025-26"))
     assert app.school.disabled and app.school.value == "NLT03"
-    assert import_scope(school_id="NLT02", year="2024-25").school_id == "NLT02"   # outside Voila: the parameters
+    assert import_scope(school_id="NLT02", year="2024-25").school_id == "NLT02"  # outside Voila: the parameters
 
 
 LINK_ID = "a1b2c3d4e5f6"
@@ -123,10 +143,10 @@ def staff_imports(db: Path) -> list[tuple]:
 
 def test_an_import_link_lists_only_its_school_and_year(db):
     app = SurveyImportApp("NLT01", "2025-26", data=str(db), scope=link("NLT01", "2025-26"))
-    assert [v for _, v in app.school.options] == ["NLT01"]          # no other school's name or id is sent
+    assert [v for _, v in app.school.options] == ["NLT01"]  # no other school's name or id is sent
     assert list(app.year.options) == ["2025-26"]
     with pytest.raises(TraitError):
-        app.school.value = "NLT02"          # what a comm message setting the dropdown's index would ask
+        app.school.value = "NLT02"  # what a comm message setting the dropdown's index would ask
     with pytest.raises(TraitError):
         app.year.value = "2024-25"
 
@@ -147,8 +167,9 @@ def test_an_import_link_cannot_write_to_another_school_or_year_even_past_its_wid
         app.year.set_trait("value", year)
         app.import_button.disabled = False
         app.import_button.click()
-        assert re.search("this page (may not|does not show)", app.status.value) and "role='alert'" in app.status.value, \
-            (school, year)
+        assert (
+            re.search("this page (may not|does not show)", app.status.value) and "role='alert'" in app.status.value
+        ), (school, year)
         assert staff_imports(db) == before
     # its own school and year: written, and the import names the link beside the typed name
     app.school.set_trait("options", [("NLT01", "NLT01")])
@@ -181,9 +202,10 @@ def test_the_preview_publishes_what_a_release_would(exports, db, tmp_path):
 
     from wqm_nb.model.figures import too_few
 
-    rows = [["Strongly agree"] * 3 + ["leadership"]] + [[answer] * 3 + ["teaching"] for answer in
-                                                        ("Agree", "Disagree", "Agree", "Neither agree nor disagree",
-                                                         "Strongly disagree", "Agree")]
+    rows = [["Strongly agree"] * 3 + ["leadership"]] + [
+        [answer] * 3 + ["teaching"]
+        for answer in ("Agree", "Disagree", "Agree", "Neither agree nor disagree", "Strongly disagree", "Agree")
+    ]
     bank = load_question_bank()
     texts = [i.text for i in bank.surveys["staff"].items][:3]
     field = bank.surveys["staff"].subgroup.label
@@ -205,5 +227,6 @@ def test_the_preview_publishes_what_a_release_would(exports, db, tmp_path):
     pd.DataFrame(rows, columns=texts + [field]).to_csv(path, index=False)
     upload(app, path)
     published = app.plan.section_counts(app.framework, app.threshold).set_index("section")["respondents"]
-    assert {published[section] for section in exact.index} == {"not shown, so that a smaller group cannot be "
-                                                               "worked out"}
+    assert {published[section] for section in exact.index} == {
+        "not shown, so that a smaller group cannot be worked out"
+    }

@@ -6,13 +6,22 @@ places jobs run (worker processes here, this process, or a Dask cluster).
 The names below are imported on first use, so a worker process that imports
 :mod:`.executors` and :mod:`.jobs` does not load the runner (and pandas).
 """
+
 from __future__ import annotations
 
 import importlib
 from typing import Any
 
-_WHERE = {"BatchResult": "runner", "BatchRun": "runner", "SchoolResult": "runner", "default_workers": "runner", "run_batch": "runner",
-          "write_summary": "runner", "EXECUTORS": "executors", "describe_error": "jobs"}
+_WHERE = {
+    "BatchResult": "runner",
+    "BatchRun": "runner",
+    "SchoolResult": "runner",
+    "default_workers": "runner",
+    "run_batch": "runner",
+    "write_summary": "runner",
+    "EXECUTORS": "executors",
+    "describe_error": "jobs",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -18,6 +18,7 @@ outcomes as they finish; the batch does not care which one ran them.
   so workers need wqm-workbench installed but not the batch's folders. At
   the end each worker's warm kernel is shut down.
 """
+
 from __future__ import annotations
 
 import multiprocessing
@@ -26,8 +27,15 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Callable, Iterator
 
 from ..errors import WqmError
-from .jobs import JobOutcome, OverviewJob, SchoolJob, run_overview_job, run_school_job, shutdown_worker_kernel, \
-    start_worker_kernel
+from .jobs import (
+    JobOutcome,
+    OverviewJob,
+    SchoolJob,
+    run_overview_job,
+    run_school_job,
+    shutdown_worker_kernel,
+    start_worker_kernel,
+)
 
 EXECUTORS = ("process", "serial", "dask")
 #: Seconds to wait for a Dask scheduler to answer.
@@ -81,8 +89,11 @@ class ProcessExecutor(Executor):
 
     def _start(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=start_worker_kernel)
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=start_worker_kernel,
+            )
         return self._pool
 
     def run(self, jobs: list) -> Iterator[JobOutcome]:
@@ -102,7 +113,7 @@ class ProcessExecutor(Executor):
                         yield _failed(jobs[i], "the worker process running it died twice")
                     else:
                         pending.append(i)
-            if pending:         # a worker died and took the pool down: a new pool for what did not finish
+            if pending:  # a worker died and took the pool down: a new pool for what did not finish
                 self._pool.shutdown(wait=False, cancel_futures=True)
                 self._pool = None
 
@@ -167,5 +178,12 @@ def make_executor(kind: str, workers: int, scheduler: str = "") -> Executor:
     return ProcessExecutor(workers)
 
 
-__all__ = ["CONNECT_TIMEOUT", "DaskExecutor", "EXECUTORS", "Executor", "ProcessExecutor", "SerialExecutor",
-           "make_executor"]
+__all__ = [
+    "CONNECT_TIMEOUT",
+    "DaskExecutor",
+    "EXECUTORS",
+    "Executor",
+    "ProcessExecutor",
+    "SerialExecutor",
+    "make_executor",
+]

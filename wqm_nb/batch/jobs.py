@@ -22,6 +22,7 @@ files as bytes; the paths in the kept notebook's parameters are put back to
 the batch's own, so it re-runs where the batch ran. A job never raises: a
 failure is an outcome with its one-line error.
 """
+
 from __future__ import annotations
 
 import os
@@ -64,7 +65,7 @@ def worker_kernel() -> WarmKernel:
         logging.getLogger("papermill").setLevel(logging.CRITICAL)  # a kernel failure is in the job's outcome
         _KERNEL = WarmKernel()
         atexit.register(shutdown_worker_kernel)
-        util.Finalize(None, shutdown_worker_kernel, exitpriority=10)   # a pool's worker skips atexit
+        util.Finalize(None, shutdown_worker_kernel, exitpriority=10)  # a pool's worker skips atexit
     return _KERNEL
 
 
@@ -93,6 +94,7 @@ def worker_name() -> str:
 @dataclass(frozen=True)
 class ShippedFile:
     """A file a worker needs, sent as bytes: its name and content."""
+
     name: str
     content: bytes
 
@@ -106,15 +108,17 @@ class ShippedFile:
 class Shipment:
     """What a worker that cannot see the batch's folders needs: the data and any framework or benchmark
     file (``None`` for a bundled framework or no benchmarks)."""
+
     data: ShippedFile | None = None
     framework: ShippedFile | None = None
     benchmarks: ShippedFile | None = None
-    ledger: ShippedFile | None = None       # the school's published releases (the data's publication ledger)
+    ledger: ShippedFile | None = None  # the school's published releases (the data's publication ledger)
 
 
 @dataclass(frozen=True)
 class SchoolJob:
     """One school's report. ``settings`` are the batch's own (paths as the batch sees them)."""
+
     settings: ReportSettings
     name: str = ""
     pdf: bool = True
@@ -124,6 +128,7 @@ class SchoolJob:
 @dataclass(frozen=True)
 class OverviewJob:
     """The group overview, from the schools' summaries (the JSON text of a summaries file), not the data."""
+
     settings: GroupSettings
     summaries: str
     pdf: bool = True
@@ -135,6 +140,7 @@ class JobOutcome:
     """What a job returns. ``files`` are paths in the output folder (a local job); ``content`` the
     files as bytes by name (a shipped job; the batch writes them); ``summary`` a school's summary as
     the JSON text of a summaries file of one (private: it holds true counts)."""
+
     ok: bool
     school_id: str = ""
     files: ReportFiles | None = None
@@ -174,7 +180,7 @@ def _workspace(settings, shipment: Shipment | None) -> Iterator[tuple]:
                 folder.mkdir()
                 (folder / shipped.name).write_bytes(shipped.content)
                 changes[attr] = str(folder / shipped.name)
-        if shipment.ledger is not None and "data" in changes:      # beside the data, where a report looks
+        if shipment.ledger is not None and "data" in changes:  # beside the data, where a report looks
             from ..disclosure.ledger import ledger_path
 
             target = ledger_path(changes["data"])
@@ -206,8 +212,10 @@ def run_school_job(job: SchoolJob) -> JobOutcome:
             def run(notebook: Path, output: Path, parameters: dict) -> Path:
                 kernel.execute(notebook, output, parameters)
                 path = summary_dir / "summary.json"
-                kernel.call(f"__import__('wqm_nb.batch.jobs', fromlist=['_']).save_report_summary("
-                            f"{REPORT_VARIABLE}, {str(path)!r})")
+                kernel.call(
+                    f"__import__('wqm_nb.batch.jobs', fromlist=['_']).save_report_summary("
+                    f"{REPORT_VARIABLE}, {str(path)!r})"
+                )
                 summaries.append(path.read_text(encoding="utf-8"))
                 return output
 
@@ -216,11 +224,25 @@ def run_school_job(job: SchoolJob) -> JobOutcome:
             finally:
                 shutil.rmtree(summary_dir, ignore_errors=True)
             files, content = _collect(files, work is not None)
-        return JobOutcome(True, school_id, files, content, summaries[0], seconds=time.perf_counter() - start,
-                          retries=kernel.retries - retries, worker=worker_name())
+        return JobOutcome(
+            True,
+            school_id,
+            files,
+            content,
+            summaries[0],
+            seconds=time.perf_counter() - start,
+            retries=kernel.retries - retries,
+            worker=worker_name(),
+        )
     except Exception as exc:  # noqa: BLE001 - reported per school, the batch goes on
-        return JobOutcome(False, school_id, error=describe_error(exc), seconds=time.perf_counter() - start,
-                          retries=kernel.retries - retries, worker=worker_name())
+        return JobOutcome(
+            False,
+            school_id,
+            error=describe_error(exc),
+            seconds=time.perf_counter() - start,
+            retries=kernel.retries - retries,
+            worker=worker_name(),
+        )
 
 
 def run_overview_job(job: OverviewJob) -> JobOutcome:
@@ -233,22 +255,46 @@ def run_overview_job(job: OverviewJob) -> JobOutcome:
             holder = Path(tempfile.mkdtemp(prefix="wqm-summaries-"))
             try:
                 path = holder / "summaries.json"
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)   # true counts: owner only
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # true counts: owner only
                 with os.fdopen(fd, "w", encoding="utf-8") as fh:
                     fh.write(job.summaries)
                 # the kept notebook re-runs from the data: the summaries file is a stand-in, gone afterwards
                 ran = settings.replace(data_cache={**settings.data_cache, "summaries": str(path)})
                 files = render_group(ran, pdf=job.pdf, run_notebook=kernel.execute)
             finally:
-                shutil.rmtree(holder, ignore_errors=True)   # the true counts go with it
+                shutil.rmtree(holder, ignore_errors=True)  # the true counts go with it
             files, content = _collect(files, work is not None)
-        return JobOutcome(True, files=files, content=content, seconds=time.perf_counter() - start,
-                          retries=kernel.retries - retries, worker=worker_name())
+        return JobOutcome(
+            True,
+            files=files,
+            content=content,
+            seconds=time.perf_counter() - start,
+            retries=kernel.retries - retries,
+            worker=worker_name(),
+        )
     except Exception as exc:  # noqa: BLE001 - reported like a school's failure
-        return JobOutcome(False, error=describe_error(exc), seconds=time.perf_counter() - start,
-                          retries=kernel.retries - retries, worker=worker_name())
+        return JobOutcome(
+            False,
+            error=describe_error(exc),
+            seconds=time.perf_counter() - start,
+            retries=kernel.retries - retries,
+            worker=worker_name(),
+        )
 
 
-__all__ = ["JobOutcome", "OverviewJob", "REPORT_VARIABLE", "SchoolJob", "Shipment", "ShippedFile", "describe_error",
-           "run_overview_job", "run_school_job", "save_report_summary", "shutdown_worker_kernel",
-           "start_worker_kernel", "worker_kernel", "worker_name"]
+__all__ = [
+    "JobOutcome",
+    "OverviewJob",
+    "REPORT_VARIABLE",
+    "SchoolJob",
+    "Shipment",
+    "ShippedFile",
+    "describe_error",
+    "run_overview_job",
+    "run_school_job",
+    "save_report_summary",
+    "shutdown_worker_kernel",
+    "start_worker_kernel",
+    "worker_kernel",
+    "worker_name",
+]

@@ -17,6 +17,7 @@ recomputed for the batch's framework and years
 overview read the same, current table; a store file passed as ``data`` is
 written to for that (its benchmarks table only).
 """
+
 from __future__ import annotations
 
 import os
@@ -33,8 +34,7 @@ from ..disclosure.threshold import resolve_threshold
 from ..export.render import group_stem, remove_partial_files, school_stem
 from ..export.report_key import key_of, write_key
 from ..model.benchmarks import refresh_benchmarks
-from ..model.group import (SchoolSummary, missing_summary, rollup_summaries, summaries_from_json,
-                           summaries_to_json)
+from ..model.group import SchoolSummary, missing_summary, rollup_summaries, summaries_from_json, summaries_to_json
 from ..settings import GroupSettings, ReportSettings
 from ..spreadsheet import write_csv
 from ..store import Store, build_database, extract_schools
@@ -45,6 +45,7 @@ from .jobs import JobOutcome, OverviewJob, SchoolJob, Shipment, ShippedFile
 @dataclass
 class SchoolResult:
     """One school's line of the batch summary."""
+
     school_id: str
     name: str = ""
     academic_year: str = ""
@@ -115,6 +116,7 @@ class BatchRun:
     """How a batch runs, apart from what it reports (:class:`~wqm_nb.settings.GroupSettings`): the schools
     (None: every school of the trust), the executor (one of :data:`~wqm_nb.batch.executors.EXECUTORS`) with
     ``workers`` processes (0: every core) or the Dask ``scheduler`` address, and which outputs."""
+
     schools: tuple[str, ...] | None = None
     workers: int = 0
     executor: str = "process"
@@ -140,18 +142,26 @@ def run_batch(settings: GroupSettings, run: BatchRun = BatchRun()) -> BatchResul
     if group.benchmarks:
         from ..data.benchmark_file import load_benchmark_file
 
-        load_benchmark_file(group.benchmarks)          # a mistake in the file stops the batch before any report
+        load_benchmark_file(group.benchmarks)  # a mistake in the file stops the batch before any report
     stems: list[str] = []
     try:
         with make_executor(run.executor, run.workers or default_workers(), run.scheduler) as pool:
-            return _run(group, list(run.schools) if run.schools else None, run.pdf, run.progress, run.overview,
-                        pool, stems)
-    finally:        # the pool is closed: what an interrupted worker left half-made can go
+            return _run(
+                group, list(run.schools) if run.schools else None, run.pdf, run.progress, run.overview, pool, stems
+            )
+    finally:  # the pool is closed: what an interrupted worker left half-made can go
         remove_partial_files(Path(group.output).resolve(), stems)
 
 
-def _run(group: GroupSettings, schools: list[str] | None, pdf: bool, progress: bool, overview: bool,
-         pool: Executor, stems: list[str]) -> BatchResult:
+def _run(
+    group: GroupSettings,
+    schools: list[str] | None,
+    pdf: bool,
+    progress: bool,
+    overview: bool,
+    pool: Executor,
+    stems: list[str],
+) -> BatchResult:
     """The batch; ``stems`` collects the file stems of the reports it starts (for :func:`remove_partial_files`)."""
     from tqdm.auto import tqdm
 
@@ -163,8 +173,7 @@ def _run(group: GroupSettings, schools: list[str] | None, pdf: bool, progress: b
     database = build_database(data, out_dir / "wqm.sqlite", stands_for=True) if data.is_dir() else data
     batch = BatchResult(out_dir=out_dir, database=database)
     # the framework and benchmark files, for workers that cannot see this machine's folders
-    carried = Shipment(framework=_shipped(framework), benchmarks=_shipped(benchmark_file)) if pool.ships_data \
-        else None
+    carried = Shipment(framework=_shipped(framework), benchmarks=_shipped(benchmark_file)) if pool.ships_data else None
 
     jobs: list[SchoolJob] = []
     details: dict[str, dict] = {}
@@ -175,8 +184,12 @@ def _run(group: GroupSettings, schools: list[str] | None, pdf: bool, progress: b
         wanted = list(schools) if schools else list(known)
         for school_id in wanted:
             if school_id not in known:
-                batch.results.append(SchoolResult(school_id, error=f"unknown school {school_id!r}"
-                                                  + (f" in trust {group.trust!r}" if group.trust else "")))
+                batch.results.append(
+                    SchoolResult(
+                        school_id,
+                        error=f"unknown school {school_id!r}" + (f" in trust {group.trust!r}" if group.trust else ""),
+                    )
+                )
                 continue
             details[school_id] = school = known[school_id]
             try:
@@ -185,11 +198,22 @@ def _run(group: GroupSettings, schools: list[str] | None, pdf: bool, progress: b
                 batch.results.append(SchoolResult(school_id, school["name"], group.year, error=str(exc)))
                 absent.append(missing_summary(school, group.year))
                 continue
-            jobs.append(SchoolJob(ReportSettings(school_id=school_id, year=school_year, data=str(database),
-                                                 framework=framework, min_group_size=group.min_group_size,
-                                                 output=str(out_dir), benchmarks=benchmark_file,
-                                                 as_of=group.as_of),
-                                  school["name"], pdf))
+            jobs.append(
+                SchoolJob(
+                    ReportSettings(
+                        school_id=school_id,
+                        year=school_year,
+                        data=str(database),
+                        framework=framework,
+                        min_group_size=group.min_group_size,
+                        output=str(out_dir),
+                        benchmarks=benchmark_file,
+                        as_of=group.as_of,
+                    ),
+                    school["name"],
+                    pdf,
+                )
+            )
 
     with Store.open(database) as store:
         for refresh_year in sorted({job.settings.year for job in jobs}):
@@ -206,12 +230,20 @@ def _run(group: GroupSettings, schools: list[str] | None, pdf: bool, progress: b
     with bar, _summary_on_interrupt(batch):
         for outcome in pool.run(jobs):
             job = by_id[outcome.school_id]
-            result = SchoolResult(outcome.school_id, job.name, job.settings.year, outcome.ok, error=outcome.error,
-                                  seconds=outcome.seconds, retries=outcome.retries, worker=outcome.worker)
+            result = SchoolResult(
+                outcome.school_id,
+                job.name,
+                job.settings.year,
+                outcome.ok,
+                error=outcome.error,
+                seconds=outcome.seconds,
+                retries=outcome.retries,
+                worker=outcome.worker,
+            )
             if outcome.ok:
                 try:
                     result.files = _outcome_files(outcome, out_dir)
-                    if result.files and result.files.pdf:      # what the PDF was made from, for the app's cache
+                    if result.files and result.files.pdf:  # what the PDF was made from, for the app's cache
                         write_key(result.files.pdf, key_of(job.settings.replace(data=str(database))))
                 except (OSError, WqmError) as exc:
                     result.ok, result.error = False, f"writing its files failed: {exc}"
@@ -225,10 +257,12 @@ def _run(group: GroupSettings, schools: list[str] | None, pdf: bool, progress: b
     batch.results.sort(key=lambda r: r.school_id)
 
     if overview:
-        links = {r.school_id: (r.files.pdf or r.files.html or r.files.notebook).name
-                 for r in batch.succeeded if r.files}
-        settings = group.replace(data=str(database), framework=framework, report_links=links,
-                                 benchmarks=benchmark_file, output=str(out_dir))
+        links = {
+            r.school_id: (r.files.pdf or r.files.html or r.files.notebook).name for r in batch.succeeded if r.files
+        }
+        settings = group.replace(
+            data=str(database), framework=framework, report_links=links, benchmarks=benchmark_file, output=str(out_dir)
+        )
         ordered = sorted(summaries, key=lambda s: s.school_id)
         # published here, where the ledger is: the overview job (maybe on another machine) is given what
         # the ledger held before it, and shows the totals this audit allowed
@@ -260,29 +294,42 @@ def _ship(job: SchoolJob, database: Path, out_dir: Path, carried: Shipment) -> S
     from ..disclosure.ledger import Ledger, copy_school, publish_school
 
     school_id = job.settings.school_id
-    with Store.open(database, read_only=True) as store:    # published here: a worker cannot reach the ledger
-        publish_school(store, school_id, job.settings.year, load_framework(job.settings.framework),
-                       job.settings.min_group_size)
+    with Store.open(database, read_only=True) as store:  # published here: a worker cannot reach the ledger
+        publish_school(
+            store, school_id, job.settings.year, load_framework(job.settings.framework), job.settings.min_group_size
+        )
         ledger = Ledger.of(store)
     with tempfile.TemporaryDirectory(prefix=f".ship-{school_id}.", dir=out_dir) as holder:
         extract = extract_schools(database, [school_id], Path(holder) / f"{school_id}.sqlite")
         data = ShippedFile(extract.name, extract.read_bytes())
         copied = copy_school(ledger, school_id, Path(holder) / "ledger") if ledger is not None else None
         shipped_ledger = ShippedFile("ledger", copied.read_bytes()) if copied is not None else None
-    return SchoolJob(job.settings, job.name, job.pdf, Shipment(data, carried.framework, carried.benchmarks,
-                                                               shipped_ledger))
+    return SchoolJob(
+        job.settings, job.name, job.pdf, Shipment(data, carried.framework, carried.benchmarks, shipped_ledger)
+    )
 
 
 def write_summary(batch: BatchResult) -> Path:
     """``batch_summary.csv``: one row per school with its status, files and error (spreadsheet-safe)."""
-    return write_csv(batch.out_dir / "batch_summary.csv",
-                     ["school_id", "name", "academic_year", "status", "pdf", "html", "seconds", "retries", "worker",
-                      "error"],
-                     [[r.school_id, r.name, r.academic_year, "ok" if r.ok else "failed",
-                       r.files.pdf.name if r.files and r.files.pdf else "",
-                       r.files.html.name if r.files and r.files.html else "", round(r.seconds, 1), r.retries,
-                       r.worker, r.error]
-                      for r in batch.results])
+    return write_csv(
+        batch.out_dir / "batch_summary.csv",
+        ["school_id", "name", "academic_year", "status", "pdf", "html", "seconds", "retries", "worker", "error"],
+        [
+            [
+                r.school_id,
+                r.name,
+                r.academic_year,
+                "ok" if r.ok else "failed",
+                r.files.pdf.name if r.files and r.files.pdf else "",
+                r.files.html.name if r.files and r.files.html else "",
+                round(r.seconds, 1),
+                r.retries,
+                r.worker,
+                r.error,
+            ]
+            for r in batch.results
+        ],
+    )
 
 
 __all__ = ["BatchResult", "BatchRun", "SchoolResult", "default_workers", "run_batch", "write_files", "write_summary"]

@@ -8,6 +8,7 @@ beside its handlers (:mod:`.reports`, :mod:`.serving`, :mod:`.stores`, :mod:`.su
 instant. A :class:`~wqm_nb.errors.WqmError` is printed as one line and exits with status 2; any other
 exception is a bug and keeps its traceback.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,8 +39,12 @@ def cli_reference() -> str:
     os.environ["COLUMNS"] = "100"
     try:
         parser = build_parser()
-        parts = ["# Command-line reference", "",
-                 "Generated from `wqm --help` by `make cli-reference`; a test fails when it is out of date.", ""]
+        parts = [
+            "# Command-line reference",
+            "",
+            "Generated from `wqm --help` by `make cli-reference`; a test fails when it is out of date.",
+            "",
+        ]
 
         def walk(p: argparse.ArgumentParser, name: str) -> None:
             parts.extend([f"## {name}", "", "```text", p.format_help().rstrip(), "```", ""])
@@ -65,10 +70,10 @@ def main(argv: list[str] | None = None) -> int:
     except WqmError as exc:
         print(f"wqm: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:     # Ctrl-C: what finished is kept (each file is written whole or not at all)
+    except KeyboardInterrupt:  # Ctrl-C: what finished is kept (each file is written whole or not at all)
         print("wqm: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:       # `wqm ... | head`: the reader has gone, which is not an error
+    except BrokenPipeError:  # `wqm ... | head`: the reader has gone, which is not an error
         import os
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

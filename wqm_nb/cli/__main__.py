@@ -1,4 +1,5 @@
 """``python -m wqm_nb.cli``: the ``wqm`` command."""
+
 import sys
 
 from . import main

@@ -1,5 +1,6 @@
 """``wqm sef export|import|show`` and ``wqm award record|list``: a school's self-evaluation and its award
 decisions."""
+
 from __future__ import annotations
 
 import argparse
@@ -22,9 +23,11 @@ def _cmd_sef_export(args) -> int:
         current = store.current_elements(cycle["cycle_id"]) if cycle else {}
         path = write_sef_workbook(store, args.school, args.year, framework, args.xlsx)
     rated = sum(1 for state in current.values() if state.get("rating") is not None)
-    print(f"wrote {path}: {args.school} {args.year} {framework.name}, {len(framework.element_ids)} elements "
-          f"({rated} rated{'' if cycle else '; not started yet'}); send it to the school, then read it back "
-          f"with `wqm sef import {Path(path).name}`")
+    print(
+        f"wrote {path}: {args.school} {args.year} {framework.name}, {len(framework.element_ids)} elements "
+        f"({rated} rated{'' if cycle else '; not started yet'}); send it to the school, then read it back "
+        f"with `wqm sef import {Path(path).name}`"
+    )
     return 0
 
 
@@ -40,9 +43,11 @@ def _cmd_sef_import(args) -> int:
     with Store.open(location, read_only=args.dry_run) as store:
         changes = read_sef_workbook(Path(args.file), store)
         by = args.by or changes.completed_by
-        print(f"{changes.school_id} {changes.year} {changes.framework.name}: {len(changes.entries)} change(s), "
-              f"{changes.unchanged} unchanged, from {changes.file}"
-              + (f" (completed by {changes.completed_by})" if changes.completed_by else ""))
+        print(
+            f"{changes.school_id} {changes.year} {changes.framework.name}: {len(changes.entries)} change(s), "
+            f"{changes.unchanged} unchanged, from {changes.file}"
+            + (f" (completed by {changes.completed_by})" if changes.completed_by else "")
+        )
         for line in changes.change_lines():
             print(f"  {line}")
         for note in changes.kept + changes.warnings:
@@ -51,8 +56,10 @@ def _cmd_sef_import(args) -> int:
             print("dry run: nothing was written")
             return 0
         if changes.entries and not by:
-            print("wqm: warning: no --by and no 'Completed by' in the workbook: the entries are recorded "
-                  "without a name", file=sys.stderr)
+            print(
+                "wqm: warning: no --by and no 'Completed by' in the workbook: the entries are recorded without a name",
+                file=sys.stderr,
+            )
         ids = commit_sef_workbook(store, changes, recorded_by=by)
     print(f"recorded {len(ids)} entr{'y' if len(ids) == 1 else 'ies'}" + (f" by {by}" if by and ids else ""))
     return 0
@@ -71,18 +78,33 @@ def _cmd_sef_show(args) -> int:
     rows = []
     for principle, element in framework.elements:
         state = current.get(element.id, {})
-        rows.append(dict(element_id=element.id, principle_id=principle.id, rating=state.get("rating"),
-                         evidence=state.get("evidence", ""), sorting=state.get("sorting", ""),
-                         recorded_at=state.get("recorded_at"), recorded_by=state.get("recorded_by", "")))
+        rows.append(
+            dict(
+                element_id=element.id,
+                principle_id=principle.id,
+                rating=state.get("rating"),
+                evidence=state.get("evidence", ""),
+                sorting=state.get("sorting", ""),
+                recorded_at=state.get("recorded_at"),
+                recorded_by=state.get("recorded_by", ""),
+            )
+        )
     if args.json:
-        print(json.dumps(dict(school_id=args.school, year=year, framework=framework.id, elements=rows),
-                         indent=2, ensure_ascii=False))
+        print(
+            json.dumps(
+                dict(school_id=args.school, year=year, framework=framework.id, elements=rows),
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
         return 0
     print(f"{args.school} {year} {framework.name}" + ("" if cycle else ": not started (no self-evaluation yet)"))
     for r in rows:
         rating = "-" if r["rating"] is None else str(r["rating"])
-        print(f"{r['element_id']:8} {rating:2} {r['sorting'] or '-':11} {(r['recorded_at'] or ''):25} "
-              f"{r['recorded_by']:16} {r['evidence'][:60]}")
+        print(
+            f"{r['element_id']:8} {rating:2} {r['sorting'] or '-':11} {(r['recorded_at'] or ''):25} "
+            f"{r['recorded_by']:16} {r['evidence'][:60]}"
+        )
     return 0
 
 
@@ -105,16 +127,28 @@ def _cmd_award_record(args) -> int:
         if args.supersedes is not None:
             old = [d for d in store.award_decisions(args.school, history=True) if d["decision_id"] == args.supersedes]
             if old and old[0]["framework"] != framework.id:
-                raise SettingsError(f"decision {args.supersedes} is a {old[0]['framework']} decision, "
-                                    f"not {framework.id}")
+                raise SettingsError(
+                    f"decision {args.supersedes} is a {old[0]['framework']} decision, not {framework.id}"
+                )
         decision_id = store.record_award_decision(
-            args.school, framework.id, args.level, args.year, outcome=args.outcome, decided_on=args.date or None,
-            assessor=args.assessor, reasons=args.reasons, recorded_by=by, supersedes=args.supersedes)
+            args.school,
+            framework.id,
+            args.level,
+            args.year,
+            outcome=args.outcome,
+            decided_on=args.date or None,
+            assessor=args.assessor,
+            reasons=args.reasons,
+            recorded_by=by,
+            supersedes=args.supersedes,
+        )
         row = next(d for d in store.award_decisions(args.school, framework.id) if d["decision_id"] == decision_id)
-    print(f"recorded decision {decision_id}: {args.school} {framework.level(args.level).name} ({framework.id}) "
-          f"{args.year}: {args.outcome.replace('_', ' ')} on {row['decided_on']}"
-          + (f" by {args.assessor}" if args.assessor else "")
-          + (f", correcting decision {args.supersedes}" if args.supersedes is not None else ""))
+    print(
+        f"recorded decision {decision_id}: {args.school} {framework.level(args.level).name} ({framework.id}) "
+        f"{args.year}: {args.outcome.replace('_', ' ')} on {row['decided_on']}"
+        + (f" by {args.assessor}" if args.assessor else "")
+        + (f", correcting decision {args.supersedes}" if args.supersedes is not None else "")
+    )
     return 0
 
 
@@ -133,7 +167,7 @@ def _cmd_award_list(args) -> int:
     for fid in {d["framework"] for d in rows}:
         try:
             names[fid] = {lv.id: lv.name for lv in load_framework(fid).levels}
-        except WqmError:           # a framework this installation does not have: show level ids
+        except WqmError:  # a framework this installation does not have: show level ids
             names[fid] = {}
     print(f"{'id':>4} {'year':8} {'framework':10} {'level':24} {'outcome':12} {'decided':10} {'assessor':18} reasons")
     for d in rows:
@@ -143,9 +177,11 @@ def _cmd_award_list(args) -> int:
         if d["decision_id"] in corrected:
             notes.append(f"corrected by {corrected[d['decision_id']]}")
         reasons = d["reasons"] + (f" ({'; '.join(notes)})" if notes else "")
-        print(f"{d['decision_id']:>4} {d['academic_year']:8} {d['framework']:10} "
-              f"{names[d['framework']].get(d['level'], d['level']):24} {d['outcome']:12} {d['decided_on']:10} "
-              f"{d['assessor']:18} {reasons}".rstrip())
+        print(
+            f"{d['decision_id']:>4} {d['academic_year']:8} {d['framework']:10} "
+            f"{names[d['framework']].get(d['level'], d['level']):24} {d['outcome']:12} {d['decided_on']:10} "
+            f"{d['assessor']:18} {reasons}".rstrip()
+        )
     return 0
 
 
@@ -179,15 +215,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = award_sub.add_parser("record", help="record an award decision (append-only; a correction supersedes one)")
     p.add_argument("school", help="school id")
     p.add_argument("--level", required=True, help="a level id of the framework (wqm: approved, champion, beacon)")
-    p.add_argument("--outcome", required=True, choices=LazyChoices(award_outcomes), metavar="OUTCOME",
-                   help="one of %(choices)s")
+    p.add_argument(
+        "--outcome", required=True, choices=LazyChoices(award_outcomes), metavar="OUTCOME", help="one of %(choices)s"
+    )
     p.add_argument("--year", required=True, help="the academic year assessed, such as 2025-26")
     p.add_argument("--date", default="", help="the decision's date, YYYY-MM-DD (default: today)")
     p.add_argument("--assessor", default="", help="who assessed")
     p.add_argument("--reasons", default="", help="the reasons for the decision")
     framework_option(p)
-    p.add_argument("--supersedes", type=int, default=None, metavar="ID",
-                   help="the id of the decision this one corrects (see wqm award list --history)")
+    p.add_argument(
+        "--supersedes",
+        type=int,
+        default=None,
+        metavar="ID",
+        help="the id of the decision this one corrects (see wqm award list --history)",
+    )
     p.add_argument("--by", default="", help="who is recording it (default: $WQM_USER)")
     data_option(p, required=True)
     p.set_defaults(func=_cmd_award_record)

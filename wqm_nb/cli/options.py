@@ -5,6 +5,7 @@ Only the standard library is imported here, so ``wqm --help`` stays instant: cho
 the question bank, the framework files or the executor registry are :class:`LazyChoices`, read the
 first time argparse asks (a command's own ``--help``, or parsing its arguments).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -92,20 +93,28 @@ def link_pages() -> tuple[str, ...]:
 
 def data_option(p: argparse.ArgumentParser, *aliases: str, required: bool = False) -> None:
     """``--data PATH`` (``aliases``: older names kept): the store file or CSV folder."""
-    p.add_argument("--data", *aliases, dest="data", default="", required=required, metavar="PATH",
-                   help="store file or CSV folder" + ("" if required else
-                                                      " (default: $WQM_DATA, or sample_data in a checkout)"))
+    p.add_argument(
+        "--data",
+        *aliases,
+        dest="data",
+        default="",
+        required=required,
+        metavar="PATH",
+        help="store file or CSV folder" + ("" if required else " (default: $WQM_DATA, or sample_data in a checkout)"),
+    )
 
 
-def framework_option(p: argparse.ArgumentParser, default: str = DEFAULT_FRAMEWORK,
-                     help: str = "framework id or YAML file") -> None:
+def framework_option(
+    p: argparse.ArgumentParser, default: str = DEFAULT_FRAMEWORK, help: str = "framework id or YAML file"
+) -> None:
     """``--framework``: a framework id or a YAML file of the consultant's own."""
     p.add_argument("--framework", default=default, help=help)
 
 
-def min_group_size_option(p: argparse.ArgumentParser,
-                          help: str = "do not show survey groups smaller than this: the store's threshold, the "
-                                      "default (see wqm threshold)") -> None:
+def min_group_size_option(
+    p: argparse.ArgumentParser,
+    help: str = "do not show survey groups smaller than this: the store's threshold, the default (see wqm threshold)",
+) -> None:
     """``--min-group-size``: the publication threshold, which must be the store's."""
     p.add_argument("--min-group-size", type=int, default=DEFAULT_MIN_GROUP_SIZE, help=help)
 
@@ -114,32 +123,57 @@ def report_options(p: argparse.ArgumentParser, out_default: str) -> None:
     """The options of a report run (``wqm report``, ``wqm batch``)."""
     data_option(p)
     p.add_argument("--out", default=out_default, help=f"output folder (default: {out_default})")
-    p.add_argument("--year", "--cycle", dest="year", default="",
-                   help="academic year such as 2025-26 (default: the latest)")
+    p.add_argument(
+        "--year", "--cycle", dest="year", default="", help="academic year such as 2025-26 (default: the latest)"
+    )
     framework_option(p, help="framework id (wqm, vbe, leadership_management) or a YAML file with your own rules")
     min_group_size_option(p)
     p.add_argument("--no-pdf", action="store_true", help="write notebook and HTML only")
-    p.add_argument("--benchmarks", default="", metavar="FILE",
-                   help="a benchmark file (published national or regional figures, .yaml or .csv) to print beside "
-                        "the figures, with its source and year")
-    p.add_argument("--as-of", dest="as_of", default="", type=as_of_date, metavar="YYYY-MM-DD",
-                   help="the report's date: overdue targets, review dates and term ends are worked out from it, so "
-                        "the same data and date give the same report on any day (default: today)")
+    p.add_argument(
+        "--benchmarks",
+        default="",
+        metavar="FILE",
+        help="a benchmark file (published national or regional figures, .yaml or .csv) to print beside "
+        "the figures, with its source and year",
+    )
+    p.add_argument(
+        "--as-of",
+        dest="as_of",
+        default="",
+        type=as_of_date,
+        metavar="YYYY-MM-DD",
+        help="the report's date: overdue targets, review dates and term ends are worked out from it, so "
+        "the same data and date give the same report on any day (default: today)",
+    )
 
 
-def server_options(p: argparse.ArgumentParser, *, port: int, cull_idle: int, users: str,
-                   max_kernels_help: str = "live forms at most; past that a viewer waits in line on a page that "
-                                           "tries again by itself") -> None:
+def server_options(
+    p: argparse.ArgumentParser,
+    *,
+    port: int,
+    cull_idle: int,
+    users: str,
+    max_kernels_help: str = "live forms at most; past that a viewer waits in line on a page that tries again by itself",
+) -> None:
     """The options every ``wqm`` server shares (``serve``, ``survey serve``, ``capture``): where it listens,
     the consultant's token, how many live kernels, when an unused one is shut down, and the address ``users``
     reach it at through a reverse proxy."""
     p.add_argument("--port", type=int, default=port)
     p.add_argument("--token", default="", help="the consultant's token (default: a random one, printed)")
     p.add_argument("--max-kernels", type=int, default=None, help=max_kernels_help)
-    p.add_argument("--cull-idle", type=int, default=cull_idle,
-                   help="shut a page's kernel down after this many seconds without use, even with its tab open")
-    p.add_argument("--cull-interval", type=int, default=None, metavar="SECONDS",
-                   help="look for unused ones this often (default: a third of --cull-idle, 5 to 60)")
+    p.add_argument(
+        "--cull-idle",
+        type=int,
+        default=cull_idle,
+        help="shut a page's kernel down after this many seconds without use, even with its tab open",
+    )
+    p.add_argument(
+        "--cull-interval",
+        type=int,
+        default=None,
+        metavar="SECONDS",
+        help="look for unused ones this often (default: a third of --cull-idle, 5 to 60)",
+    )
     p.add_argument("--no-preheat", action="store_true", help="no kernel kept ready (a slower first page)")
     p.add_argument("--public-url", default="", help=f"the https address {users} reach through a reverse proxy")
 
@@ -177,6 +211,20 @@ def check_benchmark_file(path: str) -> None:
         load_benchmark_file(path)
 
 
-__all__ = ["LazyChoices", "as_of_date", "award_outcomes", "bundled_frameworks", "check_benchmark_file",
-           "data_option", "executor_names", "framework_option", "informants", "link_pages", "min_group_size_option",
-           "open_store", "report_options", "server_options", "survey_ids"]
+__all__ = [
+    "LazyChoices",
+    "as_of_date",
+    "award_outcomes",
+    "bundled_frameworks",
+    "check_benchmark_file",
+    "data_option",
+    "executor_names",
+    "framework_option",
+    "informants",
+    "link_pages",
+    "min_group_size_option",
+    "open_store",
+    "report_options",
+    "server_options",
+    "survey_ids",
+]

@@ -1,5 +1,6 @@
 """``wqm publish``, ``wqm ledger``, ``wqm threshold`` and ``wqm benchmarks refresh``: what a store publishes,
 at which threshold, and the benchmarks cached at it."""
+
 from __future__ import annotations
 
 import argparse
@@ -21,16 +22,34 @@ def _cmd_publish(args) -> int:
         data = store.survey_data(sy["school_year_id"], bank)
         ledger = Ledger.of(store)
         earlier = ledger.entries(args.school, year) if ledger is not None else []
-        release, new = published_release(ledger, args.school, year, data, bank, threshold,
-                                         survey_totals(data, bank), fw, load_mapping(fw, bank),
-                                         record=not args.dry_run)
+        release, new = published_release(
+            ledger,
+            args.school,
+            year,
+            data,
+            bank,
+            threshold,
+            survey_totals(data, bank),
+            fw,
+            load_mapping(fw, bank),
+            record=not args.dry_run,
+        )
     last = earlier[-1].release if earlier else None
-    state = ("already published: nothing to record" if not new else
-             "a new release; dry run: nothing was recorded" if args.dry_run else "a new release, recorded")
-    print(f"{args.school} {year}: {state} (threshold {threshold}; {len(earlier)} release(s) of the school year "
-          f"recorded before)")
-    for label, decided, earlier_decided in (("", release.reasons, last.reasons if last else None),
-                                            (" validated measures", release.measures, last.measures if last else None)):
+    state = (
+        "already published: nothing to record"
+        if not new
+        else "a new release; dry run: nothing was recorded"
+        if args.dry_run
+        else "a new release, recorded"
+    )
+    print(
+        f"{args.school} {year}: {state} (threshold {threshold}; {len(earlier)} release(s) of the school year "
+        f"recorded before)"
+    )
+    for label, decided, earlier_decided in (
+        ("", release.reasons, last.reasons if last else None),
+        (" validated measures", release.measures, last.measures if last else None),
+    ):
         for survey, reasons in decided.items():
             if not reasons:
                 continue
@@ -38,8 +57,10 @@ def _cmd_publish(args) -> int:
             print(f"{survey}{label}: {len(reasons)} figure(s) hidden")
             for (where, subgroup), reason in sorted(reasons.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
                 mark = "" if before.get((where, subgroup)) == reason else "  (new)" if last is not None else ""
-                print(f"  {where} {subgroup if subgroup is not None else 'whole group'}: "
-                      f"{_reason_text(reason, threshold)}{mark}")
+                print(
+                    f"  {where} {subgroup if subgroup is not None else 'whole group'}: "
+                    f"{_reason_text(reason, threshold)}{mark}"
+                )
     return 0
 
 
@@ -55,18 +76,28 @@ def _cmd_ledger(args) -> int:
     with open_store(args) as store:
         ledger = Ledger.of(store)
     entries = ledger.entries(args.school or None) if ledger is not None else []
-    rows = [{"release": e.release_id, "school": e.school_id, "year": e.academic_year, "threshold": e.threshold,
-             "recorded_at": e.recorded_at,
-             "hidden": sum(len(v) for v in e.release.reasons.values()),
-             "respondents": sum(sum(m.values()) for m in e.release.members.values())} for e in entries]
+    rows = [
+        {
+            "release": e.release_id,
+            "school": e.school_id,
+            "year": e.academic_year,
+            "threshold": e.threshold,
+            "recorded_at": e.recorded_at,
+            "hidden": sum(len(v) for v in e.release.reasons.values()),
+            "respondents": sum(sum(m.values()) for m in e.release.members.values()),
+        }
+        for e in entries
+    ]
     if not rows:
         print(f"no release recorded in {ledger.path if ledger is not None else 'memory'}")
         return 0
     width = max(len(r["release"]) for r in rows)
     print(f"{'release':{width}}  school  year     threshold  hidden  respondents  recorded at")
     for r in rows:
-        print(f"{r['release']:{width}}  {r['school']:6}  {r['year']:7}  {r['threshold']:9}  {r['hidden']:6}  "
-              f"{r['respondents']:11}  {r['recorded_at']}")
+        print(
+            f"{r['release']:{width}}  {r['school']:6}  {r['year']:7}  {r['threshold']:9}  {r['hidden']:6}  "
+            f"{r['respondents']:11}  {r['recorded_at']}"
+        )
     return 0
 
 
@@ -95,13 +126,16 @@ def _cmd_threshold(args) -> int:
     with Store.open(data) as store:
         before = store.set_threshold(args.value)
         written = refresh_benchmarks(store)
-    print(f"{data}: threshold {before} -> {args.value}; cached benchmarks recomputed at {args.value} "
-          f"({sum(written.values())} rows)")
+    print(
+        f"{data}: threshold {before} -> {args.value}; cached benchmarks recomputed at {args.value} "
+        f"({sum(written.values())} rows)"
+    )
     return 0
 
 
-def refresh_store_benchmarks(data, year: str = "", framework: str = "",
-                        min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> None:
+def refresh_store_benchmarks(
+    data, year: str = "", framework: str = "", min_group_size: int = DEFAULT_MIN_GROUP_SIZE
+) -> None:
     """Recompute the store's cached portfolio benchmarks and say how many rows were written."""
     from ..model.benchmarks import refresh_benchmarks
     from ..store import Store
@@ -111,8 +145,10 @@ def refresh_store_benchmarks(data, year: str = "", framework: str = "",
         written = refresh_benchmarks(store, year or None, framework or None, min_group_size)
     years = sorted({y for y, _ in written})
     frameworks = sorted({f for _, f in written})
-    print(f"benchmarks refreshed: {sum(written.values())} rows for {', '.join(frameworks) or 'no framework'} in "
-          f"{', '.join(years) or 'no year'}")
+    print(
+        f"benchmarks refreshed: {sum(written.values())} rows for {', '.join(frameworks) or 'no framework'} in "
+        f"{', '.join(years) or 'no year'}"
+    )
 
 
 def _cmd_benchmarks_refresh(args) -> int:
@@ -126,8 +162,11 @@ def _cmd_benchmarks_refresh(args) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """``wqm publish``, ``wqm ledger``, ``wqm threshold`` and ``wqm benchmarks refresh``."""
-    p = sub.add_parser("publish", help="publish a school year's release: what every surface shows, recorded in "
-                                       "the publication ledger; --dry-run shows what a new release would hide")
+    p = sub.add_parser(
+        "publish",
+        help="publish a school year's release: what every surface shows, recorded in "
+        "the publication ledger; --dry-run shows what a new release would hide",
+    )
     p.add_argument("school")
     p.add_argument("--year", default="", help="academic year (default: the latest)")
     framework_option(p, help="the framework whose report publishes it (default: wqm)")
@@ -140,21 +179,33 @@ def register(sub: argparse._SubParsersAction) -> None:
     data_option(p)
     p.set_defaults(func=_cmd_ledger)
 
-    p = sub.add_parser("threshold", help="the publication threshold of a store or CSV folder: show it, or raise "
-                                         "it (every report, export and overview from it uses it)")
-    p.add_argument("value", nargs="?", type=int, default=None,
-                   help="the new threshold (at least 3; never lower than it is; the first setting may choose any "
-                        "value from 3); a store's cached benchmarks are recomputed at it")
+    p = sub.add_parser(
+        "threshold",
+        help="the publication threshold of a store or CSV folder: show it, or raise "
+        "it (every report, export and overview from it uses it)",
+    )
+    p.add_argument(
+        "value",
+        nargs="?",
+        type=int,
+        default=None,
+        help="the new threshold (at least 3; never lower than it is; the first setting may choose any "
+        "value from 3); a store's cached benchmarks are recomputed at it",
+    )
     data_option(p)
     p.set_defaults(func=_cmd_threshold)
 
     p = sub.add_parser("benchmarks", help="portfolio benchmarks cached in a store")
     benchmarks_sub = p.add_subparsers(dest="benchmarks_command", required=True)
-    p = benchmarks_sub.add_parser("refresh", help="recompute every school's portfolio benchmarks (the other "
-                                                  "schools of its phase) after new survey or self-evaluation data")
+    p = benchmarks_sub.add_parser(
+        "refresh",
+        help="recompute every school's portfolio benchmarks (the other "
+        "schools of its phase) after new survey or self-evaluation data",
+    )
     p.add_argument("--year", default="", help="only this academic year (default: every year)")
     framework_option(p, default="", help="only this framework, id or YAML file (default: every bundled one)")
-    min_group_size_option(p, help="the group size below which figures are hidden (default: the store's threshold; "
-                                  "see wqm threshold)")
+    min_group_size_option(
+        p, help="the group size below which figures are hidden (default: the store's threshold; see wqm threshold)"
+    )
     data_option(p, required=True)
     p.set_defaults(func=_cmd_benchmarks_refresh)

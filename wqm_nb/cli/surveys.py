@@ -1,5 +1,6 @@
 """``wqm survey import|imports|comments`` and ``wqm score``: survey exports and paper tallies into a store,
 what was imported, the kept comments, and a validated measure's scores."""
+
 from __future__ import annotations
 
 import argparse
@@ -47,18 +48,23 @@ def _cmd_survey_import(args) -> int:
         return 0
     on_existing = "replace" if args.replace else "add" if args.add else "refuse"
     with open_store(args, write="a survey import") as store:
-        outcome = commit_import(store, plan, args.school, args.year, on_existing=on_existing,
-                                imported_by=args.by)
+        outcome = commit_import(store, plan, args.school, args.year, on_existing=on_existing, imported_by=args.by)
     if outcome.already:
-        print(f"already imported: this file is import {outcome.import_id} of {args.school} {args.year} "
-              f"({outcome.already['imported_at']}); nothing was written")
+        print(
+            f"already imported: this file is import {outcome.import_id} of {args.school} {args.year} "
+            f"({outcome.already['imported_at']}); nothing was written"
+        )
         return 0
     for old in outcome.replaced:
-        print(f"replaced import {old['import_id']} ({old['file_name'] or old['source']}, {old['imported_at']}); "
-              f"its record is kept")
+        print(
+            f"replaced import {old['import_id']} ({old['file_name'] or old['source']}, {old['imported_at']}); "
+            f"its record is kept"
+        )
     scored = f" and {len(plan.score_rows())} measure scores" if plan.instruments else ""
-    print(f"imported as import {outcome.import_id}: {outcome.answers} answers{scored} of {plan.kept} "
-          f"{'forms' if plan.tally is not None else 'respondents'} for {args.school} {args.year}")
+    print(
+        f"imported as import {outcome.import_id}: {outcome.answers} answers{scored} of {plan.kept} "
+        f"{'forms' if plan.tally is not None else 'respondents'} for {args.school} {args.year}"
+    )
     return 0
 
 
@@ -70,8 +76,10 @@ def _cmd_survey_imports(args) -> int:
             if r["school_id"] != args.school or (args.year and r["academic_year"] != args.year):
                 continue
             state = f"replaced by {r['replaced_by']}" if r["replaced_by"] else "current"
-            print(f"{r['import_id']:5} {r['academic_year']} {r['survey']:7} {r['kind']:9} {r['source']:16} "
-                  f"{r['respondents']:6} {r['imported_at']:25} {state:16} {r['file_name']}")
+            print(
+                f"{r['import_id']:5} {r['academic_year']} {r['survey']:7} {r['kind']:9} {r['source']:16} "
+                f"{r['respondents']:6} {r['imported_at']:25} {state:16} {r['file_name']}"
+            )
     return 0
 
 
@@ -84,8 +92,9 @@ def _cmd_survey_comments(args) -> int:
         year = store.school_year(args.school, args.year or None)
         data = store.survey_data(year["school_year_id"])
         sizes = {s: int((b.values >= 0).any(axis=1).sum()) for s, b in data.blocks.items()}
-        shown, held = comments_to_show(store.survey_comments(year["school_year_id"], args.survey or None), sizes,
-                                       threshold)
+        shown, held = comments_to_show(
+            store.survey_comments(year["school_year_id"], args.survey or None), sizes, threshold
+        )
     for c in shown:
         mark = f"[SAFEGUARDING: {c['flags']}] " if c["flags"] else ""
         print(f"{c['survey']:7} {c['item_id']:5} {mark}{c['text']}")
@@ -137,13 +146,18 @@ def _cmd_score(args) -> int:
             writer.writerows([neutralise(v) for v in row] for row in values)
     banding = instrument.bands.get(informant)
     first = instrument.scores[0].id
-    print(f"{table.file_name}: {len(scored)} respondents scored with {instrument.name} ({informant}); "
-          f"{int(scored[first].isna().sum())} with no {first} score"
-          + (f"; bands: {banding.scheme}" if banding else "")
-          + (f" -> {args.out}" if args.out else ""), file=sys.stderr)
+    print(
+        f"{table.file_name}: {len(scored)} respondents scored with {instrument.name} ({informant}); "
+        f"{int(scored[first].isna().sum())} with no {first} score"
+        + (f"; bands: {banding.scheme}" if banding else "")
+        + (f" -> {args.out}" if args.out else ""),
+        file=sys.stderr,
+    )
     if banding and banding.status != "confirmed":
-        print(f"note: the {informant} bands are {banding.status} against the published source "
-              f"(see docs/instruments.md)", file=sys.stderr)
+        print(
+            f"note: the {informant} bands are {banding.status} against the published source (see docs/instruments.md)",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -151,38 +165,63 @@ def register(sub: argparse._SubParsersAction) -> None:
     """``wqm survey`` (``import``, ``serve``, ``imports``, ``comments``) and ``wqm score``."""
     from .serving import register_survey_serve
 
-    p = sub.add_parser("survey", help="survey data: import real exports and paper tallies, list imports, "
-                                      "read comments")
+    p = sub.add_parser("survey", help="survey data: import real exports and paper tallies, list imports, read comments")
     survey_sub = p.add_subparsers(dest="survey_command", required=True)
-    p = survey_sub.add_parser("import", help="import a Microsoft Forms, Google Forms or SurveyMonkey export, "
-                                             "a CSV/XLSX, or a paper tally")
+    p = survey_sub.add_parser(
+        "import", help="import a Microsoft Forms, Google Forms or SurveyMonkey export, a CSV/XLSX, or a paper tally"
+    )
     p.add_argument("file", help="the export (.xlsx, .csv or tab-separated)")
     p.add_argument("--school", required=True, help="school id")
     p.add_argument("--year", required=True, help="academic year such as 2025-26")
-    p.add_argument("--survey", required=True, choices=LazyChoices(survey_ids), metavar="SURVEY",
-                   help="the question bank's survey it answers: %(choices)s")
+    p.add_argument(
+        "--survey",
+        required=True,
+        choices=LazyChoices(survey_ids),
+        metavar="SURVEY",
+        help="the question bank's survey it answers: %(choices)s",
+    )
     data_option(p)
     p.add_argument("--mapping", help="a mapping YAML saved by an earlier import (--save-mapping)")
     p.add_argument("--save-mapping", metavar="FILE", help="write the mapping this import used as YAML")
     p.add_argument("--dry-run", action="store_true", help="show what would be imported; write nothing")
     existing = p.add_mutually_exclusive_group()
-    existing.add_argument("--replace", action="store_true",
-                          help="replace the survey's earlier import for this school and year (its record is kept)")
-    existing.add_argument("--add", action="store_true",
-                          help="add these respondents to the earlier import (e.g. paper forms beside an online export)")
-    p.add_argument("--keep-comments", action="store_true",
-                   help="keep answers to the bank's comment questions, redacted, for the consultant only")
+    existing.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace the survey's earlier import for this school and year (its record is kept)",
+    )
+    existing.add_argument(
+        "--add",
+        action="store_true",
+        help="add these respondents to the earlier import (e.g. paper forms beside an online export)",
+    )
+    p.add_argument(
+        "--keep-comments",
+        action="store_true",
+        help="keep answers to the bank's comment questions, redacted, for the consultant only",
+    )
     p.add_argument("--staff-list", help="names to redact from comments (one per line, or a CSV with a name column)")
     p.add_argument("--by", default="", help="who is importing (recorded with the import)")
-    p.add_argument("--instrument", metavar="NAME",
-                   help="the export carries a validated measure's items (sdq, swemwbs, stirling): they are scored "
-                        "and only the scores stored")
-    p.add_argument("--informant", choices=LazyChoices(informants), metavar="INFORMANT",
-                   help="who answered the measure, %(choices)s (the SDQ's form; default: self in the pupil survey, parent in "
-                        "the parent survey)")
-    p.add_argument("--instrument-columns", metavar="F:L", default="",
-                   help="the measure's columns in the order of its items: a range F:L, a list F,G,H, or the "
-                        "first column F (default: columns named in --mapping or headed swemwbs1, sdq1, ...)")
+    p.add_argument(
+        "--instrument",
+        metavar="NAME",
+        help="the export carries a validated measure's items (sdq, swemwbs, stirling): they are scored "
+        "and only the scores stored",
+    )
+    p.add_argument(
+        "--informant",
+        choices=LazyChoices(informants),
+        metavar="INFORMANT",
+        help="who answered the measure, %(choices)s (the SDQ's form; default: self in the pupil survey, parent in "
+        "the parent survey)",
+    )
+    p.add_argument(
+        "--instrument-columns",
+        metavar="F:L",
+        default="",
+        help="the measure's columns in the order of its items: a range F:L, a list F,G,H, or the "
+        "first column F (default: columns named in --mapping or headed swemwbs1, sdq1, ...)",
+    )
     p.set_defaults(func=_cmd_survey_import)
     register_survey_serve(survey_sub)
     p = survey_sub.add_parser("imports", help="list a school's survey imports")
@@ -190,27 +229,51 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--year", default="")
     data_option(p)
     p.set_defaults(func=_cmd_survey_imports)
-    p = survey_sub.add_parser("comments", help="read a school's kept survey comments (consultant only), "
-                                               "safeguarding flags first")
+    p = survey_sub.add_parser(
+        "comments", help="read a school's kept survey comments (consultant only), safeguarding flags first"
+    )
     p.add_argument("school")
     p.add_argument("--year", default="", help="academic year (default: the latest)")
-    p.add_argument("--survey", default="", choices=LazyChoices(lambda: ("",) + survey_ids()),
-                   metavar="SURVEY", help="one survey only (default: every survey)")
-    min_group_size_option(p, help="the store's threshold (the default follows it): unflagged comments of a survey "
-                                  "with fewer respondents are not shown")
+    p.add_argument(
+        "--survey",
+        default="",
+        choices=LazyChoices(lambda: ("",) + survey_ids()),
+        metavar="SURVEY",
+        help="one survey only (default: every survey)",
+    )
+    min_group_size_option(
+        p,
+        help="the store's threshold (the default follows it): unflagged comments of a survey "
+        "with fewer respondents are not shown",
+    )
     data_option(p)
     p.set_defaults(func=_cmd_survey_comments)
 
-    p = sub.add_parser("score", help="score per-respondent answers to a validated measure (SDQ, SWEMWBS, "
-                                     "Stirling) as published; write the scores as CSV or JSON")
+    p = sub.add_parser(
+        "score",
+        help="score per-respondent answers to a validated measure (SDQ, SWEMWBS, "
+        "Stirling) as published; write the scores as CSV or JSON",
+    )
     p.add_argument("instrument", help="sdq, swemwbs, stirling or an instrument YAML file")
-    p.add_argument("file", type=Path, help="a CSV or XLSX file: one row per respondent, one column per item "
-                                           "(sdq1.., swemwbs1.., stirling1..), numbers or response labels")
-    p.add_argument("--informant", choices=LazyChoices(informants), default=None, metavar="INFORMANT",
-                   help="who answered, %(choices)s (the SDQ needs it)")
-    p.add_argument("--prescored", action="store_true",
-                   help="the file holds SDQ scale scores (emotional, conduct, hyperactivity, peer, prosocial[, "
-                        "impact]), not item answers")
+    p.add_argument(
+        "file",
+        type=Path,
+        help="a CSV or XLSX file: one row per respondent, one column per item "
+        "(sdq1.., swemwbs1.., stirling1..), numbers or response labels",
+    )
+    p.add_argument(
+        "--informant",
+        choices=LazyChoices(informants),
+        default=None,
+        metavar="INFORMANT",
+        help="who answered, %(choices)s (the SDQ needs it)",
+    )
+    p.add_argument(
+        "--prescored",
+        action="store_true",
+        help="the file holds SDQ scale scores (emotional, conduct, hyperactivity, peer, prosocial[, "
+        "impact]), not item answers",
+    )
     p.add_argument("--format", choices=["csv", "json"], default="csv")
     p.add_argument("--out", type=Path, default=None, help="write here instead of to standard output")
     p.set_defaults(func=_cmd_score)

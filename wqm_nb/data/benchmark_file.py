@@ -34,6 +34,7 @@ CSV: one figure per row, with the columns ``source``, ``year``,
 Shares are held as 0..1 inside (:attr:`BenchmarkFigure.value` of an
 ``agreement`` figure is 0.78 for "78"), like the published figures.
 """
+
 from __future__ import annotations
 
 import csv
@@ -65,6 +66,7 @@ _CSV_SAME = ("source", "year", "framework", "phase", "illustrative")
 class BenchmarkFigure:
     """One published figure: a survey x section x measure, its value and optional quartiles
     (shares 0..1 for ``agreement``; ratings on their scale)."""
+
     survey: str
     section_id: str
     measure: str
@@ -76,6 +78,7 @@ class BenchmarkFigure:
 @dataclass(frozen=True)
 class BenchmarkFile:
     """A loaded benchmark file."""
+
     source: str
     year: str
     framework: str
@@ -138,8 +141,10 @@ def _figure(r: Reader, raw: Any, path: str, framework: str, bank: QuestionBank) 
     r.mapping(raw, path, _FIGURE_FIELDS)
     survey = r.get(raw, "survey", path, str).strip()
     if survey != SELF_EVALUATION and survey not in bank.surveys:
-        r.fail(join(path, "survey"), f"unknown survey {survey!r} (known: {', '.join([*bank.surveys, SELF_EVALUATION])})")
-    default = (MEASURE_MEAN_RATING if survey == SELF_EVALUATION else bank.surveys[survey].measure)
+        r.fail(
+            join(path, "survey"), f"unknown survey {survey!r} (known: {', '.join([*bank.surveys, SELF_EVALUATION])})"
+        )
+    default = MEASURE_MEAN_RATING if survey == SELF_EVALUATION else bank.surveys[survey].measure
     measure = (r.get(raw, "measure", path, str, required=False) or default).strip()
     if measure != default:
         r.fail(join(path, "measure"), f"the {survey} figures are {default}, got {measure!r}")
@@ -148,8 +153,10 @@ def _figure(r: Reader, raw: Any, path: str, framework: str, bank: QuestionBank) 
     if framework in available_frameworks():
         fw = load_framework(framework)
         if section not in fw.principle_ids:
-            r.fail(join(path, "section"), f"{framework} has no section {section!r} "
-                                          f"(sections: {', '.join(fw.principle_ids)})")
+            r.fail(
+                join(path, "section"),
+                f"{framework} has no section {section!r} (sections: {', '.join(fw.principle_ids)})",
+            )
         if measure == MEASURE_MEAN_RATING:
             low, high, unit = fw.scale.min, fw.scale.max, f"{fw.scale.name.lower()} rating"
     if measure == MEASURE_RATING:
@@ -161,17 +168,24 @@ def _figure(r: Reader, raw: Any, path: str, framework: str, bank: QuestionBank) 
     for key in ("value", "q1", "q3"):
         number = _number(r, raw, key, path, key == "value")
         if number is not None and not low <= number <= high:
-            r.fail(join(path, key), f"must be between {low:g} and {high:g} ({unit})" if high != math.inf
-                   else "must not be negative")
+            r.fail(
+                join(path, key),
+                f"must be between {low:g} and {high:g} ({unit})" if high != math.inf else "must not be negative",
+            )
         values[key] = number
     if (values["q1"] is None) != (values["q3"] is None):
         r.fail(join(path, "q1" if values["q1"] is None else "q3"), "give both quartiles (q1 and q3) or neither")
     if values["q1"] is not None and not values["q1"] <= values["value"] <= values["q3"]:
         r.fail(join(path, "value"), "must lie between q1 and q3")
     scale = 100.0 if measure == MEASURE_AGREEMENT else 1.0
-    return BenchmarkFigure(survey=survey, section_id=section, measure=measure, value=values["value"] / scale,
-                           q1=None if values["q1"] is None else values["q1"] / scale,
-                           q3=None if values["q3"] is None else values["q3"] / scale)
+    return BenchmarkFigure(
+        survey=survey,
+        section_id=section,
+        measure=measure,
+        value=values["value"] / scale,
+        q1=None if values["q1"] is None else values["q1"] / scale,
+        q3=None if values["q3"] is None else values["q3"] / scale,
+    )
 
 
 def _illustrative(r: Reader, value: Any, path: str) -> bool:
@@ -203,17 +217,28 @@ def parse_benchmark_file(doc: Any, file: str | Path, bank: QuestionBank | None =
     shares = [(i, f.value) for i, f in enumerate(figures) if f.measure == MEASURE_AGREEMENT]
     if shares and all(v <= 0.01 for _, v in shares) and any(v > 0 for _, v in shares):
         i, v = next((i, v) for i, v in shares if v > 0)
-        r.fail(f"figures[{i}].value", f"agreement is a percentage from 0 to 100: {v * 100:g} looks like a share "
-                                      f"(write {v * 100:g} as {v * 10000:g})")
+        r.fail(
+            f"figures[{i}].value",
+            f"agreement is a percentage from 0 to 100: {v * 100:g} looks like a share "
+            f"(write {v * 100:g} as {v * 10000:g})",
+        )
     seen: dict[tuple, int] = {}
     for i, f in enumerate(figures):
         key = (f.survey, f.section_id, f.measure)
         if key in seen:
-            r.fail(f"figures[{i}]", f"duplicate figure: {f.survey} {f.section_id} {f.measure} "
-                                    f"(also figures[{seen[key]}])")
+            r.fail(
+                f"figures[{i}]", f"duplicate figure: {f.survey} {f.section_id} {f.measure} (also figures[{seen[key]}])"
+            )
         seen[key] = i
-    return BenchmarkFile(source=source, year=year, framework=framework, figures=tuple(figures), phase=phase,
-                         illustrative=illustrative, path=str(file))
+    return BenchmarkFile(
+        source=source,
+        year=year,
+        framework=framework,
+        figures=tuple(figures),
+        phase=phase,
+        illustrative=illustrative,
+        path=str(file),
+    )
 
 
 def _read_csv(path: Path) -> list[dict]:
@@ -233,12 +258,14 @@ def _read_csv(path: Path) -> list[dict]:
     header = [h.strip().lower() for h in rows[0]]
     missing = [c for c in _CSV_REQUIRED if c not in header]
     if missing:
-        raise DataFileError(path.name, "", f"missing column(s): {', '.join(missing)} "
-                                           f"(a benchmark CSV has {', '.join(_CSV_REQUIRED)})")
+        raise DataFileError(
+            path.name, "", f"missing column(s): {', '.join(missing)} (a benchmark CSV has {', '.join(_CSV_REQUIRED)})"
+        )
     unknown = [h for h in header if h and h not in (*_CSV_SAME, *_FIGURE_FIELDS)]
     if unknown:
-        raise DataFileError(path.name, "", f"unknown column {unknown[0]!r} (allowed: "
-                                           f"{', '.join((*_CSV_SAME, *_FIGURE_FIELDS))})")
+        raise DataFileError(
+            path.name, "", f"unknown column {unknown[0]!r} (allowed: {', '.join((*_CSV_SAME, *_FIGURE_FIELDS))})"
+        )
     records = []
     for number, row in enumerate(rows[1:], 2):
         if not any(c.strip() for c in row):
@@ -250,8 +277,13 @@ def _read_csv(path: Path) -> list[dict]:
     for number, rec in records[1:]:
         for column in _CSV_SAME:
             if rec.get(column, "") != first.get(column, ""):
-                raise DataFileError(path.name, "", f"{column} must be the same on every row "
-                                                   f"(row 2 has {first.get(column, '')!r})", row=number, column=column)
+                raise DataFileError(
+                    path.name,
+                    "",
+                    f"{column} must be the same on every row (row 2 has {first.get(column, '')!r})",
+                    row=number,
+                    column=column,
+                )
     return records
 
 
@@ -279,5 +311,12 @@ def load_benchmark_file(path: str | Path, bank: QuestionBank | None = None) -> B
         raise DataFileError(path.name, "", exc.message, row=row, column=found.group(2) or None) from None
 
 
-__all__ = ["BenchmarkFigure", "BenchmarkFile", "MEASURE_MEAN_RATING", "PHASES", "SELF_EVALUATION",
-           "load_benchmark_file", "parse_benchmark_file"]
+__all__ = [
+    "BenchmarkFigure",
+    "BenchmarkFile",
+    "MEASURE_MEAN_RATING",
+    "PHASES",
+    "SELF_EVALUATION",
+    "load_benchmark_file",
+    "parse_benchmark_file",
+]

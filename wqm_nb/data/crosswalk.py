@@ -13,6 +13,7 @@ a link without its ``why`` raises :class:`~wqm_nb.errors.DataFileError` naming
 the file and the field, e.g. ``crosswalk.yaml: links[3].vbe: unknown element
 'A9.1' in vbe (elements: A1.1, ...)``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ DEFAULT_THIN_EVIDENCE_WORDS = 12
 @dataclass(frozen=True, order=True)
 class ElementRef:
     """One element of one framework: ``framework`` id and ``element_id``."""
+
     framework: str
     element_id: str
 
@@ -41,6 +43,7 @@ class ElementRef:
 @dataclass(frozen=True)
 class CrosswalkLink:
     """Elements of two or more frameworks that ask for the same evidence, and why."""
+
     elements: tuple[ElementRef, ...]
     why: str
 
@@ -48,6 +51,7 @@ class CrosswalkLink:
 @dataclass(frozen=True)
 class LinkedElement:
     """An element linked to the one asked about, with the reason of its link."""
+
     element: ElementRef
     why: str
 
@@ -55,11 +59,13 @@ class LinkedElement:
 @dataclass(frozen=True)
 class Crosswalk:
     """The validated crosswalk: its links and the coverage map's thin-evidence threshold."""
+
     links: tuple[CrosswalkLink, ...] = ()
     thin_evidence_words: int = DEFAULT_THIN_EVIDENCE_WORDS
     path: str = ""
-    _index: dict[ElementRef, tuple[LinkedElement, ...]] = field(default_factory=dict, init=False,
-                                                                compare=False, repr=False, hash=False)
+    _index: dict[ElementRef, tuple[LinkedElement, ...]] = field(
+        default_factory=dict, init=False, compare=False, repr=False, hash=False
+    )
 
     def __post_init__(self) -> None:
         index: dict[ElementRef, list[LinkedElement]] = {}
@@ -87,8 +93,9 @@ def _bundled_frameworks() -> dict[str, Framework]:
     return {fid: load_framework(fid) for fid in available_frameworks()}
 
 
-def parse_crosswalk(doc: Any, file: str | Path = "crosswalk.yaml",
-                    frameworks: Mapping[str, Framework] | None = None) -> Crosswalk:
+def parse_crosswalk(
+    doc: Any, file: str | Path = "crosswalk.yaml", frameworks: Mapping[str, Framework] | None = None
+) -> Crosswalk:
     """Validate a parsed crosswalk document against ``frameworks`` (id -> Framework; the bundled
     frameworks unless given) and build a :class:`Crosswalk`."""
     frameworks = dict(frameworks) if frameworks is not None else _bundled_frameworks()
@@ -98,8 +105,9 @@ def parse_crosswalk(doc: Any, file: str | Path = "crosswalk.yaml",
     thin = DEFAULT_THIN_EVIDENCE_WORDS
     if doc.get("coverage") is not None:
         r.mapping(doc["coverage"], "coverage", ("thin_evidence_words",))
-        thin = r.get(doc["coverage"], "thin_evidence_words", "coverage", int, required=False,
-                     default=DEFAULT_THIN_EVIDENCE_WORDS)
+        thin = r.get(
+            doc["coverage"], "thin_evidence_words", "coverage", int, required=False, default=DEFAULT_THIN_EVIDENCE_WORDS
+        )
         if thin < 1:
             r.fail("coverage.thin_evidence_words", "must be at least 1")
 
@@ -114,19 +122,19 @@ def parse_crosswalk(doc: Any, file: str | Path = "crosswalk.yaml",
             if key == "why":
                 continue
             if key not in frameworks:
-                r.fail(join(path, key), f"unknown framework {key!r} (known: {', '.join(sorted(frameworks))}; "
-                                        f"or 'why')")
+                r.fail(join(path, key), f"unknown framework {key!r} (known: {', '.join(sorted(frameworks))}; or 'why')")
             element_id = r.get(raw, key, path, str)
             fw = frameworks[key]
             if element_id not in fw.element_ids:
-                r.fail(join(path, key), f"unknown element {element_id!r} in {key} "
-                                        f"(elements: {', '.join(fw.element_ids)})")
+                r.fail(
+                    join(path, key), f"unknown element {element_id!r} in {key} (elements: {', '.join(fw.element_ids)})"
+                )
             refs.append(ElementRef(key, element_id))
         why = " ".join(r.get(raw, "why", path, str).split())
         if len(refs) < 2:
             r.fail(path, "a link names elements of at least two frameworks (e.g. wqm: P1.6 and vbe: A1.1)")
         for a_pos, a in enumerate(refs):
-            for b in refs[a_pos + 1:]:
+            for b in refs[a_pos + 1 :]:
                 pair = frozenset((a, b))
                 if pair in first_seen:
                     r.fail(path, f"links {a} and {b} again (already linked in links[{first_seen[pair]}])")

@@ -12,6 +12,7 @@ Scores compared across views are *positions* from 0 to 1 (see
 :mod:`wqm_nb.model.triangulation`): a rating's position on its scale, or a
 survey's agreement share; so every gap below is a difference of positions.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
@@ -24,6 +25,7 @@ from .yaml_reader import Reader, join
 @dataclass(frozen=True)
 class TriangulationRules:
     """When leaders' view and stakeholders' experience disagree (positions 0..1)."""
+
     #: leadership position minus the mean stakeholder position at least this: a blind spot
     blind_spot_gap: float = 0.25
     #: mean stakeholder position minus leadership position at least this: a hidden strength
@@ -37,6 +39,7 @@ class TriangulationRules:
 @dataclass(frozen=True)
 class TrendRules:
     """When a change between years is called a change."""
+
     #: respondents a group needs in both years to be compared (below: "too few responses to compare")
     min_respondents: int = 30
     #: how many improvements and declines the report names
@@ -48,6 +51,7 @@ class TrendRules:
 @dataclass(frozen=True)
 class PriorityRules:
     """The NCB tool's two lenses: risk and capacity per principle (positions 0..1)."""
+
     #: lowest stakeholder agreement below this: high risk
     risk_agreement_below: float = 0.6
     #: a blind spot counts as a concern indicator (high risk)
@@ -67,6 +71,7 @@ class PriorityRules:
 @dataclass(frozen=True)
 class GovernanceRules:
     """The trust's early-warning list."""
+
     #: a published stakeholder group below this agreement share is listed
     stakeholder_agreement_below: float = 0.5
     #: agreement fell by at least this while the self-rating rose by at least min_rating_rise
@@ -80,6 +85,7 @@ class GovernanceRules:
 @dataclass(frozen=True)
 class PeerSupportRules:
     """Which schools can help which."""
+
     #: each school's weakest principles considered
     weakest: int = 2
     #: a giver's position on the principle must exceed the receiver's by at least this
@@ -94,6 +100,7 @@ class PeerSupportRules:
 @dataclass(frozen=True)
 class BenchmarkRules:
     """Portfolio benchmarks (the school itself is always left out)."""
+
     #: other contributing schools needed for a median
     min_schools_median: int = 5
     #: other contributing schools needed for quartiles
@@ -105,6 +112,7 @@ class BenchmarkRules:
 @dataclass(frozen=True)
 class ActionPlanRules:
     """Suggested targets for the action plan (:mod:`wqm_nb.model.action_plan`)."""
+
     #: sections given a suggested target: the weakest ones without an open target this year
     suggestions: int = 3
     #: term ends as month-day (MM-DD, comma separated); a suggested target's review date is the end of the
@@ -126,7 +134,7 @@ def month_days(value: str) -> tuple[tuple[int, int], ...] | None:
             return None
         month, day = int(bits[0]), int(bits[1])
         try:
-            date(2024, month, day)          # a leap year: 02-29 is a day
+            date(2024, month, day)  # a leap year: 02-29 is a day
         except ValueError:
             return None
         days.append((month, day))
@@ -137,6 +145,7 @@ def month_days(value: str) -> tuple[tuple[int, int], ...] | None:
 class AwardDecisionRules:
     """The award decision's assessment-day plan (:mod:`wqm_nb.model.award_decision`): which met criteria
     are only just met, and so are probed on the day."""
+
     #: a principle's mean maturity that meets the level by less than this (rating points) is borderline
     borderline_mean_margin: float = 0.25
     #: a stakeholder group's agreement that meets the level but whose 95% interval reaches below it is borderline
@@ -146,6 +155,7 @@ class AwardDecisionRules:
 @dataclass(frozen=True)
 class DecisionRules:
     """Every decision threshold of a framework."""
+
     triangulation: TriangulationRules = field(default_factory=TriangulationRules)
     trends: TrendRules = field(default_factory=TrendRules)
     priorities: PriorityRules = field(default_factory=PriorityRules)
@@ -178,7 +188,7 @@ def parse_decision_rules(r: Reader, raw: Any, path: str = "decisions") -> Decisi
     """Validate a ``decisions:`` block (None: every default)."""
     if raw is None:
         return DecisionRules()
-    blocks = {f.name: f.default_factory for f in fields(DecisionRules)}   # type: ignore[misc]
+    blocks = {f.name: f.default_factory for f in fields(DecisionRules)}  # type: ignore[misc]
     r.mapping(raw, path, tuple(blocks))
     built = {}
     for name, factory in blocks.items():
@@ -200,5 +210,16 @@ def parse_decision_rules(r: Reader, raw: Any, path: str = "decisions") -> Decisi
     return DecisionRules(**built)
 
 
-__all__ = ["ActionPlanRules", "AwardDecisionRules", "BenchmarkRules", "DecisionRules", "GovernanceRules", "PeerSupportRules",
-           "PriorityRules", "TrendRules", "TriangulationRules", "month_days", "parse_decision_rules"]
+__all__ = [
+    "ActionPlanRules",
+    "AwardDecisionRules",
+    "BenchmarkRules",
+    "DecisionRules",
+    "GovernanceRules",
+    "PeerSupportRules",
+    "PriorityRules",
+    "TrendRules",
+    "TriangulationRules",
+    "month_days",
+    "parse_decision_rules",
+]

@@ -8,6 +8,7 @@ thresholds. A malformed file raises :class:`~wqm_nb.errors.DataFileError`
 naming the file and the field, e.g.
 ``wqm.yaml: principles[2].elements[0].text: required field is missing``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -110,6 +111,7 @@ class HeldRequirement:
     and assessed in 2025-26 is 3 years held (2025 - 2022); awarded in the assessed year itself
     is 0 years (:func:`wqm_nb.model.awards.held_level` does the counting).
     """
+
     level: str
     years: int = 0
 
@@ -141,6 +143,7 @@ class Level:
 class AssessmentDay:
     """Who the assessor meets on the assessment day whatever the figures say (seed 000: "hear from
     staff, governors, SLT ... on the day"); the award decision plan adds the groups the figures point to."""
+
     meet: tuple[str, ...] = ()
 
 
@@ -244,11 +247,13 @@ def parse_scales(doc: Any, file: str | Path = "scales.yaml") -> dict[str, Scale]
         for i, raw in enumerate(raw_levels):
             lp = f"{path}.levels[{i}]"
             r.mapping(raw, lp, ("value", "label", "descriptor"))
-            levels.append(ScaleLevel(
-                value=r.get(raw, "value", lp, int),
-                label=r.get(raw, "label", lp, str),
-                descriptor=r.get(raw, "descriptor", lp, str, required=False, default="").strip(),
-            ))
+            levels.append(
+                ScaleLevel(
+                    value=r.get(raw, "value", lp, int),
+                    label=r.get(raw, "label", lp, str),
+                    descriptor=r.get(raw, "descriptor", lp, str, required=False, default="").strip(),
+                )
+            )
         values = [lv.value for lv in levels]
         if values != sorted(set(values)):
             r.fail(f"{path}.levels", "values must be unique and in increasing order")
@@ -274,8 +279,14 @@ def load_scales(path: str | Path | None = None) -> dict[str, Scale]:
 # --------------------------------------------------------------------------
 # frameworks
 
-_CRITERIA_FIELDS = ("min_principle_mean", "min_element_rating", "evidence_required",
-                    "min_stakeholder_agreement", "consecutive_cycles", "requires_held")
+_CRITERIA_FIELDS = (
+    "min_principle_mean",
+    "min_element_rating",
+    "evidence_required",
+    "min_stakeholder_agreement",
+    "consecutive_cycles",
+    "requires_held",
+)
 
 
 def _parse_held(r: Reader, raw: Any, path: str, earlier: list[str]) -> HeldRequirement | None:
@@ -285,8 +296,9 @@ def _parse_held(r: Reader, raw: Any, path: str, earlier: list[str]) -> HeldRequi
     r.mapping(raw, path, ("level", "years"))
     level = r.get(raw, "level", path, str)
     if level not in earlier:
-        r.fail(join(path, "level"), f"must name an earlier level ({', '.join(earlier) or 'there is none'}), "
-                                    f"got {level!r}")
+        r.fail(
+            join(path, "level"), f"must name an earlier level ({', '.join(earlier) or 'there is none'}), got {level!r}"
+        )
     years = r.get(raw, "years", path, int, required=False, default=0)
     if years < 0:
         r.fail(join(path, "years"), "must not be negative")
@@ -332,9 +344,25 @@ def parse_framework(doc: Any, file: str | Path, scales: dict[str, Scale] | None 
     """Validate a parsed framework document and build a :class:`Framework`."""
     scales = scales if scales is not None else load_scales()
     r = Reader(file)
-    r.mapping(doc, "", ("id", "name", "kind", "section_label", "scale", "source",
-                        "principles", "levels", "reflections", "report", "survey_mapping", "decisions",
-                        "assessment_day"))
+    r.mapping(
+        doc,
+        "",
+        (
+            "id",
+            "name",
+            "kind",
+            "section_label",
+            "scale",
+            "source",
+            "principles",
+            "levels",
+            "reflections",
+            "report",
+            "survey_mapping",
+            "decisions",
+            "assessment_day",
+        ),
+    )
     fid = r.get(doc, "id", "", str)
     kind = r.get(doc, "kind", "", str)
     if kind not in FRAMEWORK_KINDS:
@@ -357,14 +385,16 @@ def parse_framework(doc: Any, file: str | Path, scales: dict[str, Scale] | None 
         for j, act in enumerate(activities):
             if not isinstance(act, str) or not act.strip():
                 r.fail(f"{path}.activities[{j}]", "expected text")
-        principles.append(Principle(
-            id=r.get(raw, "id", path, str),
-            name=r.get(raw, "name", path, str),
-            elements=tuple(elements),
-            key_question=(r.get(raw, "key_question", path, str, required=False) or "").strip() or None,
-            activities=tuple(a.strip() for a in activities),
-            guidance=(r.get(raw, "guidance", path, str, required=False) or "").strip() or None,
-        ))
+        principles.append(
+            Principle(
+                id=r.get(raw, "id", path, str),
+                name=r.get(raw, "name", path, str),
+                elements=tuple(elements),
+                key_question=(r.get(raw, "key_question", path, str, required=False) or "").strip() or None,
+                activities=tuple(a.strip() for a in activities),
+                guidance=(r.get(raw, "guidance", path, str, required=False) or "").strip() or None,
+            )
+        )
     r.unique([p.id for p in principles], "principles")
     all_elements = [(i, j, e.id) for i, p in enumerate(principles) for j, e in enumerate(p.elements)]
     seen: dict[str, str] = {}
@@ -384,15 +414,18 @@ def parse_framework(doc: Any, file: str | Path, scales: dict[str, Scale] | None 
         for j, check in enumerate(checks):
             if not isinstance(check, str) or not check.strip():
                 r.fail(f"{join(path, 'assessor_checks')}[{j}]", "expected text")
-        levels.append(Level(
-            id=r.get(raw, "id", path, str),
-            name=r.get(raw, "name", path, str),
-            summary=r.get(raw, "summary", path, str, required=False, default="").strip(),
-            requires=requires,
-            criteria=_parse_criteria(r, r.get(raw, "criteria", path, dict), join(path, "criteria"), scale,
-                                     [lv.id for lv in levels]),
-            assessor_checks=tuple(" ".join(c.split()) for c in checks),
-        ))
+        levels.append(
+            Level(
+                id=r.get(raw, "id", path, str),
+                name=r.get(raw, "name", path, str),
+                summary=r.get(raw, "summary", path, str, required=False, default="").strip(),
+                requires=requires,
+                criteria=_parse_criteria(
+                    r, r.get(raw, "criteria", path, dict), join(path, "criteria"), scale, [lv.id for lv in levels]
+                ),
+                assessor_checks=tuple(" ".join(c.split()) for c in checks),
+            )
+        )
     r.unique([lv.id for lv in levels], "levels")
     if kind == "quality_mark" and not levels:
         r.fail("levels", "a quality mark needs at least one award level")
@@ -404,8 +437,9 @@ def parse_framework(doc: Any, file: str | Path, scales: dict[str, Scale] | None 
         author = r.get(raw, "author", path, str)
         if author not in REFLECTION_AUTHORS:
             r.fail(join(path, "author"), f"must be one of {', '.join(REFLECTION_AUTHORS)}")
-        reflections.append(Reflection(id=r.get(raw, "id", path, str), title=r.get(raw, "title", path, str),
-                                      author=author))
+        reflections.append(
+            Reflection(id=r.get(raw, "id", path, str), title=r.get(raw, "title", path, str), author=author)
+        )
     r.unique([x.id for x in reflections], "reflections")
 
     report = ReportThresholds()
@@ -432,7 +466,8 @@ def parse_framework(doc: Any, file: str | Path, scales: dict[str, Scale] | None 
         decisions=parse_decision_rules(r, doc.get("decisions")),
         assessment_day=_parse_assessment_day(r, doc.get("assessment_day")),
         survey_mapping=r.mapping(doc["survey_mapping"], "survey_mapping")
-        if doc.get("survey_mapping") is not None else None,
+        if doc.get("survey_mapping") is not None
+        else None,
     )
 
 
@@ -450,8 +485,10 @@ def framework_path(name_or_path: str | Path) -> Path:
         return candidate
     bundled = FRAMEWORK_DIR / f"{name_or_path}.yaml"
     if str(name_or_path) not in available_frameworks():
-        raise SettingsError(f"unknown framework {str(name_or_path)!r} (bundled: "
-                            f"{', '.join(available_frameworks())}; or give a framework YAML file)")
+        raise SettingsError(
+            f"unknown framework {str(name_or_path)!r} (bundled: "
+            f"{', '.join(available_frameworks())}; or give a framework YAML file)"
+        )
     return bundled
 
 
@@ -463,5 +500,3 @@ def _load_framework_cached(path: str) -> Framework:
 def load_framework(name_or_path: str | Path = DEFAULT_FRAMEWORK) -> Framework:
     """Load a bundled framework by id (``wqm``, ``vbe``, ...) or a YAML file by path."""
     return _load_framework_cached(str(framework_path(name_or_path)))
-
-

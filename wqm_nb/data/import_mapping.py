@@ -34,6 +34,7 @@ compared after :func:`normalise_text` (numbering, spacing, quotes, case and a
 trailing "?" or "*" do not matter). The mapping is data: it is validated when
 it is loaded, and an error names the file and the field.
 """
+
 from __future__ import annotations
 
 import re
@@ -55,9 +56,23 @@ SUBGROUP = "subgroup"
 IGNORE = "ignore"
 COMMENT = "comment"
 
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'",
-                         "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"',
-                         "\u2013": "-", "\u2014": "-", "\u00a0": " "})
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "`": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u2033": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u00a0": " ",
+    }
+)
 _NUMBERING = re.compile(r"^\s*(?:q(?:uestion)?\s*)?\d+(?:\.\d+)*\s*[.):\-]?\s+(?=\S)", re.IGNORECASE)
 _TRAILING = re.compile(r"[\s?*.:!]+$")
 _LETTERS = re.compile(r"^[A-Z]{1,3}$")
@@ -119,6 +134,7 @@ class InstrumentBlock:
     """A validated measure's columns in an export: by position (``columns``, column letters in the order of
     the instrument's items for the informant), or, when empty, the columns the mapping or their headers name;
     and its informant ('' for the instrument's only one, or the survey's default)."""
+
     instrument: str
     columns: tuple[str, ...] = ()
     informant: str = ""
@@ -163,13 +179,14 @@ def instrument_target(header: object) -> str | None:
 @dataclass(frozen=True)
 class ImportMapping:
     """A validated import mapping (see the module notes)."""
+
     survey: str
-    columns: dict[str, str] = field(default_factory=dict)          # normalised header -> target
-    headers: dict[str, str] = field(default_factory=dict)          # normalised header -> header as written
+    columns: dict[str, str] = field(default_factory=dict)  # normalised header -> target
+    headers: dict[str, str] = field(default_factory=dict)  # normalised header -> header as written
     subgroup_values: dict[str, str] = field(default_factory=dict)  # normalised answer -> subgroup value
-    answer_labels: dict[str, int] = field(default_factory=dict)    # normalised label -> scale value
+    answer_labels: dict[str, int] = field(default_factory=dict)  # normalised label -> scale value
     path: str = ""
-    instruments: dict[str, InstrumentBlock] = field(default_factory=dict)   # instrument id -> its block
+    instruments: dict[str, InstrumentBlock] = field(default_factory=dict)  # instrument id -> its block
 
     def target(self, header: str) -> str | None:
         """What the mapping says a column is, or None when it does not name it."""
@@ -177,20 +194,27 @@ class ImportMapping:
 
     def to_yaml(self) -> str:
         """The mapping as a YAML document (what ``--save-mapping`` writes)."""
-        doc: dict[str, Any] = {"survey": self.survey,
-                               "columns": {self.headers.get(k, k): v for k, v in self.columns.items()}}
+        doc: dict[str, Any] = {
+            "survey": self.survey,
+            "columns": {self.headers.get(k, k): v for k, v in self.columns.items()},
+        }
         if self.subgroup_values:
             doc["subgroup_values"] = dict(self.subgroup_values)
         if self.answer_labels:
             doc["answer_labels"] = dict(self.answer_labels)
         if self.instruments:
             doc["instruments"] = {
-                b.instrument: {**({"columns": list(b.columns)} if b.columns else {}),
-                               **({"informant": b.informant} if b.informant else {})}
-                for b in self.instruments.values()}
-        return ("# wqm survey import mapping: column header as exported -> item id, subgroup, ignore or\n"
-                "# 'comment <id>'. Use it with: wqm survey import FILE --mapping THIS_FILE\n"
-                + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=120))
+                b.instrument: {
+                    **({"columns": list(b.columns)} if b.columns else {}),
+                    **({"informant": b.informant} if b.informant else {}),
+                }
+                for b in self.instruments.values()
+            }
+        return (
+            "# wqm survey import mapping: column header as exported -> item id, subgroup, ignore or\n"
+            "# 'comment <id>'. Use it with: wqm survey import FILE --mapping THIS_FILE\n"
+            + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=120)
+        )
 
 
 def parse_import_mapping(doc: Any, file: str | Path, bank: QuestionBank) -> ImportMapping:
@@ -221,9 +245,12 @@ def parse_import_mapping(doc: Any, file: str | Path, bank: QuestionBank) -> Impo
             r.fail(where, f"the {survey_id} survey has no subgroup question")
         else:
             comments = f"; comments: {', '.join(sorted(comment_ids))}" if comment_ids else ""
-            r.fail(where, f"unknown target {target!r}: use an item of the {survey_id} survey "
-                          f"({', '.join(survey.item_ids)}), subgroup, ignore, 'comment <id>'{comments}, or an "
-                          f"item of a measure ({', '.join(_examples(measure_items))})")
+            r.fail(
+                where,
+                f"unknown target {target!r}: use an item of the {survey_id} survey "
+                f"({', '.join(survey.item_ids)}), subgroup, ignore, 'comment <id>'{comments}, or an "
+                f"item of a measure ({', '.join(_examples(measure_items))})",
+            )
         if target == SUBGROUP and survey.subgroup is None:
             r.fail(where, f"the {survey_id} survey has no subgroup question")
         key = normalise_text(header)
@@ -241,8 +268,10 @@ def parse_import_mapping(doc: Any, file: str | Path, bank: QuestionBank) -> Impo
         r.fail("subgroup_values", f"the {survey_id} survey has no subgroup question")
     for answer, value in raw_values.items():
         if str(value) not in survey.subgroup.values:
-            r.fail(join("subgroup_values", str(answer)),
-                   f"{value!r} is not a {survey.subgroup.label.lower()} (use {', '.join(survey.subgroup.values)})")
+            r.fail(
+                join("subgroup_values", str(answer)),
+                f"{value!r} is not a {survey.subgroup.label.lower()} (use {', '.join(survey.subgroup.values)})",
+            )
         subgroup_values[normalise_text(answer)] = str(value)
 
     answer_labels = {}
@@ -250,27 +279,40 @@ def parse_import_mapping(doc: Any, file: str | Path, bank: QuestionBank) -> Impo
     scale = bank.scale_of(survey_id)
     for label, value in raw_labels.items():
         if isinstance(value, bool) or not isinstance(value, int) or value not in scale.values:
-            r.fail(join("answer_labels", str(label)),
-                   f"expected a value on the scale {list(scale.values)} (the {survey_id} survey's "
-                   f"{scale.name.lower()})")
+            r.fail(
+                join("answer_labels", str(label)),
+                f"expected a value on the scale {list(scale.values)} (the {survey_id} survey's {scale.name.lower()})",
+            )
         answer_labels[normalise_text(label)] = value
     instruments = _parse_instruments(r, doc.get("instruments"))
-    return ImportMapping(survey=survey_id, columns=columns, headers=headers, subgroup_values=subgroup_values,
-                         answer_labels=answer_labels, path=str(file), instruments=instruments)
+    return ImportMapping(
+        survey=survey_id,
+        columns=columns,
+        headers=headers,
+        subgroup_values=subgroup_values,
+        answer_labels=answer_labels,
+        path=str(file),
+        instruments=instruments,
+    )
 
 
-def with_instrument(mapping: ImportMapping | None, survey: str, instrument_id: str, informant: str = "",
-                    columns: str = "") -> ImportMapping:
+def with_instrument(
+    mapping: ImportMapping | None, survey: str, instrument_id: str, informant: str = "", columns: str = ""
+) -> ImportMapping:
     """``mapping`` (or an empty one for ``survey``) with an instrument block added, as ``wqm survey import
     --instrument NAME [--informant I] [--instrument-columns F:L]`` gives it: ``columns`` a range ``F:L``, a
     list ``F,G,H`` or the first column ``F`` (the informant's items follow, one per column); none: the
     columns are found by the mapping or their headers. :class:`SettingsError` for an unknown instrument or
     informant, or columns that do not fit the instrument's items."""
     instrument = load_instrument(instrument_id)
-    who = informant or (mapping.instruments[instrument.id].informant
-                        if mapping and instrument.id in mapping.instruments else "")
-    resolved = instrument.resolve_informant(who or default_informant(instrument, survey) or None) \
-        if (who or columns or default_informant(instrument, survey)) else ""
+    who = informant or (
+        mapping.instruments[instrument.id].informant if mapping and instrument.id in mapping.instruments else ""
+    )
+    resolved = (
+        instrument.resolve_informant(who or default_informant(instrument, survey) or None)
+        if (who or columns or default_informant(instrument, survey))
+        else ""
+    )
     letters: tuple[str, ...] = ()
     if columns:
         try:
@@ -300,11 +342,12 @@ def block_items(instrument: Instrument, informant: str, count: int) -> tuple[str
     every = [i.column for i in items]
     if count == len(every):
         return tuple(every)
-    if len(required) <= count < len(every) and every[:len(required)] == required:
+    if len(required) <= count < len(every) and every[: len(required)] == required:
         return tuple(every[:count])
     wanted = f"{len(required)} to {len(every)}" if len(required) < len(every) else f"{len(every)}"
-    raise ValueError(f"{count} columns, but {instrument.id} ({informant}) has {wanted} item columns "
-                     f"({', '.join(every)})")
+    raise ValueError(
+        f"{count} columns, but {instrument.id} ({informant}) has {wanted} item columns ({', '.join(every)})"
+    )
 
 
 def _parse_instruments(r: Reader, raw: Any) -> dict[str, InstrumentBlock]:
@@ -323,8 +366,9 @@ def _parse_instruments(r: Reader, raw: Any) -> dict[str, InstrumentBlock]:
         r.mapping(body, path, ("columns", "start", "informant"))
         informant = r.get(body, "informant", path, str, required=False, default="")
         try:
-            who = instrument.resolve_informant(informant or None) if informant or len(instrument.informants) == 1 \
-                else ""
+            who = (
+                instrument.resolve_informant(informant or None) if informant or len(instrument.informants) == 1 else ""
+            )
         except SettingsError as exc:
             r.fail(join(path, "informant"), str(exc))
         if "columns" in body and "start" in body:
@@ -333,8 +377,11 @@ def _parse_instruments(r: Reader, raw: Any) -> dict[str, InstrumentBlock]:
         if body.get("columns") is not None or body.get("start") is not None:
             key = "columns" if body.get("columns") is not None else "start"
             if not who:
-                r.fail(join(path, "informant"), f"{instrument.id} needs an informant to place its columns "
-                                                f"(one of {', '.join(instrument.informants)})")
+                r.fail(
+                    join(path, "informant"),
+                    f"{instrument.id} needs an informant to place its columns "
+                    f"(one of {', '.join(instrument.informants)})",
+                )
             try:
                 columns = parse_columns(body[key], len(instrument.item_columns(who)) if key == "start" else None)
                 block_items(instrument, who, len(columns))
@@ -349,6 +396,21 @@ def load_import_mapping(path: str | Path, bank: QuestionBank) -> ImportMapping:
     return parse_import_mapping(read_yaml(Path(path)), path, bank)
 
 
-__all__ = ["COMMENT", "IGNORE", "SUBGROUP", "SURVEY_INFORMANTS", "ImportMapping", "InstrumentBlock", "block_items",
-           "column_index", "default_informant", "instrument_item_ids", "instrument_target",
-           "load_import_mapping", "normalise_text", "parse_columns", "parse_import_mapping", "with_instrument"]
+__all__ = [
+    "COMMENT",
+    "IGNORE",
+    "SUBGROUP",
+    "SURVEY_INFORMANTS",
+    "ImportMapping",
+    "InstrumentBlock",
+    "block_items",
+    "column_index",
+    "default_informant",
+    "instrument_item_ids",
+    "instrument_target",
+    "load_import_mapping",
+    "normalise_text",
+    "parse_columns",
+    "parse_import_mapping",
+    "with_instrument",
+]

@@ -22,6 +22,7 @@ publisher says, and no item wording:
 ``sdq.yaml: scores[0].items[2]: unknown item column 'sdq99'``. Scoring itself is
 :mod:`wqm_nb.model.scoring`.
 """
+
 from __future__ import annotations
 
 import numbers
@@ -58,6 +59,7 @@ def normalise_label(text: str) -> str:
 @dataclass(frozen=True)
 class Source:
     """The publication a rule comes from."""
+
     key: str
     title: str
     publisher: str
@@ -75,6 +77,7 @@ class Source:
 @dataclass(frozen=True)
 class ResponseOption:
     """One answer: its numeric value and its published label."""
+
     value: int
     label: str
 
@@ -82,6 +85,7 @@ class ResponseOption:
 @dataclass(frozen=True)
 class ResponseSet:
     """The answers an item takes: numeric values with their published labels."""
+
     id: str
     options: tuple[ResponseOption, ...]
     coding: str
@@ -118,7 +122,7 @@ class ResponseSet:
         if isinstance(cell, bool):
             raise ValueError(f"{cell!r} is not an answer")
         if isinstance(cell, numbers.Real):
-            if cell != cell:                    # NaN: a blank cell
+            if cell != cell:  # NaN: a blank cell
                 return None
             number = float(cell)
         else:
@@ -141,6 +145,7 @@ class ResponseSet:
 @dataclass(frozen=True)
 class Item:
     """One question, by column: no wording, a short label only."""
+
     column: str
     label: str
     responses: ResponseSet
@@ -158,6 +163,7 @@ class Item:
 @dataclass(frozen=True)
 class MissingRule:
     """How a score treats unanswered items."""
+
     rule: str = "all_required"
     min_answered: int = 0
 
@@ -165,6 +171,7 @@ class MissingRule:
 @dataclass(frozen=True)
 class Band:
     """One band of a score: its label and the score range it covers (both ends included)."""
+
     label: str
     min: int
     max: int
@@ -177,6 +184,7 @@ class Band:
 @dataclass(frozen=True)
 class Banding:
     """One informant's published banding: the scheme's name and the ranges of each banded score."""
+
     informant: str
     scheme: str
     source: str
@@ -187,6 +195,7 @@ class Banding:
 @dataclass(frozen=True)
 class ScoreSpec:
     """One score of an instrument: how it is made, its range, whether it is banded."""
+
     id: str
     label: str
     kind: str
@@ -194,7 +203,7 @@ class ScoreSpec:
     max: float
     source: str
     banded: bool = False
-    items: dict[str, tuple[str, ...]] = field(default_factory=dict)    # informant -> item columns
+    items: dict[str, tuple[str, ...]] = field(default_factory=dict)  # informant -> item columns
     of: tuple[str, ...] = ()
     from_score: str = ""
     table: dict[int, float] = field(default_factory=dict)
@@ -220,6 +229,7 @@ class ScoreSpec:
 @dataclass(frozen=True)
 class Instrument:
     """A validated measure: items, response coding, scores, bands and the source of every rule."""
+
     id: str
     name: str
     informants: tuple[str, ...]
@@ -243,8 +253,7 @@ class Instrument:
         if informant is None or informant == "":
             if len(self.informants) == 1:
                 return self.informants[0]
-            raise SettingsError(f"{self.id} needs an informant: one of {', '.join(self.informants)} "
-                                f"(--informant)")
+            raise SettingsError(f"{self.id} needs an informant: one of {', '.join(self.informants)} (--informant)")
         if informant not in self.informants:
             raise SettingsError(f"{self.id} has no {informant!r} informant (one of {', '.join(self.informants)})")
         return informant
@@ -297,7 +306,7 @@ class Instrument:
         if value is None or value != value:
             return ""
         banding = self.banding(informant)
-        for b in (banding.scores.get(score_id, ()) if banding else ()):
+        for b in banding.scores.get(score_id, ()) if banding else ():
             if b.contains(value):
                 return b.label
         return ""
@@ -318,8 +327,9 @@ def _status(r: Reader, raw: dict, path: str) -> str:
     return status
 
 
-def _source_ref(r: Reader, raw: dict, path: str, sources: dict[str, Source], key: str = "source",
-                required: bool = True) -> str:
+def _source_ref(
+    r: Reader, raw: dict, path: str, sources: dict[str, Source], key: str = "source", required: bool = True
+) -> str:
     ref = r.get(raw, key, path, str, required=required, default="")
     if ref and ref not in sources:
         r.fail(join(path, key), f"unknown source {ref!r} (sources: {', '.join(sources)})")
@@ -344,11 +354,15 @@ def _parse_sources(r: Reader, raw: Any) -> dict[str, Source]:
         year = r.get(body, "year", path, int)
         if not 1900 <= year <= 2100:
             r.fail(join(path, "year"), f"must be a year, got {year}")
-        sources[str(key)] = Source(key=str(key), title=r.get(body, "title", path, str).strip(),
-                                   publisher=r.get(body, "publisher", path, str).strip(),
-                                   url=r.get(body, "url", path, str).strip(), year=year,
-                                   note=" ".join(r.get(body, "note", path, str, required=False, default="").split()),
-                                   status=_status(r, body, path))
+        sources[str(key)] = Source(
+            key=str(key),
+            title=r.get(body, "title", path, str).strip(),
+            publisher=r.get(body, "publisher", path, str).strip(),
+            url=r.get(body, "url", path, str).strip(),
+            year=year,
+            note=" ".join(r.get(body, "note", path, str, required=False, default="").split()),
+            status=_status(r, body, path),
+        )
     return sources
 
 
@@ -379,9 +393,13 @@ def _parse_response_sets(r: Reader, raw: Any, sources: dict[str, Source]) -> dic
             except ValueError:
                 continue
             r.fail(f"{path}.options[{i}].label", "a label must not be a number")
-        sets[str(key)] = ResponseSet(id=str(key), options=tuple(options),
-                                     coding=" ".join(r.get(body, "coding", path, str).split()),
-                                     source=_source_ref(r, body, path, sources), status=_status(r, body, path))
+        sets[str(key)] = ResponseSet(
+            id=str(key),
+            options=tuple(options),
+            coding=" ".join(r.get(body, "coding", path, str).split()),
+            source=_source_ref(r, body, path, sources),
+            status=_status(r, body, path),
+        )
     return sets
 
 
@@ -390,8 +408,7 @@ def _parse_items(r: Reader, raw: Any, informants: tuple[str, ...], sets: dict[st
     taken: dict[tuple[str, str], int] = {}
     for i, body in enumerate(r.get({"items": raw}, "items", "", list)):
         path = f"items[{i}]"
-        r.mapping(body, path, ("column", "number", "label", "responses", "reverse", "optional", "scored",
-                               "informants"))
+        r.mapping(body, path, ("column", "number", "label", "responses", "reverse", "optional", "scored", "informants"))
         column = _ident(r, body, "column", path)
         responses = r.get(body, "responses", path, str)
         if responses not in sets:
@@ -401,17 +418,26 @@ def _parse_items(r: Reader, raw: Any, informants: tuple[str, ...], sets: dict[st
             if informant not in informants:
                 r.fail(f"{path}.informants[{j}]", f"unknown informant {informant!r} (one of {', '.join(informants)})")
             if (column, informant) in taken:
-                r.fail(join(path, "column"), f"duplicate column {column!r} for {informant} "
-                                             f"(also items[{taken[(column, informant)]}])")
+                r.fail(
+                    join(path, "column"),
+                    f"duplicate column {column!r} for {informant} (also items[{taken[(column, informant)]}])",
+                )
             taken[(column, informant)] = i
         number = r.get(body, "number", path, int, required=False)
         if number is not None and number < 1:
             r.fail(join(path, "number"), "must be 1 or more")
-        items.append(Item(column=column, label=r.get(body, "label", path, str).strip(), responses=sets[responses],
-                          number=number, reverse=r.get(body, "reverse", path, bool, required=False, default=False),
-                          optional=r.get(body, "optional", path, bool, required=False, default=False),
-                          scored=r.get(body, "scored", path, bool, required=False, default=True),
-                          informants=tuple(who)))
+        items.append(
+            Item(
+                column=column,
+                label=r.get(body, "label", path, str).strip(),
+                responses=sets[responses],
+                number=number,
+                reverse=r.get(body, "reverse", path, bool, required=False, default=False),
+                optional=r.get(body, "optional", path, bool, required=False, default=False),
+                scored=r.get(body, "scored", path, bool, required=False, default=True),
+                informants=tuple(who),
+            )
+        )
     return tuple(items)
 
 
@@ -447,9 +473,29 @@ def _int_or_float_map(r: Reader, raw: dict, path: str, informants: tuple[str, ..
 
 def _parse_score(r: Reader, body: Any, path: str, inst: dict, earlier: dict[str, ScoreSpec]) -> ScoreSpec:
     informants, sources, items = inst["informants"], inst["sources"], inst["items"]
-    r.mapping(body, path, ("id", "label", "kind", "items", "of", "from", "table", "recode", "missing",
-                           "zero_when", "min", "max", "source", "status", "min_group", "min_group_source",
-                           "higher_is_better"))
+    r.mapping(
+        body,
+        path,
+        (
+            "id",
+            "label",
+            "kind",
+            "items",
+            "of",
+            "from",
+            "table",
+            "recode",
+            "missing",
+            "zero_when",
+            "min",
+            "max",
+            "source",
+            "status",
+            "min_group",
+            "min_group_source",
+            "higher_is_better",
+        ),
+    )
     sid = _ident(r, body, "id", path)
     if sid in earlier:
         r.fail(join(path, "id"), f"duplicate score id {sid!r}")
@@ -460,13 +506,21 @@ def _parse_score(r: Reader, body: Any, path: str, inst: dict, earlier: dict[str,
     high, per_informant = _per_informant_max(r, body, path, informants)
     if low > high:
         r.fail(join(path, "min"), "must not be above max")
-    spec: dict[str, Any] = dict(id=sid, label=r.get(body, "label", path, str).strip(), kind=kind, min=low, max=high,
-                                max_by_informant=per_informant, source=_source_ref(r, body, path, sources),
-                                higher_is_better=r.get(body, "higher_is_better", path, bool, required=False),
-                                status=_status(r, body, path),
-                                min_group=r.get(body, "min_group", path, int, required=False, default=inst["min_group"]),
-                                min_group_source=" ".join(r.get(body, "min_group_source", path, str, required=False,
-                                                                default=inst["min_group_source"]).split()))
+    spec: dict[str, Any] = dict(
+        id=sid,
+        label=r.get(body, "label", path, str).strip(),
+        kind=kind,
+        min=low,
+        max=high,
+        max_by_informant=per_informant,
+        source=_source_ref(r, body, path, sources),
+        higher_is_better=r.get(body, "higher_is_better", path, bool, required=False),
+        status=_status(r, body, path),
+        min_group=r.get(body, "min_group", path, int, required=False, default=inst["min_group"]),
+        min_group_source=" ".join(
+            r.get(body, "min_group_source", path, str, required=False, default=inst["min_group_source"]).split()
+        ),
+    )
     for key in ("items", "recode", "missing", "zero_when"):
         if kind != "items" and body.get(key) is not None:
             r.fail(join(path, key), f"only a kind: items score takes {key}")
@@ -508,22 +562,25 @@ def _parse_score(r: Reader, body: Any, path: str, inst: dict, earlier: dict[str,
                 if col in (f.column for f in found):
                     r.fail(f"{where}[{j}]", f"duplicate item {col!r}")
                 if recode and sorted(recode) != list(item.responses.values):
-                    r.fail(join(path, "recode"), f"must map every value of {col}'s responses "
-                                                 f"({', '.join(map(str, item.responses.values))})")
+                    r.fail(
+                        join(path, "recode"),
+                        f"must map every value of {col}'s responses ({', '.join(map(str, item.responses.values))})",
+                    )
                 found.append(item)
             columns[who] = tuple(f.column for f in found)
             values = [[recode.get(v, v) for v in it.responses.values] for it in found]
             span = (sum(min(v) for v in values), sum(max(v) for v in values))
             if span != expected_range(who):
-                r.fail(join(path, "max") if span[0] == low else join(path, "min"),
-                       f"the items of {who} add up to {span[0]:g}-{span[1]:g}, not {low:g}-{expected_range(who)[1]:g}")
+                r.fail(
+                    join(path, "max") if span[0] == low else join(path, "min"),
+                    f"the items of {who} add up to {span[0]:g}-{span[1]:g}, not {low:g}-{expected_range(who)[1]:g}",
+                )
         missing = body.get("missing") or {"rule": "all_required"}
         r.mapping(missing, join(path, "missing"), ("rule", "min_answered"))
         rule = r.get(missing, "rule", join(path, "missing"), str)
         if rule not in MISSING_RULES:
             r.fail(join(path, "missing.rule"), f"must be one of {', '.join(MISSING_RULES)}, got {rule!r}")
-        min_answered = r.get(missing, "min_answered", join(path, "missing"), int, required=rule == "prorate",
-                             default=0)
+        min_answered = r.get(missing, "min_answered", join(path, "missing"), int, required=rule == "prorate", default=0)
         if rule == "prorate":
             fewest = min(len(c) for c in columns.values())
             if not 1 <= min_answered <= fewest:
@@ -541,8 +598,9 @@ def _parse_score(r: Reader, body: Any, path: str, inst: dict, earlier: dict[str,
             zero_when = (gate, tuple(gate_values))
             if low > 0:
                 r.fail(join(path, "zero_when"), "a score that can be set to 0 must have min 0")
-        spec.update(items=columns, recode=recode, missing=MissingRule(rule=rule, min_answered=min_answered),
-                    zero_when=zero_when)
+        spec.update(
+            items=columns, recode=recode, missing=MissingRule(rule=rule, min_answered=min_answered), zero_when=zero_when
+        )
     elif kind == "sum":
         of = r.get(body, "of", path, list)
         for j, part in enumerate(of):
@@ -551,8 +609,10 @@ def _parse_score(r: Reader, body: Any, path: str, inst: dict, earlier: dict[str,
         for who in informants:
             span = (sum(earlier[p].range(who)[0] for p in of), sum(earlier[p].range(who)[1] for p in of))
             if span != expected_range(who):
-                r.fail(join(path, "max"), f"the scores add up to {span[0]:g}-{span[1]:g} for {who}, "
-                                          f"not {low:g}-{expected_range(who)[1]:g}")
+                r.fail(
+                    join(path, "max"),
+                    f"the scores add up to {span[0]:g}-{span[1]:g} for {who}, not {low:g}-{expected_range(who)[1]:g}",
+                )
         spec.update(of=tuple(of))
     else:
         base = r.get(body, "from", path, str)
@@ -573,8 +633,9 @@ def _parse_score(r: Reader, body: Any, path: str, inst: dict, earlier: dict[str,
     return ScoreSpec(**spec)
 
 
-def _parse_bands(r: Reader, raw: Any, informants: tuple[str, ...], scores: dict[str, ScoreSpec],
-                 sources: dict[str, Source]) -> dict[str, Banding]:
+def _parse_bands(
+    r: Reader, raw: Any, informants: tuple[str, ...], scores: dict[str, ScoreSpec], sources: dict[str, Source]
+) -> dict[str, Banding]:
     if raw is None:
         return {}
     r.mapping(raw, "bands")
@@ -594,15 +655,23 @@ def _parse_bands(r: Reader, raw: Any, informants: tuple[str, ...], scores: dict[
             for k, band in enumerate(r.get(body["scores"], sid, join(path, "scores"), list)):
                 bp = f"{sp}[{k}]"
                 r.mapping(band, bp, ("label", "min", "max"))
-                parsed.append(Band(label=r.get(band, "label", bp, str), min=r.get(band, "min", bp, int),
-                                   max=r.get(band, "max", bp, int)))
+                parsed.append(
+                    Band(
+                        label=r.get(band, "label", bp, str),
+                        min=r.get(band, "min", bp, int),
+                        max=r.get(band, "max", bp, int),
+                    )
+                )
             low, high = scores[sid].range(who)
             covered = sorted((b.min, b.max) for b in parsed)
             expect = int(low)
             for b_min, b_max in covered:
                 if b_min > b_max or b_min != expect:
-                    r.fail(sp, f"the bands must cover {low:g}-{high:g} without gaps or overlaps "
-                               f"(at {expect}: {b_min}-{b_max})")
+                    r.fail(
+                        sp,
+                        f"the bands must cover {low:g}-{high:g} without gaps or overlaps "
+                        f"(at {expect}: {b_min}-{b_max})",
+                    )
                 expect = b_max + 1
             if expect - 1 != high:
                 r.fail(sp, f"the bands must cover {low:g}-{high:g} without gaps or overlaps (end at {expect - 1})")
@@ -610,9 +679,13 @@ def _parse_bands(r: Reader, raw: Any, informants: tuple[str, ...], scores: dict[
             if len(set(labels)) != len(labels):
                 r.fail(sp, "band labels must be unique")
             per_score[sid] = tuple(parsed)
-        bands[who] = Banding(informant=who, scheme=r.get(body, "scheme", path, str),
-                             source=_source_ref(r, body, path, sources), scores=per_score,
-                             status=_status(r, body, path))
+        bands[who] = Banding(
+            informant=who,
+            scheme=r.get(body, "scheme", path, str),
+            source=_source_ref(r, body, path, sources),
+            scores=per_score,
+            status=_status(r, body, path),
+        )
     banded = {sid for b in bands.values() for sid in b.scores}
     for sid in sorted(banded):
         lacking = [who for who in informants if sid not in bands.get(who, Banding(who, "", "", {})).scores]
@@ -624,9 +697,29 @@ def _parse_bands(r: Reader, raw: Any, informants: tuple[str, ...], scores: dict[
 def parse_instrument(doc: Any, file: str | Path) -> Instrument:
     """Validate a parsed instrument document and build an :class:`Instrument`."""
     r = Reader(file)
-    r.mapping(doc, "", ("id", "name", "informants", "licence", "licence_source", "sources", "unconfirmed",
-                        "response_sets", "reverse_source", "items", "missing_rule", "missing_source", "scores",
-                        "prescored", "bands", "min_group", "min_group_source"))
+    r.mapping(
+        doc,
+        "",
+        (
+            "id",
+            "name",
+            "informants",
+            "licence",
+            "licence_source",
+            "sources",
+            "unconfirmed",
+            "response_sets",
+            "reverse_source",
+            "items",
+            "missing_rule",
+            "missing_source",
+            "scores",
+            "prescored",
+            "bands",
+            "min_group",
+            "min_group_source",
+        ),
+    )
     iid = _ident(r, doc, "id", "")
     informants = r.get(doc, "informants", "", list)
     for i, who in enumerate(informants):
@@ -644,8 +737,9 @@ def parse_instrument(doc: Any, file: str | Path) -> Instrument:
     if min_group < 2:
         r.fail("min_group", "must be at least 2")
     min_group_source = " ".join(r.get(doc, "min_group_source", "", str).split())
-    inst = dict(informants=informants, sources=sources, items=items, min_group=min_group,
-                min_group_source=min_group_source)
+    inst = dict(
+        informants=informants, sources=sources, items=items, min_group=min_group, min_group_source=min_group_source
+    )
     scores: dict[str, ScoreSpec] = {}
     for i, body in enumerate(r.get(doc, "scores", "", list)):
         spec = _parse_score(r, body, f"scores[{i}]", inst, scores)
@@ -662,14 +756,24 @@ def parse_instrument(doc: Any, file: str | Path) -> Instrument:
         if not isinstance(text, str) or not text.strip():
             r.fail(f"unconfirmed[{i}]", "expected text")
     return Instrument(
-        id=iid, name=r.get(doc, "name", "", str).strip(), informants=informants, response_sets=sets, items=items,
-        scores=final, bands=bands, sources=sources,
+        id=iid,
+        name=r.get(doc, "name", "", str).strip(),
+        informants=informants,
+        response_sets=sets,
+        items=items,
+        scores=final,
+        bands=bands,
+        sources=sources,
         missing_rule=" ".join(r.get(doc, "missing_rule", "", str).split()),
-        licence=" ".join(r.get(doc, "licence", "", str).split()), min_group=min_group,
-        min_group_source=min_group_source, prescored=tuple(prescored),
+        licence=" ".join(r.get(doc, "licence", "", str).split()),
+        min_group=min_group,
+        min_group_source=min_group_source,
+        prescored=tuple(prescored),
         unconfirmed=tuple(" ".join(t.split()) for t in unconfirmed),
         licence_source=_source_ref(r, doc, "", sources, "licence_source", required=False),
-        missing_source=_source_ref(r, doc, "", sources, "missing_source", required=False), path=str(file))
+        missing_source=_source_ref(r, doc, "", sources, "missing_source", required=False),
+        path=str(file),
+    )
 
 
 def available_instruments() -> list[str]:
@@ -685,8 +789,10 @@ def instrument_path(name_or_path: str | Path) -> Path:
             raise DataFileError(candidate.name, "", "no such instrument file")
         return candidate
     if str(name_or_path).lower() not in available_instruments():
-        raise SettingsError(f"unknown instrument {str(name_or_path)!r} (bundled: "
-                            f"{', '.join(available_instruments())}; or give an instrument YAML file)")
+        raise SettingsError(
+            f"unknown instrument {str(name_or_path)!r} (bundled: "
+            f"{', '.join(available_instruments())}; or give an instrument YAML file)"
+        )
     return INSTRUMENT_DIR / f"{str(name_or_path).lower()}.yaml"
 
 
@@ -700,6 +806,20 @@ def load_instrument(name_or_path: str | Path) -> Instrument:
     return _load_cached(str(instrument_path(name_or_path)))
 
 
-__all__ = ["INSTRUMENT_DIR", "Band", "Banding", "Instrument", "Item", "MissingRule", "ResponseOption", "ResponseSet",
-           "ScoreSpec", "Source", "available_instruments", "instrument_path", "load_instrument", "normalise_label",
-           "parse_instrument"]
+__all__ = [
+    "INSTRUMENT_DIR",
+    "Band",
+    "Banding",
+    "Instrument",
+    "Item",
+    "MissingRule",
+    "ResponseOption",
+    "ResponseSet",
+    "ScoreSpec",
+    "Source",
+    "available_instruments",
+    "instrument_path",
+    "load_instrument",
+    "normalise_label",
+    "parse_instrument",
+]

@@ -24,6 +24,7 @@ How a term matches (:meth:`SafeguardingList.matches`):
 A malformed file raises :class:`~wqm_nb.errors.DataFileError` naming the file
 and field, e.g. ``safeguarding.yaml: categories.self_harm[3]: must not be empty``.
 """
+
 from __future__ import annotations
 
 import re

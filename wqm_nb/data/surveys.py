@@ -18,6 +18,7 @@ framing principle on the maturity scale). :meth:`QuestionBank.scale_of` gives
 a survey's :class:`AnswerScale`, and :meth:`QuestionBank.answer_value` reads
 an answer on it.
 """
+
 from __future__ import annotations
 
 import os
@@ -34,8 +35,7 @@ QUESTION_BANK_FILE = DATA_DIR / "surveys.yaml"
 MAPPING_DIR = DATA_DIR / "mappings"
 
 #: Answers that mean "not answered" (compared case- and space-insensitively).
-NOT_ANSWERED = ("", "don't know", "dont know", "do not know", "n/a", "na", "not applicable",
-                "prefer not to say")
+NOT_ANSWERED = ("", "don't know", "dont know", "do not know", "n/a", "na", "not applicable", "prefer not to say")
 
 
 #: What a survey's published figures measure: agreement on the bank's Likert scale, or a rating on
@@ -60,7 +60,7 @@ def _fold(text: str) -> str:
 class SurveyItem:
     id: str
     text: str
-    aliases: tuple[str, ...] = ()     # other headers an export may give the item's column
+    aliases: tuple[str, ...] = ()  # other headers an export may give the item's column
 
     @property
     def texts(self) -> tuple[str, ...]:
@@ -81,6 +81,7 @@ class AnswerScale(LevelRange):
     survey names (``measure`` ``rating``, ``high_min`` the survey's own).
     ``aliases`` are other wordings of a level, by value.
     """
+
     id: str
     name: str
     levels: tuple[ScaleLevel, ...]
@@ -128,9 +129,11 @@ class AnswerScale(LevelRange):
         for level in self.levels:
             if _fold(level.label) == text or any(_fold(a) == text for a in aliases.get(level.value, ())):
                 return level.value
-        raise ValueError(f"{str(raw)!r} is not an answer on the {self.name} (use {self.min}-{self.max} "
-                         f"or {', '.join(repr(lv.label) for lv in self.levels)}; "
-                         f"blank or \"Don't know\" for no answer)")
+        raise ValueError(
+            f"{str(raw)!r} is not an answer on the {self.name} (use {self.min}-{self.max} "
+            f"or {', '.join(repr(lv.label) for lv in self.levels)}; "
+            f'blank or "Don\'t know" for no answer)'
+        )
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,7 @@ class Subgroup:
     ``value_labels`` the answer labels that mean each value. A value such as
     ``Y5`` also accepts "Year 5", "Yr 5", "Year5" and "5" (:meth:`value_of`).
     """
+
     field: str
     label: str
     values: tuple[str, ...]
@@ -176,8 +180,8 @@ class Survey:
     respondents: str
     items: tuple[SurveyItem, ...]
     subgroup: Subgroup | None = None
-    comments: tuple[SurveyItem, ...] = ()   # free-text questions (kept only on request, redacted)
-    scale: AnswerScale | None = None        # None: the bank's Likert scale (QuestionBank.scale_of)
+    comments: tuple[SurveyItem, ...] = ()  # free-text questions (kept only on request, redacted)
+    scale: AnswerScale | None = None  # None: the bank's Likert scale (QuestionBank.scale_of)
 
     @property
     def item_ids(self) -> tuple[str, ...]:
@@ -192,11 +196,12 @@ class Survey:
 @dataclass(frozen=True)
 class QuestionBank:
     """Every survey a school can run, with the Likert scale they share unless a survey names its own."""
+
     likert: tuple[ScaleLevel, ...]
     agree_min: int
     surveys: dict[str, Survey]
     path: str = ""
-    aliases: dict[int, tuple[str, ...]] = field(default_factory=dict)   # other wordings of a scale point
+    aliases: dict[int, tuple[str, ...]] = field(default_factory=dict)  # other wordings of a scale point
 
     def item(self, item_id: str) -> SurveyItem:
         for survey in self.surveys.values():
@@ -219,8 +224,14 @@ class QuestionBank:
     @cached_property
     def likert_scale(self) -> AnswerScale:
         """The bank's Likert scale as an :class:`AnswerScale` (measure ``agreement``, threshold ``agree_min``)."""
-        return AnswerScale(id=LIKERT, name="Likert agreement scale", levels=self.likert, high_min=self.agree_min,
-                           measure=MEASURE_AGREEMENT, aliases=tuple(sorted(self.aliases.items())))
+        return AnswerScale(
+            id=LIKERT,
+            name="Likert agreement scale",
+            levels=self.likert,
+            high_min=self.agree_min,
+            measure=MEASURE_AGREEMENT,
+            aliases=tuple(sorted(self.aliases.items())),
+        )
 
     def scale_of(self, survey_id: str | None = None) -> AnswerScale:
         """The scale ``survey_id`` is answered on (the bank's Likert scale when it names none, or for None)."""
@@ -258,6 +269,7 @@ class SurveyMapping:
     ``surveys`` maps a survey id to ``{item id: section id}``; a survey absent
     from it is not mapped to this framework at all.
     """
+
     framework: str
     surveys: dict[str, dict[str, str]] = field(default_factory=dict)
     path: str = ""
@@ -291,8 +303,7 @@ def parse_question_bank(doc: Any, file: str | Path) -> QuestionBank:
     for i, raw in enumerate(r.get(doc, "likert", "", list)):
         path = f"likert[{i}]"
         r.mapping(raw, path, ("value", "label", "aliases"))
-        level = ScaleLevel(value=r.get(raw, "value", path, int), label=r.get(raw, "label", path, str),
-                           descriptor="")
+        level = ScaleLevel(value=r.get(raw, "value", path, int), label=r.get(raw, "label", path, str), descriptor="")
         likert.append(level)
         aliases[level.value] = _texts(r, raw, "aliases", path)
     values = [lv.value for lv in likert]
@@ -322,19 +333,25 @@ def parse_question_bank(doc: Any, file: str | Path) -> QuestionBank:
                 if item_id in item_ids:
                     r.fail(join(ip, "id"), f"duplicate item id {item_id!r}")
                 item_ids.add(item_id)
-                items.append(SurveyItem(id=item_id, text=r.get(raw_item, "text", ip, str),
-                                        aliases=_texts(r, raw_item, "aliases", ip)))
+                items.append(
+                    SurveyItem(
+                        id=item_id, text=r.get(raw_item, "text", ip, str), aliases=_texts(r, raw_item, "aliases", ip)
+                    )
+                )
             return tuple(items)
 
-        surveys[str(sid)] = Survey(id=str(sid), name=r.get(raw, "name", path, str),
-                                   respondents=r.get(raw, "respondents", path, str, required=False,
-                                                     default=str(sid)),
-                                   items=read_items("items", True), subgroup=subgroup,
-                                   comments=read_items("comments", False), scale=scale)
+        surveys[str(sid)] = Survey(
+            id=str(sid),
+            name=r.get(raw, "name", path, str),
+            respondents=r.get(raw, "respondents", path, str, required=False, default=str(sid)),
+            items=read_items("items", True),
+            subgroup=subgroup,
+            comments=read_items("comments", False),
+            scale=scale,
+        )
     if not surveys:
         r.fail("surveys", "no surveys defined")
-    return QuestionBank(likert=tuple(likert), agree_min=agree_min, surveys=surveys, path=str(file),
-                        aliases=aliases)
+    return QuestionBank(likert=tuple(likert), agree_min=agree_min, surveys=surveys, path=str(file), aliases=aliases)
 
 
 def _survey_scale(r: Reader, raw: dict, path: str) -> AnswerScale | None:
@@ -342,24 +359,26 @@ def _survey_scale(r: Reader, raw: dict, path: str) -> AnswerScale | None:
     scale_id = r.get(raw, "scale", path, str, required=False)
     if scale_id is None:
         if raw.get("high_min") is not None:
-            r.fail(join(path, "high_min"), "only for a survey with its own scale: (a Likert survey's share "
-                                           "counts from the bank's agree_min)")
+            r.fail(
+                join(path, "high_min"),
+                "only for a survey with its own scale: (a Likert survey's share counts from the bank's agree_min)",
+            )
         return None
     scales = load_scales()
     if scale_id not in scales:
         r.fail(join(path, "scale"), f"unknown scale {scale_id!r} (scales.yaml: {', '.join(scales)})")
     scale = scales[scale_id]
     if any(v not in STORABLE_VALUES for v in scale.values):
-        r.fail(join(path, "scale"), f"the {scale_id} scale has values outside 0-9 (answers are stored one "
-                                    f"digit each)")
+        r.fail(join(path, "scale"), f"the {scale_id} scale has values outside 0-9 (answers are stored one digit each)")
     high_min = r.get(raw, "high_min", path, int, required=False)
     if high_min is None:
-        r.fail(join(path, "high_min"), "required with scale: (the rating at or above which an answer counts "
-                                       "toward the share reported)")
+        r.fail(
+            join(path, "high_min"),
+            "required with scale: (the rating at or above which an answer counts toward the share reported)",
+        )
     if high_min not in scale.values:
         r.fail(join(path, "high_min"), f"must be one of the {scale_id} values {list(scale.values)}")
-    return AnswerScale(id=scale.id, name=scale.name, levels=scale.levels, high_min=high_min,
-                       measure=MEASURE_RATING)
+    return AnswerScale(id=scale.id, name=scale.name, levels=scale.levels, high_min=high_min, measure=MEASURE_RATING)
 
 
 def _texts(r: Reader, raw: dict, key: str, path: str) -> tuple[str, ...]:
@@ -378,11 +397,14 @@ def _subgroup(r: Reader, raw: Any, path: str) -> Subgroup:
     for value in labels:
         if str(value) not in values:
             r.fail(join(join(path, "value_labels"), str(value)), f"not one of the values {', '.join(values)}")
-    subgroup = Subgroup(field=r.get(sg, "field", path, str), label=r.get(sg, "label", path, str), values=values,
-                        question=r.get(sg, "question", path, str, required=False, default=""),
-                        aliases=_texts(r, sg, "aliases", path),
-                        value_labels=tuple((str(v), _texts(r, labels, v, join(path, "value_labels")))
-                                           for v in labels))
+    subgroup = Subgroup(
+        field=r.get(sg, "field", path, str),
+        label=r.get(sg, "label", path, str),
+        values=values,
+        question=r.get(sg, "question", path, str, required=False, default=""),
+        aliases=_texts(r, sg, "aliases", path),
+        value_labels=tuple((str(v), _texts(r, labels, v, join(path, "value_labels"))) for v in labels),
+    )
     seen: dict[str, str] = {}
     for value in values:
         for label in subgroup.labels_of(value):
@@ -406,8 +428,9 @@ def load_question_bank(path: str | Path | None = None) -> QuestionBank:
 # mappings
 
 
-def parse_mapping(doc: Any, file: str | Path, framework: Framework, bank: QuestionBank,
-                  field_prefix: str = "") -> SurveyMapping:
+def parse_mapping(
+    doc: Any, file: str | Path, framework: Framework, bank: QuestionBank, field_prefix: str = ""
+) -> SurveyMapping:
     """Validate a mapping document: ``{framework: id, surveys: {survey: {item: section}}}``.
 
     ``field_prefix`` places the fields inside a larger document (an inline
@@ -432,8 +455,11 @@ def parse_mapping(doc: Any, file: str | Path, framework: Framework, bank: Questi
             if str(item_id) not in known_items:
                 r.fail(ip, f"unknown item {item_id!r} of the {sid} survey")
             if not isinstance(section, str) or section not in framework.principle_ids:
-                r.fail(ip, f"unknown {framework.section_label.lower()} {section!r} for framework "
-                           f"{framework.id!r} (known: {', '.join(framework.principle_ids)})")
+                r.fail(
+                    ip,
+                    f"unknown {framework.section_label.lower()} {section!r} for framework "
+                    f"{framework.id!r} (known: {', '.join(framework.principle_ids)})",
+                )
             mapped[str(item_id)] = section
         surveys[str(sid)] = mapped
     return SurveyMapping(framework=framework.id, surveys=surveys, path=str(file))
@@ -450,8 +476,9 @@ def load_mapping(framework: Framework, bank: QuestionBank | None = None) -> Surv
     (no survey informs this framework)."""
     bank = bank or load_question_bank()
     if framework.survey_mapping is not None:
-        return parse_mapping(framework.survey_mapping, framework.path or framework.id, framework, bank,
-                             "survey_mapping")
+        return parse_mapping(
+            framework.survey_mapping, framework.path or framework.id, framework, bank, "survey_mapping"
+        )
     bundled = MAPPING_DIR / f"{framework.id}.yaml"
     if bundled.exists():
         return parse_mapping(_read_mapping_file(str(bundled)), str(bundled), framework, bank)

@@ -5,6 +5,7 @@ A :class:`Reader` walks one parsed YAML document and fails with a
 :class:`~wqm_nb.errors.DataFileError` naming the file and the field path, e.g.
 ``wqm.yaml: principles[2].elements[0].text: required field is missing``.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,12 +19,24 @@ from ..errors import DataFileError
 def _kind(value: Any) -> str:
     if value is None:
         return "nothing"
-    return {dict: "a mapping", list: "a list", str: "text", bool: "true/false",
-            int: "a whole number", float: "a number"}.get(type(value), type(value).__name__)
+    return {
+        dict: "a mapping",
+        list: "a list",
+        str: "text",
+        bool: "true/false",
+        int: "a whole number",
+        float: "a number",
+    }.get(type(value), type(value).__name__)
 
 
-_TYPE_NAMES = {str: "text", int: "a whole number", float: "a number",
-               bool: "true/false", list: "a list", dict: "a mapping"}
+_TYPE_NAMES = {
+    str: "text",
+    int: "a whole number",
+    float: "a number",
+    bool: "true/false",
+    list: "a list",
+    dict: "a mapping",
+}
 
 
 class Reader:
@@ -42,12 +55,10 @@ class Reader:
         if allowed is not None:
             unknown = sorted(set(map(str, value)) - set(allowed))
             if unknown:
-                self.fail(join(path, unknown[0]),
-                          f"unknown field (allowed: {', '.join(allowed)})")
+                self.fail(join(path, unknown[0]), f"unknown field (allowed: {', '.join(allowed)})")
         return value
 
-    def get(self, mapping: dict, key: str, path: str, kind: type,
-            required: bool = True, default: Any = None) -> Any:
+    def get(self, mapping: dict, key: str, path: str, kind: type, required: bool = True, default: Any = None) -> Any:
         where = join(path, key)
         value = mapping.get(key)
         if value is None:

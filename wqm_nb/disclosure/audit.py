@@ -22,6 +22,7 @@ confirms it in tests. A quantity whose range is one value is disclosed; so is
 scipy (HiGHS) is imported only when an audit runs, so the command line stays
 light.
 """
+
 from __future__ import annotations
 
 import math
@@ -56,6 +57,7 @@ def minus(a: Mapping[int, float], b: Mapping[int, float]) -> Expr:
 @dataclass(frozen=True)
 class Range:
     """The values a quantity can take: ``low`` to ``high`` (whole numbers after inward rounding)."""
+
     low: float
     high: float
 
@@ -74,6 +76,7 @@ class Range:
 @dataclass
 class AuditModel:
     """Linear facts about non-negative unknowns (see the module notes)."""
+
     names: list[str] = field(default_factory=list)
     lower: list[float] = field(default_factory=list)
     upper: list[float] = field(default_factory=list)
@@ -142,9 +145,13 @@ class AuditModel:
         bounds = list(zip(self.lower, [None if math.isinf(u) else u for u in self.upper]))
         out = []
         for sign in (1.0, -1.0):
-            result = linprog(self._objective(e, sign), bounds=bounds, method="highs",
-                             **(_constraints(a, low, high) if self.rows else {}))
-            if result.status == 2:       # infeasible: nothing can be said (the audit treats it as disclosed)
+            result = linprog(
+                self._objective(e, sign),
+                bounds=bounds,
+                method="highs",
+                **(_constraints(a, low, high) if self.rows else {}),
+            )
+            if result.status == 2:  # infeasible: nothing can be said (the audit treats it as disclosed)
                 return Range(INF, -INF)
             out.append(-INF * sign if result.status == 3 else sign * result.fun)
         return Range(out[0], out[1])
@@ -165,8 +172,9 @@ class AuditModel:
         constraints = [LinearConstraint(a, low, high)] if self.rows else []
         out = []
         for sign in (1.0, -1.0):
-            result = milp(self._objective(e, sign), integrality=np.ones(len(self.names)), bounds=bounds,
-                          constraints=constraints)
+            result = milp(
+                self._objective(e, sign), integrality=np.ones(len(self.names)), bounds=bounds, constraints=constraints
+            )
             if result.status == 2:
                 return Range(INF, -INF)
             out.append(-INF * sign if result.status == 3 or result.fun is None else sign * result.fun)
@@ -219,9 +227,12 @@ class Solver:
         h.setOptionValue("simplex_strategy", 4)
         inf = highspy.kHighsInf
         self.n = n = len(model.names)
-        h.addVars(n, np.array(model.lower, dtype=float),
-                  np.array([u if math.isfinite(u) else inf for u in model.upper], dtype=float))
-        if model.rows:          # every row at once (compressed rows), not one call per row
+        h.addVars(
+            n,
+            np.array(model.lower, dtype=float),
+            np.array([u if math.isfinite(u) else inf for u in model.upper], dtype=float),
+        )
+        if model.rows:  # every row at once (compressed rows), not one call per row
             lower = np.array([lo if math.isfinite(lo) else -inf for _, lo, _ in model.rows], dtype=float)
             upper = np.array([hi if math.isfinite(hi) else inf for _, _, hi in model.rows], dtype=float)
             starts = np.zeros(len(model.rows), dtype=np.int32)
@@ -231,8 +242,15 @@ class Solver:
                 starts[r] = len(indices)
                 indices.extend(e.keys())
                 values.extend(e.values())
-            h.addRows(len(model.rows), lower, upper, len(indices), starts, np.array(indices, dtype=np.int32),
-                      np.array(values, dtype=float))
+            h.addRows(
+                len(model.rows),
+                lower,
+                upper,
+                len(indices),
+                starts,
+                np.array(indices, dtype=np.int32),
+                np.array(values, dtype=float),
+            )
         self.columns = np.arange(n, dtype=np.int32)
 
     def point(self, e: Mapping[int, float], maximize: bool = False):
@@ -276,8 +294,11 @@ class Solver:
                 bounds.append(-INF if sense == hs.ObjSense.kMinimize else INF)
             else:
                 bounds.append(h.getInfo().objective_function_value)
-            if known is not None and sense == hs.ObjSense.kMinimize and \
-                    Range(bounds[0], known).rounded().low < round(known):
+            if (
+                known is not None
+                and sense == hs.ObjSense.kMinimize
+                and Range(bounds[0], known).rounded().low < round(known)
+            ):
                 return Range(bounds[0], known)
         return Range(bounds[0], bounds[1])
 
@@ -310,14 +331,19 @@ def _constraints(a, low, high) -> dict:
 @dataclass(frozen=True)
 class CellQuantities:
     """A hidden cell's quantities as expressions over the model's unknowns."""
+
     n: Expr
     answers: Expr
     agree: Expr
-    total: Expr | None = None       # the sum of answers (for a mean); None where none is published
+    total: Expr | None = None  # the sum of answers (for a mean); None where none is published
 
     def named(self) -> dict[str, Expr]:
-        out = {"respondents": self.n, "answers": self.answers, "agreeing": self.agree,
-               "not agreeing": minus(self.answers, self.agree)}
+        out = {
+            "respondents": self.n,
+            "answers": self.answers,
+            "agreeing": self.agree,
+            "not agreeing": minus(self.answers, self.agree),
+        }
         if self.total is not None:
             out["sum"] = self.total
         return out
@@ -326,6 +352,7 @@ class CellQuantities:
 @dataclass(frozen=True)
 class Finding:
     """What the outsider can work out about one hidden cell: each quantity's range, and what is disclosed."""
+
     cell: str
     ranges: dict[str, Range]
 
@@ -336,11 +363,10 @@ class Finding:
         # shows the band empty): not a disclosure; a band worked out to hold the whole group is
         out = [q for q, r in self.ranges.items() if r.single and not (q.startswith("band ") and r.high <= 0)]
         size = self.ranges.get("respondents")
-        for q, r in self.ranges.items():        # a measure's band forced to hold the whole group
+        for q, r in self.ranges.items():  # a measure's band forced to hold the whole group
             if q.startswith("not band ") and r.high <= 0 and size is not None and size.low > 0:
                 out.append("all " + q[4:])
-        if "not agreeing" in self.ranges and self.ranges["not agreeing"].high <= 0 and \
-                self.ranges["answers"].low > 0:
+        if "not agreeing" in self.ranges and self.ranges["not agreeing"].high <= 0 and self.ranges["answers"].low > 0:
             out.append("all agree")
         if "agreeing" in self.ranges and self.ranges["agreeing"].high <= 0 and self.ranges["answers"].low > 0:
             out.append("none agree")
@@ -353,8 +379,9 @@ TOGETHER_ROUNDS = 8
 TOGETHER_GAIN = 0.05
 
 
-def _cleared_together(solver: Solver, quantities: dict[tuple[str, str], tuple[Expr, float]]) \
-        -> dict[tuple[str, str], Range]:
+def _cleared_together(
+    solver: Solver, quantities: dict[tuple[str, str], tuple[Expr, float]]
+) -> dict[tuple[str, str], Range]:
     """Quantities shown not to be a single value a few at a time rather than one by one.
 
     Each quantity's true value is a point of the model (the protecting side's own data). A quantity is not
@@ -387,23 +414,36 @@ def _cleared_together(solver: Solver, quantities: dict[tuple[str, str], tuple[Ex
     return cleared
 
 
-def audit(model: AuditModel, hidden: Mapping[str, "CellQuantities | Mapping[str, Expr]"], integer: bool = False,
-          first: bool = False, known: Mapping[str, Mapping[str, float]] | None = None) -> list[Finding]:
+def audit(
+    model: AuditModel,
+    hidden: Mapping[str, "CellQuantities | Mapping[str, Expr]"],
+    integer: bool = False,
+    first: bool = False,
+    known: Mapping[str, Mapping[str, float]] | None = None,
+) -> list[Finding]:
     """For every hidden cell, the range of each of its quantities (rounded inward). With ``first``, stop at
     the first cell found disclosed (what a protection step needs), and within a cell at its first
     quantity worked out. ``known``: per cell, the true value of each quantity (the protecting side knows
     them): a range is then sought only as far as it takes to show it is not a single value (see
     :meth:`Solver.range` and :func:`_cleared_together`), which cuts the work several times over; what is
     disclosed is the same."""
-    hidden = {name: cell.named() if isinstance(cell, CellQuantities) else dict(cell)
-              for name, cell in hidden.items()}
+    hidden = {name: cell.named() if isinstance(cell, CellQuantities) else dict(cell) for name, cell in hidden.items()}
     if integer:
-        return [Finding(name, {q: model.integer_range_of(e).rounded() for q, e in cell.items()})
-                for name, cell in hidden.items()]
+        return [
+            Finding(name, {q: model.integer_range_of(e).rounded() for q, e in cell.items()})
+            for name, cell in hidden.items()
+        ]
     solver = Solver(model)
-    together = _cleared_together(solver, {(name, q): (e, float(known[name][q]))
-                                          for name, cell in hidden.items() if name in (known or {})
-                                          for q, e in cell.items() if q in known[name]})
+    together = _cleared_together(
+        solver,
+        {
+            (name, q): (e, float(known[name][q]))
+            for name, cell in hidden.items()
+            if name in (known or {})
+            for q, e in cell.items()
+            if q in known[name]
+        },
+    )
     out = []
     for name, cell in hidden.items():
         ranges: dict[str, Range] = {}

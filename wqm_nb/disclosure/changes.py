@@ -17,6 +17,7 @@ covered as in a first publication (:func:`~wqm_nb.disclosure.protect.protect_joi
 withholds the survey with the reason :data:`~wqm_nb.disclosure.protect.CHANGE` ("not shown, so that a change
 since the last publication cannot be worked out") until the change is large enough.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -35,6 +36,7 @@ from .tables import PROTECTS, TOO_FEW, UNSAID, Publication, PublishedCell, Surve
 class SurveyPublication:
     """One earlier publication of a survey, as the ledger keeps it: its members (key -> respondents: 1 for a
     respondent, the forms of a tally batch), its cells as printed and its "Responses" line."""
+
     members: dict[str, int]
     cells: tuple[PublishedCell, ...]
     total_respondents: tuple[float, float] | None = None
@@ -76,8 +78,9 @@ def member_keys(data: SurveyData, survey: str) -> tuple[list[str], dict[int, str
     return rows, batches, weights
 
 
-def subset(data: SurveyData, survey: str, keep: set[str],
-           keys: tuple[list[str], dict[int, str], dict[str, int]] | None = None) -> SurveyData:
+def subset(
+    data: SurveyData, survey: str, keep: set[str], keys: tuple[list[str], dict[int, str], dict[str, int]] | None = None
+) -> SurveyData:
     """The part of one survey's data whose members are in ``keep`` (``keys``: its :func:`member_keys`, when
     already worked out)."""
     rows, batches, _ = keys or member_keys(data, survey)
@@ -85,8 +88,9 @@ def subset(data: SurveyData, survey: str, keep: set[str],
     block = data.blocks.get(survey)
     if block is not None:
         chosen = np.array([k in keep for k in rows], dtype=bool)
-        blocks[survey] = SurveyBlock(survey, block.item_ids, block.respondents[chosen], block.subgroups[chosen],
-                                     block.values[chosen])
+        blocks[survey] = SurveyBlock(
+            survey, block.item_ids, block.respondents[chosen], block.subgroups[chosen], block.values[chosen]
+        )
     tallies, tally_imports = None, None
     if data.tally_imports is not None:
         sources = np.asarray(data.tally_imports)
@@ -101,8 +105,14 @@ class ChangeDisclosed(Exception):
     """The change since an earlier publication would be worked out: the survey is withheld."""
 
 
-def protect_release(layout: SurveyLayout, data: SurveyData, threshold: int, total_respondents: int | None,
-                    history: list[SurveyPublication], cells: dict | None = None) -> tuple[dict, dict[str, int]]:
+def protect_release(
+    layout: SurveyLayout,
+    data: SurveyData,
+    threshold: int,
+    total_respondents: int | None,
+    history: list[SurveyPublication],
+    cells: dict | None = None,
+) -> tuple[dict, dict[str, int]]:
     """Which cells of one survey's new release are hidden, and why, audited with every earlier publication
     of the school year (see the module notes); and the release's members. Without earlier publications, the
     same as :func:`~wqm_nb.disclosure.protect.protect_jointly`. ``cells``: the survey's
@@ -121,8 +131,10 @@ def protect_release(layout: SurveyLayout, data: SurveyData, threshold: int, tota
     everyone = {**{k: w for h in history for k, w in h.members.items()}, **weights}
 
     # the true counts of each current atom's cells: hints for the audit (any cell summed over current atoms)
-    truth = {atom: true_cells(subset(data, layout.survey, {k for k in current if pattern[k] == atom}, keys), layout)
-             for atom in now}
+    truth = {
+        atom: true_cells(subset(data, layout.survey, {k for k in current if pattern[k] == atom}, keys), layout)
+        for atom in now
+    }
 
     def truth_of(atoms: frozenset[str], section: str, subgroup: str | None) -> dict[str, float] | None:
         if not atoms <= now:
@@ -134,7 +146,7 @@ def protect_release(layout: SurveyLayout, data: SurveyData, threshold: int, tota
         return sum(w for k, w in everyone.items() if pattern[k] in atoms)
 
     line = responses_line(total_respondents, threshold)
-    changes = []                  # small changes since an earlier publication: (name, atoms)
+    changes = []  # small changes since an earlier publication: (name, atoms)
     for j, atoms in enumerate(before):
         for what, diff in (("added", now - atoms), ("removed", atoms - now)):
             if diff and 0 < weight(diff) < threshold:
@@ -149,7 +161,7 @@ def protect_release(layout: SurveyLayout, data: SurveyData, threshold: int, tota
         sensitive, names, known, seen = {}, {}, {}, set()
 
         def add(name: str, atoms: frozenset[str], section: str, subgroup: str | None) -> None:
-            if (atoms, section, subgroup) in seen:          # the same cell of the same people: audited once
+            if (atoms, section, subgroup) in seen:  # the same cell of the same people: audited once
                 return
             seen.add((atoms, section, subgroup))
             sensitive[name] = joint.cell(atoms, section, subgroup)
@@ -158,12 +170,13 @@ def protect_release(layout: SurveyLayout, data: SurveyData, threshold: int, tota
             if hint is not None:
                 known[name] = hint
 
-        for what, diff in changes:                          # a change first: it withholds the survey at once
+        for what, diff in changes:  # a change first: it withholds the survey at once
             for key in layout.sections:
                 add(f"change {what} {key}", diff, key, None)
         for c in published:
             if c.hidden in (TOO_FEW, PROTECTS) and not any(
-                    atoms == now and (c.section, c.subgroup) in shown for atoms, shown in zip(before, shown_before)):
+                atoms == now and (c.section, c.subgroup) in shown for atoms, shown in zip(before, shown_before)
+            ):
                 add(cell_name("now", c.section, c.subgroup), now, c.section, c.subgroup)
         for j, (atoms, h) in enumerate(zip(before, history)):
             for c in h.cells:
@@ -184,8 +197,15 @@ def protect_release(layout: SurveyLayout, data: SurveyData, threshold: int, tota
     start_groups = frozenset(c.subgroup for c in hid if c.subgroup is not None)
     start_sections = frozenset(c.section for c in hid if c.subgroup is None)
     try:
-        return protect_jointly(layout, cells, threshold, total_respondents, auditor=auditor,
-                               start_groups=start_groups, start_sections=start_sections), weights
+        return protect_jointly(
+            layout,
+            cells,
+            threshold,
+            total_respondents,
+            auditor=auditor,
+            start_groups=start_groups,
+            start_sections=start_sections,
+        ), weights
     except ChangeDisclosed:
         return withheld(cells, threshold, CHANGE), weights
 

@@ -5,13 +5,15 @@ by fewer than the store's threshold of respondents a comment points at a handful
 flagged for safeguarding are shown there (they must be read whoever wrote them), and the rest are counted,
 with the reason.
 """
+
 from __future__ import annotations
 
 from typing import Iterable, Mapping
 
 
-def comments_to_show(comments: Iterable[Mapping], respondents: Mapping[str, int], threshold: int) \
-        -> tuple[list[Mapping], dict[str, int]]:
+def comments_to_show(
+    comments: Iterable[Mapping], respondents: Mapping[str, int], threshold: int
+) -> tuple[list[Mapping], dict[str, int]]:
     """The comments that may be read (each a mapping with ``survey`` and ``flags``), in order, and per survey
     how many are held back because the survey has fewer than ``threshold`` respondents."""
     shown: list[Mapping] = []

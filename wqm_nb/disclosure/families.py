@@ -24,6 +24,7 @@ single value.
 A part with no respondents is shown as "no responses" (it protects nobody
 and needs no protecting).
 """
+
 from __future__ import annotations
 
 import math
@@ -38,6 +39,7 @@ INF = math.inf
 @dataclass
 class Cell:
     """One figure of a family: its true counts and why it is hidden ('' when shown)."""
+
     n: int
     answers: int
     agree: int

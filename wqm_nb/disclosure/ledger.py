@@ -21,6 +21,7 @@ release would hide and why, and ``wqm school remove`` erases a school's rows wit
 
 A store that started before the ledger starts with an empty one: what was published before is not covered.
 """
+
 from __future__ import annotations
 
 import json
@@ -82,6 +83,7 @@ def ledger_path(origin: str | Path) -> Path:
 @dataclass(frozen=True)
 class Entry:
     """One recorded release of a school year."""
+
     seq: int
     release_id: str
     school_id: str
@@ -112,11 +114,14 @@ class Ledger:
     def recorded_ids(self, school_id: str, upto_year: str) -> list[list[str]]:
         """``[year, release id]`` of the latest release recorded for each year of a school up to ``upto_year``
         (part of a report's key: a cached page or PDF is current only while these are)."""
-        with self._connect(write=False) as conn:      # the ids alone: no release is parsed (a page's key)
+        with self._connect(write=False) as conn:  # the ids alone: no release is parsed (a page's key)
             if conn is None or not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'releases'").fetchone():
                 return []
-            rows = conn.execute("SELECT academic_year, release_id FROM releases WHERE school_id = ? AND "
-                                "academic_year <= ? ORDER BY seq", (school_id, upto_year)).fetchall()
+            rows = conn.execute(
+                "SELECT academic_year, release_id FROM releases WHERE school_id = ? AND "
+                "academic_year <= ? ORDER BY seq",
+                (school_id, upto_year),
+            ).fetchall()
         return [[year, rid] for year, rid in sorted(dict(rows).items())]
 
     @contextmanager
@@ -129,9 +134,10 @@ class Ledger:
             if write:
                 conn.executescript(SCHEMA)
         except sqlite3.Error as exc:
-            raise StoreError(f"the publication ledger {self.path} cannot be {'written' if write else 'read'} "
-                             f"({exc}); set {LEDGER_DIR_VARIABLE} to a writable folder to keep ledgers there") \
-                from exc
+            raise StoreError(
+                f"the publication ledger {self.path} cannot be {'written' if write else 'read'} "
+                f"({exc}); set {LEDGER_DIR_VARIABLE} to a writable folder to keep ledgers there"
+            ) from exc
         try:
             yield conn
         finally:
@@ -156,8 +162,10 @@ class Ledger:
                 sql += " AND academic_year = ?"
                 args.append(academic_year)
         rows = conn.execute(sql + " ORDER BY seq", args).fetchall()
-        return [Entry(seq, rid, school, year, threshold, made_from, at, Release.from_json(json.loads(content)))
-                for seq, rid, school, year, threshold, made_from, content, at in rows]
+        return [
+            Entry(seq, rid, school, year, threshold, made_from, at, Release.from_json(json.loads(content)))
+            for seq, rid, school, year, threshold, made_from, content, at in rows
+        ]
 
     @contextmanager
     def writing(self) -> Iterator[sqlite3.Connection]:
@@ -182,8 +190,10 @@ class Ledger:
         with self._connect(write=False) as conn:
             if conn is None or not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'overviews'").fetchone():
                 return []
-            rows = conn.execute("SELECT content FROM overviews WHERE trust = ? AND academic_year = ? AND "
-                                "framework = ? ORDER BY seq", (trust, academic_year, framework)).fetchall()
+            rows = conn.execute(
+                "SELECT content FROM overviews WHERE trust = ? AND academic_year = ? AND framework = ? ORDER BY seq",
+                (trust, academic_year, framework),
+            ).fetchall()
         return [OverviewRecord.from_json(json.loads(content)) for (content,) in rows]
 
     def record_overview(self, trust: str, academic_year: str, framework: str, record) -> bool:
@@ -192,11 +202,18 @@ class Ledger:
         if self.read_only:
             return False
         with self.writing() as conn:
-            done = conn.execute("INSERT OR IGNORE INTO overviews (trust, academic_year, framework, digest, content, "
-                                "recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
-                                (trust, academic_year, framework, record.digest,
-                                 json.dumps(record.to_json(), sort_keys=True),
-                                 time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())))
+            done = conn.execute(
+                "INSERT OR IGNORE INTO overviews (trust, academic_year, framework, digest, content, "
+                "recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    trust,
+                    academic_year,
+                    framework,
+                    record.digest,
+                    json.dumps(record.to_json(), sort_keys=True),
+                    time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                ),
+            )
             return done.rowcount > 0
 
     def remove_school(self, school_id: str) -> int:
@@ -210,15 +227,33 @@ class Ledger:
 
 
 def _record(conn: sqlite3.Connection, school_id: str, year: str, made_from: str, release: Release) -> None:
-    conn.execute("INSERT INTO releases (release_id, school_id, academic_year, threshold, made_from, content, "
-                 "recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                 (release.release_id, school_id, year, release.threshold, made_from,
-                  json.dumps(release.to_json(), sort_keys=True), time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())))
+    conn.execute(
+        "INSERT INTO releases (release_id, school_id, academic_year, threshold, made_from, content, "
+        "recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            release.release_id,
+            school_id,
+            year,
+            release.threshold,
+            made_from,
+            json.dumps(release.to_json(), sort_keys=True),
+            time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        ),
+    )
 
 
-def published_release(ledger: Ledger | None, school_id: str, year: str, data, bank, threshold: int,
-                      respondents: dict[str, int], framework=None, mapping=None, record: bool = True) \
-        -> tuple[Release, bool]:
+def published_release(
+    ledger: Ledger | None,
+    school_id: str,
+    year: str,
+    data,
+    bank,
+    threshold: int,
+    respondents: dict[str, int],
+    framework=None,
+    mapping=None,
+    record: bool = True,
+) -> tuple[Release, bool]:
     """The release a surface publishes for a school year, and whether it is new (see the module notes). With
     ``record`` False (a dry run) a new release is made but not recorded. Without a ledger (a store in memory)
     the release is made with no earlier ones. A read-only ledger (a link's scope) gives only what is recorded:
@@ -227,7 +262,7 @@ def published_release(ledger: Ledger | None, school_id: str, year: str, data, ba
     if ledger is None:
         return release_of(data, bank, threshold, respondents, framework, mapping), True
     recorded = ledger.entries(school_id, year)
-    for entry in recorded:                                    # the common case, without the write lock
+    for entry in recorded:  # the common case, without the write lock
         if entry.made_from == made_from:
             return entry.release, False
     if ledger.read_only:
@@ -235,15 +270,16 @@ def published_release(ledger: Ledger | None, school_id: str, year: str, data, ba
             # a year with no survey data yet (a capture link that started it): nothing is published, so
             # nothing needs recording, and no later release has anything to be audited with
             return release_of(data, bank, threshold, respondents, framework, mapping), True
-        raise NotPublishedError(f"the figures of {school_id} {year} are not published yet (the data or the "
-                                f"threshold changed since): reload the page, which publishes them")
+        raise NotPublishedError(
+            f"the figures of {school_id} {year} are not published yet (the data or the "
+            f"threshold changed since): reload the page, which publishes them"
+        )
     if not record:
-        return release_of(data, bank, threshold, respondents, framework, mapping, [e.release for e in recorded]), \
-            True
+        return release_of(data, bank, threshold, respondents, framework, mapping, [e.release for e in recorded]), True
     with ledger.writing() as conn:
         entries = Ledger._entries(conn, school_id, year)
         for entry in entries:
-            if entry.made_from == made_from:                    # another process recorded it meanwhile
+            if entry.made_from == made_from:  # another process recorded it meanwhile
                 return entry.release, False
         release = release_of(data, bank, threshold, respondents, framework, mapping, [e.release for e in entries])
         _record(conn, school_id, year, made_from, release)
@@ -264,8 +300,17 @@ def publish_school(store, school_id: str, upto_year: str, framework, threshold: 
     for sy in store.school_years(school_id):
         if sy["academic_year"] <= upto_year:
             data = store.survey_data(sy["school_year_id"], bank)
-            published_release(ledger, school_id, sy["academic_year"], data, bank, threshold,
-                              survey_totals(data, bank), framework, mapping)
+            published_release(
+                ledger,
+                school_id,
+                sy["academic_year"],
+                data,
+                bank,
+                threshold,
+                survey_totals(data, bank),
+                framework,
+                mapping,
+            )
 
 
 #: what :func:`publish_report` last published for a report, so a page load with nothing new costs a few queries
@@ -288,8 +333,11 @@ def publish_report(data: str | Path, school_id: str, year: str = "", framework: 
 
         def state() -> tuple:
             stat = ledger.path.stat() if ledger is not None and ledger.path.exists() else None
-            return (store.school_data_version(school_id, year), store.threshold,
-                    (stat.st_mtime_ns, stat.st_size, stat.st_ino) if stat else None)
+            return (
+                store.school_data_version(school_id, year),
+                store.threshold,
+                (stat.st_mtime_ns, stat.st_size, stat.st_ino) if stat else None,
+            )
 
         if _PUBLISHED.get(place) == state():
             return
@@ -306,6 +354,14 @@ def copy_school(ledger: Ledger, school_id: str, target: Path) -> Path:
     return target
 
 
-__all__ = ["Entry", "LEDGER_DIR_VARIABLE", "Ledger", "SUFFIX", "copy_school", "ledger_path", "publish_report",
-           "publish_school",
-           "published_release"]
+__all__ = [
+    "Entry",
+    "LEDGER_DIR_VARIABLE",
+    "Ledger",
+    "SUFFIX",
+    "copy_school",
+    "ledger_path",
+    "publish_report",
+    "publish_school",
+    "published_release",
+]

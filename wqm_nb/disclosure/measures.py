@@ -24,6 +24,7 @@ The outsider's model (:func:`measure_model`): per family and group, unknowns ``n
 is exact, its mean and band shares are intervals (what rounds to the printed value); a hidden group's
 reason bounds its ``n``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ NOT_GIVEN = ""
 class MeasureFamily:
     """One score's family, as public as the instrument: its id (``instrument.score|informant``), its parts
     (empty: no breakdown), its range and its bands (label, lowest score, highest score)."""
+
     key: str
     parts: tuple[str, ...]
     low: float
@@ -53,6 +55,7 @@ class MeasureFamily:
 @dataclass(frozen=True)
 class MeasureCounts:
     """A group's true figures: scored respondents, sum of scores, count per band (the family's order)."""
+
     n: int
     total: float
     bands: tuple[int, ...] = ()
@@ -67,8 +70,9 @@ def family_key(instrument: str, score: str, informant: str) -> str:
     return f"{instrument}.{score}|{informant or ''}"
 
 
-def measure_families(scores: pd.DataFrame, survey_id: str, subgroup_values: tuple[str, ...] | None) \
-        -> dict[str, tuple[MeasureFamily, dict[MeasureKey, MeasureCounts]]]:
+def measure_families(
+    scores: pd.DataFrame, survey_id: str, subgroup_values: tuple[str, ...] | None
+) -> dict[str, tuple[MeasureFamily, dict[MeasureKey, MeasureCounts]]]:
     """Every family of one survey's scores (``SCORE_COLUMNS`` rows), with its groups' true figures.
     ``subgroup_values``: the survey's subgroup question's values (None: no question)."""
     from ..data.instruments import load_instrument
@@ -81,15 +85,22 @@ def measure_families(scores: pd.DataFrame, survey_id: str, subgroup_values: tupl
         informant = "" if pd.isna(informant) else str(informant)
         try:
             instrument = load_instrument(instrument_id)
-        except Exception:       # an instrument no longer shipped: its scores are not published
+        except Exception:  # an instrument no longer shipped: its scores are not published
             continue
         for spec in instrument.scores:
             values = rows[rows["score_id"] == spec.id]
             if not len(values):
                 continue
             banding = instrument.banding(informant or None) if spec.banded else None
-            bands = tuple(sorted(((b.label, float(b.min), float(b.max)) for b in (
-                banding.scores.get(spec.id, ()) if banding else ())), key=lambda b: b[1]))
+            bands = tuple(
+                sorted(
+                    (
+                        (b.label, float(b.min), float(b.max))
+                        for b in (banding.scores.get(spec.id, ()) if banding else ())
+                    ),
+                    key=lambda b: b[1],
+                )
+            )
             groups = values["subgroup"].fillna("").astype(str).to_numpy()
             given = set(groups.tolist())
             parts = [v for v in subgroup_values if v in given] if subgroup_values else []
@@ -98,15 +109,23 @@ def measure_families(scores: pd.DataFrame, survey_id: str, subgroup_values: tupl
                 parts.append(NOT_GIVEN)
             breakdown = bool(subgroup_values) and parts != [NOT_GIVEN]
             low, high = spec.range(informant or None)
-            family = MeasureFamily(family_key(instrument_id, spec.id, informant),
-                                   tuple(parts) if breakdown else (), float(low), float(high), bands)
+            family = MeasureFamily(
+                family_key(instrument_id, spec.id, informant),
+                tuple(parts) if breakdown else (),
+                float(low),
+                float(high),
+                bands,
+            )
             score_values = values["value"].astype(float).to_numpy()
             labels = values["band"].astype(str).to_numpy()
             cells: dict[MeasureKey, MeasureCounts] = {}
             for g in (None, *family.parts):
                 mask = np.ones(len(groups), dtype=bool) if g is None else groups == g
-                cells[(family.key, g)] = MeasureCounts(int(mask.sum()), float(score_values[mask].sum()),
-                                                       tuple(int((labels[mask] == b).sum()) for b, _, _ in bands))
+                cells[(family.key, g)] = MeasureCounts(
+                    int(mask.sum()),
+                    float(score_values[mask].sum()),
+                    tuple(int((labels[mask] == b).sum()) for b, _, _ in bands),
+                )
             out[family.key] = (family, cells)
     return out
 
@@ -115,6 +134,7 @@ def measure_families(scores: pd.DataFrame, survey_id: str, subgroup_values: tupl
 class PublishedMeasure:
     """One measure cell as the outsider reads it: hidden with its reason, or ``n`` with its mean and band
     shares as intervals."""
+
     family: str
     subgroup: str | None
     hidden: str = ""
@@ -138,14 +158,21 @@ def published_measures(families: dict, reasons: dict[MeasureKey, str]) -> list[P
             elif c.n == 0:
                 out.append(PublishedMeasure(key, g, NONE))
             else:
-                out.append(PublishedMeasure(
-                    key, g, n=c.n, mean=printed_interval(round(c.total / c.n, MEAN_DECIMALS), MEAN_DECIMALS),
-                    shares=tuple(printed_interval(round(b / c.n, SHARE_DECIMALS), SHARE_DECIMALS) for b in c.bands)))
+                out.append(
+                    PublishedMeasure(
+                        key,
+                        g,
+                        n=c.n,
+                        mean=printed_interval(round(c.total / c.n, MEAN_DECIMALS), MEAN_DECIMALS),
+                        shares=tuple(printed_interval(round(b / c.n, SHARE_DECIMALS), SHARE_DECIMALS) for b in c.bands),
+                    )
+                )
     return out
 
 
-def measure_model(families: dict, published: list[PublishedMeasure], threshold: int) \
-        -> tuple[AuditModel, dict[MeasureKey, dict[str, Expr]]]:
+def measure_model(
+    families: dict, published: list[PublishedMeasure], threshold: int
+) -> tuple[AuditModel, dict[MeasureKey, dict[str, Expr]]]:
     """The outsider's model of one survey's measure figures (see the module notes), and each cell's
     quantities by name: ``respondents``, ``sum``, ``band L`` and ``not band L`` per band."""
     m = AuditModel()
@@ -156,21 +183,22 @@ def measure_model(families: dict, published: list[PublishedMeasure], threshold: 
         for g in parts:
             n = m.unknown(f"{family.key}:n[{g}]")
             s = m.unknown(f"{family.key}:s[{g}]")
-            if family.low < 0:                  # a score that can be negative: its sum too
+            if family.low < 0:  # a score that can be negative: its sum too
                 m.lower[s] = -INF
             bands = [m.unknown(f"{family.key}:b[{g},{label}]") for label, _, _ in family.bands]
             if bands:
                 m.equals(minus(expr(*bands), expr(n)), 0)
-                m.at_least(minus(expr(s), expr(*(expr(b, scale=lo) for b, (_, lo, _) in zip(bands, family.bands)))),
-                           0)
-                m.at_most(minus(expr(s), expr(*(expr(b, scale=hi) for b, (_, _, hi) in zip(bands, family.bands)))),
-                          0)
+                m.at_least(minus(expr(s), expr(*(expr(b, scale=lo) for b, (_, lo, _) in zip(bands, family.bands)))), 0)
+                m.at_most(minus(expr(s), expr(*(expr(b, scale=hi) for b, (_, _, hi) in zip(bands, family.bands)))), 0)
             else:
                 m.at_least(minus(expr(s), expr(n, scale=family.low)), 0)
                 m.at_most(minus(expr(s), expr(n, scale=family.high)), 0)
             own[g] = (expr(n), expr(s), [expr(b) for b in bands])
-        whole = (expr(*(own[g][0] for g in parts)), expr(*(own[g][1] for g in parts)),
-                 [expr(*(own[g][2][k] for g in parts)) for k in range(len(family.bands))])
+        whole = (
+            expr(*(own[g][0] for g in parts)),
+            expr(*(own[g][1] for g in parts)),
+            [expr(*(own[g][2][k] for g in parts)) for k in range(len(family.bands))],
+        )
         for g in (None, *family.parts):
             n, s, bands = whole if g is None else own[g]
             named = {"respondents": n, "sum": s}
@@ -222,13 +250,13 @@ def _disclosed(families: dict, reasons: dict[MeasureKey, str], threshold: int) -
             values[f"band {label}"] = b
             values[f"not band {label}"] = counts.n - b
         truth[name] = values
-    keys = {f"{c.family} {c.subgroup if c.subgroup is not None else 'whole'}": (c.family, c.subgroup)
-            for c in hidden}
+    keys = {f"{c.family} {c.subgroup if c.subgroup is not None else 'whole'}": (c.family, c.subgroup) for c in hidden}
     return [keys[f.cell] for f in audit(model, named, first=True, known=truth) if f.disclosed]
 
 
-def protect_measures(families: dict, threshold: int, survey_hidden: frozenset[str] = frozenset(),
-                     survey_withheld: str = "") -> dict[MeasureKey, str]:
+def protect_measures(
+    families: dict, threshold: int, survey_hidden: frozenset[str] = frozenset(), survey_withheld: str = ""
+) -> dict[MeasureKey, str]:
     """Which measure cells of one survey are hidden, and why (see the module notes): ``{cell: reason}``.
     ``survey_hidden``: the subgroups the survey's release hides; ``survey_withheld``: its reason when the
     release withholds the whole survey."""
@@ -240,11 +268,16 @@ def protect_measures(families: dict, threshold: int, survey_hidden: frozenset[st
             if 0 < counts.n < threshold:
                 reasons[cell] = PRIMARY
     parts = sorted({g for family, _ in families.values() for g in family.parts})
-    size = {g: min((cells[(f.key, g)].n for f, cells in families.values() if g in f.parts
-                    and cells[(f.key, g)].n > 0), default=0) for g in parts}
+    size = {
+        g: min(
+            (cells[(f.key, g)].n for f, cells in families.values() if g in f.parts and cells[(f.key, g)].n > 0),
+            default=0,
+        )
+        for g in parts
+    }
     smallest_first = sorted((g for g in parts if size[g] > 0), key=lambda g: (size[g], g))
     hidden = {g for (_, g) in reasons if g is not None} | (set(survey_hidden) & set(smallest_first))
-    withheld: set[str] = {key for (key, g) in reasons if g is None}      # a whole too small: its family goes
+    withheld: set[str] = {key for (key, g) in reasons if g is None}  # a whole too small: its family goes
     for _ in range(len(parts) + len(families) + 2):
         if len(hidden) == 1 and len(smallest_first) > 1:
             hidden.add(next(g for g in smallest_first if g not in hidden))
@@ -268,5 +301,14 @@ def protect_measures(families: dict, threshold: int, survey_hidden: frozenset[st
     return {cell: WITHHELD for _, cells in families.values() for cell in cells}
 
 
-__all__ = ["MeasureCounts", "MeasureFamily", "MeasureKey", "PublishedMeasure", "family_key", "measure_families",
-           "measure_model", "protect_measures", "published_measures"]
+__all__ = [
+    "MeasureCounts",
+    "MeasureFamily",
+    "MeasureKey",
+    "PublishedMeasure",
+    "family_key",
+    "measure_families",
+    "measure_model",
+    "protect_measures",
+    "published_measures",
+]

@@ -15,6 +15,7 @@ set that differs between two overviews; :func:`discloses_by_difference` says whe
 would give a hidden figure away, and the total is then hidden with the reason "not shown, so that a change
 since the last publication cannot be worked out".
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -32,13 +33,17 @@ TotalKey = str
 class OverviewRecord:
     """What one published overview tells, for a later one: each school's digest, the totals each school hides
     in its own report, and the totals shown."""
+
     schools: dict[str, str] = field(default_factory=dict)
     hidden: dict[str, tuple[TotalKey, ...]] = field(default_factory=dict)
     shown: tuple[TotalKey, ...] = ()
 
     def to_json(self) -> dict:
-        return {"schools": dict(sorted(self.schools.items())),
-                "hidden": {s: sorted(v) for s, v in sorted(self.hidden.items())}, "shown": sorted(self.shown)}
+        return {
+            "schools": dict(sorted(self.schools.items())),
+            "hidden": {s: sorted(v) for s, v in sorted(self.hidden.items())},
+            "shown": sorted(self.shown),
+        }
 
     @classmethod
     def from_json(cls, doc: Mapping) -> "OverviewRecord":
@@ -52,8 +57,9 @@ class OverviewRecord:
 def school_digest(counts: Mapping[str, Mapping[str, object]]) -> str:
     """A digest of a school's counts (``survey -> section -> counts``): it changes when the school's data
     does, and says nothing of the counts."""
-    text = json.dumps({s: {k: repr(v) for k, v in sorted(c.items())} for s, c in sorted(counts.items())},
-                      sort_keys=True)
+    text = json.dumps(
+        {s: {k: repr(v) for k, v in sorted(c.items())} for s, c in sorted(counts.items())}, sort_keys=True
+    )
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
@@ -91,9 +97,9 @@ def discloses_by_difference(total: TotalKey, earlier: OverviewRecord, now: Overv
     school hides in its own report, now or then."""
     if total not in earlier.shown:
         return False
-    return any(total in earlier.hidden.get(s, ()) or total in now.hidden.get(s, ())
-               for s in changed_schools(earlier, now))
+    return any(
+        total in earlier.hidden.get(s, ()) or total in now.hidden.get(s, ()) for s in changed_schools(earlier, now)
+    )
 
 
-__all__ = ["OverviewRecord", "TotalKey", "changed_schools", "discloses_by_difference", "protect_total",
-           "school_digest"]
+__all__ = ["OverviewRecord", "TotalKey", "changed_schools", "discloses_by_difference", "protect_total", "school_digest"]

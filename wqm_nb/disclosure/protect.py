@@ -29,6 +29,7 @@ Decisions are made per subgroup, across every section of every framework
 release (:mod:`.release`) runs this for every survey, with its earlier
 publications (:mod:`.changes`) and its validated measures (:mod:`.measures`).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -38,8 +39,18 @@ import numpy as np
 
 from ..store.surveys import MISSING, SurveyData
 from .audit import audit
-from .tables import NONE, PROTECTS, TOO_FEW, UNSAID, PublishedCell, SurveyLayout, cell_name, hidden_cells, \
-    printed_interval, survey_model
+from .tables import (
+    NONE,
+    PROTECTS,
+    TOO_FEW,
+    UNSAID,
+    PublishedCell,
+    SurveyLayout,
+    cell_name,
+    hidden_cells,
+    printed_interval,
+    survey_model,
+)
 
 PRIMARY = "primary"
 COMPLEMENTARY = "complementary"
@@ -57,6 +68,7 @@ CellKey = tuple[str, "str | None"]
 @dataclass(frozen=True)
 class Counts:
     """A cell's true counts: respondents, answers, agreeing answers, sum of answers."""
+
     n: int
     answers: int
     agree: int
@@ -64,8 +76,13 @@ class Counts:
 
     def quantities(self) -> dict[str, float]:
         """The counts by the names the audit gives a cell's quantities (:meth:`~.audit.CellQuantities.named`)."""
-        return {"respondents": self.n, "answers": self.answers, "agreeing": self.agree,
-                "not agreeing": self.answers - self.agree, "sum": self.total}
+        return {
+            "respondents": self.n,
+            "answers": self.answers,
+            "agreeing": self.agree,
+            "not agreeing": self.answers - self.agree,
+            "sum": self.total,
+        }
 
 
 def responses_line(total: int | None, threshold: int) -> tuple[float, float] | None:
@@ -90,13 +107,16 @@ def true_cells(data: SurveyData, layout: SurveyLayout) -> dict[CellKey, Counts]:
     tallied: dict[tuple[str, str], tuple[int, int, int]] = {}
     tallies = data.tally_rows()
     if len(tallies):
-        own = tallies[(tallies["survey"] == layout.survey)
-                      & tallies["value"].between(layout.scale_min, layout.scale_max)]
+        own = tallies[
+            (tallies["survey"] == layout.survey) & tallies["value"].between(layout.scale_min, layout.scale_max)
+        ]
         if len(own):
-            own = own.assign(agree=np.where(own["value"] >= layout.high_min, own["count"], 0),
-                             total=own["value"] * own["count"])
-            for (g, item), c, a, t in own.groupby(["subgroup", "item_id"])[["count", "agree", "total"]].sum() \
-                    .itertuples(name=None):
+            own = own.assign(
+                agree=np.where(own["value"] >= layout.high_min, own["count"], 0), total=own["value"] * own["count"]
+            )
+            for (g, item), c, a, t in (
+                own.groupby(["subgroup", "item_id"])[["count", "agree", "total"]].sum().itertuples(name=None)
+            ):
                 tallied[(g, item)] = (int(c), int(a), int(t))
     out: dict[CellKey, Counts] = {}
     for key, items in layout.sections.items():
@@ -131,30 +151,46 @@ def _published(cells: dict[CellKey, Counts], reasons: dict[CellKey, str]) -> lis
         reason = reasons.get((key, g), "")
         if reason in (PRIMARY,):
             out.append(PublishedCell(key, g, TOO_FEW))
-        elif reason == COMPLEMENTARY:                             # at least the threshold
+        elif reason == COMPLEMENTARY:  # at least the threshold
             out.append(PublishedCell(key, g, PROTECTS))
-        elif reason in (WITHHELD, CHANGE):                        # a withheld survey says nothing of a cell
+        elif reason in (WITHHELD, CHANGE):  # a withheld survey says nothing of a cell
             out.append(PublishedCell(key, g, UNSAID))
         elif c.n == 0:
             out.append(PublishedCell(key, g, NONE))
         else:
             share = round(c.agree / c.answers, SHARE_DECIMALS)
             mean = round(c.total / c.answers, MEAN_DECIMALS)
-            out.append(PublishedCell(key, g, n=c.n, answers=c.answers,
-                                     share=printed_interval(share, SHARE_DECIMALS),
-                                     mean=printed_interval(mean, MEAN_DECIMALS)))
+            out.append(
+                PublishedCell(
+                    key,
+                    g,
+                    n=c.n,
+                    answers=c.answers,
+                    share=printed_interval(share, SHARE_DECIMALS),
+                    mean=printed_interval(mean, MEAN_DECIMALS),
+                )
+            )
     return out
 
 
-def _known(layout: SurveyLayout, cells: dict[CellKey, Counts], published: list[PublishedCell]) \
-        -> dict[str, dict[str, float]]:
+def _known(
+    layout: SurveyLayout, cells: dict[CellKey, Counts], published: list[PublishedCell]
+) -> dict[str, dict[str, float]]:
     """The true value of every quantity of every hidden cell, named as :func:`hidden_cells` names them."""
-    return {cell_name(layout.survey, c.section, c.subgroup): cells[(c.section, c.subgroup)].quantities()
-            for c in published if c.hidden in (TOO_FEW, PROTECTS)}
+    return {
+        cell_name(layout.survey, c.section, c.subgroup): cells[(c.section, c.subgroup)].quantities()
+        for c in published
+        if c.hidden in (TOO_FEW, PROTECTS)
+    }
 
 
-def _disclosed(layout: SurveyLayout, cells: dict[CellKey, Counts], reasons: dict[CellKey, str], threshold: int,
-               respondents: tuple[float, float] | None) -> list[CellKey]:
+def _disclosed(
+    layout: SurveyLayout,
+    cells: dict[CellKey, Counts],
+    reasons: dict[CellKey, str],
+    threshold: int,
+    respondents: tuple[float, float] | None,
+) -> list[CellKey]:
     """The first hidden cell the audit works something out of, from what ``reasons`` leave shown ([] when
     nothing is)."""
     published = _published(cells, reasons)
@@ -163,12 +199,16 @@ def _disclosed(layout: SurveyLayout, cells: dict[CellKey, Counts], reasons: dict
     if not hidden:
         return []
     names = {cell_name(layout.survey, c.section, c.subgroup): (c.section, c.subgroup) for c in published}
-    return [names[f.cell] for f in audit(sm.model, hidden, first=True, known=_known(layout, cells, published))
-            if f.disclosed]
+    return [
+        names[f.cell]
+        for f in audit(sm.model, hidden, first=True, known=_known(layout, cells, published))
+        if f.disclosed
+    ]
 
 
-def _hide_groups(cells: dict[CellKey, Counts], reasons: dict[CellKey, str], groups: set[str | None]) \
-        -> dict[CellKey, str]:
+def _hide_groups(
+    cells: dict[CellKey, Counts], reasons: dict[CellKey, str], groups: set[str | None]
+) -> dict[CellKey, str]:
     """``reasons`` with every cell of ``groups`` (in every section) hidden: a cell too small keeps
     :data:`PRIMARY`, any other with respondents becomes :data:`COMPLEMENTARY`."""
     out = dict(reasons)
@@ -182,10 +222,16 @@ def _hide_groups(cells: dict[CellKey, Counts], reasons: dict[CellKey, str], grou
 Auditor = Callable[[dict[CellKey, str]], list[CellKey]]
 
 
-def protect_jointly(layout: SurveyLayout, cells: dict[CellKey, Counts], threshold: int,
-                    total_respondents: int | None = None, auditor: Auditor | None = None,
-                    fallback: str = "", start_groups: frozenset[str] = frozenset(),
-                    start_sections: frozenset[str] = frozenset()) -> dict[CellKey, str]:
+def protect_jointly(
+    layout: SurveyLayout,
+    cells: dict[CellKey, Counts],
+    threshold: int,
+    total_respondents: int | None = None,
+    auditor: Auditor | None = None,
+    fallback: str = "",
+    start_groups: frozenset[str] = frozenset(),
+    start_sections: frozenset[str] = frozenset(),
+) -> dict[CellKey, str]:
     """Which cells of one survey are hidden, and why (see the module notes): ``{cell: reason}`` for hidden
     cells only (:data:`PRIMARY`, :data:`COMPLEMENTARY`, :data:`WITHHELD`).
 
@@ -205,23 +251,28 @@ def protect_jointly(layout: SurveyLayout, cells: dict[CellKey, Counts], threshol
     respondents = responses_line(total_respondents, threshold)
     closed = {c[0] for c in reasons if c[1] is None} | (set(start_sections) & set(layout.sections))
     groups = [g for g in layout.subgroups if any(cells[(k, g)].n > 0 for k in layout.sections)]
-    smallest_first = sorted(groups, key=lambda g: (min((cells[(k, g)].n for k in layout.sections
-                                                        if cells[(k, g)].n > 0), default=0), g))
+    smallest_first = sorted(
+        groups, key=lambda g: (min((cells[(k, g)].n for k in layout.sections if cells[(k, g)].n > 0), default=0), g)
+    )
     hidden = {c[1] for c in reasons if c[0] not in closed} | (set(start_groups) & set(groups))
     for _ in range(len(layout.sections) + len(groups) + 2):
-        for cell, counts in cells.items():                  # a section hidden whole: its parts go with it
+        for cell, counts in cells.items():  # a section hidden whole: its parts go with it
             if cell[0] in closed and cell not in reasons and counts.n > 0:
                 reasons[cell] = COMPLEMENTARY
-        if len(hidden) == 1 and len(groups) > 1:            # one hidden subgroup is the whole less the others
+        if len(hidden) == 1 and len(groups) > 1:  # one hidden subgroup is the whole less the others
             hidden.add(next(g for g in smallest_first if g not in hidden))
         reasons = _hide_groups(cells, reasons, hidden)
-        disclosed = auditor(reasons) if auditor is not None else \
-            _disclosed(layout, cells, reasons, threshold, respondents)
+        disclosed = (
+            auditor(reasons) if auditor is not None else _disclosed(layout, cells, reasons, threshold, respondents)
+        )
         if not disclosed:
             return reasons
         section, subgroup = disclosed[0]
-        linked = [k for k, items in layout.sections.items()
-                  if k not in closed and items & layout.sections[section] and cells[(k, None)].n > 0]
+        linked = [
+            k
+            for k, items in layout.sections.items()
+            if k not in closed and items & layout.sections[section] and cells[(k, None)].n > 0
+        ]
         rest = [g for g in smallest_first if g not in hidden]
         if (section in closed or not rest) and linked:
             closed.add(min(linked, key=lambda k: (cells[(k, None)].n, k)))
@@ -239,5 +290,18 @@ def withheld(cells: dict[CellKey, Counts], threshold: int, reason: str = WITHHEL
     return {c: reason for c in cells}
 
 
-__all__ = ["CHANGE", "COMPLEMENTARY", "CellKey", "Counts", "MEAN_DECIMALS", "NO_RESPONSES", "PRIMARY", "SHARE_DECIMALS",
-           "WITHHELD", "protect_jointly", "responses_line", "true_cells", "withheld"]
+__all__ = [
+    "CHANGE",
+    "COMPLEMENTARY",
+    "CellKey",
+    "Counts",
+    "MEAN_DECIMALS",
+    "NO_RESPONSES",
+    "PRIMARY",
+    "SHARE_DECIMALS",
+    "WITHHELD",
+    "protect_jointly",
+    "responses_line",
+    "true_cells",
+    "withheld",
+]

@@ -15,6 +15,7 @@ sections of each survey, and the subgroups). :func:`release_of` is what the
 published figures read (:mod:`wqm_nb.model.figures`); the publication ledger
 (:mod:`.ledger`) records each release published.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -25,14 +26,33 @@ from ..data import Framework, QuestionBank, SurveyMapping, available_frameworks,
 from ..store.surveys import SurveyData
 from .changes import SurveyPublication, protect_release
 from .measures import measure_families, protect_measures
+
 # the protection of one publication, named here too: a release's reasons are these
-from .protect import (CHANGE, COMPLEMENTARY, MEAN_DECIMALS, NO_RESPONSES, PRIMARY, SHARE_DECIMALS,  # noqa: F401
-                      WITHHELD, CellKey, Counts, _published, protect_jointly, responses_line, true_cells, withheld)
+from .protect import (
+    CHANGE,
+    COMPLEMENTARY,
+    MEAN_DECIMALS,
+    NO_RESPONSES,
+    PRIMARY,
+    SHARE_DECIMALS,  # noqa: F401
+    WITHHELD,
+    CellKey,
+    Counts,
+    _published,
+    protect_jointly,
+    responses_line,
+    true_cells,
+    withheld,
+)
 from .tables import PROTECTS, TOO_FEW, PublishedCell, SurveyLayout
 
-def survey_layouts(bank: QuestionBank, frameworks: list[Framework] | None = None,
-                   data: SurveyData | None = None, mappings: dict[str, SurveyMapping] | None = None) \
-        -> dict[str, SurveyLayout]:
+
+def survey_layouts(
+    bank: QuestionBank,
+    frameworks: list[Framework] | None = None,
+    data: SurveyData | None = None,
+    mappings: dict[str, SurveyMapping] | None = None,
+) -> dict[str, SurveyLayout]:
     """Every survey's public structure under every framework (the bundled ones by default): its items, its
     subgroup parts (those present in ``data``, and "" for those who did not say) and each section's items,
     keyed ``framework:section``. ``mappings``: a framework's mapping by framework id, where it is not the
@@ -50,7 +70,7 @@ def survey_layouts(bank: QuestionBank, frameworks: list[Framework] | None = None
                 sections[key] = sections.get(key, frozenset()) | {item}
         if not sections:
             continue
-        sections = dict(sorted(sections.items()))          # one order, whichever framework asks
+        sections = dict(sorted(sections.items()))  # one order, whichever framework asks
         given: set[str] = set()
         if data is not None:
             block = data.blocks.get(survey_id)
@@ -62,8 +82,9 @@ def survey_layouts(bank: QuestionBank, frameworks: list[Framework] | None = None
             parts.append("")
         scale = bank.scale_of(survey_id)
         items = tuple(i.id for i in survey.items)
-        out[survey_id] = SurveyLayout(survey_id, items, tuple(parts), sections, min(scale.values), max(scale.values),
-                                      scale.high_min)
+        out[survey_id] = SurveyLayout(
+            survey_id, items, tuple(parts), sections, min(scale.values), max(scale.values), scale.high_min
+        )
     return out
 
 
@@ -73,6 +94,7 @@ class Release:
     ``reasons[survey][(section key "framework:section", subgroup or None)]`` (hidden cells only); and, for the
     ledger, what each survey's publication tells an outsider (``published``: its cells as printed,
     ``totals``: its "Responses" line) and its ``members`` (:mod:`.changes`)."""
+
     threshold: int
     reasons: dict[str, dict[CellKey, str]]
     published: dict[str, tuple[PublishedCell, ...]] = field(default_factory=dict)
@@ -92,28 +114,35 @@ class Release:
 
     def publication(self, survey: str) -> SurveyPublication:
         """This release's publication of one survey, as a later release reads it."""
-        return SurveyPublication(self.members.get(survey, {}), self.published.get(survey, ()),
-                                 self.totals.get(survey))
+        return SurveyPublication(self.members.get(survey, {}), self.published.get(survey, ()), self.totals.get(survey))
 
     def to_json(self) -> dict:
         """A JSON-ready form (the ledger's)."""
-        return {"threshold": self.threshold,
-                "reasons": {s: sorted(([k, g, r] for (k, g), r in v.items()), key=lambda x: (x[0], x[1] or ""))
-                            for s, v in sorted(self.reasons.items())},
-                "published": {s: [_cell_json(c) for c in v] for s, v in sorted(self.published.items())},
-                "totals": {s: list(v) if v is not None else None for s, v in sorted(self.totals.items())},
-                "members": {s: dict(sorted(v.items())) for s, v in sorted(self.members.items())},
-                "measures": {s: sorted(([k, g, r] for (k, g), r in v.items()), key=lambda x: (x[0], x[1] or ""))
-                             for s, v in sorted(self.measures.items())}}
+        return {
+            "threshold": self.threshold,
+            "reasons": {
+                s: sorted(([k, g, r] for (k, g), r in v.items()), key=lambda x: (x[0], x[1] or ""))
+                for s, v in sorted(self.reasons.items())
+            },
+            "published": {s: [_cell_json(c) for c in v] for s, v in sorted(self.published.items())},
+            "totals": {s: list(v) if v is not None else None for s, v in sorted(self.totals.items())},
+            "members": {s: dict(sorted(v.items())) for s, v in sorted(self.members.items())},
+            "measures": {
+                s: sorted(([k, g, r] for (k, g), r in v.items()), key=lambda x: (x[0], x[1] or ""))
+                for s, v in sorted(self.measures.items())
+            },
+        }
 
     @classmethod
     def from_json(cls, doc: dict) -> "Release":
-        return cls(int(doc["threshold"]),
-                   {s: {(k, g): r for k, g, r in v} for s, v in doc["reasons"].items()},
-                   {s: tuple(_cell_of(c) for c in v) for s, v in doc["published"].items()},
-                   {s: tuple(v) if v is not None else None for s, v in doc["totals"].items()},
-                   {s: {k: int(w) for k, w in v.items()} for s, v in doc["members"].items()},
-                   {s: {(k, g): r for k, g, r in v} for s, v in doc.get("measures", {}).items()})
+        return cls(
+            int(doc["threshold"]),
+            {s: {(k, g): r for k, g, r in v} for s, v in doc["reasons"].items()},
+            {s: tuple(_cell_of(c) for c in v) for s, v in doc["published"].items()},
+            {s: tuple(v) if v is not None else None for s, v in doc["totals"].items()},
+            {s: {k: int(w) for k, w in v.items()} for s, v in doc["members"].items()},
+            {s: {(k, g): r for k, g, r in v} for s, v in doc.get("measures", {}).items()},
+        )
 
     @property
     def release_id(self) -> str:
@@ -125,14 +154,22 @@ class Release:
 
 
 def _cell_json(c: PublishedCell) -> list:
-    return [c.section, c.subgroup, c.hidden, c.n, c.answers, list(c.share) if c.share else None,
-            list(c.mean) if c.mean else None]
+    return [
+        c.section,
+        c.subgroup,
+        c.hidden,
+        c.n,
+        c.answers,
+        list(c.share) if c.share else None,
+        list(c.mean) if c.mean else None,
+    ]
 
 
 def _cell_of(v: list) -> PublishedCell:
     section, subgroup, hidden, n, answers, share, mean = v
-    return PublishedCell(section, subgroup, hidden, n, answers, tuple(share) if share else None,
-                         tuple(mean) if mean else None)
+    return PublishedCell(
+        section, subgroup, hidden, n, answers, tuple(share) if share else None, tuple(mean) if mean else None
+    )
 
 
 def fingerprint(data: SurveyData) -> str:
@@ -167,23 +204,38 @@ def _bundled(framework: Framework) -> bool:
     return Path(load_framework(framework.id).path).resolve() == Path(framework.path).resolve()
 
 
-def release_key(data: SurveyData, threshold: int, respondents: dict[str, int], framework: Framework | None = None,
-                mapping: SurveyMapping | None = None) -> str:
+def release_key(
+    data: SurveyData,
+    threshold: int,
+    respondents: dict[str, int],
+    framework: Framework | None = None,
+    mapping: SurveyMapping | None = None,
+) -> str:
     """What a release is a function of, besides earlier releases, as one digest: the data, the threshold,
     the published respondents and the frameworks (with a custom one's mapping). Every bundled framework's
     view of a school year has the same key: they are views of one release."""
     import hashlib
 
     custom = framework is not None and not _bundled(framework)
-    parts = (fingerprint(data), threshold, tuple(sorted(respondents.items())),
-             tuple((fw.id, fw.path) for fw in release_frameworks(framework if custom else None)),
-             tuple(sorted((k, tuple(sorted(v.items()))) for k, v in mapping.surveys.items()))
-             if custom and mapping is not None else ())
+    parts = (
+        fingerprint(data),
+        threshold,
+        tuple(sorted(respondents.items())),
+        tuple((fw.id, fw.path) for fw in release_frameworks(framework if custom else None)),
+        tuple(sorted((k, tuple(sorted(v.items()))) for k, v in mapping.surveys.items()))
+        if custom and mapping is not None
+        else (),
+    )
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
 
-def _measures(data: SurveyData, bank: QuestionBank, threshold: int, reasons: dict[str, dict[CellKey, str]],
-              published: dict[str, tuple[PublishedCell, ...]]) -> dict[str, dict]:
+def _measures(
+    data: SurveyData,
+    bank: QuestionBank,
+    threshold: int,
+    reasons: dict[str, dict[CellKey, str]],
+    published: dict[str, tuple[PublishedCell, ...]],
+) -> dict[str, dict]:
     """Every survey's validated measures, decided with the survey's own cells (:mod:`.measures`): a subgroup
     the survey hides is hidden in every family."""
     scores = data.score_rows()
@@ -204,8 +256,11 @@ def _measures(data: SurveyData, bank: QuestionBank, threshold: int, reasons: dic
         # hidden whole hides its parts with it, which says nothing of one subgroup)
         cells = published.get(survey_id, ())
         open_sections = {c.section for c in cells if c.subgroup is None and not c.hidden}
-        hidden_groups = frozenset(c.subgroup for c in cells if c.subgroup is not None and c.section in open_sections
-                                  and c.hidden in (TOO_FEW, PROTECTS))
+        hidden_groups = frozenset(
+            c.subgroup
+            for c in cells
+            if c.subgroup is not None and c.section in open_sections and c.hidden in (TOO_FEW, PROTECTS)
+        )
         out[survey_id] = protect_measures(families, threshold, hidden_groups, withheld_reason)
     return out
 
@@ -215,9 +270,15 @@ _RELEASES: dict[tuple, Release] = {}
 RELEASES_KEPT = 64
 
 
-def release_of(data: SurveyData, bank: QuestionBank, threshold: int, respondents: dict[str, int],
-               framework: Framework | None = None, mapping: SurveyMapping | None = None,
-               earlier: list[Release] | None = None) -> Release:
+def release_of(
+    data: SurveyData,
+    bank: QuestionBank,
+    threshold: int,
+    respondents: dict[str, int],
+    framework: Framework | None = None,
+    mapping: SurveyMapping | None = None,
+    earlier: list[Release] | None = None,
+) -> Release:
     """The release of one school year: every bundled framework's sections (and ``framework`` with its
     ``mapping``, when given, in place of the bundled one of its id) protected jointly, survey by survey,
     and with every ``earlier`` release of the school year (:func:`~.changes.protect_release`);
@@ -240,13 +301,33 @@ def release_of(data: SurveyData, bank: QuestionBank, threshold: int, respondents
         reasons[survey_id], members[survey_id] = protect_release(layout, data, threshold, total, history, cells)
         published[survey_id] = tuple(_published(cells, reasons[survey_id]))
         totals[survey_id] = responses_line(total, threshold)
-    release = Release(threshold, reasons, published, totals, members,
-                      _measures(data, bank, threshold, reasons, published))
+    release = Release(
+        threshold, reasons, published, totals, members, _measures(data, bank, threshold, reasons, published)
+    )
     while len(_RELEASES) >= RELEASES_KEPT:
         del _RELEASES[next(iter(_RELEASES))]
     _RELEASES[key] = release
     return release
 
 
-__all__ = ["CHANGE", "Release", "responses_line", "fingerprint", "release_frameworks", "release_key", "release_of", "withheld", "COMPLEMENTARY", "CellKey", "Counts", "MEAN_DECIMALS", "NO_RESPONSES", "PRIMARY", "SHARE_DECIMALS",
-           "WITHHELD", "protect_jointly", "survey_layouts", "true_cells"]
+__all__ = [
+    "CHANGE",
+    "Release",
+    "responses_line",
+    "fingerprint",
+    "release_frameworks",
+    "release_key",
+    "release_of",
+    "withheld",
+    "COMPLEMENTARY",
+    "CellKey",
+    "Counts",
+    "MEAN_DECIMALS",
+    "NO_RESPONSES",
+    "PRIMARY",
+    "SHARE_DECIMALS",
+    "WITHHELD",
+    "protect_jointly",
+    "survey_layouts",
+    "true_cells",
+]

@@ -29,6 +29,7 @@ than the threshold: 1 to threshold - 1 respondents; hidden to protect
 another: at least the threshold; no responses: 0; a withheld survey's
 cells: nothing); the survey's published respondents, when shown.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -46,10 +47,11 @@ UNSAID = "unsaid"
 @dataclass(frozen=True)
 class SurveyLayout:
     """What is public about a survey's structure: its items, subgroups, scale and each section's items."""
+
     survey: str
     items: tuple[str, ...]
-    subgroups: tuple[str, ...]                  # the parts ("" for those who did not say); ("",) without a question
-    sections: dict[str, frozenset[str]]         # section key (e.g. "wqm:P1") -> its items
+    subgroups: tuple[str, ...]  # the parts ("" for those who did not say); ("",) without a question
+    sections: dict[str, frozenset[str]]  # section key (e.g. "wqm:P1") -> its items
     scale_min: int = 1
     scale_max: int = 5
     high_min: int = 4
@@ -59,13 +61,14 @@ class SurveyLayout:
 class PublishedCell:
     """One published cell as an outsider reads it. ``subgroup`` None is the whole group. A hidden cell has
     its ``hidden`` reason; a shown one its values, each as the interval of what prints the same."""
+
     section: str
     subgroup: str | None
     hidden: str = ""
     n: int | None = None
     answers: int | None = None
-    share: tuple[float, float] | None = None    # agreeing / answers
-    mean: tuple[float, float] | None = None     # sum / answers
+    share: tuple[float, float] | None = None  # agreeing / answers
+    mean: tuple[float, float] | None = None  # sum / answers
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,7 @@ class Publication:
     """One publication of a survey as the outsider reads it: the *atoms* (groups of respondents, disjoint)
     whose answers its figures sum, its cells, and its "Responses" line (an interval; None when not
     published)."""
+
     atoms: frozenset[str]
     cells: tuple[PublishedCell, ...]
     total_respondents: tuple[float, float] | None = None
@@ -81,26 +85,32 @@ class Publication:
 @dataclass
 class JointModel:
     """The outsider's model of several publications of one survey at once, over the atoms' unknowns."""
+
     model: AuditModel
     layout: SurveyLayout
-    parts: dict[tuple[str, str, str], CellQuantities] = field(default_factory=dict)   # (atom, section, group)
-    respondents: dict[tuple[str, str], int] = field(default_factory=dict)            # (atom, group) -> N
+    parts: dict[tuple[str, str, str], CellQuantities] = field(default_factory=dict)  # (atom, section, group)
+    respondents: dict[tuple[str, str], int] = field(default_factory=dict)  # (atom, group) -> N
 
     def cell(self, atoms: frozenset[str] | set[str], section: str, subgroup: str | None) -> CellQuantities:
         """The quantities of a cell summed over ``atoms`` (``subgroup`` None: every group)."""
         groups = self.layout.subgroups if subgroup is None else (subgroup,)
         parts = [self.parts[(atom, section, g)] for atom in sorted(atoms) for g in groups]
-        return CellQuantities(expr(*(c.n for c in parts)), expr(*(c.answers for c in parts)),
-                              expr(*(c.agree for c in parts)), expr(*(c.total for c in parts)))
+        return CellQuantities(
+            expr(*(c.n for c in parts)),
+            expr(*(c.answers for c in parts)),
+            expr(*(c.agree for c in parts)),
+            expr(*(c.total for c in parts)),
+        )
 
 
 @dataclass
 class SurveyModel:
     """The model of one survey's publication, with the expressions of its cells."""
+
     model: AuditModel
     layout: SurveyLayout
     cells: dict[tuple[str, str | None], CellQuantities] = field(default_factory=dict)
-    respondents: dict[str, int] = field(default_factory=dict)     # N[g]
+    respondents: dict[str, int] = field(default_factory=dict)  # N[g]
 
     def quantities(self, section: str, subgroup: str | None) -> CellQuantities:
         return self.cells[(section, subgroup)]
@@ -118,8 +128,8 @@ def _atom(m: AuditModel, out: JointModel, atom: str) -> None:
             a[i, g] = m.unknown(f"{sid}:{atom}:a[{i},{g}]")
             y[i, g] = m.unknown(f"{sid}:{atom}:y[{i},{g}]")
             s[i, g] = m.unknown(f"{sid}:{atom}:s[{i},{g}]")
-            m.at_most(expr(y[i, g], expr(a[i, g], scale=-1)), 0)                       # y <= a
-            m.at_most(expr(a[i, g], expr(big_n, scale=-1)), 0)                         # a <= N
+            m.at_most(expr(y[i, g], expr(a[i, g], scale=-1)), 0)  # y <= a
+            m.at_most(expr(a[i, g], expr(big_n, scale=-1)), 0)  # a <= N
             # sum: lowest answers are scale_min (not agreeing) and high_min (agreeing); highest high_min-1, max
             m.at_least(expr(s[i, g], expr(a[i, g], scale=-lo), expr(y[i, g], scale=-(high - lo))), 0)
             m.at_most(expr(s[i, g], expr(a[i, g], scale=-(high - 1)), expr(y[i, g], scale=-(hi - high + 1))), 0)
@@ -128,16 +138,18 @@ def _atom(m: AuditModel, out: JointModel, atom: str) -> None:
             n = m.unknown(f"{sid}:{atom}:n[{key},{g}]")
             answers = expr(*(a[i, g] for i in items))
             for i in items:
-                m.at_most(expr(a[i, g], expr(n, scale=-1)), 0)                         # a[i] <= n
-            m.at_most(expr(n, expr(out.respondents[(atom, g)], scale=-1)), 0)          # n <= N
-            m.at_most(expr(n, expr(answers, scale=-1)), 0)                             # n <= answers
-            m.at_most(expr(answers, expr(n, scale=-len(items))), 0)                    # answers <= |S| n
-            out.parts[(atom, key, g)] = CellQuantities(expr(n), answers, expr(*(y[i, g] for i in items)),
-                                                       expr(*(s[i, g] for i in items)))
+                m.at_most(expr(a[i, g], expr(n, scale=-1)), 0)  # a[i] <= n
+            m.at_most(expr(n, expr(out.respondents[(atom, g)], scale=-1)), 0)  # n <= N
+            m.at_most(expr(n, expr(answers, scale=-1)), 0)  # n <= answers
+            m.at_most(expr(answers, expr(n, scale=-len(items))), 0)  # answers <= |S| n
+            out.parts[(atom, key, g)] = CellQuantities(
+                expr(n), answers, expr(*(y[i, g] for i in items)), expr(*(s[i, g] for i in items))
+            )
 
 
-def joint_model(layout: SurveyLayout, publications: list[Publication], min_group_size: int,
-                model: AuditModel | None = None) -> JointModel:
+def joint_model(
+    layout: SurveyLayout, publications: list[Publication], min_group_size: int, model: AuditModel | None = None
+) -> JointModel:
     """The outsider's model of every publication of one survey at once: the unknowns of each atom (the
     groups of respondents, disjoint, that the publications share or not), and what each publication tells
     of the sums over its atoms (see the module notes)."""
@@ -147,16 +159,21 @@ def joint_model(layout: SurveyLayout, publications: list[Publication], min_group
         _atom(m, out, atom)
     for p in publications:
         if p.total_respondents is not None:
-            m.between(expr(*(out.respondents[(atom, g)] for atom in p.atoms for g in layout.subgroups)),
-                      *p.total_respondents)
+            m.between(
+                expr(*(out.respondents[(atom, g)] for atom in p.atoms for g in layout.subgroups)), *p.total_respondents
+            )
         for cell in p.cells:
             _publish(m, out.cell(p.atoms, cell.section, cell.subgroup), cell, min_group_size)
     return out
 
 
-def survey_model(layout: SurveyLayout, published: list[PublishedCell], min_group_size: int,
-                 total_respondents: tuple[float, float] | None = None,
-                 model: AuditModel | None = None) -> SurveyModel:
+def survey_model(
+    layout: SurveyLayout,
+    published: list[PublishedCell],
+    min_group_size: int,
+    total_respondents: tuple[float, float] | None = None,
+    model: AuditModel | None = None,
+) -> SurveyModel:
     """The outsider's model of one survey (see the module notes); several surveys may share one ``model``.
     ``total_respondents`` is what the report's "Responses" line says (an interval: exact when shown, 0 to
     threshold - 1 when "fewer than ..."), None when not published."""
@@ -194,7 +211,7 @@ def _publish(m: AuditModel, q: CellQuantities, cell: PublishedCell, min_group_si
 
 def printed_interval(value: float, decimals: int) -> tuple[float, float]:
     """Every value that prints as ``value`` with ``decimals`` decimals (round half to even aside)."""
-    half = 0.5 * 10 ** -decimals
+    half = 0.5 * 10**-decimals
     return max(0.0, value - half), value + half
 
 
@@ -205,9 +222,28 @@ def cell_name(prefix: str, section: str, subgroup: str | None) -> str:
 
 def hidden_cells(sm: SurveyModel, published: list[PublishedCell]) -> dict[str, CellQuantities]:
     """The hidden cells' quantities, named ``survey section subgroup`` (:func:`cell_name`)."""
-    return {cell_name(sm.layout.survey, c.section, c.subgroup): sm.quantities(c.section, c.subgroup)
-            for c in published if c.hidden in (TOO_FEW, PROTECTS)}
+    return {
+        cell_name(sm.layout.survey, c.section, c.subgroup): sm.quantities(c.section, c.subgroup)
+        for c in published
+        if c.hidden in (TOO_FEW, PROTECTS)
+    }
 
 
-__all__ = ["NONE", "PROTECTS", "UNSAID", "JointModel", "Publication", "PublishedCell", "SurveyLayout", "SurveyModel", "TOO_FEW",
-           "cell_name", "hidden_cells", "joint_model", "printed_interval", "survey_model", "INF", "Expr"]
+__all__ = [
+    "NONE",
+    "PROTECTS",
+    "UNSAID",
+    "JointModel",
+    "Publication",
+    "PublishedCell",
+    "SurveyLayout",
+    "SurveyModel",
+    "TOO_FEW",
+    "cell_name",
+    "hidden_cells",
+    "joint_model",
+    "printed_interval",
+    "survey_model",
+    "INF",
+    "Expr",
+]

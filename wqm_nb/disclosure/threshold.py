@@ -8,6 +8,7 @@ below :data:`~wqm_nb.settings.MIN_GROUP_SIZE_FLOOR` and can only be raised
 (``wqm threshold N``, which also recomputes the cached benchmarks).
 :func:`resolve_threshold` is the one place the rule is applied.
 """
+
 from __future__ import annotations
 
 from ..errors import SettingsError
@@ -22,11 +23,15 @@ def resolve_threshold(store_threshold: int, requested: int, data: str = "") -> i
         return store_threshold
     where = f" --data {data}" if data else ""
     if requested < store_threshold:
-        raise SettingsError(f"min_group_size {requested} is below the store's threshold, {store_threshold}: a "
-                            f"lower threshold is refused (groups it hides could be worked out by difference)")
-    raise SettingsError(f"min_group_size {requested} is above the store's threshold, {store_threshold}: every "
-                        f"publication from a store uses one threshold, so raise the store's first: "
-                        f"wqm threshold {requested}{where}")
+        raise SettingsError(
+            f"min_group_size {requested} is below the store's threshold, {store_threshold}: a "
+            f"lower threshold is refused (groups it hides could be worked out by difference)"
+        )
+    raise SettingsError(
+        f"min_group_size {requested} is above the store's threshold, {store_threshold}: every "
+        f"publication from a store uses one threshold, so raise the store's first: "
+        f"wqm threshold {requested}{where}"
+    )
 
 
 __all__ = ["resolve_threshold"]

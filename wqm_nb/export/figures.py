@@ -17,6 +17,7 @@ for respondents who did not answer the subgroup question), ``n``
 rounded ``agree_share``, 2 decimals), ``suppressed`` and ``format_version``
 (:data:`FORMAT_VERSION`; format 1 had 4-decimal shares and 3-decimal means).
 """
+
 from __future__ import annotations
 
 import io
@@ -29,8 +30,22 @@ from ..model import SchoolAssessment
 from ..model.figures import NOT_GIVEN
 from ..spreadsheet import neutralise
 
-FIELDS = ["school", "year", "survey", "principle", "measure", "subgroup_field", "subgroup", "n", "agree_share",
-          "mean", "ci_low", "ci_high", "suppressed", "format_version"]
+FIELDS = [
+    "school",
+    "year",
+    "survey",
+    "principle",
+    "measure",
+    "subgroup_field",
+    "subgroup",
+    "n",
+    "agree_share",
+    "mean",
+    "ci_low",
+    "ci_high",
+    "suppressed",
+    "format_version",
+]
 #: the export's format: 2 since issue 22 (shares and intervals to 2 decimals, means to 1; before: 4 and 3)
 FORMAT_VERSION = 2
 FORMATS = ("json", "csv")
@@ -51,17 +66,28 @@ def figure_records(assessment: SchoolAssessment) -> list[dict[str, Any]]:
     """One record per published figure of the assessment's year."""
     records = []
     for r in assessment.current.figures.table.itertuples():
-        records.append({
-            "school": assessment.school["school_id"], "year": assessment.year, "survey": r.survey,
-            "principle": r.section_id, "measure": r.measure,
-            "subgroup_field": None if r.subgroup_field is None or r.subgroup_field != r.subgroup_field
-            else r.subgroup_field,
-            "subgroup": None if r.subgroup is None or r.subgroup != r.subgroup
-            else ("not given" if r.subgroup == NOT_GIVEN else r.subgroup),
-            "n": _number(r.n), "agree_share": _number(r.agree_share, 2), "mean": _number(r.mean, 1),
-            "ci_low": _number(r.ci_low, 2), "ci_high": _number(r.ci_high, 2), "suppressed": bool(r.suppressed),
-            "format_version": FORMAT_VERSION,
-        })
+        records.append(
+            {
+                "school": assessment.school["school_id"],
+                "year": assessment.year,
+                "survey": r.survey,
+                "principle": r.section_id,
+                "measure": r.measure,
+                "subgroup_field": None
+                if r.subgroup_field is None or r.subgroup_field != r.subgroup_field
+                else r.subgroup_field,
+                "subgroup": None
+                if r.subgroup is None or r.subgroup != r.subgroup
+                else ("not given" if r.subgroup == NOT_GIVEN else r.subgroup),
+                "n": _number(r.n),
+                "agree_share": _number(r.agree_share, 2),
+                "mean": _number(r.mean, 1),
+                "ci_low": _number(r.ci_low, 2),
+                "ci_high": _number(r.ci_high, 2),
+                "suppressed": bool(r.suppressed),
+                "format_version": FORMAT_VERSION,
+            }
+        )
     return records
 
 
@@ -75,8 +101,12 @@ def format_records(records: list[dict[str, Any]], fmt: str) -> str:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(FIELDS)
     for rec in records:
-        writer.writerow([neutralise("" if rec[f] is None else str(rec[f]).lower() if isinstance(rec[f], bool)
-                                    else rec[f]) for f in FIELDS])
+        writer.writerow(
+            [
+                neutralise("" if rec[f] is None else str(rec[f]).lower() if isinstance(rec[f], bool) else rec[f])
+                for f in FIELDS
+            ]
+        )
     return buf.getvalue()
 
 

@@ -24,6 +24,7 @@ failure raises :class:`~wqm_nb.errors.KernelError`. An error raised by a
 cell is the notebook's, not the kernel's: it is raised at once as
 :class:`~wqm_nb.errors.NotebookExecutionError` and the kernel is kept.
 """
+
 from __future__ import annotations
 
 import builtins
@@ -58,8 +59,14 @@ def kernel_prelude(modules: tuple[str, ...] = PRELUDE_MODULES) -> None:
     for name in modules:
         importlib.import_module(name)
     _SNAPSHOT.clear()
-    _SNAPSHOT.update(rc=dict(matplotlib.rcParams), cwd=os.getcwd(), environ=dict(os.environ),
-                     warnings=list(warnings.filters), path=list(sys.path), builtins=dict(vars(builtins)))
+    _SNAPSHOT.update(
+        rc=dict(matplotlib.rcParams),
+        cwd=os.getcwd(),
+        environ=dict(os.environ),
+        warnings=list(warnings.filters),
+        path=list(sys.path),
+        builtins=dict(vars(builtins)),
+    )
 
 
 def kernel_reset() -> None:
@@ -68,15 +75,15 @@ def kernel_reset() -> None:
 
     if not _SNAPSHOT:
         raise RuntimeError("kernel_reset before kernel_prelude")
-    if "ipywidgets" in sys.modules:     # the last report's app: its widgets hold its data
+    if "ipywidgets" in sys.modules:  # the last report's app: its widgets hold its data
         sys.modules["ipywidgets"].Widget.close_all()
     if "matplotlib.pyplot" in sys.modules:
         sys.modules["matplotlib.pyplot"].close("all")
-    with warnings.catch_warnings():     # restoring a deprecated key (if any) warns
+    with warnings.catch_warnings():  # restoring a deprecated key (if any) warns
         warnings.simplefilter("ignore")
         matplotlib.rcParams.update(_SNAPSHOT["rc"])
     warnings.filters[:] = _SNAPSHOT["warnings"]
-    warnings._filters_mutated()         # forget every "already shown" registry, as a new process has none
+    warnings._filters_mutated()  # forget every "already shown" registry, as a new process has none
     os.chdir(_SNAPSHOT["cwd"])
     os.environ.clear()
     os.environ.update(_SNAPSHOT["environ"])
@@ -91,7 +98,7 @@ def kernel_reset() -> None:
             sys.modules["pandas"].reset_option("all")
     shell = _shell()
     if shell is not None:
-        shell.reset(new_session=True)   # empty namespace and history; execution count back to 1
+        shell.reset(new_session=True)  # empty namespace and history; execution count back to 1
 
 
 def _shell():
@@ -136,8 +143,13 @@ class WarmKernel:
     after a kernel failure. Use as a context manager or call :meth:`shutdown`.
     """
 
-    def __init__(self, kernel_name: str = "python3", cell_timeout: float | None = 600.0,
-                 start_timeout: float = START_TIMEOUT, prelude: tuple[str, ...] = PRELUDE_MODULES):
+    def __init__(
+        self,
+        kernel_name: str = "python3",
+        cell_timeout: float | None = 600.0,
+        start_timeout: float = START_TIMEOUT,
+        prelude: tuple[str, ...] = PRELUDE_MODULES,
+    ):
         self.kernel_name = kernel_name
         self.cell_timeout = cell_timeout
         self.start_timeout = start_timeout
@@ -221,20 +233,25 @@ class WarmKernel:
             try:
                 self.ensure_started()
                 self.reset()
-                execute(notebook, output, parameters, kernel_name=self.kernel_name, kernel_manager=self.km,
-                        cell_timeout=self.cell_timeout)
+                execute(
+                    notebook,
+                    output,
+                    parameters,
+                    kernel_name=self.kernel_name,
+                    kernel_manager=self.km,
+                    cell_timeout=self.cell_timeout,
+                )
                 self.runs += 1
                 return output
             except NotebookError as exc:
                 if not isinstance(exc, KernelError):
-                    raise           # a cell's error, or a bad parameter: the notebook's, the kernel is fine
+                    raise  # a cell's error, or a bad parameter: the notebook's, the kernel is fine
                 failure: Exception = exc
             except Exception as exc:  # noqa: BLE001 - dead kernel, cell timeout, zmq: all the kernel's
                 failure = exc
             self.shutdown()
             if attempt == 2:
-                raise KernelError(f"{Path(notebook).name}: the kernel failed twice: {_describe(failure)}") \
-                    from failure
+                raise KernelError(f"{Path(notebook).name}: the kernel failed twice: {_describe(failure)}") from failure
             self.retries += 1
         raise AssertionError("unreachable")  # pragma: no cover
 

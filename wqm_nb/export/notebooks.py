@@ -10,6 +10,7 @@ are found with :mod:`importlib.resources`.
 define (papermill only warns, and the notebook would run with its default)
 and turns a failing cell into a :class:`~wqm_nb.errors.NotebookExecutionError`.
 """
+
 from __future__ import annotations
 
 from importlib.resources import as_file, files
@@ -64,16 +65,23 @@ def check_parameters(notebook: Path, parameters: dict[str, Any]) -> None:
     known = notebook_parameters(notebook)
     unknown = sorted(set(parameters) - set(known))
     if unknown:
-        raise NotebookParameterError(f"{notebook.name} has no parameter(s) {', '.join(unknown)} "
-                                     f"(its parameters: {', '.join(known) or 'none'})")
+        raise NotebookParameterError(
+            f"{notebook.name} has no parameter(s) {', '.join(unknown)} (its parameters: {', '.join(known) or 'none'})"
+        )
 
 
 #: The kernel's own log is noise in a report run: its TCP warning, the "KeyboardInterrupt caught" of its shutdown.
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 
 
-def execute(notebook: Path, output: Path, parameters: dict[str, Any], kernel_name: str | None = None,
-            kernel_manager: Any = None, cell_timeout: float | None = None) -> Path:
+def execute(
+    notebook: Path,
+    output: Path,
+    parameters: dict[str, Any],
+    kernel_name: str | None = None,
+    kernel_manager: Any = None,
+    cell_timeout: float | None = None,
+) -> Path:
     """Execute ``notebook`` with ``parameters`` injected into ``output``.
 
     Papermill starts a fresh kernel and shuts it down afterwards, unless a
@@ -90,10 +98,18 @@ def execute(notebook: Path, output: Path, parameters: dict[str, Any], kernel_nam
     try:
         # No `cwd=`: papermill implements it with a process-wide chdir, which
         # races between batch threads. The notebooks use no relative paths.
-        papermill.execute_notebook(str(notebook), str(output), parameters=parameters,
-                                   kernel_name=kernel_name, progress_bar=False, log_output=False,
-                                   request_save_on_cell_execute=False,
-                                   execution_timeout=cell_timeout, extra_arguments=KERNEL_ARGUMENTS, **engine)
+        papermill.execute_notebook(
+            str(notebook),
+            str(output),
+            parameters=parameters,
+            kernel_name=kernel_name,
+            progress_bar=False,
+            log_output=False,
+            request_save_on_cell_execute=False,
+            execution_timeout=cell_timeout,
+            extra_arguments=KERNEL_ARGUMENTS,
+            **engine,
+        )
     except PapermillExecutionError as exc:
         raise NotebookExecutionError(notebook.name, exc.ename, _first_line(exc.evalue), exc.exec_count) from None
     return output

@@ -7,6 +7,7 @@ temporary name inside the output folder and renamed into place only when the
 whole report succeeded, so a failed run never leaves a half-written file next
 to an older good report.
 """
+
 from __future__ import annotations
 
 import glob
@@ -22,8 +23,15 @@ from typing import Callable, Iterable
 from ..errors import RenderError
 from ..settings import DEFAULT_FRAMEWORK, GroupSettings, ReportSettings
 from .report_key import key_of, write_key
-from .notebooks import (GROUP_NOTEBOOK, INTERACTIVE_TAG, SCHOOL_NOTEBOOK, TEMPLATE_NAME, execute,
-                        nbconvert_template_dir, notebook_path)
+from .notebooks import (
+    GROUP_NOTEBOOK,
+    INTERACTIVE_TAG,
+    SCHOOL_NOTEBOOK,
+    TEMPLATE_NAME,
+    execute,
+    nbconvert_template_dir,
+    notebook_path,
+)
 
 
 @dataclass
@@ -89,15 +97,21 @@ def to_html(ipynb: Path, html: Path) -> Path:
     nb = nbformat.read(str(ipynb), as_version=4)
     for cell in nb.cells:  # warnings on stderr are for the analyst, not the reader
         if cell.get("outputs"):
-            cell.outputs = [o for o in cell.outputs if not (o.get("output_type") == "stream"
-                                                            and o.get("name") == "stderr")]
+            cell.outputs = [
+                o for o in cell.outputs if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+            ]
     nb.metadata["title"] = document_title(nb) or ipynb.stem
-    nb.metadata.pop("widgets", None)   # the interactive app's state: no use, and a hidden copy, in a printout
+    nb.metadata.pop("widgets", None)  # the interactive app's state: no use, and a hidden copy, in a printout
     from nbconvert.preprocessors import TagRemovePreprocessor
 
-    exporter = HTMLExporter(template_name=TEMPLATE_NAME, extra_template_basedirs=[str(nbconvert_template_dir())],
-                            exclude_input=True, exclude_markdown=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True)
+    exporter = HTMLExporter(
+        template_name=TEMPLATE_NAME,
+        extra_template_basedirs=[str(nbconvert_template_dir())],
+        exclude_input=True,
+        exclude_markdown=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
     # the interactive app is for Voila and JupyterLab; the printed report is the static cells
     exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={INTERACTIVE_TAG}), enabled=True)
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": ipynb.stem}})
@@ -124,8 +138,15 @@ def to_pdf(html: Path, pdf: Path) -> Path:
 NotebookRunner = Callable[[Path, Path, dict], Path]
 
 
-def render(notebook: Path, out_dir: Path, stem: str, parameters: dict, html: bool = True,
-           pdf: bool = True, run_notebook: NotebookRunner = execute) -> ReportFiles:
+def render(
+    notebook: Path,
+    out_dir: Path,
+    stem: str,
+    parameters: dict,
+    html: bool = True,
+    pdf: bool = True,
+    run_notebook: NotebookRunner = execute,
+) -> ReportFiles:
     """Execute, convert and print one report into ``out_dir`` as ``stem.*``, all or nothing.
 
     ``run_notebook`` executes the notebook: papermill with a fresh kernel unless
@@ -160,8 +181,14 @@ def render_school(settings: ReportSettings, pdf: bool = True, run_notebook: Note
     if not settings.year:
         raise RenderError("render_school needs the academic year; resolve the latest year first")
     stem = school_stem(settings.school_id, settings.year, settings.framework)
-    return render(notebook_path(SCHOOL_NOTEBOOK), Path(settings.output), stem, settings.to_parameters(), pdf=pdf,
-                  run_notebook=run_notebook)
+    return render(
+        notebook_path(SCHOOL_NOTEBOOK),
+        Path(settings.output),
+        stem,
+        settings.to_parameters(),
+        pdf=pdf,
+        run_notebook=run_notebook,
+    )
 
 
 def render_report(settings: ReportSettings, pdf: bool = True) -> tuple[dict, str, ReportFiles]:
@@ -177,13 +204,13 @@ def render_report(settings: ReportSettings, pdf: bool = True) -> tuple[dict, str
 
     data = settings.data_path
     with tempfile.TemporaryDirectory(prefix="wqm-report-") as scratch_dir:
-        store_path = build_database(data, Path(scratch_dir) / "scratch.sqlite", scratch=True) if data.is_dir() \
-            else data
+        store_path = build_database(data, Path(scratch_dir) / "scratch.sqlite", scratch=True) if data.is_dir() else data
         with Store.open(store_path, read_only=True) as store:
             school = store.school(settings.school_id)
             year = store.school_year(settings.school_id, settings.year or None)["academic_year"]
-        ran = settings.replace(data=str(data), year=year,
-                               data_cache={"data": str(store_path)} if store_path != data else {})
+        ran = settings.replace(
+            data=str(data), year=year, data_cache={"data": str(store_path)} if store_path != data else {}
+        )
         files = render_school(ran, pdf=pdf)
         if files.pdf is not None:
             write_key(files.pdf, key_of(ran.reading()))
@@ -193,5 +220,11 @@ def render_report(settings: ReportSettings, pdf: bool = True) -> tuple[dict, str
 def render_group(settings: GroupSettings, pdf: bool = True, run_notebook: NotebookRunner = execute) -> ReportFiles:
     """The group overview: ``group_overview[_{trust}].*`` in ``settings.output``."""
     stem = group_stem(settings.trust)
-    return render(notebook_path(GROUP_NOTEBOOK), Path(settings.output), stem, settings.to_parameters(), pdf=pdf,
-                  run_notebook=run_notebook)
+    return render(
+        notebook_path(GROUP_NOTEBOOK),
+        Path(settings.output),
+        stem,
+        settings.to_parameters(),
+        pdf=pdf,
+        run_notebook=run_notebook,
+    )

@@ -12,6 +12,7 @@ and ``wqm batch`` write it beside each PDF (``<stem>.key.json``, the key and its
 parts, no figures); the leaders' app serves a PDF from its cache only when the
 cached key equals the key of what the viewer sees now.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -34,13 +35,14 @@ def package_version() -> str:
 
     try:
         return version("wqm-workbench")
-    except PackageNotFoundError:       # run from a checkout that was never installed
+    except PackageNotFoundError:  # run from a checkout that was never installed
         return "unknown"
 
 
 @dataclass(frozen=True)
 class ReportKey:
     """A report's key and the parts it is made of."""
+
     parts: dict
 
     @property
@@ -56,12 +58,19 @@ def report_key(settings: ReportSettings, data_version: str, releases: list | Non
     ``data_version`` and the ``releases`` recorded for it (``[[year, release id], ...]``)."""
     framework = settings.framework_ref
     is_file = Path(framework).suffix.lower() in (".yaml", ".yml")
-    return ReportKey({
-        "school": settings.school_id, "year": settings.year, "data": data_version,
-        "framework": f"file:{_file_hash(framework)}" if is_file else framework,
-        "min_group_size": settings.min_group_size, "benchmarks": _file_hash(settings.benchmarks_ref),
-        "as_of": settings.as_of, "package": package_version(), "releases": releases or [],
-    })
+    return ReportKey(
+        {
+            "school": settings.school_id,
+            "year": settings.year,
+            "data": data_version,
+            "framework": f"file:{_file_hash(framework)}" if is_file else framework,
+            "min_group_size": settings.min_group_size,
+            "benchmarks": _file_hash(settings.benchmarks_ref),
+            "as_of": settings.as_of,
+            "package": package_version(),
+            "releases": releases or [],
+        }
+    )
 
 
 def key_of(settings: ReportSettings) -> ReportKey:
@@ -104,5 +113,4 @@ def read_key(pdf: Path) -> str:
         return ""
 
 
-__all__ = ["KEY_SUFFIX", "ReportKey", "key_of", "key_path", "package_version", "read_key", "report_key",
-           "write_key"]
+__all__ = ["KEY_SUFFIX", "ReportKey", "key_of", "key_path", "package_version", "read_key", "report_key", "write_key"]

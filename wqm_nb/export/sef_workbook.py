@@ -31,6 +31,7 @@ written through :func:`wqm_nb.spreadsheet.neutralise`.
 The layout itself (titles, columns, cells) is defined once, in
 :mod:`wqm_nb.intake.sef_workbook`, beside the reader that checks it.
 """
+
 from __future__ import annotations
 
 import io
@@ -42,9 +43,23 @@ from typing import TYPE_CHECKING, Any
 
 from ..data import Framework
 from ..data.frameworks import FRAMEWORK_DIR, SORTINGS
-from ..intake.sef_workbook import (ABOUT_CELLS, ABOUT_SHEET, EVIDENCE_COLUMN, FIRST_ROW, FORMAT, HEADERS,
-                                   HELP_SHEET, PROPERTY_NAMES, RATING_COLUMN, SORTING_COLUMN, STATE_SHEET,
-                                   clean_text, rating_option, sheet_titles, state_rows)
+from ..intake.sef_workbook import (
+    ABOUT_CELLS,
+    ABOUT_SHEET,
+    EVIDENCE_COLUMN,
+    FIRST_ROW,
+    FORMAT,
+    HEADERS,
+    HELP_SHEET,
+    PROPERTY_NAMES,
+    RATING_COLUMN,
+    SORTING_COLUMN,
+    STATE_SHEET,
+    clean_text,
+    rating_option,
+    sheet_titles,
+    state_rows,
+)
 from ..settings import check_academic_year
 from ..spreadsheet import neutralise
 
@@ -55,8 +70,7 @@ if TYPE_CHECKING:
 SORTING_MEANINGS: dict[str, str] = {
     "doing_now": "This is part of the school's practice now.",
     "want_to_do": "Not in place yet, and the school wants to do it: a candidate for the action plan.",
-    "not_for_us": "The school does not want to do this, or does not yet understand it: talk it over with "
-                  "your adviser.",
+    "not_for_us": "The school does not want to do this, or does not yet understand it: talk it over with your adviser.",
 }
 #: Column widths of a principle's sheet, A to E (characters).
 WIDTHS = (11, 55, 30, 80, 40)
@@ -75,8 +89,7 @@ INSTRUCTIONS = (
 )
 
 
-def write_sef_workbook(store: "Store", school_id: str, year: str, framework: Framework,
-                       path: str | Path) -> Path:
+def write_sef_workbook(store: "Store", school_id: str, year: str, framework: Framework, path: str | Path) -> Path:
     """Write ``school_id``'s self-evaluation for ``framework`` in ``year`` as an ``.xlsx`` workbook.
 
     The school and its academic year must be in the store
@@ -98,8 +111,9 @@ def write_sef_workbook(store: "Store", school_id: str, year: str, framework: Fra
     return _write_atomically(Path(path), buffer.getvalue())
 
 
-def build_sef_workbook(school: dict, year: str, framework: Framework, current: dict[str, dict],
-                       cycle_id: int | None, written_at: str) -> Any:
+def build_sef_workbook(
+    school: dict, year: str, framework: Framework, current: dict[str, dict], cycle_id: int | None, written_at: str
+) -> Any:
     """The workbook (an ``openpyxl.Workbook``) for one school (a store row), year and framework, with
     ``current`` (:meth:`~wqm_nb.store.Store.current_elements`) filled in."""
     from openpyxl import Workbook
@@ -115,16 +129,28 @@ def build_sef_workbook(school: dict, year: str, framework: Framework, current: d
     rating_range, sorting_range = _help_sheet(help_ws, framework)
     for principle in framework.principles:
         ws = wb.create_sheet(titles[principle.id], index=len(wb.sheetnames) - 1)
-        _principle_sheet(ws, principle, framework, current, rating_range, sorting_range,
-                         header=f"{school['name']} {year}: {principle.id} {principle.name}")
+        _principle_sheet(
+            ws,
+            principle,
+            framework,
+            current,
+            rating_range,
+            sorting_range,
+            header=f"{school['name']} {year}: {principle.id} {principle.name}",
+        )
     state = wb.create_sheet(STATE_SHEET)
     for row in state_rows(framework, cycle_id, current, written_at):
         state.append([neutralise(v) for v in row])
     state.sheet_state = "veryHidden"
     state.protection.sheet = True
 
-    identity = dict(format=FORMAT, school_id=school["school_id"], year=year, framework_id=framework.id,
-                    framework_path=_own_framework_file(framework))
+    identity = dict(
+        format=FORMAT,
+        school_id=school["school_id"],
+        year=year,
+        framework_id=framework.id,
+        framework_path=_own_framework_file(framework),
+    )
     for key, name in PROPERTY_NAMES.items():
         wb.custom_doc_props.append(StringProperty(name=name, value=identity[key]))
     wb.properties.title = f"Self-evaluation: {school['name']} {year}, {framework.name}"
@@ -159,10 +185,12 @@ def _styles() -> dict[str, Any]:
     from openpyxl.styles import Alignment, Font, PatternFill, Protection
 
     return dict(
-        bold=Font(bold=True), title=Font(bold=True, size=14),
+        bold=Font(bold=True),
+        title=Font(bold=True, size=14),
         header_fill=PatternFill("solid", fgColor=HEADER_FILL),
         editable_fill=PatternFill("solid", fgColor=EDITABLE_FILL),
-        wrap=Alignment(wrap_text=True, vertical="top"), top=Alignment(vertical="top"),
+        wrap=Alignment(wrap_text=True, vertical="top"),
+        top=Alignment(vertical="top"),
         unlocked=Protection(locked=False),
     )
 
@@ -188,9 +216,16 @@ def _about_sheet(ws: Any, school: dict, year: str, framework: Framework, written
     st = _styles()
     ws["A1"] = neutralise(f"Self-evaluation: {framework.name}")
     ws["A1"].font = st["title"]
-    values = dict(school_id=school["school_id"], school_name=school["name"], year=year, framework_id=framework.id,
-                  framework_name=framework.name, written=written_at[:10] or date.today().isoformat(),
-                  completed_by="", format=FORMAT)
+    values = dict(
+        school_id=school["school_id"],
+        school_name=school["name"],
+        year=year,
+        framework_id=framework.id,
+        framework_name=framework.name,
+        written=written_at[:10] or date.today().isoformat(),
+        completed_by="",
+        format=FORMAT,
+    )
     for key, (row, label) in ABOUT_CELLS.items():
         ws.cell(row=row, column=1, value=label).font = st["bold"]
         cell = ws.cell(row=row, column=2, value=neutralise(values[key]) or None)
@@ -223,8 +258,9 @@ def _help_sheet(ws: Any, framework: Framework) -> tuple[str, str]:
         cell.font, cell.fill = st["bold"], st["header_fill"]
     for i, level in enumerate(scale.levels, start=1):
         row = header + i
-        for column, value in enumerate((rating_option(scale, level.value), level.value, level.label,
-                                        level.descriptor), start=1):
+        for column, value in enumerate(
+            (rating_option(scale, level.value), level.value, level.label, level.descriptor), start=1
+        ):
             ws.cell(row=row, column=column, value=neutralise(value)).alignment = st["wrap"]
     rating_range = f"'{HELP_SHEET}'!$A${header + 1}:$A${header + len(scale.levels)}"
 
@@ -244,8 +280,15 @@ def _help_sheet(ws: Any, framework: Framework) -> tuple[str, str]:
     return rating_range, sorting_range
 
 
-def _principle_sheet(ws: Any, principle: Any, framework: Framework, current: dict[str, dict], rating_range: str,
-                     sorting_range: str, header: str) -> None:
+def _principle_sheet(
+    ws: Any,
+    principle: Any,
+    framework: Framework,
+    current: dict[str, dict],
+    rating_range: str,
+    sorting_range: str,
+    header: str,
+) -> None:
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -258,8 +301,13 @@ def _principle_sheet(ws: Any, principle: Any, framework: Framework, current: dic
         state = current.get(element.id) or {}
         rating = state.get("rating")
         sorting = state.get("sorting") or ""
-        values = (element.id, element.text, rating_option(framework.scale, rating) if rating is not None else None,
-                  clean_text(state.get("evidence")) or None, SORTINGS.get(sorting, sorting) or None)
+        values = (
+            element.id,
+            element.text,
+            rating_option(framework.scale, rating) if rating is not None else None,
+            clean_text(state.get("evidence")) or None,
+            SORTINGS.get(sorting, sorting) or None,
+        )
         for column, value in enumerate(values, start=1):
             cell = ws.cell(row=row, column=column, value=neutralise(value))
             cell.alignment = st["wrap"]
@@ -270,15 +318,30 @@ def _principle_sheet(ws: Any, principle: Any, framework: Framework, current: dic
     if principle.elements:
         rating_letter, sorting_letter = get_column_letter(RATING_COLUMN), get_column_letter(SORTING_COLUMN)
         levels = ", ".join(f"{lv.value} {lv.label}" for lv in framework.scale.levels)
-        ratings = DataValidation(type="list", formula1=rating_range, allow_blank=True, showDropDown=False,
-                                 showErrorMessage=True, errorStyle="stop", errorTitle="Rating",
-                                 error="Choose a rating from the list, or leave the cell blank.",
-                                 showInputMessage=True, promptTitle="Rating",
-                                 prompt=_short(f"{framework.scale.name}: {levels}. See the Help sheet.", 255))
+        ratings = DataValidation(
+            type="list",
+            formula1=rating_range,
+            allow_blank=True,
+            showDropDown=False,
+            showErrorMessage=True,
+            errorStyle="stop",
+            errorTitle="Rating",
+            error="Choose a rating from the list, or leave the cell blank.",
+            showInputMessage=True,
+            promptTitle="Rating",
+            prompt=_short(f"{framework.scale.name}: {levels}. See the Help sheet.", 255),
+        )
         ratings.add(f"{rating_letter}{FIRST_ROW}:{rating_letter}{last}")
-        sortings = DataValidation(type="list", formula1=sorting_range, allow_blank=True, showDropDown=False,
-                                  showErrorMessage=True, errorStyle="stop", errorTitle="Sorting",
-                                  error="Choose a sorting from the list, or leave the cell blank.")
+        sortings = DataValidation(
+            type="list",
+            formula1=sorting_range,
+            allow_blank=True,
+            showDropDown=False,
+            showErrorMessage=True,
+            errorStyle="stop",
+            errorTitle="Sorting",
+            error="Choose a sorting from the list, or leave the cell blank.",
+        )
         sortings.add(f"{sorting_letter}{FIRST_ROW}:{sorting_letter}{last}")
         ws.add_data_validation(ratings)
         ws.add_data_validation(sortings)
@@ -292,7 +355,7 @@ def _principle_sheet(ws: Any, principle: Any, framework: Framework, current: dic
 
 
 def _short(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[:limit - 1] + "\u2026"
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 __all__ = ["SORTING_MEANINGS", "build_sef_workbook", "write_sef_workbook"]

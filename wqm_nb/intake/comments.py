@@ -43,6 +43,7 @@ consultant must still read kept comments before they are shared.
 The safeguarding list is checked against the *original* text, so redaction
 can never hide a phrase.
 """
+
 from __future__ import annotations
 
 import csv
@@ -137,12 +138,16 @@ def name_parts(name: str) -> list[str]:
     """The parts of a staff name redacted on their own (3+ letters, no titles or particles)."""
     parts: list[str] = []
     for word in name.split():
-        word = word.strip(".,;:()[]\"")
+        word = word.strip('.,;:()[]"')
         pieces = [word, *re.split(r"[-\u2010\u2011'\u2019\u2018\u02bc]", word)]
         for piece in pieces:
             letters = sum(ch.isalpha() for ch in piece)
-            if (letters >= MIN_PART and not _is_title(piece) and piece.casefold() not in PARTICLES
-                    and piece not in parts):
+            if (
+                letters >= MIN_PART
+                and not _is_title(piece)
+                and piece.casefold() not in PARTICLES
+                and piece not in parts
+            ):
                 parts.append(piece)
     return parts
 
@@ -179,10 +184,10 @@ def _staff_patterns(names: tuple[str, ...]) -> tuple[tuple[str | None, re.Patter
     titled = rf"(?<!\w)(?P<title>{_TITLE}){_TITLE_SEP}"
     found: list[tuple[str | None, re.Pattern[str], Accept]] = []
     for prefix in ("", titled):
-        found += [(_key(n), re.compile(f"{prefix}(?:{term_pattern(n)})", re.IGNORECASE), _whole)
-                  for n in sorted(full)]
-        found += [(_key(p), re.compile(f"{prefix}(?P<part>{term_pattern(p)})", re.IGNORECASE), _part)
-                  for p in sorted(parts)]
+        found += [(_key(n), re.compile(f"{prefix}(?:{term_pattern(n)})", re.IGNORECASE), _whole) for n in sorted(full)]
+        found += [
+            (_key(p), re.compile(f"{prefix}(?P<part>{term_pattern(p)})", re.IGNORECASE), _part) for p in sorted(parts)
+        ]
     return tuple(found)
 
 
@@ -298,8 +303,7 @@ def read_staff_list(path: Path) -> list[str]:
         data = path.read_bytes()
     except OSError as exc:
         raise DataFileError(path.name, "", f"cannot read file: {exc.strerror}") from None
-    lines = [line for line in _decode(path, data).splitlines()
-             if line.strip() and not line.lstrip().startswith("#")]
+    lines = [line for line in _decode(path, data).splitlines() if line.strip() and not line.lstrip().startswith("#")]
     names: list[str] = []
     header = _csv_header(lines[0]) if lines else None
     if header is None:
@@ -348,8 +352,9 @@ def _blank(text: Any) -> bool:
     return not str(text).strip()
 
 
-def prepare_comments(texts: Iterable[tuple[str, str]], staff_names: Iterable[str] = (),
-                     safeguarding: SafeguardingList | None = None) -> list[Comment]:
+def prepare_comments(
+    texts: Iterable[tuple[str, str]], staff_names: Iterable[str] = (), safeguarding: SafeguardingList | None = None
+) -> list[Comment]:
     """Redacted, flagged comments from ``(item_id, raw text)`` pairs.
 
     Blank texts are skipped. Each text is redacted with :func:`redact_names`
@@ -368,5 +373,15 @@ def prepare_comments(texts: Iterable[tuple[str, str]], staff_names: Iterable[str
     return sorted(comments, key=lambda c: not c.flags)
 
 
-__all__ = ["EMAIL", "NAME", "PHONE", "PARTICLES", "TITLES", "Comment", "name_parts", "prepare_comments",
-           "read_staff_list", "redact_names"]
+__all__ = [
+    "EMAIL",
+    "NAME",
+    "PHONE",
+    "PARTICLES",
+    "TITLES",
+    "Comment",
+    "name_parts",
+    "prepare_comments",
+    "read_staff_list",
+    "redact_names",
+]

@@ -19,6 +19,7 @@ Refused with a :class:`~wqm_nb.errors.DataFileError` naming the file: an
 empty file, a web page saved as ``.csv`` (a sign-in or error page instead of
 the export), an old binary ``.xls``, and any other binary file.
 """
+
 from __future__ import annotations
 
 import csv
@@ -39,13 +40,14 @@ _SNIFF_LINES = 20
 @dataclass(frozen=True)
 class RawTable:
     """An export file's cells as text, before any header is chosen."""
+
     file_name: str
     sha256: str
-    format: str                  # "xlsx" or "csv"
-    encoding: str | None         # None for xlsx
-    delimiter: str | None        # None for xlsx
-    cells: pd.DataFrame          # str cells, "" for empty; positional column labels 0..n-1; empty rows left out
-    row_numbers: tuple[int, ...] = ()   # the spreadsheet row number of each row of ``cells``
+    format: str  # "xlsx" or "csv"
+    encoding: str | None  # None for xlsx
+    delimiter: str | None  # None for xlsx
+    cells: pd.DataFrame  # str cells, "" for empty; positional column labels 0..n-1; empty rows left out
+    row_numbers: tuple[int, ...] = ()  # the spreadsheet row number of each row of ``cells``
 
     @property
     def first_row(self) -> int:
@@ -62,10 +64,11 @@ class RawTable:
         if self.format == "xlsx":
             return "Excel workbook (first sheet)"
         names = {",": "comma", ";": "semicolon", "\t": "tab"}
-        encodings = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "cp1252": "Windows-1252",
-                     "utf-16": "UTF-16"}
-        return (f"CSV, {encodings.get(self.encoding or '', self.encoding)}, "
-                f"{names.get(self.delimiter or '', repr(self.delimiter))}-separated")
+        encodings = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "cp1252": "Windows-1252", "utf-16": "UTF-16"}
+        return (
+            f"CSV, {encodings.get(self.encoding or '', self.encoding)}, "
+            f"{names.get(self.delimiter or '', repr(self.delimiter))}-separated"
+        )
 
 
 def read_table(data: bytes, file_name: str) -> RawTable:
@@ -86,8 +89,12 @@ def read_table(data: bytes, file_name: str) -> RawTable:
     text = text.lstrip("\ufeff")
     head = text.lstrip()[:512].lower()
     if head.startswith(("<!doctype", "<html", "<?xml", "<head", "<body")) or "<html" in head[:200]:
-        raise DataFileError(name, "", "this is a web page (HTML), not an export: it is often a sign-in or "
-                                      "error page saved instead of the file; download the export again")
+        raise DataFileError(
+            name,
+            "",
+            "this is a web page (HTML), not an export: it is often a sign-in or "
+            "error page saved instead of the file; download the export again",
+        )
     first_row = 1
     delimiter = None
     first_line, _, rest = text.partition("\n")
@@ -96,8 +103,16 @@ def read_table(data: bytes, file_name: str) -> RawTable:
         text, first_row = rest, 2
     delimiter = delimiter or sniff_delimiter(text)
     try:
-        cells = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, dtype=str, keep_default_na=False,
-                            na_filter=False, skip_blank_lines=False, engine="c")
+        cells = pd.read_csv(
+            io.StringIO(text),
+            sep=delimiter,
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+            engine="c",
+        )
     except pd.errors.EmptyDataError:
         raise DataFileError(name, "", "the file is empty: export the responses again") from None
     except pd.errors.ParserError as exc:

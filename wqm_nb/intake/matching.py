@@ -25,6 +25,7 @@ Each question column gets one :class:`ColumnMatch`:
   first, then the mapping, then the header. Its answers are scored at import
   and only the scores are stored (:mod:`wqm_nb.intake.plan`).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -32,8 +33,18 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..data import QuestionBank
-from ..data.import_mapping import (COMMENT, IGNORE, SUBGROUP, ImportMapping, block_items, column_index,
-                                   default_informant, instrument_item_ids, instrument_target, normalise_text)
+from ..data.import_mapping import (
+    COMMENT,
+    IGNORE,
+    SUBGROUP,
+    ImportMapping,
+    block_items,
+    column_index,
+    default_informant,
+    instrument_item_ids,
+    instrument_target,
+    normalise_text,
+)
 from ..data.instruments import load_instrument
 from ..data.surveys import Survey
 from .shapes import METADATA, PERSONAL, Column
@@ -49,12 +60,13 @@ SCALE_SHARE = 0.5
 @dataclass(frozen=True)
 class ColumnMatch:
     """What one column of an export is."""
+
     column: Column
-    action: str             # ITEM, SUBGROUP, COMMENT_TARGET, IGNORE, PERSONAL, METADATA, EMPTY, FREE_TEXT, UNMATCHED
-    target: str = ""        # item or comment id; INSTRUMENT: the instrument's item column or pre-scored score id
-    how: str = ""           # "mapping", "exact text", "text", "position", "header", or why it was dropped
+    action: str  # ITEM, SUBGROUP, COMMENT_TARGET, IGNORE, PERSONAL, METADATA, EMPTY, FREE_TEXT, UNMATCHED
+    target: str = ""  # item or comment id; INSTRUMENT: the instrument's item column or pre-scored score id
+    how: str = ""  # "mapping", "exact text", "text", "position", "header", or why it was dropped
     other_survey: str = ""  # for UNMATCHED: a survey whose item the text matches
-    instrument: str = ""    # for INSTRUMENT: the instrument id
+    instrument: str = ""  # for INSTRUMENT: the instrument id
     prescored: bool = False  # for INSTRUMENT: a pre-scored score (sdq.emotional), not an item answer
 
     @property
@@ -71,15 +83,24 @@ class ColumnMatch:
         if self.action == SUBGROUP:
             return "subgroup"
         if self.action == INSTRUMENT:
-            return (f"{self.instrument} score {self.target} (pre-scored)" if self.prescored
-                    else f"{self.instrument} item {self.target}")
-        return {IGNORE: "ignored (mapping)", PERSONAL: "dropped: personal data", METADATA: "dropped: metadata",
-                EMPTY: "dropped: no answers", FREE_TEXT: "dropped: free text",
-                UNMATCHED: "NOT MATCHED: answers on the scale"}[self.action]
+            return (
+                f"{self.instrument} score {self.target} (pre-scored)"
+                if self.prescored
+                else f"{self.instrument} item {self.target}"
+            )
+        return {
+            IGNORE: "ignored (mapping)",
+            PERSONAL: "dropped: personal data",
+            METADATA: "dropped: metadata",
+            EMPTY: "dropped: no answers",
+            FREE_TEXT: "dropped: free text",
+            UNMATCHED: "NOT MATCHED: answers on the scale",
+        }[self.action]
 
 
-def is_scale_answer(bank: QuestionBank, mapping: ImportMapping | None, value: str,
-                    survey_id: str | None = None) -> bool:
+def is_scale_answer(
+    bank: QuestionBank, mapping: ImportMapping | None, value: str, survey_id: str | None = None
+) -> bool:
     """Whether an answer is on the survey's scale (the bank's Likert scale when ``survey_id`` is None),
     a not-answered label, or a label the mapping adds."""
     if mapping and normalise_text(value) in mapping.answer_labels:
@@ -91,16 +112,19 @@ def is_scale_answer(bank: QuestionBank, mapping: ImportMapping | None, value: st
     return True
 
 
-def match_columns(columns: tuple[Column, ...], cells: pd.DataFrame, survey: Survey, bank: QuestionBank,
-                  mapping: ImportMapping | None) -> list[ColumnMatch]:
+def match_columns(
+    columns: tuple[Column, ...], cells: pd.DataFrame, survey: Survey, bank: QuestionBank, mapping: ImportMapping | None
+) -> list[ColumnMatch]:
     """Match every column (see the module notes); ``cells`` are the answer rows."""
     by_text = {normalise_text(t): i.id for i in survey.items for t in reversed(i.texts)}
-    exact = {t for i in (*survey.items, *survey.comments) for t in i.texts} | \
-        set(survey.subgroup.questions if survey.subgroup else ())
+    exact = {t for i in (*survey.items, *survey.comments) for t in i.texts} | set(
+        survey.subgroup.questions if survey.subgroup else ()
+    )
     comments = {normalise_text(c.text): c.id for c in survey.comments}
     subgroup_texts = {normalise_text(q) for q in survey.subgroup.questions} if survey.subgroup else set()
-    elsewhere = {normalise_text(t): s.id for s in bank.surveys.values() if s.id != survey.id for i in s.items
-                 for t in i.texts}
+    elsewhere = {
+        normalise_text(t): s.id for s in bank.surveys.values() if s.id != survey.id for i in s.items for t in i.texts
+    }
     measure_items = instrument_item_ids()
     by_position = instrument_positions(mapping, survey.id)
     matches = []
@@ -120,8 +144,9 @@ def match_columns(columns: tuple[Column, ...], cells: pd.DataFrame, survey: Surv
             how_named = "mapping"
         if target in measure_items:
             instrument, item = measure_items[target]
-            matches.append(ColumnMatch(column, INSTRUMENT, item, how_named, instrument=instrument,
-                                       prescored="." in target))
+            matches.append(
+                ColumnMatch(column, INSTRUMENT, item, how_named, instrument=instrument, prescored="." in target)
+            )
             continue
         if target == IGNORE:
             matches.append(ColumnMatch(column, IGNORE, how="mapping"))
@@ -170,7 +195,7 @@ def instrument_positions(mapping: ImportMapping | None, survey_id: str = "") -> 
     """Column index -> (instrument id, item column) of the mapping's positional instrument blocks (the
     columns in the order of the instrument's items for its informant, :func:`default_informant`)."""
     out: dict[int, tuple[str, str]] = {}
-    for block in (mapping.instruments.values() if mapping else ()):
+    for block in mapping.instruments.values() if mapping else ():
         if not block.columns:
             continue
         instrument = load_instrument(block.instrument)
@@ -196,5 +221,16 @@ def _one_column_per_target(matches: list[ColumnMatch]) -> list[ColumnMatch]:
     return out
 
 
-__all__ = ["COMMENT_TARGET", "EMPTY", "FREE_TEXT", "INSTRUMENT", "ITEM", "KEPT", "UNMATCHED", "ColumnMatch",
-           "instrument_positions", "is_scale_answer", "match_columns"]
+__all__ = [
+    "COMMENT_TARGET",
+    "EMPTY",
+    "FREE_TEXT",
+    "INSTRUMENT",
+    "ITEM",
+    "KEPT",
+    "UNMATCHED",
+    "ColumnMatch",
+    "instrument_positions",
+    "is_scale_answer",
+    "match_columns",
+]

@@ -40,6 +40,7 @@ A comment or free-text answer that contains a safeguarding term is reported
 to the consultant (with its row in the export) even when it is not kept, so a
 disclosure is passed on rather than lost.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -51,8 +52,15 @@ import numpy as np
 import pandas as pd
 
 from ..data import Framework, QuestionBank, load_mapping, load_question_bank
-from ..data.import_mapping import (COMMENT, IGNORE, SUBGROUP, ImportMapping, InstrumentBlock, default_informant,
-                                   normalise_text)
+from ..data.import_mapping import (
+    COMMENT,
+    IGNORE,
+    SUBGROUP,
+    ImportMapping,
+    InstrumentBlock,
+    default_informant,
+    normalise_text,
+)
 from ..data.instruments import Instrument, load_instrument
 from ..data.safeguarding import SafeguardingList, load_safeguarding_list
 from ..data.surveys import NOT_ANSWERED
@@ -74,6 +82,7 @@ NOTICE_ROWS = 10
 @dataclass(frozen=True)
 class Inspection:
     """An export read and matched, before any cell is converted (:func:`inspect_export`)."""
+
     table: RawTable
     shape: Shape
     survey: str
@@ -84,7 +93,7 @@ class Inspection:
     @property
     def body(self) -> pd.DataFrame:
         """The answer rows (header rows removed)."""
-        return self.table.cells.iloc[self.shape.header_rows:].reset_index(drop=True)
+        return self.table.cells.iloc[self.shape.header_rows :].reset_index(drop=True)
 
     @property
     def rows(self) -> int:
@@ -109,9 +118,11 @@ class Inspection:
             columns[normalise_text(header)] = target
             headers[normalise_text(header)] = header
         new = replace(mapping, columns=columns, headers=headers)
-        return replace(self, mapping=new, matches=tuple(match_columns(self.shape.columns, self.body,
-                                                                      self.bank.surveys[self.survey], self.bank,
-                                                                      new)))
+        return replace(
+            self,
+            mapping=new,
+            matches=tuple(match_columns(self.shape.columns, self.body, self.bank.surveys[self.survey], self.bank, new)),
+        )
 
     def mapping_used(self) -> ImportMapping:
         """The mapping this inspection amounts to: every question column's target (to save as YAML).
@@ -126,17 +137,22 @@ class Inspection:
         given = self.mapping.instruments if self.mapping else {}
         for m in self.matches:
             if m.action == INSTRUMENT:
-                block = instruments.setdefault(m.instrument, InstrumentBlock(
-                    m.instrument, (), self.instrument_informant(m.instrument, quiet=True)))
-                if any(keys.count(normalise_text(x.column.header)) > 1 for x in self.matches
-                       if x.action == INSTRUMENT and x.instrument == m.instrument):
+                block = instruments.setdefault(
+                    m.instrument, InstrumentBlock(m.instrument, (), self.instrument_informant(m.instrument, quiet=True))
+                )
+                if any(
+                    keys.count(normalise_text(x.column.header)) > 1
+                    for x in self.matches
+                    if x.action == INSTRUMENT and x.instrument == m.instrument
+                ):
                     instruments[m.instrument] = replace(block, columns=block.columns + (m.column.letter,))
                     continue
                 columns[normalise_text(m.column.header)] = f"{m.instrument}.{m.target}" if m.prescored else m.target
                 headers[normalise_text(m.column.header)] = m.column.header
             if m.action in (ITEM, SUBGROUP, COMMENT_TARGET, IGNORE):
-                target = {ITEM: m.target, SUBGROUP: SUBGROUP, COMMENT_TARGET: f"{COMMENT} {m.target}",
-                          IGNORE: IGNORE}[m.action]
+                target = {ITEM: m.target, SUBGROUP: SUBGROUP, COMMENT_TARGET: f"{COMMENT} {m.target}", IGNORE: IGNORE}[
+                    m.action
+                ]
                 columns[normalise_text(m.column.header)] = target
                 headers[normalise_text(m.column.header)] = m.column.header
         for instrument_id, block in list(instruments.items()):
@@ -160,10 +176,10 @@ class Inspection:
             raise
 
 
-
 @dataclass(frozen=True)
 class ImportPlan:
     """Everything one import writes, converted and checked (:func:`plan_import`)."""
+
     inspection: Inspection
     item_ids: tuple[str, ...]
     respondents: tuple[str, ...] = ()
@@ -172,7 +188,7 @@ class ImportPlan:
     dropped_empty: int = 0
     tally: Tally | None = None
     comments: tuple[Comment, ...] = ()
-    notices: tuple[str, ...] = ()           # safeguarding notices for the consultant (never stored)
+    notices: tuple[str, ...] = ()  # safeguarding notices for the consultant (never stored)
     #: the validated measures found and scored (:class:`InstrumentUse`)
     instruments: tuple["InstrumentUse", ...] = ()
     #: their scores, one row per kept respondent and score with a value (:data:`SCORE_FIELDS`)
@@ -217,14 +233,21 @@ class ImportPlan:
         scores = None
         if self.scores is not None and len(self.scores):
             by_respondent = dict(zip(self.respondents, self.subgroups))
-            scores = self.scores.assign(survey=self.survey, subgroup=self.scores["respondent"].map(by_respondent)
-                                        .fillna(""))[SCORE_COLUMNS]
+            scores = self.scores.assign(
+                survey=self.survey, subgroup=self.scores["respondent"].map(by_respondent).fillna("")
+            )[SCORE_COLUMNS]
         if self.tally is not None:
-            tallies = pd.DataFrame([(self.survey, g, i, v, c) for g, i, v, c in self.tally.counts],
-                                   columns=TALLY_COLUMNS)
+            tallies = pd.DataFrame(
+                [(self.survey, g, i, v, c) for g, i, v, c in self.tally.counts], columns=TALLY_COLUMNS
+            )
             return SurveyData(tallies=tallies, scores=scores, tally_imports=tuple([0] * len(tallies)))
-        block = SurveyBlock(self.survey, list(self.item_ids), np.array(self.respondents, dtype=object),
-                            np.array(self.subgroups, dtype=object), self.values)
+        block = SurveyBlock(
+            self.survey,
+            list(self.item_ids),
+            np.array(self.respondents, dtype=object),
+            np.array(self.subgroups, dtype=object),
+            self.values,
+        )
         return SurveyData(blocks={self.survey: block}, scores=scores)
 
     def section_counts(self, framework: Framework, threshold: int | None = None) -> pd.DataFrame:
@@ -262,35 +285,52 @@ class ImportPlan:
         release = release_of(data, bank, threshold, survey_totals(data, bank), framework, mapping)
         whole = publish_figures(data, bank, mapping, framework, threshold, release).whole
         whole = whole[whole["survey"] == self.survey]
-        rows = [dict(section=r.section_id, name=r.section,
-                     respondents=r.reason if r.reason else int(r.n), answers="" if r.reason else int(r.answers))
-                for r in whole.itertuples()]
+        rows = [
+            dict(
+                section=r.section_id,
+                name=r.section,
+                respondents=r.reason if r.reason else int(r.n),
+                answers="" if r.reason else int(r.answers),
+            )
+            for r in whole.itertuples()
+        ]
         return pd.DataFrame(rows, columns=["section", "name", "respondents", "answers"])
 
     def summary(self, threshold: int | None = None) -> list[str]:
         """What was detected and what will be written, as lines for a terminal or a widget. With ``threshold``
         (the import form), a subgroup smaller than it is "fewer than N", as every published figure says."""
         insp = self.inspection
-        lines = [f"file: {insp.table.file_name} ({insp.table.described})",
-                 f"detected: {insp.shape.tool_name}" + (f", {insp.shape.detail}" if insp.shape.detail else ""),
-                 f"survey: {insp.bank.surveys[self.survey].name}"]
+        lines = [
+            f"file: {insp.table.file_name} ({insp.table.described})",
+            f"detected: {insp.shape.tool_name}" + (f", {insp.shape.detail}" if insp.shape.detail else ""),
+            f"survey: {insp.bank.surveys[self.survey].name}",
+        ]
         if self.tally is not None:
-            lines.append(f"rows: {insp.rows}; tallied answers: {sum(c for *_, c in self.tally.counts)}; "
-                         f"not answered (Don't know, N/A): {self.tally.not_answered}; forms counted: {self.kept}")
+            lines.append(
+                f"rows: {insp.rows}; tallied answers: {sum(c for *_, c in self.tally.counts)}; "
+                f"not answered (Don't know, N/A): {self.tally.not_answered}; forms counted: {self.kept}"
+            )
         else:
-            lines.append(f"rows: {insp.rows}; respondents kept: {self.kept}; "
-                         f"dropped with no answer on the scale: {self.dropped_empty}")
+            lines.append(
+                f"rows: {insp.rows}; respondents kept: {self.kept}; "
+                f"dropped with no answer on the scale: {self.dropped_empty}"
+            )
         counts = self.subgroup_counts()
         if counts:
+
             def shown(n: int) -> str:
                 return f"fewer than {threshold}" if threshold is not None and n < threshold else str(n)
 
             lines.append("subgroups: " + ", ".join(f"{v or 'not given'} {shown(n)}" for v, n in counts.items()))
         dropped = [m for m in insp.matches if not m.kept]
         if dropped:
-            lines.append("dropped columns: " + "; ".join(f"{m.column.letter} {_short(m.column.header)} "
-                                                         f"({m.described.replace('dropped: ', '')})"
-                                                         for m in dropped))
+            lines.append(
+                "dropped columns: "
+                + "; ".join(
+                    f"{m.column.letter} {_short(m.column.header)} ({m.described.replace('dropped: ', '')})"
+                    for m in dropped
+                )
+            )
         missing = [i for i in insp.bank.surveys[self.survey].item_ids if i not in self.item_ids]
         if missing:
             lines.append(f"items not in this export: {', '.join(missing)}")
@@ -309,84 +349,118 @@ SCORE_FIELDS = ["respondent", "instrument", "informant", "score_id", "value", "b
 @dataclass(frozen=True)
 class InstrumentUse:
     """One validated measure found in an export and scored (:func:`plan_import`)."""
+
     instrument: str
     name: str
     informant: str
-    columns: tuple[tuple[str, str], ...]    # (column letter, item column or pre-scored score id)
-    how: tuple[str, ...]                    # how its columns were matched: position, mapping, header
+    columns: tuple[tuple[str, str], ...]  # (column letter, item column or pre-scored score id)
+    how: tuple[str, ...]  # how its columns were matched: position, mapping, header
     prescored: bool = False
-    answered: int = 0                       # rows of the export that answered at least one of its columns
-    scored: int = 0                         # rows with at least one of its scores (all kept)
+    answered: int = 0  # rows of the export that answered at least one of its columns
+    scored: int = 0  # rows with at least one of its scores (all kept)
 
     def described(self) -> str:
         """One line for the consultant to confirm: the columns mapped, how, and what was scored."""
         mapped = ", ".join(f"{letter} {target}" for letter, target in self.columns)
         kind = "pre-scored scores" if self.prescored else "answers"
         unscored = self.answered - self.scored
-        tail = (f"; {unscored} answered too few items for a score" if unscored and not self.prescored else
-                f"; {unscored} have no score" if unscored else "")
+        tail = (
+            f"; {unscored} answered too few items for a score"
+            if unscored and not self.prescored
+            else f"; {unscored} have no score"
+            if unscored
+            else ""
+        )
         tail += " (a respondent with no survey answer and no score is dropped)" if unscored else ""
-        return (f"measure: {self.name} ({self.instrument}, {self.informant}), columns by {' and '.join(self.how)}: "
-                f"{mapped}; {self.answered} respondents with {kind}, {self.scored} scored{tail}. Only the scores "
-                f"are stored, not the item answers")
+        return (
+            f"measure: {self.name} ({self.instrument}, {self.informant}), columns by {' and '.join(self.how)}: "
+            f"{mapped}; {self.answered} respondents with {kind}, {self.scored} scored{tail}. Only the scores "
+            f"are stored, not the item answers"
+        )
 
 
 def _short(text: str, width: int = 48) -> str:
-    return text if len(text) <= width else text[:width - 1] + "\u2026"
+    return text if len(text) <= width else text[: width - 1] + "\u2026"
 
 
-def inspect_export(data: bytes, file_name: str, survey: str, *, bank: QuestionBank | None = None,
-                   mapping: ImportMapping | None = None) -> Inspection:
+def inspect_export(
+    data: bytes, file_name: str, survey: str, *, bank: QuestionBank | None = None, mapping: ImportMapping | None = None
+) -> Inspection:
     """Read an export's bytes and match its columns (step 1 in the module notes)."""
     bank = bank or load_question_bank()
     if survey not in bank.surveys:
         raise SettingsError(f"unknown survey {survey!r} (question bank: {', '.join(bank.surveys)})")
     if mapping and mapping.survey != survey:
-        raise SettingsError(f"the mapping {Path(mapping.path).name or ''} is for the {mapping.survey} survey, "
-                            f"not {survey}")
+        raise SettingsError(
+            f"the mapping {Path(mapping.path).name or ''} is for the {mapping.survey} survey, not {survey}"
+        )
     table = read_table(data, file_name)
     shape = detect_shape(table, bank)
     if len(table.cells) <= shape.header_rows:
         raise DataFileError(table.file_name, "", "the file has a header but no responses")
-    body = table.cells.iloc[shape.header_rows:].reset_index(drop=True)
-    matches = match_columns(shape.columns, body, bank.surveys[survey], bank, mapping) if shape.tool != TALLY \
-        else []
+    body = table.cells.iloc[shape.header_rows :].reset_index(drop=True)
+    matches = match_columns(shape.columns, body, bank.surveys[survey], bank, mapping) if shape.tool != TALLY else []
     return Inspection(table, shape, survey, tuple(matches), bank, mapping)
 
 
-def plan_import(inspection: Inspection, *, keep_comments: bool = False, staff_names: Iterable[str] = (),
-                safeguarding: SafeguardingList | None = None) -> ImportPlan:
+def plan_import(
+    inspection: Inspection,
+    *,
+    keep_comments: bool = False,
+    staff_names: Iterable[str] = (),
+    safeguarding: SafeguardingList | None = None,
+) -> ImportPlan:
     """Convert and check every kept cell (step 2 in the module notes)."""
     insp = inspection
     bank, survey = insp.bank, insp.bank.surveys[insp.survey]
     name = insp.table.file_name
     if insp.shape.tool == TALLY:
         if insp.mapping and insp.mapping.instruments:
-            raise DataFileError(name, "", f"a paper tally holds counts, not respondents, so "
-                                          f"{', '.join(insp.mapping.instruments)} cannot be scored from it: import "
-                                          f"the forms' answers (one row per respondent) instead; nothing was imported")
+            raise DataFileError(
+                name,
+                "",
+                f"a paper tally holds counts, not respondents, so "
+                f"{', '.join(insp.mapping.instruments)} cannot be scored from it: import "
+                f"the forms' answers (one row per respondent) instead; nothing was imported",
+            )
         tally = read_tally(insp.table, insp.shape, survey, bank, insp.mapping)
-        return ImportPlan(insp, item_ids=tuple(sorted({i for _, i, _, _ in tally.counts},
-                                                      key=survey.item_ids.index)), tally=tally)
+        return ImportPlan(
+            insp, item_ids=tuple(sorted({i for _, i, _, _ in tally.counts}, key=survey.item_ids.index)), tally=tally
+        )
     if insp.unmatched:
-        listed = "; ".join(f"{m.column.letter} {m.column.header!r}" + (
-            f" (a {m.other_survey} survey item: is this the {m.other_survey} survey?)" if m.other_survey else "")
-            + (f" ({m.how})" if m.how.startswith("a second") else "") for m in insp.unmatched)
-        raise DataFileError(name, "", f"column(s) with answers on the scale match no item of the "
-                                      f"{survey.name.lower()}: {listed}. Map each to an item or to ignore in a "
-                                      f"mapping file (--mapping); nothing was imported")
+        listed = "; ".join(
+            f"{m.column.letter} {m.column.header!r}"
+            + (f" (a {m.other_survey} survey item: is this the {m.other_survey} survey?)" if m.other_survey else "")
+            + (f" ({m.how})" if m.how.startswith("a second") else "")
+            for m in insp.unmatched
+        )
+        raise DataFileError(
+            name,
+            "",
+            f"column(s) with answers on the scale match no item of the "
+            f"{survey.name.lower()}: {listed}. Map each to an item or to ignore in a "
+            f"mapping file (--mapping); nothing was imported",
+        )
     items = [m for m in insp.matches if m.action == ITEM]
     if not items and not any(m.action == INSTRUMENT for m in insp.matches):
-        raise DataFileError(name, "", f"no column matches a question of the {survey.name.lower()} "
-                                      f"(first headers: {', '.join(repr(c.header) for c in insp.shape.columns[:4])}); "
-                                      f"is this the right file and --survey?")
+        raise DataFileError(
+            name,
+            "",
+            f"no column matches a question of the {survey.name.lower()} "
+            f"(first headers: {', '.join(repr(c.header) for c in insp.shape.columns[:4])}); "
+            f"is this the right file and --survey?",
+        )
     items.sort(key=lambda m: survey.item_ids.index(m.target))
     body = insp.body
-    values = (np.column_stack([_answers(insp, m, body[m.column.index]) for m in items]).astype(np.int8) if items
-              else np.full((len(body), 0), MISSING, dtype=np.int8))
+    values = (
+        np.column_stack([_answers(insp, m, body[m.column.index]) for m in items]).astype(np.int8)
+        if items
+        else np.full((len(body), 0), MISSING, dtype=np.int8)
+    )
     sub_match = next((m for m in insp.matches if m.action == SUBGROUP), None)
-    subgroups = _subgroups(insp, sub_match, body[sub_match.column.index]) if sub_match else \
-        np.full(len(body), "", dtype=object)
+    subgroups = (
+        _subgroups(insp, sub_match, body[sub_match.column.index]) if sub_match else np.full(len(body), "", dtype=object)
+    )
     measured = _score_instruments(insp, body)
     has_score = np.zeros(len(body), dtype=bool)
     for block in measured:
@@ -412,31 +486,45 @@ def plan_import(inspection: Inspection, *, keep_comments: bool = False, staff_na
         if hits:
             rows = ", ".join(str(insp.row_number(k)) for k in hits[:NOTICE_ROWS])
             more = f" and {len(hits) - NOTICE_ROWS} more" if len(hits) > NOTICE_ROWS else ""
-            notices.append(f"{len(hits)} answer(s) in column {m.column.letter} ({_short(m.column.header)}) contain "
-                           f"words from the safeguarding list (rows {rows}{more}). They are not imported: read "
-                           f"them in the export and pass any disclosure to the school's designated safeguarding "
-                           f"lead" + (" (or import with --keep-comments to keep them, redacted)"
-                                      if m.action == COMMENT_TARGET else ""))
+            notices.append(
+                f"{len(hits)} answer(s) in column {m.column.letter} ({_short(m.column.header)}) contain "
+                f"words from the safeguarding list (rows {rows}{more}). They are not imported: read "
+                f"them in the export and pass any disclosure to the school's designated safeguarding "
+                f"lead"
+                + (" (or import with --keep-comments to keep them, redacted)" if m.action == COMMENT_TARGET else "")
+            )
     flagged = sum(1 for c in comments if c.flags)
     if flagged:
-        notices.insert(0, f"{flagged} kept comment(s) contain words from the safeguarding list: read them "
-                          f"(wqm survey comments) and pass any disclosure to the school's designated "
-                          f"safeguarding lead")
-    return ImportPlan(insp, item_ids=tuple(m.target for m in items), respondents=respondents,
-                      subgroups=tuple(subgroups[order]), values=values[order],
-                      dropped_empty=int((~keep).sum()), comments=tuple(comments), notices=tuple(notices),
-                      instruments=uses, scores=scores)
+        notices.insert(
+            0,
+            f"{flagged} kept comment(s) contain words from the safeguarding list: read them "
+            f"(wqm survey comments) and pass any disclosure to the school's designated "
+            f"safeguarding lead",
+        )
+    return ImportPlan(
+        insp,
+        item_ids=tuple(m.target for m in items),
+        respondents=respondents,
+        subgroups=tuple(subgroups[order]),
+        values=values[order],
+        dropped_empty=int((~keep).sum()),
+        comments=tuple(comments),
+        notices=tuple(notices),
+        instruments=uses,
+        scores=scores,
+    )
 
 
 @dataclass(frozen=True)
 class _Scored:
     """One instrument's block of an export, scored: a row per answer row of the export."""
+
     instrument: Instrument
     informant: str
     matches: tuple[ColumnMatch, ...]
-    frame: pd.DataFrame          # score_responses' output, aligned with the export's answer rows
-    answered: np.ndarray         # bool: the row answered at least one of the block's columns
-    scored: np.ndarray           # bool: the row has at least one score
+    frame: pd.DataFrame  # score_responses' output, aligned with the export's answer rows
+    answered: np.ndarray  # bool: the row answered at least one of the block's columns
+    scored: np.ndarray  # bool: the row has at least one score
 
 
 def _score_instruments(insp: Inspection, body: pd.DataFrame) -> list[_Scored]:
@@ -448,12 +536,16 @@ def _score_instruments(insp: Inspection, body: pd.DataFrame) -> list[_Scored]:
     for m in insp.matches:
         if m.action == INSTRUMENT:
             found.setdefault(m.instrument, []).append(m)
-    for instrument_id in (insp.mapping.instruments if insp.mapping else {}):
+    for instrument_id in insp.mapping.instruments if insp.mapping else {}:
         if instrument_id not in found:
-            raise DataFileError(name, "", f"no column of {instrument_id} was found: give its columns by position "
-                                          f"(--instrument-columns F:L, in the order of its items) or name each "
-                                          f"column in a mapping file (header: {instrument_id}1 ...); nothing was "
-                                          f"imported")
+            raise DataFileError(
+                name,
+                "",
+                f"no column of {instrument_id} was found: give its columns by position "
+                f"(--instrument-columns F:L, in the order of its items) or name each "
+                f"column in a mapping file (header: {instrument_id}1 ...); nothing was "
+                f"imported",
+            )
     rows = [insp.row_number(k) for k in range(len(body))] if found else []
     out = []
     for instrument_id, matches in found.items():
@@ -461,23 +553,40 @@ def _score_instruments(insp: Inspection, body: pd.DataFrame) -> list[_Scored]:
         informant = insp.instrument_informant(instrument_id)
         prescored = [m.prescored for m in matches]
         if any(prescored) and not all(prescored):
-            raise DataFileError(name, "", f"the {instrument_id} columns mix item answers and pre-scored scores "
-                                          f"({', '.join(m.column.letter for m in matches)}): import one or the "
-                                          f"other; nothing was imported")
-        frame = pd.DataFrame({m.target: body[m.column.index].map(_blank_if_not_answered) for m in matches},
-                             index=body.index)
+            raise DataFileError(
+                name,
+                "",
+                f"the {instrument_id} columns mix item answers and pre-scored scores "
+                f"({', '.join(m.column.letter for m in matches)}): import one or the "
+                f"other; nothing was imported",
+            )
+        frame = pd.DataFrame(
+            {m.target: body[m.column.index].map(_blank_if_not_answered) for m in matches}, index=body.index
+        )
         by_target = {m.target: m for m in matches}
         try:
             scorer = score_prescored if all(prescored) else score_responses
             scored = scorer(instrument, frame.reset_index(drop=True), informant, file=name, row_numbers=rows)
         except DataFileError as exc:
             where = by_target.get(str(exc.column or "").strip().lower())
-            raise DataFileError(exc.file, exc.field, f"{instrument.id}: {exc.message}; nothing was imported",
-                                row=exc.row if where is not None or exc.row != 1 else None,
-                                column=_where(where) if where is not None else exc.column) from None
+            raise DataFileError(
+                exc.file,
+                exc.field,
+                f"{instrument.id}: {exc.message}; nothing was imported",
+                row=exc.row if where is not None or exc.row != 1 else None,
+                column=_where(where) if where is not None else exc.column,
+            ) from None
         score_ids = [spec.id for spec in instrument.scores]
-        out.append(_Scored(instrument, informant, tuple(matches), scored,
-                           frame.notna().any(axis=1).to_numpy(), scored[score_ids].notna().any(axis=1).to_numpy()))
+        out.append(
+            _Scored(
+                instrument,
+                informant,
+                tuple(matches),
+                scored,
+                frame.notna().any(axis=1).to_numpy(),
+                scored[score_ids].notna().any(axis=1).to_numpy(),
+            )
+        )
     return out
 
 
@@ -487,8 +596,9 @@ def _blank_if_not_answered(cell: object) -> object:
     return None if normalise_text(text) in NOT_ANSWERED else text
 
 
-def _instrument_scores(measured: list[_Scored], order: np.ndarray,
-                       respondents: tuple[str, ...]) -> tuple[tuple[InstrumentUse, ...], pd.DataFrame | None]:
+def _instrument_scores(
+    measured: list[_Scored], order: np.ndarray, respondents: tuple[str, ...]
+) -> tuple[tuple[InstrumentUse, ...], pd.DataFrame | None]:
     """What each measure's block gave the kept respondents (in ``order``, named ``respondents``): a summary
     per instrument, and the scores as rows (:data:`SCORE_FIELDS`, missing scores left out)."""
     uses, frames = [], []
@@ -498,16 +608,37 @@ def _instrument_scores(measured: list[_Scored], order: np.ndarray,
         kept = block.frame.iloc[order].reset_index(drop=True)
         for spec in inst.scores:
             value = kept[spec.id].to_numpy(dtype=float)
-            band = (kept[f"{spec.id}_band"].fillna("").astype(str).to_numpy() if spec.banded
-                    else np.full(len(kept), "", dtype=object))
+            band = (
+                kept[f"{spec.id}_band"].fillna("").astype(str).to_numpy()
+                if spec.banded
+                else np.full(len(kept), "", dtype=object)
+            )
             has = ~np.isnan(value)
-            frames.append(pd.DataFrame({"respondent": ids[has], "instrument": inst.id, "informant": block.informant,
-                                        "score_id": spec.id, "value": value[has], "band": band[has]}))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "respondent": ids[has],
+                        "instrument": inst.id,
+                        "informant": block.informant,
+                        "score_id": spec.id,
+                        "value": value[has],
+                        "band": band[has],
+                    }
+                )
+            )
         letters = tuple((m.column.letter, m.target) for m in block.matches)
-        uses.append(InstrumentUse(instrument=inst.id, name=inst.name, informant=block.informant, columns=letters,
-                                  how=tuple(dict.fromkeys(m.how for m in block.matches)),
-                                  prescored=all(m.prescored for m in block.matches),
-                                  answered=int(block.answered.sum()), scored=int(block.scored.sum())))
+        uses.append(
+            InstrumentUse(
+                instrument=inst.id,
+                name=inst.name,
+                informant=block.informant,
+                columns=letters,
+                how=tuple(dict.fromkeys(m.how for m in block.matches)),
+                prescored=all(m.prescored for m in block.matches),
+                answered=int(block.answered.sum()),
+                scored=int(block.scored.sum()),
+            )
+        )
     scores = pd.concat(frames, ignore_index=True)[SCORE_FIELDS] if frames else None
     return tuple(uses), scores
 
@@ -533,10 +664,16 @@ def _answers(insp: Inspection, match: ColumnMatch, column: pd.Series) -> np.ndar
         cells = int(column.isin(bad).sum())
         others = f" ({cells} cells with {len(bad)} unknown answers in this column)" if cells > 1 else ""
         scale = insp.bank.scale_of(insp.survey).described()
-        raise DataFileError(insp.table.file_name, "", f"unknown answer {bad[0]!r} for item {match.target}"
-                            f"{others}; the scale is {scale}, blank or \"Don't know\" for no answer; "
-                            f"a school's own label can be mapped under answer_labels: in a mapping file; "
-                            f"nothing was imported", row=insp.row_number(position), column=_where(match))
+        raise DataFileError(
+            insp.table.file_name,
+            "",
+            f"unknown answer {bad[0]!r} for item {match.target}"
+            f'{others}; the scale is {scale}, blank or "Don\'t know" for no answer; '
+            f"a school's own label can be mapped under answer_labels: in a mapping file; "
+            f"nothing was imported",
+            row=insp.row_number(position),
+            column=_where(match),
+        )
     return column.map(lookup).to_numpy(dtype=np.int16)
 
 
@@ -550,10 +687,15 @@ def _subgroups(insp: Inspection, match: ColumnMatch, column: pd.Series) -> np.nd
         value = given.get(key) or subgroup.value_of(raw)
         if value is None and key and key not in NOT_ANSWERED:
             position = int(np.flatnonzero(column.to_numpy() == raw)[0])
-            raise DataFileError(insp.table.file_name, "", f"{raw!r} is not a {subgroup.label.lower()} "
-                                f"(known: {', '.join(subgroup.values)}); map it under subgroup_values: in a "
-                                f"mapping file, e.g. \"{raw}: {subgroup.values[0]}\"; nothing was imported",
-                                row=insp.row_number(position), column=_where(match))
+            raise DataFileError(
+                insp.table.file_name,
+                "",
+                f"{raw!r} is not a {subgroup.label.lower()} "
+                f"(known: {', '.join(subgroup.values)}); map it under subgroup_values: in a "
+                f'mapping file, e.g. "{raw}: {subgroup.values[0]}"; nothing was imported',
+                row=insp.row_number(position),
+                column=_where(match),
+            )
         lookup[raw] = value or ""
     return column.map(lookup).to_numpy(dtype=object)
 
@@ -562,8 +704,9 @@ def _where(match: ColumnMatch) -> str:
     return f"{match.column.letter}: {_short(match.column.header, 60)}"
 
 
-def commit_import(store: Store, plan: ImportPlan, school_id: str, year: str, *, on_existing: str = "refuse",
-                  imported_by: str = "") -> SurveyImportOutcome:
+def commit_import(
+    store: Store, plan: ImportPlan, school_id: str, year: str, *, on_existing: str = "refuse", imported_by: str = ""
+) -> SurveyImportOutcome:
     """Write a plan to the store in one transaction (step 3 in the module notes).
 
     The school must exist; the school year is added if the store has no such
@@ -571,39 +714,83 @@ def commit_import(store: Store, plan: ImportPlan, school_id: str, year: str, *, 
     """
     store.school(school_id)
     insp = plan.inspection
-    details = dict(tool=insp.shape.tool, format=insp.table.described, rows=insp.rows,
-                   columns=[dict(column=m.column.letter, becomes=m.described) for m in insp.matches],
-                   comments=len(plan.comments))
+    details = dict(
+        tool=insp.shape.tool,
+        format=insp.table.described,
+        rows=insp.rows,
+        columns=[dict(column=m.column.letter, becomes=m.described) for m in insp.matches],
+        comments=len(plan.comments),
+    )
     if plan.instruments:
-        details["instruments"] = [dict(instrument=u.instrument, informant=u.informant, how=list(u.how),
-                                       columns=[letter for letter, _ in u.columns], prescored=u.prescored,
-                                       answered=u.answered, scored=u.scored) for u in plan.instruments]
+        details["instruments"] = [
+            dict(
+                instrument=u.instrument,
+                informant=u.informant,
+                how=list(u.how),
+                columns=[letter for letter, _ in u.columns],
+                prescored=u.prescored,
+                answered=u.answered,
+                scored=u.scored,
+            )
+            for u in plan.instruments
+        ]
     with store.transaction():
         school_year_id = store.ensure_school_year(school_id, year)
-        common = dict(source=insp.shape.tool, item_ids=list(plan.item_ids), file_name=insp.table.file_name,
-                      file_sha256=insp.table.sha256, details=details, imported_by=imported_by,
-                      on_existing=on_existing,
-                      comments=[(c.item_id, c.text, ",".join(c.flags)) for c in plan.comments])
+        common = dict(
+            source=insp.shape.tool,
+            item_ids=list(plan.item_ids),
+            file_name=insp.table.file_name,
+            file_sha256=insp.table.sha256,
+            details=details,
+            imported_by=imported_by,
+            on_existing=on_existing,
+            comments=[(c.item_id, c.text, ",".join(c.flags)) for c in plan.comments],
+        )
         if plan.tally is not None:
-            return store.import_survey(school_year_id, plan.survey, tallies=plan.tally.counts, forms=plan.kept,
-                                       **common)
-        return store.import_survey(school_year_id, plan.survey, respondents=list(plan.respondents),
-                                   subgroups=list(plan.subgroups), values=plan.values,
-                                   dropped_empty=plan.dropped_empty, scores=plan.score_rows(), **common)
+            return store.import_survey(
+                school_year_id, plan.survey, tallies=plan.tally.counts, forms=plan.kept, **common
+            )
+        return store.import_survey(
+            school_year_id,
+            plan.survey,
+            respondents=list(plan.respondents),
+            subgroups=list(plan.subgroups),
+            values=plan.values,
+            dropped_empty=plan.dropped_empty,
+            scores=plan.score_rows(),
+            **common,
+        )
 
 
-def read_export(path: str | Path, survey: str, *, mapping: ImportMapping | None = None,
-                keep_comments: bool = False, staff_names: Iterable[str] = (),
-                bank: QuestionBank | None = None) -> ImportPlan:
+def read_export(
+    path: str | Path,
+    survey: str,
+    *,
+    mapping: ImportMapping | None = None,
+    keep_comments: bool = False,
+    staff_names: Iterable[str] = (),
+    bank: QuestionBank | None = None,
+) -> ImportPlan:
     """Inspect and plan the import of an export file in one step."""
     path = Path(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise DataFileError(path.name, "", f"cannot read file: {exc.strerror}") from None
-    return plan_import(inspect_export(data, path.name, survey, bank=bank, mapping=mapping),
-                       keep_comments=keep_comments, staff_names=staff_names)
+    return plan_import(
+        inspect_export(data, path.name, survey, bank=bank, mapping=mapping),
+        keep_comments=keep_comments,
+        staff_names=staff_names,
+    )
 
 
-__all__ = ["ImportPlan", "InstrumentUse", "Inspection", "SCORE_FIELDS", "commit_import", "inspect_export",
-           "plan_import", "read_export"]
+__all__ = [
+    "ImportPlan",
+    "InstrumentUse",
+    "Inspection",
+    "SCORE_FIELDS",
+    "commit_import",
+    "inspect_export",
+    "plan_import",
+    "read_export",
+]

@@ -34,6 +34,7 @@ The workbook's layout (sheet titles, columns, the About sheet's fixed cells,
 the identity properties) is defined here and used by the writer, so the two
 cannot drift apart.
 """
+
 from __future__ import annotations
 
 import io
@@ -132,9 +133,9 @@ def _title(text: str, suffix: str = "") -> str:
     clean = " ".join(FORBIDDEN_IN_TITLE.sub(" ", text).split()).strip("'").strip()
     room = MAX_TITLE - len(suffix)
     if len(clean) > room:
-        cut = clean[:room - 1]
+        cut = clean[: room - 1]
         space = cut.rfind(" ")
-        if space >= room // 2:      # end on a whole word when that keeps most of the title
+        if space >= room // 2:  # end on a whole word when that keeps most of the title
             cut = cut[:space]
         clean = cut.rstrip() + "\u2026"
     return clean + suffix if clean else ""
@@ -162,12 +163,17 @@ def clean_text(value: Any) -> str:
     return _ILLEGAL.sub("", text).strip()
 
 
-def state_rows(framework: Framework, cycle_id: int | None, current: Mapping[str, Mapping],
-               written_at: str) -> list[tuple[Any, Any]]:
+def state_rows(
+    framework: Framework, cycle_id: int | None, current: Mapping[str, Mapping], written_at: str
+) -> list[tuple[Any, Any]]:
     """The rows of the hidden state sheet: the format, the cycle, when the workbook was written, then
     (from row :data:`STATE_TABLE_ROW`, a header) each element's id and the store entry it shows (blank: none)."""
-    rows: list[tuple[Any, Any]] = [("format", FORMAT), ("cycle_id", cycle_id), ("written_at", written_at),
-                                   ("element_id", "entry_id")]
+    rows: list[tuple[Any, Any]] = [
+        ("format", FORMAT),
+        ("cycle_id", cycle_id),
+        ("written_at", written_at),
+        ("element_id", "entry_id"),
+    ]
     rows += [(e.id, (current.get(e.id) or {}).get("entry_id")) for _, e in framework.elements]
     return rows
 
@@ -195,8 +201,7 @@ class SefWorkbookError(DataFileError):
         if len(self.problems) == 1:
             message = f"{listed[0]}; nothing was imported"
         else:
-            message = (f"{len(self.problems)} problems, nothing was imported:\n"
-                       + "\n".join(f"  - {p}" for p in listed))
+            message = f"{len(self.problems)} problems, nothing was imported:\n" + "\n".join(f"  - {p}" for p in listed)
         super().__init__(file, "", message)
 
 
@@ -213,6 +218,7 @@ class SefWorkbookChanges:
     changed since the workbook was written (the store's newer entry is kept);
     ``warnings`` are notes that do not stop the import.
     """
+
     school_id: str
     year: str
     framework: Framework
@@ -249,7 +255,7 @@ def _show_text(value: Any, width: int = 40) -> str:
     text = " ".join(clean_text(value).split())
     if not text:
         return "(none)"
-    return repr(text if len(text) <= width else text[:width - 1] + "\u2026")
+    return repr(text if len(text) <= width else text[: width - 1] + "\u2026")
 
 
 # --------------------------------------------------------------------------
@@ -267,8 +273,9 @@ class _Row:
     principle_id: str
 
 
-def read_sef_workbook(source: str | Path | bytes, store: "Store", *, framework: Framework | None = None,
-                      file_name: str = "") -> SefWorkbookChanges:
+def read_sef_workbook(
+    source: str | Path | bytes, store: "Store", *, framework: Framework | None = None, file_name: str = ""
+) -> SefWorkbookChanges:
     """Read and check a SEF workbook written by ``wqm sef export`` against ``store``.
 
     ``source`` is the file's path or its bytes (``file_name`` names it in
@@ -308,11 +315,17 @@ def _check_container(data: bytes, name: str) -> None:
     if not data:
         raise SefWorkbookError(name, ["the file is empty"])
     if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise SefWorkbookError(name, ["an old Excel .xls workbook, or one saved with a password to open it: "
-                                      "save it as an Excel workbook (.xlsx) without a password"])
+        raise SefWorkbookError(
+            name,
+            [
+                "an old Excel .xls workbook, or one saved with a password to open it: "
+                "save it as an Excel workbook (.xlsx) without a password"
+            ],
+        )
     if not data.startswith(b"PK") or not zipfile.is_zipfile(io.BytesIO(data)):
-        raise SefWorkbookError(name, ["not an Excel workbook (.xlsx): send back the workbook written by "
-                                      "wqm sef export, saved as .xlsx"])
+        raise SefWorkbookError(
+            name, ["not an Excel workbook (.xlsx): send back the workbook written by wqm sef export, saved as .xlsx"]
+        )
 
 
 def _read(wb: Any, name: str, store: "Store", given: Framework | None) -> SefWorkbookChanges:
@@ -324,7 +337,7 @@ def _read(wb: Any, name: str, store: "Store", given: Framework | None) -> SefWor
         store.school(school_id)
         check_academic_year(year)
         store.school_year(school_id, year)
-    except WqmError as exc:                     # the school first, then the year
+    except WqmError as exc:  # the school first, then the year
         problems.append(f"{ABOUT_SHEET}: {exc}")
     framework = _framework(identity, given, problems)
     if framework is None:
@@ -334,11 +347,10 @@ def _read(wb: Any, name: str, store: "Store", given: Framework | None) -> SefWor
     known = {ABOUT_SHEET, HELP_SHEET, STATE_SHEET, *titles.values()}
     for title in wb.sheetnames:
         if title not in known:
-            problems.append(f"sheet {title!r} is not a sheet of this workbook (sheets must not be added or "
-                            f"renamed)")
+            problems.append(f"sheet {title!r} is not a sheet of this workbook (sheets must not be added or renamed)")
     rows: list[_Row] = []
-    seen: dict[str, tuple[str, int]] = {}     # element id -> (sheet, row) where it was read
-    not_missing: set[str] = set()   # reported otherwise: on another principle's sheet, or its sheet unread
+    seen: dict[str, tuple[str, int]] = {}  # element id -> (sheet, row) where it was read
+    not_missing: set[str] = set()  # reported otherwise: on another principle's sheet, or its sheet unread
     for p in framework.principles:
         title = titles[p.id]
         if title not in wb.sheetnames:
@@ -347,8 +359,9 @@ def _read(wb: Any, name: str, store: "Store", given: Framework | None) -> SefWor
         _read_sheet(wb[title], title, p, framework, rows, seen, not_missing, titles, problems)
     for p, element in framework.elements:
         if element.id not in seen and element.id not in not_missing and titles[p.id] in wb.sheetnames:
-            problems.append(f"{titles[p.id]}, column A: element {element.id} is missing (its row was deleted "
-                            f"or its id changed)")
+            problems.append(
+                f"{titles[p.id]}, column A: element {element.id} is missing (its row was deleted or its id changed)"
+            )
     if problems:
         raise SefWorkbookError(name, problems)
     return _changes(store, identity, about, framework, rows, _state(wb), name)
@@ -371,11 +384,17 @@ def _identity(wb: Any, name: str, problems: list[str]) -> tuple[dict[str, str], 
     from_props = {key: props.get(prop, "") for key, prop in PROPERTY_NAMES.items()}
     marked = [f for f in (from_props["format"], about.get("format", "")) if f.startswith(FORMAT_NAME)]
     if not marked:
-        raise SefWorkbookError(name, [f"not a wqm self-evaluation workbook (no {ABOUT_SHEET} sheet saying "
-                                      f"{FORMAT!r}): export one with wqm sef export"])
+        raise SefWorkbookError(
+            name,
+            [
+                f"not a wqm self-evaluation workbook (no {ABOUT_SHEET} sheet saying "
+                f"{FORMAT!r}): export one with wqm sef export"
+            ],
+        )
     if marked[0] != FORMAT:
-        raise SefWorkbookError(name, [f"a {marked[0]!r} workbook; this version of wqm reads {FORMAT!r}: export "
-                                      f"the workbook again"])
+        raise SefWorkbookError(
+            name, [f"a {marked[0]!r} workbook; this version of wqm reads {FORMAT!r}: export the workbook again"]
+        )
     identity = dict(from_props) if from_props["format"] else {**{k: "" for k in PROPERTY_NAMES}, **about}
     missing = [ABOUT_CELLS[k][1] for k in ("school_id", "year", "framework_id") if not identity.get(k)]
     if missing:
@@ -385,8 +404,10 @@ def _identity(wb: Any, name: str, problems: list[str]) -> tuple[dict[str, str], 
     for key in IDENTITY_FIELDS:
         if about.get(key, identity[key]) != identity[key]:
             row, label = ABOUT_CELLS[key]
-            problems.append(f"{ABOUT_SHEET}, row {row}, column B: {label} says {about[key]!r} but the workbook "
-                            f"was written for {identity[key]!r} (the {ABOUT_SHEET} sheet must not be changed)")
+            problems.append(
+                f"{ABOUT_SHEET}, row {row}, column B: {label} says {about[key]!r} but the workbook "
+                f"was written for {identity[key]!r} (the {ABOUT_SHEET} sheet must not be changed)"
+            )
     return identity, about
 
 
@@ -411,9 +432,11 @@ def _framework(identity: Mapping[str, str], given: Framework | None, problems: l
         tried.append(f"its file {path} is not there")
     if fid in available_frameworks():
         return load_framework(fid)
-    problems.append(f"{ABOUT_SHEET}: framework {fid!r} is not a bundled framework"
-                    + (f" and {'; '.join(tried)}" if tried else "")
-                    + " (give the framework file to read the workbook with)")
+    problems.append(
+        f"{ABOUT_SHEET}: framework {fid!r} is not a bundled framework"
+        + (f" and {'; '.join(tried)}" if tried else "")
+        + " (give the framework file to read the workbook with)"
+    )
     return None
 
 
@@ -451,18 +474,28 @@ def _letter(column: int) -> str:
     return get_column_letter(column)
 
 
-def _read_sheet(ws: Any, title: str, principle: Principle, framework: Framework, rows: list[_Row],
-                seen: dict[str, tuple[str, int]], not_missing: set[str], titles: Mapping[str, str],
-                problems: list[str]) -> None:
+def _read_sheet(
+    ws: Any,
+    title: str,
+    principle: Principle,
+    framework: Framework,
+    rows: list[_Row],
+    seen: dict[str, tuple[str, int]],
+    not_missing: set[str],
+    titles: Mapping[str, str],
+    problems: list[str],
+) -> None:
     cells = _cells(ws)
     header = cells.get(1, {})
     own = {e.id for e in principle.elements}
     for column, expected in enumerate(HEADERS, start=1):
         got = _text(header.get(column))
         if got.casefold() != expected.casefold():
-            problems.append(f"{title}, row 1, column {_letter(column)}: the header should be {expected!r}, not "
-                            f"{got!r} (columns must not be moved, added or deleted); the rows of this sheet "
-                            f"were not checked")
+            problems.append(
+                f"{title}, row 1, column {_letter(column)}: the header should be {expected!r}, not "
+                f"{got!r} (columns must not be moved, added or deleted); the rows of this sheet "
+                f"were not checked"
+            )
             not_missing.update(own)
             return
     for number in sorted(r for r in cells if r >= FIRST_ROW):
@@ -470,22 +503,27 @@ def _read_sheet(ws: Any, title: str, principle: Principle, framework: Framework,
         where = f"{title}, row {number}"
         extra = sorted(c for c in row if c > len(HEADERS))
         if extra:
-            problems.append(f"{where}, column {_letter(extra[0])}: text outside the table (columns A-"
-                            f"{_letter(len(HEADERS))}) is not read: move it to the Evidence column")
+            problems.append(
+                f"{where}, column {_letter(extra[0])}: text outside the table (columns A-"
+                f"{_letter(len(HEADERS))}) is not read: move it to the Evidence column"
+            )
         if not any(c <= len(HEADERS) for c in row):
             continue
         element_id = _text(row.get(ELEMENT_COLUMN))
         if not element_id:
-            problems.append(f"{where}, column A: no element id (add nothing below the table, and do not "
-                            f"clear an element id)")
+            problems.append(
+                f"{where}, column A: no element id (add nothing below the table, and do not clear an element id)"
+            )
             continue
         if element_id not in own:
             try:
                 home = framework.principle_of(element_id)
             except KeyError:
-                problems.append(f"{where}, column A: {element_id!r} is not an element of {framework.name} "
-                                f"({principle.id} has {', '.join(e.id for e in principle.elements) or 'none'}); "
-                                f"element ids must not be changed")
+                problems.append(
+                    f"{where}, column A: {element_id!r} is not an element of {framework.name} "
+                    f"({principle.id} has {', '.join(e.id for e in principle.elements) or 'none'}); "
+                    f"element ids must not be changed"
+                )
             else:
                 problems.append(f"{where}, column A: element {element_id} belongs on sheet {titles[home.id]!r}")
                 not_missing.add(element_id)
@@ -558,8 +596,10 @@ def _rating(cell: Any, scale: Scale, where: str, problems: list[str]) -> int | N
             return None
         level = next(lv for lv in scale.levels if lv.value == number)
         if label and _fold(label) != _fold(level.label):
-            problems.append(f"{where}: {_quoted(text)} does not match the scale: {number} is "
-                            f"{level.label!r}; choose a rating from the list")
+            problems.append(
+                f"{where}: {_quoted(text)} does not match the scale: {number} is "
+                f"{level.label!r}; choose a rating from the list"
+            )
             return None
         return number
     for level in scale.levels:
@@ -579,8 +619,10 @@ def _evidence(cell: Any, where: str, problems: list[str]) -> str:
     if cell is None or cell.value is None:
         return ""
     if _is_formula(cell):
-        problems.append(f"{where}: {_quoted(cell.value)} is a formula (Excel reads text starting with =, +, - "
-                        f"or @ as one): type an apostrophe before it to keep it as text")
+        problems.append(
+            f"{where}: {_quoted(cell.value)} is a formula (Excel reads text starting with =, +, - "
+            f"or @ as one): type an apostrophe before it to keep it as text"
+        )
         return ""
     if getattr(cell, "data_type", "") == "e":
         problems.append(f"{where}: {_quoted(cell.value)} is an Excel error value: type the evidence as text")
@@ -631,8 +673,15 @@ def _as_state(entry: Mapping | None) -> tuple[int | None, str, str]:
     return (entry.get("rating"), clean_text(entry.get("evidence")), entry.get("sorting") or "")
 
 
-def _changes(store: "Store", identity: Mapping[str, str], about: Mapping[str, str], framework: Framework,
-             rows: list[_Row], state: dict[str, Any] | None, name: str) -> SefWorkbookChanges:
+def _changes(
+    store: "Store",
+    identity: Mapping[str, str],
+    about: Mapping[str, str],
+    framework: Framework,
+    rows: list[_Row],
+    state: dict[str, Any] | None,
+    name: str,
+) -> SefWorkbookChanges:
     school_id, year = identity["school_id"], identity["year"]
     cycle = store.cycle(school_id, year, framework.id)
     cycle_id = cycle["cycle_id"] if cycle else None
@@ -646,30 +695,52 @@ def _changes(store: "Store", identity: Mapping[str, str], about: Mapping[str, st
         if wanted == _as_state(now):
             unchanged += 1
             continue
-        if shown is not None and r.element_id in shown and now is not None \
-                and now["entry_id"] != shown[r.element_id]:
+        if shown is not None and r.element_id in shown and now is not None and now["entry_id"] != shown[r.element_id]:
             before = _entry_state(store, cycle_id, r.element_id, shown[r.element_id])
             by = f"{now.get('recorded_by') or 'someone'} at {now.get('recorded_at')}"
             if before is not None and wanted == before:
                 unchanged += 1
-                kept.append(f"{r.element_id}: not changed in the workbook but changed in the store since it was "
-                            f"written ({by}); the store's entry is kept")
+                kept.append(
+                    f"{r.element_id}: not changed in the workbook but changed in the store since it was "
+                    f"written ({by}); the store's entry is kept"
+                )
                 continue
             if before is not None:
-                notes.append(f"{r.sheet}, row {r.row}: {r.element_id} was also changed in the store since the "
-                             f"workbook was written ({by}); the workbook's state is recorded, the other stays "
-                             f"in the history")
-        entries.append(dict(element_id=r.element_id, principle_id=r.principle_id, rating=r.rating,
-                            evidence=r.evidence, sorting=r.sorting, sheet=r.sheet, row=r.row,
-                            previous=dict(now) if now else None))
-    return SefWorkbookChanges(school_id=school_id, year=year, framework=framework,
-                              completed_by=about.get("completed_by", ""), entries=entries, unchanged=unchanged,
-                              file=name, school_name=about.get("school_name", ""),
-                              written=about.get("written", ""), kept=kept, warnings=notes)
+                notes.append(
+                    f"{r.sheet}, row {r.row}: {r.element_id} was also changed in the store since the "
+                    f"workbook was written ({by}); the workbook's state is recorded, the other stays "
+                    f"in the history"
+                )
+        entries.append(
+            dict(
+                element_id=r.element_id,
+                principle_id=r.principle_id,
+                rating=r.rating,
+                evidence=r.evidence,
+                sorting=r.sorting,
+                sheet=r.sheet,
+                row=r.row,
+                previous=dict(now) if now else None,
+            )
+        )
+    return SefWorkbookChanges(
+        school_id=school_id,
+        year=year,
+        framework=framework,
+        completed_by=about.get("completed_by", ""),
+        entries=entries,
+        unchanged=unchanged,
+        file=name,
+        school_name=about.get("school_name", ""),
+        written=about.get("written", ""),
+        kept=kept,
+        warnings=notes,
+    )
 
 
-def _entry_state(store: "Store", cycle_id: int | None, element_id: str,
-                 entry_id: int | None) -> tuple[int | None, str, str] | None:
+def _entry_state(
+    store: "Store", cycle_id: int | None, element_id: str, entry_id: int | None
+) -> tuple[int | None, str, str] | None:
     """The state an element showed when the workbook was written (None if that entry is not in this store)."""
     if entry_id is None:
         return _as_state(None)
@@ -697,16 +768,41 @@ def commit_sef_workbook(store: "Store", changes: SefWorkbookChanges, recorded_by
     with store.transaction():
         cycle_id = store.ensure_cycle(changes.school_id, changes.year, changes.framework.id)
         current = store.current_elements(cycle_id)
-        moved = [e["element_id"] for e in changes.entries
-                 if (current.get(e["element_id"]) or {}).get("entry_id") != (e["previous"] or {}).get("entry_id")]
+        moved = [
+            e["element_id"]
+            for e in changes.entries
+            if (current.get(e["element_id"]) or {}).get("entry_id") != (e["previous"] or {}).get("entry_id")
+        ]
         if moved:
-            raise StoreError(f"{', '.join(moved)} changed in the store after {changes.file or 'the workbook'} was "
-                             f"read; nothing was written: read the workbook again")
+            raise StoreError(
+                f"{', '.join(moved)} changed in the store after {changes.file or 'the workbook'} was "
+                f"read; nothing was written: read the workbook again"
+            )
         return store.record_ratings(
-            cycle_id, [{k: e[k] for k in ("element_id", "rating", "evidence", "sorting")} for e in changes.entries],
-            recorded_by=recorded_by, framework=changes.framework, source="xlsx")
+            cycle_id,
+            [{k: e[k] for k in ("element_id", "rating", "evidence", "sorting")} for e in changes.entries],
+            recorded_by=recorded_by,
+            framework=changes.framework,
+            source="xlsx",
+        )
 
 
-__all__ = ["ABOUT_CELLS", "ABOUT_SHEET", "FORMAT", "HEADERS", "HELP_SHEET", "PROPERTY_NAMES", "STATE_SHEET",
-           "SefWorkbookChanges", "SefWorkbookError", "clean_text", "commit_sef_workbook", "rating_option",
-           "rating_options", "read_sef_workbook", "scale_range", "sheet_titles", "state_rows"]
+__all__ = [
+    "ABOUT_CELLS",
+    "ABOUT_SHEET",
+    "FORMAT",
+    "HEADERS",
+    "HELP_SHEET",
+    "PROPERTY_NAMES",
+    "STATE_SHEET",
+    "SefWorkbookChanges",
+    "SefWorkbookError",
+    "clean_text",
+    "commit_sef_workbook",
+    "rating_option",
+    "rating_options",
+    "read_sef_workbook",
+    "scale_range",
+    "sheet_titles",
+    "state_rows",
+]

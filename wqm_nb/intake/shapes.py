@@ -25,6 +25,7 @@ Columns that carry personal data or metadata (names, emails, IP addresses,
 respondent and collector ids, custom data, times, quiz scores) are marked
 here by their header and never read further.
 """
+
 from __future__ import annotations
 
 import re
@@ -41,28 +42,92 @@ GOOGLE_FORMS = "google-forms"
 SURVEYMONKEY = "surveymonkey"
 TALLY = "tally"
 GENERIC = "generic"
-TOOL_NAMES = {MICROSOFT_FORMS: "Microsoft Forms", GOOGLE_FORMS: "Google Forms", SURVEYMONKEY: "SurveyMonkey",
-              TALLY: "paper tally", GENERIC: "generic table"}
+TOOL_NAMES = {
+    MICROSOFT_FORMS: "Microsoft Forms",
+    GOOGLE_FORMS: "Google Forms",
+    SURVEYMONKEY: "SurveyMonkey",
+    TALLY: "paper tally",
+    GENERIC: "generic table",
+}
 
 PERSONAL, METADATA, QUESTION = "personal", "metadata", "question"
 
 #: Headers (normalised) of columns with personal data: dropped on read, in every shape.
-PERSONAL_HEADERS = frozenset({
-    "id", "email", "e-mail", "email address", "e-mail address", "name", "full name", "first name", "last name",
-    "surname", "forename", "given name", "family name", "ip address", "ip", "respondent id", "respondent",
-    "collector id", "username", "user name", "user", "responder", "phone", "phone number", "telephone",
-    "mobile", "address", "postcode", "date of birth", "dob", "upn", "pupil number", "student id", "staff id",
-    "adresse de messagerie", "nom", "correo electrónico", "nombre", "e-mail-adresse",
-})
+PERSONAL_HEADERS = frozenset(
+    {
+        "id",
+        "email",
+        "e-mail",
+        "email address",
+        "e-mail address",
+        "name",
+        "full name",
+        "first name",
+        "last name",
+        "surname",
+        "forename",
+        "given name",
+        "family name",
+        "ip address",
+        "ip",
+        "respondent id",
+        "respondent",
+        "collector id",
+        "username",
+        "user name",
+        "user",
+        "responder",
+        "phone",
+        "phone number",
+        "telephone",
+        "mobile",
+        "address",
+        "postcode",
+        "date of birth",
+        "dob",
+        "upn",
+        "pupil number",
+        "student id",
+        "staff id",
+        "adresse de messagerie",
+        "nom",
+        "correo electrónico",
+        "nombre",
+        "e-mail-adresse",
+    }
+)
 #: Prefixes (normalised) of personal-data headers (``Custom Data 1``, ``Custom Data 2``...).
 PERSONAL_PREFIXES = ("custom data", "custom variable", "contact information")
 #: Headers (normalised) of metadata columns: dropped on read.
-METADATA_HEADERS = frozenset({
-    "start time", "completion time", "last modified time", "timestamp", "start date", "end date", "score",
-    "total score", "total points", "quiz feedback", "grade posted time", "submitted", "submission time",
-    "date", "time", "heure de début", "heure de fin", "hora de inicio", "hora de finalización", "startzeit",
-    "fertigstellungszeit", "marca temporal", "horodateur", "zeitstempel", "informazioni cronologiche",
-})
+METADATA_HEADERS = frozenset(
+    {
+        "start time",
+        "completion time",
+        "last modified time",
+        "timestamp",
+        "start date",
+        "end date",
+        "score",
+        "total score",
+        "total points",
+        "quiz feedback",
+        "grade posted time",
+        "submitted",
+        "submission time",
+        "date",
+        "time",
+        "heure de début",
+        "heure de fin",
+        "hora de inicio",
+        "hora de finalización",
+        "startzeit",
+        "fertigstellungszeit",
+        "marca temporal",
+        "horodateur",
+        "zeitstempel",
+        "informazioni cronologiche",
+    }
+)
 METADATA_PREFIXES = ("points - ", "feedback - ")
 METADATA_SUFFIXES = ("[score]", "[feedback]")
 _START_TIME = {"start time", "heure de début", "hora de inicio", "startzeit"}
@@ -76,10 +141,11 @@ TALLY_ITEM_HEADERS = ("item", "item id", "question", "statement")
 @dataclass(frozen=True)
 class Column:
     """One column of an export: where it is, its header, and the texts to match it by."""
+
     index: int
-    header: str                 # as exported (SurveyMonkey: "question / sub-label")
-    texts: tuple[str, ...]      # candidate texts for matching, best first
-    kind: str                   # PERSONAL, METADATA or QUESTION
+    header: str  # as exported (SurveyMonkey: "question / sub-label")
+    texts: tuple[str, ...]  # candidate texts for matching, best first
+    kind: str  # PERSONAL, METADATA or QUESTION
 
     @property
     def letter(self) -> str:
@@ -89,10 +155,11 @@ class Column:
 @dataclass(frozen=True)
 class Shape:
     """What :func:`detect_shape` found."""
+
     tool: str
     header_rows: int
     columns: tuple[Column, ...]
-    detail: str = ""            # e.g. "downloaded from the form (timestamps with a time zone)"
+    detail: str = ""  # e.g. "downloaded from the form (timestamps with a time zone)"
 
     @property
     def tool_name(self) -> str:
@@ -135,8 +202,9 @@ def _google_forms(table: RawTable, first: list[str], folded: list[str], bank: Qu
         return None
     sample = _row(table, 1)[:1]
     direct = bool(sample and _GOOGLE_DIRECT_TIME.match(sample[0]))
-    detail = ("downloaded from the form (timestamps with a time zone)" if direct
-              else "downloaded from the response sheet")
+    detail = (
+        "downloaded from the form (timestamps with a time zone)" if direct else "downloaded from the response sheet"
+    )
     return _one_header(table, first, GOOGLE_FORMS, detail)
 
 
@@ -191,12 +259,27 @@ def _is_tally(folded: list[str], bank: QuestionBank) -> bool:
     if not folded or folded[0] not in TALLY_ITEM_HEADERS:
         return False
     labels = set()
-    for scale in bank.scales:    # the survey is not known yet: any survey's answer labels
+    for scale in bank.scales:  # the survey is not known yet: any survey's answer labels
         labels |= {normalise_text(level.label) for level in scale.levels} | {str(v) for v in scale.values}
         labels |= {normalise_text(a) for _, values in scale.aliases for a in values}
     answers = [h for h in folded[1:] if h in labels or h in NOT_ANSWERED]
     return len(answers) >= 3
 
 
-__all__ = ["GENERIC", "GOOGLE_FORMS", "METADATA", "MICROSOFT_FORMS", "PERSONAL", "QUESTION", "SURVEYMONKEY",
-           "TALLY", "TOOL_NAMES", "Column", "DETECTORS", "Detector", "Shape", "detect_shape", "header_kind"]
+__all__ = [
+    "GENERIC",
+    "GOOGLE_FORMS",
+    "METADATA",
+    "MICROSOFT_FORMS",
+    "PERSONAL",
+    "QUESTION",
+    "SURVEYMONKEY",
+    "TALLY",
+    "TOOL_NAMES",
+    "Column",
+    "DETECTORS",
+    "Detector",
+    "Shape",
+    "detect_shape",
+    "header_kind",
+]

@@ -22,6 +22,7 @@ individual responses of the same survey (see
 :func:`wqm_nb.model.figures.publish_figures` for how respondents are counted
 from a tally).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -37,20 +38,23 @@ from .shapes import TALLY_ITEM_HEADERS, Shape
 @dataclass(frozen=True)
 class Tally:
     """A paper tally: (subgroup, item id, value, count) rows and the answers left out as not answered."""
+
     counts: tuple[tuple[str, str, int, int], ...]
     not_answered: int
     subgroup_column: str = ""
 
 
-def read_tally(table: RawTable, shape: Shape, survey: Survey, bank: QuestionBank,
-               mapping: ImportMapping | None) -> Tally:
+def read_tally(
+    table: RawTable, shape: Shape, survey: Survey, bank: QuestionBank, mapping: ImportMapping | None
+) -> Tally:
     """Read a tally-shaped table (see the module notes); errors name file, row and column."""
     name = table.file_name
     headers = [c.header for c in shape.columns]
     folded = [normalise_text(h) for h in headers]
     item_col = next(i for i, h in enumerate(folded) if h in TALLY_ITEM_HEADERS)
-    sub_texts = {normalise_text(t) for t in (survey.subgroup.field, *survey.subgroup.questions)} \
-        if survey.subgroup else set()
+    sub_texts = (
+        {normalise_text(t) for t in (survey.subgroup.field, *survey.subgroup.questions)} if survey.subgroup else set()
+    )
     sub_col = next((i for i, h in enumerate(folded) if h in sub_texts), None)
     labels = {}
     for i, h in enumerate(folded):
@@ -60,16 +64,23 @@ def read_tally(table: RawTable, shape: Shape, survey: Survey, bank: QuestionBank
             labels[i] = None
             continue
         try:
-            labels[i] = mapping.answer_labels[h] if mapping and h in mapping.answer_labels else \
-                bank.answer_value(h, survey.id)
+            labels[i] = (
+                mapping.answer_labels[h] if mapping and h in mapping.answer_labels else bank.answer_value(h, survey.id)
+            )
         except ValueError:
-            raise DataFileError(name, "", f"a tally column must be an answer on the scale of the "
-                                          f"{survey.name.lower()} ({bank.scale_of(survey.id).described()}) or "
-                                          f"\"Don't know\"",
-                                row=table.row_number(0), column=headers[i]) from None
-    items = {normalise_text(t): i.id for i in survey.items for t in i.texts} | \
-        {i.id.casefold(): i.id for i in survey.items}
-    body = table.cells.iloc[shape.header_rows:].reset_index(drop=True)
+            raise DataFileError(
+                name,
+                "",
+                f"a tally column must be an answer on the scale of the "
+                f"{survey.name.lower()} ({bank.scale_of(survey.id).described()}) or "
+                f'"Don\'t know"',
+                row=table.row_number(0),
+                column=headers[i],
+            ) from None
+    items = {normalise_text(t): i.id for i in survey.items for t in i.texts} | {
+        i.id.casefold(): i.id for i in survey.items
+    }
+    body = table.cells.iloc[shape.header_rows :].reset_index(drop=True)
     counts: dict[tuple[str, str, int], int] = {}
     not_answered = 0
     for k, row in enumerate(body.itertuples(index=False)):
@@ -79,20 +90,33 @@ def read_tally(table: RawTable, shape: Shape, survey: Survey, bank: QuestionBank
             continue
         item = items.get(normalise_text(raw_item)) or items.get(raw_item.casefold())
         if item is None:
-            raise DataFileError(name, "", f"{raw_item!r} is not an item of the {survey.id} survey "
-                                          f"(use an id such as {survey.items[0].id} or the item's text)",
-                                row=where, column=headers[item_col])
+            raise DataFileError(
+                name,
+                "",
+                f"{raw_item!r} is not an item of the {survey.id} survey "
+                f"(use an id such as {survey.items[0].id} or the item's text)",
+                row=where,
+                column=headers[item_col],
+            )
         subgroup = ""
         if sub_col is not None:
             answer = str(row[sub_col]).strip()
             if answer and normalise_text(answer) not in NOT_ANSWERED:
-                subgroup = (mapping.subgroup_values.get(normalise_text(answer)) if mapping else None) or \
-                    survey.subgroup.value_of(answer) or ""
+                subgroup = (
+                    (mapping.subgroup_values.get(normalise_text(answer)) if mapping else None)
+                    or survey.subgroup.value_of(answer)
+                    or ""
+                )
                 if not subgroup:
-                    raise DataFileError(name, "", f"{answer!r} is not a {survey.subgroup.label.lower()} "
-                                                  f"(use {', '.join(survey.subgroup.values)}, or map it under "
-                                                  f"subgroup_values: in a mapping file)",
-                                        row=where, column=headers[sub_col])
+                    raise DataFileError(
+                        name,
+                        "",
+                        f"{answer!r} is not a {survey.subgroup.label.lower()} "
+                        f"(use {', '.join(survey.subgroup.values)}, or map it under "
+                        f"subgroup_values: in a mapping file)",
+                        row=where,
+                        column=headers[sub_col],
+                    )
         for i, value in labels.items():
             cell = str(row[i]).strip()
             if not cell:
@@ -102,8 +126,9 @@ def read_tally(table: RawTable, shape: Shape, survey: Survey, bank: QuestionBank
             except ValueError:
                 count = -1.0
             if count < 0 or not count.is_integer():
-                raise DataFileError(name, "", f"{cell!r} is not a count (a whole number, 0 or more)",
-                                    row=where, column=headers[i])
+                raise DataFileError(
+                    name, "", f"{cell!r} is not a count (a whole number, 0 or more)", row=where, column=headers[i]
+                )
             if value is None:
                 not_answered += int(count)
             else:
@@ -111,9 +136,11 @@ def read_tally(table: RawTable, shape: Shape, survey: Survey, bank: QuestionBank
                 counts[key] = counts.get(key, 0) + int(count)
     if not any(counts.values()):
         raise DataFileError(name, "", "the tally has no counts (every count is 0 or blank)")
-    return Tally(counts=tuple((s, i, v, c) for (s, i, v), c in sorted(counts.items())), not_answered=not_answered,
-                 subgroup_column=headers[sub_col] if sub_col is not None else "")
-
+    return Tally(
+        counts=tuple((s, i, v, c) for (s, i, v), c in sorted(counts.items())),
+        not_answered=not_answered,
+        subgroup_column=headers[sub_col] if sub_col is not None else "",
+    )
 
 
 __all__ = ["Tally", "read_tally"]

@@ -13,10 +13,22 @@ Most of it is pure analysis of what it is given. Three parts write, each through
 carries into a year, and reading a school year's figures records its release in the publication ledger
 (:mod:`wqm_nb.disclosure.ledger`), beside the store, not in it.
 """
+
 from .assessment import SchoolAssessment, assess_school, assess_store
 from .figures import PublishedFigures, publish_figures
 from .group import GroupRollup, SchoolSummary, build_rollup, rollup_group, summarise
 from .year import YearResult
 
-__all__ = ["GroupRollup", "PublishedFigures", "SchoolAssessment", "SchoolSummary", "YearResult", "assess_school",
-           "assess_store", "build_rollup", "publish_figures", "rollup_group", "summarise"]
+__all__ = [
+    "GroupRollup",
+    "PublishedFigures",
+    "SchoolAssessment",
+    "SchoolSummary",
+    "YearResult",
+    "assess_school",
+    "assess_store",
+    "build_rollup",
+    "publish_figures",
+    "rollup_group",
+    "summarise",
+]

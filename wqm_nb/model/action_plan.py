@@ -33,6 +33,7 @@ earlier cycle). :func:`build_action_plan` reads them from the
   they are recorded as open targets in one transaction. The capture form's
   Targets tab does the same with an Add button per suggestion.
 """
+
 from __future__ import annotations
 
 import math
@@ -76,6 +77,7 @@ def is_overdue(target: Mapping, report_date: date) -> bool:
 @dataclass(frozen=True)
 class TargetProgress:
     """One of last year's targets, reviewed this year."""
+
     target_id: str
     principle_id: str
     text: str
@@ -93,6 +95,7 @@ class TargetProgress:
 @dataclass(frozen=True)
 class Suggestion:
     """A suggested target for one section (owner blank: the consultant or school fills it in)."""
+
     principle_id: str
     principle: str
     text: str
@@ -104,13 +107,13 @@ class Suggestion:
 
     def as_target(self) -> dict:
         """The fields :meth:`~wqm_nb.store.Store.record_target` takes."""
-        return dict(principle_id=self.principle_id, text=self.text, owner=self.owner,
-                    review_date=self.review_date)
+        return dict(principle_id=self.principle_id, text=self.text, owner=self.owner, review_date=self.review_date)
 
 
 @dataclass(frozen=True)
 class ActionPlan:
     """This year's targets, progress against last year's, and suggested targets."""
+
     year: str
     #: the latest earlier year with a self-evaluation cycle (whose targets are reviewed), or None
     previous_year: str | None
@@ -140,8 +143,7 @@ class ActionPlan:
         parts = [f"{counts[o]} {o}" for o in OUTCOMES if counts[o]]
         overdue = sum(p.overdue for p in self.progress)
         total = len(self.progress)
-        text = (f"Of the {total} target{'s' if total != 1 else ''} set in {self.previous_year}: "
-                f"{', '.join(parts)}")
+        text = f"Of the {total} target{'s' if total != 1 else ''} set in {self.previous_year}: {', '.join(parts)}"
         if overdue:
             text += f"; {overdue} overdue (review date before {self.report_date.isoformat()})"
         return text + "."
@@ -167,11 +169,20 @@ def target_progress(previous: YearResult | None, current: YearResult, report_dat
             outcome = {"achieved": ACHIEVED, "dropped": DROPPED}.get(t["status"], NOT_CARRIED)
         else:
             outcome = {"achieved": ACHIEVED, "dropped": DROPPED}.get(later["status"], STILL_OPEN)
-        out.append(TargetProgress(
-            target_id=t["target_id"], principle_id=state["principle_id"] or "", text=state["text"] or "",
-            owner=state["owner"] or "", review_date=state["review_date"] or "", status_before=t["status"],
-            status_now=later["status"] if later else "", outcome=outcome, carried=later is not None,
-            overdue=is_overdue(state, report_date)))
+        out.append(
+            TargetProgress(
+                target_id=t["target_id"],
+                principle_id=state["principle_id"] or "",
+                text=state["text"] or "",
+                owner=state["owner"] or "",
+                review_date=state["review_date"] or "",
+                status_before=t["status"],
+                status_now=later["status"] if later else "",
+                outcome=outcome,
+                carried=later is not None,
+                overdue=is_overdue(state, report_date),
+            )
+        )
     return tuple(out)
 
 
@@ -182,7 +193,7 @@ def term_ends_after(day: date, rules: ActionPlanRules) -> list[date]:
         for month, dom in rules.term_end_days:
             try:
                 candidate = date(year, month, dom)
-            except ValueError:              # 02-29 in a year that has none
+            except ValueError:  # 02-29 in a year that has none
                 candidate = date(year, 3, 1)
             if candidate > day:
                 ends.append(candidate)
@@ -192,7 +203,7 @@ def term_ends_after(day: date, rules: ActionPlanRules) -> list[date]:
 def next_term_end(day: date, rules: ActionPlanRules) -> date:
     """The end of the next term after ``day``: the second term end after it (the first ends the term
     ``day`` is in, which leaves too little time to act)."""
-    return term_ends_after(day, rules)[1]    # term_ends is validated at load: never empty
+    return term_ends_after(day, rules)[1]  # term_ends is validated at load: never empty
 
 
 def section_standing(framework: Framework, year: YearResult) -> pd.DataFrame:
@@ -209,15 +220,24 @@ def section_standing(framework: Framework, year: YearResult) -> pd.DataFrame:
         shown = year.figures.for_section(p.id)
         share = float(shown["agree_share"].mean()) if len(shown) else math.nan
         views = [v for v in (position, share) if not math.isnan(v)]
-        rows.append(dict(principle_id=p.id, principle=p.name, mean_rating=mean, self_position=position,
-                         stakeholder_share=share, standing=sum(views) / len(views) if views else math.nan))
-    return pd.DataFrame(rows, columns=["principle_id", "principle", "mean_rating", "self_position",
-                                       "stakeholder_share", "standing"])
+        rows.append(
+            dict(
+                principle_id=p.id,
+                principle=p.name,
+                mean_rating=mean,
+                self_position=position,
+                stakeholder_share=share,
+                standing=sum(views) / len(views) if views else math.nan,
+            )
+        )
+    return pd.DataFrame(
+        rows, columns=["principle_id", "principle", "mean_rating", "self_position", "stakeholder_share", "standing"]
+    )
 
 
 def _short(text: str, width: int = _ELEMENT_TEXT) -> str:
     text = " ".join(str(text).split())
-    return text if len(text) <= width else text[:width - 1].rstrip() + "\u2026"
+    return text if len(text) <= width else text[: width - 1].rstrip() + "\u2026"
 
 
 def _ids(ids: Iterable[str]) -> str:
@@ -250,22 +270,25 @@ def _suggested_text(framework: Framework, principle_id: str, year: YearResult) -
     if len(shown):
         lowest = shown.sort_values("agree_share", kind="stable").iloc[0]
         if lowest["agree_share"] < framework.report.strength_min_agreement:
-            parts.append(f"raise agreement in the {str(lowest['survey_name']).lower()} from "
-                         f"{lowest['agree_share']:.0%}")
+            parts.append(
+                f"raise agreement in the {str(lowest['survey_name']).lower()} from {lowest['agree_share']:.0%}"
+            )
         facts += [f"{r.survey_name.lower()} {r.agree_share:.0%} agree (n={r.n})" for r in shown.itertuples()]
     text = "; ".join(parts)
     return (text[:1].upper() + text[1:] + "." if text else ""), facts
 
 
-def suggest_targets(framework: Framework, year: YearResult, report_date: date,
-                    rules: ActionPlanRules | None = None) -> tuple[Suggestion, ...]:
+def suggest_targets(
+    framework: Framework, year: YearResult, report_date: date, rules: ActionPlanRules | None = None
+) -> tuple[Suggestion, ...]:
     """Suggested targets for the weakest sections of ``year`` without an open target (pure; see the module
     notes). At most ``rules.suggestions`` (``framework.decisions.action_plan`` unless given), weakest first."""
     rules = rules or framework.decisions.action_plan
     targeted = {t["principle_id"] for t in year.targets if t["status"] in OPEN_TARGET_STATUSES}
     standing = section_standing(framework, year)
-    candidates = standing[standing["standing"].notna() & ~standing["principle_id"].isin(targeted)
-                          & (standing["standing"] < 1 - 1e-9)]
+    candidates = standing[
+        standing["standing"].notna() & ~standing["principle_id"].isin(targeted) & (standing["standing"] < 1 - 1e-9)
+    ]
     candidates = candidates.sort_values("standing", kind="stable")
     review = next_term_end(report_date, rules).isoformat()
     out = []
@@ -279,29 +302,53 @@ def suggest_targets(framework: Framework, year: YearResult, report_date: date,
         if not math.isnan(r.self_position):
             said.append(f"mean rating {r.mean_rating:.1f} ({framework.scale.label(r.mean_rating)})")
         reason = f"standing {r.standing:.2f} of 1: " + "; ".join(said + facts)
-        out.append(Suggestion(principle_id=r.principle_id, principle=r.principle, text=text, review_date=review,
-                              reason=reason, standing=float(r.standing)))
+        out.append(
+            Suggestion(
+                principle_id=r.principle_id,
+                principle=r.principle,
+                text=text,
+                review_date=review,
+                reason=reason,
+                standing=float(r.standing),
+            )
+        )
     return tuple(out)
 
 
-def build_action_plan(framework: Framework, history: Sequence[YearResult], report_date: date,
-                      rules: ActionPlanRules | None = None) -> ActionPlan:
+def build_action_plan(
+    framework: Framework, history: Sequence[YearResult], report_date: date, rules: ActionPlanRules | None = None
+) -> ActionPlan:
     """The action plan of the last year of ``history`` (oldest first) on ``report_date``."""
     if not history:
         raise ValueError("build_action_plan needs at least one year")
     current = history[-1]
     previous = previous_cycle_year(history)
     years = {y.cycle_id: y.year for y in history if y.cycle_id is not None}
-    targets = tuple({**t, "overdue": is_overdue(t, report_date),
-                     "carried_from_year": years.get(t.get("carried_from"), "an earlier year")
-                     if t.get("carried_from") else ""} for t in current.targets)
-    return ActionPlan(year=current.year, previous_year=previous.year if previous else None, report_date=report_date,
-                      targets=targets, progress=target_progress(previous, current, report_date),
-                      suggestions=suggest_targets(framework, current, report_date, rules))
+    targets = tuple(
+        {
+            **t,
+            "overdue": is_overdue(t, report_date),
+            "carried_from_year": years.get(t.get("carried_from"), "an earlier year") if t.get("carried_from") else "",
+        }
+        for t in current.targets
+    )
+    return ActionPlan(
+        year=current.year,
+        previous_year=previous.year if previous else None,
+        report_date=report_date,
+        targets=targets,
+        progress=target_progress(previous, current, report_date),
+        suggestions=suggest_targets(framework, current, report_date, rules),
+    )
 
 
-def accept_suggested_targets(store: Store, cycle_id: int, suggestions: Iterable[Suggestion | Mapping],
-                             recorded_by: str, framework: Framework | None = None) -> list[str]:
+def accept_suggested_targets(
+    store: Store,
+    cycle_id: int,
+    suggestions: Iterable[Suggestion | Mapping],
+    recorded_by: str,
+    framework: Framework | None = None,
+) -> list[str]:
     """Record suggestions (as suggested, or edited: any mapping with ``principle_id``, ``text``, ``owner``,
     ``review_date``) as open targets of the cycle, all in one transaction; returns their new target ids.
 
@@ -309,19 +356,45 @@ def accept_suggested_targets(store: Store, cycle_id: int, suggestions: Iterable[
     entries = [asdict(s) if isinstance(s, Suggestion) else dict(s) for s in suggestions]
     for e in entries:
         if not str(e.get("text") or "").strip():
-            raise StoreError(f"suggested target for {e.get('principle_id') or 'the whole school'}: a target needs "
-                             f"some text")
+            raise StoreError(
+                f"suggested target for {e.get('principle_id') or 'the whole school'}: a target needs some text"
+            )
     ids = []
     with store.transaction():
         for e in entries:
-            ids.append(store.record_target(cycle_id, principle_id=str(e.get("principle_id") or ""),
-                                           text_=str(e["text"]), owner=str(e.get("owner") or ""),
-                                           review_date=e.get("review_date") or "", status="open",
-                                           recorded_by=recorded_by, framework=framework))
+            ids.append(
+                store.record_target(
+                    cycle_id,
+                    principle_id=str(e.get("principle_id") or ""),
+                    text_=str(e["text"]),
+                    owner=str(e.get("owner") or ""),
+                    review_date=e.get("review_date") or "",
+                    status="open",
+                    recorded_by=recorded_by,
+                    framework=framework,
+                )
+            )
     return ids
 
 
-__all__ = ["ACHIEVED", "ActionPlan", "DROPPED", "NOT_CARRIED", "OUTCOMES", "STATUS_WORDS", "STILL_OPEN",
-           "Suggestion", "TargetProgress", "accept_suggested_targets", "build_action_plan", "is_overdue",
-           "next_term_end", "previous_cycle_year", "term_ends_after", "review_day", "section_standing", "suggest_targets",
-           "target_progress"]
+__all__ = [
+    "ACHIEVED",
+    "ActionPlan",
+    "DROPPED",
+    "NOT_CARRIED",
+    "OUTCOMES",
+    "STATUS_WORDS",
+    "STILL_OPEN",
+    "Suggestion",
+    "TargetProgress",
+    "accept_suggested_targets",
+    "build_action_plan",
+    "is_overdue",
+    "next_term_end",
+    "previous_cycle_year",
+    "term_ends_after",
+    "review_day",
+    "section_standing",
+    "suggest_targets",
+    "target_progress",
+]

@@ -7,6 +7,7 @@ asked for, and computes every year's :class:`~wqm_nb.model.year.YearResult`
 readiness and the strengths and areas. Everything above this layer reads the
 resulting object and nothing else.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -27,14 +28,15 @@ from .year import YearResult, year_result  # noqa: F401 (year_result: still impo
 @dataclass(frozen=True)
 class SchoolAssessment:
     """A school's assessment in one academic year, with its history."""
+
     settings: ReportSettings
     school: dict
     framework: Framework
     bank: QuestionBank
     mapping: SurveyMapping
     current: YearResult
-    history: tuple[YearResult, ...]          # oldest first, ending with ``current``
-    readiness: Readiness | None              # None for a framework without award levels
+    history: tuple[YearResult, ...]  # oldest first, ending with ``current``
+    readiness: Readiness | None  # None for a framework without award levels
     strengths: pd.DataFrame
     areas: pd.DataFrame
     #: the school's current award decisions for this framework, oldest first (``store.award_decisions``)
@@ -60,8 +62,9 @@ class SchoolAssessment:
 
 def assess_store(store: Store, settings: ReportSettings, framework: Framework | None = None) -> SchoolAssessment:
     """Assess the school named by ``settings`` from an open store."""
-    settings = settings.replace(min_group_size=resolve_threshold(store.threshold, settings.min_group_size,
-                                                                 str(settings.data)))
+    settings = settings.replace(
+        min_group_size=resolve_threshold(store.threshold, settings.min_group_size, str(settings.data))
+    )
     fw = framework or load_framework(settings.framework)
     bank = load_question_bank()
     mapping = load_mapping(fw, bank)
@@ -72,11 +75,18 @@ def assess_store(store: Store, settings: ReportSettings, framework: Framework | 
     current = history[-1]
     strengths, areas = strengths_and_areas(fw, current.elements, current.principles, current.figures)
     return SchoolAssessment(
-        settings=settings.replace(year=current.year), school=school, framework=fw, bank=bank, mapping=mapping,
-        current=current, history=history,
+        settings=settings.replace(year=current.year),
+        school=school,
+        framework=fw,
+        bank=bank,
+        mapping=mapping,
+        current=current,
+        history=history,
         readiness=readiness(fw, list(history), store.award_decisions(settings.school_id, fw.id))
-        if fw.has_levels else None,
-        strengths=strengths, areas=areas,
+        if fw.has_levels
+        else None,
+        strengths=strengths,
+        areas=areas,
         award_decisions=tuple(store.award_decisions(settings.school_id, fw.id)),
         benchmarks=school_benchmarks(store, settings.school_id, current.year, fw, settings.min_group_size),
         year_evidence=year_evidence(store, settings.school_id, current.year),

@@ -16,6 +16,7 @@ the assessed year. Years held before an assessed year are the difference of
 the two academic years' first calendar years: awarded 2022-23 and assessed
 2025-26 is 3 years; awarded in the assessed year itself is 0.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -43,8 +44,7 @@ def principle_gaps(criteria: Criteria, principle_id: str, year: YearResult, fram
             gaps.append(f"mean maturity {round(mean, 2):g} below {criteria.min_principle_mean:g}")
     if criteria.min_element_rating is not None:
         low = rated[rated["rating"] < criteria.min_element_rating]
-        gaps += [f"{r.element_id} rated {r.rating:.0f} (needs {criteria.min_element_rating})"
-                 for r in low.itertuples()]
+        gaps += [f"{r.element_id} rated {r.rating:.0f} (needs {criteria.min_element_rating})" for r in low.itertuples()]
     if criteria.evidence_required:
         missing = rated[~rated["has_evidence"]]
         if len(missing):
@@ -54,8 +54,9 @@ def principle_gaps(criteria: Criteria, principle_id: str, year: YearResult, fram
         if not len(reported):
             gaps.append("no reportable stakeholder survey results")
         for r in reported[reported["agree_share"] < criteria.min_stakeholder_agreement].itertuples():
-            gaps.append(f"{r.survey_name.lower()}: {pct(r.agree_share)} agree "
-                        f"(needs {pct(criteria.min_stakeholder_agreement)})")
+            gaps.append(
+                f"{r.survey_name.lower()}: {pct(r.agree_share)} agree (needs {pct(criteria.min_stakeholder_agreement)})"
+            )
     return gaps
 
 
@@ -73,20 +74,22 @@ def current_decisions(decisions: Iterable[Mapping], framework_id: str | None = N
     kept = [d for d in rows if d.get("decision_id") is None or d.get("decision_id") not in superseded]
     if framework_id is not None:
         kept = [d for d in kept if d.get("framework", framework_id) == framework_id]
-    return sorted(kept, key=lambda d: (str(d["academic_year"]), str(d.get("decided_on") or ""),
-                                       d.get("decision_id") or 0))
+    return sorted(
+        kept, key=lambda d: (str(d["academic_year"]), str(d.get("decided_on") or ""), d.get("decision_id") or 0)
+    )
 
 
 @dataclass(frozen=True)
 class HeldLevel:
     """Whether a school holds a level before an assessed year, by its recorded award decisions."""
-    level: str                      # level id
+
+    level: str  # level id
     level_name: str
-    year: str                       # the assessed academic year
+    year: str  # the assessed academic year
     years_required: int
-    since: str | None = None        # academic year of the award the holding started with (None: not held)
-    decision: dict | None = None    # that awarded decision
-    ended_by: dict | None = None    # the decision that ended an earlier holding (withdrawn, not_awarded)
+    since: str | None = None  # academic year of the award the holding started with (None: not held)
+    decision: dict | None = None  # that awarded decision
+    ended_by: dict | None = None  # the decision that ended an earlier holding (withdrawn, not_awarded)
 
     @property
     def held(self) -> bool:
@@ -105,8 +108,10 @@ class HeldLevel:
     def requirement(self) -> str:
         """What the rule asks, in words."""
         if self.years_required:
-            return (f"{self.level_name} held for at least {self.years_required} year"
-                    f"{'s' if self.years_required != 1 else ''} before {self.year}")
+            return (
+                f"{self.level_name} held for at least {self.years_required} year"
+                f"{'s' if self.years_required != 1 else ''} before {self.year}"
+            )
         return f"{self.level_name} held (awarded in {self.year} or before)"
 
     @property
@@ -115,8 +120,10 @@ class HeldLevel:
         if self.held:
             by = f" by {self.decision['assessor']}" if self.decision and self.decision.get("assessor") else ""
             on = f" on {self.decision['decided_on']}" if self.decision and self.decision.get("decided_on") else ""
-            return (f"{self.level_name} awarded in {self.since}{on}{by}: held {self.years_held} year"
-                    f"{'s' if self.years_held != 1 else ''} before {self.year}")
+            return (
+                f"{self.level_name} awarded in {self.since}{on}{by}: held {self.years_held} year"
+                f"{'s' if self.years_held != 1 else ''} before {self.year}"
+            )
         if self.ended_by:
             outcome = str(self.ended_by["outcome"]).replace("_", " ")
             return f"{self.level_name} not held: {outcome} in {self.ended_by['academic_year']}"
@@ -130,8 +137,9 @@ class HeldLevel:
         return f"needs {self.requirement} ({self.statement})"
 
 
-def held_level(decisions: Iterable[Mapping], requirement: HeldRequirement, year: str,
-               framework: Framework) -> HeldLevel:
+def held_level(
+    decisions: Iterable[Mapping], requirement: HeldRequirement, year: str, framework: Framework
+) -> HeldLevel:
     """Whether the decisions show ``requirement.level`` held long enough before the assessed ``year``
     (see the module notes for how years are counted)."""
     since, decision, ended = None, None, None
@@ -143,9 +151,15 @@ def held_level(decisions: Iterable[Mapping], requirement: HeldRequirement, year:
                 since, decision = str(d["academic_year"]), d
         elif d["outcome"] in ("withdrawn", "not_awarded") and since is not None:
             since, decision, ended = None, None, d
-    return HeldLevel(level=requirement.level, level_name=framework.level(requirement.level).name, year=year,
-                     years_required=requirement.years, since=since, decision=decision,
-                     ended_by=None if since else ended)
+    return HeldLevel(
+        level=requirement.level,
+        level_name=framework.level(requirement.level).name,
+        year=year,
+        years_required=requirement.years,
+        since=since,
+        decision=decision,
+        ended_by=None if since else ended,
+    )
 
 
 def consecutive_years(years: list[YearResult], i: int) -> int:
@@ -159,11 +173,12 @@ def consecutive_years(years: list[YearResult], i: int) -> int:
 @dataclass
 class Readiness:
     """Readiness of the latest year against every award level."""
+
     framework: Framework
     year: str
-    table: pd.DataFrame                       # principle rows x level columns: True/False
-    gaps: dict[str, dict[str, list[str]]]     # level -> principle -> reasons
-    met: dict[str, bool]                      # level -> met overall in the latest year
+    table: pd.DataFrame  # principle rows x level columns: True/False
+    gaps: dict[str, dict[str, list[str]]]  # level -> principle -> reasons
+    met: dict[str, bool]  # level -> met overall in the latest year
     history: dict[str, dict[str, bool]] = field(default_factory=dict)  # level -> year -> met
     #: level -> the ``requires_held`` check in the latest year (levels with that rule only)
     held: dict[str, HeldLevel] = field(default_factory=dict)
@@ -206,8 +221,10 @@ def readiness(framework: Framework, years: list[YearResult], decisions: Iterable
     years = sorted(years, key=lambda y: y.year)
     latest = len(years) - 1
     # own[level][i][section] -> gaps in year i alone
-    own = {lv.id: [{p.id: principle_gaps(lv.criteria, p.id, y, framework) for p in framework.principles}
-                   for y in years] for lv in framework.levels}
+    own = {
+        lv.id: [{p.id: principle_gaps(lv.criteria, p.id, y, framework) for p in framework.principles} for y in years]
+        for lv in framework.levels
+    }
     decisions = current_decisions(decisions, framework.id)
     met_history: dict[str, dict[str, bool]] = {}
     gaps_latest: dict[str, dict[str, list[str]]] = {}
@@ -230,10 +247,14 @@ def readiness(framework: Framework, years: list[YearResult], decisions: Iterable
                     reasons += [prefix + g for g in own[lv.id][j][p.id]]
                 per_principle[p.id] = reasons
             requirement_met = lv.requires is None or met_history[lv.requires][result.year]
-            held = (held_level(decisions, lv.criteria.requires_held, result.year, framework)
-                    if lv.criteria.requires_held else None)
-            met_history[lv.id][result.year] = (requirement_met and (held is None or held.met)
-                                               and not any(per_principle.values()))
+            held = (
+                held_level(decisions, lv.criteria.requires_held, result.year, framework)
+                if lv.criteria.requires_held
+                else None
+            )
+            met_history[lv.id][result.year] = (
+                requirement_met and (held is None or held.met) and not any(per_principle.values())
+            )
             if i == latest:
                 gaps_latest[lv.id] = per_principle
                 table[lv.name] = {p.id: not per_principle[p.id] for p in framework.principles}
@@ -244,6 +265,13 @@ def readiness(framework: Framework, years: list[YearResult], decisions: Iterable
     frame = pd.DataFrame(table)
     frame.insert(0, "principle", [framework.principle(pid).name for pid in frame.index])
     frame.index.name = "principle_id"
-    return Readiness(framework=framework, year=assessed, table=frame, gaps=gaps_latest,
-                     met={lv: hist[assessed] for lv, hist in met_history.items()}, history=met_history,
-                     held=held_latest, level_gaps=level_gaps)
+    return Readiness(
+        framework=framework,
+        year=assessed,
+        table=frame,
+        gaps=gaps_latest,
+        met={lv: hist[assessed] for lv, hist in met_history.items()},
+        history=met_history,
+        held=held_latest,
+        level_gaps=level_gaps,
+    )

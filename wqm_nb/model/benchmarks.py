@@ -36,6 +36,7 @@ self-evaluation imports). A report on a CSV folder, whose store is a scratch
 copy in memory, computes its school's benchmarks in memory instead
 (:func:`school_benchmarks`, read into ``SchoolAssessment.benchmarks``).
 """
+
 from __future__ import annotations
 
 import math
@@ -55,7 +56,7 @@ from .year import YearResult, year_result
 
 MEASURES = (MEASURE_AGREEMENT, MEASURE_RATING, MEASURE_MEAN_RATING)
 
-Key = tuple[str, str, str]       # survey, section_id, measure
+Key = tuple[str, str, str]  # survey, section_id, measure
 
 
 def school_figures(result: YearResult) -> dict[Key, float]:
@@ -80,14 +81,20 @@ def benchmark_row(key: Key, values: list[float], rules: BenchmarkRules) -> dict:
     q1 = q3 = math.nan
     if n >= rules.min_schools_quartiles and n >= 2:
         q1, _, q3 = quantiles(values, n=4, method="inclusive")
-    return dict(survey=survey, section_id=section_id, measure=measure, contributors=n,
-                median=median(values) if n >= rules.min_schools_median and n else math.nan,
-                q1=q1 if n >= rules.min_schools_quartiles else math.nan,
-                q3=q3 if n >= rules.min_schools_quartiles else math.nan)
+    return dict(
+        survey=survey,
+        section_id=section_id,
+        measure=measure,
+        contributors=n,
+        median=median(values) if n >= rules.min_schools_median and n else math.nan,
+        q1=q1 if n >= rules.min_schools_quartiles else math.nan,
+        q3=q3 if n >= rules.min_schools_quartiles else math.nan,
+    )
 
 
-def portfolio_benchmarks(figures: Mapping[str, Mapping[Key, float]], phases: Mapping[str, str],
-                         rules: BenchmarkRules) -> dict[str, list[dict]]:
+def portfolio_benchmarks(
+    figures: Mapping[str, Mapping[Key, float]], phases: Mapping[str, str], rules: BenchmarkRules
+) -> dict[str, list[dict]]:
     """School id -> its benchmark rows (:data:`~wqm_nb.store.school_records.BENCHMARK_COLUMNS`), from every
     school's published figures of one year (``figures``) and phases.
 
@@ -100,8 +107,9 @@ def portfolio_benchmarks(figures: Mapping[str, Mapping[Key, float]], phases: Map
         keys = set(own)
         for o in peers:
             keys |= set(figures[o])
-        out[school_id] = [benchmark_row(key, [figures[o][key] for o in peers if key in figures[o]], rules)
-                          for key in sorted(keys)]
+        out[school_id] = [
+            benchmark_row(key, [figures[o][key] for o in peers if key in figures[o]], rules) for key in sorted(keys)
+        ]
     return out
 
 
@@ -111,8 +119,13 @@ def _framework(framework: Framework | str | None) -> list[Framework]:
     return [framework if isinstance(framework, Framework) else load_framework(framework)]
 
 
-def compute_benchmarks(store: Store, year: str, framework: Framework | str,
-                       min_group_size: int = DEFAULT_MIN_GROUP_SIZE, phase: str | None = None) -> dict[str, list[dict]]:
+def compute_benchmarks(
+    store: Store,
+    year: str,
+    framework: Framework | str,
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+    phase: str | None = None,
+) -> dict[str, list[dict]]:
     """Benchmark rows of every school with data in ``year`` (of ``phase`` only, when given), computed
     from the store without writing to it."""
 
@@ -131,8 +144,9 @@ def compute_benchmarks(store: Store, year: str, framework: Framework | str,
     return portfolio_benchmarks(figures, phases, fw.decisions.benchmarks)
 
 
-def refresh_benchmarks(store: Store, year: str | None = None, framework: Framework | str | None = None,
-                       min_group_size: int | None = None) -> dict[tuple[str, str], int]:
+def refresh_benchmarks(
+    store: Store, year: str | None = None, framework: Framework | str | None = None, min_group_size: int | None = None
+) -> dict[tuple[str, str], int]:
     """Compute and cache the benchmarks of every school in ``year`` (every year in the store when None)
     against ``framework`` (every bundled framework when None), at the store's threshold (``min_group_size``
     must be it, or the default: :func:`~wqm_nb.disclosure.threshold.resolve_threshold`); returns rows
@@ -140,8 +154,9 @@ def refresh_benchmarks(store: Store, year: str | None = None, framework: Framewo
     they were computed at is recorded beside them."""
     from ..disclosure.threshold import resolve_threshold
 
-    threshold = resolve_threshold(store.threshold, store.threshold if min_group_size is None else min_group_size,
-                                  str(store.path))
+    threshold = resolve_threshold(
+        store.threshold, store.threshold if min_group_size is None else min_group_size, str(store.path)
+    )
     years = [year] if year else sorted({y["academic_year"] for y in store.school_years()})
     written: dict[tuple[str, str], int] = {}
     for fw in _framework(framework):
@@ -162,8 +177,9 @@ def _frame(rows: Iterable[dict], computed_at: str) -> pd.DataFrame:
 IN_MEMORY = "computed for this report"
 
 
-def school_benchmarks(store: Store, school_id: str, year: str, framework: Framework | str,
-                      min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> pd.DataFrame:
+def school_benchmarks(
+    store: Store, school_id: str, year: str, framework: Framework | str, min_group_size: int = DEFAULT_MIN_GROUP_SIZE
+) -> pd.DataFrame:
     """A school's benchmarks: the store's cached rows, when they were computed at ``min_group_size``; else
     (a scratch store loaded from a CSV folder, nothing cached there, :attr:`~wqm_nb.store.Store.scratch`;
     or rows cached at another threshold, or before thresholds were recorded) computed in memory over the
@@ -179,6 +195,15 @@ def school_benchmarks(store: Store, school_id: str, year: str, framework: Framew
     return _frame(rows, IN_MEMORY)
 
 
-__all__ = ["IN_MEMORY", "MEASURES", "MEASURE_MEAN_RATING", "SELF_EVALUATION", "benchmark_row",
-           "compute_benchmarks", "portfolio_benchmarks", "refresh_benchmarks", "school_benchmarks",
-           "school_figures"]
+__all__ = [
+    "IN_MEMORY",
+    "MEASURES",
+    "MEASURE_MEAN_RATING",
+    "SELF_EVALUATION",
+    "benchmark_row",
+    "compute_benchmarks",
+    "portfolio_benchmarks",
+    "refresh_benchmarks",
+    "school_benchmarks",
+    "school_figures",
+]

@@ -10,6 +10,7 @@ element states, so the form and the report can never disagree.
 Pure: element states and earlier :class:`~wqm_nb.model.year.YearResult` in,
 a :class:`CaptureProgress` out.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -31,13 +32,14 @@ AWARD_RECORD = "Award record"
 @dataclass(frozen=True)
 class SectionProgress:
     """One section (principle, aspect, key question) of the form."""
+
     principle_id: str
     name: str
     elements: int
     rated: int
     with_evidence: int
-    complete: int              # rated and with evidence
-    mean: float | None         # mean rating of the rated elements
+    complete: int  # rated and with evidence
+    mean: float | None  # mean rating of the rated elements
 
     @property
     def summary(self) -> str:
@@ -49,11 +51,12 @@ class SectionProgress:
 @dataclass(frozen=True)
 class CaptureProgress:
     """The whole form: sections, totals and the next level's missing criteria."""
+
     sections: tuple[SectionProgress, ...]
-    achieved: Level | None                    # highest level met with the current values
-    next_level: Level | None                  # lowest level not met (None: all met, or no levels)
-    missing: dict[str, list[str]]             # section id -> why the next level is not met there (key
-                                              # AWARD_RECORD: the school's own, a level not held long enough)
+    achieved: Level | None  # highest level met with the current values
+    next_level: Level | None  # lowest level not met (None: all met, or no levels)
+    missing: dict[str, list[str]]  # section id -> why the next level is not met there (key
+    # AWARD_RECORD: the school's own, a level not held long enough)
     has_levels: bool
 
     @property
@@ -80,14 +83,21 @@ class CaptureProgress:
 
 def current_year_result(framework: Framework, current: Mapping[str, Mapping], base: YearResult) -> YearResult:
     """``base`` (the year being captured, with its published figures) with the element states in ``current``."""
-    ratings = pd.DataFrame([dict(element_id=k, rating=v.get("rating"), evidence=v.get("evidence", ""))
-                            for k, v in current.items()], columns=["element_id", "rating", "evidence"])
+    ratings = pd.DataFrame(
+        [dict(element_id=k, rating=v.get("rating"), evidence=v.get("evidence", "")) for k, v in current.items()],
+        columns=["element_id", "rating", "evidence"],
+    )
     elements = sef_elements(framework, ratings)
     return replace(base, elements=elements, principles=sef_principles(framework, elements))
 
 
-def capture_progress(framework: Framework, current: Mapping[str, Mapping], base: YearResult,
-                     earlier: tuple[YearResult, ...] = (), decisions: Iterable[Mapping] = ()) -> CaptureProgress:
+def capture_progress(
+    framework: Framework,
+    current: Mapping[str, Mapping],
+    base: YearResult,
+    earlier: tuple[YearResult, ...] = (),
+    decisions: Iterable[Mapping] = (),
+) -> CaptureProgress:
     """Progress of the year ``base`` with the element states ``current`` (``{element_id: {rating,
     evidence, ...}}``), judged with the school's ``earlier`` years and its recorded award ``decisions``
     (a level that ``requires_held`` another) by the framework's award rules."""
@@ -97,10 +107,17 @@ def capture_progress(framework: Framework, current: Mapping[str, Mapping], base:
         rows = year.elements[year.elements["principle_id"] == p.id]
         rated = rows["rating"].notna()
         mean = rows.loc[rated, "rating"].mean() if rated.any() else None
-        sections.append(SectionProgress(
-            principle_id=p.id, name=p.name, elements=len(rows), rated=int(rated.sum()),
-            with_evidence=int(rows["has_evidence"].sum()), complete=int((rated & rows["has_evidence"]).sum()),
-            mean=float(mean) if mean is not None else None))
+        sections.append(
+            SectionProgress(
+                principle_id=p.id,
+                name=p.name,
+                elements=len(rows),
+                rated=int(rated.sum()),
+                with_evidence=int(rows["has_evidence"].sum()),
+                complete=int((rated & rows["has_evidence"]).sum()),
+                mean=float(mean) if mean is not None else None,
+            )
+        )
     if not framework.has_levels:
         return CaptureProgress(tuple(sections), None, None, {}, False)
     result = readiness(framework, [*earlier, year], decisions)

@@ -25,6 +25,7 @@ The store rows come from :func:`year_evidence` (read by
 ``SchoolAssessment.year_evidence``); :func:`evidence_map` builds everything
 at once from an assessment.
 """
+
 from __future__ import annotations
 
 import re
@@ -48,11 +49,31 @@ STATES: dict[str, str] = {
     LINKED: "only evidence from another framework",
     NONE: "no evidence",
 }
-ITEM_COLUMNS = ["principle_id", "element_id", "direct", "source_framework", "source_framework_name",
-                "source_element_id", "source_element", "evidence", "words", "thin", "recorded_at", "recorded_by",
-                "why"]
-ELEMENT_COVERAGE_COLUMNS = ["principle_id", "principle", "element_id", "element", "state", "thin", "words",
-                            "linked_sources"]
+ITEM_COLUMNS = [
+    "principle_id",
+    "element_id",
+    "direct",
+    "source_framework",
+    "source_framework_name",
+    "source_element_id",
+    "source_element",
+    "evidence",
+    "words",
+    "thin",
+    "recorded_at",
+    "recorded_by",
+    "why",
+]
+ELEMENT_COVERAGE_COLUMNS = [
+    "principle_id",
+    "principle",
+    "element_id",
+    "element",
+    "state",
+    "thin",
+    "words",
+    "linked_sources",
+]
 PRINCIPLE_COVERAGE_COLUMNS = ["principle_id", "principle", "elements", OWN, "thin", LINKED, NONE]
 MISSING_COLUMNS = ["principle_id", "element_id", "element", "state", "ask"]
 
@@ -79,10 +100,17 @@ def year_evidence(store: "Store", school_id: str, year: str) -> tuple[dict, ...]
         for element_id, state in store.current_elements(cycle["cycle_id"]).items():
             if _blank(state.get("evidence")):
                 continue
-            rows.append(dict(framework=cycle["framework"], element_id=element_id,
-                             evidence=str(state["evidence"]).strip(), rating=state.get("rating"),
-                             recorded_at=state.get("recorded_at") or "", recorded_by=state.get("recorded_by") or "",
-                             source=state.get("source") or ""))
+            rows.append(
+                dict(
+                    framework=cycle["framework"],
+                    element_id=element_id,
+                    evidence=str(state["evidence"]).strip(),
+                    rating=state.get("rating"),
+                    recorded_at=state.get("recorded_at") or "",
+                    recorded_by=state.get("recorded_by") or "",
+                    source=state.get("source") or "",
+                )
+            )
     return tuple(rows)
 
 
@@ -98,8 +126,9 @@ def _framework_names(ids: Iterable[str], own: Framework) -> dict[str, Framework 
     return found
 
 
-def evidence_items(framework: Framework, elements: pd.DataFrame, year_evidence: Iterable[Mapping],
-                   crosswalk: Crosswalk | None = None) -> pd.DataFrame:
+def evidence_items(
+    framework: Framework, elements: pd.DataFrame, year_evidence: Iterable[Mapping], crosswalk: Crosswalk | None = None
+) -> pd.DataFrame:
     """Every piece of evidence shown under an element of ``framework``: its own (from ``elements``,
     :func:`wqm_nb.model.sef.sef_elements`, which the award rules read too) and, through the crosswalk,
     what the school recorded under linked elements of its other frameworks' cycles that year
@@ -113,32 +142,69 @@ def evidence_items(framework: Framework, elements: pd.DataFrame, year_evidence: 
             recorded[(str(row["framework"]), str(row["element_id"]))] = row
     frameworks = _framework_names({fid for fid, _ in recorded}, framework)
 
-    def item(principle_id: str, element_id: str, direct: bool, source_fw: str, source_el: str, text: str,
-             entry: Mapping | None, why: str = "") -> dict:
+    def item(
+        principle_id: str,
+        element_id: str,
+        direct: bool,
+        source_fw: str,
+        source_el: str,
+        text: str,
+        entry: Mapping | None,
+        why: str = "",
+    ) -> dict:
         fw = frameworks.get(source_fw)
         source_text = ""
         if fw is not None and source_el in fw.element_ids:
             source_text = next(e.text for _, e in fw.elements if e.id == source_el)
         words = word_count(text)
-        return dict(principle_id=principle_id, element_id=element_id, direct=direct, source_framework=source_fw,
-                    source_framework_name=fw.name if fw is not None else source_fw, source_element_id=source_el,
-                    source_element=source_text, evidence=text, words=words, thin=words < thin_below,
-                    recorded_at=str((entry or {}).get("recorded_at") or ""),
-                    recorded_by=str((entry or {}).get("recorded_by") or ""), why=why)
+        return dict(
+            principle_id=principle_id,
+            element_id=element_id,
+            direct=direct,
+            source_framework=source_fw,
+            source_framework_name=fw.name if fw is not None else source_fw,
+            source_element_id=source_el,
+            source_element=source_text,
+            evidence=text,
+            words=words,
+            thin=words < thin_below,
+            recorded_at=str((entry or {}).get("recorded_at") or ""),
+            recorded_by=str((entry or {}).get("recorded_by") or ""),
+            why=why,
+        )
 
     rows = []
     for r in elements.itertuples():
         if r.has_evidence:
-            rows.append(item(r.principle_id, r.element_id, True, framework.id, r.element_id, str(r.evidence),
-                             recorded.get((framework.id, r.element_id))))
+            rows.append(
+                item(
+                    r.principle_id,
+                    r.element_id,
+                    True,
+                    framework.id,
+                    r.element_id,
+                    str(r.evidence),
+                    recorded.get((framework.id, r.element_id)),
+                )
+            )
         for link in crosswalk.linked(framework.id, r.element_id):
             other = link.element
             if other.framework == framework.id:
                 continue
             entry = recorded.get((other.framework, other.element_id))
             if entry is not None:
-                rows.append(item(r.principle_id, r.element_id, False, other.framework, other.element_id,
-                                 str(entry["evidence"]).strip(), entry, link.why))
+                rows.append(
+                    item(
+                        r.principle_id,
+                        r.element_id,
+                        False,
+                        other.framework,
+                        other.element_id,
+                        str(entry["evidence"]).strip(),
+                        entry,
+                        link.why,
+                    )
+                )
     return pd.DataFrame(rows, columns=ITEM_COLUMNS)
 
 
@@ -158,10 +224,18 @@ def element_coverage(elements: pd.DataFrame, items: pd.DataFrame) -> pd.DataFram
         own = mine[mine["direct"]]
         linked = mine[~mine["direct"]]
         state = OWN if len(own) else LINKED if len(linked) else NONE
-        rows.append(dict(principle_id=r.principle_id, principle=r.principle, element_id=r.element_id,
-                         element=r.element, state=state, thin=bool(len(own) and own["thin"].all()),
-                         words=int(own["words"].sum()) if len(own) else 0,
-                         linked_sources=tuple(_source_label(x) for x in linked.itertuples())))
+        rows.append(
+            dict(
+                principle_id=r.principle_id,
+                principle=r.principle,
+                element_id=r.element_id,
+                element=r.element,
+                state=state,
+                thin=bool(len(own) and own["thin"].all()),
+                words=int(own["words"].sum()) if len(own) else 0,
+                linked_sources=tuple(_source_label(x) for x in linked.itertuples()),
+            )
+        )
     return pd.DataFrame(rows, columns=ELEMENT_COVERAGE_COLUMNS)
 
 
@@ -172,9 +246,17 @@ def principle_coverage(framework: Framework, coverage: pd.DataFrame) -> pd.DataF
     for p in framework.principles:
         sub = coverage[coverage["principle_id"] == p.id]
         counts = sub["state"].value_counts()
-        rows.append(dict(principle_id=p.id, principle=p.name, elements=len(sub),
-                         own=int(counts.get(OWN, 0)), thin=int((sub["state"].eq(OWN) & sub["thin"]).sum()),
-                         linked=int(counts.get(LINKED, 0)), none=int(counts.get(NONE, 0))))
+        rows.append(
+            dict(
+                principle_id=p.id,
+                principle=p.name,
+                elements=len(sub),
+                own=int(counts.get(OWN, 0)),
+                thin=int((sub["state"].eq(OWN) & sub["thin"]).sum()),
+                linked=int(counts.get(LINKED, 0)),
+                none=int(counts.get(NONE, 0)),
+            )
+        )
     return pd.DataFrame(rows, columns=PRINCIPLE_COVERAGE_COLUMNS)
 
 
@@ -188,15 +270,20 @@ def missing_evidence(coverage: pd.DataFrame, thin_evidence_words: int) -> pd.Dat
         if r.state == NONE:
             ask = "No evidence recorded, here or under a linked element of another framework."
         elif r.state == LINKED:
-            ask = (f"Only evidence recorded under {', '.join(r.linked_sources)}: ask whether it applies here "
-                   f"and record it under this element.")
+            ask = (
+                f"Only evidence recorded under {', '.join(r.linked_sources)}: ask whether it applies here "
+                f"and record it under this element."
+            )
         elif r.thin:
-            ask = (f"Evidence is thin ({r.words} {'word' if r.words == 1 else 'words'}, under "
-                   f"{thin_evidence_words}): ask what was done and what changed.")
+            ask = (
+                f"Evidence is thin ({r.words} {'word' if r.words == 1 else 'words'}, under "
+                f"{thin_evidence_words}): ask what was done and what changed."
+            )
         else:
             continue
-        rows.append(dict(principle_id=r.principle_id, element_id=r.element_id, element=r.element,
-                         state=r.state, ask=ask))
+        rows.append(
+            dict(principle_id=r.principle_id, element_id=r.element_id, element=r.element, state=r.state, ask=ask)
+        )
     return pd.DataFrame(rows, columns=MISSING_COLUMNS)
 
 
@@ -204,11 +291,12 @@ def missing_evidence(coverage: pd.DataFrame, thin_evidence_words: int) -> pd.Dat
 class EvidenceMap:
     """Evidence of one school year through one framework: the items shown under each element, the
     coverage per element and per section, and the list of missing evidence."""
+
     framework: Framework
-    items: pd.DataFrame            # evidence_items
-    elements: pd.DataFrame         # element_coverage
-    principles: pd.DataFrame       # principle_coverage
-    missing: pd.DataFrame          # missing_evidence
+    items: pd.DataFrame  # evidence_items
+    elements: pd.DataFrame  # element_coverage
+    principles: pd.DataFrame  # principle_coverage
+    missing: pd.DataFrame  # missing_evidence
     thin_evidence_words: int
     crosswalk_file: str
     #: whether the crosswalk links any element of this framework at all (a custom framework may have none)
@@ -220,22 +308,30 @@ class EvidenceMap:
         return self.items[~self.items["direct"]]
 
 
-def build_evidence_map(framework: Framework, elements: pd.DataFrame, year_evidence: Iterable[Mapping] = (),
-                       crosswalk: Crosswalk | None = None) -> EvidenceMap:
+def build_evidence_map(
+    framework: Framework,
+    elements: pd.DataFrame,
+    year_evidence: Iterable[Mapping] = (),
+    crosswalk: Crosswalk | None = None,
+) -> EvidenceMap:
     """The :class:`EvidenceMap` of one school year's elements (:func:`wqm_nb.model.sef.sef_elements`) and
     the rows of :func:`year_evidence`."""
     crosswalk = crosswalk or load_crosswalk()
     items = evidence_items(framework, elements, year_evidence, crosswalk)
     coverage = element_coverage(elements, items)
     linkable = any(crosswalk.linked(framework.id, eid) for eid in framework.element_ids)
-    return EvidenceMap(framework=framework, items=items, elements=coverage,
-                       principles=principle_coverage(framework, coverage),
-                       missing=missing_evidence(coverage, crosswalk.thin_evidence_words),
-                       thin_evidence_words=crosswalk.thin_evidence_words, crosswalk_file=crosswalk.path,
-                       linkable=linkable)
+    return EvidenceMap(
+        framework=framework,
+        items=items,
+        elements=coverage,
+        principles=principle_coverage(framework, coverage),
+        missing=missing_evidence(coverage, crosswalk.thin_evidence_words),
+        thin_evidence_words=crosswalk.thin_evidence_words,
+        crosswalk_file=crosswalk.path,
+        linkable=linkable,
+    )
 
 
 def evidence_map(assessment: "SchoolAssessment", crosswalk: Crosswalk | None = None) -> EvidenceMap:
     """The :class:`EvidenceMap` of an assessment's current year."""
-    return build_evidence_map(assessment.framework, assessment.current.elements,
-                              assessment.year_evidence, crosswalk)
+    return build_evidence_map(assessment.framework, assessment.current.elements, assessment.year_evidence, crosswalk)

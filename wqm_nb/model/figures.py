@@ -101,6 +101,7 @@ figures across measures (trends, triangulation) reads
 :attr:`~PublishedFigures.item_figures`; ``wqm export`` writes the whole
 :attr:`~PublishedFigures.table`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -114,18 +115,44 @@ from ..data.surveys import MEASURE_AGREEMENT, MEASURE_RATING
 from ..store.surveys import MISSING, SurveyBlock, SurveyData
 from .measures import measure_rows
 from .stats import wilson_interval
-from ..disclosure.release import CHANGE, COMPLEMENTARY, MEAN_DECIMALS, PRIMARY, SHARE_DECIMALS, WITHHELD, Release, \
-    release_of
+from ..disclosure.release import (
+    CHANGE,
+    COMPLEMENTARY,
+    MEAN_DECIMALS,
+    PRIMARY,
+    SHARE_DECIMALS,
+    WITHHELD,
+    Release,
+    release_of,
+)
 from ..disclosure.release import NO_RESPONSES as RELEASE_NO_RESPONSES
 
 NO_RESPONSES = "no responses"
 PROTECTS_SMALLER = "not shown, so that a smaller group cannot be worked out"
 PROTECTS_CHANGE = "not shown, so that a change since the last publication cannot be worked out"
 WITHHELD_SURVEY = "not shown: no figure of this survey can be published without a small group being worked out"
-NOT_GIVEN = ""   # the subgroup of respondents who did not answer the subgroup question
-COLUMNS = ["survey", "survey_name", "section_id", "section", "subgroup_field", "subgroup", "measure", "n",
-           "answers", "agree_share", "mean", "ci_low", "ci_high", "suppressed", "reason", "instrument", "informant",
-           "score", "band"]
+NOT_GIVEN = ""  # the subgroup of respondents who did not answer the subgroup question
+COLUMNS = [
+    "survey",
+    "survey_name",
+    "section_id",
+    "section",
+    "subgroup_field",
+    "subgroup",
+    "measure",
+    "n",
+    "answers",
+    "agree_share",
+    "mean",
+    "ci_low",
+    "ci_high",
+    "suppressed",
+    "reason",
+    "instrument",
+    "informant",
+    "score",
+    "band",
+]
 #: The measures of the question bank's own surveys (every other ``measure`` is a validated measure's score).
 ITEM_MEASURES = (MEASURE_AGREEMENT, MEASURE_RATING)
 TOTAL_COLUMNS = ["survey", "survey_name", "measure", "mapped", "n", "suppressed", "reason"]
@@ -140,8 +167,13 @@ def reason_texts(min_group_size: int) -> dict[str, str]:
     """What a figure hidden for each of the release's reasons says (and an empty group, under
     :data:`~wqm_nb.disclosure.protect.NO_RESPONSES`): the report's table, the measures and
     ``wqm publish --dry-run`` print the same words."""
-    return {PRIMARY: too_few(min_group_size), COMPLEMENTARY: PROTECTS_SMALLER, CHANGE: PROTECTS_CHANGE,
-            WITHHELD: WITHHELD_SURVEY, RELEASE_NO_RESPONSES: NO_RESPONSES}
+    return {
+        PRIMARY: too_few(min_group_size),
+        COMPLEMENTARY: PROTECTS_SMALLER,
+        CHANGE: PROTECTS_CHANGE,
+        WITHHELD: WITHHELD_SURVEY,
+        RELEASE_NO_RESPONSES: NO_RESPONSES,
+    }
 
 
 @dataclass(frozen=True)
@@ -152,8 +184,9 @@ class PublishedFigures:
     :meth:`for_section` and :meth:`subgroups` hold the ``agreement`` rows only
     (stakeholder agreement); :meth:`ratings` the ``rating`` rows (the staff
     audit)."""
-    table: pd.DataFrame          # COLUMNS, whole-group and subgroup rows
-    totals: pd.DataFrame         # TOTAL_COLUMNS: respondents per survey
+
+    table: pd.DataFrame  # COLUMNS, whole-group and subgroup rows
+    totals: pd.DataFrame  # TOTAL_COLUMNS: respondents per survey
     min_group_size: int
     #: surveys whose every figure is withheld because the disclosure audit could not clear them
     withheld: tuple[str, ...] = ()
@@ -206,8 +239,9 @@ class PublishedFigures:
         """Every row of a validated measure (mean rows and band rows), suppressed ones with their reason."""
         return self.table[~self.table["measure"].isin(ITEM_MEASURES)].reset_index(drop=True)
 
-    def _measure_rows(self, bands: bool, survey: str | None, instrument: str | None, score: str | None,
-                      subgroups: bool | None) -> pd.DataFrame:
+    def _measure_rows(
+        self, bands: bool, survey: str | None, instrument: str | None, score: str | None, subgroups: bool | None
+    ) -> pd.DataFrame:
         rows = self.measures
         if not len(rows):
             return rows
@@ -219,14 +253,24 @@ class PublishedFigures:
             rows = rows[rows["subgroup_field"].notna() == subgroups]
         return rows.reset_index(drop=True)
 
-    def measure_means(self, survey: str | None = None, instrument: str | None = None, score: str | None = None,
-                      subgroups: bool | None = None) -> pd.DataFrame:
+    def measure_means(
+        self,
+        survey: str | None = None,
+        instrument: str | None = None,
+        score: str | None = None,
+        subgroups: bool | None = None,
+    ) -> pd.DataFrame:
         """A measure's mean rows (suppressed ones with their reason), narrowed by survey, instrument, score
         and whether they are subgroup rows (``subgroups`` True), whole-group rows (False) or both (None)."""
         return self._measure_rows(False, survey, instrument, score, subgroups)
 
-    def measure_bands(self, survey: str | None = None, instrument: str | None = None, score: str | None = None,
-                      subgroups: bool | None = None) -> pd.DataFrame:
+    def measure_bands(
+        self,
+        survey: str | None = None,
+        instrument: str | None = None,
+        score: str | None = None,
+        subgroups: bool | None = None,
+    ) -> pd.DataFrame:
         """A banded measure's band rows (share in each band), narrowed as :meth:`measure_means`."""
         return self._measure_rows(True, survey, instrument, score, subgroups)
 
@@ -249,24 +293,29 @@ class PublishedFigures:
 @dataclass
 class _Sums:
     """Additive totals of one group in one section: respondents, answers, agreeing answers, sum of values."""
+
     n: np.ndarray
     answers: np.ndarray
     agree: np.ndarray
     total: np.ndarray
 
     def add(self, other: "_Sums") -> "_Sums":
-        return _Sums(self.n + other.n, self.answers + other.answers, self.agree + other.agree,
-                     self.total + other.total)
+        return _Sums(self.n + other.n, self.answers + other.answers, self.agree + other.agree, self.total + other.total)
 
     def stats(self, k: int) -> dict:
         answers = int(self.answers[k])
-        return dict(n=int(self.n[k]), answers=answers, agree=int(self.agree[k]),
-                    mean=float(self.total[k]) / answers if answers else np.nan,
-                    agree_share=float(self.agree[k]) / answers if answers else np.nan)
+        return dict(
+            n=int(self.n[k]),
+            answers=answers,
+            agree=int(self.agree[k]),
+            mean=float(self.total[k]) / answers if answers else np.nan,
+            agree_share=float(self.agree[k]) / answers if answers else np.nan,
+        )
 
 
-def _respondent_sums(block: SurveyBlock | None, columns: list[int], codes: np.ndarray, parts: int,
-                     high_min: int) -> _Sums:
+def _respondent_sums(
+    block: SurveyBlock | None, columns: list[int], codes: np.ndarray, parts: int, high_min: int
+) -> _Sums:
     """Per part (subgroup code), the sums over respondents of one section's items."""
     if block is None or not len(block) or not columns:
         zero = np.zeros(parts)
@@ -278,13 +327,17 @@ def _respondent_sums(block: SurveyBlock | None, columns: list[int], codes: np.nd
     def per_part(weights: np.ndarray) -> np.ndarray:
         return np.bincount(codes, weights=weights, minlength=parts)[:parts]
 
-    return _Sums(per_part((row_answers > 0).astype(float)), per_part(row_answers.astype(float)),
-                 per_part((answered & (values >= high_min)).sum(axis=1).astype(float)),
-                 per_part(np.where(answered, values, 0).sum(axis=1).astype(float)))
+    return _Sums(
+        per_part((row_answers > 0).astype(float)),
+        per_part(row_answers.astype(float)),
+        per_part((answered & (values >= high_min)).sum(axis=1).astype(float)),
+        per_part(np.where(answered, values, 0).sum(axis=1).astype(float)),
+    )
 
 
-def _tally_sums(tally: pd.DataFrame, items: set[str], part_index: dict[str, int], parts: int, high_min: int,
-                scale: set[int]) -> _Sums:
+def _tally_sums(
+    tally: pd.DataFrame, items: set[str], part_index: dict[str, int], parts: int, high_min: int, scale: set[int]
+) -> _Sums:
     """Per part, the sums of a paper tally over one section's items.
 
     A tally counts answers, not forms: the respondents of a part in a section
@@ -309,12 +362,19 @@ def _tally_sums(tally: pd.DataFrame, items: set[str], part_index: dict[str, int]
 
 def survey_totals(data: SurveyData, bank: QuestionBank) -> dict[str, int]:
     """Each survey's respondents (:func:`survey_respondents`), as its "Responses" line publishes them."""
-    return {survey_id: survey_respondents(data, survey_id, set(bank.values_of(survey_id)))
-            for survey_id in bank.surveys}
+    return {
+        survey_id: survey_respondents(data, survey_id, set(bank.values_of(survey_id))) for survey_id in bank.surveys
+    }
 
 
-def publish_figures(data: SurveyData, bank: QuestionBank, mapping: SurveyMapping, framework: Framework,
-                    min_group_size: int, release: Release | None = None) -> PublishedFigures:
+def publish_figures(
+    data: SurveyData,
+    bank: QuestionBank,
+    mapping: SurveyMapping,
+    framework: Framework,
+    min_group_size: int,
+    release: Release | None = None,
+) -> PublishedFigures:
     """Compute the published figures from a school year's survey data (respondents'
     answers and paper tallies, :class:`~wqm_nb.store.surveys.SurveyData`), with
     the school year's release deciding what is hidden (:mod:`wqm_nb.disclosure.release`).
@@ -324,7 +384,7 @@ def publish_figures(data: SurveyData, bank: QuestionBank, mapping: SurveyMapping
     names = {p.id: p.name for p in framework.principles}
     tallies = data.tally_rows()
     respondents = survey_totals(data, bank)
-    if release is None:       # no publication ledger at hand: the release of this data alone
+    if release is None:  # no publication ledger at hand: the release of this data alone
         release = release_of(data, bank, min_group_size, respondents, framework, mapping)
     texts = reason_texts(min_group_size)
     rows = []
@@ -338,37 +398,63 @@ def publish_figures(data: SurveyData, bank: QuestionBank, mapping: SurveyMapping
         given = set(block.subgroups) if block is not None else set()
         given |= set(tally["subgroup"])
         # the parts of each whole: every subgroup value present, then those who did not say
-        parts = ([v for v in survey.subgroup.values if v in given] if survey.subgroup else [])
+        parts = [v for v in survey.subgroup.values if v in given] if survey.subgroup else []
         if NOT_GIVEN in given or not survey.subgroup:
             parts.append(NOT_GIVEN)
         part_index = {value: k for k, value in enumerate(parts)}
-        codes = (np.array([part_index.get(g, part_index.get(NOT_GIVEN, 0)) for g in block.subgroups], dtype=np.intp)
-                 if block is not None else np.zeros(0, dtype=np.intp))
+        codes = (
+            np.array([part_index.get(g, part_index.get(NOT_GIVEN, 0)) for g in block.subgroups], dtype=np.intp)
+            if block is not None
+            else np.zeros(0, dtype=np.intp)
+        )
         for sec in mapping.sections(survey_id, framework):
             items = [i for i, s in mapping.surveys[survey_id].items() if s == sec]
             columns = [block.item_ids.index(i) for i in items if i in block.item_ids] if block is not None else []
             sums = _respondent_sums(block, columns, codes, len(parts), high_min).add(
-                _tally_sums(tally, set(items), part_index, len(parts), high_min, scale))
+                _tally_sums(tally, set(items), part_index, len(parts), high_min, scale)
+            )
             whole = _Sums(*(np.array([x.sum()]) for x in (sums.n, sums.answers, sums.agree, sums.total)))
-            family = [dict(survey=survey_id, subgroup_field=None, subgroup=None, section_id=sec,
-                           measure=survey.measure, **whole.stats(0))]
-            if survey.subgroup and parts != [NOT_GIVEN]:   # no breakdown when nobody answered the question
-                family += [dict(survey=survey_id, subgroup_field=survey.subgroup.field, subgroup=value,
-                                section_id=sec, measure=survey.measure, **sums.stats(k))
-                           for k, value in enumerate(parts)]
+            family = [
+                dict(
+                    survey=survey_id,
+                    subgroup_field=None,
+                    subgroup=None,
+                    section_id=sec,
+                    measure=survey.measure,
+                    **whole.stats(0),
+                )
+            ]
+            if survey.subgroup and parts != [NOT_GIVEN]:  # no breakdown when nobody answered the question
+                family += [
+                    dict(
+                        survey=survey_id,
+                        subgroup_field=survey.subgroup.field,
+                        subgroup=value,
+                        section_id=sec,
+                        measure=survey.measure,
+                        **sums.stats(k),
+                    )
+                    for k, value in enumerate(parts)
+                ]
             for row in family:
                 hidden = release.reason(survey_id, framework.id, sec, row["subgroup"])
                 row["reason"] = texts[hidden] if hidden else NO_RESPONSES if row["n"] == 0 else ""
             rows += family
-    table = pd.DataFrame(rows, columns=[c for c in COLUMNS if c not in ("survey_name", "section", "ci_low",
-                                                                        "ci_high", "suppressed", *MEASURE_COLUMNS)]
-                         + ["agree"])
+    table = pd.DataFrame(
+        rows,
+        columns=[
+            c
+            for c in COLUMNS
+            if c not in ("survey_name", "section", "ci_low", "ci_high", "suppressed", *MEASURE_COLUMNS)
+        ]
+        + ["agree"],
+    )
     table["survey_name"] = table["survey"].map({k: s.name for k, s in bank.surveys.items()})
     table["section"] = table["section_id"].map(names)
     table["n"] = table["n"].astype(int)
     table["answers"] = table["answers"].astype(int)
     table["suppressed"] = table["reason"] != ""
-    table["agree_share"] = table["agree_share"].astype(float).round(SHARE_DECIMALS)     # as printed (see notes)
+    table["agree_share"] = table["agree_share"].astype(float).round(SHARE_DECIMALS)  # as printed (see notes)
     table["mean"] = table["mean"].astype(float).round(MEAN_DECIMALS)
     intervals = [wilson_interval(share, n) for share, n in zip(table["agree_share"], table["n"])]
     table["ci_low"] = [round(lo, SHARE_DECIMALS) for lo, _ in intervals]
@@ -383,16 +469,23 @@ def publish_figures(data: SurveyData, bank: QuestionBank, mapping: SurveyMapping
     totals = []
     for survey_id, survey in bank.surveys.items():
         n = respondents[survey_id]
-        totals.append(dict(survey=survey_id, survey_name=survey.name, measure=survey.measure,
-                           mapped=mapping.is_mapped(survey_id), n=n, suppressed=n < min_group_size,
-                           reason=NO_RESPONSES if n == 0 else too_few(min_group_size) if n < min_group_size
-                           else ""))
+        totals.append(
+            dict(
+                survey=survey_id,
+                survey_name=survey.name,
+                measure=survey.measure,
+                mapped=mapping.is_mapped(survey_id),
+                n=n,
+                suppressed=n < min_group_size,
+                reason=NO_RESPONSES if n == 0 else too_few(min_group_size) if n < min_group_size else "",
+            )
+        )
     totals_frame = pd.DataFrame(totals, columns=TOTAL_COLUMNS)
     totals_frame["n"] = totals_frame["n"].astype("Int64").mask(totals_frame["suppressed"])
-    withheld = tuple(s for s, v in release.reasons.items() if v and set(v.values()) == {WITHHELD}
-                     and mapping.is_mapped(s))
-    return PublishedFigures(table=table[COLUMNS], totals=totals_frame, min_group_size=min_group_size,
-                            withheld=withheld)
+    withheld = tuple(
+        s for s, v in release.reasons.items() if v and set(v.values()) == {WITHHELD} and mapping.is_mapped(s)
+    )
+    return PublishedFigures(table=table[COLUMNS], totals=totals_frame, min_group_size=min_group_size, withheld=withheld)
 
 
 #: The columns only a measure's rows fill (None on the question bank's rows).
@@ -402,17 +495,18 @@ MEASURE_COLUMNS = ("instrument", "informant", "score", "band")
 def _measure_table(data: SurveyData, bank: QuestionBank, min_group_size: int, release: Release) -> pd.DataFrame:
     """The rows of the validated measures (:func:`wqm_nb.model.measures.measure_rows`) in the table's shape,
     hidden as the school year's ``release`` decided."""
-    rows = measure_rows(data.score_rows(), bank, min_group_size, reason_texts(min_group_size),
-                        release.measure_reasons())
+    rows = measure_rows(
+        data.score_rows(), bank, min_group_size, reason_texts(min_group_size), release.measure_reasons()
+    )
     if not rows:
         return pd.DataFrame(columns=COLUMNS)
     table = pd.DataFrame(rows)
     table["survey_name"] = table["survey"].map({k: s.name for k, s in bank.surveys.items()}).fillna(table["survey"])
     table["section"] = None
     table["suppressed"] = table["reason"] != ""
-    table["agree_share"] = table["agree_share"].astype(float).round(SHARE_DECIMALS)     # as printed
+    table["agree_share"] = table["agree_share"].astype(float).round(SHARE_DECIMALS)  # as printed
     table["mean"] = table["mean"].astype(float).round(MEAN_DECIMALS)
-    band = table["band"].notna()            # a band row's interval is a share's, a mean row's a score's
+    band = table["band"].notna()  # a band row's interval is a share's, a mean row's a score's
     for column in ("ci_low", "ci_high"):
         values = table[column].astype(float)
         table[column] = values.round(SHARE_DECIMALS).where(band, values.round(MEAN_DECIMALS))

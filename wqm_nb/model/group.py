@@ -60,6 +60,7 @@ block, :mod:`wqm_nb.data.decision_rules`):
   figure in its own report ("not shown, so that a change since the last
   publication cannot be worked out").
 """
+
 from __future__ import annotations
 
 import json
@@ -105,6 +106,7 @@ class GroupCount:
     hide (``hidden`` says how they hid it: ``primary``, ``complementary`` or
     ''). The trust total adds them up and :func:`protect_total` decides
     whether it may be shown; nothing ever displays them."""
+
     n: int
     answers: int
     agree: int
@@ -115,14 +117,15 @@ class GroupCount:
 @dataclass(frozen=True)
 class SchoolSummary:
     """What the roll-up needs of one school's assessment (small and picklable)."""
+
     school_id: str
     name: str
     phase: str
     trust: str
     year: str
     has_data: bool
-    sef_means: dict[str, float] = field(default_factory=dict)                 # section -> mean rating
-    agreement: dict[str, dict[str, float]] = field(default_factory=dict)      # survey -> section -> share
+    sef_means: dict[str, float] = field(default_factory=dict)  # section -> mean rating
+    agreement: dict[str, dict[str, float]] = field(default_factory=dict)  # survey -> section -> share
     # (stakeholder agreement only: the staff audit, a rating, is not rolled up)
     level_met: str = ""
     next_level: str = ""
@@ -149,8 +152,19 @@ class SchoolSummary:
 
 
 #: What a :class:`SchoolSummary` keeps of each whole-group measure mean of its published figures.
-MEASURE_FIELDS = ("survey", "survey_name", "instrument", "informant", "score", "n", "mean", "ci_low", "ci_high",
-                  "suppressed", "reason")
+MEASURE_FIELDS = (
+    "survey",
+    "survey_name",
+    "instrument",
+    "informant",
+    "score",
+    "n",
+    "mean",
+    "ci_low",
+    "ci_high",
+    "suppressed",
+    "reason",
+)
 
 
 def _measures(figures) -> tuple[dict, ...]:
@@ -205,7 +219,8 @@ def _counts(assessment: SchoolAssessment, store: Store) -> dict[str, dict[str, G
             reason = reasons.get((survey_id, section_id), "")
             hidden = "" if not reason else COMPLEMENTARY if reason == PROTECTS_SMALLER else PRIMARY
             out.setdefault(survey_id, {})[section_id] = GroupCount(
-                n=counts.n, answers=counts.answers, agree=counts.agree, items=len(items), hidden=hidden)
+                n=counts.n, answers=counts.answers, agree=counts.agree, items=len(items), hidden=hidden
+            )
     return out
 
 
@@ -237,25 +252,46 @@ def summarise(assessment: SchoolAssessment, store: Store | None = None) -> Schoo
     s = assessment.school
     pupils = s.get("pupils")
     return SchoolSummary(
-        school_id=s["school_id"], name=s["name"], phase=s["phase"], trust=s["trust"], year=current.year,
-        has_data=True, sef_means=dict(zip(current.principles["principle_id"], current.principles["mean_rating"])),
-        agreement=agreement, level_met=level_met, next_level=next_level, progress=progress,
+        school_id=s["school_id"],
+        name=s["name"],
+        phase=s["phase"],
+        trust=s["trust"],
+        year=current.year,
+        has_data=True,
+        sef_means=dict(zip(current.principles["principle_id"], current.principles["mean_rating"])),
+        agreement=agreement,
+        level_met=level_met,
+        next_level=next_level,
+        progress=progress,
         pupils=int(pupils) if pupils is not None and not pd.isna(pupils) else None,
-        agreement_n=agreement_n, hidden=hidden,
+        agreement_n=agreement_n,
+        hidden=hidden,
         previous_year=previous.year if previous is not None else "",
         previous_sef_means=dict(zip(previous.principles["principle_id"], previous.principles["mean_rating"]))
-        if previous is not None else {},
-        previous_agreement=prev_agreement, previous_agreement_n=prev_n,
-        levels_met=levels_met, held=held, counts=_counts(assessment, store) if store is not None else {},
-        measures=_measures(current.figures))
+        if previous is not None
+        else {},
+        previous_agreement=prev_agreement,
+        previous_agreement_n=prev_n,
+        levels_met=levels_met,
+        held=held,
+        counts=_counts(assessment, store) if store is not None else {},
+        measures=_measures(current.figures),
+    )
 
 
 def missing_summary(school: dict, year: str, why: str = "") -> SchoolSummary:
     """A school with no data for the roll-up's year (``why`` says otherwise, e.g. "report failed")."""
     pupils = school.get("pupils")
-    return SchoolSummary(school_id=school["school_id"], name=school["name"], phase=school["phase"],
-                         trust=school["trust"], year=year, has_data=False, progress=why or f"no data for {year}",
-                         pupils=int(pupils) if pupils is not None and not pd.isna(pupils) else None)
+    return SchoolSummary(
+        school_id=school["school_id"],
+        name=school["name"],
+        phase=school["phase"],
+        trust=school["trust"],
+        year=year,
+        has_data=False,
+        progress=why or f"no data for {year}",
+        pupils=int(pupils) if pupils is not None and not pd.isna(pupils) else None,
+    )
 
 
 #: The first line of a summaries file, checked when it is read back.
@@ -279,8 +315,7 @@ def _summaries_doc(text: str | bytes, origin: str) -> tuple[list[SchoolSummary],
         content = json.loads(text)
         if content.get("format") != SUMMARIES_FORMAT:
             raise ValueError(f"format {content.get('format')!r}, expected {SUMMARIES_FORMAT!r}")
-        overviews = tuple(OverviewRecord.from_json(o) for o in content["overviews"]) \
-            if "overviews" in content else None
+        overviews = tuple(OverviewRecord.from_json(o) for o in content["overviews"]) if "overviews" in content else None
         return [_summary_from_dict(d) for d in content["summaries"]], overviews
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise SettingsError(f"{origin}: not a summaries file ({exc})") from None
@@ -307,8 +342,10 @@ def read_summaries(path: str | Path) -> tuple[list[SchoolSummary], tuple | None]
     batch put in it (None when none); a missing or foreign file is a :class:`SettingsError`."""
     path = Path(path)
     if not path.is_file():
-        raise SettingsError(f"no summaries file at {path} (a batch deletes its file once the overview is made): "
-                            f"set summaries = \"\" to assess every school from the data")
+        raise SettingsError(
+            f"no summaries file at {path} (a batch deletes its file once the overview is made): "
+            f'set summaries = "" to assess every school from the data'
+        )
     return _summaries_doc(path.read_bytes(), str(path))
 
 
@@ -319,23 +356,34 @@ def load_summaries(path: str | Path) -> list[SchoolSummary]:
 
 def _summary_from_dict(d: dict) -> SchoolSummary:
     d = dict(d)
-    d["counts"] = {survey: {section: GroupCount(**c) for section, c in sections.items()}
-                   for survey, sections in d.get("counts", {}).items()}
+    d["counts"] = {
+        survey: {section: GroupCount(**c) for section, c in sections.items()}
+        for survey, sections in d.get("counts", {}).items()
+    }
     d["levels_met"] = tuple(d.get("levels_met", ()))
     d["measures"] = tuple(d.get("measures", ()))
     return SchoolSummary(**d)
 
 
-def rollup_summaries(settings: GroupSettings, summaries: list[SchoolSummary],
-                     framework: Framework | None = None, overviews: tuple | None = None) -> GroupRollup:
+def rollup_summaries(
+    settings: GroupSettings,
+    summaries: list[SchoolSummary],
+    framework: Framework | None = None,
+    overviews: tuple | None = None,
+) -> GroupRollup:
     """The roll-up of summaries made school by school, in the settings' year (empty: the latest year
     any summary has data for). A summary of another year stands for "no data" in this one. Audited with
     ``overviews`` (the earlier overviews a batch read and recorded this one with) when given, else with
     the ledger of the settings' data, where it is recorded (:func:`published_overview`)."""
     year = settings.year or max((s.year for s in summaries if s.has_data), default="")
-    aligned = [s if s.year == year or not s.has_data else
-               missing_summary({"school_id": s.school_id, "name": s.name, "phase": s.phase, "trust": s.trust,
-                                "pupils": s.pupils}, year) for s in summaries]
+    aligned = [
+        s
+        if s.year == year or not s.has_data
+        else missing_summary(
+            {"school_id": s.school_id, "name": s.name, "phase": s.phase, "trust": s.trust, "pupils": s.pupils}, year
+        )
+        for s in summaries
+    ]
     rollup = build_rollup(settings.replace(year=year), aligned, framework)
     if overviews is not None:
         from dataclasses import replace
@@ -354,6 +402,7 @@ def position(value: float, scale: Scale) -> float:
 @dataclass(frozen=True)
 class GroupRollup:
     """Schools of a group in one year: maturity, agreement and award status side by side."""
+
     settings: GroupSettings
     trust: str
     year: str
@@ -367,8 +416,9 @@ class GroupRollup:
     def labels(self) -> dict[str, str]:
         """School id -> row label: the name, with the id added where two schools share a name."""
         names = [s.name for s in self.summaries]
-        return {s.school_id: s.name if names.count(s.name) == 1 else f"{s.name} ({s.school_id})"
-                for s in self.summaries}
+        return {
+            s.school_id: s.name if names.count(s.name) == 1 else f"{s.name} ({s.school_id})" for s in self.summaries
+        }
 
     @property
     def with_data(self) -> list[SchoolSummary]:
@@ -395,15 +445,28 @@ class GroupRollup:
         rows = {}
         for s in self.with_data:
             asked = s.agreement.get(survey, {})
-            rows[labels[s.school_id]] = {sec: "" if sec in asked and not pd.isna(asked[sec]) else
-                                         s.hidden.get(survey, {}).get(sec, NOT_ASKED) for sec in sections}
+            rows[labels[s.school_id]] = {
+                sec: "" if sec in asked and not pd.isna(asked[sec]) else s.hidden.get(survey, {}).get(sec, NOT_ASKED)
+                for sec in sections
+            }
         return pd.DataFrame.from_dict(rows, orient="index", columns=list(sections), dtype=object)
 
     @property
     def status(self) -> pd.DataFrame:
         """One row per school: id, name, phase, level met, next level, progress."""
-        return pd.DataFrame([dict(school_id=s.school_id, name=s.name, phase=s.phase, level_met=s.level_met,
-                                  next_level=s.next_level, progress=s.progress) for s in self.summaries])
+        return pd.DataFrame(
+            [
+                dict(
+                    school_id=s.school_id,
+                    name=s.name,
+                    phase=s.phase,
+                    level_met=s.level_met,
+                    next_level=s.next_level,
+                    progress=s.progress,
+                )
+                for s in self.summaries
+            ]
+        )
 
     # -- award pipeline -----------------------------------------------------
 
@@ -421,12 +484,21 @@ class GroupRollup:
         for s in self.summaries:
             held = [lv for lv in levels if lv.id in s.held]
             top = held[-1] if held else None
-            above = levels[levels.index(top) + 1:] if top else list(levels)
+            above = levels[levels.index(top) + 1 :] if top else list(levels)
             nxt = above[0] if above and s.has_data else None
             met = [lv for lv in levels if lv.id in s.levels_met]
-            rows.append(dict(school_id=s.school_id, name=s.name, has_data=s.has_data, holds=top.id if top else "",
-                             holds_since=s.held[top.id] if top else "", next=nxt.id if nxt else "",
-                             ready=bool(nxt and nxt.id in s.levels_met), rules_met=met[-1].id if met else ""))
+            rows.append(
+                dict(
+                    school_id=s.school_id,
+                    name=s.name,
+                    has_data=s.has_data,
+                    holds=top.id if top else "",
+                    holds_since=s.held[top.id] if top else "",
+                    next=nxt.id if nxt else "",
+                    ready=bool(nxt and nxt.id in s.levels_met),
+                    rules_met=met[-1].id if met else "",
+                )
+            )
         return pd.DataFrame(rows, columns=columns)
 
     # -- strength and peer support -------------------------------------------
@@ -471,7 +543,7 @@ class GroupRollup:
         rows = []
         for receiver in strength.index:
             own = strength.loc[receiver].dropna()
-            weakest = sorted(own.items(), key=lambda kv: (kv[1], order[kv[0]]))[:rules.weakest]
+            weakest = sorted(own.items(), key=lambda kv: (kv[1], order[kv[0]]))[: rules.weakest]
             for sec, mine in weakest:
                 others = strength[sec].drop(index=receiver).dropna()
                 givers = [(g, v) for g, v in others.items() if v >= mine + rules.min_gap - 1e-9]
@@ -479,10 +551,20 @@ class GroupRollup:
                 base = dict(receiver_id=receiver, section_id=sec, receiver_strength=mine)
                 if not givers:
                     rows.append(dict(base, giver_id=None, giver_strength=math.nan, ambassador=False, rank=0))
-                for rank, (g, v) in enumerate(givers[:rules.givers_per_need], 1):
+                for rank, (g, v) in enumerate(givers[: rules.givers_per_need], 1):
                     rows.append(dict(base, giver_id=g, giver_strength=v, ambassador=g in ambassadors, rank=rank))
-        return pd.DataFrame(rows, columns=["receiver_id", "section_id", "receiver_strength", "giver_id",
-                                           "giver_strength", "ambassador", "rank"])
+        return pd.DataFrame(
+            rows,
+            columns=[
+                "receiver_id",
+                "section_id",
+                "receiver_strength",
+                "giver_id",
+                "giver_strength",
+                "ambassador",
+                "rank",
+            ],
+        )
 
     # -- similar schools ----------------------------------------------------
 
@@ -494,9 +576,14 @@ class GroupRollup:
         out = {}
         for s in self.with_data:
             out[s.school_id] = tuple(
-                o.school_id for o in self.with_data
-                if o.school_id != s.school_id and o.phase == s.phase and s.pupils and o.pupils
-                and abs(s.pupils - o.pupils) <= share * max(s.pupils, o.pupils) + 1e-9)
+                o.school_id
+                for o in self.with_data
+                if o.school_id != s.school_id
+                and o.phase == s.phase
+                and s.pupils
+                and o.pupils
+                and abs(s.pupils - o.pupils) <= share * max(s.pupils, o.pupils) + 1e-9
+            )
         return out
 
     @staticmethod
@@ -516,15 +603,23 @@ class GroupRollup:
         (mean self-rating; mean published agreement over the sections shown), the median over its
         similar schools and how many of them have the figure."""
         overall = {s.school_id: self._overall(s) for s in self.with_data}
-        measures = [SELF_EVALUATION] + [sid for sid in self.bank.surveys
-                                        if any(sid in s.agreement for s in self.with_data)]
+        measures = [SELF_EVALUATION] + [
+            sid for sid in self.bank.surveys if any(sid in s.agreement for s in self.with_data)
+        ]
         rows = []
         for school_id, similar in self.similar_schools.items():
             for measure in measures:
                 values = [overall[o].get(measure, math.nan) for o in similar]
                 values = [v for v in values if not pd.isna(v)]
-                rows.append(dict(school_id=school_id, measure=measure, own=overall[school_id].get(measure, math.nan),
-                                 similar_median=median(values) if values else math.nan, similar_count=len(values)))
+                rows.append(
+                    dict(
+                        school_id=school_id,
+                        measure=measure,
+                        own=overall[school_id].get(measure, math.nan),
+                        similar_median=median(values) if values else math.nan,
+                        similar_count=len(values),
+                    )
+                )
         return pd.DataFrame(rows, columns=["school_id", "measure", "own", "similar_median", "similar_count"])
 
     # -- governance early warning -----------------------------------------------
@@ -547,22 +642,57 @@ class GroupRollup:
                     share, before = shares.get(sec), s.previous_agreement.get(survey, {}).get(sec)
                     n = s.agreement_n.get(survey, {}).get(sec, 0)
                     n_before = s.previous_agreement_n.get(survey, {}).get(sec, 0)
-                    if (share is None or before is None or pd.isna(share) or pd.isna(before)
-                            or min(n, n_before) < rules.min_respondents):
+                    if (
+                        share is None
+                        or before is None
+                        or pd.isna(share)
+                        or pd.isna(before)
+                        or min(n, n_before) < rules.min_respondents
+                    ):
                         continue
                     if before - share >= rules.agreement_fall - 1e-9:
-                        rows.append(dict(school_id=s.school_id, kind="fell_while_rose", section_id=sec,
-                                         survey=survey, share=share, previous_share=before, rating=now,
-                                         previous_rating=then, n=n, previous_n=n_before,
-                                         previous_year=s.previous_year))
+                        rows.append(
+                            dict(
+                                school_id=s.school_id,
+                                kind="fell_while_rose",
+                                section_id=sec,
+                                survey=survey,
+                                share=share,
+                                previous_share=before,
+                                rating=now,
+                                previous_rating=then,
+                                n=n,
+                                previous_n=n_before,
+                                previous_year=s.previous_year,
+                            )
+                        )
             for survey, shares in s.agreement.items():
                 for sec in self.framework.principle_ids:
                     share = shares.get(sec)
                     if share is not None and not pd.isna(share) and share < rules.stakeholder_agreement_below:
-                        rows.append(dict(school_id=s.school_id, kind="below", section_id=sec, survey=survey,
-                                         share=share, n=s.agreement_n.get(survey, {}).get(sec)))
-        columns = ["school_id", "kind", "section_id", "survey", "share", "previous_share", "rating",
-                   "previous_rating", "n", "previous_n", "previous_year"]
+                        rows.append(
+                            dict(
+                                school_id=s.school_id,
+                                kind="below",
+                                section_id=sec,
+                                survey=survey,
+                                share=share,
+                                n=s.agreement_n.get(survey, {}).get(sec),
+                            )
+                        )
+        columns = [
+            "school_id",
+            "kind",
+            "section_id",
+            "survey",
+            "share",
+            "previous_share",
+            "rating",
+            "previous_rating",
+            "n",
+            "previous_n",
+            "previous_year",
+        ]
         return pd.DataFrame(rows, columns=columns)
 
     # -- wellbeing measures -------------------------------------------------------
@@ -574,16 +704,20 @@ class GroupRollup:
         from .measures import instruments_of, min_group
 
         labels = self.labels
-        rows = [dict(school_id=s.school_id, label=labels[s.school_id], **m) for s in self.with_data
-                for m in s.measures]
+        rows = [dict(school_id=s.school_id, label=labels[s.school_id], **m) for s in self.with_data for m in s.measures]
         columns = ["school_id", "label", *MEASURE_FIELDS, "comparable"]
         if not rows:
             return pd.DataFrame(columns=columns)
         frame = pd.DataFrame(rows)
         minimum = {i.id: i for i in instruments_of(frame["instrument"])}
-        frame["comparable"] = [not r.suppressed and r.instrument in minimum and r.n is not None
-                               and not pd.isna(r.n) and int(r.n) >= min_group(minimum[r.instrument], r.score)
-                               for r in frame.itertuples()]
+        frame["comparable"] = [
+            not r.suppressed
+            and r.instrument in minimum
+            and r.n is not None
+            and not pd.isna(r.n)
+            and int(r.n) >= min_group(minimum[r.instrument], r.score)
+            for r in frame.itertuples()
+        ]
         return frame[columns]
 
     # -- trust totals -------------------------------------------------------------
@@ -598,13 +732,15 @@ class GroupRollup:
         """The schools whose counts the trust totals sum (with pupil numbers), each with a digest of its
         counts and the totals it hides in its own report; no totals yet."""
         weighted = [s for s in self.with_data if s.pupils]
+
         def hides(s: SchoolSummary) -> tuple[str, ...]:
             own = {f"{survey}:{sec}" for survey, secs in s.hidden.items() for sec in secs}
             own |= {f"{survey}:{sec}" for survey, secs in s.counts.items() for sec, c in secs.items() if c.hidden}
             return tuple(sorted(own))
 
-        return OverviewRecord({s.school_id: school_digest(s.counts) for s in weighted},
-                              {s.school_id: hides(s) for s in weighted})
+        return OverviewRecord(
+            {s.school_id: school_digest(s.counts) for s in weighted}, {s.school_id: hides(s) for s in weighted}
+        )
 
     @property
     def overview_record(self) -> OverviewRecord:
@@ -612,8 +748,9 @@ class GroupRollup:
         totals = self.trust_totals
         shown = totals[(totals["measure"] == "agreement") & ~totals["suppressed"].astype(bool)]
         members = self.overview_members
-        return OverviewRecord(members.schools, members.hidden,
-                              tuple(sorted(f"{r.survey}:{r.section_id}" for r in shown.itertuples())))
+        return OverviewRecord(
+            members.schools, members.hidden, tuple(sorted(f"{r.survey}:{r.section_id}" for r in shown.itertuples()))
+        )
 
     @cached_property
     def trust_totals(self) -> pd.DataFrame:
@@ -631,48 +768,98 @@ class GroupRollup:
             rated = [(s.pupils, s.sef_means[sec]) for s in weighted if not pd.isna(s.sef_means.get(sec, math.nan))]
             if rated:
                 pupils = sum(p for p, _ in rated)
-                rows.append(dict(survey=SELF_EVALUATION, section_id=sec, measure=MEASURE_MEAN_RATING,
-                                 value=sum(p * v for p, v in rated) / pupils, n=None, schools=len(rated),
-                                 pupils=pupils, suppressed=False, reason="", weighting=WEIGHT_PUPILS))
+                rows.append(
+                    dict(
+                        survey=SELF_EVALUATION,
+                        section_id=sec,
+                        measure=MEASURE_MEAN_RATING,
+                        value=sum(p * v for p, v in rated) / pupils,
+                        n=None,
+                        schools=len(rated),
+                        pupils=pupils,
+                        suppressed=False,
+                        reason="",
+                        weighting=WEIGHT_PUPILS,
+                    )
+                )
         for survey in self.bank.surveys:
             for sec in self.framework.principle_ids:
-                members = [(s, s.counts[survey][sec]) for s in weighted
-                           if sec in s.counts.get(survey, {}) and s.counts[survey][sec].n > 0]
+                members = [
+                    (s, s.counts[survey][sec])
+                    for s in weighted
+                    if sec in s.counts.get(survey, {}) and s.counts[survey][sec].n > 0
+                ]
                 if not members:
                     continue
                 hidden = protect_total([c for _, c in members], min_size)
-                if not hidden and any(discloses_by_difference(f"{survey}:{sec}", e, members_now)
-                                      for e in self.earlier_overviews):
+                if not hidden and any(
+                    discloses_by_difference(f"{survey}:{sec}", e, members_now) for e in self.earlier_overviews
+                ):
                     hidden = CHANGED
                 pupils = sum(s.pupils for s, _ in members)
                 if any(c.hidden for _, c in members):
                     # with public pupil numbers, a pupil-weighted total pins the hidden schools' shares: the
                     # share of all the group's answers instead, which the count check above protects
                     answers = sum(c.answers for _, c in members)
-                    value, weighting = (sum(c.agree for _, c in members) / answers if answers else math.nan,
-                                        WEIGHT_ANSWERS)
+                    value, weighting = (
+                        sum(c.agree for _, c in members) / answers if answers else math.nan,
+                        WEIGHT_ANSWERS,
+                    )
                 else:
                     value = sum(s.pupils * c.agree / c.answers for s, c in members if c.answers) / pupils
                     weighting = WEIGHT_PUPILS
-                rows.append(dict(survey=survey, section_id=sec, measure="agreement",
-                                 value=math.nan if hidden else round(value, SHARE_DECIMALS),
-                                 n=None if hidden else sum(c.n for _, c in members),
-                                 schools=len(members), pupils=pupils, suppressed=bool(hidden),
-                                 reason=too_few(min_size) if hidden == PRIMARY else
-                                 PROTECTS_CHANGE if hidden == CHANGED else
-                                 PROTECTS_SCHOOL if hidden else "", weighting="" if hidden else weighting))
-        return pd.DataFrame(rows, columns=["survey", "section_id", "measure", "value", "n", "schools", "pupils",
-                                           "suppressed", "reason", "weighting"])
+                rows.append(
+                    dict(
+                        survey=survey,
+                        section_id=sec,
+                        measure="agreement",
+                        value=math.nan if hidden else round(value, SHARE_DECIMALS),
+                        n=None if hidden else sum(c.n for _, c in members),
+                        schools=len(members),
+                        pupils=pupils,
+                        suppressed=bool(hidden),
+                        reason=too_few(min_size)
+                        if hidden == PRIMARY
+                        else PROTECTS_CHANGE
+                        if hidden == CHANGED
+                        else PROTECTS_SCHOOL
+                        if hidden
+                        else "",
+                        weighting="" if hidden else weighting,
+                    )
+                )
+        return pd.DataFrame(
+            rows,
+            columns=[
+                "survey",
+                "section_id",
+                "measure",
+                "value",
+                "n",
+                "schools",
+                "pupils",
+                "suppressed",
+                "reason",
+                "weighting",
+            ],
+        )
 
 
-def build_rollup(settings: GroupSettings, summaries: list[SchoolSummary], framework: Framework | None = None,
-                 trust: str = "") -> GroupRollup:
+def build_rollup(
+    settings: GroupSettings, summaries: list[SchoolSummary], framework: Framework | None = None, trust: str = ""
+) -> GroupRollup:
     """A roll-up from summaries already made (e.g. by a batch as each report finished)."""
     fw = framework or load_framework(settings.framework)
     ordered = tuple(sorted(summaries, key=lambda s: s.school_id))
     trusts = {s.trust for s in ordered}
-    return GroupRollup(settings=settings, trust=trust or settings.trust or (trusts.pop() if len(trusts) == 1 else ""),
-                       year=settings.year, framework=fw, bank=load_question_bank(), summaries=ordered)
+    return GroupRollup(
+        settings=settings,
+        trust=trust or settings.trust or (trusts.pop() if len(trusts) == 1 else ""),
+        year=settings.year,
+        framework=fw,
+        bank=load_question_bank(),
+        summaries=ordered,
+    )
 
 
 def rollup_group(settings: GroupSettings) -> GroupRollup:
@@ -680,8 +867,9 @@ def rollup_group(settings: GroupSettings) -> GroupRollup:
     settings' year (the latest year in the data if empty) and roll them up."""
     fw = load_framework(settings.framework)
     with Store.open(settings.data_path, read_only=True) as store:
-        settings = settings.replace(min_group_size=resolve_threshold(store.threshold, settings.min_group_size,
-                                                                     str(settings.data)))
+        settings = settings.replace(
+            min_group_size=resolve_threshold(store.threshold, settings.min_group_size, str(settings.data))
+        )
         schools = store.schools(settings.trust or None)
         if not schools:
             trusts = sorted({s["trust"] for s in store.schools()})
@@ -692,10 +880,18 @@ def rollup_group(settings: GroupSettings) -> GroupRollup:
         summaries = []
         for school in schools:
             try:
-                assessment = assess_store(store, ReportSettings(school_id=school["school_id"], year=year,
-                                                                data=settings.data, framework=settings.framework,
-                                                                min_group_size=settings.min_group_size,
-                                                                as_of=settings.as_of), fw)
+                assessment = assess_store(
+                    store,
+                    ReportSettings(
+                        school_id=school["school_id"],
+                        year=year,
+                        data=settings.data,
+                        framework=settings.framework,
+                        min_group_size=settings.min_group_size,
+                        as_of=settings.as_of,
+                    ),
+                    fw,
+                )
             except UnknownYearError:
                 summaries.append(missing_summary(school, year))
                 continue
@@ -713,9 +909,9 @@ def published_overview(rollup: GroupRollup) -> GroupRollup:
 
     try:
         data = rollup.settings.data_path
-    except SettingsError:               # summaries without their data (nothing to record beside)
+    except SettingsError:  # summaries without their data (nothing to record beside)
         return rollup
-    if data.is_file():                  # a store: its ledger is beside what it stands for (a CSV folder it came from)
+    if data.is_file():  # a store: its ledger is beside what it stands for (a CSV folder it came from)
         with Store.open(data, read_only=True) as store:
             ledger = Ledger.of(store)
     else:
@@ -728,7 +924,26 @@ def published_overview(rollup: GroupRollup) -> GroupRollup:
     return out
 
 
-__all__ = ["GroupCount", "GroupRollup", "MEASURE_FIELDS", "NOT_ASKED", "PROTECTS_SCHOOL", "SELF_EVALUATION",
-           "SUMMARIES_FORMAT", "SchoolSummary", "build_rollup", "load_summaries", "missing_summary", "position",
-           "protect_total", "published_overview", "rollup_group", "rollup_summaries", "save_summaries",
-           "summaries_from_json", "read_summaries", "summaries_to_json", "summarise"]
+__all__ = [
+    "GroupCount",
+    "GroupRollup",
+    "MEASURE_FIELDS",
+    "NOT_ASKED",
+    "PROTECTS_SCHOOL",
+    "SELF_EVALUATION",
+    "SUMMARIES_FORMAT",
+    "SchoolSummary",
+    "build_rollup",
+    "load_summaries",
+    "missing_summary",
+    "position",
+    "protect_total",
+    "published_overview",
+    "rollup_group",
+    "rollup_summaries",
+    "save_summaries",
+    "summaries_from_json",
+    "read_summaries",
+    "summaries_to_json",
+    "summarise",
+]

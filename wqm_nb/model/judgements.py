@@ -4,6 +4,7 @@ Thresholds come from the framework's ``report`` section. Survey statements
 read only published (unsuppressed) figures of stakeholder agreement; the
 staff audit (measure ``rating``) is shown beside the self-evaluation instead.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -17,8 +18,9 @@ def pct(x: float) -> str:
     return f"{x:.0%}"
 
 
-def strengths_and_areas(framework: Framework, elements: pd.DataFrame, principles: pd.DataFrame,
-                        figures: PublishedFigures) -> tuple[pd.DataFrame, pd.DataFrame]:
+def strengths_and_areas(
+    framework: Framework, elements: pd.DataFrame, principles: pd.DataFrame, figures: PublishedFigures
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Statements on strengths and on areas for development, one per principle,
     from the self-evaluation and what stakeholders said (thresholds from the
     framework's ``report`` section)."""
@@ -33,13 +35,17 @@ def strengths_and_areas(framework: Framework, elements: pd.DataFrame, principles
             good.append(f"self-evaluated as {prow['level']} (mean {prow['mean_rating']:.1f})")
         high = reported[reported["agree_share"] >= t.strength_min_agreement]
         if len(reported) and len(high) == len(reported):
-            good.append("; ".join(f"{pct(r.agree_share)} of {r.survey_name.lower()} respondents agree"
-                                  for r in high.itertuples()))
+            good.append(
+                "; ".join(
+                    f"{pct(r.agree_share)} of {r.survey_name.lower()} respondents agree" for r in high.itertuples()
+                )
+            )
         sub = elements[elements["principle_id"] == p.id]
         low = sub[sub["rating"] <= t.development_max_rating]
         if len(low):
-            weak.append("rated " + ", ".join(
-                f"{r.element_id} {framework.scale.label(r.rating)}" for r in low.itertuples()))
+            weak.append(
+                "rated " + ", ".join(f"{r.element_id} {framework.scale.label(r.rating)}" for r in low.itertuples())
+            )
         unrated = sub[sub["rating"].isna()]
         if len(unrated):
             weak.append("not yet rated: " + ", ".join(unrated["element_id"]))

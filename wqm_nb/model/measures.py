@@ -44,6 +44,7 @@ minimum it is :data:`TOO_FEW_TO_COMPARE`, stating the minimum and its source.
 Whether a higher score is better is :func:`higher_is_better` (SDQ difficulty
 and impact scores: lower is better).
 """
+
 from __future__ import annotations
 
 import math
@@ -67,8 +68,19 @@ NOT_COMPARED = "not compared"
 #: verdicts that call a difference
 CALLED = (IMPROVED, DECLINED)
 #: scores where a lower value is the better one (SDQ difficulties and impact), when the instrument does not say
-LOWER_IS_BETTER = {("sdq", s) for s in ("emotional", "conduct", "hyperactivity", "peer", "total_difficulties",
-                                          "externalising", "internalising", "impact")}
+LOWER_IS_BETTER = {
+    ("sdq", s)
+    for s in (
+        "emotional",
+        "conduct",
+        "hyperactivity",
+        "peer",
+        "total_difficulties",
+        "externalising",
+        "internalising",
+        "impact",
+    )
+}
 
 
 # --------------------------------------------------------------------------
@@ -188,12 +200,17 @@ def _instrument(instrument_id: str) -> Instrument | None:
     """A bundled instrument by id, or None when the workbench no longer ships it."""
     try:
         return load_instrument(instrument_id)
-    except Exception:       # an instrument no longer shipped: its scores are not published
+    except Exception:  # an instrument no longer shipped: its scores are not published
         return None
 
 
-def measure_rows(scores: pd.DataFrame, bank: QuestionBank, min_group_size: int,
-                 reasons: Mapping[str, str], decided: Mapping[tuple, str] | None = None) -> list[dict[str, Any]]:
+def measure_rows(
+    scores: pd.DataFrame,
+    bank: QuestionBank,
+    min_group_size: int,
+    reasons: Mapping[str, str],
+    decided: Mapping[tuple, str] | None = None,
+) -> list[dict[str, Any]]:
     """Rows of the published-figures table for a school year's measure scores (``SCORE_COLUMNS`` of
     :mod:`wqm_nb.store.surveys`), with suppression (see the module notes).
 
@@ -220,13 +237,17 @@ def measure_rows(scores: pd.DataFrame, bank: QuestionBank, min_group_size: int,
     order = {s: k for k, s in enumerate(surveys)}
     keys = scores[["survey", "instrument", "informant"]].drop_duplicates()
     keys = keys.assign(_o=keys["survey"].map(order).fillna(len(order))).sort_values(
-        ["_o", "instrument", "informant"], kind="stable")
+        ["_o", "instrument", "informant"], kind="stable"
+    )
     for survey_id, instrument_id, informant in keys[["survey", "instrument", "informant"]].itertuples(index=False):
         instrument = _instrument(instrument_id)
         if instrument is None:
             continue
-        own = scores[(scores["survey"] == survey_id) & (scores["instrument"] == instrument_id)
-                     & (scores["informant"] == informant)]
+        own = scores[
+            (scores["survey"] == survey_id)
+            & (scores["instrument"] == instrument_id)
+            & (scores["informant"] == informant)
+        ]
         survey = bank.surveys.get(survey_id)
         for spec in instrument.scores:
             values = own[own["score_id"] == spec.id]
@@ -236,21 +257,30 @@ def measure_rows(scores: pd.DataFrame, bank: QuestionBank, min_group_size: int,
     return rows
 
 
-def _family(survey_id: str, survey: Any, instrument: Instrument, informant: str, spec: ScoreSpec,
-            values: pd.DataFrame, decided: Mapping[tuple, str], reasons: Mapping[str, str]) -> list[dict[str, Any]]:
+def _family(
+    survey_id: str,
+    survey: Any,
+    instrument: Instrument,
+    informant: str,
+    spec: ScoreSpec,
+    values: pd.DataFrame,
+    decided: Mapping[tuple, str],
+    reasons: Mapping[str, str],
+) -> list[dict[str, Any]]:
     """The rows of one family (the whole group and its parts) of one score."""
     try:
         bands = instrument.band_labels(spec.id, informant or None) if spec.banded else ()
-    except Exception:                        # an informant the instrument no longer has
+    except Exception:  # an informant the instrument no longer has
         bands = ()
     given = set(values["subgroup"].fillna("").astype(str))
     subgroup = getattr(survey, "subgroup", None)
     parts = [v for v in subgroup.values if v in given] if subgroup else []
-    parts += sorted(given - set(parts) - {NOT_GIVEN})        # a value the bank no longer lists
+    parts += sorted(given - set(parts) - {NOT_GIVEN})  # a value the bank no longer lists
     if NOT_GIVEN in given or not subgroup:
         parts.append(NOT_GIVEN)
-    groups = {p: values[values["subgroup"].fillna("").astype(str) == p]["value"].astype(float).to_numpy()
-              for p in parts}
+    groups = {
+        p: values[values["subgroup"].fillna("").astype(str) == p]["value"].astype(float).to_numpy() for p in parts
+    }
     band_counts = {}
     for p in parts:
         sub = values[values["subgroup"].fillna("").astype(str) == p]
@@ -258,12 +288,17 @@ def _family(survey_id: str, survey: Any, instrument: Instrument, informant: str,
     whole_values = values["value"].astype(float).to_numpy()
     breakdown = bool(subgroup) and parts != [NOT_GIVEN]
     key = family_key(instrument.id, spec.id, informant)
-    whole = (len(whole_values), {b: int((values["band"] == b).sum()) for b in bands},
-             decided.get((survey_id, key, None), ""))
+    whole = (
+        len(whole_values),
+        {b: int((values["band"] == b).sum()) for b in bands},
+        decided.get((survey_id, key, None), ""),
+    )
     family = [(None, None, whole, whole_values)]
     if breakdown:
-        family += [(subgroup.field, p, (len(groups[p]), band_counts[p], decided.get((survey_id, key, p), "")),
-                    groups[p]) for p in parts]
+        family += [
+            (subgroup.field, p, (len(groups[p]), band_counts[p], decided.get((survey_id, key, p), "")), groups[p])
+            for p in parts
+        ]
     # a mean's t interval gives its group's sum of squares: with any group of the family hidden, the shown
     # ones' intervals would give the hidden group's spread by difference, so only the means are published
     intervals = not any(cell[2] for _, _, cell, _ in family)
@@ -274,17 +309,44 @@ def _family(survey_id: str, survey: Any, instrument: Instrument, informant: str,
         mean, ci_low, ci_high = mean_interval(len(vals), float(vals.sum()), float((vals * vals).sum()))
         if not intervals:
             ci_low = ci_high = math.nan
-        common = dict(survey=survey_id, section_id=None, subgroup_field=field, subgroup=sub, n=n,
-                      answers=n, instrument=instrument.id, informant=informant, score=spec.id,
-                      reason=reason)
-        out.append(dict(common, measure=measure_name(instrument.id, spec.id), agree_share=math.nan, mean=mean,
-                        ci_low=ci_low, ci_high=ci_high, band=None))
+        common = dict(
+            survey=survey_id,
+            section_id=None,
+            subgroup_field=field,
+            subgroup=sub,
+            n=n,
+            answers=n,
+            instrument=instrument.id,
+            informant=informant,
+            score=spec.id,
+            reason=reason,
+        )
+        out.append(
+            dict(
+                common,
+                measure=measure_name(instrument.id, spec.id),
+                agree_share=math.nan,
+                mean=mean,
+                ci_low=ci_low,
+                ci_high=ci_high,
+                band=None,
+            )
+        )
         for b in bands:
             count = counts.get(b, 0)
             share = count / n if n else math.nan
             lo, hi = wilson_interval(share, n)
-            out.append(dict(common, measure=measure_name(instrument.id, spec.id, b), agree_share=share,
-                            mean=math.nan, ci_low=lo, ci_high=hi, band=b))
+            out.append(
+                dict(
+                    common,
+                    measure=measure_name(instrument.id, spec.id, b),
+                    agree_share=share,
+                    mean=math.nan,
+                    ci_low=lo,
+                    ci_high=hi,
+                    band=b,
+                )
+            )
     return out
 
 
@@ -307,8 +369,14 @@ def min_group(instrument: Instrument, score: str | None = None) -> int:
     return int(getattr(spec, "min_group", 0) or instrument.min_group)
 
 
-def compare_means(before: Mapping | None, after: Mapping | None, instrument: Instrument, score: str,
-                  before_name: str = "last year", after_name: str = "this year") -> tuple[str, str]:
+def compare_means(
+    before: Mapping | None,
+    after: Mapping | None,
+    instrument: Instrument,
+    score: str,
+    before_name: str = "last year",
+    after_name: str = "this year",
+) -> tuple[str, str]:
     """The verdict on two published mean rows (``n``, ``mean``, ``ci_low``, ``ci_high``, ``suppressed``,
     ``reason``) of one score, and a note saying why (see the module notes).
 
@@ -324,12 +392,14 @@ def compare_means(before: Mapping | None, after: Mapping | None, instrument: Ins
         if bool(row["suppressed"]):
             reason = str(row["reason"])
             return NOT_COMPARED, f"not compared: the {when} figure is " + (
-                reason if reason.startswith("not shown") else f"not shown ({reason})")
+                reason if reason.startswith("not shown") else f"not shown ({reason})"
+            )
     minimum = min_group(instrument, score)
     if int(before["n"]) < minimum or int(after["n"]) < minimum:
         return TOO_FEW_TO_COMPARE, f"{TOO_FEW_TO_COMPARE}: needs {minimum_words(instrument, score)}"
     if any(is_missing(row[k]) for row in (before, after) for k in ("ci_low", "ci_high")) or intervals_overlap(
-            float(before["ci_low"]), float(before["ci_high"]), float(after["ci_low"]), float(after["ci_high"])):
+        float(before["ci_low"]), float(before["ci_high"]), float(after["ci_low"]), float(after["ci_high"])
+    ):
         return NO_CLEAR_DIFFERENCE, "the 95% intervals overlap"
     up = float(after["mean"]) > float(before["mean"])
     better = up == higher_is_better(instrument, score)
@@ -356,7 +426,25 @@ def instruments_of(rows: Iterable[str]) -> list[Instrument]:
     return out
 
 
-__all__ = ["CALLED", "DECLINED", "IMPROVED", "LOWER_IS_BETTER", "NOT_COMPARED", "NO_CLEAR_DIFFERENCE",
-           "TOO_FEW_TO_COMPARE", "compare_means", "describe_mean", "headline_score", "higher_is_better",
-           "incomplete_beta", "instruments_of", "mean_interval", "measure_name", "measure_rows", "min_group",
-           "minimum_words", "t_cdf", "t_quantile"]
+__all__ = [
+    "CALLED",
+    "DECLINED",
+    "IMPROVED",
+    "LOWER_IS_BETTER",
+    "NOT_COMPARED",
+    "NO_CLEAR_DIFFERENCE",
+    "TOO_FEW_TO_COMPARE",
+    "compare_means",
+    "describe_mean",
+    "headline_score",
+    "higher_is_better",
+    "incomplete_beta",
+    "instruments_of",
+    "mean_interval",
+    "measure_name",
+    "measure_rows",
+    "min_group",
+    "minimum_words",
+    "t_cdf",
+    "t_quantile",
+]

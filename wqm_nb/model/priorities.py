@@ -51,6 +51,7 @@ does not want or does not understand (the tool: "decide why they are not
 relevant in your school or at this time") and those it says it does now
 but rates low or holds no evidence for ("where different views arise").
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -68,22 +69,50 @@ from .year import YearResult
 ACT_FIRST, ACT_NOW, BUILD_UP, SUSTAIN = "act_first", "act_now", "build_up", "sustain"
 #: quadrant id -> (high risk, high capacity, label, what it means), in the order the report lists them
 QUADRANTS: dict[str, tuple[bool, bool, str, str]] = {
-    ACT_FIRST: (True, False, "Act first: high risk, low capacity",
-                "concerns are showing and the practice to meet them is not yet in place: plan support first"),
-    ACT_NOW: (True, True, "Act now: high risk, high capacity",
-              "concerns are showing, but the practice and evidence are there: turn them to the concern"),
-    BUILD_UP: (False, False, "Build up: low risk, low capacity",
-               "no pressing concern; the practice is still developing: build it steadily"),
-    SUSTAIN: (False, True, "Sustain and share: low risk, high capacity",
-              "established practice with no concern showing: keep it going and share it with others"),
+    ACT_FIRST: (
+        True,
+        False,
+        "Act first: high risk, low capacity",
+        "concerns are showing and the practice to meet them is not yet in place: plan support first",
+    ),
+    ACT_NOW: (
+        True,
+        True,
+        "Act now: high risk, high capacity",
+        "concerns are showing, but the practice and evidence are there: turn them to the concern",
+    ),
+    BUILD_UP: (
+        False,
+        False,
+        "Build up: low risk, low capacity",
+        "no pressing concern; the practice is still developing: build it steadily",
+    ),
+    SUSTAIN: (
+        False,
+        True,
+        "Sustain and share: low risk, high capacity",
+        "established practice with no concern showing: keep it going and share it with others",
+    ),
 }
-LINE = 0.5            # each axis's rule line
+LINE = 0.5  # each axis's rule line
 LOW_TOP, HIGH_BOTTOM = 0.45, 0.55
-TOLERANCE = 1e-9      # a value exactly at a threshold counts as reaching it, whatever the floating point
+TOLERANCE = 1e-9  # a value exactly at a threshold counts as reaching it, whatever the floating point
 UNSORTED = "unsorted"
 SORTING_COLUMNS = ["principle_id", "principle", *SORTINGS, UNSORTED, "elements"]
-TABLE_COLUMNS = ["principle_id", "principle", "quadrant", "high_risk", "risk", "concerns", "high_capacity",
-                 "capacity", "maturity_position", "evidence_share", "audit_position", "capacity_notes"]
+TABLE_COLUMNS = [
+    "principle_id",
+    "principle",
+    "quadrant",
+    "high_risk",
+    "risk",
+    "concerns",
+    "high_capacity",
+    "capacity",
+    "maturity_position",
+    "evidence_share",
+    "audit_position",
+    "capacity_notes",
+]
 DISCUSS_COLUMNS = ["principle_id", "element_id", "element", "sorting", "why"]
 
 
@@ -124,12 +153,13 @@ class Priorities:
     not published or not mapped) and ``capacity_notes`` (the components below
     their threshold, in words).
     """
+
     framework: Framework
     table: pd.DataFrame
-    sorting: pd.DataFrame         # sorting_summary
-    discuss: pd.DataFrame         # to_discuss
+    sorting: pd.DataFrame  # sorting_summary
+    discuss: pd.DataFrame  # to_discuss
     rules: PriorityRules
-    rated: bool                   # whether any element is rated this year
+    rated: bool  # whether any element is rated this year
     #: the name of the rating survey (staff audit) the framework maps, whose position counts toward capacity;
     #: '' when the framework maps none
     audit: str = ""
@@ -144,8 +174,13 @@ class Priorities:
         return str(self.table.set_index("principle_id").loc[principle_id, "quadrant"])
 
 
-def prioritise(framework: Framework, bank: QuestionBank, year: YearResult,
-               triangulation: Triangulation | None = None, rules: PriorityRules | None = None) -> Priorities:
+def prioritise(
+    framework: Framework,
+    bank: QuestionBank,
+    year: YearResult,
+    triangulation: Triangulation | None = None,
+    rules: PriorityRules | None = None,
+) -> Priorities:
     """Place every section of one year on the risk x capacity grid (rules: the framework's
     ``decisions.priorities`` unless given) and summarise the school's sorting."""
     rules = rules or framework.decisions.priorities
@@ -160,16 +195,21 @@ def prioritise(framework: Framework, bank: QuestionBank, year: YearResult,
         for r in year.figures.for_section(p.id).itertuples():
             risk_scores.append(below_score(float(r.agree_share), rules.risk_agreement_below))
             if r.agree_share < rules.risk_agreement_below:
-                concerns.append(f"{r.survey_name.lower()} {r.agree_share:.0%} agree (n={r.n}), below "
-                                f"{rules.risk_agreement_below:.0%}")
+                concerns.append(
+                    f"{r.survey_name.lower()} {r.agree_share:.0%} agree (n={r.n}), below "
+                    f"{rules.risk_agreement_below:.0%}"
+                )
         flag = flags.loc[p.id]
         if rules.blind_spot_is_risk and flag["flag"] == BLIND_SPOT:
             gap_rule = tri.rules.blind_spot_gap
             risk_scores.append(high_score((flag["gap"] - gap_rule) / (1 - gap_rule) if gap_rule < 1 else 1.0))
             concerns.append(f"a blind spot: leaders {points(flag['gap'])} points above stakeholders")
         positions = [rating_position(v, scale.min, scale.max) for v in elements["rating"]]
-        low = [e for e, pos in zip(elements.itertuples(), positions)
-               if not pd.isna(pos) and pos <= rules.low_element_position_at_most + TOLERANCE]
+        low = [
+            e
+            for e, pos in zip(elements.itertuples(), positions)
+            if not pd.isna(pos) and pos <= rules.low_element_position_at_most + TOLERANCE
+        ]
         unrated = [e for e in elements.itertuples() if pd.isna(e.rating)] if rules.unrated_is_risk else []
         if low:
             concerns.append("rated low: " + ", ".join(f"{e.element_id} {e.level}" for e in low))
@@ -185,29 +225,56 @@ def prioritise(framework: Framework, bank: QuestionBank, year: YearResult,
         audit_view = next((v for v in tri.views if v.kind == RATING), None)
         audit = tri.position(p.id, audit_view.id) if audit_view is not None else np.nan
         # (score on the axis, the words when below the threshold) per component
-        parts = [(0.0, "not rated") if pd.isna(maturity) else
-                 (at_least_score(maturity, rules.capacity_position_at_least),
-                  f"maturity {points(maturity)} of 100 ({mean:.1f} of {scale.max}), needs "
-                  f"{points(rules.capacity_position_at_least)}"),
-                 (at_least_score(evidence, rules.capacity_evidence_share_at_least),
-                  f"evidence for {with_evidence} of {len(elements)} elements ({evidence:.0%}), needs "
-                  f"{rules.capacity_evidence_share_at_least:.0%}")]
+        parts = [
+            (0.0, "not rated")
+            if pd.isna(maturity)
+            else (
+                at_least_score(maturity, rules.capacity_position_at_least),
+                f"maturity {points(maturity)} of 100 ({mean:.1f} of {scale.max}), needs "
+                f"{points(rules.capacity_position_at_least)}",
+            ),
+            (
+                at_least_score(evidence, rules.capacity_evidence_share_at_least),
+                f"evidence for {with_evidence} of {len(elements)} elements ({evidence:.0%}), needs "
+                f"{rules.capacity_evidence_share_at_least:.0%}",
+            ),
+        ]
         if not pd.isna(audit):
-            parts.append((at_least_score(audit, rules.capacity_audit_position_at_least),
-                          f"{audit_view.name.lower()} {points(audit)} of 100, needs "
-                          f"{points(rules.capacity_audit_position_at_least)}"))
+            parts.append(
+                (
+                    at_least_score(audit, rules.capacity_audit_position_at_least),
+                    f"{audit_view.name.lower()} {points(audit)} of 100, needs "
+                    f"{points(rules.capacity_audit_position_at_least)}",
+                )
+            )
         notes = tuple(words for score, words in parts if score < HIGH_BOTTOM)
         capacity = min(score for score, _ in parts)
         high_risk, high_capacity = bool(concerns), not notes
-        rows.append(dict(principle_id=p.id, principle=p.name, quadrant=quadrant_of(high_risk, high_capacity),
-                         high_risk=high_risk, risk=max(risk_scores), concerns=tuple(concerns),
-                         high_capacity=high_capacity, capacity=capacity, maturity_position=maturity,
-                         evidence_share=evidence, audit_position=audit, capacity_notes=notes))
-    return Priorities(framework=framework, table=pd.DataFrame(rows, columns=TABLE_COLUMNS),
-                      sorting=sorting_summary(framework, year.elements),
-                      discuss=to_discuss(framework, year.elements, rules), rules=rules,
-                      rated=bool(year.elements["rating"].notna().any()),
-                      audit=next((v.name for v in tri.views if v.kind == RATING), ""))
+        rows.append(
+            dict(
+                principle_id=p.id,
+                principle=p.name,
+                quadrant=quadrant_of(high_risk, high_capacity),
+                high_risk=high_risk,
+                risk=max(risk_scores),
+                concerns=tuple(concerns),
+                high_capacity=high_capacity,
+                capacity=capacity,
+                maturity_position=maturity,
+                evidence_share=evidence,
+                audit_position=audit,
+                capacity_notes=notes,
+            )
+        )
+    return Priorities(
+        framework=framework,
+        table=pd.DataFrame(rows, columns=TABLE_COLUMNS),
+        sorting=sorting_summary(framework, year.elements),
+        discuss=to_discuss(framework, year.elements, rules),
+        rules=rules,
+        rated=bool(year.elements["rating"].notna().any()),
+        audit=next((v.name for v in tri.views if v.kind == RATING), ""),
+    )
 
 
 def sorting_summary(framework: Framework, elements: pd.DataFrame) -> pd.DataFrame:
@@ -218,8 +285,15 @@ def sorting_summary(framework: Framework, elements: pd.DataFrame) -> pd.DataFram
         sub = elements[elements["principle_id"] == p.id]
         sortings = sub["sorting"].fillna("")
         counts = {code: int((sortings == code).sum()) for code in SORTINGS}
-        rows.append(dict(principle_id=p.id, principle=p.name, **counts,
-                         **{UNSORTED: int(len(sub) - sum(counts.values()))}, elements=len(sub)))
+        rows.append(
+            dict(
+                principle_id=p.id,
+                principle=p.name,
+                **counts,
+                **{UNSORTED: int(len(sub) - sum(counts.values()))},
+                elements=len(sub),
+            )
+        )
     return pd.DataFrame(rows, columns=SORTING_COLUMNS)
 
 
@@ -231,8 +305,15 @@ def to_discuss(framework: Framework, elements: pd.DataFrame, rules: PriorityRule
     scale = framework.scale
     rows = []
     for e in elements[elements["sorting"] == "not_for_us"].itertuples():
-        rows.append(dict(principle_id=e.principle_id, element_id=e.element_id, element=e.element,
-                         sorting=e.sorting, why=SORTINGS["not_for_us"]))
+        rows.append(
+            dict(
+                principle_id=e.principle_id,
+                element_id=e.element_id,
+                element=e.element,
+                sorting=e.sorting,
+                why=SORTINGS["not_for_us"],
+            )
+        )
     for e in elements[elements["sorting"] == "doing_now"].itertuples():
         position = rating_position(e.rating, scale.min, scale.max)
         why = []
@@ -243,8 +324,15 @@ def to_discuss(framework: Framework, elements: pd.DataFrame, rules: PriorityRule
         if not e.has_evidence:
             why.append("no evidence recorded")
         if why:
-            rows.append(dict(principle_id=e.principle_id, element_id=e.element_id, element=e.element,
-                             sorting=e.sorting, why=f"{SORTINGS['doing_now']}, but " + " and ".join(why)))
+            rows.append(
+                dict(
+                    principle_id=e.principle_id,
+                    element_id=e.element_id,
+                    element=e.element,
+                    sorting=e.sorting,
+                    why=f"{SORTINGS['doing_now']}, but " + " and ".join(why),
+                )
+            )
     return pd.DataFrame(rows, columns=DISCUSS_COLUMNS)
 
 
@@ -253,6 +341,22 @@ def prioritise_school(assessment: SchoolAssessment, triangulation: Triangulation
     return prioritise(assessment.framework, assessment.bank, assessment.current, triangulation)
 
 
-__all__ = ["ACT_FIRST", "ACT_NOW", "BUILD_UP", "DISCUSS_COLUMNS", "Priorities", "QUADRANTS", "SORTING_COLUMNS",
-           "SUSTAIN", "UNSORTED", "at_least_score", "below_score", "high_score", "prioritise", "prioritise_school",
-           "quadrant_of", "sorting_summary", "to_discuss"]
+__all__ = [
+    "ACT_FIRST",
+    "ACT_NOW",
+    "BUILD_UP",
+    "DISCUSS_COLUMNS",
+    "Priorities",
+    "QUADRANTS",
+    "SORTING_COLUMNS",
+    "SUSTAIN",
+    "UNSORTED",
+    "at_least_score",
+    "below_score",
+    "high_score",
+    "prioritise",
+    "prioritise_school",
+    "quadrant_of",
+    "sorting_summary",
+    "to_discuss",
+]

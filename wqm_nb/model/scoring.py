@@ -27,6 +27,7 @@ and computes the totals and bands the same way.
 A bad value raises :class:`~wqm_nb.errors.DataFileError` naming the file, the row as a spreadsheet shows it (the
 header is row 1) and the column.
 """
+
 from __future__ import annotations
 
 from typing import Callable, Sequence
@@ -70,8 +71,9 @@ def _row_number(row_numbers: Sequence[int] | None, position: int) -> int:
     return position + 2
 
 
-def _parse_item(frame: pd.DataFrame, label: object, item: Item, file: str,
-                row_numbers: Sequence[int] | None) -> np.ndarray:
+def _parse_item(
+    frame: pd.DataFrame, label: object, item: Item, file: str, row_numbers: Sequence[int] | None
+) -> np.ndarray:
     """One item column as answer values (NaN for a blank), before reverse scoring."""
     out = np.full(len(frame), np.nan)
     cache: dict[object, int | None] = {}
@@ -85,9 +87,13 @@ def _parse_item(frame: pd.DataFrame, label: object, item: Item, file: str,
             else:
                 value = cache[key] = item.responses.value_of(cell)
         except (ValueError, TypeError):
-            raise DataFileError(file, "", f"{cell!r} is not an answer to {item.column} "
-                                          f"(expected {item.responses.choices}, or blank)",
-                                row=_row_number(row_numbers, position), column=str(label)) from None
+            raise DataFileError(
+                file,
+                "",
+                f"{cell!r} is not an answer to {item.column} (expected {item.responses.choices}, or blank)",
+                row=_row_number(row_numbers, position),
+                column=str(label),
+            ) from None
         if value is not None:
             out[position] = value
     return out
@@ -109,8 +115,9 @@ def _round_half_up(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray
         return np.floor((2 * numerator + denominator) / (2 * denominator))
 
 
-def _items_score(spec: ScoreSpec, informant: str, values: dict[str, np.ndarray], raw: dict[str, np.ndarray],
-                 n: int) -> np.ndarray:
+def _items_score(
+    spec: ScoreSpec, informant: str, values: dict[str, np.ndarray], raw: dict[str, np.ndarray], n: int
+) -> np.ndarray:
     columns = spec.item_columns(informant)
     matrix = np.column_stack([values[c] for c in columns]) if columns else np.full((n, 0), np.nan)
     if spec.recode:
@@ -127,7 +134,7 @@ def _items_score(spec: ScoreSpec, informant: str, values: dict[str, np.ndarray],
     elif rule == "prorate":
         scaled = _round_half_up(total * k, answered.astype(float))
         score = np.where(answered >= spec.missing.min_answered, scaled, np.nan)
-    else:   # zero_if_any_answered
+    else:  # zero_if_any_answered
         score = np.where(answered >= 1, total, np.nan)
     if spec.zero_when is not None:
         gate, gate_values = spec.zero_when
@@ -142,14 +149,17 @@ def _sum_score(spec: ScoreSpec, scores: dict[str, np.ndarray]) -> np.ndarray:
 
 def _lookup_score(spec: ScoreSpec, scores: dict[str, np.ndarray]) -> np.ndarray:
     """``kind: lookup``: another score converted through the published table (e.g. SWEMWBS raw to metric)."""
-    return np.array([spec.table.get(int(v), np.nan) if v == v else np.nan for v in scores[spec.from_score]],
-                    dtype=float)
+    return np.array(
+        [spec.table.get(int(v), np.nan) if v == v else np.nan for v in scores[spec.from_score]], dtype=float
+    )
 
 
 #: The score kinds worked out from other scores, by ``kind`` (``items`` scores are read from the answers);
 #: a new kind is one function here and its validation in :mod:`wqm_nb.data.instruments`.
 DERIVED_SCORES: dict[str, Callable[[ScoreSpec, dict[str, np.ndarray]], np.ndarray]] = {
-    "sum": _sum_score, "lookup": _lookup_score}
+    "sum": _sum_score,
+    "lookup": _lookup_score,
+}
 
 
 def _derive(instrument: Instrument, informant: str, scores: dict[str, np.ndarray]) -> None:
@@ -159,8 +169,9 @@ def _derive(instrument: Instrument, informant: str, scores: dict[str, np.ndarray
             scores[spec.id] = DERIVED_SCORES[spec.kind](spec, scores)
 
 
-def _frame(instrument: Instrument, informant: str, scores: dict[str, np.ndarray],
-           respondents: pd.Series | None) -> pd.DataFrame:
+def _frame(
+    instrument: Instrument, informant: str, scores: dict[str, np.ndarray], respondents: pd.Series | None
+) -> pd.DataFrame:
     columns: dict[str, object] = {}
     if respondents is not None:
         columns[RESPONDENT] = respondents.reset_index(drop=True)
@@ -168,8 +179,9 @@ def _frame(instrument: Instrument, informant: str, scores: dict[str, np.ndarray]
         values = scores[spec.id]
         columns[spec.id] = pd.Series(values, dtype=float)
         if spec.banded:
-            columns[f"{spec.id}_band"] = pd.Series([instrument.band(spec.id, informant, v) for v in values],
-                                                   dtype=object)
+            columns[f"{spec.id}_band"] = pd.Series(
+                [instrument.band(spec.id, informant, v) for v in values], dtype=object
+            )
     n = len(next(iter(scores.values()))) if scores else 0
     return pd.DataFrame(columns, index=pd.RangeIndex(n))
 
@@ -184,8 +196,14 @@ def _instrument(instrument: Instrument | str) -> Instrument:
     return load_instrument(instrument) if isinstance(instrument, str) else instrument
 
 
-def score_responses(instrument: Instrument | str, answers: pd.DataFrame, informant: str | None = None, *,
-                    file: str = "", row_numbers: Sequence[int] | None = None) -> pd.DataFrame:
+def score_responses(
+    instrument: Instrument | str,
+    answers: pd.DataFrame,
+    informant: str | None = None,
+    *,
+    file: str = "",
+    row_numbers: Sequence[int] | None = None,
+) -> pd.DataFrame:
     """Per-respondent scores from item answers (see the module notes).
 
     ``answers`` has the instrument's item columns (header case and spacing ignored); other columns are ignored
@@ -215,9 +233,14 @@ def score_responses(instrument: Instrument | str, answers: pd.DataFrame, informa
         values[item.column] = answer
     if absent:
         expected = ", ".join(instrument.item_columns(informant))
-        raise DataFileError(file, "", f"missing item column{'s' if len(absent) > 1 else ''} "
-                                      f"{', '.join(absent)} ({instrument.id} {informant} expects {expected})",
-                            row=1, column=absent[0])
+        raise DataFileError(
+            file,
+            "",
+            f"missing item column{'s' if len(absent) > 1 else ''} "
+            f"{', '.join(absent)} ({instrument.id} {informant} expects {expected})",
+            row=1,
+            column=absent[0],
+        )
     scores: dict[str, np.ndarray] = {}
     for spec in instrument.scores:
         if spec.kind == "items":
@@ -226,8 +249,14 @@ def score_responses(instrument: Instrument | str, answers: pd.DataFrame, informa
     return _frame(instrument, informant, scores, _respondents(answers, headers))
 
 
-def score_prescored(instrument: Instrument | str, scores: pd.DataFrame, informant: str | None, *, file: str = "",
-                    row_numbers: Sequence[int] | None = None) -> pd.DataFrame:
+def score_prescored(
+    instrument: Instrument | str,
+    scores: pd.DataFrame,
+    informant: str | None,
+    *,
+    file: str = "",
+    row_numbers: Sequence[int] | None = None,
+) -> pd.DataFrame:
     """Totals and bands from scale scores computed elsewhere (the SDQ's five scales, and ``impact`` if given).
 
     Each score must be a whole number within its range (blank = no score); the totals need every scale they add
@@ -256,17 +285,27 @@ def score_prescored(instrument: Instrument | str, scores: pd.DataFrame, informan
         for position, cell in enumerate(scores[label].tolist()):
             value = _prescored_value(cell)
             if value is False or (value is not None and not low <= value <= high):
-                raise DataFileError(file, "", f"{cell!r} is not a valid {spec.label.lower()} score "
-                                              f"(a whole number from {low:g} to {high:g}, or blank)",
-                                    row=_row_number(row_numbers, position), column=str(label))
+                raise DataFileError(
+                    file,
+                    "",
+                    f"{cell!r} is not a valid {spec.label.lower()} score "
+                    f"(a whole number from {low:g} to {high:g}, or blank)",
+                    row=_row_number(row_numbers, position),
+                    column=str(label),
+                )
             if value is not None:
                 column[position] = value
         out[sid] = column
     if absent:
-        raise DataFileError(file, "", f"missing score column{'s' if len(absent) > 1 else ''} {', '.join(absent)} "
-                                      f"(pre-scored {instrument.id} expects {', '.join(instrument.prescored)})",
-                            row=1, column=absent[0])
-    for spec in instrument.scores:                # an item score that cannot be pre-scored has no value
+        raise DataFileError(
+            file,
+            "",
+            f"missing score column{'s' if len(absent) > 1 else ''} {', '.join(absent)} "
+            f"(pre-scored {instrument.id} expects {', '.join(instrument.prescored)})",
+            row=1,
+            column=absent[0],
+        )
+    for spec in instrument.scores:  # an item score that cannot be pre-scored has no value
         if spec.kind == "items" and spec.id not in out:
             out[spec.id] = np.full(n, np.nan)
     _derive(instrument, informant, out)
@@ -303,8 +342,10 @@ def scores_table(frame: pd.DataFrame) -> tuple[list[str], list[list[object]]]:
 
 def scores_records(frame: pd.DataFrame) -> list[dict[str, object]]:
     """A scored frame as JSON-ready records (no score is ``null``)."""
-    return [{str(k): (None if _cell(v) == "" and not isinstance(v, str) else _cell(v)) for k, v in row.items()}
-            for row in frame.to_dict(orient="records")]
+    return [
+        {str(k): (None if _cell(v) == "" and not isinstance(v, str) else _cell(v)) for k, v in row.items()}
+        for row in frame.to_dict(orient="records")
+    ]
 
 
 def _cell(value: object) -> object:
@@ -316,5 +357,14 @@ def _cell(value: object) -> object:
     return int(number) if number.is_integer() else round(number, 4)
 
 
-__all__ = ["RESPONDENT", "Instrument", "ScoreSpec", "load_instrument", "score_columns", "score_prescored",
-           "score_responses", "scores_records", "scores_table"]
+__all__ = [
+    "RESPONDENT",
+    "Instrument",
+    "ScoreSpec",
+    "load_instrument",
+    "score_columns",
+    "score_prescored",
+    "score_responses",
+    "scores_records",
+    "scores_table",
+]

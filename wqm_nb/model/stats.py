@@ -9,6 +9,7 @@ Brown, Cai and DasGupta 2001) stays within 0..1 and behaves at 0% and 100%:
 ``n`` is the number of respondents, not of answers: answers of one person
 are not independent.
 """
+
 from __future__ import annotations
 
 import math
@@ -24,7 +25,7 @@ def wilson_interval(share: float, n: int, z: float = Z_95) -> tuple[float, float
     denominator = 1 + z2 / n
     centre = (share + z2 / (2 * n)) / denominator
     half = z / denominator * math.sqrt(share * (1 - share) / n + z2 / (4 * n * n))
-    low = 0.0 if share <= 0 else max(0.0, centre - half)     # exact at the ends: no rounding residue
+    low = 0.0 if share <= 0 else max(0.0, centre - half)  # exact at the ends: no rounding residue
     high = 1.0 if share >= 1 else min(1.0, centre + half)
     return low, high
 

@@ -34,6 +34,7 @@ rise of one stage on a four-stage scale (a third of the scale) compare;
 ``top_changes`` largest of whole groups and the self-evaluation, and
 :meth:`Trends.sentences` says them in words.
 """
+
 from __future__ import annotations
 
 import math
@@ -53,10 +54,10 @@ IMPROVED = "improved"
 DECLINED = "declined"
 NO_CLEAR_CHANGE = "no clear change"
 TOO_FEW = "too few responses to compare"
-NOT_COMPARED = "not compared"            # a figure is not published in one of the years
+NOT_COMPARED = "not compared"  # a figure is not published in one of the years
 NO_EARLIER = "no earlier figure"
 NOT_THIS_YEAR = "no figure this year"
-NOT_RATED = "not rated"                # in one of the two years (the note says which)
+NOT_RATED = "not rated"  # in one of the two years (the note says which)
 #: verdicts that call a change
 CALLED = (IMPROVED, DECLINED)
 #: verdicts of a pair of figures that were compared
@@ -66,19 +67,68 @@ SURVEY = "survey"
 SELF_EVALUATION = "self_evaluation"
 SELF_EVALUATION_NAME = "Self-evaluation"
 
-SERIES_COLUMNS = ["year", "survey", "survey_name", "section_id", "section", "subgroup_field", "subgroup", "measure",
-                  "n", "agree_share", "ci_low", "ci_high", "suppressed", "reason"]
+SERIES_COLUMNS = [
+    "year",
+    "survey",
+    "survey_name",
+    "section_id",
+    "section",
+    "subgroup_field",
+    "subgroup",
+    "measure",
+    "n",
+    "agree_share",
+    "ci_low",
+    "ci_high",
+    "suppressed",
+    "reason",
+]
 RATING_COLUMNS = ["year", "principle_id", "principle", "mean_rating", "rated", "elements"]
-CHANGE_COLUMNS = ["kind", "section_id", "section", "survey", "survey_name", "subgroup_field", "subgroup", "measure",
-                  "previous_year", "year", "before", "after", "before_low", "before_high", "after_low", "after_high",
-                  "n_before", "n_after", "change", "position_change", "verdict", "note"]
-_COUNT_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine",
-                10: "ten"}
+CHANGE_COLUMNS = [
+    "kind",
+    "section_id",
+    "section",
+    "survey",
+    "survey_name",
+    "subgroup_field",
+    "subgroup",
+    "measure",
+    "previous_year",
+    "year",
+    "before",
+    "after",
+    "before_low",
+    "before_high",
+    "after_low",
+    "after_high",
+    "n_before",
+    "n_after",
+    "change",
+    "position_change",
+    "verdict",
+    "note",
+]
+_COUNT_WORDS = {
+    1: "one",
+    2: "two",
+    3: "three",
+    4: "four",
+    5: "five",
+    6: "six",
+    7: "seven",
+    8: "eight",
+    9: "nine",
+    10: "ten",
+}
 
 
-
-def compare_shares(before: Mapping | None, after: Mapping | None, min_respondents: int,
-                   previous_year: str = "last year", year: str = "this year") -> tuple[str, str]:
+def compare_shares(
+    before: Mapping | None,
+    after: Mapping | None,
+    min_respondents: int,
+    previous_year: str = "last year",
+    year: str = "this year",
+) -> tuple[str, str]:
     """The verdict on one group's share in two years, and a note saying why.
 
     ``before`` and ``after`` are published figure rows (``n``, ``agree_share``,
@@ -98,15 +148,21 @@ def compare_shares(before: Mapping | None, after: Mapping | None, min_respondent
             return NOT_COMPARED, f"not compared: the {when} figure is {shown}"
     if int(before["n"]) < min_respondents or int(after["n"]) < min_respondents:
         return TOO_FEW, f"{TOO_FEW}: needs at least {min_respondents} respondents in both years"
-    if intervals_overlap(float(before["ci_low"]), float(before["ci_high"]), float(after["ci_low"]),
-                         float(after["ci_high"])):
+    if intervals_overlap(
+        float(before["ci_low"]), float(before["ci_high"]), float(after["ci_low"]), float(after["ci_high"])
+    ):
         return NO_CLEAR_CHANGE, "the 95% intervals of the two years overlap"
     verdict = IMPROVED if float(after["agree_share"]) > float(before["agree_share"]) else DECLINED
     return verdict, "the 95% intervals of the two years do not overlap"
 
 
-def compare_ratings(before: float | None, after: float | None, min_change: float,
-                    previous_year: str = "last year", year: str = "this year") -> tuple[str, str]:
+def compare_ratings(
+    before: float | None,
+    after: float | None,
+    min_change: float,
+    previous_year: str = "last year",
+    year: str = "this year",
+) -> tuple[str, str]:
     """The verdict on a section's mean self-evaluated rating in two years (no sampling interval: a
     change is called when the mean moved by at least ``min_change``)."""
     if is_missing(before) or is_missing(after):
@@ -114,8 +170,10 @@ def compare_ratings(before: float | None, after: float | None, min_change: float
         return NOT_RATED, f"not rated in {' or '.join(missing)}"
     change = float(after) - float(before)
     if abs(change) + EPSILON < min_change:
-        return NO_CLEAR_CHANGE, (f"moved less than {min_change:g}, the smallest change of a self-evaluation called a "
-                                 f"change (it has no sampling interval)")
+        return NO_CLEAR_CHANGE, (
+            f"moved less than {min_change:g}, the smallest change of a self-evaluation called a "
+            f"change (it has no sampling interval)"
+        )
     return (IMPROVED if change > 0 else DECLINED), f"moved by at least {min_change:g}"
 
 
@@ -126,12 +184,17 @@ def _position(rating: float, framework: Framework) -> float:
 
 def _group_key(row: Mapping) -> tuple:
     field = row.get("subgroup_field")
-    return (row["survey"], row["section_id"], None if is_missing(field) else field,
-            None if is_missing(field) else row.get("subgroup"))
+    return (
+        row["survey"],
+        row["section_id"],
+        None if is_missing(field) else field,
+        None if is_missing(field) else row.get("subgroup"),
+    )
 
 
-def compare_years(earlier: YearResult | None, later: YearResult, framework: Framework, rules: TrendRules,
-                  subgroups: bool = True) -> pd.DataFrame:
+def compare_years(
+    earlier: YearResult | None, later: YearResult, framework: Framework, rules: TrendRules, subgroups: bool = True
+) -> pd.DataFrame:
     """One row per section and group (:data:`CHANGE_COLUMNS`) comparing ``later`` with ``earlier``.
 
     Survey rows come from both years' published figures (every survey, whole
@@ -149,7 +212,7 @@ def compare_years(earlier: YearResult | None, later: YearResult, framework: Fram
         if year_result is None:
             return {}
         table = year_result.figures.item_figures
-        table = table[table["reason"] != NO_RESPONSES]       # a group nobody answered has no figure
+        table = table[table["reason"] != NO_RESPONSES]  # a group nobody answered has no figure
         if not subgroups:
             table = table[table["subgroup_field"].isna()]
         return {_group_key(r): r for r in table.to_dict("records")}
@@ -171,34 +234,73 @@ def compare_years(earlier: YearResult | None, later: YearResult, framework: Fram
 
         b, a = value(before, "agree_share"), value(after, "agree_share")
         change = a - b if verdict in COMPARED else math.nan
-        rows.append(dict(kind=SURVEY, section_id=source["section_id"], section=source["section"],
-                         survey=source["survey"], survey_name=source["survey_name"], subgroup_field=key[2],
-                         subgroup=key[3], measure=source["measure"], previous_year=earlier.year if earlier else None,
-                         year=later.year, before=b, after=a, before_low=value(before, "ci_low"),
-                         before_high=value(before, "ci_high"), after_low=value(after, "ci_low"),
-                         after_high=value(after, "ci_high"), n_before=size(before), n_after=size(after),
-                         change=change, position_change=change, verdict=verdict, note=note))
-    before_means = ({} if earlier is None else
-                    dict(zip(earlier.principles["principle_id"], earlier.principles["mean_rating"])))
+        rows.append(
+            dict(
+                kind=SURVEY,
+                section_id=source["section_id"],
+                section=source["section"],
+                survey=source["survey"],
+                survey_name=source["survey_name"],
+                subgroup_field=key[2],
+                subgroup=key[3],
+                measure=source["measure"],
+                previous_year=earlier.year if earlier else None,
+                year=later.year,
+                before=b,
+                after=a,
+                before_low=value(before, "ci_low"),
+                before_high=value(before, "ci_high"),
+                after_low=value(after, "ci_low"),
+                after_high=value(after, "ci_high"),
+                n_before=size(before),
+                n_after=size(after),
+                change=change,
+                position_change=change,
+                verdict=verdict,
+                note=note,
+            )
+        )
+    before_means = (
+        {} if earlier is None else dict(zip(earlier.principles["principle_id"], earlier.principles["mean_rating"]))
+    )
     for p in framework.principles:
         after_mean = dict(zip(later.principles["principle_id"], later.principles["mean_rating"])).get(p.id)
         before_mean = before_means.get(p.id)
         if earlier is None:
             verdict, note = NO_EARLIER, "no earlier year in the store"
         else:
-            verdict, note = compare_ratings(before_mean, after_mean, rules.min_rating_change, previous_year,
-                                            later.year)
+            verdict, note = compare_ratings(before_mean, after_mean, rules.min_rating_change, previous_year, later.year)
         b = math.nan if is_missing(before_mean) else float(before_mean)
         a = math.nan if is_missing(after_mean) else float(after_mean)
         change = a - b if verdict in COMPARED else math.nan
-        rows.append(dict(kind=SELF_EVALUATION, section_id=p.id, section=p.name, survey="",
-                         survey_name=SELF_EVALUATION_NAME, subgroup_field=None, subgroup=None, measure="",
-                         previous_year=earlier.year if earlier else None, year=later.year, before=b, after=a,
-                         before_low=math.nan, before_high=math.nan, after_low=math.nan, after_high=math.nan,
-                         n_before=pd.NA, n_after=pd.NA, change=change,
-                         position_change=change / (framework.scale.max - framework.scale.min)
-                         if framework.scale.max > framework.scale.min else math.nan,
-                         verdict=verdict, note=note))
+        rows.append(
+            dict(
+                kind=SELF_EVALUATION,
+                section_id=p.id,
+                section=p.name,
+                survey="",
+                survey_name=SELF_EVALUATION_NAME,
+                subgroup_field=None,
+                subgroup=None,
+                measure="",
+                previous_year=earlier.year if earlier else None,
+                year=later.year,
+                before=b,
+                after=a,
+                before_low=math.nan,
+                before_high=math.nan,
+                after_low=math.nan,
+                after_high=math.nan,
+                n_before=pd.NA,
+                n_after=pd.NA,
+                change=change,
+                position_change=change / (framework.scale.max - framework.scale.min)
+                if framework.scale.max > framework.scale.min
+                else math.nan,
+                verdict=verdict,
+                note=note,
+            )
+        )
     frame = pd.DataFrame(rows, columns=CHANGE_COLUMNS)
     if not len(frame):
         return frame
@@ -214,12 +316,13 @@ def compare_years(earlier: YearResult | None, later: YearResult, framework: Fram
 @dataclass(frozen=True)
 class Trends:
     """A school's figures across every year in the store, and this year's changes (see the module notes)."""
+
     year: str
     previous_year: str | None
     years: tuple[str, ...]
-    series: pd.DataFrame          # SERIES_COLUMNS: published figures, every year
-    ratings: pd.DataFrame         # RATING_COLUMNS: mean self-evaluated rating per section, every year
-    changes: pd.DataFrame         # CHANGE_COLUMNS: this year against the previous one
+    series: pd.DataFrame  # SERIES_COLUMNS: published figures, every year
+    ratings: pd.DataFrame  # RATING_COLUMNS: mean self-evaluated rating per section, every year
+    changes: pd.DataFrame  # CHANGE_COLUMNS: this year against the previous one
     rules: TrendRules
     #: per survey, how its share is said in words ("agreeing", "rating 3 or higher")
     share_words: Mapping[str, str]
@@ -228,8 +331,12 @@ class Trends:
         c = self.changes
         rows = c[(c["verdict"] == verdict) & c["subgroup_field"].isna()]
         rows = rows.assign(_size=rows["position_change"].abs())
-        return rows.sort_values("_size", ascending=False, kind="stable").drop(columns="_size") \
-            .head(self.rules.top_changes).reset_index(drop=True)
+        return (
+            rows.sort_values("_size", ascending=False, kind="stable")
+            .drop(columns="_size")
+            .head(self.rules.top_changes)
+            .reset_index(drop=True)
+        )
 
     @property
     def improvements(self) -> pd.DataFrame:
@@ -309,19 +416,26 @@ def describe_change(row: Any, words: Mapping[str, str] | None = None) -> str:
     (+23 points; n = 140 and 152)". Only for rows whose two figures were compared."""
     where = f"{row.section_id} {row.section}"
     if row.kind == SELF_EVALUATION:
-        return (f"{SELF_EVALUATION_NAME} of {where}: mean rating {row.before:.1f} in {row.previous_year}, "
-                f"{row.after:.1f} in {row.year} ({row.change:+.1f})")
+        return (
+            f"{SELF_EVALUATION_NAME} of {where}: mean rating {row.before:.1f} in {row.previous_year}, "
+            f"{row.after:.1f} in {row.year} ({row.change:+.1f})"
+        )
     said = (words or {}).get(row.survey, "rating it high" if row.measure == MEASURE_RATING else "agreeing")
     points = round(row.after * 100) - round(row.before * 100)
-    return (f"{group_label(row)} on {where}: {row.before:.0%} {said} in {row.previous_year}, "
-            f"{row.after:.0%} in {row.year} ({points:+d} points; n = {row.n_before} and {row.n_after})")
+    return (
+        f"{group_label(row)} on {where}: {row.before:.0%} {said} in {row.previous_year}, "
+        f"{row.after:.0%} in {row.year} ({points:+d} points; n = {row.n_before} and {row.n_after})"
+    )
 
 
 def year_series(history: Sequence[YearResult]) -> pd.DataFrame:
     """Every year's published survey figures in one table (:data:`SERIES_COLUMNS`), oldest year first; a
     group nobody answered that year has no row."""
-    frames = [y.figures.item_figures[y.figures.item_figures["reason"] != NO_RESPONSES].assign(year=y.year) for y in history
-              if len(y.figures.item_figures)]
+    frames = [
+        y.figures.item_figures[y.figures.item_figures["reason"] != NO_RESPONSES].assign(year=y.year)
+        for y in history
+        if len(y.figures.item_figures)
+    ]
     if not frames:
         return pd.DataFrame(columns=SERIES_COLUMNS)
     return pd.concat(frames, ignore_index=True)[SERIES_COLUMNS]
@@ -335,8 +449,13 @@ def year_ratings(history: Sequence[YearResult]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)[RATING_COLUMNS]
 
 
-def school_trends(framework: Framework, history: Sequence[YearResult], bank: QuestionBank | None = None,
-                  rules: TrendRules | None = None, subgroups: bool = True) -> Trends:
+def school_trends(
+    framework: Framework,
+    history: Sequence[YearResult],
+    bank: QuestionBank | None = None,
+    rules: TrendRules | None = None,
+    subgroups: bool = True,
+) -> Trends:
     """The trends of a school's history (oldest first, ending with the year reported); thresholds from
     ``framework.decisions.trends`` unless ``rules`` are given."""
     if not history:
@@ -345,13 +464,43 @@ def school_trends(framework: Framework, history: Sequence[YearResult], bank: Que
     current = history[-1]
     earlier = history[-2] if len(history) > 1 else None
     series = year_series(history)
-    return Trends(year=current.year, previous_year=earlier.year if earlier else None,
-                  years=tuple(y.year for y in history), series=series, ratings=year_ratings(history),
-                  changes=compare_years(earlier, current, framework, rules, subgroups), rules=rules,
-                  share_words=share_words(bank, dict.fromkeys(series["survey"])))
+    return Trends(
+        year=current.year,
+        previous_year=earlier.year if earlier else None,
+        years=tuple(y.year for y in history),
+        series=series,
+        ratings=year_ratings(history),
+        changes=compare_years(earlier, current, framework, rules, subgroups),
+        rules=rules,
+        share_words=share_words(bank, dict.fromkeys(series["survey"])),
+    )
 
 
-__all__ = ["CALLED", "CHANGE_COLUMNS", "COMPARED", "DECLINED", "IMPROVED", "NOT_COMPARED", "NOT_RATED",
-           "NOT_THIS_YEAR", "NO_CLEAR_CHANGE", "NO_EARLIER", "RATING_COLUMNS", "SELF_EVALUATION", "SERIES_COLUMNS",
-           "SURVEY", "TOO_FEW", "Trends", "compare_ratings", "compare_shares", "compare_years", "describe_change",
-           "group_label", "intervals_overlap", "school_trends", "share_words", "year_ratings", "year_series"]
+__all__ = [
+    "CALLED",
+    "CHANGE_COLUMNS",
+    "COMPARED",
+    "DECLINED",
+    "IMPROVED",
+    "NOT_COMPARED",
+    "NOT_RATED",
+    "NOT_THIS_YEAR",
+    "NO_CLEAR_CHANGE",
+    "NO_EARLIER",
+    "RATING_COLUMNS",
+    "SELF_EVALUATION",
+    "SERIES_COLUMNS",
+    "SURVEY",
+    "TOO_FEW",
+    "Trends",
+    "compare_ratings",
+    "compare_shares",
+    "compare_years",
+    "describe_change",
+    "group_label",
+    "intervals_overlap",
+    "school_trends",
+    "share_words",
+    "year_ratings",
+    "year_series",
+]

@@ -46,6 +46,7 @@ Flags, thresholds from ``decisions.triangulation`` of the framework file
 * a flag needs the leaders' position and at least ``min_views`` published
   views to compare it with.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -65,8 +66,7 @@ BLIND_SPOT, HIDDEN_STRENGTH = "blind_spot", "hidden_strength"
 FLAG_LABELS = {BLIND_SPOT: "Blind spot", HIDDEN_STRENGTH: "Hidden strength", "": ""}
 NOT_RATED, NOT_ASKED = "not rated", "not asked"
 
-VIEW_COLUMNS = ["principle_id", "principle", "view", "view_name", "kind", "position", "value", "n", "text",
-                "reason"]
+VIEW_COLUMNS = ["principle_id", "principle", "view", "view_name", "kind", "position", "value", "n", "text", "reason"]
 PRINCIPLE_COLUMNS = ["principle_id", "principle", "leadership", "others", "views", "gap", "flag", "statement"]
 
 
@@ -87,10 +87,11 @@ def points(position: float) -> str:
 @dataclass(frozen=True)
 class View:
     """One way of seeing a section: the leaders' self-evaluation or one survey."""
-    id: str            # ``leadership`` or a survey id
-    name: str          # "Leadership self-evaluation", "Staff audit", "Staff survey"
-    short: str         # chart and sentence label: "Leaders", "Staff audit", "Staff", "Pupils", "Parents and carers"
-    kind: str          # ``self``, ``rating`` or ``agreement``
+
+    id: str  # ``leadership`` or a survey id
+    name: str  # "Leadership self-evaluation", "Staff audit", "Staff survey"
+    short: str  # chart and sentence label: "Leaders", "Staff audit", "Staff", "Pupils", "Parents and carers"
+    kind: str  # ``self``, ``rating`` or ``agreement``
 
     def counts(self, rules: TriangulationRules) -> bool:
         """Whether this view is compared with the leaders' (every survey; the staff audit when the rules say)."""
@@ -112,6 +113,7 @@ class Triangulation:
     many there are (``views``), ``gap`` (leaders minus others), ``flag``
     (``blind_spot``, ``hidden_strength`` or '') and a ``statement`` in words.
     """
+
     framework: Framework
     views: tuple[View, ...]
     table: pd.DataFrame
@@ -168,14 +170,25 @@ def _survey_cell(view: View, row, bank: QuestionBank) -> dict:
         return dict(position=np.nan, value=np.nan, n=pd.NA, text=row.reason, reason=row.reason)
     if view.kind == RATING:
         scale = bank.scale_of(view.id)
-        return dict(position=rating_position(row.mean, scale.min, scale.max), value=float(row.mean), n=int(row.n),
-                    text=f"{row.mean:.1f} of {scale.max} (n={row.n})", reason="")
-    return dict(position=float(row.agree_share), value=float(row.agree_share), n=int(row.n),
-                text=f"{row.agree_share:.0%} agree (n={row.n})", reason="")
+        return dict(
+            position=rating_position(row.mean, scale.min, scale.max),
+            value=float(row.mean),
+            n=int(row.n),
+            text=f"{row.mean:.1f} of {scale.max} (n={row.n})",
+            reason="",
+        )
+    return dict(
+        position=float(row.agree_share),
+        value=float(row.agree_share),
+        n=int(row.n),
+        text=f"{row.agree_share:.0%} agree (n={row.n})",
+        reason="",
+    )
 
 
-def triangulate(framework: Framework, bank: QuestionBank, year: YearResult,
-                rules: TriangulationRules | None = None) -> Triangulation:
+def triangulate(
+    framework: Framework, bank: QuestionBank, year: YearResult, rules: TriangulationRules | None = None
+) -> Triangulation:
     """Every section's views on the common scale and its flag, for one year (rules: the framework's
     ``decisions.triangulation`` unless given)."""
     rules = rules or framework.decisions.triangulation
@@ -194,25 +207,33 @@ def triangulate(framework: Framework, bank: QuestionBank, year: YearResult,
             if view.kind == SELF:
                 mean = by_id.loc[p.id, "mean_rating"] if p.id in by_id.index else np.nan
                 rated = not pd.isna(mean)
-                cell = dict(position=rating_position(mean, scale.min, scale.max),
-                            value=float(mean) if rated else np.nan, n=pd.NA,
-                            text=f"{mean:.1f} of {scale.max}" if rated else NOT_RATED,
-                            reason="" if rated else NOT_RATED)
+                cell = dict(
+                    position=rating_position(mean, scale.min, scale.max),
+                    value=float(mean) if rated else np.nan,
+                    n=pd.NA,
+                    text=f"{mean:.1f} of {scale.max}" if rated else NOT_RATED,
+                    reason="" if rated else NOT_RATED,
+                )
             elif view.kind == RATING:
                 cell = _survey_cell(view, ratings.get((view.id, p.id)), bank)
             else:
                 cell = _survey_cell(view, shown.get(view.id, hidden.get((view.id, p.id))), bank)
             cells.append((view, cell))
-            rows.append(dict(principle_id=p.id, principle=p.name, view=view.id, view_name=view.name,
-                             kind=view.kind, **cell))
+            rows.append(
+                dict(principle_id=p.id, principle=p.name, view=view.id, view_name=view.name, kind=view.kind, **cell)
+            )
         summary.append(_flag(p.id, p.name, cells, rules))
     table = pd.DataFrame(rows, columns=VIEW_COLUMNS)
     table["n"] = table["n"].astype("Int64")
-    unmapped = tuple(r.survey_name for r in figures.totals.itertuples()
-                     if not r.mapped and figures.responded(r.survey))
-    return Triangulation(framework=framework, views=views, table=table,
-                         principles=pd.DataFrame(summary, columns=PRINCIPLE_COLUMNS), rules=rules,
-                         unmapped=unmapped)
+    unmapped = tuple(r.survey_name for r in figures.totals.itertuples() if not r.mapped and figures.responded(r.survey))
+    return Triangulation(
+        framework=framework,
+        views=views,
+        table=table,
+        principles=pd.DataFrame(summary, columns=PRINCIPLE_COLUMNS),
+        rules=rules,
+        unmapped=unmapped,
+    )
 
 
 def _flag(principle_id: str, name: str, cells: list[tuple[View, dict]], rules: TriangulationRules) -> dict:
@@ -234,21 +255,37 @@ def _flag(principle_id: str, name: str, cells: list[tuple[View, dict]], rules: T
     elif not others:
         statement = "no published stakeholder view to compare with the self-evaluation"
     elif len(others) < rules.min_views:
-        statement = (f"only {len(others)} published stakeholder view{'s' if len(others) != 1 else ''} "
-                     f"({listing}); {rules.min_views} are needed to compare")
+        statement = (
+            f"only {len(others)} published stakeholder view{'s' if len(others) != 1 else ''} "
+            f"({listing}); {rules.min_views} are needed to compare"
+        )
     elif flag == BLIND_SPOT:
-        statement = (f"leaders place this at {points(leaders)} of 100 ({cells[0][1]['text']}), stakeholders at "
-                     f"{points(mean)} on average ({listing}): {points(gap)} points higher than stakeholders "
-                     f"report. A possible blind spot: governors should hear from stakeholders directly")
+        statement = (
+            f"leaders place this at {points(leaders)} of 100 ({cells[0][1]['text']}), stakeholders at "
+            f"{points(mean)} on average ({listing}): {points(gap)} points higher than stakeholders "
+            f"report. A possible blind spot: governors should hear from stakeholders directly"
+        )
     elif flag == HIDDEN_STRENGTH:
-        statement = (f"stakeholders place this at {points(mean)} of 100 on average ({listing}), leaders at "
-                     f"{points(leaders)} ({cells[0][1]['text']}): {points(-gap)} points higher than the "
-                     f"self-evaluation claims. A possible hidden strength: look for the evidence behind it")
+        statement = (
+            f"stakeholders place this at {points(mean)} of 100 on average ({listing}), leaders at "
+            f"{points(leaders)} ({cells[0][1]['text']}): {points(-gap)} points higher than the "
+            f"self-evaluation claims. A possible hidden strength: look for the evidence behind it"
+        )
     else:
-        statement = (f"leaders {points(leaders)} of 100 ({cells[0][1]['text']}), stakeholders {points(mean)} "
-                     f"on average ({listing}): no large gap")
-    return dict(principle_id=principle_id, principle=name, leadership=leaders, others=mean, views=len(others),
-                gap=gap, flag=flag, statement=statement)
+        statement = (
+            f"leaders {points(leaders)} of 100 ({cells[0][1]['text']}), stakeholders {points(mean)} "
+            f"on average ({listing}): no large gap"
+        )
+    return dict(
+        principle_id=principle_id,
+        principle=name,
+        leadership=leaders,
+        others=mean,
+        views=len(others),
+        gap=gap,
+        flag=flag,
+        statement=statement,
+    )
 
 
 def triangulate_school(assessment: SchoolAssessment) -> Triangulation:
@@ -256,5 +293,18 @@ def triangulate_school(assessment: SchoolAssessment) -> Triangulation:
     return triangulate(assessment.framework, assessment.bank, assessment.current)
 
 
-__all__ = ["BLIND_SPOT", "FLAG_LABELS", "HIDDEN_STRENGTH", "LEADERSHIP", "NOT_ASKED", "NOT_RATED", "Triangulation",
-           "View", "points", "rating_position", "triangulate", "triangulate_school", "views_of"]
+__all__ = [
+    "BLIND_SPOT",
+    "FLAG_LABELS",
+    "HIDDEN_STRENGTH",
+    "LEADERSHIP",
+    "NOT_ASKED",
+    "NOT_RATED",
+    "Triangulation",
+    "View",
+    "points",
+    "rating_position",
+    "triangulate",
+    "triangulate_school",
+    "views_of",
+]

@@ -8,6 +8,7 @@ and a word (never colour alone) and the evidence behind it, what is missing,
 the assessment-day plan (sections to probe, groups to meet) and the
 school's award history. The rule file is printed under the section.
 """
+
 from __future__ import annotations
 
 from ..model import SchoolAssessment
@@ -16,14 +17,16 @@ from .html import Fragment, Table, cell, render
 
 #: CSS class of each result (the symbol and word carry the meaning; the class only styles it).
 RESULT_CSS = {"met": "met", "only_just": "onlyjust", "not_met": "notmet", "on_the_day": "onday"}
-OUTCOME_LABELS = {"awarded": "Awarded", "not_awarded": "Not awarded", "deferred": "Deferred",
-                  "withdrawn": "Withdrawn"}
+OUTCOME_LABELS = {"awarded": "Awarded", "not_awarded": "Not awarded", "deferred": "Deferred", "withdrawn": "Withdrawn"}
 
 
 def _checks_table(checks, caption: str) -> Table:
-    return Table(["Criterion", "Result", "Evidence"],
-                 [[c.label, cell(c.result_label, RESULT_CSS[c.result]), c.evidence] for c in checks],
-                 css="wqm-table wqm-award-checks", caption=caption)
+    return Table(
+        ["Criterion", "Result", "Evidence"],
+        [[c.label, cell(c.result_label, RESULT_CSS[c.result]), c.evidence] for c in checks],
+        css="wqm-table wqm-award-checks",
+        caption=caption,
+    )
 
 
 def history_table(decision: AwardDecision) -> Table | None:
@@ -37,26 +40,47 @@ def history_table(decision: AwardDecision) -> Table | None:
         reasons = d.get("reasons") or ""
         if d.get("supersedes") is not None:
             reasons = f"(corrects decision {d['supersedes']}) {reasons}".strip()
-        rows.append([d["academic_year"], names.get(d["level"], d["level"]),
-                     OUTCOME_LABELS.get(d["outcome"], d["outcome"]), d.get("decided_on") or "",
-                     d.get("assessor") or "", reasons])
-    return Table(["Year", "Level", "Outcome", "Decided on", "Assessor", "Reasons"], rows,
-                 css="wqm-table wqm-award-history")
+        rows.append(
+            [
+                d["academic_year"],
+                names.get(d["level"], d["level"]),
+                OUTCOME_LABELS.get(d["outcome"], d["outcome"]),
+                d.get("decided_on") or "",
+                d.get("assessor") or "",
+                reasons,
+            ]
+        )
+    return Table(
+        ["Year", "Level", "Outcome", "Decided on", "Assessor", "Reasons"], rows, css="wqm-table wqm-award-history"
+    )
 
 
 def award_decision_fragment(decision: AwardDecision, school_name: str = "") -> Fragment:
     """An :class:`~wqm_nb.model.award_decision.AwardDecision` as the report section."""
     fw = decision.framework
     label = fw.section_label
-    sections = [(s, _checks_table(s.checks, f"{s.principle_id} {s.name}: {s.result_label}"))
-                for s in decision.sections]
+    sections = [(s, _checks_table(s.checks, f"{s.principle_id} {s.name}: {s.result_label}")) for s in decision.sections]
     school = _checks_table(decision.school_checks, "") if decision.school_checks else None
-    meet = Table(["Group", "Why"], [[m.group, m.why] for m in decision.plan.meet],
-                 css="wqm-table wqm-award-meet") if decision.plan.meet else None
+    meet = (
+        Table(["Group", "Why"], [[m.group, m.why] for m in decision.plan.meet], css="wqm-table wqm-award-meet")
+        if decision.plan.meet
+        else None
+    )
     holds = ", ".join(f"{h.level_name} (since {h.since})" for h in decision.holds)
-    return render("award_decision.html.j2", "award_decision", d=decision, framework=fw, school_name=school_name,
-                  section_label=label, school_table=school, sections=sections, meet_table=meet,
-                  history=history_table(decision), holds=holds, rules_file=decision.rules_file)
+    return render(
+        "award_decision.html.j2",
+        "award_decision",
+        d=decision,
+        framework=fw,
+        school_name=school_name,
+        section_label=label,
+        school_table=school,
+        sections=sections,
+        meet_table=meet,
+        history=history_table(decision),
+        holds=holds,
+        rules_file=decision.rules_file,
+    )
 
 
 def award_decision_section(assessment: SchoolAssessment, level: str | None = None) -> Fragment:

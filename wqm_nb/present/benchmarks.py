@@ -8,6 +8,7 @@ the table. Only published figures appear: a group the school's figures hide
 says why, and the portfolio never includes a hidden group of any school
 (:mod:`wqm_nb.model.benchmarks`).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -39,13 +40,16 @@ def _own_figures(assessment: SchoolAssessment) -> dict[tuple[str, str, str], str
     out: dict[tuple[str, str, str], str] = {}
     for r in current.figures.whole.itertuples():
         out[(r.survey, r.section_id, MEASURE_AGREEMENT)] = (
-            f"not shown: {r.reason}" if r.suppressed else f"{_value(r.agree_share, MEASURE_AGREEMENT)} (n={int(r.n)})")
+            f"not shown: {r.reason}" if r.suppressed else f"{_value(r.agree_share, MEASURE_AGREEMENT)} (n={int(r.n)})"
+        )
     for r in current.figures.ratings().itertuples():
         out[(r.survey, r.section_id, MEASURE_RATING)] = (
-            f"not shown: {r.reason}" if r.suppressed else f"{_value(r.mean, MEASURE_RATING)} (n={int(r.n)})")
+            f"not shown: {r.reason}" if r.suppressed else f"{_value(r.mean, MEASURE_RATING)} (n={int(r.n)})"
+        )
     for r in current.principles.itertuples():
         out[(SELF_EVALUATION, r.principle_id, MEASURE_MEAN_RATING)] = (
-            "not rated" if is_missing(r.mean_rating) else _value(r.mean_rating, MEASURE_MEAN_RATING))
+            "not rated" if is_missing(r.mean_rating) else _value(r.mean_rating, MEASURE_MEAN_RATING)
+        )
     return out
 
 
@@ -57,8 +61,9 @@ def _file(benchmark_file: BenchmarkFile | str | Path | None) -> BenchmarkFile | 
     return load_benchmark_file(Path(benchmark_file))
 
 
-def benchmark_section(assessment: SchoolAssessment, benchmark_file: BenchmarkFile | str | Path | None = None
-                      ) -> Fragment:
+def benchmark_section(
+    assessment: SchoolAssessment, benchmark_file: BenchmarkFile | str | Path | None = None
+) -> Fragment:
     """Each of the school's figures beside the portfolio benchmarks (the other schools of its phase in
     the store) and, when given, a benchmark file's figures (a loaded file or its path; '' or None for
     none)."""
@@ -71,11 +76,14 @@ def benchmark_section(assessment: SchoolAssessment, benchmark_file: BenchmarkFil
     bench = assessment.benchmarks
     own = _own_figures(assessment)
     by_key = {(r.survey, r.section_id, r.measure): r for r in bench.itertuples()} if len(bench) else {}
-    names = {SELF_EVALUATION: "Self-evaluation: mean rating",
-             **{sid: f"{s.name}: {'% agreeing' if s.measure == MEASURE_AGREEMENT else 'mean rating'}"
-                for sid, s in assessment.bank.surveys.items()}}
-    measures = {SELF_EVALUATION: MEASURE_MEAN_RATING,
-                **{sid: s.measure for sid, s in assessment.bank.surveys.items()}}
+    names = {
+        SELF_EVALUATION: "Self-evaluation: mean rating",
+        **{
+            sid: f"{s.name}: {'% agreeing' if s.measure == MEASURE_AGREEMENT else 'mean rating'}"
+            for sid, s in assessment.bank.surveys.items()
+        },
+    }
+    measures = {SELF_EVALUATION: MEASURE_MEAN_RATING, **{sid: s.measure for sid, s in assessment.bank.surveys.items()}}
     tables = []
     for survey in [SELF_EVALUATION, *assessment.bank.surveys]:
         measure = measures[survey]
@@ -93,18 +101,25 @@ def benchmark_section(assessment: SchoolAssessment, benchmark_file: BenchmarkFil
                 median_text = quartiles = "not computed"
             else:
                 k = int(b.contributors)
-                median_text = (f"{_value(b.median, measure)} ({_schools(k)})" if not is_missing(b.median)
-                               else f"too few schools ({k})")
-                quartiles = (f"{_value(b.q1, measure)}-{_value(b.q3, measure)} ({_schools(k)})"
-                             if not is_missing(b.q1) else f"too few schools ({k})")
+                median_text = (
+                    f"{_value(b.median, measure)} ({_schools(k)})"
+                    if not is_missing(b.median)
+                    else f"too few schools ({k})"
+                )
+                quartiles = (
+                    f"{_value(b.q1, measure)}-{_value(b.q3, measure)} ({_schools(k)})"
+                    if not is_missing(b.q1)
+                    else f"too few schools ({k})"
+                )
             row = [f"{key[1]} {fw.principle(key[1]).name}", own.get(key, "not asked"), median_text, quartiles]
             if use_file:
                 f = bf.figure(*key)
                 text = ""
                 if f is not None:
                     file_used = True
-                    text = _value(f.value, measure) + (f" ({_value(f.q1, measure)}-{_value(f.q3, measure)})"
-                                                       if f.q1 is not None else "")
+                    text = _value(f.value, measure) + (
+                        f" ({_value(f.q1, measure)}-{_value(f.q3, measure)})" if f.q1 is not None else ""
+                    )
                 row.append(text)
             rows.append(row)
         if use_file:
@@ -112,26 +127,39 @@ def benchmark_section(assessment: SchoolAssessment, benchmark_file: BenchmarkFil
             if not file_used:
                 columns.pop()
                 rows = [row[:-1] for row in rows]
-        tables.append(dict(title=names[survey], table=Table(columns, rows),
-                           source=bf.citation if file_used else ""))
+        tables.append(dict(title=names[survey], table=Table(columns, rows), source=bf.citation if file_used else ""))
     computed = ""
     if len(bench):
         stamp = str(bench["computed_at"].iloc[0])
-        computed = ("Computed for this report from the data folder." if stamp == IN_MEMORY
-                    else f"Portfolio figures computed {stamp[:10]}; `wqm benchmarks refresh` recomputes them "
-                         f"after new survey or self-evaluation data.")
-    intro = (f"The portfolio: the other {phase or 'same-phase'} schools in the store with figures in "
-             f"{assessment.year}, never this school itself. Only published figures count (a group hidden in its "
-             f"own school's report never does). A median needs at least {rules.min_schools_median} other "
-             f"schools, quartiles at least {rules.min_schools_quartiles}.")
+        computed = (
+            "Computed for this report from the data folder."
+            if stamp == IN_MEMORY
+            else f"Portfolio figures computed {stamp[:10]}; `wqm benchmarks refresh` recomputes them "
+            f"after new survey or self-evaluation data."
+        )
+    intro = (
+        f"The portfolio: the other {phase or 'same-phase'} schools in the store with figures in "
+        f"{assessment.year}, never this school itself. Only published figures count (a group hidden in its "
+        f"own school's report never does). A median needs at least {rules.min_schools_median} other "
+        f"schools, quartiles at least {rules.min_schools_quartiles}."
+    )
     notes = [computed] if computed else []
     if not len(bench):
-        notes.append("Portfolio benchmarks have not been computed for this store and year: run "
-                     "`wqm benchmarks refresh --data STORE` (wqm import and wqm batch do it).")
+        notes.append(
+            "Portfolio benchmarks have not been computed for this store and year: run "
+            "`wqm benchmarks refresh --data STORE` (wqm import and wqm batch do it)."
+        )
     if bf is not None and why_not:
         notes.append(f"Not compared with {why_not}.")
-    return render("benchmarks.html.j2", "benchmarks", title="Benchmarks", intro=intro, tables=tables,
-                  notes=notes, empty="No figure to compare this year.")
+    return render(
+        "benchmarks.html.j2",
+        "benchmarks",
+        title="Benchmarks",
+        intro=intro,
+        tables=tables,
+        notes=notes,
+        empty="No figure to compare this year.",
+    )
 
 
 __all__ = ["benchmark_section"]

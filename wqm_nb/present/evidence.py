@@ -9,6 +9,7 @@ evidence recorded under the school's other frameworks that the crosswalk
 shows here, with where it came from (framework, element, when and by whom).
 The rules are in :mod:`wqm_nb.model.evidence` and ``wqm_nb/data/crosswalk.yaml``.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -74,21 +75,31 @@ def linked_evidence_table(emap: EvidenceMap) -> Table | None:
     if not len(items):
         return None
     elements = emap.elements.set_index("element_id")["element"]
-    return Table(["Element", "Evidence", "Recorded under", "Recorded"],
-                 [[f"{r.element_id} {elements.get(r.element_id, '')}", r.evidence + (" (thin)" if r.thin else ""),
-                   f"{r.source_framework_name} {r.source_element_id} {r.source_element}".strip(),
-                   _recorded(r.recorded_at, r.recorded_by)] for r in items.itertuples()],
-                 css="wqm-table wqm-detail")
+    return Table(
+        ["Element", "Evidence", "Recorded under", "Recorded"],
+        [
+            [
+                f"{r.element_id} {elements.get(r.element_id, '')}",
+                r.evidence + (" (thin)" if r.thin else ""),
+                f"{r.source_framework_name} {r.source_element_id} {r.source_element}".strip(),
+                _recorded(r.recorded_at, r.recorded_by),
+            ]
+            for r in items.itertuples()
+        ],
+        css="wqm-table wqm-detail",
+    )
 
 
 def _headline(emap: EvidenceMap) -> str:
     """The whole framework's coverage in one sentence."""
     totals = emap.principles[[OWN, "thin", LINKED, NONE, "elements"]].sum()
     thin = int(totals["thin"])
-    return (f"{int(totals[OWN])} of {int(totals['elements'])} elements have evidence of their own"
-            + (f" (thin for {thin}: under {emap.thin_evidence_words} words)" if thin else "")
-            + f"; {int(totals[LINKED])} have only evidence recorded under another framework; "
-              f"{int(totals[NONE])} have none.")
+    return (
+        f"{int(totals[OWN])} of {int(totals['elements'])} elements have evidence of their own"
+        + (f" (thin for {thin}: under {emap.thin_evidence_words} words)" if thin else "")
+        + f"; {int(totals[LINKED])} have only evidence recorded under another framework; "
+        f"{int(totals[NONE])} have none."
+    )
 
 
 def evidence_section(assessment: SchoolAssessment, emap: EvidenceMap | None = None) -> Fragment:
@@ -103,15 +114,28 @@ def evidence_section(assessment: SchoolAssessment, emap: EvidenceMap | None = No
         order = {p.id: i for i, p in enumerate(fw.principles)}
         missing.sort(key=lambda m: order[m[0]])
     grid = coverage_grid(emap)
-    intro = (f"What evidence each element of the {fw.name} has in {assessment.year}: evidence the school "
-             f"recorded under it, evidence only recorded under a linked element of one of its other frameworks "
-             f"(the same evidence counts once, wherever it was recorded), or none. Evidence of fewer than "
-             f"{emap.thin_evidence_words} words is flagged as thin.")
-    return render("evidence.html.j2", "evidence", intro=intro, framework=fw, year=assessment.year,
-                  section_label=fw.section_label, grid=grid, width=max((len(r["cells"]) for r in grid), default=0),
-                  shades={state: style[2] for state, style in CELL_STYLE.items()},
-                  key=[(style[0], style[1]) for style in CELL_STYLE.values()],
-                  headline=_headline(emap), missing=missing, thin_words=emap.thin_evidence_words,
-                  linked=linked_evidence_table(emap), linkable=emap.linkable,
-                  any_evidence=bool(len(emap.items)),
-                  crosswalk_file=Path(emap.crosswalk_file).name or "the crosswalk")
+    intro = (
+        f"What evidence each element of the {fw.name} has in {assessment.year}: evidence the school "
+        f"recorded under it, evidence only recorded under a linked element of one of its other frameworks "
+        f"(the same evidence counts once, wherever it was recorded), or none. Evidence of fewer than "
+        f"{emap.thin_evidence_words} words is flagged as thin."
+    )
+    return render(
+        "evidence.html.j2",
+        "evidence",
+        intro=intro,
+        framework=fw,
+        year=assessment.year,
+        section_label=fw.section_label,
+        grid=grid,
+        width=max((len(r["cells"]) for r in grid), default=0),
+        shades={state: style[2] for state, style in CELL_STYLE.items()},
+        key=[(style[0], style[1]) for style in CELL_STYLE.values()],
+        headline=_headline(emap),
+        missing=missing,
+        thin_words=emap.thin_evidence_words,
+        linked=linked_evidence_table(emap),
+        linkable=emap.linkable,
+        any_evidence=bool(len(emap.items)),
+        crosswalk_file=Path(emap.crosswalk_file).name or "the crosswalk",
+    )

@@ -6,6 +6,7 @@ section, autoescaped). A :class:`Fragment` displays as HTML in JupyterLab and
 Voila through ``_repr_html_`` and is plain text to everything else, so the
 presentation layer needs no IPython import.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ class Fragment:
     ``document_title`` is set on a report's header: the title of the document it heads, displayed
     as the output's metadata (``{"wqm": {"document_title": ...}}``) for the PDF to take as data.
     """
+
     name: str
     html: str
     document_title: str = ""
@@ -57,9 +59,13 @@ def num(value: Any, digits: int = 1) -> str:
 @lru_cache(maxsize=None)
 def environment() -> Environment:
     """The fragments' Jinja environment (autoescaped, filters ``pct`` and ``num``)."""
-    env = Environment(loader=PackageLoader("wqm_nb.present", "fragments"),
-                      autoescape=select_autoescape(default=True, default_for_string=True),
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
+    env = Environment(
+        loader=PackageLoader("wqm_nb.present", "fragments"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
     env.filters["pct"] = pct
     env.filters["num"] = num
     return env
@@ -77,6 +83,7 @@ class Table:
 
     A cell is text or a ``(text, css class)`` pair.
     """
+
     columns: Sequence[str]
     rows: Sequence[Sequence[Any]]
     css: str = "wqm-table"
@@ -86,6 +93,7 @@ class Table:
 @dataclass(frozen=True)
 class Link:
     """A table cell that links to ``href`` (quote the href before you make one)."""
+
     text: str
     href: str
 

@@ -7,6 +7,7 @@ Everything that lists the report's sections reads :data:`SECTIONS`:
 cells to this order. Adding a section takes its model and present code, one entry here and one cell
 in ``notebooks/school_report.ipynb`` (CONTRIBUTING.md, "A report section").
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,8 +17,15 @@ from typing import Literal
 Part = Literal["debrief", "appendix"]
 
 #: the app's tabs, in the order they are shown
-TABS: tuple[str, ...] = ("Self-evaluation", "Surveys", "Award readiness", "Trends", "Priorities",
-                         "Action plan", "Notes")
+TABS: tuple[str, ...] = (
+    "Self-evaluation",
+    "Surveys",
+    "Award readiness",
+    "Trends",
+    "Priorities",
+    "Action plan",
+    "Notes",
+)
 
 
 @dataclass(frozen=True)
@@ -28,6 +36,7 @@ class Section:
     fragment (and the call in its notebook cell); ``tab`` the app tab it is shown on (``None``: above
     the tabs, as the header is); ``part`` the printed part it belongs to.
     """
+
     method: str
     tab: str | None
     part: Part
@@ -72,9 +81,11 @@ def check_layout(sections: tuple[Section, ...], tabs: tuple[str, ...]) -> None:
     unknown = sorted({s.tab for s in sections if s.tab is not None} - set(tabs))
     empty = [t for t in tabs if not any(s.tab == t for s in sections)]
     twice = sorted({s.method for s in sections if sum(x.method == s.method for x in sections) > 1})
-    problems = ([f"sections on tabs that do not exist: {', '.join(unknown)}"] if unknown else []) + \
-        ([f"tabs without a section: {', '.join(empty)}"] if empty else []) + \
-        ([f"sections listed twice: {', '.join(twice)}"] if twice else [])
+    problems = (
+        ([f"sections on tabs that do not exist: {', '.join(unknown)}"] if unknown else [])
+        + ([f"tabs without a section: {', '.join(empty)}"] if empty else [])
+        + ([f"sections listed twice: {', '.join(twice)}"] if twice else [])
+    )
     if problems:
         raise ValueError("report layout: " + "; ".join(problems))
 

@@ -24,6 +24,7 @@ chart of its band shares. :func:`mean_interval_chart` is shared with the
 group overview, which compares schools on one axis. Every chart's alt text is
 written from its data, and nothing is told apart by colour alone.
 """
+
 from __future__ import annotations
 
 from typing import Any, Sequence
@@ -34,9 +35,19 @@ import pandas as pd
 from ..data.instruments import Instrument
 from ..model import SchoolAssessment
 from ..model.figures import NOT_GIVEN, PublishedFigures
-from ..model.measures import (DECLINED, IMPROVED, NO_CLEAR_DIFFERENCE, TOO_FEW_TO_COMPARE, compare_means,
-                              describe_mean, headline_score, higher_is_better, instruments_of, min_group,
-                              minimum_words)
+from ..model.measures import (
+    DECLINED,
+    IMPROVED,
+    NO_CLEAR_DIFFERENCE,
+    TOO_FEW_TO_COMPARE,
+    compare_means,
+    describe_mean,
+    headline_score,
+    higher_is_better,
+    instruments_of,
+    min_group,
+    minimum_words,
+)
 from .charts import Chart, _figure, _themed, _title, figure_svg, literal, not_shown_mark, wrap
 from .html import Fragment, Table, cell, is_missing, render
 
@@ -61,7 +72,7 @@ def group_name(row: Any, survey_name: str | None = None) -> str:
 
 
 def informant_words(instrument: Instrument, informant: str) -> str:
-    """"self-report", "parent report", "teacher report"; '' for an instrument with one informant."""
+    """ "self-report", "parent report", "teacher report"; '' for an instrument with one informant."""
     if len(instrument.informants) <= 1:
         return ""
     return "self-report" if informant == "self" else f"{informant} report"
@@ -92,8 +103,16 @@ def change_words(verdict: str, note: str, before: Any, after: Any) -> tuple[str,
 
 
 @_themed
-def mean_interval_chart(rows: pd.DataFrame, low: float, high: float, minimum: int, title: str,
-                        axis_label: str, name: str = "measure", per: str = "group") -> Chart:
+def mean_interval_chart(
+    rows: pd.DataFrame,
+    low: float,
+    high: float,
+    minimum: int,
+    title: str,
+    axis_label: str,
+    name: str = "measure",
+    per: str = "group",
+) -> Chart:
     """One point per row (``label``, ``mean``, ``ci_low``, ``ci_high``, ``n``, ``suppressed``, ``reason``)
     with its 95% interval, on a common axis from ``low`` to ``high``; a point of fewer than ``minimum``
     respondents is hollow (too few to compare); a hidden row is written out with its reason instead.
@@ -103,18 +122,38 @@ def mean_interval_chart(rows: pd.DataFrame, low: float, high: float, minimum: in
     parts = []
     for y, r in zip(ys, rows.itertuples()):
         if bool(r.suppressed):
-            ax.text(low + 0.01 * (high - low), y, literal(not_shown_mark(r.reason)), va="center", fontsize=7,
-                    color="#555555")
+            ax.text(
+                low + 0.01 * (high - low),
+                y,
+                literal(not_shown_mark(r.reason)),
+                va="center",
+                fontsize=7,
+                color="#555555",
+            )
             parts.append(f"{r.label} {r.reason}")
             continue
         mean = float(r.mean)
         has_interval = not is_missing(r.ci_low)
         if has_interval:
-            ax.errorbar([mean], [y], xerr=[[mean - float(r.ci_low)], [float(r.ci_high) - mean]], fmt="none",
-                        ecolor=POINT_COLOUR, elinewidth=1.2, capsize=3)
+            ax.errorbar(
+                [mean],
+                [y],
+                xerr=[[mean - float(r.ci_low)], [float(r.ci_high) - mean]],
+                fmt="none",
+                ecolor=POINT_COLOUR,
+                elinewidth=1.2,
+                capsize=3,
+            )
         few = int(r.n) < minimum
-        ax.plot([mean], [y], marker="o", markersize=6, color=POINT_COLOUR,
-                markerfacecolor="white" if few else POINT_COLOUR, linestyle="none")
+        ax.plot(
+            [mean],
+            [y],
+            marker="o",
+            markersize=6,
+            color=POINT_COLOUR,
+            markerfacecolor="white" if few else POINT_COLOUR,
+            linestyle="none",
+        )
         interval = f" ({float(r.ci_low):.1f} to {float(r.ci_high):.1f})" if has_interval else ""
         parts.append(f"{r.label} {mean:.1f}{interval}, n={int(r.n)}" + (f", {TOO_FEW_TO_COMPARE}" if few else ""))
     ax.set_yticks(ys, [wrap(label, 28) for label in rows["label"]])
@@ -127,13 +166,21 @@ def mean_interval_chart(rows: pd.DataFrame, low: float, high: float, minimum: in
     # intervals are published only when no group of the family is hidden: say what is drawn
     intervals = any(not bool(r.suppressed) and not is_missing(r.ci_low) for r in rows.itertuples())
     drawn = "mean and 95% interval" if intervals else "mean"
-    alt = (f"{title}: {drawn} per {per} on a {low:g} to {high:g} scale; hollow points have fewer "
-           f"than {minimum} respondents. " + "; ".join(parts) + ".")
-    caption = (f"{title}: mean and its 95% interval (Student t)." if intervals else
-               f"{title}: mean only (the intervals are not published when a group of the family is hidden: they "
-               f"would give its spread).")
-    return Chart(figure_svg(fig, name, alt), alt,
-                 f"{caption} A hollow point has fewer than {minimum} respondents: too few to compare.")
+    alt = (
+        f"{title}: {drawn} per {per} on a {low:g} to {high:g} scale; hollow points have fewer "
+        f"than {minimum} respondents. " + "; ".join(parts) + "."
+    )
+    caption = (
+        f"{title}: mean and its 95% interval (Student t)."
+        if intervals
+        else f"{title}: mean only (the intervals are not published when a group of the family is hidden: they "
+        f"would give its spread)."
+    )
+    return Chart(
+        figure_svg(fig, name, alt),
+        alt,
+        f"{caption} A hollow point has fewer than {minimum} respondents: too few to compare.",
+    )
 
 
 @_themed
@@ -147,16 +194,38 @@ def band_chart(rows: pd.DataFrame, bands: Sequence[str], title: str, name: str =
     parts = {label: [] for label in labels}
     for k, band in enumerate(bands):
         own = rows[rows["band"] == band].set_index("label")
-        widths = np.array([0.0 if bool(own.loc[lb, "suppressed"]) else float(own.loc[lb, "agree_share"]) * 100
-                           if lb in own.index else 0.0 for lb in labels])
-        ax.barh(ys, widths, left=left, color=BAND_COLOURS[k % len(BAND_COLOURS)],
-                hatch=BAND_HATCHES[k % len(BAND_HATCHES)], edgecolor="white", label=literal(band))
+        widths = np.array(
+            [
+                0.0
+                if bool(own.loc[lb, "suppressed"])
+                else float(own.loc[lb, "agree_share"]) * 100
+                if lb in own.index
+                else 0.0
+                for lb in labels
+            ]
+        )
+        ax.barh(
+            ys,
+            widths,
+            left=left,
+            color=BAND_COLOURS[k % len(BAND_COLOURS)],
+            hatch=BAND_HATCHES[k % len(BAND_HATCHES)],
+            edgecolor="white",
+            label=literal(band),
+        )
         for y, (x, w, lb) in enumerate(zip(left, widths, labels)):
             if lb in own.index and not bool(own.loc[lb, "suppressed"]):
                 parts[lb].append(f"{band} {w:.0f}%")
                 if w >= 7:
-                    ax.text(x + w / 2, y, f"{w:.0f}%", ha="center", va="center", fontsize=7,
-                            bbox=dict(facecolor="white", edgecolor="none", pad=0.8, alpha=0.85))
+                    ax.text(
+                        x + w / 2,
+                        y,
+                        f"{w:.0f}%",
+                        ha="center",
+                        va="center",
+                        fontsize=7,
+                        bbox=dict(facecolor="white", edgecolor="none", pad=0.8, alpha=0.85),
+                    )
         left += widths
     for y, lb in enumerate(labels):
         own = rows[rows["label"] == lb]
@@ -169,10 +238,14 @@ def band_chart(rows: pd.DataFrame, bands: Sequence[str], title: str, name: str =
     ax.set_xlim(0, 100)
     ax.set_xlabel("% of respondents with a score")
     _title(ax, title)
-    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=max(len(bands), 1), fontsize=7,
-               frameon=False)
-    alt = f"{title}: stacked bars of the share in each band per group. " + "; ".join(
-        f"{lb}: {', '.join(p)}" for lb, p in parts.items()) + "."
+    fig.legend(
+        *ax.get_legend_handles_labels(), loc="outside lower center", ncols=max(len(bands), 1), fontsize=7, frameon=False
+    )
+    alt = (
+        f"{title}: stacked bars of the share in each band per group. "
+        + "; ".join(f"{lb}: {', '.join(p)}" for lb, p in parts.items())
+        + "."
+    )
     return Chart(figure_svg(fig, name, alt), alt, f"{title}: share of each group in each band.")
 
 
@@ -203,9 +276,17 @@ def _key(row: Any) -> tuple:
     return (row["score"], None if is_missing(field) else field, None if is_missing(field) else row["subgroup"])
 
 
-def measure_block(figures: PublishedFigures, instrument: Instrument, survey: str, survey_name: str, informant: str,
-                  year: str, previous_year: str | None = None, previous: PublishedFigures | None = None,
-                  chart_name: str = "measure") -> dict[str, Any]:
+def measure_block(
+    figures: PublishedFigures,
+    instrument: Instrument,
+    survey: str,
+    survey_name: str,
+    informant: str,
+    year: str,
+    previous_year: str | None = None,
+    previous: PublishedFigures | None = None,
+    chart_name: str = "measure",
+) -> dict[str, Any]:
     """Everything the section shows of one measure in one survey (see the module notes), for the template:
     ``title``, ``table``, ``chart``, ``bands_chart``, ``changes`` (None without an earlier year) and
     ``minimum``."""
@@ -216,17 +297,28 @@ def measure_block(figures: PublishedFigures, instrument: Instrument, survey: str
     labels = {s.id: s.label for s in instrument.scores}
     rows = []
     for r in means.itertuples():
-        own = bands[(bands["score"] == r.score) & (bands["subgroup_field"].fillna("~") == (
-            "~" if is_missing(r.subgroup_field) else r.subgroup_field)) & (bands["subgroup"].fillna("~") == (
-                "~" if is_missing(r.subgroup) else r.subgroup))]
+        own = bands[
+            (bands["score"] == r.score)
+            & (bands["subgroup_field"].fillna("~") == ("~" if is_missing(r.subgroup_field) else r.subgroup_field))
+            & (bands["subgroup"].fillna("~") == ("~" if is_missing(r.subgroup) else r.subgroup))
+        ]
         minimum = min_group(instrument, r.score)
         few = not bool(r.suppressed) and int(r.n) < minimum
-        rows.append([labels.get(r.score, r.score), group_name(r),
-                     describe_mean(r), band_text(own) if len(own) else "",
-                     cell(f"{TOO_FEW_TO_COMPARE} (fewer than {minimum})", "notmet") if few else ""])
+        rows.append(
+            [
+                labels.get(r.score, r.score),
+                group_name(r),
+                describe_mean(r),
+                band_text(own) if len(own) else "",
+                cell(f"{TOO_FEW_TO_COMPARE} (fewer than {minimum})", "notmet") if few else "",
+            ]
+        )
     has_bands = bool(len(bands))
-    columns = ["Score", "Group", "Mean (95% interval), n"] + (["Share in each band"] if has_bands else []) + \
-        ["Comparing groups"]
+    columns = (
+        ["Score", "Group", "Mean (95% interval), n"]
+        + (["Share in each band"] if has_bands else [])
+        + ["Comparing groups"]
+    )
     if not has_bands:
         rows = [row[:3] + row[4:] for row in rows]
     table = Table(columns, rows)
@@ -234,16 +326,32 @@ def measure_block(figures: PublishedFigures, instrument: Instrument, survey: str
     head = headline_score(instrument)
     low, high = head.range(informant or None)
     own = means[means["score"] == head.id].assign(label=lambda t: [group_name(r) for r in t.itertuples()])
-    title = f"{survey_name}: {head.label}" + (f" ({informant_words(instrument, informant)})"
-                                              if informant_words(instrument, informant) else "")
-    chart = mean_interval_chart(own, low, high, min_group(instrument, head.id), title, head.label,
-                                name=f"{chart_name}-{survey}-{instrument.id}") if len(own) else None
+    title = f"{survey_name}: {head.label}" + (
+        f" ({informant_words(instrument, informant)})" if informant_words(instrument, informant) else ""
+    )
+    chart = (
+        mean_interval_chart(
+            own,
+            low,
+            high,
+            min_group(instrument, head.id),
+            title,
+            head.label,
+            name=f"{chart_name}-{survey}-{instrument.id}",
+        )
+        if len(own)
+        else None
+    )
     bands_chart = None
     head_bands = bands[bands["score"] == head.id]
     if len(head_bands):
         labelled = head_bands.assign(label=[group_name(r) for r in head_bands.itertuples()])
-        bands_chart = band_chart(labelled, instrument.band_labels(head.id, informant or None),
-                                 f"{title}: bands", name=f"{chart_name}-bands-{survey}-{instrument.id}")
+        bands_chart = band_chart(
+            labelled,
+            instrument.band_labels(head.id, informant or None),
+            f"{title}: bands",
+            name=f"{chart_name}-bands-{survey}-{instrument.id}",
+        )
 
     changes = None
     if previous is not None:
@@ -257,21 +365,37 @@ def measure_block(figures: PublishedFigures, instrument: Instrument, survey: str
                 if b is None:
                     continue
                 verdict, note = compare_means(b, r, instrument, r["score"], previous_year or "last year", year)
-                change_rows.append([labels.get(r["score"], r["score"]), group_name(r), describe_mean(b),
-                                    describe_mean(r), change_words(verdict, note, b, r)])
+                change_rows.append(
+                    [
+                        labels.get(r["score"], r["score"]),
+                        group_name(r),
+                        describe_mean(b),
+                        describe_mean(r),
+                        change_words(verdict, note, b, r),
+                    ]
+                )
             if change_rows:
-                changes = Table(["Score", "Group", previous_year or "", year, f"Change since {previous_year}"],
-                                change_rows)
+                changes = Table(
+                    ["Score", "Group", previous_year or "", year, f"Change since {previous_year}"], change_rows
+                )
     better = [s.label for s in instrument.scores if not higher_is_better(instrument, s.id)]
-    return dict(title=f"{instrument.name}: {survey_name}"
-                + (f", {informant_words(instrument, informant)}" if informant_words(instrument, informant) else ""),
-                table=table, chart=chart, bands_chart=bands_chart, changes=changes,
-                minimum=minimum_words(instrument),
-                lower_better=(f"For {', '.join(better)} a lower score is the better one." if better else ""),
-                banding=(f"Bands: the {instrument.banding(informant or None).scheme} banding for the "
-                         f"{informant_words(instrument, informant) or informant}."
-                         if has_bands and instrument.banding(informant or None) else ""),
-                licence=instrument.licence)
+    return dict(
+        title=f"{instrument.name}: {survey_name}"
+        + (f", {informant_words(instrument, informant)}" if informant_words(instrument, informant) else ""),
+        table=table,
+        chart=chart,
+        bands_chart=bands_chart,
+        changes=changes,
+        minimum=minimum_words(instrument),
+        lower_better=(f"For {', '.join(better)} a lower score is the better one." if better else ""),
+        banding=(
+            f"Bands: the {instrument.banding(informant or None).scheme} banding for the "
+            f"{informant_words(instrument, informant) or informant}."
+            if has_bands and instrument.banding(informant or None)
+            else ""
+        ),
+        licence=instrument.licence,
+    )
 
 
 def measures_section(assessment: SchoolAssessment) -> Fragment:
@@ -284,20 +408,28 @@ def measures_section(assessment: SchoolAssessment) -> Fragment:
         found = instruments_of([instrument_id])
         if not found:
             continue
-        blocks.append(measure_block(figures, found[0], survey, survey_name, informant, a.year, previous_year,
-                                    previous))
+        blocks.append(measure_block(figures, found[0], survey, survey_name, informant, a.year, previous_year, previous))
     earlier = [y.year for y in a.history[:-1] if len(y.figures.measure_means())]
-    intro = ("Validated wellbeing measures the school's surveys carried, scored exactly as their publishers say: "
-             "per group the mean score with its 95% confidence interval (Student t) and, for a banded score, the "
-             f"share in each band. Groups of fewer than {a.min_group_size} respondents are not shown, nor any group "
-             "from which a smaller one could be worked out. A group below a measure's minimum for comparing groups "
-             f"is shown but marked \u201c{TOO_FEW_TO_COMPARE}\u201d, and a change since last year is called only "
-             "when both years reach that minimum and their 95% intervals do not overlap.")
-    empty = (f"No survey in {a.year} carried a validated measure"
-             + (f" (the store has measures for {', '.join(earlier)})." if earlier else "."))
-    return render("measures.html.j2", "measures", intro=intro, blocks=blocks, empty=empty,
-                  previous_year=previous_year)
+    intro = (
+        "Validated wellbeing measures the school's surveys carried, scored exactly as their publishers say: "
+        "per group the mean score with its 95% confidence interval (Student t) and, for a banded score, the "
+        f"share in each band. Groups of fewer than {a.min_group_size} respondents are not shown, nor any group "
+        "from which a smaller one could be worked out. A group below a measure's minimum for comparing groups "
+        f"is shown but marked \u201c{TOO_FEW_TO_COMPARE}\u201d, and a change since last year is called only "
+        "when both years reach that minimum and their 95% intervals do not overlap."
+    )
+    empty = f"No survey in {a.year} carried a validated measure" + (
+        f" (the store has measures for {', '.join(earlier)})." if earlier else "."
+    )
+    return render("measures.html.j2", "measures", intro=intro, blocks=blocks, empty=empty, previous_year=previous_year)
 
 
-__all__ = ["band_chart", "band_text", "group_name", "informant_words", "mean_interval_chart", "measure_block",
-           "measures_section"]
+__all__ = [
+    "band_chart",
+    "band_text",
+    "group_name",
+    "informant_words",
+    "mean_interval_chart",
+    "measure_block",
+    "measures_section",
+]

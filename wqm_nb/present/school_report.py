@@ -21,6 +21,7 @@ priorities (:mod:`wqm_nb.present.triangulation`), trends and the action plan
 (:mod:`wqm_nb.present.evidence`). The triangulation is computed once and
 shared by the sections that use it.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -63,23 +64,32 @@ def rating_cell(row) -> str:
 
 def survey_matrix(rows: pd.DataFrame, by: str, first: str) -> Table:
     """Sections x groups table of published figures ('% agree (n)' or the reason a cell is hidden)."""
-    cells = rows.assign(cell=[_cell(r) for r in rows.itertuples()],
-                        label=rows["section_id"] + " " + rows["section"])
+    cells = rows.assign(cell=[_cell(r) for r in rows.itertuples()], label=rows["section_id"] + " " + rows["section"])
     if by == "subgroup":
         cells[by] = cells[by].replace(NOT_GIVEN, "not given")
     groups = list(dict.fromkeys(cells[by]))
     labels = list(dict.fromkeys(cells["label"]))
     lookup = {(r.label, getattr(r, by)): r.cell for r in cells.itertuples()}
-    return Table([first, *groups], [[label, *(lookup.get((label, g), "not asked") for g in groups)]
-                                    for label in labels])
+    return Table(
+        [first, *groups], [[label, *(lookup.get((label, g), "not asked") for g in groups)] for label in labels]
+    )
 
 
 def evidence_table(elements: pd.DataFrame) -> Table:
     """Elements with their rating, stage and evidence (rows of :func:`wqm_nb.model.sef.sef_elements`)."""
-    return Table(["Element", "Rating", "Stage", "Evidence"],
-                 [[f"{r.element_id} {r.element}", "" if pd.isna(r.rating) else f"{r.rating:.0f}", r.level,
-                   r.evidence if r.has_evidence else "(none recorded)"] for r in elements.itertuples()],
-                 css="wqm-table wqm-detail")
+    return Table(
+        ["Element", "Rating", "Stage", "Evidence"],
+        [
+            [
+                f"{r.element_id} {r.element}",
+                "" if pd.isna(r.rating) else f"{r.rating:.0f}",
+                r.level,
+                r.evidence if r.has_evidence else "(none recorded)",
+            ]
+            for r in elements.itertuples()
+        ],
+        css="wqm-table wqm-detail",
+    )
 
 
 class SchoolReport:
@@ -108,7 +118,7 @@ class SchoolReport:
     # -- sections ------------------------------------------------------------
 
     def header(self) -> Fragment:
-        return self._cached('header', self._build_header)
+        return self._cached("header", self._build_header)
 
     def _build_header(self) -> Fragment:
         """Title, school facts and the headline status."""
@@ -116,22 +126,41 @@ class SchoolReport:
         figures = a.current.figures
         totals = figures.totals
         # every stakeholder survey; a rating survey (the staff audit) only when the school ran it
-        responses = ", ".join(f"{r.survey_name}: {r.reason or r.n}" for r in totals.itertuples()
-                              if r.measure != MEASURE_RATING or figures.responded(r.survey))
-        facts = [("School", s["name"]), ("Trust", s["trust"] or "-"), ("Phase", s["phase"].capitalize()),
-                 ("Pupils", s["pupils"] if s["pupils"] is not None else "-"), ("Academic year", a.year),
-                 ("Responses", responses), ("Report date", self.report_date.isoformat())]
+        responses = ", ".join(
+            f"{r.survey_name}: {r.reason or r.n}"
+            for r in totals.itertuples()
+            if r.measure != MEASURE_RATING or figures.responded(r.survey)
+        )
+        facts = [
+            ("School", s["name"]),
+            ("Trust", s["trust"] or "-"),
+            ("Phase", s["phase"].capitalize()),
+            ("Pupils", s["pupils"] if s["pupils"] is not None else "-"),
+            ("Academic year", a.year),
+            ("Responses", responses),
+            ("Report date", self.report_date.isoformat()),
+        ]
         status = ""
         if a.readiness is not None:
             achieved = a.readiness.achieved
-            status = (f"Meets the criteria for {achieved.name} in {a.year}." if achieved else
-                      f"Does not yet meet the criteria for {self.framework.levels[0].name} in {a.year}.")
+            status = (
+                f"Meets the criteria for {achieved.name} in {a.year}."
+                if achieved
+                else f"Does not yet meet the criteria for {self.framework.levels[0].name} in {a.year}."
+            )
         elif not a.current.has_self_evaluation:
             status = f"No self-evaluation recorded yet for {a.year}."
         subtitle = f"Self-evaluation and stakeholder report, {a.year}"
-        return render("school_header.html.j2", "header", framework=self.framework, school=s, subtitle=subtitle,
-                      facts=facts, status=status,
-                      document_title=f"{s['name']}: {subtitle} ({self.framework.name})")
+        return render(
+            "school_header.html.j2",
+            "header",
+            framework=self.framework,
+            school=s,
+            subtitle=subtitle,
+            facts=facts,
+            status=status,
+            document_title=f"{s['name']}: {subtitle} ({self.framework.name})",
+        )
 
     def sef_section(self, element_table: bool = True) -> Fragment:
         """Self-evaluation per section, and per element unless ``element_table`` is False (the app shows
@@ -159,29 +188,57 @@ class SchoolReport:
         p = a.current.principles
         audits, unmapped_audits = self.audits()
         by_section = [{r.section_id: r for r in rows.itertuples()} for _, rows in audits]
-        summary = Table(["", fw.section_label, "Mean rating", "Stage",
-                         *(f"{survey.name} mean (n)" for survey, _ in audits), "Rated", "With evidence"],
-                        [[r.principle_id, r.principle, "" if pd.isna(r.mean_rating) else f"{r.mean_rating:.1f}",
-                          r.level, *(rating_cell(rows.get(r.principle_id)) for rows in by_section),
-                          f"{r.rated}/{r.elements}", f"{r.with_evidence}/{r.elements}"]
-                         for r in p.itertuples()])
+        summary = Table(
+            [
+                "",
+                fw.section_label,
+                "Mean rating",
+                "Stage",
+                *(f"{survey.name} mean (n)" for survey, _ in audits),
+                "Rated",
+                "With evidence",
+            ],
+            [
+                [
+                    r.principle_id,
+                    r.principle,
+                    "" if pd.isna(r.mean_rating) else f"{r.mean_rating:.1f}",
+                    r.level,
+                    *(rating_cell(rows.get(r.principle_id)) for rows in by_section),
+                    f"{r.rated}/{r.elements}",
+                    f"{r.with_evidence}/{r.elements}",
+                ]
+                for r in p.itertuples()
+            ],
+        )
         e = a.current.elements
         detail = evidence_table(e)
         title = f"Self-evaluation by {fw.section_label.lower()}"
-        audit_notes = [f"{survey.name}: staff's own rating of how far the school has got with each "
-                       f"{fw.section_label.lower()}, on the same {fw.scale.name.lower()}, as a mean with the "
-                       f"number of staff who rated it (n), beside the self-evaluation's mean rating. Groups of "
-                       f"fewer than {a.current.figures.min_group_size} staff are not shown, and neither are "
-                       f"groups from which a smaller group could be worked out." for survey, _ in audits]
-        return render("sef.html.j2", "self-evaluation", title=title,
-                      intro=f"Current ratings on the {fw.scale.name.lower()} ({fw.scale.min} to {fw.scale.max}); "
-                            f"the latest entry for each element counts.",
-                      framework=fw, year=a.year, rated=a.current.has_self_evaluation,
-                      chart=charts.sef_chart(p, fw.scale, title,
-                                             **(dict(audit=audits[0][1], audit_name=audits[0][0].name)
-                                                if audits else {})),
-                      summary=summary, detail=detail if element_table else None,
-                      audit_notes=audit_notes, unmapped_audits=unmapped_audits)
+        audit_notes = [
+            f"{survey.name}: staff's own rating of how far the school has got with each "
+            f"{fw.section_label.lower()}, on the same {fw.scale.name.lower()}, as a mean with the "
+            f"number of staff who rated it (n), beside the self-evaluation's mean rating. Groups of "
+            f"fewer than {a.current.figures.min_group_size} staff are not shown, and neither are "
+            f"groups from which a smaller group could be worked out."
+            for survey, _ in audits
+        ]
+        return render(
+            "sef.html.j2",
+            "self-evaluation",
+            title=title,
+            intro=f"Current ratings on the {fw.scale.name.lower()} ({fw.scale.min} to {fw.scale.max}); "
+            f"the latest entry for each element counts.",
+            framework=fw,
+            year=a.year,
+            rated=a.current.has_self_evaluation,
+            chart=charts.sef_chart(
+                p, fw.scale, title, **(dict(audit=audits[0][1], audit_name=audits[0][0].name) if audits else {})
+            ),
+            summary=summary,
+            detail=detail if element_table else None,
+            audit_notes=audit_notes,
+            unmapped_audits=unmapped_audits,
+        )
 
     def survey_section(self, by_subgroup: bool = True) -> Fragment:
         """What stakeholders say: published figures per section, then per subgroup unless ``by_subgroup``
@@ -192,29 +249,48 @@ class SchoolReport:
         a, fw = self.assessment, self.framework
         figures = a.current.figures
         whole = figures.whole
-        chart = charts.survey_chart(whole, figures.min_group_size,
-                                    f"Stakeholders agreeing, by {fw.section_label.lower()}") if len(whole) else None
+        chart = (
+            charts.survey_chart(whole, figures.min_group_size, f"Stakeholders agreeing, by {fw.section_label.lower()}")
+            if len(whole)
+            else None
+        )
         subgroups = []
-        for survey_id, survey in (a.bank.surveys.items() if by_subgroup else ()):
+        for survey_id, survey in a.bank.surveys.items() if by_subgroup else ():
             rows = figures.subgroups(survey_id)
             if survey.subgroup and len(rows):
-                subgroups.append(dict(title=f"{survey.name} by {survey.subgroup.label.lower()}",
-                                      table=survey_matrix(rows, "subgroup", fw.section_label)))
-        return render("surveys.html.j2", "surveys", framework=fw, mapped_any=bool(len(whole)), chart=chart,
-                      matrix=survey_matrix(whole, "survey_name", fw.section_label) if len(whole) else None,
-                      subgroups=subgroups, unmapped=figures.unmapped,
-                      intro=f"Share of respondents agreeing or strongly agreeing with the statements for each "
-                            f"{fw.section_label.lower()}, with the number of respondents. Groups with fewer than "
-                            f"{figures.min_group_size} respondents are not shown, to protect anonymity.")
+                subgroups.append(
+                    dict(
+                        title=f"{survey.name} by {survey.subgroup.label.lower()}",
+                        table=survey_matrix(rows, "subgroup", fw.section_label),
+                    )
+                )
+        return render(
+            "surveys.html.j2",
+            "surveys",
+            framework=fw,
+            mapped_any=bool(len(whole)),
+            chart=chart,
+            matrix=survey_matrix(whole, "survey_name", fw.section_label) if len(whole) else None,
+            subgroups=subgroups,
+            unmapped=figures.unmapped,
+            intro=f"Share of respondents agreeing or strongly agreeing with the statements for each "
+            f"{fw.section_label.lower()}, with the number of respondents. Groups with fewer than "
+            f"{figures.min_group_size} respondents are not shown, to protect anonymity.",
+        )
 
     def strengths_section(self) -> Fragment:
-        return self._cached('strengths_section', self._build_strengths_section)
+        return self._cached("strengths_section", self._build_strengths_section)
 
     def _build_strengths_section(self) -> Fragment:
         """Strengths and areas for development."""
         a = self.assessment
-        return render("strengths.html.j2", "strengths", strengths=list(a.strengths.itertuples()),
-                      areas=list(a.areas.itertuples()), section_label=self.framework.section_label)
+        return render(
+            "strengths.html.j2",
+            "strengths",
+            strengths=list(a.strengths.itertuples()),
+            areas=list(a.areas.itertuples()),
+            section_label=self.framework.section_label,
+        )
 
     def trend_section(self) -> Fragment:
         """Every year in the store: self-evaluation and survey groups, changes called only beyond the noise."""
@@ -232,24 +308,28 @@ class SchoolReport:
 
     def triangulation_section(self) -> Fragment:
         """Where the leaders' view and the stakeholders' experience disagree: blind spots, hidden strengths."""
-        return self._cached("triangulation_section",
-                            lambda: triangulation.triangulation_section(self.assessment, self.triangulation))
+        return self._cached(
+            "triangulation_section", lambda: triangulation.triangulation_section(self.assessment, self.triangulation)
+        )
 
     def priorities_section(self) -> Fragment:
         """The NCB tool's two lenses (risk and capacity) and the school's own sorting."""
-        return self._cached("priorities_section",
-                            lambda: triangulation.priorities_section(self.assessment, self.priorities))
+        return self._cached(
+            "priorities_section", lambda: triangulation.priorities_section(self.assessment, self.priorities)
+        )
 
     def action_plan_section(self) -> Fragment:
         """Last year's targets and their progress, this year's targets, suggested targets."""
-        return self._cached("action_plan_section",
-                            lambda: trends.action_plan_section(self.assessment, self.report_date))
+        return self._cached(
+            "action_plan_section", lambda: trends.action_plan_section(self.assessment, self.report_date)
+        )
 
     def award_decision_section(self, level: str | None = None) -> Fragment:
         """For the level applied for: every criterion with its evidence, what is missing, the assessment-day
         plan and the school's award record (nothing for a checklist)."""
-        return self._cached(f"award_decision_section:{level}",
-                            lambda: award_decision.award_decision_section(self.assessment, level))
+        return self._cached(
+            f"award_decision_section:{level}", lambda: award_decision.award_decision_section(self.assessment, level)
+        )
 
     def measures_section(self) -> Fragment:
         """Validated wellbeing measures (SWEMWBS, Stirling, SDQ): means with 95% intervals, band shares,
@@ -264,47 +344,73 @@ class SchoolReport:
         """The school's figures beside the portfolio and, when given, a published benchmark file
         (default: the report settings' ``benchmarks``)."""
         chosen = benchmark_file if benchmark_file is not None else (self.assessment.settings.benchmarks or None)
-        return self._cached(f"benchmark_section:{chosen}",
-                            lambda: benchmarks.benchmark_section(self.assessment, chosen))
+        return self._cached(
+            f"benchmark_section:{chosen}", lambda: benchmarks.benchmark_section(self.assessment, chosen)
+        )
 
     def award_section(self) -> Fragment:
         """Readiness against the award levels; a checklist's key question, items and guidance instead."""
         return self.readiness_section() if self.framework.has_levels else self.checklist_section()
 
     def readiness_section(self) -> Fragment:
-        return self._cached('readiness_section', self._build_readiness_section)
+        return self._cached("readiness_section", self._build_readiness_section)
 
     def _build_readiness_section(self) -> Fragment:
         """Each section against every award level, and what the next level still needs."""
         a, fw = self.assessment, self.framework
         r = a.readiness
-        table = Table(["", fw.section_label, *(lv.name for lv in fw.levels)],
-                      [[pid, row["principle"], *(cell("✓ Met", "met") if row[lv.name] else cell("✗ Not yet", "notmet")
-                                                 for lv in fw.levels)]
-                       for pid, row in r.table.iterrows()], css="wqm-table wqm-readiness")
+        table = Table(
+            ["", fw.section_label, *(lv.name for lv in fw.levels)],
+            [
+                [
+                    pid,
+                    row["principle"],
+                    *(cell("✓ Met", "met") if row[lv.name] else cell("✗ Not yet", "notmet") for lv in fw.levels),
+                ]
+                for pid, row in r.table.iterrows()
+            ],
+            css="wqm-table wqm-readiness",
+        )
         nxt = r.next_level
         next_gaps = [(pid, fw.principle(pid).name, gaps) for pid, gaps in r.gaps[nxt.id].items() if gaps] if nxt else []
         level_gaps = list(getattr(r, "level_gaps", {}).get(nxt.id, ())) if nxt else []
-        return render("readiness.html.j2", "readiness", framework=fw, year=a.year, achieved=r.achieved,
-                      levels_table=table, next_level=nxt, next_gaps=next_gaps, level_gaps=level_gaps,
-                      requires=fw.level(nxt.requires).name if nxt and nxt.requires else "",
-                      section_label=fw.section_label, rules_file=Path(fw.path).name or fw.id)
+        return render(
+            "readiness.html.j2",
+            "readiness",
+            framework=fw,
+            year=a.year,
+            achieved=r.achieved,
+            levels_table=table,
+            next_level=nxt,
+            next_gaps=next_gaps,
+            level_gaps=level_gaps,
+            requires=fw.level(nxt.requires).name if nxt and nxt.requires else "",
+            section_label=fw.section_label,
+            rules_file=Path(fw.path).name or fw.id,
+        )
 
     def checklist_section(self) -> Fragment:
-        return self._cached('checklist_section', self._build_checklist_section)
+        return self._cached("checklist_section", self._build_checklist_section)
 
     def _build_checklist_section(self) -> Fragment:
         """A checklist framework: key question, each item's status, activities and guidance."""
         a, fw = self.assessment, self.framework
         e = a.current.elements
-        tables = {p.id: Table(["Checklist item", "Status", "Evidence"],
-                              [[r.element, r.level or "not rated", r.evidence if r.has_evidence else "(none recorded)"]
-                               for r in e[e["principle_id"] == p.id].itertuples()], css="wqm-table wqm-detail")
-                  for p in fw.principles}
+        tables = {
+            p.id: Table(
+                ["Checklist item", "Status", "Evidence"],
+                [
+                    [r.element, r.level or "not rated", r.evidence if r.has_evidence else "(none recorded)"]
+                    for r in e[e["principle_id"] == p.id].itertuples()
+                ],
+                css="wqm-table wqm-detail",
+            )
+            for p in fw.principles
+        }
         return render("checklist.html.j2", "checklist", framework=fw, tables=tables)
 
     def reflections_section(self) -> Fragment:
-        return self._cached('reflections_section', self._build_reflections_section)
+        return self._cached("reflections_section", self._build_reflections_section)
 
     def _build_reflections_section(self) -> Fragment:
         """The framework's reflections (VbE: stand-out area, next steps, audit conclusion), shown even when empty.
@@ -316,12 +422,18 @@ class SchoolReport:
         for r in fw.reflections:
             entry = current.reflections.get(r.id, {})
             by = ", ".join(x for x in (entry.get("author", ""), str(entry.get("recorded_at", ""))[:10]) if x)
-            items.append(dict(title=r.title, author="the school" if r.author == "school" else "the adviser",
-                              text=entry.get("text", ""), by=by))
+            items.append(
+                dict(
+                    title=r.title,
+                    author="the school" if r.author == "school" else "the adviser",
+                    text=entry.get("text", ""),
+                    by=by,
+                )
+            )
         return render("reflections.html.j2", "reflections", framework=fw, items=items)
 
     def notes_section(self) -> Fragment:
-        return self._cached('notes_section', self._build_notes_section)
+        return self._cached("notes_section", self._build_notes_section)
 
     def _build_notes_section(self) -> Fragment:
         """Adviser notes of the year."""
@@ -329,20 +441,29 @@ class SchoolReport:
         notes = a.current.notes
         table = None
         if len(notes):
-            table = Table(["Date", self.framework.section_label, "Adviser", "Note"],
-                          [[str(r.created_at)[:10], r.principle_id or "Whole school", r.author, r.note]
-                           for r in notes.itertuples()])
+            table = Table(
+                ["Date", self.framework.section_label, "Adviser", "Note"],
+                [
+                    [str(r.created_at)[:10], r.principle_id or "Whole school", r.author, r.note]
+                    for r in notes.itertuples()
+                ],
+            )
         return render("notes.html.j2", "notes", notes=table, year=a.year)
 
     def scale_section(self) -> Fragment:
-        return self._cached('scale_section', self._build_scale_section)
+        return self._cached("scale_section", self._build_scale_section)
 
     def _build_scale_section(self) -> Fragment:
         """The rating scale and its descriptors."""
         scale = self.framework.scale
-        return render("scale.html.j2", "scale", scale=scale,
-                      levels=Table(["Rating", "Stage", "Descriptor"],
-                                   [[lv.value, lv.label, lv.descriptor] for lv in scale.levels]))
+        return render(
+            "scale.html.j2",
+            "scale",
+            scale=scale,
+            levels=Table(
+                ["Rating", "Stage", "Descriptor"], [[lv.value, lv.label, lv.descriptor] for lv in scale.levels]
+            ),
+        )
 
     def sections(self) -> list[Fragment]:
         """Every section in report order (:data:`~wqm_nb.present.layout.SECTIONS`; empty ones left out)."""

@@ -17,6 +17,7 @@ Both take a :class:`~wqm_nb.model.SchoolAssessment` and return a
 and ``action_plan.html.j2``); the charts are SVG with alt text written from
 the data, and mean nothing by colour alone (markers, hatches and words).
 """
+
 from __future__ import annotations
 
 import math
@@ -30,18 +31,44 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from ..model import SchoolAssessment
-from ..model.action_plan import (ACHIEVED, DROPPED, NOT_CARRIED, OUTCOMES, STATUS_WORDS, STILL_OPEN, ActionPlan,
-                                 build_action_plan)
-from ..model.trends import (COMPARED, DECLINED, IMPROVED, NO_CLEAR_CHANGE, NO_EARLIER, NOT_COMPARED, NOT_RATED,
-                            NOT_THIS_YEAR, SELF_EVALUATION, SURVEY, TOO_FEW, Trends, group_label, school_trends)
+from ..model.action_plan import (
+    ACHIEVED,
+    DROPPED,
+    NOT_CARRIED,
+    OUTCOMES,
+    STATUS_WORDS,
+    STILL_OPEN,
+    ActionPlan,
+    build_action_plan,
+)
+from ..model.trends import (
+    COMPARED,
+    DECLINED,
+    IMPROVED,
+    NO_CLEAR_CHANGE,
+    NO_EARLIER,
+    NOT_COMPARED,
+    NOT_RATED,
+    NOT_THIS_YEAR,
+    SELF_EVALUATION,
+    SURVEY,
+    TOO_FEW,
+    Trends,
+    group_label,
+    school_trends,
+)
 from .charts import PALETTE, Chart, _figure, _themed, _title, figure_svg, literal, trend_chart, wrap
 from .html import Fragment, Table, cell, is_missing, render
 
 #: markers per survey, so no line is told apart by colour alone
 MARKERS = {"staff": "o", "pupil": "s", "parent": "^"}
 OTHER_MARKERS = ("D", "v", "P", "X")
-OUTCOME_STYLE = {ACHIEVED: ("#1d6b2f", ""), STILL_OPEN: ("#1b6a8c", "//"), NOT_CARRIED: ("#b5651d", ".."),
-                 DROPPED: ("#8a8f93", "xx")}
+OUTCOME_STYLE = {
+    ACHIEVED: ("#1d6b2f", ""),
+    STILL_OPEN: ("#1b6a8c", "//"),
+    NOT_CARRIED: ("#b5651d", ".."),
+    DROPPED: ("#8a8f93", "xx"),
+}
 
 
 # --------------------------------------------------------------------------
@@ -63,8 +90,11 @@ def change_cell(row: Any) -> tuple[str, str] | str:
     points)', 'no clear change (+4 points)', 'too few responses to compare', 'not compared (...)'."""
     verdict = row.verdict
     if verdict in COMPARED:
-        size = (f"{row.change:+.1f}" if row.kind == SELF_EVALUATION else
-                f"{round(row.after * 100) - round(row.before * 100):+d} points")
+        size = (
+            f"{row.change:+.1f}"
+            if row.kind == SELF_EVALUATION
+            else f"{round(row.after * 100) - round(row.before * 100):+d} points"
+        )
         if verdict == IMPROVED:
             return cell(f"\u25b2 improved ({size})", "met")
         if verdict == DECLINED:
@@ -74,7 +104,7 @@ def change_cell(row: Any) -> tuple[str, str] | str:
         return str(row.note)
     if verdict in (NO_EARLIER, NOT_THIS_YEAR, NOT_RATED):
         return str(row.note)
-    return str(verdict)     # TOO_FEW
+    return str(verdict)  # TOO_FEW
 
 
 def _group_name(row: Any, trends: Trends) -> str:
@@ -89,9 +119,14 @@ def _group_name(row: Any, trends: Trends) -> str:
 
 
 @_themed
-def survey_trend_chart(series: pd.DataFrame, sections: Sequence[tuple[str, str]], years: Sequence[str],
-                       min_respondents: int, title: str = "Stakeholders agreeing across years",
-                       section_label: str = "section") -> Chart:
+def survey_trend_chart(
+    series: pd.DataFrame,
+    sections: Sequence[tuple[str, str]],
+    years: Sequence[str],
+    min_respondents: int,
+    title: str = "Stakeholders agreeing across years",
+    section_label: str = "section",
+) -> Chart:
     """Small multiples, one per section: each survey's published share agreeing per year as a point with its
     95% interval (whole groups of ``agreement`` surveys from ``series``, :data:`wqm_nb.model.trends.SERIES_COLUMNS`).
     Groups with fewer than ``min_respondents`` respondents are drawn hollow (too few to compare); suppressed
@@ -124,16 +159,36 @@ def survey_trend_chart(series: pd.DataFrame, sections: Sequence[tuple[str, str]]
             high = shown["ci_high"].astype(float).to_numpy() * 100
             if len(shown):
                 ax.plot(px, share, color=colours[survey], linewidth=1, alpha=0.6)
-                ax.errorbar(px, share, yerr=[share - low, high - share], fmt="none", ecolor=colours[survey],
-                            elinewidth=1, capsize=2)
+                ax.errorbar(
+                    px,
+                    share,
+                    yerr=[share - low, high - share],
+                    fmt="none",
+                    ecolor=colours[survey],
+                    elinewidth=1,
+                    capsize=2,
+                )
                 few = shown["n"].astype(float).to_numpy() < min_respondents
                 for x, y, hollow in zip(px, share, few):
-                    ax.plot([x], [y], marker=markers[survey], markersize=5, color=colours[survey],
-                            markerfacecolor="white" if hollow else colours[survey], linestyle="none")
+                    ax.plot(
+                        [x],
+                        [y],
+                        marker=markers[survey],
+                        markersize=5,
+                        color=colours[survey],
+                        markerfacecolor="white" if hollow else colours[survey],
+                        linestyle="none",
+                    )
             values = []
             for r in g.itertuples():
-                values.append(f"{r.year} " + (str(r.reason) if bool(r.suppressed) else
-                                              f"{r.agree_share:.0%} ({r.ci_low:.0%} to {r.ci_high:.0%}, n={r.n})"))
+                values.append(
+                    f"{r.year} "
+                    + (
+                        str(r.reason)
+                        if bool(r.suppressed)
+                        else f"{r.agree_share:.0%} ({r.ci_low:.0%} to {r.ci_high:.0%}, n={r.n})"
+                    )
+                )
             said.append(f"{names[survey].lower()} " + ", ".join(values))
         parts.append(f"{sid}: " + "; ".join(said))
         ax.set_title(wrap(f"{sid} {name}", 26), fontsize=7.5, loc="left")
@@ -143,27 +198,46 @@ def survey_trend_chart(series: pd.DataFrame, sections: Sequence[tuple[str, str]]
         ax.set_ylim(0, 100)
         ax.set_yticks([0, 25, 50, 75, 100])
         ax.tick_params(axis="y", labelsize=6.5)
-    for ax in axes[len(shown_sections):]:
+    for ax in axes[len(shown_sections) :]:
         ax.set_visible(False)
     for ax in axes[::ncols]:
         ax.set_ylabel("% agree", fontsize=7)
     fig.suptitle(literal(title), x=0.01, ha="left", fontsize=10, fontweight="bold")
-    handles = [Line2D([], [], color=colours[s], marker=markers[s], markersize=5, linewidth=1, label=literal(names[s]))
-               for s in surveys]
-    handles.append(Line2D([], [], color="#555555", marker="o", markersize=5, markerfacecolor="white", linestyle="none",
-                          label=f"hollow: fewer than {min_respondents} respondents, too few to compare"))
+    handles = [
+        Line2D([], [], color=colours[s], marker=markers[s], markersize=5, linewidth=1, label=literal(names[s]))
+        for s in surveys
+    ]
+    handles.append(
+        Line2D(
+            [],
+            [],
+            color="#555555",
+            marker="o",
+            markersize=5,
+            markerfacecolor="white",
+            linestyle="none",
+            label=f"hollow: fewer than {min_respondents} respondents, too few to compare",
+        )
+    )
     fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 4), fontsize=7, frameon=False)
-    alt = (f"{title}: for each {section_label.lower()}, the share agreeing in each year with its 95% interval. "
-           + ". ".join(parts) + ".")
-    return Chart(figure_svg(fig, "survey-trends", alt), alt,
-                 f"{title}: share agreeing per year, with its 95% interval (the vertical bar). A group not shown "
-                 f"that year, to protect anonymity, has no point; a hollow point has fewer than {min_respondents} "
-                 f"respondents, too few to compare.")
+    alt = (
+        f"{title}: for each {section_label.lower()}, the share agreeing in each year with its 95% interval. "
+        + ". ".join(parts)
+        + "."
+    )
+    return Chart(
+        figure_svg(fig, "survey-trends", alt),
+        alt,
+        f"{title}: share agreeing per year, with its 95% interval (the vertical bar). A group not shown "
+        f"that year, to protect anonymity, has no point; a hollow point has fewer than {min_respondents} "
+        f"respondents, too few to compare.",
+    )
 
 
 @_themed
-def target_progress_chart(plan: ActionPlan, section_label: str = "Section",
-                          title: str = "Last year's targets now") -> Chart:
+def target_progress_chart(
+    plan: ActionPlan, section_label: str = "Section", title: str = "Last year's targets now"
+) -> Chart:
     """Horizontal stacked bars, one per section that had targets last year: how many were achieved, are
     still open, were not carried forward or were dropped (each outcome with its own hatch and a count
     label)."""
@@ -177,12 +251,29 @@ def target_progress_chart(plan: ActionPlan, section_label: str = "Section",
     for outcome in OUTCOMES:
         counts = np.array([by_section[k][outcome] for k in labels], dtype=float)
         colour, hatch = OUTCOME_STYLE[outcome]
-        ax.barh(range(len(labels)), counts, left=left, color=colour, hatch=hatch, edgecolor="white", linewidth=0.5,
-                label=outcome)
+        ax.barh(
+            range(len(labels)),
+            counts,
+            left=left,
+            color=colour,
+            hatch=hatch,
+            edgecolor="white",
+            linewidth=0.5,
+            label=outcome,
+        )
         for y, (x0, n) in enumerate(zip(left, counts)):
             if n:
-                ax.text(x0 + n / 2, y, f"{int(n)}", ha="center", va="center", fontsize=7.5, color="white",
-                        fontweight="bold", bbox=dict(boxstyle="round,pad=0.15", facecolor=colour, edgecolor="none"))
+                ax.text(
+                    x0 + n / 2,
+                    y,
+                    f"{int(n)}",
+                    ha="center",
+                    va="center",
+                    fontsize=7.5,
+                    color="white",
+                    fontweight="bold",
+                    bbox=dict(boxstyle="round,pad=0.15", facecolor=colour, edgecolor="none"),
+                )
         left += counts
     ax.set_yticks(range(len(labels)), [literal(k) for k in labels])
     ax.invert_yaxis()
@@ -190,14 +281,27 @@ def target_progress_chart(plan: ActionPlan, section_label: str = "Section",
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_xlabel("targets")
     _title(ax, title)
-    fig.legend(handles=[Patch(facecolor=OUTCOME_STYLE[o][0], hatch=OUTCOME_STYLE[o][1], edgecolor="white", label=o)
-                        for o in OUTCOMES], loc="outside lower center", ncols=4, fontsize=7, frameon=False)
+    fig.legend(
+        handles=[
+            Patch(facecolor=OUTCOME_STYLE[o][0], hatch=OUTCOME_STYLE[o][1], edgecolor="white", label=o)
+            for o in OUTCOMES
+        ],
+        loc="outside lower center",
+        ncols=4,
+        fontsize=7,
+        frameon=False,
+    )
     overdue = sum(p.overdue for p in plan.progress)
     parts = [f"{k}: " + ", ".join(f"{n} {o}" for o, n in by_section[k].items() if n) for k in labels]
-    alt = (f"{title}: bar chart of the {len(plan.progress)} targets set in {plan.previous_year}, by "
-           f"{section_label.lower()} and outcome. " + "; ".join(parts) + f". {overdue} overdue.")
-    return Chart(figure_svg(fig, "target-progress", alt), alt,
-                 f"{title}: each of {plan.previous_year}'s targets by outcome in {plan.year}.")
+    alt = (
+        f"{title}: bar chart of the {len(plan.progress)} targets set in {plan.previous_year}, by "
+        f"{section_label.lower()} and outcome. " + "; ".join(parts) + f". {overdue} overdue."
+    )
+    return Chart(
+        figure_svg(fig, "target-progress", alt),
+        alt,
+        f"{title}: each of {plan.previous_year}'s targets by outcome in {plan.year}.",
+    )
 
 
 # --------------------------------------------------------------------------
@@ -221,49 +325,106 @@ def trends_section(assessment: SchoolAssessment) -> Fragment:
     rated_years = [y for y in a.history if y.has_self_evaluation]
     rating_chart = None
     if len(rated_years) > 1:
-        rating_chart = trend_chart(pd.concat([y.principles.assign(year=y.year) for y in rated_years]), fw.scale,
-                                   f"Self-evaluation by {label.lower()} over time")
+        rating_chart = trend_chart(
+            pd.concat([y.principles.assign(year=y.year) for y in rated_years]),
+            fw.scale,
+            f"Self-evaluation by {label.lower()} over time",
+        )
     own = changes[changes["kind"] == SELF_EVALUATION]
     means = {(r.year, r.principle_id): r.mean_rating for r in trends.ratings.itertuples()}
     last = f"Change since {trends.previous_year}" if trends.previous_year else "Change"
-    ratings = Table(["", label, *trends.years, last],
-                    [[r.section_id, r.section,
-                      *("not rated" if is_missing(means.get((y, r.section_id))) else f"{means[(y, r.section_id)]:.1f}"
-                        for y in trends.years),
-                      change_cell(r)] for r in own.itertuples()])
+    ratings = Table(
+        ["", label, *trends.years, last],
+        [
+            [
+                r.section_id,
+                r.section,
+                *(
+                    "not rated" if is_missing(means.get((y, r.section_id))) else f"{means[(y, r.section_id)]:.1f}"
+                    for y in trends.years
+                ),
+                change_cell(r),
+            ]
+            for r in own.itertuples()
+        ],
+    )
     whole = changes[(changes["kind"] == SURVEY) & changes["subgroup_field"].isna()]
-    surveys = Table([label, "Group", *trends.years, last],
-                    [[r.section_id, _group_name(r, trends), *_year_cells(trends, r.survey, r.section_id),
-                      change_cell(r)] for r in whole.itertuples()]) if len(whole) else None
+    surveys = (
+        Table(
+            [label, "Group", *trends.years, last],
+            [
+                [r.section_id, _group_name(r, trends), *_year_cells(trends, r.survey, r.section_id), change_cell(r)]
+                for r in whole.itertuples()
+            ],
+        )
+        if len(whole)
+        else None
+    )
     sub = changes[(changes["kind"] == SURVEY) & changes["subgroup_field"].notna() & changes["verdict"].isin(COMPARED)]
-    subgroups = Table([label, "Group", trends.previous_year or "", trends.year, last],
-                      [[r.section_id, _group_name(r, trends),
-                        f"{r.before:.0%} ({r.before_low:.0%}\u2013{r.before_high:.0%}), n={r.n_before}",
-                        f"{r.after:.0%} ({r.after_low:.0%}\u2013{r.after_high:.0%}), n={r.n_after}", change_cell(r)]
-                       for r in sub.itertuples()]) if len(sub) else None
+    subgroups = (
+        Table(
+            [label, "Group", trends.previous_year or "", trends.year, last],
+            [
+                [
+                    r.section_id,
+                    _group_name(r, trends),
+                    f"{r.before:.0%} ({r.before_low:.0%}\u2013{r.before_high:.0%}), n={r.n_before}",
+                    f"{r.after:.0%} ({r.after_low:.0%}\u2013{r.after_high:.0%}), n={r.n_after}",
+                    change_cell(r),
+                ]
+                for r in sub.itertuples()
+            ],
+        )
+        if len(sub)
+        else None
+    )
     survey_chart = None
     if len(trends.series) and len(trends.years) > 1 and (trends.series["measure"] == "agreement").any():
-        survey_chart = survey_trend_chart(trends.series, [(p.id, p.name) for p in fw.principles], trends.years,
-                                          trends.rules.min_respondents,
-                                          f"Stakeholders agreeing by {label.lower()}, across years", label)
-    headlines = [dict(zip(("head", "items"), trends.headline(v))) for v in (IMPROVED, DECLINED)] \
-        if trends.previous_year else []
+        survey_chart = survey_trend_chart(
+            trends.series,
+            [(p.id, p.name) for p in fw.principles],
+            trends.years,
+            trends.rules.min_respondents,
+            f"Stakeholders agreeing by {label.lower()}, across years",
+            label,
+        )
+    headlines = (
+        [dict(zip(("head", "items"), trends.headline(v))) for v in (IMPROVED, DECLINED)] if trends.previous_year else []
+    )
     rules = trends.rules
-    return render("trend_changes.html.j2", "trends", trends=trends, headlines=headlines, label=label,
-                  rating_chart=rating_chart, ratings=ratings, survey_chart=survey_chart, surveys=surveys,
-                  subgroups=subgroups, rated_years=len(rated_years), min_group_size=a.min_group_size,
-                  intro=(f"Every year in the store, {trends.years[0]} to {trends.years[-1]}"
-                         if len(trends.years) > 1 else f"{trends.years[0]} only: changes show from the second year"),
-                  survey_rule=(f"A survey group's change is called a change only when the 95% intervals of the two "
-                               f"years (Wilson intervals, with n the number of respondents) do not overlap; "
-                               f"otherwise it is \u201cno clear change\u201d, however large it looks. Groups with "
-                               f"fewer than {rules.min_respondents} respondents in either year say \u201c{TOO_FEW}\u201d. "
-                               f"Figures not shown to protect anonymity (fewer than {a.min_group_size} responses, or "
-                               f"from which a smaller group could be worked out) are never compared."),
-                  rating_rule=(f"A self-evaluation has no sampling interval, so a change of a mean rating is called "
-                               f"one when it is at least {rules.min_rating_change:g} "
-                               f"(decisions.trends.min_rating_change in {fw.id}.yaml)."),
-                  no_clear=NO_CLEAR_CHANGE)
+    return render(
+        "trend_changes.html.j2",
+        "trends",
+        trends=trends,
+        headlines=headlines,
+        label=label,
+        rating_chart=rating_chart,
+        ratings=ratings,
+        survey_chart=survey_chart,
+        surveys=surveys,
+        subgroups=subgroups,
+        rated_years=len(rated_years),
+        min_group_size=a.min_group_size,
+        intro=(
+            f"Every year in the store, {trends.years[0]} to {trends.years[-1]}"
+            if len(trends.years) > 1
+            else f"{trends.years[0]} only: changes show from the second year"
+        ),
+        survey_rule=(
+            f"A survey group's change is called a change only when the 95% intervals of the two "
+            f"years (Wilson intervals, with n the number of respondents) do not overlap; "
+            f"otherwise it is \u201cno clear change\u201d, however large it looks. Groups with "
+            f"fewer than {rules.min_respondents} respondents in either year say \u201c{TOO_FEW}\u201d. "
+            f"Figures not shown to protect anonymity (fewer than {a.min_group_size} responses, or "
+            f"from which a smaller group could be worked out) are never compared."
+        ),
+        rating_rule=(
+            f"A self-evaluation has no sampling interval, so a change of a mean rating is called "
+            f"one when it is at least {rules.min_rating_change:g} "
+            f"(decisions.trends.min_rating_change in {fw.id}.yaml)."
+        ),
+        no_clear=NO_CLEAR_CHANGE,
+    )
 
 
 def action_plan_section(assessment: SchoolAssessment, report_date: date | None = None) -> Fragment:
@@ -284,33 +445,92 @@ def action_plan_section(assessment: SchoolAssessment, report_date: date | None =
             words += f"; overdue (review date {p.review_date})"
         return cell(words, "met" if p.outcome == ACHIEVED else "notmet" if p.overdue else "")
 
-    progress = Table(["Target", label, "Owner", "Review date", f"Status in {plan.previous_year}",
-                      f"Status in {plan.year}", "Outcome"],
-                     [[p.text or "(no text)", section(p.principle_id), p.owner or "-", p.review_date or "-",
-                       STATUS_WORDS.get(p.status_before, p.status_before),
-                       STATUS_WORDS.get(p.status_now, p.status_now) if p.status_now else
-                       f"closed in {plan.previous_year}" if p.status_before in ("achieved", "dropped") else
-                       f"not in {plan.year}'s plan",
-                       outcome(p)] for p in plan.progress]) if plan.progress else None
-    targets = Table(["Target", label, "Owner", "Review date", "Status", "Carried from"],
-                    [[t["text"] or "(no text)", section(t["principle_id"]), t["owner"] or "-",
-                      cell(f"{t['review_date']} (overdue)", "notmet") if t["overdue"] else (t["review_date"] or "-"),
-                      STATUS_WORDS.get(t["status"], t["status"]), t["carried_from_year"] or "-"]
-                     for t in plan.targets]) if plan.targets else None
-    suggestions = Table([label, "Suggested target", "Why", "Owner", "Review by"],
-                        [[section(s.principle_id), s.text, s.reason, "(to agree)", s.review_date]
-                         for s in plan.suggestions]) if plan.suggestions else None
-    chart = target_progress_chart(plan, label, f"{plan.previous_year}'s targets in {plan.year}") \
-        if plan.progress else None
-    return render("action_plan.html.j2", "action-plan", plan=plan, label=label, progress=progress,
-                  targets=targets, suggestions=suggestions, chart=chart, summary=plan.progress_summary(),
-                  report_date=report_date.isoformat(),
-                  weakest_rule=(f"Each {label.lower()}'s standing is the average of its mean rating's place on the "
-                                f"{fw.scale.name.lower()} and the share of stakeholders agreeing (published groups "
-                                f"only), each from 0 to 1; the weakest {label.lower()}s without an open target get "
-                                f"a suggestion, at most {fw.decisions.action_plan.suggestions}, reviewed at the end "
-                                f"of the next term."))
+    progress = (
+        Table(
+            [
+                "Target",
+                label,
+                "Owner",
+                "Review date",
+                f"Status in {plan.previous_year}",
+                f"Status in {plan.year}",
+                "Outcome",
+            ],
+            [
+                [
+                    p.text or "(no text)",
+                    section(p.principle_id),
+                    p.owner or "-",
+                    p.review_date or "-",
+                    STATUS_WORDS.get(p.status_before, p.status_before),
+                    STATUS_WORDS.get(p.status_now, p.status_now)
+                    if p.status_now
+                    else f"closed in {plan.previous_year}"
+                    if p.status_before in ("achieved", "dropped")
+                    else f"not in {plan.year}'s plan",
+                    outcome(p),
+                ]
+                for p in plan.progress
+            ],
+        )
+        if plan.progress
+        else None
+    )
+    targets = (
+        Table(
+            ["Target", label, "Owner", "Review date", "Status", "Carried from"],
+            [
+                [
+                    t["text"] or "(no text)",
+                    section(t["principle_id"]),
+                    t["owner"] or "-",
+                    cell(f"{t['review_date']} (overdue)", "notmet") if t["overdue"] else (t["review_date"] or "-"),
+                    STATUS_WORDS.get(t["status"], t["status"]),
+                    t["carried_from_year"] or "-",
+                ]
+                for t in plan.targets
+            ],
+        )
+        if plan.targets
+        else None
+    )
+    suggestions = (
+        Table(
+            [label, "Suggested target", "Why", "Owner", "Review by"],
+            [[section(s.principle_id), s.text, s.reason, "(to agree)", s.review_date] for s in plan.suggestions],
+        )
+        if plan.suggestions
+        else None
+    )
+    chart = (
+        target_progress_chart(plan, label, f"{plan.previous_year}'s targets in {plan.year}") if plan.progress else None
+    )
+    return render(
+        "action_plan.html.j2",
+        "action-plan",
+        plan=plan,
+        label=label,
+        progress=progress,
+        targets=targets,
+        suggestions=suggestions,
+        chart=chart,
+        summary=plan.progress_summary(),
+        report_date=report_date.isoformat(),
+        weakest_rule=(
+            f"Each {label.lower()}'s standing is the average of its mean rating's place on the "
+            f"{fw.scale.name.lower()} and the share of stakeholders agreeing (published groups "
+            f"only), each from 0 to 1; the weakest {label.lower()}s without an open target get "
+            f"a suggestion, at most {fw.decisions.action_plan.suggestions}, reviewed at the end "
+            f"of the next term."
+        ),
+    )
 
 
-__all__ = ["action_plan_section", "change_cell", "share_cell", "survey_trend_chart", "target_progress_chart",
-           "trends_section"]
+__all__ = [
+    "action_plan_section",
+    "change_cell",
+    "share_cell",
+    "survey_trend_chart",
+    "target_progress_chart",
+    "trends_section",
+]

@@ -51,6 +51,7 @@ tagged ``static`` (the printed report's sections) are removed before the
 notebook runs in Voila; the interactive app cell is tagged ``interactive``
 and left out of the printed report instead.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -87,13 +88,30 @@ from ..data import available_frameworks
 from ..export.render import school_stem
 from ..export.report_key import key_of, read_key
 from ..errors import SettingsError
-from ..export.notebooks import (SCHOOL_NOTEBOOK, SEF_CAPTURE_NOTEBOOK, STATIC_TAG, SURVEY_IMPORT_NOTEBOOK,
-                                notebook_path, resource_dir)
+from ..export.notebooks import (
+    SCHOOL_NOTEBOOK,
+    SEF_CAPTURE_NOTEBOOK,
+    STATIC_TAG,
+    SURVEY_IMPORT_NOTEBOOK,
+    notebook_path,
+    resource_dir,
+)
 from ..settings import DEFAULT_FRAMEWORK, SCHOOL_ID_PATTERN, ReportSettings, check_academic_year
 from .frames import MAX_MESSAGE_BYTES
-from .kernels import (KERNEL_ROUTE, KEY_PATTERN, SECURE_SETTING, ClaimingKernelManager, ForbiddenQueryHandler,
-                      GuardedKernelWebsocketHandler, KernelQueryHandler, OwnedKernelHandler, OwnedShutdownHandler,
-                      WqmKernelManager, claim_kernel, forget_token)
+from .kernels import (
+    KERNEL_ROUTE,
+    KEY_PATTERN,
+    SECURE_SETTING,
+    ClaimingKernelManager,
+    ForbiddenQueryHandler,
+    GuardedKernelWebsocketHandler,
+    KernelQueryHandler,
+    OwnedKernelHandler,
+    OwnedShutdownHandler,
+    WqmKernelManager,
+    claim_kernel,
+    forget_token,
+)
 from .links import Link, LinkError, LinkRegistry, check_link, load_secret
 from .pages import PLACE_PARAM, error_page, live_script, page, preparing_page, queue_page
 from .places import CONSULTANT, Admission, Places, holder_of, new_ticket, valid_ticket
@@ -117,18 +135,19 @@ PREPARE_WAIT = 3.0
 @dataclass
 class ServerState:
     """What the handlers need to know about this server (set once by :func:`serve`)."""
+
     secret: bytes = b""
     store: str = ""
     max_kernels: int = 4
     port: int = 0
     pdf_limit: int = 2
-    page: str = "report"            # which page this server serves, and so which links it accepts
-    secure_cookies: bool = False    # the public address is https: every cookie is Secure
-    links: LinkRegistry | None = None   # issued and revoked links of the data (revoked ones are refused)
-    pdf_dir: str = ""               # where wqm batch left PDFs with their keys (served while current)
-    ready: int = 1                  # kernels kept ready at most (0: none, kernels are started per page)
-    places: Places | None = None    # the live places: the cap, a report link's share, the line
-    pages: StaticPages | None = None    # static report pages, for report viewers past the cap
+    page: str = "report"  # which page this server serves, and so which links it accepts
+    secure_cookies: bool = False  # the public address is https: every cookie is Secure
+    links: LinkRegistry | None = None  # issued and revoked links of the data (revoked ones are refused)
+    pdf_dir: str = ""  # where wqm batch left PDFs with their keys (served while current)
+    ready: int = 1  # kernels kept ready at most (0: none, kernels are started per page)
+    places: Places | None = None  # the live places: the cap, a report link's share, the line
+    pages: StaticPages | None = None  # static report pages, for report viewers past the cap
 
 
 STATE = ServerState()
@@ -164,8 +183,9 @@ class HostCheckedApplication(tornado.web.Application):
 
 def checked_link(arguments: dict[str, list[bytes]]) -> Link:
     """The request's link, checked against this server's secret, page and revoked links (or LinkError)."""
-    return check_link(STATE.secret, arguments, page=STATE.page,
-                      revoked=STATE.links.revoked() if STATE.links is not None else ())
+    return check_link(
+        STATE.secret, arguments, page=STATE.page, revoked=STATE.links.revoked() if STATE.links is not None else ()
+    )
 
 
 def _link_from(arguments: dict[str, list[bytes]]) -> Link | None:
@@ -187,13 +207,20 @@ class LinkIdentityProvider(PasswordIdentityProvider):
             link = _link_from(arguments)
             if link is None:
                 return None
-            handler.set_secure_cookie(LINK_COOKIE, link.query(), expires_days=None, httponly=True,
-                                      samesite="Strict", secure=STATE.secure_cookies)
+            handler.set_secure_cookie(
+                LINK_COOKIE,
+                link.query(),
+                expires_days=None,
+                httponly=True,
+                samesite="Strict",
+                secure=STATE.secure_cookies,
+            )
             return User(username=f"{LINK_USER}{link.school}")
         cookie = handler.get_secure_cookie(LINK_COOKIE)
         if cookie:
-            link = _link_from({k: [v.encode() for v in vs]
-                                for k, vs in parse_qs(cookie.decode(), keep_blank_values=True).items()})
+            link = _link_from(
+                {k: [v.encode() for v in vs] for k, vs in parse_qs(cookie.decode(), keep_blank_values=True).items()}
+            )
             if link is not None:
                 return User(username=f"{LINK_USER}{link.school}")
         return None
@@ -221,7 +248,7 @@ def requested_scope(handler: tornado.web.RequestHandler) -> tuple[str, str, str]
         except LinkError as exc:
             raise tornado.web.HTTPError(403, str(exc)) from None
         year = link.year
-        if not year and "show_year" in arguments:    # a link for any year: the year the viewer chose
+        if not year and "show_year" in arguments:  # a link for any year: the year the viewer chose
             year = arguments["show_year"][0].decode("utf-8", "replace")
             try:
                 check_academic_year(year)
@@ -268,9 +295,11 @@ class _Refusing:
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         self.set_header("Content-Type", "text/html; charset=utf-8")
-        titles = {403: ("Not allowed", "This link is not valid, or has expired. Ask the consultant for a new one."),
-                  404: ("Not found", "There is nothing at this address."),
-                  400: ("Not a valid address", "The address asks for something this app does not show.")}
+        titles = {
+            403: ("Not allowed", "This link is not valid, or has expired. Ask the consultant for a new one."),
+            404: ("Not found", "There is nothing at this address."),
+            400: ("Not a valid address", "The address asks for something this app does not show."),
+        }
         title, message = titles.get(status_code, ("Something went wrong", "Please try again later."))
         self.finish(page(title, message))
 
@@ -317,14 +346,21 @@ async def publish_for_page(handler: tornado.web.RequestHandler, school: str, yea
     try:
         await asyncio.to_thread(publish_report, STATE.store, school, year, framework)
     except Exception as exc:  # noqa: BLE001 - the page fails on the same cause and shows its error id
-        handler.log.warning("wqm: the figures of %s %s could not be published: %s: %s", school, year or "",
-                            type(exc).__name__, exc)
+        handler.log.warning(
+            "wqm: the figures of %s %s could not be published: %s: %s", school, year or "", type(exc).__name__, exc
+        )
 
 
 def set_wait_cookie(handler: tornado.web.RequestHandler, ticket: str) -> None:
     """The viewer's place in line, for their page's next question (httponly, ``SameSite=Strict``)."""
-    handler.set_cookie(WAIT_COOKIE, ticket, path=getattr(handler, "base_url", "/") or "/", httponly=True,
-                       samesite="Strict", secure=STATE.secure_cookies)
+    handler.set_cookie(
+        WAIT_COOKIE,
+        ticket,
+        path=getattr(handler, "base_url", "/") or "/",
+        httponly=True,
+        samesite="Strict",
+        secure=STATE.secure_cookies,
+    )
 
 
 class ReportHandler(_Refusing, TornadoVoilaHandler):
@@ -332,6 +368,7 @@ class ReportHandler(_Refusing, TornadoVoilaHandler):
     (:mod:`wqm_nb.serve.places`) and Voila's rendering, or, with no place free, the report as a static page or a
     queue page. The kernel Voila gets for the page is claimed for this page load
     (:func:`wqm_nb.serve.kernels.claim_kernel`) and takes the place."""
+
     _claiming: ClaimingKernelManager | None = None
     _admission: Admission | None = None
 
@@ -372,14 +409,17 @@ class ReportHandler(_Refusing, TornadoVoilaHandler):
             self.set_header("Content-Type", "text/html; charset=utf-8")
             self.set_header("Cache-Control", "no-store")
             if STATE.page != "report":
-                return self.finish(queue_page(PAGE_NAMES[STATE.page], position if places.may_hold_more(
-                    holder, limited) else 0, places.cap))
+                return self.finish(
+                    queue_page(
+                        PAGE_NAMES[STATE.page], position if places.may_hold_more(holder, limited) else 0, places.cap
+                    )
+                )
             return await self._static_page(school, year, framework)
         self._admission = admission
         keep_ready(manager)
         if hasattr(manager, "ready_first"):
             manager.ready_first()
-        forget_token(self.request)      # checked: neither the kernel nor its cached request gets it
+        forget_token(self.request)  # checked: neither the kernel nor its cached request gets it
         self.xsrf_token  # sets the _xsrf cookie, so closing the tab shuts the kernel down
         try:
             async for chunk in self.get_generator(path=None):
@@ -412,7 +452,7 @@ class PlaceHandler(_Refusing, JupyterHandler):
     (:meth:`Places.poll`). ``&wqm=leave`` (the page has gone): out of the line, 204."""
 
     async def prepare(self) -> None:
-        given = self.request.query_arguments.pop(PLACE_PARAM, [])     # the script's own: not part of a link
+        given = self.request.query_arguments.pop(PLACE_PARAM, [])  # the script's own: not part of a link
         self.request.arguments.pop(PLACE_PARAM, None)
         self._leaving = given == [b"leave"]
         await super().prepare()
@@ -461,9 +501,23 @@ class PdfCache:
 def render_pdf(settings: ReportSettings) -> bytes:
     """The PDF exactly as ``wqm report`` makes it for ``settings`` (the command runs in a subprocess)."""
     with tempfile.TemporaryDirectory(prefix="wqm-pdf-") as out:
-        command = [sys.executable, "-m", "wqm_nb.cli", "report", settings.school_id, "--data", settings.data,
-                   "--out", out, "--year", settings.year, "--framework", settings.framework,
-                   "--as-of", settings.as_of]
+        command = [
+            sys.executable,
+            "-m",
+            "wqm_nb.cli",
+            "report",
+            settings.school_id,
+            "--data",
+            settings.data,
+            "--out",
+            out,
+            "--year",
+            settings.year,
+            "--framework",
+            settings.framework,
+            "--as-of",
+            settings.as_of,
+        ]
         done = subprocess.run(command, capture_output=True, text=True, timeout=300)
         if done.returncode != 0:
             raise RuntimeError(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "report failed")
@@ -499,6 +553,7 @@ class PdfHandler(_Refusing, JupyterHandler):
     threshold, benchmark file, ``as_of`` and package version) equals the key of
     the report the viewer sees now; else it is rendered, at most ``pdf_limit``
     at once."""
+
     cache = PdfCache()
     semaphore: asyncio.Semaphore | None = None
 
@@ -538,8 +593,12 @@ class NotFoundHandler(_Refusing, tornado.web.RequestHandler):
 
 
 #: Voila's kernel routes and what serves them here (see :mod:`wqm_nb.serve.kernels`)
-KERNEL_HANDLERS = {KernelHandler: OwnedKernelHandler, VoilaKernelWebsocketHandler: GuardedKernelWebsocketHandler,
-                   VoilaShutdownKernelHandler: OwnedShutdownHandler, RequestInfoSocketHandler: ForbiddenQueryHandler}
+KERNEL_HANDLERS = {
+    KernelHandler: OwnedKernelHandler,
+    VoilaKernelWebsocketHandler: GuardedKernelWebsocketHandler,
+    VoilaShutdownKernelHandler: OwnedShutdownHandler,
+    RequestInfoSocketHandler: ForbiddenQueryHandler,
+}
 
 
 class WqmVoila(Voila):
@@ -550,17 +609,21 @@ class WqmVoila(Voila):
         for spec in super().init_handlers():
             cls = spec[1]
             if cls is AllowListFileHandler:
-                continue                                   # no /voila/files/
+                continue  # no /voila/files/
             if isinstance(cls, type) and issubclass(cls, (LoginFormHandler, LogoutHandler)):
-                continue                                   # no login form: 403 instead
+                continue  # no login form: 403 instead
             if cls is TornadoVoilaHandler:
                 handlers.append((self.server_url + "wqm/pdf", PdfHandler))
                 handlers.append((self.server_url + "wqm/place", PlaceHandler))
                 handlers.append((spec[0], ReportHandler, spec[2]))
                 continue
-            if cls is RequestInfoSocketHandler:            # a preheated kernel asks with its own key
-                handlers.append((url_path_join(self.server_url, KERNEL_ROUTE, KEY_PATTERN, "voila/query",
-                                               _kernel_id_regex), KernelQueryHandler))
+            if cls is RequestInfoSocketHandler:  # a preheated kernel asks with its own key
+                handlers.append(
+                    (
+                        url_path_join(self.server_url, KERNEL_ROUTE, KEY_PATTERN, "voila/query", _kernel_id_regex),
+                        KernelQueryHandler,
+                    )
+                )
             if cls in KERNEL_HANDLERS:
                 handlers.append((spec[0], KERNEL_HANDLERS[cls], *spec[2:]))
                 continue
@@ -595,14 +658,13 @@ class WqmVoila(Voila):
 
         manager.removal_hooks.append(gone)
         if STATE.page == "report":
-            STATE.pages = StaticPages(STATE.store, live_script(url_path_join(self.base_url, "wqm/place")),
-                                      log=self.log)
+            STATE.pages = StaticPages(STATE.store, live_script(url_path_join(self.base_url, "wqm/place")), log=self.log)
             tornado.ioloop.IOLoop.current().add_callback(STATE.pages.start)
         self.log.info("wqm: %d live place(s), up to %d kernel(s) kept ready", STATE.max_kernels, STATE.ready)
 
     def stop(self) -> None:
         """Stop the render worker, keep no more kernels ready, then Voila's own stop (every kernel shut down)."""
-        STATE.ready = 0                     # kernels shut down now must not be replaced
+        STATE.ready = 0  # kernels shut down now must not be replaced
         if STATE.pages is not None:
             STATE.pages.close()
         super().stop()
@@ -618,8 +680,9 @@ def default_max_kernels() -> int:
     return max(2, min(cores * 2, int(memory_gb / 0.3 / 2)))
 
 
-def prepare_store(data: Path, work_dir: Path | None, writable: bool = False,
-                  what: str = "the survey import form") -> Path:
+def prepare_store(
+    data: Path, work_dir: Path | None, writable: bool = False, what: str = "the survey import form"
+) -> Path:
     """The store the app reads: the data itself, or a CSV folder imported once into ``work_dir``
     (refused when the page writes: what it writes would be lost with the copy; ``work_dir`` is
     needed only for a CSV folder)."""
@@ -656,9 +719,17 @@ def public_origin(public_url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
-def voila_config(port: int, token: str, preheat: bool = True, ready: int = 1, cull_idle: int = 900,
-                 cull_interval: int | None = None, open_browser: bool = False, origin: str = "",
-                 secure_cookies: bool = False):
+def voila_config(
+    port: int,
+    token: str,
+    preheat: bool = True,
+    ready: int = 1,
+    cull_idle: int = 900,
+    cull_interval: int | None = None,
+    open_browser: bool = False,
+    origin: str = "",
+    secure_cookies: bool = False,
+):
     """The traitlets ``Config`` the app runs with (see :func:`serve` for the arguments)."""
     from traitlets.config import Config
 
@@ -673,14 +744,14 @@ def voila_config(port: int, token: str, preheat: bool = True, ready: int = 1, cu
     if origin:
         c.Voila.tornado_settings = {"allow_origin": origin}
     if secure_cookies:
-        c.LinkIdentityProvider.secure_cookie = True        # the consultant's login cookie
+        c.LinkIdentityProvider.secure_cookie = True  # the consultant's login cookie
     c.VoilaConfiguration.template = TEMPLATE
     c.VoilaConfiguration.allow_template_override = "NO"
     c.VoilaConfiguration.allow_theme_override = "NO"
     c.VoilaConfiguration.file_allowlist = []
     c.VoilaConfiguration.show_tracebacks = False
     c.VoilaExecutor.cell_error_instruction = "The details are in the server log."
-    c.VoilaConfiguration.multi_kernel_manager_class = WqmKernelManager   # kernels' owners and keys
+    c.VoilaConfiguration.multi_kernel_manager_class = WqmKernelManager  # kernels' owners and keys
     c.VoilaConfiguration.preheat_kernel = preheat and ready > 0
     c.VoilaConfiguration.default_pool_size = ready
     c.TagRemovePreprocessor.remove_cell_tags = {STATIC_TAG}
@@ -688,14 +759,25 @@ def voila_config(port: int, token: str, preheat: bool = True, ready: int = 1, cu
     # idle kernels are looked for at a third of the idle time (5 to 60 s), so a report idle for
     # cull_idle seconds goes within about cull_idle * 4/3
     c.MappingKernelManager.cull_interval = cull_interval or max(5, min(60, cull_idle // 3))
-    c.MappingKernelManager.cull_connected = True      # an open tab left unused is culled too; its page offers to reopen
+    c.MappingKernelManager.cull_connected = True  # an open tab left unused is culled too; its page offers to reopen
     c.MappingKernelManager.cull_busy = False
     return c
 
 
-def serve(data: Path, port: int = 8866, token: str = "", max_kernels: int | None = None, preheat: bool = True,
-          ready: int | None = None, cull_idle: int = 900, cull_interval: int | None = None,
-          open_browser: bool = False, public_url: str = "", page: str = "report", pdf_dir: str | Path = "") -> None:
+def serve(
+    data: Path,
+    port: int = 8866,
+    token: str = "",
+    max_kernels: int | None = None,
+    preheat: bool = True,
+    ready: int | None = None,
+    cull_idle: int = 900,
+    cull_interval: int | None = None,
+    open_browser: bool = False,
+    public_url: str = "",
+    page: str = "report",
+    pdf_dir: str | Path = "",
+) -> None:
     """Start the app and block until interrupted. ``token`` empty: a random one, printed in the URL.
 
     ``page`` is ``report`` (the leaders' report app), ``survey-import`` (the
@@ -736,11 +818,12 @@ def serve(data: Path, port: int = 8866, token: str = "", max_kernels: int | None
         STATE.port = port
         STATE.secure_cookies = origin.startswith("https://")
         token = token or secrets.token_urlsafe(24)
-        os.environ["WQM_DATA"] = STATE.store      # kernels inherit the environment: the store, never the secret
+        os.environ["WQM_DATA"] = STATE.store  # kernels inherit the environment: the store, never the secret
         templates = str(resource_dir("templates"))
         os.environ["JUPYTER_PATH"] = os.pathsep.join(p for p in (templates, os.environ.get("JUPYTER_PATH", "")) if p)
-        config = voila_config(port, token, preheat, STATE.ready, cull_idle, cull_interval, open_browser, origin,
-                              STATE.secure_cookies)
+        config = voila_config(
+            port, token, preheat, STATE.ready, cull_idle, cull_interval, open_browser, origin, STATE.secure_cookies
+        )
         print(f"wqm serve: {data} on http://127.0.0.1:{port}/?token={token}", flush=True)
         app = WqmVoila(config=config)
         app.initialize([str(notebook_path(PAGE_NOTEBOOKS[page]))])

@@ -41,6 +41,7 @@ The handler that uses these checks, and closes the socket with
 :data:`POLICY_VIOLATION` on a bad frame, is
 :class:`wqm_nb.serve.kernels.GuardedKernelWebsocketHandler`.
 """
+
 from __future__ import annotations
 
 import json
@@ -65,7 +66,7 @@ POLICY_VIOLATION = 1008
 CHANNELS = ("shell", "control", "stdin", "iopub")
 #: the channels the page sends on (iopub only ever comes from the kernel)
 PAGE_CHANNELS = ("shell", "control", "stdin")
-HEADER, PARENT_HEADER, METADATA, CONTENT = 1, 2, 3, 4     # part numbers (0 is the channel)
+HEADER, PARENT_HEADER, METADATA, CONTENT = 1, 2, 3, 4  # part numbers (0 is the channel)
 
 
 class FrameError(ValueError):
@@ -73,18 +74,19 @@ class FrameError(ValueError):
 
 
 def _number(data: bytes, index: int) -> int:
-    return int.from_bytes(data[8 * index:8 * (index + 1)], "little")
+    return int.from_bytes(data[8 * index : 8 * (index + 1)], "little")
 
 
 @dataclass(frozen=True)
 class Frame:
     """A checked v1 frame: its bytes and its offsets (see the module notes)."""
+
     data: bytes
     offsets: tuple[int, ...]
 
     def part(self, index: int) -> bytes:
         """Part ``index``: 0 the channel, 1 header, 2 parent header, 3 metadata, 4 content, 5... buffers."""
-        return self.data[self.offsets[index]:self.offsets[index + 1]]
+        return self.data[self.offsets[index] : self.offsets[index + 1]]
 
     @property
     def channel(self) -> str:
@@ -161,6 +163,20 @@ def build_frame(channel: str, parts: list[bytes]) -> bytes:
     return table + b"".join(chunks)
 
 
-__all__ = ["CHANNELS", "CONTENT", "PAGE_CHANNELS", "HEADER", "MAX_BUFFERS", "MAX_KERNEL_BUFFERS", "MAX_MESSAGE_BYTES",
-           "MAX_OFFSETS", "POLICY_VIOLATION", "V1_PROTOCOL", "Frame", "FrameError", "build_frame",
-           "check_incoming", "parse_frame"]
+__all__ = [
+    "CHANNELS",
+    "CONTENT",
+    "PAGE_CHANNELS",
+    "HEADER",
+    "MAX_BUFFERS",
+    "MAX_KERNEL_BUFFERS",
+    "MAX_MESSAGE_BYTES",
+    "MAX_OFFSETS",
+    "POLICY_VIOLATION",
+    "V1_PROTOCOL",
+    "Frame",
+    "FrameError",
+    "build_frame",
+    "check_incoming",
+    "parse_frame",
+]

@@ -53,6 +53,7 @@ next viewer's query string (issue 21). Here:
   :meth:`~WqmKernelManager.keep_ready` resizes the pool (Voila's
   ``kernel_pools_config``) as places are taken and freed.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -76,8 +77,7 @@ from voila.request_info_handler import RequestInfoSocketHandler
 from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 
-from .frames import (MAX_KERNEL_BUFFERS, POLICY_VIOLATION, V1_PROTOCOL, FrameError, check_incoming,
-                     parse_frame)
+from .frames import MAX_KERNEL_BUFFERS, POLICY_VIOLATION, V1_PROTOCOL, FrameError, check_incoming, parse_frame
 from .tracebacks import logging_report, scrub_frame, scrub_json_message
 
 #: the cookie that makes a browser the owner of one kernel (one per kernel, path-limited to it)
@@ -200,10 +200,9 @@ class WqmKernelManager(AsyncMappingKernelManager):
     def _no_shutdown_from_the_page(self, proposal: dict[str, Any]) -> list[str]:
         return [t for t in proposal["value"] if t not in DROPPED_MESSAGES]
 
-    async def start_kernel(self, *, kernel_id: str | None = None, path: str | None = None,
-                           **kwargs: Any) -> str:
+    async def start_kernel(self, *, kernel_id: str | None = None, path: str | None = None, **kwargs: Any) -> str:
         """Start a kernel with a key of its own (see :func:`kernel_env`)."""
-        if kernel_id is not None and kernel_id in self:          # jupyter_server's "existing kernel": as it was
+        if kernel_id is not None and kernel_id in self:  # jupyter_server's "existing kernel": as it was
             return await super().start_kernel(kernel_id=kernel_id, path=path, **kwargs)
         kernel_id = kernel_id or self.new_kernel_id()
         key = self.query_keys.issue(kernel_id)
@@ -298,8 +297,10 @@ class ClaimingKernelManager:
 
 def kernel_paths(base_url: str, kernel_id: str) -> tuple[str, str]:
     """The paths an owner's cookie is sent to: the kernel's API (and websocket) and its shutdown."""
-    return (url_path_join(base_url or "/", "api/kernels", kernel_id),
-            url_path_join(base_url or "/", "voila/api/shutdown", kernel_id))
+    return (
+        url_path_join(base_url or "/", "api/kernels", kernel_id),
+        url_path_join(base_url or "/", "voila/api/shutdown", kernel_id),
+    )
 
 
 def owner_cookie(token: str, path: str, secure: bool) -> str:
@@ -342,8 +343,7 @@ def is_owner(handler: tornado.web.RequestHandler, kernel_id: str) -> bool:
 def require_owner(handler: tornado.web.RequestHandler, kernel_id: str) -> None:
     """403 unless the request comes from the page load that owns ``kernel_id``."""
     if not is_owner(handler, kernel_id):
-        handler.log.warning("wqm: refused %s %s: not the kernel's page", handler.request.method,
-                            handler.request.path)
+        handler.log.warning("wqm: refused %s %s: not the kernel's page", handler.request.method, handler.request.path)
         raise tornado.web.HTTPError(403, "not this kernel's page")
 
 
@@ -397,7 +397,7 @@ class GuardedKernelWebsocketHandler(VoilaKernelWebsocketHandler):
         for handler in list(cls._open.pop(kernel_id, ())):
             try:
                 handler.close(KERNEL_ENDED, "the report has closed")
-            except Exception:        # already closing
+            except Exception:  # already closing
                 pass
 
     async def open(self, kernel_id: str) -> None:  # type: ignore[override]
@@ -451,10 +451,11 @@ class GuardedKernelWebsocketHandler(VoilaKernelWebsocketHandler):
                 frame = parse_frame(message, max_buffers=MAX_KERNEL_BUFFERS)
                 msg_type = frame.header()["msg_type"]
             except FrameError as exc:
-                self.log.error("wqm: a malformed frame for kernel %s's page was not sent: %s",
-                               getattr(self, "kernel_id", "?"), exc)
+                self.log.error(
+                    "wqm: a malformed frame for kernel %s's page was not sent: %s", getattr(self, "kernel_id", "?"), exc
+                )
                 return _done()
-            if msg_type == "execute_input":              # Voila's rule: the page never sees code run
+            if msg_type == "execute_input":  # Voila's rule: the page never sees code run
                 return _done()
             message = scrub_frame(frame, msg_type, report) or bytes(message)
         else:
@@ -462,8 +463,9 @@ class GuardedKernelWebsocketHandler(VoilaKernelWebsocketHandler):
                 msg = json.loads(message) if isinstance(message, str) else dict(message)
                 msg_type = (msg.get("header") or {}).get("msg_type")
             except (ValueError, TypeError, AttributeError):
-                self.log.error("wqm: a malformed message for kernel %s's page was not sent",
-                               getattr(self, "kernel_id", "?"))
+                self.log.error(
+                    "wqm: a malformed message for kernel %s's page was not sent", getattr(self, "kernel_id", "?")
+                )
                 return _done()
             if msg_type == "execute_input":
                 return _done()
@@ -516,8 +518,27 @@ class KernelQueryHandler(RequestInfoSocketHandler):
             del RequestInfoSocketHandler._waiters[self.kernel_id]
 
 
-__all__ = ["DROPPED_MESSAGES", "KERNEL_ENDED", "KERNEL_ROUTE", "OWNER_COOKIE", "ClaimingKernelManager",
-           "ForbiddenQueryHandler", "GuardedKernelWebsocketHandler", "KernelQueryHandler", "KernelSecrets", "OwnedKernelHandler",
-           "OwnedShutdownHandler", "WqmKernelManager", "claim_kernel", "clean_request_info", "forget_token",
-           "is_owner", "kernel_env", "kernel_paths", "owner_cookie", "require_owner", "strip_token",
-           "strip_token_from_url"]
+__all__ = [
+    "DROPPED_MESSAGES",
+    "KERNEL_ENDED",
+    "KERNEL_ROUTE",
+    "OWNER_COOKIE",
+    "ClaimingKernelManager",
+    "ForbiddenQueryHandler",
+    "GuardedKernelWebsocketHandler",
+    "KernelQueryHandler",
+    "KernelSecrets",
+    "OwnedKernelHandler",
+    "OwnedShutdownHandler",
+    "WqmKernelManager",
+    "claim_kernel",
+    "clean_request_info",
+    "forget_token",
+    "is_owner",
+    "kernel_env",
+    "kernel_paths",
+    "owner_cookie",
+    "require_owner",
+    "strip_token",
+    "strip_token_from_url",
+]

@@ -36,6 +36,7 @@ Issued links are recorded in ``<store>.wqm-links`` beside the secret (one JSON
 object a line: issued, revoked), owner-only like it; the record holds no
 signature, so it cannot be used to open anything.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -105,8 +106,17 @@ def check_rights(rights: Iterable[str]) -> tuple[str, ...]:
     return tuple(r for r in LINK_RIGHTS if r in given | {READ})
 
 
-def sign(secret: bytes, school: str, year: str, expires: int, page: str = "report", *, framework: str = "",
-         rights: str = "", link_id: str = "") -> str:
+def sign(
+    secret: bytes,
+    school: str,
+    year: str,
+    expires: int,
+    page: str = "report",
+    *,
+    framework: str = "",
+    rights: str = "",
+    link_id: str = "",
+) -> str:
     """The signature of one link to ``page``; without ``link_id`` the older message (school, year, expiry)."""
     if page not in PAGES:
         raise SettingsError(f"unknown page {page!r} (known: {', '.join(PAGES)})")
@@ -130,6 +140,7 @@ def parse_duration(text: str) -> int:
 class Link:
     """A signed link for one school and year (any year of it when empty: older links only), framework and
     rights; ``link_id`` empty for a link signed before links carried an id."""
+
     school: str
     year: str
     expires: int
@@ -142,17 +153,35 @@ class Link:
     def query(self) -> str:
         if not self.link_id:
             return urlencode({"school": self.school, "year": self.year, "expires": self.expires, "sig": self.sig})
-        return urlencode({"school": self.school, "year": self.year, "framework": self.framework,
-                          "rights": ",".join(self.rights), "lid": self.link_id, "expires": self.expires,
-                          "sig": self.sig}, safe=",")
+        return urlencode(
+            {
+                "school": self.school,
+                "year": self.year,
+                "framework": self.framework,
+                "rights": ",".join(self.rights),
+                "lid": self.link_id,
+                "expires": self.expires,
+                "sig": self.sig,
+            },
+            safe=",",
+        )
 
     def url(self, base_url: str) -> str:
         return f"{base_url.rstrip('/')}/?{self.query()}"
 
 
-def make_link(secret: bytes, school: str, year: str = "", valid_for: int = 30 * 86400,
-              now: float | None = None, page: str = "report", *, framework: str = "wqm",
-              rights: Iterable[str] | None = None, link_id: str = "") -> Link:
+def make_link(
+    secret: bytes,
+    school: str,
+    year: str = "",
+    valid_for: int = 30 * 86400,
+    now: float | None = None,
+    page: str = "report",
+    *,
+    framework: str = "wqm",
+    rights: Iterable[str] | None = None,
+    link_id: str = "",
+) -> Link:
     """Sign a link to ``page`` for ``school`` and ``year``, writing to ``framework`` with ``rights`` (default:
     what the page needs, :data:`~wqm_nb.store.scope.PAGE_RIGHTS`). ``link_id`` empty: a new random one."""
     check_school_id(school)
@@ -162,15 +191,23 @@ def make_link(secret: bytes, school: str, year: str = "", valid_for: int = 30 * 
     if page not in PAGES:
         raise SettingsError(f"unknown page {page!r} (known: {', '.join(PAGES)})")
     if framework not in available_frameworks():
-        raise SettingsError(f"a link opens a bundled framework ({', '.join(available_frameworks())}), "
-                            f"got {framework!r}")
+        raise SettingsError(
+            f"a link opens a bundled framework ({', '.join(available_frameworks())}), got {framework!r}"
+        )
     chosen = check_rights(PAGE_RIGHTS[page] if rights is None else rights)
     link_id = link_id or secrets.token_hex(6)
     expires = int((now or time.time()) + valid_for)
     joined = ",".join(chosen)
-    return Link(school, year, expires, sign(secret, school, year, expires, page, framework=framework,
-                                            rights=joined, link_id=link_id),
-                framework, chosen, link_id, page)
+    return Link(
+        school,
+        year,
+        expires,
+        sign(secret, school, year, expires, page, framework=framework, rights=joined, link_id=link_id),
+        framework,
+        chosen,
+        link_id,
+        page,
+    )
 
 
 def _values(arguments: dict[str, list[bytes]], keys: Iterable[str]) -> dict[str, str]:
@@ -186,8 +223,13 @@ def _values(arguments: dict[str, list[bytes]], keys: Iterable[str]) -> dict[str,
     return values
 
 
-def check_link(secret: bytes, arguments: dict[str, list[bytes]], now: float | None = None,
-               page: str = "report", revoked: Container[str] = ()) -> Link:
+def check_link(
+    secret: bytes,
+    arguments: dict[str, list[bytes]],
+    now: float | None = None,
+    page: str = "report",
+    revoked: Container[str] = (),
+) -> Link:
     """Verify the query arguments of a request (``handler.request.query_arguments``).
 
     Returns the verified :class:`Link`; raises :class:`LinkError` if any
@@ -210,15 +252,22 @@ def check_link(secret: bytes, arguments: dict[str, list[bytes]], now: float | No
     if expires < (now or time.time()):
         raise LinkError("link expired")
     extra = {"framework": values["framework"], "rights": values["rights"], "link_id": values["lid"]} if v2 else {}
-    if not hmac.compare_digest(sign(secret, values["school"], values["year"], expires, page, **extra),
-                               values["sig"]):
+    if not hmac.compare_digest(sign(secret, values["school"], values["year"], expires, page, **extra), values["sig"]):
         raise LinkError("signature does not match")
     if not v2:
         return Link(values["school"], values["year"], expires, values["sig"], page=page)
     if values["lid"] in revoked:
         raise LinkError("link revoked")
-    return Link(values["school"], values["year"], expires, values["sig"], values["framework"],
-                tuple(values["rights"].split(",")), values["lid"], page)
+    return Link(
+        values["school"],
+        values["year"],
+        expires,
+        values["sig"],
+        values["framework"],
+        tuple(values["rights"].split(",")),
+        values["lid"],
+        page,
+    )
 
 
 # --------------------------------------------------------------------------
@@ -252,9 +301,20 @@ class LinkRegistry:
 
     def issued(self, link: Link, note: str = "") -> None:
         """Record a link just made (nothing that could open it: no signature)."""
-        self._append({"event": "issued", "id": link.link_id, "school": link.school, "year": link.year,
-                      "framework": link.framework, "page": link.page, "rights": list(link.rights),
-                      "expires": link.expires, "at": int(time.time()), "note": note})
+        self._append(
+            {
+                "event": "issued",
+                "id": link.link_id,
+                "school": link.school,
+                "year": link.year,
+                "framework": link.framework,
+                "page": link.page,
+                "rights": list(link.rights),
+                "expires": link.expires,
+                "at": int(time.time()),
+                "note": note,
+            }
+        )
 
     def revoke(self, link_id: str) -> dict:
         """Withdraw an issued link; returns its record. An unknown id is an error."""

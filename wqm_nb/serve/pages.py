@@ -18,6 +18,7 @@ itself with ``<meta http-equiv="refresh">``, and offers a link to do it now).
   view). When the page goes away it says so (``&wqm=leave``), so the line
   moves on. No third-party request.
 """
+
 from __future__ import annotations
 
 import html
@@ -28,19 +29,23 @@ RETRY_SECONDS = 5
 #: the query parameter the static page's script adds to ``/wqm/place`` (never part of a link)
 PLACE_PARAM = "wqm"
 
-_STYLE = ("font-family:DejaVu Sans,Arial,sans-serif;max-width:40em;margin:4em auto;padding:0 1em;line-height:1.5;"
-          "color:#1d2a33")
+_STYLE = (
+    "font-family:DejaVu Sans,Arial,sans-serif;max-width:40em;margin:4em auto;padding:0 1em;line-height:1.5;"
+    "color:#1d2a33"
+)
 
 
 def page(title: str, message: str, status_hint: str = "", *, refresh: int = 0, extra: str = "") -> str:
     """A small, accessible HTML page for refusals, errors and waits. ``refresh``: seconds until it reloads
     itself (0: never); ``extra``: HTML of the server's own after the message (never text from a request)."""
     meta = f"<meta http-equiv='refresh' content='{int(refresh)}'>" if refresh else ""
-    return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-            f"<meta name='viewport' content='width=device-width, initial-scale=1'>{meta}</head>"
-            f"<body style='{_STYLE}'><main>"
-            f"<h1>{html.escape(title)}</h1><p role='status'>{html.escape(message)}</p>"
-            f"{f'<p>{html.escape(status_hint)}</p>' if status_hint else ''}{extra}</main></body></html>")
+    return (
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        f"<meta name='viewport' content='width=device-width, initial-scale=1'>{meta}</head>"
+        f"<body style='{_STYLE}'><main>"
+        f"<h1>{html.escape(title)}</h1><p role='status'>{html.escape(message)}</p>"
+        f"{f'<p>{html.escape(status_hint)}</p>' if status_hint else ''}{extra}</main></body></html>"
+    )
 
 
 def _again(label: str) -> str:
@@ -50,26 +55,36 @@ def _again(label: str) -> str:
 
 def preparing_page() -> str:
     """The static page asked for is being rendered: this page reloads itself in a few seconds."""
-    return page("Preparing the report", "The report is being prepared. This page will show it by itself in a "
-                f"few seconds (it tries again every {RETRY_SECONDS} seconds).", refresh=RETRY_SECONDS,
-                extra=_again("Try again now"))
+    return page(
+        "Preparing the report",
+        "The report is being prepared. This page will show it by itself in a "
+        f"few seconds (it tries again every {RETRY_SECONDS} seconds).",
+        refresh=RETRY_SECONDS,
+        extra=_again("Try again now"),
+    )
 
 
 def queue_page(what: str, position: int, places: int) -> str:
     """Every live place is taken: the viewer's place in line (``position``, 1 = next; 0 when it cannot be
     said), and the page tries again by itself. ``what``: "the capture form", "the survey import form"."""
-    where = (f"You are number {position} in line." if position > 0
-             else "You are waiting for a place.")
-    return page("Waiting for a place",
-                f"All {places} live place{'s' if places != 1 else ''} on this server are in use. {where} This page "
-                f"tries again by itself every {RETRY_SECONDS} seconds and opens {what} when a place is free; "
-                "keep it open.", refresh=RETRY_SECONDS, extra=_again("Try again now"))
+    where = f"You are number {position} in line." if position > 0 else "You are waiting for a place."
+    return page(
+        "Waiting for a place",
+        f"All {places} live place{'s' if places != 1 else ''} on this server are in use. {where} This page "
+        f"tries again by itself every {RETRY_SECONDS} seconds and opens {what} when a place is free; "
+        "keep it open.",
+        refresh=RETRY_SECONDS,
+        extra=_again("Try again now"),
+    )
 
 
 def error_page(error_id: str) -> str:
     """Something failed on the server: the error id to quote, nothing else."""
-    return page("Something went wrong", f"Something went wrong on the server (error id {error_id}). The "
-                "consultant can look it up in the server log.", "Please try again later.")
+    return page(
+        "Something went wrong",
+        f"Something went wrong on the server (error id {error_id}). The consultant can look it up in the server log.",
+        "Please try again later.",
+    )
 
 
 NOSCRIPT_NOTE = "Reload this page later to open the live view."
@@ -110,9 +125,20 @@ _SCRIPT = """<noscript><p class='wqm-notice'>%(noscript)s</p></noscript>
 
 def live_script(place_url: str) -> str:
     """The static report page's script (see the module notes); ``place_url`` is the server's ``/wqm/place``."""
-    return _SCRIPT % {"place": json.dumps(place_url).replace("<", "\\u003c"), "param": PLACE_PARAM,
-                      "noscript": html.escape(NOSCRIPT_NOTE)}
+    return _SCRIPT % {
+        "place": json.dumps(place_url).replace("<", "\\u003c"),
+        "param": PLACE_PARAM,
+        "noscript": html.escape(NOSCRIPT_NOTE),
+    }
 
 
-__all__ = ["NOSCRIPT_NOTE", "PLACE_PARAM", "RETRY_SECONDS", "error_page", "live_script", "page", "preparing_page",
-           "queue_page"]
+__all__ = [
+    "NOSCRIPT_NOTE",
+    "PLACE_PARAM",
+    "RETRY_SECONDS",
+    "error_page",
+    "live_script",
+    "page",
+    "preparing_page",
+    "queue_page",
+]

@@ -34,6 +34,7 @@ year, expiry and signature.
 Nothing here reads the clock of the day: times are ``time.monotonic`` (or the
 clock given, for tests). All methods run on the server's event loop thread.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -85,6 +86,7 @@ def valid_ticket(text: str | None) -> str | None:
 class Admission:
     """A page load given a place; ``kernel_id`` once its kernel is known; ``starting``: it was given the place
     with no kernel ready, and waits for one to start."""
+
     number: int
     holder: str
     kernel_id: str = ""
@@ -96,7 +98,7 @@ class _Waiter:
     holder: str
     limited: bool
     seen: float
-    asked_again: bool = False       # its page has asked since it was put in line: it is still there
+    asked_again: bool = False  # its page has asked since it was put in line: it is still there
 
 
 @dataclass
@@ -114,10 +116,10 @@ class Places:
         self.cap = cap
         self.per_link = per_link
         self.clock = clock
-        self.live: dict[str, str] = {}                   # kernel id -> holder
-        self.admitted: dict[int, Admission] = {}         # page loads not yet given their kernel
-        self.reserved: dict[str, _Reservation] = {}      # ticket -> a place kept for its reload
-        self.waiting: dict[str, _Waiter] = {}            # ticket -> waiter, in the order of the line
+        self.live: dict[str, str] = {}  # kernel id -> holder
+        self.admitted: dict[int, Admission] = {}  # page loads not yet given their kernel
+        self.reserved: dict[str, _Reservation] = {}  # ticket -> a place kept for its reload
+        self.waiting: dict[str, _Waiter] = {}  # ticket -> waiter, in the order of the line
         self._numbers = 0
 
     # -- counts ------------------------------------------------------------
@@ -126,8 +128,9 @@ class Places:
         now = self.clock()
         for ticket in [t for t, r in self.reserved.items() if r.until <= now]:
             del self.reserved[ticket]
-        for ticket in [t for t, w in self.waiting.items()
-                       if now - w.seen > (WAIT_SECONDS if w.asked_again else FIRST_WAIT_SECONDS)]:
+        for ticket in [
+            t for t, w in self.waiting.items() if now - w.seen > (WAIT_SECONDS if w.asked_again else FIRST_WAIT_SECONDS)
+        ]:
             del self.waiting[ticket]
 
     def taken(self) -> int:
@@ -140,8 +143,13 @@ class Places:
 
     def _holdings(self) -> Counter:
         """Places taken now, by holder."""
-        return Counter([*self.live.values(), *(a.holder for a in self.admitted.values()),
-                        *(r.holder for r in self.reserved.values())])
+        return Counter(
+            [
+                *self.live.values(),
+                *(a.holder for a in self.admitted.values()),
+                *(r.holder for r in self.reserved.values()),
+            ]
+        )
 
     def holding(self, holder: str) -> int:
         """Places ``holder`` takes now."""
@@ -176,8 +184,9 @@ class Places:
 
     # -- page loads ----------------------------------------------------------
 
-    def admit(self, holder: str, *, limited: bool = False, ticket: str | None = None,
-              ready: int | None = None) -> Admission | None:
+    def admit(
+        self, holder: str, *, limited: bool = False, ticket: str | None = None, ready: int | None = None
+    ) -> Admission | None:
         """A place for a page load of ``holder``, or None (the static or queue page instead). ``ticket``: the
         viewer's place in line (a place kept for it is taken); ``ready``: kernels ready now, on a server that
         keeps them (None: not counted, a page waits for its kernel to start)."""
@@ -192,7 +201,7 @@ class Places:
             if not self._room(self._ahead(ticket if in_line else None)):
                 return None
             if ready is not None and ready <= 0 and any(a.starting for a in self.admitted.values()):
-                return None                      # another viewer waits for a kernel to start: the page at once
+                return None  # another viewer waits for a kernel to start: the page at once
         if ticket:
             self.waiting.pop(ticket, None)
         self._numbers += 1
@@ -228,7 +237,7 @@ class Places:
         if waiter is None or waiter.holder != holder:
             self.waiting.pop(ticket, None)
             self.reserved.pop(ticket, None)
-            while len(self.waiting) >= MAX_WAITING:            # a flood of tickets: the oldest go first
+            while len(self.waiting) >= MAX_WAITING:  # a flood of tickets: the oldest go first
                 del self.waiting[next(iter(self.waiting))]
             waiter = self.waiting[ticket] = _Waiter(holder, limited, self.clock())
         else:
@@ -246,7 +255,7 @@ class Places:
             return True, 0
         position = self.wait(ticket, holder, limited)
         if not self._eligible(self.waiting[ticket]):
-            return False, 0                      # their own places first: no place in line to tell
+            return False, 0  # their own places first: no place in line to tell
         if self._room(position - 1):
             del self.waiting[ticket]
             self.reserved[ticket] = _Reservation(holder, self.clock() + RESERVE_SECONDS)
@@ -270,9 +279,25 @@ class Places:
     def summary(self) -> dict[str, int]:
         """Counts for the log and the tests."""
         self._prune()
-        return {"cap": self.cap, "live": len(self.live), "admitted": len(self.admitted),
-                "reserved": len(self.reserved), "waiting": len(self.waiting)}
+        return {
+            "cap": self.cap,
+            "live": len(self.live),
+            "admitted": len(self.admitted),
+            "reserved": len(self.reserved),
+            "waiting": len(self.waiting),
+        }
 
 
-__all__ = ["CONSULTANT", "FIRST_WAIT_SECONDS", "MAX_WAITING", "PER_LINK", "RESERVE_SECONDS", "WAIT_SECONDS",
-           "Admission", "Places", "holder_of", "new_ticket", "valid_ticket"]
+__all__ = [
+    "CONSULTANT",
+    "FIRST_WAIT_SECONDS",
+    "MAX_WAITING",
+    "PER_LINK",
+    "RESERVE_SECONDS",
+    "WAIT_SECONDS",
+    "Admission",
+    "Places",
+    "holder_of",
+    "new_ticket",
+    "valid_ticket",
+]

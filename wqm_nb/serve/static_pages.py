@@ -29,6 +29,7 @@ turns it live when a place frees (:func:`wqm_nb.serve.pages.live_script`).
   that school's link scope (:class:`~wqm_nb.store.scope.Scope`): it cannot show
   another school, whoever asks.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -59,6 +60,7 @@ ASKED, AHEAD = 0, 1
 @dataclass(frozen=True)
 class PageSpec:
     """What one static page shows: a school, a year (resolved), a framework, of a store, as of a day."""
+
     school: str
     year: str
     framework: str
@@ -74,8 +76,9 @@ class PageSpec:
         return self.school, self.year, self.framework
 
     def settings(self) -> ReportSettings:
-        return ReportSettings(school_id=self.school, year=self.year, data=self.data, framework=self.framework,
-                              as_of=self.as_of)
+        return ReportSettings(
+            school_id=self.school, year=self.year, data=self.data, framework=self.framework, as_of=self.as_of
+        )
 
 
 def current_key(spec: PageSpec) -> str:
@@ -108,8 +111,14 @@ def render_page(spec: PageSpec, script: str) -> tuple[str, bytes]:
     try:
         key = current_key(spec)
         scope = Scope.link(spec.school, spec.year, page="report", framework=spec.framework)
-        report = load_school_report(school_id=spec.school, year=spec.year, data=spec.data,
-                                    framework=spec.framework, as_of=spec.as_of, scope=scope)
+        report = load_school_report(
+            school_id=spec.school,
+            year=spec.year,
+            data=spec.data,
+            framework=spec.framework,
+            as_of=spec.as_of,
+            scope=scope,
+        )
         return key, static_report_page(report, script=script).encode("utf-8")
     except Exception as exc:
         raise RenderError(f"{type(exc).__name__}: {exc}") from None
@@ -154,21 +163,28 @@ def latest_places(data: str, framework: str = DEFAULT_FRAMEWORK) -> list[tuple[s
 class StaticPages:
     """Static report pages of one store, rendered by one worker process (see the module notes)."""
 
-    def __init__(self, data: str, script: str = "", log: logging.Logger | logging.LoggerAdapter | None = None,
-                 framework: str = DEFAULT_FRAMEWORK, refresh: float = REFRESH_SECONDS, size: int = CACHE_SIZE):
+    def __init__(
+        self,
+        data: str,
+        script: str = "",
+        log: logging.Logger | logging.LoggerAdapter | None = None,
+        framework: str = DEFAULT_FRAMEWORK,
+        refresh: float = REFRESH_SECONDS,
+        size: int = CACHE_SIZE,
+    ):
         self.data = data
         self.script = script
         self.log = log or logging.getLogger("wqm.serve")
         self.framework = framework
         self.refresh_seconds = refresh
         self.size = size
-        self.pages: OrderedDict[str, bytes] = OrderedDict()                      # key -> page
-        self.failed: dict[str, str] = {}                                         # key -> error id
-        self.wanted: OrderedDict[tuple[str, str, str], None] = OrderedDict()     # places asked for lately
-        self.jobs: dict[tuple[str, str, str], asyncio.Future] = {}               # places queued or rendering
+        self.pages: OrderedDict[str, bytes] = OrderedDict()  # key -> page
+        self.failed: dict[str, str] = {}  # key -> error id
+        self.wanted: OrderedDict[tuple[str, str, str], None] = OrderedDict()  # places asked for lately
+        self.jobs: dict[tuple[str, str, str], asyncio.Future] = {}  # places queued or rendering
         self.rendered = 0
-        self.started: asyncio.Event | None = None                                # set once the start batch is done
-        self.ahead = True                                                        # every school's latest year too
+        self.started: asyncio.Event | None = None  # set once the start batch is done
+        self.ahead = True  # every school's latest year too
         self._queue: asyncio.PriorityQueue | None = None
         self._order = 0
         self._executor: ProcessPoolExecutor | None = None
@@ -178,8 +194,12 @@ class StaticPages:
 
     def _worker(self) -> ProcessPoolExecutor:
         if self._executor is None:
-            self._executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                                 initializer=start_worker, initargs=(os.getpid(),))
+            self._executor = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=start_worker,
+                initargs=(os.getpid(),),
+            )
         return self._executor
 
     async def start(self, ahead: bool = True) -> None:
@@ -196,9 +216,12 @@ class StaticPages:
             places = await asyncio.to_thread(latest_places, self.data, self.framework) if ahead else []
             jobs = [self._request(self._spec(*place), AHEAD) for place in places]
             await asyncio.gather(*jobs, return_exceptions=True)
-            self.log.info("wqm: static pages ready (%d of %d schools)", sum(
-                1 for job in jobs if job.done() and not job.cancelled() and job.result()), len(places))
-        except Exception as exc:           # the pages come when asked instead
+            self.log.info(
+                "wqm: static pages ready (%d of %d schools)",
+                sum(1 for job in jobs if job.done() and not job.cancelled() and job.result()),
+                len(places),
+            )
+        except Exception as exc:  # the pages come when asked instead
             self.log.error("wqm: static pages were not rendered ahead: %s", exc)
         finally:
             self.started.set()
@@ -212,7 +235,7 @@ class StaticPages:
         job = self.jobs.get(spec.place)
         if job is not None and not job.done():
             if priority == ASKED:
-                self._put(spec, priority)      # asked for now: again at the front (the later one finds it done)
+                self._put(spec, priority)  # asked for now: again at the front (the later one finds it done)
             return job
         job = self.jobs[spec.place] = asyncio.get_running_loop().create_future()
         self._put(spec, priority)
@@ -238,8 +261,14 @@ class StaticPages:
                 job.set_result("")
             except Exception as exc:
                 error_id = new_error_id()
-                self.log.error("wqm: the static page of %s %s %s failed (error id %s): %s", spec.school, spec.year,
-                               spec.framework, error_id, exc)
+                self.log.error(
+                    "wqm: the static page of %s %s %s failed (error id %s): %s",
+                    spec.school,
+                    spec.year,
+                    spec.framework,
+                    error_id,
+                    exc,
+                )
                 try:
                     self.failed[await asyncio.to_thread(current_key, spec)] = error_id
                 except Exception:
@@ -273,8 +302,7 @@ class StaticPages:
     async def refresh(self) -> int:
         """Queue a new render of every page in use (asked for lately, and every school's latest year when
         rendering ahead) whose key changed; returns how many were queued."""
-        places = dict.fromkeys(await asyncio.to_thread(latest_places, self.data, self.framework)
-                               if self.ahead else ())
+        places = dict.fromkeys(await asyncio.to_thread(latest_places, self.data, self.framework) if self.ahead else ())
         places.update(self.wanted)
         queued = 0
         for place in places:
@@ -282,7 +310,7 @@ class StaticPages:
             try:
                 key = await asyncio.to_thread(current_key, spec)
             except Exception:
-                continue                          # gone from the data: nothing to keep current
+                continue  # gone from the data: nothing to keep current
             if key not in self.pages and key not in self.failed and place not in self.jobs:
                 self._request(spec, AHEAD)
                 queued += 1
@@ -316,16 +344,28 @@ class StaticPages:
         for task in self._tasks:
             task.cancel()
         if self._executor is not None:
-            workers = list(getattr(self._executor, "_processes", {}).values())    # private in concurrent.futures
+            workers = list(getattr(self._executor, "_processes", {}).values())  # private in concurrent.futures
             self._executor.shutdown(wait=False, cancel_futures=True)
             for worker in workers:
                 worker.terminate()
             self._executor = None
 
     def summary(self) -> dict[str, Any]:
-        return {"pages": len(self.pages), "rendered": self.rendered, "queued": len(self.jobs),
-                "failed": len(self.failed)}
+        return {
+            "pages": len(self.pages),
+            "rendered": self.rendered,
+            "queued": len(self.jobs),
+            "failed": len(self.failed),
+        }
 
 
-__all__ = ["CACHE_SIZE", "REFRESH_SECONDS", "PageSpec", "RenderError", "StaticPages", "current_key", "latest_places",
-           "render_page"]
+__all__ = [
+    "CACHE_SIZE",
+    "REFRESH_SECONDS",
+    "PageSpec",
+    "RenderError",
+    "StaticPages",
+    "current_key",
+    "latest_places",
+    "render_page",
+]

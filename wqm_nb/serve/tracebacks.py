@@ -21,6 +21,7 @@ widget's captured error, stderr). Both go through here:
 Error ids are 8 hex digits, random (so nothing can be learnt from them);
 search the server log for ``error id <id>``.
 """
+
 from __future__ import annotations
 
 import json
@@ -69,18 +70,29 @@ def details_of(error: dict[str, Any]) -> str:
 
 def logging_report(log: logging.Logger | logging.LoggerAdapter, where: str) -> Report:
     """A ``report`` that logs each withheld error with a new id (``where`` says which kernel)."""
+
     def report(kind: str, details: str) -> str:
         error_id = new_error_id()
         level = logging.ERROR if kind == "error" else logging.WARNING
-        log.log(level, "wqm: %s withheld from the browser, error id %s (%s):\n%s",
-                "error" if kind == "error" else "stderr", error_id, where, _ANSI.sub("", details)[:LOG_LIMIT])
+        log.log(
+            level,
+            "wqm: %s withheld from the browser, error id %s (%s):\n%s",
+            "error" if kind == "error" else "stderr",
+            error_id,
+            where,
+            _ANSI.sub("", details)[:LOG_LIMIT],
+        )
         return error_id
+
     return report
 
 
 def _is_error(node: dict[str, Any]) -> bool:
-    return "traceback" in node or node.get("output_type") == "error" or (
-        node.get("status") == "error" and ("ename" in node or "evalue" in node))
+    return (
+        "traceback" in node
+        or node.get("output_type") == "error"
+        or (node.get("status") == "error" and ("ename" in node or "evalue" in node))
+    )
 
 
 def _is_stderr(node: dict[str, Any]) -> bool:
@@ -99,14 +111,14 @@ def _scrub(node: Any, report: Report) -> tuple[Any, bool]:
     if not isinstance(node, dict):
         return node, False
     if node.get("ename") == SCRUBBED_ENAME and ERROR_ID.search(str(node.get("evalue", ""))):
-        return node, False                                 # already withheld
+        return node, False  # already withheld
     if _is_error(node):
         message = withheld("error", report("error", details_of(node)))
         return {**node, "ename": SCRUBBED_ENAME, "evalue": message, "traceback": [message]}, True
     if _is_stderr(node):
         text = node["text"] if isinstance(node["text"], str) else "".join(node["text"])
         if text.startswith(_STDERR_START) and ERROR_ID.search(text):
-            return node, False                             # already withheld
+            return node, False  # already withheld
         return {**node, "text": withheld("stderr", report("stderr", text)) + "\n"}, True
     changed = False
     out = {}
@@ -122,7 +134,7 @@ def scrub_content(msg_type: str, content: Any, report: Report) -> Any | None:
     has none. An ``error`` message, a reply with ``status: error``, any object with a ``traceback``
     (an Output widget's captured error, at any depth) and any stderr ``stream`` count."""
     if msg_type == "error" and isinstance(content, dict) and not _is_error(content):
-        content = {**content, "traceback": []}             # an error message is an error, whatever it holds
+        content = {**content, "traceback": []}  # an error message is an error, whatever it holds
     if msg_type == "stream" and isinstance(content, dict) and content.get("name") != "stderr":
         return None
     scrubbed, changed = _scrub(content, report)
@@ -189,5 +201,15 @@ def install(log: logging.Logger | logging.LoggerAdapter | None = None) -> None:
     voila.notebook_renderer.VoilaExecutor = WqmExecutor
 
 
-__all__ = ["ERROR_TEXT", "STDERR_TEXT", "WqmExecutor", "install", "logging_report", "new_error_id",
-           "scrub_content", "scrub_frame", "scrub_json_message", "withheld"]
+__all__ = [
+    "ERROR_TEXT",
+    "STDERR_TEXT",
+    "WqmExecutor",
+    "install",
+    "logging_report",
+    "new_error_id",
+    "scrub_content",
+    "scrub_frame",
+    "scrub_json_message",
+    "withheld",
+]

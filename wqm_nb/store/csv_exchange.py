@@ -55,6 +55,7 @@ An error names the file, the row (as a spreadsheet numbers it) and, for a
 bad cell of a rating, a target or a survey answer, the column; nothing is
 imported from a folder with one.
 """
+
 from __future__ import annotations
 
 import csv
@@ -77,18 +78,61 @@ from .store import Store, folder_threshold, new_store_file, register_folder_open
 CSV_FILES = {
     "schools": ("schools.csv", ["school_id", "name", "phase", "trust", "local_authority", "pupils"]),
     "cycles": ("cycles.csv", ["school_id", "framework", "academic_year"]),
-    "sef": ("sef_ratings.csv", ["school_id", "framework", "academic_year", "element_id", "rating",
-                                "evidence", "sorting", "recorded_by", "recorded_at"]),
-    "notes": ("adviser_notes.csv", ["school_id", "framework", "academic_year", "principle_id", "author",
-                                    "note", "created_at"]),
-    "reflections": ("reflections.csv", ["school_id", "framework", "academic_year", "reflection_id", "text",
-                                        "author", "recorded_at"]),
-    "targets": ("targets.csv", ["school_id", "framework", "academic_year", "target_id", "principle_id", "text",
-                                "owner", "review_date", "status", "recorded_by", "recorded_at"]),
-    "awards": ("award_decisions.csv", ["school_id", "framework", "level", "academic_year", "decided_on", "assessor",
-                                       "outcome", "reasons", "recorded_by", "recorded_at"]),
+    "sef": (
+        "sef_ratings.csv",
+        [
+            "school_id",
+            "framework",
+            "academic_year",
+            "element_id",
+            "rating",
+            "evidence",
+            "sorting",
+            "recorded_by",
+            "recorded_at",
+        ],
+    ),
+    "notes": (
+        "adviser_notes.csv",
+        ["school_id", "framework", "academic_year", "principle_id", "author", "note", "created_at"],
+    ),
+    "reflections": (
+        "reflections.csv",
+        ["school_id", "framework", "academic_year", "reflection_id", "text", "author", "recorded_at"],
+    ),
+    "targets": (
+        "targets.csv",
+        [
+            "school_id",
+            "framework",
+            "academic_year",
+            "target_id",
+            "principle_id",
+            "text",
+            "owner",
+            "review_date",
+            "status",
+            "recorded_by",
+            "recorded_at",
+        ],
+    ),
+    "awards": (
+        "award_decisions.csv",
+        [
+            "school_id",
+            "framework",
+            "level",
+            "academic_year",
+            "decided_on",
+            "assessor",
+            "outcome",
+            "reasons",
+            "recorded_by",
+            "recorded_at",
+        ],
+    ),
 }
-SURVEY_CSV = "{survey}_survey.csv"          # one wide file per survey
+SURVEY_CSV = "{survey}_survey.csv"  # one wide file per survey
 #: The columns each file must have; the others may be left out (``targets.csv`` itself may be).
 REQUIRED_COLUMNS = {
     "schools": ["school_id", "name", "phase"],
@@ -96,8 +140,17 @@ REQUIRED_COLUMNS = {
     "sef": ["school_id", "framework", "academic_year", "element_id", "rating"],
     "notes": ["school_id", "framework", "academic_year", "note"],
     "reflections": ["school_id", "framework", "academic_year", "reflection_id", "text"],
-    "targets": ["school_id", "framework", "academic_year", "target_id", "principle_id", "text", "owner",
-                "review_date", "status"],
+    "targets": [
+        "school_id",
+        "framework",
+        "academic_year",
+        "target_id",
+        "principle_id",
+        "text",
+        "owner",
+        "review_date",
+        "status",
+    ],
     "awards": ["school_id", "framework", "level", "academic_year", "decided_on", "assessor", "outcome", "reasons"],
 }
 
@@ -143,8 +196,9 @@ def read_rows(path: Path, required: list[str]) -> list[tuple[int, dict[str, str]
         header = [h.strip() for h in next(reader)]
         missing = [c for c in required if c not in header]
         if missing:
-            raise DataFileError(path.name, "", f"missing column(s) {', '.join(missing)} "
-                                               f"(has: {', '.join(header) or 'no header'})")
+            raise DataFileError(
+                path.name, "", f"missing column(s) {', '.join(missing)} (has: {', '.join(header) or 'no header'})"
+            )
         duplicated = sorted({h for h in header if header.count(h) > 1 and h})
         if duplicated:
             raise DataFileError(path.name, "", f"column(s) {', '.join(duplicated)} appear more than once")
@@ -153,10 +207,13 @@ def read_rows(path: Path, required: list[str]) -> list[tuple[int, dict[str, str]
             if not any(c.strip() for c in cells):
                 continue  # blank line
             if len(cells) > len(header):
-                raise DataFileError(path.name, "", f"{len(cells)} cells but {len(header)} column names",
-                                    row=i + 2)
-            rows.append((i + 2, {h: restore(c) for h, c in zip(header, cells) if h}
-                         | {h: "" for h in header[len(cells):] if h}))
+                raise DataFileError(path.name, "", f"{len(cells)} cells but {len(header)} column names", row=i + 2)
+            rows.append(
+                (
+                    i + 2,
+                    {h: restore(c) for h, c in zip(header, cells) if h} | {h: "" for h in header[len(cells) :] if h},
+                )
+            )
         return rows
     except csv.Error as exc:
         raise DataFileError(path.name, "", f"not a readable CSV file ({exc})") from None
@@ -169,8 +226,9 @@ class _Importer:
         self.store, self.directory, self.bank = store, directory, bank
         self.cycle_ids: dict[tuple[str, str, str], int] = {}
         self.year_ids: dict[tuple[str, str], int] = {}
-        self.counts = dict.fromkeys(["schools", "cycles", "ratings", "notes", "reflections", "targets", "awards",
-                                     "answers", "scores"], 0)
+        self.counts = dict.fromkeys(
+            ["schools", "cycles", "ratings", "notes", "reflections", "targets", "awards", "answers", "scores"], 0
+        )
         self.frameworks: dict[str, Framework] = {}
 
     def rows(self, kind: str) -> tuple[Path, list[tuple[int, dict[str, str]]]]:
@@ -218,10 +276,17 @@ class _Importer:
     def _school(self, path: Path, row: int, rec: dict) -> None:
         pupils = rec.get("pupils", "").strip()
         if pupils and not pupils.isdigit():
-            raise DataFileError(path.name, "", f"pupils must be a whole number, got {pupils!r}", row=row,
-                                column="pupils")
-        self.store.add_school(rec["school_id"], rec["name"], rec["phase"], rec.get("trust", ""),
-                              rec.get("local_authority", ""), int(pupils) if pupils else None)
+            raise DataFileError(
+                path.name, "", f"pupils must be a whole number, got {pupils!r}", row=row, column="pupils"
+            )
+        self.store.add_school(
+            rec["school_id"],
+            rec["name"],
+            rec["phase"],
+            rec.get("trust", ""),
+            rec.get("local_authority", ""),
+            int(pupils) if pupils else None,
+        )
         self.counts["schools"] += 1
 
     def _cycle(self, path: Path, row: int, rec: dict) -> None:
@@ -229,22 +294,29 @@ class _Importer:
         cid = self.store.ensure_cycle(rec["school_id"], rec["academic_year"], rec["framework"])
         self.cycle_ids[(rec["school_id"], rec["framework"], rec["academic_year"])] = cid
         self.year_ids[(rec["school_id"], rec["academic_year"])] = self.store.ensure_school_year(
-            rec["school_id"], rec["academic_year"])
+            rec["school_id"], rec["academic_year"]
+        )
 
     def _rating(self, path: Path, row: int, rec: dict) -> None:
         cycle_id = self.cycle_of(path, row, rec)
         fw = self.framework(rec["framework"])
         element_id = rec["element_id"]
         if element_id not in fw.element_ids:
-            raise DataFileError(path.name, "", f"element {element_id!r} is not in framework {fw.id!r}", row=row,
-                                column="element_id")
+            raise DataFileError(
+                path.name, "", f"element {element_id!r} is not in framework {fw.id!r}", row=row, column="element_id"
+            )
         try:
             check_rating(fw, element_id, rec["rating"])
         except StoreError as exc:
             raise DataFileError(path.name, "", str(exc), row=row, column="rating") from None
-        entry = dict(element_id=element_id, rating=rec["rating"], evidence=rec.get("evidence", ""),
-                     sorting=self._sorting(path, row, rec.get("sorting", "")),
-                     recorded_by=rec.get("recorded_by", ""), recorded_at=rec.get("recorded_at", ""))
+        entry = dict(
+            element_id=element_id,
+            rating=rec["rating"],
+            evidence=rec.get("evidence", ""),
+            sorting=self._sorting(path, row, rec.get("sorting", "")),
+            recorded_by=rec.get("recorded_by", ""),
+            recorded_at=rec.get("recorded_at", ""),
+        )
         self.store.record_ratings(cycle_id, [entry], framework=fw, source="csv")
         self.counts["ratings"] += 1
 
@@ -255,18 +327,29 @@ class _Importer:
             return ""
         if _key(cell) not in SORTING_CELLS:
             choices = "; ".join(f"{code} ({label})" for code, label in SORTING_LABELS.items())
-            raise DataFileError(path.name, "", f"sorting {cell.strip()!r} is not one of {choices}", row=row,
-                                column="sorting")
+            raise DataFileError(
+                path.name, "", f"sorting {cell.strip()!r} is not one of {choices}", row=row, column="sorting"
+            )
         return SORTING_CELLS[_key(cell)]
 
     def _note(self, path: Path, row: int, rec: dict) -> None:
-        self.store.add_note(self.cycle_of(path, row, rec), rec["note"], rec.get("author", ""),
-                            rec.get("principle_id", ""), rec.get("created_at") or None)
+        self.store.add_note(
+            self.cycle_of(path, row, rec),
+            rec["note"],
+            rec.get("author", ""),
+            rec.get("principle_id", ""),
+            rec.get("created_at") or None,
+        )
         self.counts["notes"] += 1
 
     def _reflection(self, path: Path, row: int, rec: dict) -> None:
-        self.store.record_reflection(self.cycle_of(path, row, rec), rec["reflection_id"], rec["text"],
-                                     rec.get("author", ""), rec.get("recorded_at") or None)
+        self.store.record_reflection(
+            self.cycle_of(path, row, rec),
+            rec["reflection_id"],
+            rec["text"],
+            rec.get("author", ""),
+            rec.get("recorded_at") or None,
+        )
         self.counts["reflections"] += 1
 
     def _targets(self) -> None:
@@ -291,8 +374,11 @@ class _Importer:
             raise bad("target_id", "no target id")
         principle_id = rec["principle_id"].strip()
         if principle_id and principle_id not in fw.principle_ids:
-            raise bad("principle_id", f"principle {principle_id!r} is not in framework {fw.id!r} "
-                                      f"(its principles: {', '.join(fw.principle_ids)})")
+            raise bad(
+                "principle_id",
+                f"principle {principle_id!r} is not in framework {fw.id!r} "
+                f"(its principles: {', '.join(fw.principle_ids)})",
+            )
         try:
             review_date = check_review_date(rec["review_date"])
         except StoreError as exc:
@@ -308,17 +394,28 @@ class _Importer:
                 "SELECT c.cycle_id FROM target_history t JOIN cycles c USING (cycle_id) "
                 "JOIN school_years y USING (school_year_id) WHERE t.target_id = ? AND y.school_id = ? "
                 "AND c.framework = ? AND y.academic_year < ? ORDER BY y.academic_year DESC LIMIT 1",
-                (target_id, rec["school_id"], fw.id, rec["academic_year"])).fetchone()
+                (target_id, rec["school_id"], fw.id, rec["academic_year"]),
+            ).fetchone()
             carried_from = earlier[0] if earlier else None
-        self.store.record_target(cycle_id, target_id=target_id, principle_id=principle_id, text_=rec["text"],
-                                 owner=rec["owner"], review_date=review_date, status=status,
-                                 recorded_by=rec.get("recorded_by", "").strip(),
-                                 recorded_at=rec.get("recorded_at", "").strip() or None, framework=fw, create=True,
-                                 carried_from=carried_from)
+        self.store.record_target(
+            cycle_id,
+            target_id=target_id,
+            principle_id=principle_id,
+            text_=rec["text"],
+            owner=rec["owner"],
+            review_date=review_date,
+            status=status,
+            recorded_by=rec.get("recorded_by", "").strip(),
+            recorded_at=rec.get("recorded_at", "").strip() or None,
+            framework=fw,
+            create=True,
+            carried_from=carried_from,
+        )
         self.counts["targets"] += 1
 
     def _award(self, path: Path, row: int, rec: dict) -> None:
         """One row of ``award_decisions.csv`` (see the module notes); a bad cell names its column."""
+
         def bad(column: str, message: str) -> DataFileError:
             return DataFileError(path.name, "", message, row=row, column=column)
 
@@ -344,15 +441,27 @@ class _Importer:
         try:
             date.fromisoformat(decided_on)
         except ValueError:
-            raise bad("decided_on", f"decision date {decided_on!r} is not a date written YYYY-MM-DD" if decided_on
-                      else "no decision date (YYYY-MM-DD)") from None
+            raise bad(
+                "decided_on",
+                f"decision date {decided_on!r} is not a date written YYYY-MM-DD"
+                if decided_on
+                else "no decision date (YYYY-MM-DD)",
+            ) from None
         outcome = OUTCOME_CELLS.get(_key(rec["outcome"]))
         if outcome is None:
             raise bad("outcome", f"outcome {rec['outcome'].strip()!r} is not one of {', '.join(AWARD_OUTCOMES)}")
-        self.store.record_award_decision(school_id, fw.id, level, year, outcome=outcome, decided_on=decided_on,
-                                         assessor=rec["assessor"].strip(), reasons=rec["reasons"],
-                                         recorded_by=rec.get("recorded_by", "").strip(),
-                                         recorded_at=rec.get("recorded_at", "").strip() or None)
+        self.store.record_award_decision(
+            school_id,
+            fw.id,
+            level,
+            year,
+            outcome=outcome,
+            decided_on=decided_on,
+            assessor=rec["assessor"].strip(),
+            reasons=rec["reasons"],
+            recorded_by=rec.get("recorded_by", "").strip(),
+            recorded_at=rec.get("recorded_at", "").strip() or None,
+        )
         self.counts["awards"] += 1
 
     def _survey(self, survey: str) -> None:
@@ -369,9 +478,13 @@ class _Importer:
         measures = measure_columns(path, [c for c in header if c not in known and c not in spec.item_ids])
         unknown = [c for c in header if c not in known and c not in spec.item_ids and c not in measures]
         if unknown:
-            raise DataFileError(path.name, "", f"column(s) {', '.join(unknown)} are not items of the {survey} "
-                                               f"survey (its items: {', '.join(spec.item_ids)}) nor scores of a "
-                                               f"measure (<instrument>.<score>, e.g. swemwbs.metric)")
+            raise DataFileError(
+                path.name,
+                "",
+                f"column(s) {', '.join(unknown)} are not items of the {survey} "
+                f"survey (its items: {', '.join(spec.item_ids)}) nor scores of a "
+                f"measure (<instrument>.<score>, e.g. swemwbs.metric)",
+            )
         groups: dict[tuple[str, str], list[dict]] = {}
         scored: dict[tuple[str, str], list[tuple]] = {}
         seen: dict[tuple[str, str, str], int] = {}
@@ -383,15 +496,25 @@ class _Importer:
             if not respondent:
                 raise DataFileError(path.name, "", "no respondent id", row=row, column="respondent")
             if (*key, respondent) in seen:
-                raise DataFileError(path.name, "", f"respondent {respondent!r} of {key[0]} {key[1]} appears twice "
-                                                   f"(rows {seen[(*key, respondent)]} and {row})", row=row)
+                raise DataFileError(
+                    path.name,
+                    "",
+                    f"respondent {respondent!r} of {key[0]} {key[1]} appears twice "
+                    f"(rows {seen[(*key, respondent)]} and {row})",
+                    row=row,
+                )
             seen[(*key, respondent)] = row
             clean = {"respondent": respondent}
             if sub_field:
                 value = rec.get(sub_field, "").strip()
                 if value and value not in spec.subgroup.values:
-                    raise DataFileError(path.name, "", f"unknown {sub_field} {value!r} (known: "
-                                                       f"{', '.join(spec.subgroup.values)})", row=row, column=sub_field)
+                    raise DataFileError(
+                        path.name,
+                        "",
+                        f"unknown {sub_field} {value!r} (known: {', '.join(spec.subgroup.values)})",
+                        row=row,
+                        column=sub_field,
+                    )
                 clean[sub_field] = value
             for item in spec.item_ids:
                 if item in rec:
@@ -404,12 +527,13 @@ class _Importer:
         for key, members in groups.items():
             frame = pd.DataFrame(members).astype(object)
             frame = frame.where(frame.notna(), None)
-            scores = pd.DataFrame(scored.get(key, []), columns=["respondent", "instrument", "informant", "score_id",
-                                                                "value", "band"])
+            scores = pd.DataFrame(
+                scored.get(key, []), columns=["respondent", "instrument", "informant", "score_id", "value", "band"]
+            )
             try:
-                self.counts["answers"] += self.store.add_survey_responses(self.year_ids[key], survey, frame,
-                                                                         self.bank, file_name=path.name,
-                                                                         scores=scores)
+                self.counts["answers"] += self.store.add_survey_responses(
+                    self.year_ids[key], survey, frame, self.bank, file_name=path.name, scores=scores
+                )
             except StoreError as exc:
                 raise DataFileError(path.name, "", f"{key[0]} {key[1]}: {exc}") from None
             self.counts["scores"] += len(scores)
@@ -430,14 +554,19 @@ def measure_columns(path: Path, columns: list[str]) -> dict[str, tuple[Instrumen
             continue
         instrument = load_instrument(instrument_id)
         if score != INFORMANT and score not in instrument.score_ids:
-            raise DataFileError(path.name, "", f"column {column}: {instrument.id} has no score {score!r} "
-                                               f"(its scores: {', '.join(instrument.score_ids)})")
+            raise DataFileError(
+                path.name,
+                "",
+                f"column {column}: {instrument.id} has no score {score!r} "
+                f"(its scores: {', '.join(instrument.score_ids)})",
+            )
         out[column] = (instrument, score)
     return out
 
 
-def row_scores(path: Path, row: int, rec: dict[str, str], respondent: str, survey: str,
-               measures: dict[str, tuple[Instrument, str]]) -> list[tuple]:
+def row_scores(
+    path: Path, row: int, rec: dict[str, str], respondent: str, survey: str, measures: dict[str, tuple[Instrument, str]]
+) -> list[tuple]:
     """One respondent's measure scores from a survey file's row: (respondent, instrument, informant, score id,
     value, band), each checked against its instrument (see the module notes)."""
     out = []
@@ -451,16 +580,18 @@ def row_scores(path: Path, row: int, rec: dict[str, str], respondent: str, surve
                 try:
                     given[score] = float(rec[column].strip())
                 except ValueError:
-                    raise DataFileError(path.name, "", f"{rec[column].strip()!r} is not a number", row=row,
-                                        column=column) from None
+                    raise DataFileError(
+                        path.name, "", f"{rec[column].strip()!r} is not a number", row=row, column=column
+                    ) from None
         if not given:
             continue
         cell = rec.get(columns.get(INFORMANT, ""), "").strip()
         try:
             informant = instrument.resolve_informant(cell or default_informant(instrument, survey) or None)
         except SettingsError as exc:
-            raise DataFileError(path.name, "", str(exc), row=row,
-                                column=columns.get(INFORMANT, f"{instrument.id}.{INFORMANT}")) from None
+            raise DataFileError(
+                path.name, "", str(exc), row=row, column=columns.get(INFORMANT, f"{instrument.id}.{INFORMANT}")
+            ) from None
         for score, value in given.items():
             problem = _score_problem(instrument, score, informant, value, given)
             if problem:
@@ -482,8 +613,10 @@ def _score_problem(instrument: Instrument, score: str, informant: str, value: fl
         base = given.get(spec.from_score)
         allowed = spec.table.get(int(base)) if base is not None and float(base).is_integer() else None
         if base is not None and (allowed is None or abs(allowed - value) > 1e-6):
-            return (f"{value:g} is not the {spec.label.lower()} of a {instrument.score(spec.from_score).label.lower()}"
-                    f" of {base:g}" + (f" (the conversion table gives {allowed:g})" if allowed is not None else ""))
+            return (
+                f"{value:g} is not the {spec.label.lower()} of a {instrument.score(spec.from_score).label.lower()}"
+                f" of {base:g}" + (f" (the conversion table gives {allowed:g})" if allowed is not None else "")
+            )
         if base is None and not any(abs(v - value) <= 1e-6 for v in spec.table.values()):
             return f"{value:g} is not a value of the {spec.label.lower()}'s conversion table"
     if spec.kind == "sum" and all(p in given for p in spec.of):
@@ -514,7 +647,7 @@ def build_database(source: str | Path, target: str | Path, scratch: bool = False
     with new_store_file(target) as store:
         import_csv_dir(store, source)
         threshold = folder_threshold(source)
-        if threshold is not None:         # the folder's own threshold (``wqm threshold N --data FOLDER``)
+        if threshold is not None:  # the folder's own threshold (``wqm threshold N --data FOLDER``)
             store.set_threshold(threshold)
         if scratch:
             with store.transaction() as conn:
@@ -523,7 +656,6 @@ def build_database(source: str | Path, target: str | Path, scratch: bool = False
             with store.transaction() as conn:
                 conn.execute("INSERT INTO meta VALUES ('origin', ?)", (str(Path(source).resolve()),))
     return Path(target)
-
 
 
 def open_folder(location: Path, read_only: bool = False) -> Store:
@@ -535,7 +667,7 @@ def open_folder(location: Path, read_only: bool = False) -> Store:
     threshold = folder_threshold(location)
     if threshold is not None:
         store.set_threshold(threshold)
-    store._origin = str(location.resolve())       # it publishes for the folder
+    store._origin = str(location.resolve())  # it publishes for the folder
     if read_only:
         store.read_only = True
         store.conn.execute("PRAGMA query_only = ON")
@@ -544,5 +676,14 @@ def open_folder(location: Path, read_only: bool = False) -> Store:
 
 register_folder_opener(open_folder)
 
-__all__ = ["CSV_FILES", "INFORMANT", "SURVEY_CSV", "build_database", "import_csv_dir", "measure_columns", "open_folder", "read_rows",
-           "row_scores"]
+__all__ = [
+    "CSV_FILES",
+    "INFORMANT",
+    "SURVEY_CSV",
+    "build_database",
+    "import_csv_dir",
+    "measure_columns",
+    "open_folder",
+    "read_rows",
+    "row_scores",
+]

@@ -23,6 +23,7 @@ Backup copies are named ``<store>.backup-<UTC time>`` (for instance
 what they copied, including any school erased later: delete them by hand when
 an erasure must reach them too.
 """
+
 from __future__ import annotations
 
 import json
@@ -39,8 +40,18 @@ from .store import DEFAULT_TIMEOUT, Store, backup_copy, new_store_file, now
 
 ImportMode = Literal["new", "replace", "merge"]
 #: What an import counts, in the order a report lists them.
-COUNTED = ("schools", "school_years", "cycles", "ratings", "notes", "reflections", "targets", "awards", "answers",
-           "scores")
+COUNTED = (
+    "schools",
+    "school_years",
+    "cycles",
+    "ratings",
+    "notes",
+    "reflections",
+    "targets",
+    "awards",
+    "answers",
+    "scores",
+)
 #: The time a scratch store records for a row whose CSV cell left it blank, so
 #: that a merge can tell "no time given" from a time (see :func:`import_folder`).
 UNSTAMPED = ""
@@ -67,6 +78,7 @@ class ImportReport:
 
     def summary(self) -> str:
         """One line for a terminal, e.g. ``wqm.sqlite: merged: added 2 schools, 14 ratings; backup ...``."""
+
         def listing(counts: dict[str, int]) -> str:
             """``2 schools, 14 ratings`` (kinds with none left out)."""
             return ", ".join(f"{counts[k]} {k.replace('_', ' ')}" for k in COUNTED if counts.get(k)) or "nothing"
@@ -82,8 +94,9 @@ class ImportReport:
         return text
 
 
-def import_folder(source: str | Path, target: str | Path, mode: ImportMode = "new", *,
-                  timeout: float = DEFAULT_TIMEOUT) -> ImportReport:
+def import_folder(
+    source: str | Path, target: str | Path, mode: ImportMode = "new", *, timeout: float = DEFAULT_TIMEOUT
+) -> ImportReport:
     """Import the CSV folder ``source`` into the store file ``target``.
 
     The folder is first read and checked whole (into a scratch store in
@@ -136,8 +149,9 @@ def import_folder(source: str | Path, target: str | Path, mode: ImportMode = "ne
         raise StoreError(f"import mode must be one of {', '.join(get_args(ImportMode))}, got {mode!r}")
     target = Path(target)
     if mode == "new" and target.exists():
-        raise StoreError(f"{target} already exists: replace its content (a backup copy is kept) "
-                         "or merge the folder into it")
+        raise StoreError(
+            f"{target} already exists: replace its content (a backup copy is kept) or merge the folder into it"
+        )
     with _scratch(source) as scratch:
         if not target.exists():
             return ImportReport(target, "new", _build_new(scratch, target))
@@ -189,8 +203,10 @@ def remove_school(path: str | Path, school_id: str, *, timeout: float = DEFAULT_
         with store.transaction() as c:
             store.school(school_id)
             counts = _erase(c, [school_id])
-            c.execute("INSERT INTO erasure_log (school_id, removed_at, counts) VALUES (?, ?, ?)",
-                      (school_id, now(), json.dumps(counts)))
+            c.execute(
+                "INSERT INTO erasure_log (school_id, removed_at, counts) VALUES (?, ?, ?)",
+                (school_id, now(), json.dumps(counts)),
+            )
         try:
             store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except sqlite3.OperationalError:
@@ -201,8 +217,10 @@ def remove_school(path: str | Path, school_id: str, *, timeout: float = DEFAULT_
 def erasure_log(path: str | Path) -> list[dict]:
     """The erasures recorded in a store, oldest first: ``{erasure_id, school_id, removed_at, counts}``."""
     with Store(path, read_only=True) as store:
-        return [dict(r, counts=json.loads(r["counts"]))
-                for r in store.conn.execute("SELECT * FROM erasure_log ORDER BY erasure_id")]
+        return [
+            dict(r, counts=json.loads(r["counts"]))
+            for r in store.conn.execute("SELECT * FROM erasure_log ORDER BY erasure_id")
+        ]
 
 
 # -- helpers -------------------------------------------------------------------
@@ -242,9 +260,11 @@ _ERASING_YEARS = f"SELECT school_year_id FROM school_years WHERE school_id IN ({
 _ERASING_CYCLES = f"SELECT cycle_id FROM cycles WHERE school_year_id IN ({_ERASING_YEARS})"
 _ERASING_IMPORTS = f"SELECT import_id FROM survey_imports WHERE school_year_id IN ({_ERASING_YEARS})"
 #: The answers an erasure removes: each respondent's answered items, and every tallied answer.
-_COUNT_ANSWERS = (f"SELECT (SELECT coalesce(sum(length(replace(answers, '.', ''))), 0) FROM survey_answers "
-                  f"WHERE import_id IN ({_ERASING_IMPORTS})) + (SELECT coalesce(sum(count), 0) FROM survey_tallies "
-                  f"WHERE import_id IN ({_ERASING_IMPORTS}))")
+_COUNT_ANSWERS = (
+    f"SELECT (SELECT coalesce(sum(length(replace(answers, '.', ''))), 0) FROM survey_answers "
+    f"WHERE import_id IN ({_ERASING_IMPORTS})) + (SELECT coalesce(sum(count), 0) FROM survey_tallies "
+    f"WHERE import_id IN ({_ERASING_IMPORTS}))"
+)
 #: What an erasure deletes, children first: (count name, DELETE of the rows of the schools in ``erasures``).
 _ERASE = (
     ("ratings", f"DELETE FROM sef_history WHERE cycle_id IN ({_ERASING_CYCLES})"),
@@ -306,8 +326,9 @@ EXTRACTED = (
 NOT_EXTRACTED = ("meta", "erasures", "erasure_log")
 
 
-def extract_schools(source: str | Path, school_ids: list[str], target: str | Path, *,
-                    timeout: float = DEFAULT_TIMEOUT) -> Path:
+def extract_schools(
+    source: str | Path, school_ids: list[str], target: str | Path, *, timeout: float = DEFAULT_TIMEOUT
+) -> Path:
     """Copy the schools ``school_ids``, every row of theirs with its id, into a new store at ``target``.
 
     The copy holds nothing of any other school (benchmark rows included: a
@@ -320,7 +341,7 @@ def extract_schools(source: str | Path, school_ids: list[str], target: str | Pat
         raise StoreError(f"{target}: already exists; extract into a new file")
     with Store.open(source, read_only=True, timeout=timeout) as src:
         for school_id in school_ids:
-            src.school(school_id)                     # UnknownSchoolError names it
+            src.school(school_id)  # UnknownSchoolError names it
         source_path = Path(src.path).resolve()
     with Store(target, timeout=timeout) as dst:
         conn = dst.conn
@@ -331,12 +352,15 @@ def extract_schools(source: str | Path, school_ids: list[str], target: str | Pat
                 conn.executemany("INSERT INTO temp.chosen VALUES (?)", [(s,) for s in school_ids])
                 for table, where in EXTRACTED:
                     columns = ", ".join(r[1] for r in conn.execute(f"PRAGMA main.table_info({table})"))
-                    conn.execute(f"INSERT INTO main.{table} ({columns}) SELECT {columns} FROM src.{table} "
-                                 f"WHERE {where}")
+                    conn.execute(
+                        f"INSERT INTO main.{table} ({columns}) SELECT {columns} FROM src.{table} WHERE {where}"
+                    )
                 conn.execute("DROP TABLE temp.chosen")
                 # the publication threshold, and the thresholds the copied benchmarks were computed at
-                conn.execute("INSERT OR REPLACE INTO main.meta SELECT key, value FROM src.meta "
-                             "WHERE key = 'min_group_size' OR key LIKE 'benchmarks\\_threshold:%' ESCAPE '\\'")
+                conn.execute(
+                    "INSERT OR REPLACE INTO main.meta SELECT key, value FROM src.meta "
+                    "WHERE key = 'min_group_size' OR key LIKE 'benchmarks\\_threshold:%' ESCAPE '\\'"
+                )
         finally:
             conn.execute("DETACH DATABASE src")
     return target
@@ -361,21 +385,36 @@ def _merge(src: Store, dst: Store) -> tuple[dict[str, int], tuple[str, ...]]:
     year_ids: dict[int, int] = {}
     for row in s.execute("SELECT * FROM school_years ORDER BY school_id, academic_year"):
         year_ids[row["school_year_id"]], new = _ensure(
-            d, "school_years", "school_year_id", school_id=row["school_id"], academic_year=row["academic_year"])
+            d, "school_years", "school_year_id", school_id=row["school_id"], academic_year=row["academic_year"]
+        )
         added["school_years"] += new
     cycle_ids: dict[int, int] = {}
     for row in s.execute("SELECT * FROM cycles ORDER BY cycle_id"):
         cycle_ids[row["cycle_id"]], new = _ensure(
-            d, "cycles", "cycle_id", school_year_id=year_ids[row["school_year_id"]], framework=row["framework"])
+            d, "cycles", "cycle_id", school_year_id=year_ids[row["school_year_id"]], framework=row["framework"]
+        )
         added["cycles"] += new
 
     for kind, table, key, columns, stamp, copied in (
-            ("ratings", "sef_history", "entry_id", ("element_id", "rating", "evidence", "sorting", "recorded_by"),
-             "recorded_at", ("source",)),
-            ("notes", "adviser_notes", "note_id", ("principle_id", "author", "note"), "created_at", ()),
-            ("reflections", "reflections", "entry_id", ("reflection_id", "text", "author"), "recorded_at", ()),
-            ("targets", "target_history", "entry_id", ("target_id", "principle_id", "text", "owner", "review_date",
-                                                       "status", "carried_from", "recorded_by"), "recorded_at", ())):
+        (
+            "ratings",
+            "sef_history",
+            "entry_id",
+            ("element_id", "rating", "evidence", "sorting", "recorded_by"),
+            "recorded_at",
+            ("source",),
+        ),
+        ("notes", "adviser_notes", "note_id", ("principle_id", "author", "note"), "created_at", ()),
+        ("reflections", "reflections", "entry_id", ("reflection_id", "text", "author"), "recorded_at", ()),
+        (
+            "targets",
+            "target_history",
+            "entry_id",
+            ("target_id", "principle_id", "text", "owner", "review_date", "status", "carried_from", "recorded_by"),
+            "recorded_at",
+            (),
+        ),
+    ):
         added[kind] = _merge_history(s, d, table, key, columns, stamp, cycle_ids, copied)
     added["awards"] = _merge_awards(s, d)
     added["answers"], added["scores"] = _merge_answers(s, d, year_ids)
@@ -388,14 +427,22 @@ def _ensure(conn: sqlite3.Connection, table: str, key: str, **values: object) ->
     row = conn.execute(f"SELECT {key} FROM {table} WHERE {where}", tuple(values.values())).fetchone()
     if row is not None:
         return row[0], 0
-    cur = conn.execute(f"INSERT INTO {table} ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
-                       tuple(values.values()))
+    cur = conn.execute(
+        f"INSERT INTO {table} ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})", tuple(values.values())
+    )
     return cur.lastrowid, 1
 
 
-def _merge_history(src: sqlite3.Connection, dst: sqlite3.Connection, table: str, key: str,
-                   columns: tuple[str, ...], stamp: str, cycle_ids: dict[int, int],
-                   copied: tuple[str, ...] = ()) -> int:
+def _merge_history(
+    src: sqlite3.Connection,
+    dst: sqlite3.Connection,
+    table: str,
+    key: str,
+    columns: tuple[str, ...],
+    stamp: str,
+    cycle_ids: dict[int, int],
+    copied: tuple[str, ...] = (),
+) -> int:
     """Append the rows of a history table that ``dst`` does not hold yet; return how many.
 
     A row is held when ``dst`` has one with the same cycle, ``columns`` and
@@ -421,8 +468,8 @@ def _merge_history(src: sqlite3.Connection, dst: sqlite3.Connection, table: str,
         values = list(r)
         for i in refs:
             values[i] = None if values[i] is None else cycle_ids[values[i]]
-        rows.append(tuple(values[:len(columns) + 2]))
-        extra.append(tuple(values[len(columns) + 2:]))
+        rows.append(tuple(values[: len(columns) + 2]))
+        extra.append(tuple(values[len(columns) + 2 :]))
     new = [False] * len(rows)
     for i, row in enumerate(rows):
         if row[-1] != UNSTAMPED:
@@ -438,17 +485,28 @@ def _merge_history(src: sqlite3.Connection, dst: sqlite3.Connection, table: str,
             else:
                 new[i] = True
     stamp_now = now()
-    chosen = [(*row, *more) if row[-1] != UNSTAMPED else (*row[:-1], stamp_now, *more)
-              for row, more, is_new in zip(rows, extra, new) if is_new]
+    chosen = [
+        (*row, *more) if row[-1] != UNSTAMPED else (*row[:-1], stamp_now, *more)
+        for row, more, is_new in zip(rows, extra, new)
+        if is_new
+    ]
     inserted = ", ".join((names, *copied))
-    dst.executemany(f"INSERT INTO {table} ({inserted}) VALUES ({', '.join('?' * len(inserted.split(', ')))})",
-                    chosen)
+    dst.executemany(f"INSERT INTO {table} ({inserted}) VALUES ({', '.join('?' * len(inserted.split(', ')))})", chosen)
     return len(chosen)
 
 
 #: What makes two award decisions the same decision when merging (with ``recorded_at``).
-_AWARD_KEY = ("school_id", "framework", "level", "academic_year", "decided_on", "assessor", "outcome", "reasons",
-              "recorded_by")
+_AWARD_KEY = (
+    "school_id",
+    "framework",
+    "level",
+    "academic_year",
+    "decided_on",
+    "assessor",
+    "outcome",
+    "reasons",
+    "recorded_by",
+)
 
 
 def _merge_awards(src: sqlite3.Connection, dst: sqlite3.Connection) -> int:
@@ -466,13 +524,14 @@ def _merge_awards(src: sqlite3.Connection, dst: sqlite3.Connection) -> int:
     schools = [r[0] for r in src.execute("SELECT DISTINCT school_id FROM award_decisions")]
     full: Counter[tuple] = Counter()
     loose: Counter[tuple] = Counter()
-    for row in dst.execute(f"SELECT {names} FROM award_decisions WHERE school_id IN "
-                           f"({', '.join('?' * len(schools))})", schools):
+    for row in dst.execute(
+        f"SELECT {names} FROM award_decisions WHERE school_id IN ({', '.join('?' * len(schools))})", schools
+    ):
         full[tuple(row)] += 1
         loose[tuple(row)[:-1]] += 1
     rows = [tuple(r) for r in src.execute(f"SELECT {names} FROM award_decisions ORDER BY decision_id")]
     new = [False] * len(rows)
-    for stamped in (True, False):           # rows with a time first, then the rest match what is left
+    for stamped in (True, False):  # rows with a time first, then the rest match what is left
         for i, row in enumerate(rows):
             if (row[-1] != UNSTAMPED) != stamped:
                 continue
@@ -485,8 +544,7 @@ def _merge_awards(src: sqlite3.Connection, dst: sqlite3.Connection) -> int:
                 new[i] = True
     stamp_now = now()
     chosen = [row if row[-1] != UNSTAMPED else (*row[:-1], stamp_now) for row, is_new in zip(rows, new) if is_new]
-    dst.executemany(f"INSERT INTO award_decisions ({names}) VALUES ({', '.join('?' * (len(_AWARD_KEY) + 1))})",
-                    chosen)
+    dst.executemany(f"INSERT INTO award_decisions ({names}) VALUES ({', '.join('?' * (len(_AWARD_KEY) + 1))})", chosen)
     return len(chosen)
 
 
@@ -512,11 +570,26 @@ def _merge_answers(src: sqlite3.Connection, dst: sqlite3.Connection, year_ids: d
     added = scored = 0
     for (src_year,) in src.execute("SELECT DISTINCT school_year_id FROM survey_imports ORDER BY 1"):
         dst_year = year_ids[src_year]
-        src_records = {r["survey"]: r for r in src.execute(
-            "SELECT * FROM survey_imports WHERE school_year_id = ? AND replaced_by IS NULL", (src_year,))}
-        order = {survey: sorted({i for r in src.execute(
-            "SELECT item_ids FROM survey_imports WHERE school_year_id = ? AND survey = ?", (src_year, survey))
-            for i in r[0].split(",") if i}) for survey in src_records}
+        src_records = {
+            r["survey"]: r
+            for r in src.execute(
+                "SELECT * FROM survey_imports WHERE school_year_id = ? AND replaced_by IS NULL", (src_year,)
+            )
+        }
+        order = {
+            survey: sorted(
+                {
+                    i
+                    for r in src.execute(
+                        "SELECT item_ids FROM survey_imports WHERE school_year_id = ? AND survey = ?",
+                        (src_year, survey),
+                    )
+                    for i in r[0].split(",")
+                    if i
+                }
+            )
+            for survey in src_records
+        }
         theirs = read_survey_data(src, src_year, order)
         ours = read_survey_data(dst, dst_year, order)
         for survey, block in theirs.blocks.items():
@@ -536,8 +609,9 @@ def _merge_answers(src: sqlite3.Connection, dst: sqlite3.Connection, year_ids: d
                 mine_s, theirs_s = my_scores.get(respondent, {}), their_scores.get(respondent, {})
                 if not differs and mine_s == theirs_s:
                     continue
-                school, year = dst.execute("SELECT school_id, academic_year FROM school_years "
-                                           "WHERE school_year_id = ?", (dst_year,)).fetchone()
+                school, year = dst.execute(
+                    "SELECT school_id, academic_year FROM school_years WHERE school_year_id = ?", (dst_year,)
+                ).fetchone()
                 if differs:
                     (old_sub, old), (new_sub, theirs_) = held[respondent], row
                     if old_sub != new_sub:
@@ -550,23 +624,40 @@ def _merge_answers(src: sqlite3.Connection, dst: sqlite3.Connection, year_ids: d
                 else:
                     key = next(k for k in sorted(set(mine_s) | set(theirs_s)) if mine_s.get(k) != theirs_s.get(k))
                     where = f"score {key[0]} {key[1]}"
-                    what = (f"{_score_shown(mine_s.get(key))} in the store, {_score_shown(theirs_s.get(key))} "
-                            f"in the folder")
-                raise StoreError(f"school {school}, year {year}, {survey} survey, respondent {respondent}, "
-                                 f"{where}: {what}; nothing was imported")
+                    what = (
+                        f"{_score_shown(mine_s.get(key))} in the store, {_score_shown(theirs_s.get(key))} in the folder"
+                    )
+                raise StoreError(
+                    f"school {school}, year {year}, {survey} survey, respondent {respondent}, "
+                    f"{where}: {what}; nothing was imported"
+                )
             if not new:
                 continue
             record = src_records[survey]
             values = block.values[new]
             used = (values != MISSING).any(axis=0)
-            import_id = insert_import(dst, school_year_id=dst_year, survey=survey, kind="responses",
-                                      source=record["source"], item_ids=[i for i, u in zip(block.item_ids, used) if u],
-                                      imported_at=now(), file_name=record["file_name"], respondents=len(new))
+            import_id = insert_import(
+                dst,
+                school_year_id=dst_year,
+                survey=survey,
+                kind="responses",
+                source=record["source"],
+                item_ids=[i for i, u in zip(block.item_ids, used) if u],
+                imported_at=now(),
+                file_name=record["file_name"],
+                respondents=len(new),
+            )
             respondents = list(block.respondents[new])
             added += insert_answers(dst, import_id, respondents, list(block.subgroups[new]), values[:, used])
-            scored += insert_scores(dst, import_id, [
-                (r, instrument, informant, score_id, value, band) for r in respondents
-                for (instrument, score_id), (informant, value, band) in sorted(their_scores.get(r, {}).items())])
+            scored += insert_scores(
+                dst,
+                import_id,
+                [
+                    (r, instrument, informant, score_id, value, band)
+                    for r in respondents
+                    for (instrument, score_id), (informant, value, band) in sorted(their_scores.get(r, {}).items())
+                ],
+            )
     return added, scored
 
 
@@ -582,6 +673,15 @@ def _shown(value: int) -> str:
     return "not answered" if value < 0 else str(value)
 
 
-__all__ = ["COUNTED", "EXTRACTED", "ImportMode", "ImportReport", "NOT_EXTRACTED", "erasure_log", "extract_schools",
-           "import_folder", "migrate",
-           "remove_school"]
+__all__ = [
+    "COUNTED",
+    "EXTRACTED",
+    "ImportMode",
+    "ImportReport",
+    "NOT_EXTRACTED",
+    "erasure_log",
+    "extract_schools",
+    "import_folder",
+    "migrate",
+    "remove_school",
+]

@@ -15,6 +15,7 @@ To add version N+1: change :mod:`~wqm_nb.store.schema` (bump
 :data:`MIGRATIONS`; ``tests/store/test_migrations.py`` checks that a migrated
 store has the same schema as a new one.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -118,12 +119,15 @@ def migrate_1_to_2(conn: sqlite3.Connection) -> None:
         "group_concat(DISTINCT r.value), group_concat(DISTINCT r.subgroup) "
         "FROM survey_responses r JOIN cycles c ON c.cycle_id = r.cycle_id "
         "GROUP BY c.school_id, c.academic_year, r.survey, r.respondent, r.item_id "
-        "HAVING count(DISTINCT r.value) > 1 OR count(DISTINCT r.subgroup) > 1 LIMIT 1").fetchone()
+        "HAVING count(DISTINCT r.value) > 1 OR count(DISTINCT r.subgroup) > 1 LIMIT 1"
+    ).fetchone()
     if clash:
         school, year, survey, respondent, item, values, subgroups = tuple(clash)
-        raise StoreError(f"school {school} {year}, {survey} survey, respondent {respondent}, item {item}: "
-                         f"its cycles hold different answers (values {values}; subgroups {subgroups!r}), "
-                         "and from version 2 a school year holds one; the store is unchanged")
+        raise StoreError(
+            f"school {school} {year}, {survey} survey, respondent {respondent}, item {item}: "
+            f"its cycles hold different answers (values {values}; subgroups {subgroups!r}), "
+            "and from version 2 a school year holds one; the store is unchanged"
+        )
     _run(conn, _V2_TABLES)
     _run(conn, _V2_COPY)
     _run(conn, _V2_OBJECTS)
@@ -132,14 +136,19 @@ def migrate_1_to_2(conn: sqlite3.Connection) -> None:
 
 # -- 2 -> 3: guarded history, erasure ---------------------------------------
 
-_V3_NOT_ERASING = ("NOT EXISTS (SELECT 1 FROM cycles c JOIN school_years y ON y.school_year_id = c.school_year_id "
-                   "JOIN erasures e ON e.school_id = y.school_id WHERE c.cycle_id = OLD.cycle_id)")
+_V3_NOT_ERASING = (
+    "NOT EXISTS (SELECT 1 FROM cycles c JOIN school_years y ON y.school_year_id = c.school_year_id "
+    "JOIN erasures e ON e.school_id = y.school_id WHERE c.cycle_id = OLD.cycle_id)"
+)
 
 
 def _v3_guards(table: str, key: str, message: str, update: bool) -> str:
     """Version 3's DELETE and INSERT guards of a history table (and its UPDATE guard if ``update``)."""
-    no_update = (f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table}\n"
-                 f"BEGIN SELECT RAISE(ABORT, '{message}'); END;\n") if update else ""
+    no_update = (
+        (f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table}\nBEGIN SELECT RAISE(ABORT, '{message}'); END;\n")
+        if update
+        else ""
+    )
     return f"""{no_update}CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table}
 WHEN {_V3_NOT_ERASING}
 BEGIN SELECT RAISE(ABORT, '{message}'); END;
@@ -245,31 +254,39 @@ def migrate_3_to_4(conn: sqlite3.Connection) -> None:
 
     _run(conn, _V4)
     stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    groups = conn.execute("SELECT DISTINCT school_year_id, survey FROM survey_responses "
-                          "ORDER BY school_year_id, survey").fetchall()
+    groups = conn.execute(
+        "SELECT DISTINCT school_year_id, survey FROM survey_responses ORDER BY school_year_id, survey"
+    ).fetchall()
     for school_year_id, survey in groups:
-        rows = conn.execute("SELECT respondent, subgroup, item_id, value FROM survey_responses "
-                            "WHERE school_year_id = ? AND survey = ? ORDER BY respondent, item_id",
-                            (school_year_id, survey)).fetchall()
+        rows = conn.execute(
+            "SELECT respondent, subgroup, item_id, value FROM survey_responses "
+            "WHERE school_year_id = ? AND survey = ? ORDER BY respondent, item_id",
+            (school_year_id, survey),
+        ).fetchall()
         items = sorted({r[2] for r in rows})
         column = {item: k for k, item in enumerate(items)}
         people: dict[str, tuple[str, list[str]]] = {}
         for respondent, subgroup, item_id, value in rows:
             if not 0 <= int(value) <= 9:
-                raise StoreError(f"survey {survey}, respondent {respondent}, item {item_id}: value {value} "
-                                 "cannot be migrated")
+                raise StoreError(
+                    f"survey {survey}, respondent {respondent}, item {item_id}: value {value} cannot be migrated"
+                )
             answers = people.setdefault(respondent, (subgroup, ["."] * len(items)))[1]
             answers[column[item_id]] = str(int(value))
         cur = conn.execute(
             "INSERT INTO survey_imports (school_year_id, survey, kind, source, item_ids, respondents, "
             "imported_at) VALUES (?, ?, 'responses', 'migrated', ?, ?, ?)",
-            (school_year_id, survey, ",".join(items), len(people), stamp))
-        conn.executemany("INSERT INTO survey_answers (import_id, respondent, subgroup, answers) VALUES (?, ?, ?, ?)",
-                         [(cur.lastrowid, r, sub, "".join(a)) for r, (sub, a) in people.items()])
+            (school_year_id, survey, ",".join(items), len(people), stamp),
+        )
+        conn.executemany(
+            "INSERT INTO survey_answers (import_id, respondent, subgroup, answers) VALUES (?, ?, ?, ?)",
+            [(cur.lastrowid, r, sub, "".join(a)) for r, (sub, a) in people.items()],
+        )
     conn.execute("DROP TABLE survey_responses")
 
 
 # -- 4 -> 5: capture (element state with sorting, superseding notes, targets) -----
+
 
 def _v5_guards(table: str, key: str, message: str) -> str:
     """Version 5's three append-only triggers of a history table."""
@@ -311,7 +328,7 @@ INSERT INTO sef_history (entry_id, cycle_id, element_id, rating, evidence, recor
     ORDER BY entry_id;
 DROP TABLE sef_history_v4;
 CREATE INDEX sef_history_cycle ON sef_history (cycle_id, element_id, recorded_at, entry_id);
-{_v5_guards('sef_history', 'entry_id', 'sef_history is append-only')}
+{_v5_guards("sef_history", "entry_id", "sef_history is append-only")}
 CREATE VIEW sef_current AS
     SELECT entry_id, cycle_id, element_id, rating, evidence, sorting, recorded_by, recorded_at, source FROM (
         SELECT h.*, row_number() OVER (PARTITION BY cycle_id, element_id
@@ -330,7 +347,7 @@ CREATE TABLE adviser_notes (
 INSERT INTO adviser_notes (note_id, cycle_id, principle_id, author, note, created_at)
     SELECT note_id, cycle_id, principle_id, author, note, created_at FROM adviser_notes_v4 ORDER BY note_id;
 DROP TABLE adviser_notes_v4;
-{_v5_guards('adviser_notes', 'note_id', 'adviser notes are append-only')}
+{_v5_guards("adviser_notes", "note_id", "adviser notes are append-only")}
 CREATE VIEW adviser_notes_current AS
     SELECT n.* FROM adviser_notes n
     WHERE length(trim(n.note)) > 0
@@ -350,7 +367,7 @@ CREATE TABLE target_history (
     recorded_at TEXT NOT NULL
 );
 CREATE INDEX target_history_cycle ON target_history (cycle_id, target_id, recorded_at, entry_id);
-{_v5_guards('target_history', 'entry_id', 'target_history is append-only')}
+{_v5_guards("target_history", "entry_id", "target_history is append-only")}
 CREATE VIEW targets_current AS
     SELECT entry_id, cycle_id, target_id, principle_id, text, owner, review_date, status, carried_from,
            recorded_by, recorded_at FROM (
@@ -446,8 +463,14 @@ def migrate_6_to_7(conn: sqlite3.Connection) -> None:
 
 
 #: ``{version: step to the next version}``
-MIGRATIONS: dict[int, Migration] = {1: migrate_1_to_2, 2: migrate_2_to_3, 3: migrate_3_to_4, 4: migrate_4_to_5,
-                                    5: migrate_5_to_6, 6: migrate_6_to_7}
+MIGRATIONS: dict[int, Migration] = {
+    1: migrate_1_to_2,
+    2: migrate_2_to_3,
+    3: migrate_3_to_4,
+    4: migrate_4_to_5,
+    5: migrate_5_to_6,
+    6: migrate_6_to_7,
+}
 
 
 def upgrade(conn: sqlite3.Connection, version: int) -> int:
@@ -466,5 +489,13 @@ def upgrade(conn: sqlite3.Connection, version: int) -> int:
     return version
 
 
-__all__ = ["MIGRATIONS", "migrate_1_to_2", "migrate_2_to_3", "migrate_3_to_4", "migrate_4_to_5", "migrate_5_to_6",
-           "migrate_6_to_7", "upgrade"]
+__all__ = [
+    "MIGRATIONS",
+    "migrate_1_to_2",
+    "migrate_2_to_3",
+    "migrate_3_to_4",
+    "migrate_4_to_5",
+    "migrate_5_to_6",
+    "migrate_6_to_7",
+    "upgrade",
+]

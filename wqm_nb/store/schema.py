@@ -69,6 +69,7 @@ Version history (each step is a function in :mod:`wqm_nb.store.migrations`):
    (see :mod:`wqm_nb.store.surveys`); a respondent who answered too few
    items to be scored has no row.
 """
+
 from __future__ import annotations
 
 from ..data.frameworks import SORTINGS as SORTING_LABELS
@@ -88,8 +89,10 @@ OPEN_TARGET_STATUSES = ("open", "in_progress")
 
 #: The WHEN clause of a history table's DELETE trigger: the row's cycle is not
 #: one of a school being erased (listed in ``erasures``).
-NOT_ERASING = ("NOT EXISTS (SELECT 1 FROM cycles c JOIN school_years y ON y.school_year_id = c.school_year_id "
-               "JOIN erasures e ON e.school_id = y.school_id WHERE c.cycle_id = OLD.cycle_id)")
+NOT_ERASING = (
+    "NOT EXISTS (SELECT 1 FROM cycles c JOIN school_years y ON y.school_year_id = c.school_year_id "
+    "JOIN erasures e ON e.school_id = y.school_id WHERE c.cycle_id = OLD.cycle_id)"
+)
 
 
 def _guards(table: str, key: str, message: str) -> str:
@@ -138,7 +141,7 @@ CREATE TABLE IF NOT EXISTS sef_history (
     source TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS sef_history_cycle ON sef_history (cycle_id, element_id, recorded_at, entry_id);
-{_guards('sef_history', 'entry_id', 'sef_history is append-only')}
+{_guards("sef_history", "entry_id", "sef_history is append-only")}
 CREATE VIEW IF NOT EXISTS sef_current AS
     SELECT entry_id, cycle_id, element_id, rating, evidence, sorting, recorded_by, recorded_at, source FROM (
         SELECT h.*, row_number() OVER (PARTITION BY cycle_id, element_id
@@ -153,7 +156,7 @@ CREATE TABLE IF NOT EXISTS reflections (
     author TEXT NOT NULL DEFAULT '',
     recorded_at TEXT NOT NULL
 );
-{_guards('reflections', 'entry_id', 'reflections are append-only')}
+{_guards("reflections", "entry_id", "reflections are append-only")}
 CREATE TABLE IF NOT EXISTS adviser_notes (
     note_id INTEGER PRIMARY KEY AUTOINCREMENT,
     cycle_id INTEGER NOT NULL REFERENCES cycles(cycle_id),
@@ -163,7 +166,7 @@ CREATE TABLE IF NOT EXISTS adviser_notes (
     created_at TEXT NOT NULL,
     supersedes INTEGER REFERENCES adviser_notes(note_id)
 );
-{_guards('adviser_notes', 'note_id', 'adviser notes are append-only')}
+{_guards("adviser_notes", "note_id", "adviser notes are append-only")}
 CREATE VIEW IF NOT EXISTS adviser_notes_current AS
     SELECT n.* FROM adviser_notes n
     WHERE length(trim(n.note)) > 0
@@ -183,7 +186,7 @@ CREATE TABLE IF NOT EXISTS target_history (
     recorded_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS target_history_cycle ON target_history (cycle_id, target_id, recorded_at, entry_id);
-{_guards('target_history', 'entry_id', 'target_history is append-only')}
+{_guards("target_history", "entry_id", "target_history is append-only")}
 CREATE VIEW IF NOT EXISTS targets_current AS
     SELECT entry_id, cycle_id, target_id, principle_id, text, owner, review_date, status, carried_from,
            recorded_by, recorded_at FROM (
@@ -307,11 +310,13 @@ CREATE TABLE IF NOT EXISTS benchmarks (
     PRIMARY KEY (school_id, academic_year, framework, survey, section_id, measure)
 );
 """
-SCHEMA = (SCHEMA.replace("{SURVEY_TABLES}", SURVEY_TABLES)
-          .replace("{DECISION_TABLES}", DECISION_TABLES)
-          .replace("{AWARD_OUTCOME_LIST}", ", ".join(repr(s) for s in AWARD_OUTCOMES))
-          .replace("{SORTING_LIST}", ", ".join(repr(s) for s in SORTINGS))
-          .replace("{TARGET_STATUS_LIST}", ", ".join(repr(s) for s in TARGET_STATUSES)))
+SCHEMA = (
+    SCHEMA.replace("{SURVEY_TABLES}", SURVEY_TABLES)
+    .replace("{DECISION_TABLES}", DECISION_TABLES)
+    .replace("{AWARD_OUTCOME_LIST}", ", ".join(repr(s) for s in AWARD_OUTCOMES))
+    .replace("{SORTING_LIST}", ", ".join(repr(s) for s in SORTINGS))
+    .replace("{TARGET_STATUS_LIST}", ", ".join(repr(s) for s in TARGET_STATUSES))
+)
 
 
 def statements(script: str = SCHEMA) -> list[str]:

@@ -13,6 +13,7 @@
   schools of its phase. :meth:`SchoolRecords.replace_benchmarks` swaps a
   school's rows in one transaction; a report reads only its own rows.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -42,10 +43,21 @@ class SchoolRecords:
 
     # -- award decisions -------------------------------------------------------
 
-    def record_award_decision(self, school_id: str, framework: str, level: str, academic_year: str, *,
-                              outcome: str, decided_on: Any = None, assessor: str = "", reasons: str = "",
-                              recorded_by: str = "", supersedes: int | None = None,
-                              recorded_at: str | None = None) -> int:
+    def record_award_decision(
+        self,
+        school_id: str,
+        framework: str,
+        level: str,
+        academic_year: str,
+        *,
+        outcome: str,
+        decided_on: Any = None,
+        assessor: str = "",
+        reasons: str = "",
+        recorded_by: str = "",
+        supersedes: int | None = None,
+        recorded_at: str | None = None,
+    ) -> int:
         """Append an award decision; returns its id. ``framework`` is a framework id; ``level`` one of
         its level ids (checked by the caller, who holds the framework); ``decided_on`` a date or
         ``YYYY-MM-DD`` (default today); ``recorded_at`` the time it was recorded (default now: given
@@ -74,11 +86,24 @@ class SchoolRecords:
             return c.execute(
                 "INSERT INTO award_decisions (school_id, framework, level, academic_year, decided_on, assessor, outcome,"
                 " reasons, recorded_by, recorded_at, supersedes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (school_id, framework, level, academic_year, day, assessor.strip(), outcome, text(reasons).strip(),
-                 recorded_by, recorded_at or self.clock(), supersedes)).lastrowid
+                (
+                    school_id,
+                    framework,
+                    level,
+                    academic_year,
+                    day,
+                    assessor.strip(),
+                    outcome,
+                    text(reasons).strip(),
+                    recorded_by,
+                    recorded_at or self.clock(),
+                    supersedes,
+                ),
+            ).lastrowid
 
-    def award_decisions(self, school_id: str | None = None, framework: str | None = None,
-                        history: bool = False) -> list[dict]:
+    def award_decisions(
+        self, school_id: str | None = None, framework: str | None = None, history: bool = False
+    ) -> list[dict]:
         """Current award decisions (with ``history``: every one, corrected ones too), oldest first."""
         sql = f"SELECT * FROM {'award_decisions' if history else 'award_decisions_current'} WHERE 1 = 1"
         params: tuple = ()
@@ -90,23 +115,41 @@ class SchoolRecords:
 
     # -- benchmarks ----------------------------------------------------------
 
-    def replace_benchmarks(self, school_id: str, academic_year: str, framework: str,
-                           rows: Iterable[Mapping]) -> int:
+    def replace_benchmarks(self, school_id: str, academic_year: str, framework: str, rows: Iterable[Mapping]) -> int:
         """Replace a school's cached benchmarks for one year and framework; returns the rows written."""
         stamp = self.clock()
-        values = [(school_id, academic_year, framework, r["survey"], r["section_id"], r["measure"],
-                   int(r["contributors"]), r.get("median"), r.get("q1"), r.get("q3"), stamp) for r in rows]
+        values = [
+            (
+                school_id,
+                academic_year,
+                framework,
+                r["survey"],
+                r["section_id"],
+                r["measure"],
+                int(r["contributors"]),
+                r.get("median"),
+                r.get("q1"),
+                r.get("q3"),
+                stamp,
+            )
+            for r in rows
+        ]
         with self.transaction() as c:
-            c.execute("DELETE FROM benchmarks WHERE school_id = ? AND academic_year = ? AND framework = ?",
-                      (school_id, academic_year, framework))
+            c.execute(
+                "DELETE FROM benchmarks WHERE school_id = ? AND academic_year = ? AND framework = ?",
+                (school_id, academic_year, framework),
+            )
             c.executemany("INSERT INTO benchmarks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values)
         return len(values)
 
     def benchmarks(self, school_id: str, academic_year: str, framework: str) -> "pd.DataFrame":
         """A school's cached benchmarks (:data:`BENCHMARK_COLUMNS` plus ``computed_at``); empty when none."""
-        return self._frame(f"SELECT {', '.join(BENCHMARK_COLUMNS)}, computed_at FROM benchmarks "
-                           "WHERE school_id = ? AND academic_year = ? AND framework = ? "
-                           "ORDER BY survey, section_id, measure", (school_id, academic_year, framework))
+        return self._frame(
+            f"SELECT {', '.join(BENCHMARK_COLUMNS)}, computed_at FROM benchmarks "
+            "WHERE school_id = ? AND academic_year = ? AND framework = ? "
+            "ORDER BY survey, section_id, measure",
+            (school_id, academic_year, framework),
+        )
 
 
 __all__ = ["BENCHMARK_COLUMNS", "SchoolRecords"]

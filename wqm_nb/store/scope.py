@@ -26,6 +26,7 @@ scoped store at all, so a method added to the store later is refused until it
 is listed here. Widgets list only what is in scope, but their ``disabled``
 flags are cosmetic: this is the check.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -52,8 +53,11 @@ RIGHTS = (READ, *WRITE_RIGHTS, COMMENTS)
 #: the rights a link may be given (the consultant's own are not among them)
 LINK_RIGHTS = (READ, WRITE_SEF, IMPORT_SURVEY, START_YEAR, RECORD_AWARD)
 #: what a link to each page may do when it names no rights (links signed before rights were signed)
-PAGE_RIGHTS = {"report": frozenset({READ}), "capture": frozenset({READ, WRITE_SEF}),
-               "survey-import": frozenset({READ, IMPORT_SURVEY})}
+PAGE_RIGHTS = {
+    "report": frozenset({READ}),
+    "capture": frozenset({READ, WRITE_SEF}),
+    "survey-import": frozenset({READ, IMPORT_SURVEY}),
+}
 #: the survey the capture form's staff audit tab writes: part of the self-evaluation, so ``write_sef`` may write it
 STAFF_AUDIT = "staff_audit"
 
@@ -61,6 +65,7 @@ STAFF_AUDIT = "staff_audit"
 @dataclass(frozen=True)
 class Scope:
     """Who a page acts for and what they may touch (see the module notes)."""
+
     schools: frozenset[str] | None = None
     year: str = ""
     framework: str = ""
@@ -74,8 +79,16 @@ class Scope:
         return cls(page=page, rights=frozenset(RIGHTS))
 
     @classmethod
-    def link(cls, school: str, year: str = "", *, page: str, framework: str = "",
-             rights: frozenset[str] | tuple[str, ...] | None = None, link_id: str = "") -> "Scope":
+    def link(
+        cls,
+        school: str,
+        year: str = "",
+        *,
+        page: str,
+        framework: str = "",
+        rights: frozenset[str] | tuple[str, ...] | None = None,
+        link_id: str = "",
+    ) -> "Scope":
         """A link holder's scope: one school, the link's year, framework and rights (its page's when None)."""
         given = frozenset(rights) if rights is not None else PAGE_RIGHTS.get(page, frozenset({READ}))
         unknown = given - set(LINK_RIGHTS)
@@ -100,9 +113,12 @@ class Scope:
 
     def may_write(self, right: str, school_id: str, year: str | None = None, framework: str | None = None) -> bool:
         """Whether ``right`` may be used on that school, year and framework: the bound year only."""
-        return (right in self.rights and self.may_see_school(school_id)
-                and (year is None or not self.year or year == self.year)
-                and (framework is None or not self.framework or framework == self.framework))
+        return (
+            right in self.rights
+            and self.may_see_school(school_id)
+            and (year is None or not self.year or year == self.year)
+            and (framework is None or not self.framework or framework == self.framework)
+        )
 
     def signature(self, name: str) -> str:
         """What a record written under this scope says wrote it: the typed name, and the link id after it."""
@@ -121,8 +137,14 @@ def scope_from_query(query: dict[str, str], page: str, year: str = "") -> Scope:
         return Scope.consultant(page)
     if query.get("lid"):
         rights = frozenset(r for r in query.get("rights", "").split(",") if r)
-        scope = Scope.link(query.get("school", ""), query.get("year", ""), page=page,
-                           framework=query.get("framework", ""), rights=rights, link_id=query["lid"])
+        scope = Scope.link(
+            query.get("school", ""),
+            query.get("year", ""),
+            page=page,
+            framework=query.get("framework", ""),
+            rights=rights,
+            link_id=query["lid"],
+        )
     else:
         scope = Scope.link(query.get("school", ""), query.get("year", ""), page=page)
     return scope if scope.year or not year else scope.with_year(year)
@@ -142,6 +164,7 @@ class Access:
     ``none``. ``listing`` narrows the result (rows with ``school_id`` and, if
     present, ``academic_year``) instead of refusing an unnarrowed call.
     ``signed`` names the arguments that record who wrote (they get the link id)."""
+
     right: str
     key: str = "none"
     listing: bool = False
@@ -196,12 +219,27 @@ METHODS: dict[str, Access] = {
     "add_note": Access(WRITE_SEF, "cycle_id", signed=("author",)),
     "record_target": Access(WRITE_SEF, "cycle_id", signed=("recorded_by",)),
     "import_survey": Access(IMPORT_SURVEY, "school_year_id", signed=("imported_by",)),
-    "record_award_decision": Access(RECORD_AWARD, "school_year", signed=("assessor", "recorded_by"),
-                                    framework_arg="framework"),
+    "record_award_decision": Access(
+        RECORD_AWARD, "school_year", signed=("assessor", "recorded_by"), framework_arg="framework"
+    ),
 }
 #: attributes a scoped store passes through unchecked: they hold no school's data
-PLAIN = frozenset({"path", "read_only", "version", "scratch", "clock", "busy", "migrated_from", "backup",
-                   "threshold", "threshold_set", "benchmarks_threshold", "origin"})
+PLAIN = frozenset(
+    {
+        "path",
+        "read_only",
+        "version",
+        "scratch",
+        "clock",
+        "busy",
+        "migrated_from",
+        "backup",
+        "threshold",
+        "threshold_set",
+        "benchmarks_threshold",
+        "origin",
+    }
+)
 
 
 class ScopedStore:
@@ -264,12 +302,18 @@ class ScopedStore:
             if self.scope.link_id:
                 for arg in access.signed:
                     values[arg] = self.scope.signature(values.get(arg, ""))
-                if name == "record_ratings":        # rows may name who wrote them too
-                    values["ratings"] = [{**row, "recorded_by": self.scope.signature(
-                        row.get("recorded_by") or values["recorded_by"])} for row in values["ratings"]]
+                if name == "record_ratings":  # rows may name who wrote them too
+                    values["ratings"] = [
+                        {**row, "recorded_by": self.scope.signature(row.get("recorded_by") or values["recorded_by"])}
+                        for row in values["ratings"]
+                    ]
             result = method(*bound.args, **bound.kwargs)
-            if name == "school_year" and not values.get("year") and self.scope.year \
-                    and result["academic_year"] > self.scope.year:     # "the latest" means the latest in scope
+            if (
+                name == "school_year"
+                and not values.get("year")
+                and self.scope.year
+                and result["academic_year"] > self.scope.year
+            ):  # "the latest" means the latest in scope
                 years = [y for y in self.school_years(school) if y["academic_year"] <= self.scope.year]
                 if not years:
                     raise UnknownYearError(school, self.scope.year, [])
@@ -306,12 +350,13 @@ class ScopedStore:
             raise ScopeError("no such record on this page")
         return place["school_id"], place["academic_year"], place.get("framework")
 
-    def _check(self, name: str, access: Access, school: str, year: str | None, framework: str | None,
-               values: dict) -> None:
+    def _check(
+        self, name: str, access: Access, school: str, year: str | None, framework: str | None, values: dict
+    ) -> None:
         scope = self.scope
         right = access.right
         if right == IMPORT_SURVEY and values.get("survey") == STAFF_AUDIT and WRITE_SEF in scope.rights:
-            right = WRITE_SEF                      # the capture form's staff audit tally is self-evaluation
+            right = WRITE_SEF  # the capture form's staff audit tally is self-evaluation
         if right == "any write":
             allowed = any(scope.may_write(r, school, year) for r in WRITE_RIGHTS)
         elif right == READ:
@@ -346,6 +391,21 @@ class ScopedStore:
         return kept
 
 
-__all__ = ["ADD_SCHOOL", "COMMENTS", "IMPORT_SURVEY", "LINK_RIGHTS", "METHODS", "PAGE_RIGHTS", "READ",
-           "RECORD_AWARD", "RIGHTS", "START_YEAR", "STAFF_AUDIT", "Scope", "ScopedStore", "scope_from_query", "WRITE_RIGHTS",
-           "WRITE_SEF"]
+__all__ = [
+    "ADD_SCHOOL",
+    "COMMENTS",
+    "IMPORT_SURVEY",
+    "LINK_RIGHTS",
+    "METHODS",
+    "PAGE_RIGHTS",
+    "READ",
+    "RECORD_AWARD",
+    "RIGHTS",
+    "START_YEAR",
+    "STAFF_AUDIT",
+    "Scope",
+    "ScopedStore",
+    "scope_from_query",
+    "WRITE_RIGHTS",
+    "WRITE_SEF",
+]

@@ -25,6 +25,7 @@ Opening, locking and versions:
   to ``timeout`` seconds, then fails with a :class:`StoreError` saying the
   store is busy.
 """
+
 from __future__ import annotations
 
 import os
@@ -64,8 +65,10 @@ def store_file_for_writing(location: str | Path, what: str) -> Path:
     would be lost with the scratch store a folder is read into), naming the command that makes a store."""
     path = Path(location)
     if path.is_dir():
-        raise SettingsError(f"{path} is a CSV folder; {what} writes to a store file: make one with "
-                            f"`wqm import {path} --data wqm.sqlite` and use that")
+        raise SettingsError(
+            f"{path} is a CSV folder; {what} writes to a store file: make one with "
+            f"`wqm import {path} --data wqm.sqlite` and use that"
+        )
     return path
 
 
@@ -75,11 +78,12 @@ def check_new_threshold(value: int, current: int | None, whose: str) -> None:
     from ..settings import MIN_GROUP_SIZE_FLOOR
 
     if isinstance(value, bool) or not isinstance(value, int) or value < MIN_GROUP_SIZE_FLOOR:
-        raise SettingsError(f"the threshold must be a whole number of at least {MIN_GROUP_SIZE_FLOOR}, "
-                            f"got {value!r}")
+        raise SettingsError(f"the threshold must be a whole number of at least {MIN_GROUP_SIZE_FLOOR}, got {value!r}")
     if current is not None and value < current:
-        raise SettingsError(f"{whose} threshold is {current}; a lower one is refused (groups hidden at {current} "
-                            f"could then be worked out by difference)")
+        raise SettingsError(
+            f"{whose} threshold is {current}; a lower one is refused (groups hidden at {current} "
+            f"could then be worked out by difference)"
+        )
 
 
 def folder_threshold_path(folder: str | Path) -> Path:
@@ -121,7 +125,8 @@ def _year(year: str) -> str:
 def is_busy(exc: BaseException) -> bool:
     """Whether an SQLite error means another connection holds the lock."""
     return isinstance(exc, sqlite3.OperationalError) and any(
-        word in str(exc).lower() for word in ("database is locked", "database table is locked", "busy"))
+        word in str(exc).lower() for word in ("database is locked", "database table is locked", "busy")
+    )
 
 
 def connect(path: str | Path, read_only: bool = False, timeout: float = DEFAULT_TIMEOUT) -> sqlite3.Connection:
@@ -135,8 +140,9 @@ def connect(path: str | Path, read_only: bool = False, timeout: float = DEFAULT_
     not created.
     """
     if read_only:
-        conn = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True, isolation_level=None,
-                               timeout=timeout)
+        conn = sqlite3.connect(
+            Path(path).resolve().as_uri() + "?mode=ro", uri=True, isolation_level=None, timeout=timeout
+        )
     else:
         conn = sqlite3.connect(str(path), isolation_level=None, timeout=timeout)
     conn.row_factory = sqlite3.Row
@@ -153,6 +159,7 @@ def store_version(conn: sqlite3.Connection, path: str) -> int | None:
     Only reads. Raises :class:`StoreError` if the file is not a wqm store (not
     SQLite, another application's database) or was written by a newer wqm.
     """
+
     def foreign(why: str) -> StoreError:
         """The error for a file that is not a wqm store."""
         return StoreError(f"{path}: not a wqm store ({why})")
@@ -177,8 +184,10 @@ def store_version(conn: sqlite3.Connection, path: str) -> int | None:
         raise foreign("no schema version")
     version = int(row[0])
     if version > SCHEMA_VERSION:
-        raise StoreError(f"{path}: store schema version {version} was written by a newer wqm; this wqm reads "
-                         f"version {SCHEMA_VERSION}: upgrade wqm")
+        raise StoreError(
+            f"{path}: store schema version {version} was written by a newer wqm; this wqm reads "
+            f"version {SCHEMA_VERSION}: upgrade wqm"
+        )
     if version == 1 and not (application_id == 0 and V1_TABLES <= tables):
         raise foreign("a version 1 store lacks its tables")
     if version >= 2 and application_id != APPLICATION_ID:
@@ -223,7 +232,6 @@ def backup_copy(path: str | Path, timeout: float = DEFAULT_TIMEOUT) -> Path:
     return copy
 
 
-
 @contextmanager
 def new_store_file(target: str | Path) -> Iterator["Store"]:
     """A new store built beside ``target`` under a unique temporary name, renamed over
@@ -242,6 +250,7 @@ def new_store_file(target: str | Path) -> Iterator["Store"]:
         for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
             leftover.unlink(missing_ok=True)
 
+
 class Store(CycleRecords, SchoolRecords):
     """A wqm data store in one SQLite database (``":memory:"`` for a scratch store).
 
@@ -253,8 +262,7 @@ class Store(CycleRecords, SchoolRecords):
     comes without one.
     """
 
-    def __init__(self, path: str | Path = ":memory:", *, read_only: bool = False,
-                 timeout: float = DEFAULT_TIMEOUT):
+    def __init__(self, path: str | Path = ":memory:", *, read_only: bool = False, timeout: float = DEFAULT_TIMEOUT):
         self.path = str(path)
         self.read_only = read_only
         self.migrated_from: int | None = None
@@ -281,8 +289,10 @@ class Store(CycleRecords, SchoolRecords):
                 if version is None:
                     raise StoreError(f"{self.path}: not a wqm store (an empty file)")
                 if version < SCHEMA_VERSION:
-                    raise StoreError(f"{self.path}: store schema version {version}, this wqm reads version "
-                                     f"{SCHEMA_VERSION}; run `wqm migrate --data {self.path}` to upgrade it")
+                    raise StoreError(
+                        f"{self.path}: store schema version {version}, this wqm reads version "
+                        f"{SCHEMA_VERSION}; run `wqm migrate --data {self.path}` to upgrade it"
+                    )
                 return
             if version is None:
                 self._create()
@@ -292,8 +302,9 @@ class Store(CycleRecords, SchoolRecords):
         except sqlite3.DatabaseError as exc:  # store_version has vetted the file: this is a write that failed
             if is_busy(exc):
                 raise self.busy() from None
-            raise StoreError(f"{self.path}: cannot write to the store ({exc}); "
-                             "a read-only open may still read it") from None
+            raise StoreError(
+                f"{self.path}: cannot write to the store ({exc}); a read-only open may still read it"
+            ) from None
 
     def _use_wal(self) -> None:
         """Put a file store in WAL journal mode (persistent), so readers never wait for a writer.
@@ -340,15 +351,18 @@ class Store(CycleRecords, SchoolRecords):
                     upgrade(c, version)
                     broken = c.execute("PRAGMA foreign_key_check").fetchall()
                     if broken:
-                        raise StoreError(f"{self.path}: migration from version {version} left "
-                                         f"{len(broken)} rows without their parent (first in {broken[0][0]}); "
-                                         "the store is unchanged")
+                        raise StoreError(
+                            f"{self.path}: migration from version {version} left "
+                            f"{len(broken)} rows without their parent (first in {broken[0][0]}); "
+                            "the store is unchanged"
+                        )
                 except sqlite3.DatabaseError as exc:
                     backup.unlink(missing_ok=True)
                     if is_busy(exc):
                         raise
-                    raise StoreError(f"{self.path}: migration from schema version {version} failed ({exc}); "
-                                     "the store is unchanged") from None
+                    raise StoreError(
+                        f"{self.path}: migration from schema version {version} failed ({exc}); the store is unchanged"
+                    ) from None
                 except BaseException:
                     backup.unlink(missing_ok=True)
                     raise
@@ -397,15 +411,18 @@ class Store(CycleRecords, SchoolRecords):
     def benchmarks_threshold(self, academic_year: str, framework: str) -> int | None:
         """The threshold the cached benchmarks of a year and framework were computed at (None: unknown,
         cached before thresholds were recorded, or none cached)."""
-        row = self.conn.execute("SELECT value FROM meta WHERE key = ?",
-                                (f"benchmarks_threshold:{academic_year}:{framework}",)).fetchone()
+        row = self.conn.execute(
+            "SELECT value FROM meta WHERE key = ?", (f"benchmarks_threshold:{academic_year}:{framework}",)
+        ).fetchone()
         return int(row[0]) if row else None
 
     def record_benchmarks_threshold(self, academic_year: str, framework: str, value: int) -> None:
         """Record the threshold the cached benchmarks of a year and framework were computed at."""
         with self.transaction() as c:
-            c.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                      (f"benchmarks_threshold:{academic_year}:{framework}", str(value)))
+            c.execute(
+                "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                (f"benchmarks_threshold:{academic_year}:{framework}", str(value)),
+            )
 
     @property
     def origin(self) -> str:
@@ -413,8 +430,9 @@ class Store(CycleRecords, SchoolRecords):
         it was read from (for one run, :attr:`scratch`, or for a batch), else its own file."""
         if getattr(self, "_origin", ""):
             return self._origin
-        row = self.conn.execute("SELECT value FROM meta WHERE key IN ('origin', 'scratch') ORDER BY key "
-                                "LIMIT 1").fetchone()
+        row = self.conn.execute(
+            "SELECT value FROM meta WHERE key IN ('origin', 'scratch') ORDER BY key LIMIT 1"
+        ).fetchone()
         return row[0] if row else str(self.path)
 
     def busy(self) -> StoreError:
@@ -518,8 +536,15 @@ class Store(CycleRecords, SchoolRecords):
 
     # -- schools -----------------------------------------------------------
 
-    def add_school(self, school_id: str, name: str, phase: str, trust: str = "",
-                   local_authority: str = "", pupils: int | None = None) -> None:
+    def add_school(
+        self,
+        school_id: str,
+        name: str,
+        phase: str,
+        trust: str = "",
+        local_authority: str = "",
+        pupils: int | None = None,
+    ) -> None:
         """Add a school; its id must match :data:`wqm_nb.settings.SCHOOL_ID_PATTERN`."""
         try:
             check_school_id(school_id, "school id")
@@ -531,8 +556,10 @@ class Store(CycleRecords, SchoolRecords):
             raise StoreError(f"school {school_id}: a school needs a name")
         with self.transaction() as c:
             try:
-                c.execute("INSERT INTO schools VALUES (?, ?, ?, ?, ?, ?)",
-                          (school_id, name, phase, trust or "", local_authority or "", pupils))
+                c.execute(
+                    "INSERT INTO schools VALUES (?, ?, ?, ?, ?, ?)",
+                    (school_id, name, phase, trust or "", local_authority or "", pupils),
+                )
             except sqlite3.IntegrityError as exc:
                 if c.execute("SELECT 1 FROM schools WHERE school_id = ?", (school_id,)).fetchone():
                     raise StoreError(f"school {school_id} is already in the store") from None
@@ -557,10 +584,10 @@ class Store(CycleRecords, SchoolRecords):
         _year(year)
         self.school(school_id)
         with self.transaction() as c:
-            c.execute("INSERT OR IGNORE INTO school_years (school_id, academic_year) VALUES (?, ?)",
-                      (school_id, year))
-            return c.execute("SELECT school_year_id FROM school_years WHERE school_id = ? AND academic_year = ?",
-                             (school_id, year)).fetchone()[0]
+            c.execute("INSERT OR IGNORE INTO school_years (school_id, academic_year) VALUES (?, ?)", (school_id, year))
+            return c.execute(
+                "SELECT school_year_id FROM school_years WHERE school_id = ? AND academic_year = ?", (school_id, year)
+            ).fetchone()[0]
 
     def school_years(self, school_id: str | None = None) -> list[dict]:
         """``school_year_id``, ``school_id``, ``academic_year`` rows, oldest first."""
@@ -585,13 +612,17 @@ class Store(CycleRecords, SchoolRecords):
         """The id of the school's cycle for that framework and year, created if needed."""
         school_year_id = self.ensure_school_year(school_id, year)
         with self.transaction() as c:
-            c.execute("INSERT OR IGNORE INTO cycles (school_year_id, framework) VALUES (?, ?)",
-                      (school_year_id, framework))
-            return c.execute("SELECT cycle_id FROM cycles WHERE school_year_id = ? AND framework = ?",
-                             (school_year_id, framework)).fetchone()[0]
+            c.execute(
+                "INSERT OR IGNORE INTO cycles (school_year_id, framework) VALUES (?, ?)", (school_year_id, framework)
+            )
+            return c.execute(
+                "SELECT cycle_id FROM cycles WHERE school_year_id = ? AND framework = ?", (school_year_id, framework)
+            ).fetchone()[0]
 
-    _CYCLES = ("SELECT c.cycle_id, c.framework, y.school_year_id, y.school_id, y.academic_year "
-               "FROM cycles c JOIN school_years y USING (school_year_id) WHERE 1")
+    _CYCLES = (
+        "SELECT c.cycle_id, c.framework, y.school_year_id, y.school_id, y.academic_year "
+        "FROM cycles c JOIN school_years y USING (school_year_id) WHERE 1"
+    )
 
     def cycles(self, school_id: str | None = None, framework: str | None = None) -> list[dict]:
         """Cycles, oldest first: ``cycle_id``, ``framework``, ``school_year_id``, ``school_id``, ``academic_year``."""
@@ -600,8 +631,9 @@ class Store(CycleRecords, SchoolRecords):
 
     def school_year_place(self, school_year_id: int) -> dict | None:
         """``school_id`` and ``academic_year`` of a school year id (None when there is none)."""
-        rows = self._rows("SELECT school_id, academic_year FROM school_years WHERE school_year_id = ?",
-                          (school_year_id,))
+        rows = self._rows(
+            "SELECT school_id, academic_year FROM school_years WHERE school_year_id = ?", (school_year_id,)
+        )
         return rows[0] if rows else None
 
     def cycle_place(self, cycle_id: int) -> dict | None:
@@ -622,21 +654,34 @@ class Store(CycleRecords, SchoolRecords):
         cycles = f"SELECT cycle_id FROM cycles WHERE school_year_id IN ({years})"
         parts: dict[str, Any] = {
             "school": self._rows("SELECT * FROM schools WHERE school_id = ?", (school_id,)),
-            "years": self._rows(f"SELECT school_year_id, academic_year FROM school_years "
-                                f"WHERE school_year_id IN ({years}) ORDER BY 1", (school_id, year)),
-            "cycles": self._rows(f"SELECT cycle_id, framework FROM cycles WHERE cycle_id IN ({cycles}) ORDER BY 1",
-                                 (school_id, year)),
-            "imports": self._rows(f"SELECT import_id, replaced_by FROM survey_imports "
-                                  f"WHERE school_year_id IN ({years}) ORDER BY 1", (school_id, year)),
-            "decisions": self._rows("SELECT count(*), max(decision_id) FROM award_decisions WHERE school_id = ?",
-                                    (school_id,)),
-            "benchmarks": self._rows("SELECT count(*), max(computed_at) FROM benchmarks "
-                                     "WHERE school_id = ? AND academic_year = ?", (school_id, year)),
+            "years": self._rows(
+                f"SELECT school_year_id, academic_year FROM school_years WHERE school_year_id IN ({years}) ORDER BY 1",
+                (school_id, year),
+            ),
+            "cycles": self._rows(
+                f"SELECT cycle_id, framework FROM cycles WHERE cycle_id IN ({cycles}) ORDER BY 1", (school_id, year)
+            ),
+            "imports": self._rows(
+                f"SELECT import_id, replaced_by FROM survey_imports WHERE school_year_id IN ({years}) ORDER BY 1",
+                (school_id, year),
+            ),
+            "decisions": self._rows(
+                "SELECT count(*), max(decision_id) FROM award_decisions WHERE school_id = ?", (school_id,)
+            ),
+            "benchmarks": self._rows(
+                "SELECT count(*), max(computed_at) FROM benchmarks WHERE school_id = ? AND academic_year = ?",
+                (school_id, year),
+            ),
         }
-        for table, key in (("sef_history", "entry_id"), ("reflections", "entry_id"), ("adviser_notes", "note_id"),
-                           ("target_history", "entry_id")):
-            parts[table] = self._rows(f"SELECT count(*), max({key}) FROM {table} WHERE cycle_id IN ({cycles})",
-                                      (school_id, year))
+        for table, key in (
+            ("sef_history", "entry_id"),
+            ("reflections", "entry_id"),
+            ("adviser_notes", "note_id"),
+            ("target_history", "entry_id"),
+        ):
+            parts[table] = self._rows(
+                f"SELECT count(*), max({key}) FROM {table} WHERE cycle_id IN ({cycles})", (school_id, year)
+            )
         text = json.dumps(parts, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
@@ -647,10 +692,19 @@ class Store(CycleRecords, SchoolRecords):
 
     # -- surveys -----------------------------------------------------------
 
-    def add_survey_responses(self, school_year_id: int, survey: str, responses: "pd.DataFrame",
-                             bank: QuestionBank | None = None, *, source: str = "wqm-csv",
-                             file_name: str = "", file_sha256: str = "",
-                             scores: "pd.DataFrame | None" = None, details: dict | None = None) -> int:
+    def add_survey_responses(
+        self,
+        school_year_id: int,
+        survey: str,
+        responses: "pd.DataFrame",
+        bank: QuestionBank | None = None,
+        *,
+        source: str = "wqm-csv",
+        file_name: str = "",
+        file_sha256: str = "",
+        scores: "pd.DataFrame | None" = None,
+        details: dict | None = None,
+    ) -> int:
         """Add one survey's responses in wide form as one import: a ``respondent``
         column, the survey's subgroup column if it has one, and one column per
         item (blank = not answered). ``scores`` are the respondents' measure
@@ -686,40 +740,68 @@ class Store(CycleRecords, SchoolRecords):
                     continue
                 number = whole_number(value)
                 if number not in allowed:
-                    raise StoreError(f"{survey} survey, respondent {respondents[r]}, item {item}: "
-                                     f"{value!r} is not on the {scale.name} {sorted(allowed)}")
+                    raise StoreError(
+                        f"{survey} survey, respondent {respondents[r]}, item {item}: "
+                        f"{value!r} is not on the {scale.name} {sorted(allowed)}"
+                    )
                 values[r, k] = number
-        subgroups = [text(v) for v in responses[sub_field]] if sub_field and sub_field in responses else \
-            [""] * len(responses)
+        subgroups = (
+            [text(v) for v in responses[sub_field]] if sub_field and sub_field in responses else [""] * len(responses)
+        )
         for r, subgroup in enumerate(subgroups):
             if subgroup and subgroup not in spec.subgroup.values:
-                raise StoreError(f"{survey} survey, respondent {respondents[r]}: unknown "
-                                 f"{spec.subgroup.field} {subgroup!r}")
+                raise StoreError(
+                    f"{survey} survey, respondent {respondents[r]}: unknown {spec.subgroup.field} {subgroup!r}"
+                )
         score_rows: list = []
         if scores is not None and len(scores):
             known = set(respondents)
             stray = sorted({str(r) for r in scores["respondent"]} - known)
             if stray:
                 raise StoreError(f"{survey} survey: scores of respondent {stray[0]}, who has no row")
-            score_rows = [(str(r.respondent), r.instrument, r.informant, r.score_id, r.value, r.band)
-                          for r in scores.itertuples()]
+            score_rows = [
+                (str(r.respondent), r.instrument, r.informant, r.score_id, r.value, r.band) for r in scores.itertuples()
+            ]
         scored = {row[0] for row in score_rows if has_value(row[4])}
         keep = (values != MISSING).any(axis=1) | np.array([r in scored for r in respondents], dtype=bool)
         outcome = self.import_survey(
-            school_year_id, survey, source=source, file_name=file_name, file_sha256=file_sha256,
-            item_ids=item_cols, respondents=[r for r, k in zip(respondents, keep) if k],
-            subgroups=[g for g, k in zip(subgroups, keep) if k], values=values[keep],
-            dropped_empty=int((~keep).sum()), on_existing="add", scores=score_rows, details=details)
+            school_year_id,
+            survey,
+            source=source,
+            file_name=file_name,
+            file_sha256=file_sha256,
+            item_ids=item_cols,
+            respondents=[r for r, k in zip(respondents, keep) if k],
+            subgroups=[g for g, k in zip(subgroups, keep) if k],
+            values=values[keep],
+            dropped_empty=int((~keep).sum()),
+            on_existing="add",
+            scores=score_rows,
+            details=details,
+        )
         return outcome.answers
 
-    def import_survey(self, school_year_id: int, survey: str, *, source: str, item_ids: list[str],
-                      file_name: str = "", file_sha256: str = "", respondents: list[str] | None = None,
-                      subgroups: list[str] | None = None, values: Any = None,
-                      tallies: Iterable[tuple[str, str, int, int]] | None = None,
-                      comments: Iterable[tuple[str, str, str]] = (), dropped_empty: int = 0,
-                      details: dict | None = None, imported_by: str = "", forms: int | None = None,
-                      on_existing: str = "refuse",
-                      scores: Iterable[tuple[str, str, str, str, float, str]] = ()) -> "SurveyImportOutcome":
+    def import_survey(
+        self,
+        school_year_id: int,
+        survey: str,
+        *,
+        source: str,
+        item_ids: list[str],
+        file_name: str = "",
+        file_sha256: str = "",
+        respondents: list[str] | None = None,
+        subgroups: list[str] | None = None,
+        values: Any = None,
+        tallies: Iterable[tuple[str, str, int, int]] | None = None,
+        comments: Iterable[tuple[str, str, str]] = (),
+        dropped_empty: int = 0,
+        details: dict | None = None,
+        imported_by: str = "",
+        forms: int | None = None,
+        on_existing: str = "refuse",
+        scores: Iterable[tuple[str, str, str, str, float, str]] = (),
+    ) -> "SurveyImportOutcome":
         """Record one import of survey data in one transaction.
 
         Either ``respondents``/``subgroups``/``values`` (an int matrix in
@@ -754,27 +836,42 @@ class Store(CycleRecords, SchoolRecords):
                     f"the {survey} survey of this school year already has data from "
                     f"{e['file_name'] or e['source']} (import {e['import_id']}, {e['imported_at']}); "
                     f"use --replace to replace it with this file, or --add to add this file's respondents "
-                    f"to it; nothing was imported")
+                    f"to it; nothing was imported"
+                )
             kind = "tally" if tallies is not None else "responses"
             count = len(respondents or ()) if tallies is None else int(forms or 0)
-            import_id = insert_import(c, school_year_id=school_year_id, survey=survey, kind=kind, source=source,
-                                      item_ids=item_ids, imported_at=self.clock(), file_name=file_name,
-                                      file_sha256=file_sha256, respondents=count, dropped_empty=dropped_empty,
-                                      details=details, imported_by=imported_by)
+            import_id = insert_import(
+                c,
+                school_year_id=school_year_id,
+                survey=survey,
+                kind=kind,
+                source=source,
+                item_ids=item_ids,
+                imported_at=self.clock(),
+                file_name=file_name,
+                file_sha256=file_sha256,
+                respondents=count,
+                dropped_empty=dropped_empty,
+                details=details,
+                imported_by=imported_by,
+            )
             if tallies is not None:
                 answers = insert_tallies(c, import_id, tallies)
             else:
                 answers = insert_answers(c, import_id, respondents or [], subgroups or [""] * count, values)
                 insert_scores(c, import_id, scores)
-            c.executemany("INSERT INTO survey_comments (import_id, item_id, text, flags) VALUES (?, ?, ?, ?)",
-                          [(import_id, item, body, flags) for item, body, flags in comments])
+            c.executemany(
+                "INSERT INTO survey_comments (import_id, item_id, text, flags) VALUES (?, ?, ?, ?)",
+                [(import_id, item, body, flags) for item, body, flags in comments],
+            )
             replaced = []
             if earlier and on_existing == "replace":
                 for e in earlier:
                     for table in ("survey_scores", "survey_answers", "survey_tallies", "survey_comments"):
                         c.execute(f"DELETE FROM {table} WHERE import_id = ?", (e["import_id"],))
-                    c.execute("UPDATE survey_imports SET replaced_by = ? WHERE import_id = ?",
-                              (import_id, e["import_id"]))
+                    c.execute(
+                        "UPDATE survey_imports SET replaced_by = ? WHERE import_id = ?", (import_id, e["import_id"])
+                    )
                     replaced.append(e)
         return SurveyImportOutcome(import_id=import_id, answers=answers, replaced=tuple(replaced))
 
@@ -784,14 +881,19 @@ class Store(CycleRecords, SchoolRecords):
         rows = self.conn.execute(
             "SELECT t.item_id, t.value, sum(t.count) FROM survey_tallies t JOIN survey_imports i USING (import_id) "
             "WHERE i.school_year_id = ? AND i.survey = ? AND i.replaced_by IS NULL AND i.source = 'form' "
-            "GROUP BY t.item_id, t.value", (school_year_id, survey)).fetchall()
+            "GROUP BY t.item_id, t.value",
+            (school_year_id, survey),
+        ).fetchall()
         return {(r[0], int(r[1])): int(r[2]) for r in rows}
 
     def survey_imports(self, school_year_id: int | None = None, survey: str | None = None) -> list[dict]:
         """Every import record (replaced ones too), oldest first."""
-        sql, params = self._where("SELECT i.*, y.school_id, y.academic_year FROM survey_imports i "
-                                  "JOIN school_years y USING (school_year_id) WHERE 1 = 1", (),
-                                  **{"i.school_year_id": school_year_id, "i.survey": survey})
+        sql, params = self._where(
+            "SELECT i.*, y.school_id, y.academic_year FROM survey_imports i "
+            "JOIN school_years y USING (school_year_id) WHERE 1 = 1",
+            (),
+            **{"i.school_year_id": school_year_id, "i.survey": survey},
+        )
         return self._rows(sql + " ORDER BY import_id", params)
 
     def survey_data(self, school_year_id: int, bank: QuestionBank | None = None) -> "SurveyData":
@@ -799,8 +901,7 @@ class Store(CycleRecords, SchoolRecords):
         from .surveys import read_survey_data
 
         bank = bank or load_question_bank()
-        return read_survey_data(self.conn, school_year_id,
-                                {sid: s.item_ids for sid, s in bank.surveys.items()})
+        return read_survey_data(self.conn, school_year_id, {sid: s.item_ids for sid, s in bank.surveys.items()})
 
     def survey_scores(self, school_year_id: int, survey: str | None = None) -> "pd.DataFrame":
         """A school year's current measure scores, one row per respondent and score (survey, respondent,
@@ -822,8 +923,10 @@ class Store(CycleRecords, SchoolRecords):
         survey, item_id, text, flags (comma-separated safeguarding categories)."""
         sql, params = self._where(
             "SELECT i.survey, c.item_id, c.text, c.flags FROM survey_comments c JOIN survey_imports i "
-            "USING (import_id) WHERE i.school_year_id = ? AND i.replaced_by IS NULL", (school_year_id,),
-            **{"i.survey": survey})
+            "USING (import_id) WHERE i.school_year_id = ? AND i.replaced_by IS NULL",
+            (school_year_id,),
+            **{"i.survey": survey},
+        )
         return self._rows(sql + " ORDER BY c.flags = '', i.survey, c.comment_id", params)
 
 
@@ -841,6 +944,7 @@ def register_folder_opener(opener: Callable[[Path, bool], "Store"]) -> None:
 class SurveyImportOutcome:
     """What :meth:`Store.import_survey` did: the import's id and answers written,
     or the earlier import of the same file (``already``); imports it replaced."""
+
     import_id: int
     answers: int = 0
     already: dict | None = None

@@ -33,6 +33,7 @@ later import replaced) into :class:`SurveyData`: one answer matrix per survey
 in the question bank's item order, plus the tallies. That is what
 :func:`wqm_nb.model.figures.publish_figures` reads.
 """
+
 from __future__ import annotations
 
 import json
@@ -53,7 +54,7 @@ TALLY_COLUMNS = ["survey", "subgroup", "item_id", "value", "count"]
 #: Columns of :attr:`SurveyData.scores`: one row per respondent and measure score.
 SCORE_COLUMNS = ["survey", "respondent", "subgroup", "instrument", "informant", "score_id", "value", "band"]
 #: One score of one respondent as :func:`insert_scores` takes it.
-ScoreRow = tuple[str, str, str, str, float, str]     # respondent, instrument, informant, score_id, value, band
+ScoreRow = tuple[str, str, str, str, float, str]  # respondent, instrument, informant, score_id, value, band
 
 
 def pack(values: np.ndarray) -> list[str]:
@@ -64,7 +65,7 @@ def pack(values: np.ndarray) -> list[str]:
     codes = np.where(values == MISSING, ord(NOT_ANSWERED), values + ord("0")).astype(np.uint8)
     width = codes.shape[1] if codes.ndim == 2 else 0
     raw = codes.tobytes()
-    return [raw[i:i + width].decode("ascii") for i in range(0, len(raw), width)] if width else [""] * len(codes)
+    return [raw[i : i + width].decode("ascii") for i in range(0, len(raw), width)] if width else [""] * len(codes)
 
 
 def unpack(answers: Sequence[str], width: int) -> np.ndarray:
@@ -82,11 +83,12 @@ def unpack(answers: Sequence[str], width: int) -> np.ndarray:
 @dataclass(frozen=True)
 class SurveyBlock:
     """One survey's respondents: ``values[r, i]`` is respondent r's answer to ``item_ids[i]``."""
+
     survey: str
     item_ids: tuple[str, ...]
-    respondents: np.ndarray       # str, one per row
-    subgroups: np.ndarray         # str, "" when not given
-    values: np.ndarray            # int8 (respondents x items), MISSING = not answered
+    respondents: np.ndarray  # str, one per row
+    subgroups: np.ndarray  # str, "" when not given
+    values: np.ndarray  # int8 (respondents x items), MISSING = not answered
 
     def __len__(self) -> int:
         return len(self.respondents)
@@ -95,9 +97,10 @@ class SurveyBlock:
 @dataclass(frozen=True)
 class SurveyData:
     """A school year's survey data: answer matrices per survey, paper tallies and measure scores."""
+
     blocks: dict[str, SurveyBlock] = field(default_factory=dict)
-    tallies: "pd.DataFrame | None" = None    # TALLY_COLUMNS
-    scores: "pd.DataFrame | None" = None     # SCORE_COLUMNS
+    tallies: "pd.DataFrame | None" = None  # TALLY_COLUMNS
+    scores: "pd.DataFrame | None" = None  # SCORE_COLUMNS
     #: for each row of ``tallies``, the import it came from (the disclosure ledger tells batches apart by it)
     tally_imports: "tuple[int, ...] | None" = None
 
@@ -119,23 +122,34 @@ class SurveyData:
         frames = []
         for block in self.blocks.values():
             r, i = np.nonzero(block.values != MISSING)
-            frames.append(pd.DataFrame({"survey": block.survey, "respondent": block.respondents[r],
-                                        "subgroup": block.subgroups[r],
-                                        "item_id": np.asarray(block.item_ids, dtype=object)[i],
-                                        "value": block.values[r, i].astype(int)}))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "survey": block.survey,
+                        "respondent": block.respondents[r],
+                        "subgroup": block.subgroups[r],
+                        "item_id": np.asarray(block.item_ids, dtype=object)[i],
+                        "value": block.values[r, i].astype(int),
+                    }
+                )
+            )
         columns = ["survey", "respondent", "subgroup", "item_id", "value"]
         if not frames:
             return pd.DataFrame(columns=columns)
         return pd.concat(frames, ignore_index=True)[columns].sort_values(
-            ["survey", "respondent", "item_id"], ignore_index=True)
+            ["survey", "respondent", "item_id"], ignore_index=True
+        )
 
     @classmethod
     def from_long(cls, long: "pd.DataFrame", item_order: dict[str, Sequence[str]] | None = None) -> "SurveyData":
         """Build from long-form rows (survey, respondent, subgroup, item_id, value)."""
         blocks = {}
         for survey, rows in long.groupby("survey", sort=False):
-            items = tuple(item_order[survey]) if item_order and survey in item_order else \
-                tuple(sorted(rows["item_id"].unique()))
+            items = (
+                tuple(item_order[survey])
+                if item_order and survey in item_order
+                else tuple(sorted(rows["item_id"].unique()))
+            )
             respondents, r = np.unique(rows["respondent"].astype(str).to_numpy(), return_inverse=True)
             index = {item: k for k, item in enumerate(items)}
             values = np.full((len(respondents), len(items)), MISSING, dtype=np.int8)
@@ -150,34 +164,59 @@ class SurveyData:
 # writing
 
 
-def insert_import(conn: sqlite3.Connection, *, school_year_id: int, survey: str, kind: str, source: str,
-                  item_ids: Sequence[str], imported_at: str, file_name: str = "", file_sha256: str = "",
-                  respondents: int = 0, dropped_empty: int = 0, details: dict | None = None,
-                  imported_by: str = "") -> int:
+def insert_import(
+    conn: sqlite3.Connection,
+    *,
+    school_year_id: int,
+    survey: str,
+    kind: str,
+    source: str,
+    item_ids: Sequence[str],
+    imported_at: str,
+    file_name: str = "",
+    file_sha256: str = "",
+    respondents: int = 0,
+    dropped_empty: int = 0,
+    details: dict | None = None,
+    imported_by: str = "",
+) -> int:
     """Add an import record inside the caller's transaction; its id."""
     cur = conn.execute(
         "INSERT INTO survey_imports (school_year_id, survey, kind, source, file_name, file_sha256, item_ids, "
         "respondents, dropped_empty, details, imported_by, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (school_year_id, survey, kind, source, file_name, file_sha256, ",".join(item_ids), respondents,
-         dropped_empty, json.dumps(details or {}, sort_keys=True), imported_by, imported_at))
+        (
+            school_year_id,
+            survey,
+            kind,
+            source,
+            file_name,
+            file_sha256,
+            ",".join(item_ids),
+            respondents,
+            dropped_empty,
+            json.dumps(details or {}, sort_keys=True),
+            imported_by,
+            imported_at,
+        ),
+    )
     return int(cur.lastrowid)
 
 
-def insert_answers(conn: sqlite3.Connection, import_id: int, respondents: Sequence[str],
-                   subgroups: Sequence[str], values: np.ndarray) -> int:
+def insert_answers(
+    conn: sqlite3.Connection, import_id: int, respondents: Sequence[str], subgroups: Sequence[str], values: np.ndarray
+) -> int:
     """Add respondents (packed answers) to an import; the number of answers written."""
     rows = zip([import_id] * len(respondents), respondents, subgroups, pack(values))
-    conn.executemany("INSERT INTO survey_answers (import_id, respondent, subgroup, answers) VALUES (?, ?, ?, ?)",
-                     rows)
+    conn.executemany("INSERT INTO survey_answers (import_id, respondent, subgroup, answers) VALUES (?, ?, ?, ?)", rows)
     return int((np.asarray(values) != MISSING).sum())
 
 
-def insert_tallies(conn: sqlite3.Connection, import_id: int,
-                   counts: Iterable[tuple[str, str, int, int]]) -> int:
+def insert_tallies(conn: sqlite3.Connection, import_id: int, counts: Iterable[tuple[str, str, int, int]]) -> int:
     """Add (subgroup, item id, value, count) rows to a tally import; the number of answers counted."""
     rows = [(import_id, s, i, int(v), int(c)) for s, i, v, c in counts if int(c)]
-    conn.executemany("INSERT INTO survey_tallies (import_id, subgroup, item_id, value, count) "
-                     "VALUES (?, ?, ?, ?, ?)", rows)
+    conn.executemany(
+        "INSERT INTO survey_tallies (import_id, subgroup, item_id, value, count) VALUES (?, ?, ?, ?, ?)", rows
+    )
     return sum(r[-1] for r in rows)
 
 
@@ -187,18 +226,31 @@ def has_value(value: object) -> bool:
         return False
     try:
         return not bool(value != value)
-    except TypeError:        # pd.NA
+    except TypeError:  # pd.NA
         return False
 
 
 def insert_scores(conn: sqlite3.Connection, import_id: int, scores: Iterable[ScoreRow]) -> int:
     """Add measure scores (respondent, instrument, informant, score id, value, band) to an import whose
     respondents are already written; a missing value (NaN or None) is left out. The number written."""
-    rows = [(import_id, str(r), str(i), str(inf) if has_value(inf) else "", str(s), float(v),
-             str(b) if has_value(b) else "")
-            for r, i, inf, s, v, b in scores if has_value(v)]
-    conn.executemany("INSERT INTO survey_scores (import_id, respondent, instrument, informant, score_id, value, "
-                     "band) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    rows = [
+        (
+            import_id,
+            str(r),
+            str(i),
+            str(inf) if has_value(inf) else "",
+            str(s),
+            float(v),
+            str(b) if has_value(b) else "",
+        )
+        for r, i, inf, s, v, b in scores
+        if has_value(v)
+    ]
+    conn.executemany(
+        "INSERT INTO survey_scores (import_id, respondent, instrument, informant, score_id, value, "
+        "band) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
     return len(rows)
 
 
@@ -215,8 +267,7 @@ def current_imports(conn: sqlite3.Connection, school_year_id: int, survey: str |
 # reading
 
 
-def read_survey_data(conn: sqlite3.Connection, school_year_id: int,
-                     item_order: dict[str, Sequence[str]]) -> SurveyData:
+def read_survey_data(conn: sqlite3.Connection, school_year_id: int, item_order: dict[str, Sequence[str]]) -> SurveyData:
     """A school year's current survey data; ``item_order`` gives each survey's items (the bank's order).
 
     An import's item that the bank no longer lists is left out.
@@ -231,14 +282,16 @@ def read_survey_data(conn: sqlite3.Connection, school_year_id: int,
         order = list(item_order.get(survey, ()))
         if record["kind"] == "tally":
             for subgroup, item_id, value, count in conn.execute(
-                    "SELECT subgroup, item_id, value, count FROM survey_tallies WHERE import_id = ?",
-                    (record["import_id"],)):
+                "SELECT subgroup, item_id, value, count FROM survey_tallies WHERE import_id = ?", (record["import_id"],)
+            ):
                 tallies.append((survey, subgroup, item_id, value, count))
                 tally_imports.append(int(record["import_id"]))
             continue
         own = record["item_ids"].split(",") if record["item_ids"] else []
-        rows = conn.execute("SELECT respondent, subgroup, answers FROM survey_answers WHERE import_id = ? "
-                            "ORDER BY respondent", (record["import_id"],)).fetchall()
+        rows = conn.execute(
+            "SELECT respondent, subgroup, answers FROM survey_answers WHERE import_id = ? ORDER BY respondent",
+            (record["import_id"],),
+        ).fetchall()
         if not rows:
             continue
         respondents, subgroups, answers = zip(*rows)
@@ -247,16 +300,25 @@ def read_survey_data(conn: sqlite3.Connection, school_year_id: int,
         for k, item in enumerate(own):
             if item in order:
                 values[:, order.index(item)] = matrix[:, k]
-        parts.setdefault(survey, []).append((np.asarray(respondents, dtype=object),
-                                             np.asarray(subgroups, dtype=object), values))
+        parts.setdefault(survey, []).append(
+            (np.asarray(respondents, dtype=object), np.asarray(subgroups, dtype=object), values)
+        )
     blocks = {}
     for survey, chunks in parts.items():
-        blocks[survey] = SurveyBlock(survey, tuple(item_order.get(survey, ())),
-                                     np.concatenate([c[0] for c in chunks]), np.concatenate([c[1] for c in chunks]),
-                                     np.concatenate([c[2] for c in chunks]))
+        blocks[survey] = SurveyBlock(
+            survey,
+            tuple(item_order.get(survey, ())),
+            np.concatenate([c[0] for c in chunks]),
+            np.concatenate([c[1] for c in chunks]),
+            np.concatenate([c[2] for c in chunks]),
+        )
     frame = pd.DataFrame(tallies, columns=TALLY_COLUMNS) if tallies else None
-    return SurveyData(blocks=blocks, tallies=frame, scores=read_scores(conn, school_year_id),
-                      tally_imports=tuple(tally_imports) if tallies else None)
+    return SurveyData(
+        blocks=blocks,
+        tallies=frame,
+        scores=read_scores(conn, school_year_id),
+        tally_imports=tuple(tally_imports) if tallies else None,
+    )
 
 
 def read_scores(conn: sqlite3.Connection, school_year_id: int, survey: str | None = None) -> "pd.DataFrame | None":
@@ -264,10 +326,12 @@ def read_scores(conn: sqlite3.Connection, school_year_id: int, survey: str | Non
     respondent's subgroup), ordered by survey, instrument, score and respondent; None when there are none."""
     import pandas as pd
 
-    sql = ("SELECT i.survey, s.respondent, a.subgroup, s.instrument, s.informant, s.score_id, s.value, s.band "
-           "FROM survey_scores s JOIN survey_imports i USING (import_id) "
-           "JOIN survey_answers a ON a.import_id = s.import_id AND a.respondent = s.respondent "
-           "WHERE i.school_year_id = ? AND i.replaced_by IS NULL")
+    sql = (
+        "SELECT i.survey, s.respondent, a.subgroup, s.instrument, s.informant, s.score_id, s.value, s.band "
+        "FROM survey_scores s JOIN survey_imports i USING (import_id) "
+        "JOIN survey_answers a ON a.import_id = s.import_id AND a.respondent = s.respondent "
+        "WHERE i.school_year_id = ? AND i.replaced_by IS NULL"
+    )
     params: tuple = (school_year_id,)
     if survey:
         sql, params = sql + " AND i.survey = ?", params + (survey,)
@@ -279,6 +343,21 @@ def read_scores(conn: sqlite3.Connection, school_year_id: int, survey: str | Non
     return frame
 
 
-__all__ = ["MISSING", "NOT_ANSWERED", "SCORE_COLUMNS", "ScoreRow", "SurveyBlock", "SurveyData", "current_imports",
-           "has_value", "insert_answers", "insert_import", "insert_scores", "insert_tallies", "pack", "read_scores",
-           "read_survey_data", "unpack"]
+__all__ = [
+    "MISSING",
+    "NOT_ANSWERED",
+    "SCORE_COLUMNS",
+    "ScoreRow",
+    "SurveyBlock",
+    "SurveyData",
+    "current_imports",
+    "has_value",
+    "insert_answers",
+    "insert_import",
+    "insert_scores",
+    "insert_tallies",
+    "pack",
+    "read_scores",
+    "read_survey_data",
+    "unpack",
+]

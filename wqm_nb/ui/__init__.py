@@ -7,6 +7,7 @@
 present and model layers; the forms read and write the store through its
 methods, seen through the page's scope (:mod:`wqm_nb.store.scope`).
 """
+
 from .report_app import ReportApp, ViewerScope, in_voila, report_app, viewer_scope
 
 __all__ = ["ReportApp", "ViewerScope", "in_voila", "report_app", "viewer_scope"]

@@ -15,6 +15,7 @@
 limits the app to its school (and year, when the link names one). The server
 has already checked the link's signature before this kernel started.
 """
+
 from __future__ import annotations
 
 import html
@@ -46,12 +47,13 @@ def in_voila() -> bool:
 @dataclass(frozen=True)
 class ViewerScope:
     """Which school and year the viewer asked for, and what they may change."""
+
     school_id: str
     year: str
     framework: str = ""
     locked_school: bool = False
     locked_year: bool = False
-    signed: dict[str, str] = field(default_factory=dict)   # the link's parameters, for the PDF link
+    signed: dict[str, str] = field(default_factory=dict)  # the link's parameters, for the PDF link
     #: what the page may read: the link's school and years, or everything (the consultant)
     store_scope: Scope = Scope.consultant("report")
 
@@ -66,14 +68,21 @@ def viewer_scope(*, school_id: str, year: str, data: str = "") -> ViewerScope:
     if not in_voila():
         return ViewerScope(school_id, year)
     if os.environ.get("VOILA_PREHEAT") == "True":
-        warm_up(data)          # a kernel kept ready does the slow first-time work before anyone asks
+        warm_up(data)  # a kernel kept ready does the slow first-time work before anyone asks
     one = page_query()
     framework = one.get("framework", "")
-    if "sig" in one:    # a signed link: the server verified it; it names one school (and its framework)
+    if "sig" in one:  # a signed link: the server verified it; it names one school (and its framework)
         signed = {k: one[k] for k in SIGNED if k in one}
         scope = scope_from_query(one, "report")
-        return ViewerScope(one.get("school", ""), one.get("year", ""), scope.framework or framework, True,
-                           bool(one.get("year")), signed, scope)
+        return ViewerScope(
+            one.get("school", ""),
+            one.get("year", ""),
+            scope.framework or framework,
+            True,
+            bool(one.get("year")),
+            signed,
+            scope,
+        )
     school = one.get("school") or school_id
     if not school:
         with Store.open(data_location(data), read_only=True) as store:
@@ -100,7 +109,7 @@ def warm_up(data: str = "") -> None:
             report = load_school_report(school_id=schools[0]["school_id"], data=data)
             report.header(), report.sef_section(element_table=False), _details(report)
     except WqmError:
-        pass    # the viewer's own request will say what is wrong
+        pass  # the viewer's own request will say what is wrong
 
 
 def _details(report: SchoolReport) -> Fragment:
@@ -110,13 +119,17 @@ def _details(report: SchoolReport) -> Fragment:
     rows = []
     for p in a.current.principles.itertuples():
         sub = e[e["principle_id"] == p.principle_id]
-        rows.append(dict(
-            summary=f"{p.principle_id} {p.principle}: "
-                    + ("not rated" if p.rated == 0 else f"mean {p.mean_rating:.1f}, {p.level}")
-                    + f" ({p.rated}/{p.elements} rated, {p.with_evidence} with evidence)",
-            table=evidence_table(sub)))
-    return render("app_sef_details.html.j2", "self-evaluation details", rows=rows,
-                  label=report.framework.section_label.lower())
+        rows.append(
+            dict(
+                summary=f"{p.principle_id} {p.principle}: "
+                + ("not rated" if p.rated == 0 else f"mean {p.mean_rating:.1f}, {p.level}")
+                + f" ({p.rated}/{p.elements} rated, {p.with_evidence} with evidence)",
+                table=evidence_table(sub),
+            )
+        )
+    return render(
+        "app_sef_details.html.j2", "self-evaluation details", rows=rows, label=report.framework.section_label.lower()
+    )
 
 
 def subgroup_fragment(report: SchoolReport, choice: str) -> Fragment:
@@ -127,8 +140,14 @@ def subgroup_fragment(report: SchoolReport, choice: str) -> Fragment:
     survey = report.assessment.bank.surveys[choice]
     rows = figures.subgroups(choice)
     table = survey_matrix(rows, "subgroup", report.framework.section_label) if len(rows) else None
-    return render("app_subgroups.html.j2", "subgroups", title=f"{survey.name} by {survey.subgroup.label.lower()}",
-                  matrix=table, min_group_size=figures.min_group_size, section_id=f"subgroups-{choice}")
+    return render(
+        "app_subgroups.html.j2",
+        "subgroups",
+        title=f"{survey.name} by {survey.subgroup.label.lower()}",
+        matrix=table,
+        min_group_size=figures.min_group_size,
+        section_id=f"subgroups-{choice}",
+    )
 
 
 def breakdowns(report: SchoolReport) -> list[tuple[str, str]]:
@@ -136,8 +155,10 @@ def breakdowns(report: SchoolReport) -> list[tuple[str, str]]:
     that has a subgroup question and published subgroup rows."""
     a = report.assessment
     return [("Whole groups", "whole")] + [
-        (f"{s.name} by {s.subgroup.label.lower()}", k) for k, s in a.bank.surveys.items()
-        if s.subgroup and len(a.current.figures.subgroups(k))]
+        (f"{s.name} by {s.subgroup.label.lower()}", k)
+        for k, s in a.bank.surveys.items()
+        if s.subgroup and len(a.current.figures.subgroups(k))
+    ]
 
 
 def tab_fragments(report: SchoolReport, index: int, breakdown: str = "whole") -> list[Fragment]:
@@ -173,41 +194,58 @@ class ReportApp:
         self.min_group_size = min_group_size or report.assessment.min_group_size
         settings = report.assessment.settings
         with Store.open(settings.data_path, read_only=True) as store:
-            scoped = store.scoped(scope.store_scope)          # a link's holder is sent its own school only
+            scoped = store.scoped(scope.store_scope)  # a link's holder is sent its own school only
             schools = scoped.schools()
-            self.years = {s["school_id"]: [y["academic_year"] for y in scoped.school_years(s["school_id"])]
-                          for s in schools}
-        names = [(f"{s['name']} ({s['school_id']})", s["school_id"]) for s in schools
-                 if not scope.locked_school or s["school_id"] == scope.school_id]
+            self.years = {
+                s["school_id"]: [y["academic_year"] for y in scoped.school_years(s["school_id"])] for s in schools
+            }
+        names = [
+            (f"{s['name']} ({s['school_id']})", s["school_id"])
+            for s in schools
+            if not scope.locked_school or s["school_id"] == scope.school_id
+        ]
         label = {"layout": w.Layout(width="auto"), "style": {"description_width": "initial"}}
         self.school = w.Dropdown(options=names, value=settings.school_id, description="School", **label)
         self.year = w.Dropdown(description="Academic year", **label)
         bundled = available_frameworks()
-        if scope.store_scope.framework:            # a link signed for one framework shows that one
+        if scope.store_scope.framework:  # a link signed for one framework shows that one
             bundled = [f for f in bundled if f == scope.store_scope.framework]
         choices = [(load_framework(f).name, f) for f in bundled]
-        if settings.framework not in bundled:       # a framework file of the consultant's own stays a choice
-            choices.append((f"{report.framework.name} (rules from {os.path.basename(settings.framework)})",
-                            settings.framework))
+        if settings.framework not in bundled:  # a framework file of the consultant's own stays a choice
+            choices.append(
+                (f"{report.framework.name} (rules from {os.path.basename(settings.framework)})", settings.framework)
+            )
         self.framework = w.Dropdown(options=choices, value=settings.framework, description="Framework", **label)
         self._set_years(settings.school_id, report.assessment.year)
-        self.breakdown = w.ToggleButtons(description="Show", style={"description_width": "initial",
-                                                                   "button_width": "auto"})
+        self.breakdown = w.ToggleButtons(
+            description="Show", style={"description_width": "initial", "button_width": "auto"}
+        )
         self.message = w.HTML()
         self.download = w.HTML()
         self.pages = [w.HTML() for _ in TABS]
-        self.tabs = w.Tab(children=[w.VBox([self.breakdown, page]) if i == 1 else page
-                                    for i, page in enumerate(self.pages)], titles=TABS)
-        self.widget = w.VBox([w.HTML(report.header().html), w.HBox([self.school, self.year, self.framework]),
-                              self.message, self.download, self.tabs], layout=w.Layout(width="100%"))
+        self.tabs = w.Tab(
+            children=[w.VBox([self.breakdown, page]) if i == 1 else page for i, page in enumerate(self.pages)],
+            titles=TABS,
+        )
+        self.widget = w.VBox(
+            [
+                w.HTML(report.header().html),
+                w.HBox([self.school, self.year, self.framework]),
+                self.message,
+                self.download,
+                self.tabs,
+            ],
+            layout=w.Layout(width="100%"),
+        )
         self.widget.add_class("wqm-app")
         self._drawn: set[int] = set()
         self._set_breakdown()
         self.school.observe(self._on_school, names="value")
         self.year.observe(self._on_change, names="value")
         self.framework.observe(self._on_change, names="value")
-        self.tabs.observe(lambda change: self._draw(change["new"]) if change["new"] is not None else None,
-                          names="selected_index")
+        self.tabs.observe(
+            lambda change: self._draw(change["new"]) if change["new"] is not None else None, names="selected_index"
+        )
         self.breakdown.observe(lambda change: self._redraw(1), names="value")
         self._refresh_download()
         self._draw(0)
@@ -216,7 +254,7 @@ class ReportApp:
 
     def _set_years(self, school: str, chosen: str) -> None:
         years = [y for y in self.years.get(school, []) if not self.scope.locked_year or y == self.scope.year]
-        self._updating = True          # setting the options must not load the report twice
+        self._updating = True  # setting the options must not load the report twice
         try:
             self.year.options = list(reversed(years))
             self.year.value = chosen if chosen in years else (years[-1] if years else None)
@@ -239,10 +277,17 @@ class ReportApp:
         # threshold and as_of date it was opened with are kept
         settings = self.report.assessment.settings
         try:
-            report = SchoolReport(assess_school(settings.replace(
-                school_id=self.school.value, year=self.year.value or "",
-                framework=self.framework.value or settings.framework, min_group_size=self.min_group_size),
-                self.scope.store_scope))
+            report = SchoolReport(
+                assess_school(
+                    settings.replace(
+                        school_id=self.school.value,
+                        year=self.year.value or "",
+                        framework=self.framework.value or settings.framework,
+                        min_group_size=self.min_group_size,
+                    ),
+                    self.scope.store_scope,
+                )
+            )
         except WqmError as exc:
             self.message.value = f"<p class='wqm-message'>{html.escape(str(exc))}</p>"
             return
@@ -261,12 +306,14 @@ class ReportApp:
         query = dict(self.scope.pdf_query) or {"school": self.school.value, "year": self.year.value or ""}
         if self.scope.signed and not self.scope.locked_year and self.year.value:
             query["show_year"] = self.year.value
-        if self.framework.value in available_frameworks():     # the server knows bundled frameworks only
+        if self.framework.value in available_frameworks():  # the server knows bundled frameworks only
             query["framework"] = self.framework.value
         href = f"{os.environ.get('VOILA_BASE_URL', '/')}wqm/pdf?{urlencode(query)}"
-        self.download.value = (f"<p><a class='wqm-download' href='{html.escape(href, quote=True)}' download>"
-                               f"Download PDF</a> <span class='wqm-note'>the printed report of this school "
-                               f"and year (takes about 15 seconds)</span></p>")
+        self.download.value = (
+            f"<p><a class='wqm-download' href='{html.escape(href, quote=True)}' download>"
+            f"Download PDF</a> <span class='wqm-note'>the printed report of this school "
+            f"and year (takes about 15 seconds)</span></p>"
+        )
 
     # -- drawing -------------------------------------------------------------
 
@@ -290,7 +337,8 @@ class ReportApp:
         return bundle
 
 
-def report_app(report: SchoolReport, scope: ViewerScope, *, data: str = "",
-               min_group_size: int | None = None) -> ReportApp:
+def report_app(
+    report: SchoolReport, scope: ViewerScope, *, data: str = "", min_group_size: int | None = None
+) -> ReportApp:
     """The interactive report for ``report``, limited by ``scope``."""
     return ReportApp(report, scope, data=data, min_group_size=min_group_size)

@@ -14,6 +14,7 @@ The page keeps the app's accessibility promises: ``lang``, a ``<title>``, one
 ``<h1>`` (the school's name), alt text on every chart (the fragments'), and
 tabs that are labelled form controls, reachable with the keyboard.
 """
+
 from __future__ import annotations
 
 import html
@@ -25,8 +26,10 @@ from ..present.layout import TABS
 from .report_app import breakdowns, subgroup_fragment, tab_fragments
 
 #: what the page says above the tabs while the live view is full
-LIVE_NOTICE = ("This is the report as a page. The live view, with its choices, opens when a place is free: "
-               "this page will switch to it by itself.")
+LIVE_NOTICE = (
+    "This is the report as a page. The live view, with its choices, opens when a place is free: "
+    "this page will switch to it by itself."
+)
 
 
 @lru_cache(maxsize=1)
@@ -35,8 +38,10 @@ def _styles() -> str:
     from ..export.notebooks import resource_dir
 
     root = resource_dir("templates")
-    return "\n".join((root / rel).read_text(encoding="utf-8") for rel in (
-        "nbconvert/templates/wqm_report/report.css", "voila/templates/wqm_app/static/app.css"))
+    return "\n".join(
+        (root / rel).read_text(encoding="utf-8")
+        for rel in ("nbconvert/templates/wqm_report/report.css", "voila/templates/wqm_app/static/app.css")
+    )
 
 
 TAB_CSS = """
@@ -61,8 +66,10 @@ def _panel(report: SchoolReport, index: int) -> str:
     parts = [f.html for f in tab_fragments(report, index)]
     if index == 1:
         for label, choice in breakdowns(report)[1:]:
-            parts.append(f"<details class='wqm-breakdown'><summary>{html.escape(label)}</summary>"
-                         f"{subgroup_fragment(report, choice).html}</details>")
+            parts.append(
+                f"<details class='wqm-breakdown'><summary>{html.escape(label)}</summary>"
+                f"{subgroup_fragment(report, choice).html}</details>"
+            )
     return "\n".join(parts)
 
 
@@ -75,10 +82,14 @@ def static_report_page(report: SchoolReport, *, notice: str = LIVE_NOTICE, scrip
     tabs, panels = [], []
     for i, name in enumerate(TABS):
         checked = " checked" if i == 0 else ""
-        tabs.append(f"<input type='radio' name='wqm-tab' id='wqm-tab-{i}'{checked}>"
-                    f"<label for='wqm-tab-{i}'>{html.escape(name)}</label>")
-        panels.append(f"<div class='wqm-panel' id='wqm-panel-{i}' role='region' "
-                      f"aria-label='{html.escape(name, quote=True)}'>{_panel(report, i)}</div>")
+        tabs.append(
+            f"<input type='radio' name='wqm-tab' id='wqm-tab-{i}'{checked}>"
+            f"<label for='wqm-tab-{i}'>{html.escape(name)}</label>"
+        )
+        panels.append(
+            f"<div class='wqm-panel' id='wqm-panel-{i}' role='region' "
+            f"aria-label='{html.escape(name, quote=True)}'>{_panel(report, i)}</div>"
+        )
     return (
         "<!doctype html>\n<html lang='en'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
@@ -88,7 +99,8 @@ def static_report_page(report: SchoolReport, *, notice: str = LIVE_NOTICE, scrip
         f"{header.html}"
         f"<p class='wqm-notice' role='status'>{html.escape(notice)}</p>"
         f"<div class='wqm-tabs'>{''.join(tabs)}{''.join(panels)}</div>"
-        f"</main>{script}</body></html>")
+        f"</main>{script}</body></html>"
+    )
 
 
 __all__ = ["LIVE_NOTICE", "static_report_page"]

@@ -23,6 +23,7 @@ Errors (a bad file, an unknown label with its row and column) are shown in
 the form, never only in a log. In Voila, the school comes from the signed
 link (one school only); the consultant's token may choose any school.
 """
+
 from __future__ import annotations
 
 import html
@@ -47,6 +48,7 @@ IGNORE_CHOICE = ("ignore (drop this column)", "ignore")
 @dataclass(frozen=True)
 class ImportScope:
     """Which school and year the form opens on, and the page's scope (what it may read and write)."""
+
     school_id: str
     year: str
     scope: Scope = Scope.consultant("survey-import")
@@ -66,7 +68,7 @@ def import_scope(*, school_id: str, year: str) -> ImportScope:
         return ImportScope(school_id, year)
     query = page_query()
     scope = scope_from_query(query, "survey-import", query.get("year", "") or year)
-    if not scope.is_consultant:    # verified by the server: one school, one year
+    if not scope.is_consultant:  # verified by the server: one school, one year
         return ImportScope(query.get("school", ""), scope.year, scope)
     return ImportScope(query.get("school") or school_id, query.get("year") or year, scope)
 
@@ -74,8 +76,16 @@ def import_scope(*, school_id: str, year: str) -> ImportScope:
 class SurveyImportApp(widgets.VBox):
     """The import form (see the module notes)."""
 
-    def __init__(self, school_id: str, year: str, data: str = "", survey: str = "staff",
-                 framework: str = DEFAULT_FRAMEWORK, scope: Scope | None = None, imported_by: str = ""):
+    def __init__(
+        self,
+        school_id: str,
+        year: str,
+        data: str = "",
+        survey: str = "staff",
+        framework: str = DEFAULT_FRAMEWORK,
+        scope: Scope | None = None,
+        imported_by: str = "",
+    ):
         self.data = str(data_location(data))
         self.bank = load_question_bank()
         self.framework = load_framework(framework)
@@ -88,30 +98,46 @@ class SurveyImportApp(widgets.VBox):
             #: the store's publication threshold: the preview shows what a release of the file would
             self.threshold = store.threshold
             scoped = store.scoped(self.scope)
-            schools = scoped.schools()          # a link's holder is sent its own school only
-            self.years = {s["school_id"]: [y["academic_year"] for y in scoped.school_years(s["school_id"])]
-                          for s in schools}
+            schools = scoped.schools()  # a link's holder is sent its own school only
+            self.years = {
+                s["school_id"]: [y["academic_year"] for y in scoped.school_years(s["school_id"])] for s in schools
+            }
         options = [(f"{s['name']} ({s['school_id']})", s["school_id"]) for s in schools]
         fixed = not self.scope.is_consultant
-        self.school = widgets.Dropdown(options=options, value=school_id or (options[0][1] if options else None),
-                                       description="School", disabled=fixed)
-        if fixed:           # a link imports into its own year and no other (the store checks it too)
-            self.year = widgets.Dropdown(options=[self.scope.year], value=self.scope.year, description="Year",
-                                         disabled=True)
-        else:               # the consultant picks a year of the school, or types a new one
-            self.year = widgets.Combobox(value=year, options=list(reversed(self.years.get(self.school.value, []))),
-                                         description="Year", placeholder="2025-26", ensure_option=False)
-            self.school.observe(lambda change: setattr(
-                self.year, "options", list(reversed(self.years.get(change["new"], [])))), names="value")
-        self.survey = widgets.Dropdown(options=[(s.name, sid) for sid, s in self.bank.surveys.items()],
-                                       value=survey, description="Survey")
-        self.upload = widgets.FileUpload(accept=".xlsx,.csv,.tsv,.txt", multiple=False,
-                                         description="Choose export")
-        self.keep_comments = widgets.Checkbox(value=False, description="Keep comments (redacted, for me only)",
-                                              indent=False)
+        self.school = widgets.Dropdown(
+            options=options,
+            value=school_id or (options[0][1] if options else None),
+            description="School",
+            disabled=fixed,
+        )
+        if fixed:  # a link imports into its own year and no other (the store checks it too)
+            self.year = widgets.Dropdown(
+                options=[self.scope.year], value=self.scope.year, description="Year", disabled=True
+            )
+        else:  # the consultant picks a year of the school, or types a new one
+            self.year = widgets.Combobox(
+                value=year,
+                options=list(reversed(self.years.get(self.school.value, []))),
+                description="Year",
+                placeholder="2025-26",
+                ensure_option=False,
+            )
+            self.school.observe(
+                lambda change: setattr(self.year, "options", list(reversed(self.years.get(change["new"], [])))),
+                names="value",
+            )
+        self.survey = widgets.Dropdown(
+            options=[(s.name, sid) for sid, s in self.bank.surveys.items()], value=survey, description="Survey"
+        )
+        self.upload = widgets.FileUpload(accept=".xlsx,.csv,.tsv,.txt", multiple=False, description="Choose export")
+        self.keep_comments = widgets.Checkbox(
+            value=False, description="Keep comments (redacted, for me only)", indent=False
+        )
         self.on_existing = widgets.ToggleButtons(
-            options=[("Stop if data exists", "refuse"), ("Replace earlier import", "replace"),
-                     ("Add to it", "add")], value="refuse", description="If data exists")
+            options=[("Stop if data exists", "refuse"), ("Replace earlier import", "replace"), ("Add to it", "add")],
+            value="refuse",
+            description="If data exists",
+        )
         self.detected = widgets.HTML()
         self.mapping_box = widgets.VBox()
         self.preview = widgets.HTML()
@@ -119,18 +145,32 @@ class SurveyImportApp(widgets.VBox):
         self.import_button = widgets.Button(description="Import", button_style="primary", disabled=True)
         self.mapping_text = widgets.Textarea(layout=widgets.Layout(width="100%", height="12em", display="none"))
         self.save_button = widgets.Button(description="Show mapping YAML", disabled=True)
-        limit = widgets.HTML(f"<p class='wqm-note'>Upload one Microsoft Forms, Google Forms or SurveyMonkey "
-                             f"export, a CSV/XLSX, or a paper tally, up to {UPLOAD_LIMIT_MB} MB. For a larger file "
-                             f"use <code>wqm survey import FILE --school ... --year ... --survey ...</code>.</p>")
+        limit = widgets.HTML(
+            f"<p class='wqm-note'>Upload one Microsoft Forms, Google Forms or SurveyMonkey "
+            f"export, a CSV/XLSX, or a paper tally, up to {UPLOAD_LIMIT_MB} MB. For a larger file "
+            f"use <code>wqm survey import FILE --school ... --year ... --survey ...</code>.</p>"
+        )
         self.upload.observe(self._uploaded, names="value")
         for control in (self.survey, self.keep_comments):
             control.observe(lambda _: self.refresh(), names="value")
         self.import_button.on_click(lambda _: self.run_import())
         self.save_button.on_click(lambda _: self.show_mapping())
-        super().__init__([widgets.HTML("<h2>Import a survey export</h2>"), limit,
-                          widgets.HBox([self.school, self.year]), widgets.HBox([self.survey, self.upload]),
-                          self.keep_comments, self.detected, self.mapping_box, self.preview, self.on_existing,
-                          widgets.HBox([self.import_button, self.save_button]), self.mapping_text, self.status])
+        super().__init__(
+            [
+                widgets.HTML("<h2>Import a survey export</h2>"),
+                limit,
+                widgets.HBox([self.school, self.year]),
+                widgets.HBox([self.survey, self.upload]),
+                self.keep_comments,
+                self.detected,
+                self.mapping_box,
+                self.preview,
+                self.on_existing,
+                widgets.HBox([self.import_button, self.save_button]),
+                self.mapping_text,
+                self.status,
+            ]
+        )
 
     # -- steps ---------------------------------------------------------------
 
@@ -190,21 +230,32 @@ class SurveyImportApp(widgets.VBox):
             return
         try:
             with Store.open(self.data) as store:
-                outcome = commit_import(store.scoped(self.scope), self.plan, self.school.value,
-                                        str(self.year.value or "").strip(),
-                                        on_existing=self.on_existing.value, imported_by=self.imported_by)
+                outcome = commit_import(
+                    store.scoped(self.scope),
+                    self.plan,
+                    self.school.value,
+                    str(self.year.value or "").strip(),
+                    on_existing=self.on_existing.value,
+                    imported_by=self.imported_by,
+                )
         except WqmError as exc:
             self._error(str(exc))
             return
         if outcome.already:
-            self.status.value = (f"<p class='wqm-ok'>Already imported: this file is import {outcome.import_id} "
-                                 f"({html.escape(outcome.already['imported_at'])}); nothing was written.</p>")
+            self.status.value = (
+                f"<p class='wqm-ok'>Already imported: this file is import {outcome.import_id} "
+                f"({html.escape(outcome.already['imported_at'])}); nothing was written.</p>"
+            )
             return
-        replaced = "".join(f" It replaces import {r['import_id']} ({html.escape(r['file_name'] or r['source'])})."
-                           for r in outcome.replaced)
-        self.status.value = (f"<p class='wqm-ok'>Imported as import {outcome.import_id}: {outcome.answers} answers "
-                             f"of {self.plan.kept} respondents for {html.escape(self.school.value)} "
-                             f"{html.escape(self.year.value)}.{replaced}</p>")
+        replaced = "".join(
+            f" It replaces import {r['import_id']} ({html.escape(r['file_name'] or r['source'])})."
+            for r in outcome.replaced
+        )
+        self.status.value = (
+            f"<p class='wqm-ok'>Imported as import {outcome.import_id}: {outcome.answers} answers "
+            f"of {self.plan.kept} respondents for {html.escape(self.school.value)} "
+            f"{html.escape(self.year.value)}.{replaced}</p>"
+        )
         self.import_button.disabled = True
 
     def show_mapping(self) -> None:
@@ -221,10 +272,12 @@ class SurveyImportApp(widgets.VBox):
 
     def _show_inspection(self) -> None:
         insp = self.inspection
-        self.detected.value = (f"<p><b>Detected:</b> {html.escape(insp.shape.tool_name)}"
-                               f"{' (' + html.escape(insp.shape.detail) + ')' if insp.shape.detail else ''}; "
-                               f"{html.escape(insp.table.described)}; {insp.rows} rows.</p>")
-        if not insp.matches:    # a tally: no per-column mapping
+        self.detected.value = (
+            f"<p><b>Detected:</b> {html.escape(insp.shape.tool_name)}"
+            f"{' (' + html.escape(insp.shape.detail) + ')' if insp.shape.detail else ''}; "
+            f"{html.escape(insp.table.described)}; {insp.rows} rows.</p>"
+        )
+        if not insp.matches:  # a tally: no per-column mapping
             self.mapping_box.children = ()
             return
         survey = self.bank.surveys[insp.survey]
@@ -235,15 +288,21 @@ class SurveyImportApp(widgets.VBox):
         choices.append(IGNORE_CHOICE)
         rows = []
         for m in insp.matches:
-            label = widgets.HTML(f"<span class='wqm-col'>{m.column.letter}</span> {html.escape(m.column.header[:90])}",
-                                 layout=widgets.Layout(width="50%"))
+            label = widgets.HTML(
+                f"<span class='wqm-col'>{m.column.letter}</span> {html.escape(m.column.header[:90])}",
+                layout=widgets.Layout(width="50%"),
+            )
             if m.action in (ITEM, SUBGROUP, COMMENT_TARGET, "unmatched", "ignore"):
                 value = {ITEM: m.target, SUBGROUP: SUBGROUP, COMMENT_TARGET: f"comment {m.target}"}.get(m.action)
                 options = choices if value else [("\u2014 choose \u2014", "")] + choices
-                dropdown = widgets.Dropdown(options=options, value=value or ("ignore" if m.action == "ignore" else ""),
-                                            layout=widgets.Layout(width="45%"))
-                dropdown.observe(lambda change, i=m.column.index: change["new"] and self.set_target(i, change["new"]),
-                                 names="value")
+                dropdown = widgets.Dropdown(
+                    options=options,
+                    value=value or ("ignore" if m.action == "ignore" else ""),
+                    layout=widgets.Layout(width="45%"),
+                )
+                dropdown.observe(
+                    lambda change, i=m.column.index: change["new"] and self.set_target(i, change["new"]), names="value"
+                )
                 rows.append(widgets.HBox([label, dropdown]))
             else:
                 rows.append(widgets.HBox([label, widgets.HTML(f"<i>{html.escape(m.described)}</i>")]))
@@ -257,12 +316,20 @@ class SurveyImportApp(widgets.VBox):
         self.preview.value = f"<h3>Preview</h3><ul>{lines}</ul>{table}"
 
 
-def survey_import_app(*, school_id: str, year: str, data: str = "", survey: str = "staff",
-                      framework: str = DEFAULT_FRAMEWORK) -> SurveyImportApp:
+def survey_import_app(
+    *, school_id: str, year: str, data: str = "", survey: str = "staff", framework: str = DEFAULT_FRAMEWORK
+) -> SurveyImportApp:
     """The form for the notebook: the school and year from the Voila URL when served."""
     scope = import_scope(school_id=school_id, year=year)
-    return SurveyImportApp(scope.school_id, scope.year, data=data, survey=survey, framework=framework,
-                           scope=scope.scope, imported_by=os.environ.get("WQM_USER", ""))
+    return SurveyImportApp(
+        scope.school_id,
+        scope.year,
+        data=data,
+        survey=survey,
+        framework=framework,
+        scope=scope.scope,
+        imported_by=os.environ.get("WQM_USER", ""),
+    )
 
 
 __all__ = ["UPLOAD_LIMIT_MB", "ImportScope", "SurveyImportApp", "import_scope", "survey_import_app"]

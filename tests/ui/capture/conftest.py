@@ -1,5 +1,6 @@
 """What the capture form's tests share: a copy of the sample store, a new school, and readers of the store
 (each a fixture returning the function)."""
+
 import re
 import shutil
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Autosave: a change is saved once its field is idle, one edit is one entry, nothing acknowledged is lost."""
+
 import asyncio
 import os
 import re
@@ -29,7 +30,7 @@ def test_typing_saves_one_entry_once_the_field_is_idle(db, history, app_for):
         for i in range(1, 12):
             row.evidence.value = "Behaviour policy review"[: i * 2]
             await asyncio.sleep(0.02)
-        assert app.autosave.pending == 1 and len(history(db, "P6.1")) == before   # nothing yet: still typing
+        assert app.autosave.pending == 1 and len(history(db, "P6.1")) == before  # nothing yet: still typing
         await asyncio.sleep(0.5)
 
     asyncio.run(type_then_wait())
@@ -44,7 +45,7 @@ def test_flush_saves_pending_changes_before_switching_year(db, current, app_for)
     async def edit_and_switch():
         row.rating.value = 1
         assert app.autosave.pending == 1
-        app.year.value = "2024-25"            # switching flushes first
+        app.year.value = "2024-25"  # switching flushes first
 
     asyncio.run(edit_and_switch())
     assert current(db)["P6.1"]["rating"] == 1 and app.autosave.pending == 0
@@ -64,19 +65,25 @@ def test_nothing_acknowledged_is_lost_when_the_kernel_is_killed(db, history):
 
     km, kc = start_new_kernel(kernel_name="python3")
     try:
+
         def run(code: str) -> str:
             out = []
-            reply = kc.execute_interactive(code, timeout=120, output_hook=lambda m: out.append(
-                m["content"].get("text", "")) if m["msg_type"] == "stream" else None)
+            reply = kc.execute_interactive(
+                code,
+                timeout=120,
+                output_hook=lambda m: out.append(m["content"].get("text", "")) if m["msg_type"] == "stream" else None,
+            )
             assert reply["content"]["status"] == "ok", reply["content"]
             return "".join(out)
 
-        run(f"from wqm_nb.ui.capture import CaptureApp\n"
+        run(
+            f"from wqm_nb.ui.capture import CaptureApp\n"
             f"app = CaptureApp('NLT03', '2025-26', data={str(db)!r}, who='Kill Test', autosave_delay=0.3)\n"
             "row = app.form.elements['P7.3']\n"
             "row.rating.value = 1\n"
             "for i in range(1, 30): row.evidence.value = 'Typed just before the kill'[:i]\n"
-            "app.form.notes['P7'].text.value = 'Note typed before the kill'")
+            "app.form.notes['P7'].text.value = 'Note typed before the kill'"
+        )
         deadline = time.time() + 30
         while time.time() < deadline:
             shown = run("print(row.status.value, '|', app.form.notes['P7'].status.value)")
@@ -91,9 +98,12 @@ def test_nothing_acknowledged_is_lost_when_the_kernel_is_killed(db, history):
         kc.stop_channels()
         km.shutdown_kernel(now=True)
     entries = history(db, "P7.3")
-    assert (entries[-1]["rating"], entries[-1]["evidence"], entries[-1]["recorded_by"]) == \
-        (1, "Typed just before the kill", "Kill Test")
-    assert sum(e["recorded_by"] == "Kill Test" for e in entries) == 1       # typing was one edit
+    assert (entries[-1]["rating"], entries[-1]["evidence"], entries[-1]["recorded_by"]) == (
+        1,
+        "Typed just before the kill",
+        "Kill Test",
+    )
+    assert sum(e["recorded_by"] == "Kill Test" for e in entries) == 1  # typing was one edit
     with Store.open(db, read_only=True) as store:
         cycle = store.cycle("NLT03", "2025-26", "wqm")["cycle_id"]
         assert store.current_notes(cycle, "P7")[-1]["note"] == "Note typed before the kill"

@@ -1,4 +1,5 @@
 """The capture form's fields: an element's rating, evidence and history; notes and reflections."""
+
 import html
 import re
 import sqlite3
@@ -14,13 +15,13 @@ def test_a_rating_change_is_saved_with_its_state_and_shown_saved(db, text, histo
     row.sorting.value = "want_to_do"
     row.evidence.value = "Pupil voice panel minutes, termly; “quotes” and ünïcode"
     entries = history(db, "P2.1")
-    assert len(entries) == before + 3                     # one entry per edit
+    assert len(entries) == before + 3  # one entry per edit
     last = entries[-1]
     assert (last["rating"], last["sorting"], last["source"]) == (2, "want_to_do", "form")
     assert last["evidence"] == "Pupil voice panel minutes, termly; “quotes” and ünïcode"
     assert re.search(r"saved \d\d:\d\d:\d\d by Sam Patel", text(row.status.value))
     assert re.search(r"saved \d\d:\d\d:\d\d", text(app.status.value))
-    assert "Shared understanding" in row.help.value      # the chosen level's descriptor
+    assert "Shared understanding" in row.help.value  # the chosen level's descriptor
     # setting the same value again writes nothing
     row.evidence.value = row.evidence.value + "  "
     assert len(history(db, "P2.1")) == before + 3
@@ -44,7 +45,7 @@ def test_clearing_a_rating_keeps_the_evidence_and_counts_it_unrated(db, text, cu
     p5 = next(s for s in app.form.compute_progress().sections if s.principle_id == "P5")
     assert p5.rated == 0 and p5.with_evidence == 1
     assert "0 of 1 rated" in app.form.section_progress["P5"].value
-    assert "P5" in text(app.form.progress.value)          # listed as missing for the next level
+    assert "P5" in text(app.form.progress.value)  # listed as missing for the next level
 
 
 def test_the_history_view_lists_every_saved_change(db, history, app_for):
@@ -55,7 +56,7 @@ def test_the_history_view_lists_every_saved_change(db, history, app_for):
     row.history_button.click()
     shown = row.history.value
     assert row.history.layout.display != "none"
-    assert shown.count("<tr>") - 1 == len(history(db, "P1.4"))   # a header row plus one row per entry
+    assert shown.count("<tr>") - 1 == len(history(db, "P1.4"))  # a header row plus one row per entry
     assert "1 Deciding to act" in shown and "3 Developing practice" in shown and "form" in shown
     row.history_button.click()
     assert row.history.layout.display == "none"
@@ -63,9 +64,9 @@ def test_the_history_view_lists_every_saved_change(db, history, app_for):
 
 def test_an_error_is_shown_in_the_form_and_the_value_saved_with_the_next_change(db, text, history, app_for):
     app = app_for(db)
-    app.store._store.conn.execute("PRAGMA busy_timeout = 50")       # the store under the scoped view
+    app.store._store.conn.execute("PRAGMA busy_timeout = 50")  # the store under the scoped view
     blocker = sqlite3.connect(db, isolation_level=None)
-    blocker.execute("BEGIN IMMEDIATE")                    # another writer holds the lock
+    blocker.execute("BEGIN IMMEDIATE")  # another writer holds the lock
     before = len(history(db, "P4.1"))
     try:
         app.form.elements["P4.1"].rating.value = 1
@@ -91,7 +92,9 @@ def test_adviser_notes_are_edited_in_place_with_history_and_can_be_withdrawn(db,
         shown = [n for n in store.current_notes(cycle, "P2")]
         assert shown[-1]["note"] == "Parents' forum planned for spring"
         assert [n["note"] for n in store.note_history(cycle, "P2")][-2:] == [
-            "Parents' forum planned", "Parents' forum planned for spring"]
+            "Parents' forum planned",
+            "Parents' forum planned for spring",
+        ]
     note.history_button.click()
     assert html.escape("Parents' forum planned for spring") in note.history.value
     note.text.value = ""

@@ -1,4 +1,5 @@
 """The capture form whole: who writes, which school and year, what a link may write, the progress header."""
+
 import pytest
 
 from wqm_nb.errors import SettingsError
@@ -6,7 +7,6 @@ from wqm_nb.store import Scope, Store
 from wqm_nb.ui.capture import CaptureApp, capture_app, capture_scope
 
 LINK_ID = "0a1b2c3d4e5f"
-
 
 
 def test_a_csv_folder_is_refused_naming_the_command_that_makes_a_store(sample_dir):
@@ -70,7 +70,7 @@ def test_a_capture_link_writes_only_its_school_year_and_framework(db, text, hist
     app = app_for(db, school="NLT01", year="2025-26", scope=scope, who="Somebody Else")
     assert [v for _, v in app.school.options] == ["NLT01"]
     assert app.start_button.layout.display == "none" and app.add_school_box.children == ()
-    assert app.year.options == ("2023-24", "2024-25", "2025-26")         # earlier years are there to read
+    assert app.year.options == ("2023-24", "2024-25", "2025-26")  # earlier years are there to read
     before = history(db, "P1.1", "NLT01", "2023-24")
     app.year.value = "2023-24"
     assert not app.form.writable and "read-only" in text(app.form.children[0].value)
@@ -81,6 +81,7 @@ def test_a_capture_link_writes_only_its_school_year_and_framework(db, text, hist
         years = [y["academic_year"] for y in store.school_years("NLT01")]
     assert app.start_year("2031-32") is None and "may not" in text(app.status.value)
     assert app.start_year("2025-26") is None
+
     def vbe_history():
         with Store.open(db, read_only=True) as store:
             cycle = store.cycle("NLT01", "2025-26", "vbe")
@@ -103,8 +104,9 @@ def test_a_capture_link_writes_only_its_school_year_and_framework(db, text, hist
 
 
 def test_a_link_with_the_start_year_right_starts_its_own_year_only(db, app_for):
-    scope = Scope.link("NLT01", "2026-27", page="capture", framework="wqm", link_id=LINK_ID,
-                       rights={"read", "write_sef", "start_year"})
+    scope = Scope.link(
+        "NLT01", "2026-27", page="capture", framework="wqm", link_id=LINK_ID, rights={"read", "write_sef", "start_year"}
+    )
     app = app_for(db, school="NLT01", year="2025-26", scope=scope)
     assert app.start_button.layout.display != "none"
     assert app.start_year("2027-28") is None
@@ -120,7 +122,13 @@ def test_a_link_form_whose_figures_are_not_published_says_so_rather_than_failing
     without them (the data changed meanwhile) shows why it cannot open the year, and publishes nothing."""
     from wqm_nb.disclosure.ledger import Ledger, ledger_path
 
-    app = CaptureApp("NLT03", "2025-26", data=str(db), who="Sam Patel", autosave_delay=0,
-                     scope=Scope.link("NLT03", "2025-26", page="capture", link_id=LINK_ID))
+    app = CaptureApp(
+        "NLT03",
+        "2025-26",
+        data=str(db),
+        who="Sam Patel",
+        autosave_delay=0,
+        scope=Scope.link("NLT03", "2025-26", page="capture", link_id=LINK_ID),
+    )
     assert "not published yet" in text(app.status.value) and "role='alert'" in app.status.value
     assert Ledger(ledger_path(db)).entries("NLT03") == []

@@ -38,10 +38,24 @@ store it is read into; the message names the command that makes a store.
 The form is built in four modules: :mod:`.autosave`, :mod:`.fields` (one element, a text field),
 :mod:`.panels` (targets, staff audit, award decision) and :mod:`.form` (the school year's form and the app).
 """
+
 from .autosave import AUTOSAVE_DELAY, Autosave, clock_time
 from .fields import ElementRow, TextField
 from .form import CaptureApp, CaptureScope, CycleForm, capture_app, capture_scope
 from .panels import AwardDecisionPanel, TargetRow, TargetsPanel
 
-__all__ = ["AUTOSAVE_DELAY", "Autosave", "AwardDecisionPanel", "CaptureApp", "CaptureScope", "CycleForm", "ElementRow",
-           "TargetRow", "TargetsPanel", "TextField", "capture_app", "capture_scope", "clock_time"]
+__all__ = [
+    "AUTOSAVE_DELAY",
+    "Autosave",
+    "AwardDecisionPanel",
+    "CaptureApp",
+    "CaptureScope",
+    "CycleForm",
+    "ElementRow",
+    "TargetRow",
+    "TargetsPanel",
+    "TextField",
+    "capture_app",
+    "capture_scope",
+    "clock_time",
+]

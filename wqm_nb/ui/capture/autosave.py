@@ -1,5 +1,6 @@
 """Autosave for the capture form: a change is written once its field has been idle for
 :data:`AUTOSAVE_DELAY` seconds, and the form says when it was saved."""
+
 from __future__ import annotations
 
 import asyncio

@@ -1,5 +1,6 @@
 """The capture form whole: the school year's form (:class:`CycleForm`), the app around it (:class:`CaptureApp`:
 who is writing, which school and year) and the scope it opens on (:func:`capture_scope`)."""
+
 from __future__ import annotations
 
 import os
@@ -38,6 +39,7 @@ from .panels import STAFF_AUDIT, AuditPanel, AwardDecisionPanel, TargetsPanel
 class CaptureScope:
     """Which school, year and framework the form opens on, and the page's scope (what it may read and
     write: a signed link's school, year, framework and rights)."""
+
     school_id: str
     year: str
     framework: str
@@ -58,10 +60,11 @@ def capture_scope(*, school_id: str, year: str, framework: str = DEFAULT_FRAMEWO
         return CaptureScope(school_id, year, framework)
     query = page_query()
     scope = scope_from_query(query, "capture", query.get("year", "") or year)
-    if not scope.is_consultant:     # verified by the server: one school, its year and framework
+    if not scope.is_consultant:  # verified by the server: one school, its year and framework
         return CaptureScope(query.get("school", ""), scope.year, scope.framework or framework, scope)
-    return CaptureScope(query.get("school") or school_id, query.get("year") or year,
-                        query.get("framework") or framework, scope)
+    return CaptureScope(
+        query.get("school") or school_id, query.get("year") or year, query.get("framework") or framework, scope
+    )
 
 
 class CycleForm(widgets.VBox):
@@ -76,10 +79,12 @@ class CycleForm(widgets.VBox):
         self.bank = load_question_bank()
         self.mapping = load_mapping(framework, self.bank)
         started = None
-        if self.read(lambda store: store.cycle(school_id, year, framework.id)) is None \
-                and app.scope.may_write(START_YEAR, school_id, year, framework.id):
-            started = self.write(lambda store: store.start_year(school_id, year, framework.id, recorded_by=app.who),
-                                 "the year")
+        if self.read(lambda store: store.cycle(school_id, year, framework.id)) is None and app.scope.may_write(
+            START_YEAR, school_id, year, framework.id
+        ):
+            started = self.write(
+                lambda store: store.start_year(school_id, year, framework.id, recorded_by=app.who), "the year"
+            )
         self._cycle_id = self.read(lambda store: (store.cycle(school_id, year, framework.id) or {}).get("cycle_id"))
         self.current = self.read(lambda store: store.current_elements(self._cycle_id)) if self._cycle_id else {}
         self.base, self.earlier = self._year_results()
@@ -110,15 +115,19 @@ class CycleForm(widgets.VBox):
         for r in framework.reflections:
             current = self.read(lambda store: store.reflections(cid).get(r.id)) or {}
             self.reflections[r.id] = TextField(
-                self, ("reflection", r.id), f"{r.title} ({'school' if r.author == 'school' else 'adviser'})",
-                current.get("text", ""), current.get("recorded_at", ""),
-                lambda store, value, rid=r.id: store.record_reflection(self.cycle_id(store), rid, value,
-                                                                       author=self.who, framework=self.framework),
-                lambda store, rid=r.id: store.reflection_history(self.cycle_id_known, rid))
+                self,
+                ("reflection", r.id),
+                f"{r.title} ({'school' if r.author == 'school' else 'adviser'})",
+                current.get("text", ""),
+                current.get("recorded_at", ""),
+                lambda store, value, rid=r.id: store.record_reflection(
+                    self.cycle_id(store), rid, value, author=self.who, framework=self.framework
+                ),
+                lambda store, rid=r.id: store.reflection_history(self.cycle_id_known, rid),
+            )
             adviser.append(self.reflections[r.id])
         # an award decision is the consultant's: never offered through a school's signed link
-        self.awards = AwardDecisionPanel(self) if framework.has_levels and RECORD_AWARD in app.scope.rights \
-            else None
+        self.awards = AwardDecisionPanel(self) if framework.has_levels and RECORD_AWARD in app.scope.rights else None
         if self.awards is not None:
             adviser.append(self.awards)
         tabs.append(widgets.VBox(adviser))
@@ -131,13 +140,17 @@ class CycleForm(widgets.VBox):
         self.tabs = widgets.Tab(children=tabs, titles=titles)
         carried = ""
         if started and started.get("carried"):
-            carried = (f"<p class='wqm-ok'>Started {esc(year)}: {len(started['carried'])} open target(s) carried "
-                       f"from {esc(started['from_year'])}.</p>")
+            carried = (
+                f"<p class='wqm-ok'>Started {esc(year)}: {len(started['carried'])} open target(s) carried "
+                f"from {esc(started['from_year'])}.</p>"
+            )
         #: whether this page may change this year (a link writes to its own year only; the store checks it)
         self.writable = app.scope.may_write(WRITE_SEF, school_id, year, framework.id)
         if not self.writable:
-            carried += (f"<p class='wqm-note' role='note'>{esc(year)} is shown read-only here: this link writes to "
-                        f"{esc(app.scope.year or 'its own year')} only.</p>")
+            carried += (
+                f"<p class='wqm-note' role='note'>{esc(year)} is shown read-only here: this link writes to "
+                f"{esc(app.scope.year or 'its own year')} only.</p>"
+            )
         super().__init__([widgets.HTML(carried), self.progress, self.tabs])
         self.refresh_progress()
 
@@ -154,8 +167,9 @@ class CycleForm(widgets.VBox):
     def cycle_id(self, store: Store) -> int:
         """The cycle's id, starting the year (carrying targets) if it has none yet."""
         if self._cycle_id is None:
-            self._cycle_id = store.start_year(self.school_id, self.year, self.framework.id,
-                                              recorded_by=self.who)["cycle_id"]
+            self._cycle_id = store.start_year(self.school_id, self.year, self.framework.id, recorded_by=self.who)[
+                "cycle_id"
+            ]
         return self._cycle_id
 
     def year_of_cycle(self, cycle_id: int) -> str:
@@ -186,10 +200,12 @@ class CycleForm(widgets.VBox):
 
         def compute(store: Store):
             years = [y for y in store.school_years(self.school_id) if y["academic_year"] <= self.year]
-            results = tuple(year_result(store, y, self.framework, self.bank, self.mapping, app.min_group_size)
-                            for y in years)
+            results = tuple(
+                year_result(store, y, self.framework, self.bank, self.mapping, app.min_group_size) for y in years
+            )
             return results[-1], results[:-1]
-        return compute(self.app.store)      # an error (a release not published yet) stops the form, with its reason
+
+        return compute(self.app.store)  # an error (a release not published yet) stops the form, with its reason
 
     def compute_progress(self) -> CaptureProgress:
         decisions = self.read(lambda store: store.award_decisions(self.school_id, self.framework.id)) or []
@@ -200,34 +216,50 @@ class CycleForm(widgets.VBox):
         progress = self.compute_progress()
         for s in progress.sections:
             self.section_progress[s.principle_id].value = f"<p class='wqm-progress'>{esc(s.summary)}</p>"
-        parts = [f"<p class='wqm-progress'><b>{progress.percent_complete}% complete</b>: {progress.complete} of "
-                 f"{progress.elements} elements rated with evidence ({progress.rated} rated, "
-                 f"{progress.with_evidence} with evidence).</p>"]
+        parts = [
+            f"<p class='wqm-progress'><b>{progress.percent_complete}% complete</b>: {progress.complete} of "
+            f"{progress.elements} elements rated with evidence ({progress.rated} rated, "
+            f"{progress.with_evidence} with evidence).</p>"
+        ]
         if progress.has_levels:
             if progress.achieved:
                 parts.append(f"<p>With these values the school meets <b>{esc(progress.achieved.name)}</b>.</p>")
             if progress.next_level is None:
                 parts.append("<p>Every award level is met.</p>")
             else:
-                items = "".join(f"<li><b>{esc(pid)}</b>: {esc('; '.join(reasons))}</li>"
-                                for pid, reasons in progress.missing.items())
-                parts.append(f"<details open><summary>Still missing for <b>{esc(progress.next_level.name)}</b>"
-                             f"</summary><ul>{items}</ul></details>")
+                items = "".join(
+                    f"<li><b>{esc(pid)}</b>: {esc('; '.join(reasons))}</li>"
+                    for pid, reasons in progress.missing.items()
+                )
+                parts.append(
+                    f"<details open><summary>Still missing for <b>{esc(progress.next_level.name)}</b>"
+                    f"</summary><ul>{items}</ul></details>"
+                )
         else:
-            todo = [f"{s.principle_id} ({s.elements - s.complete})" for s in progress.sections
-                    if s.complete < s.elements]
+            todo = [
+                f"{s.principle_id} ({s.elements - s.complete})" for s in progress.sections if s.complete < s.elements
+            ]
             if todo:
-                parts.append(f"<p>Still to complete (elements without a rating or evidence): "
-                             f"{esc(', '.join(todo))}.</p>")
+                parts.append(
+                    f"<p>Still to complete (elements without a rating or evidence): {esc(', '.join(todo))}.</p>"
+                )
         self.progress.value = "".join(parts)
 
 
 class CaptureApp(widgets.VBox):
     """The capture form: who is writing, which school and year, then the :class:`CycleForm`."""
 
-    def __init__(self, school_id: str = "", year: str = "", data: str = "", framework: str = DEFAULT_FRAMEWORK,
-                 scope: Scope | None = None, who: str = "", autosave_delay: float = AUTOSAVE_DELAY,
-                 min_group_size: int = DEFAULT_MIN_GROUP_SIZE):
+    def __init__(
+        self,
+        school_id: str = "",
+        year: str = "",
+        data: str = "",
+        framework: str = DEFAULT_FRAMEWORK,
+        scope: Scope | None = None,
+        who: str = "",
+        autosave_delay: float = AUTOSAVE_DELAY,
+        min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+    ):
         self.path = str(store_file_for_writing(data_location(data), "the capture form"))
         self.framework = load_framework(framework)
         self.autosave = Autosave(autosave_delay)
@@ -238,25 +270,30 @@ class CaptureApp(widgets.VBox):
         self.who = who.strip()
         self.last_saved = ""
         self.form: CycleForm | None = None
-        self.store = Store.open(self.path).scoped(self.scope)    # every read and write checked against the scope
+        self.store = Store.open(self.path).scoped(self.scope)  # every read and write checked against the scope
         self.status = widgets.HTML(layout=widgets.Layout(min_height="1.5em"))
         self.status.add_class("wqm-status")
         schools = self.store.schools()
         options = [(f"{s['name']} ({s['school_id']})", s["school_id"]) for s in schools]
-        self.school = widgets.Dropdown(options=options, value=school_id if school_id in [o[1] for o in options]
-                                       else (options[0][1] if options else None),
-                                       description="School", disabled=self.school_fixed,
-                                       layout=widgets.Layout(width="28em"))
+        self.school = widgets.Dropdown(
+            options=options,
+            value=school_id if school_id in [o[1] for o in options] else (options[0][1] if options else None),
+            description="School",
+            disabled=self.school_fixed,
+            layout=widgets.Layout(width="28em"),
+        )
         self.year = widgets.Dropdown(description="Year", layout=widgets.Layout(width="14em"))
         self.new_year = widgets.Text(placeholder="2026-27", layout=widgets.Layout(width="8em"))
-        self.start_button = widgets.Button(description="Start new year", icon="calendar-plus-o",
-                                           tooltip="Start the self-evaluation for a new academic year, carrying "
-                                                   "open targets forward")
+        self.start_button = widgets.Button(
+            description="Start new year",
+            icon="calendar-plus-o",
+            tooltip="Start the self-evaluation for a new academic year, carrying open targets forward",
+        )
         self.name = widgets.Text(value=self.who, description="Your name", placeholder="e.g. Sam Patel (wellbeing lead)")
         self.name_button = widgets.Button(description="Start", button_style="primary")
         self.body = widgets.VBox()
         self.add_school_box = self._add_school_box() if ADD_SCHOOL in self.scope.rights else widgets.VBox()
-        if START_YEAR not in self.scope.rights:     # a link bound to its year starts none
+        if START_YEAR not in self.scope.rights:  # a link bound to its year starts none
             self.new_year.layout.display = self.start_button.layout.display = "none"
         self._set_years(year)
         self.school.observe(lambda _: (self._set_years(), self._switch()), names="value")
@@ -264,17 +301,27 @@ class CaptureApp(widgets.VBox):
         self.start_button.on_click(lambda _: self.start_year(self.new_year.value))
         self.name_button.on_click(lambda _: self.set_who(self.name.value))
         self.who_box = widgets.HBox([self.name, self.name_button])
-        scale = "".join(f"<li><b>{lv.value} {esc(lv.label)}</b>: {esc(lv.descriptor)}</li>"
-                        for lv in self.framework.scale.levels)
+        scale = "".join(
+            f"<li><b>{lv.value} {esc(lv.label)}</b>: {esc(lv.descriptor)}</li>" for lv in self.framework.scale.levels
+        )
         sortings = "".join(f"<li>{esc(label)}</li>" for label in SORTINGS.values())
         help_box = widgets.HTML(
             f"<details><summary>Rating scale and sorting</summary><p>{esc(self.framework.scale.name)}:</p>"
             f"<ul>{scale}</ul><p>Sort each element as the NCB framing principles tool suggests:</p>"
             f"<ul>{sortings}</ul><p>Every change is saved as you go (no Save button) and kept in the "
-            f"element's history.</p></details>")
-        super().__init__([widgets.HTML(f"<h2>Self-evaluation: {esc(self.framework.name)}</h2>"), self.who_box,
-                          widgets.HBox([self.school, self.year, self.new_year, self.start_button]),
-                          self.add_school_box, help_box, self.status, self.body])
+            f"element's history.</p></details>"
+        )
+        super().__init__(
+            [
+                widgets.HTML(f"<h2>Self-evaluation: {esc(self.framework.name)}</h2>"),
+                self.who_box,
+                widgets.HBox([self.school, self.year, self.new_year, self.start_button]),
+                self.add_school_box,
+                help_box,
+                self.status,
+                self.body,
+            ]
+        )
         self.add_class("wqm-capture")
         if self.who:
             self.who_box.layout.display = "none"
@@ -317,8 +364,12 @@ class CaptureApp(widgets.VBox):
             self.body.children = (widgets.HTML("<p>No school yet: add one first.</p>"),)
             return
         if not self.year.value:
-            self.body.children = (widgets.HTML("<p>This school has no academic year yet: type one (such as "
-                                               f"{academic_year_of(datetime.now())}) and press Start new year.</p>"),)
+            self.body.children = (
+                widgets.HTML(
+                    "<p>This school has no academic year yet: type one (such as "
+                    f"{academic_year_of(datetime.now())}) and press Start new year.</p>"
+                ),
+            )
             return
         try:
             self.form = CycleForm(self, self.school.value, self.year.value, self.framework)
@@ -334,14 +385,18 @@ class CaptureApp(widgets.VBox):
         except WqmError as exc:
             self.show_error(str(exc))
             return None
-        started = self.write(lambda store: store.start_year(self.school.value, year, self.framework.id,
-                                                            recorded_by=self.who), "the new year")
+        started = self.write(
+            lambda store: store.start_year(self.school.value, year, self.framework.id, recorded_by=self.who),
+            "the new year",
+        )
         if started is None:
             return None
         self._set_years(year)
-        self.status.value = (f"<span class='wqm-ok'>Started {esc(year)}; {len(started['carried'])} open target(s) "
-                             f"carried{' from ' + esc(started['from_year']) if started['from_year'] else ''}."
-                             "</span>")
+        self.status.value = (
+            f"<span class='wqm-ok'>Started {esc(year)}; {len(started['carried'])} open target(s) "
+            f"carried{' from ' + esc(started['from_year']) if started['from_year'] else ''}."
+            "</span>"
+        )
         self._switch()
         return started
 
@@ -351,10 +406,14 @@ class CaptureApp(widgets.VBox):
         self.new_phase = widgets.Dropdown(options=PHASES, description="Phase")
         self.new_trust = widgets.Text(description="Trust")
         button = widgets.Button(description="Add school", icon="plus")
-        button.on_click(lambda _: self.add_school(self.new_id.value, self.new_name.value, self.new_phase.value,
-                                                  self.new_trust.value))
-        box = widgets.VBox([widgets.HBox([self.new_id, self.new_name]), widgets.HBox([self.new_phase,
-                                                                                       self.new_trust]), button])
+        button.on_click(
+            lambda _: self.add_school(
+                self.new_id.value, self.new_name.value, self.new_phase.value, self.new_trust.value
+            )
+        )
+        box = widgets.VBox(
+            [widgets.HBox([self.new_id, self.new_name]), widgets.HBox([self.new_phase, self.new_trust]), button]
+        )
         return widgets.Accordion(children=[box], titles=["Add a school"], selected_index=None)
 
     def add_school(self, school_id: str, name: str, phase: str, trust: str = "") -> bool:
@@ -362,8 +421,13 @@ class CaptureApp(widgets.VBox):
         if ADD_SCHOOL not in self.scope.rights:
             self.show_error("This link opens one school's form; ask the consultant to add a school.")
             return False
-        if self.write(lambda store: store.add_school(school_id.strip(), name.strip(), phase, trust=trust.strip())
-                      or True, "the school") is None:
+        if (
+            self.write(
+                lambda store: store.add_school(school_id.strip(), name.strip(), phase, trust=trust.strip()) or True,
+                "the school",
+            )
+            is None
+        ):
             return False
         self.school.options = [*self.school.options, (f"{name.strip()} ({school_id.strip()})", school_id.strip())]
         self.school.value = school_id.strip()
@@ -407,8 +471,9 @@ class CaptureApp(widgets.VBox):
         super().close()
 
 
-def capture_app(*, school_id: str = "", year: str = "", framework: str = DEFAULT_FRAMEWORK, data: str = "",
-                who: str = "") -> widgets.Widget:
+def capture_app(
+    *, school_id: str = "", year: str = "", framework: str = DEFAULT_FRAMEWORK, data: str = "", who: str = ""
+) -> widgets.Widget:
     """The form for the notebook: the school (and year) from the signed link when served.
 
     Outside Voila the person defaults to ``$WQM_USER``; served, the form always asks.
@@ -417,10 +482,9 @@ def capture_app(*, school_id: str = "", year: str = "", framework: str = DEFAULT
     from ..report_app import in_voila
 
     scope = capture_scope(school_id=school_id, year=year, framework=framework)
-    if not who and not in_voila():     # served, the form asks: the server's user is not the person typing
+    if not who and not in_voila():  # served, the form asks: the server's user is not the person typing
         who = os.environ.get("WQM_USER", "")
     try:
-        return CaptureApp(scope.school_id, scope.year, data=data, framework=scope.framework,
-                          scope=scope.scope, who=who)
+        return CaptureApp(scope.school_id, scope.year, data=data, framework=scope.framework, scope=scope.scope, who=who)
     except WqmError as exc:
         return widgets.HTML(f"<p class='wqm-error' role='alert'>{esc(exc)}</p>")
