@@ -80,7 +80,7 @@ class TreePeak:
             self.peak = max(self.peak, self._total())
             time.sleep(self.interval)
 
-    def __enter__(self) -> "TreePeak":
+    def __enter__(self) -> TreePeak:
         self._thread.start()
         return self
 

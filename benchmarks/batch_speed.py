@@ -21,7 +21,8 @@ seeded trust) and runs, one after another on this machine, with PDFs:
 
 Each run is a subprocess; its wall time is timed and the memory of its whole
 process tree (workers and kernels included; PSS, so a library shared by
-several processes counts once) sampled every 0.2 s for the peak. ``--big`` adds one ``wqm report`` on a store holding over
+several processes counts once) sampled every 0.2 s for the peak. ``--big`` adds one ``wqm report`` on a store
+holding over
 200,000 survey rows (``wqm sample --schools 330``).
 
 Prints a table per size (seconds, speed-up over the naive loop, ratio to the
@@ -41,7 +42,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import TreePeak, machine, run_measured, wqm_command
+from _common import machine, run_measured, wqm_command
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = ("naive", "process", "process-4", "serial", "dask", "in-process")

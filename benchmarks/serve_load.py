@@ -4,7 +4,8 @@
 
 The data is ``wqm sample --schools 10 --seed 1``, written to a temporary folder and imported with ``wqm
 import`` into a store. One ``wqm serve`` on 127.0.0.1 (``--max-kernels``: default, sized for the machine;
-``--ready``: the server's default, one kernel kept ready per free place up to 4, unless given); the run starts once it answers, its
+``--ready``: the server's default, one kernel kept ready per free place up to 4, unless given); the run starts once
+it answers, its
 kept-ready kernels have warmed up and every school's static page is rendered. Then:
 
 1. **The burst.** ``viewers`` viewers open the report link of their school in the same moment (viewer *i*:
@@ -149,7 +150,7 @@ def run(
             ["--max-kernels", str(max_kernels)] if max_kernels else []
         )
         served = Served(*args, data=store, static_pages=True, timeout=300)
-        links = dict(zip(sorted(names), served.links(*sorted(names))))
+        links = dict(zip(sorted(names), served.links(*sorted(names)), strict=False))
         phase("start")
         warm_s = tree_cpu_idle(served.process.pid, kernels=ready or None)
         phase("warm")

@@ -54,11 +54,11 @@ def first_pages(runs: int, *args: str) -> list[float]:
 
 
 def switching(runs: int) -> list[float]:
+    import tempfile
+
     from wqm_nb.present import load_school_report
     from wqm_nb.store import build_database
     from wqm_nb.ui import report_app, viewer_scope
-
-    import tempfile
 
     store = str(
         build_database(Path(__file__).resolve().parent.parent / "sample_data", Path(tempfile.mkdtemp()) / "wqm.sqlite")

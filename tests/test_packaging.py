@@ -3,10 +3,10 @@
 import importlib.util
 import json
 import re
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent

@@ -378,7 +378,7 @@ def generate(
     _targets(random.Random(seed + 4), files, fw, true_means, ids)
     _measures(random.Random(seed + 5), files, true_means, ids)
     files[AWARD_DECISIONS_CSV] = [
-        dict(zip(AWARD_DECISION_COLUMNS, row), recorded_by=row[5], recorded_at=row[4] + "T17:00:00")
+        dict(zip(AWARD_DECISION_COLUMNS, row, strict=False), recorded_by=row[5], recorded_at=row[4] + "T17:00:00")
         for row in AWARD_DECISIONS
         if row[0] in ids
     ]
@@ -951,7 +951,7 @@ def _measures(
                         }
                     )
                 scored = score_responses(instrument, pd.DataFrame(answers, columns=list(items)))
-                for row, record in zip(members, scored.to_dict("records")):
+                for row, record in zip(members, scored.to_dict("records"), strict=False):
                     for score in instrument.score_ids:
                         value = record[score]
                         if value == value:

@@ -24,8 +24,9 @@ by a short file); else charset-normalizer's best guess.
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 
 class NotText(ValueError):

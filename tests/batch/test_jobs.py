@@ -2,9 +2,7 @@
 
 import json
 import tempfile
-from pathlib import Path
 
-import nbformat
 import pytest
 
 from wqm_nb.batch import jobs
@@ -19,8 +17,8 @@ from wqm_nb.batch.jobs import (
     worker_kernel,
 )
 from wqm_nb.errors import WqmError
-from wqm_nb.model.group import summaries_from_json, summaries_to_json
 from wqm_nb.export import render_school
+from wqm_nb.model.group import summaries_from_json, summaries_to_json
 from wqm_nb.settings import ReportSettings
 from wqm_nb.store import extract_schools
 

@@ -1,6 +1,5 @@
 """The audit engine on hand-made systems with known answers, and against whole-number programming."""
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -66,8 +65,8 @@ def test_the_linear_bounds_rounded_inward_never_exclude_a_whole_number_solution(
     m = AuditModel()
     xs = [m.unknown(f"x{i}", 0, 6) for i in range(3)]
     for coefs, lo, width in rows:
-        m.between({x: float(c) for x, c in zip(xs, coefs) if c}, lo - 3, lo - 3 + width)
-    e = {x: float(c) for x, c in zip(xs, target) if c}
+        m.between({x: float(c) for x, c in zip(xs, coefs, strict=False) if c}, lo - 3, lo - 3 + width)
+    e = {x: float(c) for x, c in zip(xs, target, strict=False) if c}
     linear, whole = m.range_of(e).rounded(), m.integer_range_of(e)
     if whole.low > whole.high:  # no whole-number solution
         return

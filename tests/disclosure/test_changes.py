@@ -3,11 +3,17 @@
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from wqm_nb.data.surveys import load_question_bank
+from wqm_nb.disclosure.audit import (
+    Range,
+    audit,
+)
 from wqm_nb.disclosure.changes import SurveyPublication, member_keys, protect_release, subset
 from wqm_nb.disclosure.release import CHANGE, _published, true_cells
-from wqm_nb.disclosure.tables import SurveyLayout
+from wqm_nb.disclosure.tables import PROTECTS, TOO_FEW, UNSAID, Publication, SurveyLayout, joint_model
 from wqm_nb.store import Store
 from wqm_nb.store.surveys import SurveyBlock, SurveyData
 
@@ -94,12 +100,6 @@ def test_a_small_removal_is_a_change_too(removed):
 
 # -- properties ------------------------------------------------------------------------------------------------
 
-from hypothesis import HealthCheck, example, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from wqm_nb.disclosure.audit import audit  # noqa: E402
-from wqm_nb.disclosure.audit import Range  # noqa: E402
-from wqm_nb.disclosure.tables import PROTECTS, TOO_FEW, UNSAID, Publication, joint_model  # noqa: E402
 
 #: two frameworks' sections over three items: other unions of the same answers
 OVERLAP = SurveyLayout(

@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from wqm_nb.data import load_framework, load_mapping, load_question_bank
-from wqm_nb.store.surveys import SurveyData
-from wqm_nb.model.figures import PROTECTS_SMALLER, WITHHELD_SURVEY, publish_figures, too_few
 from wqm_nb.disclosure.families import COMPLEMENTARY, PRIMARY, Cell, disclosed, protect
+from wqm_nb.model.figures import PROTECTS_SMALLER, WITHHELD_SURVEY, publish_figures, too_few
+from wqm_nb.store.surveys import SurveyData
 
 FW = load_framework("wqm")
 BANK = load_question_bank()
@@ -32,7 +32,9 @@ def responses(groups: list[tuple[str, list[list[int | None]]]]) -> pd.DataFrame:
     for role, people in groups:
         for answers in people:
             k += 1
-            rows += [("staff", f"s{k}", role, item, v) for item, v in zip(items, answers) if v is not None]
+            rows += [
+                ("staff", f"s{k}", role, item, v) for item, v in zip(items, answers, strict=False) if v is not None
+            ]
     return pd.DataFrame(rows, columns=["survey", "respondent", "subgroup", "item_id", "value"])
 
 
@@ -84,7 +86,7 @@ group = st.lists(person, min_size=0, max_size=12)
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(sizes=st.tuples(group, group, group, group), m=st.integers(3, 10))
 def test_no_hidden_count_can_be_worked_out(sizes, m):
-    data = responses(list(zip(ROLES, sizes)))
+    data = responses(list(zip(ROLES, sizes, strict=False)))
     figures = publish_figures(SurveyData.from_long(data), BANK, MAPPING, FW, m)
     for section, items in ITEMS.items():
         whole, parts = published_family(figures, section)
@@ -96,7 +98,9 @@ def test_no_hidden_count_can_be_worked_out(sizes, m):
 @settings(max_examples=200, deadline=None)
 @given(sizes=st.tuples(group, group, group, group), m=st.integers(3, 10))
 def test_suppressed_rows_publish_no_numbers_and_shown_rows_meet_the_minimum(sizes, m):
-    figures = publish_figures(SurveyData.from_long(responses(list(zip(ROLES, sizes)))), BANK, MAPPING, FW, m)
+    figures = publish_figures(
+        SurveyData.from_long(responses(list(zip(ROLES, sizes, strict=False)))), BANK, MAPPING, FW, m
+    )
     t = figures.table
     hidden = t[t["suppressed"]]
     assert hidden[["n", "answers", "agree_share", "mean"]].isna().all().all()
@@ -111,7 +115,7 @@ def test_the_issue_example_support_staff_can_no_longer_be_worked_out():
         SurveyData.from_long(responses([("teaching", teaching), ("support", support)])), BANK, MAPPING, FW, 5
     )
     whole, parts = published_family(figures, "P1")
-    reasons = dict(zip(parts["subgroup"], parts["reason"]))
+    reasons = dict(zip(parts["subgroup"], parts["reason"], strict=False))
     assert reasons["support"] == "fewer than 5 responses"
     assert reasons["teaching"] == PROTECTS_SMALLER  # hidden too, rather than the whole
     assert not whole["suppressed"] and whole["n"] == 9

@@ -4,6 +4,7 @@ leaks across tables, the audit finds it, and whole-number programming confirms t
 import pytest
 
 from wqm_nb.disclosure.audit import audit, cleared
+from wqm_nb.disclosure.families import PRIMARY, Cell, protect
 from wqm_nb.disclosure.tables import (
     NONE,
     PROTECTS,
@@ -14,7 +15,6 @@ from wqm_nb.disclosure.tables import (
     printed_interval,
     survey_model,
 )
-from wqm_nb.disclosure.families import COMPLEMENTARY, PRIMARY, Cell, protect
 
 THRESHOLD = 5
 ITEMS = ("i1", "i2", "i3")
@@ -59,7 +59,7 @@ def publish_table_by_table() -> list[PublishedCell]:
         whole = Cell(*truth(key, None))
         parts = [Cell(*truth(key, g)) for g in GROUPS]
         protect(whole, parts, THRESHOLD, len(SECTIONS[key]))
-        for group, c in [(None, whole), *zip(GROUPS, parts)]:
+        for group, c in [(None, whole), *zip(GROUPS, parts, strict=False)]:
             if c.hidden:
                 cells.append(PublishedCell(key, group, TOO_FEW if c.hidden == PRIMARY else PROTECTS))
             elif c.n == 0:

@@ -51,7 +51,7 @@ def test_json_and_csv_agree(records):
     assert from_json == records
     rows = list(csv.DictReader(io.StringIO(format_records(records, "csv"))))
     assert len(rows) == len(records) and list(rows[0]) == FIELDS
-    for row, rec in zip(rows, records):
+    for row, rec in zip(rows, records, strict=False):
         assert row["suppressed"] == str(rec["suppressed"]).lower()
         assert row["n"] == ("" if rec["n"] is None else str(rec["n"]))
 

@@ -5,8 +5,8 @@ import shutil
 
 import pytest
 
-from wqm_nb.export.report_key import key_of, key_path, read_key, report_key, write_key
 from wqm_nb.errors import SettingsError
+from wqm_nb.export.report_key import key_of, key_path, read_key, report_key, write_key
 from wqm_nb.settings import ReportSettings
 from wqm_nb.store import Store
 

@@ -9,7 +9,6 @@ does not know is refused; a CSV folder can be exported from.
 """
 
 import shutil
-from pathlib import Path
 
 import openpyxl
 import pytest

@@ -70,8 +70,8 @@ import re
 import shutil
 import sys
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import yaml
@@ -407,7 +407,7 @@ def _respondents(
     if comment_pool:
         commenters = rng.sample(kept, min(len(kept), len(comment_pool)))
         commenters.sort(key=out.index)
-        for r, text in zip(commenters, comment_pool):
+        for r, text in zip(commenters, comment_pool, strict=False):
             r.comment = text
     if free:
         for r in kept:
@@ -495,7 +495,7 @@ def _normalise_zip(src, dest: Path) -> None:
                 xml = zin.read(info).decode("utf-8")
                 xml = re.sub(
                     r"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)",
-                    lambda m: m.group(1) + stamp + m.group(3),
+                    lambda m, stamp=stamp: m.group(1) + stamp + m.group(3),
                     xml,
                 )
                 zout.writestr(zi, xml.encode("utf-8"))
@@ -645,7 +645,7 @@ def _msforms_staff(out: Path, bank: dict, seed: int) -> dict:
     starts = _times(rng, n, dt.datetime(2025, 11, 10), 12)
     rows = [header]
     rid = 0
-    for r, start, (first, last, email) in zip(resps, starts, people):
+    for r, start, (first, last, email) in zip(resps, starts, people, strict=False):
         rid += rng.choice([1, 1, 1, 1, 2])
         done = start + dt.timedelta(seconds=rng.randint(95, 900))
         named = rng.random() < 0.55
@@ -724,7 +724,7 @@ def _google_pupil_direct(out: Path, bank: dict, seed: int) -> dict:
     )
     header = ["Timestamp", year_q, *headers.values(), free_q, comment_q]
     rows = [header]
-    for r, t in zip(resps, _times(rng, n, dt.datetime(2026, 6, 8), 12)):
+    for r, t in zip(resps, _times(rng, n, dt.datetime(2026, 6, 8), 12), strict=False):
         year = {"Y4": "Year 4", "Y5": "Year 5", "Y6": "Year 6"}.get(r.group, "")
         rows.append(
             [google_direct_time(t, "GMT+1"), year, *(labels(rng, r.values[i]) for i in headers), r.free, r.comment]
@@ -777,7 +777,7 @@ def _google_parent_sheet(out: Path, bank: dict, seed: int) -> dict:
     header = ["Timestamp", "Email address", year_q, *headers.values(), free_q, comment_q]
     rows = [header]
     people = _people(rng, n)
-    for r, t, (_, _, email) in zip(resps, _times(rng, n, dt.datetime(2025, 11, 3), 19), people):
+    for r, t, (_, _, email) in zip(resps, _times(rng, n, dt.datetime(2025, 11, 3), 19), people, strict=False):
         year = "Reception" if r.group == "R" else (f"Year {r.group[1:]}" if r.group else "")
         rows.append(
             [google_sheet_time(t), email, year, *(_numbers(rng, r.values[i]) for i in headers), r.free, r.comment]
@@ -824,7 +824,7 @@ def _sm_meta(rng: random.Random, n: int, start: dt.datetime, days: int, *, as_te
     rid = 114900330067 + rng.randrange(10**6)
     ips = rng.sample(range(2, 254), n)
     out = []
-    for k, (t, (first, last, email)) in enumerate(zip(_times(rng, n, start, days), people)):
+    for k, (t, (first, last, email)) in enumerate(zip(_times(rng, n, start, days), people, strict=False)):
         rid += rng.randint(40, 9000)
         end = t + dt.timedelta(seconds=rng.randint(80, 1200))
         by_email = rng.random() < 0.4
@@ -889,7 +889,7 @@ def _surveymonkey(
         rng, n, dt.datetime(2025, 11, 17) if survey == "staff" else dt.datetime(2026, 2, 2), 10, as_text=not xlsx
     )
     rows = [row1, row2]
-    for r, m in zip(resps, meta):
+    for r, m in zip(resps, meta, strict=False):
         row = m + [group_label.get(r.group) or None, *(labels(rng, r.values[i]) or None for i in headers)]
         if free_q:
             row.append(r.free or None)
@@ -1167,7 +1167,7 @@ def _broken_unknown_label(out: Path, bank: dict, seed: int) -> dict:
     labels = _fixed_labels(LIKERT, "Don't know")
     role = {"teaching": "Teacher", "support": "Support staff", "leadership": "Senior leader"}
     rows = [header]
-    for r, t in zip(resps, _times(rng, n, dt.datetime(2025, 11, 3), 10)):
+    for r, t in zip(resps, _times(rng, n, dt.datetime(2025, 11, 3), 10), strict=False):
         rows.append([google_sheet_time(t), role.get(r.group, ""), *(labels(rng, r.values[i]) for i, _ in items)])
     candidates = [(k, j) for k in range(1, len(rows)) for j in range(2, len(header)) if rows[k][j] == "Strongly agree"]
     k, j = rng.choice(candidates[len(candidates) // 3 :])
@@ -1467,7 +1467,7 @@ def write_large_csv(path: Path, rows: int = 100_000, items: int = 30, seed: int 
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(header)
-    w.writerows(zip(*columns))
+    w.writerows(zip(*columns, strict=False))
     Path(path).write_bytes(buf.getvalue().encode("utf-8"))
     manifest.update(encoding="utf-8", delimiter=",")
     return manifest
@@ -1484,7 +1484,7 @@ def write_large_xlsx(path: Path, rows: int = 100_000, items: int = 30, seed: int
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Sheet1")
     ws.append(header)
-    for row in zip(*columns):
+    for row in zip(*columns, strict=False):
         ws.append(row)
     _save_xlsx(wb, Path(path))
     manifest.update(encoding=None, delimiter=None, sheet="Sheet1")

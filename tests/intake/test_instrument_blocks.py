@@ -65,7 +65,7 @@ def plan(data=None, mapping=None, **options):
 def scores_by_row(p):
     """{(year group, raw, metric)} of the plan's scored respondents."""
     s = p.scores.pivot(index="respondent", columns="score_id", values="value")
-    groups = dict(zip(p.respondents, p.subgroups))
+    groups = dict(zip(p.respondents, p.subgroups, strict=False))
     return sorted((groups[r], row["raw"], row["metric"]) for r, row in s.iterrows())
 
 
@@ -315,7 +315,7 @@ def test_the_cli_refuses_an_informant_without_an_instrument(tmp_path, db, capsys
 
 
 def test_a_paper_tally_cannot_carry_a_measure():
-    tally = "item,Strongly disagree,Disagree,Neither,Agree,Strongly agree\nU01,1,2,3,4,5\n".encode()
+    tally = b"item,Strongly disagree,Disagree,Neither,Agree,Strongly agree\nU01,1,2,3,4,5\n"
     insp = inspect_export(tally, "tally.csv", "pupil", mapping=with_instrument(None, "pupil", "swemwbs"))
     with pytest.raises(DataFileError, match="a paper tally holds counts, not respondents"):
         plan_import(insp)

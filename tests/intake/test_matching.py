@@ -29,7 +29,7 @@ def match(bank, headers, columns, survey="staff", mapping=None):
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(headers)
-    writer.writerows(zip(*columns))
+    writer.writerows(zip(*columns, strict=False))
     table = read_table(buf.getvalue().encode("utf-8"), "t.csv")
     shape = detect_shape(table, bank)
     body = table.cells.iloc[shape.header_rows :].reset_index(drop=True)

@@ -289,9 +289,7 @@ def test_unknown_survey_and_a_mapping_for_another_survey_are_refused(exports, ba
 
 
 def test_unknown_subgroup_answer_names_row_and_column(bank):
-    data = (
-        "Role,Wellbeing is treated as everyone's business across the whole school.\nTeacher,Agree\nGovernor,Agree\n"
-    ).encode()
+    data = b"Role,Wellbeing is treated as everyone's business across the whole school.\nTeacher,Agree\nGovernor,Agree\n"
     with pytest.raises(DataFileError, match="'Governor' is not a role") as exc:
         plan_import(inspect_export(data, "roles.csv", "staff", bank=bank))
     assert (exc.value.row, exc.value.column) == (3, "A: Role")
@@ -302,8 +300,8 @@ def test_unknown_subgroup_answer_names_row_and_column(bank):
 
 def test_error_row_counts_a_blank_line_before_it(bank):
     data = (
-        "Role,Wellbeing is treated as everyone's business across the whole school.\nTeacher,Agree\n\nTeacher,Agreee\n"
-    ).encode()
+        b"Role,Wellbeing is treated as everyone's business across the whole school.\nTeacher,Agree\n\nTeacher,Agreee\n"
+    )
     with pytest.raises(DataFileError) as exc:
         plan_import(inspect_export(data, "blank.csv", "staff", bank=bank))
     assert exc.value.row == 4
@@ -331,7 +329,7 @@ def test_respondent_order_is_shuffled(exports, name):
     assert not np.array_equal(first.values, in_file)  # ...not in the file's order
     assert not np.array_equal(first.values, second.values)  # and a new order each time
     # each respondent keeps their own subgroup
-    pairs = lambda p: sorted((s, tuple(row)) for s, row in zip(p.subgroups, p.values.tolist()))  # noqa: E731
+    pairs = lambda p: sorted((s, tuple(row)) for s, row in zip(p.subgroups, p.values.tolist(), strict=False))  # noqa: E731
     assert pairs(first) == pairs(second)
 
 
@@ -387,12 +385,12 @@ def test_safeguarding_comment_not_kept_gives_a_notice_naming_its_row(exports, na
 
 def test_safeguarding_free_text_answer_gives_a_notice(bank):
     data = (
-        "Role,Wellbeing is treated as everyone's business across the whole school.,"
-        "What one thing would you change?\n"
-        "Teacher,Agree,More planning time\n"
-        "Teacher,Disagree,Sometimes someone at home hurts me\n"
-        "TA,Agree,Longer lunch\n"
-    ).encode()
+        b"Role,Wellbeing is treated as everyone's business across the whole school.,"
+        b"What one thing would you change?\n"
+        b"Teacher,Agree,More planning time\n"
+        b"Teacher,Disagree,Sometimes someone at home hurts me\n"
+        b"TA,Agree,Longer lunch\n"
+    )
     plan = plan_import(inspect_export(data, "free.csv", "staff", bank=bank), keep_comments=True)
     [notice] = plan.notices
     assert "(rows 3)" in notice and "column C " in notice
@@ -548,6 +546,7 @@ AUDIT_LABELS = ("Deciding to act", "Shared understanding", "Developing practice"
 def audit_msforms(bank, answers, roles) -> bytes:
     """A Microsoft Forms export of the audit: one row per member of staff, one column per principle."""
     import datetime as dt
+
     from openpyxl import Workbook
 
     audit = bank.surveys["staff_audit"]
@@ -566,7 +565,7 @@ def audit_msforms(bank, answers, roles) -> bytes:
             "What do we do well?",
         ]
     )
-    for k, (row, role) in enumerate(zip(answers, roles)):
+    for k, (row, role) in enumerate(zip(answers, roles, strict=False)):
         start = dt.datetime(2025, 9, 1, 9, k)
         ws.append(
             [

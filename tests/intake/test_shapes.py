@@ -191,7 +191,7 @@ def test_surveymonkey_matrix_columns_carry_the_question_and_offer_the_sub_label(
     matrix = entry["matrix_question"]
     statements = list(entry["item_headers"].values())
     columns = shape.columns[10 : 10 + len(statements)]
-    for column, statement in zip(columns, statements):
+    for column, statement in zip(columns, statements, strict=False):
         assert column.header == f"{matrix} / {statement}"
         assert column.texts[0] == statement
         assert matrix in column.texts

@@ -102,14 +102,14 @@ def test_errors_name_row_and_column(bank, bad_row, column, fragment):
 
 
 def test_an_answer_column_off_the_scale_is_an_error_in_the_header_row(bank):
-    data = ("item,Strongly disagree,Disagree,Agree,Sometimes\r\nS01,1,2,3,4\r\n").encode()
+    data = b"item,Strongly disagree,Disagree,Agree,Sometimes\r\nS01,1,2,3,4\r\n"
     with pytest.raises(DataFileError, match="a tally column must be an answer on the scale") as exc:
         tally_of(bank, data)
     assert (exc.value.row, exc.value.column) == (1, "Sometimes")
 
 
 def test_mapping_names_a_subgroup_value_and_an_answer_label(bank):
-    data = ("item,role,Strongly disagree,Disagree,Agree,Loads\r\nS01,Governor,1,2,3,4\r\n").encode()
+    data = b"item,role,Strongly disagree,Disagree,Agree,Loads\r\nS01,Governor,1,2,3,4\r\n"
     mapping = parse_import_mapping(
         {"survey": "staff", "subgroup_values": {"Governor": "leadership"}, "answer_labels": {"Loads": 5}},
         "map.yaml",

@@ -7,10 +7,10 @@ import yaml
 
 from wqm_nb.data import load_framework, load_mapping, load_question_bank, parse_framework
 from wqm_nb.model.awards import held_level, readiness
-from wqm_nb.store.surveys import SurveyData
 from wqm_nb.model.figures import publish_figures
 from wqm_nb.model.sef import sef_elements, sef_principles
 from wqm_nb.model.year import YearResult
+from wqm_nb.store.surveys import SurveyData
 
 FW = load_framework("wqm")
 BANK = load_question_bank()

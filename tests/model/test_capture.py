@@ -7,12 +7,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wqm_nb.data import load_framework, load_mapping, load_question_bank
-from wqm_nb.model.year import year_result
 from wqm_nb.model.awards import readiness
 from wqm_nb.model.capture import AWARD_RECORD, capture_progress, current_year_result
 from wqm_nb.model.figures import COLUMNS, TOTAL_COLUMNS, PublishedFigures
 from wqm_nb.model.sef import sef_elements, sef_principles
-from wqm_nb.model.year import YearResult
+from wqm_nb.model.year import YearResult, year_result
 from wqm_nb.store import Store
 
 WQM = load_framework("wqm")

@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wqm_nb.data import load_framework, load_mapping, load_question_bank
-from wqm_nb.store.surveys import SurveyData
-from wqm_nb.model.figures import PROTECTS_SMALLER, COLUMNS, TOTAL_COLUMNS, publish_figures, too_few
+from wqm_nb.model.figures import COLUMNS, PROTECTS_SMALLER, TOTAL_COLUMNS, publish_figures, too_few
 from wqm_nb.store import Store
+from wqm_nb.store.surveys import SurveyData
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 BANK = load_question_bank()
@@ -120,7 +120,7 @@ def test_every_mapped_survey_section_appears_even_without_answers(fw_id):
     f = publish(people("staff", 5, {"S01": 4}), framework=fw)
     expected = {(s, sec) for s in BANK.surveys if mapping.is_mapped(s) for sec in mapping.sections(s, fw)}
     whole = f.table[f.table["subgroup_field"].isna()]
-    got = set(zip(whole["survey"], whole["section_id"]))
+    got = set(zip(whole["survey"], whole["section_id"], strict=False))
     assert got == expected and len(whole) == len(expected)
     assert set(f.whole["survey"]) == {s for s, _ in expected if BANK.surveys[s].measure == "agreement"}
     assert f.has_figures

@@ -3,13 +3,26 @@
 import math
 from pathlib import Path
 
+import hypothesis.strategies as st
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
 
 from wqm_nb.data import load_framework, load_question_bank
 from wqm_nb.errors import SettingsError
 from wqm_nb.model import SchoolSummary, assess_store, build_rollup, rollup_group, summarise
-from wqm_nb.model.group import WEIGHT_ANSWERS, WEIGHT_PUPILS, missing_summary
+from wqm_nb.model.figures import PROTECTS_SMALLER, too_few
+from wqm_nb.model.group import (
+    NOT_ASKED,
+    PROTECTS_SCHOOL,
+    WEIGHT_ANSWERS,
+    WEIGHT_PUPILS,
+    GroupCount,
+    missing_summary,
+    position,
+    protect_total,
+)
 from wqm_nb.settings import GroupSettings, ReportSettings
 from wqm_nb.store import Store, build_database
 
@@ -45,11 +58,13 @@ def test_summarise_copies_published_figures(sample_store):
         True,
     )
     staff = a.current.figures.whole.query("survey == 'staff'")
-    assert s.agreement["staff"] == pytest.approx(dict(zip(staff["section_id"], staff["agree_share"])), nan_ok=True)
+    assert s.agreement["staff"] == pytest.approx(
+        dict(zip(staff["section_id"], staff["agree_share"], strict=False)), nan_ok=True
+    )
     assert set(s.agreement["parent"]) == {"P1", "P2", "P4", "P5", "P6", "P7"}
     assert all(math.isnan(v) for v in s.agreement["parent"].values())  # fewer than 5 parents
     assert s.sef_means == pytest.approx(
-        dict(zip(a.current.principles["principle_id"], a.current.principles["mean_rating"]))
+        dict(zip(a.current.principles["principle_id"], a.current.principles["mean_rating"], strict=False))
     )
     rd = a.readiness
     expected_met = rd.achieved.name if rd.achieved else "not yet"
@@ -170,11 +185,6 @@ def test_the_roll_up_carries_stakeholder_agreement_not_the_staff_audit(sample_st
 
 # -- issue 12: pipeline, peer support, similar schools, governance, trust totals (hand-made data) ----------------
 
-import hypothesis.strategies as st
-from hypothesis import HealthCheck, given, settings as hsettings
-
-from wqm_nb.model.figures import PROTECTS_SMALLER, too_few
-from wqm_nb.model.group import NOT_ASKED, PROTECTS_SCHOOL, GroupCount, position, protect_total
 
 NAN = float("nan")
 
@@ -585,7 +595,7 @@ def test_summaries_survive_their_file_and_the_file_is_private(sample_file, tmp_p
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     back = load_summaries(path)
     assert [s.school_id for s in back] == [s.school_id for s in rollup.summaries]
-    for got, want in zip(back, rollup.summaries):
+    for got, want in zip(back, rollup.summaries, strict=False):
         for name in want.__dataclass_fields__:
             a, b = getattr(got, name), getattr(want, name)
             assert repr(a) == repr(b), (want.school_id, name)  # repr: NaN equals NaN

@@ -3,10 +3,10 @@
 import pandas as pd
 
 from wqm_nb.data import load_framework, load_mapping, load_question_bank
-from wqm_nb.store.surveys import SurveyData
 from wqm_nb.model.figures import publish_figures
 from wqm_nb.model.judgements import pct, strengths_and_areas
 from wqm_nb.model.sef import sef_elements, sef_principles
+from wqm_nb.store.surveys import SurveyData
 
 WQM = load_framework("wqm")
 BANK = load_question_bank()

@@ -3,7 +3,8 @@ a section in each quadrant, hidden groups that change nothing, points always ins
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from wqm_nb.data import load_framework, load_mapping, load_question_bank
 from wqm_nb.data.decision_rules import PriorityRules, TriangulationRules
@@ -180,7 +181,10 @@ def test_every_point_lies_in_the_quadrant_its_rules_give(ratings, evidence, staf
     ids = ("P3.1", "P3.2", "P3.3", "P3.4")
     rows = people("staff", "S05", staff) + people("staff_audit", "SA3", audit)
     year = year_of(
-        WQM, ratings=dict(zip(ids, ratings)), evidence={e: "" for e, has in zip(ids, evidence) if not has}, rows=rows
+        WQM,
+        ratings=dict(zip(ids, ratings, strict=False)),
+        evidence={e: "" for e, has in zip(ids, evidence, strict=False) if not has},
+        rows=rows,
     )
     for r in prioritise(WQM, BANK, year).table.itertuples():
         assert 0 <= r.risk <= 1 and 0 <= r.capacity <= 1

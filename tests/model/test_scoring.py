@@ -107,7 +107,7 @@ def score_one(instrument, row, informant=None):
 def published_scale(values: list[int | None], reversed_: list[bool]) -> float:
     """The scale score by youthinmind's syntax: reverse 0=2 1=1 2=0; round(mean x 5) half up when at least 3 of
     the 5 items are answered (R: floor(0.5 + rowMeans x 5)); computed exactly."""
-    answered = [(2 - v) if r else v for v, r in zip(values, reversed_) if v is not None]
+    answered = [(2 - v) if r else v for v, r in zip(values, reversed_, strict=False) if v is not None]
     if len(answered) < 3:
         return NAN
     return float(floor(Fraction(sum(answered), len(answered)) * 5 + Fraction(1, 2)))
@@ -147,7 +147,9 @@ def test_every_answer_pattern_of_every_scale_matches_the_published_syntax(scale)
     """All 4^5 patterns (blank, 0, 1, 2 per item) of each scale against the syntax restated above."""
     numbers = SCALES[scale]
     patterns = list(itertools.product([None, 0, 1, 2], repeat=5))
-    rows = [sdq_row(**{f"sdq{n}": ("" if v is None else v) for n, v in zip(numbers, p)}) for p in patterns]
+    rows = [
+        sdq_row(**{f"sdq{n}": ("" if v is None else v) for n, v in zip(numbers, p, strict=False)}) for p in patterns
+    ]
     got = score_responses("sdq", pd.DataFrame(rows), "parent")[scale].tolist()
     want = [published_scale(list(p), [n in REVERSED for n in numbers]) for p in patterns]
     assert np.allclose(got, want, equal_nan=True)
@@ -370,7 +372,13 @@ def test_swemwbs_end_points_and_labels():
     assert (low["raw"], low["metric"], high["raw"], high["metric"]) == (7, 7.00, 35, 35.00)
     mixed = score_one(
         "swemwbs",
-        dict(zip([f"swemwbs{i}" for i in range(1, 8)], ["Rarely", "some of the time", "OFTEN", 4, "3", 2.0, 5])),
+        dict(
+            zip(
+                [f"swemwbs{i}" for i in range(1, 8)],
+                ["Rarely", "some of the time", "OFTEN", 4, "3", 2.0, 5],
+                strict=False,
+            )
+        ),
     )
     assert (mixed["raw"], mixed["metric"]) == (23, 20.73)
 

@@ -76,7 +76,7 @@ def test_principle_with_nothing_rated():
 
 def test_checklist_scale_labels():
     el = sef_elements(LM, ratings([("LM.1", 3, "x"), ("LM.2", 2, "y"), ("LM.3", 1, "")]))
-    levels = dict(zip(el["element_id"], el["level"]))
+    levels = dict(zip(el["element_id"], el["level"], strict=False))
     assert levels["LM.1"] == "In place" and levels["LM.2"] == "Partly in place"
     assert levels["LM.3"] == "Not in place" and levels["LM.4"] == ""
     pr = sef_principles(LM, el)

@@ -7,7 +7,8 @@ from dataclasses import replace
 
 import pandas as pd
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wqm_nb.data import load_framework, load_mapping, load_question_bank
 from wqm_nb.data.decision_rules import TrendRules

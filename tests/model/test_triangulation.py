@@ -6,7 +6,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from wqm_nb.data import load_framework, load_mapping, load_question_bank
 from wqm_nb.data.decision_rules import TriangulationRules

@@ -6,12 +6,11 @@ import pandas as pd
 import pytest
 
 from wqm_nb.data import load_framework, load_mapping, load_question_bank
-from wqm_nb.model.year import year_result
-from wqm_nb.store.surveys import SurveyData
 from wqm_nb.model.figures import publish_figures
 from wqm_nb.model.sef import sef_elements, sef_principles
-from wqm_nb.model.year import YearResult
+from wqm_nb.model.year import YearResult, year_result
 from wqm_nb.store import Store
+from wqm_nb.store.surveys import SurveyData
 
 WQM = load_framework("wqm")
 VBE = load_framework("vbe")

@@ -6,10 +6,10 @@ import matplotlib
 import pandas as pd
 
 from wqm_nb.data import load_framework, load_mapping, load_question_bank
-from wqm_nb.store.surveys import SurveyData
 from wqm_nb.model.figures import publish_figures
 from wqm_nb.model.sef import sef_elements, sef_principles
 from wqm_nb.present import charts
+from wqm_nb.store.surveys import SurveyData
 
 FW = load_framework()
 BANK = load_question_bank()

@@ -5,8 +5,8 @@ import re
 import pytest
 
 from wqm_nb.model import assess_store
-from wqm_nb.present.evidence import coverage_grid, evidence_section
 from wqm_nb.model.evidence import evidence_map
+from wqm_nb.present.evidence import coverage_grid, evidence_section
 from wqm_nb.settings import ReportSettings
 from wqm_nb.store import Store
 

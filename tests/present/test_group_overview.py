@@ -10,6 +10,8 @@ import pytest
 from wqm_nb.data import load_framework
 from wqm_nb.errors import SettingsError
 from wqm_nb.model import SchoolSummary, build_rollup
+from wqm_nb.model.figures import PROTECTS_SMALLER, too_few
+from wqm_nb.model.group import PROTECTS_SCHOOL, GroupCount
 from wqm_nb.present import GroupOverview, load_group_overview
 from wqm_nb.settings import GroupSettings
 from wqm_nb.store import build_database
@@ -129,8 +131,6 @@ def test_unknown_setting_is_refused():
 
 # -- issue 12 sections, on hand-made summaries --------------------------------------------------------------------
 
-from wqm_nb.model.figures import PROTECTS_SMALLER, too_few
-from wqm_nb.model.group import PROTECTS_SCHOOL, GroupCount
 
 NAN = float("nan")
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "benchmarks-example.yaml"

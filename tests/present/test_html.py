@@ -68,8 +68,8 @@ def test_sections_have_their_id():
 
 
 def test_a_header_passes_the_document_title_as_data_not_as_html_to_parse():
-    from IPython.core.formatters import DisplayFormatter
     import nbformat
+    from IPython.core.formatters import DisplayFormatter
 
     from wqm_nb.export.render import document_title
 

@@ -283,7 +283,7 @@ def close_code_from(s: socket.socket, data: bytes, seconds: float) -> int | None
             data = data[start + length :]
         try:
             chunk = s.recv(65536)
-        except socket.timeout:
+        except TimeoutError:
             continue
         if not chunk:
             return None

@@ -195,11 +195,11 @@ def test_a_revoked_link_is_refused_from_its_next_request(server):
 
 
 def test_capture_and_import_links_fetch_no_pdf(capture_server, survey_server):
-    for s, page in ((capture_server, "capture"), (survey_server, "survey-import")):
+    for s, page_name in ((capture_server, "capture"), (survey_server, "survey-import")):
         query = s.links("--schools", "NLT03", "--year", "2025-26")[0].split("?", 1)[1]
-        assert s.get("/?" + query)[0] == 200, page  # the link opens its own page
+        assert s.get("/?" + query)[0] == 200, page_name  # the link opens its own page
         status, headers, body = s.get("/wqm/pdf?" + query)
-        assert status == 404 and not body.startswith(b"%PDF"), page
+        assert status == 404 and not body.startswith(b"%PDF"), page_name
         assert s.get(f"/wqm/pdf?token={s.token}&school=NLT03")[0] == 404
 
 

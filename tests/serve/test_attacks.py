@@ -30,13 +30,11 @@ import json
 import os
 import re
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
 import time
 import uuid
-from base64 import b64encode
 from pathlib import Path
 
 import pytest
@@ -46,11 +44,9 @@ from tornado.websocket import websocket_connect
 
 from .conftest import Server, free_port, start_server
 from .kernel_ws import (
-    V1,
     Page,
     Response,
     alive,
-    close_code_from,
     close_page,
     closed_with,
     collect,
@@ -485,7 +481,7 @@ def test_kernel_tracebacks_reach_the_browser_only_as_an_error_id(attack_server):
         close_page(attack_server, page)
     errors = [content for msg_type, content, _ in got if msg_type == "error"]
     assert errors, "no error came back"
-    for msg_type, content, raw in got:
+    for msg_type, _content, raw in got:
         assert not SERVER_PATHS.search(raw.decode()), f"{msg_type}: {raw[:300]!r}"
     ids = set(re.findall(r"error id ([0-9a-f]{8})", json.dumps(errors)))
     assert ids

@@ -348,7 +348,7 @@ def test_the_page_is_accessible(server, browser, artifacts):
     )
     assert [text for level, text in headings if level == 1] == ["Fellside Primary School"]
     assert headings[0][0] == 1
-    for (before, text_before), (level, text) in zip(headings, headings[1:]):
+    for (before, text_before), (level, text) in zip(headings, headings[1:], strict=False):
         assert level <= before + 1, f"heading level skipped: h{before} {text_before!r} then h{level} {text!r}"
     assert all(text for _, text in headings)
 

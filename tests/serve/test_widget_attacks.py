@@ -53,13 +53,10 @@ import asyncio
 import html
 import importlib.util
 import json
-import os
 import re
-import socket
 import sqlite3
 import time
 import uuid
-from base64 import b64encode
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -70,17 +67,14 @@ from tornado.websocket import WebSocketClientConnection
 
 from .conftest import Server, start_server
 from .kernel_ws import (
-    V1,
     YEAR,
     Page,
     alive,
-    close_code_from,
     close_page,
     closed_with,
     collect,
     comm_ids,
     connect,
-    cookie_header,
     kill,
     link_page,
     message,
@@ -783,7 +777,9 @@ def test_every_widget_of_a_links_page_writes_only_inside_the_link(driven, kind, 
         record_property(name, getattr(site, name))
     assert not site.truncated, f"{site.summary()}: not every widget was driven in {DRIVE_SECONDS} s"
     done = (site.models, site.driven, site.sent)
-    assert all(n >= least for n, least in zip(done, LEAST[kind])), f"{site.summary()}: fewer than {LEAST[kind]}"
+    assert all(n >= least for n, least in zip(done, LEAST[kind], strict=False)), (
+        f"{site.summary()}: fewer than {LEAST[kind]}"
+    )
     changes = assert_in_scope(site)
     assert not site.leaks and not other_schools(site.server).search(site.page.html), site.leaks
     if kind == "capture":
@@ -807,7 +803,9 @@ def test_every_widget_of_a_links_page_writes_only_inside_the_link(driven, kind, 
 def others(driven):
     """Another viewer of each page (the same page, a link for another school), loaded together; closed after."""
     with ThreadPoolExecutor(len(PAGES)) as pool:
-        pages = dict(zip(driven, pool.map(lambda site: link_for(site.server, OTHER_SCHOOLS[0]), driven.values())))
+        pages = dict(
+            zip(driven, pool.map(lambda site: link_for(site.server, OTHER_SCHOOLS[0]), driven.values()), strict=False)
+        )
     yield pages
     for kind, page in pages.items():
         close_page(driven[kind].server, page)

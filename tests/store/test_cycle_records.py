@@ -5,7 +5,6 @@ import re
 import sqlite3
 from datetime import date
 from itertools import count
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings

@@ -272,7 +272,7 @@ def test_merge_adds_what_is_new_and_keeps_every_history_row(tmp_path, store_file
     with Store(store_file, read_only=True) as store:
         cycle = store.cycle("S1", "2024-25")["cycle_id"]
         history = store.rating_history(cycle)
-        assert list(zip(history["element_id"], history["rating"], history["recorded_by"])) == [
+        assert list(zip(history["element_id"], history["rating"], history["recorded_by"], strict=False)) == [
             ("P1.1", 3, "Head"),
             ("P1.2", 2, "Head"),
             ("P1.1", 4, "Head"),
@@ -746,7 +746,7 @@ def test_merge_carries_a_new_respondents_scores_and_refuses_a_changed_one(tmp_pa
     assert (report.added["answers"], report.added["scores"]) == (2, 2)
     with Store(target, read_only=True) as store:
         frame = store.survey_scores(store.school_year("S1", "2024-25")["school_year_id"])
-        assert sorted(zip(frame["respondent"], frame["score_id"])) == [
+        assert sorted(zip(frame["respondent"], frame["score_id"], strict=False)) == [
             ("s1", "metric"),
             ("s1", "raw"),
             ("s3", "metric"),

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wqm_nb.errors import ScopeError, StoreError, UnknownYearError
-from wqm_nb.store import Scope, Store, build_database
-from wqm_nb.store.scope import METHODS, PLAIN, RIGHTS, ScopedStore, scope_from_query
+from wqm_nb.errors import ScopeError, StoreError
+from wqm_nb.store import Scope, Store
+from wqm_nb.store.scope import METHODS, PLAIN, ScopedStore, scope_from_query
 
 LINK_ID = "abcdef012345"
 
@@ -91,7 +91,7 @@ def test_every_listed_method_is_the_stores_and_nothing_else_passes():
         with pytest.raises(ScopeError, match="not available"):
             getattr(scoped, name)
     with pytest.raises(ScopeError):
-        scoped.conn
+        _ = scoped.conn
     with scoped.transaction() as inside:  # the connection stays inside the store
         assert inside is None
     with pytest.raises(ScopeError):
@@ -150,7 +150,7 @@ def test_a_link_writes_its_own_year_framework_and_rights_only_and_signs_it(db):
                 store.school_year("NLT01", "2025-26")["school_year_id"], "staff", source="x", item_ids=[]
             ),
         ]
-        for i, call in enumerate(refused):
+        for call in refused:
             with pytest.raises(ScopeError):
                 call()
         assert dump(db) == before

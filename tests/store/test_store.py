@@ -155,7 +155,7 @@ def test_survey_responses_are_validated_and_stored_long(store, cycle):
     )
     assert store.add_survey_responses(year, "staff", wide) == 3
     long = store.survey_responses(year, "staff")
-    assert sorted(zip(long["respondent"], long["item_id"], long["value"])) == [
+    assert sorted(zip(long["respondent"], long["item_id"], long["value"], strict=False)) == [
         ("a", "S01", 5),
         ("b", "S01", 4),
         ("b", "S02", 2),
@@ -366,7 +366,7 @@ def test_write_opens_at_once_all_succeed_and_leave_wal(tmp_path):
             store.conn.execute("PRAGMA journal_mode = DELETE")
         barrier, errors = threading.Barrier(4), []
 
-        def open_for_writing() -> None:
+        def open_for_writing(barrier: threading.Barrier = barrier, errors: list = errors) -> None:
             barrier.wait()
             try:
                 Store(path).close()

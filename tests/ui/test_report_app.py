@@ -3,8 +3,8 @@
 import pytest
 
 from wqm_nb.present import load_school_report
-from wqm_nb.ui import ViewerScope, report_app, viewer_scope
 from wqm_nb.present.layout import TABS
+from wqm_nb.ui import ViewerScope, report_app, viewer_scope
 
 
 @pytest.fixture

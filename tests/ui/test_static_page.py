@@ -46,7 +46,7 @@ def test_the_static_page_has_every_tab_and_section_of_the_app(report):
         assert f"<label for='wqm-tab-{i}'>{name}</label>" in page
         for fragment in tab_fragments(report, i):
             assert fragment.html in page, (name, fragment.name)
-    for label, choice in breakdowns(report)[1:]:  # every breakdown, each to open
+    for label, _choice in breakdowns(report)[1:]:  # every breakdown, each to open
         assert f"<summary>{label}</summary>" in page
     assert '<details class="wqm-principle">' in page  # the elements of each section, to open
     assert LIVE_NOTICE in page

@@ -7,13 +7,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-
 from traitlets import TraitError
 
 from wqm_nb.data.surveys import load_question_bank
 from wqm_nb.store import Scope, Store
 from wqm_nb.ui.survey_import_app import UPLOAD_LIMIT_MB, SurveyImportApp, import_scope
-
 
 STAMP = datetime(2026, 11, 30, tzinfo=timezone.utc)
 
@@ -199,8 +197,6 @@ def test_the_preview_publishes_what_a_release_would(exports, db, tmp_path):
     """The preview is a surface (issue 22): a section or subgroup below the threshold shows its reason, not its
     count, and the counts shown are those the release of the file alone publishes."""
     import pandas as pd
-
-    from wqm_nb.model.figures import too_few
 
     rows = [["Strongly agree"] * 3 + ["leadership"]] + [
         [answer] * 3 + ["teaching"]

@@ -22,9 +22,9 @@ outcomes as they finish; the batch does not care which one ran them.
 from __future__ import annotations
 
 import multiprocessing
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from typing import Callable, Iterator
 
 from ..errors import WqmError
 from .jobs import (
@@ -59,7 +59,7 @@ class Executor:
     def close(self) -> None:
         """Release the workers (and their kernels)."""
 
-    def __enter__(self) -> "Executor":
+    def __enter__(self) -> Executor:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -30,10 +30,10 @@ import shutil
 import socket
 import tempfile
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 from ..errors import WqmError
 from ..export.kernels import WarmKernel
@@ -58,9 +58,8 @@ def worker_kernel() -> WarmKernel:
     global _KERNEL
     if _KERNEL is None:
         import atexit
-        from multiprocessing import util
-
         import logging
+        from multiprocessing import util
 
         logging.getLogger("papermill").setLevel(logging.CRITICAL)  # a kernel failure is in the job's outcome
         _KERNEL = WarmKernel()
@@ -99,7 +98,7 @@ class ShippedFile:
     content: bytes
 
     @classmethod
-    def read(cls, path: str | Path) -> "ShippedFile":
+    def read(cls, path: str | Path) -> ShippedFile:
         path = Path(path)
         return cls(path.name, path.read_bytes())
 

@@ -23,14 +23,14 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
+from ..disclosure.threshold import resolve_threshold
 from ..errors import UnknownYearError, WqmError
 from ..export import ReportFiles
-from ..disclosure.threshold import resolve_threshold
 from ..export.render import group_stem, remove_partial_files, school_stem
 from ..export.report_key import key_of, write_key
 from ..model.benchmarks import refresh_benchmarks

@@ -23,7 +23,6 @@ from .frameworks import (
 )
 from .instruments import INSTRUMENT_DIR, Instrument, available_instruments, load_instrument, parse_instrument
 from .safeguarding import SAFEGUARDING_FILE, load_safeguarding_list, parse_safeguarding
-from .yaml_reader import read_yaml
 from .surveys import (
     MAPPING_DIR,
     QUESTION_BANK_FILE,
@@ -34,6 +33,7 @@ from .surveys import (
     parse_mapping,
     parse_question_bank,
 )
+from .yaml_reader import read_yaml
 
 __all__ = [
     "CROSSWALK_FILE",

@@ -46,11 +46,11 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DataFileError
+from ..settings import PHASES  # the phases a benchmark file may name (as ``schools.phase``)
 from ..spreadsheet import NotText, decode_text, restore
 from .frameworks import available_frameworks, load_framework
-from ..settings import PHASES  # the phases a benchmark file may name (as ``schools.phase``)
-from .yaml_reader import Reader, join, read_yaml
 from .surveys import MEASURE_AGREEMENT, MEASURE_RATING, QuestionBank, load_question_bank
+from .yaml_reader import Reader, join, read_yaml
 
 #: the survey id of self-evaluation figures, and their measure
 SELF_EVALUATION = "self_evaluation"
@@ -270,7 +270,7 @@ def _read_csv(path: Path) -> list[dict]:
     for number, row in enumerate(rows[1:], 2):
         if not any(c.strip() for c in row):
             continue
-        records.append((number, {h: restore(c.strip()) for h, c in zip(header, row) if h}))
+        records.append((number, {h: restore(c.strip()) for h, c in zip(header, row, strict=False) if h}))
     if not records:
         raise DataFileError(path.name, "", "no figures: add one row per figure under the header")
     first = records[0][1]

@@ -16,10 +16,11 @@ the file and the field, e.g. ``crosswalk.yaml: links[3].vbe: unknown element
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .frameworks import DATA_DIR, Framework, available_frameworks, load_framework
 from .yaml_reader import Reader, join, read_yaml
@@ -117,7 +118,7 @@ def parse_crosswalk(
         path = f"links[{i}]"
         r.mapping(raw, path)
         refs = []
-        for key, value in raw.items():
+        for key in raw:
             key = str(key)
             if key == "why":
                 continue
@@ -143,7 +144,7 @@ def parse_crosswalk(
     return Crosswalk(links=tuple(links), thin_evidence_words=thin, path=str(file))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load_crosswalk_cached(path: str) -> Crosswalk:
     return parse_crosswalk(read_yaml(Path(path)), path)
 

@@ -12,7 +12,7 @@ naming the file and the field, e.g.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -266,7 +266,7 @@ def parse_scales(doc: Any, file: str | Path = "scales.yaml") -> dict[str, Scale]
     return scales
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load_scales_cached(path: str) -> dict[str, Scale]:
     return parse_scales(read_yaml(Path(path)), path)
 
@@ -492,7 +492,7 @@ def framework_path(name_or_path: str | Path) -> Path:
     return bundled
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load_framework_cached(path: str) -> Framework:
     return parse_framework(read_yaml(Path(path)), path)
 

@@ -49,8 +49,8 @@ import yaml
 from ..errors import DataFileError, SettingsError
 from ..spreadsheet import column_letter
 from .instruments import Instrument, available_instruments, load_instrument
-from .yaml_reader import Reader, join, read_yaml
 from .surveys import QuestionBank
+from .yaml_reader import Reader, join, read_yaml
 
 SUBGROUP = "subgroup"
 IGNORE = "ignore"

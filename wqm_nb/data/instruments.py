@@ -28,7 +28,7 @@ from __future__ import annotations
 import numbers
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -444,7 +444,7 @@ def _parse_items(r: Reader, raw: Any, informants: tuple[str, ...], sets: dict[st
 def _int_map(r: Reader, raw: Any, path: str, value_kind: type) -> dict:
     r.mapping(raw, path)
     out = {}
-    for key, value in raw.items():
+    for key in raw:
         if isinstance(key, bool) or not isinstance(key, int):
             r.fail(f"{path}.{key}", "keys must be whole numbers")
         out[key] = r.get(raw, key, path, value_kind)
@@ -538,7 +538,7 @@ def _parse_score(r: Reader, body: Any, path: str, inst: dict, earlier: dict[str,
         raw_items = body.get("items")
         if isinstance(raw_items, dict):
             per = {}
-            for who, cols in raw_items.items():
+            for who in raw_items:
                 if who not in informants:
                     r.fail(f"{path}.items.{who}", f"unknown informant {who!r} (one of {', '.join(informants)})")
                 per[who] = r.get(raw_items, who, join(path, "items"), list)
@@ -647,7 +647,7 @@ def _parse_bands(
         r.mapping(body, path, ("scheme", "source", "status", "scores"))
         per_score = {}
         r.mapping(body.get("scores"), join(path, "scores"))
-        for sid, ranges in body["scores"].items():
+        for sid in body["scores"]:
             sp = f"{path}.scores.{sid}"
             if sid not in scores:
                 r.fail(sp, f"unknown score {sid!r}")
@@ -796,7 +796,7 @@ def instrument_path(name_or_path: str | Path) -> Path:
     return INSTRUMENT_DIR / f"{str(name_or_path).lower()}.yaml"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load_cached(path: str) -> Instrument:
     return parse_instrument(read_yaml(Path(path)), path)
 

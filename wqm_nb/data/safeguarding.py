@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -197,7 +197,7 @@ def parse_safeguarding(doc: Any, file: str | Path) -> SafeguardingList:
     return SafeguardingList(categories, str(file))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load_cached(path: str) -> SafeguardingList:
     return parse_safeguarding(read_yaml(Path(path)), path)
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -324,7 +324,7 @@ def parse_question_bank(doc: Any, file: str | Path) -> QuestionBank:
         subgroup = _subgroup(r, raw["subgroup"], join(path, "subgroup")) if raw.get("subgroup") is not None else None
         scale = _survey_scale(r, raw, path)
 
-        def read_items(key: str, required: bool) -> tuple[SurveyItem, ...]:
+        def read_items(key: str, required: bool, raw: dict = raw, path: str = path) -> tuple[SurveyItem, ...]:
             items = []
             for i, raw_item in enumerate(r.get(raw, key, path, list, required=required, default=[])):
                 ip = f"{path}.{key}[{i}]"
@@ -413,7 +413,7 @@ def _subgroup(r: Reader, raw: Any, path: str) -> Subgroup:
     return subgroup
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load_question_bank_cached(path: str) -> QuestionBank:
     return parse_question_bank(read_yaml(Path(path)), path)
 
@@ -465,7 +465,7 @@ def parse_mapping(
     return SurveyMapping(framework=framework.id, surveys=surveys, path=str(file))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _read_mapping_file(path: str) -> Any:
     return read_yaml(Path(path))
 

@@ -29,8 +29,8 @@ import math
 import os
 import sys
 import threading
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
 
 #: a linear expression: unknown index -> coefficient
 Expr = dict[int, float]
@@ -66,7 +66,7 @@ class Range:
         """Whether the quantity is worked out exactly (or nothing is feasible, which the audit treats alike)."""
         return self.low >= self.high
 
-    def rounded(self) -> "Range":
+    def rounded(self) -> Range:
         """Bounds of a whole-number quantity, rounded inward."""
         low = math.ceil(self.low - TOLERANCE) if math.isfinite(self.low) else self.low
         high = math.floor(self.high + TOLERANCE) if math.isfinite(self.high) else self.high
@@ -142,7 +142,7 @@ class AuditModel:
         from scipy.optimize import linprog
 
         a, low, high = self._matrices()
-        bounds = list(zip(self.lower, [None if math.isinf(u) else u for u in self.upper]))
+        bounds = list(zip(self.lower, [None if math.isinf(u) else u for u in self.upper], strict=False))
         out = []
         for sign in (1.0, -1.0):
             result = linprog(
@@ -416,7 +416,7 @@ def _cleared_together(
 
 def audit(
     model: AuditModel,
-    hidden: Mapping[str, "CellQuantities | Mapping[str, Expr]"],
+    hidden: Mapping[str, CellQuantities | Mapping[str, Expr]],
     integer: bool = False,
     first: bool = False,
     known: Mapping[str, Mapping[str, float]] | None = None,

@@ -55,7 +55,7 @@ def member_keys(data: SurveyData, survey: str) -> tuple[list[str], dict[int, str
     block = data.blocks.get(survey)
     if block is not None:
         seen: Counter = Counter()
-        for g, values in zip(block.subgroups, block.values):
+        for g, values in zip(block.subgroups, block.values, strict=False):
             content = hashlib.sha256(f"{survey}|{g}|".encode() + np.ascontiguousarray(values).tobytes()).hexdigest()
             seen[content] += 1
             key = f"r:{content[:20]}:{seen[content]}"
@@ -155,7 +155,7 @@ def protect_release(
 
     def auditor(reasons: dict) -> list:
         published = _published(cells, reasons)
-        pubs = [Publication(atoms, h.cells, h.total_respondents) for atoms, h in zip(before, history)]
+        pubs = [Publication(atoms, h.cells, h.total_respondents) for atoms, h in zip(before, history, strict=False)]
         pubs.append(Publication(now, tuple(published), line))
         joint = joint_model(layout, pubs, threshold)
         sensitive, names, known, seen = {}, {}, {}, set()
@@ -175,10 +175,11 @@ def protect_release(
                 add(f"change {what} {key}", diff, key, None)
         for c in published:
             if c.hidden in (TOO_FEW, PROTECTS) and not any(
-                atoms == now and (c.section, c.subgroup) in shown for atoms, shown in zip(before, shown_before)
+                atoms == now and (c.section, c.subgroup) in shown
+                for atoms, shown in zip(before, shown_before, strict=False)
             ):
                 add(cell_name("now", c.section, c.subgroup), now, c.section, c.subgroup)
-        for j, (atoms, h) in enumerate(zip(before, history)):
+        for j, (atoms, h) in enumerate(zip(before, history, strict=False)):
             for c in h.cells:
                 hint = truth_of(atoms, c.section, c.subgroup)
                 # a withheld survey's cell is audited too, unless it is known to be empty (worked out as 0,
@@ -193,7 +194,13 @@ def protect_release(
         return []
 
     # what earlier publications of some of the same people hid stays hidden from the start
-    hid = [c for atoms, h in zip(before, history) if atoms & now for c in h.cells if c.hidden in (TOO_FEW, PROTECTS)]
+    hid = [
+        c
+        for atoms, h in zip(before, history, strict=False)
+        if atoms & now
+        for c in h.cells
+        if c.hidden in (TOO_FEW, PROTECTS)
+    ]
     start_groups = frozenset(c.subgroup for c in hid if c.subgroup is not None)
     start_sections = frozenset(c.section for c in hid if c.subgroup is None)
     try:

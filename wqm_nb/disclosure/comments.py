@@ -8,7 +8,7 @@ with the reason.
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 
 def comments_to_show(

@@ -10,14 +10,14 @@ reports, the app, static pages, exports, the overview. :func:`published_release`
   (under the ledger's write lock, so two publishing processes cannot each miss the other's).
 
 The ledger is a SQLite file beside the data (``<store>.wqm-ledger``; for a CSV folder, beside the folder:
-``<folder>.wqm-ledger``; or in ``$WQM_LEDGER_DIR``), git-ignored like the link secret: it holds what was published and digests of the
-respondents' answers, not the answers. It is written by the process that publishes (a command, a batch, the
-notebook, the server), never through a link's scope: a store seen through a link's scope gives a read-only
-ledger (:meth:`Ledger.of`), so a link holder's kernel reads the release the server recorded before it served
-the page (:func:`publish_school`), and a release not recorded raises
+``<folder>.wqm-ledger``; or in ``$WQM_LEDGER_DIR``), git-ignored like the link secret: it holds what was
+published and digests of the respondents' answers, not the answers. It is written by the process that
+publishes (a command, a batch, the notebook, the server), never through a link's scope: a store seen through a
+link's scope gives a read-only ledger (:meth:`Ledger.of`), so a link holder's kernel reads the release the
+server recorded before it served the page (:func:`publish_school`), and a release not recorded raises
 :class:`~wqm_nb.errors.NotPublishedError` rather than being published from the kernel. ``wqm ledger`` lists
-it, ``wqm publish SCHOOL --year Y --dry-run`` shows what a new
-release would hide and why, and ``wqm school remove`` erases a school's rows with the school.
+it, ``wqm publish SCHOOL --year Y --dry-run`` shows what a new release would hide and why, and ``wqm school
+remove`` erases a school's rows with the school.
 
 A store that started before the ledger starts with an empty one: what was published before is not covered.
 """
@@ -27,10 +27,10 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from ..errors import NotPublishedError, StoreError
 from .release import Release, release_key, release_of
@@ -103,7 +103,7 @@ class Ledger:
         self.read_only = read_only
 
     @classmethod
-    def of(cls, store) -> "Ledger | None":
+    def of(cls, store) -> Ledger | None:
         """The ledger of an open store (or scoped store): beside the CSV folder it stands for, else beside the
         store file; None for a store in memory. Read-only when ``store`` is seen through a link's scope."""
         origin = getattr(store, "origin", "")

@@ -188,8 +188,18 @@ def measure_model(
             bands = [m.unknown(f"{family.key}:b[{g},{label}]") for label, _, _ in family.bands]
             if bands:
                 m.equals(minus(expr(*bands), expr(n)), 0)
-                m.at_least(minus(expr(s), expr(*(expr(b, scale=lo) for b, (_, lo, _) in zip(bands, family.bands)))), 0)
-                m.at_most(minus(expr(s), expr(*(expr(b, scale=hi) for b, (_, _, hi) in zip(bands, family.bands)))), 0)
+                m.at_least(
+                    minus(
+                        expr(s), expr(*(expr(b, scale=lo) for b, (_, lo, _) in zip(bands, family.bands, strict=False)))
+                    ),
+                    0,
+                )
+                m.at_most(
+                    minus(
+                        expr(s), expr(*(expr(b, scale=hi) for b, (_, _, hi) in zip(bands, family.bands, strict=False)))
+                    ),
+                    0,
+                )
             else:
                 m.at_least(minus(expr(s), expr(n, scale=family.low)), 0)
                 m.at_most(minus(expr(s), expr(n, scale=family.high)), 0)
@@ -202,7 +212,7 @@ def measure_model(
         for g in (None, *family.parts):
             n, s, bands = whole if g is None else own[g]
             named = {"respondents": n, "sum": s}
-            for (label, _, _), b in zip(family.bands, bands):
+            for (label, _, _), b in zip(family.bands, bands, strict=False):
                 named[f"band {label}"] = b
                 named[f"not band {label}"] = minus(n, b)
             quantities[(family.key, g)] = named
@@ -221,7 +231,7 @@ def measure_model(
             m.equals(n, cell.n)
             _between_signed(m, q["sum"], n, *cell.mean)
             labels = [k for k in q if k.startswith("band ")]
-            for label, share in zip(labels, cell.shares):
+            for label, share in zip(labels, cell.shares, strict=False):
                 m.share_between(q[label], n, *share)
     return m, quantities
 
@@ -246,7 +256,7 @@ def _disclosed(families: dict, reasons: dict[MeasureKey, str], threshold: int) -
         name = f"{c.family} {c.subgroup if c.subgroup is not None else 'whole'}"
         named[name] = quantities[(c.family, c.subgroup)]
         values = {"respondents": counts.n, "sum": counts.total}
-        for (label, _, _), b in zip(families[c.family][0].bands, counts.bands):
+        for (label, _, _), b in zip(families[c.family][0].bands, counts.bands, strict=False):
             values[f"band {label}"] = b
             values[f"not band {label}"] = counts.n - b
         truth[name] = values

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from .families import COMPLEMENTARY, Cell, protect
 
@@ -46,7 +46,7 @@ class OverviewRecord:
         }
 
     @classmethod
-    def from_json(cls, doc: Mapping) -> "OverviewRecord":
+    def from_json(cls, doc: Mapping) -> OverviewRecord:
         return cls(dict(doc["schools"]), {s: tuple(v) for s, v in doc["hidden"].items()}, tuple(doc["shown"]))
 
     @property
@@ -82,7 +82,7 @@ def protect_total(cells: list, min_group_size: int) -> str:
     protect(whole, parts, min_group_size, max(c.items for c in cells))
     if whole.hidden:
         return whole.hidden
-    if any(p.hidden and was for p, was in zip(parts, shown)):
+    if any(p.hidden and was for p, was in zip(parts, shown, strict=False)):
         return COMPLEMENTARY
     return ""
 

@@ -32,8 +32,8 @@ publications (:mod:`.changes`) and its validated measures (:mod:`.measures`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

@@ -101,9 +101,9 @@ class Release:
     totals: dict[str, tuple[float, float] | None] = field(default_factory=dict)
     members: dict[str, dict[str, int]] = field(default_factory=dict)
     #: validated measures: ``measures[survey][(family "instrument.score|informant", subgroup or None)]``
-    measures: dict[str, dict[tuple[str, "str | None"], str]] = field(default_factory=dict)
+    measures: dict[str, dict[tuple[str, str | None], str]] = field(default_factory=dict)
 
-    def measure_reasons(self) -> dict[tuple[str, str, "str | None"], str]:
+    def measure_reasons(self) -> dict[tuple[str, str, str | None], str]:
         """Why each hidden measure cell is hidden, by (survey, family, subgroup)."""
         return {(s, k, g): r for s, v in self.measures.items() for (k, g), r in v.items()}
 
@@ -134,7 +134,7 @@ class Release:
         }
 
     @classmethod
-    def from_json(cls, doc: dict) -> "Release":
+    def from_json(cls, doc: dict) -> Release:
         return cls(
             int(doc["threshold"]),
             {s: {(k, g): r for k, g, r in v} for s, v in doc["reasons"].items()},

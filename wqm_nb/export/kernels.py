@@ -34,8 +34,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.asynchronous.client import AsyncKernelClient
+from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 
 from ..errors import KernelError, NotebookError
@@ -159,7 +159,7 @@ class WarmKernel:
         self.retries = 0
         self.runs = 0
 
-    def __enter__(self) -> "WarmKernel":
+    def __enter__(self) -> WarmKernel:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -16,13 +16,12 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
 
 from ..errors import RenderError
 from ..settings import DEFAULT_FRAMEWORK, GroupSettings, ReportSettings
-from .report_key import key_of, write_key
 from .notebooks import (
     GROUP_NOTEBOOK,
     INTERACTIVE_TAG,
@@ -32,6 +31,7 @@ from .notebooks import (
     nbconvert_template_dir,
     notebook_path,
 )
+from .report_key import key_of, write_key
 
 
 @dataclass

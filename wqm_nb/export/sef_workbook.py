@@ -89,7 +89,7 @@ INSTRUCTIONS = (
 )
 
 
-def write_sef_workbook(store: "Store", school_id: str, year: str, framework: Framework, path: str | Path) -> Path:
+def write_sef_workbook(store: Store, school_id: str, year: str, framework: Framework, path: str | Path) -> Path:
     """Write ``school_id``'s self-evaluation for ``framework`` in ``year`` as an ``.xlsx`` workbook.
 
     The school and its academic year must be in the store
@@ -273,7 +273,7 @@ def _help_sheet(ws: Any, framework: Framework) -> tuple[str, str]:
         for column, value in ((1, label), (2, code), (4, SORTING_MEANINGS.get(code, ""))):
             ws.cell(row=start + i, column=column, value=neutralise(value)).alignment = st["wrap"]
     sorting_range = f"'{HELP_SHEET}'!$A${start + 1}:$A${start + len(SORTINGS)}"
-    for letter, width in zip("ABCD", (40, 8, 26, 90)):
+    for letter, width in zip("ABCD", (40, 8, 26, 90), strict=False):
         ws.column_dimensions[letter].width = width
     _print_setup(ws)
     _protect(ws)

@@ -49,11 +49,11 @@ from __future__ import annotations
 import csv
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ..data.safeguarding import SafeguardingList, literal_segments, load_safeguarding_list, term_pattern
 from ..errors import DataFileError
@@ -312,7 +312,7 @@ def read_staff_list(path: Path) -> list[str]:
         delimiter, keys = header
         candidates = []
         for row in csv.reader(lines[1:], delimiter=delimiter):
-            record = dict(zip(keys, row))
+            record = dict(zip(keys, row, strict=False))
             full = _cell(record, _FULL_COLUMNS)
             if not full:
                 full = " ".join(p for p in (_cell(record, _FIRST_COLUMNS), _cell(record, _LAST_COLUMNS)) if p)

@@ -200,7 +200,7 @@ def instrument_positions(mapping: ImportMapping | None, survey_id: str = "") -> 
             continue
         instrument = load_instrument(block.instrument)
         informant = instrument.resolve_informant(block.informant or default_informant(instrument, survey_id))
-        for letters, item in zip(block.columns, block_items(instrument, informant, len(block.columns))):
+        for letters, item in zip(block.columns, block_items(instrument, informant, len(block.columns)), strict=False):
             out[column_index(letters)] = (instrument.id, item)
     return out
 

@@ -44,9 +44,9 @@ disclosure is passed on rather than lost.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 import pandas as pd
@@ -65,9 +65,9 @@ from ..data.instruments import Instrument, load_instrument
 from ..data.safeguarding import SafeguardingList, load_safeguarding_list
 from ..data.surveys import NOT_ANSWERED
 from ..errors import DataFileError, SettingsError
+from ..model.scoring import score_prescored, score_responses
 from ..store import Store
 from ..store.store import SurveyImportOutcome
-from ..model.scoring import score_prescored, score_responses
 from ..store.surveys import MISSING, SCORE_COLUMNS, TALLY_COLUMNS, SurveyBlock, SurveyData
 from .comments import Comment, prepare_comments
 from .files import RawTable, read_table
@@ -107,7 +107,7 @@ class Inspection:
     def unmatched(self) -> list[ColumnMatch]:
         return [m for m in self.matches if m.action == UNMATCHED]
 
-    def with_targets(self, targets: dict[int, str]) -> "Inspection":
+    def with_targets(self, targets: dict[int, str]) -> Inspection:
         """The inspection with some columns' targets changed (column index -> item id, ``subgroup``,
         ``comment <id>`` or ``ignore``), as the consultant corrects them; re-matched through a mapping."""
         mapping = self.mapping_used()
@@ -190,7 +190,7 @@ class ImportPlan:
     comments: tuple[Comment, ...] = ()
     notices: tuple[str, ...] = ()  # safeguarding notices for the consultant (never stored)
     #: the validated measures found and scored (:class:`InstrumentUse`)
-    instruments: tuple["InstrumentUse", ...] = ()
+    instruments: tuple[InstrumentUse, ...] = ()
     #: their scores, one row per kept respondent and score with a value (:data:`SCORE_FIELDS`)
     scores: pd.DataFrame | None = None
 
@@ -232,7 +232,7 @@ class ImportPlan:
         """This import alone as a school year's survey data (answers or a tally, and scores)."""
         scores = None
         if self.scores is not None and len(self.scores):
-            by_respondent = dict(zip(self.respondents, self.subgroups))
+            by_respondent = dict(zip(self.respondents, self.subgroups, strict=False))
             scores = self.scores.assign(
                 survey=self.survey, subgroup=self.scores["respondent"].map(by_respondent).fillna("")
             )[SCORE_COLUMNS]

@@ -41,10 +41,11 @@ import io
 import re
 import warnings
 import zipfile
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from ..data import Framework, available_frameworks, load_framework
 from ..data.frameworks import SORTINGS, Principle, Scale
@@ -274,7 +275,7 @@ class _Row:
 
 
 def read_sef_workbook(
-    source: str | Path | bytes, store: "Store", *, framework: Framework | None = None, file_name: str = ""
+    source: str | Path | bytes, store: Store, *, framework: Framework | None = None, file_name: str = ""
 ) -> SefWorkbookChanges:
     """Read and check a SEF workbook written by ``wqm sef export`` against ``store``.
 
@@ -328,7 +329,7 @@ def _check_container(data: bytes, name: str) -> None:
         )
 
 
-def _read(wb: Any, name: str, store: "Store", given: Framework | None) -> SefWorkbookChanges:
+def _read(wb: Any, name: str, store: Store, given: Framework | None) -> SefWorkbookChanges:
     problems: list[str] = []
     identity, about = _identity(wb, name, problems)
     school_id, year = identity["school_id"], identity["year"]
@@ -674,7 +675,7 @@ def _as_state(entry: Mapping | None) -> tuple[int | None, str, str]:
 
 
 def _changes(
-    store: "Store",
+    store: Store,
     identity: Mapping[str, str],
     about: Mapping[str, str],
     framework: Framework,
@@ -739,7 +740,7 @@ def _changes(
 
 
 def _entry_state(
-    store: "Store", cycle_id: int | None, element_id: str, entry_id: int | None
+    store: Store, cycle_id: int | None, element_id: str, entry_id: int | None
 ) -> tuple[int | None, str, str] | None:
     """The state an element showed when the workbook was written (None if that entry is not in this store)."""
     if entry_id is None:
@@ -756,7 +757,7 @@ def _entry_state(
 # committing
 
 
-def commit_sef_workbook(store: "Store", changes: SefWorkbookChanges, recorded_by: str) -> list[int]:
+def commit_sef_workbook(store: Store, changes: SefWorkbookChanges, recorded_by: str) -> list[int]:
     """Record the changes as new history entries (source ``xlsx``) in one transaction; returns their ids.
 
     The school's cycle for the framework and year is started if it has none.

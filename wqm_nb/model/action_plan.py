@@ -37,9 +37,10 @@ earlier cycle). :func:`build_action_plan` reads them from the
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -212,7 +213,7 @@ def section_standing(framework: Framework, year: YearResult) -> pd.DataFrame:
     NaN when the section has neither)."""
     scale = framework.scale
     span = scale.max - scale.min
-    means = dict(zip(year.principles["principle_id"], year.principles["mean_rating"]))
+    means = dict(zip(year.principles["principle_id"], year.principles["mean_rating"], strict=False))
     rows = []
     for p in framework.principles:
         mean = means.get(p.id)

@@ -40,8 +40,8 @@ the result also carries.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
 
 import pandas as pd
 
@@ -50,7 +50,7 @@ from ..data.frameworks import HeldRequirement, Level
 from ..errors import SettingsError
 from .assessment import SchoolAssessment
 from .awards import HeldLevel, Readiness, consecutive_years, current_decisions, held_level, principle_gaps, readiness
-from .figures import NOT_GIVEN, NO_RESPONSES
+from .figures import NO_RESPONSES, NOT_GIVEN
 from .triangulation import triangulate
 from .year import YearResult
 

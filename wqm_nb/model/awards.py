@@ -19,8 +19,8 @@ the two academic years' first calendar years: awarded 2022-23 and assessed
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
 
 import pandas as pd
 

@@ -40,8 +40,8 @@ copy in memory, computes its school's benchmarks in memory instead
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from statistics import median, quantiles
-from typing import Iterable, Mapping
 
 import pandas as pd
 

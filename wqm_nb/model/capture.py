@@ -13,8 +13,8 @@ a :class:`CaptureProgress` out.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Iterable, Mapping
 
 import pandas as pd
 
@@ -23,7 +23,6 @@ from ..data.frameworks import Level
 from .awards import readiness
 from .sef import sef_elements, sef_principles
 from .year import YearResult
-
 
 #: The key of :attr:`CaptureProgress.missing` for what the award record lacks (not a section's).
 AWARD_RECORD = "Award record"

@@ -29,8 +29,9 @@ at once from an assessment.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -89,7 +90,7 @@ def _blank(value: object) -> bool:
     return value is None or (isinstance(value, float) and value != value) or not str(value).strip()
 
 
-def year_evidence(store: "Store", school_id: str, year: str) -> tuple[dict, ...]:
+def year_evidence(store: Store, school_id: str, year: str) -> tuple[dict, ...]:
     """The current state of every element with evidence in every framework cycle of one school year:
     ``framework``, ``element_id``, ``evidence``, ``rating``, ``recorded_at``, ``recorded_by``, ``source``
     (framework id, then element id order of entry)."""
@@ -332,6 +333,6 @@ def build_evidence_map(
     )
 
 
-def evidence_map(assessment: "SchoolAssessment", crosswalk: Crosswalk | None = None) -> EvidenceMap:
+def evidence_map(assessment: SchoolAssessment, crosswalk: Crosswalk | None = None) -> EvidenceMap:
     """The :class:`EvidenceMap` of an assessment's current year."""
     return build_evidence_map(assessment.framework, assessment.current.elements, assessment.year_evidence, crosswalk)

@@ -112,9 +112,6 @@ import pandas as pd
 
 from ..data import Framework, QuestionBank, SurveyMapping
 from ..data.surveys import MEASURE_AGREEMENT, MEASURE_RATING
-from ..store.surveys import MISSING, SurveyBlock, SurveyData
-from .measures import measure_rows
-from .stats import wilson_interval
 from ..disclosure.release import (
     CHANGE,
     COMPLEMENTARY,
@@ -126,6 +123,9 @@ from ..disclosure.release import (
     release_of,
 )
 from ..disclosure.release import NO_RESPONSES as RELEASE_NO_RESPONSES
+from ..store.surveys import MISSING, SurveyBlock, SurveyData
+from .measures import measure_rows
+from .stats import wilson_interval
 
 NO_RESPONSES = "no responses"
 PROTECTS_SMALLER = "not shown, so that a smaller group cannot be worked out"
@@ -299,7 +299,7 @@ class _Sums:
     agree: np.ndarray
     total: np.ndarray
 
-    def add(self, other: "_Sums") -> "_Sums":
+    def add(self, other: _Sums) -> _Sums:
         return _Sums(self.n + other.n, self.answers + other.answers, self.agree + other.agree, self.total + other.total)
 
     def stats(self, k: int) -> dict:
@@ -456,7 +456,7 @@ def publish_figures(
     table["suppressed"] = table["reason"] != ""
     table["agree_share"] = table["agree_share"].astype(float).round(SHARE_DECIMALS)  # as printed (see notes)
     table["mean"] = table["mean"].astype(float).round(MEAN_DECIMALS)
-    intervals = [wilson_interval(share, n) for share, n in zip(table["agree_share"], table["n"])]
+    intervals = [wilson_interval(share, n) for share, n in zip(table["agree_share"], table["n"], strict=False)]
     table["ci_low"] = [round(lo, SHARE_DECIMALS) for lo, _ in intervals]
     table["ci_high"] = [round(hi, SHARE_DECIMALS) for _, hi in intervals]
     for column in MEASURE_COLUMNS:

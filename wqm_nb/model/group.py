@@ -76,16 +76,16 @@ import pandas as pd
 from ..data import Framework, QuestionBank, load_framework, load_question_bank
 from ..data.benchmark_file import MEASURE_MEAN_RATING, SELF_EVALUATION
 from ..data.frameworks import HeldRequirement, Scale
+from ..disclosure.families import COMPLEMENTARY, PRIMARY
+from ..disclosure.overviews import OverviewRecord, discloses_by_difference, protect_total, school_digest
+from ..disclosure.release import SHARE_DECIMALS
+from ..disclosure.threshold import resolve_threshold
 from ..errors import SettingsError, UnknownYearError
 from ..settings import GroupSettings, ReportSettings
 from ..store import Store
 from .assessment import SchoolAssessment, assess_store
 from .awards import held_level
-from ..disclosure.release import SHARE_DECIMALS
-from ..disclosure.threshold import resolve_threshold
-from ..disclosure.overviews import OverviewRecord, discloses_by_difference, protect_total, school_digest
 from .figures import PROTECTS_CHANGE, PROTECTS_SMALLER, too_few
-from ..disclosure.families import COMPLEMENTARY, PRIMARY
 
 #: why a trust total is hidden when showing it would let a school's hidden figure be worked out
 PROTECTS_SCHOOL = "not shown, so that a school's hidden figure cannot be worked out"
@@ -258,7 +258,7 @@ def summarise(assessment: SchoolAssessment, store: Store | None = None) -> Schoo
         trust=s["trust"],
         year=current.year,
         has_data=True,
-        sef_means=dict(zip(current.principles["principle_id"], current.principles["mean_rating"])),
+        sef_means=dict(zip(current.principles["principle_id"], current.principles["mean_rating"], strict=False)),
         agreement=agreement,
         level_met=level_met,
         next_level=next_level,
@@ -267,7 +267,9 @@ def summarise(assessment: SchoolAssessment, store: Store | None = None) -> Schoo
         agreement_n=agreement_n,
         hidden=hidden,
         previous_year=previous.year if previous is not None else "",
-        previous_sef_means=dict(zip(previous.principles["principle_id"], previous.principles["mean_rating"]))
+        previous_sef_means=dict(
+            zip(previous.principles["principle_id"], previous.principles["mean_rating"], strict=False)
+        )
         if previous is not None
         else {},
         previous_agreement=prev_agreement,

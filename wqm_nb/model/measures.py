@@ -48,15 +48,16 @@ and impact scores: lower is better).
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import pandas as pd
 
 from ..data import QuestionBank
 from ..data.instruments import Instrument, ScoreSpec, load_instrument
-from .stats import intervals_overlap, is_missing, wilson_interval
 from ..disclosure.measures import family_key, measure_families, protect_measures
 from ..disclosure.release import COMPLEMENTARY
+from .stats import intervals_overlap, is_missing, wilson_interval
 
 #: the subgroup of respondents who did not answer the subgroup question (as in :mod:`wqm_nb.model.figures`)
 NOT_GIVEN = ""

@@ -207,7 +207,7 @@ def prioritise(
         positions = [rating_position(v, scale.min, scale.max) for v in elements["rating"]]
         low = [
             e
-            for e, pos in zip(elements.itertuples(), positions)
+            for e, pos in zip(elements.itertuples(), positions, strict=False)
             if not pd.isna(pos) and pos <= rules.low_element_position_at_most + TOLERANCE
         ]
         unrated = [e for e in elements.itertuples() if pd.isna(e.rating)] if rules.unrated_is_risk else []

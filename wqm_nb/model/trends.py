@@ -38,8 +38,9 @@ rise of one stage on a four-stage scale (a third of the scale) compare;
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -261,10 +262,14 @@ def compare_years(
             )
         )
     before_means = (
-        {} if earlier is None else dict(zip(earlier.principles["principle_id"], earlier.principles["mean_rating"]))
+        {}
+        if earlier is None
+        else dict(zip(earlier.principles["principle_id"], earlier.principles["mean_rating"], strict=False))
     )
     for p in framework.principles:
-        after_mean = dict(zip(later.principles["principle_id"], later.principles["mean_rating"])).get(p.id)
+        after_mean = dict(zip(later.principles["principle_id"], later.principles["mean_rating"], strict=False)).get(
+            p.id
+        )
         before_mean = before_means.get(p.id)
         if earlier is None:
             verdict, note = NO_EARLIER, "no earlier year in the store"

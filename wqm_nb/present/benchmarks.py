@@ -14,7 +14,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-
 from ..data.benchmark_file import BenchmarkFile, load_benchmark_file
 from ..data.surveys import MEASURE_AGREEMENT, MEASURE_RATING
 from ..model import SchoolAssessment

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import io
-from html import escape
 import re
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Callable
+from functools import cache
+from html import escape
 
 import matplotlib
 import numpy as np
@@ -49,7 +49,7 @@ class Chart:
         return self.svg
 
 
-@lru_cache(maxsize=None)
+@cache
 def theme_rc() -> dict:
     """The complete theme as one rc dict (built once, never installed globally)."""
     rc: dict = {}
@@ -115,7 +115,7 @@ def _themed(draw: Callable[..., Chart]) -> Callable[..., Chart]:
     return wrapper
 
 
-def _figure(width: float, height: float) -> tuple[Figure, "matplotlib.axes.Axes"]:
+def _figure(width: float, height: float) -> tuple[Figure, matplotlib.axes.Axes]:
     fig = Figure(figsize=(width, height), layout="constrained")
     return fig, fig.add_subplot()
 
@@ -203,7 +203,7 @@ def _sef_audit_chart(principles: pd.DataFrame, scale: Scale, title: str, audit: 
     ax.set_xlim(0, scale.max + 0.9)  # room for the value labels of a bar at the top of the scale
     _scale_axis(ax, scale, title)
     parts = []
-    for y, (pid, mine, theirs) in enumerate(zip(principles["principle_id"], own, staff)):
+    for y, (pid, mine, theirs) in enumerate(zip(principles["principle_id"], own, staff, strict=False)):
         mine_text = "not rated" if np.isnan(mine) else f"{mine:.1f}"
         ax.text(np.nan_to_num(mine) + 0.05, y - h / 2, mine_text, va="center", fontsize=8)
         r = by_section.get(pid)
@@ -245,7 +245,7 @@ def survey_chart(whole: pd.DataFrame, min_group_size: int, title: str = "Stakeho
     )
     order = list(dict.fromkeys(data["label"]))
     surveys = list(dict.fromkeys(data["survey"]))
-    names = dict(zip(data["survey"], data["survey_name"]))
+    names = dict(zip(data["survey"], data["survey_name"], strict=False))
     fig, ax = _figure(7.2, 0.6 * len(order) + 1.4)
     sns.barplot(
         data=data.fillna({"pct": 0}),
@@ -311,7 +311,8 @@ def trend_chart(trend: pd.DataFrame, scale: Scale, title: str = "Self-evaluation
     parts = []
     for pid, g in trend.groupby("principle_id", sort=False):
         values = ", ".join(
-            f"{y} {'not rated' if pd.isna(v) else f'{v:.1f}'}" for y, v in zip(g["year"], g["mean_rating"])
+            f"{y} {'not rated' if pd.isna(v) else f'{v:.1f}'}"
+            for y, v in zip(g["year"], g["mean_rating"], strict=False)
         )
         parts.append(f"{pid}: {values}")
     alt = f"{title}: line chart of mean rating per year. " + "; ".join(parts) + "."

@@ -26,16 +26,23 @@ from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch, Rectangle
 
 from ..data.benchmark_file import BenchmarkFile, load_benchmark_file
-from ..model.group import GroupRollup, read_summaries, rollup_group, rollup_summaries
 from ..model.figures import NO_RESPONSES, PROTECTS_CHANGE, PROTECTS_SMALLER, WITHHELD_SURVEY
-from ..model.group import NOT_ASKED, PROTECTS_SCHOOL, SELF_EVALUATION, WEIGHT_ANSWERS
+from ..model.group import (
+    NOT_ASKED,
+    PROTECTS_SCHOOL,
+    SELF_EVALUATION,
+    WEIGHT_ANSWERS,
+    GroupRollup,
+    read_summaries,
+    rollup_group,
+    rollup_summaries,
+)
 from ..model.measures import TOO_FEW_TO_COMPARE, describe_mean, headline_score, instruments_of, min_group, minimum_words
 from ..settings import GroupSettings
 from . import charts
 from .charts import Chart, _figure, _themed, _title, figure_svg, literal, wrap
 from .html import Fragment, Link, Table, cell, is_missing, num, render
 from .measures import informant_words, mean_interval_chart
-
 
 # -- charts ------------------------------------------------------------------------
 
@@ -132,7 +139,7 @@ def pipeline_chart(counts: pd.DataFrame, title: str = "Award pipeline") -> Chart
         ax.barh(
             ys, widths, left=left, color=PIPELINE_COLOURS[key], hatch=hatches[key], edgecolor="white", label=labels[key]
         )
-        for y, (x, w) in enumerate(zip(left, widths)):
+        for y, (x, w) in enumerate(zip(left, widths, strict=False)):
             if w:
                 ax.text(
                     x + w / 2, y, f"{int(w)}", ha="center", va="center", fontsize=8, color="white", fontweight="bold"

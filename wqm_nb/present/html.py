@@ -9,9 +9,10 @@ presentation layer needs no IPython import.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any, Iterable, Sequence
+from functools import cache
+from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
@@ -56,7 +57,7 @@ def num(value: Any, digits: int = 1) -> str:
     return "" if is_missing(value) else f"{value:.{digits}f}"
 
 
-@lru_cache(maxsize=None)
+@cache
 def environment() -> Environment:
     """The fragments' Jinja environment (autoescaped, filters ``pct`` and ``num``)."""
     env = Environment(

@@ -27,7 +27,8 @@ written from its data, and nothing is told apart by colour alone.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -120,7 +121,7 @@ def mean_interval_chart(
     fig, ax = _figure(7.2, 0.42 * max(len(rows), 1) + 1.4)
     ys = np.arange(len(rows))
     parts = []
-    for y, r in zip(ys, rows.itertuples()):
+    for y, r in zip(ys, rows.itertuples(), strict=False):
         if bool(r.suppressed):
             ax.text(
                 low + 0.01 * (high - low),
@@ -213,7 +214,7 @@ def band_chart(rows: pd.DataFrame, bands: Sequence[str], title: str, name: str =
             edgecolor="white",
             label=literal(band),
         )
-        for y, (x, w, lb) in enumerate(zip(left, widths, labels)):
+        for y, (x, w, lb) in enumerate(zip(left, widths, labels, strict=False)):
             if lb in own.index and not bool(own.loc[lb, "suppressed"]):
                 parts[lb].append(f"{band} {w:.0f}%")
                 if w >= 7:

@@ -31,12 +31,12 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..model import SchoolAssessment, assess_school
 from ..data.surveys import MEASURE_RATING
+from ..model import SchoolAssessment, assess_school
 from ..model.figures import NOT_GIVEN
-from ..settings import ReportSettings
 from ..model.priorities import Priorities, prioritise_school
 from ..model.triangulation import Triangulation, triangulate_school
+from ..settings import ReportSettings
 from . import award_decision, benchmarks, charts, evidence, measures, trends, triangulation
 from .html import Fragment, Table, cell, render
 from .layout import SECTIONS

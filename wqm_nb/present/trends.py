@@ -21,8 +21,9 @@ the data, and mean nothing by colour alone (markers, hatches and words).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import date
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -133,7 +134,7 @@ def survey_trend_chart(
     groups are not drawn, and the alt text gives their reason."""
     rows = series[(series["measure"] == "agreement") & series["subgroup_field"].isna()]
     surveys = list(dict.fromkeys(rows["survey"]))
-    names = dict(zip(rows["survey"], rows["survey_name"]))
+    names = dict(zip(rows["survey"], rows["survey_name"], strict=False))
     markers = {s: MARKERS.get(s, OTHER_MARKERS[k % len(OTHER_MARKERS)]) for k, s in enumerate(surveys)}
     colours = {s: PALETTE.get(s, "#555555") for s in surveys}
     shown_sections = [(sid, name) for sid, name in sections if sid in set(rows["section_id"])]
@@ -144,7 +145,7 @@ def survey_trend_chart(
     xs = {y: k for k, y in enumerate(years)}
     width = 0.14
     parts = []
-    for ax, (sid, name) in zip(axes, shown_sections):
+    for ax, (sid, name) in zip(axes, shown_sections, strict=False):
         own = rows[rows["section_id"] == sid]
         said = []
         for k, survey in enumerate(surveys):
@@ -169,7 +170,7 @@ def survey_trend_chart(
                     capsize=2,
                 )
                 few = shown["n"].astype(float).to_numpy() < min_respondents
-                for x, y, hollow in zip(px, share, few):
+                for x, y, hollow in zip(px, share, few, strict=False):
                     ax.plot(
                         [x],
                         [y],
@@ -261,7 +262,7 @@ def target_progress_chart(
             linewidth=0.5,
             label=outcome,
         )
-        for y, (x0, n) in enumerate(zip(left, counts)):
+        for y, (x0, n) in enumerate(zip(left, counts, strict=False)):
             if n:
                 ax.text(
                     x0 + n / 2,
@@ -389,7 +390,9 @@ def trends_section(assessment: SchoolAssessment) -> Fragment:
             label,
         )
     headlines = (
-        [dict(zip(("head", "items"), trends.headline(v))) for v in (IMPROVED, DECLINED)] if trends.previous_year else []
+        [dict(zip(("head", "items"), trends.headline(v), strict=False)) for v in (IMPROVED, DECLINED)]
+        if trends.previous_year
+        else []
     )
     rules = trends.rules
     return render(

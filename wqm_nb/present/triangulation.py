@@ -23,9 +23,9 @@ from pathlib import Path
 import numpy as np
 from matplotlib.patches import Patch
 
+from ..data.frameworks import SORTINGS
 from ..model.assessment import SchoolAssessment
 from ..model.priorities import QUADRANTS, UNSORTED, Priorities, prioritise
-from ..data.frameworks import SORTINGS
 from ..model.triangulation import (
     BLIND_SPOT,
     FLAG_LABELS,
@@ -223,7 +223,7 @@ def priorities_chart(pri: Priorities, title: str = "Priorities: risk and capacit
         (False, False): (0.0, -0.015, "left", "top"),
         (False, True): (1.0, -0.015, "right", "top"),
     }
-    for q, (high_risk, high_capacity, label, _) in QUADRANTS.items():
+    for high_risk, high_capacity, label, _ in QUADRANTS.values():
         x, y, ha, va = corners[(high_risk, high_capacity)]
         name, _, detail = label.partition(": ")
         ax.text(
@@ -256,7 +256,7 @@ def priorities_chart(pri: Priorities, title: str = "Priorities: risk and capacit
         return (v + pad) / (1 + 2 * pad)
 
     spots = _place_labels([(frac(x), frac(y), label) for x, y, label in located], [])
-    for (x, y, _), (lx, ly, ha, text) in zip(located, spots):
+    for (x, y, _), (lx, ly, ha, text) in zip(located, spots, strict=False):
         ax.text(
             lx, ly, literal(text), ha=ha, va="center", fontsize=8, color="#111111", zorder=4, transform=ax.transAxes
         )

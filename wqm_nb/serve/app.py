@@ -55,17 +55,17 @@ and left out of the printed report instead.
 from __future__ import annotations
 
 import asyncio
-import shutil
-from functools import partial
-from urllib.parse import parse_qs
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 import tornado.ioloop
 import tornado.web
@@ -85,8 +85,6 @@ from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 
 from ..data import available_frameworks
-from ..export.render import school_stem
-from ..export.report_key import key_of, read_key
 from ..errors import SettingsError
 from ..export.notebooks import (
     SCHOOL_NOTEBOOK,
@@ -96,6 +94,8 @@ from ..export.notebooks import (
     notebook_path,
     resource_dir,
 )
+from ..export.render import school_stem
+from ..export.report_key import key_of, read_key
 from ..settings import DEFAULT_FRAMEWORK, SCHOOL_ID_PATTERN, ReportSettings, check_academic_year
 from .frames import MAX_MESSAGE_BYTES
 from .kernels import (
@@ -420,7 +420,7 @@ class ReportHandler(_Refusing, TornadoVoilaHandler):
         if hasattr(manager, "ready_first"):
             manager.ready_first()
         forget_token(self.request)  # checked: neither the kernel nor its cached request gets it
-        self.xsrf_token  # sets the _xsrf cookie, so closing the tab shuts the kernel down
+        _ = self.xsrf_token  # sets the _xsrf cookie, so closing the tab shuts the kernel down
         try:
             async for chunk in self.get_generator(path=None):
                 self.write(chunk)

@@ -62,8 +62,9 @@ import hmac
 import json
 import os
 import secrets
+from collections.abc import Callable
 from http.cookies import SimpleCookie
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import unquote_plus
 
 import tornado.web
@@ -389,7 +390,7 @@ class GuardedKernelWebsocketHandler(VoilaKernelWebsocketHandler):
     tracebacks here, in place of Voila's unchecked ``read_header_from_binary_message``."""
 
     #: open sockets by kernel id (closed with KERNEL_ENDED when their kernel goes)
-    _open: dict[str, set["GuardedKernelWebsocketHandler"]] = {}
+    _open: dict[str, set[GuardedKernelWebsocketHandler]] = {}
 
     @classmethod
     def close_all(cls, kernel_id: str) -> None:

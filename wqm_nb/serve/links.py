@@ -46,9 +46,9 @@ import os
 import re
 import secrets
 import time
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Container, Iterable
 from urllib.parse import urlencode
 
 from ..data import available_frameworks

@@ -41,8 +41,8 @@ import hashlib
 import secrets
 import time
 from collections import Counter
+from collections.abc import Callable, Container
 from dataclasses import dataclass
-from typing import Callable, Container
 
 #: live kernels one report link may hold at once
 PER_LINK = 2

@@ -68,7 +68,7 @@ class PageSpec:
     as_of: str
 
     @classmethod
-    def of(cls, settings: ReportSettings) -> "PageSpec":
+    def of(cls, settings: ReportSettings) -> PageSpec:
         return cls(settings.school_id, settings.year, settings.framework, str(settings.data), settings.as_of)
 
     @property

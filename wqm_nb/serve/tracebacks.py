@@ -28,7 +28,8 @@ import json
 import logging
 import re
 import secrets
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from jupyter_client.jsonutil import json_default
 from voila.execute import VoilaExecutor

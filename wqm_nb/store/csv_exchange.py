@@ -211,7 +211,8 @@ def read_rows(path: Path, required: list[str]) -> list[tuple[int, dict[str, str]
             rows.append(
                 (
                     i + 2,
-                    {h: restore(c) for h, c in zip(header, cells) if h} | {h: "" for h in header[len(cells) :] if h},
+                    {h: restore(c) for h, c in zip(header, cells, strict=False) if h}
+                    | {h: "" for h in header[len(cells) :] if h},
                 )
             )
         return rows

@@ -19,9 +19,10 @@ from __future__ import annotations
 import re
 import secrets
 import sqlite3
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from datetime import date
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from ..data import Framework, load_framework
 from ..errors import SettingsError, StoreError
@@ -120,7 +121,7 @@ class CycleRecords:
     clock: Callable[[], str]
     transaction: Callable[[], AbstractContextManager[sqlite3.Connection]]
     _rows: Callable[..., list[dict]]
-    _frame: Callable[..., "pd.DataFrame"]
+    _frame: Callable[..., pd.DataFrame]
     _where: Callable[..., tuple[str, tuple]]
 
     def _cycle_framework(self, cycle_id: int, framework: Framework | None) -> Framework:
@@ -217,7 +218,7 @@ class CycleRecords:
             source=source,
         )[0]
 
-    def current_ratings(self, cycle_id: int) -> "pd.DataFrame":
+    def current_ratings(self, cycle_id: int) -> pd.DataFrame:
         """The current state of every element with an entry (latest ``recorded_at``, ties by entry order)."""
         return self._frame(
             "SELECT element_id, rating, evidence, sorting, recorded_by, recorded_at, source, entry_id "
@@ -234,7 +235,7 @@ class CycleRecords:
         )
         return {r["element_id"]: r for r in rows}
 
-    def rating_history(self, cycle_id: int, element_id: str | None = None) -> "pd.DataFrame":
+    def rating_history(self, cycle_id: int, element_id: str | None = None) -> pd.DataFrame:
         """Every element entry of a cycle (of one element if given), in entry order."""
         sql, params = self._where("SELECT * FROM sef_history WHERE cycle_id = ?", (cycle_id,), element_id=element_id)
         return self._frame(sql + " ORDER BY entry_id", params)
@@ -321,7 +322,7 @@ class CycleRecords:
                 (cycle_id, principle_id or "", author or "", body, created_at or self.clock(), supersedes),
             ).lastrowid
 
-    def notes(self, cycle_id: int) -> "pd.DataFrame":
+    def notes(self, cycle_id: int) -> pd.DataFrame:
         """A cycle's current adviser notes (not withdrawn or replaced), oldest first."""
         return self._frame(
             "SELECT principle_id, author, note, created_at, note_id FROM adviser_notes_current "

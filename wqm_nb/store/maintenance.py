@@ -29,10 +29,11 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import Counter
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Literal, get_args
+from typing import Literal, get_args
 
 from ..errors import StoreError
 from .csv_exchange import import_csv_dir
@@ -487,7 +488,7 @@ def _merge_history(
     stamp_now = now()
     chosen = [
         (*row, *more) if row[-1] != UNSTAMPED else (*row[:-1], stamp_now, *more)
-        for row, more, is_new in zip(rows, extra, new)
+        for row, more, is_new in zip(rows, extra, new, strict=False)
         if is_new
     ]
     inserted = ", ".join((names, *copied))
@@ -543,7 +544,11 @@ def _merge_awards(src: sqlite3.Connection, dst: sqlite3.Connection) -> int:
             else:
                 new[i] = True
     stamp_now = now()
-    chosen = [row if row[-1] != UNSTAMPED else (*row[:-1], stamp_now) for row, is_new in zip(rows, new) if is_new]
+    chosen = [
+        row if row[-1] != UNSTAMPED else (*row[:-1], stamp_now)
+        for row, is_new in zip(rows, new, strict=False)
+        if is_new
+    ]
     dst.executemany(f"INSERT INTO award_decisions ({names}) VALUES ({', '.join('?' * (len(_AWARD_KEY) + 1))})", chosen)
     return len(chosen)
 
@@ -597,7 +602,9 @@ def _merge_answers(src: sqlite3.Connection, dst: sqlite3.Connection, year_ids: d
             held, my_scores = {}, {}
             if survey in ours.blocks:
                 mine = ours.blocks[survey]
-                held = {r: (g, tuple(v)) for r, g, v in zip(mine.respondents, mine.subgroups, mine.values)}
+                held = {
+                    r: (g, tuple(v)) for r, g, v in zip(mine.respondents, mine.subgroups, mine.values, strict=False)
+                }
                 my_scores = scores_by_respondent(dst, dst_year, survey)
             new = []
             for k, respondent in enumerate(block.respondents):
@@ -615,10 +622,12 @@ def _merge_answers(src: sqlite3.Connection, dst: sqlite3.Connection, year_ids: d
                 if differs:
                     (old_sub, old), (new_sub, theirs_) = held[respondent], row
                     if old_sub != new_sub:
-                        item = next(i for i, v in zip(block.item_ids, theirs_) if v != MISSING)
+                        item = next(i for i, v in zip(block.item_ids, theirs_, strict=False) if v != MISSING)
                         what = f"subgroup {old_sub!r} in the store, {new_sub!r} in the folder"
                     else:
-                        item, a, b = next((i, a, b) for i, a, b in zip(block.item_ids, old, theirs_) if a != b)
+                        item, a, b = next(
+                            (i, a, b) for i, a, b in zip(block.item_ids, old, theirs_, strict=False) if a != b
+                        )
                         what = f"value {_shown(a)} in the store, {_shown(b)} in the folder"
                     where = f"item {item}"
                 else:
@@ -642,7 +651,7 @@ def _merge_answers(src: sqlite3.Connection, dst: sqlite3.Connection, year_ids: d
                 survey=survey,
                 kind="responses",
                 source=record["source"],
-                item_ids=[i for i, u in zip(block.item_ids, used) if u],
+                item_ids=[i for i, u in zip(block.item_ids, used, strict=False) if u],
                 imported_at=now(),
                 file_name=record["file_name"],
                 respondents=len(new),

@@ -19,7 +19,7 @@ store has the same schema as a new one.
 from __future__ import annotations
 
 import sqlite3
-from typing import Callable
+from collections.abc import Callable
 
 from ..errors import StoreError
 from .schema import APPLICATION_ID, SCHEMA_VERSION, statements

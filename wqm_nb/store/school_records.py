@@ -17,9 +17,10 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from datetime import date
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from ..errors import StoreError
 from ..settings import check_academic_year
@@ -39,7 +40,7 @@ class SchoolRecords:
     clock: Callable[[], str]
     transaction: Callable[[], AbstractContextManager[sqlite3.Connection]]
     _rows: Callable[..., list[dict]]
-    _frame: Callable[..., "pd.DataFrame"]
+    _frame: Callable[..., pd.DataFrame]
 
     # -- award decisions -------------------------------------------------------
 
@@ -84,8 +85,8 @@ class SchoolRecords:
                 if c.execute("SELECT 1 FROM award_decisions WHERE supersedes = ?", (supersedes,)).fetchone():
                     raise StoreError(f"decision {supersedes} has been corrected already")
             return c.execute(
-                "INSERT INTO award_decisions (school_id, framework, level, academic_year, decided_on, assessor, outcome,"
-                " reasons, recorded_by, recorded_at, supersedes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO award_decisions (school_id, framework, level, academic_year, decided_on, assessor,"
+                " outcome, reasons, recorded_by, recorded_at, supersedes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     school_id,
                     framework,
@@ -142,7 +143,7 @@ class SchoolRecords:
             c.executemany("INSERT INTO benchmarks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values)
         return len(values)
 
-    def benchmarks(self, school_id: str, academic_year: str, framework: str) -> "pd.DataFrame":
+    def benchmarks(self, school_id: str, academic_year: str, framework: str) -> pd.DataFrame:
         """A school's cached benchmarks (:data:`BENCHMARK_COLUMNS` plus ``computed_at``); empty when none."""
         return self._frame(
             f"SELECT {', '.join(BENCHMARK_COLUMNS)}, computed_at FROM benchmarks "

@@ -30,9 +30,10 @@ flags are cosmetic: this is the check.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ScopeError, UnknownYearError
 
@@ -74,7 +75,7 @@ class Scope:
     link_id: str = ""
 
     @classmethod
-    def consultant(cls, page: str = "") -> "Scope":
+    def consultant(cls, page: str = "") -> Scope:
         """Everything: every school and year, every right (the server token, or no server at all)."""
         return cls(page=page, rights=frozenset(RIGHTS))
 
@@ -88,7 +89,7 @@ class Scope:
         framework: str = "",
         rights: frozenset[str] | tuple[str, ...] | None = None,
         link_id: str = "",
-    ) -> "Scope":
+    ) -> Scope:
         """A link holder's scope: one school, the link's year, framework and rights (its page's when None)."""
         given = frozenset(rights) if rights is not None else PAGE_RIGHTS.get(page, frozenset({READ}))
         unknown = given - set(LINK_RIGHTS)
@@ -100,7 +101,7 @@ class Scope:
     def is_consultant(self) -> bool:
         return self.schools is None
 
-    def with_year(self, year: str) -> "Scope":
+    def with_year(self, year: str) -> Scope:
         """The same scope bound to ``year`` (a link without a year, once the year it shows is known)."""
         return replace(self, year=year)
 
@@ -245,7 +246,7 @@ PLAIN = frozenset(
 class ScopedStore:
     """A :class:`~wqm_nb.store.Store` seen through a :class:`Scope` (see the module notes)."""
 
-    def __init__(self, store: "Store", scope: Scope):
+    def __init__(self, store: Store, scope: Scope):
         self._store = store
         self.scope = scope
         self._methods: dict[str, Callable[..., Any]] = {}
@@ -273,13 +274,13 @@ class ScopedStore:
     def close(self) -> None:
         self._store.close()
 
-    def __enter__(self) -> "ScopedStore":
+    def __enter__(self) -> ScopedStore:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def scoped(self, scope: Scope) -> "ScopedStore":
+    def scoped(self, scope: Scope) -> ScopedStore:
         """A narrower view is not offered: scope the store itself."""
         raise ScopeError("a scoped store cannot be scoped again")
 

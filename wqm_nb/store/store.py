@@ -32,25 +32,25 @@ import os
 import sqlite3
 import tempfile
 import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from ..data import QuestionBank, load_question_bank
 from ..errors import SettingsError, StoreError, UnknownSchoolError, UnknownYearError
 from ..settings import DEFAULT_FRAMEWORK, check_academic_year, check_school_id
 from .cycle_records import CycleRecords, text, whole_number
 from .migrations import upgrade
-from .school_records import SchoolRecords
 from .schema import APPLICATION_ID, PHASES, SCHEMA_VERSION, statements
+from .school_records import SchoolRecords
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from .scope import Scope, ScopedStore
-
     from .surveys import SurveyData
 
 SURVEY_ID_COLUMNS = ("school_id", "academic_year", "respondent")
@@ -233,7 +233,7 @@ def backup_copy(path: str | Path, timeout: float = DEFAULT_TIMEOUT) -> Path:
 
 
 @contextmanager
-def new_store_file(target: str | Path) -> Iterator["Store"]:
+def new_store_file(target: str | Path) -> Iterator[Store]:
     """A new store built beside ``target`` under a unique temporary name, renamed over
     ``target`` only when the ``with`` block succeeds; nothing is left behind otherwise."""
     target = Path(target)
@@ -442,7 +442,7 @@ class Store(CycleRecords, SchoolRecords):
     # -- opening ---------------------------------------------------------
 
     @classmethod
-    def open(cls, location: str | Path, read_only: bool = False, timeout: float = DEFAULT_TIMEOUT) -> "Store":
+    def open(cls, location: str | Path, read_only: bool = False, timeout: float = DEFAULT_TIMEOUT) -> Store:
         """Open a store file, or load a folder of CSV files into memory.
 
         ``read_only`` opens a file with ``mode=ro`` (see :class:`Store`); a
@@ -457,7 +457,7 @@ class Store(CycleRecords, SchoolRecords):
             raise StoreError(f"no data at {location} (expected a store file or a CSV folder)")
         return cls(location, read_only=read_only, timeout=timeout)
 
-    def scoped(self, scope: "Scope") -> "ScopedStore":
+    def scoped(self, scope: Scope) -> ScopedStore:
         """This store seen through ``scope``: every read and write checked against it (:mod:`.scope`)."""
         from .scope import ScopedStore
 
@@ -467,7 +467,7 @@ class Store(CycleRecords, SchoolRecords):
         """Close the connection (a file store in WAL mode is checkpointed by the last one to close)."""
         self.conn.close()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -518,7 +518,7 @@ class Store(CycleRecords, SchoolRecords):
     def _rows(self, sql: str, params: tuple = ()) -> list[dict]:
         return [dict(r) for r in self.conn.execute(sql, params)]
 
-    def _frame(self, sql: str, params: tuple = ()) -> "pd.DataFrame":
+    def _frame(self, sql: str, params: tuple = ()) -> pd.DataFrame:
         import pandas as pd
 
         cur = self.conn.execute(sql, params)
@@ -637,7 +637,8 @@ class Store(CycleRecords, SchoolRecords):
         return rows[0] if rows else None
 
     def cycle_place(self, cycle_id: int) -> dict | None:
-        """``school_id``, ``academic_year``, ``framework`` and ``school_year_id`` of a cycle (None when there is none)."""
+        """``school_id``, ``academic_year``, ``framework`` and ``school_year_id`` of a cycle (None when there is
+        none)."""
         rows = self._rows(self._CYCLES + " AND c.cycle_id = ?", (cycle_id,))
         return rows[0] if rows else None
 
@@ -696,13 +697,13 @@ class Store(CycleRecords, SchoolRecords):
         self,
         school_year_id: int,
         survey: str,
-        responses: "pd.DataFrame",
+        responses: pd.DataFrame,
         bank: QuestionBank | None = None,
         *,
         source: str = "wqm-csv",
         file_name: str = "",
         file_sha256: str = "",
-        scores: "pd.DataFrame | None" = None,
+        scores: pd.DataFrame | None = None,
         details: dict | None = None,
     ) -> int:
         """Add one survey's responses in wide form as one import: a ``respondent``
@@ -771,8 +772,8 @@ class Store(CycleRecords, SchoolRecords):
             file_name=file_name,
             file_sha256=file_sha256,
             item_ids=item_cols,
-            respondents=[r for r, k in zip(respondents, keep) if k],
-            subgroups=[g for g, k in zip(subgroups, keep) if k],
+            respondents=[r for r, k in zip(respondents, keep, strict=False) if k],
+            subgroups=[g for g, k in zip(subgroups, keep, strict=False) if k],
             values=values[keep],
             dropped_empty=int((~keep).sum()),
             on_existing="add",
@@ -801,7 +802,7 @@ class Store(CycleRecords, SchoolRecords):
         forms: int | None = None,
         on_existing: str = "refuse",
         scores: Iterable[tuple[str, str, str, str, float, str]] = (),
-    ) -> "SurveyImportOutcome":
+    ) -> SurveyImportOutcome:
         """Record one import of survey data in one transaction.
 
         Either ``respondents``/``subgroups``/``values`` (an int matrix in
@@ -896,14 +897,14 @@ class Store(CycleRecords, SchoolRecords):
         )
         return self._rows(sql + " ORDER BY import_id", params)
 
-    def survey_data(self, school_year_id: int, bank: QuestionBank | None = None) -> "SurveyData":
+    def survey_data(self, school_year_id: int, bank: QuestionBank | None = None) -> SurveyData:
         """A school year's current survey data (:class:`~wqm_nb.store.surveys.SurveyData`)."""
         from .surveys import read_survey_data
 
         bank = bank or load_question_bank()
         return read_survey_data(self.conn, school_year_id, {sid: s.item_ids for sid, s in bank.surveys.items()})
 
-    def survey_scores(self, school_year_id: int, survey: str | None = None) -> "pd.DataFrame":
+    def survey_scores(self, school_year_id: int, survey: str | None = None) -> pd.DataFrame:
         """A school year's current measure scores, one row per respondent and score (survey, respondent,
         subgroup, instrument, informant, score_id, value, band; :data:`~wqm_nb.store.surveys.SCORE_COLUMNS`)."""
         import pandas as pd
@@ -913,7 +914,7 @@ class Store(CycleRecords, SchoolRecords):
         found = read_scores(self.conn, school_year_id, survey)
         return found if found is not None else pd.DataFrame(columns=SCORE_COLUMNS)
 
-    def survey_responses(self, school_year_id: int, survey: str | None = None) -> "pd.DataFrame":
+    def survey_responses(self, school_year_id: int, survey: str | None = None) -> pd.DataFrame:
         """Respondents' answers in long form: survey, respondent, subgroup, item_id, value."""
         long = self.survey_data(school_year_id).to_long()
         return long[long["survey"] == survey].reset_index(drop=True) if survey else long
@@ -932,10 +933,10 @@ class Store(CycleRecords, SchoolRecords):
 
 #: how a CSV folder is opened as a store: :func:`register_folder_opener` (the CSV format's module, which the
 #: package imports first) sets it
-_FOLDER_OPENER: list[Callable[[Path, bool], "Store"]] = []
+_FOLDER_OPENER: list[Callable[[Path, bool], Store]] = []
 
 
-def register_folder_opener(opener: Callable[[Path, bool], "Store"]) -> None:
+def register_folder_opener(opener: Callable[[Path, bool], Store]) -> None:
     """Set how :meth:`Store.open` opens a CSV folder (``opener(folder, read_only)``)."""
     _FOLDER_OPENER[:] = [opener]
 

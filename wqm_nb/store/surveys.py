@@ -38,8 +38,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -99,23 +100,23 @@ class SurveyData:
     """A school year's survey data: answer matrices per survey, paper tallies and measure scores."""
 
     blocks: dict[str, SurveyBlock] = field(default_factory=dict)
-    tallies: "pd.DataFrame | None" = None  # TALLY_COLUMNS
-    scores: "pd.DataFrame | None" = None  # SCORE_COLUMNS
+    tallies: pd.DataFrame | None = None  # TALLY_COLUMNS
+    scores: pd.DataFrame | None = None  # SCORE_COLUMNS
     #: for each row of ``tallies``, the import it came from (the disclosure ledger tells batches apart by it)
-    tally_imports: "tuple[int, ...] | None" = None
+    tally_imports: tuple[int, ...] | None = None
 
-    def tally_rows(self) -> "pd.DataFrame":
+    def tally_rows(self) -> pd.DataFrame:
         import pandas as pd
 
         return self.tallies if self.tallies is not None else pd.DataFrame(columns=TALLY_COLUMNS)
 
-    def score_rows(self) -> "pd.DataFrame":
+    def score_rows(self) -> pd.DataFrame:
         """Measure scores, one row per respondent and score (:data:`SCORE_COLUMNS`; empty when none)."""
         import pandas as pd
 
         return self.scores if self.scores is not None else pd.DataFrame(columns=SCORE_COLUMNS)
 
-    def to_long(self) -> "pd.DataFrame":
+    def to_long(self) -> pd.DataFrame:
         """Respondents' answers in long form: survey, respondent, subgroup, item_id, value."""
         import pandas as pd
 
@@ -141,7 +142,7 @@ class SurveyData:
         )
 
     @classmethod
-    def from_long(cls, long: "pd.DataFrame", item_order: dict[str, Sequence[str]] | None = None) -> "SurveyData":
+    def from_long(cls, long: pd.DataFrame, item_order: dict[str, Sequence[str]] | None = None) -> SurveyData:
         """Build from long-form rows (survey, respondent, subgroup, item_id, value)."""
         blocks = {}
         for survey, rows in long.groupby("survey", sort=False):
@@ -206,7 +207,7 @@ def insert_answers(
     conn: sqlite3.Connection, import_id: int, respondents: Sequence[str], subgroups: Sequence[str], values: np.ndarray
 ) -> int:
     """Add respondents (packed answers) to an import; the number of answers written."""
-    rows = zip([import_id] * len(respondents), respondents, subgroups, pack(values))
+    rows = zip([import_id] * len(respondents), respondents, subgroups, pack(values), strict=False)
     conn.executemany("INSERT INTO survey_answers (import_id, respondent, subgroup, answers) VALUES (?, ?, ?, ?)", rows)
     return int((np.asarray(values) != MISSING).sum())
 
@@ -294,7 +295,7 @@ def read_survey_data(conn: sqlite3.Connection, school_year_id: int, item_order: 
         ).fetchall()
         if not rows:
             continue
-        respondents, subgroups, answers = zip(*rows)
+        respondents, subgroups, answers = zip(*rows, strict=False)
         matrix = unpack(answers, len(own))
         values = np.full((len(rows), len(order)), MISSING, dtype=np.int8)
         for k, item in enumerate(own):
@@ -321,7 +322,7 @@ def read_survey_data(conn: sqlite3.Connection, school_year_id: int, item_order: 
     )
 
 
-def read_scores(conn: sqlite3.Connection, school_year_id: int, survey: str | None = None) -> "pd.DataFrame | None":
+def read_scores(conn: sqlite3.Connection, school_year_id: int, survey: str | None = None) -> pd.DataFrame | None:
     """The measure scores of a school year's current imports (:data:`SCORE_COLUMNS`, with each
     respondent's subgroup), ordered by survey, instrument, score and respondent; None when there are none."""
     import pandas as pd

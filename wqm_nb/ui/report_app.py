@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import html
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 from urllib.parse import parse_qs, urlencode
 
 from ..data import available_frameworks, load_framework

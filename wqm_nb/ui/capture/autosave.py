@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 #: Seconds a field must be idle before its change is saved.
 AUTOSAVE_DELAY = 0.8

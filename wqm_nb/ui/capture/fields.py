@@ -4,7 +4,8 @@ a reflection), each saved through :class:`~wqm_nb.ui.capture.autosave.Autosave`.
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
@@ -52,7 +53,7 @@ class HistoryView:
 class ElementRow(HistoryView, widgets.VBox):
     """Rating, evidence and sorting of one element, with its saved state and history."""
 
-    def __init__(self, form: "CycleForm", principle_id: str, element_id: str, text: str):
+    def __init__(self, form: CycleForm, principle_id: str, element_id: str, text: str):
         self.form, self.element_id, self.principle_id = form, element_id, principle_id
         scale = form.framework.scale
         state = form.current.get(element_id, {})
@@ -181,7 +182,7 @@ class TextField(HistoryView, widgets.VBox):
 
     def __init__(
         self,
-        form: "CycleForm",
+        form: CycleForm,
         key: Any,
         title: str,
         value: str,
@@ -245,7 +246,7 @@ class TextField(HistoryView, widgets.VBox):
         self.history.layout.display = None
 
 
-def note_field(form: "CycleForm", principle_id: str, title: str) -> TextField:
+def note_field(form: CycleForm, principle_id: str, title: str) -> TextField:
     """The adviser's note for one section ('' for the whole school): editing it replaces the latest note."""
     notes = (
         form.read(lambda store: store.current_notes(form.cycle_id_known, principle_id) if form.cycle_id_known else [])

@@ -4,9 +4,10 @@ who is writing, which school and year) and the scope it opens on (:func:`capture
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 import ipywidgets as widgets
 
@@ -70,7 +71,7 @@ def capture_scope(*, school_id: str, year: str, framework: str = DEFAULT_FRAMEWO
 class CycleForm(widgets.VBox):
     """The form for one school, year and framework (see the module notes)."""
 
-    def __init__(self, app: "CaptureApp", school_id: str, year: str, framework: Framework):
+    def __init__(self, app: CaptureApp, school_id: str, year: str, framework: Framework):
         self.app, self.school_id, self.year, self.framework = app, school_id, year, framework
         self.autosave = app.autosave
         self.last_saved = ""
@@ -113,7 +114,7 @@ class CycleForm(widgets.VBox):
         self.notes[""] = adviser[0]
         cid = self._cycle_id
         for r in framework.reflections:
-            current = self.read(lambda store: store.reflections(cid).get(r.id)) or {}
+            current = self.read(lambda store, rid=r.id: store.reflections(cid).get(rid)) or {}
             self.reflections[r.id] = TextField(
                 self,
                 ("reflection", r.id),

@@ -28,7 +28,7 @@ TARGET_STATUS_LABELS = {"open": "Open", "in_progress": "In progress", "achieved"
 class TargetRow(widgets.HBox):
     """One target: section, text, owner, review date, status; each change saved as a new entry."""
 
-    def __init__(self, form: "CycleForm", target: dict):
+    def __init__(self, form: CycleForm, target: dict):
         self.form, self.target_id = form, target["target_id"]
         sections = [("Whole school", "")] + [(f"{p.id} {p.name}"[:60], p.id) for p in form.framework.principles]
         self.principle = widgets.Dropdown(
@@ -94,7 +94,7 @@ class TargetsPanel(widgets.VBox):
     as an open target (:func:`~wqm_nb.model.action_plan.accept_suggested_targets`) and shows it as an
     editable row."""
 
-    def __init__(self, form: "CycleForm"):
+    def __init__(self, form: CycleForm):
         self.form = form
         targets = form.read(lambda store: store.targets(form.cycle_id_known) if form.cycle_id_known else []) or []
         self.rows = [TargetRow(form, t) for t in targets]
@@ -194,7 +194,7 @@ class AuditPanel(widgets.VBox):
     grid is shown read-only and says how to replace it.
     """
 
-    def __init__(self, form: "CycleForm", bank, mapping):
+    def __init__(self, form: CycleForm, bank, mapping):
         self.form = form
         survey = bank.surveys[STAFF_AUDIT]
         levels = bank.scale_of(STAFF_AUDIT).levels
@@ -300,7 +300,7 @@ class AwardDecisionPanel(widgets.VBox):
     history. Only the consultant sees it: the form leaves it out for a school's signed link, and
     :meth:`record` refuses there too."""
 
-    def __init__(self, form: "CycleForm"):
+    def __init__(self, form: CycleForm):
         self.form = form
         fw = form.framework
         self.level = widgets.Dropdown(
