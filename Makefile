@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_OUT ?= build/demo
 
-.PHONY: venv test test-fast demo sample reference cli-reference lab serve clean
+.PHONY: venv test test-fast lint demo sample reference cli-reference lab serve clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,14 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 test: $(STAMP)
+	$(MAKE) --no-print-directory lint
 	$(BIN)/python -m pytest
+
+# Style and types over the whole package (and the tests' style): ruff's rules and format, then mypy.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # Everything but the tests marked slow (kernels, browsers, a fresh venv): a quick check while working.
 test-fast: $(STAMP)

@@ -166,7 +166,7 @@ YEAR_GROUPS = {"primary": ("Y4", "Y5", "Y6"), "secondary": ("Y7", "Y8", "Y9", "Y
 CONSULTANT = "A. Rahman (WQM consultant)"
 #: Staff audits: school -> year -> respondents (None: the whole staff, as on an INSET day). Beckside
 #: has run none; Larkspur's is four senior leaders trying it out, below the reporting minimum.
-AUDITS = {
+AUDITS: dict[str, dict[str, int | None]] = {
     "NLT01": {"2024-25": None, "2025-26": None},
     "NLT03": {"2025-26": None},
     "NLT04": {"2025-26": None},
@@ -821,7 +821,9 @@ def _staff_audits(
             n = count if count is not None else max(6, school.pupils // 18 + rng.randint(-2, 2))
             means = true_means[(school.school_id, year)]
             for i in range(n):
-                row = dict(school_id=school.school_id, academic_year=year, respondent=f"a{i + 1:04d}", role=_role(rng))
+                row: dict[str, str | int] = dict(
+                    school_id=school.school_id, academic_year=year, respondent=f"a{i + 1:04d}", role=_role(rng)
+                )
                 person = rng.gauss(0, 0.45)
                 for item in survey.items:
                     if rng.random() < 0.03:
@@ -853,7 +855,9 @@ def _survey_rows(
         n = _respondent_count(rng, survey_id, school, y)
         bias = survey_bias + (school.parent_bias if survey_id == "parent" else 0.0)
         for i in range(n):
-            row = dict(school_id=school.school_id, academic_year=year, respondent=f"{survey_id[0]}{i + 1:04d}")
+            row: dict[str, str | int] = dict(
+                school_id=school.school_id, academic_year=year, respondent=f"{survey_id[0]}{i + 1:04d}"
+            )
             if survey.subgroup and survey_id == "staff":
                 roll, acc = rng.random(), 0.0
                 row["role"] = ROLES[-1][0]
@@ -878,7 +882,7 @@ def _survey_rows(
 #: Validated measures (instrument, survey) -> school -> the years its respondents answered it: SWEMWBS for
 #: the secondaries' pupils (Y7 to Y11, two years) and some schools' staff, the Stirling scale for primary
 #: pupils (8 to 11 year olds).
-MEASURES = {
+MEASURES: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {
     ("swemwbs", "pupil"): {"NLT06": YEARS[1:], "NLT07": YEARS[1:]},
     ("swemwbs", "staff"): {
         "NLT01": YEARS[2:],
@@ -936,7 +940,7 @@ def _measures(
                 members = [r for r in rows if r["school_id"] == school_id and r["academic_year"] == year]
                 means = true_means[(school_id, year)]
                 level = 3.0 + 0.3 * (sum(means.values()) / len(means) - 2.5) + MEASURE_SHIFT.get((school_id, year), 0)
-                answers = []
+                answers: list[dict[str, int | None]] = []
                 for _ in members:
                     if rng.random() < MEASURE_SKIPPED:
                         answers.append({item: None for item in items})

@@ -9,7 +9,7 @@ into notebook parameters by :meth:`to_parameters`. The names of the notebook
 parameters are the field names listed in ``NOTEBOOK_FIELDS``; a contract test
 checks them against every notebook's parameters cell.
 
-Defaults that used to be repeated across modules live here and only here.
+The defaults every module uses live here and only here.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ DEFAULT_FRAMEWORK = "wqm"
 DEFAULT_MIN_GROUP_SIZE = 5
 #: a school's phase, as the store, the benchmark file and the command line take it
 PHASES = ("primary", "secondary", "all-through", "special")
-#: the smallest threshold accepted: "fewer than 2 responses" would say exactly one person (issue 22)
+#: the smallest threshold accepted: "fewer than 2 responses" would say exactly one person
 MIN_GROUP_SIZE_FLOOR = 3
 DEFAULT_REPORT_DIR = "reports"
 DEFAULT_BATCH_DIR = "build/reports"

@@ -55,7 +55,9 @@ def decode_text(data: bytes) -> tuple[str, str]:
     candidates = from_bytes(data)
     if not len(candidates):
         raise NotText("not a text file")
-    encoding = candidates.best().encoding
+    best = candidates.best()
+    assert best is not None  # from_bytes found candidates, so there is a best one
+    encoding = best.encoding
     return data.decode(encoding), encoding
 
 

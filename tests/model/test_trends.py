@@ -261,6 +261,14 @@ def test_the_three_biggest_improvements_and_declines_in_words():
     # fewer calls than the top: counted in words; none: said so
     two = school_trends(FW, [before, after], rules=TrendRules(top_changes=5))
     assert two.headline(IMPROVED)[0] == "Four improvements since 2024-25"
+    import wqm_nb.model.trends as trends_module  # a count with no word (above ten): a figure, not a crash
+
+    words_before = dict(trends_module._COUNT_WORDS)
+    trends_module._COUNT_WORDS.clear()
+    try:
+        assert two.headline(IMPROVED)[0] == "4 improvements since 2024-25"
+    finally:
+        trends_module._COUNT_WORDS.update(words_before)
     flat = school_trends(FW, [before, replace(before, year="2025-26")])
     assert flat.sentences() == [
         "No change since 2024-25 is large enough to call an improvement.",

@@ -114,6 +114,7 @@ class ProcessExecutor(Executor):
                     else:
                         pending.append(i)
             if pending:  # a worker died and took the pool down: a new pool for what did not finish
+                assert self._pool is not None  # made by _start() above; only close() clears it
                 self._pool.shutdown(wait=False, cancel_futures=True)
                 self._pool = None
 

@@ -219,10 +219,10 @@ def run_school_job(job: SchoolJob) -> JobOutcome:
                 return output
 
             try:
-                files = render_school(settings, pdf=job.pdf, run_notebook=run)
+                rendered = render_school(settings, pdf=job.pdf, run_notebook=run)
             finally:
                 shutil.rmtree(summary_dir, ignore_errors=True)
-            files, content = _collect(files, work is not None)
+            files, content = _collect(rendered, work is not None)
         return JobOutcome(
             True,
             school_id,
@@ -259,10 +259,10 @@ def run_overview_job(job: OverviewJob) -> JobOutcome:
                     fh.write(job.summaries)
                 # the kept notebook re-runs from the data: the summaries file is a stand-in, gone afterwards
                 ran = settings.replace(data_cache={**settings.data_cache, "summaries": str(path)})
-                files = render_group(ran, pdf=job.pdf, run_notebook=kernel.execute)
+                rendered = render_group(ran, pdf=job.pdf, run_notebook=kernel.execute)
             finally:
                 shutil.rmtree(holder, ignore_errors=True)  # the true counts go with it
-            files, content = _collect(files, work is not None)
+            files, content = _collect(rendered, work is not None)
         return JobOutcome(
             True,
             files=files,

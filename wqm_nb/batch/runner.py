@@ -267,8 +267,8 @@ def _run(
         # published here, where the ledger is: the overview job (maybe on another machine) is given what
         # the ledger held before it, and shows the totals this audit allowed
         recorded = rollup_summaries(settings, ordered)
-        job = OverviewJob(settings, summaries_to_json(ordered, recorded.earlier_overviews), pdf, carried)
-        outcome = next(iter(pool.run([job])))
+        overview_job = OverviewJob(settings, summaries_to_json(ordered, recorded.earlier_overviews), pdf, carried)
+        outcome = next(iter(pool.run([overview_job])))
         if outcome.ok:
             batch.overview = _outcome_files(outcome, out_dir)
         else:

@@ -4,6 +4,7 @@ at which threshold, and the benchmarks cached at it."""
 from __future__ import annotations
 
 import argparse
+from typing import cast
 
 from ..settings import DEFAULT_MIN_GROUP_SIZE
 from .options import data_option, framework_option, min_group_size_option, open_store
@@ -91,7 +92,7 @@ def _cmd_ledger(args) -> int:
     if not rows:
         print(f"no release recorded in {ledger.path if ledger is not None else 'memory'}")
         return 0
-    width = max(len(r["release"]) for r in rows)
+    width = max(len(cast(str, r["release"])) for r in rows)
     print(f"{'release':{width}}  school  year     threshold  hidden  respondents  recorded at")
     for r in rows:
         print(

@@ -6,11 +6,15 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import SettingsError, WqmError
 from ..settings import PHASES
 from .options import data_option, framework_option, open_store
 from .publication import refresh_store_benchmarks
+
+if TYPE_CHECKING:
+    from ..store import ImportMode
 
 
 def _cmd_sample(args) -> int:
@@ -26,7 +30,7 @@ def _cmd_sample(args) -> int:
 def _cmd_import(args) -> int:
     from ..store import Store, import_folder
 
-    mode = "replace" if args.replace else "merge" if args.merge else "new"
+    mode: ImportMode = "replace" if args.replace else "merge" if args.merge else "new"
     report = import_folder(args.source, args.data, mode)
     print(report.summary())
     with Store.open(report.target, read_only=True) as store:

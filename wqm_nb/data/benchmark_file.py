@@ -160,8 +160,8 @@ def _figure(r: Reader, raw: Any, path: str, framework: str, bank: QuestionBank) 
         if measure == MEASURE_MEAN_RATING:
             low, high, unit = fw.scale.min, fw.scale.max, f"{fw.scale.name.lower()} rating"
     if measure == MEASURE_RATING:
-        scale = bank.scale_of(survey)
-        low, high, unit = scale.min, scale.max, f"{scale.name.lower()} rating"
+        answer_scale = bank.scale_of(survey)
+        low, high, unit = answer_scale.min, answer_scale.max, f"{answer_scale.name.lower()} rating"
     elif measure == MEASURE_MEAN_RATING and framework not in available_frameworks():
         low, high, unit = 0.0, math.inf, "rating"
     values = {}
@@ -173,18 +173,20 @@ def _figure(r: Reader, raw: Any, path: str, framework: str, bank: QuestionBank) 
                 f"must be between {low:g} and {high:g} ({unit})" if high != math.inf else "must not be negative",
             )
         values[key] = number
-    if (values["q1"] is None) != (values["q3"] is None):
-        r.fail(join(path, "q1" if values["q1"] is None else "q3"), "give both quartiles (q1 and q3) or neither")
-    if values["q1"] is not None and not values["q1"] <= values["value"] <= values["q3"]:
+    value, q1, q3 = values["value"], values["q1"], values["q3"]
+    assert value is not None  # _number fails when the required value is missing
+    if (q1 is None) != (q3 is None):
+        r.fail(join(path, "q1" if q1 is None else "q3"), "give both quartiles (q1 and q3) or neither")
+    if q1 is not None and q3 is not None and not q1 <= value <= q3:
         r.fail(join(path, "value"), "must lie between q1 and q3")
     scale = 100.0 if measure == MEASURE_AGREEMENT else 1.0
     return BenchmarkFigure(
         survey=survey,
         section_id=section,
         measure=measure,
-        value=values["value"] / scale,
-        q1=None if values["q1"] is None else values["q1"] / scale,
-        q3=None if values["q3"] is None else values["q3"] / scale,
+        value=value / scale,
+        q1=None if q1 is None else q1 / scale,
+        q3=None if q3 is None else q3 / scale,
     )
 
 
@@ -241,7 +243,7 @@ def parse_benchmark_file(doc: Any, file: str | Path, bank: QuestionBank | None =
     )
 
 
-def _read_csv(path: Path) -> list[dict]:
+def _read_csv(path: Path) -> list[tuple[int, dict[str, str]]]:
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -299,7 +301,7 @@ def load_benchmark_file(path: str | Path, bank: QuestionBank | None = None) -> B
         return parse_benchmark_file(read_yaml(path), path, bank)
     records = _read_csv(path)
     first = records[0][1]
-    doc = {key: first.get(key) or None for key in _CSV_SAME}
+    doc: dict[str, Any] = {key: first.get(key) or None for key in _CSV_SAME}
     doc["figures"] = [{k: rec.get(k) or None for k in _FIGURE_FIELDS} for _, rec in records]
     try:
         return parse_benchmark_file(doc, path, bank)

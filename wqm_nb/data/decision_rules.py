@@ -17,9 +17,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .yaml_reader import Reader, join
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 @dataclass(frozen=True)
@@ -188,7 +191,8 @@ def parse_decision_rules(r: Reader, raw: Any, path: str = "decisions") -> Decisi
     """Validate a ``decisions:`` block (None: every default)."""
     if raw is None:
         return DecisionRules()
-    blocks = {f.name: f.default_factory for f in fields(DecisionRules)}  # type: ignore[misc]
+    # every field of DecisionRules has a default_factory (a rules dataclass)
+    blocks = {f.name: cast("Callable[[], Any]", f.default_factory) for f in fields(DecisionRules)}
     r.mapping(raw, path, tuple(blocks))
     built = {}
     for name, factory in blocks.items():

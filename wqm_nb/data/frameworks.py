@@ -403,7 +403,7 @@ def parse_framework(doc: Any, file: str | Path, scales: dict[str, Scale] | None 
             r.fail(f"principles[{i}].elements[{j}].id", f"duplicate element id {eid!r}")
         seen[eid] = eid
 
-    levels = []
+    levels: list[Level] = []
     for i, raw in enumerate(r.get(doc, "levels", "", list, required=False, default=[])):
         path = f"levels[{i}]"
         r.mapping(raw, path, ("id", "name", "summary", "requires", "criteria", "assessor_checks"))

@@ -227,7 +227,8 @@ def parse_import_mapping(doc: Any, file: str | Path, bank: QuestionBank) -> Impo
     survey = bank.surveys[survey_id]
     comment_ids = {c.id for c in survey.comments}
     measure_items = instrument_item_ids()
-    columns, headers = {}, {}
+    columns: dict[str, str] = {}
+    headers: dict[str, str] = {}
     raw_columns = r.mapping(r.get(doc, "columns", "", dict, required=False, default={}), "columns")
     for header, target in raw_columns.items():
         where = join("columns", str(header))
@@ -267,6 +268,7 @@ def parse_import_mapping(doc: Any, file: str | Path, bank: QuestionBank) -> Impo
     if raw_values and survey.subgroup is None:
         r.fail("subgroup_values", f"the {survey_id} survey has no subgroup question")
     for answer, value in raw_values.items():
+        assert survey.subgroup is not None  # raw_values is empty, or r.fail above raised
         if str(value) not in survey.subgroup.values:
             r.fail(
                 join("subgroup_values", str(answer)),

@@ -542,9 +542,9 @@ def _parse_score(r: Reader, body: Any, path: str, inst: dict, earlier: dict[str,
                 if who not in informants:
                     r.fail(f"{path}.items.{who}", f"unknown informant {who!r} (one of {', '.join(informants)})")
                 per[who] = r.get(raw_items, who, join(path, "items"), list)
-            missing = [i for i in informants if i not in per]
-            if missing:
-                r.fail(join(path, "items"), f"needs the items of every informant (missing: {', '.join(missing)})")
+            absent = [i for i in informants if i not in per]
+            if absent:
+                r.fail(join(path, "items"), f"needs the items of every informant (missing: {', '.join(absent)})")
         else:
             cols = r.get(body, "items", path, list)
             per = {i: cols for i in informants}
@@ -552,7 +552,7 @@ def _parse_score(r: Reader, body: Any, path: str, inst: dict, earlier: dict[str,
         columns: dict[str, tuple[str, ...]] = {}
         for who, cols in per.items():
             where = join(path, "items") + (f".{who}" if isinstance(raw_items, dict) else "")
-            found = []
+            found: list[Item] = []
             for j, col in enumerate(cols):
                 item = next((it for it in items if it.column == col and who in it.informants), None)
                 if item is None:

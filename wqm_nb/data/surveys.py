@@ -52,7 +52,7 @@ BANK_ENV = "WQM_QUESTION_BANK"
 _YEAR_VALUE = re.compile(r"Y(\d{1,2})")
 
 
-def _fold(text: str) -> str:
+def _fold(text: object) -> str:
     return " ".join(str(text).replace("\u2019", "'").split()).casefold()
 
 

@@ -9,7 +9,7 @@ A :class:`Reader` walks one parsed YAML document and fails with a
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, cast
 
 import yaml
 
@@ -58,8 +58,10 @@ class Reader:
                 self.fail(join(path, unknown[0]), f"unknown field (allowed: {', '.join(allowed)})")
         return value
 
-    def get(self, mapping: dict, key: str, path: str, kind: type, required: bool = True, default: Any = None) -> Any:
-        where = join(path, key)
+    def get(
+        self, mapping: dict, key: str | int, path: str, kind: type, required: bool = True, default: Any = None
+    ) -> Any:
+        where = join(path, str(key))  # _int_map reads whole-number keys
         value = mapping.get(key)
         if value is None:
             if required:
@@ -72,7 +74,7 @@ class Reader:
         bad_bool = isinstance(value, bool) and kind in (int, float)
         if not isinstance(value, kind) or bad_bool:
             self.fail(where, f"expected {_TYPE_NAMES.get(kind, kind.__name__)}, got {_kind(value)}")
-        if kind is str and not value.strip():
+        if kind is str and not cast(str, value).strip():
             self.fail(where, "must not be empty")
         if kind is list and required and not value:
             self.fail(where, "must not be empty")

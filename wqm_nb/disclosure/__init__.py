@@ -4,6 +4,7 @@ can be worked out.
 * :mod:`.audit`: the outsider's linear model and the audit of every hidden cell (linear programming,
   bounds rounded inward; mixed-integer programming to confirm);
 * :mod:`.tables`: one survey's published tables, every framework at once, as that model;
+* :mod:`.protect`: one survey's cells under every framework, protected jointly;
 * :mod:`.release`: a school year's survey cells under every framework, counted and protected jointly until
   the audit clears them (:func:`~.release.release_of`); the table of published figures
   (:mod:`wqm_nb.model.figures`) is one framework's view of it, and every surface reads that table;
@@ -15,5 +16,8 @@ can be worked out.
 * :mod:`.families`: the protection of one family (a whole and its parts) by interval bounds, which a trust
   total's schools go through;
 * :mod:`.overviews`: a trust's overview published again: its totals audited with every earlier overview;
-* :mod:`.threshold`: one publication threshold per store.
+* :mod:`.threshold`: one publication threshold per store;
+* :mod:`.comments`: which kept survey comments the consultant may read.
+
+Method: docs/privacy.md.
 """

@@ -1,26 +1,18 @@
 """The outsider's audit: what can be worked out from everything published, taken together.
 
-An outsider who reads every table the tool publishes about a school year
-knows a set of linear facts about unknown whole-number counts: each shown
-figure, as an interval (its printed rounding); each hidden figure's reason
-(``fewer than 5 responses`` says 1 to 4 respondents); the public mappings
-(which items make which section under each framework), so that the cells of
-different tables are sums of the same unknowns; pupils on roll; and the
-published decisions (a threshold met or not). :class:`AuditModel` holds those
-facts as a linear system over non-negative unknowns, and :meth:`AuditModel.range_of`
-asks, by linear programming, for the least and greatest value any quantity
-(a hidden cell's respondents, answers, agreeing or not agreeing answers, sum
-of answers) can take under them.
+:class:`AuditModel` holds what an outsider knows of a school year's publications as linear facts over
+non-negative unknowns (whole-number counts; the facts are written by :mod:`.tables` and :mod:`.measures`).
+:meth:`AuditModel.range_of` asks, by linear programming, for the least and greatest value a quantity can take
+under them (not rounded), :meth:`AuditModel.integer_range_of` (mixed-integer programming) confirms it in
+tests, and :class:`Solver` keeps one model in HiGHS, changing only the objective between solves.
+:func:`audit` gives, for every hidden cell (:class:`CellQuantities`: respondents, answers, agreeing and not
+agreeing answers, sum of answers), a :class:`Finding` with each quantity's :class:`Range`, rounded inward (a
+count is whole); a quantity whose range is one value is disclosed, and so is "all agree" or "none agree"
+when it is forced. :func:`cleared` says whether nothing is.
 
-This is the linked-table audit of tau-ARGUS and sdcTable: the linear
-relaxation gives bounds at least as wide as the true whole-number ones; each
-bound is rounded inward (a count is whole) before it is tested for a single
-value, and :meth:`AuditModel.integer_range_of` (mixed-integer programming)
-confirms it in tests. A quantity whose range is one value is disclosed; so is
-"all agree" or "none agree" when it is forced.
+scipy and HiGHS are imported only when an audit runs, so the command line stays light.
 
-scipy (HiGHS) is imported only when an audit runs, so the command line stays
-light.
+Method: docs/privacy.md, "How the audit works".
 """
 
 from __future__ import annotations
@@ -427,25 +419,28 @@ def audit(
     them): a range is then sought only as far as it takes to show it is not a single value (see
     :meth:`Solver.range` and :func:`_cleared_together`), which cuts the work several times over; what is
     disclosed is the same."""
-    hidden = {name: cell.named() if isinstance(cell, CellQuantities) else dict(cell) for name, cell in hidden.items()}
+    named: dict[str, dict[str, Expr]] = {
+        name: cell.named() if isinstance(cell, CellQuantities) else dict(cell) for name, cell in hidden.items()
+    }
     if integer:
         return [
             Finding(name, {q: model.integer_range_of(e).rounded() for q, e in cell.items()})
-            for name, cell in hidden.items()
+            for name, cell in named.items()
         ]
     solver = Solver(model)
+    known_cells = known or {}
     together = _cleared_together(
         solver,
         {
-            (name, q): (e, float(known[name][q]))
-            for name, cell in hidden.items()
-            if name in (known or {})
+            (name, q): (e, float(known_cells[name][q]))
+            for name, cell in named.items()
+            if name in known_cells
             for q, e in cell.items()
-            if q in known[name]
+            if q in known_cells[name]
         },
     )
     out = []
-    for name, cell in hidden.items():
+    for name, cell in named.items():
         ranges: dict[str, Range] = {}
         truth = (known or {}).get(name, {})
         for q, e in cell.items():

@@ -1,21 +1,19 @@
 """A school year published more than once: its respondents as *atoms*, and a new release audited with every
 earlier one.
 
-Between two publications of a school year the data may change: a paper batch added (``wqm survey import
---add``), an export replaced by a later one (``--replace``), a CSV folder edited. The outsider holding both
-publications can subtract them; a small change (one form) is then as exposed as a group of one. So each
-survey's respondents are given *member* keys (:func:`member_keys`): a respondent by its subgroup and answers
-(the k-th respondent with the same ones: k, so a re-imported file keeps its keys whatever ids it gives), a
-tally batch by its rows. A publication records its members (in the ledger, :mod:`.ledger`); members that
-appear in the same publications form one *atom*, whose answers are unknowns of the outsider's joint model
-(:func:`~wqm_nb.disclosure.tables.joint_model`).
+:func:`member_keys` gives each survey's respondents *member* keys (a respondent by its subgroup and answers,
+a tally batch by its rows); a publication records its members in the ledger (:mod:`.ledger`;
+:class:`SurveyPublication`), and members that appear in the same publications form one *atom*, whose answers
+are unknowns of the outsider's joint model (:func:`~wqm_nb.disclosure.tables.joint_model`).
 
 :func:`protect_release` protects a survey's new release with that model: the new release's hidden cells,
-every earlier release's hidden cells and, when the data changed by fewer than the threshold's respondents,
-the change itself (added or removed members, per section) must stay open. A hidden cell worked out is
-covered as in a first publication (:func:`~wqm_nb.disclosure.protect.protect_jointly`); a change worked out
-withholds the survey with the reason :data:`~wqm_nb.disclosure.protect.CHANGE` ("not shown, so that a change
-since the last publication cannot be worked out") until the change is large enough.
+every earlier release's hidden cells and a change by fewer than the threshold's respondents must stay open.
+A hidden cell worked out is covered as in a first publication
+(:func:`~wqm_nb.disclosure.protect.protect_jointly`); a change worked out (:class:`ChangeDisclosed`)
+withholds the survey with the reason :data:`~wqm_nb.disclosure.protect.CHANGE`. :func:`subset` is a
+survey's data restricted to some members.
+
+Method: docs/privacy.md, "A school year published again".
 """
 
 from __future__ import annotations
@@ -68,8 +66,8 @@ def member_keys(data: SurveyData, survey: str) -> tuple[list[str], dict[int, str
         seen = Counter()
         for source in sorted(set(sources[mask].tolist())):
             own = tallies[mask & (sources == source)].sort_values(["subgroup", "item_id", "value"])
-            content = hashlib.sha256(own[["subgroup", "item_id", "value", "count"]].to_csv(index=False).encode())
-            digest = content.hexdigest()
+            hashed = hashlib.sha256(own[["subgroup", "item_id", "value", "count"]].to_csv(index=False).encode())
+            digest = hashed.hexdigest()
             seen[digest] += 1
             key = f"t:{digest[:20]}:{seen[digest]}"
             batches[int(source)] = key

@@ -1,9 +1,10 @@
 """Kept survey comments: which the consultant may read (``wqm survey comments``).
 
-Comments are kept, redacted, for the consultant only, and never published. Even so, in a survey answered
-by fewer than the store's threshold of respondents a comment points at a handful of people: only comments
-flagged for safeguarding are shown there (they must be read whoever wrote them), and the rest are counted,
-with the reason.
+:func:`comments_to_show` splits kept comments into those that may be read and, per survey, how many are held
+back: in a survey with fewer respondents than the store's threshold only comments flagged for safeguarding
+are shown.
+
+Method: docs/survey-import.md, "Comments".
 """
 
 from __future__ import annotations

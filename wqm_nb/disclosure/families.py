@@ -1,28 +1,15 @@
-"""Small-group suppression that survives subtraction.
+"""Small-group suppression that survives subtraction, in one family: a whole and its parts.
 
-Survey figures come in *families*: a whole group (all staff answering a
-section) and its parts along one subgroup question (teaching, support,
-leadership, and those who did not say). The parts add up to the whole in
-every count: respondents ``n``, ``answers``, answers that agree and answers
-that do not. Hiding one small part is not enough when the whole and the other
-parts are shown, since the hidden part is their difference.
+A family is a whole group and its parts along one subgroup question (a :class:`Cell` each, with its true
+respondents ``n``, ``answers`` and agreeing answers); the parts add up to the whole in every count
+(:data:`QUANTITIES`). :func:`protect` marks cells hidden in place: :data:`PRIMARY` (``0 < n < min_group_size``),
+then :data:`COMPLEMENTARY`, the smallest part still shown (the whole when none is left), while
+:func:`disclosed` finds a hidden count worked out to a single value. :func:`ranges` derives, from the shown
+cells and what each hidden cell's reason tells (:func:`bounds`), the values each hidden count could take; the
+property tests assert none is a single value. A trust total's schools go through it (:mod:`.overviews`,
+:mod:`wqm_nb.model.group`).
 
-:func:`protect` therefore works in two steps:
-
-* *primary*: a part (or the whole) with ``0 < n < min_group_size`` is hidden;
-* *complementary*: while any count of any hidden cell can be worked out to a
-  single value from what is published (:func:`disclosed`), hide the smallest
-  part still shown; only when no part is left is the whole hidden.
-
-"What is published" includes what each hidden cell's reason tells: a
-primary cell has between 1 and ``min_group_size - 1`` respondents, a
-complementary one at least ``min_group_size``; each respondent gave between
-1 and ``items`` answers. :func:`ranges` derives, from exactly that, the
-values each hidden count could take; the property tests assert none is a
-single value.
-
-A part with no respondents is shown as "no responses" (it protects nobody
-and needs no protecting).
+Method: docs/privacy.md, "Trust totals give no school away".
 """
 
 from __future__ import annotations

@@ -2,24 +2,18 @@
 
 A release (:class:`~wqm_nb.disclosure.release.Release`) is what every surface publishes about a school year:
 reports, the app, static pages, exports, the overview. :func:`published_release` is how a surface gets one:
+the release already recorded for the same data, threshold and frameworks (:func:`~.release.release_key`),
+as it was recorded; otherwise a new one made with every earlier one of the school year (:mod:`.changes`) and
+recorded under the ledger's write lock.
 
-* the release already recorded for the same data, threshold and frameworks (:func:`~.release.release_key`)
-  is returned as it was recorded: publishing it again writes nothing, so the same data gives the same
-  figures on every surface and every day;
-* otherwise a new release is made with every earlier one of the school year (:mod:`.changes`), and recorded
-  (under the ledger's write lock, so two publishing processes cannot each miss the other's).
+:class:`Ledger` is the SQLite file (:func:`ledger_path`: ``<store>.wqm-ledger``, ``<folder>.wqm-ledger`` or
+in ``$WQM_LEDGER_DIR``), of :class:`Entry` rows. A store seen through a link's scope gives a read-only ledger
+(:meth:`Ledger.of`), so a link holder's kernel reads the release the server recorded before it served the
+page (:func:`publish_school`, :func:`publish_report`), and a release not recorded raises
+:class:`~wqm_nb.errors.NotPublishedError` rather than being published from the kernel. :func:`copy_school`
+gives a ledger of one school's releases, shipped with its data.
 
-The ledger is a SQLite file beside the data (``<store>.wqm-ledger``; for a CSV folder, beside the folder:
-``<folder>.wqm-ledger``; or in ``$WQM_LEDGER_DIR``), git-ignored like the link secret: it holds what was
-published and digests of the respondents' answers, not the answers. It is written by the process that
-publishes (a command, a batch, the notebook, the server), never through a link's scope: a store seen through a
-link's scope gives a read-only ledger (:meth:`Ledger.of`), so a link holder's kernel reads the release the
-server recorded before it served the page (:func:`publish_school`), and a release not recorded raises
-:class:`~wqm_nb.errors.NotPublishedError` rather than being published from the kernel. ``wqm ledger`` lists
-it, ``wqm publish SCHOOL --year Y --dry-run`` shows what a new release would hide and why, and ``wqm school
-remove`` erases a school's rows with the school.
-
-A store that started before the ledger starts with an empty one: what was published before is not covered.
+Method: docs/privacy.md, "A school year published again".
 """
 
 from __future__ import annotations
@@ -125,7 +119,7 @@ class Ledger:
         return [[year, rid] for year, rid in sorted(dict(rows).items())]
 
     @contextmanager
-    def _connect(self, write: bool) -> Iterator[sqlite3.Connection]:
+    def _connect(self, write: bool) -> Iterator[sqlite3.Connection | None]:
         if not write and not self.path.exists():
             yield None
             return
@@ -171,6 +165,7 @@ class Ledger:
     def writing(self) -> Iterator[sqlite3.Connection]:
         """The ledger under its write lock (``BEGIN IMMEDIATE``): read, decide and record as one step."""
         with self._connect(write=True) as conn:
+            assert conn is not None  # None only when reading a ledger not yet written
             try:
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:

@@ -1,28 +1,20 @@
 """Validated measures (SWEMWBS, Stirling, SDQ) in a school year's release: decided with the survey's own cells.
 
-A survey's scores form *families*, one per instrument, informant and score: the whole group and its parts
-along the survey's subgroup question. Each group publishes its scored respondents ``n``, its mean (to one
-decimal) and, for a banded score, each band's share (to the whole percent); the mean's t interval only when
-no group of its family is hidden.
+A survey's scores form *families*, one per instrument, informant and score (:func:`family_key`,
+:class:`MeasureFamily`): the whole group and its parts along the survey's subgroup question, each group
+with its true figures (:class:`MeasureCounts`: scored respondents, sum of scores, count per band), as
+:func:`measure_families` counts them. :func:`published_measures` is what the outsider reads of them
+(:class:`PublishedMeasure`: hidden with its reason, or ``n`` with its mean and band shares as the intervals
+of what prints the same).
 
-:func:`protect_measures` decides, for every family of one survey at once:
+:func:`protect_measures` decides which cells of every family of one survey are hidden, and why
+(``{cell: reason}``): a subgroup the survey's own release hides is hidden in every family, a group with too
+few scored respondents in every family of the survey, a single hidden subgroup takes the next smallest with
+it, and more is hidden while the outsider's audit (:mod:`.audit`) over every family's published cells, the
+model of :func:`measure_model` (per family and group, unknowns ``n``, sum ``s`` and band counts ``b[k]``),
+works anything out; a survey withheld by its release has every family withheld with the same reason.
 
-1. a subgroup the survey's own release hides (in any section) is hidden in every family: the same people;
-   a group with 1 to ``threshold - 1`` scored respondents is hidden in every family of the survey (a
-   decision per subgroup, as for sections: no family can be set against another);
-2. a single hidden subgroup takes the next smallest with it;
-3. the outsider's audit (:mod:`.audit`) over every family's published cells: for every hidden group, its
-   respondents, its sum of scores and each band's count must not be a single value, and no band may be
-   forced to hold the whole group; while anything is, the next smallest subgroup is hidden, and with none
-   left the family is withheld;
-4. a survey withheld by its release (:data:`~.protect.WITHHELD`, :data:`~.protect.CHANGE`) has every
-   family withheld with the same reason: a withheld survey says nothing of any group.
-
-The outsider's model (:func:`measure_model`): per family and group, unknowns ``n``, sum ``s`` and band counts
-``b[k]``; the bands add up to ``n`` and the sum lies between what the bands' lowest and highest scores give
-(``min·n <= s <= max·n`` for an unbanded score); the whole is the sum of its parts; a shown group's ``n``
-is exact, its mean and band shares are intervals (what rounds to the printed value); a hidden group's
-reason bounds its ``n``.
+Method: docs/privacy.md, "No small group can be identified" (validated measures) and "How the audit works".
 """
 
 from __future__ import annotations
@@ -210,29 +202,30 @@ def measure_model(
             [expr(*(own[g][2][k] for g in parts)) for k in range(len(family.bands))],
         )
         for g in (None, *family.parts):
-            n, s, bands = whole if g is None else own[g]
-            named = {"respondents": n, "sum": s}
-            for (label, _, _), b in zip(family.bands, bands, strict=False):
+            cell_n, cell_sum, cell_bands = whole if g is None else own[g]
+            named = {"respondents": cell_n, "sum": cell_sum}
+            for (label, _, _), b in zip(family.bands, cell_bands, strict=False):
                 named[f"band {label}"] = b
-                named[f"not band {label}"] = minus(n, b)
+                named[f"not band {label}"] = minus(cell_n, b)
             quantities[(family.key, g)] = named
     for cell in published:
         q = quantities[(cell.family, cell.subgroup)]
-        n = q["respondents"]
+        respondents = q["respondents"]
         if cell.hidden == UNSAID:
             continue
         if cell.hidden == TOO_FEW:
-            m.between(n, 1, threshold - 1)
+            m.between(respondents, 1, threshold - 1)
         elif cell.hidden == PROTECTS:
-            m.at_least(n, threshold)
+            m.at_least(respondents, threshold)
         elif cell.hidden == NONE:
-            m.equals(n, 0)
+            m.equals(respondents, 0)
         else:
-            m.equals(n, cell.n)
-            _between_signed(m, q["sum"], n, *cell.mean)
+            assert cell.n is not None and cell.mean is not None  # a shown cell has both (see published_measures)
+            m.equals(respondents, cell.n)
+            _between_signed(m, q["sum"], respondents, *cell.mean)
             labels = [k for k in q if k.startswith("band ")]
             for label, share in zip(labels, cell.shares, strict=False):
-                m.share_between(q[label], n, *share)
+                m.share_between(q[label], respondents, *share)
     return m, quantities
 
 

@@ -1,19 +1,16 @@
 """A trust's overview published more than once: its totals audited with every earlier overview of the year.
 
-A trust total (:meth:`~wqm_nb.model.group.GroupRollup.trust_totals`) is a sum over the trust's schools, each
-shown or hidden in its own report; :func:`protect_total` decides whether one overview's total may be shown
-(the schools are its parts, as subgroups are of a whole group). Two
-overviews of the same trust and year whose schools differ (a school joined or left) or whose schools' data
-differ (a school's survey grew) give, by difference, the figure of the schools that changed. That is harmless
-when each of them shows the same figure in its own report, and a disclosure when any of them hides it
-(too few respondents, a smaller group, a change since its last publication).
+:func:`protect_total` decides whether one overview's trust total
+(:attr:`~wqm_nb.model.group.GroupRollup.trust_totals`) may be shown, the schools being its parts
+(:func:`~wqm_nb.disclosure.families.protect`). Each overview is recorded in the publication ledger
+(:mod:`.ledger`, table ``overviews``) as an :class:`OverviewRecord`: per school, a digest of its counts
+(:func:`school_digest`, which changes when its data does) and which of its own figures it hides; and which
+totals were shown. :func:`changed_schools` is the set of schools that differs between two overviews;
+:func:`discloses_by_difference` says whether a total shown in both would give a school's hidden figure away,
+and the total is then hidden with the reason "not shown, so that a change since the last publication cannot
+be worked out".
 
-So each overview is recorded in the publication ledger (:mod:`.ledger`, table ``overviews``) with what an
-outsider could set against a later one: per school, a digest of its counts (which changes when its data
-does) and which of its own figures it hides; and which totals were shown. :func:`changed_schools` is the
-set that differs between two overviews; :func:`discloses_by_difference` says whether a total shown in both
-would give a hidden figure away, and the total is then hidden with the reason "not shown, so that a change
-since the last publication cannot be worked out".
+Method: docs/privacy.md, "Trust totals give no school away".
 """
 
 from __future__ import annotations

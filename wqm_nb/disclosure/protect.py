@@ -1,33 +1,18 @@
 """One survey's cells under every framework, protected jointly (one publication).
 
-Each framework groups a survey's items into sections of its own, so the
-tables of one school year under the Wellbeing Quality Mark, Values-based
-Education and Leadership and Management are sums of the same answers.
-Protecting each table on its own leaves hidden cells that the tables, taken
-together, give away. :func:`protect_jointly` therefore decides which cells
-are hidden for every framework's sections of a survey at once:
+Each framework groups a survey's items into sections of its own, so the tables of one school year under the
+Wellbeing Quality Mark, Values-based Education and Leadership and Management are sums of the same answers.
+:func:`true_cells` counts a school year's answers and tallies per cell (a section's whole group or one
+subgroup: :class:`Counts`). :func:`protect_jointly` decides which cells are hidden for every framework's
+sections of a survey at once, and why (``{cell: reason}``, hidden cells only: :data:`PRIMARY`,
+:data:`COMPLEMENTARY` or :data:`WITHHELD`), per subgroup across every section of every framework, with the
+outsider's audit (:mod:`.audit`, :mod:`.tables`) over everything shown as printed (:data:`SHARE_DECIMALS`,
+:data:`MEAN_DECIMALS`); :func:`withheld` hides every figure of a survey with one reason, and
+:func:`responses_line` is what the survey's "Responses" line tells. A school year's release (:mod:`.release`)
+runs this for every survey, with its earlier publications (:mod:`.changes`) and its validated measures
+(:mod:`.measures`).
 
-1. *primary*: a cell (a section's whole group or one subgroup) with 1 to
-   ``threshold - 1`` respondents is hidden; a cell with none says "no
-   responses";
-2. a subgroup hidden in any section is hidden in every section of every
-   framework, and a single hidden subgroup takes the smallest other with it
-   (*complementary*); a section hidden whole takes its subgroups with it;
-3. the outsider's audit (:mod:`.audit`, :mod:`.tables`) is run over
-   everything shown, as printed (shares to the whole percent, means to one
-   decimal, counts exact), every hidden cell's reason and the survey's
-   respondents; while it works out anything of a hidden cell, more is
-   hidden: for a section hidden whole, the smallest section sharing items
-   with it; else the next smallest subgroup, everywhere;
-4. when nothing is left to hide, every figure of the survey is hidden
-   (*withheld*), with its reason, and nothing is said of any cell (not even
-   "no responses" or "fewer than ...").
-
-:func:`true_cells` counts a school year's answers and tallies per cell.
-Decisions are made per subgroup, across every section of every framework
-(see :func:`protect_jointly`), which keeps the audits few. A school year's
-release (:mod:`.release`) runs this for every survey, with its earlier
-publications (:mod:`.changes`) and its validated measures (:mod:`.measures`).
+Method: docs/privacy.md, "No small group can be identified".
 """
 
 from __future__ import annotations

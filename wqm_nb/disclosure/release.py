@@ -1,19 +1,15 @@
 """A school year's release: every figure any surface publishes about it, decided at once.
 
-Each framework groups a survey's items into sections of its own, so the
-tables of one school year under the Wellbeing Quality Mark, Values-based
-Education and Leadership and Management are sums of the same answers.
-Protecting each table on its own leaves hidden cells that the tables, taken
-together, give away. So a release covers, for every survey of the school
-year, every bundled framework's sections and subgroups protected jointly
-(:mod:`.protect`), audited with every earlier publication of the school
-year (:mod:`.changes`), and the survey's validated measures decided with its
-cells (:mod:`.measures`).
+A :class:`Release` covers, for every survey of the school year, every bundled framework's sections and
+subgroups protected jointly (:mod:`.protect`), audited with every earlier publication of the school year
+(:mod:`.changes`), and the survey's validated measures decided with its cells (:mod:`.measures`).
+:func:`release_of` makes one, and is what the published figures read (:mod:`wqm_nb.model.figures`);
+:func:`survey_layouts` gives the public structure (each framework's sections of each survey, and the
+subgroups), :func:`release_frameworks` the frameworks a release covers, and :func:`release_key` (with
+:func:`fingerprint` of the data) what a release is a function of, by which the publication ledger
+(:mod:`.ledger`) records each release published and gives it again.
 
-:func:`survey_layouts` gives the public structure (each bundled framework's
-sections of each survey, and the subgroups). :func:`release_of` is what the
-published figures read (:mod:`wqm_nb.model.figures`); the publication ledger
-(:mod:`.ledger`) records each release published.
+Method: docs/privacy.md, "No small group can be identified".
 """
 
 from __future__ import annotations
@@ -76,6 +72,7 @@ def survey_layouts(
             block = data.blocks.get(survey_id)
             if block is not None:
                 given |= set(block.subgroups)
+            assert tallies is not None  # read above whenever there is data
             given |= set(tallies.loc[tallies["survey"] == survey_id, "subgroup"])
         parts = [v for v in survey.subgroup.values if v in given] if survey.subgroup else []
         if "" in given or not parts:

@@ -1,38 +1,27 @@
 """One survey's published tables, every framework at once, as the outsider's linear model.
 
-A survey's answers are counted per item and subgroup; every table the tool
-publishes about it (a framework's sections, whole groups and subgroups) sums
-the same counts over other sets of items. :func:`survey_model` writes what an
-outsider knows of them as an :class:`~wqm_nb.disclosure.audit.AuditModel`:
+A survey's answers are counted per item and subgroup; every table the tool publishes about it (a framework's
+sections, whole groups and subgroups) sums the same counts over other sets of items (:class:`SurveyLayout`:
+what is public of its structure). :func:`survey_model` writes what an outsider knows of one publication as an
+:class:`~wqm_nb.disclosure.audit.AuditModel` (a :class:`SurveyModel`); :func:`joint_model` does it for
+several publications of one survey (each a :class:`Publication`; a :class:`JointModel`), whose unknowns are
+per *atom*, a group of respondents that appear in the same publications (:mod:`.changes`), and each
+publication's cells are sums over its atoms. One publication alone has one atom.
 
-Several publications of one survey (:func:`joint_model`) share unknowns per
-*atom*: a group of respondents that appear in the same publications
-(:mod:`.changes`); each publication's cells are sums over its atoms. One
-publication alone (:func:`survey_model`) has one atom. Per atom:
+Unknowns, per atom, item ``i`` and subgroup ``g`` (``""``: those who did not say): answers ``a[i,g]``,
+agreeing answers ``y[i,g]``, sum of answers ``s[i,g]``; per section ``S`` and subgroup: respondents
+``n[S,g]``; per subgroup: its respondents ``N[g]``. The facts are those that hold for any data and those
+from the publication (:class:`PublishedCell`: a shown cell's counts, and its share and mean as the intervals
+of :func:`printed_interval`; a hidden cell's reason, :data:`TOO_FEW`, :data:`PROTECTS`, :data:`NONE`, or
+:data:`UNSAID` for a withheld survey's cells). :func:`hidden_cells` names the quantities the audit bounds.
 
-Unknowns, per item ``i`` and subgroup ``g`` (``""``: those who did not say):
-answers ``a[i,g]``, agreeing answers ``y[i,g]``, sum of answers ``s[i,g]``;
-per section ``S`` and subgroup: respondents ``n[S,g]``; per subgroup: its
-respondents ``N[g]``.
-
-Facts that hold for any data: ``y <= a``; each answer is on the scale, and
-agreeing ones at or above its threshold, so the sum lies between what the
-lowest and the highest answers would give; one answer per respondent and
-item (``a[i,g] <= N[g]``); a section's respondents answered at least one
-and at most all of its items (``a[i,g] <= n[S,g] <= N[g]`` for ``i`` in
-``S``, and ``n[S,g] <= sum a <= |S| n[S,g]``).
-
-Facts from the publication (:class:`PublishedCell`): a shown cell's
-respondents and answers (exact), its share agreeing and its mean (each an
-interval: what rounds to the printed value); a hidden cell's reason (fewer
-than the threshold: 1 to threshold - 1 respondents; hidden to protect
-another: at least the threshold; no responses: 0; a withheld survey's
-cells: nothing); the survey's published respondents, when shown.
+Method: docs/privacy.md, "How the audit works" (every fact of the model).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 from .audit import INF, AuditModel, CellQuantities, Expr, expr
 
@@ -99,7 +88,7 @@ class JointModel:
             expr(*(c.n for c in parts)),
             expr(*(c.answers for c in parts)),
             expr(*(c.agree for c in parts)),
-            expr(*(c.total for c in parts)),
+            expr(*(cast(Expr, c.total) for c in parts)),  # every atom's part has its sum (see _atom)
         )
 
 

@@ -1,12 +1,11 @@
 """One publication threshold per store: what a command asked for, against what the store publishes at.
 
-Two publications of the same data at two thresholds give groups away by
-difference (a report at 7 beside an export at 5 shows the group of 1 to 6
-the first one hid). So every surface that publishes from a store uses the
-store's threshold (:attr:`wqm_nb.store.Store.threshold`), which is never
-below :data:`~wqm_nb.settings.MIN_GROUP_SIZE_FLOOR` and can only be raised
-(``wqm threshold N``, which also recomputes the cached benchmarks).
-:func:`resolve_threshold` is the one place the rule is applied.
+Every surface that publishes from a store uses the store's threshold (:attr:`wqm_nb.store.Store.threshold`),
+which is never below :data:`~wqm_nb.settings.MIN_GROUP_SIZE_FLOOR` and can only be raised
+(``wqm threshold N``, which also recomputes the cached benchmarks). :func:`resolve_threshold` is the one
+place the rule is applied.
+
+Method: docs/privacy.md, "One threshold per store".
 """
 
 from __future__ import annotations

@@ -46,7 +46,7 @@ FIELDS = [
     "suppressed",
     "format_version",
 ]
-#: the export's format: 2 since issue 22 (shares and intervals to 2 decimals, means to 1; before: 4 and 3)
+#: the export's format (docs/data-format.md): shares and intervals to 2 decimals, means to 1
 FORMAT_VERSION = 2
 FORMATS = ("json", "csv")
 

@@ -32,7 +32,7 @@ import os
 import sys
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from jupyter_client.asynchronous.client import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
@@ -82,8 +82,9 @@ def kernel_reset() -> None:
     with warnings.catch_warnings():  # restoring a deprecated key (if any) warns
         warnings.simplefilter("ignore")
         matplotlib.rcParams.update(_SNAPSHOT["rc"])
-    warnings.filters[:] = _SNAPSHOT["warnings"]
-    warnings._filters_mutated()  # forget every "already shown" registry, as a new process has none
+    cast("list[Any]", warnings.filters)[:] = _SNAPSHOT["warnings"]  # a list at run time; typeshed says Sequence
+    # forget every "already shown" registry, as a new process has none (private CPython API, not in typeshed)
+    warnings._filters_mutated()  # type: ignore[attr-defined]
     os.chdir(_SNAPSHOT["cwd"])
     os.environ.clear()
     os.environ.update(_SNAPSHOT["environ"])
@@ -132,7 +133,7 @@ class _OwnedKernelManager(AsyncKernelManager):
     def client(self, **kwargs: Any) -> _OneClient:  # type: ignore[override]
         if self._client is None:
             self.client_factory = _OneClient
-            self._client = super().client(**kwargs)
+            self._client = cast(_OneClient, super().client(**kwargs))  # built by client_factory
         return self._client
 
 

@@ -159,8 +159,8 @@ def render(
         files = ReportFiles(notebook=run_notebook(notebook, work / f"{stem}.ipynb", parameters))
         if html or pdf:
             files.html = to_html(files.notebook, work / f"{stem}.html")
-        if pdf:
-            files.pdf = to_pdf(files.html, work / f"{stem}.pdf")
+            if pdf:
+                files.pdf = to_pdf(files.html, work / f"{stem}.pdf")
         final = ReportFiles(notebook=out_dir / files.notebook.name)
         for attr in ("notebook", "html", "pdf"):
             made = getattr(files, attr)

@@ -47,6 +47,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
@@ -66,7 +67,7 @@ from ..data.safeguarding import SafeguardingList, load_safeguarding_list
 from ..data.surveys import NOT_ANSWERED
 from ..errors import DataFileError, SettingsError
 from ..model.scoring import score_prescored, score_responses
-from ..store import Store
+from ..store import ScopedStore, Store
 from ..store.store import SurveyImportOutcome
 from ..store.surveys import MISSING, SCORE_COLUMNS, TALLY_COLUMNS, SurveyBlock, SurveyData
 from .comments import Comment, prepare_comments
@@ -209,7 +210,7 @@ class ImportPlan:
     def kept(self) -> int:
         """Respondents kept (for a tally: forms, counted as in the published figures)."""
         if self.tally is not None:
-            per = {}
+            per: dict[tuple[str, str], int] = {}
             for s, i, _, c in self.tally.counts:
                 per[(s, i)] = per.get((s, i), 0) + c
             best: dict[str, int] = {}
@@ -243,7 +244,7 @@ class ImportPlan:
             return SurveyData(tallies=tallies, scores=scores, tally_imports=tuple([0] * len(tallies)))
         block = SurveyBlock(
             self.survey,
-            list(self.item_ids),
+            tuple(self.item_ids),
             np.array(self.respondents, dtype=object),
             np.array(self.subgroups, dtype=object),
             self.values,
@@ -680,6 +681,7 @@ def _answers(insp: Inspection, match: ColumnMatch, column: pd.Series) -> np.ndar
 def _subgroups(insp: Inspection, match: ColumnMatch, column: pd.Series) -> np.ndarray:
     """A column's subgroup answers as subgroup values ("" = not given); an unknown answer is an error."""
     subgroup = insp.bank.surveys[insp.survey].subgroup
+    assert subgroup is not None  # a column is matched as the subgroup only when the survey asks one
     given = insp.mapping.subgroup_values if insp.mapping else {}
     lookup = {}
     for raw in pd.unique(column):
@@ -704,8 +706,27 @@ def _where(match: ColumnMatch) -> str:
     return f"{match.column.letter}: {_short(match.column.header, 60)}"
 
 
+class _ImportArgs(TypedDict):
+    """The :meth:`Store.import_survey` arguments an answers import and a tally import share."""
+
+    source: str
+    item_ids: list[str]
+    file_name: str
+    file_sha256: str
+    details: dict
+    imported_by: str
+    on_existing: str
+    comments: list[tuple[str, str, str]]
+
+
 def commit_import(
-    store: Store, plan: ImportPlan, school_id: str, year: str, *, on_existing: str = "refuse", imported_by: str = ""
+    store: Store | ScopedStore,
+    plan: ImportPlan,
+    school_id: str,
+    year: str,
+    *,
+    on_existing: str = "refuse",
+    imported_by: str = "",
 ) -> SurveyImportOutcome:
     """Write a plan to the store in one transaction (step 3 in the module notes).
 
@@ -736,7 +757,7 @@ def commit_import(
         ]
     with store.transaction():
         school_year_id = store.ensure_school_year(school_id, year)
-        common = dict(
+        common = _ImportArgs(
             source=insp.shape.tool,
             item_ids=list(plan.item_ids),
             file_name=insp.table.file_name,

@@ -56,7 +56,7 @@ def read_tally(
         {normalise_text(t) for t in (survey.subgroup.field, *survey.subgroup.questions)} if survey.subgroup else set()
     )
     sub_col = next((i for i, h in enumerate(folded) if h in sub_texts), None)
-    labels = {}
+    labels: dict[int, int | None] = {}
     for i, h in enumerate(folded):
         if i in (item_col, sub_col):
             continue
@@ -100,6 +100,7 @@ def read_tally(
             )
         subgroup = ""
         if sub_col is not None:
+            assert survey.subgroup is not None  # sub_col is found only among the subgroup question's texts
             answer = str(row[sub_col]).strip()
             if answer and normalise_text(answer) not in NOT_ANSWERED:
                 subgroup = (

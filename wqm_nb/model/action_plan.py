@@ -5,33 +5,28 @@ Targets are captured in the capture form's Targets tab, imported from
 :meth:`~wqm_nb.store.Store.start_year` carries open and in-progress targets
 into the next year under the same ``target_id``, with ``carried_from`` (the
 earlier cycle). :func:`build_action_plan` reads them from the
-:class:`~wqm_nb.model.year.YearResult` history and gives an :class:`ActionPlan`:
+:class:`~wqm_nb.model.year.YearResult` history (oldest first) and gives an
+:class:`ActionPlan`:
 
-* **Progress against last year's targets** (:func:`target_progress`): for
-  every target of the latest earlier year with a self-evaluation cycle, its
-  status then and now and its outcome: :data:`ACHIEVED`, :data:`DROPPED`,
-  :data:`STILL_OPEN` (carried into this year and still open or in progress) or
-  :data:`NOT_CARRIED` (open at the end of last year but not in this year's
-  plan: nobody has reviewed it). A target is *overdue* when it is open or in
-  progress and its review date is before the report date.
-* **Suggested targets** (:func:`suggest_targets`, pure): for the weakest
-  sections that have no open target this year, a target built from the
-  section's lowest-rated elements (when below the top of the scale), elements
-  not rated or without evidence, and the lowest published stakeholder
-  agreement (when below what the report calls a strength, the framework's
-  ``report.strength_min_agreement``); a section with none of these gets no
-  suggestion. Owner blank; review date the end of the next term, i.e. the
-  second term end after the report date (the framework's
-  ``decisions.action_plan``: ``suggestions``, ``term_ends``). A section's
-  *standing* is the average of two positions from 0 to 1: its mean rating's
-  place on the scale and the mean share agreeing across its published
-  stakeholder groups (either alone when the other is missing); the lowest
-  standing is the weakest. Suppressed figures are never read (only
+* this year's targets, each with ``overdue`` (:func:`is_overdue`) and
+  ``carried_from_year``;
+* progress against last year's targets (:func:`target_progress`): a
+  :class:`TargetProgress` per target of :func:`previous_cycle_year`, its
+  outcome one of :data:`OUTCOMES`;
+* suggested targets (:func:`suggest_targets`, pure): a :class:`Suggestion`
+  per weakest section without an open target, weakest first by
+  :func:`section_standing`, reviewed at :func:`next_term_end`, with the rules
+  of ``decisions.action_plan``
+  (:class:`~wqm_nb.data.decision_rules.ActionPlanRules`). Suppressed figures
+  are never read (only
   :meth:`~wqm_nb.model.figures.PublishedFigures.for_section`).
-* **Accepting** (:func:`accept_suggested_targets`): the consultant accepts
-  suggestions as they are or edited (any mapping with the same fields), and
-  they are recorded as open targets in one transaction. The capture form's
-  Targets tab does the same with an Add button per suggestion.
+
+:func:`accept_suggested_targets` records the suggestions the consultant
+accepts, as they are or edited (any mapping with the same fields), as open
+targets in one transaction; the capture form's Targets tab does the same
+with an Add button per suggestion.
+
+Method: docs/methodology.md, "Action plan".
 """
 
 from __future__ import annotations
@@ -292,7 +287,7 @@ def suggest_targets(
     ]
     candidates = candidates.sort_values("standing", kind="stable")
     review = next_term_end(report_date, rules).isoformat()
-    out = []
+    out: list[Suggestion] = []
     for r in candidates.itertuples():
         if len(out) >= rules.suggestions:
             break
@@ -329,7 +324,7 @@ def build_action_plan(
         {
             **t,
             "overdue": is_overdue(t, report_date),
-            "carried_from_year": years.get(t.get("carried_from"), "an earlier year") if t.get("carried_from") else "",
+            "carried_from_year": years.get(t["carried_from"], "an earlier year") if t.get("carried_from") else "",
         }
         for t in current.targets
     )

@@ -11,6 +11,7 @@ resulting object and nothing else.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 import pandas as pd
 
@@ -98,4 +99,5 @@ def assess_school(settings: ReportSettings, scope: Scope | None = None) -> Schoo
     ``scope`` (a served page's), every read goes through the store seen through it."""
     fw = load_framework(settings.framework)
     with Store.open(settings.data_path, read_only=True) as store:
-        return assess_store(store.scoped(scope) if scope is not None else store, settings, fw)
+        # a scoped store stands in for the store: it passes every read through, checked against the scope
+        return assess_store(cast(Store, store.scoped(scope)) if scope is not None else store, settings, fw)

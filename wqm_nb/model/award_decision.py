@@ -2,40 +2,25 @@
 
 :func:`decide` (and :func:`award_decision` for a
 :class:`~wqm_nb.model.assessment.SchoolAssessment`) takes the level a school
-applies for and checks every criterion of the framework's rules
-(``levels:`` in the framework YAML, the file printed with the result) for the
-assessed year:
+applies for (:func:`applied_level`: ``level``, an id or a name,
+:func:`find_level`; by default the next level above the highest one it holds
+in the assessed year, :func:`levels_held`) and checks every criterion of the
+framework's rules (``levels:`` in the framework YAML) for the assessed year.
+It returns an :class:`AwardDecision`: per section a :class:`SectionDecision`
+of :class:`Check` results with the figures behind them (a stakeholder
+group's as a :class:`GroupFigure`); the school's own checks (``requires``,
+``requires_held`` by :func:`~wqm_nb.model.awards.held_level`, and the
+level's ``assessor_checks``); what is missing; an
+:class:`AssessmentDayPlan` of sections to probe (:class:`Probe`) and groups
+to meet (:class:`Meeting`); the rule file it used; and the
+:func:`~wqm_nb.model.awards.readiness` its criteria and verdicts agree with.
+A check is ``borderline`` when it is met by less than the margins of
+``decisions.awards`` (:class:`~wqm_nb.data.decision_rules.AwardDecisionRules`).
 
-* per section (WQM principle, VbE aspect), each criterion of the level with
-  the figures behind it: every element rated; the mean maturity with each
-  element's rating; the lowest rating; how many elements have evidence; each
-  stakeholder group's agreement with its number of respondents and 95%
-  interval; and, for a level held over several years, each earlier year of
-  the window. Survey figures come only from the published-figures table: a
-  suppressed group is listed with the reason it is hidden, never a number of
-  it, and counts neither for nor against the school (as in the award rules);
-* the school's own criteria: the level it ``requires`` met in the same year,
-  the level ``requires_held`` names held long enough by the recorded award
-  decisions (:func:`~wqm_nb.model.awards.held_level`, which says how years
-  are counted), and the level's ``assessor_checks``, which only the
-  assessment day can confirm;
-* what is missing, in words;
-* an assessment-day plan: the sections to probe (a criterion not met; one
-  only just met, by the margins of ``decisions.awards`` in the framework
-  file; a blind spot, where leaders rate a section well above what
-  stakeholders report, from :mod:`wqm_nb.model.triangulation`), and the
-  stakeholder groups to meet: the framework's ``assessment_day.meet`` groups
-  (WQM: senior leaders, governors and staff), every published group or
-  subgroup below the level's agreement threshold (a level without one uses
-  the report's ``development_max_agreement``), every group too small to
-  publish ("meet them in person": the figures cannot speak for them), and
-  every stakeholder survey with no responses this year.
+Survey figures come only from the published-figures table: a suppressed
+group is listed with the reason it is hidden, never a number of it.
 
-The level applied for defaults to the next level above the highest one the
-school holds in the assessed year (by its award decisions; the lowest level
-when it holds none); pass ``level`` (an id or a name) for another. Criteria
-and their verdicts agree with :func:`~wqm_nb.model.awards.readiness`, which
-the result also carries.
+Method: docs/methodology.md, "Award rules".
 """
 
 from __future__ import annotations
@@ -307,7 +292,7 @@ def _group(bank: QuestionBank, row, threshold: float | None, interval: bool) -> 
     share = float(row.agree_share)
     meets = None if threshold is None else share >= threshold - 1e-9
     low = _number(row.ci_low)
-    borderline = bool(meets and interval and low is not None and low < threshold - 1e-9)
+    borderline = bool(meets and interval and threshold is not None and low is not None and low < threshold - 1e-9)
     return GroupFigure(row.survey, label, subgroup, int(row.n), share, low, _number(row.ci_high), "", meets, borderline)
 
 
@@ -334,7 +319,7 @@ def _section_checks(
     if criteria.min_principle_mean is not None:
         need = criteria.min_principle_mean
         ok = mean is not None and mean >= need - 1e-9
-        close = ok and mean - need < rules.borderline_mean_margin - 1e-9
+        close = ok and mean is not None and mean - need < rules.borderline_mean_margin - 1e-9
         evidence = f"mean {mean:.2f} ({_ratings_text(rows)})" if mean is not None else "no element rated"
         checks.append(
             Check(
@@ -411,7 +396,7 @@ def _section_checks(
                     f"{g.label.lower()} {g.agree_share:.0%} agree (n={g.n}), but the 95% interval "
                     f"reaches {_below(g.ci_low, threshold)}, below {threshold:.0%}"
                     for g in shown
-                    if g.borderline
+                    if g.borderline and g.ci_low is not None  # a borderline figure has its interval
                 ),
             )
         )
@@ -420,8 +405,8 @@ def _section_checks(
         streak = consecutive_years(years, len(years) - 1)
         window = years[len(years) - min(streak, n) : -1]
         earlier = [(y.year, principle_gaps(criteria, pid, y, framework)) for y in window]
-        missing = [f"needs {n} consecutive years of evidence (has {streak})"] if streak < n else []
-        missing += [f"{y}: {g}" for y, gaps in earlier for g in gaps]
+        not_met = [f"needs {n} consecutive years of evidence (has {streak})"] if streak < n else []
+        not_met += [f"{y}: {g}" for y, gaps in earlier for g in gaps]
         evidence = "; ".join(f"{y}: {'met' if not gaps else 'not met'}" for y, gaps in earlier)
         evidence = f"{streak} consecutive year{'s' if streak != 1 else ''} up to {year.year}" + (
             f" ({evidence})" if evidence else ""
@@ -430,9 +415,9 @@ def _section_checks(
             Check(
                 "consecutive_cycles",
                 f"Criteria met in {n} consecutive years up to {year.year}",
-                not missing,
+                not not_met,
                 evidence,
-                tuple(missing),
+                tuple(not_met),
             )
         )
     return SectionDecision(
@@ -537,7 +522,7 @@ def _plan(
             hidden.setdefault(label, (row.reason, []))[1].append(row.section_id)
         elif threshold is not None and row.agree_share < threshold - 1e-9:
             below.setdefault(label, []).append(row.section_id)
-    meet: dict[str, list[tuple[str, str]]] = {}  # group -> (kind, why), one row per group
+    meet: dict[str, list[tuple[str, str, str]]] = {}  # group -> (label, kind, why), one row per group
     for group in framework.assessment_day.meet:
         meet.setdefault(group.lower(), []).append((group, ALWAYS, "met on every assessment day (the framework's list)"))
     found = [(label, BELOW, f"below {threshold:.0%} agreeing in {', '.join(pids)}") for label, pids in below.items()]

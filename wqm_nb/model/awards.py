@@ -1,20 +1,16 @@
 """Award readiness: the framework's levels and criteria applied to a school's years.
 
 The rules are data (the framework YAML's ``levels``); this module only reads
-them. Survey criteria read the published figures, so a suppressed group
-counts neither for nor against a school, and only stakeholder agreement
-(:meth:`~wqm_nb.model.figures.PublishedFigures.for_section`): the staff
-audit (measure ``rating``) is staff's view of practice and never counts
-toward ``min_stakeholder_agreement``.
+them. :func:`readiness` gives a :class:`Readiness` from a school's
+:class:`~wqm_nb.model.year.YearResult` history and its award decisions;
+:func:`principle_gaps` says why a section misses a level's criteria in one
+year; :func:`held_level` gives a :class:`HeldLevel`, whether a level is held
+long enough before an assessed year by the decisions that count
+(:func:`current_decisions`: none superseded). Survey criteria read only
+published stakeholder agreement
+(:meth:`~wqm_nb.model.figures.PublishedFigures.for_section`).
 
-A level with ``requires_held`` (WQM's Beacon: ``{level: champion, years: 3}``)
-reads the award decisions recorded in the store (:func:`held_level`): the
-school holds a level from the academic year of an ``awarded`` decision for it
-until a later ``withdrawn`` or ``not_awarded`` decision for it ends the
-holding; a superseded (corrected) decision never counts, nor one made after
-the assessed year. Years held before an assessed year are the difference of
-the two academic years' first calendar years: awarded 2022-23 and assessed
-2025-26 is 3 years; awarded in the assessed year itself is 0.
+Method: docs/methodology.md, "Award rules" (the criteria, and how years held are counted).
 """
 
 from __future__ import annotations

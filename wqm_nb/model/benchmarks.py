@@ -1,20 +1,8 @@
 """Portfolio benchmarks: each school's figures beside the other schools of its phase.
 
-The *portfolio* is every school in the store (the consultant's schools, of
-any trust) of the same phase with figures in the same academic year. For
-each figure of a school (survey x section x measure) the benchmark is the
-median, and the quartiles, of the other schools' values of that figure:
-
-* only **published** figures count: a whole group a school's own figures
-  hide (too few responses, or hidden to protect a smaller group) never
-  contributes, nor a section the school has not rated;
-* the school itself is **left out** of its own benchmark;
-* a median needs ``decisions.benchmarks.min_schools_median`` other
-  contributing schools (default 5) and quartiles
-  ``min_schools_quartiles`` (default 10); with fewer, the row keeps its
-  count of contributors and no value ("too few schools").
-
-Figures (``measure``):
+:func:`school_figures` gives the figures of one school year that may
+contribute, published ones only, keyed ``(survey, section_id, measure)``
+with ``measure`` one of :data:`MEASURES`:
 
 ==============  =====================================================================
 ``agreement``   a stakeholder survey's share agreeing (0..1), whole groups
@@ -22,19 +10,20 @@ Figures (``measure``):
 ``mean_rating`` the self-evaluation's mean rating of a section (survey ``self_evaluation``)
 ==============  =====================================================================
 
-Quartiles are the inclusive method of :func:`statistics.quantiles` (the
-same as numpy's default linear percentile). Values are stored as computed;
-reports show shares as whole percentages.
-
-Benchmarks are computed once, by :func:`refresh_benchmarks`, and cached per
+:func:`portfolio_benchmarks` turns every school's figures of one year into
+each school's benchmark rows (:func:`benchmark_row`;
+:data:`~wqm_nb.store.school_records.BENCHMARK_COLUMNS`: ``contributors``,
+``median``, ``q1``, ``q3``, NaN with too few schools), with the thresholds of
+``decisions.benchmarks`` (:class:`~wqm_nb.data.decision_rules.BenchmarkRules`);
+values are stored as computed. :func:`compute_benchmarks` computes them from a
+store without writing to it; :func:`refresh_benchmarks` caches them per
 school in the store (``store.replace_benchmarks``) with the threshold they
-were computed at, so a report reads only its own school and its own rows of
-that table; rows cached at another threshold are never printed (the report
-computes its school's in memory instead). ``wqm import`` and ``wqm
-batch`` refresh; ``wqm benchmarks refresh`` does it by hand (after survey or
-self-evaluation imports). A report on a CSV folder, whose store is a scratch
-copy in memory, computes its school's benchmarks in memory instead
-(:func:`school_benchmarks`, read into ``SchoolAssessment.benchmarks``).
+were computed at; :func:`school_benchmarks` gives one school's rows (read
+into ``SchoolAssessment.benchmarks``): the cached ones, or, for a CSV
+folder's scratch store or rows cached at another threshold, computed in
+memory (``computed_at`` :data:`IN_MEMORY`).
+
+Method: docs/methodology.md, "Benchmarks".
 """
 
 from __future__ import annotations

@@ -1,29 +1,28 @@
 """Evidence across frameworks and the evidence coverage map.
 
-One piece of evidence is often asked for by several frameworks: a staff
-wellbeing charter recorded under WQM P1.6 is also evidence for VbE Aspect 1
-and the Leadership and Management item LM.1. The crosswalk
-(:mod:`wqm_nb.data.crosswalk`) says which elements are linked; this module
-shows, for one school year seen through one framework:
+The crosswalk (:mod:`wqm_nb.data.crosswalk`) says which elements of different
+frameworks ask for the same evidence; this module shows, for one school year
+seen through one framework:
 
-* :func:`evidence_items`: the evidence recorded under each element directly,
-  plus the evidence recorded under its linked elements in the school's other
-  framework cycles of the same year, each with where it came from
-  (framework, element, recorded_at and recorded_by) and whether it is thin
-  (fewer words than the crosswalk file's ``coverage.thin_evidence_words``);
-* :func:`element_coverage` and :func:`principle_coverage`: the coverage map
-  for the consultant before the assessment day. Each element is in one of
-  three states: ``own`` (evidence recorded under it), ``linked`` (none of its
-  own, but evidence under a linked element of another framework) or ``none``;
-  own evidence that is thin is flagged, not demoted;
-* :func:`missing_evidence`: what to ask the school for, element by element.
+* :func:`evidence_items` (:data:`ITEM_COLUMNS`): the evidence recorded under
+  each element directly, plus the evidence recorded under its linked elements
+  in the school's other framework cycles of the same year, each with where it
+  came from and whether it is thin;
+* :func:`element_coverage` and :func:`principle_coverage`
+  (:data:`ELEMENT_COVERAGE_COLUMNS`, :data:`PRINCIPLE_COVERAGE_COLUMNS`): the
+  coverage map, each element in one of :data:`STATES` (``own``, ``linked``,
+  ``none``);
+* :func:`missing_evidence` (:data:`MISSING_COLUMNS`): what to ask the school
+  for, element by element.
 
-Linked evidence is context, never a substitute: the award rules
-(:mod:`wqm_nb.model.awards`) still need evidence recorded under the element.
 The store rows come from :func:`year_evidence` (read by
 :func:`~wqm_nb.model.assessment.assess_store` into
-``SchoolAssessment.year_evidence``); :func:`evidence_map` builds everything
-at once from an assessment.
+``SchoolAssessment.year_evidence``); :func:`build_evidence_map`, and
+:func:`evidence_map` from an assessment, build everything at once as an
+:class:`EvidenceMap`. Linked evidence never counts toward the award rules
+(:mod:`wqm_nb.model.awards`).
+
+Method: docs/methodology.md, "Evidence coverage".
 """
 
 from __future__ import annotations

@@ -1,18 +1,20 @@
 """The table of published survey figures: the only source of survey numbers.
 
 :func:`publish_figures` turns a school year's survey data (respondents' answers
-and paper tallies) into one table,
-computed once per report: a row per survey x framework section for the whole
-group, and a row per survey x section x subgroup (staff role, pupil year
-group). Every table, chart, strength, award rule and export reads from it, so
-a figure the table suppresses cannot appear anywhere.
+and paper tallies) into one table, a :class:`PublishedFigures`, computed once
+per report: a row per survey x framework section for the whole group, a row
+per survey x section x subgroup (staff role, pupil year group), and the rows
+of the validated measures (:mod:`wqm_nb.model.measures`). Every table, chart,
+strength, award rule and export reads from it, so a figure the table
+suppresses cannot appear anywhere.
 
 Columns (one record each, the shape of ``wqm export``):
 
 ==================  ============================================================
 ``survey``          survey id (``staff``, ``pupil``, ``parent``, ``staff_audit``)
 ``survey_name``     its display name
-``section_id``      framework section (WQM principle, VbE aspect, L&M key question)
+``section_id``      framework section (WQM principle, VbE aspect, L&M key question);
+                    None on a measure's rows
 ``section``         its name
 ``subgroup_field``  ``None`` for the whole group, else the subgroup question (``role``)
 ``subgroup``        ``None`` for the whole group, else its value (``teaching``); ``""`` for
@@ -21,35 +23,33 @@ Columns (one record each, the shape of ``wqm export``):
 ``measure``         what the numbers measure: ``agreement`` (a stakeholder survey on the
                     bank's Likert scale) or ``rating`` (a survey on a scale of its own:
                     the staff audit, staff rating each framing principle on the maturity
-                    scale); or a validated measure scored per respondent (see *Measures*
-                    below): ``<instrument>.<score>`` for its mean (``swemwbs.metric``,
+                    scale); or a validated measure scored per respondent:
+                    ``<instrument>.<score>`` for its mean (``swemwbs.metric``,
                     ``sdq.total_difficulties``, ``stirling.total``) and
                     ``<instrument>.<score>:<band>`` for the share in one band
                     (``sdq.emotional:Borderline``)
 ``n``               respondents who answered at least one of the section's items (a
                     measure: respondents with a score)
 ``answers``         answers counted (a measure: scores, one per respondent, so ``n``)
-``agree_share``     share of answers at or above the survey's threshold (0..1):
+``agree_share``     share of answers at or above the survey's threshold (0..1, 2 decimals):
                     ``agreement``: the bank's ``agree_min`` (agree or strongly agree);
                     ``rating``: the survey's ``high_min`` (the staff audit: 3 or 4,
                     "Developing practice" or "Embedded and evaluated"); a measure's band
                     row: the share of the group's scored respondents in that band (a
                     group's band shares add up to 1); NaN on a measure's mean row
-``mean``            mean answer on the survey's scale: 1-5 Likert for ``agreement``,
-                    the survey's own scale for ``rating`` (the staff audit: 1-4 maturity,
-                    comparable with the self-evaluation's mean rating); a measure's mean
-                    row: the mean score on the score's own range (SWEMWBS metric 7-35);
-                    NaN on a band row
-``ci_low``,         95% Wilson interval of ``agree_share`` with ``n`` respondents; on a
-``ci_high``         measure's mean row the 95% Student t interval of the mean
-                    (``mean ± t(0.975, n-1) s/√n``; none for a group of one)
-``suppressed``      True when the group is too small to publish
-``reason``          why it is not shown: ``fewer than 5 responses``; ``not shown, so that a
-                    smaller group cannot be worked out`` (complementary suppression);
-                    ``not shown, so that a change since the last publication cannot be
-                    worked out`` (the data changed too little since an earlier
-                    publication of the school year, :mod:`wqm_nb.disclosure.ledger`);
-                    ``no responses``; else ``""``
+``mean``            mean answer on the survey's scale (1 decimal): 1-5 Likert for
+                    ``agreement``, the survey's own scale for ``rating`` (the staff audit:
+                    1-4 maturity, comparable with the self-evaluation's mean rating); a
+                    measure's mean row: the mean score on the score's own range (SWEMWBS
+                    metric 7-35); NaN on a band row
+``ci_low``,         95% Wilson interval of the rounded ``agree_share`` with ``n``
+``ci_high``         respondents (2 decimals); on a measure's mean row the 95% Student t
+                    interval of the mean (1 decimal; none for a group of one, or in a
+                    family with a hidden group)
+``suppressed``      True when the group is not shown (``reason`` is not ``""``)
+``reason``          why it is not shown: one of :func:`reason_texts` (:func:`too_few`,
+                    :data:`PROTECTS_SMALLER`, :data:`PROTECTS_CHANGE`,
+                    :data:`WITHHELD_SURVEY`, :data:`NO_RESPONSES`); else ``""``
 ``instrument``      a measure's instrument id (``sdq``, ``swemwbs``, ``stirling``); None
                     on the rows of the question bank's surveys
 ``informant``       a measure's informant (the SDQ's ``parent``, ``teacher`` or ``self``;
@@ -58,34 +58,17 @@ Columns (one record each, the shape of ``wqm export``):
 ``band``            a band row's band label (``Borderline``); None on every other row
 ==================  ============================================================
 
-**Measures.** A survey export may carry a validated wellbeing measure beside
-the survey's items; the import scores it per respondent
-(:mod:`wqm_nb.model.scoring`) and :mod:`wqm_nb.model.measures` publishes the
-scores here: per survey, instrument, informant and score, the whole group and
-each subgroup get a mean row (``mean`` with its t interval) and, for a banded
-score, one row per band (``agree_share`` the share in the band, with its
-Wilson interval). ``section_id`` and ``section`` are None: a measure informs
-no framework section, and it is published whether or not the framework maps
-the survey. Suppression is the same as every other figure's, per family
-(whole group and subgroups of one score): a group with fewer than
-``min_group_size`` scored respondents is hidden, and complementary
-suppression hides more until no hidden group's respondents, band counts or
-sum of scores can be worked out; a group's mean row and band rows are shown
-or hidden together.
+A measure's rows come per survey, instrument, informant and score: the whole
+group and each subgroup get a mean row and, for a banded score, one row per
+band; a group's mean row and band rows are shown or hidden together. A
+measure is published whether or not the framework maps the survey.
 
-For a suppressed row ``n``, ``answers``, ``agree_share`` and ``mean`` are
-missing: the exact size of a small group is not published either. Which
-cells are hidden is decided once per school year for every framework's
-sections at once (:func:`wqm_nb.disclosure.release.release_of`), and this
-table is one framework's view of that release: no hidden count can be
-worked out from the shown ones, in this framework's tables or set against
-another's (the audit of :mod:`wqm_nb.disclosure` proves it); a ``rating``
-survey is protected exactly like an ``agreement`` survey.
-
-**Rounding as printed.** ``agree_share`` is kept to 2 decimals (a whole
-percentage), ``mean`` to 1 decimal, and the intervals are worked out from
-the rounded share (to 2 decimals; a measure's to 1): every chart, rule and
-export reads these values, so nothing carries more than is printed.
+On a suppressed row ``n``, ``answers``, ``agree_share``, ``mean`` and the
+interval are missing. Which cells are hidden is decided once per school year
+for every framework's sections at once
+(:func:`wqm_nb.disclosure.release.release_of`), and this table is one
+framework's view of that release. Values are kept as printed (the decimals
+above): every chart, rule and export reads them.
 
 Readers choose by measure. Stakeholder agreement (the survey tables and
 charts, award rules, strengths and areas, the group roll-up) reads
@@ -100,6 +83,9 @@ roll-up read measures through :meth:`~PublishedFigures.measure_means` and
 figures across measures (trends, triangulation) reads
 :attr:`~PublishedFigures.item_figures`; ``wqm export`` writes the whole
 :attr:`~PublishedFigures.table`.
+
+Method: docs/privacy.md, "No small group can be identified" (what is hidden, and why; figures kept as
+printed); the export's columns: docs/data-format.md.
 """
 
 from __future__ import annotations

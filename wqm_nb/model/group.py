@@ -1,64 +1,34 @@
 """The group (trust) roll-up: every school of a group side by side for one year.
 
-The roll-up is built from :class:`SchoolSummary` records, one per school, so
+The roll-up is built from :class:`SchoolSummary` records, one per school
+(:func:`summarise`; :func:`missing_summary` for a school that has none), so
 it never goes back to the raw data: a batch summarises each school as its
 report is made, keeps the summaries in a file (:func:`save_summaries`, JSON
-readable by its owner only: the summaries hold true counts) and builds the
-roll-up from them (:func:`rollup_summaries`). Survey numbers in a
-summary come from that school's published figures, so a suppressed cell stays
+readable by its owner only: the summaries hold true counts,
+:class:`GroupCount`, kept for the trust totals' protection alone) and builds
+the roll-up from them (:func:`rollup_summaries`; :func:`rollup_group`
+assesses every school of a group's settings). Survey numbers in a summary
+come from that school's published figures, so a suppressed cell stays
 missing in the roll-up too, with the reason the school's figures give.
 
-What the roll-up works out (thresholds in the framework's ``decisions:``
-block, :mod:`wqm_nb.data.decision_rules`):
+A :class:`GroupRollup` holds, with the thresholds of the framework's
+``decisions:`` block (:mod:`wqm_nb.data.decision_rules`): the award pipeline
+(:attr:`~GroupRollup.pipeline`, by :func:`wqm_nb.model.awards.held_level` and
+:class:`~wqm_nb.model.awards.Readiness`); the heatmaps
+(:meth:`~GroupRollup.agreement`, :meth:`~GroupRollup.agreement_notes`); each
+section's strength in each school (:attr:`~GroupRollup.strength`, 0 to 1);
+peer support (:attr:`~GroupRollup.peer_matches`); similar schools
+(:attr:`~GroupRollup.similar_schools`, :attr:`~GroupRollup.similar`); the
+governance early warning (:attr:`~GroupRollup.governance`); the wellbeing
+measures (:meth:`~GroupRollup.measure_means`); and the trust totals
+(:attr:`~GroupRollup.trust_totals`), protected through
+:func:`~wqm_nb.disclosure.families.protect` (hidden with
+:data:`PROTECTS_SCHOOL` rather than hide a shown school) and, against the
+overviews published before (:func:`published_overview`),
+:mod:`wqm_nb.disclosure.overviews`.
 
-* **award pipeline** (:attr:`GroupRollup.pipeline`): the level each school
-  holds, by its recorded award decisions (``store.award_decisions``, read by
-  :func:`wqm_nb.model.awards.held_level`), and the next level: *ready* when
-  the award rules find it met this year (:class:`~wqm_nb.model.awards.Readiness`),
-  else *working towards* it;
-* **heatmaps** (:meth:`GroupRollup.agreement`, :meth:`GroupRollup.agreement_notes`):
-  schools x sections of the published share agreeing, a hidden cell missing
-  with its reason;
-* **strength** of a section in a school (:attr:`GroupRollup.strength`): a
-  position from 0 to 1 mixing the self-rating's place on its scale with the
-  mean published stakeholder agreement (``peer_support.stakeholder_share``
-  of it is the stakeholders');
-* **peer support** (:attr:`GroupRollup.peer_matches`): for each school's
-  ``peer_support.weakest`` sections, the schools whose strength there is at
-  least ``min_gap`` higher, holders of the framework's highest level
-  (WQM's Beacon schools, the ambassadors) first, then the strongest;
-* **similar schools** (:attr:`GroupRollup.similar_schools`): the same phase
-  and pupils on roll differing by at most ``benchmarks.similar_size_share``
-  of the larger roll; :attr:`GroupRollup.similar` compares each school with
-  their median;
-* **governance early warning** (:attr:`GroupRollup.governance`): a section
-  whose stakeholder agreement fell by ``governance.agreement_fall`` or more
-  (groups of ``min_respondents`` or more in both years) while its
-  self-rating rose by ``min_rating_rise`` or more (the "wilful blindness"
-  warning of the WQM seed), and every published stakeholder group below
-  ``stakeholder_agreement_below``;
-* **wellbeing measures** (:meth:`GroupRollup.measure_means`): each school's
-  published whole-group mean of every validated measure score (SWEMWBS,
-  Stirling, SDQ; :mod:`wqm_nb.model.measures`) with its 95% interval, so the
-  overview compares schools on one axis; a school below the instrument's
-  minimum for comparing groups is marked, a hidden figure keeps its reason;
-* **trust totals** (:attr:`GroupRollup.trust_totals`): per survey x section,
-  the schools' shares weighted by pupils on roll; when any school's own
-  figure is hidden, the share of all the group's answers instead (pupil
-  numbers are public, so a pupil-weighted total and the shown schools'
-  shares would pin the hidden schools' shares). The schools are the parts
-  of the total as subgroups are of a school's whole group, so the total goes
-  through :func:`~wqm_nb.disclosure.families.protect` with each school's true
-  counts (:class:`GroupCount`, kept in the summary for this alone). A school's
-  figure is published in its own report whatever the overview does, so a
-  shown school cannot be hidden to protect another: when ``protect`` would
-  have to hide one, the trust total is hidden instead ("not shown, so that a
-  school's hidden figure cannot be worked out"). Each overview published is
-  recorded in the publication ledger (:mod:`wqm_nb.disclosure.overviews`): a
-  total shown in an earlier overview of the trust's year is hidden when the
-  schools that joined, left or changed since include one that hides the same
-  figure in its own report ("not shown, so that a change since the last
-  publication cannot be worked out").
+Method: docs/methodology.md, "The trust"; the trust totals' protection: docs/privacy.md, "Trust totals give
+no school away".
 """
 
 from __future__ import annotations
@@ -394,7 +364,7 @@ def rollup_summaries(
     return published_overview(rollup)
 
 
-def position(value: float, scale: Scale) -> float:
+def position(value: float | None, scale: Scale) -> float:
     """A rating's place on its scale from 0 (lowest) to 1 (highest); NaN stays NaN."""
     if value is None or pd.isna(value):
         return math.nan
@@ -767,7 +737,7 @@ class GroupRollup:
         members_now = self.overview_members
         rows = []
         for sec in self.framework.principle_ids:
-            rated = [(s.pupils, s.sef_means[sec]) for s in weighted if not pd.isna(s.sef_means.get(sec, math.nan))]
+            rated = [(_pupils(s), s.sef_means[sec]) for s in weighted if not pd.isna(s.sef_means.get(sec, math.nan))]
             if rated:
                 pupils = sum(p for p, _ in rated)
                 rows.append(
@@ -798,7 +768,7 @@ class GroupRollup:
                     discloses_by_difference(f"{survey}:{sec}", e, members_now) for e in self.earlier_overviews
                 ):
                     hidden = CHANGED
-                pupils = sum(s.pupils for s, _ in members)
+                pupils = sum(_pupils(s) for s, _ in members)
                 if any(c.hidden for _, c in members):
                     # with public pupil numbers, a pupil-weighted total pins the hidden schools' shares: the
                     # share of all the group's answers instead, which the count check above protects
@@ -808,7 +778,7 @@ class GroupRollup:
                         WEIGHT_ANSWERS,
                     )
                 else:
-                    value = sum(s.pupils * c.agree / c.answers for s, c in members if c.answers) / pupils
+                    value = sum(_pupils(s) * c.agree / c.answers for s, c in members if c.answers) / pupils
                     weighting = WEIGHT_PUPILS
                 rows.append(
                     dict(
@@ -845,6 +815,12 @@ class GroupRollup:
                 "weighting",
             ],
         )
+
+
+def _pupils(s: SchoolSummary) -> int:
+    """The pupils on roll of a school the trust totals weight (only those with a number are weighted)."""
+    assert s.pupils is not None
+    return s.pupils
 
 
 def build_rollup(

@@ -2,53 +2,32 @@
 
 A survey export may carry an instrument's items beside the survey's own; the
 import scores them (:func:`wqm_nb.model.scoring.score_responses`) and the
-store keeps one score per respondent (``survey_scores``). This module turns
-a school year's scores into rows of the published-figures table
-(:func:`measure_rows`, called by :func:`wqm_nb.model.figures.publish_figures`),
-and compares them (:func:`compare_means`).
+store keeps one score per respondent (``survey_scores``).
+:func:`measure_rows` (called by :func:`wqm_nb.model.figures.publish_figures`)
+turns a school year's scores into rows of the published-figures table, per
+*family* (survey, instrument, informant and score: the whole group and its
+parts along the survey's subgroup question, :data:`NOT_GIVEN` included, so
+the parts add up): for each group a mean row (``n``, ``mean``, and
+``ci_low``/``ci_high`` by :func:`mean_interval`, a Student t interval; none
+for a group of one, nor in a family with a hidden group) and, for a banded
+score, a band row per band (``agree_share`` the share in the band, with its
+Wilson interval), hidden as the school year's release decided
+(:mod:`wqm_nb.disclosure.measures`).
 
-**Figures.** For each survey, instrument, informant and score there is a
-*family*: the whole group and its parts along the survey's subgroup question
-(those who did not say included, so the parts add up). Each group gets
+:func:`compare_means` gives the verdict on two published mean rows
+(:data:`IMPROVED`, :data:`DECLINED`, :data:`NO_CLEAR_DIFFERENCE`,
+:data:`TOO_FEW_TO_COMPARE` or :data:`NOT_COMPARED`) and a note saying why;
+:func:`min_group` and :func:`minimum_words` give the instrument's minimum for
+comparing groups and its source; :func:`higher_is_better` which way is
+better (:data:`LOWER_IS_BETTER` when the instrument does not say).
 
-* a *mean row*: ``n`` respondents with a score, the ``mean`` score and its 95%
-  confidence interval (``ci_low``, ``ci_high``), a **Student t interval**,
-  ``mean ± t(0.975, n - 1) × s / √n`` with ``s`` the sample standard deviation
-  (n - 1 in the denominator): the t rather than the normal quantile because
-  groups are often small (at 30 respondents t is 2.045, the normal 1.960),
-  and t is what the usual guidance for comparing means assumes. A group of one
-  has no interval, and neither has any group of a family in which a group is
-  hidden (the shown intervals would give the hidden group's spread by
-  difference): then only the means are published;
-* for a banded score, a *band row* per band of the informant's published
-  banding (lowest scores first): ``agree_share`` is the share of the scored
-  respondents in that band (the shares of a group add up to 1) and
-  ``ci_low``/``ci_high`` its 95% Wilson interval (:mod:`wqm_nb.model.stats`).
-
-Which groups are hidden is decided in the school year's release
-(:mod:`wqm_nb.disclosure.measures`), with the survey's own cells: a subgroup the
-survey hides is hidden in every family, a group with fewer than
-``min_group_size`` scored respondents is hidden in every family of the survey,
-and more is hidden while the outsider's audit works out anything of a hidden
-group (its respondents, its sum of scores, a band's count, or that a band
-holds the whole group). A hidden group's mean row and band rows are hidden
-together, with the same reason.
-
-**Comparing.** Each instrument names the smallest group its guidance
-compares (``min_group``, with ``min_group_source``: SWEMWBS 30, Warwick
-Medical School). :func:`compare_means` calls a change between two published
-means (two years of one group, or two schools) only when both groups have at
-least that many respondents and their 95% intervals do not overlap (the
-trend rules' idea, :func:`wqm_nb.model.stats.intervals_overlap`); below the
-minimum it is :data:`TOO_FEW_TO_COMPARE`, stating the minimum and its source.
-Whether a higher score is better is :func:`higher_is_better` (SDQ difficulty
-and impact scores: lower is better).
+Method: docs/measures.md, "Published figures and comparisons"; what is hidden: docs/privacy.md.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -230,8 +209,8 @@ def measure_rows(
     if decided is None:
         decided = {}
         for survey_id in sorted(set(scores["survey"].astype(str))):
-            spec = bank.surveys.get(survey_id)
-            values = tuple(spec.subgroup.values) if spec is not None and spec.subgroup else None
+            bank_survey = bank.surveys.get(survey_id)
+            values = tuple(bank_survey.subgroup.values) if bank_survey is not None and bank_survey.subgroup else None
             families = measure_families(scores, survey_id, values)
             decided.update({(survey_id, *cell): r for cell, r in protect_measures(families, min_group_size).items()})
     surveys = list(bank.surveys)
@@ -296,6 +275,7 @@ def _family(
     )
     family = [(None, None, whole, whole_values)]
     if breakdown:
+        assert subgroup is not None  # a breakdown needs the survey's subgroup
         family += [
             (subgroup.field, p, (len(groups[p]), band_counts[p], decided.get((survey_id, key, p), "")), groups[p])
             for p in parts
@@ -409,7 +389,7 @@ def compare_means(
 
 def describe_mean(row: Any, digits: int = 1) -> str:
     """A published mean row as text: "23.4 (22.1–24.7), n=140", or its reason when it is not shown."""
-    get = row.get if isinstance(row, Mapping) else (lambda k: getattr(row, k))
+    get: Callable[[str], Any] = row.get if isinstance(row, Mapping) else (lambda k: getattr(row, k))
     if bool(get("suppressed")):
         return str(get("reason"))
     mean, lo, hi = get("mean"), get("ci_low"), get("ci_high")

@@ -1,55 +1,21 @@
 """Priorities through the NCB framing principles tool's two lenses: risk and capacity.
 
-The tool's audit for priorities and action planning "takes capacity and risk
-as the axes" of a 2x2 grid. Each section (WQM principle, VbE aspect, L&M key
-question) is placed on it by rules from ``decisions.priorities`` of the
-framework file (:class:`~wqm_nb.data.decision_rules.PriorityRules`); every
-position is on the 0..1 scale of :mod:`wqm_nb.model.triangulation`.
+:func:`prioritise` (:func:`prioritise_school` for a
+:class:`~wqm_nb.model.assessment.SchoolAssessment`'s current year) places
+each section (WQM principle, VbE aspect, L&M key question) on the risk x
+capacity grid by the rules of ``decisions.priorities``
+(:class:`~wqm_nb.data.decision_rules.PriorityRules`), reading the 0..1
+positions of :mod:`wqm_nb.model.triangulation`. It returns a
+:class:`Priorities`: ``table`` (:data:`TABLE_COLUMNS`, a row per section: its
+quadrant, a key of :data:`QUADRANTS` in the order the report lists them, and
+both axis scores, 0..1 with the rule's line at :data:`LINE`), ``sorting``
+(:func:`sorting_summary`: the school's own sorting of its elements,
+:data:`~wqm_nb.data.frameworks.SORTINGS`, counted per section) and
+``discuss`` (:func:`to_discuss`: the elements to talk through with the
+school). Only published figures are read: a hidden group is never a concern
+and never removes one.
 
-**Risk is high** when the section has at least one *concern indicator*:
-
-* a published stakeholder group (whole staff, pupil or parent survey) whose
-  agreement share is below ``risk_agreement_below``;
-* a blind spot (:mod:`~wqm_nb.model.triangulation`), when ``blind_spot_is_risk``;
-* an element rated at or below ``low_element_position_at_most`` on the scale,
-  or, when ``unrated_is_risk``, an element not yet rated.
-
-A hidden (suppressed) group is never a concern and never removes one.
-
-**Capacity is high** when every one of its components reaches its threshold:
-
-* the maturity position (the self-evaluation's mean rating on its scale) at
-  least ``capacity_position_at_least`` (an unrated section has none: low);
-* the share of the section's elements with evidence at least
-  ``capacity_evidence_share_at_least``;
-* the staff audit's position at least ``capacity_audit_position_at_least``,
-  when the audit is mapped and published (otherwise it is left out).
-
-**Where a point sits.** Each axis is 0..1 with the rule's line at 0.5, so a
-point is always in the quadrant its rules give. Capacity is its *weakest*
-component, each rescaled so its threshold sits at the line: a value ``v``
-with threshold ``t`` goes to ``0.45 * v / t`` below it and to
-``0.55 + 0.45 * (v - t) / (1 - t)`` at or above it. Risk is its *strongest*
-indicator: a group's share ``s`` below its threshold ``t`` goes to
-``0.55 + 0.45 * (t - s) / t`` (a published group at or above it to
-``0.45 * (1 - s) / (1 - t)``, low risk), a blind spot's gap ``g`` with
-threshold ``b`` to ``0.55 + 0.45 * (g - b) / (1 - b)``, low or unrated
-elements to ``0.55 + 0.45 * f`` with ``f`` the share of the section's
-elements that are; a section with no published group and no indicator sits
-at 0. The axes are ordered, not measured: the report labels them "lower" and
-"higher", not with numbers.
-
-The quadrants, in the order the report lists them: **act first** (high
-risk, low capacity), **act now** (high risk, high capacity), **build up**
-(low risk, low capacity), **sustain and share** (low risk, high capacity).
-
-The school's own sorting of each element (the tool's "we do this now / we
-want to do this / we don't want to / don't understand this",
-:data:`~wqm_nb.data.frameworks.SORTINGS`) is summarised per section by
-:func:`sorting_summary`; :func:`to_discuss` lists the elements the school
-does not want or does not understand (the tool: "decide why they are not
-relevant in your school or at this time") and those it says it does now
-but rates low or holds no evidence for ("where different views arise").
+Method: docs/methodology.md, "Priorities" (the indicators, the capacity components and where a point sits).
 """
 
 from __future__ import annotations
@@ -239,7 +205,7 @@ def prioritise(
                 f"{rules.capacity_evidence_share_at_least:.0%}",
             ),
         ]
-        if not pd.isna(audit):
+        if audit_view is not None and not pd.isna(audit):  # no audit view: no audit position
             parts.append(
                 (
                     at_least_score(audit, rules.capacity_audit_position_at_least),

@@ -31,6 +31,7 @@ header is row 1) and the column.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import SupportsFloat, cast
 
 import numpy as np
 import pandas as pd
@@ -353,7 +354,7 @@ def _cell(value: object) -> object:
         return value
     if value is None or (isinstance(value, float) and value != value):
         return ""
-    number = float(value)
+    number = float(cast(SupportsFloat, value))  # a number from a scored frame
     return int(number) if number.is_integer() else round(number, 4)
 
 

@@ -2,37 +2,23 @@
 
 :func:`school_trends` reads a school's :class:`~wqm_nb.model.year.YearResult`
 history (oldest first) and gives a :class:`Trends`: every year's published
-survey figures per section and group (``series``), every year's mean
-self-evaluated rating per section (``ratings``), and one row per section and
-group comparing this year with the year before it in the store
-(``changes``, made by :func:`compare_years`).
+survey figures per section and group (``series``, :data:`SERIES_COLUMNS`),
+every year's mean self-evaluated rating per section (``ratings``,
+:data:`RATING_COLUMNS`), and one row per section and group comparing this
+year with the year before it in the store (``changes``,
+:data:`CHANGE_COLUMNS`, made by :func:`compare_years`): its ``verdict``
+(:data:`IMPROVED`, :data:`DECLINED`, :data:`NO_CLEAR_CHANGE`,
+:data:`TOO_FEW`, :data:`NOT_COMPARED`, ...) and ``position_change``, the
+change in positions (0 to 1: a share as it is, a mean rating as its place on
+the scale), by which changes are ranked. :attr:`Trends.improvements` and
+:attr:`Trends.declines` hold the ``top_changes`` largest of whole groups and
+the self-evaluation, and :meth:`Trends.sentences` says them in words.
+Thresholds come from ``decisions.trends``
+(:class:`~wqm_nb.data.decision_rules.TrendRules`). Only the published table is
+read (:class:`PublishedFigures` holds no number of a hidden group), and a
+suppressed figure is never compared.
 
-When a change is called a change (thresholds from the framework's
-``decisions.trends``, :class:`~wqm_nb.data.decision_rules.TrendRules`):
-
-* **Survey groups** (stakeholder agreement, and the staff audit's share at its
-  high stages): each year's share has a 95% Wilson interval computed with
-  ``n`` the number of respondents (not of answers), as published
-  (:mod:`wqm_nb.model.figures`). A change is *improved* or *declined* only
-  when the two years' intervals do not overlap (intervals that touch overlap);
-  otherwise it is *no clear change*, however large the difference looks. A
-  group with fewer than ``min_respondents`` respondents in either year is
-  *too few responses to compare*: its figures are shown, no difference is.
-* **Self-evaluation** (a section's mean rating): leaders' own ratings have no
-  sampling interval, so a change is called one when the mean moved by at
-  least ``min_rating_change`` rating points; the report says so.
-* **Suppressed figures** are never compared: when either year's figure is not
-  published the row is *not compared*, names the year and the published
-  reason, and carries no difference, so no hidden value can be worked out
-  from a change. Only the published table is read (:class:`PublishedFigures`
-  already holds no number of a hidden group).
-
-Changes are ranked by their size in *positions* (0 to 1: a share as it is, a
-mean rating as its place on the scale), so a 20-point rise in agreement and a
-rise of one stage on a four-stage scale (a third of the scale) compare;
-:attr:`Trends.improvements` and :attr:`Trends.declines` hold the
-``top_changes`` largest of whole groups and the self-evaluation, and
-:meth:`Trends.sentences` says them in words.
+Method: docs/methodology.md, "Trends".
 """
 
 from __future__ import annotations
@@ -169,6 +155,7 @@ def compare_ratings(
     if is_missing(before) or is_missing(after):
         missing = [when for value, when in ((before, previous_year), (after, year)) if is_missing(value)]
         return NOT_RATED, f"not rated in {' or '.join(missing)}"
+    assert before is not None and after is not None  # None is missing
     change = float(after) - float(before)
     if abs(change) + EPSILON < min_change:
         return NO_CLEAR_CHANGE, (
@@ -223,6 +210,7 @@ def compare_years(
     for key in keys:
         before, after = before_rows.get(key), after_rows.get(key)
         source = after if after is not None else before
+        assert source is not None  # every key is in one year or the other
         verdict, note = compare_shares(before, after, rules.min_respondents, previous_year, later.year)
 
         def value(row: Mapping | None, column: str) -> float:
@@ -275,8 +263,8 @@ def compare_years(
             verdict, note = NO_EARLIER, "no earlier year in the store"
         else:
             verdict, note = compare_ratings(before_mean, after_mean, rules.min_rating_change, previous_year, later.year)
-        b = math.nan if is_missing(before_mean) else float(before_mean)
-        a = math.nan if is_missing(after_mean) else float(after_mean)
+        b = math.nan if before_mean is None or is_missing(before_mean) else float(before_mean)
+        a = math.nan if after_mean is None or is_missing(after_mean) else float(after_mean)
         change = a - b if verdict in COMPARED else math.nan
         rows.append(
             dict(
@@ -381,7 +369,7 @@ class Trends:
         elif total > count:
             head = f"The {_COUNT_WORDS.get(count, count)} biggest {noun}s since {self.previous_year} (of {total})"
         else:
-            head = f"{_COUNT_WORDS.get(count, count).capitalize()} {noun}s since {self.previous_year}"
+            head = f"{str(_COUNT_WORDS.get(count, count)).capitalize()} {noun}s since {self.previous_year}"
         return head, [self.describe(r) for r in top.itertuples()]
 
     def sentences(self) -> list[str]:

@@ -1,50 +1,24 @@
 """Triangulation: the leaders' self-evaluation beside what staff, pupils and parents report.
 
-Each framework section (WQM principle, VbE aspect, L&M key question) is seen
-from several *views*, put on one comparable scale, a **position from 0 to 1**:
+:func:`triangulate` (:func:`triangulate_school` for a
+:class:`~wqm_nb.model.assessment.SchoolAssessment`'s current year) puts every
+framework section's *views* (:func:`views_of`: the leaders' self-evaluation
+and the surveys the framework maps) on one scale, a position from 0 to 1
+(:func:`rating_position` for a mean rating; the report shows it as points out
+of 100, :func:`points`), and flags a blind spot or a hidden strength with the
+thresholds of ``decisions.triangulation``
+(:class:`~wqm_nb.data.decision_rules.TriangulationRules`). It returns a
+:class:`Triangulation`: ``table``, a row per section x view
+(:data:`VIEW_COLUMNS`), and ``principles``, a row per section with its flag
+(:data:`PRINCIPLE_COLUMNS`).
 
-==================  =====================================================================
-view                position
-==================  =====================================================================
-leadership          the self-evaluation's mean rating of the section's rated elements, as
-                    its place on the framework's scale: ``(mean - min) / (max - min)``
-                    (WQM and VbE maturity 1-4: 1 -> 0, 2.5 -> 0.5, 4 -> 1; the L&M
-                    checklist 1-3: "Partly in place" -> 0.5)
-staff audit         the published mean rating of a ``rating`` survey (staff rating each
-                    principle on the maturity scale), placed on its own scale the same way
-staff, pupil,       the published share agreeing or strongly agreeing (``agree_share``,
-parent surveys      already 0..1)
-==================  =====================================================================
-
-The report shows positions as 0-100. The mapping says where each view sits on
-its own scale, not that a mean rating of 3 and 67% agreeing are the same
-judgement: it makes large disagreements visible, and the thresholds are set
-wide for that reason.
-
-Only published figures are used: survey views come from
+Only published whole-group figures are read:
 :meth:`~wqm_nb.model.figures.PublishedFigures.for_section` (stakeholder
 agreement) and :meth:`~wqm_nb.model.figures.PublishedFigures.ratings` (the
-staff audit), whole groups only. A suppressed group shows the reason it is
-hidden, a section a survey does not ask about shows "not asked", an unrated
-section shows "not rated"; none of them has a position and none counts
-toward a flag. Surveys the framework's mapping leaves out are not views of
-it (VbE and L&M do not map the staff audit; L&M does not map the pupil
-survey).
+staff audit). A view that is hidden, not asked (:data:`NOT_ASKED`) or not
+rated (:data:`NOT_RATED`) has no position (NaN) and counts toward no flag.
 
-Flags, thresholds from ``decisions.triangulation`` of the framework file
-(:class:`~wqm_nb.data.decision_rules.TriangulationRules`):
-
-* the *others' position* is the unweighted mean of the published views other
-  than the leaders' (the staff audit among them when ``staff_audit_counts``);
-  each published group is one voice, whatever its size;
-* **blind spot**: leaders' position minus the others' at least
-  ``blind_spot_gap``: leaders see more than stakeholders report, the "wilful
-  blindness" those responsible for governance should hear about early (WQM);
-* **hidden strength**: the others' position minus the leaders' at least
-  ``hidden_strength_gap``: practice stakeholders recognise that the
-  self-evaluation does not claim;
-* a flag needs the leaders' position and at least ``min_views`` published
-  views to compare it with.
+Method: docs/methodology.md, "Triangulation".
 """
 
 from __future__ import annotations

@@ -111,7 +111,7 @@ def benchmark_section(
                     else f"too few schools ({k})"
                 )
             row = [f"{key[1]} {fw.principle(key[1]).name}", own.get(key, "not asked"), median_text, quartiles]
-            if use_file:
+            if use_file and bf is not None:  # (use_file: there is a file)
                 f = bf.figure(*key)
                 text = ""
                 if f is not None:
@@ -126,7 +126,13 @@ def benchmark_section(
             if not file_used:
                 columns.pop()
                 rows = [row[:-1] for row in rows]
-        tables.append(dict(title=names[survey], table=Table(columns, rows), source=bf.citation if file_used else ""))
+        tables.append(
+            dict(
+                title=names[survey],
+                table=Table(columns, rows),
+                source=bf.citation if file_used and bf is not None else "",
+            )
+        )
     computed = ""
     if len(bench):
         stamp = str(bench["computed_at"].iloc[0])

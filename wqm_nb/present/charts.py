@@ -29,6 +29,7 @@ import pandas as pd
 import seaborn as sns
 from markupsafe import Markup
 from matplotlib.figure import Figure
+from matplotlib.rcsetup import cycler
 
 from ..data.frameworks import Scale
 
@@ -55,7 +56,7 @@ def theme_rc() -> dict:
     rc: dict = {}
     rc.update(sns.axes_style("whitegrid"))
     rc.update(sns.plotting_context("notebook"))
-    rc["axes.prop_cycle"] = matplotlib.cycler(color=sns.color_palette("deep"))
+    rc["axes.prop_cycle"] = cycler(color=sns.color_palette("deep"))
     rc.update(SVG_RC)
     rc["font.sans-serif"] = [FONT]
     return rc
@@ -179,11 +180,11 @@ def _sef_audit_chart(principles: pd.DataFrame, scale: Scale, title: str, audit: 
     by_section = {r.section_id: r for r in audit.itertuples()}
     labels = [wrap(f"{r.principle_id} {r.principle}") for r in principles.itertuples()]
     own = principles["mean_rating"].to_numpy(dtype=float)
-    staff = []
+    staff_means: list[float] = []
     for pid in principles["principle_id"]:
         r = by_section.get(pid)
-        staff.append(np.nan if r is None or r.suppressed else float(r.mean))
-    staff = np.array(staff, dtype=float)
+        staff_means.append(np.nan if r is None or r.suppressed else float(r.mean))
+    staff = np.array(staff_means, dtype=float)
     fig, ax = _figure(7.2, 0.7 * len(principles) + 1.5)
     ys = np.arange(len(principles))
     h = 0.38
@@ -267,7 +268,9 @@ def survey_chart(whole: pd.DataFrame, min_group_size: int, title: str = "Stakeho
     ax.set_ylabel("")
     _title(ax, title)
     handles, labels = ax.get_legend_handles_labels()
-    ax.get_legend().remove()
+    legend = ax.get_legend()
+    assert legend is not None  # seaborn draws one for the hue
+    legend.remove()
     fig.legend(
         handles,
         [names.get(x, x) for x in labels],

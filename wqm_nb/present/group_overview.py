@@ -16,7 +16,7 @@ them would let a school's hidden figure be worked out
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 import numpy as np
@@ -24,6 +24,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch, Rectangle
+from matplotlib.ticker import MaxNLocator
 
 from ..data.benchmark_file import BenchmarkFile, load_benchmark_file
 from ..model.figures import NO_RESPONSES, PROTECTS_CHANGE, PROTECTS_SMALLER, WITHHELD_SURVEY
@@ -148,7 +149,8 @@ def pipeline_chart(counts: pd.DataFrame, title: str = "Award pipeline") -> Chart
     ax.set_yticks(ys, [wrap(lv, 22) for lv in counts["level"]])
     ax.invert_yaxis()
     ax.set_xlim(0, max(left.max(), 1))
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    # the default locator (an AutoLocator) is a MaxNLocator
+    cast(MaxNLocator, ax.xaxis.get_major_locator()).set_params(integer=True)
     ax.set_xlabel("schools")
     _title(ax, title)
     fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=3, fontsize=7, frameon=False)
@@ -266,9 +268,8 @@ class GroupOverview:
             columns.append("Report")
         rows = []
         for s in r.summaries:
-            row = [s.school_id, s.name, s.phase] + (
-                [s.level_met, s.next_level, s.progress] if quality_mark else [s.progress]
-            )
+            row: list[str | Link] = [s.school_id, s.name, s.phase]
+            row += [s.level_met, s.next_level, s.progress] if quality_mark else [s.progress]
             if links:
                 row.append(Link(links[s.school_id], quote(links[s.school_id])) if s.school_id in links else "")
             rows.append(row)
@@ -693,7 +694,7 @@ class GroupOverview:
                     text = f"{_percent(t.value)} (n={int(t.n):,}" + (
                         ", all answers)" if t.weighting == WEIGHT_ANSWERS else ")"
                     )
-                if use_file:
+                if use_file and bf is not None:  # (use_file: there is a file)
                     f = bf.figure(survey, sec, measure)
                     if f is not None:
                         text += f"; file: {num(f.value, 1) if survey == SELF_EVALUATION else _percent(f.value)}"
@@ -703,13 +704,13 @@ class GroupOverview:
         notes = []
         if r.unweighted:
             notes.append("Left out (no pupil numbers recorded): " + ", ".join(r.labels[x] for x in r.unweighted) + ".")
-        if use_file:
+        if use_file and bf is not None:
             notes.append(f"File: {bf.citation}")
         elif bf is not None:
             notes.append(f"Not compared with {why_not}.")
         intro = (
             f"Each school's figure weighted by its pupils on roll ({len(weighted)} schools, "
-            f"{sum(s.pupils for s in weighted):,} pupils). A trust total is not shown where it, with the "
+            f"{sum(s.pupils or 0 for s in weighted):,} pupils). A trust total is not shown where it, with the "
             f"schools' own published figures, would let a school's hidden figure be worked out "
             f'("{PROTECTS_SCHOOL}"). Where a school\'s own figure is hidden, the total marked "all '
             f"answers\" is the share of all the group's answers instead: pupil numbers are public, so a "

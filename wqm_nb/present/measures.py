@@ -125,7 +125,7 @@ def mean_interval_chart(
         if bool(r.suppressed):
             ax.text(
                 low + 0.01 * (high - low),
-                y,
+                float(y),
                 literal(not_shown_mark(r.reason)),
                 va="center",
                 fontsize=7,
@@ -192,7 +192,7 @@ def band_chart(rows: pd.DataFrame, bands: Sequence[str], title: str, name: str =
     fig, ax = _figure(7.2, 0.42 * max(len(labels), 1) + 1.6)
     ys = np.arange(len(labels))
     left = np.zeros(len(labels))
-    parts = {label: [] for label in labels}
+    parts: dict[str, list[str]] = {label: [] for label in labels}
     for k, band in enumerate(bands):
         own = rows[rows["band"] == band].set_index("label")
         widths = np.array(
@@ -390,9 +390,8 @@ def measure_block(
         minimum=minimum_words(instrument),
         lower_better=(f"For {', '.join(better)} a lower score is the better one." if better else ""),
         banding=(
-            f"Bands: the {instrument.banding(informant or None).scheme} banding for the "
-            f"{informant_words(instrument, informant) or informant}."
-            if has_bands and instrument.banding(informant or None)
+            f"Bands: the {banding.scheme} banding for the {informant_words(instrument, informant) or informant}."
+            if has_bands and (banding := instrument.banding(informant or None))
             else ""
         ),
         licence=instrument.licence,

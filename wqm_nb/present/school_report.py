@@ -359,6 +359,7 @@ class SchoolReport:
         """Each section against every award level, and what the next level still needs."""
         a, fw = self.assessment, self.framework
         r = a.readiness
+        assert r is not None  # assessed for a framework with levels, the only one with this section
         table = Table(
             ["", fw.section_label, *(lv.name for lv in fw.levels)],
             [

@@ -23,13 +23,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 
 from ..model import SchoolAssessment
 from ..model.action_plan import (
@@ -279,7 +280,8 @@ def target_progress_chart(
     ax.set_yticks(range(len(labels)), [literal(k) for k in labels])
     ax.invert_yaxis()
     ax.set_xlim(0, max(left.max() if len(left) else 1, 1))
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    # the default locator (an AutoLocator) is a MaxNLocator
+    cast(MaxNLocator, ax.xaxis.get_major_locator()).set_params(integer=True)
     ax.set_xlabel("targets")
     _title(ax, title)
     fig.legend(

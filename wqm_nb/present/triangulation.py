@@ -264,8 +264,8 @@ def priorities_chart(pri: Priorities, title: str = "Priorities: risk and capacit
             ax.plot([frac(x), lx], [frac(y), ly], color="#888888", linewidth=0.6, zorder=2, transform=ax.transAxes)
     ax.set_xticks([])
     ax.set_yticks([])
-    parts = f"maturity, evidence and {pri.audit.lower()}" if pri.audit else "maturity and evidence"
-    ax.set_xlabel(f"Capacity, lower to higher: {literal(parts)} (the weakest counts)", fontsize=7.5, labelpad=16)
+    capacity = f"maturity, evidence and {pri.audit.lower()}" if pri.audit else "maturity and evidence"
+    ax.set_xlabel(f"Capacity, lower to higher: {literal(capacity)} (the weakest counts)", fontsize=7.5, labelpad=16)
     ax.set_ylabel("Risk, lower to higher: stakeholder results and concern indicators", fontsize=7.5)
     ax.grid(False)
     ax.set_title(literal(title), loc="left", fontsize=10, fontweight="bold", pad=18)

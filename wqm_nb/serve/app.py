@@ -61,10 +61,11 @@ import subprocess
 import sys
 import tempfile
 from collections import OrderedDict
+from collections.abc import Awaitable, Hashable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 import tornado.ioloop
@@ -287,7 +288,13 @@ def missing_in_store(school: str, year: str) -> str:
     return ""
 
 
-class _Refusing:
+if TYPE_CHECKING:
+    _RefusingBase = tornado.web.RequestHandler  # the handlers it is mixed into
+else:
+    _RefusingBase = object
+
+
+class _Refusing(_RefusingBase):
     """Handler mix-in: refusals as small pages, never a login form or a traceback; no token in logs."""
 
     def get_login_url(self):
@@ -335,7 +342,7 @@ def keep_ready(manager: Any) -> None:
         manager.keep_ready(STATE.places.ready_target(STATE.ready))
 
 
-async def publish_for_page(handler: tornado.web.RequestHandler, school: str, year: str, framework: str) -> None:
+async def publish_for_page(handler: JupyterHandler, school: str, year: str, framework: str) -> None:
     """Record, here in the server (the publishing process), the releases the page of ``school`` shows: the
     link holder's kernel reads the ledger through the link's scope and cannot record one
     (:mod:`wqm_nb.disclosure.ledger`). The survey import form shows no figures."""
@@ -381,6 +388,7 @@ class ReportHandler(_Refusing, TornadoVoilaHandler):
     def _claim(self, kernel_id: str) -> None:
         claim_kernel(self, kernel_id)
         if self._admission is not None and not self._admission.kernel_id:
+            assert STATE.places is not None  # set by WqmVoila.start_places before any request
             STATE.places.claimed(self._admission, kernel_id)
             keep_ready(self.settings["kernel_manager"])
 
@@ -393,11 +401,13 @@ class ReportHandler(_Refusing, TornadoVoilaHandler):
         if missing:
             self.set_status(404)
             self.set_header("Content-Type", "text/html; charset=utf-8")
-            return self.finish(page("Not found", missing, "Check the link, or ask the consultant for a new one."))
+            self.finish(page("Not found", missing, "Check the link, or ask the consultant for a new one."))
+            return
         await publish_for_page(self, school, year, framework)
         holder, limited = viewer_of(self)
         manager = self.settings["kernel_manager"]
         places = STATE.places
+        assert places is not None  # set by WqmVoila.start_places before any request
         places.forget_missing(set(manager.list_kernel_ids()))
         ticket = valid_ticket(self.get_cookie(WAIT_COOKIE))
         ready = manager.ready_count() if STATE.page == "report" and STATE.ready else None
@@ -409,11 +419,12 @@ class ReportHandler(_Refusing, TornadoVoilaHandler):
             self.set_header("Content-Type", "text/html; charset=utf-8")
             self.set_header("Cache-Control", "no-store")
             if STATE.page != "report":
-                return self.finish(
+                self.finish(
                     queue_page(
                         PAGE_NAMES[STATE.page], position if places.may_hold_more(holder, limited) else 0, places.cap
                     )
                 )
+                return
             return await self._static_page(school, year, framework)
         self._admission = admission
         keep_ready(manager)
@@ -436,13 +447,16 @@ class ReportHandler(_Refusing, TornadoVoilaHandler):
         if not school:
             school = await asyncio.to_thread(first_school)
         settings = await asyncio.to_thread(live_settings, school, year, framework)
+        assert STATE.pages is not None  # a report server makes them in WqmVoila.start_places
         body, error_id = await STATE.pages.page(settings, wait=PREPARE_WAIT)
         if body is not None:
-            return self.finish(body)
+            self.finish(body)
+            return
         if error_id:
             self.set_status(500)
-            return self.finish(error_page(error_id))
-        return self.finish(preparing_page())
+            self.finish(error_page(error_id))
+            return
+        self.finish(preparing_page())
 
 
 class PlaceHandler(_Refusing, JupyterHandler):
@@ -451,14 +465,16 @@ class PlaceHandler(_Refusing, JupyterHandler):
     identity checks as the page; ``free`` is said only with a place kept for this viewer's reload
     (:meth:`Places.poll`). ``&wqm=leave`` (the page has gone): out of the line, 204."""
 
-    async def prepare(self) -> None:
+    # as jupyter_server's own APIHandler.prepare (which carries the same ignore): JupyterHandler's takes a
+    # private keyword that tornado never passes
+    async def prepare(self) -> None:  # type: ignore[override]
         given = self.request.query_arguments.pop(PLACE_PARAM, [])  # the script's own: not part of a link
         self.request.arguments.pop(PLACE_PARAM, None)
         self._leaving = given == [b"leave"]
         await super().prepare()
 
     @tornado.web.authenticated
-    def get(self) -> None:
+    def get(self) -> Awaitable[None] | None:
         if STATE.page != "report":
             raise tornado.web.HTTPError(404)
         requested_scope(self)
@@ -467,6 +483,7 @@ class PlaceHandler(_Refusing, JupyterHandler):
         self.set_header("Cache-Control", "no-store")
         if self._leaving:
             if ticket:
+                assert STATE.places is not None  # set by WqmVoila.start_places before any request
                 STATE.places.leave(ticket)
             self.set_status(204)
             return self.finish()
@@ -474,9 +491,11 @@ class PlaceHandler(_Refusing, JupyterHandler):
             ticket = new_ticket()
             set_wait_cookie(self, ticket)
         manager = self.settings["kernel_manager"]
+        assert STATE.places is not None  # set by WqmVoila.start_places before any request
         STATE.places.forget_missing(set(manager.list_kernel_ids()))
         free, position = STATE.places.poll(ticket, holder, limited)
         self.finish({"free": free, "position": position})
+        return None
 
 
 class PdfCache:
@@ -484,14 +503,14 @@ class PdfCache:
 
     def __init__(self, size: int = 32):
         self.size = size
-        self.items: OrderedDict[tuple, bytes] = OrderedDict()
+        self.items: OrderedDict[Hashable, bytes] = OrderedDict()
 
-    def get(self, key: tuple) -> bytes | None:
+    def get(self, key: Hashable) -> bytes | None:
         if key in self.items:
             self.items.move_to_end(key)
         return self.items.get(key)
 
-    def put(self, key: tuple, value: bytes) -> None:
+    def put(self, key: Hashable, value: bytes) -> None:
         self.items[key] = value
         self.items.move_to_end(key)
         while len(self.items) > self.size:
@@ -572,9 +591,10 @@ class PdfHandler(_Refusing, JupyterHandler):
         key = key_of(settings).digest
         pdf = self.cache.get(key) or stored_pdf(settings, key)
         if pdf is None:
-            if type(self).semaphore is None:
-                type(self).semaphore = asyncio.Semaphore(STATE.pdf_limit)
-            async with type(self).semaphore:
+            semaphore = type(self).semaphore
+            if semaphore is None:
+                semaphore = type(self).semaphore = asyncio.Semaphore(STATE.pdf_limit)
+            async with semaphore:
                 loop = asyncio.get_running_loop()
                 pdf = await loop.run_in_executor(None, render_pdf, settings)
         self.cache.put(key, pdf)
@@ -605,7 +625,7 @@ class WqmVoila(Voila):
     """Voila with the wqm handlers and the Host-checked application."""
 
     def init_handlers(self) -> list:
-        handlers = []
+        handlers: list[tuple[Any, ...]] = []
         for spec in super().init_handlers():
             cls = spec[1]
             if cls is AllowListFileHandler:
@@ -653,6 +673,7 @@ class WqmVoila(Voila):
         STATE.places = Places(STATE.max_kernels)
 
         def gone(kernel_id: str) -> None:
+            assert STATE.places is not None  # set just above
             STATE.places.ended(kernel_id)
             keep_ready(manager)
 
@@ -692,6 +713,7 @@ def prepare_store(
     if writable:
         return store_file_for_writing(data, what)
     if data.is_dir():
+        assert work_dir is not None  # serve() makes one for a CSV folder the report reads
         return build_database(data, work_dir / "wqm.sqlite")
     return data
 

@@ -14,7 +14,7 @@ is one binary frame, all numbers 8-byte little-endian::
 
 jupyter_server (``deserialize_msg_from_ws_v1``) and Voila
 (``read_header_from_binary_message``) trust ``n`` and the offsets: eight bytes
-of ``0xff`` make them loop 2**64 times and freeze the whole server (issue 21).
+of ``0xff`` make them loop 2**64 times and freeze the whole server.
 :func:`parse_frame` checks a frame first, in time bounded by the frame's size
 and :data:`MAX_BUFFERS`:
 

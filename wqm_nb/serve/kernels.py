@@ -2,7 +2,7 @@
 
 Voila's kernel routes trust anyone the server lets in: with one valid link, a
 viewer could open another viewer's kernel by its id, shut it down, or read the
-next viewer's query string (issue 21). Here:
+next viewer's query string. Here:
 
 * **An owner per kernel.** The page request that gets a kernel (a fresh one
   or one from the preheated pool: :class:`ClaimingKernelManager` sees which)
@@ -64,7 +64,7 @@ import os
 import secrets
 from collections.abc import Callable
 from http.cookies import SimpleCookie
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, cast
 from urllib.parse import unquote_plus
 
 import tornado.web
@@ -72,7 +72,7 @@ from jupyter_client.jsonutil import json_default
 from jupyter_core.utils import ensure_async
 from jupyter_server.services.kernels.handlers import KernelHandler
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
-from jupyter_server.utils import url_path_join
+from jupyter_server.utils import ApiPath, url_path_join
 from traitlets import validate
 from voila.request_info_handler import RequestInfoSocketHandler
 from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
@@ -80,6 +80,9 @@ from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 
 from .frames import MAX_KERNEL_BUFFERS, POLICY_VIOLATION, V1_PROTOCOL, FrameError, check_incoming, parse_frame
 from .tracebacks import logging_report, scrub_frame, scrub_json_message
+
+if TYPE_CHECKING:
+    from jupyter_server.base.handlers import APIHandler, JupyterHandler
 
 #: the cookie that makes a browser the owner of one kernel (one per kernel, path-limited to it)
 OWNER_COOKIE = "wqm-kernel"
@@ -118,7 +121,9 @@ class KernelSecrets:
     def matches(self, kernel_id: str, secret: str | None) -> bool:
         """Whether ``secret`` is the one issued for ``kernel_id`` (False for none, or an unknown kernel)."""
         expected = self._digests.get(kernel_id)
-        return bool(expected and secret) and hmac.compare_digest(expected, self._digest(secret))
+        if not expected or not secret:
+            return False
+        return hmac.compare_digest(expected, self._digest(secret))
 
     def forget(self, kernel_id: str) -> None:
         self._digests.pop(kernel_id, None)
@@ -187,6 +192,14 @@ def kernel_env(env: dict[str, str] | None, key: str, server_url: str = "/") -> d
 # the kernel manager
 
 
+class _VoilaPool(Protocol):
+    """What Voila's pool subclass (``voila_kernel_manager_factory``, with preheating) adds to the manager."""
+
+    notebook_path: str | None
+
+    def fill_if_needed(self, delay: float | None = None, notebook_name: str | None = None, **kwargs: Any) -> None: ...
+
+
 class WqmKernelManager(AsyncMappingKernelManager):
     """jupyter_server's kernel manager, keeping each kernel's owner and key (Voila adds its pool on top)."""
 
@@ -201,7 +214,10 @@ class WqmKernelManager(AsyncMappingKernelManager):
     def _no_shutdown_from_the_page(self, proposal: dict[str, Any]) -> list[str]:
         return [t for t in proposal["value"] if t not in DROPPED_MESSAGES]
 
-    async def start_kernel(self, *, kernel_id: str | None = None, path: str | None = None, **kwargs: Any) -> str:
+    # jupyter_server's own start_kernel carries a type: ignore[override] (jupyter_client types it as sync)
+    async def start_kernel(  # type: ignore[override]
+        self, *, kernel_id: str | None = None, path: ApiPath | None = None, **kwargs: Any
+    ) -> str:
         """Start a kernel with a key of its own (see :func:`kernel_env`)."""
         if kernel_id is not None and kernel_id in self:  # jupyter_server's "existing kernel": as it was
             return await super().start_kernel(kernel_id=kernel_id, path=path, **kwargs)
@@ -264,7 +280,8 @@ class WqmKernelManager(AsyncMappingKernelManager):
             return
         default["pool_size"] = target
         if len(pool) < target:
-            self.fill_if_needed(notebook_name=self.notebook_path)
+            voila = cast(_VoilaPool, self)  # a pool (and its config) exists only in Voila's subclass
+            voila.fill_if_needed(notebook_name=voila.notebook_path)
 
 
 class ClaimingKernelManager:
@@ -317,11 +334,11 @@ def owner_cookie(token: str, path: str, secure: bool) -> str:
     return morsel.OutputString()
 
 
-def _owners(handler: tornado.web.RequestHandler) -> KernelSecrets | None:
+def _owners(handler: JupyterHandler) -> KernelSecrets | None:
     return getattr(handler.settings.get("kernel_manager"), "kernel_owners", None)
 
 
-def claim_kernel(handler: tornado.web.RequestHandler, kernel_id: str) -> None:
+def claim_kernel(handler: JupyterHandler, kernel_id: str) -> None:
     """Make the browser of ``handler``'s request the owner of ``kernel_id`` (see the module notes)."""
     owners = _owners(handler)
     if owners is None:
@@ -335,20 +352,26 @@ def claim_kernel(handler: tornado.web.RequestHandler, kernel_id: str) -> None:
         handler.add_header("Set-Cookie", owner_cookie(token, path, secure))
 
 
-def is_owner(handler: tornado.web.RequestHandler, kernel_id: str) -> bool:
+def is_owner(handler: JupyterHandler, kernel_id: str) -> bool:
     """Whether the request carries the owner's cookie of ``kernel_id``."""
     owners = _owners(handler)
     return owners is not None and owners.matches(kernel_id, handler.get_cookie(OWNER_COOKIE))
 
 
-def require_owner(handler: tornado.web.RequestHandler, kernel_id: str) -> None:
+def require_owner(handler: JupyterHandler, kernel_id: str) -> None:
     """403 unless the request comes from the page load that owns ``kernel_id``."""
     if not is_owner(handler, kernel_id):
         handler.log.warning("wqm: refused %s %s: not the kernel's page", handler.request.method, handler.request.path)
         raise tornado.web.HTTPError(403, "not this kernel's page")
 
 
-class _OwnerOnly:
+if TYPE_CHECKING:
+    _OwnerOnlyBase = APIHandler  # the handlers it is mixed into (KernelHandler, VoilaShutdownKernelHandler)
+else:
+    _OwnerOnlyBase = object
+
+
+class _OwnerOnly(_OwnerOnlyBase):
     """Handler mix-in: 403 (never a login redirect) unless the request is the kernel owner's."""
 
     def get_login_url(self) -> str:
@@ -357,7 +380,9 @@ class _OwnerOnly:
     def _kernel_id(self) -> str:
         return self.path_kwargs.get("kernel_id") or (self.path_args[0] if self.path_args else "")
 
-    async def prepare(self) -> None:
+    # as jupyter_server's own APIHandler.prepare (which carries the same ignore): JupyterHandler's takes a
+    # private keyword that tornado never passes
+    async def prepare(self) -> None:  # type: ignore[override]
         await super().prepare()
         if not self._finished:
             require_owner(self, self._kernel_id())

@@ -166,7 +166,7 @@ class Places:
     def _ahead(self, ticket: str | None) -> int:
         """Waiters before ``ticket`` in line who could take a place (every one, for a ticket not in line). A
         limited holder counts at most as often as it may still take places, however many tickets it has."""
-        holdings, counted = self._holdings(), Counter()
+        holdings, counted = self._holdings(), Counter[str]()
         count = 0
         for t, w in self.waiting.items():
             if t == ticket:
@@ -192,7 +192,7 @@ class Places:
         keeps them (None: not counted, a page waits for its kernel to start)."""
         self._prune()
         reservation = self.reserved.get(ticket) if ticket else None
-        if reservation is not None and reservation.holder == holder:
+        if ticket and reservation is not None and reservation.holder == holder:
             del self.reserved[ticket]
         else:
             if not self.may_hold_more(holder, limited):

@@ -212,6 +212,7 @@ class StaticPages:
         self._tasks = [asyncio.create_task(self._render_loop()), asyncio.create_task(self._start_batch(ahead))]
 
     async def _start_batch(self, ahead: bool) -> None:
+        assert self.started is not None  # start() makes it before it schedules this
         try:
             places = await asyncio.to_thread(latest_places, self.data, self.framework) if ahead else []
             jobs = [self._request(self._spec(*place), AHEAD) for place in places]
@@ -243,9 +244,11 @@ class StaticPages:
 
     def _put(self, spec: PageSpec, priority: int) -> None:
         self._order += 1
+        assert self._queue is not None  # made by start(), before any page is asked for
         self._queue.put_nowait((priority, self._order, spec))
 
     async def _render_loop(self) -> None:
+        assert self._queue is not None  # start() makes it before it schedules this
         while True:
             _, _, spec = await self._queue.get()
             job = self.jobs.get(spec.place)

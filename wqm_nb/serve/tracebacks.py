@@ -122,12 +122,12 @@ def _scrub(node: Any, report: Report) -> tuple[Any, bool]:
             return node, False  # already withheld
         return {**node, "text": withheld("stderr", report("stderr", text)) + "\n"}, True
     changed = False
-    out = {}
+    scrubbed: dict[Any, Any] = {}
     for key, value in node.items():
         value, c = _scrub(value, report)
-        out[key] = value
+        scrubbed[key] = value
         changed |= c
-    return out, changed
+    return scrubbed, changed
 
 
 def scrub_content(msg_type: str, content: Any, report: Report) -> Any | None:

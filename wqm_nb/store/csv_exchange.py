@@ -496,17 +496,18 @@ class _Importer:
             respondent = rec["respondent"].strip()
             if not respondent:
                 raise DataFileError(path.name, "", "no respondent id", row=row, column="respondent")
-            if (*key, respondent) in seen:
+            who = (*key, respondent)
+            if who in seen:
                 raise DataFileError(
                     path.name,
                     "",
-                    f"respondent {respondent!r} of {key[0]} {key[1]} appears twice "
-                    f"(rows {seen[(*key, respondent)]} and {row})",
+                    f"respondent {respondent!r} of {key[0]} {key[1]} appears twice (rows {seen[who]} and {row})",
                     row=row,
                 )
-            seen[(*key, respondent)] = row
-            clean = {"respondent": respondent}
+            seen[who] = row
+            clean: dict[str, str | int | None] = {"respondent": respondent}
             if sub_field:
+                assert spec.subgroup is not None  # sub_field is set only for a survey with a subgroup question
                 value = rec.get(sub_field, "").strip()
                 if value and value not in spec.subgroup.values:
                     raise DataFileError(

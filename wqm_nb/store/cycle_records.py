@@ -22,7 +22,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..data import Framework, load_framework
 from ..errors import SettingsError, StoreError
@@ -177,16 +177,15 @@ class CycleRecords:
                     entry_source,
                 )
             )
-        ids = []
+        ids: list[int] = []
         with self.transaction() as c:
             for row in rows:
-                ids.append(
-                    c.execute(
-                        "INSERT INTO sef_history (cycle_id, element_id, rating, evidence, sorting, recorded_by, "
-                        "recorded_at, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        row,
-                    ).lastrowid
+                cur = c.execute(
+                    "INSERT INTO sef_history (cycle_id, element_id, rating, evidence, sorting, recorded_by, "
+                    "recorded_at, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    row,
                 )
+                ids.append(cast(int, cur.lastrowid))  # typed int | None, but an INSERT always sets it
         return ids
 
     def record_rating(
@@ -263,10 +262,11 @@ class CycleRecords:
             known = ", ".join(r.id for r in fw.reflections) or "none"
             raise StoreError(f"reflection {reflection_id!r} is not in framework {fw.id!r} (known: {known})")
         with self.transaction() as c:
-            return c.execute(
+            cur = c.execute(
                 "INSERT INTO reflections (cycle_id, reflection_id, text, author, recorded_at) VALUES (?, ?, ?, ?, ?)",
                 (cycle_id, reflection_id, text(body), author or "", recorded_at or self.clock()),
-            ).lastrowid
+            )
+            return cast(int, cur.lastrowid)  # typed int | None, but an INSERT always sets it
 
     def reflections(self, cycle_id: int) -> dict[str, dict]:
         """The current text of each reflection recorded for a cycle: ``{id: {text, author, recorded_at}}``."""
@@ -316,11 +316,12 @@ class CycleRecords:
                     raise StoreError(f"note {supersedes} is not a note of this cycle and section")
                 if c.execute("SELECT 1 FROM adviser_notes WHERE supersedes = ?", (supersedes,)).fetchone():
                     raise StoreError(f"note {supersedes} has been replaced already: reopen to see its latest text")
-            return c.execute(
+            cur = c.execute(
                 "INSERT INTO adviser_notes (cycle_id, principle_id, author, note, created_at, supersedes) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 (cycle_id, principle_id or "", author or "", body, created_at or self.clock(), supersedes),
-            ).lastrowid
+            )
+            return cast(int, cur.lastrowid)  # typed int | None, but an INSERT always sets it
 
     def notes(self, cycle_id: int) -> pd.DataFrame:
         """A cycle's current adviser notes (not withdrawn or replaced), oldest first."""

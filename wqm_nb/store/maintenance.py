@@ -33,7 +33,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Literal, cast, get_args
 
 from ..errors import StoreError
 from .csv_exchange import import_csv_dir
@@ -157,6 +157,7 @@ def import_folder(
         if not target.exists():
             return ImportReport(target, "new", _build_new(scratch, target))
         with Store(target, timeout=timeout) as store, store.transaction():
+            backup: Path | None  # None when a merge changed nothing
             backup = backup_copy(target, timeout)
             try:
                 removed = _erase(store.conn, _school_ids(store.conn)) if mode == "replace" else {}
@@ -431,7 +432,7 @@ def _ensure(conn: sqlite3.Connection, table: str, key: str, **values: object) ->
     cur = conn.execute(
         f"INSERT INTO {table} ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})", tuple(values.values())
     )
-    return cur.lastrowid, 1
+    return cast(int, cur.lastrowid), 1  # typed int | None, but an INSERT always sets it
 
 
 def _merge_history(

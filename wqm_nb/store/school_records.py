@@ -20,7 +20,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..errors import StoreError
 from ..settings import check_academic_year
@@ -84,7 +84,7 @@ class SchoolRecords:
                     raise StoreError(f"decision {supersedes} is not a decision of {school_id}")
                 if c.execute("SELECT 1 FROM award_decisions WHERE supersedes = ?", (supersedes,)).fetchone():
                     raise StoreError(f"decision {supersedes} has been corrected already")
-            return c.execute(
+            cur = c.execute(
                 "INSERT INTO award_decisions (school_id, framework, level, academic_year, decided_on, assessor,"
                 " outcome, reasons, recorded_by, recorded_at, supersedes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -100,7 +100,8 @@ class SchoolRecords:
                     recorded_at or self.clock(),
                     supersedes,
                 ),
-            ).lastrowid
+            )
+            return cast(int, cur.lastrowid)  # typed int | None, but an INSERT always sets it
 
     def award_decisions(
         self, school_id: str | None = None, framework: str | None = None, history: bool = False

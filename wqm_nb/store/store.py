@@ -262,6 +262,9 @@ class Store(CycleRecords, SchoolRecords):
     comes without one.
     """
 
+    # set only on a CSV folder's scratch store (csv_exchange.open_folder); declared, not assigned, so unset otherwise
+    _origin: str
+
     def __init__(self, path: str | Path = ":memory:", *, read_only: bool = False, timeout: float = DEFAULT_TIMEOUT):
         self.path = str(path)
         self.read_only = read_only
@@ -750,7 +753,10 @@ class Store(CycleRecords, SchoolRecords):
             [text(v) for v in responses[sub_field]] if sub_field and sub_field in responses else [""] * len(responses)
         )
         for r, subgroup in enumerate(subgroups):
-            if subgroup and subgroup not in spec.subgroup.values:
+            if not subgroup:
+                continue
+            assert spec.subgroup is not None  # subgroups are all blank unless the survey has a subgroup question
+            if subgroup not in spec.subgroup.values:
                 raise StoreError(
                     f"{survey} survey, respondent {respondents[r]}: unknown {spec.subgroup.field} {subgroup!r}"
                 )

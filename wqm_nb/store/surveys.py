@@ -38,9 +38,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -200,7 +200,7 @@ def insert_import(
             imported_at,
         ),
     )
-    return int(cur.lastrowid)
+    return int(cast(int, cur.lastrowid))  # typed int | None, but an INSERT always sets it
 
 
 def insert_answers(
@@ -268,7 +268,9 @@ def current_imports(conn: sqlite3.Connection, school_year_id: int, survey: str |
 # reading
 
 
-def read_survey_data(conn: sqlite3.Connection, school_year_id: int, item_order: dict[str, Sequence[str]]) -> SurveyData:
+def read_survey_data(
+    conn: sqlite3.Connection, school_year_id: int, item_order: Mapping[str, Sequence[str]]
+) -> SurveyData:
     """A school year's current survey data; ``item_order`` gives each survey's items (the bank's order).
 
     An import's item that the bank no longer lists is left out.

@@ -138,6 +138,7 @@ def subgroup_fragment(report: SchoolReport, choice: str) -> Fragment:
     if choice == "whole":
         return report.survey_section(by_subgroup=False)
     survey = report.assessment.bank.surveys[choice]
+    assert survey.subgroup is not None  # the choices are those of breakdowns(): surveys with a subgroup question
     rows = figures.subgroups(choice)
     table = survey_matrix(rows, "subgroup", report.framework.section_label) if len(rows) else None
     return render(

@@ -272,6 +272,7 @@ class SurveyImportApp(widgets.VBox):
 
     def _show_inspection(self) -> None:
         insp = self.inspection
+        assert insp is not None  # shown by refresh() once an inspection is made
         self.detected.value = (
             f"<p><b>Detected:</b> {html.escape(insp.shape.tool_name)}"
             f"{' (' + html.escape(insp.shape.detail) + ')' if insp.shape.detail else ''}; "
@@ -301,7 +302,8 @@ class SurveyImportApp(widgets.VBox):
                     layout=widgets.Layout(width="45%"),
                 )
                 dropdown.observe(
-                    lambda change, i=m.column.index: change["new"] and self.set_target(i, change["new"]), names="value"
+                    lambda change, i=m.column.index: self.set_target(i, change["new"]) if change["new"] else None,
+                    names="value",
                 )
                 rows.append(widgets.HBox([label, dropdown]))
             else:
@@ -310,6 +312,7 @@ class SurveyImportApp(widgets.VBox):
 
     def _show_plan(self) -> None:
         plan = self.plan
+        assert plan is not None  # shown by refresh() once a plan is made
         lines = "".join(f"<li>{html.escape(line)}</li>" for line in plan.summary(self.threshold)[3:])
         counts = plan.section_counts(self.framework, self.threshold)
         table = counts.to_html(index=False, na_rep="", classes="wqm-table", border=0) if len(counts) else ""

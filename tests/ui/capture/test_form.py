@@ -132,3 +132,15 @@ def test_a_link_form_whose_figures_are_not_published_says_so_rather_than_failing
     )
     assert "not published yet" in text(app.status.value) and "role='alert'" in app.status.value
     assert Ledger(ledger_path(db)).entries("NLT03") == []
+
+
+def test_a_link_form_of_a_year_not_started_shows_empty_reflections_without_an_error(db, new_school, app_for):
+    scope = Scope.link(
+        new_school, "2025-26", page="capture", framework="vbe", link_id=LINK_ID, rights={"read", "write_sef"}
+    )
+    app = app_for(db, school=new_school, year="2025-26", framework="vbe", scope=scope)
+    form = app.form
+    assert form.reflections and all(field.text.value == "" for field in form.reflections.values())
+    for field in form.reflections.values():
+        field.toggle_history()
+    assert "wqm-error" not in app.status.value

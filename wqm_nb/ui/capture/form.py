@@ -7,7 +7,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import ipywidgets as widgets
 
@@ -87,7 +87,8 @@ class CycleForm(widgets.VBox):
                 lambda store: store.start_year(school_id, year, framework.id, recorded_by=app.who), "the year"
             )
         self._cycle_id = self.read(lambda store: (store.cycle(school_id, year, framework.id) or {}).get("cycle_id"))
-        self.current = self.read(lambda store: store.current_elements(self._cycle_id)) if self._cycle_id else {}
+        cycle_id = self._cycle_id
+        self.current = self.read(lambda store: store.current_elements(cycle_id)) if cycle_id else {}
         self.base, self.earlier = self._year_results()
         self.progress = widgets.HTML()
         self.section_progress: dict[str, widgets.HTML] = {}
@@ -114,17 +115,29 @@ class CycleForm(widgets.VBox):
         self.notes[""] = adviser[0]
         cid = self._cycle_id
         for r in framework.reflections:
-            current = self.read(lambda store, rid=r.id: store.reflections(cid).get(rid)) or {}
+
+            def current_of(store: Store, rid: str = r.id) -> dict | None:
+                # a year not started has no reflections yet (and no record a link's scope could read)
+                return store.reflections(cid).get(rid) if cid is not None else None
+
+            def save(store: Store, value: str, rid: str = r.id) -> int:
+                return store.record_reflection(
+                    self.cycle_id(store), rid, value, author=self.who, framework=self.framework
+                )
+
+            def history(store: Store, rid: str = r.id) -> list[dict]:
+                cycle_id = self.cycle_id_known
+                return store.reflection_history(cycle_id, rid) if cycle_id is not None else []
+
+            current = self.read(current_of) or {}
             self.reflections[r.id] = TextField(
                 self,
                 ("reflection", r.id),
                 f"{r.title} ({'school' if r.author == 'school' else 'adviser'})",
                 current.get("text", ""),
                 current.get("recorded_at", ""),
-                lambda store, value, rid=r.id: store.record_reflection(
-                    self.cycle_id(store), rid, value, author=self.who, framework=self.framework
-                ),
-                lambda store, rid=r.id: store.reflection_history(self.cycle_id_known, rid),
+                save,
+                history,
             )
             adviser.append(self.reflections[r.id])
         # an award decision is the consultant's: never offered through a school's signed link
@@ -271,7 +284,9 @@ class CaptureApp(widgets.VBox):
         self.who = who.strip()
         self.last_saved = ""
         self.form: CycleForm | None = None
-        self.store = Store.open(self.path).scoped(self.scope)  # every read and write checked against the scope
+        # every read and write checked against the scope: a ScopedStore, which stands in for the store (it
+        # passes Store's methods through, checked)
+        self.store = cast(Store, Store.open(self.path).scoped(self.scope))
         self.status = widgets.HTML(layout=widgets.Layout(min_height="1.5em"))
         self.status.add_class("wqm-status")
         schools = self.store.schools()
@@ -297,7 +312,12 @@ class CaptureApp(widgets.VBox):
         if START_YEAR not in self.scope.rights:  # a link bound to its year starts none
             self.new_year.layout.display = self.start_button.layout.display = "none"
         self._set_years(year)
-        self.school.observe(lambda _: (self._set_years(), self._switch()), names="value")
+
+        def on_school(_: Any) -> None:
+            self._set_years()
+            self._switch()
+
+        self.school.observe(on_school, names="value")
         self.year.observe(lambda _: self._switch(), names="value")
         self.start_button.on_click(lambda _: self.start_year(self.new_year.value))
         self.name_button.on_click(lambda _: self.set_who(self.name.value))
@@ -424,7 +444,7 @@ class CaptureApp(widgets.VBox):
             return False
         if (
             self.write(
-                lambda store: store.add_school(school_id.strip(), name.strip(), phase, trust=trust.strip()) or True,
+                lambda store: store.add_school(school_id.strip(), name.strip(), phase, trust=trust.strip()),
                 "the school",
             )
             is None

@@ -158,7 +158,9 @@ class TargetsPanel(widgets.VBox):
         )
         if ids is None:
             return None
-        target = self.form.read(lambda store: store.target(self.form.cycle_id_known, ids[0]))
+        cycle_id = self.form.cycle_id_known
+        assert cycle_id is not None  # the write above started the year if it had not been
+        target = self.form.read(lambda store: store.target(cycle_id, ids[0]))
         row = TargetRow(self.form, target)
         self.rows.append(row)
         self.list.children = tuple(self.rows)
@@ -179,7 +181,9 @@ class TargetsPanel(widgets.VBox):
         )
         if target_id is None:
             return None
-        target = self.form.read(lambda store: store.target(self.form.cycle_id_known, target_id))
+        cycle_id = self.form.cycle_id_known
+        assert cycle_id is not None  # the write above started the year if it had not been
+        target = self.form.read(lambda store: store.target(cycle_id, target_id))
         row = TargetRow(self.form, target)
         self.rows.append(row)
         self.list.children = tuple(self.rows)
