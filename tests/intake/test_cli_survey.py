@@ -317,3 +317,78 @@ def test_survey_import_refuses_an_audit_answer_off_the_maturity_scale(db, tmp_pa
         "audit.csv, row 3, column 'B: Adopt whole-school thinking': unknown answer 'Strongly agree' for item SA1" in err
     )
     assert hashlib.sha256(db.read_bytes()).hexdigest() == digest
+
+
+def staff_export_with_names(tmp_path: Path) -> Path:
+    """A Google Forms staff export with the respondents' full names beside their answers."""
+    from wqm_nb.data.surveys import load_question_bank
+
+    items = [i.text for i in load_question_bank().surveys["staff"].items]
+    header = ["Timestamp", "Full name", *items, "What is your role in school?"]
+    rows = [
+        [f"2025/11/0{k} 10:00:00", name, *(["Agree"] * len(items)), "Teacher"]
+        for k, name in enumerate(["Alice Barnes", "Bilal Chaudry", "Cara Dunn", "Dev Evans", "Ema Ford"], 1)
+    ]
+    path = tmp_path / "staff.csv"
+    path.write_text("\n".join(",".join(f'"{c}"' for c in row) for row in [header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("target", ["comment SC1", "S01", "subgroup"])
+def test_a_personal_column_can_only_be_mapped_to_ignore(db, tmp_path, capsys, target):
+    """The attack (issue 24): a mapping that routes the candidates' full names into comments stored them, and
+    `wqm survey comments` listed them. A column detected as personal data can only be ignored."""
+    export = staff_export_with_names(tmp_path)
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text(f'survey: staff\ncolumns:\n  "Full name": {target}\n', encoding="utf-8")
+    args = [
+        "survey",
+        "import",
+        str(export),
+        "--school",
+        SCHOOL,
+        "--year",
+        YEAR,
+        "--survey",
+        "staff",
+        "--data",
+        str(db),
+        "--mapping",
+        str(mapping),
+        "--keep-comments",
+        "--replace",
+    ]
+    status, out, err = run(capsys, args)
+    assert status == 2
+    assert err.strip().splitlines()[-1].startswith("wqm: error: ")
+    assert "'Full name' is personal data: it can only be mapped to ignore" in err
+    status, out, err = run(capsys, ["survey", "comments", SCHOOL, "--year", YEAR, "--data", str(db)])
+    assert "Alice Barnes" not in out
+    with Store.open(db, read_only=True) as store:
+        assert not [i for i in store.survey_imports() if i["file_name"] == "staff.csv"]
+
+
+def test_a_personal_column_mapped_to_ignore_imports(db, tmp_path, capsys):
+    export = staff_export_with_names(tmp_path)
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text('survey: staff\ncolumns:\n  "Full name": ignore\n', encoding="utf-8")
+    status, out, _ = run(
+        capsys,
+        [
+            "survey",
+            "import",
+            str(export),
+            "--school",
+            SCHOOL,
+            "--year",
+            YEAR,
+            "--survey",
+            "staff",
+            "--data",
+            str(db),
+            "--mapping",
+            str(mapping),
+            "--replace",
+        ],
+    )
+    assert status == 0 and "imported as import" in out

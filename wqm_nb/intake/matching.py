@@ -68,6 +68,7 @@ class ColumnMatch:
     other_survey: str = ""  # for UNMATCHED: a survey whose item the text matches
     instrument: str = ""  # for INSTRUMENT: the instrument id
     prescored: bool = False  # for INSTRUMENT: a pre-scored score (sdq.emotional), not an item answer
+    refused: str = ""  # for PERSONAL: what a mapping asked for it (personal data can only be ignored)
 
     @property
     def kept(self) -> bool:
@@ -129,13 +130,20 @@ def match_columns(
     by_position = instrument_positions(mapping, survey.id)
     matches = []
     for column in columns:
+        if column.kind == PERSONAL:  # personal data never enters the store: it can only be ignored
+            asked = _mapped_target(mapping, column)
+            if column.index in by_position:
+                asked = "{} item {}".format(*by_position[column.index])
+            if asked == IGNORE:
+                matches.append(ColumnMatch(column, IGNORE, how="mapping"))
+            else:
+                matches.append(ColumnMatch(column, PERSONAL, how="header", refused=asked or ""))
+            continue
         if column.index in by_position:
             instrument, item = by_position[column.index]
             matches.append(ColumnMatch(column, INSTRUMENT, item, "position", instrument=instrument))
             continue
-        target = mapping.target(column.header) if mapping else None
-        if target is None and mapping:
-            target = next((t for t in map(mapping.target, column.texts) if t), None)
+        target = _mapped_target(mapping, column)
         if target is None:
             named = instrument_target(column.header)
             if named is not None:
@@ -151,7 +159,7 @@ def match_columns(
         if target == IGNORE:
             matches.append(ColumnMatch(column, IGNORE, how="mapping"))
             continue
-        if column.kind in (PERSONAL, METADATA) and target is None:
+        if column.kind == METADATA and target is None:
             matches.append(ColumnMatch(column, column.kind, how="header"))
             continue
         if target:
@@ -189,6 +197,14 @@ def match_columns(
         else:
             matches.append(ColumnMatch(column, FREE_TEXT, how="answers not on the scale"))
     return _one_column_per_target(matches)
+
+
+def _mapped_target(mapping: ImportMapping | None, column: Column) -> str | None:
+    """What the mapping names for ``column`` (by its header, else by one of its texts); None if nothing."""
+    if mapping is None:
+        return None
+    target = mapping.target(column.header)
+    return target if target is not None else next((t for t in map(mapping.target, column.texts) if t), None)
 
 
 def instrument_positions(mapping: ImportMapping | None, survey_id: str = "") -> dict[int, tuple[str, str]]:

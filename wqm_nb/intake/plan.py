@@ -401,6 +401,14 @@ def inspect_export(
         raise DataFileError(table.file_name, "", "the file has a header but no responses")
     body = table.cells.iloc[shape.header_rows :].reset_index(drop=True)
     matches = match_columns(shape.columns, body, bank.surveys[survey], bank, mapping) if shape.tool != TALLY else []
+    refused = [m for m in matches if m.refused]
+    if refused:
+        listed = "; ".join(
+            f"column {m.column.letter} {m.column.header!r} is personal data: it can only be mapped to "
+            f"ignore (the mapping says {m.refused})"
+            for m in refused
+        )
+        raise DataFileError(table.file_name, "", f"{listed}; nothing was imported")
     return Inspection(table, shape, survey, tuple(matches), bank, mapping)
 
 
