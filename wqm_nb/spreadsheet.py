@@ -15,7 +15,8 @@ apostrophe.
 
 :func:`decode_text` turns the bytes of a CSV file into text the way every
 importer of the workbench does: UTF-16 when the file starts with a UTF-16
-byte-order mark (Excel's "Unicode Text"); UTF-8 with or without a BOM; else
+byte-order mark (Excel's "Unicode Text"), or when NUL bytes in its start make
+charset-normalizer find UTF-16 without a BOM; UTF-8 with or without a BOM; else
 Windows-1252 (what Excel writes for "CSV" on a UK or European Windows
 machine) when the bytes are valid Windows-1252 (a guesser is easily fooled
 by a short file); else charset-normalizer's best guess.
@@ -40,6 +41,16 @@ def decode_text(data: bytes) -> tuple[str, str]:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError:
             raise NotText("not valid UTF-16 text") from None
+    if b"\x00" in data[:4096]:  # UTF-16 without a BOM (or binary): NUL bytes are valid UTF-8, so ask first
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data[:65536]).best()
+        if best is None or not best.encoding.startswith("utf_16"):
+            raise NotText("not a text file")
+        try:
+            return data.decode(best.encoding), best.encoding
+        except UnicodeDecodeError:
+            raise NotText(f"not valid {best.encoding} text") from None
     try:
         return data.decode("utf-8-sig"), ("utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8")
     except UnicodeDecodeError:

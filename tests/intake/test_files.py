@@ -225,3 +225,98 @@ def test_random_binary_is_refused():
 )
 def test_column_letter(index, letters):
     assert column_letter(index) == letters
+
+
+# --------------------------------------------------------------------------
+# the sheet, a zip, UTF-16 without a BOM, Excel errors (issue 24)
+
+
+def _workbook(sheets: dict[str, list[list]], hidden: tuple[str, ...] = ()) -> bytes:
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+        if title in hidden:
+            sheet.sheet_state = "hidden"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+RESPONSES = [["Timestamp", "I feel safe at school"], *[[f"2025-11-0{k}", "Agree"] for k in range(1, 6)]]
+
+
+def test_the_sheet_with_the_responses_is_read_and_named():
+    data = _workbook(
+        {"Summary": [["Responses", 5]], "Notes": [], "Old": RESPONSES * 3, "Form responses 1": RESPONSES},
+        hidden=("Old",),
+    )
+    table = read_table(data, "export.xlsx")
+    assert table.sheet == "Form responses 1" and table.cells.iloc[0, 1] == "I feel safe at school"
+    assert table.described == (
+        "Excel workbook, sheet 'Form responses 1'; not read: 'Notes' (empty), 'Old' (hidden), 'Summary' (1 row)"
+    )
+
+
+def test_sheet_chooses_any_sheet_by_name_and_an_unknown_one_is_named():
+    data = _workbook({"Summary": [["Responses", 5]], "Responses": RESPONSES})
+    assert read_table(data, "export.xlsx", sheet="summary").cells.values.tolist() == [["Responses", "5"]]
+    with pytest.raises(DataFileError, match="no sheet 'Sheet9' \\(its sheets: 'Summary', 'Responses'\\)"):
+        read_table(data, "export.xlsx", sheet="Sheet9")
+    with pytest.raises(DataFileError, match="--sheet 'Responses' is for an Excel workbook"):
+        read_table(b"a,b\n1,2\n", "export.csv", sheet="Responses")
+
+
+def test_a_workbook_with_nothing_in_it_is_refused():
+    with pytest.raises(DataFileError, match="no sheet of this workbook holds anything"):
+        read_table(_workbook({"Sheet1": [], "Sheet2": [["x"]]}, hidden=("Sheet2",)), "empty.xlsx")
+
+
+def test_an_excel_error_cell_keeps_its_error_text():
+    table = read_table(_workbook({"Responses": [["Q1", "Q2"], ["Agree", "#N/A"], ["#DIV/0!", "Disagree"]]}), "e.xlsx")
+    assert table.cells.values.tolist() == [["Q1", "Q2"], ["Agree", "#N/A"], ["#DIV/0!", "Disagree"]]
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return out.getvalue()
+
+
+def test_a_zip_holding_one_export_is_read_and_named():
+    csv_text = "Respondent ID,Q1\n,Response\n1,Agree\n".encode("utf-8-sig")
+    table = read_table(_zip({"CSV/Sheet_1.csv": csv_text, "__MACOSX/CSV/._Sheet_1.csv": b"\x00"}), "/d/survey.zip")
+    assert table.file_name == "survey.zip/Sheet_1.csv" and table.encoding == "utf-8-sig"
+    workbook = read_table(_zip({"Responses.xlsx": _workbook({"Responses": RESPONSES})}), "survey.zip")
+    assert workbook.sheet == "Responses" and workbook.file_name == "survey.zip/Responses.xlsx"
+
+
+@pytest.mark.parametrize(
+    "members, said",
+    [
+        ({"a.csv": b"x\n1\n", "b.csv": b"x\n2\n"}, "a zip holding 2 exports (a.csv, b.csv): unzip it"),
+        ({"readme.pdf": b"%PDF"}, "a zip holding no CSV or Excel file (readme.pdf): unzip it"),
+    ],
+)
+def test_a_zip_of_several_files_or_none_says_to_unzip_it(members, said):
+    with pytest.raises(DataFileError, match=re.escape(said)):
+        read_table(_zip(members), "download.zip")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_bom_is_detected(encoding):
+    text = "Timestamp\tHow safe do you feel?\tYear group\n2025-01-01 10:00\tAgree\tYear 5\n" * 1
+    table = read_table((text + "2025-01-02 11:00\tStrongly agree\tYear 6\n").encode(encoding), "unicode.txt")
+    assert table.delimiter == "\t" and table.cells.iloc[2].tolist() == ["2025-01-02 11:00", "Strongly agree", "Year 6"]
+    assert "no BOM" in table.described

@@ -244,3 +244,20 @@ def test_an_unknown_column_of_maturity_labels_is_on_the_audit_scale_but_not_the_
     assert not is_scale_answer(bank, None, "Developing practice", "staff")
     assert not is_scale_answer(bank, None, "Strongly agree", "staff_audit")
     assert not is_scale_answer(bank, None, "5", "staff_audit")
+
+
+@pytest.mark.parametrize(
+    "answers, action",
+    [
+        (["1", "3", "8", "5", "2"], FREE_TEXT),  # a rank of 1-8: not on a 1-5 scale
+        (["2", "4", "6"], FREE_TEXT),  # "how many rooms": 6 is not on the scale
+        (["7", "10", "9"], FREE_TEXT),  # a rating of 1-10
+        (["1", "2", "5", "4"], UNMATCHED),  # every number a value of the scale
+        (["Agree", "Strongly agree", "Agree a lot"], UNMATCHED),  # mostly labels: the unknown one is reported
+        (["Yes", "No", "Maybe"], FREE_TEXT),
+        (["Agree", "3", "12"], UNMATCHED),  # labels and numbers: by share of known answers
+    ],
+)
+def test_a_column_is_on_the_scale_only_if_its_answers_fit_the_scale(bank, answers, action):
+    (m,) = match(bank, ["An unrelated question"], [answers])
+    assert m.action == action

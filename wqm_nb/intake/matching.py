@@ -46,15 +46,16 @@ from ..data.import_mapping import (
     normalise_text,
 )
 from ..data.instruments import load_instrument
-from ..data.surveys import Survey
+from ..data.surveys import NOT_ANSWERED, Survey
 from .shapes import METADATA, PERSONAL, Column
 
 ITEM, COMMENT_TARGET, EMPTY, FREE_TEXT, UNMATCHED = "item", "comment", "empty", "free-text", "unmatched"
 INSTRUMENT = "instrument"
 #: Actions whose column is read (an instrument's answers are scored, and only the scores stored).
 KEPT = (ITEM, SUBGROUP, COMMENT_TARGET, INSTRUMENT)
-#: Share of a column's distinct answers that must be on the scale for it to count as a scale column.
+#: Share of a column's distinct answer labels that must be on the scale for it to count as a scale column.
 SCALE_SHARE = 0.5
+NOT_ANSWERED_TEXTS = frozenset(NOT_ANSWERED)
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,30 @@ def is_scale_answer(
     except ValueError:
         return False
     return True
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def on_scale_column(bank: QuestionBank, mapping: ImportMapping | None, distinct: list[str], survey_id: str) -> bool:
+    """Whether a column's distinct answers are answers on the survey's scale: numbers only when every one is a
+    value of the scale (1..k: a rank of 1-8, a rating of 1-10 or a count of rooms is not on a 1-5 scale);
+    labels when at least :data:`SCALE_SHARE` of them are the scale's labels or aliases, not-answered labels
+    or labels the mapping adds (the rest are then reported as unknown answers)."""
+    given = [v for v in distinct if normalise_text(v) not in NOT_ANSWERED_TEXTS]
+    if not given:
+        return False
+    numbers = [_number(v) for v in given]
+    if all(n is not None for n in numbers):
+        values = set(bank.values_of(survey_id))
+        return all(n is not None and n.is_integer() and int(n) in values for n in numbers)
+    sample = distinct[:50]
+    on_scale = sum(is_scale_answer(bank, mapping, v, survey_id) for v in sample)
+    return on_scale >= SCALE_SHARE * len(sample)
 
 
 def match_columns(
@@ -190,8 +215,7 @@ def match_columns(
         if not distinct:
             matches.append(ColumnMatch(column, EMPTY, how="no answers"))
             continue
-        on_scale = sum(is_scale_answer(bank, mapping, v, survey.id) for v in distinct[:50])
-        if on_scale >= SCALE_SHARE * min(len(distinct), 50):
+        if on_scale_column(bank, mapping, distinct, survey.id):
             other = next((elsewhere[normalise_text(t)] for t in column.texts if normalise_text(t) in elsewhere), "")
             matches.append(ColumnMatch(column, UNMATCHED, how="answers on the scale", other_survey=other))
         else:
@@ -249,4 +273,5 @@ __all__ = [
     "instrument_positions",
     "is_scale_answer",
     "match_columns",
+    "on_scale_column",
 ]
