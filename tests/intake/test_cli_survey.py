@@ -8,6 +8,7 @@ way; a CSV folder is refused as a target; ``imports`` lists the imports and
 below the minimum group size.
 """
 
+import csv
 import hashlib
 import re
 import shutil
@@ -112,9 +113,9 @@ def test_saved_mapping_imports_the_same_file_identically(exports, db, sample_db,
     name = "generic_staff.csv"
     entry = exports.manifest[name]
     saved = tmp_path / "generic.yaml"
-    status, out, _ = run(capsys, import_args(exports, name, db, "--replace", "--save-mapping", str(saved)))
+    status, out, err = run(capsys, import_args(exports, name, db, "--replace", "--save-mapping", str(saved)))
     assert status == 0
-    assert f"mapping saved to {saved}" in out
+    assert f"mapping saved to {saved}" in err
     mapping = load_import_mapping(saved, bank)
     assert mapping.survey == "staff"
     assert {mapping.target(h) for h in entry["item_headers"].values()} == set(entry["items"])
@@ -361,7 +362,7 @@ def test_a_personal_column_can_only_be_mapped_to_ignore(db, tmp_path, capsys, ta
     status, out, err = run(capsys, args)
     assert status == 2
     assert err.strip().splitlines()[-1].startswith("wqm: error: ")
-    assert "'Full name' is personal data: it can only be mapped to ignore" in err
+    assert 'column B "Full name" is personal data: it can only be mapped to ignore' in err
     status, out, err = run(capsys, ["survey", "comments", SCHOOL, "--year", YEAR, "--data", str(db)])
     assert "Alice Barnes" not in out
     with Store.open(db, read_only=True) as store:
@@ -392,3 +393,139 @@ def test_a_personal_column_mapped_to_ignore_imports(db, tmp_path, capsys):
         ],
     )
     assert status == 0 and "imported as import" in out
+
+
+def staff_export(tmp_path: Path, extra: dict[str, list[str]], name: str = "staff.csv") -> Path:
+    """A Google Forms staff export: four bank items, then ``extra`` columns, then the role question."""
+    from wqm_nb.data.surveys import load_question_bank
+
+    items = [i.text for i in load_question_bank().surveys["staff"].items[:4]]
+    header = ["Timestamp", *items, *extra, "What is your role in school?"]
+    rows = [
+        [f"2025/11/0{k + 1} 10:00:00", *(["Agree"] * len(items)), *[v[k % len(v)] for v in extra.values()], "Teacher"]
+        for k in range(6)
+    ]
+    path = tmp_path / name
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([header, *rows])
+    return path
+
+
+def survey_import(path: Path, db: Path, *extra: str) -> list[str]:
+    return [
+        "survey",
+        "import",
+        str(path),
+        "--school",
+        SCHOOL,
+        "--year",
+        YEAR,
+        "--survey",
+        "staff",
+        "--data",
+        str(db),
+        "--replace",
+        *extra,
+    ]
+
+
+def test_every_unknown_label_of_every_column_is_reported_at_once(db, tmp_path, capsys):
+    from wqm_nb.data.surveys import load_question_bank
+
+    items = [i.text for i in load_question_bank().surveys["staff"].items[:4]]
+    path = tmp_path / "labels.csv"
+    rows = [
+        ["Timestamp", *items],
+        ["2025/11/01 10:00:00", "Agree", "Agree a lot", "Sometimes", "Agree"],
+        ["2025/11/02 10:00:00", "Agree a lot", "Agree", "Agree", "Mostly"],
+    ]
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    status, out, err = run(capsys, survey_import(path, db))
+    assert status == 2
+    error = err.strip().splitlines()[-1]
+    for part in (
+        "'Agree a lot' for item S01 (column B)",
+        "'Agree a lot' for item S02 (column C)",
+        "'Sometimes' for item S03 (column D)",
+        "'Mostly' for item S04 (column E)",
+    ):
+        assert part in error
+    assert err.index("file: labels.csv (CSV, UTF-8, comma-separated)") < err.index("wqm: error:")  # what was read
+    assert "detected: Google Forms" in err and "B      item S01" in err
+
+
+def test_a_mapping_line_that_matches_no_column_is_an_error_unless_allowed(db, tmp_path, capsys):
+    path = staff_export(tmp_path, {})
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text('survey: staff\ncolumns:\n  "Staff feel valued by governors": S09\n  "Gone": ignore\n')
+    status, _, err = run(capsys, survey_import(path, db, "--mapping", str(mapping)))
+    assert status == 2 and '"Staff feel valued by governors": S09' in err and "--allow-missing" in err
+    assert '"Gone": ignore' not in err.splitlines()[-1]  # an unused "ignore" loses nothing
+    status, out, _ = run(capsys, survey_import(path, db, "--mapping", str(mapping), "--allow-missing"))
+    assert status == 0
+    assert 'note: the mapping\'s line "Staff feel valued by governors": S09 matches no column' in out
+
+
+def test_a_header_with_a_no_break_space_or_line_break_matches_its_mapping_line(db, tmp_path, capsys):
+    header = "Overall, I\u00a0feel valued\nat work"
+    path = staff_export(tmp_path, {header: ["Agree", "Disagree"]})
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("survey: staff\ncolumns:\n  'Overall, I feel valued at work': S09\n", encoding="utf-8")
+    status, out, _ = run(capsys, survey_import(path, db, "--mapping", str(mapping)))
+    assert status == 0 and "F      item S09" in out and "Overall, I feel valued ⏎ at work" in out
+
+
+def test_unmatched_columns_can_be_left_out_and_are_listed(db, tmp_path, capsys):
+    path = staff_export(tmp_path, {"Staff feel valued by governors": ["Agree", "Disagree"]})
+    assert run(capsys, survey_import(path, db))[0] == 2
+    status, out, _ = run(capsys, survey_import(path, db, "--ignore-unmatched"))
+    assert status == 0
+    assert "note: not imported, matches no item (--ignore-unmatched): F Staff feel valued by governors" in out
+
+
+def test_non_scale_number_columns_do_not_block_an_import(db, tmp_path, capsys):
+    path = staff_export(
+        tmp_path,
+        {
+            "Rank these 8 priorities": ["1", "8", "3"],
+            "Rooms used": ["2", "6"],
+            "How likely are you to recommend us (0-10)?": ["9", "10", "7"],
+        },
+    )
+    status, out, _ = run(capsys, survey_import(path, db))
+    assert status == 0 and out.count("dropped: free text") == 3
+
+
+def test_excel_error_cells_are_read_as_not_answered_and_said(db, tmp_path, capsys):
+    path = staff_export(tmp_path, {})
+    text = path.read_text(encoding="utf-8").replace(
+        "Agree,Agree,Agree,Agree,Teacher", "Agree,#N/A,Agree,Agree,Teacher", 1
+    )
+    path.write_text(text, encoding="utf-8")
+    status, out, _ = run(capsys, survey_import(path, db))
+    assert status == 0
+    assert "note: 1 cell(s) of column C (item S02) hold an Excel error (#N/A), not an answer" in out
+
+
+def test_survey_map_writes_a_mapping_that_imports_once_edited(db, tmp_path, capsys):
+    path = staff_export(tmp_path, {"Staff feel valued by governors": ["Agree", "Agree a lot"]})
+    out_file = tmp_path / "map.yaml"
+    status, out, err = run(capsys, ["survey", "map", str(path), "--survey", "staff", "--out", str(out_file)])
+    assert status == 0 and "edit the 2 line(s) marked '?'" in err and "F      NOT MATCHED" in err
+    text = out_file.read_text(encoding="utf-8")
+    assert run(capsys, survey_import(path, db, "--mapping", str(out_file)))[0] == 2
+    text = text.replace('"Staff feel valued by governors": "?"', '"Staff feel valued by governors": S09')
+    text = text.replace('"Agree a lot": "?"', '"Agree a lot": 5')
+    out_file.write_text(text, encoding="utf-8")
+    status, out, _ = run(capsys, survey_import(path, db, "--mapping", str(out_file)))
+    assert status == 0 and "F      item S09" in out
+
+
+def test_survey_bank_lists_item_ids_and_questions(capsys):
+    from wqm_nb.data.surveys import load_question_bank
+
+    status, out, _ = run(capsys, ["survey", "bank", "--survey", "pupil"])
+    survey = load_question_bank().surveys["pupil"]
+    assert status == 0 and out.startswith("pupil: Pupil survey (answered on ")
+    assert all(f"  {i.id:6} {i.text}" in out for i in survey.items) and "staff:" not in out

@@ -7,41 +7,64 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..errors import SettingsError
+from ..errors import SettingsError, WqmError
 from .options import LazyChoices, data_option, informants, min_group_size_option, open_store, survey_ids
 
 
-def _cmd_survey_import(args) -> int:
+def _read_export(args: argparse.Namespace):
+    """The question bank, the mapping (``--mapping``, ``--instrument``) and the export ``args.file`` inspected
+    (``--sheet``): what ``wqm survey import`` and ``wqm survey map`` share."""
     from ..data import load_question_bank
     from ..data.import_mapping import load_import_mapping
-    from ..intake.comments import read_staff_list
-    from ..intake.plan import commit_import, inspect_export, plan_import
-    from ..settings import check_academic_year
+    from ..intake.plan import inspect_export
 
-    check_academic_year(args.year)
     bank = load_question_bank()
     mapping = load_import_mapping(args.mapping, bank) if args.mapping else None
-    if args.instrument:
+    if getattr(args, "instrument", None):
         from ..data.import_mapping import with_instrument
 
         mapping = with_instrument(mapping, args.survey, args.instrument, args.informant, args.instrument_columns)
-    elif args.informant or args.instrument_columns:
+    elif getattr(args, "informant", None) or getattr(args, "instrument_columns", None):
         raise SettingsError("--informant and --instrument-columns need --instrument NAME")
-    staff = read_staff_list(Path(args.staff_list)) if args.staff_list else ()
     path = Path(args.file)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise SettingsError(f"cannot read {path}: {exc.strerror}") from None
-    inspection = inspect_export(data, path.name, args.survey, bank=bank, mapping=mapping)
-    print(f"{'column':6} {'becomes':34} header")
-    for m in inspection.matches:
-        print(f"{m.column.letter:6} {m.described:34} {m.column.header[:70]}")
+    return inspect_export(data, path.name, args.survey, bank=bank, mapping=mapping, sheet=args.sheet or None)
+
+
+def _cmd_survey_import(args) -> int:
+    from ..intake.comments import read_staff_list
+    from ..intake.mapping_file import CHOOSE, mapping_template
+    from ..intake.plan import commit_import, plan_import
+    from ..settings import check_academic_year
+
+    check_academic_year(args.year)
+    staff = read_staff_list(Path(args.staff_list)) if args.staff_list else ()
+    inspection = _read_export(args)
     if args.save_mapping:
-        Path(args.save_mapping).write_text(inspection.mapping_used().to_yaml(), encoding="utf-8")
-        print(f"mapping saved to {args.save_mapping} (use it next time with --mapping)")
-    plan = plan_import(inspection, keep_comments=args.keep_comments, staff_names=staff)
-    for line in plan.summary():
+        template = mapping_template(inspection)
+        Path(args.save_mapping).write_text(template, encoding="utf-8")
+        to_choose = template.count(f': "{CHOOSE}"')
+        print(
+            f"mapping saved to {args.save_mapping} (use it next time with --mapping)"
+            + (f"; {to_choose} line(s) to choose ({CHOOSE!r}) first" if to_choose else ""),
+            file=sys.stderr,
+        )
+    try:
+        plan = plan_import(
+            inspection,
+            keep_comments=args.keep_comments,
+            staff_names=staff,
+            allow_missing=args.allow_missing,
+            ignore_unmatched=args.ignore_unmatched,
+        )
+    except WqmError:  # what was read and every column's fate, then the one-line error
+        for line in inspection.detected() + inspection.column_lines():
+            print(line, file=sys.stderr)
+        raise
+    for line in inspection.column_lines() + plan.summary():
         print(line)
     if args.dry_run:
         print("dry run: nothing was written")
@@ -65,6 +88,51 @@ def _cmd_survey_import(args) -> int:
         f"imported as import {outcome.import_id}: {outcome.answers} answers{scored} of {plan.kept} "
         f"{'forms' if plan.tally is not None else 'respondents'} for {args.school} {args.year}"
     )
+    return 0
+
+
+def _cmd_survey_map(args) -> int:
+    from ..intake.mapping_file import CHOOSE, mapping_template
+    from ..intake.shapes import TALLY
+
+    inspection = _read_export(args)
+    if inspection.shape.tool == TALLY:
+        raise SettingsError(
+            f"{inspection.table.file_name} is a paper tally: its rows name the items, so it needs no mapping"
+        )
+    for line in inspection.detected() + inspection.column_lines():
+        print(line, file=sys.stderr)
+    template = mapping_template(inspection)
+    if args.out:
+        Path(args.out).write_text(template, encoding="utf-8")
+        to_choose = template.count(f': "{CHOOSE}"')
+        print(
+            f"mapping written to {args.out}: edit the {to_choose} line(s) marked {CHOOSE!r}, then import with "
+            f"--mapping {args.out}"
+            if to_choose
+            else f"mapping written to {args.out}: every column is decided; import with --mapping {args.out}",
+            file=sys.stderr,
+        )
+    else:
+        sys.stdout.write(template)
+    return 0
+
+
+def _cmd_survey_bank(args) -> int:
+    from ..data import load_question_bank
+
+    bank = load_question_bank()
+    surveys = [bank.surveys[args.survey]] if args.survey else list(bank.surveys.values())
+    for survey in surveys:
+        scale = bank.scale_of(survey.id)
+        print(f"{survey.id}: {survey.name} (answered on {scale.described()})")
+        for item in survey.items:
+            print(f"  {item.id:6} {item.text}")
+        if survey.subgroup:
+            sub = survey.subgroup
+            print(f"  subgroup: {sub.questions[0]} ({', '.join(sub.values)})")
+        for comment in survey.comments:
+            print(f"  comment {comment.id}: {comment.text}")
     return 0
 
 
@@ -181,8 +249,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="the question bank's survey it answers: %(choices)s",
     )
     data_option(p)
-    p.add_argument("--mapping", help="a mapping YAML saved by an earlier import (--save-mapping)")
-    p.add_argument("--save-mapping", metavar="FILE", help="write the mapping this import used as YAML")
+    p.add_argument("--sheet", default="", help="the workbook sheet to read (default: the one holding the responses)")
+    p.add_argument("--mapping", help="a mapping YAML (wqm survey map writes one to edit; --save-mapping saves one)")
+    p.add_argument("--save-mapping", metavar="FILE", help="write the mapping of this file as YAML, every column")
+    p.add_argument(
+        "--allow-missing",
+        action="store_true",
+        help="a mapping line that matches no column is reported, not an error (a question was dropped)",
+    )
+    p.add_argument(
+        "--ignore-unmatched",
+        action="store_true",
+        help="columns with answers on the scale that match no item are left out and listed, not an error",
+    )
     p.add_argument("--dry-run", action="store_true", help="show what would be imported; write nothing")
     existing = p.add_mutually_exclusive_group()
     existing.add_argument(
@@ -224,6 +303,32 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.set_defaults(func=_cmd_survey_import)
     register_survey_serve(survey_sub)
+    p = survey_sub.add_parser(
+        "map",
+        help="write a complete mapping of an export to edit: every column with its "
+        "suggested target, every unknown answer label",
+    )
+    p.add_argument("file", help="the export (.xlsx, .csv, tab-separated, or a zip holding one)")
+    p.add_argument(
+        "--survey",
+        required=True,
+        choices=LazyChoices(survey_ids),
+        metavar="SURVEY",
+        help="the question bank's survey it answers: %(choices)s",
+    )
+    p.add_argument("--sheet", default="", help="the workbook sheet to read (default: the one holding the responses)")
+    p.add_argument("--mapping", help="an earlier mapping to start from")
+    p.add_argument("--out", default="", metavar="FILE", help="write it here (default: standard output)")
+    p.set_defaults(func=_cmd_survey_map)
+    p = survey_sub.add_parser("bank", help="list the question bank: each survey's item ids and questions")
+    p.add_argument(
+        "--survey",
+        default="",
+        choices=LazyChoices(lambda: ("",) + survey_ids()),
+        metavar="SURVEY",
+        help="one survey only (default: every survey)",
+    )
+    p.set_defaults(func=_cmd_survey_bank)
     p = survey_sub.add_parser("imports", help="list a school's survey imports")
     p.add_argument("school")
     p.add_argument("--year", default="")

@@ -236,6 +236,12 @@ def parse_import_mapping(doc: Any, file: str | Path, bank: QuestionBank) -> Impo
         if not isinstance(target, str) or not target:
             r.fail(where, "expected an item id, subgroup, ignore or 'comment <id>'")
         words = target.split()
+        if target == "?":
+            r.fail(
+                where,
+                f"choose what this column is: an item of the {survey_id} survey "
+                f"({', '.join(survey.item_ids)}), subgroup, 'comment <id>' or ignore",
+            )
         if target in (SUBGROUP, IGNORE) or target in survey.item_ids:
             pass
         elif target.lower() in measure_items:
@@ -280,6 +286,11 @@ def parse_import_mapping(doc: Any, file: str | Path, bank: QuestionBank) -> Impo
     raw_labels = r.mapping(r.get(doc, "answer_labels", "", dict, required=False, default={}), "answer_labels")
     scale = bank.scale_of(survey_id)
     for label, value in raw_labels.items():
+        if value == "?":
+            r.fail(
+                join("answer_labels", str(label)),
+                f"choose its value on the scale {list(scale.values)} ({scale.described()})",
+            )
         if isinstance(value, bool) or not isinstance(value, int) or value not in scale.values:
             r.fail(
                 join("answer_labels", str(label)),

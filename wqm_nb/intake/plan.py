@@ -59,6 +59,7 @@ from ..data.import_mapping import (
     SUBGROUP,
     ImportMapping,
     InstrumentBlock,
+    column_index,
     default_informant,
     normalise_text,
 )
@@ -71,9 +72,9 @@ from ..store import ScopedStore, Store
 from ..store.store import SurveyImportOutcome
 from ..store.surveys import MISSING, SCORE_COLUMNS, TALLY_COLUMNS, SurveyBlock, SurveyData
 from .comments import Comment, prepare_comments
-from .files import RawTable, read_table
+from .files import EXCEL_ERRORS, RawTable, column_letter, read_table
 from .matching import COMMENT_TARGET, FREE_TEXT, INSTRUMENT, ITEM, UNMATCHED, ColumnMatch, match_columns
-from .shapes import TALLY, Shape, detect_shape
+from .shapes import TALLY, Shape, detect_shape, quoted_header, shown_header
 from .tally import Tally, read_tally
 
 #: How many rows of the export a safeguarding notice lists.
@@ -107,6 +108,65 @@ class Inspection:
     @property
     def unmatched(self) -> list[ColumnMatch]:
         return [m for m in self.matches if m.action == UNMATCHED]
+
+    def detected(self) -> list[str]:
+        """What was read: the file (format, encoding, delimiter, sheet) and the tool it came from."""
+        return [
+            f"file: {self.table.file_name} ({self.table.described})",
+            f"detected: {self.shape.tool_name}" + (f", {self.shape.detail}" if self.shape.detail else ""),
+        ]
+
+    def column_lines(self) -> list[str]:
+        """Every column of the export and what it becomes, one line each, its header as the user sees it."""
+        return [f"{'column':6} {'becomes':34} header"] + [
+            f"{m.column.letter:6} {m.described:34} {shown_header(m.column.header)}" for m in self.matches
+        ]
+
+    def unknown_labels(self, actions: tuple[str, ...] = (ITEM,)) -> dict[ColumnMatch, dict[str, int]]:
+        """Per item column (``actions``: the columns to look at, e.g. unmatched ones too), the answers that
+        are not on the survey's scale: ``{label: cells}`` in the order first met (an Excel error such as
+        ``#N/A`` is not an answer and is not listed: it is read as not answered, and
+        :meth:`ImportPlan.summary` says so)."""
+        labels = self.mapping.answer_labels if self.mapping else {}
+        body = self.body
+        out: dict[ColumnMatch, dict[str, int]] = {}
+        for m in self.matches:
+            if m.action not in actions:
+                continue
+            column = body[m.column.index]
+            bad: dict[str, int] = {}
+            for raw, count in column.value_counts(sort=False).items():
+                text = str(raw)
+                if text.strip() in EXCEL_ERRORS or normalise_text(text) in labels:
+                    continue
+                try:
+                    self.bank.answer_value(text, self.survey)
+                except ValueError:
+                    bad[text] = int(count)
+            if bad:
+                out[m] = bad
+        return out
+
+    def unused_mapping_lines(self) -> list[str]:
+        """The mapping's lines that match no column of this export: ``columns:`` headers (as written in the
+        mapping) and ``instruments:`` blocks whose columns lie beyond the file's last column."""
+        if self.mapping is None:
+            return []
+        seen = {normalise_text(t) for c in self.shape.columns for t in c.texts}
+        unused = [
+            f"{quoted_header(self.mapping.headers.get(key, key))}: {target}"
+            for key, target in self.mapping.columns.items()
+            if key not in seen
+        ]
+        width = len(self.shape.columns)
+        for block in self.mapping.instruments.values():
+            beyond = [c for c in block.columns if column_index(c) >= width]
+            if beyond:
+                unused.append(
+                    f"instruments: {block.instrument} columns {', '.join(beyond)} (the file ends at "
+                    f"column {column_letter(width - 1)})"
+                )
+        return unused
 
     def with_targets(self, targets: dict[int, str]) -> Inspection:
         """The inspection with some columns' targets changed (column index -> item id, ``subgroup``,
@@ -194,6 +254,9 @@ class ImportPlan:
     instruments: tuple[InstrumentUse, ...] = ()
     #: their scores, one row per kept respondent and score with a value (:data:`SCORE_FIELDS`)
     scores: pd.DataFrame | None = None
+    #: what the import passed over and the user should know: mapping lines that match nothing
+    #: (``allow_missing``), unmatched columns left out (``ignore_unmatched``), Excel error cells
+    warnings: tuple[str, ...] = ()
 
     def score_rows(self) -> list[tuple]:
         """The scores as :meth:`wqm_nb.store.Store.import_survey` takes them (respondent, instrument,
@@ -301,11 +364,7 @@ class ImportPlan:
         """What was detected and what will be written, as lines for a terminal or a widget. With ``threshold``
         (the import form), a subgroup smaller than it is "fewer than N", as every published figure says."""
         insp = self.inspection
-        lines = [
-            f"file: {insp.table.file_name} ({insp.table.described})",
-            f"detected: {insp.shape.tool_name}" + (f", {insp.shape.detail}" if insp.shape.detail else ""),
-            f"survey: {insp.bank.surveys[self.survey].name}",
-        ]
+        lines = [*insp.detected(), f"survey: {insp.bank.surveys[self.survey].name}"]
         if self.tally is not None:
             lines.append(
                 f"rows: {insp.rows}; tallied answers: {sum(c for *_, c in self.tally.counts)}; "
@@ -339,6 +398,7 @@ class ImportPlan:
         if self.comments:
             flagged = sum(1 for c in self.comments if c.flags)
             lines.append(f"comments kept (redacted): {len(self.comments)}, of which {flagged} flagged")
+        lines += [f"note: {w}" for w in self.warnings]
         lines += [f"SAFEGUARDING: {n}" for n in self.notices]
         return lines
 
@@ -381,13 +441,20 @@ class InstrumentUse:
 
 
 def _short(text: str, width: int = 48) -> str:
-    return text if len(text) <= width else text[: width - 1] + "\u2026"
+    return shown_header(text, width)
 
 
 def inspect_export(
-    data: bytes, file_name: str, survey: str, *, bank: QuestionBank | None = None, mapping: ImportMapping | None = None
+    data: bytes,
+    file_name: str,
+    survey: str,
+    *,
+    bank: QuestionBank | None = None,
+    mapping: ImportMapping | None = None,
+    sheet: str | None = None,
 ) -> Inspection:
-    """Read an export's bytes and match its columns (step 1 in the module notes)."""
+    """Read an export's bytes and match its columns (step 1 in the module notes); ``sheet``: the workbook
+    sheet to read (default: the one holding the responses)."""
     bank = bank or load_question_bank()
     if survey not in bank.surveys:
         raise SettingsError(f"unknown survey {survey!r} (question bank: {', '.join(bank.surveys)})")
@@ -395,7 +462,7 @@ def inspect_export(
         raise SettingsError(
             f"the mapping {Path(mapping.path).name or ''} is for the {mapping.survey} survey, not {survey}"
         )
-    table = read_table(data, file_name)
+    table = read_table(data, file_name, sheet)
     shape = detect_shape(table, bank)
     if len(table.cells) <= shape.header_rows:
         raise DataFileError(table.file_name, "", "the file has a header but no responses")
@@ -404,7 +471,7 @@ def inspect_export(
     refused = [m for m in matches if m.refused]
     if refused:
         listed = "; ".join(
-            f"column {m.column.letter} {m.column.header!r} is personal data: it can only be mapped to "
+            f"column {m.column.letter} {quoted_header(m.column.header)} is personal data: it can only be mapped to "
             f"ignore (the mapping says {m.refused})"
             for m in refused
         )
@@ -418,11 +485,26 @@ def plan_import(
     keep_comments: bool = False,
     staff_names: Iterable[str] = (),
     safeguarding: SafeguardingList | None = None,
+    allow_missing: bool = False,
+    ignore_unmatched: bool = False,
 ) -> ImportPlan:
-    """Convert and check every kept cell (step 2 in the module notes)."""
+    """Convert and check every kept cell (step 2 in the module notes). A mapping line that matches no column
+    is an error unless ``allow_missing`` (next year's file may drop a question); a column with answers on
+    the scale that matches no item is an error unless ``ignore_unmatched`` (then it is dropped and listed)."""
     insp = inspection
     bank, survey = insp.bank, insp.bank.surveys[insp.survey]
     name = insp.table.file_name
+    unused = insp.unused_mapping_lines()
+    named = [line for line in unused if not line.endswith(f": {IGNORE}")]  # an unused "ignore" loses nothing
+    if named and not allow_missing:
+        raise DataFileError(
+            name,
+            "",
+            f"the mapping {Path(insp.mapping.path).name if insp.mapping else ''} names what this file does not "
+            f"have: {'; '.join(named)}. Correct the header (copy it from `wqm survey map`), or import with "
+            f"--allow-missing when the question was dropped; nothing was imported",
+        )
+    warnings = [f"the mapping's line {line} matches no column" for line in unused]
     if insp.shape.tool == TALLY:
         if insp.mapping and insp.mapping.instruments:
             raise DataFileError(
@@ -434,11 +516,19 @@ def plan_import(
             )
         tally = read_tally(insp.table, insp.shape, survey, bank, insp.mapping)
         return ImportPlan(
-            insp, item_ids=tuple(sorted({i for _, i, _, _ in tally.counts}, key=survey.item_ids.index)), tally=tally
+            insp,
+            item_ids=tuple(sorted({i for _, i, _, _ in tally.counts}, key=survey.item_ids.index)),
+            tally=tally,
+            warnings=tuple(warnings),
         )
-    if insp.unmatched:
+    if insp.unmatched and ignore_unmatched:
+        warnings += [
+            f"not imported, matches no item (--ignore-unmatched): {m.column.letter} {shown_header(m.column.header)}"
+            for m in insp.unmatched
+        ]
+    elif insp.unmatched:
         listed = "; ".join(
-            f"{m.column.letter} {m.column.header!r}"
+            f"{m.column.letter} {quoted_header(m.column.header)}"
             + (f" (a {m.other_survey} survey item: is this the {m.other_survey} survey?)" if m.other_survey else "")
             + (f" ({m.how})" if m.how.startswith("a second") else "")
             for m in insp.unmatched
@@ -456,11 +546,22 @@ def plan_import(
             name,
             "",
             f"no column matches a question of the {survey.name.lower()} "
-            f"(first headers: {', '.join(repr(c.header) for c in insp.shape.columns[:4])}); "
+            f"(first headers: {', '.join(quoted_header(c.header) for c in insp.shape.columns[:4])}); "
             f"is this the right file and --survey?",
         )
+    unknown = insp.unknown_labels()
+    if unknown:
+        raise _unknown_answers(insp, unknown)
     items.sort(key=lambda m: survey.item_ids.index(m.target))
     body = insp.body
+    for m in items:
+        errors = body[m.column.index].str.strip().isin(EXCEL_ERRORS)
+        if errors.any():
+            kinds = ", ".join(sorted(set(body[m.column.index][errors].str.strip())))
+            warnings.append(
+                f"{int(errors.sum())} cell(s) of column {m.column.letter} (item {m.target}) hold an Excel error "
+                f"({kinds}), not an answer: read as not answered"
+            )
     values = (
         np.column_stack([_answers(insp, m, body[m.column.index]) for m in items]).astype(np.int8)
         if items
@@ -521,6 +622,7 @@ def plan_import(
         notices=tuple(notices),
         instruments=uses,
         scores=scores,
+        warnings=tuple(warnings),
     )
 
 
@@ -653,37 +755,44 @@ def _instrument_scores(
 
 
 def _answers(insp: Inspection, match: ColumnMatch, column: pd.Series) -> np.ndarray:
-    """A column's answers as scale values (MISSING = not answered); an unknown label is an error."""
+    """A column's answers as scale values (MISSING = not answered, an Excel error too); its unknown labels
+    were refused before (:func:`_unknown_answers`)."""
     lookup: dict[str, int] = {}
-    bad = []
     labels = insp.mapping.answer_labels if insp.mapping else {}
     for raw in pd.unique(column):
         key = normalise_text(raw)
         if key in labels:
             lookup[raw] = labels[key]
-            continue
-        try:
+        elif str(raw).strip() in EXCEL_ERRORS:
+            lookup[raw] = MISSING
+        else:
             value = insp.bank.answer_value(raw, insp.survey)
-        except ValueError:
-            bad.append(raw)
-            continue
-        lookup[raw] = MISSING if value is None else value
-    if bad:
-        position = int(np.flatnonzero(column.to_numpy() == bad[0])[0])
-        cells = int(column.isin(bad).sum())
-        others = f" ({cells} cells with {len(bad)} unknown answers in this column)" if cells > 1 else ""
-        scale = insp.bank.scale_of(insp.survey).described()
-        raise DataFileError(
-            insp.table.file_name,
-            "",
-            f"unknown answer {bad[0]!r} for item {match.target}"
-            f'{others}; the scale is {scale}, blank or "Don\'t know" for no answer; '
-            f"a school's own label can be mapped under answer_labels: in a mapping file; "
-            f"nothing was imported",
-            row=insp.row_number(position),
-            column=_where(match),
-        )
+            lookup[raw] = MISSING if value is None else value
     return column.map(lookup).to_numpy(dtype=np.int16)
+
+
+def _unknown_answers(insp: Inspection, unknown: dict[ColumnMatch, dict[str, int]]) -> DataFileError:
+    """One error listing every answer of every item column that is not on the scale."""
+    first_match, first_labels = next(iter(unknown.items()))
+    first = next(iter(first_labels))
+    column = insp.body[first_match.column.index]
+    position = int(np.flatnonzero(column.to_numpy() == first)[0])
+    parts = [
+        f"{label!r} for item {m.target} (column {m.column.letter}" + (f", {cells} cells)" if cells > 1 else ")")
+        for m, labels in unknown.items()
+        for label, cells in labels.items()
+    ]
+    shown = parts if len(parts) <= 40 else parts[:40] + [f"and {len(parts) - 40} more"]
+    scale = insp.bank.scale_of(insp.survey).described()
+    return DataFileError(
+        insp.table.file_name,
+        "",
+        f"unknown answer{'s' if len(parts) > 1 else ''} {', '.join(shown)}; the scale is {scale}, blank or "
+        f"\"Don't know\" for no answer; a school's own labels can be mapped under answer_labels: in a mapping "
+        f"file (`wqm survey map` writes one listing them); nothing was imported",
+        row=insp.row_number(position),
+        column=_where(first_match),
+    )
 
 
 def _subgroups(insp: Inspection, match: ColumnMatch, column: pd.Series) -> np.ndarray:

@@ -28,6 +28,7 @@ here by their header and never read further.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -164,6 +165,24 @@ class Shape:
     @property
     def tool_name(self) -> str:
         return TOOL_NAMES[self.tool]
+
+
+def shown_header(header: str, width: int = 70) -> str:
+    """A header as the user sees it in a one-line list: a line break shown as ``⏎``, a no-break space as a
+    space, and a long header cut in the middle (``…``), so a grid column's ``[Row]`` at its end stays
+    visible."""
+    text = " ⏎ ".join(part.strip() for part in str(header).replace("\r\n", "\n").split("\n"))
+    text = text.replace("\u00a0", " ").replace("\t", " ")
+    if len(text) <= width:
+        return text
+    head = (width - 1) * 3 // 5
+    return text[:head].rstrip() + "…" + text[len(text) - (width - 1 - head) :].lstrip()
+
+
+def quoted_header(header: str) -> str:
+    """A header in double quotes as a YAML mapping file needs it: what is pasted from a message into a mapping
+    matches its column (a line break as ``\\n``, a no-break space kept as it is)."""
+    return json.dumps(str(header), ensure_ascii=False)
 
 
 def header_kind(header: str) -> str:
