@@ -45,6 +45,8 @@ def decode_text(data: bytes) -> tuple[str, str]:
         from charset_normalizer import from_bytes
 
         best = from_bytes(data[:65536]).best()
+        if (best is None or not best.encoding.startswith("utf_16")) and data.count(b"\x00") * 100 <= len(data):
+            return decode_text(data.replace(b"\x00", b""))  # a few stray NUL bytes (SurveyMonkey's legacy export)
         if best is None or not best.encoding.startswith("utf_16"):
             raise NotText("not a text file")
         try:

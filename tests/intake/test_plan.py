@@ -661,3 +661,19 @@ def test_an_audit_import_is_committed_and_shown_as_a_rating(bank, db):
     assert rows.loc["P7", "mean"] == 2 and rows.loc["P7", "agree_share"] == 0
     assert set(rows["measure"]) == {"rating"}
     assert "staff_audit" not in set(figures.whole["survey"])
+
+
+@pytest.mark.parametrize("drop", [0, 1])  # Google Forms and Microsoft Forms files with their header row deleted
+def test_a_file_whose_header_row_was_deleted_is_noticed(bank, drop):
+    from wqm_nb.intake.plan import inspect_export
+
+    rows = [
+        ["2025/11/01 10:00:00", "Agree", "Strongly agree", "Disagree", "Teacher"],
+        ["2025/11/02 11:30:00", "Agree", "Agree", "Neutral", "Teaching assistant"],
+        ["2025/11/03 09:12:00", "Strongly agree", "Agree", "Agree", "Teacher"],
+    ]
+    if drop:
+        rows = [[str(k), "11/1/2025 10:00", "11/1/2025 10:03", "Agree", "Agree", "Disagree"] for k in range(1, 4)]
+    text = "\n".join(",".join(r) for r in rows) + "\n"
+    with pytest.raises(DataFileError, match="holds answers, not questions: the header row seems to have been deleted"):
+        inspect_export(text.encode(), "no_header.csv", "staff", bank=bank)

@@ -185,7 +185,7 @@ def test_google_grid_columns_offer_the_row_text(exports, bank):
 
 
 @pytest.mark.parametrize("name", ["surveymonkey_staff.csv", "surveymonkey_pupil.xlsx"])
-def test_surveymonkey_matrix_columns_carry_the_question_and_offer_the_sub_label(exports, bank, name):
+def test_surveymonkey_matrix_columns_are_matched_by_their_sub_label_not_the_question(exports, bank, name):
     entry = exports.manifest[name]
     shape = shape_of(exports, bank, name)
     matrix = entry["matrix_question"]
@@ -193,8 +193,7 @@ def test_surveymonkey_matrix_columns_carry_the_question_and_offer_the_sub_label(
     columns = shape.columns[10 : 10 + len(statements)]
     for column, statement in zip(columns, statements, strict=False):
         assert column.header == f"{matrix} / {statement}"
-        assert column.texts[0] == statement
-        assert matrix in column.texts
+        assert column.texts == (statement, f"{matrix} / {statement}")  # never the question's text alone
         assert column.kind == QUESTION
     group = shape.columns[9]  # "Response" under the question: the question alone
     assert (group.header, group.texts) == (entry["subgroup_header"], (entry["subgroup_header"],))
@@ -274,3 +273,65 @@ def test_a_table_no_detector_recognises_is_generic():
     assert detect_shape(table, bank).tool == GENERIC
     first = ["Name", "Q1"]
     assert all(detect(table, first, [h.lower() for h in first], bank) is None for detect in DETECTORS)
+
+
+def test_surveymonkey_other_please_specify_never_takes_the_questions_item(bank):
+    """The attack-shaped case (issue 24): a question matched by its text took its "Other (please specify)"
+    column too, and then called that column "on the scale"."""
+    from wqm_nb.intake.matching import FREE_TEXT, ITEM, match_columns
+
+    item = bank.surveys["pupil"].items[0]
+    row1 = ["Respondent ID", "Collector ID", item.text, ""]
+    row2 = ["", "", "Response", "Other (please specify)"]
+    rows = [[str(k), "9", "Agree", "Agree" if k % 2 else "Sometimes, when it is sunny"] for k in range(1, 7)]
+    table = csv_table([row1, row2, *rows])
+    shape = detect_shape(table, bank)
+    body = table.cells.iloc[shape.header_rows :].reset_index(drop=True)
+    matches = match_columns(shape.columns, body, bank.surveys["pupil"], bank, None)
+    assert [(m.action, m.target) for m in matches[2:]] == [(ITEM, item.id), (FREE_TEXT, "")]
+
+
+@pytest.mark.parametrize(
+    "rows, tool, header_rows",
+    [
+        # the legacy export: RespondentID ... and NUL bytes in row 2 under the metadata
+        (
+            [
+                ["RespondentID", "CollectorID", "StartDate", "LastName", "Q1", ""],
+                ["", "", "", "", "Response", "Other"],
+                ["11", "22", "x", "y", "Agree", ""],
+            ],
+            SURVEYMONKEY,
+            2,
+        ),
+        # metadata deleted: known by row 2 alone
+        (
+            [["Q1", "Q2", ""], ["Response", "Open-Ended Response", "Other (please specify)"], ["Agree", "x", ""]],
+            SURVEYMONKEY,
+            2,
+        ),
+        # sub-labels merged into row 1: an id in row 2 under RespondentID
+        ([["RespondentID", "Q1", "Q1 - Other (please specify)"], ["1234", "Agree", ""]], SURVEYMONKEY, 1),
+        ([["Name", "Q1"], ["Response", "Agree"]], SURVEYMONKEY, 2),
+    ],
+)
+def test_surveymonkey_is_known_by_its_legacy_ids_or_its_second_header_row(bank, rows, tool, header_rows):
+    shape = detect_shape(csv_table(rows), bank)
+    assert (shape.tool, shape.header_rows) == (tool, header_rows)
+
+
+def test_the_legacy_export_marks_its_metadata_as_personal_data_or_metadata(bank):
+    row1 = [
+        "RespondentID",
+        "CollectorID",
+        "StartDate",
+        "EndDate",
+        "IP Address",
+        "Email Address",
+        "First Name",
+        "LastName",
+        "Custom Data",
+        "Q1",
+    ]
+    shape = detect_shape(csv_table([row1, [""] * 9 + ["Response"], ["1"] * 10]), bank)
+    assert [c.kind for c in shape.columns] == [PERSONAL, PERSONAL, METADATA, METADATA] + [PERSONAL] * 5 + [QUESTION]

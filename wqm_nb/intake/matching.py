@@ -47,7 +47,7 @@ from ..data.import_mapping import (
 )
 from ..data.instruments import load_instrument
 from ..data.surveys import NOT_ANSWERED, Survey
-from .shapes import METADATA, PERSONAL, Column
+from .shapes import METADATA, OTHER, PERSONAL, Column
 
 ITEM, COMMENT_TARGET, EMPTY, FREE_TEXT, UNMATCHED = "item", "comment", "empty", "free-text", "unmatched"
 INSTRUMENT = "instrument"
@@ -183,6 +183,9 @@ def match_columns(
             continue
         if target == IGNORE:
             matches.append(ColumnMatch(column, IGNORE, how="mapping"))
+            continue
+        if column.kind == OTHER and target is None:
+            matches.append(ColumnMatch(column, FREE_TEXT, how="'Other (please specify)' answers"))
             continue
         if column.kind == METADATA and target is None:
             matches.append(ColumnMatch(column, column.kind, how="header"))

@@ -74,7 +74,7 @@ from ..store.surveys import MISSING, SCORE_COLUMNS, TALLY_COLUMNS, SurveyBlock, 
 from .comments import Comment, prepare_comments
 from .files import EXCEL_ERRORS, RawTable, column_letter, read_table
 from .matching import COMMENT_TARGET, FREE_TEXT, INSTRUMENT, ITEM, UNMATCHED, ColumnMatch, match_columns
-from .shapes import TALLY, Shape, detect_shape, quoted_header, shown_header
+from .shapes import GENERIC, TALLY, Shape, detect_shape, looks_like_answers, quoted_header, shown_header
 from .tally import Tally, read_tally
 
 #: How many rows of the export a safeguarding notice lists.
@@ -464,6 +464,14 @@ def inspect_export(
         )
     table = read_table(data, file_name, sheet)
     shape = detect_shape(table, bank)
+    if shape.tool == GENERIC and mapping is None and looks_like_answers(table, bank):
+        first = ", ".join(quoted_header(c.header) for c in shape.columns[:4])
+        raise DataFileError(
+            table.file_name,
+            "",
+            f"the first row ({first}, ...) holds answers, not questions: the header row seems to have been "
+            f"deleted; export the responses again with their questions as the first row",
+        )
     if len(table.cells) <= shape.header_rows:
         raise DataFileError(table.file_name, "", "the file has a header but no responses")
     body = table.cells.iloc[shape.header_rows :].reset_index(drop=True)

@@ -14,9 +14,17 @@ The shapes (sources in ``docs/survey-export-formats.md``):
 * **SurveyMonkey** (CSV or XLSX, "All individual responses"): two header
   rows; row 1 the question (blank under the second and later columns of the
   same question), row 2 ``Response``, ``Open-Ended Response`` or the
-  sub-label (a matrix row's statement, an option); metadata columns
-  ``Respondent ID, Collector ID, Start Date, End Date, IP Address, Email
-  Address, First Name, Last Name, Custom Data 1``.
+  sub-label (a matrix row's statement, an option, ``Other (please
+  specify)``); metadata columns ``Respondent ID, Collector ID, Start Date, End
+  Date, IP Address, Email Address, First Name, Last Name, Custom Data 1``, or
+  in the legacy export ``RespondentID, CollectorID, StartDate, EndDate, ...,
+  LastName, Custom Data`` (its row 2 may hold NUL bytes under them). Known
+  also when the metadata columns were deleted, by row 2 alone; with one
+  header row when a ``RespondentID`` column holds an id in row 2 (the sub-labels
+  were merged into row 1 as ``Question - Other (please specify)``). A column
+  of ``Other (please specify)`` answers is never matched by its question's
+  text: the question's own column is. A ``Unnamed: 13`` header (the file went
+  through pandas) is a blank one.
 * **Paper tally**: one row per item (and subgroup), a column ``item`` (an
   item id or its text) and one column per answer label holding counts.
 * **Generic**: any other table with one header row.
@@ -52,6 +60,9 @@ TOOL_NAMES = {
 }
 
 PERSONAL, METADATA, QUESTION = "personal", "metadata", "question"
+#: A column of "Other (please specify)" answers: free text beside a question, never the question's item.
+OTHER = "other"
+_OTHER = re.compile(r"(^|\s-\s)other \(please specify\)$")
 
 #: Headers (normalised) of columns with personal data: dropped on read, in every shape.
 PERSONAL_HEADERS = frozenset(
@@ -90,6 +101,11 @@ PERSONAL_HEADERS = frozenset(
         "pupil number",
         "student id",
         "staff id",
+        # SurveyMonkey's legacy export
+        "respondentid",
+        "collectorid",
+        "firstname",
+        "lastname",
         "adresse de messagerie",
         "nom",
         "correo electrónico",
@@ -108,6 +124,8 @@ METADATA_HEADERS = frozenset(
         "timestamp",
         "start date",
         "end date",
+        "startdate",
+        "enddate",
         "score",
         "total score",
         "total points",
@@ -186,12 +204,14 @@ def quoted_header(header: str) -> str:
 
 
 def header_kind(header: str) -> str:
-    """PERSONAL, METADATA or QUESTION, by the header alone."""
+    """PERSONAL, METADATA, OTHER ("Other (please specify)") or QUESTION, by the header alone."""
     text = normalise_text(header)
     if text in PERSONAL_HEADERS or text.startswith(PERSONAL_PREFIXES):
         return PERSONAL
     if text in METADATA_HEADERS or text.startswith(METADATA_PREFIXES) or text.endswith(METADATA_SUFFIXES):
         return METADATA
+    if _OTHER.search(text):
+        return OTHER
     return QUESTION
 
 
@@ -206,8 +226,22 @@ def _row(table: RawTable, k: int) -> list[str]:
 Detector = Callable[[RawTable, list[str], list[str], QuestionBank], "Shape | None"]
 
 
+#: SurveyMonkey's metadata headers (current and legacy), normalised, and its generic second-row labels
+_SURVEYMONKEY_IDS = {"respondent id", "collector id", "respondentid", "collectorid"}
+_SURVEYMONKEY_SUBS = {"response", "open-ended response"}
+_PANDAS_BLANK = re.compile(r"^unnamed: \d+$")
+
+
 def _surveymonkey_export(table: RawTable, first: list[str], folded: list[str], bank: QuestionBank) -> Shape | None:
-    return _surveymonkey(table, first) if {"respondent id", "collector id"} <= set(folded[:12]) else None
+    second = [normalise_text(v) for v in _row(table, 1)]
+    ids = [i for i, h in enumerate(folded[:12]) if h in _SURVEYMONKEY_IDS]
+    if ids:
+        if not any(second[i].strip() for i in ids if i < len(second)):  # no id in row 2: a header row
+            return _surveymonkey(table, first)
+        return _one_header(table, first, SURVEYMONKEY, "one header row (sub-labels in the question)")
+    if _SURVEYMONKEY_SUBS & set(second):  # metadata deleted: known by its second header row
+        return _surveymonkey(table, first, "two header rows, metadata columns deleted")
+    return None
 
 
 def _microsoft_forms(table: RawTable, first: list[str], folded: list[str], bank: QuestionBank) -> Shape | None:
@@ -256,22 +290,55 @@ def _one_header(table: RawTable, first: list[str], tool: str, detail: str) -> Sh
     return Shape(tool, 1, tuple(columns), detail)
 
 
-def _surveymonkey(table: RawTable, first: list[str]) -> Shape:
-    second = _row(table, 1)
-    generic_subs = {"response", "open-ended response", ""}
+def _surveymonkey(table: RawTable, first: list[str], detail: str = "two header rows") -> Shape:
+    second = [v.replace("\x00", "") for v in _row(table, 1)]
+    generic_subs = _SURVEYMONKEY_SUBS | {""}
     columns, question = [], ""
     for index, header in enumerate(first):
-        sub = second[index] if index < len(second) else ""
-        if header:
+        sub = " ".join(second[index].split()) if index < len(second) else ""
+        if header and not _PANDAS_BLANK.match(normalise_text(header)):
             question = header
         kind = header_kind(question)
         if normalise_text(sub) in generic_subs:
             columns.append(Column(index, question, (question,), kind))
         else:
             shown = f"{question} / {sub}" if question else sub
-            kind = PERSONAL if header_kind(sub) == PERSONAL else kind
-            columns.append(Column(index, shown, (sub, shown, question), kind))
-    return Shape(SURVEYMONKEY, 2, tuple(columns), "two header rows")
+            kind = header_kind(sub) if header_kind(sub) in (PERSONAL, OTHER) else kind
+            # a sub-label is matched by itself (a matrix row's statement), never by its question's text alone:
+            # "Other (please specify)" and an option's column would take the question's item
+            columns.append(Column(index, shown, (sub, shown), kind))
+    return Shape(SURVEYMONKEY, 2, tuple(columns), detail)
+
+
+_DATE_TIME = re.compile(r"^\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?.*)?$")
+
+
+def _is_answer(cell: str, bank: QuestionBank) -> bool:
+    """Whether a cell reads as an answer (a date or time, a number, a label of any scale), not a question."""
+    text = cell.strip()
+    if _DATE_TIME.match(text):
+        return True
+    try:
+        float(text)
+        return True
+    except ValueError:
+        pass
+    for scale in bank.scales:
+        try:
+            if scale.value_of(text) is not None:
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+def looks_like_answers(table: RawTable, bank: QuestionBank) -> bool:
+    """Whether the first row of ``table`` reads as a row of answers, as the second does: the header row was
+    deleted (at least three filled cells, 60% or more of them dates, numbers or answer labels)."""
+    rows = [[c for c in _row(table, k) if c.strip()] for k in (0, 1)]
+    if any(len(r) < 3 for r in rows):
+        return False
+    return all(sum(_is_answer(c, bank) for c in r) >= 0.6 * len(r) for r in rows)
 
 
 def _is_tally(folded: list[str], bank: QuestionBank) -> bool:
@@ -290,6 +357,7 @@ __all__ = [
     "GOOGLE_FORMS",
     "METADATA",
     "MICROSOFT_FORMS",
+    "OTHER",
     "PERSONAL",
     "QUESTION",
     "SURVEYMONKEY",
@@ -301,4 +369,7 @@ __all__ = [
     "Shape",
     "detect_shape",
     "header_kind",
+    "looks_like_answers",
+    "quoted_header",
+    "shown_header",
 ]
