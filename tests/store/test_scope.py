@@ -49,6 +49,7 @@ PLACED = {
     },
     "award_decisions": "SELECT school_id, academic_year, framework, * FROM award_decisions",
     "benchmarks": "SELECT school_id, academic_year, framework, * FROM benchmarks",
+    "import_mappings": "SELECT coalesce(school_id, 'trust:' || trust), '', '', * FROM import_mappings",
     "erasures": "SELECT school_id, '', '', * FROM erasures",
     "erasure_log": "SELECT school_id, '', '', * FROM erasure_log",
 }

@@ -31,7 +31,17 @@ def _read_export(args: argparse.Namespace):
         data = path.read_bytes()
     except OSError as exc:
         raise SettingsError(f"cannot read {path}: {exc.strerror}") from None
-    return inspect_export(data, path.name, args.survey, bank=bank, mapping=mapping, sheet=args.sheet or None)
+    inspection = inspect_export(data, path.name, args.survey, bank=bank, mapping=mapping, sheet=args.sheet or None)
+    school = getattr(args, "school", None)
+    if mapping is None and school and not getattr(args, "no_saved_mapping", False):
+        from ..intake.saved_mappings import find_saved_mapping, with_saved_mapping
+
+        with open_store(args) as store:
+            saved = find_saved_mapping(store, school, inspection)
+        if saved is not None:
+            print(f"mapping: {saved.described}; --no-saved-mapping to import without it", file=sys.stderr)
+            inspection = with_saved_mapping(data, path.name, inspection, saved, args.sheet or None)
+    return inspection
 
 
 def _cmd_survey_import(args) -> int:
@@ -72,6 +82,22 @@ def _cmd_survey_import(args) -> int:
     on_existing = "replace" if args.replace else "add" if args.add else "refuse"
     with open_store(args, write="a survey import") as store:
         outcome = commit_import(store, plan, args.school, args.year, on_existing=on_existing, imported_by=args.by)
+        if args.remember:
+            from ..intake.saved_mappings import remember_mapping
+
+            saved = remember_mapping(
+                store,
+                args.school,
+                inspection,
+                for_trust=args.remember == "trust",
+                saved_by=args.by,
+                source="wqm survey import",
+            )
+            print(
+                f"mapping of this form saved as saved mapping {saved} for "
+                + ("the school's trust" if args.remember == "trust" else args.school),
+                file=sys.stderr,
+            )
     if outcome.already:
         print(
             f"already imported: this file is import {outcome.import_id} of {args.school} {args.year} "
@@ -115,6 +141,32 @@ def _cmd_survey_map(args) -> int:
         )
     else:
         sys.stdout.write(template)
+    return 0
+
+
+def _cmd_survey_mappings(args) -> int:
+    if args.mappings_command == "show":
+        with open_store(args) as store:
+            row = store.import_mapping(args.mapping_id)
+        sys.stdout.write(row["mapping"])
+        return 0
+    if args.mappings_command == "delete":
+        with open_store(args, write="wqm survey mappings delete") as store:
+            row = store.delete_import_mapping(args.mapping_id)
+        print(f"deleted saved mapping {row['mapping_id']} ({row['survey']}, from {row['file_name'] or 'a form'})")
+        return 0
+    with open_store(args) as store:
+        rows = store.import_mappings(args.school or None)
+    if not rows:
+        print("no saved mapping" + (f" applies to {args.school}" if args.school else ""))
+        return 0
+    print(f"{'id':>4} {'survey':11} {'for':18} {'saved':10} {'by':18} file")
+    for r in rows:
+        owner = r["school_id"] or (f"trust {r['trust']}" if r["trust"] else "every school")
+        print(
+            f"{r['mapping_id']:>4} {r['survey']:11} {owner[:18]:18} {str(r['saved_at'])[:10]:10} "
+            f"{r['saved_by'][:18]:18} {r['file_name']}"
+        )
     return 0
 
 
@@ -262,6 +314,20 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="columns with answers on the scale that match no item are left out and listed, not an error",
     )
+    p.add_argument(
+        "--no-saved-mapping",
+        action="store_true",
+        help="do not use a mapping saved for this form (by default one is used, and named)",
+    )
+    p.add_argument(
+        "--remember",
+        nargs="?",
+        const="trust",
+        choices=("trust", "school"),
+        default="",
+        help="save this import's mapping for the form's next exports: for every school of the "
+        "school's trust (the default) or for this school only",
+    )
     p.add_argument("--dry-run", action="store_true", help="show what would be imported; write nothing")
     existing = p.add_mutually_exclusive_group()
     existing.add_argument(
@@ -320,6 +386,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--mapping", help="an earlier mapping to start from")
     p.add_argument("--out", default="", metavar="FILE", help="write it here (default: standard output)")
     p.set_defaults(func=_cmd_survey_map)
+    p = survey_sub.add_parser("mappings", help="the mappings saved for forms: list, show or delete them")
+    mappings_sub = p.add_subparsers(dest="mappings_command", required=True)
+    q = mappings_sub.add_parser("list", help="every saved mapping (--school: those that apply to one school)")
+    q.add_argument("--school", default="", help="only the mappings that apply to this school")
+    data_option(q)
+    q.set_defaults(func=_cmd_survey_mappings)
+    for name, action in (("show", "print one as YAML"), ("delete", "delete one")):
+        q = mappings_sub.add_parser(name, help=f"{action} (its id from wqm survey mappings list)")
+        q.add_argument("mapping_id", type=int, metavar="ID")
+        data_option(q)
+        q.set_defaults(func=_cmd_survey_mappings)
     p = survey_sub.add_parser("bank", help="list the question bank: each survey's item ids and questions")
     p.add_argument(
         "--survey",

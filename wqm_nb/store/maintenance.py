@@ -280,6 +280,7 @@ _ERASE = (
     ("", f"DELETE FROM survey_imports WHERE school_year_id IN ({_ERASING_YEARS})"),
     ("awards", f"DELETE FROM award_decisions WHERE school_id IN ({_ERASING})"),
     ("", f"DELETE FROM benchmarks WHERE school_id IN ({_ERASING})"),
+    ("mappings", f"DELETE FROM import_mappings WHERE school_id IN ({_ERASING})"),
     ("cycles", f"DELETE FROM cycles WHERE cycle_id IN ({_ERASING_CYCLES})"),
     ("school_years", f"DELETE FROM school_years WHERE school_id IN ({_ERASING})"),
     ("schools", f"DELETE FROM schools WHERE school_id IN ({_ERASING})"),
@@ -300,7 +301,8 @@ def _erase(conn: sqlite3.Connection, school_ids: list[str]) -> dict[str, int]:
         if kind:
             counts[kind] = rowcount
     conn.execute("DELETE FROM erasures")
-    return {kind: counts[kind] for kind in COUNTED}
+    saved = {"saved mappings": counts["mappings"]} if counts.get("mappings") else {}  # configuration, if any
+    return {kind: counts[kind] for kind in COUNTED} | saved
 
 
 #: The schools :func:`extract_schools` copies, and each per-school table's rows of theirs (parents first).
@@ -323,6 +325,7 @@ EXTRACTED = (
     ("survey_scores", f"import_id IN ({_CHOSEN_IMPORTS})"),
     ("award_decisions", f"school_id IN ({_CHOSEN})"),
     ("benchmarks", f"school_id IN ({_CHOSEN})"),
+    ("import_mappings", f"school_id IN ({_CHOSEN})"),
 )
 #: Tables that hold no school's data (the store's own bookkeeping): never copied.
 NOT_EXTRACTED = ("meta", "erasures", "erasure_log")

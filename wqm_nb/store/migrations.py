@@ -462,6 +462,16 @@ def migrate_6_to_7(conn: sqlite3.Connection) -> None:
     _run(conn, _V7)
 
 
+# -- 7 -> 8: saved import mappings -------------------------------------------
+
+
+def migrate_7_to_8(conn: sqlite3.Connection) -> None:
+    """Version 7 to 8: ``import_mappings`` (mappings saved for a form's exports) is added; no row changes."""
+    from .schema import MAPPING_TABLES
+
+    _run(conn, MAPPING_TABLES)
+
+
 #: ``{version: step to the next version}``
 MIGRATIONS: dict[int, Migration] = {
     1: migrate_1_to_2,
@@ -470,6 +480,7 @@ MIGRATIONS: dict[int, Migration] = {
     4: migrate_4_to_5,
     5: migrate_5_to_6,
     6: migrate_6_to_7,
+    7: migrate_7_to_8,
 }
 
 
@@ -497,5 +508,6 @@ __all__ = [
     "migrate_4_to_5",
     "migrate_5_to_6",
     "migrate_6_to_7",
+    "migrate_7_to_8",
     "upgrade",
 ]

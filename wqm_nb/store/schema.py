@@ -68,6 +68,11 @@ Version history (each step is a function in :mod:`wqm_nb.store.migrations`):
    erasure. Only scores are stored, never the instrument's item answers
    (see :mod:`wqm_nb.store.surveys`); a respondent who answered too few
    items to be scored has no row.
+8. mappings: ``import_mappings`` keeps the import mappings saved for a form
+   (:mod:`wqm_nb.store.import_mappings`): the mapping YAML, the header
+   signature of the export it maps, and whose it is (a school's own, or with
+   ``school_id`` NULL its ``trust``'s). Configuration, not history: replaced
+   and deleted freely, erased with its school.
 """
 
 from __future__ import annotations
@@ -75,7 +80,7 @@ from __future__ import annotations
 from ..data.frameworks import SORTINGS as SORTING_LABELS
 from ..settings import PHASES
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 APPLICATION_ID = 0x77716D31  # "wqm1": marks an SQLite file as a wqm store
 
 #: The NCB tool's sorting of an element (seed 003: "we do this now; we want to do this; we don't
@@ -194,7 +199,7 @@ CREATE VIEW IF NOT EXISTS targets_current AS
                                        ORDER BY recorded_at DESC, entry_id DESC) AS rank
         FROM target_history t)
     WHERE rank = 1;
-{{SURVEY_TABLES}}{{DECISION_TABLES}}CREATE TABLE IF NOT EXISTS erasures (school_id TEXT PRIMARY KEY);
+{{SURVEY_TABLES}}{{DECISION_TABLES}}{{MAPPING_TABLES}}CREATE TABLE IF NOT EXISTS erasures (school_id TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS erasure_log (
     erasure_id INTEGER PRIMARY KEY AUTOINCREMENT,
     school_id TEXT NOT NULL,
@@ -310,8 +315,25 @@ CREATE TABLE IF NOT EXISTS benchmarks (
     PRIMARY KEY (school_id, academic_year, framework, survey, section_id, measure)
 );
 """
+MAPPING_TABLES = """
+CREATE TABLE IF NOT EXISTS import_mappings (
+    mapping_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    survey TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    school_id TEXT REFERENCES schools(school_id),
+    trust TEXT NOT NULL DEFAULT '',
+    mapping TEXT NOT NULL,
+    headers TEXT NOT NULL DEFAULT '',
+    file_name TEXT NOT NULL DEFAULT '',
+    saved_by TEXT NOT NULL DEFAULT '',
+    saved_at TEXT NOT NULL,
+    source TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS import_mappings_form ON import_mappings (survey, signature);
+"""
 SCHEMA = (
     SCHEMA.replace("{SURVEY_TABLES}", SURVEY_TABLES)
+    .replace("{MAPPING_TABLES}", MAPPING_TABLES)
     .replace("{DECISION_TABLES}", DECISION_TABLES)
     .replace("{AWARD_OUTCOME_LIST}", ", ".join(repr(s) for s in AWARD_OUTCOMES))
     .replace("{SORTING_LIST}", ", ".join(repr(s) for s in SORTINGS))

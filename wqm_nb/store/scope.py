@@ -220,6 +220,9 @@ METHODS: dict[str, Access] = {
     "add_note": Access(WRITE_SEF, "cycle_id", signed=("author",)),
     "record_target": Access(WRITE_SEF, "cycle_id", signed=("recorded_by",)),
     "import_survey": Access(IMPORT_SURVEY, "school_year_id", signed=("imported_by",)),
+    # a form's mapping: a link saves its own school's only (a trust's is the consultant's)
+    "find_import_mapping": _read("school"),
+    "save_import_mapping": Access(IMPORT_SURVEY, "school", signed=("saved_by",)),
     "record_award_decision": Access(
         RECORD_AWARD, "school_year", signed=("assessor", "recorded_by"), framework_arg="framework"
     ),
@@ -358,6 +361,8 @@ class ScopedStore:
         right = access.right
         if right == IMPORT_SURVEY and values.get("survey") == STAFF_AUDIT and WRITE_SEF in scope.rights:
             right = WRITE_SEF  # the capture form's staff audit tally is self-evaluation
+        if name == "save_import_mapping" and values.get("for_trust") and not scope.is_consultant:
+            raise ScopeError("this page may save a mapping for its own school only, not for the whole trust")
         if right == "any write":
             allowed = any(scope.may_write(r, school, year) for r in WRITE_RIGHTS)
         elif right == READ:

@@ -43,6 +43,7 @@ from ..data import QuestionBank, load_question_bank
 from ..errors import SettingsError, StoreError, UnknownSchoolError, UnknownYearError
 from ..settings import DEFAULT_FRAMEWORK, check_academic_year, check_school_id
 from .cycle_records import CycleRecords, text, whole_number
+from .import_mappings import ImportMappings
 from .migrations import upgrade
 from .schema import APPLICATION_ID, PHASES, SCHEMA_VERSION, statements
 from .school_records import SchoolRecords
@@ -251,7 +252,7 @@ def new_store_file(target: str | Path) -> Iterator[Store]:
             leftover.unlink(missing_ok=True)
 
 
-class Store(CycleRecords, SchoolRecords):
+class Store(CycleRecords, SchoolRecords, ImportMappings):
     """A wqm data store in one SQLite database (``":memory:"`` for a scratch store).
 
     ``read_only`` opens an existing store without writing to it (see the
