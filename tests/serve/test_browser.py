@@ -640,3 +640,108 @@ def test_an_open_tab_left_unused_is_culled_and_offers_to_reopen(browser, tmp_pat
         assert not browser.find_elements(By.CSS_SELECTOR, ".wqm-closed")
     finally:
         stop_server(s)
+
+
+def test_a_real_shaped_export_is_mapped_in_the_browser_in_a_few_actions(survey_server, browser, artifacts, tmp_path):
+    """A Microsoft Forms staff export with 20 scale columns (the bank's 13 statements and 7 of the school's own)
+    and 5 number columns that are not on the scale (a rank, a count, a 0-10 rating...): mapped and imported
+    with four user actions and no file edited: choose the file, "Ignore every unmatched column", "Replace
+    earlier import", "Import"."""
+    import random
+
+    import openpyxl
+    from selenium.webdriver.common.by import By
+
+    from wqm_nb.data.surveys import load_question_bank
+    from wqm_nb.store import Store
+
+    rng = random.Random(24)
+    statements = [i.text for i in load_question_bank().surveys["staff"].items]
+    own = [f"Our school's own question {k}: I feel part of the team" for k in range(1, 8)]
+    numbers = {
+        "Rank these eight priorities (1 = most important)": (1, 8),
+        "How many rooms do you teach in?": (2, 9),
+        "How likely are you to recommend us (0-10)?": (0, 10),
+        "Years at this school": (1, 30),
+        "Hours worked last week": (20, 60),
+    }
+    header = [
+        "ID",
+        "Start time",
+        "Completion time",
+        "Email",
+        "Name",
+        *statements,
+        *own,
+        *numbers,
+        "What is your role in school?",
+    ]
+    labels = ["Strongly disagree", "Disagree", "Neutral", "Agree", "Strongly agree"]
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Sheet1"
+    sheet.append(header)
+    for k in range(1, 31):
+        sheet.append(
+            [
+                k,
+                "11/3/2025 09:00",
+                "11/3/2025 09:05",
+                "anonymous",
+                "",
+                *(rng.choice(labels) for _ in statements + own),
+                *(rng.randint(low, high) if k > 1 else high for low, high in numbers.values()),
+                rng.choice(["Teacher", "Teaching assistant", "Senior leader"]),
+            ]
+        )
+    export = tmp_path / "Staff wellbeing survey(1-30).xlsx"
+    book.save(export)
+
+    link = survey_server.links("--schools", "NLT03", "--year", "2025-26")[0]
+    browser.get(link)
+    wait(
+        browser,
+        lambda d: d.find_elements(By.CSS_SELECTOR, ".widget-upload"),
+        PAGE_TIMEOUT,
+        "the upload control did not appear",
+    )
+    browser.execute_script("""
+        const click = HTMLInputElement.prototype.click;
+        HTMLInputElement.prototype.click = function () {
+            if (this.type !== 'file') { return click.call(this); }
+            this.id = 'wqm-test-upload'; document.body.appendChild(this);
+        };""")
+    browser.find_element(By.CSS_SELECTOR, ".widget-upload").click()
+    browser.find_element(By.ID, "wqm-test-upload").send_keys(str(export))  # action 1: the file
+    wait(
+        browser,
+        lambda d: (
+            "NOT MATCHED" in d.find_element(By.TAG_NAME, "body").text
+            or "choose: answers on the scale" in d.find_element(By.TAG_NAME, "body").text
+        ),
+        PAGE_TIMEOUT,
+        "the form did not show the columns to choose",
+    )
+    body = browser.find_element(By.TAG_NAME, "body").text
+    assert "Detected: Microsoft Forms" in body and "sheet 'Sheet1'" in body
+    browser.find_element(By.XPATH, "//button[normalize-space()='Ignore every unmatched column']").click()  # 2
+    wait(
+        browser,
+        lambda d: "respondents kept: 30" in d.find_element(By.TAG_NAME, "body").text,
+        CHANGE_TIMEOUT,
+        "the form did not show its preview once the unmatched columns were ignored",
+    )
+    browser.find_element(By.XPATH, "//button[normalize-space()='Replace earlier import']").click()  # action 3
+    browser.find_element(By.XPATH, "//button[normalize-space()='Import']").click()  # action 4
+    wait(
+        browser,
+        lambda d: "Imported as import" in d.find_element(By.TAG_NAME, "body").text,
+        PAGE_TIMEOUT,
+        "the import did not report success",
+    )
+    screenshot(browser, artifacts / "survey-import-mapped.png")
+    with Store.open(survey_server.data, read_only=True) as store:
+        latest = store.survey_imports()[-1]
+        block = store.survey_data(latest["school_year_id"]).blocks["staff"]
+    assert latest["file_name"] == export.name and latest["respondents"] == 30
+    assert len(block.item_ids) == len(statements)  # the bank's 13; the school's own 7 and the numbers left

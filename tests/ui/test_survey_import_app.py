@@ -226,3 +226,91 @@ def test_the_preview_publishes_what_a_release_would(exports, db, tmp_path):
     assert {published[section] for section in exact.index} == {
         "not shown, so that a smaller group cannot be worked out"
     }
+
+
+def school_export(tmp_path: Path, name: str = "form.csv", numbers: bool = False) -> Path:
+    """A school's own staff form: its questions worded its own way (nothing matches by text), a name column,
+    an unknown label, and (``numbers``) answers as numbers that run the other way (1 = Strongly agree)."""
+    import csv
+
+    items = load_question_bank().surveys["staff"].items
+    header = ["Timestamp", "Your name", *(f"Our staff: {i.text.lower()}" for i in items[:3]), "Any other thoughts?"]
+    rows = []
+    for k in range(6):
+        answers = ["1", "2", "1"] if numbers else ["Agree", "Agree a lot" if k % 2 else "Agree", "Disagree"]
+        rows.append([f"2025/11/0{k + 1} 10:00:00", f"Person {k}", *answers, "fine"])
+    path = tmp_path / name
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([header, *rows])
+    return path
+
+
+def dropdowns(app: SurveyImportApp) -> list:
+    return [row.children[1] for row in app.mapping_box.children[1:]]
+
+
+def test_every_column_has_a_dropdown_and_personal_data_can_only_be_ignored(db, tmp_path):
+    app = SurveyImportApp("NLT03", "2025-26", data=str(db), survey="staff")
+    app.load_file(school_export(tmp_path).read_bytes(), "form.csv")
+    boxes = dropdowns(app)
+    assert len(boxes) == 6  # every column of the file
+    name = boxes[1]
+    assert name.disabled and [v for _, v in name.options] == ["ignore"]
+    assert [b.value for b in boxes[2:5]] == ["", "", ""]  # answers on the scale: the user chooses
+    assert app.ignore_button.layout.display is None and app.import_button.disabled
+
+
+def test_columns_labels_and_saving_the_mapping_in_a_few_actions(db, tmp_path):
+    app = SurveyImportApp("NLT03", "2025-26", data=str(db), survey="staff", imported_by="Sam")
+    app.load_file(school_export(tmp_path).read_bytes(), "form.csv")
+    items = load_question_bank().surveys["staff"].item_ids
+    for box, item in zip(dropdowns(app)[2:5], items[:3], strict=True):
+        box.value = item  # three actions: the three questions
+    labels = app.labels_box.children[1:]
+    assert [re.sub("<[^>]+>", "", row.children[0].value) for row in labels] == ["Agree a lot (in D)"]
+    labels[0].children[1].value = 5  # the school's own label
+    assert not app.import_button.disabled, app.status.value
+    assert sorted(app.plan.values[:, app.plan.item_ids.index(items[1])].tolist()) == [4, 4, 4, 5, 5, 5]
+    app.remember()
+    assert "Mapping saved" in app.status.value and "every school of the trust" in app.status.value
+
+    again = SurveyImportApp("NLT03", "2025-26", data=str(db), survey="staff")
+    again.load_file(school_export(tmp_path, "spring.csv").read_bytes(), "spring.csv")  # the next export
+    assert again.use_saved.layout.display is None and "saved mapping" in again.use_saved.description
+    assert not again.import_button.disabled and [b.value for b in dropdowns(again)[2:5]] == list(items[:3])
+    again.use_saved.value = False  # declined: the columns are the user's to choose
+    assert again.import_button.disabled and [b.value for b in dropdowns(again)[2:5]] == ["", "", ""]
+
+
+def test_ignore_every_unmatched_column_in_one_action(db, tmp_path):
+    app = SurveyImportApp("NLT03", "2025-26", data=str(db), survey="staff")
+    app.load_file(school_export(tmp_path).read_bytes(), "form.csv")
+    items = load_question_bank().surveys["staff"].item_ids
+    dropdowns(app)[2].value = items[0]
+    app.ignore_button.click()
+    assert not app.import_button.disabled and app.plan.item_ids == (items[0],)
+
+
+def test_a_block_of_numbers_that_runs_the_other_way_is_reversed_with_one_box(db, tmp_path):
+    app = SurveyImportApp("NLT03", "2025-26", data=str(db), survey="staff")
+    app.load_file(school_export(tmp_path, numbers=True).read_bytes(), "form.csv")
+    items = load_question_bank().surveys["staff"].item_ids
+    for box, item in zip(dropdowns(app)[2:5], items[:3], strict=True):
+        box.value = item
+    (box,) = app.blocks_box.children[1:]
+    assert "Columns C-E: 1 means Strongly agree" in box.description
+    assert app.plan.values[0].tolist() == [1, 2, 1]
+    box.value = True
+    assert app.plan.values[0].tolist() == [5, 4, 5]
+    assert "reversed:" in app.inspection.mapping_used().to_yaml()
+
+
+def test_a_schools_import_link_saves_the_mapping_for_its_school_only(db, tmp_path):
+    scope = Scope.link("NLT03", "2025-26", page="survey-import", link_id="0a1b2c3d4e5f")
+    app = SurveyImportApp("NLT03", "2025-26", data=str(db), survey="staff", scope=scope)
+    app.load_file(school_export(tmp_path).read_bytes(), "form.csv")
+    app.remember()
+    assert "for this school" in app.status.value
+    with Store.open(db, read_only=True) as store:
+        (saved,) = store.import_mappings()
+    assert saved["school_id"] == "NLT03"

@@ -19,6 +19,8 @@ without questions. A mapping file looks like::
     instruments:                    # a validated measure's block of columns (optional)
       swemwbs: {columns: F:L}       # by position: the columns, in the order of the instrument's items
       sdq: {informant: self}        # its columns named under columns: (header -> sdq1 ...)
+    reversed:                       # columns whose numbers run the other way (1 = Strongly agree)
+      - "Wellbeing is everyone's job here"
 
 A column target is an item id of the survey, ``subgroup``, ``ignore`` (the
 column is dropped), ``comment <comment item id>``, or an item of a validated
@@ -184,9 +186,12 @@ class ImportMapping:
     columns: dict[str, str] = field(default_factory=dict)  # normalised header -> target
     headers: dict[str, str] = field(default_factory=dict)  # normalised header -> header as written
     subgroup_values: dict[str, str] = field(default_factory=dict)  # normalised answer -> subgroup value
-    answer_labels: dict[str, int] = field(default_factory=dict)  # normalised label -> scale value
+    #: normalised label -> scale value (None: the label means not answered)
+    answer_labels: dict[str, int | None] = field(default_factory=dict)
     path: str = ""
     instruments: dict[str, InstrumentBlock] = field(default_factory=dict)  # instrument id -> its block
+    #: normalised headers of columns whose numbers run the other way (1 is the top of the scale)
+    reversed: frozenset[str] = frozenset()
 
     def target(self, header: str) -> str | None:
         """What the mapping says a column is, or None when it does not name it."""
@@ -202,6 +207,8 @@ class ImportMapping:
             doc["subgroup_values"] = dict(self.subgroup_values)
         if self.answer_labels:
             doc["answer_labels"] = dict(self.answer_labels)
+        if self.reversed:
+            doc["reversed"] = [self.headers.get(k, k) for k in sorted(self.reversed)]
         if self.instruments:
             doc["instruments"] = {
                 b.instrument: {
@@ -220,7 +227,7 @@ class ImportMapping:
 def parse_import_mapping(doc: Any, file: str | Path, bank: QuestionBank) -> ImportMapping:
     """Validate a parsed import mapping document against the question bank."""
     r = Reader(file)
-    r.mapping(doc, "", ("survey", "columns", "subgroup_values", "answer_labels", "instruments"))
+    r.mapping(doc, "", ("survey", "columns", "subgroup_values", "answer_labels", "instruments", "reversed"))
     survey_id = r.get(doc, "survey", "", str)
     if survey_id not in bank.surveys:
         r.fail("survey", f"unknown survey {survey_id!r} (question bank: {', '.join(bank.surveys)})")
@@ -282,7 +289,7 @@ def parse_import_mapping(doc: Any, file: str | Path, bank: QuestionBank) -> Impo
             )
         subgroup_values[normalise_text(answer)] = str(value)
 
-    answer_labels = {}
+    answer_labels: dict[str, int | None] = {}
     raw_labels = r.mapping(r.get(doc, "answer_labels", "", dict, required=False, default={}), "answer_labels")
     scale = bank.scale_of(survey_id)
     for label, value in raw_labels.items():
@@ -291,13 +298,22 @@ def parse_import_mapping(doc: Any, file: str | Path, bank: QuestionBank) -> Impo
                 join("answer_labels", str(label)),
                 f"choose its value on the scale {list(scale.values)} ({scale.described()})",
             )
+        if value is None:  # the label means not answered
+            answer_labels[normalise_text(label)] = None
+            continue
         if isinstance(value, bool) or not isinstance(value, int) or value not in scale.values:
             r.fail(
                 join("answer_labels", str(label)),
-                f"expected a value on the scale {list(scale.values)} (the {survey_id} survey's {scale.name.lower()})",
+                f"expected a value on the scale {list(scale.values)} (the {survey_id} survey's {scale.name.lower()}), "
+                f"or null for not answered",
             )
         answer_labels[normalise_text(label)] = value
     instruments = _parse_instruments(r, doc.get("instruments"))
+    reversed_headers = r.get(doc, "reversed", "", list, required=False, default=[])
+    for i, header in enumerate(reversed_headers):
+        if not isinstance(header, str) or not header.strip():
+            r.fail(f"reversed[{i}]", "expected a column header")
+        headers.setdefault(normalise_text(header), header)
     return ImportMapping(
         survey=survey_id,
         columns=columns,
@@ -306,6 +322,7 @@ def parse_import_mapping(doc: Any, file: str | Path, bank: QuestionBank) -> Impo
         answer_labels=answer_labels,
         path=str(file),
         instruments=instruments,
+        reversed=frozenset(normalise_text(h) for h in reversed_headers),
     )
 
 

@@ -69,7 +69,10 @@ def mapping_template(inspection: Inspection) -> str:
     unknown = insp.unknown_labels((ITEM, UNMATCHED))
     if unknown:
         values = ", ".join(f"{lv.value} {lv.label}" for lv in scale.levels)
-        lines += [f"# Answers not on the scale ({values}): replace each {CHOOSE!r} with a value.", "answer_labels:"]
+        lines += [
+            f"# Answers not on the scale ({values}): replace each {CHOOSE!r} with a value (null: not answered).",
+            "answer_labels:",
+        ]
         seen: set[str] = set()
         for m, labels in unknown.items():
             for label in labels:

@@ -147,6 +147,51 @@ class Inspection:
                 out[m] = bad
         return out
 
+    def with_answer_labels(self, labels: dict[str, int | None]) -> Inspection:
+        """The inspection with answer labels mapped onto the scale (``label -> value``; None: not answered)."""
+        mapping = self.mapping_used()
+        given = dict(mapping.answer_labels)
+        for label, value in labels.items():
+            given[normalise_text(label)] = value
+        return replace(self, mapping=replace(mapping, answer_labels=given))
+
+    def blocks(self) -> list[tuple[str, tuple[ColumnMatch, ...]]]:
+        """The item columns in blocks that are read alike: ``(name, columns)``, one block per grid or matrix
+        question, else per run of adjacent item columns."""
+        out: list[tuple[str, list[ColumnMatch]]] = []
+        last_question, last_index = None, -2
+        for m in self.matches:
+            if m.action != ITEM:
+                continue
+            question = m.column.texts[-1] if len(m.column.texts) > 1 else None
+            if out and (
+                (question is not None and question == last_question)
+                or (question is None and last_question is None and m.column.index == last_index + 1)
+            ):
+                out[-1][1].append(m)
+            else:
+                out.append(("", [m]))
+            last_question, last_index = question, m.column.index
+        named = []
+        for _, columns in out:
+            first, last = columns[0].column.letter, columns[-1].column.letter
+            name = f"{first}-{last}" if first != last else first
+            named.append((name, tuple(columns)))
+        return named
+
+    def is_reversed(self, match: ColumnMatch) -> bool:
+        """Whether the mapping says this column's numbers run the other way (1 is the top of the scale)."""
+        turned = self.mapping.reversed if self.mapping else frozenset()
+        return any(normalise_text(t) in turned for t in (match.column.header, *match.column.texts))
+
+    def with_reversed(self, column_indexes: Iterable[int], turned: bool) -> Inspection:
+        """The inspection with some columns' numbers read the other way (``turned``) or the usual way."""
+        mapping = self.mapping_used()
+        keys = {normalise_text(self.shape.columns[i].header): self.shape.columns[i].header for i in column_indexes}
+        reversed_now = (mapping.reversed | set(keys)) if turned else (mapping.reversed - set(keys))
+        new = replace(mapping, reversed=frozenset(reversed_now), headers={**mapping.headers, **keys})
+        return replace(self, mapping=new)
+
     def unused_mapping_lines(self) -> list[str]:
         """The mapping's lines that match no column of this export: ``columns:`` headers (as written in the
         mapping) and ``instruments:`` blocks whose columns lie beyond the file's last column."""
@@ -767,16 +812,29 @@ def _answers(insp: Inspection, match: ColumnMatch, column: pd.Series) -> np.ndar
     were refused before (:func:`_unknown_answers`)."""
     lookup: dict[str, int] = {}
     labels = insp.mapping.answer_labels if insp.mapping else {}
+    scale = insp.bank.scale_of(insp.survey)
+    turned = insp.is_reversed(match)  # numbers run the other way: 1 is the top of the scale
     for raw in pd.unique(column):
         key = normalise_text(raw)
         if key in labels:
-            lookup[raw] = labels[key]
+            label_value = labels[key]
+            lookup[raw] = MISSING if label_value is None else label_value
         elif str(raw).strip() in EXCEL_ERRORS:
             lookup[raw] = MISSING
         else:
             value = insp.bank.answer_value(raw, insp.survey)
+            if value is not None and turned and _is_number(raw):
+                value = min(scale.values) + max(scale.values) - value
             lookup[raw] = MISSING if value is None else value
     return column.map(lookup).to_numpy(dtype=np.int16)
+
+
+def _is_number(raw: object) -> bool:
+    try:
+        float(str(raw))
+        return True
+    except ValueError:
+        return False
 
 
 def _unknown_answers(insp: Inspection, unknown: dict[ColumnMatch, dict[str, int]]) -> DataFileError:
