@@ -170,6 +170,37 @@ def _cmd_survey_mappings(args) -> int:
     return 0
 
 
+def _cmd_survey_kit(args) -> int:
+    from ..export.survey_kit import kit_of, save_kit_mapping, write_kit
+
+    kit = kit_of(args.survey, tuple(args.instrument or ()))
+    with open_store(args, write="wqm survey kit") as store:
+        if args.school:
+            store.school(args.school)
+            schools, for_trust = [args.school], False
+        else:  # one school of each trust stands for its trust
+            firsts: dict[str, str] = {}
+            for school in store.schools():
+                firsts.setdefault(school["trust"] or "", school["school_id"])
+            schools, for_trust = list(firsts.values()), True
+        paths = write_kit(kit, Path(args.out))
+        saved = save_kit_mapping(store, kit, schools, for_trust=for_trust, saved_by=args.by)
+    for path in paths:
+        print(path)
+    offline = [q.title for q in kit.questions if not q.online]
+    if offline:
+        print(
+            f"on the paper questionnaire only (its licence does not allow online use): {offline[0]}..{offline[-1]}",
+            file=sys.stderr,
+        )
+    whose = args.school if args.school else f"{len(saved)} trust(s)"
+    print(
+        f"the form's mapping is saved for {whose}: exports of a form built from this kit map by themselves",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def _cmd_survey_bank(args) -> int:
     from ..data import load_question_bank
 
@@ -397,6 +428,29 @@ def register(sub: argparse._SubParsersAction) -> None:
         q.add_argument("mapping_id", type=int, metavar="ID")
         data_option(q)
         q.set_defaults(func=_cmd_survey_mappings)
+    p = survey_sub.add_parser(
+        "kit",
+        help="write a survey kit: a Word document for Microsoft Forms' Quick import, a "
+        "Google Apps Script, a paper questionnaire (PDF) and a tally sheet (XLSX)",
+    )
+    p.add_argument(
+        "--survey",
+        required=True,
+        choices=LazyChoices(survey_ids),
+        metavar="SURVEY",
+        help="the question bank's survey: %(choices)s",
+    )
+    p.add_argument("--school", default="", help="save the form's mapping for this school only (default: every trust)")
+    p.add_argument(
+        "--instrument",
+        action="append",
+        metavar="NAME",
+        help="add a validated measure's questions (swemwbs, stirling: online and paper; sdq: paper only)",
+    )
+    p.add_argument("--out", required=True, metavar="DIR", help="the folder to write the kit in")
+    p.add_argument("--by", default="", help="who made the kit (recorded with its mapping)")
+    data_option(p)
+    p.set_defaults(func=_cmd_survey_kit)
     p = survey_sub.add_parser("bank", help="list the question bank: each survey's item ids and questions")
     p.add_argument(
         "--survey",

@@ -247,6 +247,9 @@ class Instrument:
     licence_source: str = ""
     missing_source: str = ""
     path: str = ""
+    #: whether its licence lets it be asked in an online form (the SDQ's does not): the survey kit's
+    #: Microsoft and Google forms carry only these
+    online: bool = False
 
     def resolve_informant(self, informant: str | None) -> str:
         """``informant`` checked against the instrument's; the only one when the instrument has one."""
@@ -706,6 +709,7 @@ def parse_instrument(doc: Any, file: str | Path) -> Instrument:
             "informants",
             "licence",
             "licence_source",
+            "online",
             "sources",
             "unconfirmed",
             "response_sets",
@@ -773,6 +777,7 @@ def parse_instrument(doc: Any, file: str | Path) -> Instrument:
         licence_source=_source_ref(r, doc, "", sources, "licence_source", required=False),
         missing_source=_source_ref(r, doc, "", sources, "missing_source", required=False),
         path=str(file),
+        online=r.get(doc, "online", "", bool, required=False, default=False),
     )
 
 
