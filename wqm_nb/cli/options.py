@@ -104,6 +104,31 @@ def data_option(p: argparse.ArgumentParser, *aliases: str, required: bool = Fals
     )
 
 
+def survey_option(p: argparse.ArgumentParser, required: bool = True) -> None:
+    """``--survey``: a survey of the question bank (``required=False``: one only, default every survey)."""
+    if required:
+        p.add_argument(
+            "--survey",
+            required=True,
+            choices=LazyChoices(survey_ids),
+            metavar="SURVEY",
+            help="the question bank's survey: %(choices)s",
+        )
+    else:
+        p.add_argument(
+            "--survey",
+            default="",
+            choices=LazyChoices(lambda: ("",) + survey_ids()),
+            metavar="SURVEY",
+            help="one survey only (default: every survey)",
+        )
+
+
+def sheet_option(p: argparse.ArgumentParser) -> None:
+    """``--sheet``: the workbook sheet to read."""
+    p.add_argument("--sheet", default="", help="the workbook sheet to read (default: the one holding the responses)")
+
+
 def framework_option(
     p: argparse.ArgumentParser, default: str = DEFAULT_FRAMEWORK, help: str = "framework id or YAML file"
 ) -> None:
@@ -225,6 +250,8 @@ __all__ = [
     "min_group_size_option",
     "open_store",
     "report_options",
+    "sheet_option",
     "server_options",
     "survey_ids",
+    "survey_option",
 ]

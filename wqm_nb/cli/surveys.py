@@ -8,7 +8,15 @@ import sys
 from pathlib import Path
 
 from ..errors import SettingsError, WqmError
-from .options import LazyChoices, data_option, informants, min_group_size_option, open_store, survey_ids
+from .options import (
+    LazyChoices,
+    data_option,
+    informants,
+    min_group_size_option,
+    open_store,
+    sheet_option,
+    survey_option,
+)
 
 
 def _read_export(args: argparse.Namespace):
@@ -324,15 +332,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file", help="the export (.xlsx, .csv or tab-separated)")
     p.add_argument("--school", required=True, help="school id")
     p.add_argument("--year", required=True, help="academic year such as 2025-26")
-    p.add_argument(
-        "--survey",
-        required=True,
-        choices=LazyChoices(survey_ids),
-        metavar="SURVEY",
-        help="the question bank's survey it answers: %(choices)s",
-    )
+    survey_option(p)
     data_option(p)
-    p.add_argument("--sheet", default="", help="the workbook sheet to read (default: the one holding the responses)")
+    sheet_option(p)
     p.add_argument("--mapping", help="a mapping YAML (wqm survey map writes one to edit; --save-mapping saves one)")
     p.add_argument("--save-mapping", metavar="FILE", help="write the mapping of this file as YAML, every column")
     p.add_argument(
@@ -406,14 +408,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "suggested target, every unknown answer label",
     )
     p.add_argument("file", help="the export (.xlsx, .csv, tab-separated, or a zip holding one)")
-    p.add_argument(
-        "--survey",
-        required=True,
-        choices=LazyChoices(survey_ids),
-        metavar="SURVEY",
-        help="the question bank's survey it answers: %(choices)s",
-    )
-    p.add_argument("--sheet", default="", help="the workbook sheet to read (default: the one holding the responses)")
+    survey_option(p)
+    sheet_option(p)
     p.add_argument("--mapping", help="an earlier mapping to start from")
     p.add_argument("--out", default="", metavar="FILE", help="write it here (default: standard output)")
     p.set_defaults(func=_cmd_survey_map)
@@ -433,13 +429,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="write a survey kit: a Word document for Microsoft Forms' Quick import, a "
         "Google Apps Script, a paper questionnaire (PDF) and a tally sheet (XLSX)",
     )
-    p.add_argument(
-        "--survey",
-        required=True,
-        choices=LazyChoices(survey_ids),
-        metavar="SURVEY",
-        help="the question bank's survey: %(choices)s",
-    )
+    survey_option(p)
     p.add_argument("--school", default="", help="save the form's mapping for this school only (default: every trust)")
     p.add_argument(
         "--instrument",
@@ -452,13 +442,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     data_option(p)
     p.set_defaults(func=_cmd_survey_kit)
     p = survey_sub.add_parser("bank", help="list the question bank: each survey's item ids and questions")
-    p.add_argument(
-        "--survey",
-        default="",
-        choices=LazyChoices(lambda: ("",) + survey_ids()),
-        metavar="SURVEY",
-        help="one survey only (default: every survey)",
-    )
+    survey_option(p, required=False)
     p.set_defaults(func=_cmd_survey_bank)
     p = survey_sub.add_parser("imports", help="list a school's survey imports")
     p.add_argument("school")
@@ -470,13 +454,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("school")
     p.add_argument("--year", default="", help="academic year (default: the latest)")
-    p.add_argument(
-        "--survey",
-        default="",
-        choices=LazyChoices(lambda: ("",) + survey_ids()),
-        metavar="SURVEY",
-        help="one survey only (default: every survey)",
-    )
+    survey_option(p, required=False)
     min_group_size_option(
         p,
         help="the store's threshold (the default follows it): unflagged comments of a survey "
