@@ -50,4 +50,3 @@ def test_a_remembered_mapping_is_found_for_the_same_form_and_named(bank, sample_
         assert found.mapping.target("Our staff room is a good place") == "S01"
         other = inspect_export(export(["Timestamp"], QUESTIONS[:2]), "other.csv", "staff", bank=bank)
         assert find_saved_mapping(store, "NLT03", other) is None
-
