@@ -43,6 +43,7 @@ def test_wqm_sections_in_order(report):
     r = report("NLT01")
     assert [f.name for f in r.sections()] == [
         "header",
+        "at-a-glance",
         "self-evaluation",
         "trends",
         "surveys",

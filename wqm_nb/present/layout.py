@@ -50,6 +50,7 @@ class Section:
 #: every section of the school report, in report order
 SECTIONS: tuple[Section, ...] = (
     Section("header", None, "debrief"),
+    Section("glance_section", "Award readiness", "debrief"),
     Section("sef_section", "Self-evaluation", "debrief"),
     Section("trend_section", "Trends", "debrief"),
     Section("survey_section", "Surveys", "debrief"),

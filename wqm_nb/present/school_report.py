@@ -162,6 +162,20 @@ class SchoolReport:
             document_title=f"{s['name']}: {subtitle} ({self.framework.name})",
         )
 
+    def glance_section(self) -> Fragment:
+        """The debrief's first page: the award position and what is missing, strengths and priorities, blind
+        spots, real changes, responses and next steps (:func:`~wqm_nb.model.glance.at_a_glance`)."""
+        return self._cached("glance_section", self._build_glance_section)
+
+    def _build_glance_section(self) -> Fragment:
+        from ..model.glance import at_a_glance
+        from ..model.trends import school_trends
+
+        a = self.assessment
+        trends_ = school_trends(a.framework, a.history, a.bank)
+        glance = at_a_glance(a, self.priorities, self.triangulation, trends_, self.report_date)
+        return render("glance.html.j2", "at-a-glance", glance=glance)
+
     def sef_section(self, element_table: bool = True) -> Fragment:
         """Self-evaluation per section, and per element unless ``element_table`` is False (the app shows
         the elements in rows that open). The trend across years is :meth:`trend_section`."""
