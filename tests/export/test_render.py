@@ -20,7 +20,9 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def rendered(sample_db, tmp_path_factory):
     out = tmp_path_factory.mktemp("report")
-    assert main(["report", "NLT03", "--data", str(sample_db), "--out", str(out), "--as-of", "2026-01-05"]) == 0
+    assert (
+        main(["report", "NLT03", "--data", str(sample_db), "--out", str(out), "--as-of", "2026-01-05", "--full"]) == 0
+    )
     return out
 
 
@@ -30,6 +32,8 @@ def test_report_writes_notebook_html_and_pdf(rendered):
         "NLT03_2025-26.ipynb",
         "NLT03_2025-26.key.json",
         "NLT03_2025-26.pdf",
+        "NLT03_2025-26_appendix.html",
+        "NLT03_2025-26_appendix.pdf",
     ]
     nb = nbformat.read(rendered / "NLT03_2025-26.ipynb", as_version=4)
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
@@ -56,8 +60,9 @@ def test_pdf_is_a4_and_names_the_school(rendered):
     assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4 in points
     text = "\n".join(page.extract_text() for page in reader.pages)
     assert "Fellside Primary School" in text
-    assert "fewer than 5 responses" in text
-    assert "Readiness against the award levels" in text
+    assert "fewer than 5 responses" in text and "At a glance" in text
+    appendix = "\n".join(page.extract_text() for page in PdfReader(rendered / "NLT03_2025-26_appendix.pdf").pages)
+    assert "Readiness against the award levels" in appendix and "Readiness against the award levels" not in text
 
 
 @pytest.mark.parametrize(
@@ -81,11 +86,15 @@ def test_pdf_is_a4_and_names_the_school(rendered):
     ],
 )
 def test_every_framework_renders_html_and_pdf(sample_db, tmp_path, framework, present, absent):
-    assert main(["report", "NLT03", "--data", str(sample_db), "--out", str(tmp_path), "--framework", framework]) == 0
+    assert (
+        main(["report", "NLT03", "--data", str(sample_db), "--out", str(tmp_path), "--framework", framework, "--full"])
+        == 0
+    )
     stem = f"NLT03_2025-26_{framework}"
     assert (tmp_path / f"{stem}.pdf").stat().st_size > 10_000
-    text = "\n".join(p.extract_text() for p in PdfReader(tmp_path / f"{stem}.pdf").pages)
-    html = (tmp_path / f"{stem}.html").read_text()
+    pdfs = (tmp_path / f"{stem}.pdf", tmp_path / f"{stem}_appendix.pdf")  # the debrief and the appendix together
+    text = "\n".join(p.extract_text() for pdf in pdfs for p in PdfReader(pdf).pages)
+    html = (tmp_path / f"{stem}.html").read_text() + (tmp_path / f"{stem}_appendix.html").read_text()
     for words in present:
         assert words in html and words.split()[0] in text
     for words in absent:
@@ -214,7 +223,7 @@ def test_a_csv_folder_is_read_once_and_the_kept_notebook_names_it(sample_dir, tm
         render_module, "render_school", lambda s, **k: ran.append(s.data_cache["data"]) or real_render(s, **k)
     )
     school, year, files = render_module.render_report(
-        ReportSettings(school_id="NLT03", data=str(sample_dir), output=str(tmp_path)), pdf=False
+        ReportSettings(school_id="NLT03", data=str(sample_dir), output=str(tmp_path)), pdf=False, full=True
     )
     assert (school["name"], year) == ("Fellside Primary School", "2025-26")
     assert reads == [sample_dir] and ran[0].endswith("scratch.sqlite")  # the notebook read the scratch store
@@ -225,4 +234,29 @@ def test_a_csv_folder_is_read_once_and_the_kept_notebook_names_it(sample_dir, tm
     assert kept.metadata.papermill.parameters["data"] == str(sample_dir)  # papermill's record, as it wrote it
     rerun = execute(files.notebook, tmp_path / "rerun.ipynb", {})  # the scratch store is gone: the folder
     assert "Fellside Primary School" in rerun.read_text()
-    assert "Computed for this report from the data folder." in files.html.read_text()
+    assert "Computed for this report from the data folder." in files.appendix_html.read_text()
+
+
+def test_the_debrief_and_the_appendix_come_from_one_run_each_holding_its_part(rendered):
+    import subprocess
+
+    from wqm_nb.present.layout import SECTIONS
+
+    debrief = (rendered / "NLT03_2025-26.html").read_text()
+    appendix = (rendered / "NLT03_2025-26_appendix.html").read_text()
+    assert 'id="at-a-glance"' in debrief and 'id="at-a-glance"' not in appendix
+    assert "Ratings and evidence by element" in appendix and "Ratings and evidence by element" not in debrief
+    assert "Fellside Primary School</h1>" in debrief and "Fellside Primary School</h1>" in appendix  # both headed
+    parts = {s.part for s in SECTIONS}
+    assert parts == {"debrief", "appendix", "both"}
+    for pdf, most in (("NLT03_2025-26.pdf", 12), ("NLT03_2025-26_appendix.pdf", 30)):
+        info = subprocess.run(["pdfinfo", str(rendered / pdf)], capture_output=True, text=True, check=True).stdout
+        pages = int(re.search(r"^Pages:\s+(\d+)$", info, re.M).group(1))
+        assert pages <= most and re.search(r"^Tagged:\s+yes$", info, re.M), (pdf, pages)
+        assert (rendered / pdf).stat().st_size < 1_000_000
+    assert (
+        "(appendix)"
+        in subprocess.run(
+            ["pdfinfo", str(rendered / "NLT03_2025-26_appendix.pdf")], capture_output=True, text=True, check=True
+        ).stdout
+    )

@@ -42,19 +42,24 @@ def whole(r: SchoolReport) -> str:
 def test_wqm_sections_in_order(report):
     r = report("NLT01")
     assert [f.name for f in r.sections()] == [
+        # the debrief
         "header",
         "at-a-glance",
         "self-evaluation",
-        "trends",
         "surveys",
-        "measures",
         "triangulation",
         "priorities",
-        "benchmarks",
-        "strengths",
-        "readiness",
         "award_decision",
         "action-plan",
+        # the appendix
+        "trends",
+        "measures",
+        "strengths",
+        "readiness",
+        "award_criteria",
+        "self-evaluation-elements",
+        "survey-groups",
+        "benchmarks",
         "evidence",
         "notes",
         "scale",

@@ -32,9 +32,14 @@ def _cmd_report(args) -> int:
         as_of=args.as_of,
     )
     check_benchmark_file(settings.benchmarks)
-    school, year, files = render_report(settings, pdf=not args.no_pdf)
+    school, year, files = render_report(settings, pdf=not args.no_pdf, full=args.full)
     print(f"{school['name']} ({settings.school_id}), {year}")
-    for label, path in (("notebook", files.notebook), ("html", files.html), ("pdf", files.pdf)):
+    for label, path in (
+        ("notebook", files.notebook),
+        ("html", files.html),
+        ("pdf", files.pdf),
+        ("appendix", files.appendix_pdf or files.appendix_html),
+    ):
         if path:
             print(f"  {label:8} {path}")
     return 0
@@ -117,6 +122,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("report", help="render one school's report (notebook, HTML, PDF)")
     p.add_argument("school", help="school id, e.g. NLT01")
     report_options(p, DEFAULT_REPORT_DIR)
+    p.add_argument(
+        "--full",
+        action="store_true",
+        help="print the appendix too (per-element evidence, per-group tables, the checklist items, the "
+        "evidence crosswalk, notes and scale) as <stem>_appendix.pdf, from the same run",
+    )
     p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("batch", help="render every school of a group in parallel, plus a group overview")

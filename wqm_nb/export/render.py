@@ -39,6 +39,9 @@ class ReportFiles:
     notebook: Path
     html: Path | None = None
     pdf: Path | None = None
+    #: the appendix (``--full``): the same run's appendix sections, printed a second time
+    appendix_html: Path | None = None
+    appendix_pdf: Path | None = None
 
 
 def slug(text: str) -> str:
@@ -89,8 +92,23 @@ def document_title(nb) -> str:
     return ""
 
 
-def to_html(ipynb: Path, html: Path) -> Path:
-    """HTML without code, markdown notes or prompts, with the report template."""
+#: What each printed part leaves out: the cells of the other part (``present.layout``'s parts, as cell tags).
+PART_REMOVES = {"debrief": {"appendix"}, "appendix": {"debrief"}, None: set()}
+
+
+def _empty(output) -> bool:
+    """A display whose HTML is blank (an empty report fragment)."""
+    data = output.get("data", {})
+    return (
+        output.get("output_type") in ("display_data", "execute_result")
+        and "text/html" in data
+        and not str(data["text/html"]).strip()
+    )
+
+
+def to_html(ipynb: Path, html: Path, part: str | None = None) -> Path:
+    """HTML without code, markdown notes or prompts, with the report template; ``part``: only the cells of
+    the debrief or the appendix (and those of both), else every cell."""
     import nbformat
     from nbconvert import HTMLExporter
 
@@ -100,7 +118,9 @@ def to_html(ipynb: Path, html: Path) -> Path:
             cell.outputs = [
                 o for o in cell.outputs if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
             ]
-    nb.metadata["title"] = document_title(nb) or ipynb.stem
+    nb.metadata["title"] = (document_title(nb) or ipynb.stem) + (" (appendix)" if part == "appendix" else "")
+    # a section with nothing to say this year (an empty fragment) prints nothing, not an empty block
+    nb.cells = [c for c in nb.cells if not (c.get("outputs") and all(_empty(o) for o in c.outputs))]
     nb.metadata.pop("widgets", None)  # the interactive app's state: no use, and a hidden copy, in a printout
     from nbconvert.preprocessors import TagRemovePreprocessor
 
@@ -113,7 +133,9 @@ def to_html(ipynb: Path, html: Path) -> Path:
         exclude_output_prompt=True,
     )
     # the interactive app is for Voila and JupyterLab; the printed report is the static cells
-    exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={INTERACTIVE_TAG}), enabled=True)
+    exporter.register_preprocessor(
+        TagRemovePreprocessor(remove_cell_tags={INTERACTIVE_TAG, *PART_REMOVES[part]}), enabled=True
+    )
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": ipynb.stem}})
     html.write_text(body, encoding="utf-8")
     return html
@@ -146,11 +168,15 @@ def render(
     html: bool = True,
     pdf: bool = True,
     run_notebook: NotebookRunner = execute,
+    parts: bool = False,
+    full: bool = False,
 ) -> ReportFiles:
     """Execute, convert and print one report into ``out_dir`` as ``stem.*``, all or nothing.
 
     ``run_notebook`` executes the notebook: papermill with a fresh kernel unless
-    a batch worker passes its warm kernel's (:class:`wqm_nb.export.kernels.WarmKernel`).
+    a batch worker passes its warm kernel's (:class:`wqm_nb.export.kernels.WarmKernel`). With ``parts``
+    (a school report) the HTML and PDF hold the debrief, and with ``full`` the same run's appendix is
+    printed too, as ``stem_appendix.*``.
     """
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -158,11 +184,15 @@ def render(
     try:
         files = ReportFiles(notebook=run_notebook(notebook, work / f"{stem}.ipynb", parameters))
         if html or pdf:
-            files.html = to_html(files.notebook, work / f"{stem}.html")
+            files.html = to_html(files.notebook, work / f"{stem}.html", "debrief" if parts else None)
             if pdf:
                 files.pdf = to_pdf(files.html, work / f"{stem}.pdf")
+            if parts and full:
+                files.appendix_html = to_html(files.notebook, work / f"{stem}_appendix.html", "appendix")
+                if pdf:
+                    files.appendix_pdf = to_pdf(files.appendix_html, work / f"{stem}_appendix.pdf")
         final = ReportFiles(notebook=out_dir / files.notebook.name)
-        for attr in ("notebook", "html", "pdf"):
+        for attr in ("notebook", "html", "pdf", "appendix_html", "appendix_pdf"):
             made = getattr(files, attr)
             if made is not None:
                 target = out_dir / made.name
@@ -173,8 +203,11 @@ def render(
         shutil.rmtree(work, ignore_errors=True)
 
 
-def render_school(settings: ReportSettings, pdf: bool = True, run_notebook: NotebookRunner = execute) -> ReportFiles:
-    """One school's report: ``{school}_{year}.ipynb/.html/.pdf`` in ``settings.output``.
+def render_school(
+    settings: ReportSettings, pdf: bool = True, run_notebook: NotebookRunner = execute, full: bool = False
+) -> ReportFiles:
+    """One school's report: ``{school}_{year}.ipynb/.html/.pdf`` (the debrief) in ``settings.output``, and with
+    ``full`` the appendix ``{school}_{year}_appendix.html/.pdf`` from the same run.
 
     ``settings.year`` must be set (the CLI and batch resolve "latest" first).
     """
@@ -188,10 +221,12 @@ def render_school(settings: ReportSettings, pdf: bool = True, run_notebook: Note
         settings.to_parameters(),
         pdf=pdf,
         run_notebook=run_notebook,
+        parts=True,
+        full=full,
     )
 
 
-def render_report(settings: ReportSettings, pdf: bool = True) -> tuple[dict, str, ReportFiles]:
+def render_report(settings: ReportSettings, pdf: bool = True, full: bool = False) -> tuple[dict, str, ReportFiles]:
     """What ``wqm report`` does: the school (its store row), the year (the latest when ``settings.year`` is
     empty) and its report files.
 
@@ -211,7 +246,7 @@ def render_report(settings: ReportSettings, pdf: bool = True) -> tuple[dict, str
         ran = settings.replace(
             data=str(data), year=year, data_cache={"data": str(store_path)} if store_path != data else {}
         )
-        files = render_school(ran, pdf=pdf)
+        files = render_school(ran, pdf=pdf, full=full)
         if files.pdf is not None:
             write_key(files.pdf, key_of(ran.reading()))
     return school, year, files

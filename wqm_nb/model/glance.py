@@ -45,6 +45,9 @@ class AtAGlance:
     changes: tuple[str, ...]
     responses: tuple[str, ...]
     next_steps: tuple[str, ...]
+    #: whether the framework has award levels (the report's header states the position then; a checklist's
+    #: completion is said here)
+    award: bool = True
 
 
 def _position(a: SchoolAssessment) -> tuple[str, str, tuple[str, ...]]:
@@ -112,6 +115,7 @@ def at_a_glance(
         tuple(trends.sentences()) if trends.has_previous else (),
         responses,
         steps,
+        a.readiness is not None,
     )
 
 

@@ -55,8 +55,9 @@ def history_table(decision: AwardDecision) -> Table | None:
     )
 
 
-def award_decision_fragment(decision: AwardDecision, school_name: str = "") -> Fragment:
-    """An :class:`~wqm_nb.model.award_decision.AwardDecision` as the report section."""
+def award_decision_fragment(decision: AwardDecision, school_name: str = "", criteria: bool = True) -> Fragment:
+    """An :class:`~wqm_nb.model.award_decision.AwardDecision` as the report section (``criteria``: with every
+    criterion's table; without, the debrief's, the tables being in the appendix: :func:`award_criteria_fragment`)."""
     fw = decision.framework
     label = fw.section_label
     sections = [(s, _checks_table(s.checks, f"{s.principle_id} {s.name}: {s.result_label}")) for s in decision.sections]
@@ -80,15 +81,50 @@ def award_decision_fragment(decision: AwardDecision, school_name: str = "") -> F
         history=history_table(decision),
         holds=holds,
         rules_file=decision.rules_file,
+        criteria=criteria,
     )
 
 
-def award_decision_section(assessment: SchoolAssessment, level: str | None = None) -> Fragment:
+def award_criteria_fragment(decision: AwardDecision) -> Fragment:
+    """The appendix's award section: every criterion's table, with its evidence."""
+    sections = [(s, _checks_table(s.checks, f"{s.principle_id} {s.name}: {s.result_label}")) for s in decision.sections]
+    school = _checks_table(decision.school_checks, "") if decision.school_checks else None
+    meet = (
+        Table(["Group", "Why"], [[m.group, m.why] for m in decision.plan.meet], css="wqm-table wqm-award-meet")
+        if decision.plan.meet
+        else None
+    )
+    return render(
+        "award_criteria.html.j2",
+        "award_criteria",
+        d=decision,
+        section_label=decision.framework.section_label,
+        school_table=school,
+        sections=sections,
+        meet_table=meet,
+    )
+
+
+def award_decision_section(assessment: SchoolAssessment, level: str | None = None, criteria: bool = True) -> Fragment:
     """The award decision for ``level`` (an id or name; default: the next level above the one the school
-    holds); an empty fragment for a framework without award levels (a checklist)."""
+    holds), with every criterion's table unless ``criteria`` is False; an empty fragment for a framework
+    without award levels (a checklist)."""
     if not assessment.framework.has_levels:
         return Fragment("award_decision", "")
-    return award_decision_fragment(award_decision(assessment, level), assessment.name)
+    return award_decision_fragment(award_decision(assessment, level), assessment.name, criteria)
 
 
-__all__ = ["award_decision_fragment", "award_decision_section", "history_table"]
+def award_criteria_section(assessment: SchoolAssessment, level: str | None = None) -> Fragment:
+    """The appendix's table of every criterion of the award decision (empty for a checklist)."""
+    if not assessment.framework.has_levels:
+        return Fragment("award_criteria", "")
+    return award_criteria_fragment(award_decision(assessment, level))
+
+
+__all__ = [
+    "award_criteria_fragment",
+    "award_criteria_section",
+    "award_decision_fragment",
+    "award_decision_section",
+    "history_table",
+]

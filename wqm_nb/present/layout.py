@@ -13,8 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-#: the printed part a section belongs to: the debrief a head and governors discuss, or the appendix
-Part = Literal["debrief", "appendix"]
+#: the printed part a section belongs to: the debrief a head and governors discuss, the appendix (``--full``),
+#: or both (the header)
+Part = Literal["debrief", "appendix", "both"]
+PARTS: tuple[str, ...] = ("debrief", "appendix", "both")
 
 #: the app's tabs, in the order they are shown
 TABS: tuple[str, ...] = (
@@ -42,6 +44,11 @@ class Section:
     part: Part
 
     @property
+    def cell_tags(self) -> list[str]:
+        """The report notebook's cell tags for this section: ``static`` and its part."""
+        return ["static", self.part]
+
+    @property
     def cell_source(self) -> str:
         """The report notebook's cell for this section."""
         return f"report.{self.method}()"
@@ -49,21 +56,27 @@ class Section:
 
 #: every section of the school report, in report order
 SECTIONS: tuple[Section, ...] = (
-    Section("header", None, "debrief"),
+    Section("header", None, "both"),
+    # the debrief: what a head and governors discuss
     Section("glance_section", "Award readiness", "debrief"),
-    Section("sef_section", "Self-evaluation", "debrief"),
-    Section("trend_section", "Trends", "debrief"),
-    Section("survey_section", "Surveys", "debrief"),
-    Section("measures_section", "Surveys", "debrief"),
+    Section("sef_summary_section", "Self-evaluation", "debrief"),
+    Section("survey_summary_section", "Surveys", "debrief"),
     Section("triangulation_section", "Priorities", "debrief"),
-    Section("priorities_section", "Priorities", "debrief"),
-    Section("benchmark_section", "Trends", "appendix"),
-    Section("strengths_section", "Award readiness", "debrief"),
-    Section("award_section", "Award readiness", "debrief"),
-    Section("award_decision_section", "Award readiness", "debrief"),
+    Section("priorities_summary_section", "Priorities", "debrief"),
+    Section("award_summary_section", "Award readiness", "debrief"),
     Section("action_plan_section", "Action plan", "debrief"),
-    Section("evidence_section", "Action plan", "appendix"),
     Section("reflections_section", "Notes", "debrief"),
+    # the appendix (--full): the detail behind it
+    Section("trend_section", "Trends", "appendix"),
+    Section("measures_section", "Surveys", "appendix"),
+    Section("strengths_section", "Award readiness", "appendix"),
+    Section("award_section", "Award readiness", "appendix"),
+    Section("award_criteria_section", "Award readiness", "appendix"),
+    Section("sorting_section", "Priorities", "appendix"),
+    Section("sef_elements_section", "Self-evaluation", "appendix"),
+    Section("survey_groups_section", "Surveys", "appendix"),
+    Section("benchmark_section", "Trends", "appendix"),
+    Section("evidence_section", "Action plan", "appendix"),
     Section("notes_section", "Notes", "appendix"),
     Section("scale_section", "Notes", "appendix"),
 )
@@ -82,10 +95,12 @@ def check_layout(sections: tuple[Section, ...], tabs: tuple[str, ...]) -> None:
     unknown = sorted({s.tab for s in sections if s.tab is not None} - set(tabs))
     empty = [t for t in tabs if not any(s.tab == t for s in sections)]
     twice = sorted({s.method for s in sections if sum(x.method == s.method for x in sections) > 1})
+    parts = sorted({s.part for s in sections} - set(PARTS))
     problems = (
         ([f"sections on tabs that do not exist: {', '.join(unknown)}"] if unknown else [])
         + ([f"tabs without a section: {', '.join(empty)}"] if empty else [])
         + ([f"sections listed twice: {', '.join(twice)}"] if twice else [])
+        + ([f"unknown parts: {', '.join(parts)}"] if parts else [])
     )
     if problems:
         raise ValueError("report layout: " + "; ".join(problems))
@@ -93,4 +108,4 @@ def check_layout(sections: tuple[Section, ...], tabs: tuple[str, ...]) -> None:
 
 check_layout(SECTIONS, TABS)
 
-__all__ = ["Part", "SECTIONS", "Section", "TABS", "check_layout", "tab_sections"]
+__all__ = ["PARTS", "Part", "SECTIONS", "Section", "TABS", "check_layout", "tab_sections"]

@@ -254,6 +254,60 @@ class SchoolReport:
             unmapped_audits=unmapped_audits,
         )
 
+    def sef_summary_section(self) -> Fragment:
+        """The debrief's self-evaluation: by section, without the element table (in the appendix)."""
+        return self.sef_section(element_table=False)
+
+    def sef_elements_section(self) -> Fragment:
+        """The appendix's self-evaluation: every element's rating and evidence."""
+        return self._cached("sef_elements_section", self._build_sef_elements_section)
+
+    def _build_sef_elements_section(self) -> Fragment:
+        fw, e = self.framework, self.assessment.current.elements
+        if not fw.has_levels or not len(e):
+            return Fragment("self-evaluation-elements", "")
+        return render(
+            "appendix_table.html.j2",
+            "self-evaluation-elements",
+            title="Ratings and evidence by element",
+            intro="",
+            section_id="sef-elements",
+            parts=[dict(title="", table=evidence_table(e))],
+        )
+
+    def survey_summary_section(self) -> Fragment:
+        """The debrief's stakeholder views: whole groups only (each group's table is in the appendix)."""
+        return self.survey_section(by_subgroup=False)
+
+    def survey_groups_section(self) -> Fragment:
+        """The appendix's stakeholder views: each survey by its subgroup question."""
+        return self._cached("survey_groups_section", self._build_survey_groups_section)
+
+    def _build_survey_groups_section(self) -> Fragment:
+        a, fw = self.assessment, self.framework
+        figures = a.current.figures
+        parts = []
+        for survey_id, survey in a.bank.surveys.items():
+            rows = figures.subgroups(survey_id)
+            if survey.subgroup and len(rows):
+                parts.append(
+                    dict(
+                        title=f"{survey.name} by {survey.subgroup.label.lower()}",
+                        table=survey_matrix(rows, "subgroup", fw.section_label),
+                    )
+                )
+        if not parts:
+            return Fragment("survey-groups", "")
+        return render(
+            "appendix_table.html.j2",
+            "survey-groups",
+            title="What each group says",
+            intro=f"Each survey by its subgroup question; groups with fewer than {figures.min_group_size} "
+            f"respondents are not shown, nor groups from which one could be worked out.",
+            section_id="survey-groups",
+            parts=parts,
+        )
+
     def survey_section(self, by_subgroup: bool = True) -> Fragment:
         """What stakeholders say: published figures per section, then per subgroup unless ``by_subgroup``
         is False (the app shows one breakdown at a time)."""
@@ -332,6 +386,18 @@ class SchoolReport:
             "priorities_section", lambda: triangulation.priorities_section(self.assessment, self.priorities)
         )
 
+    def priorities_summary_section(self) -> Fragment:
+        """The debrief's priorities: the grid, the reasons and what to discuss (the sorting counts are in the
+        appendix, :meth:`sorting_section`)."""
+        return self._cached(
+            "priorities_summary_section",
+            lambda: triangulation.priorities_section(self.assessment, self.priorities, sorting_table=False),
+        )
+
+    def sorting_section(self) -> Fragment:
+        """The appendix's count of the school's own sorting per section."""
+        return self._cached("sorting_section", lambda: triangulation.sorting_section(self.assessment, self.priorities))
+
     def action_plan_section(self) -> Fragment:
         """Last year's targets and their progress, this year's targets, suggested targets."""
         return self._cached(
@@ -344,6 +410,17 @@ class SchoolReport:
         return self._cached(
             f"award_decision_section:{level}", lambda: award_decision.award_decision_section(self.assessment, level)
         )
+
+    def award_summary_section(self) -> Fragment:
+        """The debrief's award decision: the verdict, what is missing and the assessment-day plan (every
+        criterion's table is in the appendix, :meth:`award_criteria_section`)."""
+        return self._cached(
+            "award_summary_section", lambda: award_decision.award_decision_section(self.assessment, criteria=False)
+        )
+
+    def award_criteria_section(self) -> Fragment:
+        """The appendix's award decision: every criterion with its evidence."""
+        return self._cached("award_criteria_section", lambda: award_decision.award_criteria_section(self.assessment))
 
     def measures_section(self) -> Fragment:
         """Validated wellbeing measures (SWEMWBS, Stirling, SDQ): means with 95% intervals, band shares,

@@ -361,9 +361,12 @@ def triangulation_section(assessment: SchoolAssessment, triangulation: Triangula
     )
 
 
-def priorities_section(assessment: SchoolAssessment, priorities: Priorities | None = None) -> Fragment:
+def priorities_section(
+    assessment: SchoolAssessment, priorities: Priorities | None = None, sorting_table: bool = True
+) -> Fragment:
     """The priorities section: every section on the risk x capacity grid (chart, words by quadrant, a table
-    of the reasons), the school's sorting of the elements, the elements to discuss, and the rules used."""
+    of the reasons), the school's sorting of the elements (its count per section unless ``sorting_table`` is
+    False: the debrief leaves it to the appendix), the elements to discuss, and the rules used."""
     fw = assessment.framework
     pri = priorities or prioritise(fw, assessment.bank, assessment.current)
     rules = pri.rules
@@ -455,7 +458,33 @@ def priorities_section(assessment: SchoolAssessment, priorities: Priorities | No
         label=label,
         section_label=fw.section_label,
         not_for_us=SORTINGS["not_for_us"],
+        sorting_table=sorting_table,
     )
 
 
-__all__ = ["priorities_chart", "priorities_section", "triangulation_chart", "triangulation_section"]
+def sorting_section(assessment: SchoolAssessment, priorities: Priorities) -> Fragment:
+    """The appendix's count of the school's own sorting of its elements, per section (empty when nothing is
+    sorted)."""
+    fw, s = assessment.framework, priorities.sorting
+    if not bool(s[list(SORTINGS)].to_numpy().sum()):
+        return Fragment("sorting", "")
+    table = Table(
+        [fw.section_label, *SORTINGS.values(), "Not sorted yet"],
+        [
+            [f"{r['principle_id']} {r['principle']}", *(r[c] for c in SORTINGS), r[UNSORTED]]
+            for r in s.to_dict("records")
+        ],
+        css="wqm-table wqm-sorting",
+    )
+    return render(
+        "appendix_table.html.j2",
+        "sorting",
+        title="The school's own sorting",
+        intro="The tool asks the school to sort each element: we do this now; we want to do this; we don't "
+        "want to / don't understand this.",
+        section_id="sorting",
+        parts=[dict(title="", table=table)],
+    )
+
+
+__all__ = ["priorities_chart", "priorities_section", "sorting_section", "triangulation_chart", "triangulation_section"]

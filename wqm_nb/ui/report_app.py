@@ -176,8 +176,15 @@ def tab_fragments(report: SchoolReport, index: int, breakdown: str = "whole") ->
 #: sections the app shows otherwise than the printed report: elements in rows that open, and the
 #: survey breakdown chosen (the measures beside the whole groups only)
 APP_VARIANTS: dict[str, Callable[[SchoolReport, str], list[Fragment]]] = {
-    "sef_section": lambda r, breakdown: [r.sef_section(element_table=False), _details(r)],
-    "survey_section": lambda r, breakdown: [subgroup_fragment(r, breakdown)],
+    "sef_summary_section": lambda r, breakdown: [r.sef_section(element_table=False), _details(r)],
+    "sef_elements_section": lambda r, breakdown: [],  # the rows that open show them
+    "survey_summary_section": lambda r, breakdown: [subgroup_fragment(r, breakdown)],
+    "survey_groups_section": lambda r, breakdown: [],  # the breakdown chosen shows them
+    # the app shows the award decision whole, criteria and all
+    "award_summary_section": lambda r, breakdown: [r.award_decision_section()],
+    "award_criteria_section": lambda r, breakdown: [],
+    "priorities_summary_section": lambda r, breakdown: [r.priorities_section()],
+    "sorting_section": lambda r, breakdown: [],
     "measures_section": lambda r, breakdown: [r.measures_section()] if breakdown == "whole" else [],
 }
 
