@@ -155,8 +155,14 @@ def changed_rows(before: dict[str, set], after: dict[str, set]) -> list[tuple[st
 
 def outside_scope(changes: list[tuple], framework: str = FRAMEWORK) -> list[tuple]:
     """The changes a link for SCHOOL, YEAR and ``framework`` may not make: anything but its own school year's
-    rows ('' framework: the school year itself and its surveys) and its own framework's cycle and records."""
-    return [c for c in changes if not (c[1] == SCHOOL and c[2] == YEAR and c[3] in (framework, ""))]
+    rows ('' framework: the school year itself and its surveys), its own framework's cycle and records, and a
+    mapping saved for its own school's form (a school's, not a year's: the import form's "Save mapping")."""
+    return [
+        c
+        for c in changes
+        if not (c[1] == SCHOOL and c[2] == YEAR and c[3] in (framework, ""))
+        and not (c[0] == "import_mappings" and c[1] == SCHOOL)
+    ]
 
 
 # --------------------------------------------------------------------------
