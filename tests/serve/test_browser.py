@@ -406,6 +406,35 @@ def test_download_pdf_from_a_link_for_any_year_prints_the_year_shown(server, bro
 # the survey import form (wqm survey serve)
 
 
+def choose_file(browser, path) -> None:
+    """Give the import form's upload button a file. ipywidgets' upload button opens a file input that is not in
+    the page; put it there when clicked, instead of opening the file chooser, so the driver can fill it."""
+    from selenium.webdriver.common.by import By
+
+    browser.execute_script("""
+        const click = HTMLInputElement.prototype.click;
+        HTMLInputElement.prototype.click = function () {
+            if (this.type !== 'file') { return click.call(this); }
+            this.id = 'wqm-test-upload'; document.body.appendChild(this);
+        };""")
+    browser.find_element(By.CSS_SELECTOR, ".widget-upload").click()
+    browser.find_element(By.ID, "wqm-test-upload").send_keys(str(path))
+
+
+def replace_and_import(browser) -> None:
+    """Choose "Replace earlier import", click Import, and wait for the form to say it imported."""
+    from selenium.webdriver.common.by import By
+
+    browser.find_element(By.XPATH, "//button[normalize-space()='Replace earlier import']").click()
+    browser.find_element(By.XPATH, "//button[normalize-space()='Import']").click()
+    wait(
+        browser,
+        lambda d: "Imported as import" in d.find_element(By.TAG_NAME, "body").text,
+        PAGE_TIMEOUT,
+        "the import did not report success",
+    )
+
+
 def test_survey_import_form_imports_an_upload_for_the_links_school_only(
     survey_server, browser, artifacts, repo, tmp_path
 ):
@@ -433,16 +462,7 @@ def test_survey_import_form_imports_an_upload_for_the_links_school_only(
     )
     school = browser.find_element(By.CSS_SELECTOR, "select")
     assert school.get_attribute("disabled") is not None  # a link fixes its school
-    # ipywidgets' upload button opens a file input that is not in the page; put it there when
-    # clicked, instead of opening the file chooser, so the driver can give it the file
-    browser.execute_script("""
-        const click = HTMLInputElement.prototype.click;
-        HTMLInputElement.prototype.click = function () {
-            if (this.type !== 'file') { return click.call(this); }
-            this.id = 'wqm-test-upload'; document.body.appendChild(this);
-        };""")
-    browser.find_element(By.CSS_SELECTOR, ".widget-upload").click()
-    browser.find_element(By.ID, "wqm-test-upload").send_keys(str(export))
+    choose_file(browser, export)
     wait(
         browser,
         lambda d: "Detected: Microsoft Forms" in d.find_element(By.TAG_NAME, "body").text,
@@ -457,14 +477,7 @@ def test_survey_import_form_imports_an_upload_for_the_links_school_only(
         CHANGE_TIMEOUT,
         "the form did not show its preview",
     )
-    browser.find_element(By.XPATH, "//button[normalize-space()='Replace earlier import']").click()
-    browser.find_element(By.XPATH, "//button[normalize-space()='Import']").click()
-    wait(
-        browser,
-        lambda d: "Imported as import" in d.find_element(By.TAG_NAME, "body").text,
-        PAGE_TIMEOUT,
-        "the import did not report success",
-    )
+    replace_and_import(browser)
     screenshot(browser, artifacts / "survey-import.png")
     with Store.open(survey_server.data, read_only=True) as store:
         latest = store.survey_imports()[-1]
@@ -705,14 +718,7 @@ def test_a_real_shaped_export_is_mapped_in_the_browser_in_a_few_actions(survey_s
         PAGE_TIMEOUT,
         "the upload control did not appear",
     )
-    browser.execute_script("""
-        const click = HTMLInputElement.prototype.click;
-        HTMLInputElement.prototype.click = function () {
-            if (this.type !== 'file') { return click.call(this); }
-            this.id = 'wqm-test-upload'; document.body.appendChild(this);
-        };""")
-    browser.find_element(By.CSS_SELECTOR, ".widget-upload").click()
-    browser.find_element(By.ID, "wqm-test-upload").send_keys(str(export))  # action 1: the file
+    choose_file(browser, export)  # action 1: the file
     wait(
         browser,
         lambda d: (
@@ -731,14 +737,7 @@ def test_a_real_shaped_export_is_mapped_in_the_browser_in_a_few_actions(survey_s
         CHANGE_TIMEOUT,
         "the form did not show its preview once the unmatched columns were ignored",
     )
-    browser.find_element(By.XPATH, "//button[normalize-space()='Replace earlier import']").click()  # action 3
-    browser.find_element(By.XPATH, "//button[normalize-space()='Import']").click()  # action 4
-    wait(
-        browser,
-        lambda d: "Imported as import" in d.find_element(By.TAG_NAME, "body").text,
-        PAGE_TIMEOUT,
-        "the import did not report success",
-    )
+    replace_and_import(browser)  # actions 3 and 4: "Replace earlier import", "Import"
     screenshot(browser, artifacts / "survey-import-mapped.png")
     with Store.open(survey_server.data, read_only=True) as store:
         latest = store.survey_imports()[-1]
