@@ -25,12 +25,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..data import QuestionBank, load_question_bank
 from ..data.import_mapping import COMMENT, SUBGROUP, ImportMapping, default_informant, normalise_text
 from ..data.instruments import Instrument, load_instrument
 from ..errors import SettingsError
 from ..present.html import render
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 #: The answers every question of the kit offers besides the scale's: not an answer
 DONT_KNOW = "Don't know"
@@ -238,7 +242,7 @@ def write_kit(kit: Kit, out: Path) -> list[Path]:
 
 
 def save_kit_mapping(
-    store: object, kit: Kit, school_ids: list[str], *, for_trust: bool, saved_by: str = ""
+    store: Store, kit: Kit, school_ids: list[str], *, for_trust: bool, saved_by: str = ""
 ) -> list[int]:
     """Save the kit's mapping under its form's header signature, for each school of ``school_ids`` (with
     ``for_trust``: for each school's trust, once per trust). Returns the saved mappings' ids."""
@@ -249,7 +253,7 @@ def save_kit_mapping(
     saved = []
     for school_id in school_ids:
         saved.append(
-            store.save_import_mapping(  # type: ignore[attr-defined]
+            store.save_import_mapping(
                 school_id,
                 kit.survey,
                 signature,
