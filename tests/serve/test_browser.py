@@ -248,15 +248,26 @@ def test_school_and_year_dropdowns_redraw_the_report(server, browser):
     choose(browser, "School", "Ashgrove Primary School (NLT01)")
     wait(browser, lambda d: "Ashgrove Primary School" in header(d), message="switching school did not redraw")
     assert "Fellside" not in header(browser) and "Fellside" not in visible_page(browser).text
-    href = browser.find_element(By.CSS_SELECTOR, "a.wqm-download").get_attribute("href")
-    assert "school=NLT01" in href and "year=2025-26" in href
+    wait(
+        browser,
+        lambda d: "school=NLT01" in (d.find_element(By.CSS_SELECTOR, "a.wqm-download").get_attribute("href") or ""),
+        CHANGE_TIMEOUT,
+        "switching school did not change the PDF link",
+    )
+    assert "year=2025-26" in browser.find_element(By.CSS_SELECTOR, "a.wqm-download").get_attribute("href")
 
     years = [o.get_attribute("value") for o in dropdown(browser, "Academic year").options]
     assert years == ["2025-26", "2024-25", "2023-24"]
     choose(browser, "Academic year", "2023-24")
     wait(browser, lambda d: "report, 2023-24" in header(d), message="switching year did not redraw the header")
     assert "2025-26" not in header(browser) and "Ashgrove Primary School" in header(browser)
-    assert "year=2023-24" in browser.find_element(By.CSS_SELECTOR, "a.wqm-download").get_attribute("href")
+    # the header and the PDF link are separate widgets, redrawn by separate messages: wait for the link too
+    wait(
+        browser,
+        lambda d: "year=2023-24" in (d.find_element(By.CSS_SELECTOR, "a.wqm-download").get_attribute("href") or ""),
+        CHANGE_TIMEOUT,
+        "switching year did not change the PDF link",
+    )
 
 
 def test_surveys_tab_shows_the_subgroup_breakdown(server, browser, artifacts):
