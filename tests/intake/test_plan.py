@@ -677,3 +677,21 @@ def test_a_file_whose_header_row_was_deleted_is_noticed(bank, drop):
     text = "\n".join(",".join(r) for r in rows) + "\n"
     with pytest.raises(DataFileError, match="holds answers, not questions: the header row seems to have been deleted"):
         inspect_export(text.encode(), "no_header.csv", "staff", bank=bank)
+
+
+def test_matching_again_through_a_mapping_keeps_the_personal_data_guard(bank):
+    """A saved mapping or a correction is applied to the file already read (not read again), and still may
+    not route a column of personal data anywhere but ignore."""
+    from wqm_nb.data.import_mapping import parse_import_mapping
+    from wqm_nb.intake.plan import inspect_export
+
+    items = [i.text for i in bank.surveys["staff"].items[:3]]
+    text = ",".join(["Timestamp", "Full name", *items]) + "\n" + ",".join(["x", "Ann Lee", "Agree", "Agree", "Agree"])
+    insp = inspect_export((text + "\n").encode(), "staff.csv", "staff", bank=bank)
+    ignored = insp.through(parse_import_mapping({"survey": "staff", "columns": {"Full name": "ignore"}}, "m", bank))
+    assert ignored.table is insp.table and ignored.matches[1].action == "ignore"
+    routed = parse_import_mapping({"survey": "staff", "columns": {"Full name": "comment SC1"}}, "m", bank)
+    with pytest.raises(DataFileError, match='column B "Full name" is personal data'):
+        insp.through(routed)
+    with pytest.raises(DataFileError, match="is personal data"):
+        insp.with_targets({1: "S04"})

@@ -42,19 +42,19 @@ def _read_export(args: argparse.Namespace):
     inspection = inspect_export(data, path.name, args.survey, bank=bank, mapping=mapping, sheet=args.sheet or None)
     school = getattr(args, "school", None)
     if mapping is None and school and not getattr(args, "no_saved_mapping", False):
-        from ..intake.saved_mappings import find_saved_mapping, with_saved_mapping
+        from ..intake.saved_mappings import find_saved_mapping
 
         with open_store(args) as store:
             saved = find_saved_mapping(store, school, inspection)
         if saved is not None:
             print(f"mapping: {saved.described}; --no-saved-mapping to import without it", file=sys.stderr)
-            inspection = with_saved_mapping(data, path.name, inspection, saved, args.sheet or None)
+            inspection = inspection.through(saved.mapping)
     return inspection
 
 
 def _cmd_survey_import(args) -> int:
     from ..intake.comments import read_staff_list
-    from ..intake.mapping_file import CHOOSE, mapping_template
+    from ..intake.mapping_file import CHOOSE, lines_to_choose, mapping_template
     from ..intake.plan import commit_import, plan_import
     from ..settings import check_academic_year
 
@@ -64,7 +64,7 @@ def _cmd_survey_import(args) -> int:
     if args.save_mapping:
         template = mapping_template(inspection)
         Path(args.save_mapping).write_text(template, encoding="utf-8")
-        to_choose = template.count(f': "{CHOOSE}"')
+        to_choose = lines_to_choose(template)
         print(
             f"mapping saved to {args.save_mapping} (use it next time with --mapping)"
             + (f"; {to_choose} line(s) to choose ({CHOOSE!r}) first" if to_choose else ""),
@@ -126,7 +126,7 @@ def _cmd_survey_import(args) -> int:
 
 
 def _cmd_survey_map(args) -> int:
-    from ..intake.mapping_file import CHOOSE, mapping_template
+    from ..intake.mapping_file import CHOOSE, lines_to_choose, mapping_template
     from ..intake.shapes import TALLY
 
     inspection = _read_export(args)
@@ -139,7 +139,7 @@ def _cmd_survey_map(args) -> int:
     template = mapping_template(inspection)
     if args.out:
         Path(args.out).write_text(template, encoding="utf-8")
-        to_choose = template.count(f': "{CHOOSE}"')
+        to_choose = lines_to_choose(template)
         print(
             f"mapping written to {args.out}: edit the {to_choose} line(s) marked {CHOOSE!r}, then import with "
             f"--mapping {args.out}"

@@ -85,4 +85,9 @@ def mapping_template(inspection: Inspection) -> str:
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["CHOOSE", "mapping_template"]
+def lines_to_choose(template: str) -> int:
+    """How many lines of a written mapping still say ``"?"`` (the user's choices left)."""
+    return template.count(f": {quoted_header(CHOOSE)}")
+
+
+__all__ = ["CHOOSE", "lines_to_choose", "mapping_template"]

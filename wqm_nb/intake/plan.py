@@ -223,12 +223,12 @@ class Inspection:
             header = self.shape.columns[index].header
             columns[normalise_text(header)] = target
             headers[normalise_text(header)] = header
-        new = replace(mapping, columns=columns, headers=headers)
-        return replace(
-            self,
-            mapping=new,
-            matches=tuple(match_columns(self.shape.columns, self.body, self.bank.surveys[self.survey], self.bank, new)),
-        )
+        return self.through(replace(mapping, columns=columns, headers=headers))
+
+    def through(self, mapping: ImportMapping | None) -> Inspection:
+        """The same file matched again through ``mapping`` (not read again): a saved mapping, or corrections.
+        A personal-data column the mapping routes anywhere but ignore is refused, as on a first reading."""
+        return _matched(self.table, self.shape, self.survey, self.bank, mapping)
 
     def mapping_used(self) -> ImportMapping:
         """The mapping this inspection amounts to: every question column's target (to save as YAML).
@@ -519,6 +519,14 @@ def inspect_export(
         )
     if len(table.cells) <= shape.header_rows:
         raise DataFileError(table.file_name, "", "the file has a header but no responses")
+    return _matched(table, shape, survey, bank, mapping)
+
+
+def _matched(
+    table: RawTable, shape: Shape, survey: str, bank: QuestionBank, mapping: ImportMapping | None
+) -> Inspection:
+    """A read table's columns matched through ``mapping`` (a column of personal data mapped to anything but
+    ignore is refused, naming it)."""
     body = table.cells.iloc[shape.header_rows :].reset_index(drop=True)
     matches = match_columns(shape.columns, body, bank.surveys[survey], bank, mapping) if shape.tool != TALLY else []
     refused = [m for m in matches if m.refused]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..data.import_mapping import ImportMapping, normalise_text, parse_import_mapping
-from .plan import Inspection, inspect_export
+from .plan import Inspection
 from .shapes import OTHER, QUESTION, Shape
 
 
@@ -64,13 +64,6 @@ def find_saved_mapping(store: Any, school_id: str, inspection: Inspection) -> Sa
     return SavedMapping(mapping, record)
 
 
-def with_saved_mapping(
-    data: bytes, file_name: str, inspection: Inspection, saved: SavedMapping, sheet: str | None = None
-) -> Inspection:
-    """The export inspected again through a saved mapping."""
-    return inspect_export(data, file_name, inspection.survey, bank=inspection.bank, mapping=saved.mapping, sheet=sheet)
-
-
 def remember_mapping(
     store: Any, school_id: str, inspection: Inspection, *, for_trust: bool, saved_by: str = "", source: str = ""
 ) -> int:
@@ -98,5 +91,4 @@ __all__ = [
     "header_signature",
     "question_headers",
     "remember_mapping",
-    "with_saved_mapping",
 ]

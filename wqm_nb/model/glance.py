@@ -71,6 +71,17 @@ def _position(a: SchoolAssessment) -> tuple[str, str, tuple[str, ...]]:
     return f"{held} in {a.year}.", nxt.name, tuple(missing)
 
 
+def response_counts(a: SchoolAssessment) -> tuple[str, ...]:
+    """The responses per survey as published (``Staff survey: 24``; a hidden count gives its reason): every
+    stakeholder survey, and a rating survey (the staff audit) only when the school ran it."""
+    figures = a.current.figures
+    return tuple(
+        f"{r.survey_name}: {r.reason or r.n}"
+        for r in figures.totals.itertuples()
+        if r.measure != MEASURE_RATING or figures.responded(r.survey)
+    )
+
+
 def _priorities(priorities: Priorities) -> tuple[tuple[str, str, str], ...]:
     """Up to three sections to act on, in the grid's order (act first, act now, build up), riskiest first."""
     order = {q: k for k, q in enumerate(QUADRANTS)}
@@ -96,12 +107,7 @@ def at_a_glance(
     strengths = tuple((f"{r.principle_id} {r.principle}", r.statement) for r in a.strengths.head(TOP).itertuples())
     blind = tuple(f"{r.principle_id} {r.principle}" for r in triangulation.blind_spots.itertuples())
     hidden = tuple(f"{r.principle_id} {r.principle}" for r in triangulation.hidden_strengths.itertuples())
-    figures = a.current.figures
-    responses = tuple(
-        f"{r.survey_name}: {r.reason or r.n}"
-        for r in figures.totals.itertuples()
-        if r.measure != MEASURE_RATING or figures.responded(r.survey)
-    )
+    responses = response_counts(a)
     steps = tuple(f"{s.principle_id}: {s.text}" for s in suggest_targets(a.framework, a.current, report_date))
     return AtAGlance(
         position,
@@ -119,4 +125,4 @@ def at_a_glance(
     )
 
 
-__all__ = ["TOP", "AtAGlance", "at_a_glance"]
+__all__ = ["TOP", "AtAGlance", "at_a_glance", "response_counts"]

@@ -11,6 +11,8 @@ school's award history. The rule file is printed under the section.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..model import SchoolAssessment
 from ..model.award_decision import AwardDecision, award_decision
 from .html import Fragment, Table, cell, render
@@ -55,18 +57,26 @@ def history_table(decision: AwardDecision) -> Table | None:
     )
 
 
+def _decision_tables(decision: AwardDecision) -> dict[str, Any]:
+    """The decision's tables, for the full section and the appendix's: the school-wide checks, each section's
+    checks, and who to meet on the assessment day."""
+    return dict(
+        sections=[
+            (s, _checks_table(s.checks, f"{s.principle_id} {s.name}: {s.result_label}")) for s in decision.sections
+        ],
+        school_table=_checks_table(decision.school_checks, "") if decision.school_checks else None,
+        meet_table=(
+            Table(["Group", "Why"], [[m.group, m.why] for m in decision.plan.meet], css="wqm-table wqm-award-meet")
+            if decision.plan.meet
+            else None
+        ),
+    )
+
+
 def award_decision_fragment(decision: AwardDecision, school_name: str = "", criteria: bool = True) -> Fragment:
     """An :class:`~wqm_nb.model.award_decision.AwardDecision` as the report section (``criteria``: with every
     criterion's table; without, the debrief's, the tables being in the appendix: :func:`award_criteria_fragment`)."""
     fw = decision.framework
-    label = fw.section_label
-    sections = [(s, _checks_table(s.checks, f"{s.principle_id} {s.name}: {s.result_label}")) for s in decision.sections]
-    school = _checks_table(decision.school_checks, "") if decision.school_checks else None
-    meet = (
-        Table(["Group", "Why"], [[m.group, m.why] for m in decision.plan.meet], css="wqm-table wqm-award-meet")
-        if decision.plan.meet
-        else None
-    )
     holds = ", ".join(f"{h.level_name} (since {h.since})" for h in decision.holds)
     return render(
         "award_decision.html.j2",
@@ -74,34 +84,23 @@ def award_decision_fragment(decision: AwardDecision, school_name: str = "", crit
         d=decision,
         framework=fw,
         school_name=school_name,
-        section_label=label,
-        school_table=school,
-        sections=sections,
-        meet_table=meet,
+        section_label=fw.section_label,
         history=history_table(decision),
         holds=holds,
         rules_file=decision.rules_file,
         criteria=criteria,
+        **_decision_tables(decision),
     )
 
 
 def award_criteria_fragment(decision: AwardDecision) -> Fragment:
-    """The appendix's award section: every criterion's table, with its evidence."""
-    sections = [(s, _checks_table(s.checks, f"{s.principle_id} {s.name}: {s.result_label}")) for s in decision.sections]
-    school = _checks_table(decision.school_checks, "") if decision.school_checks else None
-    meet = (
-        Table(["Group", "Why"], [[m.group, m.why] for m in decision.plan.meet], css="wqm-table wqm-award-meet")
-        if decision.plan.meet
-        else None
-    )
+    """The appendix's award section: every criterion's table, with its evidence, and the assessment-day plan."""
     return render(
         "award_criteria.html.j2",
         "award_criteria",
         d=decision,
         section_label=decision.framework.section_label,
-        school_table=school,
-        sections=sections,
-        meet_table=meet,
+        **_decision_tables(decision),
     )
 
 

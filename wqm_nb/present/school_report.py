@@ -34,6 +34,7 @@ import pandas as pd
 from ..data.surveys import MEASURE_RATING
 from ..model import SchoolAssessment, assess_school
 from ..model.figures import NOT_GIVEN
+from ..model.glance import response_counts
 from ..model.priorities import Priorities, prioritise_school
 from ..model.triangulation import Triangulation, triangulate_school
 from ..settings import ReportSettings
@@ -123,14 +124,7 @@ class SchoolReport:
     def _build_header(self) -> Fragment:
         """Title, school facts and the headline status."""
         a, s = self.assessment, self.assessment.school
-        figures = a.current.figures
-        totals = figures.totals
-        # every stakeholder survey; a rating survey (the staff audit) only when the school ran it
-        responses = ", ".join(
-            f"{r.survey_name}: {r.reason or r.n}"
-            for r in totals.itertuples()
-            if r.measure != MEASURE_RATING or figures.responded(r.survey)
-        )
+        responses = ", ".join(response_counts(a))
         facts = [
             ("School", s["name"]),
             ("Trust", s["trust"] or "-"),
@@ -283,19 +277,25 @@ class SchoolReport:
         """The appendix's stakeholder views: each survey by its subgroup question."""
         return self._cached("survey_groups_section", self._build_survey_groups_section)
 
-    def _build_survey_groups_section(self) -> Fragment:
-        a, fw = self.assessment, self.framework
+    def _subgroup_tables(self) -> list[dict]:
+        """Each survey by its subgroup question, as published: ``{"title", "table"}``."""
+        a = self.assessment
         figures = a.current.figures
-        parts = []
+        out = []
         for survey_id, survey in a.bank.surveys.items():
             rows = figures.subgroups(survey_id)
             if survey.subgroup and len(rows):
-                parts.append(
+                out.append(
                     dict(
                         title=f"{survey.name} by {survey.subgroup.label.lower()}",
-                        table=survey_matrix(rows, "subgroup", fw.section_label),
+                        table=survey_matrix(rows, "subgroup", self.framework.section_label),
                     )
                 )
+        return out
+
+    def _build_survey_groups_section(self) -> Fragment:
+        figures = self.assessment.current.figures
+        parts = self._subgroup_tables()
         if not parts:
             return Fragment("survey-groups", "")
         return render(
@@ -322,16 +322,7 @@ class SchoolReport:
             if len(whole)
             else None
         )
-        subgroups = []
-        for survey_id, survey in a.bank.surveys.items() if by_subgroup else ():
-            rows = figures.subgroups(survey_id)
-            if survey.subgroup and len(rows):
-                subgroups.append(
-                    dict(
-                        title=f"{survey.name} by {survey.subgroup.label.lower()}",
-                        table=survey_matrix(rows, "subgroup", fw.section_label),
-                    )
-                )
+        subgroups = self._subgroup_tables() if by_subgroup else []
         return render(
             "surveys.html.j2",
             "surveys",

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.patches import Patch
 
-from ..data.frameworks import SORTINGS
+from ..data.frameworks import SORTINGS, Framework
 from ..model.assessment import SchoolAssessment
 from ..model.priorities import QUADRANTS, UNSORTED, Priorities, prioritise
 from ..model.triangulation import (
@@ -399,16 +399,8 @@ def priorities_section(
         ],
         css="wqm-table wqm-priorities",
     )
-    s = pri.sorting
-    sorted_any = bool(s[list(SORTINGS)].to_numpy().sum())
-    sorting = Table(
-        [fw.section_label, *SORTINGS.values(), "Not sorted yet"],
-        [
-            [f"{r['principle_id']} {r['principle']}", *(r[c] for c in SORTINGS), r[UNSORTED]]
-            for r in s.to_dict("records")
-        ],
-        css="wqm-table wqm-sorting",
-    )
+    sorted_any = _sorted_any(pri)
+    sorting = _sorting_table(fw, pri)
     discuss = list(pri.discuss.itertuples())
     scale = fw.scale
     low = [
@@ -462,20 +454,28 @@ def priorities_section(
     )
 
 
-def sorting_section(assessment: SchoolAssessment, priorities: Priorities) -> Fragment:
-    """The appendix's count of the school's own sorting of its elements, per section (empty when nothing is
-    sorted)."""
-    fw, s = assessment.framework, priorities.sorting
-    if not bool(s[list(SORTINGS)].to_numpy().sum()):
-        return Fragment("sorting", "")
-    table = Table(
+def _sorted_any(priorities: Priorities) -> bool:
+    """Whether the school has sorted any element."""
+    return bool(priorities.sorting[list(SORTINGS)].to_numpy().sum())
+
+
+def _sorting_table(fw: Framework, priorities: Priorities) -> Table:
+    """The count of each sorting per section."""
+    return Table(
         [fw.section_label, *SORTINGS.values(), "Not sorted yet"],
         [
             [f"{r['principle_id']} {r['principle']}", *(r[c] for c in SORTINGS), r[UNSORTED]]
-            for r in s.to_dict("records")
+            for r in priorities.sorting.to_dict("records")
         ],
         css="wqm-table wqm-sorting",
     )
+
+
+def sorting_section(assessment: SchoolAssessment, priorities: Priorities) -> Fragment:
+    """The appendix's count of the school's own sorting of its elements, per section (empty when nothing is
+    sorted)."""
+    if not _sorted_any(priorities):
+        return Fragment("sorting", "")
     return render(
         "appendix_table.html.j2",
         "sorting",
@@ -483,7 +483,7 @@ def sorting_section(assessment: SchoolAssessment, priorities: Priorities) -> Fra
         intro="The tool asks the school to sort each element: we do this now; we want to do this; we don't "
         "want to / don't understand this.",
         section_id="sorting",
-        parts=[dict(title="", table=table)],
+        parts=[dict(title="", table=_sorting_table(assessment.framework, priorities))],
     )
 
 

@@ -241,7 +241,7 @@ class SurveyImportApp(widgets.VBox):
             self.use_saved.description = f"Use {saved.described}"
             if self.use_saved.value:
                 self.saved = saved
-                return inspect_export(*self._file, self.survey.value, bank=self.bank, mapping=saved.mapping)
+                return inspection.through(saved.mapping)
         return inspection
 
     def refresh(self, targets: dict[int, str] | None = None, change=None) -> None:
