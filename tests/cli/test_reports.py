@@ -71,7 +71,8 @@ def test_export_of_a_withheld_survey_exits_2_with_one_line(sample_db, tmp_path, 
         )
     assert main(["export", "NLT99", "--year", "2025-26", "--format", "csv", "--data", str(db)]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "Staff survey is withheld" in err and err.startswith("wqm: error: NLT99 2025-26")
+    assert err.count("\n") == 1 and err.startswith("wqm: error: NLT99 2025-26")
+    assert "every survey figure of the school year is withheld (Staff survey:" in err
     figures = assess_school(ReportSettings(school_id="NLT99", year="2025-26", data=str(db))).current.figures
     staff = figures.table[figures.table["survey"] == "staff"]
     assert figures.withheld == ("staff",) and staff["suppressed"].all() and staff["n"].isna().all()

@@ -35,6 +35,7 @@ def test_the_key_is_stable_and_names_everything_the_report_is_made_from(db, repo
         "as_of",
         "package",
         "releases",
+        "benchmark_releases",
     }
     # the threshold is the store's: another one is refused, and the key names the one used
     with pytest.raises(SettingsError, match="wqm threshold 6"):

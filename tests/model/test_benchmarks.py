@@ -214,3 +214,110 @@ def test_wqm_benchmarks_refresh_and_wqm_import(tmp_path, capsys):
     assert main(["benchmarks", "refresh", "--data", str(folder)]) == 2  # a CSV folder is refused
     assert "is a CSV folder" in capsys.readouterr().err
     assert main(["benchmarks", "refresh", "--data", str(store_path), "--year", "2025/26"]) == 2
+
+
+# -- benchmarks follow the releases they were computed from (issue 22) ----------------------------------------
+
+
+def staff_p1(frame: pd.DataFrame):
+    return rows_of(frame)[("staff", "P1", "agreement")]
+
+
+@pytest.fixture
+def refreshed(portfolio, tmp_path):
+    """A copy of the portfolio with its benchmarks cached (every school published by the refresh)."""
+    path = tmp_path / "wqm.sqlite"
+    path.write_bytes(portfolio.read_bytes())
+    with Store.open(path) as store:
+        refresh_benchmarks(store, YEAR, "wqm")
+    return path
+
+
+def test_a_removed_schools_figures_are_no_longer_counted_in_anyone_elses_benchmarks(refreshed, capsys):
+    """The attack: a school erased on request (``wqm school remove``) still counted in every other school's
+    cached benchmarks, so its figures went on being printed (a median of two schools is their mean)."""
+    from wqm_nb.cli import main
+
+    before = staff_p1(assess_school(ReportSettings(school_id="P00", year=YEAR, data=str(refreshed))).benchmarks)
+    assert before.contributors == 10
+    assert main(["school", "remove", "P12", "--data", str(refreshed), "--confirm"]) == 0
+    capsys.readouterr()
+    after = staff_p1(assess_school(ReportSettings(school_id="P00", year=YEAR, data=str(refreshed))).benchmarks)
+    assert after.contributors == 9  # P12 (12 of 20 agreeing) is gone from P00's benchmark
+    assert after.median == pytest.approx(0.35)  # P01-P04, P07-P11: 1..4, 7..11 of 20
+    # and the ledger's records of benchmarks computed from P12's release went with it
+    from wqm_nb.disclosure.ledger import Ledger, ledger_path
+
+    assert all("P12" not in r["releases"] for r in Ledger(ledger_path(refreshed)).benchmark_records())
+
+
+def add_staff(path: Path, school: str, disagreeing: int) -> None:
+    with Store.open(path) as store:
+        year = store.school_year(school, YEAR)["school_year_id"]
+        store.add_survey_responses(year, "staff", staff(0, disagreeing, start=100))
+
+
+def test_a_school_published_again_makes_the_cached_benchmarks_stale(refreshed):
+    """P12 gains 100 staff who do not agree and is published again (its report): P00's benchmark is computed
+    from P12's new release, not printed from the cache made from its old one."""
+    from wqm_nb.model.benchmarks import benchmarks_current
+
+    with Store.open(refreshed, read_only=True) as store:
+        assert benchmarks_current(store, YEAR, "wqm")
+    add_staff(refreshed, "P12", 100)
+    with Store.open(refreshed, read_only=True) as store:
+        assert benchmarks_current(store, YEAR, "wqm")  # new data alone publishes nothing
+    assess_school(ReportSettings(school_id="P12", year=YEAR, data=str(refreshed)))  # P12's report publishes it
+    with Store.open(refreshed, read_only=True) as store:
+        assert not benchmarks_current(store, YEAR, "wqm")
+    frame = assess_school(ReportSettings(school_id="P00", year=YEAR, data=str(refreshed))).benchmarks
+    assert set(frame["computed_at"]) == {IN_MEMORY}
+    assert staff_p1(frame).contributors == 10
+    # P12 now 12 of 120 agree (10%, was 60%): with 1..4 and 7..11 of 20, the median of ten is (20% + 35%) / 2
+    assert staff_p1(frame).median == pytest.approx(0.275)
+    with Store.open(refreshed) as store:
+        refresh_benchmarks(store, YEAR, "wqm")
+        assert benchmarks_current(store, YEAR, "wqm")
+        cached = store.benchmarks("P00", YEAR, "wqm")
+    assert set(cached["computed_at"]) != {IN_MEMORY} and staff_p1(cached).median == pytest.approx(0.275)
+
+
+def test_benchmarks_are_recorded_in_the_ledger_as_printed(refreshed):
+    from wqm_nb.disclosure.ledger import Ledger, ledger_path
+
+    ledger = Ledger(ledger_path(refreshed))
+    records = [r for r in ledger.benchmark_records(YEAR) if r["framework"] == "wqm"]
+    assert len(records) == 1
+    assert records[0]["threshold"] == 5
+    assert records[0]["releases"] == {s: r for s, r in ledger.latest_ids(YEAR).items()}
+    assert set(records[0]["releases"]) == {f"P{i:02d}" for i in range(13)} | {"S00"}
+    with Store.open(refreshed) as store:  # the same benchmarks again: nothing new recorded
+        refresh_benchmarks(store, YEAR, "wqm")
+    assert len([r for r in ledger.benchmark_records(YEAR) if r["framework"] == "wqm"]) == 1
+
+
+def test_a_schools_extract_reads_its_cached_benchmarks(refreshed, tmp_path):
+    """A Dask worker's store holds one school and its ledger rows: its cached benchmarks are still current
+    (the batch refreshed them and published the school before shipping it)."""
+    from wqm_nb.disclosure.ledger import Ledger, copy_school, ledger_path
+    from wqm_nb.store import extract_schools
+
+    folder = tmp_path / "worker"
+    folder.mkdir()
+    extract = extract_schools(refreshed, ["P00"], folder / "P00.sqlite")
+    copy_school(Ledger(ledger_path(refreshed)), "P00", ledger_path(extract))
+    with Store.open(extract, read_only=True) as store:
+        assert store.benchmarks_releases(YEAR, "wqm").keys() == {"P00"}  # the other schools' ids stay behind
+        frame = school_benchmarks(store, "P00", YEAR, "wqm", 5)
+    assert set(frame["computed_at"]) != {IN_MEMORY} and staff_p1(frame).contributors == 10
+
+
+def test_a_reports_key_changes_when_a_school_of_its_year_is_published_again(refreshed):
+    from wqm_nb.export.report_key import key_of
+
+    settings = ReportSettings(school_id="P00", year=YEAR, data=str(refreshed))
+    before = key_of(settings).digest
+    add_staff(refreshed, "P12", 100)
+    assert key_of(settings).digest == before  # new data of another school, not yet published
+    assess_school(ReportSettings(school_id="P12", year=YEAR, data=str(refreshed)))
+    assert key_of(settings).digest != before

@@ -6,7 +6,7 @@ import matplotlib
 import pandas as pd
 
 from wqm_nb.data import load_framework, load_mapping, load_question_bank
-from wqm_nb.model.figures import publish_figures
+from wqm_nb.model.figures import WITHHELD_SURVEY, publish_figures
 from wqm_nb.model.sef import sef_elements, sef_principles
 from wqm_nb.present import charts
 from wqm_nb.store.surveys import SurveyData
@@ -105,7 +105,4 @@ def test_a_hidden_figure_is_marked_briefly_on_a_chart():
     from wqm_nb.present.charts import not_shown_mark
 
     assert not_shown_mark("fewer than 5 responses") == "fewer than 5 responses, not shown"
-    assert (
-        not_shown_mark("not shown: no figure of this survey can be published without a small group being worked out")
-        == "not shown"
-    )
+    assert not_shown_mark(WITHHELD_SURVEY) == "not shown"

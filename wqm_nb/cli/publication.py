@@ -99,6 +99,16 @@ def _cmd_ledger(args) -> int:
             f"{r['release']:{width}}  {r['school']:6}  {r['year']:7}  {r['threshold']:9}  {r['hidden']:6}  "
             f"{r['respondents']:11}  {r['recorded_at']}"
         )
+    assert ledger is not None  # rows come from it
+    benchmarks = [b for b in ledger.benchmark_records() if not args.school or args.school in b["releases"]]
+    if benchmarks:
+        print("\nbenchmarks as printed (the releases they were computed from)")
+        print("year     framework              threshold  schools  recorded at")
+        for b in benchmarks:
+            print(
+                f"{b['academic_year']:7}  {b['framework']:21}  {b['threshold']:9}  {len(b['releases']):7}  "
+                f"{b['recorded_at']}"
+            )
     return 0
 
 

@@ -105,9 +105,9 @@ def _cmd_export(args) -> int:
 
         names = ", ".join(assessment.bank.surveys[s].name for s in withheld)
         raise ReleaseWithheldError(
-            f"{settings.school_id} {assessment.current.year}: no export: every figure of the "
-            f"{names} is withheld (no way to publish them without a small group being worked "
-            f"out); the report shows the reason"
+            f"{settings.school_id} {assessment.current.year}: no export: every survey figure of the school "
+            f"year is withheld ({names}: no way to publish them without a small group being worked out); "
+            f"the report shows the reason"
         )
     text = write_records(figure_records(assessment), args.format, args.out)
     if args.out:

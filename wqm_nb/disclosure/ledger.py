@@ -13,6 +13,10 @@ page (:func:`publish_school`, :func:`publish_report`), and a release not recorde
 :class:`~wqm_nb.errors.NotPublishedError` rather than being published from the kernel. :func:`copy_school`
 gives a ledger of one school's releases, shipped with its data.
 
+Portfolio benchmarks are recorded as printed (:meth:`Ledger.record_benchmarks`: the release of each school
+they were computed from); the latest release of each school of a year (:meth:`Ledger.latest_ids`) is what
+makes a cached benchmark current (:mod:`wqm_nb.model.benchmarks`).
+
 Method: docs/privacy.md, "A school year published again".
 """
 
@@ -52,6 +56,16 @@ CREATE TABLE IF NOT EXISTS overviews (
     content TEXT NOT NULL,
     recorded_at TEXT NOT NULL,
     UNIQUE (trust, academic_year, framework, digest)
+);
+CREATE TABLE IF NOT EXISTS benchmarks (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    academic_year TEXT NOT NULL,
+    framework TEXT NOT NULL,
+    threshold INTEGER NOT NULL,
+    digest TEXT NOT NULL,
+    releases TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    UNIQUE (academic_year, framework, threshold, digest)
 );
 """
 
@@ -117,6 +131,53 @@ class Ledger:
                 (school_id, upto_year),
             ).fetchall()
         return [[year, rid] for year, rid in sorted(dict(rows).items())]
+
+    def latest_ids(self, academic_year: str) -> dict[str, str]:
+        """School id -> the id of the latest release recorded for its ``academic_year`` (what portfolio
+        benchmarks of that year are computed from, and what makes them current: :func:`benchmarks_digest`)."""
+        with self._connect(write=False) as conn:
+            if conn is None or not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'releases'").fetchone():
+                return {}
+            rows = conn.execute(
+                "SELECT school_id, release_id FROM releases WHERE academic_year = ? ORDER BY seq", (academic_year,)
+            ).fetchall()
+        return dict(sorted(dict(rows).items()))
+
+    def record_benchmarks(self, academic_year: str, framework: str, threshold: int, releases: dict[str, str]) -> bool:
+        """Record portfolio benchmarks as printed: the year, framework and threshold, and the release of each
+        school they were computed from (``releases``: school id -> release id). False when the same record
+        already is (or the ledger is read-only): printing the same benchmarks again writes nothing."""
+        if self.read_only:
+            return False
+        with self.writing() as conn:
+            done = conn.execute(
+                "INSERT OR IGNORE INTO benchmarks (academic_year, framework, threshold, digest, releases, "
+                "recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    academic_year,
+                    framework,
+                    threshold,
+                    benchmarks_digest(releases),
+                    json.dumps(dict(sorted(releases.items()))),
+                    time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                ),
+            )
+            return done.rowcount > 0
+
+    def benchmark_records(self, academic_year: str | None = None) -> list[dict]:
+        """The benchmarks recorded as printed (of one year), oldest first: ``academic_year``, ``framework``,
+        ``threshold``, ``releases`` (school id -> release id), ``recorded_at``."""
+        with self._connect(write=False) as conn:
+            if conn is None or not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'benchmarks'").fetchone():
+                return []
+            sql, args = "SELECT academic_year, framework, threshold, releases, recorded_at FROM benchmarks", []
+            if academic_year is not None:
+                sql, args = sql + " WHERE academic_year = ?", [academic_year]
+            rows = conn.execute(sql + " ORDER BY seq", args).fetchall()
+        return [
+            {"academic_year": y, "framework": f, "threshold": t, "releases": json.loads(r), "recorded_at": at}
+            for y, f, t, r, at in rows
+        ]
 
     @contextmanager
     def _connect(self, write: bool) -> Iterator[sqlite3.Connection | None]:
@@ -212,13 +273,23 @@ class Ledger:
             return done.rowcount > 0
 
     def remove_school(self, school_id: str) -> int:
-        """Erase a school's recorded releases (``wqm school remove``); returns how many. The overviews it was
-        part of stay: they hold a digest of its counts, not the counts, and a later overview without it is
-        audited against them."""
+        """Erase a school's recorded releases (``wqm school remove``), and the benchmark records computed
+        from one of them; returns how many releases. The overviews it was part of stay: they hold a digest of
+        its counts, not the counts, and a later overview without it is audited against them."""
         if not self.path.exists():
             return 0
         with self.writing() as conn:
+            for seq, releases in conn.execute("SELECT seq, releases FROM benchmarks").fetchall():
+                if school_id in json.loads(releases):
+                    conn.execute("DELETE FROM benchmarks WHERE seq = ?", (seq,))
             return conn.execute("DELETE FROM releases WHERE school_id = ?", (school_id,)).rowcount
+
+
+def benchmarks_digest(releases: dict[str, str]) -> str:
+    """A digest of the releases portfolio benchmarks were computed from (school id -> release id)."""
+    import hashlib
+
+    return hashlib.sha256(json.dumps(dict(sorted(releases.items()))).encode()).hexdigest()[:24]
 
 
 def _record(conn: sqlite3.Connection, school_id: str, year: str, made_from: str, release: Release) -> None:
@@ -351,6 +422,7 @@ def copy_school(ledger: Ledger, school_id: str, target: Path) -> Path:
 
 __all__ = [
     "Entry",
+    "benchmarks_digest",
     "LEDGER_DIR_VARIABLE",
     "Ledger",
     "SUFFIX",

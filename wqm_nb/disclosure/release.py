@@ -279,7 +279,8 @@ def release_of(
     """The release of one school year: every bundled framework's sections (and ``framework`` with its
     ``mapping``, when given, in place of the bundled one of its id) protected jointly, survey by survey,
     and with every ``earlier`` release of the school year (:func:`~.changes.protect_release`);
-    ``respondents`` is each survey's published number of respondents.
+    ``respondents`` is each survey's published number of respondents. When a survey cannot be cleared
+    (:data:`WITHHELD`), every survey of the school year is withheld with it.
 
     Kept in memory by what it is a function of (:func:`release_key` and the earlier releases), so each
     framework's view of the same school year reads one release."""
@@ -291,6 +292,7 @@ def release_of(
     if found is not None:
         return found
     reasons, published, totals, members = {}, {}, {}, {}
+    counted: dict[str, dict[CellKey, Counts]] = {}  # the surveys anyone answered
     for survey_id, layout in survey_layouts(bank, frameworks, data, mappings).items():
         history = [r.publication(survey_id) for r in earlier if survey_id in r.published]
         total = respondents.get(survey_id)
@@ -298,6 +300,16 @@ def release_of(
         reasons[survey_id], members[survey_id] = protect_release(layout, data, threshold, total, history, cells)
         published[survey_id] = tuple(_published(cells, reasons[survey_id]))
         totals[survey_id] = responses_line(total, threshold)
+        if any(c.n for c in cells.values()):
+            counted[survey_id] = cells
+    if any(v and set(v.values()) == {WITHHELD} for v in reasons.values()):
+        # a release that cannot be cleared publishes no survey figure of the school year: every other survey
+        # is withheld with it (the same staff answer the staff survey and the staff audit, and a survey's
+        # groups are the school's groups in another); a survey withheld for a change keeps its reason
+        for survey_id, cells in counted.items():
+            if not reasons[survey_id] or not set(reasons[survey_id].values()) <= {WITHHELD, CHANGE}:
+                reasons[survey_id] = withheld(cells, threshold)
+                published[survey_id] = tuple(_published(cells, reasons[survey_id]))
     release = Release(
         threshold, reasons, published, totals, members, _measures(data, bank, threshold, reasons, published)
     )

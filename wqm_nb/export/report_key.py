@@ -53,9 +53,13 @@ class ReportKey:
         return json.dumps({"key": self.digest, "parts": self.parts}, sort_keys=True, indent=1) + "\n"
 
 
-def report_key(settings: ReportSettings, data_version: str, releases: list | None = None) -> ReportKey:
+def report_key(
+    settings: ReportSettings, data_version: str, releases: list | None = None, benchmark_releases: str = ""
+) -> ReportKey:
     """The key of the report ``settings`` describe (its year resolved), from its school year's
-    ``data_version`` and the ``releases`` recorded for it (``[[year, release id], ...]``)."""
+    ``data_version``, the ``releases`` recorded for it (``[[year, release id], ...]``) and a digest of the
+    latest release of every school of its year (``benchmark_releases``: its portfolio benchmarks are computed
+    from them, so a school published since makes the report stale)."""
     framework = settings.framework_ref
     is_file = Path(framework).suffix.lower() in (".yaml", ".yml")
     return ReportKey(
@@ -69,13 +73,14 @@ def report_key(settings: ReportSettings, data_version: str, releases: list | Non
             "as_of": settings.as_of,
             "package": package_version(),
             "releases": releases or [],
+            "benchmark_releases": benchmark_releases,
         }
     )
 
 
 def key_of(settings: ReportSettings) -> ReportKey:
     """:func:`report_key` with the data version and the recorded releases read from the settings' store."""
-    from ..disclosure.ledger import Ledger
+    from ..disclosure.ledger import Ledger, benchmarks_digest
     from ..disclosure.threshold import resolve_threshold
     from ..store import Store
 
@@ -83,7 +88,8 @@ def key_of(settings: ReportSettings) -> ReportKey:
         settings = settings.replace(min_group_size=resolve_threshold(store.threshold, settings.min_group_size))
         ledger = Ledger.of(store)
         releases = ledger.recorded_ids(settings.school_id, settings.year) if ledger is not None else []
-        return report_key(settings, store.school_data_version(settings.school_id, settings.year), releases)
+        latest = benchmarks_digest(ledger.latest_ids(settings.year)) if ledger is not None else ""
+        return report_key(settings, store.school_data_version(settings.school_id, settings.year), releases, latest)
 
 
 def key_path(pdf: Path) -> Path:

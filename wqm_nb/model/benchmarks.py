@@ -18,10 +18,17 @@ each school's benchmark rows (:func:`benchmark_row`;
 values are stored as computed. :func:`compute_benchmarks` computes them from a
 store without writing to it; :func:`refresh_benchmarks` caches them per
 school in the store (``store.replace_benchmarks``) with the threshold they
-were computed at; :func:`school_benchmarks` gives one school's rows (read
-into ``SchoolAssessment.benchmarks``): the cached ones, or, for a CSV
-folder's scratch store or rows cached at another threshold, computed in
-memory (``computed_at`` :data:`IN_MEMORY`).
+were computed at and the release of each school they were computed from;
+:func:`school_benchmarks` gives one school's rows (read into
+``SchoolAssessment.benchmarks``): the cached ones while they are current
+(:func:`benchmarks_current`: computed at the threshold asked, from the latest
+release recorded of every school of the year), else, for a CSV folder's
+scratch store, rows cached at another threshold or before a school of the
+year was published again, computed in memory (``computed_at``
+:data:`IN_MEMORY`). Benchmarks are recorded in the publication ledger as
+printed (the releases they were computed from), and
+:func:`ensure_current_benchmarks` is what the server runs before it serves a
+page.
 
 Method: docs/methodology.md, "Benchmarks".
 """
@@ -153,7 +160,60 @@ def refresh_benchmarks(
             rows = compute_benchmarks(store, y, fw, threshold)
             written[(y, fw.id)] = sum(store.replace_benchmarks(sid, y, fw.id, r) for sid, r in rows.items())
             store.record_benchmarks_threshold(y, fw.id, threshold)
+            releases = _recorded(store, y, set(rows), fw.id, threshold)
+            store.record_benchmarks_releases(y, fw.id, releases)
     return written
+
+
+def _year_schools(store: Store, year: str, phase: str | None = None) -> set[str]:
+    """The schools with a school year ``year`` in the store (of ``phase`` only, when given)."""
+    schools = {s["school_id"]: s["phase"] for s in store.schools()}
+    return {
+        sy["school_id"]
+        for sy in store.school_years()
+        if sy["academic_year"] == year and (phase is None or schools[sy["school_id"]] == phase)
+    }
+
+
+def _recorded(store: Store, year: str, schools: set[str], framework: str, threshold: int) -> dict[str, str]:
+    """The release of each of ``schools`` benchmarks of ``year`` were just computed from (each school's latest
+    recorded, the one its figures were read from), recorded in the ledger as printed."""
+    from ..disclosure.ledger import Ledger
+
+    ledger = Ledger.of(store)
+    if ledger is None:
+        return {}
+    releases = {s: r for s, r in ledger.latest_ids(year).items() if s in schools}
+    ledger.record_benchmarks(year, framework, threshold, releases)
+    return releases
+
+
+def benchmarks_current(store: Store, year: str, framework: str) -> bool:
+    """Whether the cached benchmarks of ``year`` and ``framework`` were computed from the latest release
+    recorded of every school of that year in the store: a school published since (new data, a new school)
+    or removed makes them stale. A store seen through a link's scope is not asked (it sees one school; the
+    server refreshes the cache before it serves a page: :func:`ensure_current_benchmarks`)."""
+    from ..disclosure.ledger import Ledger
+
+    key = store.benchmarks_releases(year, framework)
+    if key is None:
+        return False
+    ledger = Ledger.of(store)
+    latest = ledger.latest_ids(year) if ledger is not None else {}
+    return all(key.get(s) == latest[s] for s in _year_schools(store, year) if s in latest)
+
+
+def ensure_current_benchmarks(store: Store, year: str, framework: Framework | str) -> bool:
+    """Recompute the cached benchmarks of ``year`` and ``framework`` when they are stale
+    (:func:`benchmarks_current`) and were cached before; True when they were. What the server does before it
+    serves a page, whose kernel sees one school and cannot."""
+    fw = _framework(framework)[0]
+    if store.scratch or store.benchmarks_threshold(year, fw.id) is None:  # never cached: nothing to refresh
+        return False
+    if store.benchmarks_threshold(year, fw.id) == store.threshold and benchmarks_current(store, year, fw.id):
+        return False
+    refresh_benchmarks(store, year, fw)
+    return True
 
 
 def _frame(rows: Iterable[dict], computed_at: str) -> pd.DataFrame:
@@ -175,13 +235,19 @@ def school_benchmarks(
     school's phase, so no report prints benchmarks that count a school hidden at its threshold."""
     fw = _framework(framework)[0]
     cached = store.benchmarks(school_id, year, fw.id)
-    if len(cached) and store.benchmarks_threshold(year, fw.id) == min_group_size:
+    scoped = getattr(store, "scope", None) is not None
+    if (
+        len(cached)
+        and store.benchmarks_threshold(year, fw.id) == min_group_size
+        and (scoped or benchmarks_current(store, year, fw.id))
+    ):
         return cached
-    if not len(cached) and not store.scratch:
+    if (not len(cached) and not store.scratch) or scoped:
         return cached
     phase = store.school(school_id)["phase"]
-    rows = compute_benchmarks(store, year, fw, min_group_size, phase=phase).get(school_id, [])
-    return _frame(rows, IN_MEMORY)
+    computed = compute_benchmarks(store, year, fw, min_group_size, phase=phase)
+    _recorded(store, year, set(computed), fw.id, min_group_size)
+    return _frame(computed.get(school_id, []), IN_MEMORY)
 
 
 __all__ = [
@@ -190,7 +256,9 @@ __all__ = [
     "MEASURE_MEAN_RATING",
     "SELF_EVALUATION",
     "benchmark_row",
+    "benchmarks_current",
     "compute_benchmarks",
+    "ensure_current_benchmarks",
     "portfolio_benchmarks",
     "refresh_benchmarks",
     "school_benchmarks",

@@ -116,7 +116,9 @@ from .stats import wilson_interval
 NO_RESPONSES = "no responses"
 PROTECTS_SMALLER = "not shown, so that a smaller group cannot be worked out"
 PROTECTS_CHANGE = "not shown, so that a change since the last publication cannot be worked out"
-WITHHELD_SURVEY = "not shown: no figure of this survey can be published without a small group being worked out"
+WITHHELD_SURVEY = (
+    "not shown: no survey figure of this school year can be published without a small group being worked out"
+)
 NOT_GIVEN = ""  # the subgroup of respondents who did not answer the subgroup question
 COLUMNS = [
     "survey",

@@ -348,10 +348,10 @@ async def publish_for_page(handler: JupyterHandler, school: str, year: str, fram
     (:mod:`wqm_nb.disclosure.ledger`). The survey import form shows no figures."""
     if not school or STATE.page == "survey-import":
         return
-    from ..disclosure.ledger import publish_report
+    from .publishing import publish_page
 
     try:
-        await asyncio.to_thread(publish_report, STATE.store, school, year, framework)
+        await asyncio.to_thread(publish_page, STATE.store, school, year, framework)
     except Exception as exc:  # noqa: BLE001 - the page fails on the same cause and shows its error id
         handler.log.warning(
             "wqm: the figures of %s %s could not be published: %s: %s", school, year or "", type(exc).__name__, exc

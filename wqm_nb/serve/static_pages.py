@@ -85,11 +85,11 @@ def current_key(spec: PageSpec) -> str:
     """The key of the report ``spec`` names, from the store now (opens it: call it in a thread). The releases
     the page shows are recorded first (this is the server: it publishes), so the key names them, as the
     worker's page does."""
-    from ..disclosure.ledger import publish_report
     from ..export.report_key import key_of
+    from .publishing import publish_page
 
     try:
-        publish_report(spec.data, spec.school, spec.year, spec.framework)
+        publish_page(spec.data, spec.school, spec.year, spec.framework)
     except Exception:  # noqa: BLE001 - the page's own render fails on the same cause, with its error id
         pass
     return key_of(spec.settings()).digest

@@ -280,6 +280,8 @@ _ERASE = (
     ("", f"DELETE FROM survey_imports WHERE school_year_id IN ({_ERASING_YEARS})"),
     ("awards", f"DELETE FROM award_decisions WHERE school_id IN ({_ERASING})"),
     ("", f"DELETE FROM benchmarks WHERE school_id IN ({_ERASING})"),
+    # every school's cached benchmarks may count the school: none is current until recomputed without it
+    ("", "DELETE FROM meta WHERE key LIKE 'benchmarks\\_releases:%' ESCAPE '\\'"),
     ("mappings", f"DELETE FROM import_mappings WHERE school_id IN ({_ERASING})"),
     ("cycles", f"DELETE FROM cycles WHERE cycle_id IN ({_ERASING_CYCLES})"),
     ("school_years", f"DELETE FROM school_years WHERE school_id IN ({_ERASING})"),
@@ -366,6 +368,13 @@ def extract_schools(
                     "INSERT OR REPLACE INTO main.meta SELECT key, value FROM src.meta "
                     "WHERE key = 'min_group_size' OR key LIKE 'benchmarks\\_threshold:%' ESCAPE '\\'"
                 )
+                # and the releases they were computed from, of the copied schools only
+                rows = conn.execute(
+                    "SELECT key, value FROM src.meta WHERE key LIKE 'benchmarks\\_releases:%' ESCAPE '\\'"
+                ).fetchall()
+                for key, value in rows:
+                    kept = {s: r for s, r in json.loads(value).items() if s in school_ids}
+                    conn.execute("INSERT OR REPLACE INTO main.meta VALUES (?, ?)", (key, json.dumps(kept)))
         finally:
             conn.execute("DETACH DATABASE src")
     return target

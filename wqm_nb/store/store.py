@@ -428,6 +428,27 @@ class Store(CycleRecords, SchoolRecords, ImportMappings):
                 (f"benchmarks_threshold:{academic_year}:{framework}", str(value)),
             )
 
+    def benchmarks_releases(self, academic_year: str, framework: str) -> dict[str, str] | None:
+        """The release of each school the cached benchmarks of a year and framework were computed from
+        (school id -> release id; None: not recorded, cached before releases were, or made stale by a
+        school's removal)."""
+        import json
+
+        row = self.conn.execute(
+            "SELECT value FROM meta WHERE key = ?", (f"benchmarks_releases:{academic_year}:{framework}",)
+        ).fetchone()
+        return dict(json.loads(row[0])) if row else None
+
+    def record_benchmarks_releases(self, academic_year: str, framework: str, releases: dict[str, str]) -> None:
+        """Record the release of each school the cached benchmarks of a year and framework were computed from."""
+        import json
+
+        with self.transaction() as c:
+            c.execute(
+                "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                (f"benchmarks_releases:{academic_year}:{framework}", json.dumps(dict(sorted(releases.items())))),
+            )
+
     @property
     def origin(self) -> str:
         """The data location this store stands for (its publication ledger is kept beside it): the CSV folder
