@@ -720,3 +720,21 @@ def test_a_school_joining_between_two_overviews_cannot_be_read_off_their_differe
     assert not total(again).suppressed and len(again.earlier_overviews) == 2
     shown = school("F1", pupils=200, counts={"staff": {"P1": counts(30, 50)}})
     assert not total(published_overview(build_rollup(settings, [a, b, c, shown], WQM))).suppressed
+
+
+def test_trust_totals_are_audited_with_the_schools_releases_under_every_framework_at_once(sample_file):
+    """The joint audit (tests/disclosure/test_trust.py has the attack): the staff total of P4 would pin
+    NLT01's and NLT03's hidden P4 staff with their "Responses" lines, so it is hidden; every framework's
+    overview reads the same decisions, and the summaries a batch ships carry what the audit needs."""
+    from wqm_nb.model.group import PROTECTS_SCHOOL, summaries_from_json, summaries_to_json
+
+    wqm = rollup_group(GroupSettings(data=str(sample_file)))
+    vbe = rollup_group(GroupSettings(data=str(sample_file), framework="vbe"))
+    assert ("staff", "wqm:P4") in wqm.trust_audit and wqm.trust_audit == vbe.trust_audit
+    totals = wqm.trust_totals.set_index(["survey", "section_id"])
+    assert totals.loc[("staff", "P4"), "suppressed"] and totals.loc[("staff", "P4"), "reason"] == PROTECTS_SCHOOL
+    assert not totals.loc[("staff", "P2"), "suppressed"]
+    shipped = summaries_from_json(summaries_to_json(list(wqm.summaries)))
+    assert [s.publications for s in shipped] == [s.publications for s in wqm.summaries]
+    again = build_rollup(wqm.settings, shipped, wqm.framework, trust=wqm.trust)
+    assert again.trust_audit == wqm.trust_audit

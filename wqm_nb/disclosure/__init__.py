@@ -16,6 +16,7 @@ can be worked out.
 * :mod:`.families`: the protection of one family (a whole and its parts) by interval bounds, which a trust
   total's schools go through;
 * :mod:`.overviews`: a trust's overview published again: its totals audited with every earlier overview;
+* :mod:`.trust`: a trust's totals audited jointly with every member school's release and the pupil numbers;
 * :mod:`.threshold`: one publication threshold per store;
 * :mod:`.comments`: which kept survey comments the consultant may read.
 

@@ -23,8 +23,10 @@ governance early warning (:attr:`~GroupRollup.governance`); the wellbeing
 measures (:meth:`~GroupRollup.measure_means`); and the trust totals
 (:attr:`~GroupRollup.trust_totals`), protected through
 :func:`~wqm_nb.disclosure.families.protect` (hidden with
-:data:`PROTECTS_SCHOOL` rather than hide a shown school) and, against the
-overviews published before (:func:`published_overview`),
+:data:`PROTECTS_SCHOOL` rather than hide a shown school), audited jointly
+with every member school's release under every framework at once
+(:attr:`~GroupRollup.trust_audit`, :mod:`wqm_nb.disclosure.trust`) and,
+against the overviews published before (:func:`published_overview`),
 :mod:`wqm_nb.disclosure.overviews`.
 
 Method: docs/methodology.md, "The trust"; the trust totals' protection: docs/privacy.md, "Trust totals give
@@ -36,7 +38,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from statistics import median
@@ -55,12 +57,16 @@ from ..settings import GroupSettings, ReportSettings
 from ..store import Store
 from .assessment import SchoolAssessment, assess_store
 from .awards import held_level
-from .figures import PROTECTS_CHANGE, PROTECTS_SMALLER, too_few
+from .figures import PROTECTS_CHANGE, PROTECTS_SMALLER, WITHHELD_SURVEY, too_few
 
 #: why a trust total is hidden when showing it would let a school's hidden figure be worked out
 PROTECTS_SCHOOL = "not shown, so that a school's hidden figure cannot be worked out"
 #: a trust total hidden because, with an earlier overview, a changed school's hidden figure would be its difference
 CHANGED = "changed"
+#: a school's survey the school year's release withholds whole (it cannot be cleared, or a change since the
+#: last publication would be worked out): it publishes nothing, and is left out of the trust totals, which
+#: would otherwise be its figure plus the others'
+WITHHELD_FROM_TOTALS = "withheld"
 #: how a trust total is weighted: by pupils on roll, or (a school's own figure hidden) all the group's answers
 WEIGHT_PUPILS = "pupils on roll"
 WEIGHT_ANSWERS = "all answers"
@@ -82,6 +88,17 @@ class GroupCount:
     agree: int
     items: int
     hidden: str = ""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A trust total before the joint audit: its member schools with their counts, why the per-family rule
+    or the ledger hides it ('' when neither does), its value and weighting."""
+
+    members: list[tuple[SchoolSummary, GroupCount]]
+    hidden: str
+    value: float
+    weighting: str
 
 
 @dataclass(frozen=True)
@@ -119,6 +136,10 @@ class SchoolSummary:
     counts: dict[str, dict[str, GroupCount]] = field(default_factory=dict)
     #: the published whole-group mean rows of the validated measures this year (:data:`MEASURE_FIELDS`)
     measures: tuple[dict, ...] = ()
+    #: survey -> the school's publication of it as an outsider reads it, every framework's sections, with the
+    #: true counts of its hidden cells (:class:`~wqm_nb.disclosure.trust.SchoolPublication` as JSON): what
+    #: the trust totals are audited with
+    publications: dict[str, dict] = field(default_factory=dict)
 
 
 #: What a :class:`SchoolSummary` keeps of each whole-group measure mean of its published figures.
@@ -187,11 +208,47 @@ def _counts(assessment: SchoolAssessment, store: Store) -> dict[str, dict[str, G
             if not counts.n:
                 continue
             reason = reasons.get((survey_id, section_id), "")
-            hidden = "" if not reason else COMPLEMENTARY if reason == PROTECTS_SMALLER else PRIMARY
+            hidden = (
+                ""
+                if not reason
+                else COMPLEMENTARY
+                if reason == PROTECTS_SMALLER
+                else WITHHELD_FROM_TOTALS
+                if reason in (WITHHELD_SURVEY, PROTECTS_CHANGE)
+                else PRIMARY
+            )
             out.setdefault(survey_id, {})[section_id] = GroupCount(
                 n=counts.n, answers=counts.answers, agree=counts.agree, items=len(items), hidden=hidden
             )
     return out
+
+
+def _publications(assessment: SchoolAssessment, store: Store) -> dict[str, dict]:
+    """The school's publication of each agreement survey this year, every framework's sections at once, with
+    the true counts of its hidden cells (:func:`~wqm_nb.disclosure.trust.school_publications`), for the
+    trust totals' audit."""
+    from ..data.surveys import MEASURE_AGREEMENT
+    from ..disclosure.ledger import Ledger, published_release
+    from ..disclosure.release import release_frameworks, survey_layouts
+    from ..disclosure.trust import school_publications
+    from .figures import survey_totals
+
+    current, fw, bank = assessment.current, assessment.framework, assessment.bank
+    data = store.survey_data(current.school_year_id, bank)
+    release, _ = published_release(
+        Ledger.of(store),
+        assessment.school["school_id"],
+        current.year,
+        data,
+        bank,
+        current.figures.min_group_size,
+        survey_totals(data, bank),
+        fw,
+        assessment.mapping,
+    )
+    layouts = survey_layouts(bank, release_frameworks(fw), data, {fw.id: assessment.mapping})
+    agreement = {k: v for k, v in layouts.items() if bank.surveys[k].measure == MEASURE_AGREEMENT}
+    return {k: p.to_json() for k, p in school_publications(release, data, agreement).items()}
 
 
 def summarise(assessment: SchoolAssessment, store: Store | None = None) -> SchoolSummary:
@@ -248,6 +305,7 @@ def summarise(assessment: SchoolAssessment, store: Store | None = None) -> Schoo
         held=held,
         counts=_counts(assessment, store) if store is not None else {},
         measures=_measures(current.figures),
+        publications=_publications(assessment, store) if store is not None else {},
     )
 
 
@@ -699,6 +757,16 @@ class GroupRollup:
         """Schools with data but no recorded pupil numbers: left out of the trust totals."""
         return [s.school_id for s in self.with_data if not s.pupils]
 
+    @property
+    def withheld_from_totals(self) -> list[str]:
+        """Schools with pupil numbers whose release withholds a survey whole: left out of that survey's
+        trust totals (:data:`WITHHELD_FROM_TOTALS`)."""
+        return [
+            s.school_id
+            for s in self.with_data
+            if s.pupils and any(c.hidden == WITHHELD_FROM_TOTALS for v in s.counts.values() for c in v.values())
+        ]
+
     @cached_property
     def overview_members(self) -> OverviewRecord:
         """The schools whose counts the trust totals sum (with pupil numbers), each with a digest of its
@@ -723,6 +791,69 @@ class GroupRollup:
         return OverviewRecord(
             members.schools, members.hidden, tuple(sorted(f"{r.survey}:{r.section_id}" for r in shown.itertuples()))
         )
+
+    @cached_property
+    def trust_audit(self) -> dict[tuple[str, str], str]:
+        """The trust totals the joint audit hides, keyed ``(survey, "framework:section")``, for every framework
+        at once (:func:`~wqm_nb.disclosure.trust.totals_to_hide`): each survey's totals the per-family rule
+        lets through, under every framework a school's release covers, with every member school's
+        publication and the pupil numbers. Every framework's overview is a view of the same decisions, so two
+        overviews of the trust's year under two frameworks cannot be solved together either. A survey whose
+        member schools hide nothing needs no audit. A summary that carries no publication (made by hand, or a
+        summaries file from before the audit) stands for its whole groups of this framework as published."""
+        from ..data import load_mapping
+        from ..disclosure.release import release_frameworks, survey_layouts
+        from ..disclosure.tables import NONE, PROTECTS, TOO_FEW, UNSAID, printed_interval
+        from ..disclosure.trust import SchoolPublication, Total, totals_to_hide, trust_layout
+
+        kinds = {TOO_FEW: PRIMARY, PROTECTS: COMPLEMENTARY, UNSAID: WITHHELD_FROM_TOTALS}
+        fw = self.framework
+        weighted = [s for s in self.with_data if s.pupils and s.counts]
+        layouts = survey_layouts(self.bank, release_frameworks(fw), None, {fw.id: load_mapping(fw, self.bank)})
+        out: dict[tuple[str, str], str] = {}
+        for survey in sorted({k for s in weighted for k in s.counts}):
+            pubs = {
+                s.school_id: SchoolPublication.from_json(s.publications[survey])
+                if survey in s.publications
+                else _publication_of_counts(s.counts.get(survey, {}), fw.id)
+                for s in weighted
+            }
+            # a school whose survey is withheld whole is in no total
+            pubs = {sid: p for sid, p in pubs.items() if any(c.hidden != UNSAID for c in p.cells)}
+            if not any(c.hidden in kinds for p in pubs.values() for c in p.cells):
+                continue
+            summaries = {s.school_id: s for s in weighted}
+            totals = {}
+            for key, items in layouts[survey].sections.items():
+                members = []
+                for sid, pub in pubs.items():
+                    cell = next((c for c in pub.cells if c.section == key and c.subgroup is None), None)
+                    if cell is None or cell.hidden in (NONE, UNSAID) or key not in pub.wholes:
+                        continue
+                    n, answers, agree = pub.wholes[key]
+                    members.append(
+                        (summaries[sid], GroupCount(n, answers, agree, len(items), kinds.get(cell.hidden, "")))
+                    )
+                if not members:
+                    continue
+                c = _candidate(members, self.settings.min_group_size)
+                if c.hidden:
+                    continue
+                weights = None
+                if c.weighting == WEIGHT_PUPILS:
+                    pupils = sum(_pupils(s) for s, _ in c.members)
+                    weights = {s.school_id: _pupils(s) / pupils for s, _ in c.members}
+                totals[key] = Total(
+                    key,
+                    sum(g.n for _, g in c.members),
+                    printed_interval(round(c.value, SHARE_DECIMALS), SHARE_DECIMALS),
+                    weights,
+                )
+            subgroups = self.bank.surveys[survey].subgroup
+            layout = trust_layout(layouts[survey], tuple(subgroups.values) if subgroups else ())
+            for key in totals_to_hide(layout, pubs, totals, self.settings.min_group_size):
+                out[(survey, key)] = COMPLEMENTARY
+        return out
 
     @cached_property
     def trust_totals(self) -> pd.DataFrame:
@@ -754,52 +885,47 @@ class GroupRollup:
                         weighting=WEIGHT_PUPILS,
                     )
                 )
+        candidates: dict[tuple[str, str], Candidate] = {}
         for survey in self.bank.surveys:
             for sec in self.framework.principle_ids:
                 members = [
                     (s, s.counts[survey][sec])
                     for s in weighted
-                    if sec in s.counts.get(survey, {}) and s.counts[survey][sec].n > 0
+                    if sec in s.counts.get(survey, {})
+                    and s.counts[survey][sec].n > 0
+                    and s.counts[survey][sec].hidden != WITHHELD_FROM_TOTALS
                 ]
                 if not members:
                     continue
-                hidden = protect_total([c for _, c in members], min_size)
-                if not hidden and any(
+                c = _candidate(members, min_size)
+                if not c.hidden and any(
                     discloses_by_difference(f"{survey}:{sec}", e, members_now) for e in self.earlier_overviews
                 ):
-                    hidden = CHANGED
-                pupils = sum(_pupils(s) for s, _ in members)
-                if any(c.hidden for _, c in members):
-                    # with public pupil numbers, a pupil-weighted total pins the hidden schools' shares: the
-                    # share of all the group's answers instead, which the count check above protects
-                    answers = sum(c.answers for _, c in members)
-                    value, weighting = (
-                        sum(c.agree for _, c in members) / answers if answers else math.nan,
-                        WEIGHT_ANSWERS,
-                    )
-                else:
-                    value = sum(_pupils(s) * c.agree / c.answers for s, c in members if c.answers) / pupils
-                    weighting = WEIGHT_PUPILS
-                rows.append(
-                    dict(
-                        survey=survey,
-                        section_id=sec,
-                        measure="agreement",
-                        value=math.nan if hidden else round(value, SHARE_DECIMALS),
-                        n=None if hidden else sum(c.n for _, c in members),
-                        schools=len(members),
-                        pupils=pupils,
-                        suppressed=bool(hidden),
-                        reason=too_few(min_size)
-                        if hidden == PRIMARY
-                        else PROTECTS_CHANGE
-                        if hidden == CHANGED
-                        else PROTECTS_SCHOOL
-                        if hidden
-                        else "",
-                        weighting="" if hidden else weighting,
-                    )
+                    c = replace(c, hidden=CHANGED)
+                candidates[(survey, sec)] = c
+        audited = self.trust_audit
+        for (survey, sec), c in candidates.items():
+            hidden = c.hidden or audited.get((survey, f"{self.framework.id}:{sec}"), "")
+            rows.append(
+                dict(
+                    survey=survey,
+                    section_id=sec,
+                    measure="agreement",
+                    value=math.nan if hidden else round(c.value, SHARE_DECIMALS),
+                    n=None if hidden else sum(g.n for _, g in c.members),
+                    schools=len(c.members),
+                    pupils=sum(_pupils(s) for s, _ in c.members),
+                    suppressed=bool(hidden),
+                    reason=too_few(min_size)
+                    if hidden == PRIMARY
+                    else PROTECTS_CHANGE
+                    if hidden == CHANGED
+                    else PROTECTS_SCHOOL
+                    if hidden
+                    else "",
+                    weighting="" if hidden else c.weighting,
                 )
+            )
         return pd.DataFrame(
             rows,
             columns=[
@@ -815,6 +941,49 @@ class GroupRollup:
                 "weighting",
             ],
         )
+
+
+def _publication_of_counts(counts: dict[str, GroupCount], framework: str):
+    """What a summary without a publication tells of one survey: its whole groups of one framework's sections
+    as published (shown ones as printed, hidden ones by their reason), from its counts."""
+    from ..disclosure.tables import PROTECTS, TOO_FEW, UNSAID, PublishedCell, printed_interval
+    from ..disclosure.trust import SchoolPublication
+
+    reasons = {PRIMARY: TOO_FEW, COMPLEMENTARY: PROTECTS, WITHHELD_FROM_TOTALS: UNSAID}
+    cells: list[PublishedCell] = []
+    truth: dict[tuple[str, str | None], dict[str, float]] = {}
+    wholes: dict[str, tuple[int, int, int]] = {}
+    for sec, c in counts.items():
+        key = f"{framework}:{sec}"
+        wholes[key] = (c.n, c.answers, c.agree)
+        for group in (None, ""):  # the school's only group: everyone
+            if c.hidden:
+                cells.append(PublishedCell(key, group, reasons[c.hidden]))
+                truth[(key, group)] = {
+                    "respondents": c.n,
+                    "answers": c.answers,
+                    "agreeing": c.agree,
+                    "not agreeing": c.answers - c.agree,
+                }
+            else:
+                share = printed_interval(round(c.agree / c.answers, SHARE_DECIMALS), SHARE_DECIMALS)
+                cells.append(PublishedCell(key, group, n=c.n, answers=c.answers, share=share))
+    return SchoolPublication(tuple(cells), None, truth, wholes)
+
+
+def _candidate(members: list[tuple[SchoolSummary, GroupCount]], min_size: int) -> Candidate:
+    """A trust total over ``members`` before the ledger and the joint audit: hidden by the per-family rule
+    (:func:`protect_total`) or not; weighted by pupils on roll when no member's own figure is hidden, else the
+    share of all the group's answers (with public pupil numbers, a pupil-weighted total would pin the hidden
+    schools' shares)."""
+    hidden = protect_total([c for _, c in members], min_size)
+    if any(c.hidden for _, c in members):
+        answers = sum(c.answers for _, c in members)
+        value = sum(c.agree for _, c in members) / answers if answers else math.nan
+        return Candidate(members, hidden, value, WEIGHT_ANSWERS)
+    pupils = sum(_pupils(s) for s, _ in members)
+    value = sum(_pupils(s) * c.agree / c.answers for s, c in members if c.answers) / pupils
+    return Candidate(members, hidden, value, WEIGHT_PUPILS)
 
 
 def _pupils(s: SchoolSummary) -> int:

@@ -704,6 +704,12 @@ class GroupOverview:
         notes = []
         if r.unweighted:
             notes.append("Left out (no pupil numbers recorded): " + ", ".join(r.labels[x] for x in r.unweighted) + ".")
+        if r.withheld_from_totals:
+            notes.append(
+                "Left out of the surveys they withhold (no survey figure of their school year can be published): "
+                + ", ".join(r.labels[x] for x in r.withheld_from_totals)
+                + "."
+            )
         if use_file and bf is not None:
             notes.append(f"File: {bf.citation}")
         elif bf is not None:
