@@ -2,6 +2,8 @@
 confirmed with whole numbers by ``milp``), and the attack on the sample trust's overview."""
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from wqm_nb.disclosure.audit import audit, cleared
 from wqm_nb.disclosure.tables import (
@@ -265,3 +267,58 @@ def test_the_sample_trusts_overviews_give_no_schools_hidden_figure_away(tmp_path
     assert attack_overviews(rollups, ledger) == {}
     totals = rollups[0].trust_totals
     assert (~totals["suppressed"].astype(bool)).sum() > 10  # and most totals are still printed
+
+
+# -- property: any small trust's overviews give no school's hidden figure away ------------------------------
+
+
+ROLES = ("teaching", "support", "leadership")
+
+
+@st.composite
+def trusts(draw):
+    """3 to 4 schools, each with pupils on roll and 1 to 14 staff answering (roles, blanks, any answers)."""
+    from wqm_nb.data.surveys import load_question_bank
+
+    items = load_question_bank().surveys["staff"].item_ids
+    schools = []
+    for k in range(draw(st.integers(3, 4))):
+        staff = []
+        for j in range(draw(st.integers(1, 14))):
+            answers = draw(st.lists(st.one_of(st.none(), st.integers(1, 5)), min_size=len(items), max_size=len(items)))
+            if all(a is None for a in answers):
+                answers[0] = 3
+            staff.append(
+                {
+                    "respondent": f"s{k}_{j}",
+                    "role": draw(st.sampled_from(ROLES)),
+                    **dict(zip(items, answers, strict=True)),
+                }
+            )
+        schools.append((f"T{k}", draw(st.integers(50, 600)), staff))
+    return schools
+
+
+@pytest.mark.slow
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(trust=trusts())
+def test_any_small_trusts_overviews_are_cleared_with_the_schools_reports(trust):
+    import tempfile
+    from pathlib import Path
+
+    import pandas as pd
+
+    from wqm_nb.disclosure.ledger import Ledger, ledger_path
+    from wqm_nb.model.group import rollup_group
+    from wqm_nb.settings import GroupSettings
+    from wqm_nb.store import Store
+
+    with tempfile.TemporaryDirectory() as folder:
+        db = Path(folder) / "trust.sqlite"
+        with Store(db) as store:
+            for school_id, pupils, staff in trust:
+                store.add_school(school_id, f"School {school_id}", "primary", trust="T", pupils=pupils)
+                year = store.ensure_school_year(school_id, "2025-26")
+                store.add_survey_responses(year, "staff", pd.DataFrame(staff))
+        rollups = [rollup_group(GroupSettings(data=str(db), framework=f)) for f in ("wqm", "vbe")]
+        assert attack_overviews(rollups, Ledger(ledger_path(db))) == {}
