@@ -147,22 +147,14 @@ class Ledger:
         """Record portfolio benchmarks as printed: the year, framework and threshold, and the release of each
         school they were computed from (``releases``: school id -> release id). False when the same record
         already is (or the ledger is read-only): printing the same benchmarks again writes nothing."""
-        if self.read_only:
-            return False
-        with self.writing() as conn:
-            done = conn.execute(
-                "INSERT OR IGNORE INTO benchmarks (academic_year, framework, threshold, digest, releases, "
-                "recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    academic_year,
-                    framework,
-                    threshold,
-                    benchmarks_digest(releases),
-                    json.dumps(dict(sorted(releases.items()))),
-                    time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                ),
-            )
-            return done.rowcount > 0
+        return self._insert_once(
+            "benchmarks",
+            academic_year=academic_year,
+            framework=framework,
+            threshold=threshold,
+            digest=benchmarks_digest(releases),
+            releases=json.dumps(dict(sorted(releases.items()))),
+        )
 
     def benchmark_records(self, academic_year: str | None = None) -> list[dict]:
         """The benchmarks recorded as printed (of one year), oldest first: ``academic_year``, ``framework``,
@@ -255,20 +247,25 @@ class Ledger:
     def record_overview(self, trust: str, academic_year: str, framework: str, record) -> bool:
         """Record a published overview (:class:`~.overviews.OverviewRecord`); False when the same one already
         is (publishing it again writes nothing)."""
+        return self._insert_once(
+            "overviews",
+            trust=trust,
+            academic_year=academic_year,
+            framework=framework,
+            digest=record.digest,
+            content=json.dumps(record.to_json(), sort_keys=True),
+        )
+
+    def _insert_once(self, table: str, **values: object) -> bool:
+        """Record one row of ``table`` (``values`` by column, ``recorded_at`` added) unless the same is already
+        recorded (its unique key); False then, or when the ledger is read-only."""
         if self.read_only:
             return False
+        values["recorded_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         with self.writing() as conn:
             done = conn.execute(
-                "INSERT OR IGNORE INTO overviews (trust, academic_year, framework, digest, content, "
-                "recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    trust,
-                    academic_year,
-                    framework,
-                    record.digest,
-                    json.dumps(record.to_json(), sort_keys=True),
-                    time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                ),
+                f"INSERT OR IGNORE INTO {table} ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
+                tuple(values.values()),
             )
             return done.rowcount > 0
 
