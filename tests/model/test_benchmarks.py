@@ -321,3 +321,19 @@ def test_a_reports_key_changes_when_a_school_of_its_year_is_published_again(refr
     assert key_of(settings).digest == before  # new data of another school, not yet published
     assess_school(ReportSettings(school_id="P12", year=YEAR, data=str(refreshed)))
     assert key_of(settings).digest != before
+
+
+def test_the_consultants_scope_computes_stale_benchmarks_and_a_links_scope_reads_the_cache(refreshed):
+    """A notebook runs under the consultant's scope: stale benchmarks are computed afresh there. A link's
+    kernel sees one school and cannot: it reads the cache (the server made it current before the page)."""
+    from wqm_nb.store.scope import Scope
+
+    add_staff(refreshed, "P12", 100)
+    assess_school(ReportSettings(school_id="P12", year=YEAR, data=str(refreshed)))  # published: cache stale
+    with Store.open(refreshed, read_only=True) as store:
+        consultant = school_benchmarks(store.scoped(Scope.consultant()), "P00", YEAR, "wqm", 5)
+        link = school_benchmarks(
+            store.scoped(Scope.link(school="P00", year=YEAR, page="report")), "P00", YEAR, "wqm", 5
+        )
+    assert set(consultant["computed_at"]) == {IN_MEMORY} and staff_p1(consultant).median == pytest.approx(0.275)
+    assert set(link["computed_at"]) != {IN_MEMORY} and staff_p1(link).median == pytest.approx(0.375)

@@ -86,7 +86,9 @@ def test_every_listed_method_is_the_stores_and_nothing_else_passes():
     for name in METHODS:
         assert callable(getattr(Store, name, None)), f"{name} is listed but the store has no such method"
     public = {n for n, _ in inspect.getmembers(Store) if not n.startswith("_")}
-    unlisted = public - set(METHODS) - PLAIN - {"transaction", "close", "open", "scoped", "version", "scratch"}
+    # benchmarks_releases: the scoped store's own method, the consultant's only (tested below)
+    own = {"transaction", "close", "open", "scoped", "version", "scratch", "benchmarks_releases"}
+    unlisted = public - set(METHODS) - PLAIN - own
     scoped = ScopedStore(Store(":memory:"), Scope.consultant())
     for name in sorted(unlisted):  # conn, and any method added later, until it is listed
         with pytest.raises(ScopeError, match="not available"):
@@ -303,3 +305,12 @@ def test_no_call_through_a_links_store_changes_anything_outside_its_scope(templa
     # rows may change only in NLT01 2025-26: its school year, its wqm cycle's records, its surveys
     for table, school, year, framework in changed_places(before, dump(db)):
         assert (school, year) == ("NLT01", "2025-26") and framework in ("wqm", ""), (table, school, year, framework)
+
+
+def test_the_releases_benchmarks_were_computed_from_are_the_consultants_only():
+    """They name every school of the year: a link's kernel reads its own school's cached benchmarks only."""
+    store = Store(":memory:")
+    store.record_benchmarks_releases("2025-26", "wqm", {"A": "r1", "B": "r2"})
+    assert ScopedStore(store, Scope.consultant()).benchmarks_releases("2025-26", "wqm") == {"A": "r1", "B": "r2"}
+    with pytest.raises(ScopeError, match="not available"):
+        ScopedStore(store, Scope.link("A", "2025-26", page="report")).benchmarks_releases("2025-26", "wqm")

@@ -235,7 +235,8 @@ def school_benchmarks(
     school's phase, so no report prints benchmarks that count a school hidden at its threshold."""
     fw = _framework(framework)[0]
     cached = store.benchmarks(school_id, year, fw.id)
-    scoped = getattr(store, "scope", None) is not None
+    scope = getattr(store, "scope", None)
+    scoped = scope is not None and not scope.is_consultant  # a link's: it sees one school
     if (
         len(cached)
         and store.benchmarks_threshold(year, fw.id) == min_group_size

@@ -283,6 +283,13 @@ class ScopedStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def benchmarks_releases(self, academic_year: str, framework: str) -> dict[str, str] | None:
+        """The consultant's only: the release of every school the cached benchmarks were computed from names
+        other schools (a link's kernel reads its school's cached benchmarks as they are)."""
+        if not self.scope.is_consultant:
+            raise ScopeError("benchmarks_releases is not available on this page")
+        return self._store.benchmarks_releases(academic_year, framework)
+
     def scoped(self, scope: Scope) -> ScopedStore:
         """A narrower view is not offered: scope the store itself."""
         raise ScopeError("a scoped store cannot be scoped again")
