@@ -154,3 +154,45 @@ def test_the_consultant_records_releases_as_before(db):
 
     assess_school(ReportSettings(school_id=SCHOOL, year=YEAR, data=str(db)), scope=Scope.consultant("report"))
     assert any(e.academic_year == YEAR for e in Ledger(ledger_path(db)).entries(SCHOOL))
+
+
+def test_one_pupils_corrected_score_cannot_be_read_off_two_publications(db, capsys):
+    """The attack: publish, re-import the pupil export with one pupil's Stirling score corrected (the
+    framework answers unchanged: ``--replace``), publish again, and subtract the two Stirling means: n times
+    the difference is that pupil's change. A respondent is the same member only with the same scores too."""
+    school, year = "NLT03", "2025-26"
+
+    def swemwbs_rows():
+        figures = assess_school(ReportSettings(school_id=school, year=year, data=str(db))).current.figures
+        means = figures.measure_means()
+        return means[(means["survey"] == "pupil") & means["subgroup_field"].isna()].reset_index(drop=True)
+
+    before = swemwbs_rows()
+    assert before["n"].notna().any()  # the measure was published
+    bank = load_question_bank()
+    with Store.open(db) as store:
+        sy = store.school_year(school, year)["school_year_id"]
+        block = store.survey_data(sy, bank).blocks["pupil"]
+        scores = store.survey_scores(sy, "pupil")
+        first = scores["respondent"].iloc[0]
+        changed = [
+            (r.respondent, r.instrument, r.informant, r.score_id, r.value + (7 if r.respondent == first else 0), r.band)
+            for r in scores.itertuples()
+        ]
+        store.import_survey(
+            sy,
+            "pupil",
+            source="online",
+            item_ids=list(block.item_ids),
+            file_name="corrected.csv",
+            respondents=list(block.respondents),
+            subgroups=list(block.subgroups),
+            values=block.values.copy(),
+            scores=changed,
+            on_existing="replace",
+        )
+    after = swemwbs_rows()
+    assert after["suppressed"].all() and set(after["reason"]) == {PROTECTS_CHANGE}  # hidden, as a change
+    for (_, b), (_, a) in zip(before.iterrows(), after.iterrows(), strict=True):
+        if not b["suppressed"] and not a["suppressed"]:  # both published
+            assert a["mean"] == b["mean"], f"{a['measure']}: the corrected score is the difference"

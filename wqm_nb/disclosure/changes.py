@@ -46,15 +46,26 @@ def _rows_mask(data: SurveyData, survey: str) -> np.ndarray:
 
 
 def member_keys(data: SurveyData, survey: str) -> tuple[list[str], dict[int, str], dict[str, int]]:
-    """A survey's members: the key of each respondent row of its block, the key of each tally import, and
-    every member's weight (respondents it stands for)."""
+    """A survey's members: the key of each respondent row of its block (its subgroup, answers and measure
+    scores), the key of each tally import, and every member's weight (respondents it stands for)."""
     rows: list[str] = []
     weights: dict[str, int] = {}
     block = data.blocks.get(survey)
     if block is not None:
+        # a respondent's measure scores are part of what they answered: a corrected score is a change
+        scores = data.score_rows()
+        scores = scores[scores["survey"] == survey] if len(scores) else scores
+        scored: dict[str, str] = {}
+        for respondent, own in scores.groupby("respondent", sort=False) if len(scores) else ():
+            scored[str(respondent)] = repr(
+                sorted(
+                    zip(own["instrument"], own["informant"], own["score_id"], own["value"].astype(float), strict=True)
+                )
+            )
         seen: Counter = Counter()
-        for g, values in zip(block.subgroups, block.values, strict=False):
-            content = hashlib.sha256(f"{survey}|{g}|".encode() + np.ascontiguousarray(values).tobytes()).hexdigest()
+        for respondent, g, values in zip(block.respondents, block.subgroups, block.values, strict=False):
+            text = f"{survey}|{g}|{scored.get(str(respondent), '')}|"
+            content = hashlib.sha256(text.encode() + np.ascontiguousarray(values).tobytes()).hexdigest()
             seen[content] += 1
             key = f"r:{content[:20]}:{seen[content]}"
             rows.append(key)
@@ -97,6 +108,19 @@ def subset(
         tallies = data.tally_rows()[mask].reset_index(drop=True)
         tally_imports = tuple(sources[mask].tolist())
     return SurveyData(blocks=blocks, tallies=tallies, tally_imports=tally_imports)
+
+
+def small_change(data: SurveyData, survey: str, history: list[SurveyPublication], threshold: int) -> bool:
+    """Whether fewer than ``threshold`` respondents (one or more) joined or left ``survey`` since any earlier
+    publication, or changed what they answered (their measure scores included). The survey's cells are audited
+    with that change (:func:`protect_release`); its validated measures, which are not, are hidden with it."""
+    _, _, weights = member_keys(data, survey)
+    for h in history:
+        for diff in (set(weights) - set(h.members), set(h.members) - set(weights)):
+            weight = sum(weights.get(k, h.members.get(k, 0)) for k in diff)
+            if 0 < weight < threshold:
+                return True
+    return False
 
 
 class ChangeDisclosed(Exception):
@@ -215,4 +239,4 @@ def protect_release(
         return withheld(cells, threshold, CHANGE), weights
 
 
-__all__ = ["ChangeDisclosed", "SurveyPublication", "member_keys", "protect_release", "subset"]
+__all__ = ["ChangeDisclosed", "SurveyPublication", "member_keys", "protect_release", "small_change", "subset"]

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..data import Framework, QuestionBank, SurveyMapping, available_frameworks, load_framework, load_mapping
 from ..store.surveys import SurveyData
-from .changes import SurveyPublication, protect_release
+from .changes import SurveyPublication, protect_release, small_change
 from .measures import measure_families, protect_measures
 
 # the protection of one publication, named here too: a release's reasons are these
@@ -170,7 +170,7 @@ def _cell_of(v: list) -> PublishedCell:
 
 
 def fingerprint(data: SurveyData) -> str:
-    """A digest of a school year's answers and tallies (what a release is a function of)."""
+    """A digest of a school year's answers, tallies and measure scores (what a release is a function of)."""
     import hashlib
 
     h = hashlib.sha256()
@@ -180,6 +180,7 @@ def fingerprint(data: SurveyData) -> str:
         h.update(np.ascontiguousarray(block.values).tobytes())
     h.update(data.tally_rows().to_csv(index=False).encode())
     h.update(repr(data.tally_imports).encode())
+    h.update(data.score_rows().to_csv(index=False).encode())  # measure scores are published too
     return h.hexdigest()
 
 
@@ -232,9 +233,11 @@ def _measures(
     threshold: int,
     reasons: dict[str, dict[CellKey, str]],
     published: dict[str, tuple[PublishedCell, ...]],
+    changed: frozenset[str] = frozenset(),
 ) -> dict[str, dict]:
     """Every survey's validated measures, decided with the survey's own cells (:mod:`.measures`): a subgroup
-    the survey hides is hidden in every family."""
+    the survey hides is hidden in every family. The measures of a survey in ``changed`` (a small change
+    since an earlier publication: :func:`~.changes.small_change`) are hidden whole, as a change."""
     scores = data.score_rows()
     out: dict[str, dict] = {}
     if not len(scores):
@@ -249,6 +252,8 @@ def _measures(
         own = reasons.get(survey_id, {})
         said = set(own.values())
         withheld_reason = next(iter(said)) if said and said <= {WITHHELD, CHANGE} else ""
+        if not withheld_reason and survey_id in changed:
+            withheld_reason = CHANGE
         # the subgroups the survey hides as subgroups: hidden in a section whose whole is shown (a section
         # hidden whole hides its parts with it, which says nothing of one subgroup)
         cells = published.get(survey_id, ())
@@ -292,12 +297,15 @@ def release_of(
     if found is not None:
         return found
     reasons, published, totals, members = {}, {}, {}, {}
+    changed: set[str] = set()
     counted: dict[str, dict[CellKey, Counts]] = {}  # the surveys anyone answered
     for survey_id, layout in survey_layouts(bank, frameworks, data, mappings).items():
         history = [r.publication(survey_id) for r in earlier if survey_id in r.published]
         total = respondents.get(survey_id)
         cells = true_cells(data, layout)
         reasons[survey_id], members[survey_id] = protect_release(layout, data, threshold, total, history, cells)
+        if history and small_change(data, survey_id, history, threshold):
+            changed.add(survey_id)
         published[survey_id] = tuple(_published(cells, reasons[survey_id]))
         totals[survey_id] = responses_line(total, threshold)
         if any(c.n for c in cells.values()):
@@ -311,7 +319,12 @@ def release_of(
                 reasons[survey_id] = withheld(cells, threshold)
                 published[survey_id] = tuple(_published(cells, reasons[survey_id]))
     release = Release(
-        threshold, reasons, published, totals, members, _measures(data, bank, threshold, reasons, published)
+        threshold,
+        reasons,
+        published,
+        totals,
+        members,
+        _measures(data, bank, threshold, reasons, published, frozenset(changed)),
     )
     while len(_RELEASES) >= RELEASES_KEPT:
         del _RELEASES[next(iter(_RELEASES))]
