@@ -162,12 +162,12 @@ def test_one_pupils_corrected_score_cannot_be_read_off_two_publications(db, caps
     the difference is that pupil's change. A respondent is the same member only with the same scores too."""
     school, year = "NLT03", "2025-26"
 
-    def swemwbs_rows():
+    def pupil_measure_means():
         figures = assess_school(ReportSettings(school_id=school, year=year, data=str(db))).current.figures
         means = figures.measure_means()
         return means[(means["survey"] == "pupil") & means["subgroup_field"].isna()].reset_index(drop=True)
 
-    before = swemwbs_rows()
+    before = pupil_measure_means()
     assert before["n"].notna().any()  # the measure was published
     bank = load_question_bank()
     with Store.open(db) as store:
@@ -191,7 +191,7 @@ def test_one_pupils_corrected_score_cannot_be_read_off_two_publications(db, caps
             scores=changed,
             on_existing="replace",
         )
-    after = swemwbs_rows()
+    after = pupil_measure_means()
     assert after["suppressed"].all() and set(after["reason"]) == {PROTECTS_CHANGE}  # hidden, as a change
     for (_, b), (_, a) in zip(before.iterrows(), after.iterrows(), strict=True):
         if not b["suppressed"] and not a["suppressed"]:  # both published

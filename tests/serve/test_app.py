@@ -117,6 +117,12 @@ def test_download_pdf_gives_the_report_pdf_for_the_linked_school_only(server):
     assert 'filename="NLT03_2025-26.pdf"' in headers["Content-Disposition"]
     assert server.get("/wqm/pdf?" + query.replace("NLT03", "NLT04"))[0] == 403
     assert server.get("/wqm/pdf?school=NLT03")[0] == 403  # no token, no link
+    # the appendix of what the link shows, by its own name; another part is refused
+    status, headers, appendix = server.get("/wqm/pdf?" + query + "&part=appendix", timeout=300)
+    assert status == 200 and appendix.startswith(b"%PDF") and appendix != body
+    assert 'filename="NLT03_2025-26_appendix.pdf"' in headers["Content-Disposition"]
+    assert server.get("/wqm/pdf?" + query + "&part=everything")[0] == 400
+    assert server.get("/wqm/pdf?" + query.replace("NLT03", "NLT04") + "&part=appendix")[0] == 403
 
 
 def test_refusal_pages_and_helpers():
@@ -214,16 +220,31 @@ def test_download_pdf_serves_a_batch_pdf_only_while_its_key_is_current(tmp_path)
     server = start_server(tmp_path, "--max-kernels", "2", "--no-preheat", "--pdf-dir", str(out))
     try:
         subprocess.run(
-            [sys.executable, "-m", "wqm_nb.cli", "report", "NLT03", "--data", str(server.data), "--out", str(out)],
+            [
+                sys.executable,
+                "-m",
+                "wqm_nb.cli",
+                "report",
+                "NLT03",
+                "--data",
+                str(server.data),
+                "--out",
+                str(out),
+                "--full",
+            ],
             check=True,
             capture_output=True,
         )
-        made = out / "NLT03_2025-26.pdf"
+        made, appendix = out / "NLT03_2025-26.pdf", out / "NLT03_2025-26_appendix.pdf"
         marked = made.read_bytes() + b"%% served from the batch folder\n"
         made.write_bytes(marked)  # a mark, to tell the batch's PDF from a fresh render
+        appendix_marked = appendix.read_bytes() + b"%% the appendix from the batch folder\n"
+        appendix.write_bytes(appendix_marked)
         start = time.perf_counter()
         status, _, body = server.get(f"/wqm/pdf?token={server.token}&school=NLT03&year=2025-26")
         assert status == 200 and body == marked and time.perf_counter() - start < 3
+        status, _, body = server.get(f"/wqm/pdf?token={server.token}&school=NLT03&year=2025-26&part=appendix")
+        assert status == 200 and body == appendix_marked  # the same run's appendix, while the debrief's key holds
         # the data changes: the batch's PDF is no longer current, so the server renders the live one
         from wqm_nb.store import Store
 

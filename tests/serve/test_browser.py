@@ -310,6 +310,15 @@ def test_download_pdf_saves_the_report(server, browser, downloads):
     assert pdf.name == "NLT03_2025-26.pdf"  # the name wqm report gives it
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 10_000
 
+    # and the appendix, every table behind the debrief, from its own link
+    appendix_link = browser.find_element(By.CSS_SELECTOR, "a.wqm-download-appendix")
+    assert "part=appendix" in appendix_link.get_attribute("href")
+    appendix_link.click()
+    both = wait(browser, lambda d: len(saved(d) or []) == 2 and saved(d), PDF_TIMEOUT, "no appendix was downloaded")
+    [appendix] = [p for p in both if p.name != pdf.name]
+    assert appendix.name == "NLT03_2025-26_appendix.pdf" and appendix.read_bytes().startswith(b"%PDF")
+    assert b"(appendix)" in appendix.read_bytes() or appendix.stat().st_size > pdf.stat().st_size // 4
+
 
 def test_a_signed_link_shows_its_school_only(server, browser, artifacts):
     from selenium.webdriver.common.by import By

@@ -256,7 +256,7 @@ def requested_scope(handler: tornado.web.RequestHandler) -> tuple[str, str, str]
             except SettingsError:
                 raise tornado.web.HTTPError(400, "not an academic year") from None
         return link.school, year, framework
-    unknown = sorted(set(arguments) - set(PAGE_PARAMS) - {"sig", "expires"})
+    unknown = sorted(set(arguments) - set(PAGE_PARAMS) - {"sig", "expires", "part"})
     if unknown:
         raise tornado.web.HTTPError(400, f"unexpected parameter(s) {', '.join(unknown)}")
     school = arguments.get("school", [b""])[0].decode("utf-8", "replace")
@@ -517,8 +517,13 @@ class PdfCache:
             self.items.popitem(last=False)
 
 
-def render_pdf(settings: ReportSettings) -> bytes:
-    """The PDF exactly as ``wqm report`` makes it for ``settings`` (the command runs in a subprocess)."""
+#: the printed parts of a report a PDF request may ask for (``part``): the debrief (the default) or the appendix
+PDF_PARTS = ("debrief", "appendix")
+
+
+def render_pdf(settings: ReportSettings, full: bool = False) -> dict[str, bytes]:
+    """The PDFs exactly as ``wqm report`` makes them for ``settings`` (the command runs in a subprocess): the
+    debrief, and with ``full`` the appendix from the same run; by part (:data:`PDF_PARTS`)."""
     with tempfile.TemporaryDirectory(prefix="wqm-pdf-") as out:
         command = [
             sys.executable,
@@ -536,12 +541,13 @@ def render_pdf(settings: ReportSettings) -> bytes:
             settings.framework,
             "--as-of",
             settings.as_of,
+            *(["--full"] if full else []),
         ]
         done = subprocess.run(command, capture_output=True, text=True, timeout=300)
         if done.returncode != 0:
             raise RuntimeError(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "report failed")
         pdfs = sorted(Path(out).glob("*.pdf"))
-        return pdfs[0].read_bytes()
+        return {"appendix" if p.stem.endswith("_appendix") else "debrief": p.read_bytes() for p in pdfs}
 
 
 def live_settings(school: str, year: str, framework: str) -> ReportSettings:
@@ -555,17 +561,21 @@ def live_settings(school: str, year: str, framework: str) -> ReportSettings:
     return ReportSettings(school_id=school, year=year, data=STATE.store, framework=framework or DEFAULT_FRAMEWORK)
 
 
-def stored_pdf(settings: ReportSettings, key: str) -> bytes | None:
-    """A PDF that ``wqm batch`` or ``wqm report`` left in ``--pdf-dir`` with this very key beside it."""
+def stored_pdf(settings: ReportSettings, key: str, part: str = "debrief") -> bytes | None:
+    """A PDF that ``wqm batch`` or ``wqm report`` left in ``--pdf-dir`` with this very key beside it (the
+    appendix, ``<stem>_appendix.pdf``, from the same run as the debrief whose key it is)."""
     if not STATE.pdf_dir:
         return None
-    pdf = Path(STATE.pdf_dir) / f"{school_stem(settings.school_id, settings.year, settings.framework)}.pdf"
-    return pdf.read_bytes() if pdf.is_file() and read_key(pdf) == key else None
+    stem = school_stem(settings.school_id, settings.year, settings.framework)
+    pdf = Path(STATE.pdf_dir) / f"{stem}.pdf"
+    wanted = pdf if part == "debrief" else pdf.with_name(f"{stem}_appendix.pdf")
+    return wanted.read_bytes() if wanted.is_file() and pdf.is_file() and read_key(pdf) == key else None
 
 
 class PdfHandler(_Refusing, JupyterHandler):
-    """GET /wqm/pdf?school=...&year=...[&framework=...][&expires=...&sig=...]: the report as a PDF file,
-    on the report page's server only (a capture or import link fetches none).
+    """GET /wqm/pdf?school=...&year=...[&framework=...][&part=appendix][&expires=...&sig=...]: the report's
+    debrief (or, with ``part=appendix``, its appendix) as a PDF file, on the report page's server only (a
+    capture or import link fetches none).
 
     A PDF is served from the cache (or ``--pdf-dir``) only while its key
     (:mod:`wqm_nb.export.report_key`: the school year's data version, framework,
@@ -586,19 +596,26 @@ class PdfHandler(_Refusing, JupyterHandler):
         missing = missing_in_store(school, year)
         if missing:
             raise tornado.web.HTTPError(404, missing)
+        part = self.get_query_argument("part", "debrief") or "debrief"
+        if part not in PDF_PARTS:
+            raise tornado.web.HTTPError(400, f"part is one of {', '.join(PDF_PARTS)}")
         await publish_for_page(self, school, year, framework)
         settings = live_settings(school, year, framework)
         key = key_of(settings).digest
-        pdf = self.cache.get(key) or stored_pdf(settings, key)
+        pdf = self.cache.get((key, part)) or stored_pdf(settings, key, part)
         if pdf is None:
             semaphore = type(self).semaphore
             if semaphore is None:
                 semaphore = type(self).semaphore = asyncio.Semaphore(STATE.pdf_limit)
             async with semaphore:
                 loop = asyncio.get_running_loop()
-                pdf = await loop.run_in_executor(None, render_pdf, settings)
-        self.cache.put(key, pdf)
-        name = f"{school_stem(school, settings.year, settings.framework)}.pdf"
+                printed = await loop.run_in_executor(None, render_pdf, settings, part == "appendix")
+            for done, body in printed.items():  # the appendix's run printed the debrief too
+                self.cache.put((key, done), body)
+            pdf = printed[part]
+        self.cache.put((key, part), pdf)
+        stem = school_stem(school, settings.year, settings.framework)
+        name = f"{stem}.pdf" if part == "debrief" else f"{stem}_appendix.pdf"
         self.set_header("Content-Type", "application/pdf")
         self.set_header("Content-Disposition", f'attachment; filename="{name}"')
         self.set_header("Cache-Control", "no-store")

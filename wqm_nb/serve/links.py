@@ -61,8 +61,9 @@ SIGNED_V1 = ("school", "year", "expires")
 #: what a link signs
 SIGNED = ("school", "year", "framework", "rights", "lid", "expires")
 PAGES = ("report", "survey-import", "capture")
-#: parameters a page or PDF request may carry besides the signed ones
-OPTIONAL = ("sig", "token", "framework", "show_year")
+#: parameters a page or PDF request may carry besides the signed ones (``part``: which printed PDF, the
+#: debrief or the appendix, of what the link shows)
+OPTIONAL = ("sig", "token", "framework", "show_year", "part")
 _DURATION = re.compile(r"^(\d+)([dhm]?)$")
 _LINK_ID = re.compile(r"^[0-9a-f]{12}$")
 

@@ -316,11 +316,14 @@ class ReportApp:
             query["show_year"] = self.year.value
         if self.framework.value in available_frameworks():  # the server knows bundled frameworks only
             query["framework"] = self.framework.value
-        href = f"{os.environ.get('VOILA_BASE_URL', '/')}wqm/pdf?{urlencode(query)}"
+        base = f"{os.environ.get('VOILA_BASE_URL', '/')}wqm/pdf?"
+        debrief = html.escape(base + urlencode(query), quote=True)
+        appendix = html.escape(base + urlencode({**query, "part": "appendix"}), quote=True)
         self.download.value = (
-            f"<p><a class='wqm-download' href='{html.escape(href, quote=True)}' download>"
-            f"Download PDF</a> <span class='wqm-note'>the printed report of this school "
-            f"and year (takes about 15 seconds)</span></p>"
+            f"<p><a class='wqm-download' href='{debrief}' download>Download PDF</a> "
+            f"<span class='wqm-note'>the debrief: what the head and governors discuss</span> · "
+            f"<a class='wqm-download-appendix' href='{appendix}' download>Download the appendix</a> "
+            f"<span class='wqm-note'>every table behind it (takes longer)</span></p>"
         )
 
     # -- drawing -------------------------------------------------------------
