@@ -165,14 +165,9 @@ def refresh_benchmarks(
     return written
 
 
-def _year_schools(store: Store, year: str, phase: str | None = None) -> set[str]:
-    """The schools with a school year ``year`` in the store (of ``phase`` only, when given)."""
-    schools = {s["school_id"]: s["phase"] for s in store.schools()}
-    return {
-        sy["school_id"]
-        for sy in store.school_years()
-        if sy["academic_year"] == year and (phase is None or schools[sy["school_id"]] == phase)
-    }
+def _year_schools(store: Store, year: str) -> set[str]:
+    """The schools with a school year ``year`` in the store."""
+    return {sy["school_id"] for sy in store.school_years() if sy["academic_year"] == year}
 
 
 def _recorded(store: Store, year: str, schools: set[str], framework: str, threshold: int) -> dict[str, str]:
@@ -203,14 +198,22 @@ def benchmarks_current(store: Store, year: str, framework: str) -> bool:
     return all(key.get(s) == latest[s] for s in _year_schools(store, year) if s in latest)
 
 
+def benchmarks_stale(store: Store, year: str, framework: str) -> bool:
+    """Whether benchmarks of ``year`` and ``framework`` were cached (never in a CSV folder's scratch store) and
+    are no longer current: computed at another threshold than the store's, or not from the latest release of
+    every school (:func:`benchmarks_current`)."""
+    threshold = None if store.scratch else store.benchmarks_threshold(year, framework)
+    if threshold is None:  # never cached: nothing to refresh
+        return False
+    return threshold != store.threshold or not benchmarks_current(store, year, framework)
+
+
 def ensure_current_benchmarks(store: Store, year: str, framework: Framework | str) -> bool:
     """Recompute the cached benchmarks of ``year`` and ``framework`` when they are stale
-    (:func:`benchmarks_current`) and were cached before; True when they were. What the server does before it
-    serves a page, whose kernel sees one school and cannot."""
+    (:func:`benchmarks_stale`); True when they were. What the server does before it serves a page, whose
+    kernel sees one school and cannot."""
     fw = _framework(framework)[0]
-    if store.scratch or store.benchmarks_threshold(year, fw.id) is None:  # never cached: nothing to refresh
-        return False
-    if store.benchmarks_threshold(year, fw.id) == store.threshold and benchmarks_current(store, year, fw.id):
+    if not benchmarks_stale(store, year, fw.id):
         return False
     refresh_benchmarks(store, year, fw)
     return True
@@ -258,6 +261,7 @@ __all__ = [
     "SELF_EVALUATION",
     "benchmark_row",
     "benchmarks_current",
+    "benchmarks_stale",
     "compute_benchmarks",
     "ensure_current_benchmarks",
     "portfolio_benchmarks",

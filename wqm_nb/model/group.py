@@ -57,7 +57,7 @@ from ..settings import GroupSettings, ReportSettings
 from ..store import Store
 from .assessment import SchoolAssessment, assess_store
 from .awards import held_level
-from .figures import PROTECTS_CHANGE, PROTECTS_SMALLER, WITHHELD_SURVEY, too_few
+from .figures import PROTECTS_CHANGE, too_few
 
 #: why a trust total is hidden when showing it would let a school's hidden figure be worked out
 PROTECTS_SCHOOL = "not shown, so that a school's hidden figure cannot be worked out"
@@ -187,46 +187,22 @@ def _published(figures) -> tuple[dict, dict, dict]:
     return shares, sizes, hidden
 
 
-def _counts(assessment: SchoolAssessment, store: Store) -> dict[str, dict[str, GroupCount]]:
-    """True whole-group counts of the current year's agreement surveys (hidden groups too), with how the
-    school hid them (counted by :func:`~wqm_nb.disclosure.release.true_cells`, not read back from the
-    published shares, which are rounded)."""
-    from ..data.surveys import MEASURE_AGREEMENT
-    from ..disclosure.release import survey_layouts, true_cells
+def _kind_of(cell_hidden: str) -> str:
+    """How a school hid a whole group, as a trust total's part (:attr:`GroupCount.hidden`), from its published
+    cell's reason ('' when shown)."""
+    from ..disclosure.tables import PROTECTS, TOO_FEW, UNSAID
 
-    current, fw, bank = assessment.current, assessment.framework, assessment.bank
-    data = store.survey_data(current.school_year_id, bank)
-    reasons = {(r.survey, r.section_id): r.reason for r in current.figures.whole.itertuples()}
-    out: dict[str, dict[str, GroupCount]] = {}
-    for survey_id, layout in survey_layouts(bank, [fw], data, {fw.id: assessment.mapping}).items():
-        if bank.surveys[survey_id].measure != MEASURE_AGREEMENT:
-            continue
-        cells = true_cells(data, layout)
-        for key, items in layout.sections.items():
-            section_id = key.split(":", 1)[1]
-            counts = cells[(key, None)]
-            if not counts.n:
-                continue
-            reason = reasons.get((survey_id, section_id), "")
-            hidden = (
-                ""
-                if not reason
-                else COMPLEMENTARY
-                if reason == PROTECTS_SMALLER
-                else WITHHELD_FROM_TOTALS
-                if reason in (WITHHELD_SURVEY, PROTECTS_CHANGE)
-                else PRIMARY
-            )
-            out.setdefault(survey_id, {})[section_id] = GroupCount(
-                n=counts.n, answers=counts.answers, agree=counts.agree, items=len(items), hidden=hidden
-            )
-    return out
+    return {TOO_FEW: PRIMARY, PROTECTS: COMPLEMENTARY, UNSAID: WITHHELD_FROM_TOTALS}.get(cell_hidden, "")
 
 
-def _publications(assessment: SchoolAssessment, store: Store) -> dict[str, dict]:
-    """The school's publication of each agreement survey this year, every framework's sections at once, with
-    the true counts of its hidden cells (:func:`~wqm_nb.disclosure.trust.school_publications`), for the
-    trust totals' audit."""
+def _counts_and_publications(
+    assessment: SchoolAssessment, store: Store
+) -> tuple[dict[str, dict[str, GroupCount]], dict[str, dict]]:
+    """What the trust totals need of the school this year, from one count of its answers: the true
+    whole-group counts of each agreement survey's sections under the overview's framework (hidden groups
+    too, with how the school hid them: :class:`GroupCount`), and each agreement survey's publication under
+    every framework at once, with the true counts of its hidden cells
+    (:func:`~wqm_nb.disclosure.trust.school_publications`, as JSON), for the joint audit."""
     from ..data.surveys import MEASURE_AGREEMENT
     from ..disclosure.ledger import Ledger, published_release
     from ..disclosure.release import release_frameworks, survey_layouts
@@ -248,7 +224,20 @@ def _publications(assessment: SchoolAssessment, store: Store) -> dict[str, dict]
     )
     layouts = survey_layouts(bank, release_frameworks(fw), data, {fw.id: assessment.mapping})
     agreement = {k: v for k, v in layouts.items() if bank.surveys[k].measure == MEASURE_AGREEMENT}
-    return {k: p.to_json() for k, p in school_publications(release, data, agreement).items()}
+    publications = school_publications(release, data, agreement)
+    counts: dict[str, dict[str, GroupCount]] = {}
+    for survey_id, pub in publications.items():
+        wholes = {c.section: c for c in pub.cells if c.subgroup is None}
+        for section_id in fw.principle_ids:
+            key = f"{fw.id}:{section_id}"
+            if key not in pub.wholes or not pub.wholes[key][0]:
+                continue
+            n, answers, agree = pub.wholes[key]
+            items = len(agreement[survey_id].sections[key])
+            counts.setdefault(survey_id, {})[section_id] = GroupCount(
+                n=n, answers=answers, agree=agree, items=items, hidden=_kind_of(wholes[key].hidden)
+            )
+    return counts, {k: p.to_json() for k, p in publications.items()}
 
 
 def summarise(assessment: SchoolAssessment, store: Store | None = None) -> SchoolSummary:
@@ -276,6 +265,7 @@ def summarise(assessment: SchoolAssessment, store: Store | None = None) -> Schoo
         progress = f"{int(top.sum())}/{len(current.elements)} {fw.scale.levels[-1].label.lower()}"
     previous = assessment.history[-2] if len(assessment.history) > 1 else None
     prev_agreement, prev_n, _ = _published(previous.figures) if previous is not None else ({}, {}, {})
+    counts, publications = _counts_and_publications(assessment, store) if store is not None else ({}, {})
     s = assessment.school
     pupils = s.get("pupils")
     return SchoolSummary(
@@ -303,9 +293,9 @@ def summarise(assessment: SchoolAssessment, store: Store | None = None) -> Schoo
         previous_agreement_n=prev_n,
         levels_met=levels_met,
         held=held,
-        counts=_counts(assessment, store) if store is not None else {},
+        counts=counts,
         measures=_measures(current.figures),
-        publications=_publications(assessment, store) if store is not None else {},
+        publications=publications,
     )
 
 
@@ -803,10 +793,9 @@ class GroupRollup:
         summaries file from before the audit) stands for its whole groups of this framework as published."""
         from ..data import load_mapping
         from ..disclosure.release import release_frameworks, survey_layouts
-        from ..disclosure.tables import NONE, PROTECTS, TOO_FEW, UNSAID, printed_interval
-        from ..disclosure.trust import SchoolPublication, Total, totals_to_hide, trust_layout
+        from ..disclosure.tables import NONE, UNSAID, printed_interval
+        from ..disclosure.trust import HIDDEN, SchoolPublication, Total, totals_to_hide, trust_layout
 
-        kinds = {TOO_FEW: PRIMARY, PROTECTS: COMPLEMENTARY, UNSAID: WITHHELD_FROM_TOTALS}
         fw = self.framework
         weighted = [s for s in self.with_data if s.pupils and s.counts]
         layouts = survey_layouts(self.bank, release_frameworks(fw), None, {fw.id: load_mapping(fw, self.bank)})
@@ -820,7 +809,7 @@ class GroupRollup:
             }
             # a school whose survey is withheld whole is in no total
             pubs = {sid: p for sid, p in pubs.items() if any(c.hidden != UNSAID for c in p.cells)}
-            if not any(c.hidden in kinds for p in pubs.values() for c in p.cells):
+            if not any(c.hidden in HIDDEN for p in pubs.values() for c in p.cells):
                 continue
             summaries = {s.school_id: s for s in weighted}
             totals = {}
@@ -831,9 +820,7 @@ class GroupRollup:
                     if cell is None or cell.hidden in (NONE, UNSAID) or key not in pub.wholes:
                         continue
                     n, answers, agree = pub.wholes[key]
-                    members.append(
-                        (summaries[sid], GroupCount(n, answers, agree, len(items), kinds.get(cell.hidden, "")))
-                    )
+                    members.append((summaries[sid], GroupCount(n, answers, agree, len(items), _kind_of(cell.hidden))))
                 if not members:
                     continue
                 c = _candidate(members, self.settings.min_group_size)

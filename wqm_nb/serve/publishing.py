@@ -18,16 +18,15 @@ def publish_page(data: str | Path, school: str, year: str = "", framework: str =
     default when empty) shows, from the store at ``data`` (see the module notes)."""
     from ..data import load_framework
     from ..disclosure.ledger import publish_report
-    from ..model.benchmarks import benchmarks_current, ensure_current_benchmarks
+    from ..model.benchmarks import benchmarks_stale, ensure_current_benchmarks
     from ..settings import DEFAULT_FRAMEWORK
     from ..store import Store
 
     publish_report(data, school, year, framework)
     fw = load_framework(framework or DEFAULT_FRAMEWORK)
-    with Store.open(Path(data), read_only=True) as store:
+    with Store.open(Path(data), read_only=True) as store:  # the common case: nothing to write
         year = year or store.school_year(school)["academic_year"]
-        cached = not store.scratch and store.benchmarks_threshold(year, fw.id) is not None
-        if not cached or benchmarks_current(store, year, fw.id):
+        if not benchmarks_stale(store, year, fw.id):
             return
     with Store.open(Path(data)) as store:
         ensure_current_benchmarks(store, year, fw)
